@@ -1,0 +1,56 @@
+package concierge
+
+import "time"
+
+// Bot is one merchant's assistant as the core sees it: who it is, what it
+// sells and the policies it must follow. Channel and payment credentials are
+// not here; they go straight from the bot file to the adapter or provider
+// that needs them.
+type Bot struct {
+	ID       BotID         `json:"bot"`
+	Name     string        `json:"name"`
+	Locales  []Locale      `json:"locales"` // the first is the default
+	Currency string        `json:"currency"`
+	Brain    string        `json:"brain"` // "rules" or "llm"
+	Products []Product     `json:"products"`
+	Handoff  HandoffPolicy `json:"handoff"`
+	Policies Policies      `json:"policies"`
+}
+
+// DefaultLocale is the bot's first locale.
+func (b *Bot) DefaultLocale() Locale {
+	if len(b.Locales) == 0 {
+		return "en"
+	}
+	return b.Locales[0]
+}
+
+// Product returns the product with the given SKU, or nil.
+func (b *Bot) Product(sku SKU) *Product {
+	for i := range b.Products {
+		if b.Products[i].SKU == sku {
+			return &b.Products[i]
+		}
+	}
+	return nil
+}
+
+// HandoffPolicy says when a conversation goes to people.
+type HandoffPolicy struct {
+	Keywords         []string `json:"keywords"`
+	AfterFailedTurns int      `json:"after_failed_turns"`
+	BusinessHours    string   `json:"business_hours,omitempty"`
+}
+
+// Policies are the merchant's rules that the code enforces whatever a brain
+// proposes.
+type Policies struct {
+	// RefundAutoApproveBelow: refunds strictly below it may be approved
+	// without a person; zero means every refund needs a person.
+	RefundAutoApproveBelow Money `json:"refund_auto_approve_below"`
+	RefundWindowDays       int   `json:"refund_window_days"`
+	// ConsentBefore is "checkout", "start" or "" (never asked).
+	ConsentBefore string        `json:"consent_before,omitempty"`
+	RetentionDays int           `json:"retention_days"`
+	OrderTTL      time.Duration `json:"order_ttl"` // how long stock stays reserved for an unpaid order
+}

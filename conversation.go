@@ -1,0 +1,70 @@
+package concierge
+
+import "time"
+
+// ConversationState says who speaks for the merchant in a conversation.
+type ConversationState string
+
+// The conversation states: bot → waiting → human → bot, and closed.
+const (
+	StateBot     ConversationState = "bot"     // the brain answers
+	StateWaiting ConversationState = "waiting" // handed off; no human has claimed it yet
+	StateHuman   ConversationState = "human"   // a human owns it; the bot stays silent
+	StateClosed  ConversationState = "closed"
+)
+
+// Conversation is one customer talking to one bot on one channel.
+type Conversation struct {
+	ID       ConversationID    `json:"id"`
+	Bot      BotID             `json:"bot"`
+	Channel  Channel           `json:"channel"`
+	Chat     ChatID            `json:"chat"`
+	Customer string            `json:"customer,omitempty"`
+	Locale   Locale            `json:"locale,omitempty"`
+	State    ConversationState `json:"state"`
+	// Memory is what the brain remembers between turns (products last
+	// shown, a pending question); the brain owns its meaning.
+	Memory    Memory    `json:"memory"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// Undeliverable is set when the channel said the customer cannot be
+	// reached (blocked the bot); sends stop until they write again.
+	Undeliverable bool `json:"undeliverable,omitempty"`
+}
+
+// Memory is the brain's short-term memory of a conversation.
+type Memory struct {
+	// Shown are the products last shown, in order, so "the first one" or
+	// "I'll take it" can be resolved.
+	Shown []SKU `json:"shown,omitempty"`
+	// Focus is the product the customer last looked at or added.
+	Focus SKU `json:"focus,omitempty"`
+	// Pending is a question the bot asked and awaits an answer to
+	// (for example "consent" before checkout).
+	Pending string `json:"pending,omitempty"`
+	// FailedTurns counts consecutive turns the brain did not understand.
+	FailedTurns int `json:"failed_turns,omitempty"`
+	// Consent records that the customer agreed to the data policy.
+	Consent bool `json:"consent,omitempty"`
+	// LastOrder is the customer's most recent order in this conversation.
+	LastOrder OrderID `json:"last_order,omitempty"`
+}
+
+// Handoff records that a conversation was given to people, and why.
+type Handoff struct {
+	Conversation ConversationID    `json:"conversation"`
+	From         ConversationState `json:"from"`
+	To           ConversationState `json:"to"`
+	Reason       string            `json:"reason"`
+	By           string            `json:"by"`
+	At           time.Time         `json:"at"`
+}
+
+// Handoff reasons.
+const (
+	HandoffAsked   = "asked" // the customer asked for a person
+	HandoffFailed  = "not_understood"
+	HandoffRefund  = "refund"
+	HandoffKeyword = "keyword"
+	HandoffPayment = "payment_problem"
+)

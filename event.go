@@ -1,0 +1,43 @@
+package concierge
+
+import "time"
+
+// EventKind says what happened on a platform.
+type EventKind string
+
+// The kinds of inbound events.
+const (
+	EventText        EventKind = "text"        // the customer wrote something
+	EventButton      EventKind = "button"      // the customer pressed a button; Value holds its payload
+	EventMedia       EventKind = "media"       // image, audio, document; Text holds a caption or transcript
+	EventLocation    EventKind = "location"    // the customer shared a place
+	EventSubscribe   EventKind = "subscribe"   // the customer started or followed the bot
+	EventUnsubscribe EventKind = "unsubscribe" // the customer blocked or unfollowed the bot
+	EventStatus      EventKind = "status"      // delivery status of an outbound message
+	EventPayment     EventKind = "payment"     // a payment happening reported through the channel
+)
+
+// Event is one normalised happening on a platform. Adapters produce events;
+// webhooks stores them; the agent consumes them in order, per conversation.
+type Event struct {
+	Kind    EventKind `json:"kind"`
+	Bot     BotID     `json:"bot"`
+	Channel Channel   `json:"channel"`
+	// Chat is where to answer; User is who spoke (often equal to Chat).
+	Chat ChatID `json:"chat"`
+	User string `json:"user,omitempty"`
+	// UserName is the display name the platform gave, if any.
+	UserName string `json:"user_name,omitempty"`
+	// DedupeKey is the platform's identifier of this happening (Telegram
+	// update_id, WhatsApp wamid, WeChat MsgId, a web client's message id).
+	// It is unique within (bot, channel); a second event with the same key is
+	// a platform retry and is dropped.
+	DedupeKey string    `json:"dedupe_key"`
+	Locale    Locale    `json:"locale,omitempty"`
+	Text      string    `json:"text,omitempty"`
+	Value     string    `json:"value,omitempty"`
+	Time      time.Time `json:"time"`
+	// Raw is the platform payload, kept for audit and for the adapter that
+	// produced it; the core never reads it.
+	Raw []byte `json:"-"`
+}

@@ -1,0 +1,39 @@
+package concierge
+
+import "context"
+
+// Outbound is a message the agent produced, addressed and numbered. Seq
+// orders the messages of one conversation.
+type Outbound struct {
+	ID           int64          `json:"id"`
+	Conversation ConversationID `json:"conversation"`
+	Seq          int64          `json:"seq"`
+	Bot          BotID          `json:"bot"`
+	Channel      Channel        `json:"channel"`
+	Chat         ChatID         `json:"chat"`
+	Locale       Locale         `json:"locale"`
+	Message      Message        `json:"message"`
+	Attempts     int            `json:"attempts"`
+}
+
+// Sender delivers outbound messages on one channel; every adapter is one.
+//
+// Send is called by the outbox, one message at a time per conversation and
+// in order; it may block on the network and must honour ctx. A nil error
+// means the platform accepted the message. An error wrapping
+// ErrUndeliverable means it never will (the customer blocked the bot): the
+// outbox stops retrying and marks the conversation. Any other error is
+// retried with backoff.
+type Sender interface {
+	Send(ctx context.Context, m *Outbound) error
+}
+
+// PaymentProvider turns an order into something the customer can pay.
+//
+// Request is called inside checkout once the order is stored; it must not
+// mark anything paid. Payment is confirmed only by a verified notification
+// handled by the provider's webhook.
+type PaymentProvider interface {
+	Name() string
+	Request(ctx context.Context, bot *Bot, o *Order) (*PaymentRequest, error)
+}
