@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Ingested is what happened to one inbound event.
+type Ingested struct {
+	Conversation concierge.ConversationID
+	Seq          int64
+	Duplicate    bool // an event with the same dedupe key was stored before
+}
+
+// Ingest stores inbound events in one transaction: each becomes a pending
+// row of the transactional inbox, de-duplicated on (bot, channel, dedupe
+// key), in its conversation's order. When Ingest returns nil, every event is
+// durable and may be acknowledged to the platform.
+func (db *DB) Ingest(ctx context.Context, evs []concierge.Event) ([]Ingested, error) {
+	out := make([]Ingested, len(evs))
+	err := db.InTx(ctx, func(tx *Tx) error {
+		for i := range evs {
+			r, err := tx.ingest(ctx, &evs[i])
+			if err != nil {
+				return err
+			}
+			out[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error) {
+	if ev.DedupeKey == "" {
+		return Ingested{}, concierge.Errorf(concierge.CodeInvalid, "store: ingest", "event has no dedupe key")
+	}
+	var seen int
+	err := tx.queryRow(ctx, `SELECT count(*) FROM messages WHERE bot = ? AND channel = ? AND dedupe_key = ?`,
+		string(ev.Bot), string(ev.Channel), ev.DedupeKey).Scan(&seen)
+	if err != nil {
+		return Ingested{}, fmt.Errorf("store: ingest: %w", err)
+	}
+	if seen > 0 {
+		return Ingested{Duplicate: true}, nil
+	}
+	now := tx.db.millis(tx.now)
+	var r Ingested
+	err = tx.queryRow(ctx, `INSERT INTO conversations (bot, channel, chat, customer, locale, state, memory, next_seq, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, 'bot', '{}', 1, ?, ?)
+		ON CONFLICT (bot, channel, chat) DO UPDATE SET next_seq = conversations.next_seq + 1, updated_at = excluded.updated_at
+		RETURNING id, next_seq`,
+		string(ev.Bot), string(ev.Channel), string(ev.Chat), ev.User, string(ev.Locale), now, now).Scan(&r.Conversation, &r.Seq)
+	if err != nil {
+		return Ingested{}, fmt.Errorf("store: ingest: conversation: %w", err)
+	}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return Ingested{}, fmt.Errorf("store: ingest: %w", err)
+	}
+	res, err := tx.exec(ctx, `INSERT INTO messages (conversation_id, seq, dir, bot, channel, dedupe_key, kind, author, body, status, created_at)
+		VALUES (?, ?, 'in', ?, ?, ?, ?, 'customer', ?, 'pending', ?)
+		ON CONFLICT (bot, channel, dedupe_key) DO NOTHING`,
+		r.Conversation, r.Seq, string(ev.Bot), string(ev.Channel), ev.DedupeKey, string(ev.Kind), string(body), now)
+	if err != nil {
+		return Ingested{}, fmt.Errorf("store: ingest: message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		// Another replica stored the same event between our check and
+		// insert; the sequence number we took stays unused.
+		return Ingested{Conversation: r.Conversation, Duplicate: true}, nil
+	}
+	return r, nil
+}

@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// OutboxBatch is a set of conversations whose outbound messages one sender
+// owns until Lease, each conversation's messages in order.
+type OutboxBatch struct {
+	Conversations [][]concierge.Outbound
+}
+
+// ClaimOutbox leases up to limit conversations that have outbound messages
+// due, and returns their pending messages in order. A conversation whose
+// first pending message waits for a retry is not returned, so a later
+// message never overtakes an earlier one. The lease is released by
+// ReleaseOutbox, or expires after lease if the sender dies.
+func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (OutboxBatch, error) {
+	var b OutboxBatch
+	err := db.InTx(ctx, func(tx *Tx) error {
+		b = OutboxBatch{}
+		now := tx.db.millis(tx.now)
+		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?
+			WHERE send_lease_until < ? AND id IN (
+				SELECT m.conversation_id FROM messages m
+				WHERE m.dir = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?
+				AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
+					AND p.dir = 'out' AND p.status = 'pending' AND p.seq < m.seq)
+				ORDER BY m.id LIMIT ?)
+			RETURNING id`, now+lease.Milliseconds(), now, now, limit)
+		if err != nil {
+			return fmt.Errorf("store: claim outbox: %w", err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: claim outbox: %w", err)
+			}
+			ids = append(ids, fmt.Sprint(id))
+		}
+		rows.Close()
+		if len(ids) == 0 {
+			return nil
+		}
+		rows, err = tx.query(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at
+			FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.conversation_id IN (`+strings.Join(ids, ",")+`) AND m.dir = 'out' AND m.status = 'pending'
+			ORDER BY m.conversation_id, m.seq`)
+		if err != nil {
+			return fmt.Errorf("store: claim outbox: %w", err)
+		}
+		defer rows.Close()
+		var cur []concierge.Outbound
+		skip := concierge.ConversationID(-1)
+		for rows.Next() {
+			var (
+				o                       concierge.Outbound
+				bot, channel, chat, loc string
+				body                    string
+				nextAttempt             int64
+			)
+			if err := rows.Scan(&o.ID, &o.Conversation, &o.Seq, &bot, &channel, &chat, &loc, &body, &o.Attempts, &nextAttempt); err != nil {
+				return fmt.Errorf("store: claim outbox: %w", err)
+			}
+			if o.Conversation == skip {
+				continue
+			}
+			if len(cur) > 0 && cur[0].Conversation != o.Conversation {
+				b.Conversations = append(b.Conversations, cur)
+				cur = nil
+			}
+			if len(cur) == 0 && nextAttempt > now {
+				// Its head is backing off; the whole conversation waits.
+				skip = o.Conversation
+				continue
+			}
+			o.Bot, o.Channel, o.Chat, o.Locale = concierge.BotID(bot), concierge.Channel(channel), concierge.ChatID(chat), concierge.Locale(loc)
+			if err := json.Unmarshal([]byte(body), &o.Message); err != nil {
+				return fmt.Errorf("store: claim outbox: message %d: %w", o.ID, err)
+			}
+			cur = append(cur, o)
+		}
+		if len(cur) > 0 {
+			b.Conversations = append(b.Conversations, cur)
+		}
+		return rows.Err()
+	})
+	return b, err
+}
+
+// SendResult is the outcome of sending one outbound message.
+type SendResult struct {
+	ID           int64
+	Conversation concierge.ConversationID
+	// Status is "sent", "retry" (NextAttempt says when) or "undeliverable".
+	Status      string
+	NextAttempt time.Time
+	Error       string
+}
+
+// FinishOutbox records send results and releases the conversations' leases,
+// in one transaction (one fsync for a whole batch of sends).
+func (db *DB) FinishOutbox(ctx context.Context, results []SendResult, convs []concierge.ConversationID) error {
+	return db.InTx(ctx, func(tx *Tx) error {
+		now := tx.db.millis(tx.now)
+		for _, r := range results {
+			var err error
+			switch r.Status {
+			case "sent":
+				_, err = tx.exec(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = '' WHERE id = ?`, now, r.ID)
+			case "retry":
+				_, err = tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+					tx.db.millis(r.NextAttempt), trim(r.Error), r.ID)
+			case "undeliverable":
+				_, err = tx.exec(ctx, `UPDATE messages SET status = 'undeliverable', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ?`,
+					now, trim(r.Error), r.ID)
+				if err == nil {
+					_, err = tx.exec(ctx, `UPDATE conversations SET undeliverable = 1 WHERE id = ?`, r.Conversation)
+				}
+			default:
+				err = fmt.Errorf("unknown status %q", r.Status)
+			}
+			if err != nil {
+				return fmt.Errorf("store: finish outbox: %w", err)
+			}
+		}
+		for _, id := range convs {
+			if _, err := tx.exec(ctx, `UPDATE conversations SET send_lease_until = 0 WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("store: finish outbox: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// PendingOutbound counts outbound messages not yet delivered.
+func (db *DB) PendingOutbound(ctx context.Context) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE dir = 'out' AND status = 'pending'`).Scan(&n)
+	return n, err
+}
+
+func trim(s string) string {
+	if len(s) > 500 {
+		return s[:500]
+	}
+	return s
+}
+
+// TranscriptEntry is one message of a conversation, in or out.
+type TranscriptEntry struct {
+	Seq     int64
+	Dir     string // "in" or "out"
+	Author  string // "customer", "bot", "agent:NAME", "system"
+	Kind    string
+	Status  string
+	At      time.Time
+	Event   *concierge.Event   // for inbound entries
+	Message *concierge.Message // for outbound entries
+}
+
+// Transcript returns up to limit entries of the conversation of (bot,
+// channel, chat) after seq, oldest first.
+func (db *DB) Transcript(ctx context.Context, bot concierge.BotID, ch concierge.Channel, chat concierge.ChatID, after int64, limit int) ([]TranscriptEntry, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT m.seq, m.dir, m.author, m.kind, m.status, m.created_at, m.body
+		FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE c.bot = ? AND c.channel = ? AND c.chat = ? AND m.seq > ?
+		ORDER BY m.seq LIMIT ?`), string(bot), string(ch), string(chat), after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: transcript: %w", err)
+	}
+	defer rows.Close()
+	var out []TranscriptEntry
+	for rows.Next() {
+		var e TranscriptEntry
+		var at int64
+		var body string
+		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body); err != nil {
+			return nil, fmt.Errorf("store: transcript: %w", err)
+		}
+		e.At = fromMillis(at)
+		if e.Dir == "in" {
+			e.Event = new(concierge.Event)
+			err = json.Unmarshal([]byte(body), e.Event)
+		} else {
+			e.Message = new(concierge.Message)
+			err = json.Unmarshal([]byte(body), e.Message)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: transcript: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,244 @@
+// Package store is Concierge's one SQL store, in two dialects: SQLite (the
+// embedded default, pure Go through modernc.org/sqlite) and PostgreSQL
+// (through pgx). The same queries and the same test suite serve both; the
+// schema differs only in how identity columns are declared.
+//
+// The store holds conversations, the transcript (which is also the
+// transactional inbox and outbox), carts, stock, orders, payments and
+// hand-offs. Only cmd/concierge imports it; the agent, checkout and webhooks
+// reach it through interfaces of their own.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect is the SQL flavour of a store.
+type Dialect string
+
+// The supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is an open store. With SQLite, writes go through one connection (SQLite
+// has one writer; queueing in Go is cheaper than SQLITE_BUSY) and reads through
+// a small pool; with PostgreSQL both use one pool.
+type DB struct {
+	dialect Dialect
+	w       *sql.DB
+	r       *sql.DB
+	now     func() time.Time
+}
+
+// Open opens the store at url: "sqlite:PATH" (PATH may be ":memory:" only
+// for tests that need no durability) or "postgres://…". It does not migrate;
+// call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	db := &DB{now: time.Now}
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if path == "" {
+			return nil, errors.New("store: open: empty sqlite path")
+		}
+		// synchronous(FULL) makes every commit durable (fsync), which the
+		// ack of a webhook relies on; group commit keeps that fast.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+		w, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		r.SetMaxOpenConns(4)
+		db.dialect, db.w, db.r = SQLite, w, r
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		p, err := sql.Open("pgx", url)
+		if err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		p.SetMaxOpenConns(16)
+		p.SetMaxIdleConns(16)
+		db.dialect, db.w, db.r = Postgres, p, p
+	default:
+		return nil, fmt.Errorf("store: open: unsupported database URL (want sqlite:PATH or postgres://…)")
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	return db, nil
+}
+
+// SetClock replaces the store's clock; tests use it to move time.
+func (db *DB) SetClock(now func() time.Time) { db.now = now }
+
+// Dialect reports the store's SQL flavour.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the store's connections.
+func (db *DB) Close() error {
+	err := db.w.Close()
+	if db.r != db.w {
+		err = errors.Join(err, db.r.Close())
+	}
+	return err
+}
+
+func (db *DB) migrator() (*goose.Provider, error) {
+	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
+	if db.dialect == Postgres {
+		dir, dialect = "migrations/postgres", goose.DialectPostgres
+	}
+	sub, err := fs.Sub(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	return goose.NewProvider(dialect, db.w, sub, goose.WithDisableGlobalRegistry(true))
+}
+
+// Migrate applies every pending migration.
+func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.migrator()
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ready reports whether the database answers and every migration is applied;
+// /readyz calls it.
+func (db *DB) Ready(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: database unreachable: %w", err)
+	}
+	p, err := db.migrator()
+	if err != nil {
+		return fmt.Errorf("store: ready: %w", err)
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return fmt.Errorf("store: ready: %w", err)
+	}
+	if pending {
+		return errors.New("store: migrations pending")
+	}
+	return nil
+}
+
+// q rewrites a query written with ? placeholders for the store's dialect.
+func (db *DB) q(query string) string {
+	if db.dialect != Postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (db *DB) millis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// InTx runs fn in a write transaction and commits if it returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{db: db, tx: sqlTx, now: db.now()}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is a write transaction. Its methods are the store's vocabulary for the
+// agent's tools, checkout and webhooks.
+type Tx struct {
+	db  *DB
+	tx  *sql.Tx
+	now time.Time
+	sp  int
+}
+
+// Now is the time the transaction started; every row it writes carries it.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+}
+
+// savepoint runs fn inside a savepoint, rolling back only fn's writes when
+// it fails; the turn runner uses it so one bad turn does not undo a batch.
+func (tx *Tx) savepoint(ctx context.Context, fn func() error) error {
+	tx.sp++
+	name := "sp" + strconv.Itoa(tx.sp)
+	if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
+		}
+		tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+)
+
+// TurnFunc handles one inbound event of a conversation inside the batch's
+// transaction. It may change conv (saved after it returns nil) and write
+// through tx. An error undoes only this turn's writes.
+type TurnFunc func(ctx context.Context, tx *Tx, conv *concierge.Conversation, ev *concierge.Event) error
+
+// FailFunc is called, in a fresh savepoint, when a turn failed, so the
+// customer can be told; its own error is ignored beyond logging by the caller.
+type FailFunc func(ctx context.Context, tx *Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error
+
+// TurnStats counts what RunTurns did.
+type TurnStats struct {
+	Done, Failed int
+}
+
+type pendingIn struct {
+	id   int64
+	conv concierge.ConversationID
+	seq  int64
+	body string
+}
+
+// RunTurns takes up to limit pending inbound events, and in one transaction
+// handles them conversation by conversation, each conversation's events in
+// arrival order, marking each done (or failed) in the same transaction as
+// the state changes and outbound messages its turn produced. On PostgreSQL
+// the conversations are row-locked with SKIP LOCKED, so several replicas
+// share the work without ever running two turns of one conversation at once.
+func (db *DB) RunTurns(ctx context.Context, limit int, turn TurnFunc, fail FailFunc) (TurnStats, error) {
+	var st TurnStats
+	err := db.InTx(ctx, func(tx *Tx) error {
+		st = TurnStats{}
+		pend, err := tx.pendingInbound(ctx, limit)
+		if err != nil || len(pend) == 0 {
+			return err
+		}
+		var order []concierge.ConversationID
+		byConv := map[concierge.ConversationID][]pendingIn{}
+		for _, p := range pend {
+			if _, ok := byConv[p.conv]; !ok {
+				order = append(order, p.conv)
+			}
+			byConv[p.conv] = append(byConv[p.conv], p)
+		}
+		for _, id := range order {
+			conv, err := tx.Conversation(ctx, id)
+			if err != nil {
+				return err
+			}
+			for _, p := range byConv[id] {
+				if err := tx.runOne(ctx, conv, p, turn, fail, &st); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return st, err
+}
+
+func (tx *Tx) runOne(ctx context.Context, conv *concierge.Conversation, p pendingIn, turn TurnFunc, fail FailFunc, st *TurnStats) error {
+	var ev concierge.Event
+	before := *conv
+	before.Memory.Shown = append([]concierge.SKU(nil), conv.Memory.Shown...)
+	terr := json.Unmarshal([]byte(p.body), &ev)
+	if terr == nil {
+		terr = tx.savepoint(ctx, func() error {
+			if err := turn(ctx, tx, conv, &ev); err != nil {
+				return err
+			}
+			if err := tx.SaveConversation(ctx, conv); err != nil {
+				return err
+			}
+			return tx.markIn(ctx, p.id, "done", "")
+		})
+	}
+	if terr == nil {
+		st.Done++
+		return nil
+	}
+	// The turn's writes are gone; so must its changes to conv be.
+	*conv = before
+	st.Failed++
+	if fail != nil {
+		tx.savepoint(ctx, func() error { return fail(ctx, tx, conv, &ev, terr) })
+	}
+	msg := terr.Error()
+	if len(msg) > 500 {
+		msg = msg[:500]
+	}
+	return tx.markIn(ctx, p.id, "failed", msg)
+}
+
+func (tx *Tx) markIn(ctx context.Context, id int64, status, errMsg string) error {
+	_, err := tx.exec(ctx, `UPDATE messages SET status = ?, last_error = ?, done_at = ?, attempts = attempts + 1 WHERE id = ?`,
+		status, errMsg, tx.db.millis(tx.now), id)
+	if err != nil {
+		return fmt.Errorf("store: mark inbound: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) pendingInbound(ctx context.Context, limit int) ([]pendingIn, error) {
+	const sel = `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'`
+	if tx.db.dialect != Postgres {
+		return tx.scanPending(ctx, sel+` ORDER BY id LIMIT ?`, limit)
+	}
+	// Lock the conversations that have pending events, skipping those
+	// another replica is working on, then take all their pending events.
+	rows, err := tx.query(ctx, `SELECT id FROM conversations WHERE id IN (
+			SELECT conversation_id FROM messages WHERE dir = 'in' AND status = 'pending' ORDER BY id LIMIT ?)
+		ORDER BY id FOR UPDATE SKIP LOCKED`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending inbound: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: pending inbound: %w", err)
+		}
+		ids = append(ids, fmt.Sprint(id))
+	}
+	rows.Close()
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return tx.scanPending(ctx, sel+` AND conversation_id IN (`+strings.Join(ids, ",")+`) ORDER BY conversation_id, seq LIMIT ?`, limit*4)
+}
+
+func (tx *Tx) scanPending(ctx context.Context, query string, args ...any) ([]pendingIn, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending inbound: %w", err)
+	}
+	defer rows.Close()
+	var out []pendingIn
+	for rows.Next() {
+		var p pendingIn
+		if err := rows.Scan(&p.id, &p.conv, &p.seq, &p.body); err != nil {
+			return nil, fmt.Errorf("store: pending inbound: %w", err)
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PendingInbound counts inbound events not yet handled (the queue depth).
+func (db *DB) PendingInbound(ctx context.Context) (int, error) {
+	var n int
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE dir = 'in' AND status = 'pending'`).Scan(&n)
+	return n, err
+}
