@@ -1,6 +1,9 @@
 package concierge
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Outbound is a message the agent produced, addressed and numbered. Seq
 // orders the messages of one conversation.
@@ -36,4 +39,24 @@ type Sender interface {
 type PaymentProvider interface {
 	Name() string
 	Request(ctx context.Context, bot *Bot, o *Order) (*PaymentRequest, error)
+}
+
+// DeliveryStatus is what became of one outbound message.
+type DeliveryStatus string
+
+// The delivery statuses the outbox records.
+const (
+	Delivered      DeliveryStatus = "sent"
+	DeliveryRetry  DeliveryStatus = "retry"         // failed for now; NextAttempt says when to try again
+	Undeliverable  DeliveryStatus = "undeliverable" // the channel said never (the customer blocked the bot)
+	DeliveryFailed DeliveryStatus = "failed"        // gave up after the last retry
+)
+
+// Delivery is the outcome of one send attempt.
+type Delivery struct {
+	ID           int64
+	Conversation ConversationID
+	Status       DeliveryStatus
+	NextAttempt  time.Time
+	Error        string
 }

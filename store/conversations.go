@@ -37,7 +37,13 @@ func scanConversation(row interface{ Scan(...any) error }) (*concierge.Conversat
 
 // Conversation loads a conversation by id.
 func (tx *Tx) Conversation(ctx context.Context, id concierge.ConversationID) (*concierge.Conversation, error) {
-	c, err := scanConversation(tx.queryRow(ctx, `SELECT `+conversationCols+` FROM conversations WHERE id = ?`, id))
+	// On PostgreSQL the row is locked, so that a payment notification and a
+	// turn of the same conversation cannot overwrite each other's changes.
+	lock := ""
+	if tx.db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	c, err := scanConversation(tx.queryRow(ctx, `SELECT `+conversationCols+` FROM conversations WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: conversation %d: %w", id, concierge.ErrNotFound)
 	}

@@ -10,21 +10,15 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// OutboxBatch is a set of conversations whose outbound messages one sender
-// owns until Lease, each conversation's messages in order.
-type OutboxBatch struct {
-	Conversations [][]concierge.Outbound
-}
-
 // ClaimOutbox leases up to limit conversations that have outbound messages
 // due, and returns their pending messages in order. A conversation whose
 // first pending message waits for a retry is not returned, so a later
 // message never overtakes an earlier one. The lease is released by
 // ReleaseOutbox, or expires after lease if the sender dies.
-func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (OutboxBatch, error) {
-	var b OutboxBatch
+func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([][]concierge.Outbound, error) {
+	var b [][]concierge.Outbound
 	err := db.InTx(ctx, func(tx *Tx) error {
-		b = OutboxBatch{}
+		b = nil
 		now := tx.db.millis(tx.now)
 		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?
 			WHERE send_lease_until < ? AND id IN (
@@ -74,7 +68,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 				continue
 			}
 			if len(cur) > 0 && cur[0].Conversation != o.Conversation {
-				b.Conversations = append(b.Conversations, cur)
+				b = append(b, cur)
 				cur = nil
 			}
 			if len(cur) == 0 && nextAttempt > now {
@@ -89,42 +83,35 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 			cur = append(cur, o)
 		}
 		if len(cur) > 0 {
-			b.Conversations = append(b.Conversations, cur)
+			b = append(b, cur)
 		}
 		return rows.Err()
 	})
 	return b, err
 }
 
-// SendResult is the outcome of sending one outbound message.
-type SendResult struct {
-	ID           int64
-	Conversation concierge.ConversationID
-	// Status is "sent", "retry" (NextAttempt says when) or "undeliverable".
-	Status      string
-	NextAttempt time.Time
-	Error       string
-}
-
 // FinishOutbox records send results and releases the conversations' leases,
 // in one transaction (one fsync for a whole batch of sends).
-func (db *DB) FinishOutbox(ctx context.Context, results []SendResult, convs []concierge.ConversationID) error {
+func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, convs []concierge.ConversationID) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		now := tx.db.millis(tx.now)
 		for _, r := range results {
 			var err error
 			switch r.Status {
-			case "sent":
+			case concierge.Delivered:
 				_, err = tx.exec(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = '' WHERE id = ?`, now, r.ID)
-			case "retry":
+			case concierge.DeliveryRetry:
 				_, err = tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
 					tx.db.millis(r.NextAttempt), trim(r.Error), r.ID)
-			case "undeliverable":
+			case concierge.Undeliverable:
 				_, err = tx.exec(ctx, `UPDATE messages SET status = 'undeliverable', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ?`,
 					now, trim(r.Error), r.ID)
 				if err == nil {
 					_, err = tx.exec(ctx, `UPDATE conversations SET undeliverable = 1 WHERE id = ?`, r.Conversation)
 				}
+			case concierge.DeliveryFailed:
+				_, err = tx.exec(ctx, `UPDATE messages SET status = 'failed', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ?`,
+					now, trim(r.Error), r.ID)
 			default:
 				err = fmt.Errorf("unknown status %q", r.Status)
 			}

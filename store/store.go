@@ -22,6 +22,8 @@ import (
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/conciergehq/concierge"
+
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 )
@@ -197,6 +199,8 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 	return nil
 }
+
+var _ concierge.Tx = (*Tx)(nil)
 
 // Tx is a write transaction. Its methods are the store's vocabulary for the
 // agent's tools, checkout and webhooks.

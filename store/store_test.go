@@ -125,7 +125,7 @@ func TestRunTurnsOrderAndAtomicity(t *testing.T) {
 			t.Fatal(err)
 		}
 		seen := map[concierge.ChatID][]string{}
-		st, err := db.RunTurns(ctx, 100, func(ctx context.Context, tx *store.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+		done, failed, err := db.RunTurns(ctx, 100, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
 			seen[conv.Chat] = append(seen[conv.Chat], ev.Text)
 			conv.Memory.FailedTurns++
 			if _, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: "re " + ev.Text}); err != nil {
@@ -135,15 +135,15 @@ func TestRunTurnsOrderAndAtomicity(t *testing.T) {
 				return errors.New("brain exploded")
 			}
 			return nil
-		}, func(ctx context.Context, tx *store.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error {
+		}, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error {
 			_, err := tx.Emit(ctx, conv, "system", concierge.Message{Kind: concierge.MessageText, Text: "sorry"})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Done != 10 || st.Failed != 1 {
-			t.Fatalf("stats = %+v", st)
+		if done != 10 || failed != 1 {
+			t.Fatalf("done, failed = %d, %d", done, failed)
 		}
 		for _, chat := range []concierge.ChatID{"a", "b"} {
 			got := fmt.Sprint(seen[chat][:5])
@@ -172,12 +172,12 @@ func TestRunTurnsOrderAndAtomicity(t *testing.T) {
 			t.Fatalf("outbound = %s: the failed turn's reply must be gone and the apology kept", got)
 		}
 		// Nothing left to do; a second run is a no-op.
-		st, err = db.RunTurns(ctx, 100, func(context.Context, *store.Tx, *concierge.Conversation, *concierge.Event) error {
+		done, _, err = db.RunTurns(ctx, 100, func(context.Context, concierge.Tx, *concierge.Conversation, *concierge.Event) error {
 			t.Fatal("handled twice")
 			return nil
 		}, nil)
-		if err != nil || st.Done != 0 {
-			t.Fatalf("second run: %+v %v", st, err)
+		if err != nil || done != 0 {
+			t.Fatalf("second run: %d %v", done, err)
 		}
 	})
 }
@@ -190,7 +190,7 @@ func TestOutboxOrderAndRetry(t *testing.T) {
 		if _, err := db.Ingest(ctx, []concierge.Event{textEvent("a", "1", "hi")}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := db.RunTurns(ctx, 10, func(ctx context.Context, tx *store.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+		_, _, err := db.RunTurns(ctx, 10, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
 			for i := 1; i <= 3; i++ {
 				if _, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: fmt.Sprint("m", i)}); err != nil {
 					return err
@@ -202,34 +202,34 @@ func TestOutboxOrderAndRetry(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, err := db.ClaimOutbox(ctx, 10, time.Minute)
-		if err != nil || len(b.Conversations) != 1 || len(b.Conversations[0]) != 3 {
+		if err != nil || len(b) != 1 || len(b[0]) != 3 {
 			t.Fatalf("claim: %v %+v", err, b)
 		}
-		first := b.Conversations[0]
+		first := b[0]
 		if first[0].Message.Text != "m1" || first[2].Message.Text != "m3" || first[0].Chat != "a" {
 			t.Fatalf("claimed %+v", first)
 		}
 		// While leased, nobody else gets the conversation.
-		if b2, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b2.Conversations) != 0 {
+		if b2, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b2) != 0 {
 			t.Fatalf("claimed twice: %+v", b2)
 		}
 		// m1 fails: m2 and m3 must wait for it.
-		err = db.FinishOutbox(ctx, []store.SendResult{{ID: first[0].ID, Conversation: first[0].Conversation, Status: "retry", NextAttempt: now.Add(time.Second), Error: "503"}},
+		err = db.FinishOutbox(ctx, []concierge.Delivery{{ID: first[0].ID, Conversation: first[0].Conversation, Status: concierge.DeliveryRetry, NextAttempt: now.Add(time.Second), Error: "503"}},
 			[]concierge.ConversationID{first[0].Conversation})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if b3, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b3.Conversations) != 0 {
+		if b3, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b3) != 0 {
 			t.Fatalf("claimed during backoff: %+v", b3)
 		}
 		now = now.Add(2 * time.Second)
 		b4, err := db.ClaimOutbox(ctx, 10, time.Minute)
-		if err != nil || len(b4.Conversations) != 1 || b4.Conversations[0][0].Message.Text != "m1" || b4.Conversations[0][0].Attempts != 1 {
+		if err != nil || len(b4) != 1 || b4[0][0].Message.Text != "m1" || b4[0][0].Attempts != 1 {
 			t.Fatalf("after backoff: %v %+v", err, b4)
 		}
-		var res []store.SendResult
-		for _, o := range b4.Conversations[0] {
-			res = append(res, store.SendResult{ID: o.ID, Conversation: o.Conversation, Status: "sent"})
+		var res []concierge.Delivery
+		for _, o := range b4[0] {
+			res = append(res, concierge.Delivery{ID: o.ID, Conversation: o.Conversation, Status: concierge.Delivered})
 		}
 		if err := db.FinishOutbox(ctx, res, []concierge.ConversationID{first[0].Conversation}); err != nil {
 			t.Fatal(err)
@@ -242,15 +242,15 @@ func TestOutboxOrderAndRetry(t *testing.T) {
 		if _, err := db.Ingest(ctx, []concierge.Event{textEvent("a", "2", "again")}); err != nil {
 			t.Fatal(err)
 		}
-		db.RunTurns(ctx, 10, func(ctx context.Context, tx *store.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+		db.RunTurns(ctx, 10, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
 			_, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: "m4"})
 			return err
 		}, nil)
-		if b5, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b5.Conversations) != 1 {
+		if b5, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b5) != 1 {
 			t.Fatal("m4 not claimed")
 		}
 		now = now.Add(61 * time.Second)
-		if b6, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b6.Conversations) != 1 || b6.Conversations[0][0].Message.Text != "m4" {
+		if b6, _ := db.ClaimOutbox(ctx, 10, time.Minute); len(b6) != 1 || b6[0][0].Message.Text != "m4" {
 			t.Fatalf("expired lease not reclaimed: %+v", b6)
 		}
 	})
@@ -272,8 +272,8 @@ func TestOrdersStockAndPayments(t *testing.T) {
 		eur := func(n int64) concierge.Money { return concierge.Money{Minor: n, Currency: "EUR"} }
 		order := func(id string, lamps int) *concierge.Order {
 			return &concierge.Order{ID: concierge.OrderID(id), Bot: "shop", Conversation: conv, State: concierge.OrderPending,
-				Lines:    []concierge.OrderLine{{SKU: "BULB", Quantity: 1, Unit: eur(500)}, {SKU: "LAMP", Quantity: lamps, Unit: eur(4900)}},
-				Total:    eur(500 + 4900*int64(lamps)), Provider: "sandbox",
+				Lines: []concierge.OrderLine{{SKU: "BULB", Quantity: 1, Unit: eur(500)}, {SKU: "LAMP", Quantity: lamps, Unit: eur(4900)}},
+				Total: eur(500 + 4900*int64(lamps)), Provider: "sandbox",
 				CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Minute)}
 		}
 		err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CreateOrder(ctx, order("O1", 2)) })
@@ -369,6 +369,20 @@ func TestCart(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+func TestSetting(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, err := db.Setting(ctx, "k", func() (string, error) { return "first", nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := db.Setting(ctx, "k", func() (string, error) { return "second", nil })
+		if err != nil || a != "first" || b != "first" {
+			t.Fatalf("got %q, %q, %v; want the first value kept", a, b, err)
 		}
 	})
 }

@@ -12,16 +12,11 @@ import (
 // TurnFunc handles one inbound event of a conversation inside the batch's
 // transaction. It may change conv (saved after it returns nil) and write
 // through tx. An error undoes only this turn's writes.
-type TurnFunc func(ctx context.Context, tx *Tx, conv *concierge.Conversation, ev *concierge.Event) error
+type TurnFunc func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error
 
 // FailFunc is called, in a fresh savepoint, when a turn failed, so the
 // customer can be told; its own error is ignored beyond logging by the caller.
-type FailFunc func(ctx context.Context, tx *Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error
-
-// TurnStats counts what RunTurns did.
-type TurnStats struct {
-	Done, Failed int
-}
+type FailFunc func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error
 
 type pendingIn struct {
 	id   int64
@@ -36,10 +31,13 @@ type pendingIn struct {
 // the state changes and outbound messages its turn produced. On PostgreSQL
 // the conversations are row-locked with SKIP LOCKED, so several replicas
 // share the work without ever running two turns of one conversation at once.
-func (db *DB) RunTurns(ctx context.Context, limit int, turn TurnFunc, fail FailFunc) (TurnStats, error) {
-	var st TurnStats
-	err := db.InTx(ctx, func(tx *Tx) error {
-		st = TurnStats{}
+func (db *DB) RunTurns(ctx context.Context, limit int,
+	turn func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error,
+	fail func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error,
+) (done, failed int, err error) {
+	var st turnStats
+	err = db.InTx(ctx, func(tx *Tx) error {
+		st = turnStats{}
 		pend, err := tx.pendingInbound(ctx, limit)
 		if err != nil || len(pend) == 0 {
 			return err
@@ -65,10 +63,12 @@ func (db *DB) RunTurns(ctx context.Context, limit int, turn TurnFunc, fail FailF
 		}
 		return nil
 	})
-	return st, err
+	return st.done, st.failed, err
 }
 
-func (tx *Tx) runOne(ctx context.Context, conv *concierge.Conversation, p pendingIn, turn TurnFunc, fail FailFunc, st *TurnStats) error {
+type turnStats struct{ done, failed int }
+
+func (tx *Tx) runOne(ctx context.Context, conv *concierge.Conversation, p pendingIn, turn TurnFunc, fail FailFunc, st *turnStats) error {
 	var ev concierge.Event
 	before := *conv
 	before.Memory.Shown = append([]concierge.SKU(nil), conv.Memory.Shown...)
@@ -85,12 +85,12 @@ func (tx *Tx) runOne(ctx context.Context, conv *concierge.Conversation, p pendin
 		})
 	}
 	if terr == nil {
-		st.Done++
+		st.done++
 		return nil
 	}
 	// The turn's writes are gone; so must its changes to conv be.
 	*conv = before
-	st.Failed++
+	st.failed++
 	if fail != nil {
 		tx.savepoint(ctx, func() error { return fail(ctx, tx, conv, &ev, terr) })
 	}

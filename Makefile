@@ -1,0 +1,35 @@
+# Concierge — the two commands a new user needs are `make run` and `make test`.
+GO      ?= go
+CONFIG  ?= examples/maison-lumiere.yaml
+DB      ?= sqlite:concierge.db
+ADDR    ?= :8080
+
+.PHONY: run test bench lint build chat validate
+
+build:
+	$(GO) build -o bin/concierge ./cmd/concierge
+
+## run: the shop on its embedded default (SQLite, web widget, rules brain, sandbox payments)
+run: build
+	./bin/concierge serve --config $(CONFIG) --db $(DB) --addr $(ADDR)
+
+## chat: the same shop in the terminal
+chat: build
+	./bin/concierge chat --config $(CONFIG) --db $(DB)
+
+validate: build
+	./bin/concierge validate $(CONFIG)
+
+## test: every test; PostgreSQL and Chromium tests skip without them (and fail with CI=true)
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+## bench: Go benchmarks and the load generator against the real binary
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem ./agent/... ./store/...
+	$(GO) run ./cmd/loadgen -bin ./bin/concierge
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -1,0 +1,238 @@
+// Package outbox delivers the agent's outbound messages through the channel
+// adapters: it leases conversations with messages due, sends each
+// conversation's messages one at a time and in order (different
+// conversations in parallel, so a slow platform never makes one customer
+// wait behind another), retries failures with exponential backoff, and
+// records every outcome in batches.
+//
+// Delivery is at least once: a crash between a platform accepting a message
+// and the outcome being recorded sends that message again after the lease
+// expires. Only cmd/concierge imports this package.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Store is the outbox's view of storage.
+type Store interface {
+	// ClaimOutbox leases up to limit conversations with messages due and
+	// returns their pending messages, in order.
+	ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([][]concierge.Outbound, error)
+	// FinishOutbox records outcomes and releases the conversations' leases.
+	FinishOutbox(ctx context.Context, ds []concierge.Delivery, convs []concierge.ConversationID) error
+}
+
+// Senders finds the adapter of a bot's channel; nil means the channel is
+// not configured, and the message fails.
+type Senders func(bot concierge.BotID, ch concierge.Channel) concierge.Sender
+
+// Config tunes a Dispatcher; zero values take the defaults.
+type Config struct {
+	Batch       int           // conversations claimed at once (default 256)
+	InFlight    int           // conversations being sent at once (default 1024)
+	Lease       time.Duration // how long a claim lasts if this process dies (default 2m)
+	SendTimeout time.Duration // per message (default 30s)
+	MaxAttempts int           // then the message is marked failed (default 10)
+	BaseDelay   time.Duration // first retry delay (default 1s)
+	MaxDelay    time.Duration // retry delay cap (default 5m)
+	Poll        time.Duration // how often to look when not woken (default 250ms)
+}
+
+func (c *Config) defaults() {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defd := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.Batch, 256)
+	def(&c.InFlight, 1024)
+	def(&c.MaxAttempts, 10)
+	defd(&c.Lease, 2*time.Minute)
+	defd(&c.SendTimeout, 30*time.Second)
+	defd(&c.BaseDelay, time.Second)
+	defd(&c.MaxDelay, 5*time.Minute)
+	defd(&c.Poll, 250*time.Millisecond)
+}
+
+// Metrics receives what the dispatcher did; nil methods are not called.
+type Metrics interface {
+	Sent(ch concierge.Channel)
+	SendFailed(ch concierge.Channel, status concierge.DeliveryStatus)
+}
+
+// Dispatcher is the outbox's sender loop.
+type Dispatcher struct {
+	store   Store
+	senders Senders
+	cfg     Config
+	log     *slog.Logger
+	metrics Metrics
+	now     func() time.Time
+	wake    chan struct{}
+	results chan result
+	slots   chan struct{}
+}
+
+type result struct {
+	ds   []concierge.Delivery
+	conv concierge.ConversationID
+}
+
+// New returns a Dispatcher; call Run.
+func New(st Store, senders Senders, cfg Config, log *slog.Logger, m Metrics) *Dispatcher {
+	cfg.defaults()
+	return &Dispatcher{store: st, senders: senders, cfg: cfg, log: log, metrics: m, now: time.Now,
+		wake: make(chan struct{}, 1), results: make(chan result, cfg.InFlight), slots: make(chan struct{}, cfg.InFlight)}
+}
+
+// Wake makes the dispatcher look for work now; the turn runner calls it
+// after committing messages. It never blocks.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends until ctx ends, then waits for the sends in flight and records
+// their outcomes before returning.
+func (d *Dispatcher) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	finished := make(chan struct{})
+	go func() { d.finish(); close(finished) }()
+	tick := time.NewTicker(d.cfg.Poll)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		free := cap(d.slots) - len(d.slots)
+		n := 0
+		if free > 0 {
+			batch, err := d.store.ClaimOutbox(ctx, min(d.cfg.Batch, free), d.cfg.Lease)
+			if err != nil && ctx.Err() == nil {
+				d.log.Error("outbox: claim", "err", err)
+			}
+			for _, msgs := range batch {
+				d.slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.results <- result{ds: d.sendAll(msgs), conv: msgs[0].Conversation}
+					<-d.slots
+				}()
+			}
+			n = len(batch)
+		}
+		if n > 0 && n == d.cfg.Batch {
+			continue // more may be waiting
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-tick.C:
+		}
+	}
+	wg.Wait()
+	close(d.results)
+	<-finished
+}
+
+// finish records outcomes in batches: whatever has arrived while the
+// previous batch was being written goes in the next one.
+func (d *Dispatcher) finish() {
+	for r := range d.results {
+		ds := r.ds
+		convs := []concierge.ConversationID{r.conv}
+	more:
+		for len(convs) < 512 {
+			select {
+			case r2, ok := <-d.results:
+				if !ok {
+					break more
+				}
+				ds = append(ds, r2.ds...)
+				convs = append(convs, r2.conv)
+			default:
+				break more
+			}
+		}
+		// A background context: outcomes must be written even while
+		// shutting down, or the messages would be sent twice.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := d.store.FinishOutbox(ctx, ds, convs); err != nil {
+			d.log.Error("outbox: record outcomes", "err", err, "messages", len(ds))
+		}
+		cancel()
+	}
+}
+
+// sendAll sends one conversation's messages in order, stopping at the
+// first that fails so none overtakes it.
+func (d *Dispatcher) sendAll(msgs []concierge.Outbound) []concierge.Delivery {
+	out := make([]concierge.Delivery, 0, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		dl := d.send(m)
+		out = append(out, dl)
+		if dl.Status != concierge.Delivered {
+			break
+		}
+	}
+	return out
+}
+
+func (d *Dispatcher) send(m *concierge.Outbound) concierge.Delivery {
+	dl := concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.Delivered}
+	s := d.senders(m.Bot, m.Channel)
+	var err error
+	if s == nil {
+		err = concierge.Errorf(concierge.CodeUnavailable, "outbox", "channel %s of bot %s is not configured", m.Channel, m.Bot)
+	} else {
+		ctx, cancel := context.WithTimeout(context.Background(), d.cfg.SendTimeout)
+		err = s.Send(ctx, m)
+		cancel()
+	}
+	switch {
+	case err == nil:
+		if d.metrics != nil {
+			d.metrics.Sent(m.Channel)
+		}
+		return dl
+	case errors.Is(err, concierge.ErrUndeliverable):
+		dl.Status = concierge.Undeliverable
+	case m.Attempts+1 >= d.cfg.MaxAttempts:
+		dl.Status = concierge.DeliveryFailed
+	default:
+		dl.Status = concierge.DeliveryRetry
+		dl.NextAttempt = d.now().Add(d.delay(m.Attempts))
+	}
+	dl.Error = err.Error()
+	d.log.Warn("outbox: send failed", "bot", m.Bot, "channel", m.Channel, "conversation", m.Conversation,
+		"attempt", m.Attempts+1, "status", dl.Status, "err", err)
+	if d.metrics != nil {
+		d.metrics.SendFailed(m.Channel, dl.Status)
+	}
+	return dl
+}
+
+// delay is the wait before retry n+1: exponential from BaseDelay, capped,
+// with "full jitter" on the upper half so that many conversations failing
+// together (a platform outage) do not retry in lockstep.
+func (d *Dispatcher) delay(attempts int) time.Duration {
+	dl := d.cfg.BaseDelay << min(attempts, 20)
+	if dl > d.cfg.MaxDelay || dl <= 0 {
+		dl = d.cfg.MaxDelay
+	}
+	return dl/2 + rand.N(dl/2+1)
+}

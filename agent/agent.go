@@ -1,0 +1,222 @@
+// Package agent runs a conversation's turns: for each inbound event it picks
+// the customer's language, lets the bot's brain decide, and lets the tools
+// act. A brain decides; tools act: searching the catalog, changing the cart,
+// checking out, order status, cancelling, asking for a refund and handing
+// off are tools with typed arguments and results, and they are the only way
+// a brain changes anything. Prices, totals, stock and policies are enforced
+// here and in checkout, never by the brain.
+//
+// The rules brain (agent/rules) serves offline; an LLM brain uses the same
+// tools. Only cmd/concierge imports this package; it reaches checkout
+// through the Checkout interface and storage through concierge.Tx.
+package agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// Brain decides what to do with one inbound event. It is called inside the
+// turn's transaction with the conversation loaded; it acts only through
+// t.Tools and answers through t.Say. An error undoes the whole turn and the
+// customer gets an apology.
+type Brain interface {
+	Respond(ctx context.Context, t *Turn) error
+}
+
+// Checkout places and cancels orders; package checkout implements it.
+type Checkout interface {
+	// PlaceOrder turns lines into an order priced from the catalog,
+	// reserves stock and asks the bot's payment provider for a payment
+	// request, all inside tx.
+	PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierge.Bot, conv *concierge.Conversation, lines []concierge.CartLine) (*concierge.Order, *concierge.PaymentRequest, error)
+	// CancelOrder cancels an order pending payment and releases its stock.
+	CancelOrder(ctx context.Context, tx concierge.Tx, o *concierge.Order) error
+}
+
+// Shop is one bot as the agent runs it.
+type Shop struct {
+	Bot     *concierge.Bot
+	Catalog *catalog.Index
+	Brain   Brain
+	Hours   *concierge.BusinessHours // nil: always open
+	Text    *Texts
+}
+
+// NewShop builds the runtime of a bot: its catalog index and texts.
+func NewShop(bot *concierge.Bot, brain Brain, texts *Texts) (*Shop, error) {
+	s := &Shop{Bot: bot, Catalog: catalog.New(bot.Products, bot.Locales), Brain: brain, Text: texts}
+	if bot.Handoff.BusinessHours != "" {
+		bh, err := concierge.ParseBusinessHours(bot.Handoff.BusinessHours)
+		if err != nil {
+			return nil, fmt.Errorf("agent: bot %s: %w", bot.ID, err)
+		}
+		s.Hours = bh
+	}
+	return s, nil
+}
+
+// Agent runs turns for every bot of the server.
+type Agent struct {
+	shops    map[concierge.BotID]*Shop
+	checkout Checkout
+	log      *slog.Logger
+}
+
+// New returns an Agent for the given shops.
+func New(shops []*Shop, co Checkout, log *slog.Logger) *Agent {
+	a := &Agent{shops: map[concierge.BotID]*Shop{}, checkout: co, log: log}
+	for _, s := range shops {
+		a.shops[s.Bot.ID] = s
+	}
+	return a
+}
+
+// Shop returns the runtime of bot, or nil.
+func (a *Agent) Shop(bot concierge.BotID) *Shop { return a.shops[bot] }
+
+// maxTextRunes bounds what a brain reads of one message; the widget and
+// webhooks refuse longer ones, this guards other channels.
+const maxTextRunes = 2000
+
+// Turn handles one inbound event of conv inside tx. It is the store's
+// TurnFunc.
+func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+	shop := a.shops[conv.Bot]
+	if shop == nil {
+		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
+	}
+	switch ev.Kind {
+	case concierge.EventText, concierge.EventButton, concierge.EventMedia, concierge.EventLocation, concierge.EventSubscribe:
+	default:
+		return nil // statuses and the like change no conversation
+	}
+	if conv.Undeliverable && ev.Kind != concierge.EventUnsubscribe {
+		conv.Undeliverable = false // they wrote again, so they can be reached
+	}
+	if ev.Kind == concierge.EventUnsubscribe {
+		conv.Undeliverable = true
+		return nil
+	}
+	if utf8.RuneCountInString(ev.Text) > maxTextRunes {
+		ev.Text = string([]rune(ev.Text)[:maxTextRunes])
+	}
+	if conv.Locale == "" {
+		conv.Locale = shop.pickLocale(ev.Locale, "")
+	}
+	if conv.State != concierge.StateBot {
+		// A person owns the conversation (or will): the bot stays
+		// silent; the transcript keeps the message for them.
+		return nil
+	}
+	t := &Turn{
+		Shop: shop, Conv: conv, Event: ev, Locale: conv.Locale,
+		Tools: &Tools{shop: shop, tx: tx, conv: conv, checkout: a.checkout},
+	}
+	t.Tools.turn = t
+	if err := shop.Brain.Respond(ctx, t); err != nil {
+		return fmt.Errorf("agent: %s turn: %w", conv.Bot, err)
+	}
+	conv.Locale = t.Locale
+	for _, m := range t.out {
+		if _, err := tx.Emit(ctx, conv, "bot", m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Fail tells the customer that something went wrong with their last
+// message; the store calls it when a turn failed and was undone.
+func (a *Agent) Fail(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error {
+	a.log.Error("turn failed", "bot", conv.Bot, "conversation", conv.ID, "err", cause)
+	shop := a.shops[conv.Bot]
+	if shop == nil || conv.State != concierge.StateBot {
+		return nil
+	}
+	loc := conv.Locale
+	if loc == "" {
+		loc = shop.Bot.DefaultLocale()
+	}
+	_, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: shop.Text.T(loc, "error_generic", nil)})
+	return err
+}
+
+// pickLocale chooses among the bot's locales: the detected language of the
+// text when the bot speaks it, else the platform's hint, else the current one,
+// else the bot's default.
+func (s *Shop) pickLocale(detected, current concierge.Locale) concierge.Locale {
+	for _, l := range []concierge.Locale{detected, current} {
+		if l != "" && s.speaks(l) {
+			return l
+		}
+	}
+	return s.Bot.DefaultLocale()
+}
+
+func (s *Shop) speaks(l concierge.Locale) bool {
+	for _, x := range s.Bot.Locales {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Turn is one inbound event being handled.
+type Turn struct {
+	Shop   *Shop
+	Conv   *concierge.Conversation
+	Event  *concierge.Event
+	Tools  *Tools
+	Locale concierge.Locale
+	out    []concierge.Message
+}
+
+// Say queues a message to the customer; it is stored with the turn.
+func (t *Turn) Say(m concierge.Message) { t.out = append(t.out, m) }
+
+// T returns the text id in the turn's language.
+func (t *Turn) T(id string, data map[string]any) string { return t.Shop.Text.T(t.Locale, id, data) }
+
+// SetLocale switches the conversation's language if the bot speaks it.
+func (t *Turn) SetLocale(l concierge.Locale) {
+	if l != "" && t.Shop.speaks(l) {
+		t.Locale = l
+	}
+}
+
+// Now is the turn's time.
+func (t *Turn) Now() time.Time { return t.Tools.tx.Now() }
+
+// OrderChanged tells the customer of conv, in their language, that order o
+// was paid, expired or had a payment problem. Checkout calls it inside the
+// transaction that changed the order.
+func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error {
+	shop := a.shops[conv.Bot]
+	if shop == nil {
+		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
+	}
+	loc := conv.Locale
+	if loc == "" {
+		loc = shop.Bot.DefaultLocale()
+	}
+	t := &Turn{Shop: shop, Conv: conv, Locale: loc, Tools: &Tools{shop: shop, tx: tx, conv: conv, checkout: a.checkout}}
+	t.Tools.turn = t
+	t.ShowOrder(t.T("order_"+event, map[string]any{"ID": o.ID}), o)
+	if event == "payment_mismatch" {
+		t.ShowHandoff()
+	}
+	for _, m := range t.out {
+		if _, err := tx.Emit(ctx, conv, "bot", m); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,543 @@
+// Package rules is the offline brain: deterministic intent and slot
+// recognition in French, English and Chinese (agent/nlu), a dialogue policy
+// that maps each intent to the agent's tools, and replies from the agent's
+// message catalogs. It needs no network and no model, and it is the
+// fallback of the LLM brain. Only cmd/concierge imports it.
+package rules
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// Brain is the rules brain. It is stateless; what it remembers between
+// turns lives in the conversation's Memory.
+type Brain struct{}
+
+var _ agent.Brain = Brain{}
+
+// Respond handles one event.
+func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
+	ev := t.Event
+	switch ev.Kind {
+	case concierge.EventSubscribe:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("welcome", map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.BrowseButtons()})
+		return nil
+	case concierge.EventButton:
+		if ev.Value != "" {
+			return b.button(ctx, t, ev.Value)
+		}
+	case concierge.EventMedia, concierge.EventLocation:
+		if strings.TrimSpace(ev.Text) == "" {
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("media_unsupported", nil), Buttons: t.BrowseButtons()})
+			return nil
+		}
+	}
+	in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale)
+	if in.Lang != "" && (len([]rune(strings.TrimSpace(ev.Text))) >= 6 || in.Lang == "zh") {
+		t.SetLocale(in.Lang)
+	}
+	if b.keyword(t, ev.Text) && in.Name != nlu.Human {
+		in.Name = nlu.Human
+	}
+	return b.intent(ctx, t, in)
+}
+
+// keyword reports whether text holds one of the merchant's hand-off words
+// as a word of its own (or anywhere, for Chinese).
+func (b Brain) keyword(t *agent.Turn, text string) bool {
+	low := strings.ToLower(text)
+	words := strings.FieldsFunc(low, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r > 0x7f) })
+	for _, k := range t.Shop.Bot.Handoff.Keywords {
+		k = strings.ToLower(k)
+		if k == "" {
+			continue
+		}
+		if k[0] > 0x7f { // CJK: no word boundaries
+			if strings.Contains(low, k) {
+				return true
+			}
+			continue
+		}
+		for _, w := range words {
+			if w == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	mem := &t.Conv.Memory
+	understood := true
+	defer func() {
+		if understood {
+			mem.FailedTurns = 0
+		}
+	}()
+	// A pending question takes a yes or no first.
+	if mem.Pending == "consent" {
+		switch in.Name {
+		case nlu.ConsentYes:
+			t.Tools.Consent(true)
+			return b.checkout(ctx, t)
+		case nlu.ConsentNo:
+			t.Tools.Consent(false)
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("consent_refused", nil), Buttons: []concierge.Button{{Label: t.T("btn_cart", nil), Value: agent.ValueCart}}})
+			return nil
+		}
+		mem.Pending = ""
+	}
+	switch in.Name {
+	case nlu.Greet:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("greet", map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.BrowseButtons()})
+	case nlu.Thanks:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("thanks", nil)})
+	case nlu.Help:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("help", nil), Buttons: b.helpButtons(t)})
+	case nlu.Search:
+		return b.search(ctx, t, in)
+	case nlu.Details:
+		skus := b.refs(t, in)
+		if len(skus) == 0 {
+			return b.search(ctx, t, in)
+		}
+		pv, err := t.Tools.Show(ctx, skus[0])
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowDetails(pv)
+	case nlu.Compare:
+		skus := b.refs(t, in)
+		if len(skus) < 2 && len(mem.Shown) >= 2 && len(in.Products) == 0 {
+			skus = mem.Shown[:2]
+		}
+		if len(skus) < 2 {
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("compare_which", nil)})
+			return nil
+		}
+		if len(skus) > 4 {
+			skus = skus[:4]
+		}
+		pvs, err := t.Tools.Compare(ctx, skus)
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowComparison(pvs)
+	case nlu.AddToCart:
+		skus := b.refs(t, in)
+		if len(skus) == 0 && mem.Focus != "" && (in.RefShown || in.Quantity > 0 || len(in.Products) == 0) {
+			skus = []concierge.SKU{mem.Focus}
+		}
+		if len(skus) == 0 {
+			if in.Query != "" || in.Category != "" {
+				return b.search(ctx, t, in)
+			}
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+			return nil
+		}
+		return b.add(ctx, t, skus[0], in.Quantity)
+	case nlu.RemoveFromCart:
+		cv, err := t.Tools.Cart(ctx)
+		if err != nil {
+			return err
+		}
+		targets := b.cartTargets(t, cv, in)
+		if len(targets) == 0 {
+			t.ShowCart(t.T("remove_which", nil), cv)
+			return nil
+		}
+		for _, sku := range targets {
+			if cv, err = t.Tools.RemoveFromCart(ctx, sku); err != nil {
+				return b.toolError(t, err)
+			}
+		}
+		t.ShowCart(t.T("removed", nil), cv)
+	case nlu.ChangeQuantity:
+		cv, err := t.Tools.Cart(ctx)
+		if err != nil {
+			return err
+		}
+		targets := b.cartTargets(t, cv, in)
+		if len(targets) == 0 && len(cv.Lines) > 0 {
+			targets = []concierge.SKU{cv.Lines[len(cv.Lines)-1].Product.SKU}
+			for _, l := range cv.Lines {
+				if l.Product.SKU == mem.Focus {
+					targets = []concierge.SKU{mem.Focus}
+				}
+			}
+		}
+		if len(targets) == 0 || in.Quantity <= 0 {
+			t.ShowCart(t.T("quantity_which", nil), cv)
+			return nil
+		}
+		cv, err = t.Tools.SetQuantity(ctx, targets[0], in.Quantity)
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowCart(t.T("quantity_changed", nil), cv)
+	case nlu.ViewCart:
+		cv, err := t.Tools.Cart(ctx)
+		if err != nil {
+			return err
+		}
+		t.ShowCart(t.T("cart_intro", nil), cv)
+	case nlu.Checkout:
+		return b.checkout(ctx, t)
+	case nlu.ConsentYes, nlu.ConsentNo:
+		// A yes or no with no question pending: treat as acknowledgement.
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("ok_what_next", nil), Buttons: b.helpButtons(t)})
+	case nlu.OrderStatus:
+		return b.orderStatus(ctx, t, concierge.OrderID(in.Order))
+	case nlu.CancelOrder:
+		o, err := t.Tools.CancelOrder(ctx, concierge.OrderID(in.Order))
+		if err != nil {
+			if errors.Is(err, concierge.ErrBadTransition) && o != nil {
+				t.ShowOrder(t.T("cancel_not_pending", map[string]any{"ID": o.ID}), o,
+					concierge.Button{Label: t.T("btn_human", nil), Value: agent.ValueHuman})
+				return nil
+			}
+			return b.toolError(t, err)
+		}
+		t.ShowOrder(t.T("cancelled", map[string]any{"ID": o.ID}), o)
+	case nlu.RefundRequest:
+		p, err := t.Tools.RequestRefund(ctx, concierge.OrderID(in.Order), t.Event.Text)
+		if err != nil && concierge.ErrorCode(err) == concierge.CodeConflict && p != nil {
+			t.ShowOrder(t.T("refund_not_paid", map[string]any{"ID": p.Order.ID}), p.Order)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("refund_review", nil)})
+		t.ShowHandoff()
+	case nlu.Human:
+		if err := t.Tools.Handoff(ctx, concierge.HandoffAsked); err != nil {
+			return err
+		}
+		t.ShowHandoff()
+	default:
+		understood = false
+		return b.fallback(ctx, t, in)
+	}
+	return nil
+}
+
+// fallback answers what was not understood: first with suggestions, and
+// after the bot file's number of failed turns, with a person.
+func (b Brain) fallback(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	mem := &t.Conv.Memory
+	mem.FailedTurns++
+	limit := t.Shop.Bot.Handoff.AfterFailedTurns
+	if limit > 0 && mem.FailedTurns >= limit {
+		if err := t.Tools.Handoff(ctx, concierge.HandoffFailed); err != nil {
+			return err
+		}
+		t.ShowHandoff()
+		return nil
+	}
+	// A last try: maybe the words name products even without a verb.
+	if strings.TrimSpace(in.Query) != "" {
+		pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: in.Query, Limit: 3})
+		if err == nil && len(pvs) > 0 {
+			mem.FailedTurns = 0
+			t.ShowProducts(t.T("search_maybe", nil), pvs)
+			return nil
+		}
+	}
+	t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_understood", nil), Buttons: b.helpButtons(t)})
+	return nil
+}
+
+func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
+	bs := t.BrowseButtons()
+	return append(bs,
+		concierge.Button{Label: t.T("btn_cart", nil), Value: agent.ValueCart},
+		concierge.Button{Label: t.T("btn_orders", nil), Value: agent.ValueOrders},
+		concierge.Button{Label: t.T("btn_human", nil), Value: agent.ValueHuman})
+}
+
+func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, Sort: in.Sort, Limit: 5}
+	pvs, err := t.Tools.Search(ctx, args)
+	if err != nil {
+		return err
+	}
+	if len(pvs) == 0 && args.PriceMax > 0 {
+		// Nothing under that price: say so and show the closest.
+		args.PriceMax, args.Sort = 0, catalog.PriceAsc
+		if pvs, err = t.Tools.Search(ctx, args); err != nil {
+			return err
+		}
+		if len(pvs) > 0 {
+			t.ShowProducts(t.T("search_none_under", map[string]any{"Price": t.Shop.Text.Money(t.Locale, concierge.Money{Minor: in.PriceMax, Currency: t.Shop.Bot.Currency})}), pvs)
+			return nil
+		}
+	}
+	if len(pvs) == 0 && args.Category != "" && args.Query != "" {
+		args.Query = ""
+		if pvs, err = t.Tools.Search(ctx, args); err != nil {
+			return err
+		}
+	}
+	if len(pvs) == 0 {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("search_none", nil), Buttons: t.BrowseButtons()})
+		return nil
+	}
+	if len(pvs) == 1 {
+		t.ShowDetails(pvs[0])
+		return nil
+	}
+	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
+	return nil
+}
+
+// refs resolves the products an intent points at: named ones first, then
+// ordinals or "it/them" over what was shown last.
+func (b Brain) refs(t *agent.Turn, in nlu.Intent) []concierge.SKU {
+	if len(in.Products) > 0 {
+		return in.Products
+	}
+	shown := t.Conv.Memory.Shown
+	var out []concierge.SKU
+	for _, o := range in.Ordinals {
+		if o >= 1 && o <= len(shown) {
+			out = append(out, shown[o-1])
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	if in.RefShown {
+		if in.Name == nlu.Compare {
+			return shown
+		}
+		if t.Conv.Memory.Focus != "" {
+			return []concierge.SKU{t.Conv.Memory.Focus}
+		}
+		if len(shown) > 0 {
+			return shown[:1]
+		}
+	}
+	return nil
+}
+
+// cartTargets resolves which cart lines an intent is about: named
+// products, a category, or ordinals over the cart.
+func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []concierge.SKU {
+	inCart := func(s concierge.SKU) bool {
+		for _, l := range cv.Lines {
+			if l.Product.SKU == s {
+				return true
+			}
+		}
+		return false
+	}
+	var out []concierge.SKU
+	for _, s := range in.Products {
+		if inCart(s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 && in.Category != "" {
+		for _, l := range cv.Lines {
+			if l.Product.Category == in.Category {
+				out = append(out, l.Product.SKU)
+			}
+		}
+	}
+	if len(out) == 0 && len(in.Ordinals) > 0 {
+		for _, o := range in.Ordinals {
+			if o >= 1 && o <= len(cv.Lines) {
+				out = append(out, cv.Lines[o-1].Product.SKU)
+			}
+		}
+	}
+	if len(out) == 0 && len(cv.Lines) == 1 && (in.RefShown || in.Name == nlu.ChangeQuantity) {
+		out = append(out, cv.Lines[0].Product.SKU)
+	}
+	return out
+}
+
+func (b Brain) add(ctx context.Context, t *agent.Turn, sku concierge.SKU, qty int) error {
+	if qty <= 0 {
+		qty = 1
+	}
+	cv, err := t.Tools.AddToCart(ctx, sku, qty)
+	if err != nil {
+		return b.toolError(t, err)
+	}
+	p := t.Shop.Bot.Product(sku)
+	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": p.Title(t.Locale, t.Shop.Bot.DefaultLocale())}), cv)
+	return nil
+}
+
+func (b Brain) checkout(ctx context.Context, t *agent.Turn) error {
+	o, pr, err := t.Tools.Checkout(ctx)
+	switch {
+	case errors.Is(err, agent.ErrConsentNeeded):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("consent_ask", map[string]any{"Shop": t.Shop.Bot.Name, "Days": t.Shop.Bot.Policies.RetentionDays}),
+			Buttons: []concierge.Button{{Label: t.T("btn_agree", nil), Value: agent.ValueYes}, {Label: t.T("btn_disagree", nil), Value: agent.ValueNo}}})
+		return nil
+	case errors.Is(err, concierge.ErrEmptyCart):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("cart_empty", nil), Buttons: t.BrowseButtons()})
+		return nil
+	case errors.Is(err, concierge.ErrOutOfStock):
+		cv, cerr := t.Tools.Cart(ctx)
+		if cerr != nil {
+			return cerr
+		}
+		t.ShowCart(t.T("checkout_out_of_stock", nil), cv)
+		return nil
+	case err != nil:
+		return b.toolError(t, err)
+	}
+	t.ShowPayment(o, pr)
+	return nil
+}
+
+func (b Brain) orderStatus(ctx context.Context, t *agent.Turn, ref concierge.OrderID) error {
+	os, err := t.Tools.Orders(ctx, ref)
+	if err != nil {
+		if concierge.ErrorCode(err) == concierge.CodeNotFound {
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("order_unknown", map[string]any{"ID": ref})})
+			return nil
+		}
+		return err
+	}
+	if len(os) == 0 {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("no_orders", nil), Buttons: t.BrowseButtons()})
+		return nil
+	}
+	o := os[0]
+	var bs []concierge.Button
+	if o.State == concierge.OrderPending {
+		bs = append(bs, concierge.Button{Label: t.T("btn_cancel_order", nil), Value: agent.ValueCancel + string(o.ID)})
+	}
+	t.ShowOrder(t.T("order_status_intro", nil), o, bs...)
+	return nil
+}
+
+// button handles a button press: its value names the action exactly, so no
+// language understanding is needed.
+func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
+	t.Conv.Memory.FailedTurns = 0
+	arg := func(prefix string) (string, bool) {
+		if strings.HasPrefix(v, prefix) {
+			return strings.TrimPrefix(v, prefix), true
+		}
+		return "", false
+	}
+	if s, ok := arg(agent.ValueShow); ok {
+		pv, err := t.Tools.Show(ctx, concierge.SKU(s))
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowDetails(pv)
+		return nil
+	}
+	if s, ok := arg(agent.ValueAdd); ok {
+		return b.add(ctx, t, concierge.SKU(s), 1)
+	}
+	if s, ok := arg(agent.ValueBuy); ok {
+		if _, err := t.Tools.AddToCart(ctx, concierge.SKU(s), 1); err != nil {
+			return b.toolError(t, err)
+		}
+		return b.checkout(ctx, t)
+	}
+	if s, ok := arg(agent.ValueCompare); ok {
+		var skus []concierge.SKU
+		for _, x := range strings.Split(s, ",") {
+			skus = append(skus, concierge.SKU(x))
+		}
+		pvs, err := t.Tools.Compare(ctx, skus)
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowComparison(pvs)
+		return nil
+	}
+	for _, step := range []struct {
+		prefix string
+		delta  int
+	}{{agent.ValueInc, 1}, {agent.ValueDec, -1}, {agent.ValueRemove, -1000}} {
+		s, ok := arg(step.prefix)
+		if !ok {
+			continue
+		}
+		cv, err := t.Tools.Cart(ctx)
+		if err != nil {
+			return err
+		}
+		q := 0
+		for _, l := range cv.Lines {
+			if string(l.Product.SKU) == s {
+				q = l.Quantity
+			}
+		}
+		q = max(q+step.delta, 0)
+		if cv, err = t.Tools.SetQuantity(ctx, concierge.SKU(s), q); err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowCart(t.T("quantity_changed", nil), cv)
+		return nil
+	}
+	if c, ok := arg(agent.ValueBrowse); ok {
+		return b.search(ctx, t, nlu.Intent{Name: nlu.Search, Category: c})
+	}
+	if id, ok := arg(agent.ValueCancel); ok {
+		return b.intent(ctx, t, nlu.Intent{Name: nlu.CancelOrder, Order: id})
+	}
+	switch v {
+	case agent.ValueBrowse:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("browse", nil), Buttons: t.BrowseButtons()})
+		return nil
+	case agent.ValueCart:
+		return b.intent(ctx, t, nlu.Intent{Name: nlu.ViewCart})
+	case agent.ValueCheckout:
+		return b.checkout(ctx, t)
+	case agent.ValueYes:
+		if t.Conv.Memory.Pending == "consent" || !t.Conv.Memory.Consent {
+			t.Tools.Consent(true)
+			return b.checkout(ctx, t)
+		}
+		return nil
+	case agent.ValueNo:
+		t.Conv.Memory.Pending = "consent"
+		return b.intent(ctx, t, nlu.Intent{Name: nlu.ConsentNo})
+	case agent.ValueHuman:
+		return b.intent(ctx, t, nlu.Intent{Name: nlu.Human})
+	case agent.ValueOrders:
+		return b.orderStatus(ctx, t, "")
+	}
+	// An unknown value (an old button, a forged press): read its label.
+	return b.intent(ctx, t, nlu.Parse(t.Event.Text, t.Shop.Catalog, t.Locale))
+}
+
+// toolError turns a tool's refusal into a reply; anything unexpected fails
+// the turn.
+func (b Brain) toolError(t *agent.Turn, err error) error {
+	var e *concierge.Error
+	if !errors.As(err, &e) || e.Code == concierge.CodeInternal || e.Code == concierge.CodeUnavailable {
+		return err
+	}
+	switch {
+	case errors.Is(err, concierge.ErrOutOfStock):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"Detail": e.Message})})
+	case e.Code == concierge.CodeNotFound:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
+	case e.Code == concierge.CodeInvalid && strings.Contains(e.Message, "quantity"):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("quantity_limit", map[string]any{"Max": strconv.Itoa(agent.MaxQuantity)})})
+	default:
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("cannot_do", nil)})
+	}
+	return nil
+}

@@ -1,0 +1,315 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// Tools are the actions a brain may take. Each takes typed arguments,
+// validates them, and returns a typed result or a *concierge.Error whose
+// message a brain can show or recover from. They enforce the shop's rules:
+// prices and stock come from the catalog and the store, an order only ever
+// belongs to the conversation that placed it, and refunds are proposals for
+// people.
+type Tools struct {
+	shop     *Shop
+	tx       concierge.Tx
+	conv     *concierge.Conversation
+	checkout Checkout
+	turn     *Turn
+}
+
+// MaxQuantity bounds one cart line; more is a merchant's bulk order and
+// goes to a person.
+const MaxQuantity = 20
+
+// ProductView is a product with its live stock.
+type ProductView struct {
+	*concierge.Product
+	Stock int
+}
+
+// SearchArgs are the search tool's arguments.
+type SearchArgs struct {
+	Query    string       `json:"query" jsonschema:"description=What the customer is looking for, in their words"`
+	Category string       `json:"category,omitempty" jsonschema:"description=Catalog category to restrict to"`
+	PriceMax int64        `json:"price_max,omitempty" jsonschema:"description=Highest price in minor units (cents)"`
+	Sort     catalog.Sort `json:"sort,omitempty"`
+	Limit    int          `json:"limit,omitempty"`
+}
+
+// Search finds products. Its results become the conversation's "shown"
+// products, so that "the first one" or "compare them" refer to them.
+func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error) {
+	if a.Limit <= 0 || a.Limit > 10 {
+		a.Limit = 5
+	}
+	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, Sort: a.Sort, Limit: a.Limit})
+	out := make([]ProductView, 0, len(hits))
+	for _, h := range hits {
+		pv, err := tl.view(ctx, h.SKU)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pv)
+	}
+	tl.remember(out)
+	return out, nil
+}
+
+// Show returns one product by SKU.
+func (tl *Tools) Show(ctx context.Context, sku concierge.SKU) (ProductView, error) {
+	pv, err := tl.view(ctx, sku)
+	if err != nil {
+		return pv, err
+	}
+	tl.remember([]ProductView{pv})
+	return pv, nil
+}
+
+// Compare returns two to four products to compare.
+func (tl *Tools) Compare(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
+	skus = slices.Compact(skus)
+	if len(skus) < 2 || len(skus) > 4 {
+		return nil, concierge.Errorf(concierge.CodeInvalid, "compare", "compare needs two to four products, got %d", len(skus))
+	}
+	out := make([]ProductView, 0, len(skus))
+	for _, s := range skus {
+		pv, err := tl.view(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, pv)
+	}
+	tl.conv.Memory.Shown = skus
+	return out, nil
+}
+
+func (tl *Tools) view(ctx context.Context, sku concierge.SKU) (ProductView, error) {
+	p := tl.shop.Bot.Product(sku)
+	if p == nil {
+		return ProductView{}, concierge.Errorf(concierge.CodeNotFound, "product", "no product %q in this shop", sku)
+	}
+	n, err := tl.tx.Stock(ctx, tl.shop.Bot.ID, sku)
+	if err != nil {
+		return ProductView{}, err
+	}
+	return ProductView{Product: p, Stock: n}, nil
+}
+
+func (tl *Tools) remember(pvs []ProductView) {
+	if len(pvs) == 0 {
+		return
+	}
+	tl.conv.Memory.Shown = tl.conv.Memory.Shown[:0]
+	for _, p := range pvs {
+		tl.conv.Memory.Shown = append(tl.conv.Memory.Shown, p.SKU)
+	}
+	tl.conv.Memory.Focus = pvs[0].SKU
+}
+
+// CartView is the cart priced from the catalog.
+type CartView struct {
+	Lines []CartLineView
+	Total concierge.Money
+}
+
+// CartLineView is one priced cart line.
+type CartLineView struct {
+	Product  *concierge.Product
+	Quantity int
+	Total    concierge.Money
+}
+
+// AddToCart adds quantity of sku to the cart (on top of what is there).
+func (tl *Tools) AddToCart(ctx context.Context, sku concierge.SKU, quantity int) (CartView, error) {
+	if quantity <= 0 {
+		quantity = 1
+	}
+	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
+	if err != nil {
+		return CartView{}, err
+	}
+	for _, l := range lines {
+		if l.SKU == sku {
+			quantity += l.Quantity
+		}
+	}
+	return tl.SetQuantity(ctx, sku, quantity)
+}
+
+// SetQuantity sets the quantity of sku in the cart; zero removes it.
+func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity int) (CartView, error) {
+	if quantity < 0 || quantity > MaxQuantity {
+		return CartView{}, concierge.Errorf(concierge.CodeInvalid, "cart", "quantity must be between 0 and %d", MaxQuantity)
+	}
+	if quantity > 0 {
+		pv, err := tl.view(ctx, sku)
+		if err != nil {
+			return CartView{}, err
+		}
+		if pv.Stock < quantity {
+			return CartView{}, &concierge.Error{Code: concierge.CodeConflict, Op: "cart",
+				Message: fmt.Sprintf("only %d left", pv.Stock), Err: concierge.ErrOutOfStock}
+		}
+		tl.conv.Memory.Focus = sku
+	}
+	if err := tl.tx.SetCartLine(ctx, tl.conv.ID, sku, quantity); err != nil {
+		return CartView{}, err
+	}
+	return tl.Cart(ctx)
+}
+
+// RemoveFromCart removes sku from the cart.
+func (tl *Tools) RemoveFromCart(ctx context.Context, sku concierge.SKU) (CartView, error) {
+	return tl.SetQuantity(ctx, sku, 0)
+}
+
+// Cart returns the cart priced from the catalog. Lines whose product left
+// the catalog are dropped.
+func (tl *Tools) Cart(ctx context.Context) (CartView, error) {
+	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
+	if err != nil {
+		return CartView{}, err
+	}
+	cv := CartView{Total: concierge.Money{Currency: tl.shop.Bot.Currency}}
+	for _, l := range lines {
+		p := tl.shop.Bot.Product(l.SKU)
+		if p == nil {
+			continue
+		}
+		t := p.Price.Mul(l.Quantity)
+		cv.Lines = append(cv.Lines, CartLineView{Product: p, Quantity: l.Quantity, Total: t})
+		cv.Total = cv.Total.Add(t)
+	}
+	return cv, nil
+}
+
+// ErrConsentNeeded is returned by Checkout when the bot's policy asks for
+// the customer's consent first; the brain asks, and calls Consent.
+var ErrConsentNeeded = &concierge.Error{Code: concierge.CodeConflict, Op: "checkout", Message: "consent is required before checkout"}
+
+// Consent records the customer's answer to the data-consent question.
+func (tl *Tools) Consent(yes bool) {
+	tl.conv.Memory.Consent = yes
+	tl.conv.Memory.Pending = ""
+}
+
+// Checkout places an order for the cart: prices from the catalog, stock
+// reserved, and a payment request from the bot's provider. The cart is
+// emptied once the order exists.
+func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.PaymentRequest, error) {
+	if tl.shop.Bot.Policies.ConsentBefore == "checkout" && !tl.conv.Memory.Consent {
+		tl.conv.Memory.Pending = "consent"
+		return nil, nil, ErrConsentNeeded
+	}
+	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(lines) == 0 {
+		return nil, nil, concierge.ErrEmptyCart
+	}
+	o, pr, err := tl.checkout.PlaceOrder(ctx, tl.tx, tl.shop.Bot, tl.conv, lines)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tl.tx.ClearCart(ctx, tl.conv.ID); err != nil {
+		return nil, nil, err
+	}
+	tl.conv.Memory.LastOrder = o.ID
+	return o, pr, nil
+}
+
+// Orders returns the conversation's orders, newest first, or the one named
+// ref if it belongs to this conversation. A customer never sees another
+// customer's order, whatever reference they type.
+func (tl *Tools) Orders(ctx context.Context, ref concierge.OrderID) ([]*concierge.Order, error) {
+	all, err := tl.tx.Orders(ctx, tl.conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	if ref == "" {
+		return all, nil
+	}
+	for _, o := range all {
+		if o.ID == ref {
+			return []*concierge.Order{o}, nil
+		}
+	}
+	return nil, concierge.Errorf(concierge.CodeNotFound, "order", "no order %s in this conversation", ref)
+}
+
+// CancelOrder cancels the named order (or the latest) while it waits for
+// payment. A paid order cannot be cancelled here: it needs a refund, which
+// people decide.
+func (tl *Tools) CancelOrder(ctx context.Context, ref concierge.OrderID) (*concierge.Order, error) {
+	o, err := tl.latest(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if err := tl.checkout.CancelOrder(ctx, tl.tx, o); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func (tl *Tools) latest(ctx context.Context, ref concierge.OrderID) (*concierge.Order, error) {
+	os, err := tl.Orders(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if len(os) == 0 {
+		return nil, concierge.Errorf(concierge.CodeNotFound, "order", "there is no order in this conversation")
+	}
+	return os[0], nil
+}
+
+// RefundProposal is what the refund tool decided to propose; a person
+// decides (invariant 5), except below the policy's auto-approve amount in a
+// later version with a provider that can refund.
+type RefundProposal struct {
+	Order  *concierge.Order
+	Reason string
+	Within bool // inside the refund window
+}
+
+// RequestRefund records a refund request for the named (or latest) paid
+// order and hands the conversation to people with a proposal.
+func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reason string) (*RefundProposal, error) {
+	o, err := tl.latest(ctx, ref)
+	if errors.Is(err, concierge.ErrNotFound) || concierge.ErrorCode(err) == concierge.CodeNotFound {
+		// Without an order a person still has to look: hand off.
+		return nil, tl.Handoff(ctx, concierge.HandoffRefund)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if o.State != concierge.OrderPaid && o.State != concierge.OrderFulfilled {
+		return &RefundProposal{Order: o, Reason: reason}, concierge.Errorf(concierge.CodeConflict, "refund", "order %s is %s, nothing was charged", o.ID, o.State)
+	}
+	days := tl.shop.Bot.Policies.RefundWindowDays
+	p := &RefundProposal{Order: o, Reason: reason, Within: days == 0 || tl.tx.Now().Sub(o.PaidAt).Hours() <= float64(days*24)}
+	return p, tl.Handoff(ctx, concierge.HandoffRefund)
+}
+
+// Handoff gives the conversation to people: it waits for one to claim it,
+// and the bot stays silent until it is handed back.
+func (tl *Tools) Handoff(ctx context.Context, reason string) error {
+	if tl.conv.State != concierge.StateBot {
+		return nil
+	}
+	h := concierge.Handoff{Conversation: tl.conv.ID, From: tl.conv.State, To: concierge.StateWaiting, Reason: reason, By: "bot", At: tl.tx.Now()}
+	if err := tl.tx.RecordHandoff(ctx, h); err != nil {
+		return err
+	}
+	tl.conv.State = concierge.StateWaiting
+	tl.conv.Memory.FailedTurns = 0
+	tl.conv.Memory.Pending = ""
+	return nil
+}

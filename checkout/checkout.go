@@ -1,0 +1,229 @@
+// Package checkout owns orders: it prices a cart from the catalog, creates
+// the order and reserves its stock in the caller's transaction, asks the
+// bot's payment provider for a payment request, and applies verified
+// payment notifications exactly once. The order state machine itself is in
+// the root package (concierge.OrderState); this package is the only one
+// that moves orders through it.
+//
+// Providers live in sub-packages (sandbox; telegram, stripe and wechatpay in
+// later work). Only cmd/concierge imports this package; the agent reaches it
+// through agent.Checkout.
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Announcer tells a customer in their chat that their order changed (paid,
+// expired, a payment problem). The agent implements it, since it owns the
+// customer's language and the message catalogs.
+type Announcer interface {
+	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error
+}
+
+// Order events announced to customers.
+const (
+	EventPaid     = "paid"
+	EventExpired  = "expired"
+	EventMismatch = "payment_mismatch"
+)
+
+// Service places orders and applies payments.
+type Service struct {
+	providers map[concierge.BotID]concierge.PaymentProvider
+	announce  Announcer
+	ttl       time.Duration
+}
+
+// New returns a Service. providers gives each bot's payment provider.
+func New(providers map[concierge.BotID]concierge.PaymentProvider, announce Announcer) *Service {
+	return &Service{providers: providers, announce: announce, ttl: 30 * time.Minute}
+}
+
+// SetAnnouncer sets who tells customers about order changes; main wires
+// the agent here once both exist.
+func (s *Service) SetAnnouncer(a Announcer) { s.announce = a }
+
+// PlaceOrder creates an order for lines: unit prices, titles and the total
+// come from bot's catalog, in minor units; the stock is reserved; the order
+// waits for payment until the bot's order TTL runs out.
+func (s *Service) PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierge.Bot, conv *concierge.Conversation, lines []concierge.CartLine) (*concierge.Order, *concierge.PaymentRequest, error) {
+	prov := s.providers[bot.ID]
+	if prov == nil {
+		return nil, nil, concierge.Errorf(concierge.CodeUnavailable, "checkout", "no payment provider is configured for %s", bot.ID)
+	}
+	if len(lines) == 0 {
+		return nil, nil, concierge.ErrEmptyCart
+	}
+	ttl := bot.Policies.OrderTTL
+	if ttl <= 0 {
+		ttl = s.ttl
+	}
+	now := tx.Now()
+	o := &concierge.Order{Bot: bot.ID, Conversation: conv.ID, State: concierge.OrderPending, Provider: prov.Name(),
+		Total: concierge.Money{Currency: bot.Currency}, CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	for _, l := range lines {
+		p := bot.Product(l.SKU)
+		if p == nil {
+			return nil, nil, concierge.Errorf(concierge.CodeNotFound, "checkout", "product %s is no longer sold", l.SKU)
+		}
+		if l.Quantity <= 0 {
+			return nil, nil, concierge.Errorf(concierge.CodeInvalid, "checkout", "quantity of %s must be positive", l.SKU)
+		}
+		if p.Price.Currency != bot.Currency {
+			return nil, nil, concierge.Errorf(concierge.CodeInternal, "checkout", "product %s is priced in %s, the shop in %s", l.SKU, p.Price.Currency, bot.Currency)
+		}
+		o.Lines = append(o.Lines, concierge.OrderLine{SKU: p.SKU, Title: p.Title(bot.DefaultLocale(), "en"), Quantity: l.Quantity, Unit: p.Price})
+		o.Total = o.Total.Add(p.Price.Mul(l.Quantity))
+	}
+	id, err := s.newID(ctx, tx, bot.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	o.ID = id
+	if err := tx.CreateOrder(ctx, o); err != nil {
+		return nil, nil, err
+	}
+	pr, err := prov.Request(ctx, bot, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkout: %s request: %w", prov.Name(), err)
+	}
+	return o, pr, nil
+}
+
+// orderAlphabet has no 0/O or 1/I/L, so an order number read over the
+// phone is not misheard.
+const orderAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+func (s *Service) newID(ctx context.Context, tx concierge.Tx, bot concierge.BotID) (concierge.OrderID, error) {
+	prefix := ""
+	for _, w := range strings.Split(string(bot), "-") {
+		if w != "" && len(prefix) < 3 {
+			prefix += strings.ToUpper(w[:1])
+		}
+	}
+	for range 5 {
+		var b [6]byte
+		rand.Read(b[:])
+		for i := range b {
+			b[i] = orderAlphabet[int(b[i])%len(orderAlphabet)]
+		}
+		id := concierge.OrderID(prefix + "-" + string(b[:]))
+		_, err := tx.Order(ctx, id)
+		if errors.Is(err, concierge.ErrNotFound) {
+			return id, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return "", concierge.Errorf(concierge.CodeInternal, "checkout", "could not draw a free order number")
+}
+
+// CancelOrder cancels an order that waits for payment and releases its
+// stock; any other state is ErrBadTransition.
+func (s *Service) CancelOrder(ctx context.Context, tx concierge.Tx, o *concierge.Order) error {
+	return tx.TransitionOrder(ctx, o, concierge.OrderCancelled)
+}
+
+// Applied says what a payment notification did.
+type Applied string
+
+// The outcomes of a payment notification.
+const (
+	AppliedPaid      Applied = "paid"      // the order is now paid
+	AppliedDuplicate Applied = "duplicate" // seen before; nothing changed
+	AppliedProblem   Applied = "problem"   // recorded, but the order was not marked paid; people look
+)
+
+// Paid applies a verified payment notification, in tx. A notification seen
+// before changes nothing; a payment that does not match the order (amount,
+// currency) or arrives for an order no longer waiting (expired, cancelled,
+// already paid by another charge) is recorded and handed to people, and the
+// order is not marked paid. The customer is told either way.
+func (s *Service) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (Applied, error) {
+	o, err := tx.Order(ctx, p.Order)
+	if err != nil {
+		return "", err
+	}
+	if o.Bot != bot {
+		return "", concierge.Errorf(concierge.CodeInvalid, "checkout", "order %s does not belong to bot %s", o.ID, bot)
+	}
+	fresh, err := tx.RecordPayment(ctx, p)
+	if err != nil {
+		return "", err
+	}
+	if !fresh {
+		return AppliedDuplicate, nil
+	}
+	conv, err := tx.Conversation(ctx, o.Conversation)
+	if err != nil {
+		return "", err
+	}
+	if p.Amount != o.Total || o.State != concierge.OrderPending {
+		if err := s.problem(ctx, tx, conv, o); err != nil {
+			return "", err
+		}
+		return AppliedProblem, nil
+	}
+	if err := tx.TransitionOrder(ctx, o, concierge.OrderPaid); err != nil {
+		return "", err
+	}
+	if s.announce != nil {
+		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventPaid); err != nil {
+			return "", err
+		}
+	}
+	return AppliedPaid, nil
+}
+
+func (s *Service) problem(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order) error {
+	if conv.State == concierge.StateBot {
+		h := concierge.Handoff{Conversation: conv.ID, From: conv.State, To: concierge.StateWaiting, Reason: concierge.HandoffPayment, By: "checkout", At: tx.Now()}
+		if err := tx.RecordHandoff(ctx, h); err != nil {
+			return err
+		}
+		conv.State = concierge.StateWaiting
+		if err := tx.SaveConversation(ctx, conv); err != nil {
+			return err
+		}
+	}
+	if s.announce != nil {
+		return s.announce.OrderChanged(ctx, tx, conv, o, EventMismatch)
+	}
+	return nil
+}
+
+// ExpireDue expires up to limit orders whose payment window closed,
+// releasing their stock and telling their customers; it returns how many.
+func (s *Service) ExpireDue(ctx context.Context, tx interface {
+	concierge.Tx
+	ExpiredOrders(ctx context.Context, now time.Time, limit int) ([]*concierge.Order, error)
+}, limit int) (int, error) {
+	os, err := tx.ExpiredOrders(ctx, tx.Now(), limit)
+	if err != nil {
+		return 0, err
+	}
+	for _, o := range os {
+		if err := tx.TransitionOrder(ctx, o, concierge.OrderExpired); err != nil {
+			return 0, err
+		}
+		conv, err := tx.Conversation(ctx, o.Conversation)
+		if err != nil {
+			return 0, err
+		}
+		if s.announce != nil {
+			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return len(os), nil
+}

@@ -1,0 +1,143 @@
+// Command concierge is the Concierge server and its tools: serve, chat,
+// validate, migrate and schema. main.go parses the command line; Main (in
+// run.go) wires every package together and is reused by the end-to-end
+// tests. Nothing imports this package.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/store"
+)
+
+const usage = `Concierge — a shopping assistant for chat channels.
+
+Usage:
+  concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL]
+  concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080]
+  concierge validate PATH...
+  concierge migrate  --db URL
+  concierge schema
+
+PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
+sqlite:FILE (default sqlite:concierge.db) or postgres://…
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}
+	defDB := getenv("DATABASE_URL")
+	if defDB == "" {
+		defDB = "sqlite:concierge.db"
+	}
+	fs.StringVar(&m.ConfigPath, "config", "", "bot file or folder of bot files")
+	fs.StringVar(&m.DBURL, "db", defDB, "database URL: sqlite:FILE or postgres://…")
+	fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
+	fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	bot := fs.String("bot", "", "bot to talk to (chat; default the first)")
+	switch cmd {
+	case "serve", "chat", "migrate", "validate", "schema":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "concierge: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
+		fmt.Fprintf(stderr, "concierge: bad --log-level %q\n", *logLevel)
+		return 2
+	}
+	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	var err error
+	switch cmd {
+	case "validate":
+		return validate(fs.Args(), m.ConfigPath, stdout, stderr, getenv)
+	case "schema":
+		var b []byte
+		if b, err = config.Schema(); err == nil {
+			_, err = stdout.Write(append(b, '\n'))
+		}
+	case "migrate":
+		err = migrate(ctx, m.DBURL)
+		if err == nil {
+			fmt.Fprintln(stdout, "migrations applied")
+		}
+	case "serve":
+		if err = m.Open(ctx); err == nil {
+			err = m.Run(ctx)
+		}
+	case "chat":
+		// The terminal belongs to the conversation: logs go quiet.
+		if lvl < slog.LevelWarn {
+			m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		}
+		err = m.Chat(ctx, *bot, stdin)
+	}
+	if err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "concierge %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// validate checks bot files and prints every problem as file:line:col: message.
+func validate(paths []string, flagPath string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if flagPath != "" {
+		paths = append(paths, flagPath)
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "concierge validate: give a bot file or folder")
+		return 2
+	}
+	code := 0
+	for _, p := range paths {
+		files, err := config.Load(p, getenv)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			code = 1
+			continue
+		}
+		for _, f := range files {
+			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products)\n", f.Path(), f.ID, len(f.Catalog.Products))
+		}
+	}
+	return code
+}
+
+func migrate(ctx context.Context, url string) error {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}

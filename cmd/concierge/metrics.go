@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/store"
+)
+
+// metrics are the pipeline's Prometheus metrics; webhooks registers its
+// own HTTP ones.
+type metrics struct {
+	sent       *prometheus.CounterVec
+	sendFailed *prometheus.CounterVec
+	turns      *prometheus.CounterVec
+}
+
+func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
+	m := &metrics{
+		sent:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_messages_sent_total", Help: "Outbound messages delivered, by channel."}, []string{"channel"}),
+		sendFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_send_failures_total", Help: "Failed send attempts, by channel and outcome (retry, failed, undeliverable)."}, []string{"channel", "status"}),
+		turns:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_turns_total", Help: "Inbound events handled by the agent, by result."}, []string{"result"}),
+	}
+	count := func(f func(context.Context) (int, error)) func() float64 {
+		return func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := f(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}
+	}
+	reg.MustRegister(m.sent, m.sendFailed, m.turns,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_inbox_pending", Help: "Inbound events stored and not yet handled (queue depth)."}, count(db.PendingInbound)),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_outbox_pending", Help: "Outbound messages not yet delivered."}, count(db.PendingOutbound)),
+		&orderCollector{db: db, desc: prometheus.NewDesc("concierge_orders", "Orders by state.", []string{"state"}, nil)},
+	)
+	return m
+}
+
+func (m *metrics) Sent(ch concierge.Channel) { m.sent.WithLabelValues(string(ch)).Inc() }
+func (m *metrics) SendFailed(ch concierge.Channel, st concierge.DeliveryStatus) {
+	m.sendFailed.WithLabelValues(string(ch), string(st)).Inc()
+}
+
+// orderCollector reads order counts from the store at scrape time.
+type orderCollector struct {
+	db   *store.DB
+	desc *prometheus.Desc
+}
+
+func (c *orderCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *orderCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.db.OrderCounts(ctx)
+	if err != nil {
+		return
+	}
+	for _, s := range []concierge.OrderState{concierge.OrderPending, concierge.OrderPaid, concierge.OrderFulfilled, concierge.OrderCancelled, concierge.OrderExpired, concierge.OrderRefunded} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}

@@ -1,0 +1,346 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/cli"
+	"github.com/conciergehq/concierge/adapters/outbox"
+	"github.com/conciergehq/concierge/adapters/web"
+	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/rules"
+	"github.com/conciergehq/concierge/checkout"
+	"github.com/conciergehq/concierge/checkout/sandbox"
+	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/store"
+	"github.com/conciergehq/concierge/webhooks"
+)
+
+// Main is the whole server, wired. Tests build one with a temporary
+// database and drive it through its HTTP handler.
+type Main struct {
+	ConfigPath string
+	DBURL      string
+	Addr       string
+	BaseURL    string
+	Log        *slog.Logger
+	Getenv     func(string) string
+	Stdout     io.Writer
+	Stderr     io.Writer
+
+	DB         *store.DB
+	Bots       []*concierge.Bot
+	Files      []*config.File
+	Agent      *agent.Agent
+	Checkout   *checkout.Service
+	Ingester   *store.Ingester
+	Runner     *agent.Runner
+	Dispatcher *outbox.Dispatcher
+	Server     *webhooks.Server
+	Hub        *web.Hub
+	Web        *web.Adapter
+	CLI        *cli.Adapter
+	Registry   *prometheus.Registry
+	Metrics    *metrics
+
+	listener net.Listener
+}
+
+// Open loads the bot files, opens and migrates the database, and builds
+// every part. A bot file that fails validation stops it with the file's
+// line:col errors.
+func (m *Main) Open(ctx context.Context) error {
+	if m.ConfigPath == "" {
+		return errors.New("--config is required")
+	}
+	if m.Getenv == nil {
+		m.Getenv = func(string) string { return "" }
+	}
+	files, err := config.Load(m.ConfigPath, m.Getenv)
+	if err != nil {
+		return fmt.Errorf("bot files are not valid:\n%w", err)
+	}
+	m.Files = files
+	if m.BaseURL == "" {
+		m.BaseURL = baseURL(m.Addr)
+	}
+	if m.DB, err = store.Open(ctx, m.DBURL); err != nil {
+		return err
+	}
+	if err := m.DB.Migrate(ctx); err != nil {
+		return err
+	}
+	texts, err := agent.LoadTexts()
+	if err != nil {
+		return err
+	}
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Metrics = newMetrics(m.Registry, m.DB)
+
+	providers := map[concierge.BotID]concierge.PaymentProvider{}
+	hooks := map[concierge.BotID]*webhooks.Bot{}
+	var shops []*agent.Shop
+	for _, f := range files {
+		bot := f.Bot()
+		m.Bots = append(m.Bots, bot)
+		hb := &webhooks.Bot{Bot: bot, Web: f.Channels.Web != nil && f.Channels.Web.Enabled}
+		if sb := f.Payments.Sandbox; sb != nil && sb.Enabled {
+			secret := sb.Secret
+			if secret == "" {
+				// Generated once and kept in the database, so payment
+				// links survive restarts and work on every replica.
+				secret, err = m.DB.Setting(ctx, "sandbox_secret:"+string(bot.ID), func() (string, error) {
+					var b [32]byte
+					_, err := rand.Read(b[:])
+					return hex.EncodeToString(b[:]), err
+				})
+				if err != nil {
+					return err
+				}
+			}
+			p, err := sandbox.New(sandbox.Config{Secret: []byte(secret), BaseURL: m.BaseURL})
+			if err != nil {
+				return fmt.Errorf("bot %s: sandbox: %w", bot.ID, err)
+			}
+			hb.Sandbox = p
+			providers[bot.ID] = p
+		}
+		hooks[bot.ID] = hb
+		if bot.Brain != "" && bot.Brain != "rules" {
+			return fmt.Errorf("bot %s: brain %q is not available in this version (use rules)", bot.ID, bot.Brain)
+		}
+		shop, err := agent.NewShop(bot, rules.Brain{}, texts)
+		if err != nil {
+			return err
+		}
+		shops = append(shops, shop)
+		if err := m.DB.SeedStock(ctx, bot.ID, bot.Products); err != nil {
+			return err
+		}
+	}
+	m.Checkout = checkout.New(providers, nil)
+	m.Agent = agent.New(shops, m.Checkout, m.Log)
+	m.Checkout.SetAnnouncer(m.Agent)
+
+	m.Hub = web.NewHub()
+	m.Web = web.New(m.Hub)
+	m.CLI = cli.New(m.Stdout)
+	senders := func(bot concierge.BotID, ch concierge.Channel) concierge.Sender {
+		switch ch {
+		case concierge.ChannelWeb:
+			if h := hooks[bot]; h != nil && h.Web {
+				return m.Web
+			}
+		case concierge.ChannelCLI:
+			return m.CLI
+		}
+		return nil
+	}
+	m.Dispatcher = outbox.New(m.DB, senders, outbox.Config{}, m.Log, m.Metrics)
+	m.Runner = agent.NewRunner(m.Agent, m.DB, m.Log, func(done, failed int) {
+		m.Metrics.turns.WithLabelValues("done").Add(float64(done))
+		m.Metrics.turns.WithLabelValues("failed").Add(float64(failed))
+		m.Dispatcher.Wake()
+	})
+	m.Ingester = store.NewIngester(m.DB, 256, m.Runner.Wake)
+	m.Server = webhooks.New(webhooks.Config{
+		Bots:        hooks,
+		Ingest:      ingestGlue{m.Ingester},
+		Transcripts: transcriptGlue{m.DB},
+		Payments:    paymentsGlue{m.DB, m.Checkout},
+		Web:         m.Web,
+		Hub:         m.Hub,
+		Ready:       m.DB.Ready,
+		Log:         m.Log,
+		Registry:    m.Registry,
+	})
+	return nil
+}
+
+func baseURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// Start runs the background loops and the HTTP server; it returns once the
+// server listens. Stop (via ctx) with Wait.
+func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
+	ln, err := net.Listen("tcp", m.Addr)
+	if err != nil {
+		return nil, err
+	}
+	m.listener = ln
+	srv := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+
+	// Loops stop in order on shutdown: HTTP first (no new acks), then
+	// ingestion, then turns, then the outbox, each finishing its work.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Serve(ln) }()
+	ingestCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
+	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
+	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
+	var ingestWG, runWG, sendWG sync.WaitGroup
+	ingestWG.Add(1)
+	go func() { defer ingestWG.Done(); m.Ingester.Run(ingestCtx) }()
+	runWG.Add(2)
+	go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
+	go func() { defer runWG.Done(); m.sweep(runCtx) }()
+	sendWG.Add(1)
+	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
+	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
+
+	return func() error {
+		var err error
+		select {
+		case <-ctx.Done():
+		case err = <-httpDone:
+		}
+		shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+		stopIngest()
+		ingestWG.Wait()
+		stopRunner()
+		runWG.Wait()
+		stopSender()
+		sendWG.Wait()
+		m.DB.Close()
+		m.Log.Info("concierge stopped")
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		return err
+	}, nil
+}
+
+// Run serves until ctx ends.
+func (m *Main) Run(ctx context.Context) error {
+	wait, err := m.Start(ctx)
+	if err != nil {
+		return err
+	}
+	for _, b := range m.Bots {
+		for _, f := range m.Files {
+			if f.ID == string(b.ID) && f.Channels.Web != nil && f.Channels.Web.Enabled {
+				fmt.Fprintf(m.Stdout, "%s: open %s/chat/%s\n", b.Name, m.BaseURL, b.ID)
+			}
+		}
+	}
+	return wait()
+}
+
+// Addr is the address the server listens on once started.
+func (m *Main) ListenAddr() string { return m.listener.Addr().String() }
+
+// sweep expires unpaid orders whose reservation ran out.
+func (m *Main) sweep(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for {
+			var n int
+			err := m.DB.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				n, err = m.Checkout.ExpireDue(ctx, tx, 100)
+				return err
+			})
+			if err != nil {
+				m.Log.Error("expire orders", "err", err)
+			}
+			if n > 0 {
+				m.Dispatcher.Wake()
+			}
+			if err != nil || n < 100 {
+				break
+			}
+		}
+	}
+}
+
+// ingestGlue adapts the store's group committer to webhooks.Ingester.
+type ingestGlue struct{ in *store.Ingester }
+
+func (g ingestGlue) Ingest(ctx context.Context, evs []concierge.Event) ([]bool, error) {
+	res, err := g.in.Ingest(ctx, evs)
+	if err != nil {
+		return nil, err
+	}
+	dup := make([]bool, len(res))
+	for i, r := range res {
+		dup[i] = r.Duplicate
+	}
+	return dup, nil
+}
+
+// transcriptGlue turns the store's transcript into the widget's entries.
+type transcriptGlue struct{ db *store.DB }
+
+func (g transcriptGlue) WebTranscript(ctx context.Context, bot concierge.BotID, chat concierge.ChatID, after int64, limit int) ([]web.Entry, error) {
+	es, err := g.db.Transcript(ctx, bot, concierge.ChannelWeb, chat, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.Entry, 0, len(es))
+	for _, e := range es {
+		switch {
+		case e.Event != nil:
+			if e.Event.Kind != concierge.EventText && e.Event.Kind != concierge.EventButton {
+				continue
+			}
+			out = append(out, web.EventEntry(e.Seq, e.Event))
+		case e.Message != nil:
+			from := web.FromBot
+			if strings.HasPrefix(e.Author, "agent") {
+				from = web.FromAgent
+			}
+			out = append(out, web.Entry{Seq: e.Seq, From: from, Message: *e.Message, At: e.At})
+		}
+	}
+	return out, nil
+}
+
+// paymentsGlue applies payments in a store transaction.
+type paymentsGlue struct {
+	db *store.DB
+	co *checkout.Service
+}
+
+func (g paymentsGlue) ApplyPayment(ctx context.Context, bot concierge.BotID, p concierge.Payment) (string, error) {
+	var res checkout.Applied
+	err := g.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		res, err = g.co.Paid(ctx, tx, bot, p)
+		return err
+	})
+	return string(res), err
+}
+
+func (g paymentsGlue) Order(ctx context.Context, id concierge.OrderID) (*concierge.Order, error) {
+	return g.db.GetOrder(ctx, id)
+}

@@ -1,0 +1,136 @@
+package concierge_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/conciergehq/concierge"
+
+// rule forbids the packages under a path prefix from importing some
+// others, and says why.
+type rule struct {
+	pkg    string   // package path relative to the module; "" is the root; a trailing / means "and below"
+	forbid []string // relative paths (trailing / = and below) or full third-party prefixes
+	why    string
+}
+
+var rules = []rule{
+	{"", []string{"*"}, "the root package is the shared vocabulary and imports only the standard library"},
+	{"adapters/", []string{"agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
+		"adapters translate one platform; they know nothing of carts, brains, storage or HTTP routing"},
+	{"agent/", []string{"adapters/", "webhooks/", "store/", "checkout/", "config/", "handoff/", "github.com/labstack/echo"},
+		"the agent reaches checkout and storage through interfaces, and never HTTP"},
+	{"checkout/", []string{"adapters/", "agent/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
+		"payment providers never import adapters; checkout reaches storage through concierge.Tx"},
+	{"store/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "config/", "handoff/"},
+		"the store knows the vocabulary, not the features"},
+	{"config/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "handoff/"},
+		"config parses bot files into the vocabulary; cmd hands the parts to features"},
+	{"webhooks/", []string{"agent/", "store/", "config/"},
+		"webhooks owns HTTP ingress; it never calls a brain and reaches storage through interfaces"},
+	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
+		"internal helpers sit below every feature"},
+}
+
+// TestImportRules enforces the import direction of STYLE.md: a forbidden
+// import fails with the rule's reason.
+func TestImportRules(t *testing.T) {
+	imports := map[string][]string{} // relative package dir → imports (non-test files)
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if n := d.Name(); path != "." && (strings.HasPrefix(n, ".") || n == "testdata" || n == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		dir := filepath.ToSlash(filepath.Dir(path))
+		if dir == "." {
+			dir = ""
+		}
+		for _, s := range f.Imports {
+			p, _ := strconv.Unquote(s.Path.Value)
+			imports[dir] = append(imports[dir], p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imports) < 10 {
+		t.Fatalf("found only %d packages; is the walk broken?", len(imports))
+	}
+	under := func(dir, prefix string) bool {
+		if strings.HasSuffix(prefix, "/") {
+			return dir+"/" == prefix || strings.HasPrefix(dir+"/", prefix)
+		}
+		return dir == prefix
+	}
+	for dir, imps := range imports {
+		for _, imp := range imps {
+			if strings.HasPrefix(imp, module+"/cmd") {
+				t.Errorf("%s imports %s: nothing imports cmd/ — it wires everything", dir, imp)
+			}
+			if imp == module+"/internal/testenv" {
+				t.Errorf("%s imports %s: testenv is for tests only", dir, imp)
+			}
+			for _, r := range rules {
+				if !under(dir, r.pkg) && !(r.pkg == "" && dir == "") {
+					continue
+				}
+				if r.pkg == "" && dir != "" {
+					continue
+				}
+				for _, f := range r.forbid {
+					bad := false
+					switch {
+					case f == "*":
+						bad = strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+					case strings.Contains(f, "."):
+						bad = strings.HasPrefix(imp, f)
+					default:
+						rel, ok := strings.CutPrefix(imp, module+"/")
+						bad = ok && under(rel, f)
+					}
+					if bad {
+						t.Errorf("%s imports %s: forbidden because %s", pkgName(dir), imp, r.why)
+					}
+				}
+			}
+		}
+	}
+	// Adapters never import each other.
+	for dir, imps := range imports {
+		if !strings.HasPrefix(dir, "adapters/") {
+			continue
+		}
+		for _, imp := range imps {
+			rel, ok := strings.CutPrefix(imp, module+"/")
+			if ok && strings.HasPrefix(rel, "adapters/") && !strings.HasPrefix(rel, dir) {
+				t.Errorf("%s imports %s: adapters never import each other", dir, imp)
+			}
+		}
+	}
+}
+
+func pkgName(dir string) string {
+	if dir == "" {
+		return "concierge (root)"
+	}
+	return dir
+}

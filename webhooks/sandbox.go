@@ -1,0 +1,108 @@
+package webhooks
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/checkout/sandbox"
+)
+
+func (s *Server) sandboxBot(c echo.Context) (*Bot, error) {
+	b, err := s.bot(c)
+	if err != nil {
+		return nil, err
+	}
+	if b.Sandbox == nil {
+		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "sandbox payments are not enabled for this bot")
+	}
+	return b, nil
+}
+
+// sandboxNotify receives the sandbox's signed payment notification, as a
+// real provider's webhook would be received: verify, then apply once.
+func (s *Server) sandboxNotify(c echo.Context) error {
+	b, err := s.sandboxBot(c)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err
+	}
+	n, err := b.Sandbox.Verify(c.Request().Header.Get(sandbox.HeaderSignature), body)
+	if err != nil {
+		return err
+	}
+	if n.Bot != b.Bot.ID {
+		return concierge.Errorf(concierge.CodeInvalid, "sandbox", "notification is for another bot")
+	}
+	res, err := s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())
+	if err != nil {
+		return err
+	}
+	s.cfg.Log.Info("payment notification", "bot", b.Bot.ID, "provider", "sandbox", "order", n.Order, "result", res)
+	return c.JSON(http.StatusOK, map[string]string{"result": res})
+}
+
+func (s *Server) sandboxOrder(c echo.Context) (*Bot, *concierge.Order, error) {
+	b, err := s.sandboxBot(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := s.cfg.Payments.Order(c.Request().Context(), concierge.OrderID(c.Param("order")))
+	if err != nil || o.Bot != b.Bot.ID {
+		return nil, nil, concierge.Errorf(concierge.CodeNotFound, "sandbox", "no such order")
+	}
+	if err := b.Sandbox.CheckPageToken(b.Bot.ID, o, c.FormValue(sandbox.FormToken)); err != nil {
+		return nil, nil, err
+	}
+	return b, o, nil
+}
+
+func (s *Server) renderSandbox(c echo.Context, b *Bot, o *concierge.Order, errMsg string) error {
+	loc := b.Bot.DefaultLocale()
+	d := sandbox.PageData{Bot: string(b.Bot.ID), ShopName: b.Bot.Name, Order: o, Token: c.FormValue(sandbox.FormToken),
+		State: sandbox.PageState(o.State), ReturnURL: "/chat/" + string(b.Bot.ID), Error: errMsg,
+		AmountText: s.money(o.Total, loc)}
+	for _, l := range o.Lines {
+		d.Lines = append(d.Lines, sandbox.LineText{Title: l.Title, Quantity: l.Quantity, TotalText: s.money(l.Unit.Mul(l.Quantity), loc)})
+	}
+	var buf bytes.Buffer
+	if err := b.Sandbox.RenderPage(&buf, d); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.HTMLBlob(http.StatusOK, buf.Bytes())
+}
+
+func (s *Server) sandboxPage(c echo.Context) error {
+	b, o, err := s.sandboxOrder(c)
+	if err != nil {
+		return err
+	}
+	return s.renderSandbox(c, b, o, "")
+}
+
+// sandboxPay is the test page's "Pay" button: the sandbox sends its signed
+// notification to this server's webhook (over HTTP, like a real provider),
+// and the page then shows what the webhook made of it.
+func (s *Server) sandboxPay(c echo.Context) error {
+	b, o, err := s.sandboxOrder(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue(sandbox.FormOutcome) == sandbox.OutcomeDeclined {
+		return s.renderSandbox(c, b, o, sandbox.DeclinedMessage)
+	}
+	if o.State == concierge.OrderPending {
+		if _, err := b.Sandbox.Notify(c.Request().Context(), b.Bot.ID, o); err != nil {
+			return err
+		}
+	}
+	// Post/redirect/get: a refresh of the result page pays nothing again.
+	return c.Redirect(http.StatusSeeOther, c.Request().URL.Path+"?"+sandbox.FormToken+"="+c.FormValue(sandbox.FormToken))
+}

@@ -1,0 +1,207 @@
+// Package webhooks owns Concierge's HTTP ingress (echo v4): routing, body
+// limits, signature checks through the adapters and providers, status
+// codes, fast acknowledgement and de-duplication, plus the operations
+// surface (/healthz, /readyz, /metrics). A webhook is acknowledged only
+// after its events are durably stored; the agent runs later, never inside a
+// request.
+//
+// Adapters and providers translate; this package decides what HTTP answers.
+// It reaches storage and checkout through the functions in Config, which
+// cmd/concierge supplies, and never calls a brain. Only cmd imports it.
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/web"
+	"github.com/conciergehq/concierge/checkout/sandbox"
+)
+
+// Ingester stores inbound events durably and says which were seen before.
+type Ingester interface {
+	Ingest(ctx context.Context, evs []concierge.Event) (duplicates []bool, err error)
+}
+
+// Transcripts reads a conversation's entries for the web widget.
+type Transcripts interface {
+	WebTranscript(ctx context.Context, bot concierge.BotID, chat concierge.ChatID, after int64, limit int) ([]web.Entry, error)
+}
+
+// Payments applies verified payment notifications and reads orders.
+type Payments interface {
+	// ApplyPayment marks the order paid exactly once (see checkout.Service.Paid)
+	// and returns what happened: "paid", "duplicate" or "problem".
+	ApplyPayment(ctx context.Context, bot concierge.BotID, p concierge.Payment) (string, error)
+	Order(ctx context.Context, id concierge.OrderID) (*concierge.Order, error)
+}
+
+// Bot is what the server needs to know of one bot.
+type Bot struct {
+	Bot     *concierge.Bot
+	Web     bool              // the web widget is enabled
+	Sandbox *sandbox.Provider // nil unless sandbox payments are enabled
+}
+
+// Config is everything the server needs.
+type Config struct {
+	Bots        map[concierge.BotID]*Bot
+	Ingest      Ingester
+	Transcripts Transcripts
+	Payments    Payments
+	Web         *web.Adapter
+	Hub         *web.Hub
+	Ready       func(ctx context.Context) error
+	Log         *slog.Logger
+	Registry    *prometheus.Registry
+	Now         func() time.Time
+	// MaxBody is the largest webhook body accepted (default 1 MiB).
+	MaxBody int64
+}
+
+// Server is the HTTP ingress.
+type Server struct {
+	cfg     Config
+	echo    *echo.Echo
+	metrics *httpMetrics
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 20
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{cfg: cfg, echo: e, metrics: newHTTPMetrics(cfg.Registry)}
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(middleware.Recover())
+	e.Use(s.instrument)
+
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{})))
+
+	e.GET("/chat/static/*", echo.WrapHandler(http.StripPrefix("/chat/static/", http.FileServerFS(web.Static()))))
+	e.GET("/chat/:bot", s.widgetPage)
+	e.POST("/chat/:bot/api/messages", s.widgetPost, middleware.BodyLimit(bodyLimit(web.MaxBodyBytes)))
+	e.GET("/chat/:bot/api/messages", s.widgetHistory)
+	e.GET("/chat/:bot/api/events", s.widgetEvents)
+
+	e.POST("/webhooks/:bot/sandbox", s.sandboxNotify, middleware.BodyLimit(bodyLimit(64<<10)))
+	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
+	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit("16K"))
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
+	return s
+}
+
+// ServeHTTP makes the server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+func (s *Server) firstChat() string {
+	var first concierge.BotID
+	for id, b := range s.cfg.Bots {
+		if b.Web && (first == "" || id < first) {
+			first = id
+		}
+	}
+	return "/chat/" + string(first)
+}
+
+func bodyLimit(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return itoa(n>>20) + "M"
+	case n%(1<<10) == 0:
+		return itoa(n>>10) + "K"
+	}
+	return itoa(n) + "B"
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.cfg.Ready(ctx); err != nil {
+		return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
+	}
+	return c.String(http.StatusOK, "ready\n")
+}
+
+// bot returns the route's bot or a 404 error.
+func (s *Server) bot(c echo.Context) (*Bot, error) {
+	b := s.cfg.Bots[concierge.BotID(c.Param("bot"))]
+	if b == nil {
+		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "unknown bot")
+	}
+	return b, nil
+}
+
+// errorHandler maps errors to HTTP in one place: domain codes to statuses,
+// echo's own errors as they are, anything else to 500 without details.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, "internal error"
+	var he *echo.HTTPError
+	var ce *concierge.Error
+	switch {
+	case errors.As(err, &he):
+		status = he.Code
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		} else {
+			msg = http.StatusText(status)
+		}
+	case errors.As(err, &ce):
+		status = statusOf(ce.Code)
+		msg = concierge.ErrorMessage(err)
+	}
+	if status >= 500 {
+		s.cfg.Log.Error("http", "method", c.Request().Method, "path", c.Path(), "err", err)
+	}
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(status)
+		return
+	}
+	c.JSON(status, map[string]string{"error": msg})
+}
+
+func statusOf(code concierge.Code) int {
+	switch code {
+	case concierge.CodeInvalid:
+		return http.StatusBadRequest
+	case concierge.CodeNotFound:
+		return http.StatusNotFound
+	case concierge.CodeConflict:
+		return http.StatusConflict
+	case concierge.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case concierge.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
