@@ -29,7 +29,18 @@ func TestBusinessHours(t *testing.T) {
 			t.Errorf("NextOpen(%v) = %v, want %v", tt.at, got, tt.next)
 		}
 	}
-	for _, bad := range []string{"", "Mon-Fri", "Mon-Fru 09:00-18:00 Europe/Paris", "Mon-Fri 18:00-09:00 Europe/Paris", "Mon-Fri 09:00-18:00 Mars/Olympus"} {
+	two, err := ParseBusinessHours("Mon-Fri 09:00-12:00, 14:00-18:00, Sat 10:00-13:00 Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lunch := time.Date(2026, 11, 26, 12, 30, 0, 0, paris)
+	if two.IsOpen(lunch) || !two.NextOpen(lunch).Equal(time.Date(2026, 11, 26, 14, 0, 0, 0, paris)) {
+		t.Errorf("lunch break: open=%v next=%v", two.IsOpen(lunch), two.NextOpen(lunch))
+	}
+	if !two.IsOpen(time.Date(2026, 11, 28, 11, 0, 0, 0, paris)) || two.IsOpen(time.Date(2026, 11, 29, 11, 0, 0, 0, paris)) {
+		t.Error("Saturday window / Sunday closed")
+	}
+	for _, bad := range []string{"", "Mon-Fri", "Mon-Fru 09:00-18:00 Europe/Paris", "Mon-Fri 18:00-09:00 Europe/Paris", "Mon-Fri 09:00-18:00 Mars/Olympus", "Mon-Fri 9h-18h"} {
 		if _, err := ParseBusinessHours(bad); err == nil {
 			t.Errorf("ParseBusinessHours(%q): want error", bad)
 		}

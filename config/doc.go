@@ -1,0 +1,40 @@
+// Package config owns the merchant's bot file: its YAML shape (File), the
+// expansion of ${VAR} references from the environment, the defaults, the
+// checks that turn every mistake into a "file:line:col: message"
+// diagnostic, the JSON Schema that editors use, and the conversion of a
+// file into the domain's concierge.Bot.
+//
+// cmd/concierge imports it to load bots for serve, validate and chat, and
+// hands each part of a File (channel credentials, payment keys, the Bot) to
+// the package that needs it. Feature packages (adapters, agent, checkout,
+// handoff, webhooks) do not import it; they receive concierge types or their
+// own small config structs. It imports the root package, internal/money,
+// goccy/go-yaml and invopop/jsonschema.
+//
+// # Reading a file
+//
+// The YAML is parsed into goccy/go-yaml's syntax tree and decoded field by
+// field, so that every problem of a file (an unknown key, a wrong type, a
+// bad price) is reported at once with its line and column, rather than the
+// first one only. Anchors, aliases and merge keys ("<<: *base") work. A
+// number or boolean where text is expected is taken as written, so
+// "price: 49.00" reads as "49.00"; text where a number or boolean is
+// expected is an error, unless it comes from the environment.
+//
+// # The environment
+//
+// In every string value, ${VAR} is replaced by the variable's value and
+// ${VAR:-default} by the value or, when it is unset or empty, by default;
+// "$${" is a literal "${". Keys are never expanded. An unset or empty
+// variable without a default is an error at the value's position, naming
+// the variable. Values that came from the environment are never shown in an
+// error message: the message shows the reference as written instead.
+//
+// # Absent and zero
+//
+// A default applies when a key is absent or empty ("key:" or "key: null"),
+// never when it is written: "after_failed_turns: 0" means never, and
+// "channels: {}" means no channel at all, while no channels section means
+// the web widget. The defaults are listed as constants (DefaultCurrency,
+// DefaultOrderTTL, …) and on each field of File.
+package config

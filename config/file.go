@@ -1,0 +1,162 @@
+package config
+
+// File is one merchant bot file, field for field. Load fills it from YAML,
+// expands ${VAR} references, applies the defaults documented on each field
+// and checks it; a File returned by Load is valid.
+//
+// Fields carry yaml tags for decoding, json tags for JSON Schema reflection
+// (see Schema) and a description for editors. Optional sections are
+// pointers: nil means the section is absent from the file.
+type File struct {
+	ID       string   `yaml:"bot" json:"bot" jsonschema:"required,pattern=^[a-z0-9][a-z0-9-]{0\\,62}$,description=The bot's id: lowercase letters and digits and dashes; it appears in URLs such as /chat/{bot} and /webhooks/{bot}/telegram and must be unique in one server."`
+	Name     string   `yaml:"name" json:"name,omitempty" jsonschema:"description=The shop's name as customers see it. Defaults to the bot id."`
+	Locales  []string `yaml:"locales" json:"locales,omitempty" jsonschema:"description=The languages the bot speaks as BCP 47 base languages (en fr zh …). The first is the default: every product needs a name in it. Defaults to [en].,default=en"`
+	Currency string   `yaml:"currency" json:"currency,omitempty" jsonschema:"description=The ISO 4217 currency of every price (EUR USD CNY …). Defaults to EUR.,default=EUR,pattern=^[A-Z]{3}$"`
+	Brain    Brain    `yaml:"brain" json:"brain,omitzero" jsonschema:"description=What answers customers: the offline rules brain or an LLM."`
+	Channels Channels `yaml:"channels" json:"channels,omitzero" jsonschema:"description=The messaging platforms the bot listens on. Without this section only the web chat widget is enabled."`
+	Payments Payments `yaml:"payments" json:"payments,omitzero" jsonschema:"description=How customers pay. Without this section sandbox payments are enabled."`
+	Catalog  Catalog  `yaml:"catalog" json:"catalog,omitzero" jsonschema:"description=What the shop sells."`
+	Handoff  Handoff  `yaml:"handoff" json:"handoff,omitzero" jsonschema:"description=When a conversation goes to a person in the inbox."`
+	Policies Policies `yaml:"policies" json:"policies,omitzero" jsonschema:"description=The merchant's rules that the server enforces whatever the brain proposes."`
+
+	// src remembers where the file came from and where each value sits in
+	// it; it is nil for a File built in code.
+	src *source
+}
+
+// Brain chooses and configures what answers customers.
+type Brain struct {
+	Kind string `yaml:"kind" json:"kind,omitempty" jsonschema:"enum=rules,enum=llm,default=rules,description=rules answers offline from the catalog with no account anywhere; llm asks an OpenAI-compatible model that may use the shop's tools. Defaults to rules."`
+	LLM  *LLM   `yaml:"llm" json:"llm,omitempty" jsonschema:"description=The OpenAI-compatible model used when kind is llm; ignored otherwise."`
+}
+
+// LLM configures an OpenAI-compatible chat completions endpoint.
+type LLM struct {
+	BaseURL      string `yaml:"base_url" json:"base_url" jsonschema:"description=The API base URL such as https://api.openai.com/v1 or a local server's (Ollama or vLLM or llama.cpp). Required when brain.kind is llm."`
+	Model        string `yaml:"model" json:"model" jsonschema:"description=The model name such as gpt-4o-mini. Required when brain.kind is llm."`
+	APIKey       string `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
+	Organization string `yaml:"organization" json:"organization,omitempty" jsonschema:"description=The OpenAI organization id if the key needs one."`
+	Timeout      string `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one model call may take as a Go duration such as 30s; empty leaves the client's default."`
+}
+
+// Channels lists the messaging platforms a bot listens on.
+type Channels struct {
+	Web      *Web      `yaml:"web" json:"web,omitempty" jsonschema:"description=The web chat widget served at /chat/{bot}."`
+	Telegram *Telegram `yaml:"telegram" json:"telegram,omitempty" jsonschema:"description=A Telegram bot made with @BotFather."`
+	WhatsApp *WhatsApp `yaml:"whatsapp" json:"whatsapp,omitempty" jsonschema:"description=A WhatsApp Business number on the Cloud API."`
+	WeChat   *WeChat   `yaml:"wechat" json:"wechat,omitempty" jsonschema:"description=A WeChat Official Account."`
+}
+
+// Web configures the web chat widget.
+type Web struct {
+	Enabled bool `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve the web chat widget at /chat/{bot}. Defaults to true when the web section is present."`
+}
+
+// Telegram configures a Telegram bot.
+type Telegram struct {
+	Token       string `yaml:"token" json:"token" jsonschema:"required,description=The bot token from @BotFather; use ${VAR}."`
+	SecretToken string `yaml:"secret_token" json:"secret_token,omitempty" jsonschema:"description=The secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header (1-256 characters of A-Z a-z 0-9 _ -). Required in webhook mode; use ${VAR}."`
+	APIEndpoint string `yaml:"api_endpoint" json:"api_endpoint,omitempty" jsonschema:"description=The Bot API server; a self-hosted one works too. Defaults to https://api.telegram.org.,default=https://api.telegram.org"`
+	Mode        string `yaml:"mode" json:"mode,omitempty" jsonschema:"enum=webhook,enum=polling,default=webhook,description=webhook has Telegram POST updates to /webhooks/{bot}/telegram; polling asks for them (for a server that cannot be reached from the internet). Defaults to webhook."`
+}
+
+// WhatsApp configures a WhatsApp Business number on the Cloud API.
+type WhatsApp struct {
+	PhoneNumberID string `yaml:"phone_number_id" json:"phone_number_id" jsonschema:"required,description=The id of the business phone number (not the number itself)."`
+	AccessToken   string `yaml:"access_token" json:"access_token" jsonschema:"required,description=A system user access token; use ${VAR}."`
+	AppSecret     string `yaml:"app_secret" json:"app_secret" jsonschema:"required,description=The Meta app secret that signs webhook payloads (X-Hub-Signature-256); use ${VAR}."`
+	VerifyToken   string `yaml:"verify_token" json:"verify_token" jsonschema:"required,description=The token you chose when subscribing the webhook; use ${VAR}."`
+	GraphAPIURL   string `yaml:"graph_api_url" json:"graph_api_url,omitempty" jsonschema:"description=The Graph API base URL with its version. Defaults to https://graph.facebook.com/v21.0.,default=https://graph.facebook.com/v21.0"`
+}
+
+// WeChat configures a WeChat Official Account.
+type WeChat struct {
+	AppID          string `yaml:"app_id" json:"app_id" jsonschema:"required,description=The Official Account's AppID."`
+	AppSecret      string `yaml:"app_secret" json:"app_secret" jsonschema:"required,description=The AppSecret used to get access tokens; use ${VAR}."`
+	Token          string `yaml:"token" json:"token" jsonschema:"required,description=The server token that signs WeChat's requests; use ${VAR}."`
+	EncodingAESKey string `yaml:"encoding_aes_key" json:"encoding_aes_key,omitempty" jsonschema:"description=The 43-character EncodingAESKey for safe mode; empty means plaintext mode. Use ${VAR}."`
+	APIBase        string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The WeChat API base URL. Defaults to https://api.weixin.qq.com.,default=https://api.weixin.qq.com"`
+}
+
+// Payments lists the payment providers of a bot. A real provider and the
+// sandbox are never configured together.
+type Payments struct {
+	Telegram  *TelegramPayments `yaml:"telegram" json:"telegram,omitempty" jsonschema:"description=Telegram invoices inside Telegram chats: a payment provider token and/or Telegram Stars for digital goods."`
+	Stripe    *Stripe           `yaml:"stripe" json:"stripe,omitempty" jsonschema:"description=Stripe Checkout links."`
+	WeChatPay *WeChatPay        `yaml:"wechatpay" json:"wechatpay,omitempty" jsonschema:"description=WeChat Pay."`
+	Sandbox   *Sandbox          `yaml:"sandbox" json:"sandbox,omitempty" jsonschema:"description=Fake payments for local use; refused when any real provider is configured."`
+}
+
+// TelegramPayments configures payments through Telegram invoices.
+type TelegramPayments struct {
+	ProviderToken   string `yaml:"provider_token" json:"provider_token,omitempty" jsonschema:"description=The payment provider token from @BotFather; use ${VAR}. May be empty when only Stars are used."`
+	StarsForDigital bool   `yaml:"stars_for_digital" json:"stars_for_digital,omitempty" jsonschema:"description=Sell digital products in Telegram Stars as Telegram requires."`
+}
+
+// Stripe configures Stripe Checkout.
+type Stripe struct {
+	SecretKey     string `yaml:"secret_key" json:"secret_key" jsonschema:"required,description=The secret API key (sk_live_… or sk_test_…); use ${VAR}."`
+	WebhookSecret string `yaml:"webhook_secret" json:"webhook_secret" jsonschema:"required,description=The signing secret of the webhook endpoint /webhooks/{bot}/stripe (whsec_…); use ${VAR}."`
+	APIBase       string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The Stripe API base URL (stripe-mock in tests). Defaults to https://api.stripe.com.,default=https://api.stripe.com"`
+}
+
+// WeChatPay configures WeChat Pay.
+type WeChatPay struct {
+	MchID   string `yaml:"mch_id" json:"mch_id" jsonschema:"required,description=The merchant id."`
+	APIKey  string `yaml:"api_key" json:"api_key" jsonschema:"required,description=The API key that signs requests and notifications; use ${VAR}."`
+	APIBase string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The WeChat Pay API base URL. Defaults to https://api.mch.weixin.qq.com.,default=https://api.mch.weixin.qq.com"`
+}
+
+// Sandbox configures fake payments for local use.
+type Sandbox struct {
+	Enabled bool `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Offer a fake payment page that marks orders paid without money. Defaults to true when the sandbox section is present."`
+	// Secret signs the sandbox's payment notifications. When it is empty it
+	// stays empty here and the server generates a random one at start, so
+	// sandbox links do not survive a restart.
+	Secret string `yaml:"secret" json:"secret,omitempty" jsonschema:"description=Signs the sandbox's payment notifications. Leave empty and the server generates one at each start."`
+}
+
+// Catalog is what a shop sells.
+type Catalog struct {
+	Products []Product `yaml:"products" json:"products,omitempty" jsonschema:"description=The products; SKUs are unique."`
+}
+
+// Product is one item of the catalog.
+type Product struct {
+	SKU         string            `yaml:"sku" json:"sku" jsonschema:"required,pattern=^[A-Za-z0-9][A-Za-z0-9._-]{0\\,63}$,description=The product's unique code such as LAMP-01 (letters and digits and . _ - up to 64)."`
+	Name        map[string]string `yaml:"name" json:"name" jsonschema:"required,description=The name per locale such as {fr: Lampe de chevet Aurore; en: Aurore bedside lamp}. The default locale is required."`
+	Description map[string]string `yaml:"description" json:"description,omitempty" jsonschema:"description=A short description per locale."`
+	Category    string            `yaml:"category" json:"category,omitempty" jsonschema:"description=A category such as desk or bulbs that customers can browse."`
+	Price       string            `yaml:"price" json:"price" jsonschema:"required,pattern=^[0-9]+(\\.[0-9]+)?$,description=The price in the bot's currency as a quoted decimal such as \"49.00\"; no more decimals than the currency has."`
+	Stock       int               `yaml:"stock" json:"stock,omitempty" jsonschema:"minimum=0,description=The stock at start; 0 means out of stock."`
+	Tags        []string          `yaml:"tags" json:"tags,omitempty" jsonschema:"description=Words customers may search with in English such as warm light or dimmable."`
+	Image       string            `yaml:"image" json:"image,omitempty" jsonschema:"description=An https URL or a path on this server such as /chat/static/img/desk.svg."`
+	Digital     bool              `yaml:"digital" json:"digital,omitempty" jsonschema:"description=Nothing is shipped (gift cards or downloads); Telegram sells these in Stars."`
+	Attrs       map[string]string `yaml:"attrs" json:"attrs,omitempty" jsonschema:"description=Attributes shown when comparing products such as lumens or color_temperature or power or dimmable or material or height."`
+}
+
+// Handoff says when a conversation goes to a person.
+type Handoff struct {
+	Keywords         []string `yaml:"keywords" json:"keywords,omitempty" jsonschema:"description=Words that hand the conversation to a person when a customer writes them. Defaults to words for the bot's locales (human and agent and humain and conseiller and 人工 …)."`
+	AfterFailedTurns int      `yaml:"after_failed_turns" json:"after_failed_turns,omitempty" jsonschema:"minimum=0,default=2,description=Hand off after this many turns in a row that the bot did not understand; 0 never does. Defaults to 2."`
+	BusinessHours    string   `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
+}
+
+// Policies are the merchant's rules.
+type Policies struct {
+	Refunds       Refunds `yaml:"refunds" json:"refunds,omitzero" jsonschema:"description=Who decides refunds."`
+	Consent       Consent `yaml:"consent" json:"consent,omitzero" jsonschema:"description=When customers are asked to agree to the data policy."`
+	RetentionDays int     `yaml:"retention_days" json:"retention_days,omitempty" jsonschema:"minimum=1,default=365,description=Days conversations and customer data are kept. Defaults to 365."`
+	OrderTTL      string  `yaml:"order_ttl" json:"order_ttl,omitempty" jsonschema:"default=30m,description=How long an unpaid order keeps its stock reserved as a Go duration such as 30m or 2h. Defaults to 30m."`
+}
+
+// Refunds says which refunds need a person.
+type Refunds struct {
+	AutoApproveBelow string `yaml:"auto_approve_below" json:"auto_approve_below,omitempty" jsonschema:"pattern=^[0-9]+(\\.[0-9]+)?$,description=Refunds strictly below this amount such as \"20.00\" may be approved without a person; empty means every refund needs a person."`
+	WindowDays       int    `yaml:"window_days" json:"window_days,omitempty" jsonschema:"minimum=0,default=30,description=Days after payment during which a refund may be asked. Defaults to 30."`
+}
+
+// Consent says when to ask for consent to the data policy.
+type Consent struct {
+	Before string `yaml:"before" json:"before,omitempty" jsonschema:"enum=checkout,enum=start,enum=never,default=never,description=Ask before the first checkout or at the start of a conversation or never. Defaults to never."`
+}

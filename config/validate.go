@@ -1,0 +1,456 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/money"
+)
+
+// The defaults of a bot file, applied by Load where a key is absent.
+const (
+	DefaultLocale           = "en"
+	DefaultCurrency         = "EUR"
+	DefaultAfterFailedTurns = 2
+	DefaultOrderTTL         = "30m"
+	DefaultRefundWindowDays = 30
+	DefaultRetentionDays    = 365
+	DefaultTelegramAPI      = "https://api.telegram.org"
+	DefaultWhatsAppGraphAPI = "https://graph.facebook.com/v21.0"
+	DefaultWeChatAPI        = "https://api.weixin.qq.com"
+	DefaultStripeAPI        = "https://api.stripe.com"
+	DefaultWeChatPayAPI     = "https://api.mch.weixin.qq.com"
+)
+
+var (
+	botIDPattern       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+	skuPattern         = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	secretTokenPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+// checker applies defaults to a decoded File and reports what is wrong
+// with it, at the position of the offending value.
+type checker struct {
+	f    *File
+	src  *source
+	errs *Errors
+}
+
+// check applies the defaults and checks f.
+func check(f *File, src *source, errs *Errors) {
+	c := &checker{f: f, src: src, errs: errs}
+	c.identity()
+	c.brain()
+	c.channels()
+	c.payments()
+	c.catalog()
+	c.handoff()
+	c.policies()
+}
+
+// has reports whether the file set the value at path.
+func (c *checker) has(path string) bool {
+	_, ok := c.src.at(path)
+	return ok
+}
+
+// errorf reports a problem at the value at path or, when the file does not
+// have it, at its nearest enclosing value.
+func (c *checker) errorf(path, format string, args ...any) {
+	if len(c.errs.Diagnostics) > maxDiagnostics {
+		return
+	}
+	line, col := 1, 1
+	for p := path; ; p = parent(p) {
+		if v, ok := c.src.at(p); ok {
+			line, col = v.line, v.col
+			break
+		}
+		if p == "" {
+			break
+		}
+	}
+	c.errs.add(Diagnostic{File: c.src.path, Line: line, Col: col, Message: fmt.Sprintf(format, args...)})
+}
+
+// parent returns the path that encloses path: "a.b[2]" for "a.b[2].c", and
+// "a.b" for "a.b[2]".
+func parent(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+// show quotes the value at path for a message, unless it came from the
+// environment: then it shows the reference as written, never the value.
+func (c *checker) show(path, val string) string {
+	if v, ok := c.src.at(path); ok && v.env {
+		return fmt.Sprintf("%q (from the environment)", v.raw)
+	}
+	return fmt.Sprintf("%q", shorten(val))
+}
+
+// hint returns a hint about the value at path, or a neutral one when the
+// value came from the environment, since a hint would reveal it.
+func (c *checker) hint(path, hint string) string {
+	if v, ok := c.src.at(path); ok && v.env {
+		return " (check the environment variable)"
+	}
+	return hint
+}
+
+// failed reports whether the value at path could not be read (an unset
+// environment variable, a wrong type), in which case the problem was
+// already reported and checks of it would only repeat it.
+func (c *checker) failed(path string) bool {
+	v, ok := c.src.at(path)
+	return ok && v.failed
+}
+
+// required reports a missing or empty string at path and returns whether
+// it is set.
+func (c *checker) required(path, val, why string) bool {
+	if val != "" {
+		return true
+	}
+	switch {
+	case c.failed(path):
+	case c.has(path):
+		c.errorf(path, "%s must not be empty%s", path, why)
+	default:
+		c.errorf(path, "%s is required%s", path, why)
+	}
+	return false
+}
+
+// url checks that the value at path, when set, is an http(s) URL, or sets
+// it to def when it is absent.
+func (c *checker) url(path string, val *string, def string) {
+	if *val == "" && !c.has(path) {
+		*val = def
+		return
+	}
+	if c.failed(path) {
+		return
+	}
+	u, err := url.Parse(*val)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		c.errorf(path, "%s %s is not an http:// or https:// URL", path, c.show(path, *val))
+	}
+}
+
+// duration checks that the value at path, when set, is a positive Go
+// duration.
+func (c *checker) duration(path, val string) {
+	if val == "" || c.failed(path) {
+		return
+	}
+	d, err := time.ParseDuration(val)
+	if err != nil {
+		c.errorf(path, "%s %s is not a duration (write it as 30s, 30m, 2h or 1h30m)", path, c.show(path, val))
+		return
+	}
+	if d <= 0 {
+		c.errorf(path, "%s must be positive, got %s", path, c.show(path, val))
+	}
+}
+
+// amount checks an amount of the bot's currency; what names it in messages.
+func (c *checker) amount(path, what, val string) {
+	if c.failed(path) || !money.ValidCurrency(c.f.Currency) {
+		return
+	}
+	if _, err := money.Parse(val, c.f.Currency); err != nil {
+		var pe *money.ParseError
+		if errors.As(err, &pe) {
+			c.errorf(path, "%s %s %s", what, c.show(path, val), pe.Reason)
+			return
+		}
+		c.errorf(path, "%s %s: %v", what, c.show(path, val), err)
+	}
+}
+
+func (c *checker) identity() {
+	f := c.f
+	switch {
+	case f.ID == "" && !c.failed("bot"):
+		c.errorf("bot", `bot is required: the bot's id, such as "maison-lumiere"`)
+	case f.ID != "" && !botIDPattern.MatchString(f.ID):
+		c.errorf("bot", "bot id %s is invalid: use 1 to 63 lowercase letters, digits and dashes, starting with a letter or digit", c.show("bot", f.ID))
+	case f.ID == "static":
+		// /chat/static/ serves the widget's files.
+		c.errorf("bot", `bot id "static" is reserved (the web widget's files are served under /chat/static/)`)
+	}
+	if f.Name == "" {
+		f.Name = f.ID
+	}
+
+	if len(f.Locales) == 0 {
+		f.Locales = []string{DefaultLocale}
+	}
+	seen := map[string]bool{}
+	for i, l := range f.Locales {
+		p := fmt.Sprintf("locales[%d]", i)
+		switch {
+		case c.failed(p):
+		case seen[l]:
+			c.errorf(p, "locale %s is listed twice", c.show(p, l))
+		case !knownLocales[l]:
+			c.errorf(p, "unknown locale %s%s", c.show(p, l), c.hint(p, localeHint(l)))
+		}
+		seen[l] = true
+	}
+
+	if f.Currency == "" && !c.has("currency") {
+		f.Currency = DefaultCurrency
+	}
+	if !money.ValidCurrency(f.Currency) && !c.failed("currency") {
+		hint := " (use an ISO 4217 code such as EUR, USD or CNY)"
+		if up := strings.ToUpper(f.Currency); up != f.Currency && money.ValidCurrency(up) {
+			hint = fmt.Sprintf("; did you mean %q?", up)
+		}
+		c.errorf("currency", "unknown currency %s%s", c.show("currency", f.Currency), c.hint("currency", hint))
+	}
+}
+
+// localeHint suggests the right spelling of a locale.
+func localeHint(l string) string {
+	low := strings.ToLower(l)
+	if knownLocales[low] {
+		return fmt.Sprintf("; did you mean %q?", low)
+	}
+	if base, _, ok := strings.Cut(strings.ReplaceAll(low, "_", "-"), "-"); ok && knownLocales[base] {
+		return fmt.Sprintf("; use the base language %q", base)
+	}
+	return " (use a BCP 47 base language such as en, fr or zh)"
+}
+
+func (c *checker) brain() {
+	b := &c.f.Brain
+	switch b.Kind {
+	case "":
+		b.Kind = "rules"
+	case "rules", "llm":
+	default:
+		if !c.failed("brain.kind") {
+			c.errorf("brain.kind", `brain.kind must be "rules" or "llm", got %s`, c.show("brain.kind", b.Kind))
+		}
+	}
+	if b.Kind == "llm" && b.LLM == nil {
+		c.errorf("brain.kind", "brain.kind is llm but there is no brain.llm section (base_url and model are required)")
+	}
+	if b.LLM == nil {
+		return
+	}
+	if b.Kind == "llm" {
+		why := " when brain.kind is llm"
+		c.required("brain.llm.base_url", b.LLM.BaseURL, why)
+		c.required("brain.llm.model", b.LLM.Model, why)
+	}
+	if b.LLM.BaseURL != "" {
+		c.url("brain.llm.base_url", &b.LLM.BaseURL, "")
+	}
+	c.duration("brain.llm.timeout", b.LLM.Timeout)
+}
+
+func (c *checker) channels() {
+	ch := &c.f.Channels
+	if !c.has("channels") {
+		ch.Web = &Web{Enabled: true}
+	}
+	if ch.Web != nil && !c.has("channels.web.enabled") {
+		ch.Web.Enabled = true
+	}
+	if t := ch.Telegram; t != nil {
+		c.required("channels.telegram.token", t.Token, "")
+		switch t.Mode {
+		case "":
+			t.Mode = "webhook"
+		case "webhook", "polling":
+		default:
+			if !c.failed("channels.telegram.mode") {
+				c.errorf("channels.telegram.mode", `channels.telegram.mode must be "webhook" or "polling", got %s`, c.show("channels.telegram.mode", t.Mode))
+			}
+		}
+		if t.Mode == "webhook" {
+			c.required("channels.telegram.secret_token", t.SecretToken, " in webhook mode: Telegram sends it with every update so that forged ones are refused")
+		}
+		if t.SecretToken != "" && !secretTokenPattern.MatchString(t.SecretToken) && !c.failed("channels.telegram.secret_token") {
+			c.errorf("channels.telegram.secret_token", "channels.telegram.secret_token may only hold 1 to 256 characters A-Z, a-z, 0-9, _ and -")
+		}
+		c.url("channels.telegram.api_endpoint", &t.APIEndpoint, DefaultTelegramAPI)
+	}
+	if w := ch.WhatsApp; w != nil {
+		c.required("channels.whatsapp.phone_number_id", w.PhoneNumberID, "")
+		c.required("channels.whatsapp.access_token", w.AccessToken, "")
+		c.required("channels.whatsapp.app_secret", w.AppSecret, ": it checks the signature of every webhook")
+		c.required("channels.whatsapp.verify_token", w.VerifyToken, "")
+		c.url("channels.whatsapp.graph_api_url", &w.GraphAPIURL, DefaultWhatsAppGraphAPI)
+	}
+	if w := ch.WeChat; w != nil {
+		c.required("channels.wechat.app_id", w.AppID, "")
+		c.required("channels.wechat.app_secret", w.AppSecret, "")
+		c.required("channels.wechat.token", w.Token, ": it checks the signature of every request")
+		if w.EncodingAESKey != "" && len(w.EncodingAESKey) != 43 && !c.failed("channels.wechat.encoding_aes_key") {
+			c.errorf("channels.wechat.encoding_aes_key", "channels.wechat.encoding_aes_key must be 43 characters long, got %d", len(w.EncodingAESKey))
+		}
+		c.url("channels.wechat.api_base", &w.APIBase, DefaultWeChatAPI)
+	}
+}
+
+func (c *checker) payments() {
+	p := &c.f.Payments
+	if !c.has("payments") {
+		p.Sandbox = &Sandbox{Enabled: true}
+	}
+	if p.Sandbox != nil && !c.has("payments.sandbox.enabled") {
+		p.Sandbox.Enabled = true
+	}
+	var real []string
+	if t := p.Telegram; t != nil {
+		real = append(real, "telegram")
+		if t.ProviderToken == "" && !t.StarsForDigital && !c.failed("payments.telegram.provider_token") {
+			c.errorf("payments.telegram", "payments.telegram needs a provider_token, stars_for_digital: true, or both")
+		}
+		if c.f.Channels.Telegram == nil {
+			c.errorf("payments.telegram", "payments.telegram needs channels.telegram: Telegram invoices are paid inside Telegram chats")
+		}
+	}
+	if s := p.Stripe; s != nil {
+		real = append(real, "stripe")
+		c.required("payments.stripe.secret_key", s.SecretKey, "")
+		c.required("payments.stripe.webhook_secret", s.WebhookSecret, ": it checks the signature of every payment notification")
+		c.url("payments.stripe.api_base", &s.APIBase, DefaultStripeAPI)
+	}
+	if w := p.WeChatPay; w != nil {
+		real = append(real, "wechatpay")
+		c.required("payments.wechatpay.mch_id", w.MchID, "")
+		c.required("payments.wechatpay.api_key", w.APIKey, ": it checks the signature of every payment notification")
+		c.url("payments.wechatpay.api_base", &w.APIBase, DefaultWeChatPayAPI)
+	}
+	if p.Sandbox != nil && p.Sandbox.Enabled && len(real) > 0 {
+		c.errorf("payments.sandbox", "sandbox payments are refused when a real provider is configured (%s); remove payments.sandbox or set enabled: false", strings.Join(real, ", "))
+	}
+}
+
+func (c *checker) catalog() {
+	f := c.f
+	def := f.Locales[0]
+	firstSKU := map[string]string{} // SKU → path of its first product
+	for i := range f.Catalog.Products {
+		pr := &f.Catalog.Products[i]
+		at := fmt.Sprintf("catalog.products[%d]", i)
+		label := fmt.Sprintf("product %d", i+1)
+
+		switch {
+		case pr.SKU == "":
+			c.required(at+".sku", pr.SKU, "")
+		case !skuPattern.MatchString(pr.SKU):
+			c.errorf(at+".sku", "sku %s is invalid: use up to 64 letters, digits, dots, dashes and underscores, starting with a letter or digit", c.show(at+".sku", pr.SKU))
+		default:
+			label = "product " + c.show(at+".sku", pr.SKU)
+			if first, dup := firstSKU[pr.SKU]; dup {
+				v, _ := c.src.at(first)
+				c.errorf(at+".sku", "duplicate sku %s (first used at line %d)", c.show(at+".sku", pr.SKU), v.line)
+			} else {
+				firstSKU[pr.SKU] = at + ".sku"
+			}
+		}
+
+		if pr.Name[def] == "" && !c.failed("locales") && !c.failed(at+".name") && !c.failed(at+".name."+def) {
+			c.errorf(at+".name", "%s has no name in the default locale %s", label, c.show("locales[0]", def))
+		}
+		c.localized(at+".name", pr.Name)
+		c.localized(at+".description", pr.Description)
+
+		if c.required(at+".price", pr.Price, "") {
+			c.amount(at+".price", "price", pr.Price)
+		}
+		if pr.Stock < 0 && !c.failed(at+".stock") {
+			c.errorf(at+".stock", "stock must not be negative, got %d", pr.Stock)
+		}
+		if img := pr.Image; img != "" && !c.failed(at+".image") {
+			u, err := url.Parse(img)
+			absPath := err == nil && u.Scheme == "" && u.Host == "" && strings.HasPrefix(img, "/")
+			webURL := err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+			if !absPath && !webURL {
+				c.errorf(at+".image", "image %s must be an http(s) URL or a path starting with /", c.show(at+".image", img))
+			}
+		}
+	}
+}
+
+// localized checks the locales of a per-locale text.
+func (c *checker) localized(path string, texts map[string]string) {
+	for l, s := range texts {
+		p := path + "." + l
+		switch {
+		case !knownLocales[l]:
+			c.errorf(p, "unknown locale %q%s", l, localeHint(l))
+		case s == "" && !c.failed(p):
+			c.errorf(p, "%s must not be empty", p)
+		}
+	}
+}
+
+func (c *checker) handoff() {
+	h := &c.f.Handoff
+	if len(h.Keywords) == 0 {
+		h.Keywords = keywordsFor(c.f.Locales)
+	}
+	if !c.has("handoff.after_failed_turns") {
+		h.AfterFailedTurns = DefaultAfterFailedTurns
+	}
+	if h.AfterFailedTurns < 0 && !c.failed("handoff.after_failed_turns") {
+		c.errorf("handoff.after_failed_turns", "handoff.after_failed_turns must not be negative, got %d (0 never hands off for that)", h.AfterFailedTurns)
+	}
+	if h.BusinessHours != "" && !c.failed("handoff.business_hours") {
+		if err := checkBusinessHours(h.BusinessHours); err != nil {
+			if v, _ := c.src.at("handoff.business_hours"); v.env {
+				err = errors.New("is not valid")
+			}
+			c.errorf("handoff.business_hours", "handoff.business_hours %s %v; write it like \"Mon-Fri 09:00-18:00 Europe/Paris\"", c.show("handoff.business_hours", h.BusinessHours), err)
+		}
+	}
+}
+
+func (c *checker) policies() {
+	p := &c.f.Policies
+	if p.Refunds.AutoApproveBelow != "" {
+		c.amount("policies.refunds.auto_approve_below", "policies.refunds.auto_approve_below", p.Refunds.AutoApproveBelow)
+	}
+	if !c.has("policies.refunds.window_days") {
+		p.Refunds.WindowDays = DefaultRefundWindowDays
+	}
+	if p.Refunds.WindowDays < 0 && !c.failed("policies.refunds.window_days") {
+		c.errorf("policies.refunds.window_days", "policies.refunds.window_days must not be negative, got %d", p.Refunds.WindowDays)
+	}
+	switch p.Consent.Before {
+	case "":
+		p.Consent.Before = "never"
+	case "checkout", "start", "never":
+	default:
+		if !c.failed("policies.consent.before") {
+			c.errorf("policies.consent.before", `policies.consent.before must be "checkout", "start" or "never", got %s`, c.show("policies.consent.before", p.Consent.Before))
+		}
+	}
+	if !c.has("policies.retention_days") {
+		p.RetentionDays = DefaultRetentionDays
+	}
+	if p.RetentionDays < 1 && !c.failed("policies.retention_days") {
+		c.errorf("policies.retention_days", "policies.retention_days must be at least 1, got %d", p.RetentionDays)
+	}
+	if p.OrderTTL == "" && !c.has("policies.order_ttl") {
+		p.OrderTTL = DefaultOrderTTL
+	}
+	if p.OrderTTL == "" {
+		c.required("policies.order_ttl", p.OrderTTL, "")
+	}
+	c.duration("policies.order_ttl", p.OrderTTL)
+}
