@@ -15,18 +15,29 @@ const (
 	MessageHandoff    MessageKind = "handoff"    // the conversation was handed to people
 )
 
-// Message is one outbound message. Text is always set so that a channel that
-// cannot render the kind can still say something meaningful; Buttons are
+// Message is one outbound message. Text is what goes with the rich content
+// (an intro above the cards); Fallback, when set, is the whole message as
+// plain text for a channel that cannot render the kind (numbered products,
+// the comparison as lines, the payment link). PlainText picks. Buttons are
 // suggested actions whose Value comes back as an EventButton.
 type Message struct {
 	Kind       MessageKind     `json:"kind"`
 	Text       string          `json:"text"`
+	Fallback   string          `json:"fallback,omitempty"`
 	Buttons    []Button        `json:"buttons,omitempty"`
 	Cards      []Card          `json:"cards,omitempty"`
 	Comparison *Comparison     `json:"comparison,omitempty"`
 	Cart       *CartView       `json:"cart,omitempty"`
 	Payment    *PaymentRequest `json:"payment,omitempty"`
 	Order      *OrderView      `json:"order,omitempty"`
+}
+
+// PlainText is the message as text alone, for channels without rich kinds.
+func (m *Message) PlainText() string {
+	if m.Fallback != "" {
+		return m.Fallback
+	}
+	return m.Text
 }
 
 // Button is a suggested action. Value is opaque to the customer and comes back

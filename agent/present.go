@@ -76,8 +76,7 @@ func (t *Turn) ShowProducts(intro string, pvs []ProductView) {
 		m.Cards = append(m.Cards, c)
 		lines = append(lines, fmt.Sprintf("%d. %s — %s (%s)", i+1, c.Title, c.PriceText, c.StockText))
 	}
-	// Text carries the whole answer for channels that show no cards.
-	m.Text = intro + "\n" + strings.Join(lines, "\n")
+	m.Fallback = intro + "\n" + strings.Join(lines, "\n")
 	if len(pvs) >= 2 {
 		m.Buttons = append(m.Buttons, concierge.Button{Label: t.T("btn_compare", nil), Value: ValueCompare + string(pvs[0].SKU) + "," + string(pvs[1].SKU)})
 	}
@@ -98,8 +97,8 @@ func (t *Turn) ShowDetails(pv ProductView) {
 		text = append(text, "• "+t.attrLabel(k)+": "+pv.Attrs[k])
 	}
 	text = append(text, c.StockText)
-	c.Description = strings.Join(text[1:], "\n")
-	t.Say(concierge.Message{Kind: concierge.MessageCards, Text: strings.Join(text, "\n"), Cards: []concierge.Card{c}})
+	c.Description = strings.Join(text[1:len(text)-1], "\n")
+	t.Say(concierge.Message{Kind: concierge.MessageCards, Fallback: strings.Join(text, "\n"), Cards: []concierge.Card{c}})
 }
 
 func (t *Turn) attrLabel(k string) string {
@@ -172,7 +171,7 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 		}
 	}
 	lines = append(lines, t.T("compare_cheapest", map[string]any{"Name": cmp.Products[cheapest].Title}))
-	t.Say(concierge.Message{Kind: concierge.MessageComparison, Text: strings.Join(lines, "\n"), Comparison: cmp})
+	t.Say(concierge.Message{Kind: concierge.MessageComparison, Text: lines[0] + "\n" + lines[len(lines)-1], Fallback: strings.Join(lines, "\n"), Comparison: cmp})
 }
 
 // ShowCart shows the cart with buttons to change it and check out.
@@ -203,7 +202,7 @@ func (t *Turn) ShowCart(intro string, cv CartView) {
 		bs = append(bs, concierge.Button{Label: "+1", Value: ValueInc + sku}, concierge.Button{Label: "−1", Value: ValueDec + sku})
 	}
 	bs = append(bs, concierge.Button{Label: t.T("btn_continue", nil), Value: ValueBrowse})
-	t.Say(concierge.Message{Kind: concierge.MessageCart, Text: strings.Join(lines, "\n"), Cart: view, Buttons: bs})
+	t.Say(concierge.Message{Kind: concierge.MessageCart, Text: intro, Fallback: strings.Join(lines, "\n"), Cart: view, Buttons: bs})
 }
 
 // OrderView renders an order for the customer.
@@ -233,7 +232,7 @@ func (t *Turn) ShowOrder(intro string, o *concierge.Order, buttons ...concierge.
 	for _, l := range v.Lines {
 		lines = append(lines, fmt.Sprintf("• %s × %d — %s", l.Title, l.Quantity, l.TotalText))
 	}
-	t.Say(concierge.Message{Kind: concierge.MessageOrder, Text: strings.Join(lines, "\n"), Order: v, Buttons: buttons})
+	t.Say(concierge.Message{Kind: concierge.MessageOrder, Text: intro, Fallback: strings.Join(lines, "\n"), Order: v, Buttons: buttons})
 }
 
 // ShowPayment shows the order and its payment request.
@@ -244,10 +243,11 @@ func (t *Turn) ShowPayment(o *concierge.Order, pr *concierge.PaymentRequest) {
 	if pr.Sandbox {
 		text += "\n" + t.T("payment_sandbox", nil)
 	}
+	fallback := text
 	if pr.URL != "" {
-		text += "\n" + pr.URL
+		fallback += "\n" + pr.URL
 	}
-	t.Say(concierge.Message{Kind: concierge.MessagePayment, Text: text, Payment: pr, Order: t.OrderView(o)})
+	t.Say(concierge.Message{Kind: concierge.MessagePayment, Text: text, Fallback: fallback, Payment: pr, Order: t.OrderView(o)})
 }
 
 // ShowHandoff tells the customer people will answer, and when.

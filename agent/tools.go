@@ -39,6 +39,7 @@ type SearchArgs struct {
 	Query    string       `json:"query" jsonschema:"description=What the customer is looking for, in their words"`
 	Category string       `json:"category,omitempty" jsonschema:"description=Catalog category to restrict to"`
 	PriceMax int64        `json:"price_max,omitempty" jsonschema:"description=Highest price in minor units (cents)"`
+	PriceMin int64        `json:"price_min,omitempty" jsonschema:"description=Lowest price in minor units (cents)"`
 	Sort     catalog.Sort `json:"sort,omitempty"`
 	Limit    int          `json:"limit,omitempty"`
 }
@@ -49,7 +50,7 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 	if a.Limit <= 0 || a.Limit > 10 {
 		a.Limit = 5
 	}
-	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, Sort: a.Sort, Limit: a.Limit})
+	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit})
 	out := make([]ProductView, 0, len(hits))
 	for _, h := range hits {
 		pv, err := tl.view(ctx, h.SKU)

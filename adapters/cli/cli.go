@@ -69,9 +69,9 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 	return err
 }
 
-// render is the text of a message; the agent always writes a complete
-// text version, so the terminal needs nothing more.
-func render(m *concierge.Message) string { return m.Text }
+// render is the text of a message; the agent writes a complete plain
+// version of every rich message, so the terminal needs nothing more.
+func render(m *concierge.Message) string { return m.PlainText() }
 
 // Event turns a typed line into an event of chat. A number that matches a
 // button of the last message presses it.

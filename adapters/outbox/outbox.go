@@ -38,8 +38,8 @@ type Senders func(bot concierge.BotID, ch concierge.Channel) concierge.Sender
 type Config struct {
 	Batch       int           // conversations claimed at once (default 256)
 	InFlight    int           // conversations being sent at once (default 1024)
-	Lease       time.Duration // how long a claim lasts if this process dies (default 2m)
-	SendTimeout time.Duration // per message (default 30s)
+	Lease       time.Duration // how long a claim lasts if this process dies (default 30s)
+	SendTimeout time.Duration // per message (default 10s)
 	MaxAttempts int           // then the message is marked failed (default 10)
 	BaseDelay   time.Duration // first retry delay (default 1s)
 	MaxDelay    time.Duration // retry delay cap (default 5m)
@@ -60,8 +60,8 @@ func (c *Config) defaults() {
 	def(&c.Batch, 256)
 	def(&c.InFlight, 1024)
 	def(&c.MaxAttempts, 10)
-	defd(&c.Lease, 2*time.Minute)
-	defd(&c.SendTimeout, 30*time.Second)
+	defd(&c.Lease, 30*time.Second)
+	defd(&c.SendTimeout, 10*time.Second)
 	defd(&c.BaseDelay, time.Second)
 	defd(&c.MaxDelay, 5*time.Minute)
 	defd(&c.Poll, 250*time.Millisecond)
@@ -181,7 +181,13 @@ func (d *Dispatcher) finish() {
 // first that fails so none overtakes it.
 func (d *Dispatcher) sendAll(msgs []concierge.Outbound) []concierge.Delivery {
 	out := make([]concierge.Delivery, 0, len(msgs))
+	start := d.now()
 	for i := range msgs {
+		if i > 0 && d.now().Sub(start) > d.cfg.Lease/2 {
+			// The lease would run out mid-conversation and another
+			// sender could start on it; leave the rest for the next claim.
+			break
+		}
 		m := &msgs[i]
 		dl := d.send(m)
 		out = append(out, dl)

@@ -31,7 +31,8 @@ type post struct {
 
 // Decode turns the body of a widget POST into an Event: EventButton when
 // value is set (text is then the button's label), EventText otherwise. The
-// session is both Chat and User, the client message id is the DedupeKey.
+// session is both Chat and User; the DedupeKey is session/id, since the
+// client message id is unique only within its session.
 // Text is trimmed and otherwise kept verbatim (HTML and all): escaping is
 // the business of whoever displays it. Raw is body itself, not a copy.
 //
@@ -54,12 +55,14 @@ func Decode(bot concierge.BotID, body []byte, now time.Time) (concierge.Event, e
 		kind = concierge.EventButton
 	}
 	return concierge.Event{
-		Kind:      kind,
-		Bot:       bot,
-		Channel:   concierge.ChannelWeb,
-		Chat:      concierge.ChatID(p.Session),
-		User:      p.Session,
-		DedupeKey: p.ID,
+		Kind:    kind,
+		Bot:     bot,
+		Channel: concierge.ChannelWeb,
+		Chat:    concierge.ChatID(p.Session),
+		User:    p.Session,
+		// Client ids are unique only within a session; the store wants
+		// a key unique within the channel.
+		DedupeKey: p.Session + "/" + p.ID,
 		Locale:    concierge.Locale(p.Locale),
 		Text:      p.Text,
 		Value:     p.Value,

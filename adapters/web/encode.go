@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -46,7 +47,7 @@ func EventEntry(seq int64, e *concierge.Event) Entry {
 		From:    FromCustomer,
 		Message: concierge.Message{Kind: concierge.MessageText, Text: e.Text},
 		At:      e.Time,
-		ID:      e.DedupeKey,
+		ID:      clientID(e.DedupeKey),
 	}
 }
 
@@ -94,4 +95,12 @@ func WritePing(w io.Writer) error {
 		return fmt.Errorf("web: write ping: %w", err)
 	}
 	return nil
+}
+
+// clientID is the client message id inside a web DedupeKey ("session/id").
+func clientID(key string) string {
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
 }

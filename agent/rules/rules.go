@@ -266,7 +266,7 @@ func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
 }
 
 func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
-	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, Sort: in.Sort, Limit: 5}
+	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: 5}
 	pvs, err := t.Tools.Search(ctx, args)
 	if err != nil {
 		return err
@@ -309,6 +309,9 @@ func (b Brain) refs(t *agent.Turn, in nlu.Intent) []concierge.SKU {
 	shown := t.Conv.Memory.Shown
 	var out []concierge.SKU
 	for _, o := range in.Ordinals {
+		if o < 0 { // "the last one" counts from the end
+			o += len(shown) + 1
+		}
 		if o >= 1 && o <= len(shown) {
 			out = append(out, shown[o-1])
 		}
@@ -356,6 +359,9 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 	}
 	if len(out) == 0 && len(in.Ordinals) > 0 {
 		for _, o := range in.Ordinals {
+			if o < 0 {
+				o += len(cv.Lines) + 1
+			}
 			if o >= 1 && o <= len(cv.Lines) {
 				out = append(out, cv.Lines[o-1].Product.SKU)
 			}

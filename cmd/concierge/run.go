@@ -57,7 +57,11 @@ type Main struct {
 	Registry   *prometheus.Registry
 	Metrics    *metrics
 
-	listener net.Listener
+	// Listener, if set before Start, is used instead of listening on Addr
+	// (tests listen on port 0 first so the base URL is known).
+	Listener net.Listener
+
+	hooks map[concierge.BotID]*webhooks.Bot
 }
 
 // Open loads the bot files, opens and migrates the database, and builds
@@ -133,6 +137,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	m.hooks = hooks
 	m.Checkout = checkout.New(providers, nil)
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
@@ -186,11 +191,14 @@ func baseURL(addr string) string {
 // Start runs the background loops and the HTTP server; it returns once the
 // server listens. Stop (via ctx) with Wait.
 func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
-	ln, err := net.Listen("tcp", m.Addr)
-	if err != nil {
-		return nil, err
+	ln := m.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", m.Addr); err != nil {
+			return nil, err
+		}
+		m.Listener = ln
 	}
-	m.listener = ln
 	srv := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	// Loops stop in order on shutdown: HTTP first (no new acks), then
@@ -250,8 +258,16 @@ func (m *Main) Run(ctx context.Context) error {
 	return wait()
 }
 
+// SandboxProvider returns bot's sandbox provider, or nil.
+func (m *Main) SandboxProvider(bot concierge.BotID) *sandbox.Provider {
+	if h := m.hooks[bot]; h != nil {
+		return h.Sandbox
+	}
+	return nil
+}
+
 // Addr is the address the server listens on once started.
-func (m *Main) ListenAddr() string { return m.listener.Addr().String() }
+func (m *Main) ListenAddr() string { return m.Listener.Addr().String() }
 
 // sweep expires unpaid orders whose reservation ran out.
 func (m *Main) sweep(ctx context.Context) {

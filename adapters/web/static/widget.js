@@ -416,10 +416,12 @@
     box.dataset.seq = String(entry.seq);
     if (entry.from === 'agent') box.appendChild(label(el('span', 'msg-author'), 'agent'));
 
+    var known = ['text', 'handoff', 'cards', 'comparison', 'cart', 'payment', 'order'].indexOf(kind) >= 0;
+    var text = known ? m.text : (m.fallback || m.text);
     if (kind === 'handoff') {
       box.appendChild(handoff(m));
-    } else if (m.text) {
-      box.appendChild(bubble(m.text));
+    } else if (text) {
+      box.appendChild(bubble(text));
     }
     if (kind === 'cards' && m.cards) box.appendChild(cards(m.cards));
     if (kind === 'comparison' && m.comparison) box.appendChild(comparison(m.comparison));

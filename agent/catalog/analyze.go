@@ -1,0 +1,168 @@
+package catalog
+
+import "unicode/utf8"
+
+// termKind says where a term comes from.
+type termKind uint8
+
+const (
+	literal     termKind = iota // a Latin stem or a number
+	conceptTerm                 // a lexicon concept, keyed "@id"
+	hanGram                     // a Han bigram (or a lone character)
+)
+
+// term is what a piece of text means to the index.
+type term struct {
+	key  string
+	kind termKind
+	// pos orders terms by where they were said.
+	pos int
+	// typo is set when the term was found by correcting a misspelling.
+	typo bool
+	// word is the folded word a literal came from.
+	word string
+}
+
+// conceptKey is the posting key of a concept.
+func conceptKey(id string) string { return "@" + id }
+
+// analyze turns folded text into terms: lexicon phrases become concepts,
+// stop words disappear, other Latin words become stems, and Han runs are
+// segmented by the lexicon's Han words with the rest cut into bigrams.
+func (lx *lexicon) analyze(folded string) []term {
+	toks := tokenize(folded)
+	terms := make([]term, 0, len(toks)+2)
+	stems := make([]string, len(toks))
+	for i, t := range toks {
+		if !t.han {
+			stems[i] = stem(t.text)
+		}
+	}
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.han {
+			terms = lx.segment(t.text, i, terms)
+			continue
+		}
+		if n, cs := lx.matchPhrase(stems, toks, i); n > 0 {
+			for _, c := range cs {
+				terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: i})
+			}
+			i += n - 1
+			continue
+		}
+		if lx.isStop(t.text, stems[i]) {
+			continue
+		}
+		terms = append(terms, term{key: stems[i], kind: literal, pos: i, word: t.text})
+	}
+	return terms
+}
+
+// matchPhrase returns the number of tokens and the concepts of the longest
+// lexicon phrase starting at token i, or 0. Stop words between the words of
+// a phrase are skipped.
+func (lx *lexicon) matchPhrase(stems []string, toks []token, i int) (int, []string) {
+next:
+	for _, p := range lx.phrases[stems[i]] {
+		j := i + 1
+		for _, s := range p.stems[1:] {
+			for j < len(toks) && !toks[j].han && stems[j] != s && lx.isStop(toks[j].text, stems[j]) {
+				j++
+			}
+			if j >= len(toks) || toks[j].han || stems[j] != s {
+				continue next
+			}
+			j++
+		}
+		return j - i, p.concepts
+	}
+	return 0, nil
+}
+
+// segment cuts a Han run by forward maximum matching against the lexicon's
+// Han words; known words become concepts (or vanish when they are stop
+// words), and each stretch of unknown characters becomes bigrams, or a
+// single character when it stands alone.
+func (lx *lexicon) segment(run string, pos int, terms []term) []term {
+	rs := []rune(run)
+	unknown := -1 // start of the current stretch of unknown characters
+	flush := func(end int) {
+		if unknown < 0 {
+			return
+		}
+		terms = appendGrams(terms, rs[unknown:end], pos)
+		unknown = -1
+	}
+	for i := 0; i < len(rs); {
+		n, cs, ok := lx.longestHan(rs[i:])
+		if !ok {
+			if unknown < 0 {
+				unknown = i
+			}
+			i++
+			continue
+		}
+		flush(i)
+		for _, c := range cs {
+			terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: pos})
+		}
+		i += n
+	}
+	flush(len(rs))
+	return terms
+}
+
+// longestHan returns the length of the longest lexicon Han word at the
+// start of rs, with its concepts.
+func (lx *lexicon) longestHan(rs []rune) (int, []string, bool) {
+	for n := min(lx.hanMax, len(rs)); n >= 1; n-- {
+		if cs, ok := lx.han[string(rs[:n])]; ok {
+			return n, cs, true
+		}
+	}
+	return 0, nil, false
+}
+
+// appendGrams appends the bigrams of rs, or rs itself when it is one
+// character.
+func appendGrams(terms []term, rs []rune, pos int) []term {
+	if len(rs) == 1 {
+		return append(terms, term{key: string(rs), kind: hanGram, pos: pos})
+	}
+	for i := 0; i+1 < len(rs); i++ {
+		terms = append(terms, term{key: string(rs[i : i+2]), kind: hanGram, pos: pos})
+	}
+	return terms
+}
+
+// hanLeftovers returns the stretches of a Han run that the lexicon does not
+// know: in a product name, what is left is usually its proper name
+// ("欧若拉" in "欧若拉床头灯").
+func (lx *lexicon) hanLeftovers(run string) []string {
+	rs := []rune(run)
+	var out []string
+	unknown := -1
+	for i := 0; i < len(rs); {
+		n, _, ok := lx.longestHan(rs[i:])
+		if !ok {
+			if unknown < 0 {
+				unknown = i
+			}
+			i++
+			continue
+		}
+		if unknown >= 0 {
+			out = append(out, string(rs[unknown:i]))
+			unknown = -1
+		}
+		i += n
+	}
+	if unknown >= 0 {
+		out = append(out, string(rs[unknown:]))
+	}
+	return out
+}
+
+// runeLen is the number of runes in s.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }

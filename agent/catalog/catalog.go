@@ -1,0 +1,345 @@
+// Package catalog finds products in one bot's catalog from what a shopper
+// types, in French, English or Chinese: Search ranks products for a query
+// with filters, Resolve picks out the products a message names, and
+// CategoryOf says which category a phrase is about.
+//
+// It owns the product-search vocabulary (cross-language synonyms, stop
+// words, Chinese segmentation, typo tolerance). An Index is built once per
+// bot from its products, is read-only afterwards and is safe for concurrent
+// use; it holds no I/O and no clock.
+//
+// It imports only the root package concierge, golang.org/x/text and the
+// standard library. It is imported by the agent's rules brain and its tools
+// (and by agent/nlu); nothing else should need it (see deps_test.go).
+package catalog
+
+import (
+	"math"
+	"slices"
+	"sort"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Field weights: a word in a product's name says more about it than a tag,
+// and a tag more than its description.
+const (
+	weightName        = 3.0
+	weightTag         = 2.0
+	weightDescription = 1.0
+)
+
+// Index is one bot's catalog prepared for search. Build it with New; it is
+// immutable and safe for concurrent use.
+type Index struct {
+	lx       *lexicon
+	products []concierge.Product
+	docs     []doc
+	postings map[string][]posting
+	// vocab holds the single Latin words a misspelling may be corrected
+	// to (lexicon words, catalog words outside descriptions, stop words),
+	// by length in runes.
+	vocab map[int][]vocabWord
+	// kinds says, for each kind of product (a product concept key), which
+	// products are of that kind: those that declare it in their tags or
+	// category when any product does, else those that have it in their
+	// name. "abat-jour pour lampe de chevet" is a shade, not a lamp.
+	kinds map[string][]bool
+	// skus maps compact folded SKUs ("lamp02") to products.
+	skus map[string]int
+	// names maps distinctive Latin name words to the products they name;
+	// hanNames does the same for Chinese names.
+	names     map[string][]int
+	nameWords map[int][]vocabWord
+	hanNames  []hanName
+	// categories in catalog order, and the terms that mark each one.
+	categories []string
+	markers    map[string][]marker // term key → categories it points at
+}
+
+// doc is what the index keeps of one product.
+type doc struct {
+	category   string // folded
+	price      int64
+	available  bool
+	strong     map[string]bool // terms of the name, tags and category
+	structured map[string]bool // terms of the tags, category and attributes
+}
+
+type posting struct {
+	doc    int32
+	weight float32
+}
+
+// vocabWord is a typo-correction candidate.
+type vocabWord struct {
+	word  string
+	runes []rune
+	// from says what the word is: a catalog literal, a lexicon word or a
+	// stop word.
+	from vocabSource
+}
+
+type vocabSource uint8
+
+// The sources of vocabulary words, in the order a tie prefers them: a
+// shopping word is the likelier correction.
+const (
+	fromLexicon vocabSource = iota
+	fromCatalog
+	fromStop
+)
+
+// hanName is the Chinese proper name of a product ("欧若拉").
+type hanName struct {
+	text string
+	docs []int
+}
+
+// Sort orders search results.
+type Sort int
+
+// The orders of search results.
+const (
+	Relevance Sort = iota // best match first
+	PriceAsc              // cheapest first
+	PriceDesc             // dearest first
+)
+
+// String returns "relevance", "price_asc" or "price_desc".
+func (s Sort) String() string {
+	switch s {
+	case PriceAsc:
+		return "price_asc"
+	case PriceDesc:
+		return "price_desc"
+	}
+	return "relevance"
+}
+
+// Query is a product search. The zero Query returns every product.
+type Query struct {
+	// Text is what the shopper asked for, in any of fr, en, zh; stop words,
+	// accents, case and plurals do not matter and small typos are forgiven.
+	// Empty text matches every product that passes the filters.
+	Text string
+	// Category keeps products of that category only ("" = any).
+	Category string
+	// PriceMax and PriceMin bound the price in minor units; 0 = no bound.
+	PriceMax int64
+	PriceMin int64
+	Sort     Sort
+	// Limit caps the number of hits; 0 = no cap.
+	Limit int
+	// InStockOnly drops products with no stock at start. Digital products
+	// are always available. The live count is in the store; callers that
+	// need it filter again.
+	InStockOnly bool
+}
+
+// Hit is a product found by Search. Score is larger for better matches and
+// is only meaningful within one result list; it is 0 when the query had no
+// words and only filters selected the product.
+type Hit struct {
+	SKU   concierge.SKU
+	Score float64
+}
+
+// New indexes products. locales are the bot's languages, first the default:
+// names and descriptions are read in that order, then any other locale the
+// catalog uses, since a shopper may type a name they saw anywhere. The
+// products are not copied; the caller must not modify them afterwards.
+func New(products []concierge.Product, locales []concierge.Locale) *Index {
+	ix := &Index{
+		lx:       sharedLexicon(),
+		products: products,
+		docs:     make([]doc, len(products)),
+		postings: map[string][]posting{},
+		vocab:    map[int][]vocabWord{},
+		skus:     map[string]int{},
+		markers:  map[string][]marker{},
+	}
+	for i := range products {
+		ix.addDoc(i, &products[i], locales)
+	}
+	ix.buildKinds()
+	ix.buildVocab()
+	ix.buildNames(locales)
+	ix.buildCategories()
+	return ix
+}
+
+// addDoc indexes one product's fields.
+func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale) {
+	d := &ix.docs[i]
+	d.category = Fold(p.Category)
+	d.price = p.Price.Minor
+	d.available = p.Stock > 0 || p.Digital
+	d.strong = map[string]bool{}
+	d.structured = map[string]bool{}
+	best := map[string]float64{}
+	add := func(text string, w float64, strong, structured bool) {
+		for _, t := range ix.lx.analyze(Fold(text)) {
+			best[t.key] = max(best[t.key], w)
+			if strong {
+				d.strong[t.key] = true
+			}
+			if structured {
+				d.structured[t.key] = true
+			}
+		}
+	}
+	for _, loc := range localeOrder(p.Name, locales) {
+		add(p.Name[loc], weightName, true, false)
+	}
+	for _, tag := range p.Tags {
+		add(tag, weightTag, true, true)
+	}
+	add(p.Category, weightTag, true, true)
+	for _, k := range sortedKeys(p.Attrs) {
+		v := p.Attrs[k]
+		if truthy(v) {
+			// "dimmable: yes" says the product is dimmable.
+			add(k, weightTag, false, true)
+		} else if !falsy(v) {
+			add(v, weightTag, false, true)
+		}
+	}
+	if p.Digital {
+		add("digital", weightTag, false, true)
+	}
+	for _, loc := range localeOrder(p.Description, locales) {
+		add(p.Description[loc], weightDescription, false, false)
+	}
+	for k, w := range best {
+		ix.postings[k] = append(ix.postings[k], posting{doc: int32(i), weight: float32(w)})
+	}
+	if c := compact(Fold(string(p.SKU))); c != "" {
+		ix.skus[c] = i
+	}
+}
+
+// buildKinds computes kinds.
+func (ix *Index) buildKinds() {
+	ix.kinds = map[string][]bool{}
+	for _, c := range concepts {
+		if c.kind != productKind {
+			continue
+		}
+		key := conceptKey(c.id)
+		declared := false
+		for i := range ix.docs {
+			declared = declared || ix.docs[i].structured[key]
+		}
+		of := make([]bool, len(ix.docs))
+		for i := range ix.docs {
+			if declared {
+				of[i] = ix.docs[i].structured[key]
+			} else {
+				of[i] = ix.docs[i].strong[key]
+			}
+		}
+		ix.kinds[key] = of
+	}
+}
+
+// buildVocab gathers the words a misspelling may be corrected to.
+func (ix *Index) buildVocab() {
+	seen := map[string]bool{}
+	add := func(w string, from vocabSource) {
+		rs := []rune(w)
+		if len(rs) < 3 || seen[w] || !isWord(w) {
+			return
+		}
+		seen[w] = true
+		ix.vocab[len(rs)] = append(ix.vocab[len(rs)], vocabWord{word: w, runes: rs, from: from})
+	}
+	for _, w := range ix.lx.words {
+		add(w, fromLexicon)
+	}
+	for _, w := range sortedKeys(ix.lx.stop) {
+		add(stem(w), fromStop)
+	}
+	// Catalog words come from names, tags, categories and attributes only:
+	// descriptions are full of ordinary words ("made", "works") that a
+	// misspelling of another ordinary word would land on.
+	strong := map[string]bool{}
+	for i := range ix.docs {
+		for k := range ix.docs[i].strong {
+			strong[k] = true
+		}
+		for k := range ix.docs[i].structured {
+			strong[k] = true
+		}
+	}
+	for _, k := range sortedKeys(strong) {
+		if k[0] != '@' {
+			add(k, fromCatalog)
+		}
+	}
+	for _, ws := range ix.vocab {
+		slices.SortStableFunc(ws, func(a, b vocabWord) int { return int(a.from) - int(b.from) })
+	}
+}
+
+// idf is the inverse document frequency of a posting list: rare terms say
+// more.
+func (ix *Index) idf(n int) float64 {
+	return 1 + math.Log(float64(len(ix.docs))/float64(n))
+}
+
+// Categories returns the catalog's categories in the order they first
+// appear.
+func (ix *Index) Categories() []string { return slices.Clone(ix.categories) }
+
+// Product returns the indexed product with the given SKU, or nil.
+func (ix *Index) Product(sku concierge.SKU) *concierge.Product {
+	if i, ok := ix.skus[compact(Fold(string(sku)))]; ok {
+		return &ix.products[i]
+	}
+	return nil
+}
+
+// localeOrder returns the locales of m: those of the bot first, in order,
+// then the others sorted, so that indexing is deterministic.
+func localeOrder(m map[concierge.Locale]string, bot []concierge.Locale) []concierge.Locale {
+	out := make([]concierge.Locale, 0, len(m))
+	for _, l := range bot {
+		if _, ok := m[l]; ok {
+			out = append(out, l)
+		}
+	}
+	var rest []concierge.Locale
+	for l := range m {
+		if !slices.Contains(bot, l) {
+			rest = append(rest, l)
+		}
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func truthy(v string) bool {
+	switch Fold(v) {
+	case "yes", "true", "oui", "vrai", "是", "1":
+		return true
+	}
+	return false
+}
+
+func falsy(v string) bool {
+	switch Fold(v) {
+	case "no", "false", "non", "faux", "否", "0", "":
+		return true
+	}
+	return false
+}

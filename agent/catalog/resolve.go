@@ -1,0 +1,222 @@
+package catalog
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+)
+
+// buildNames finds the words that name products rather than describe them.
+//
+// A Latin name word is distinctive when it is not a shopping word, not a
+// stop word, not a tag or attribute of any product, and is a proper name:
+// it appears in at least two of the product's names ("Aurore" in "Lampe de
+// chevet Aurore" and "Aurore bedside lamp"), or the product has only one
+// name in Latin script. Words with digits ("E27") are never names. A
+// Chinese name's distinctive part is what the lexicon does not
+// know ("欧若拉" in "欧若拉床头灯"), for products that have a proper name
+// (or only Chinese names): "天然亚麻灯罩" has none, "天然" just says natural.
+func (ix *Index) buildNames(locales []concierge.Locale) {
+	ix.names = map[string][]int{}
+	ix.nameWords = map[int][]vocabWord{}
+	descriptors := map[string]bool{}
+	for i := range ix.docs {
+		for k := range ix.docs[i].structured {
+			descriptors[k] = true
+		}
+	}
+	for i := range ix.products {
+		p := &ix.products[i]
+		counts := map[string]int{}
+		latin := 0
+		var hanRuns []string
+		for _, loc := range localeOrder(p.Name, locales) {
+			f := Fold(p.Name[loc])
+			seen := map[string]bool{}
+			hasLatin := false
+			for _, t := range ix.lx.analyze(f) {
+				if t.kind != literal {
+					continue
+				}
+				hasLatin = true
+				if !seen[t.key] {
+					seen[t.key] = true
+					counts[t.key]++
+				}
+			}
+			if hasLatin || !containsHan(f) {
+				latin++
+			}
+			for _, tk := range tokenize(f) {
+				if tk.han {
+					hanRuns = append(hanRuns, tk.text)
+				}
+			}
+		}
+		proper := false
+		for _, w := range sortedKeys(counts) {
+			if runeLen(w) < 3 || descriptors[w] || !isNameWord(w) {
+				continue
+			}
+			if counts[w] >= 2 || latin == 1 {
+				ix.names[w] = append(ix.names[w], i)
+				proper = true
+			}
+		}
+		if !proper && latin > 0 {
+			continue
+		}
+		for _, run := range hanRuns {
+			for _, s := range ix.lx.hanLeftovers(run) {
+				if runeLen(s) >= 2 {
+					ix.addHanName(s, i)
+				}
+			}
+		}
+	}
+	for _, w := range sortedKeys(ix.names) {
+		rs := []rune(w)
+		ix.nameWords[len(rs)] = append(ix.nameWords[len(rs)], vocabWord{word: w, runes: rs, from: fromCatalog})
+	}
+}
+
+// isNameWord reports whether w may be part of a proper name: letters
+// only. Words with digits are specifications ("E14", "GU10", "30" in "Gift
+// card 30 €"): a shopper asking for "ampoules E14" is searching, not naming
+// one product. SKUs name products exactly.
+func isNameWord(w string) bool { return isWord(w) }
+
+func (ix *Index) addHanName(s string, doc int) {
+	for i := range ix.hanNames {
+		if ix.hanNames[i].text == s {
+			if !slices.Contains(ix.hanNames[i].docs, doc) {
+				ix.hanNames[i].docs = append(ix.hanNames[i].docs, doc)
+			}
+			return
+		}
+	}
+	ix.hanNames = append(ix.hanNames, hanName{text: s, docs: []int{doc}})
+}
+
+// possessives make the word after them a common noun, whatever products
+// are called.
+var possessives = map[string]bool{
+	"mon": true, "ma": true, "mes": true, "ton": true, "ta": true, "tes": true, "son": true, "sa": true,
+	"ses": true, "notre": true, "votre": true, "nos": true, "vos": true, "leur": true, "leurs": true,
+	"my": true, "your": true, "his": true, "her": true, "our": true, "their": true,
+}
+
+// mention is a place in a text where products are named.
+type mention struct {
+	pos  int // token index × 1024 + rune offset within a Han run
+	docs []int
+}
+
+// Resolve returns the products text names, in the order they are named:
+// by a distinctive word of their name ("Aurore", "zenith", "欧若拉"), a
+// slightly misspelt one ("zenit"), or their SKU ("LAMP-02"). Generic words
+// ("lampe", "desk", "灯") name no product. When a name word is shared by
+// several products ("Aurore" desk and bedside lamps), the other words of the
+// text choose among them; if they cannot, all are returned.
+func (ix *Index) Resolve(text string) []concierge.SKU {
+	folded := Fold(text)
+	toks := tokenize(folded)
+	var ms []mention
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.han {
+			for _, h := range ix.hanNames {
+				if k := strings.Index(t.text, hanPrefix(h.text)); k >= 0 {
+					ms = append(ms, mention{pos: i<<10 + runeLen(t.text[:k]), docs: h.docs})
+				}
+			}
+			continue
+		}
+		if d, ok := ix.skus[t.text]; ok {
+			ms = append(ms, mention{pos: i << 10, docs: []int{d}})
+			continue
+		}
+		if i+1 < len(toks) && !toks[i+1].han && hasDigit(toks[i+1].text) {
+			if d, ok := ix.skus[t.text+toks[i+1].text]; ok {
+				ms = append(ms, mention{pos: i << 10, docs: []int{d}})
+				i++
+				continue
+			}
+		}
+		if i > 0 && possessives[toks[i-1].text] {
+			continue // "pour mon atelier" is a workshop, not the Atelier lamp
+		}
+		if docs := ix.nameDocs(t.text); docs != nil {
+			ms = append(ms, mention{pos: i << 10, docs: docs})
+		}
+	}
+	if len(ms) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(ms, func(a, b mention) int { return a.pos - b.pos })
+	var context map[string]bool
+	var out []concierge.SKU
+	for _, m := range ms {
+		docs := m.docs
+		if len(docs) > 1 {
+			if context == nil {
+				context = map[string]bool{}
+				for _, t := range ix.lx.analyze(folded) {
+					context[t.key] = true
+				}
+			}
+			docs = ix.bestInContext(docs, context)
+		}
+		for _, d := range docs {
+			if sku := ix.products[d].SKU; !slices.Contains(out, sku) {
+				out = append(out, sku)
+			}
+		}
+	}
+	return out
+}
+
+// nameDocs returns the products a folded word names, forgiving a typo in
+// a word that is not otherwise known.
+func (ix *Index) nameDocs(w string) []int {
+	s := stem(w)
+	if docs, ok := ix.names[s]; ok {
+		return docs
+	}
+	if ix.lx.isStop(w, s) || len(ix.lx.phrases[s]) > 0 || len(ix.postings[s]) > 0 {
+		return nil
+	}
+	if nw, ok := ix.closest(w, ix.nameWords); ok {
+		return ix.names[nw.word]
+	}
+	return nil
+}
+
+// bestInContext keeps the products that share the most terms with the
+// rest of the text.
+func (ix *Index) bestInContext(docs []int, context map[string]bool) []int {
+	best, bestN := []int(nil), -1
+	for _, d := range docs {
+		n := 0
+		for k := range context {
+			if ix.docs[d].strong[k] {
+				n++
+			}
+		}
+		switch {
+		case n > bestN:
+			best, bestN = []int{d}, n
+		case n == bestN:
+			best = append(best, d)
+		}
+	}
+	return best
+}
+
+// hanPrefix is the part of a Chinese proper name a shopper must type for it
+// to count: all of it, up to three characters ("阿特利" names "阿特利耶建筑师").
+func hanPrefix(name string) string {
+	rs := []rune(name)
+	return string(rs[:min(len(rs), 3)])
+}

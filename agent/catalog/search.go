@@ -1,0 +1,286 @@
+package catalog
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+)
+
+// skuBoost is added to a product whose SKU the query spells out.
+const skuBoost = 10.0
+
+// typoFactor discounts a match found by correcting a misspelling.
+const typoFactor = 0.8
+
+// Search returns the products matching q, best first (or in q.Sort order).
+//
+// Every known word of the text counts: a product scores for each word by
+// the best field it appears in (name, then tags, category and attributes,
+// then description), weighted by how rare the word is. Words that mean a
+// kind of product ("lamp", "灯泡", "abat-jour") are required: a product
+// must be of one of the kinds asked for, so "lampe" returns lamps, not the
+// shade described as "for bedside lamps". Words the catalog does not know
+// are ignored, unless no word is known, in which case nothing matches.
+func (ix *Index) Search(q Query) []Hit {
+	terms, unknown := ix.queryTerms(q.Text)
+	skuDocs := ix.skuMentions(Fold(q.Text))
+	words := len(terms) > 0 || len(skuDocs) > 0
+	if !words && unknown > 0 {
+		return nil
+	}
+	scores := make([]float64, len(ix.docs))
+	var types []string
+	for _, t := range terms {
+		ps := ix.postings[t.key]
+		if len(ps) == 0 {
+			continue
+		}
+		f := ix.idf(len(ps))
+		if t.typo {
+			f *= typoFactor
+		}
+		for _, p := range ps {
+			scores[p.doc] += float64(p.weight) * f
+		}
+		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind {
+			types = append(types, t.key)
+		}
+	}
+	for _, d := range skuDocs {
+		scores[d] += skuBoost
+	}
+	var ofKind []bool
+	if len(types) > 0 {
+		ofKind = ix.ofKind(types, skuDocs)
+	}
+	category := Fold(q.Category)
+	var found []scored
+	for i := range ix.docs {
+		d := &ix.docs[i]
+		switch {
+		case words && scores[i] == 0:
+		case category != "" && d.category != category:
+		case q.PriceMax > 0 && d.price > q.PriceMax:
+		case q.PriceMin > 0 && d.price < q.PriceMin:
+		case q.InStockOnly && !d.available:
+		case ofKind != nil && !ofKind[i]:
+		default:
+			found = append(found, scored{doc: i, score: scores[i]})
+		}
+	}
+	found = ix.best(found, q.Sort, q.Limit)
+	hits := make([]Hit, len(found))
+	for i, f := range found {
+		hits[i] = Hit{SKU: ix.products[f.doc].SKU, Score: f.score}
+	}
+	return hits
+}
+
+// scored is a product found, by its index.
+type scored struct {
+	doc   int
+	score float64
+}
+
+// ofKind returns which products are of one of the kinds in types, or
+// spelt out by SKU. A kind some product declares in its tags or category
+// must be declared; one no product declares is looked for in names.
+func (ix *Index) ofKind(types []string, skuDocs []int) []bool {
+	out := make([]bool, len(ix.docs))
+	for _, t := range types {
+		for i, ok := range ix.kinds[t] {
+			out[i] = out[i] || ok
+		}
+	}
+	for _, d := range skuDocs {
+		out[d] = true
+	}
+	return out
+}
+
+// best orders products found and keeps the first limit (all if limit is
+// 0); ties keep catalog order. A small limit over many products keeps a
+// short sorted list instead of sorting everything.
+func (ix *Index) best(found []scored, s Sort, limit int) []scored {
+	cmp := func(a, b scored) int {
+		pa, pb := ix.docs[a.doc].price, ix.docs[b.doc].price
+		switch {
+		case s == PriceAsc && pa != pb:
+			return cmpInt(pa, pb)
+		case s == PriceDesc && pa != pb:
+			return cmpInt(pb, pa)
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return a.doc - b.doc
+	}
+	if limit <= 0 || limit*4 > len(found) {
+		slices.SortFunc(found, cmp)
+		if limit > 0 && len(found) > limit {
+			found = found[:limit]
+		}
+		return found
+	}
+	top := make([]scored, 0, limit+1)
+	for _, f := range found {
+		if len(top) == limit && cmp(f, top[limit-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(top, f, cmp)
+		top = slices.Insert(top, i, f)
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	return top
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// queryTerms analyses query text, corrects misspelt words and drops words
+// the catalog does not know, counting them. Each term appears once.
+func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
+	raw := ix.lx.analyze(Fold(text))
+	seen := make(map[string]bool, len(raw))
+	add := func(t term) {
+		if !seen[t.key] {
+			seen[t.key] = true
+			terms = append(terms, t)
+		}
+	}
+	for _, t := range raw {
+		switch {
+		case t.kind == conceptTerm, len(ix.postings[t.key]) > 0:
+			// A concept is a shopping word even when no product has it.
+			add(t)
+		case t.kind == hanGram:
+			unknown++
+		default:
+			fixed, ok := ix.correct(t)
+			if !ok {
+				unknown++
+			}
+			for _, f := range fixed {
+				add(f)
+			}
+		}
+	}
+	return terms, unknown
+}
+
+// correct returns what a Latin word the catalog does not know probably
+// meant: the closest catalog or lexicon word within the typo tolerance for
+// its length. A misspelt stop word yields no term but counts as corrected.
+func (ix *Index) correct(t term) ([]term, bool) {
+	// The word as typed first: the stem of a misspelling can be wrong
+	// ("deks" is not the plural of "dek").
+	w, ok := ix.closest(t.word, ix.vocab)
+	if !ok && t.word != t.key {
+		w, ok = ix.closest(t.key, ix.vocab)
+	}
+	if !ok {
+		return nil, false
+	}
+	switch w.from {
+	case fromStop:
+		return nil, true
+	case fromLexicon:
+		var out []term
+		for _, p := range ix.lx.phrases[w.word] {
+			if len(p.stems) == 1 {
+				for _, c := range p.concepts {
+					out = append(out, term{key: conceptKey(c), kind: conceptTerm, pos: t.pos, typo: true})
+				}
+			}
+		}
+		return out, len(out) > 0
+	}
+	return []term{{key: w.word, kind: literal, pos: t.pos, typo: true, word: t.word}}, true
+}
+
+// closest returns the word of vocab nearest to w within maxEdits. Ties go
+// to shopping words before stop words, then to a word of the same length
+// (a swap or a wrong letter is the likelier slip), then to the earliest.
+func (ix *Index) closest(w string, vocab map[int][]vocabWord) (vocabWord, bool) {
+	rs := []rune(w)
+	limit := maxEdits(len(rs))
+	if limit == 0 || !isWord(w) {
+		return vocabWord{}, false
+	}
+	var best vocabWord
+	bestD, found := limit+1, false
+	better := func(c vocabWord, d int) bool {
+		switch {
+		case !found || d < bestD:
+			return true
+		case d > bestD:
+			return false
+		case c.from != best.from:
+			return c.from < best.from
+		}
+		return abs(len(c.runes)-len(rs)) < abs(len(best.runes)-len(rs))
+	}
+	for n := len(rs) - limit; n <= len(rs)+limit; n++ {
+		for _, c := range vocab[n] {
+			if d := osa(rs, c.runes, bestD); d <= limit && better(c, d) {
+				best, bestD, found = c, d, true
+			}
+		}
+	}
+	return best, found
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// skuMentions returns the products whose SKU appears in folded text, as a
+// word ("lamp-02", "LAMP02") or two ("lamp 02").
+func (ix *Index) skuMentions(folded string) []int {
+	if len(ix.skus) == 0 || !strings.ContainsFunc(folded, func(r rune) bool { return r >= '0' && r <= '9' }) {
+		return nil
+	}
+	var out []int
+	toks := tokenize(folded)
+	for i := range toks {
+		if toks[i].han {
+			continue
+		}
+		if d, ok := ix.skus[toks[i].text]; ok {
+			out = append(out, d)
+			continue
+		}
+		if i+1 < len(toks) && !toks[i+1].han {
+			if d, ok := ix.skus[toks[i].text+toks[i+1].text]; ok && !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// Finds reports whether searching for text finds any of skus: whether the
+// text describes those products, or asks for another kind of product ("des
+// ampoules pour la Zénith" does not find the Zénith, a lamp).
+func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
+	for _, h := range ix.Search(Query{Text: text}) {
+		if slices.Contains(skus, h.SKU) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,200 @@
+package catalog
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Fold returns s lower-cased with accents and compatibility forms removed
+// (NFKD, then combining marks dropped): "Zénith" → "zenith", "ＬＥＤ" → "led",
+// "’" → "'". The index compares words in this form, and the NLU folds its
+// cue words the same way so that both see the same text.
+func Fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	d := norm.NFKD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	for _, r := range d {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+		case r == 'œ' || r == 'Œ':
+			b.WriteString("oe")
+		case r == 'æ' || r == 'Æ':
+			b.WriteString("ae")
+		case r == 'ß':
+			b.WriteString("ss")
+		case r == '’' || r == '‘' || r == 'ʼ' || r == '´' || r == '`':
+			b.WriteByte('\'')
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+// IsHan reports whether r is a Chinese character. Chinese is written
+// without spaces, so Han runs are segmented differently from words.
+func IsHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// token is a run of folded text: a word of letters and digits, or a run of
+// Han characters. Everything else separates tokens.
+type token struct {
+	text string
+	han  bool
+}
+
+// tokenize splits folded text into words and Han runs.
+func tokenize(folded string) []token {
+	var out []token
+	start, han := -1, false
+	flush := func(end int) {
+		if start >= 0 {
+			out = append(out, token{text: folded[start:end], han: han})
+			start = -1
+		}
+	}
+	for i, r := range folded {
+		switch {
+		case IsHan(r):
+			if start >= 0 && !han {
+				flush(i)
+			}
+			if start < 0 {
+				start, han = i, true
+			}
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if start >= 0 && han {
+				flush(i)
+			}
+			if start < 0 {
+				start, han = i, false
+			}
+		default:
+			flush(i)
+		}
+	}
+	flush(len(folded))
+	return out
+}
+
+// stem removes the plural of a French or English word, which is all the
+// morphology shoppers' queries need: "lampes" → "lampe", "bulbs" → "bulb",
+// "cadeaux" → "cadeau", "batteries" → "battery". Documents and queries go
+// through the same function, so an imperfect stem still matches itself.
+func stem(w string) string {
+	n := len(w)
+	if n <= 3 || !isWord(w) {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "eaux"):
+		return w[:n-1]
+	case strings.HasSuffix(w, "ies") && n > 4:
+		return w[:n-3] + "y"
+	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
+		return w
+	case strings.HasSuffix(w, "s"):
+		return w[:n-1]
+	}
+	return w
+}
+
+// isWord reports whether w is made of letters only.
+func isWord(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
+// hasDigit reports whether w contains a digit.
+func hasDigit(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= '0' && w[i] <= '9' {
+			return true
+		}
+	}
+	return false
+}
+
+// compact keeps only the letters and digits of folded s, so that "LAMP-02",
+// "lamp 02" and "lamp02" compare equal.
+func compact(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// osa returns the optimal string alignment distance between a and b
+// (insertions, deletions, substitutions and transpositions of neighbours,
+// so "deks" is one edit from "desk"), or max+1 as soon as it exceeds max.
+func osa(a, b []rune, max int) int {
+	la, lb := len(a), len(b)
+	if d := la - lb; d > max || -d > max {
+		return max + 1
+	}
+	// Three rows are enough for transpositions; words are short, so the
+	// rows live on the stack.
+	var buf [3][32]int
+	var prev2, prev, cur []int
+	if lb < len(buf[0]) {
+		prev2, prev, cur = buf[0][:lb+1], buf[1][:lb+1], buf[2][:lb+1]
+	} else {
+		prev2, prev, cur = make([]int, lb+1), make([]int, lb+1), make([]int, lb+1)
+	}
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= la; i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= lb; j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin > max {
+			return max + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[lb]
+}
+
+// maxEdits is the typo tolerance for a word of n letters: none below four
+// letters (too many short words are one edit apart), one from four, two
+// from eight.
+func maxEdits(n int) int {
+	switch {
+	case n >= 8:
+		return 2
+	case n >= 4:
+		return 1
+	}
+	return 0
+}

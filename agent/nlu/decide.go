@@ -1,0 +1,143 @@
+package nlu
+
+import "github.com/conciergehq/concierge/agent/catalog"
+
+// decide picks the intent from the signals and slots, in an order of
+// precedence that settles mixed messages the way a shop assistant would:
+// a request for a person, or a refund, beats everything said around it; a
+// cart action beats the product words it acts on ("ajoute 2 lampes Aurore au
+// panier" adds, it does not search); naming products without a verb asks
+// about them; product words alone search.
+func (p *parse) decide(in *Intent) IntentName {
+	has := func(s signal) bool { return p.sigs[s] }
+	generic := p.generic
+	named := len(in.Products)
+	if p.context {
+		named = 0
+	}
+	pointed := p.ref || len(in.Ordinals) > 0
+	designated := named > 0 || in.Category != "" || pointed
+	switch {
+	case has(sigHuman):
+		return Human
+	case has(sigOffTopic):
+		return OutOfScope
+	case has(sigAbout):
+		return Help
+	case has(sigRefund), has(sigBroken):
+		return RefundRequest
+	case has(sigCancel):
+		// "annule les ampoules" is about the cart, "annule ma commande"
+		// about an order.
+		if (named > 0 || in.Category != "") && !has(sigOrderWord) {
+			return RemoveFromCart
+		}
+		return CancelOrder
+	case has(sigRemove), has(sigDontWant) && designated:
+		return RemoveFromCart
+	case has(sigChangeStrong), has(sigChange) && in.Quantity > 0, has(sigChangeWeak) && in.Quantity > 0 && !generic:
+		return ChangeQuantity
+	case has(sigAdd):
+		return AddToCart
+	case has(sigStatus):
+		return OrderStatus
+	case has(sigCheckout):
+		return Checkout
+	case (has(sigOrderWord) || in.Order != "") && !generic && named == 0:
+		return OrderStatus
+	case has(sigShipping):
+		// Delivery terms are the shop's to explain, not an order's state.
+		return Help
+	case has(sigViewCart):
+		return ViewCart
+	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
+		return AddToCart
+	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
+		// "2 of the Aurore please": a count of a named product is an order.
+		return AddToCart
+	case named >= 2, has(sigCompare) && (pointed || !generic && !p.offCatalog):
+		return Compare
+	case named == 1, has(sigDetails) && (pointed || !generic && !p.offCatalog), len(in.Ordinals) > 0:
+		return Details
+	}
+	if yes, ok := p.consent(); ok {
+		if yes {
+			return ConsentYes
+		}
+		return ConsentNo
+	}
+	switch {
+	case generic, in.PriceMax > 0, in.PriceMin > 0, in.Sort != catalog.Relevance, in.Category != "":
+		return Search
+	case has(sigThanks) && !p.question:
+		// "thanks for your help" thanks; "merci, tu peux m'aider ?" asks.
+		return Thanks
+	case has(sigHelp):
+		// Before a bare search cue: "有什么功能" asks about the assistant.
+		return Help
+	case has(sigSearch):
+		return Search
+	case has(sigDontWant):
+		return ConsentNo
+	case has(sigWant) && in.Quantity > 0:
+		return AddToCart
+	case has(sigThanks):
+		return Thanks
+	case has(sigGreet):
+		return Greet
+	}
+	return OutOfScope
+}
+
+// consent reports whether the message is only an answer to a yes/no
+// question ("oui j'accepte", "ok d'accord", "no, I don't agree", "好的"),
+// and which. Politeness around the answer does not matter; anything else
+// makes it something other than an answer.
+func (p *parse) consent() (yes, ok bool) {
+	covered := make([]bool, len(p.toks))
+	var sawYes, sawNo, negated bool
+	for _, s := range p.spans {
+		switch s.sig {
+		case sigYes:
+			sawYes = true
+		case sigNo, sigDontWant:
+			sawNo = true
+		case sigNegation:
+			negated = true
+		case sigFiller, sigThanks, sigGreet:
+		default:
+			continue
+		}
+		for _, k := range s.at {
+			covered[k] = true
+		}
+	}
+	for i, t := range p.toks {
+		if !covered[i] && t.kind != tSymbol {
+			return false, false
+		}
+	}
+	switch {
+	case sawNo, sawYes && negated:
+		return false, true
+	case sawYes:
+		return true, true
+	}
+	return false, false
+}
+
+// pointAtShown sets RefShown for actions with no object of their own:
+// "加入购物车", "make it 4", "tell me more", "compare them" act on what was
+// shown or last looked at.
+func (p *parse) pointAtShown(in *Intent) {
+	switch in.Name {
+	case Compare:
+		if len(in.Products) < 2 && len(in.Ordinals) < 2 {
+			in.RefShown = true
+		}
+	case AddToCart, RemoveFromCart, ChangeQuantity, Details:
+		if len(in.Products) == 0 && len(in.Ordinals) == 0 && in.Category == "" {
+			in.RefShown = true
+		}
+	}
+}

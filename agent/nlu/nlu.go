@@ -1,0 +1,267 @@
+// Package nlu turns what a shopper writes, in French, English or Chinese,
+// into an Intent: what they want done (search, compare, add to the cart,
+// pay, talk to a person…) and its slots (a query, a category, a budget, a
+// quantity, the products named or pointed at, an order reference).
+//
+// It is the language understanding of the offline rules brain: deterministic,
+// with no model and no I/O, and fast enough to run on every message. It
+// owns the phrase tables of each intent and the readers of numbers, prices,
+// positions and order references; product words and names belong to
+// agent/catalog, which it asks through an *catalog.Index.
+//
+// It imports the root package concierge, agent/catalog and the standard
+// library. It is imported by the agent's
+// rules brain and its tools only (see deps_test.go).
+package nlu
+
+import (
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// IntentName is what a message asks for.
+type IntentName string
+
+// The intents. Consent answers are only meaningful to a caller that asked a
+// question; others may treat them as acknowledgements.
+const (
+	Greet          IntentName = "greet"
+	Search         IntentName = "search"
+	Details        IntentName = "details"
+	Compare        IntentName = "compare"
+	AddToCart      IntentName = "add_to_cart"
+	RemoveFromCart IntentName = "remove_from_cart"
+	ChangeQuantity IntentName = "change_quantity"
+	ViewCart       IntentName = "view_cart"
+	Checkout       IntentName = "checkout"
+	ConsentYes     IntentName = "consent_yes"
+	ConsentNo      IntentName = "consent_no"
+	OrderStatus    IntentName = "order_status"
+	CancelOrder    IntentName = "cancel_order"
+	RefundRequest  IntentName = "refund_request"
+	Human          IntentName = "human"
+	Help           IntentName = "help"
+	Thanks         IntentName = "thanks"
+	OutOfScope     IntentName = "out_of_scope"
+)
+
+// Intent is what Parse understood of one message.
+type Intent struct {
+	Name IntentName
+	// Lang is the language of this text: "fr", "en", "zh", or "" when it
+	// cannot tell (emoji, numbers only); callers then keep what they knew.
+	Lang concierge.Locale
+	// Query is the words to search for, without stop words, cue phrases,
+	// prices or quantities ("lampe chevet", "可调光 灯泡"); "" when none.
+	Query string
+	// Category is the catalog category the message is about ("bulbs"), as
+	// the index spells it, or "".
+	Category string
+	// PriceMax and PriceMin are budget bounds in minor units ("moins de 50
+	// euros" → 5000, "entre 30 et 60 €" → 3000 and 6000); 0 when not said.
+	// Amounts are read in the shop's currency, assumed to have two
+	// decimals.
+	PriceMax int64
+	PriceMin int64
+	// Sort is PriceAsc for "le moins cher", "cheapest", "最便宜", PriceDesc
+	// for "le plus cher", "most expensive".
+	Sort catalog.Sort
+	// Quantity is how many, 0 when not said: callers adding to a cart
+	// take 0 as 1.
+	Quantity int
+	// Products are the products the text names, in order of mention.
+	Products []concierge.SKU
+	// Ordinals are 1-based positions in what was last shown ("the first
+	// two" → [1 2]); negative positions count from the end ("le dernier"
+	// → [-1]).
+	Ordinals []int
+	// RefShown is set when the message points at something shown rather
+	// than naming it: "je la prends", "celle-ci", "those two", "这个", or
+	// an action with no object at all ("加入购物车", "make it 4").
+	RefShown bool
+	// Order is an order reference ("A1B2C3", "ML-7K3Q9D"), upper-cased.
+	Order string
+}
+
+// maxInput is how much of a message Parse reads. Shoppers write a line or
+// two; a longer text is cut rather than slowing the turn down.
+const maxInput = 1000
+
+// injection matches code rather than language (HTML, SQL, template
+// syntax): such a message is out of scope whatever words it contains.
+var injection = regexp.MustCompile(`(?i)<\s*/?\s*[a-z][a-z0-9]*(\s[^>]*)?/?>|javascript:|\bon(error|load|click)\s*=|` +
+	`\b(drop|truncate|alter)\s+table\b|\bunion\s+(all\s+)?select\b|\bselect\s+[\w*,\s]+\s+from\b|` +
+	`\binsert\s+into\b|\bdelete\s+from\b|;\s*--|'\s*or\s+'?1'?\s*=\s*'?1|\{\{.*\}\}|\$\{|<\?php|\bexec\s*\(`)
+
+// arithmetic matches a sum to work out ("2+2", "what is 12*3"): not a
+// shopping question.
+var arithmetic = regexp.MustCompile(`\d\s*[+*×÷^]\s*\d+\s*(=|\?|$)`)
+
+// looksLikeCode reports whether text is code or a sum rather than a
+// message. The regular expressions only run on text with the characters
+// they need.
+func looksLikeCode(text string) bool {
+	if (strings.ContainsAny(text, "<>;'{}$()=") || hasSQLWord(text)) && injection.MatchString(text) {
+		return true
+	}
+	return strings.ContainsAny(text, "+*×÷^") && arithmetic.MatchString(text)
+}
+
+// hasSQLWord reports whether text has a word that starts an SQL statement.
+func hasSQLWord(text string) bool {
+	lower := strings.ToLower(text)
+	for _, w := range []string{"select", "insert", "delete", "drop", "union", "truncate", "alter"} {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// parse is the state of reading one message.
+type parse struct {
+	toks     []tok
+	used     []bool // tokens taken by a slot or a cue: not part of the query
+	sigs     [numSignals]bool
+	spans    []span
+	question bool
+	ref      bool
+	// generic is set when the query describes products by kind without
+	// naming any ("lampe de chevet"): a wish or a question about such
+	// words is a search rather than an action on something shown.
+	generic bool
+	// context is set when the products named are not what the message is
+	// about, but what it relates to: "des ampoules pour la Zénith" asks
+	// for a kind of product the Zénith is not.
+	context bool
+	// offCatalog is set when the message has words the catalog does not
+	// know and names nothing: "parle-moi de la révolution française" is
+	// not a question about a product.
+	offCatalog bool
+}
+
+// Parse reads one message. ix is the bot's catalog index, used to find
+// named products, categories and whether words describe products; it may
+// be nil, and then no product or category is found. hint is the language
+// the conversation was in; it only settles a tie between French and
+// English.
+func Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
+	text = truncate(strings.TrimSpace(text), maxInput)
+	toks, question := lex(text)
+	in := Intent{Lang: detectLang(text, toks, hint)}
+	if len(toks) == 0 || looksLikeCode(text) {
+		in.Name = OutOfScope
+		return in
+	}
+	p := &parse{toks: toks, used: make([]bool, len(toks)), question: question}
+	// Slots first, so that "moins de 50" is a price before any cue sees
+	// its words.
+	p.extractOrder(&in, func(s string) bool { return ix != nil && ix.Product(concierge.SKU(s)) != nil })
+	p.extractPrice(&in)
+	p.extractOrdinals(&in)
+	p.extractQuantity(&in)
+	p.readCues(&in)
+	p.ref = p.extractRef()
+	in.RefShown = p.ref
+	in.Query = p.query()
+	if ix != nil {
+		p.lookUp(&in, text, ix)
+	}
+	in.Name = p.decide(&in)
+	p.pointAtShown(&in)
+	return in
+}
+
+// readCues matches the cue phrases of the tokens no slot took.
+func (p *parse) readCues(in *Intent) {
+	p.spans = matchCues(p.toks, p.used)
+	for _, s := range p.spans {
+		p.sigs[s.sig] = true
+		for _, k := range s.at {
+			p.used[k] = true
+		}
+	}
+	switch {
+	case p.sigs[sigSortAsc]:
+		in.Sort = catalog.PriceAsc
+	case p.sigs[sigSortDesc]:
+		in.Sort = catalog.PriceDesc
+	}
+}
+
+// lookUp asks the catalog which products the text names, which category
+// the query is about, and whether the query describes products at all.
+func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
+	in.Products = ix.Resolve(text)
+	if in.Query == "" {
+		return
+	}
+	in.Category = ix.CategoryOf(in.Query)
+	if len(in.Products) > 0 && !p.sigs[sigDetails] && !p.sigs[sigCompare] {
+		p.context = !ix.Finds(in.Query, in.Products)
+	}
+	hits := ix.Search(catalog.Query{Text: in.Query, Limit: 1})
+	// A hit with no score was selected by no word: the query was only
+	// stop words.
+	named := len(in.Products) > 0 && !p.context
+	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
+	p.offCatalog = !named && len(hits) == 0
+}
+
+// truncate cuts s to at most n bytes, on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// queryStop are words that never belong in a search query.
+var queryStop = setOf(
+	"a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "c", "d", "de", "des", "du", "elle", "en", "et",
+	"il", "j", "je", "l", "la", "le", "les", "m", "ma", "me", "mes", "moi", "mon", "n", "ne", "nos",
+	"notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "quoi", "s", "sa", "se", "ses",
+	"son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
+	"est", "suis", "ai", "avez", "dans", "tres", "trop", "peu", "quel", "quelle", "quels", "quelles",
+	"ca", "cela", "ceci", "celle", "celui", "ci", "svp", "stp", "bonjour", "merci", "salut", "peux", "peut",
+	"pouvez", "veux", "voudrais", "cherche", "avez", "faut", "besoin", "reste", "voir",
+	"an", "the", "i", "im", "my", "you", "your", "we", "it", "its", "this", "that", "these", "those",
+	"of", "for", "to", "in", "at", "by", "with", "and", "or", "is", "are", "be", "am", "do", "does",
+	"have", "has", "some", "please", "can", "could", "there", "what", "which", "one", "ones", "something",
+	"ll", "re", "ve", "hi", "hello", "them", "both", "thanks", "so", "very", "really", "also",
+	"的", "了", "吗", "呢", "吧", "啊", "呀", "我", "你", "您", "请", "一", "些", "也", "都", "很", "和", "或",
+	"是", "在", "个", "有", "没", "想", "给", "这", "那", "哪", "么", "什", "款", "用",
+)
+
+// query joins the tokens no slot or cue took, without stop words, numbers
+// or symbols. Chinese characters that were next to each other stay
+// together.
+func (p *parse) query() string {
+	var b strings.Builder
+	prevKept := false
+	for i, t := range p.toks {
+		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
+		if keep {
+			if _, isNum := numberWords[t.norm]; isNum {
+				keep = false
+			}
+		}
+		if !keep {
+			prevKept = false
+			continue
+		}
+		if b.Len() > 0 && !(t.kind == tHan && prevKept && t.glued) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.orig)
+		prevKept = true
+	}
+	return b.String()
+}

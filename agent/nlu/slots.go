@@ -1,0 +1,608 @@
+package nlu
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// seq reports whether the tokens from i on are the folded words ws.
+func (p *parse) seq(i int, ws ...string) bool {
+	if i < 0 || i+len(ws) > len(p.toks) {
+		return false
+	}
+	for k, w := range ws {
+		if !wordMatches(w, p.toks[i+k].norm) {
+			return false
+		}
+	}
+	return true
+}
+
+// endsBefore reports whether the tokens just before i are the words of one
+// of phrases, and returns the length of the match.
+func (p *parse) endsBefore(i int, phrases [][]string) int {
+	for _, ph := range phrases {
+		if p.seq(i-len(ph), ph...) {
+			return len(ph)
+		}
+	}
+	return 0
+}
+
+// startsAt reports whether the tokens from i are one of phrases, and
+// returns the length of the match.
+func (p *parse) startsAt(i int, phrases [][]string) int {
+	for _, ph := range phrases {
+		if p.seq(i, ph...) {
+			return len(ph)
+		}
+	}
+	return 0
+}
+
+func (p *parse) use(start, end int) {
+	for k := max(start, 0); k < end && k < len(p.toks); k++ {
+		p.used[k] = true
+	}
+}
+
+// words splits phrases written with spaces; Chinese phrases are split
+// into characters, as messages are.
+func words(phrases ...string) [][]string {
+	out := make([][]string, 0, len(phrases))
+	for _, ph := range phrases {
+		toks, _ := lex(ph)
+		ws := make([]string, len(toks))
+		for i, t := range toks {
+			ws[i] = t.norm
+		}
+		out = append(out, ws)
+	}
+	return out
+}
+
+// Price phrases, by where they stand relative to the amount.
+var (
+	currencies = words("€", "$", "¥", "£", "eur", "euro", "euros", "dollar", "dollars", "usd", "balle",
+		"balles", "bucks", "rmb", "yuan", "kuai", "欧元", "欧", "元", "块钱", "块")
+	maxBefore = words("moins de", "pas plus de", "max", "maximum", "maxi", "jusqu a", "en dessous de", "sous",
+		"inferieur a", "budget de", "budget max", "budget", "moins que", "under", "below", "less than",
+		"up to", "no more than", "not more than", "cheaper than", "within", "at most", "budget of",
+		"max of", "lower than", "beneath", "<", "< =", "≤", "不超过", "低于", "少于", "最多", "不到", "小于",
+		"预算")
+	minBefore = words("plus de", "au moins", "minimum", "min", "superieur a", "over", "above", "more than",
+		"at least", ">", "> =", "≥", "超过", "高于", "至少", "大于")
+	maxAfter  = words("max", "maximum", "maxi", "ou moins", "or less", "tops", "at most", "以下", "以内", "之内", "或以下", "左右")
+	minAfter  = words("ou plus", "or more", "et plus", "minimum", "min", "以上", "起")
+	rangeFrom = words("entre", "between", "de", "from")
+	rangeTo   = words("et", "and", "a", "to", "à", "~", "到", "至")
+	// priceTail are words that may follow an amount without making it a
+	// quantity: "moins de 50 pour une lampe" but not "moins de 3 lampes".
+	priceTail = map[string]bool{
+		"max": true, "maximum": true, "maxi": true, "tops": true, "ttc": true, "pour": true, "for": true,
+		"svp": true, "stp": true, "please": true, "environ": true, "about": true, "ou": true, "or": true,
+		"et": true, "and": true, "total": true, "budget": true, "each": true, "chacune": true, "chacun": true,
+	}
+	classifiers = map[string]bool{
+		"个": true, "盏": true, "只": true, "件": true, "张": true, "份": true, "套": true, "支": true,
+		"颗": true, "款": true, "台": true, "把": true, "条": true,
+	}
+)
+
+// amount is a price read in a message, in major units.
+type amount struct {
+	value      float64
+	start, end int // tokens, currency included
+	currency   bool
+}
+
+// amountAt reads a number at i with a currency before or after it.
+func (p *parse) amountAt(i int) (amount, bool) {
+	if i >= len(p.toks) || p.used[i] {
+		return amount{}, false
+	}
+	n, ok := numberAt(p.toks, i)
+	if !ok {
+		return amount{}, false
+	}
+	a := amount{value: n.value, start: n.start, end: n.end}
+	if k := p.startsAt(n.end, currencies); k > 0 {
+		a.end += k
+		a.currency = true
+	} else if k := p.endsBefore(i, currencies[:4]); k > 0 {
+		a.start -= k
+		a.currency = true
+	}
+	return a, true
+}
+
+// looksLikePrice reports whether a, with no currency, is still a price:
+// nothing after it makes it a count of things.
+func (p *parse) looksLikePrice(a amount) bool {
+	if a.currency || a.end >= len(p.toks) {
+		return true
+	}
+	next := p.toks[a.end]
+	switch next.kind {
+	case tWord:
+		return priceTail[next.norm]
+	case tHan:
+		return !classifiers[next.norm]
+	}
+	return true
+}
+
+// toMinor converts an amount in major units to minor units. The shop's
+// currency is assumed to have two decimals (EUR, USD, CNY); that is where
+// "moins de 50 euros" becomes 5000.
+func toMinor(v float64) int64 { return int64(math.Round(v * 100)) }
+
+// extractPrice fills PriceMin and PriceMax from ranges ("entre 30 et 60 €"),
+// bounds ("moins de 50 euros", "under 60", "五十欧以下", "<50€") and bare
+// amounts ("une lampe à 40 €" is a budget, so a maximum).
+func (p *parse) extractPrice(in *Intent) {
+	for i := 0; i < len(p.toks); i++ {
+		a, ok := p.amountAt(i)
+		if !ok {
+			continue
+		}
+		// A range: "entre 30 et 60 €", "30-60€", "30 à 60 euros", "30到60元".
+		j := a.end
+		if k := p.startsAt(j, rangeTo); k > 0 {
+			j += k
+		}
+		if b, ok := p.amountAt(j); ok && j > a.end || ok && b.start == a.end && p.toks[a.end].kind == tNumber {
+			from := p.endsBefore(a.start, rangeFrom)
+			if (a.currency || b.currency || from > 0 && p.toks[a.start-from].norm != "de") && b.value > a.value {
+				in.PriceMin, in.PriceMax = toMinor(a.value), toMinor(b.value)
+				p.use(a.start-from, b.end)
+				i = b.end - 1
+				continue
+			}
+		}
+		if k := p.endsBefore(a.start, maxBefore); k > 0 && p.looksLikePrice(a) {
+			in.PriceMax = toMinor(a.value)
+			p.use(a.start-k, a.end+p.startsAt(a.end, maxAfter))
+			i = a.end - 1
+			continue
+		}
+		if k := p.endsBefore(a.start, minBefore); k > 0 && p.looksLikePrice(a) && (a.currency || a.value >= 10) {
+			in.PriceMin = toMinor(a.value)
+			p.use(a.start-k, a.end+p.startsAt(a.end, minAfter))
+			i = a.end - 1
+			continue
+		}
+		if k := p.startsAt(a.end, maxAfter); k > 0 && (a.currency || p.toks[a.end].kind == tHan) {
+			in.PriceMax = toMinor(a.value)
+			p.use(a.start, a.end+k)
+			i = a.end + k - 1
+			continue
+		}
+		if k := p.startsAt(a.end, minAfter); k > 0 && a.currency {
+			in.PriceMin = toMinor(a.value)
+			p.use(a.start, a.end+k)
+			i = a.end + k - 1
+			continue
+		}
+		if a.currency {
+			in.PriceMax = toMinor(a.value)
+			p.use(a.start, a.end)
+			i = a.end - 1
+		}
+	}
+}
+
+// ordinalWords are the 1-based positions French and English name; -1 is
+// the last.
+var ordinalWords = func() map[string]int {
+	m := map[string]int{
+		"premier": 1, "premiere": 1, "premiers": 1, "premieres": 1, "1er": 1, "1ere": 1, "1re": 1,
+		"deuxieme": 2, "second": 2, "seconde": 2, "troisieme": 3, "quatrieme": 4, "cinquieme": 5,
+		"sixieme": 6, "septieme": 7, "huitieme": 8, "neuvieme": 9, "dixieme": 10,
+		"first": 1, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+		"tenth": 10, "1st": 1, "2nd": 2, "2nde": 2, "3rd": 3,
+		"dernier": -1, "derniere": -1, "derniers": -1, "dernieres": -1, "last": -1, "penultimate": -2,
+	}
+	for n := 2; n <= 10; n++ {
+		s := strconv.Itoa(n)
+		for _, suf := range []string{"e", "eme", "th"} {
+			if _, ok := m[s+suf]; !ok {
+				m[s+suf] = n
+			}
+		}
+	}
+	return m
+}()
+
+// firstN returns 1..n, or the last n positions when n counts from the end.
+func firstN(n int, fromEnd bool) []int {
+	out := make([]int, 0, n)
+	for k := 1; k <= n; k++ {
+		if fromEnd {
+			out = append(out, k-n-1)
+		} else {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// extractOrdinals reads positions in what was shown: "la deuxième" [2],
+// "the first two" [1 2], "les deux premières" [1 2], "第一个" [1], "前两个"
+// [1 2], "the last one" [-1], "number 3" [3].
+func (p *parse) extractOrdinals(in *Intent) {
+	add := func(ns ...int) {
+		for _, n := range ns {
+			if n != 0 && !containsInt(in.Ordinals, n) {
+				in.Ordinals = append(in.Ordinals, n)
+			}
+		}
+	}
+	count := func(i int) (number, bool) {
+		if i < 0 || i >= len(p.toks) || p.used[i] {
+			return number{}, false
+		}
+		n, ok := numberAt(p.toks, i)
+		if !ok && (p.toks[i].norm == "un" || p.toks[i].norm == "une" || p.toks[i].norm == "one") {
+			return number{value: 1, start: i, end: i + 1}, true
+		}
+		return n, ok && n.value >= 1 && n.value <= 20
+	}
+	for i := 0; i < len(p.toks); i++ {
+		t := p.toks[i]
+		if p.used[i] {
+			continue
+		}
+		if t.kind == tHan {
+			p.hanOrdinal(i, add, count)
+			continue
+		}
+		if p.seq(i, "avant", "dernier*") || p.seq(i, "second", "to", "last") {
+			k := 2
+			if p.toks[i].norm == "second" {
+				k = 3
+			}
+			add(-2)
+			p.use(i, i+k)
+			continue
+		}
+		v, ok := ordinalWords[t.norm]
+		if ok && i > 0 && notOrdinalAfter[p.toks[i-1].norm] {
+			ok = false // "wait a second", "cheapest first", "en premier"
+		}
+		if ok {
+			// "the first two", "les deux premiers": a count after or before;
+			// "the second one" is just the second.
+			if n, ok := count(i + 1); ok && (p.toks[i+1].kind == tNumber || isCountWord(p.toks[i+1].norm)) {
+				if n.value == 1 || v != 1 && v != -1 {
+					add(v)
+					p.use(i, n.end)
+					continue
+				}
+				add(firstN(int(n.value), v < 0)...)
+				p.use(i, n.end)
+				continue
+			}
+			if i > 0 {
+				if n, ok := count(i - 1); ok && (v == 1 || v == -1) && isPlural(t.norm) {
+					add(firstN(int(n.value), v < 0)...)
+					p.use(i-1, i+1)
+					continue
+				}
+			}
+			add(v)
+			p.use(i, i+1)
+			continue
+		}
+		// "la 1 et la 3", "the 2": an article before a bare small number.
+		if (t.norm == "la" || t.norm == "le" || t.norm == "the") && i+1 < len(p.toks) && p.toks[i+1].kind == tNumber {
+			if n, ok := count(i + 1); ok && !n.words && (n.end == len(p.toks) || p.toks[n.end].kind != tWord ||
+				p.toks[n.end].norm == "et" || p.toks[n.end].norm == "and" || p.toks[n.end].norm == "ou" || p.toks[n.end].norm == "or") {
+				add(int(n.value))
+				p.use(i, n.end)
+				i = n.end - 1
+				continue
+			}
+		}
+		// "number 2", "n°2", "#2", "option 2", "top 3".
+		if k := p.startsAt(i, numberMarks); k > 0 {
+			if n, ok := count(i + k); ok && !n.words {
+				add(int(n.value))
+				p.use(i, n.end)
+				i = n.end - 1
+			}
+			continue
+		}
+		if t.norm == "top" {
+			if n, ok := count(i + 1); ok {
+				add(firstN(int(n.value), false)...)
+				p.use(i, n.end)
+			}
+		}
+	}
+}
+
+// numberMarks introduce a position ("number 2", "n°2", "#2"); orderMarks
+// an order number.
+var (
+	numberMarks = words("number", "numero", "num", "no", "n °", "#", "option", "choix", "choice")
+	orderMarks  = words("commande", "order", "订单", "#", "n °", "no", "numero", "number")
+)
+
+// notOrdinalAfter are words after which an ordinal word is not a position
+// in what was shown.
+var notOrdinalAfter = setOf("a", "one", "cheapest", "expensive", "price", "prix", "cher", "chere", "en", "d",
+	"lowest", "highest", "come", "served")
+
+// isCountWord reports whether w can be a count after an ordinal ("the
+// first two"), as opposed to a noun.
+func isCountWord(w string) bool {
+	_, ok := numberWords[w]
+	return ok || w == "un" || w == "une" || w == "one"
+}
+
+func isPlural(w string) bool { return strings.HasSuffix(w, "s") }
+
+// hanOrdinal reads Chinese positions at i: 第N, 前N, 最后N / 最后一个, 倒数第N.
+func (p *parse) hanOrdinal(i int, add func(...int), count func(int) (number, bool)) {
+	t := p.toks[i].norm
+	switch {
+	case t == "第":
+		if n, ok := count(i + 1); ok {
+			add(int(n.value))
+			p.use(i, p.skipClassifier(n.end))
+		}
+	case t == "前" || t == "后" && (i == 0 || p.toks[i-1].norm != "最"):
+		if n, ok := count(i + 1); ok && n.end < len(p.toks) && classifiers[p.toks[n.end].norm] {
+			add(firstN(int(n.value), t == "后")...)
+			p.use(i, p.skipClassifier(n.end))
+		}
+	case p.seq(i, "倒", "数", "第"):
+		if n, ok := count(i + 3); ok {
+			add(-int(n.value))
+			p.use(i, p.skipClassifier(n.end))
+		}
+	case p.seq(i, "最", "后"):
+		end := i + 2
+		if n, ok := count(end); ok && n.value > 1 {
+			add(firstN(int(n.value), true)...)
+			end = n.end
+		} else {
+			if ok {
+				end = n.end
+			}
+			add(-1)
+		}
+		p.use(i, p.skipClassifier(end))
+	}
+}
+
+// skipClassifier returns i, or i+1 when token i is a Chinese classifier.
+func (p *parse) skipClassifier(i int) int {
+	if i < len(p.toks) && classifiers[p.toks[i].norm] {
+		return i + 1
+	}
+	return i
+}
+
+func containsInt(s []int, n int) bool {
+	for _, x := range s {
+		if x == n {
+			return true
+		}
+	}
+	return false
+}
+
+// extractOrder reads an order reference: a hyphenated code that is not a
+// SKU ("ML-7K3Q9D"), a word mixing letters and digits ("A1B2C3"), or a long
+// number after "commande", "order", "订单" or "#".
+func (p *parse) extractOrder(in *Intent, isSKU func(string) bool) {
+	for i, t := range p.toks {
+		var ref string
+		switch {
+		case t.kind == tCode && !isSKU(t.orig):
+			ref = t.orig
+		case t.kind == tWord && looksLikeOrderRef(t.orig) && !isSKU(t.orig):
+			ref = t.orig
+		case t.kind == tNumber && len(t.norm) >= 5 && allDigits(t.norm) &&
+			p.endsBefore(i, orderMarks) > 0:
+			ref = t.orig
+		}
+		if ref != "" {
+			in.Order = strings.ToUpper(ref)
+			p.use(i, i+1)
+			return
+		}
+	}
+}
+
+// looksLikeOrderRef reports whether w reads as an order reference: 5 to 12
+// letters and digits, mixed at least twice ("A1B2C3", "7K3Q9D"), or typed
+// in capitals with both ("ABC123"). "e27", "gu10", "2700k" do not.
+func looksLikeOrderRef(w string) bool {
+	if len(w) < 5 || len(w) > 12 {
+		return false
+	}
+	changes, letters, digits, upper := 0, 0, 0, true
+	for i, r := range w {
+		if r > unicode.MaxASCII || !isAlnum(r) {
+			return false
+		}
+		isD := unicode.IsDigit(r)
+		if isD {
+			digits++
+		} else {
+			letters++
+			upper = upper && unicode.IsUpper(r)
+		}
+		if i > 0 && isD != unicode.IsDigit(rune(w[i-1])) {
+			changes++
+		}
+	}
+	if letters == 0 || digits == 0 {
+		return false
+	}
+	return changes >= 2 || upper && len(w) >= 6
+}
+
+// Quantity context.
+var (
+	units = map[string]bool{
+		"w": true, "watt": true, "watts": true, "k": true, "kelvin": true, "lm": true, "lumen": true,
+		"lumens": true, "cm": true, "mm": true, "m": true, "h": true, "heure": true, "heures": true,
+		"hour": true, "hours": true, "an": true, "ans": true, "year": true, "years": true, "jour": true,
+		"jours": true, "day": true, "days": true, "min": true, "minute": true, "minutes": true, "%": true,
+		"°": true, "fois": true, "times": true, "瓦": true, "年": true, "天": true, "小": true, "分": true,
+		"厘": true, "米": true,
+	}
+	// notCount are words after which "one" is a pronoun, not a number.
+	notCount = map[string]bool{
+		"which": true, "this": true, "that": true, "the": true, "each": true, "any": true, "every": true,
+		"no": true, "other": true, "another": true, "first": true, "last": true, "next": true, "same": true,
+		"new": true, "right": true, "only": true, "a": true, "favourite": true, "favorite": true, "cheapest": true,
+		"brighter": true, "better": true, "best": true, "cheaper": true, "big": true, "small": true,
+	}
+	// refBefore makes a following number a reference ("ces deux", "these
+	// two", "这两个"), not a quantity.
+	refBefore = map[string]bool{
+		"ces": true, "these": true, "those": true, "这": true, "那": true, "前": true, "后": true,
+		"entre": true, "between": true, "of": true,
+	}
+)
+
+// extractQuantity reads how many items are meant: "2 lampes", "deux",
+// "x3", "make it 4", "mets-en une", "une seule", "just one", "两个". Prices,
+// ordinals, units ("60 W") and references ("ces deux") are not quantities.
+func (p *parse) extractQuantity(in *Intent) {
+	for i := 0; i < len(p.toks); i++ {
+		if p.used[i] {
+			continue
+		}
+		if q, end := p.quantityAt(i); q > 0 {
+			in.Quantity = q
+			p.use(i, end)
+			return
+		}
+	}
+}
+
+// quantityAt returns the quantity read at token i and the end of its
+// tokens, or 0.
+func (p *parse) quantityAt(i int) (int, int) {
+	t := p.toks[i]
+	prev, next := "", ""
+	if i > 0 {
+		prev = p.toks[i-1].norm
+	}
+	if i+1 < len(p.toks) {
+		next = p.toks[i+1].norm
+	}
+	switch t.norm {
+	case "un", "une":
+		// An article unless it stands alone at the end ("mets-en une"),
+		// or is "un seul", "juste une", "qu'une", "une de plus".
+		if next == "seul" || next == "seule" || prev == "juste" || prev == "qu" || prev == "que" || prev == "seulement" ||
+			next == "de" && i+2 < len(p.toks) && p.toks[i+2].norm == "plus" || next == "" && prev == "en" {
+			return 1, i + 1
+		}
+		return 0, 0
+	case "one":
+		if notCount[prev] || next == "of" {
+			return 0, 0
+		}
+		return 1, i + 1
+	case "single":
+		if prev == "a" {
+			return 1, i + 1
+		}
+		return 0, 0
+	}
+	n, ok := numberAt(p.toks, i)
+	if !ok || n.value != math.Trunc(n.value) || n.value < 1 || n.value > 99 {
+		return 0, 0
+	}
+	end := n.end
+	after := ""
+	if end < len(p.toks) {
+		after = p.toks[end].norm
+	}
+	if t.kind == tHan {
+		// Chinese counts things with a classifier: "两个", "三盏".
+		if !classifiers[after] && prev != "要" && prev != "来" && prev != "买" {
+			return 0, 0
+		}
+		if refBefore[prev] {
+			return 0, 0
+		}
+		return int(n.value), p.skipClassifier(end)
+	}
+	if units[after] || refBefore[prev] {
+		return 0, 0
+	}
+	if (prev == "les" || prev == "the") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
+		return 0, 0 // "je prends les deux": both of what was shown
+	}
+	return int(n.value), end
+}
+
+// refWords point at something shown.
+var (
+	refAlways = map[string]bool{
+		"celle": true, "celui": true, "ceux": true, "celles": true, "ca": true, "cela": true, "ceci": true,
+		"ces": true, "cette": true, "cet": true, "it": true, "this": true, "these": true,
+		"those": true, "them": true, "both": true, "它": true, "它们": true,
+	}
+	subjects   = map[string]bool{"je": true, "j": true, "tu": true, "on": true, "nous": true, "vous": true}
+	objectPron = map[string]bool{"la": true, "le": true, "les": true, "l": true, "en": true}
+	// pronounFollow may follow an object pronoun after an imperative
+	// ("ajoute-la au panier", "prends-en deux").
+	pronounFollow = map[string]bool{
+		"au": true, "aux": true, "dans": true, "svp": true, "stp": true, "aussi": true, "merci": true,
+		"please": true, "moi": true,
+	}
+	thatRelative = map[string]bool{
+		"is": true, "was": true, "has": true, "have": true, "can": true, "will": true, "would": true,
+		"gives": true, "works": true, "fits": true, "comes": true, "are": true, "does": true,
+	}
+)
+
+// extractRef reports whether the message points at something shown: "la",
+// "celle-ci", "ces deux", "it", "those two", "这个", "它".
+func (p *parse) extractRef() bool {
+	for i, t := range p.toks {
+		prev, next := "", ""
+		if i > 0 {
+			prev = p.toks[i-1].norm
+		}
+		if i+1 < len(p.toks) {
+			next = p.toks[i+1].norm
+		}
+		switch {
+		case refAlways[t.norm]:
+			return true
+		case t.norm == "that":
+			if !thatRelative[next] || i == 0 {
+				return true
+			}
+		case t.norm == "one" && (prev == "this" || prev == "that" || prev == "the"):
+			return true
+		case t.norm == "les" && (next == "deux" || next == "2") && (i+2 == len(p.toks) || p.toks[i+2].kind == tSymbol):
+			return true
+		case objectPron[t.norm] && subjects[prev]:
+			return true
+		case objectPron[t.norm] && i > 0 && p.toks[i-1].kind == tWord && !subjects[prev] &&
+			(next == "" || pronounFollow[next] || i+1 < len(p.toks) && p.toks[i+1].kind == tNumber ||
+				isCountWord(next) && next != "un" && next != "une" || i+1 < len(p.toks) && p.toks[i+1].kind == tSymbol):
+			return true
+		case t.kind == tHan && (t.norm == "这" || t.norm == "那") &&
+			(classifiers[next] || next == "些" || next == "种" || next == "两" || next == "几" || next == "二"):
+			return true
+		case t.norm == "都" && (next == "要" || prev == "个"):
+			return true
+		}
+	}
+	return false
+}

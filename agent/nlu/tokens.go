@@ -1,0 +1,144 @@
+package nlu
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// tokKind says what a token is made of.
+type tokKind uint8
+
+const (
+	tWord   tokKind = iota // letters, or letters and digits ("e27")
+	tNumber                // digits, maybe with a decimal part ("49,90")
+	tHan                   // one Chinese character
+	tSymbol                // one symbol: "€", "<", an emoji
+	tCode                  // a hyphenated code with digits: "LAMP-02", "ML-7K3Q9D"
+)
+
+// tok is one token of a message. Chinese is cut into characters so that
+// Chinese cues and French or English cues match the same way, one token
+// after another.
+type tok struct {
+	orig string // as typed
+	norm string // folded: lower case, no accents
+	kind tokKind
+	// glued is set when nothing separated the token from the previous one
+	// ("50€", Chinese characters); it keeps Chinese words together in a
+	// query.
+	glued bool
+}
+
+// codePattern finds hyphenated codes with a digit (SKUs, order numbers), so
+// that the digits of "LAMP-02" are not read as a quantity.
+var codePattern = regexp.MustCompile(`[A-Za-z]{1,10}-[A-Za-z0-9]*[0-9][A-Za-z0-9]*`)
+
+// unitSuffixes are units typed glued to a number ("50€" is two tokens
+// already; "50eur", "2x", "100w" are split here).
+var unitSuffixes = map[string]bool{
+	"eur": true, "euro": true, "euros": true, "x": true, "w": true, "k": true, "lm": true,
+	"cm": true, "mm": true, "m": true, "h": true, "pcs": true, "pc": true, "usd": true, "rmb": true,
+}
+
+// lex cuts text into tokens and reports whether it asks a question.
+func lex(text string) (toks []tok, question bool) {
+	if !strings.Contains(text, "-") {
+		return lexPlain(text, nil, false)
+	}
+	last := 0
+	for _, m := range codePattern.FindAllStringIndex(text, -1) {
+		if r, _ := utf8.DecodeLastRuneInString(text[:m[0]]); isAlnum(r) && !catalog.IsHan(r) {
+			continue // part of a longer word
+		}
+		toks, question = lexPlain(text[last:m[0]], toks, question)
+		code := text[m[0]:m[1]]
+		toks = append(toks, tok{orig: code, norm: strings.ToLower(code), kind: tCode})
+		last = m[1]
+	}
+	return lexPlain(text[last:], toks, question)
+}
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// lexPlain appends the tokens of text, which holds no code.
+func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
+	rs := []rune(text)
+	glued := false
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case catalog.IsHan(r):
+			toks = append(toks, tok{orig: string(r), norm: string(r), kind: tHan, glued: glued})
+			glued = true
+			i++
+		case isAlnum(r) || unicode.Is(unicode.Mn, r):
+			j := i
+			for j < len(rs) && (isAlnum(rs[j]) && !catalog.IsHan(rs[j]) || unicode.Is(unicode.Mn, rs[j]) ||
+				(rs[j] == '.' || rs[j] == ',') && j > i && j+1 < len(rs) && unicode.IsDigit(rs[j-1]) && unicode.IsDigit(rs[j+1])) {
+				j++
+			}
+			toks = appendWord(toks, string(rs[i:j]), glued)
+			glued = true
+			i = j
+		case r == '?' || r == '？':
+			question = true
+			glued = false
+			i++
+		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):
+			glued = false
+			i++
+		default:
+			// Symbols (currency, comparison, emoji) are tokens. An emoji's
+			// variation selectors and joiners belong to it.
+			j := i + 1
+			for j < len(rs) && (rs[j] == 0xFE0F || rs[j] == 0x200D || unicode.Is(unicode.Sk, rs[j])) {
+				j++
+			}
+			s := string(rs[i:j])
+			toks = append(toks, tok{orig: s, norm: s, kind: tSymbol, glued: glued})
+			glued = true
+			i = j
+		}
+	}
+	return toks, question
+}
+
+// isSymbolPunct reports punctuation that means something in a shopping
+// message: "<50", "#2", "n°2".
+func isSymbolPunct(r rune) bool { return r == '#' || r == '%' || r == '°' }
+
+// appendWord appends a run of letters and digits, splitting a number from
+// a unit glued to it ("60eur", "2x", "x2").
+func appendWord(toks []tok, w string, glued bool) []tok {
+	norm := catalog.Fold(w)
+	d := 0
+	for d < len(norm) && (norm[d] >= '0' && norm[d] <= '9' || norm[d] == '.' || norm[d] == ',') {
+		d++
+	}
+	switch {
+	case d == len(norm):
+		return append(toks, tok{orig: w, norm: norm, kind: tNumber, glued: glued})
+	case d > 0 && unitSuffixes[norm[d:]]:
+		return append(toks,
+			tok{orig: w[:d], norm: norm[:d], kind: tNumber, glued: glued},
+			tok{orig: w[d:], norm: norm[d:], kind: tWord, glued: true})
+	case len(norm) > 1 && norm[0] == 'x' && allDigits(norm[1:]):
+		return append(toks,
+			tok{orig: w[:1], norm: "x", kind: tWord, glued: glued},
+			tok{orig: w[1:], norm: norm[1:], kind: tNumber, glued: true})
+	}
+	return append(toks, tok{orig: w, norm: norm, kind: tWord, glued: glued})
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge/store"
+)
+
+// TestSIGKILLLosesNothing is invariant 1 under fire: the real binary is
+// killed with SIGKILL while customers post messages; after a restart every
+// message that was acknowledged has been handled exactly once (one greeting
+// reply per "bonjour"), and the platform's retries of those same messages
+// are recognised as duplicates and change nothing.
+func TestSIGKILLLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "concierge")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbPath := filepath.Join(dir, "crash.db")
+	addr := freeAddr(t)
+
+	start := func() (*exec.Cmd, *bytes.Buffer) {
+		var logs bytes.Buffer
+		cmd := exec.Command(bin, "serve", "--config", "../../examples/maison-lumiere.yaml", "--db", "sqlite:"+dbPath, "--addr", addr)
+		cmd.Stdout, cmd.Stderr = &logs, &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitHealthy(t, "http://"+addr)
+		return cmd, &logs
+	}
+
+	cmd, logs := start()
+	const workers, perWorker = 16, 400
+	var acked sync.Map // message id → session
+	var nAcked, nErr atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 5 * time.Second}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				session := fmt.Sprintf("crashsession%04d%04d", w, i%25)
+				id := fmt.Sprintf("w%d-%d", w, i)
+				if post(client, addr, session, id) == http.StatusAccepted {
+					acked.Store(id, session)
+					nAcked.Add(1)
+				} else {
+					nErr.Add(1)
+				}
+			}
+		}(w)
+	}
+	// Kill in the middle of the load.
+	for nAcked.Load() < 1500 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	close(stop)
+	wg.Wait()
+	t.Logf("acknowledged %d messages before SIGKILL (%d refused or cut)", nAcked.Load(), nErr.Load())
+
+	cmd, logs = start()
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	}()
+	// The platform retries every message it sent (acknowledged or not);
+	// each acknowledged one must come back as a duplicate.
+	dups := 0
+	acked.Range(func(k, v any) bool {
+		resp, err := client.Post("http://"+addr+"/chat/maison-lumiere/api/messages", "application/json",
+			strings.NewReader(fmt.Sprintf(`{"session":%q,"id":%q,"text":"bonjour","locale":"fr"}`, v, k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body bytes.Buffer
+		body.ReadFrom(resp.Body)
+		resp.Body.Close()
+		if strings.Contains(body.String(), `"duplicate":true`) {
+			dups++
+		}
+		return true
+	})
+	if int64(dups) != nAcked.Load() {
+		t.Fatalf("%d of %d acknowledged messages were not stored before the kill", nAcked.Load()-int64(dups), nAcked.Load())
+	}
+
+	// Wait for the restarted server to finish the backlog.
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		in, _ := db.PendingInbound(ctx)
+		out, _ := db.PendingOutbound(ctx)
+		if in == 0 && out == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backlog not drained: %d in, %d out", in, out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// Exactly one greeting per stored "bonjour": none lost, none doubled.
+	inbound, replies, err := db.CountTranscript(ctx, "maison-lumiere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inbound < nAcked.Load() {
+		t.Fatalf("%d inbound stored, %d acknowledged", inbound, nAcked.Load())
+	}
+	if replies != inbound {
+		t.Fatalf("%d replies for %d inbound messages: a turn was lost or handled twice", replies, inbound)
+	}
+}
+
+func post(c *http.Client, addr, session, id string) int {
+	resp, err := c.Post("http://"+addr+"/chat/maison-lumiere/api/messages", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"session":%q,"id":%q,"text":"bonjour","locale":"fr"}`, session, id)))
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func waitHealthy(t *testing.T, base string) {
+	for i := 0; i < 300; i++ {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("server did not become healthy")
+}

@@ -1,0 +1,266 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/web"
+)
+
+// shop is a running server on a fresh database, reached over HTTP like a
+// browser would.
+type shop struct {
+	t    *testing.T
+	m    *Main
+	base string
+}
+
+func startShop(t *testing.T, dbURL string) *shop {
+	t.Helper()
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	var logs bytes.Buffer
+	m := &Main{ConfigPath: "../../examples/maison-lumiere.yaml", DBURL: dbURL, Listener: ln, BaseURL: base,
+		Log: slog.New(slog.NewTextHandler(&logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	wait, err := m.Start(ctx)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := wait(); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &shop{t: t, m: m, base: base}
+}
+
+// customer is one web chat session.
+type customer struct {
+	s       *shop
+	session string
+	locale  string
+	seen    int64
+	n       int
+	turns   int // messages the customer sent
+}
+
+func (s *shop) customer(locale string) *customer {
+	return &customer{s: s, session: fmt.Sprintf("test%016d%s", time.Now().UnixNano(), locale), locale: locale}
+}
+
+// post sends a message (or a button press when value is set) and returns
+// the bot's replies to it.
+func (c *customer) post(text, value string) []web.Entry {
+	c.s.t.Helper()
+	c.n++
+	c.turns++
+	body, _ := json.Marshal(map[string]string{"session": c.session, "id": fmt.Sprint("m", c.n), "text": text, "value": value, "locale": c.locale})
+	resp, err := http.Post(c.s.base+"/chat/maison-lumiere/api/messages", "application/json", bytes.NewReader(body))
+	if err != nil {
+		c.s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		c.s.t.Fatalf("POST %q: status %d", text, resp.StatusCode)
+	}
+	return c.replies()
+}
+
+func (c *customer) say(text string) []web.Entry { return c.post(text, "") }
+
+// press presses the first button (on the messages, or on their cards)
+// whose value starts with prefix.
+func (c *customer) press(es []web.Entry, prefix string) []web.Entry {
+	c.s.t.Helper()
+	for _, e := range es {
+		bs := e.Message.Buttons
+		for _, card := range e.Message.Cards {
+			bs = append(bs, card.Buttons...)
+		}
+		for _, b := range bs {
+			if b.Value != "" && strings.HasPrefix(b.Value, prefix) {
+				return c.post(b.Label, b.Value)
+			}
+		}
+	}
+	c.s.t.Fatalf("no button %q in %s", prefix, dump(es))
+	return nil
+}
+
+// replies waits until the bot has answered everything sent so far and
+// returns the new bot entries.
+func (c *customer) replies() []web.Entry {
+	c.s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	var out []web.Entry
+	for time.Now().Before(deadline) {
+		es := c.history()
+		var fresh []web.Entry
+		answered := false
+		for _, e := range es {
+			if e.Seq <= c.seen {
+				continue
+			}
+			if e.From == web.FromCustomer {
+				answered = false
+				continue
+			}
+			answered = true
+			fresh = append(fresh, e)
+		}
+		if answered && c.idle() {
+			// Take everything up to now as this turn's answer.
+			for _, e := range fresh {
+				c.seen = max(c.seen, e.Seq)
+			}
+			for _, e := range es {
+				c.seen = max(c.seen, e.Seq)
+			}
+			out = fresh
+			return out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.s.t.Fatalf("no reply within 10s; history: %s", dump(c.history()))
+	return nil
+}
+
+// idle reports whether the pipeline has nothing in flight.
+func (c *customer) idle() bool {
+	ctx := context.Background()
+	in, err1 := c.s.m.DB.PendingInbound(ctx)
+	out, err2 := c.s.m.DB.PendingOutbound(ctx)
+	return err1 == nil && err2 == nil && in == 0 && out == 0
+}
+
+func (c *customer) history() []web.Entry {
+	c.s.t.Helper()
+	resp, err := http.Get(c.s.base + "/chat/maison-lumiere/api/messages?session=" + c.session)
+	if err != nil {
+		c.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h web.History
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		c.s.t.Fatal(err)
+	}
+	return h.Messages
+}
+
+func dump(es []web.Entry) string {
+	var b strings.Builder
+	for _, e := range es {
+		fmt.Fprintf(&b, "\n  #%d %s %s: %q", e.Seq, e.From, e.Message.Kind, e.Message.Text)
+	}
+	return b.String()
+}
+
+// find returns the first entry of kind, failing the test if none.
+func find(t *testing.T, es []web.Entry, kind concierge.MessageKind) web.Entry {
+	t.Helper()
+	for _, e := range es {
+		if e.Message.Kind == kind {
+			return e
+		}
+	}
+	t.Fatalf("no %s message in %s", kind, dump(es))
+	return web.Entry{}
+}
+
+func hasCard(es []web.Entry, sku concierge.SKU) bool {
+	for _, e := range es {
+		for _, c := range e.Message.Cards {
+			if c.SKU == sku {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pay opens the sandbox page of a payment message and presses "Pay".
+func (s *shop) pay(pr *concierge.PaymentRequest) {
+	s.t.Helper()
+	if pr == nil || pr.URL == "" || !pr.Sandbox {
+		s.t.Fatalf("payment request = %+v", pr)
+	}
+	resp, err := http.Get(pr.URL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "TEST PAYMENT") {
+		s.t.Fatalf("sandbox page: %d %s", resp.StatusCode, page)
+	}
+	u, _ := url.Parse(pr.URL)
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err = client.PostForm(pr.URL, url.Values{"t": {u.Query().Get("t")}})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(page), "paid-notice") {
+		s.t.Fatalf("after paying: %d %s", resp.StatusCode, page)
+	}
+}
+
+// postSilently sends a message and waits until the pipeline is idle,
+// expecting no reply.
+func (c *customer) postSilently(text string) {
+	c.s.t.Helper()
+	body := fmt.Sprintf(`{"session":%q,"id":"s%d","text":%q}`, c.session, c.n, text)
+	resp, err := http.Post(c.s.base+"/chat/maison-lumiere/api/messages", "application/json", strings.NewReader(body))
+	if err != nil {
+		c.s.t.Fatal(err)
+	}
+	resp.Body.Close()
+	for i := 0; i < 500 && !c.idle(); i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+}
+
+// sandboxProvider returns the running server's sandbox provider, which
+// signs with the secret the server keeps in its database.
+func (s *shop) sandboxProvider() interface {
+	Sign(body []byte, t time.Time) string
+} {
+	s.t.Helper()
+	p := s.m.SandboxProvider("maison-lumiere")
+	if p == nil {
+		s.t.Fatal("no sandbox provider")
+	}
+	return p
+}

@@ -1,0 +1,202 @@
+// Command loadgen measures a real concierge binary the way a shop would
+// load it: it starts the server as a child process on a temporary SQLite
+// database and a loopback port, posts shopper messages to the web chat,
+// and reads what happened from the acks, from /metrics and from /proc.
+//
+// It makes two runs, each on a fresh server:
+//
+//   - throughput: -conns workers post -n messages as fast as they are
+//     acknowledged, over -conversations sessions; then loadgen follows
+//     /metrics until the agent has handled every message and the replies
+//     are delivered, which gives the end-to-end rate;
+//   - fixed rate: an open-loop generator posts -rate messages a second for
+//     -duration, and measures each ack from when it was due, so that a
+//     stall shows up in the percentiles.
+//
+// `make bench` runs it as `go run ./cmd/loadgen -bin ./bin/concierge`. It
+// exits 1 if a server does not start or more than 1% of requests fail,
+// and never because the figures are slow: the figures are the output.
+// It only ever talks to 127.0.0.1. Nothing imports this package.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// maxErrorRate is the share of failed requests above which a run fails.
+const maxErrorRate = 0.01
+
+// run makes both runs, prints the report, and returns the exit code.
+func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(argv[1:], stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 2
+	}
+	dir, err := os.MkdirTemp("", "concierge-loadgen-")
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if o.Keep {
+		fmt.Fprintf(stderr, "loadgen: keeping %s\n", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+
+	rep := newReport(o, argv)
+	err = measure(ctx, o, dir, &rep)
+	rep.LoadAfter = loadAverage()
+	rep.write(stdout)
+	if o.Out != "" {
+		if werr := appendMarkdown(o.Out, rep); werr != nil {
+			fmt.Fprintf(stderr, "loadgen: %v\n", werr)
+			err = errors.Join(err, werr)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "loadgen: %v\n", err)
+		return 1
+	}
+	if fails := rep.failures(); len(fails) > 0 {
+		for _, f := range fails {
+			fmt.Fprintf(stderr, "loadgen: %s\n", f)
+		}
+		return 1
+	}
+	return 0
+}
+
+// measure makes the two runs, each against its own fresh server, and
+// fills rep as it goes so that a failed second run still reports the
+// first.
+func measure(ctx context.Context, o options, dir string, rep *report) error {
+	st, err := withServer(ctx, o, filepath.Join(dir, "throughput"), func(srv *server) error {
+		r, err := runThroughput(ctx, srv, o)
+		rep.Throughput = &r
+		return err
+	})
+	rep.ThroughputServer = st
+	if err != nil {
+		return err
+	}
+	st, err = withServer(ctx, o, filepath.Join(dir, "rate"), func(srv *server) error {
+		r, err := runRate(ctx, srv, o)
+		rep.Rate = &r
+		return err
+	})
+	rep.RateServer = st
+	return err
+}
+
+// serverStats is what loadgen learns about the server process of a run.
+type serverStats struct {
+	Started bool
+	PeakRSS int64 // bytes; 0 when /proc could not be read
+	Crashed error // set when it exited before loadgen stopped it
+	Log     logSummary
+	LogErr  error
+}
+
+// withServer starts a server in dir, runs f against it, and stops it
+// whatever happens, reading its peak RSS just before (the /proc entry goes
+// with the process) and its log just after.
+func withServer(ctx context.Context, o options, dir string, f func(*server) error) (*serverStats, error) {
+	srv, err := startServer(ctx, o.Bin, o.Config, dir)
+	if err != nil {
+		return &serverStats{}, err
+	}
+	st := &serverStats{Started: true}
+	runErr := f(srv)
+	st.PeakRSS, _ = srv.peakRSS() // 0 reads as n/a in the report
+	st.Crashed = srv.crashed()
+	srv.stop()
+	st.Log, st.LogErr = scanLog(srv.logPath)
+	if st.Crashed != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("server %s", st.Crashed))
+	}
+	return st, runErr
+}
+
+// options are loadgen's flags.
+type options struct {
+	Bin, Config, Bot string
+	Conns            int
+	Conversations    int
+	N                int
+	Rate             int
+	Duration         time.Duration
+	Out              string
+	Keep             bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Bin, "bin", "", "path of the concierge binary (required)")
+	fs.StringVar(&o.Config, "config", "examples/maison-lumiere.yaml", "bot file the server runs")
+	fs.StringVar(&o.Bot, "bot", "maison-lumiere", "bot id to post to")
+	fs.IntVar(&o.Conns, "conns", 40, "concurrent HTTP connections (workers)")
+	fs.IntVar(&o.Conversations, "conversations", 2000, "distinct chat sessions")
+	fs.IntVar(&o.N, "n", 30000, "messages in the throughput run")
+	fs.IntVar(&o.Rate, "rate", 1000, "messages per second in the fixed-rate run")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of the fixed-rate run")
+	fs.StringVar(&o.Out, "out", "", "markdown file to append the results to")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (databases and server logs)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	return o, o.validate()
+}
+
+// validate keeps every run bounded in count and time.
+func (o options) validate() error {
+	switch {
+	case o.Bin == "":
+		return errors.New("-bin is required (the concierge binary, e.g. ./bin/concierge)")
+	case o.Conns < 1 || o.Conns > 10_000:
+		return fmt.Errorf("-conns %d: want 1 to 10000", o.Conns)
+	case o.Conversations < 1 || o.Conversations > 1_000_000:
+		return fmt.Errorf("-conversations %d: want 1 to 1000000", o.Conversations)
+	case o.N < 1 || o.N > 10_000_000:
+		return fmt.Errorf("-n %d: want 1 to 10000000", o.N)
+	case o.Rate < 1 || o.Rate > 1_000_000:
+		return fmt.Errorf("-rate %d: want 1 to 1000000", o.Rate)
+	case o.Duration <= 0 || o.Duration > time.Hour:
+		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", o.Duration)
+	case o.rateMessages() < 1 || o.rateMessages() > 10_000_000:
+		return fmt.Errorf("-rate × -duration is %d messages: want 1 to 10000000", o.rateMessages())
+	}
+	if _, err := os.Stat(o.Bin); err != nil {
+		return fmt.Errorf("-bin: %w (build it with `make build`)", err)
+	}
+	return nil
+}
+
+// rateMessages is the number of messages the fixed-rate run schedules.
+func (o options) rateMessages() int {
+	return int(float64(o.Rate) * o.Duration.Seconds())
+}
