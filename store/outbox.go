@@ -188,3 +188,12 @@ func (db *DB) Transcript(ctx context.Context, bot concierge.BotID, ch concierge.
 	}
 	return out, rows.Err()
 }
+
+// CountTranscript counts a bot's handled inbound messages and the bot's
+// outbound messages; tests of invariant 1 compare the two.
+func (db *DB) CountTranscript(ctx context.Context, bot concierge.BotID) (inbound, outbound int64, err error) {
+	err = db.r.QueryRowContext(ctx, db.q(`SELECT
+		(SELECT count(*) FROM messages WHERE bot = ? AND dir = 'in' AND status = 'done'),
+		(SELECT count(*) FROM messages WHERE bot = ? AND dir = 'out' AND author = 'bot')`), string(bot), string(bot)).Scan(&inbound, &outbound)
+	return inbound, outbound, err
+}
