@@ -3,6 +3,7 @@ package agent
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -94,7 +95,7 @@ func (t *Turn) ShowDetails(pv ProductView) {
 	c := t.Card(pv, bs...)
 	text := []string{c.Title + " — " + c.PriceText, c.Description}
 	for _, k := range sortedKeys(pv.Attrs) {
-		text = append(text, "• "+t.attrLabel(k)+": "+pv.Attrs[k])
+		text = append(text, "• "+t.attrLabel(k)+": "+t.attrValue(pv.Attrs[k]))
 	}
 	text = append(text, c.StockText)
 	c.Description = strings.Join(text[1:len(text)-1], "\n")
@@ -107,6 +108,18 @@ func (t *Turn) attrLabel(k string) string {
 		return strings.ReplaceAll(k, "_", " ")
 	}
 	return s
+}
+
+// attrValue localises the yes/no values merchants write for attributes
+// such as dimmable; other values are shown as written.
+func (t *Turn) attrValue(v string) string {
+	switch strings.ToLower(v) {
+	case "yes", "true":
+		return t.T("value_yes", nil)
+	case "no", "false":
+		return t.T("value_no", nil)
+	}
+	return v
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -147,7 +160,7 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 	for _, k := range ks {
 		row(t.attrLabel(k), func(i int) string {
 			if v := pvs[i].Attrs[k]; v != "" {
-				return v
+				return t.attrValue(v)
 			}
 			return "—"
 		})
@@ -159,7 +172,7 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 		var attrs []string
 		for _, k := range ks {
 			if v := pvs[i].Attrs[k]; v != "" {
-				attrs = append(attrs, t.attrLabel(k)+" "+v)
+				attrs = append(attrs, t.attrLabel(k)+" "+t.attrValue(v))
 			}
 		}
 		lines = append(lines, fmt.Sprintf("• %s — %s; %s", c.Title, c.PriceText, strings.Join(attrs, ", ")))
@@ -171,7 +184,17 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 		}
 	}
 	lines = append(lines, t.T("compare_cheapest", map[string]any{"Name": cmp.Products[cheapest].Title}))
-	t.Say(concierge.Message{Kind: concierge.MessageComparison, Text: lines[0] + "\n" + lines[len(lines)-1], Fallback: strings.Join(lines, "\n"), Comparison: cmp})
+	// "Which one is brighter?" is the question shoppers ask most of lamps.
+	brightest, best := -1, 0
+	for i := range pvs {
+		if n, err := strconv.Atoi(strings.TrimSpace(pvs[i].Attrs["lumens"])); err == nil && n > best {
+			brightest, best = i, n
+		}
+	}
+	if brightest >= 0 {
+		lines = append(lines, t.T("compare_brightest", map[string]any{"Name": cmp.Products[brightest].Title, "Lumens": best}))
+	}
+	t.Say(concierge.Message{Kind: concierge.MessageComparison, Text: lines[0] + "\n" + strings.Join(lines[len(pvs)+1:], "\n"), Fallback: strings.Join(lines, "\n"), Comparison: cmp})
 }
 
 // ShowCart shows the cart with buttons to change it and check out.

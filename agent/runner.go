@@ -49,7 +49,9 @@ func (r *Runner) Wake() {
 	}
 }
 
-// Run handles events until ctx ends. The batch in progress when ctx ends is
+// Run handles events until ctx ends. Several goroutines may Run the same
+// Runner when the store lets transactions of different conversations run
+// at once (PostgreSQL); a wake-up reaches one of them and the others poll. The batch in progress when ctx ends is
 // finished (its transaction is not cut short), so shutdown loses no turn.
 func (r *Runner) Run(ctx context.Context) {
 	tick := time.NewTicker(r.Poll)

@@ -205,16 +205,16 @@ func (tl *Tools) Consent(yes bool) {
 // reserved, and a payment request from the bot's provider. The cart is
 // emptied once the order exists.
 func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.PaymentRequest, error) {
-	if tl.shop.Bot.Policies.ConsentBefore == "checkout" && !tl.conv.Memory.Consent {
-		tl.conv.Memory.Pending = "consent"
-		return nil, nil, ErrConsentNeeded
-	}
 	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(lines) == 0 {
 		return nil, nil, concierge.ErrEmptyCart
+	}
+	if tl.shop.Bot.Policies.ConsentBefore == "checkout" && !tl.conv.Memory.Consent {
+		tl.conv.Memory.Pending = "consent"
+		return nil, nil, ErrConsentNeeded
 	}
 	o, pr, err := tl.checkout.PlaceOrder(ctx, tl.tx, tl.shop.Bot, tl.conv, lines)
 	if err != nil {

@@ -386,3 +386,68 @@ func TestSetting(t *testing.T) {
 		}
 	})
 }
+
+// TestTurnsInParallelAcrossReplicas: on PostgreSQL two runners (two
+// replicas) work at once; while one is inside a turn of conversation A, the
+// other handles B and C, and never touches A.
+func TestTurnsInParallelAcrossReplicas(t *testing.T) {
+	db := open(t, testenv.PostgresURL(t))
+	ctx := context.Background()
+	var evs []concierge.Event
+	for _, chat := range []string{"a", "b", "c"} {
+		evs = append(evs, textEvent(chat, chat+"1", "1"), textEvent(chat, chat+"2", "2"))
+	}
+	if _, err := db.Ingest(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	inA := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	handled := map[concierge.ChatID][]string{}
+	record := func(conv *concierge.Conversation, ev *concierge.Event) {
+		mu.Lock()
+		handled[conv.Chat] = append(handled[conv.Chat], ev.Text)
+		mu.Unlock()
+	}
+	// Replica 1 takes one event (conversation a) and blocks inside it.
+	done1 := make(chan error, 1)
+	go func() {
+		_, _, err := db.RunTurns(ctx, 1, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+			record(conv, ev)
+			if conv.Chat == "a" && ev.Text == "1" {
+				close(inA)
+				<-release
+			}
+			return nil
+		}, nil)
+		done1 <- err
+	}()
+	<-inA
+	// Replica 2 meanwhile handles everything it can: b and c, not a.
+	n, _, err := db.RunTurns(ctx, 100, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+		if conv.Chat == "a" {
+			return fmt.Errorf("replica 2 got conversation a while replica 1 holds it")
+		}
+		record(conv, ev)
+		return nil
+	}, nil)
+	if err != nil || n != 4 {
+		t.Fatalf("replica 2 handled %d (%v), want b and c's 4 events", n, err)
+	}
+	close(release)
+	if err := <-done1; err != nil {
+		t.Fatal(err)
+	}
+	// Then a's second event, in order.
+	if _, _, err := db.RunTurns(ctx, 100, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+		record(conv, ev)
+		return nil
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, chat := range []concierge.ChatID{"a", "b", "c"} {
+		if got := fmt.Sprint(handled[chat]); got != "[1 2]" {
+			t.Errorf("chat %s handled %s, want [1 2] in order", chat, got)
+		}
+	}
+}

@@ -43,7 +43,11 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 	b.WriteString("\n")
 	var bs []concierge.Button
 	bs = append(bs, m.Message.Buttons...)
-	for _, c := range m.Message.Cards {
+	cards := m.Message.Cards
+	if m.Message.Comparison != nil {
+		cards = append(cards, m.Message.Comparison.Products...)
+	}
+	for _, c := range cards {
 		bs = append(bs, c.Buttons...)
 	}
 	if m.Message.Payment != nil && m.Message.Payment.URL != "" {
@@ -53,7 +57,7 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 		a.buttons = bs
 		for i, btn := range bs {
 			label := btn.Label
-			if btn.Value != "" && strings.Contains(btn.Value, ":") && len(m.Message.Cards) > 1 {
+			if btn.Value != "" && strings.Contains(btn.Value, ":") && len(cards) > 1 {
 				label += " (" + btn.Value[strings.Index(btn.Value, ":")+1:] + ")"
 			}
 			if btn.URL != "" {

@@ -211,8 +211,16 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	var ingestWG, runWG, sendWG sync.WaitGroup
 	ingestWG.Add(1)
 	go func() { defer ingestWG.Done(); m.Ingester.Run(ingestCtx) }()
-	runWG.Add(2)
-	go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
+	// SQLite has one writer, so one runner; on PostgreSQL several take
+	// different conversations at once (row locks with SKIP LOCKED).
+	runners := 1
+	if m.DB.Dialect() == store.Postgres {
+		runners = 4
+	}
+	runWG.Add(runners + 1)
+	for range runners {
+		go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
+	}
 	go func() { defer runWG.Done(); m.sweep(runCtx) }()
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code = run(ctx, args, strings.NewReader(stdin), &out, &errb, func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+// TestValidate: mistakes are reported as file:line:col: message, all of
+// them, and the exit code is 1; a good file exits 0.
+func TestValidate(t *testing.T) {
+	code, _, stderr := runCmd(t, "", "validate", "testdata/bad.yaml")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		`testdata/bad.yaml:3:1: .*colour`,                     // unknown key
+		`testdata/bad.yaml:8:14: .*49\.001`,                   // bad price
+		`testdata/bad.yaml:9:14: .*`,                          // wrong type
+		`testdata/bad.yaml:10:\d+: .*A-1`,                     // duplicate SKU
+		`testdata/bad.yaml:15:12: .*CONCIERGE_TEST_UNSET_TOKEN`, // missing env var
+	} {
+		if !regexp.MustCompile(want).MatchString(stderr) {
+			t.Errorf("no line matching %q in:\n%s", want, stderr)
+		}
+	}
+	code, stdout, stderr := runCmd(t, "", "validate", "../../examples/maison-lumiere.yaml")
+	if code != 0 || !strings.Contains(stdout, "ok") {
+		t.Fatalf("example: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+func TestServeRefusesInvalidBotFile(t *testing.T) {
+	code, _, stderr := runCmd(t, "", "serve", "--config", "testdata/bad.yaml", "--db", "sqlite:"+filepath.Join(t.TempDir(), "x.db"), "--addr", "127.0.0.1:0")
+	if code != 1 || !strings.Contains(stderr, "bad.yaml:8:14") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestSchemaAndUsage(t *testing.T) {
+	code, stdout, _ := runCmd(t, "", "schema")
+	var schema map[string]any
+	if code != 0 || json.Unmarshal([]byte(stdout), &schema) != nil || schema["properties"] == nil {
+		t.Fatalf("schema: exit %d, %.200s", code, stdout)
+	}
+	if code, _, _ := runCmd(t, "", "frobnicate"); code != 2 {
+		t.Fatalf("unknown command exit %d, want 2", code)
+	}
+}
+
+// TestChat: the terminal conversation goes through the same pipeline, and
+// a number presses a button.
+func TestChat(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "chat.db")
+	script := "bonjour\nje cherche une lampe de bureau\nmon panier\n"
+	code, stdout, stderr := runCmd(t, script, "chat", "--config", "../../examples/maison-lumiere.yaml", "--db", db, "--addr", "127.0.0.1:0")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"Bonjour", "Zénith", "€", "[1]", "panier est vide"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Pressing "Add to cart" by number on a search result.
+	_, stdout, _ = runCmd(t, "lampe Zénith\n1\nmon panier\n", "chat", "--config", "../../examples/maison-lumiere.yaml", "--db", db, "--addr", "127.0.0.1:0")
+	if !strings.Contains(stdout, "Total") {
+		t.Errorf("pressing button 1 did not add to the cart:\n%s", stdout)
+	}
+}
