@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +27,25 @@ type shop struct {
 	t    *testing.T
 	m    *Main
 	base string
+	logs *syncBuffer
+}
+
+// syncBuffer is a buffer the server's logger and the test share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func startShop(t *testing.T, dbURL string) *shop {
@@ -38,9 +58,9 @@ func startShop(t *testing.T, dbURL string) *shop {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	var logs bytes.Buffer
+	logs := &syncBuffer{}
 	m := &Main{ConfigPath: "../../examples/maison-lumiere.yaml", DBURL: dbURL, Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(&logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {
 		cancel()
@@ -60,7 +80,7 @@ func startShop(t *testing.T, dbURL string) *shop {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	return &shop{t: t, m: m, base: base}
+	return &shop{t: t, m: m, base: base, logs: logs}
 }
 
 // customer is one web chat session.
