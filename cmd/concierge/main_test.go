@@ -28,10 +28,10 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr)
 	}
 	for _, want := range []string{
-		`testdata/bad.yaml:3:1: .*colour`,                     // unknown key
-		`testdata/bad.yaml:8:14: .*49\.001`,                   // bad price
-		`testdata/bad.yaml:9:14: .*`,                          // wrong type
-		`testdata/bad.yaml:10:\d+: .*A-1`,                     // duplicate SKU
+		`testdata/bad.yaml:3:1: .*colour`,                       // unknown key
+		`testdata/bad.yaml:8:14: .*49\.001`,                     // bad price
+		`testdata/bad.yaml:9:14: .*`,                            // wrong type
+		`testdata/bad.yaml:10:\d+: .*A-1`,                       // duplicate SKU
 		`testdata/bad.yaml:15:12: .*CONCIERGE_TEST_UNSET_TOKEN`, // missing env var
 	} {
 		if !regexp.MustCompile(want).MatchString(stderr) {
