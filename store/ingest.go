@@ -41,18 +41,9 @@ func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error)
 	if ev.DedupeKey == "" {
 		return Ingested{}, concierge.Errorf(concierge.CodeInvalid, "store: ingest", "event has no dedupe key")
 	}
-	var seen int
-	err := tx.queryRow(ctx, `SELECT count(*) FROM messages WHERE bot = ? AND channel = ? AND dedupe_key = ?`,
-		string(ev.Bot), string(ev.Channel), ev.DedupeKey).Scan(&seen)
-	if err != nil {
-		return Ingested{}, fmt.Errorf("store: ingest: %w", err)
-	}
-	if seen > 0 {
-		return Ingested{Duplicate: true}, nil
-	}
 	now := tx.db.millis(tx.now)
 	var r Ingested
-	err = tx.queryRow(ctx, `INSERT INTO conversations (bot, channel, chat, customer, locale, state, memory, next_seq, created_at, updated_at)
+	err := tx.queryRow(ctx, `INSERT INTO conversations (bot, channel, chat, customer, locale, state, memory, next_seq, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, 'bot', '{}', 1, ?, ?)
 		ON CONFLICT (bot, channel, chat) DO UPDATE SET next_seq = conversations.next_seq + 1, updated_at = excluded.updated_at
 		RETURNING id, next_seq`,
@@ -72,8 +63,9 @@ func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error)
 		return Ingested{}, fmt.Errorf("store: ingest: message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		// Another replica stored the same event between our check and
-		// insert; the sequence number we took stays unused.
+		// Seen before (a platform retry). The sequence number taken
+		// above stays unused: a gap in seq is harmless, and checking
+		// first would cost a query on every message for a rare case.
 		return Ingested{Conversation: r.Conversation, Duplicate: true}, nil
 	}
 	return r, nil

@@ -44,7 +44,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.query(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at
+		rows, err = tx.queryOnce(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id
 			WHERE m.conversation_id IN (`+strings.Join(ids, ",")+`) AND m.dir = 'out' AND m.status = 'pending'
 			ORDER BY m.conversation_id, m.seq`)
@@ -95,11 +95,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, convs []concierge.ConversationID) error {
 	return db.InTx(ctx, func(tx *Tx) error {
 		now := tx.db.millis(tx.now)
+		// The common case, sent, is one statement for the whole batch.
+		var sent []string
 		for _, r := range results {
 			var err error
 			switch r.Status {
 			case concierge.Delivered:
-				_, err = tx.exec(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = '' WHERE id = ?`, now, r.ID)
+				sent = append(sent, fmt.Sprint(r.ID))
 			case concierge.DeliveryRetry:
 				_, err = tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
 					tx.db.millis(r.NextAttempt), trim(r.Error), r.ID)
@@ -119,8 +121,18 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 				return fmt.Errorf("store: finish outbox: %w", err)
 			}
 		}
-		for _, id := range convs {
-			if _, err := tx.exec(ctx, `UPDATE conversations SET send_lease_until = 0 WHERE id = ?`, id); err != nil {
+		if len(sent) > 0 {
+			if _, err := tx.execOnce(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = ''
+				WHERE id IN (`+strings.Join(sent, ",")+`)`, now); err != nil {
+				return fmt.Errorf("store: finish outbox: %w", err)
+			}
+		}
+		if len(convs) > 0 {
+			ids := make([]string, len(convs))
+			for i, c := range convs {
+				ids[i] = fmt.Sprint(int64(c))
+			}
+			if _, err := tx.execOnce(ctx, `UPDATE conversations SET send_lease_until = 0 WHERE id IN (`+strings.Join(ids, ",")+`)`); err != nil {
 				return fmt.Errorf("store: finish outbox: %w", err)
 			}
 		}

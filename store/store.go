@@ -18,6 +18,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -48,13 +49,19 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
+
+	// stmts caches prepared write statements by query text. Preparing
+	// (parsing) a statement costs more than running it on SQLite, and the
+	// store runs the same few dozen statements all day.
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt
 }
 
 // Open opens the store at url: "sqlite:PATH" (PATH may be ":memory:" only
 // for tests that need no durability) or "postgres://…". It does not migrate;
 // call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
-	db := &DB{now: time.Now}
+	db := &DB{now: time.Now, stmts: map[string]*sql.Stmt{}}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")
@@ -103,6 +110,12 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 
 // Close closes the store's connections.
 func (db *DB) Close() error {
+	db.stmtMu.Lock()
+	for _, st := range db.stmts {
+		st.Close()
+	}
+	db.stmts = map[string]*sql.Stmt{}
+	db.stmtMu.Unlock()
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
@@ -190,6 +203,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	tx := &Tx{db: db, tx: sqlTx, now: db.now()}
+	defer func() {
+		if len(tx.missed) > 0 {
+			db.cache(tx.missed)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -205,43 +223,111 @@ var _ concierge.Tx = (*Tx)(nil)
 // Tx is a write transaction. Its methods are the store's vocabulary for the
 // agent's tools, checkout and webhooks.
 type Tx struct {
-	db  *DB
-	tx  *sql.Tx
-	now time.Time
-	sp  int
+	db     *DB
+	tx     *sql.Tx
+	now    time.Time
+	missed []string // queries to prepare for the cache once the transaction ends
 }
 
 // Now is the time the transaction started; every row it writes carries it.
 func (tx *Tx) Now() time.Time { return tx.now }
 
+// stmt returns the transaction's handle on the cached prepared statement
+// of query. A statement not yet cached is prepared on the transaction for
+// this once and remembered; InTx prepares it for the cache after the
+// transaction ends (with SQLite's single write connection, the pool has no
+// other connection to prepare on while the transaction holds it).
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	db := tx.db
+	db.stmtMu.Lock()
+	st := db.stmts[query]
+	db.stmtMu.Unlock()
+	if st != nil {
+		return tx.tx.StmtContext(ctx, st), nil
+	}
+	tx.missed = append(tx.missed, query)
+	return tx.tx.PrepareContext(ctx, db.q(query))
+}
+
+// cache prepares the queries a transaction missed.
+func (db *DB) cache(queries []string) {
+	for _, q := range queries {
+		db.stmtMu.Lock()
+		_, ok := db.stmts[q]
+		db.stmtMu.Unlock()
+		if ok {
+			continue
+		}
+		st, err := db.w.Prepare(db.q(q))
+		if err != nil {
+			continue // it will be prepared per use, as without a cache
+		}
+		db.stmtMu.Lock()
+		if _, ok := db.stmts[q]; ok {
+			st.Close()
+		} else {
+			db.stmts[q] = st
+		}
+		db.stmtMu.Unlock()
+	}
+}
+
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryOnce runs a query whose text changes from call to call (an IN list
+// of ids); it bypasses the statement cache, which would otherwise grow
+// without bound.
+func (tx *Tx) queryOnce(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 }
 
+// execOnce is queryOnce for statements that return no rows.
+func (tx *Tx) execOnce(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.db.q(query), args...)
+}
+
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		// A Row carrying the error: QueryRowContext on a closed context
+		// is the only way database/sql builds one, so prepare again the
+		// plain way and let Scan report the failure.
+		return tx.tx.QueryRowContext(ctx, tx.db.q(query), args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // savepoint runs fn inside a savepoint, rolling back only fn's writes when
 // it fails; the turn runner uses it so one bad turn does not undo a batch.
 func (tx *Tx) savepoint(ctx context.Context, fn func() error) error {
-	tx.sp++
-	name := "sp" + strconv.Itoa(tx.sp)
-	if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+	// Savepoints are never nested here, so one name serves and its
+	// statements stay in the cache.
+	const name = "turn"
+	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("store: savepoint: %w", err)
 	}
 	if err := fn(); err != nil {
-		if _, rerr := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", rerr))
 		}
-		tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+		tx.exec(ctx, "RELEASE SAVEPOINT "+name)
 		return err
 	}
-	if _, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+	if _, err := tx.exec(ctx, "RELEASE SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("store: release savepoint: %w", err)
 	}
 	return nil

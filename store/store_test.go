@@ -237,6 +237,14 @@ func TestOutboxOrderAndRetry(t *testing.T) {
 		if n, _ := db.PendingOutbound(ctx); n != 0 {
 			t.Fatalf("pending outbound = %d", n)
 		}
+		// Queries built with id lists must not pile up in the cache.
+		before := db.CachedStatements()
+		for i := 0; i < 20; i++ {
+			db.ClaimOutbox(ctx, 10, time.Minute)
+		}
+		if after := db.CachedStatements(); after > before+1 {
+			t.Fatalf("statement cache grew from %d to %d", before, after)
+		}
 		// A dead sender's lease expires and the work is taken again.
 		db.RunTurns(ctx, 10, nil, nil)
 		if _, err := db.Ingest(ctx, []concierge.Event{textEvent("a", "2", "again")}); err != nil {

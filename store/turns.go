@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -113,7 +114,11 @@ func (tx *Tx) markIn(ctx context.Context, id int64, status, errMsg string) error
 func (tx *Tx) pendingInbound(ctx context.Context, limit int) ([]pendingIn, error) {
 	const sel = `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'`
 	if tx.db.dialect != Postgres {
-		return tx.scanPending(ctx, sel+` ORDER BY id LIMIT ?`, limit)
+		rows, err := tx.query(ctx, sel+` ORDER BY id LIMIT ?`, limit)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending inbound: %w", err)
+		}
+		return scanPending(rows)
 	}
 	// Lock the conversations that have pending events, skipping those
 	// another replica is working on, then take all their pending events.
@@ -136,14 +141,14 @@ func (tx *Tx) pendingInbound(ctx context.Context, limit int) ([]pendingIn, error
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return tx.scanPending(ctx, sel+` AND conversation_id IN (`+strings.Join(ids, ",")+`) ORDER BY conversation_id, seq LIMIT ?`, limit*4)
-}
-
-func (tx *Tx) scanPending(ctx context.Context, query string, args ...any) ([]pendingIn, error) {
-	rows, err := tx.query(ctx, query, args...)
+	rows, err = tx.queryOnce(ctx, sel+` AND conversation_id IN (`+strings.Join(ids, ",")+`) ORDER BY conversation_id, seq LIMIT ?`, limit*4)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending inbound: %w", err)
 	}
+	return scanPending(rows)
+}
+
+func scanPending(rows *sql.Rows) ([]pendingIn, error) {
 	defer rows.Close()
 	var out []pendingIn
 	for rows.Next() {

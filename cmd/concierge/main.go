@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 
 	"github.com/conciergehq/concierge/config"
@@ -58,6 +59,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	bot := fs.String("bot", "", "bot to talk to (chat; default the first)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
 	switch cmd {
 	case "serve", "chat", "migrate", "validate", "schema":
 	case "help", "-h", "--help":
@@ -92,6 +94,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stdout, "migrations applied")
 		}
 	case "serve":
+		if *cpuProfile != "" {
+			stop, perr := startCPUProfile(*cpuProfile)
+			if perr != nil {
+				fmt.Fprintf(stderr, "concierge: %v\n", perr)
+				return 1
+			}
+			defer stop()
+		}
 		if err = m.Open(ctx); err == nil {
 			err = m.Run(ctx)
 		}
@@ -131,6 +141,18 @@ func validate(paths []string, flagPath string, stdout, stderr io.Writer, getenv 
 		}
 	}
 	return code
+}
+
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func migrate(ctx context.Context, url string) error {
