@@ -27,7 +27,8 @@ test:
 
 ## bench: Go benchmarks and the load generator against the real binary
 bench: build
-	$(GO) test -run '^$$' -bench . -benchmem ./agent/... ./store/...
+	$(GO) test -run '^$$' -bench . -benchmem ./agent/catalog ./agent/nlu
+	$(GO) test -run '^$$' -bench BenchmarkTurns -benchtime 20000x ./cmd/concierge
 	$(GO) run ./cmd/loadgen -bin ./bin/concierge
 
 lint:
