@@ -180,3 +180,76 @@ func waitHealthy(t *testing.T, base string) {
 	}
 	t.Fatal("server did not become healthy")
 }
+
+// TestGracefulShutdown: on SIGTERM under load the server stops accepting,
+// finishes what it was doing and exits 0; every acknowledged message is
+// stored, handled or waiting, and none is half-handled.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signals the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "concierge")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	dbPath := filepath.Join(dir, "term.db")
+	addr := freeAddr(t)
+	var logs bytes.Buffer
+	cmd := exec.Command(bin, "serve", "--config", "../../examples/maison-lumiere.yaml", "--db", "sqlite:"+dbPath, "--addr", addr)
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitHealthy(t, "http://"+addr)
+	client := &http.Client{Timeout: 5 * time.Second}
+	var acked atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 300; i++ {
+				if post(client, addr, fmt.Sprintf("termsession%04d%04d", w, i%10), fmt.Sprintf("t%d-%d", w, i)) == http.StatusAccepted {
+					acked.Add(1)
+				}
+			}
+		}(w)
+	}
+	for acked.Load() < 500 {
+		time.Sleep(2 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	errc := make(chan error, 1)
+	go func() { errc <- cmd.Wait() }()
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("exit: %v\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("did not stop within 30s\n%s", logs.String())
+	}
+	wg.Wait()
+	ctx := context.Background()
+	db, err := store.Open(ctx, "sqlite:"+dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	handled, replies, err := db.CountTranscript(ctx, "maison-lumiere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, _ := db.PendingInbound(ctx)
+	if handled+int64(pending) < acked.Load() {
+		t.Fatalf("%d handled + %d pending < %d acknowledged", handled, pending, acked.Load())
+	}
+	if replies != handled {
+		t.Fatalf("%d replies for %d handled messages: a turn was cut in half", replies, handled)
+	}
+	if !strings.Contains(logs.String(), "concierge stopped") {
+		t.Fatalf("no clean stop in the log:\n%s", logs.String())
+	}
+}
