@@ -85,6 +85,9 @@ type Intent struct {
 	RefShown bool
 	// Order is an order reference ("A1B2C3", "ML-7K3Q9D"), upper-cased.
 	Order string
+	// ThenCheckout is set on an AddToCart that also asks to pay ("I'll
+	// take it, checkout please", "je la prends et je paie").
+	ThenCheckout bool
 }
 
 // maxInput is how much of a message Parse reads. Shoppers write a line or
@@ -172,6 +175,7 @@ func Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
 		p.lookUp(&in, text, ix)
 	}
 	in.Name = p.decide(&in)
+	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	p.pointAtShown(&in)
 	return in
 }

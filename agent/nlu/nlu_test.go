@@ -300,3 +300,21 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestThenCheckout(t *testing.T) {
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"I'll take it, checkout please", true},
+		{"je la prends et je veux payer", true},
+		{"I'll take it", false},
+		{"checkout please", false},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, nil, "")
+		if in.ThenCheckout != tt.want {
+			t.Errorf("Parse(%q) = %s, ThenCheckout %v; want %v", tt.text, in.Name, in.ThenCheckout, tt.want)
+		}
+	}
+}

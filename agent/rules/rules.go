@@ -144,6 +144,12 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 			return nil
 		}
+		if in.ThenCheckout {
+			if _, err := t.Tools.AddToCart(ctx, skus[0], max(in.Quantity, 1)); err != nil {
+				return b.toolError(t, err)
+			}
+			return b.checkout(ctx, t)
+		}
 		return b.add(ctx, t, skus[0], in.Quantity)
 	case nlu.RemoveFromCart:
 		cv, err := t.Tools.Cart(ctx)

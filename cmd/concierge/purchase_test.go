@@ -172,3 +172,19 @@ func TestPurchaseOnPostgres(t *testing.T) {
 		t.Fatal("no paid confirmation")
 	}
 }
+
+// TestTakeItAndPay: "I'll take it, checkout please" adds what was shown
+// and goes straight to checkout.
+func TestTakeItAndPay(t *testing.T) {
+	s := startShop(t, "")
+	c := s.customer("en")
+	c.say("tell me more about the Zenith")
+	ask := c.say("I'll take it, checkout please")
+	if !strings.Contains(dump(ask), "agree") {
+		t.Fatalf("want the consent question: %s", dump(ask))
+	}
+	pm := find(t, c.say("yes, I agree"), concierge.MessagePayment)
+	if pm.Message.Payment.Amount.Minor != 7900 {
+		t.Fatalf("payment %+v", pm.Message.Payment)
+	}
+}
