@@ -48,6 +48,10 @@ type Memory struct {
 	Consent bool `json:"consent,omitempty"`
 	// LastOrder is the customer's most recent order in this conversation.
 	LastOrder OrderID `json:"last_order,omitempty"`
+	// LastQuery and LastCategory are the last search, so that "something
+	// cheaper?" or "under 50?" refine it instead of starting over.
+	LastQuery    string `json:"last_query,omitempty"`
+	LastCategory string `json:"last_category,omitempty"`
 }
 
 // Handoff records that a conversation was given to people, and why.

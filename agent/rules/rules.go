@@ -273,6 +273,16 @@ func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
 
 func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: 5}
+	mem := &t.Conv.Memory
+	refine := in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0
+	if refine && in.Category == "" && (mem.LastQuery != "" || mem.LastCategory != "") &&
+		!b.meaningful(t, in.Query) {
+		// "something cheaper?", "under 50?": the same search, narrowed.
+		args.Query, args.Category = mem.LastQuery, mem.LastCategory
+	}
+	if args.Query != "" || args.Category != "" {
+		mem.LastQuery, mem.LastCategory = args.Query, args.Category
+	}
 	pvs, err := t.Tools.Search(ctx, args)
 	if err != nil {
 		return err
@@ -304,6 +314,16 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	}
 	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
 	return nil
+}
+
+// meaningful reports whether a query's words match anything in the
+// catalog by themselves (a score of zero means only filters selected).
+func (b Brain) meaningful(t *agent.Turn, query string) bool {
+	if query == "" {
+		return false
+	}
+	hits := t.Shop.Catalog.Search(catalog.Query{Text: query, Limit: 1})
+	return len(hits) > 0 && hits[0].Score > 0
 }
 
 // refs resolves the products an intent points at: named ones first, then

@@ -188,3 +188,26 @@ func TestTakeItAndPay(t *testing.T) {
 		t.Fatalf("payment %+v", pm.Message.Payment)
 	}
 }
+
+// TestRefineSearch: "something cheaper?" and "under 50?" narrow the last
+// search instead of starting over.
+func TestRefineSearch(t *testing.T) {
+	s := startShop(t, "")
+	for _, tt := range []struct{ locale, first, refine string }{
+		{"fr", "je cherche une lampe de bureau", "quelque chose de moins cher ?"},
+		{"zh", "我想买台灯", "有没有便宜一点的"},
+		{"en", "looking for a desk lamp", "anything under 50 euros?"},
+	} {
+		c := s.customer(tt.locale)
+		c.say(tt.first)
+		cards := find(t, c.say(tt.refine), concierge.MessageCards).Message.Cards
+		for _, card := range cards {
+			if p := s.m.Bots[0].Product(card.SKU); p.Category != "desk" {
+				t.Errorf("%s: %q shows %s (%s), want desk lamps only", tt.locale, tt.refine, card.SKU, p.Category)
+			}
+		}
+		if len(cards) > 1 && cards[0].Price.Minor > cards[1].Price.Minor && tt.locale != "en" {
+			t.Errorf("%s: not cheapest first: %v then %v", tt.locale, cards[0].Price, cards[1].Price)
+		}
+	}
+}
