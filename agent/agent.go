@@ -94,16 +94,13 @@ func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conve
 	}
 	switch ev.Kind {
 	case concierge.EventText, concierge.EventButton, concierge.EventMedia, concierge.EventLocation, concierge.EventSubscribe:
+	case concierge.EventUnsubscribe:
+		conv.Undeliverable = true
+		return nil
 	default:
 		return nil // statuses and the like change no conversation
 	}
-	if conv.Undeliverable && ev.Kind != concierge.EventUnsubscribe {
-		conv.Undeliverable = false // they wrote again, so they can be reached
-	}
-	if ev.Kind == concierge.EventUnsubscribe {
-		conv.Undeliverable = true
-		return nil
-	}
+	conv.Undeliverable = false // they wrote again, so they can be reached
 	if utf8.RuneCountInString(ev.Text) > maxTextRunes {
 		ev.Text = string([]rune(ev.Text)[:maxTextRunes])
 	}

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -114,6 +113,19 @@ func (tl *Tools) remember(pvs []ProductView) {
 	tl.conv.Memory.Focus = pvs[0].SKU
 }
 
+// ShortError says a product has fewer left than asked for. It wraps
+// concierge.ErrOutOfStock; brains read Available to say how many remain.
+type ShortError struct {
+	SKU       concierge.SKU
+	Available int
+}
+
+func (e *ShortError) Error() string {
+	return fmt.Sprintf("cart: only %d of %s left", e.Available, e.SKU)
+}
+
+func (e *ShortError) Unwrap() error { return concierge.ErrOutOfStock }
+
 // CartView is the cart priced from the catalog.
 type CartView struct {
 	Lines []CartLineView
@@ -155,8 +167,7 @@ func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity in
 			return CartView{}, err
 		}
 		if pv.Stock < quantity {
-			return CartView{}, &concierge.Error{Code: concierge.CodeConflict, Op: "cart",
-				Message: fmt.Sprintf("only %d left", pv.Stock), Err: concierge.ErrOutOfStock}
+			return CartView{}, &ShortError{SKU: sku, Available: pv.Stock}
 		}
 		tl.conv.Memory.Focus = sku
 	}
@@ -280,19 +291,28 @@ type RefundProposal struct {
 	Within bool // inside the refund window
 }
 
-// RequestRefund records a refund request for the named (or latest) paid
-// order and hands the conversation to people with a proposal.
+// RequestRefund records a refund request and hands the conversation to
+// people with a proposal: for the named order, or else the latest paid one.
+// Without any paid order a person still looks (the customer may have paid
+// elsewhere); a named order that was never paid is explained, not handed off.
 func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reason string) (*RefundProposal, error) {
-	o, err := tl.latest(ctx, ref)
-	if errors.Is(err, concierge.ErrNotFound) || concierge.ErrorCode(err) == concierge.CodeNotFound {
-		// Without an order a person still has to look: hand off.
-		return nil, tl.Handoff(ctx, concierge.HandoffRefund)
-	}
-	if err != nil {
+	os, err := tl.Orders(ctx, ref)
+	if err != nil && concierge.ErrorCode(err) != concierge.CodeNotFound {
 		return nil, err
 	}
-	if o.State != concierge.OrderPaid && o.State != concierge.OrderFulfilled {
-		return &RefundProposal{Order: o, Reason: reason}, concierge.Errorf(concierge.CodeConflict, "refund", "order %s is %s, nothing was charged", o.ID, o.State)
+	var o *concierge.Order
+	for _, x := range os {
+		if x.State == concierge.OrderPaid || x.State == concierge.OrderFulfilled {
+			o = x
+			break
+		}
+	}
+	if o == nil && ref != "" && len(os) == 1 {
+		return &RefundProposal{Order: os[0], Reason: reason},
+			concierge.Errorf(concierge.CodeConflict, "refund", "order %s is %s, nothing was charged", os[0].ID, os[0].State)
+	}
+	if o == nil {
+		return nil, tl.Handoff(ctx, concierge.HandoffRefund)
 	}
 	days := tl.shop.Bot.Policies.RefundWindowDays
 	p := &RefundProposal{Order: o, Reason: reason, Within: days == 0 || tl.tx.Now().Sub(o.PaidAt).Hours() <= float64(days*24)}

@@ -119,8 +119,15 @@ func (tx *Tx) adjustStock(ctx context.Context, bot concierge.BotID, sku concierg
 // CreateOrder stores a new order and reserves its stock, all or nothing. An
 // error wrapping ErrOutOfStock names the first product short of stock.
 func (tx *Tx) CreateOrder(ctx context.Context, o *concierge.Order) error {
-	for _, l := range o.Lines {
+	for i, l := range o.Lines {
 		if err := tx.adjustStock(ctx, o.Bot, l.SKU, -l.Quantity); err != nil {
+			// Give back what the earlier lines took: the caller may well
+			// handle the refusal and commit the transaction.
+			for _, back := range o.Lines[:i] {
+				if rerr := tx.adjustStock(ctx, o.Bot, back.SKU, back.Quantity); rerr != nil {
+					return errors.Join(err, rerr)
+				}
+			}
 			return err
 		}
 	}

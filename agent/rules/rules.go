@@ -41,11 +41,18 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 		}
 	}
 	in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale)
-	if in.Lang != "" && (len([]rune(strings.TrimSpace(ev.Text))) >= 6 || in.Lang == "zh") {
+	// Chinese script is unambiguous; Latin gibberish says nothing about
+	// the customer's language, nor does a word or two.
+	if in.Lang == "zh" || in.Lang != "" && in.Name != nlu.OutOfScope && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
 		t.SetLocale(in.Lang)
 	}
-	if b.keyword(t, ev.Text) && in.Name != nlu.Human {
-		in.Name = nlu.Human
+	if in.Name != nlu.Human && b.keyword(t, ev.Text) {
+		// One of the merchant's own hand-off words.
+		if err := t.Tools.Handoff(ctx, concierge.HandoffKeyword); err != nil {
+			return err
+		}
+		t.ShowHandoff()
+		return nil
 	}
 	return b.intent(ctx, t, in)
 }
@@ -134,13 +141,22 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.ShowComparison(pvs)
 	case nlu.AddToCart:
 		skus := b.refs(t, in)
-		if len(skus) == 0 && mem.Focus != "" && (in.RefShown || in.Quantity > 0 || len(in.Products) == 0) {
+		if len(skus) == 0 && (in.Category != "" || b.meaningful(t, in.Query)) {
+			// "add two vintage bulbs": the words describe the product.
+			pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: in.Query, Category: in.Category, Limit: 5})
+			if err != nil {
+				return err
+			}
+			if len(pvs) != 1 {
+				return b.search(ctx, t, in)
+			}
+			skus = []concierge.SKU{pvs[0].SKU}
+		}
+		if len(skus) == 0 && mem.Focus != "" {
+			// "I'll take it", "mets-en deux": what they looked at last.
 			skus = []concierge.SKU{mem.Focus}
 		}
 		if len(skus) == 0 {
-			if in.Query != "" || in.Category != "" {
-				return b.search(ctx, t, in)
-			}
 			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 			return nil
 		}
@@ -537,11 +553,10 @@ func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 	case agent.ValueCheckout:
 		return b.checkout(ctx, t)
 	case agent.ValueYes:
-		if t.Conv.Memory.Pending == "consent" || !t.Conv.Memory.Consent {
-			t.Tools.Consent(true)
-			return b.checkout(ctx, t)
-		}
-		return nil
+		// Also an old "I agree" pressed again: checkout says what the
+		// cart allows (an empty cart, or the payment button).
+		t.Tools.Consent(true)
+		return b.checkout(ctx, t)
 	case agent.ValueNo:
 		t.Conv.Memory.Pending = "consent"
 		return b.intent(ctx, t, nlu.Intent{Name: nlu.ConsentNo})
@@ -561,9 +576,14 @@ func (b Brain) toolError(t *agent.Turn, err error) error {
 	if !errors.As(err, &e) || e.Code == concierge.CodeInternal || e.Code == concierge.CodeUnavailable {
 		return err
 	}
+	var short *agent.ShortError
 	switch {
+	case errors.As(err, &short):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"count": short.Available, "N": short.Available})})
 	case errors.Is(err, concierge.ErrOutOfStock):
-		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"Detail": e.Message})})
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"count": 0, "N": 0})})
+	case e.Code == concierge.CodeNotFound && e.Op == "order":
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("no_orders", nil), Buttons: []concierge.Button{{Label: t.T("btn_orders", nil), Value: agent.ValueOrders}}})
 	case e.Code == concierge.CodeNotFound:
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
 	case e.Code == concierge.CodeInvalid && strings.Contains(e.Message, "quantity"):

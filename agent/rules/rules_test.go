@@ -30,6 +30,8 @@ var bugs = flag.Bool("bugs", false, "also run the dialogue scripts marked with a
 type script struct {
 	// Locale is the browser's language hint sent with every event.
 	Locale concierge.Locale `yaml:"locale"`
+	// Keywords are hand-off words the merchant adds to the bot file's.
+	Keywords []string `yaml:"keywords"`
 	// Bug, when set, names a known bug the script shows; the script is
 	// skipped unless -bugs is given.
 	Bug   string `yaml:"bug"`
@@ -164,63 +166,74 @@ func readScript(t *testing.T, file string) script {
 
 func play(t *testing.T, sc script) {
 	s := openShop(t)
-	c := s.customer(sc.Locale)
-	var other *customer
+	s.bot.Handoff.Keywords = append(s.bot.Handoff.Keywords, sc.Keywords...) // the shop reads this bot
+	p := &player{t: t, s: s, c: s.customer(sc.Locale), locale: sc.Locale}
 	for i, st := range sc.Steps {
-		var replies []concierge.Message
-		var applied checkout.Applied
-		var what string
-		switch {
-		case st.Say != "":
-			what = fmt.Sprintf("say %q", st.Say)
-			replies = c.say(st.Say)
-		case st.Press != "":
-			v := st.Press
-			if strings.Contains(v, "$ORDER") {
-				if ords := c.orders(); len(ords) > 0 {
-					v = strings.ReplaceAll(v, "$ORDER", string(ords[0].ID))
-				}
-			}
-			what = fmt.Sprintf("press %q", v)
-			replies = c.press(v)
-		case st.OtherPress != "":
-			what = fmt.Sprintf("another customer presses %q", st.OtherPress)
-			if other == nil {
-				other = s.customer(sc.Locale)
-			}
-			other.press(st.OtherPress)
-			replies = c.replies()
-		case st.Pay != "":
-			what = "pay " + st.Pay
-			ords := c.orders()
-			if len(ords) == 0 {
-				t.Fatalf("step %d: pay, but the conversation has no order", i+1)
-			}
-			amount := ords[0].Total
-			if st.Pay != "total" {
-				amount = s.money(st.Pay)
-			}
-			applied = s.pay(ords[0], amount, fmt.Sprintf("evt_%s_%d", ords[0].ID, i))
-			replies = c.replies()
-		case st.Expire != "":
-			what = "expire after " + st.Expire
-			d, err := time.ParseDuration(st.Expire)
-			if err != nil {
-				t.Fatalf("step %d: %v", i+1, err)
-			}
-			s.clock.Advance(d)
-			err = s.db.InTx(s.ctx, func(tx *store.Tx) error {
-				_, err := s.co.ExpireDue(s.ctx, tx, 100)
-				return err
-			})
-			if err != nil {
-				t.Fatalf("step %d: expire: %v", i+1, err)
-			}
-			replies = c.replies()
-		}
-		ck := &checker{t: t, s: s, c: c, step: fmt.Sprintf("step %d (%s)", i+1, what), replies: replies}
+		what, replies, applied := p.act(st)
+		ck := &checker{t: t, s: s, c: p.c, step: fmt.Sprintf("step %d (%s)", i+1, what), replies: replies}
 		ck.invariants()
 		ck.check(st.Expect, applied)
+	}
+}
+
+// player does the steps of one script.
+type player struct {
+	t      *testing.T
+	s      *shop
+	c      *customer
+	other  *customer // the second customer, once one is needed
+	locale concierge.Locale
+	steps  int
+}
+
+// act does st and returns what it did, the replies the customer got and,
+// for a payment, what checkout made of it.
+func (p *player) act(st step) (what string, replies []concierge.Message, applied checkout.Applied) {
+	t, s, c := p.t, p.s, p.c
+	t.Helper()
+	p.steps++
+	switch {
+	case st.Say != "":
+		return fmt.Sprintf("say %q", st.Say), c.say(st.Say), ""
+	case st.Press != "":
+		v := st.Press
+		if strings.Contains(v, "$ORDER") {
+			if ords := c.orders(); len(ords) > 0 {
+				v = strings.ReplaceAll(v, "$ORDER", string(ords[0].ID))
+			}
+		}
+		return fmt.Sprintf("press %q", v), c.press(v), ""
+	case st.OtherPress != "":
+		if p.other == nil {
+			p.other = s.customer(p.locale)
+		}
+		p.other.press(st.OtherPress)
+		return fmt.Sprintf("another customer presses %q", st.OtherPress), c.replies(), ""
+	case st.Pay != "":
+		ords := c.orders()
+		if len(ords) == 0 {
+			t.Fatalf("step %d: pay, but the conversation has no order", p.steps)
+		}
+		amount := ords[0].Total
+		if st.Pay != "total" {
+			amount = s.money(st.Pay)
+		}
+		applied = s.pay(ords[0], amount, fmt.Sprintf("evt_%s_%d", ords[0].ID, p.steps))
+		return "pay " + st.Pay, c.replies(), applied
+	default:
+		d, err := time.ParseDuration(st.Expire)
+		if err != nil {
+			t.Fatalf("step %d: %v", p.steps, err)
+		}
+		s.clock.Advance(d)
+		err = s.db.InTx(s.ctx, func(tx *store.Tx) error {
+			_, err := s.co.ExpireDue(s.ctx, tx, 100)
+			return err
+		})
+		if err != nil {
+			t.Fatalf("step %d: expire: %v", p.steps, err)
+		}
+		return "expire after " + st.Expire, c.replies(), ""
 	}
 }
 
