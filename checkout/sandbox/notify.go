@@ -91,6 +91,10 @@ func (p *Provider) Notify(ctx context.Context, bot concierge.BotID, o *concierge
 		if err == nil {
 			return n.ID, nil
 		}
+		if ctx.Err() != nil {
+			// The caller gave up; the webhook may or may not have it.
+			return "", &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Message: "gave up waiting for the webhook", Err: err}
+		}
 		if !retry {
 			return "", &concierge.Error{Code: concierge.CodeInternal, Op: op, Message: "the webhook refused the notification", Err: err}
 		}
