@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -93,7 +94,7 @@ func (p *Provider) Notify(ctx context.Context, bot concierge.BotID, o *concierge
 		}
 		if ctx.Err() != nil {
 			// The caller gave up; the webhook may or may not have it.
-			return "", &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Message: "gave up waiting for the webhook", Err: err}
+			return "", &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Message: "gave up waiting for the webhook", Err: errors.Join(ctx.Err(), err)}
 		}
 		if !retry {
 			return "", &concierge.Error{Code: concierge.CodeInternal, Op: op, Message: "the webhook refused the notification", Err: err}
