@@ -52,6 +52,13 @@ type Memory struct {
 	// cheaper?" or "under 50?" refine it instead of starting over.
 	LastQuery    string `json:"last_query,omitempty"`
 	LastCategory string `json:"last_category,omitempty"`
+	// HandedBack is set when a person handed the conversation back to the
+	// bot; the agent clears it after the bot's next turn, so a brain can
+	// tell that a human stretch just ended (the handoffs table has the rest).
+	HandedBack bool `json:"handed_back,omitempty"`
+	// Intents are the last few things the brain understood, newest last;
+	// the hand-off packet shows them to people.
+	Intents []string `json:"intents,omitempty"`
 }
 
 // Handoff records that a conversation was given to people, and why.

@@ -34,6 +34,8 @@ var rules = []rule{
 		"config parses bot files into the vocabulary; cmd hands the parts to features"},
 	{"webhooks/", []string{"agent/", "store/", "config/"},
 		"webhooks owns HTTP ingress; it never calls a brain and reaches storage through interfaces"},
+	{"handoff/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "github.com/labstack/echo"},
+		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 }

@@ -40,4 +40,8 @@ type Event struct {
 	// Raw is the platform payload, kept for audit and for the adapter that
 	// produced it; the core never reads it.
 	Raw []byte `json:"-"`
+	// Ref is the platform's id of the message this event is about: for an
+	// EventStatus, the outbound message whose delivery it reports (a
+	// WhatsApp wamid). Empty for most events.
+	Ref string `json:"ref,omitempty"`
 }

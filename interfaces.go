@@ -17,6 +17,10 @@ type Outbound struct {
 	Locale       Locale         `json:"locale"`
 	Message      Message        `json:"message"`
 	Attempts     int            `json:"attempts"`
+	// Author is who wrote it: "bot", "agent:NAME" (a person in the
+	// inbox) or "system"; a channel that shows people's replies
+	// differently reads it.
+	Author string `json:"author,omitempty"`
 }
 
 // Sender delivers outbound messages on one channel; every adapter is one.

@@ -89,3 +89,16 @@ type CartLine struct {
 	SKU      SKU `json:"sku"`
 	Quantity int `json:"quantity"`
 }
+
+// Refund is money given back on a paid order through its provider.
+// ProviderRef (the provider's refund id) is unique per provider, so a
+// refund reported twice (the API's answer, then a webhook) is recorded once.
+type Refund struct {
+	Order       OrderID   `json:"order"`
+	Provider    string    `json:"provider"`
+	ProviderRef string    `json:"provider_ref"`
+	Amount      Money     `json:"amount"`
+	Reason      string    `json:"reason,omitempty"`
+	Status      string    `json:"status"` // the provider's word: pending, succeeded, failed …
+	At          time.Time `json:"at"`
+}

@@ -112,6 +112,13 @@ func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conve
 		// silent; the transcript keeps the message for them.
 		return nil
 	}
+	// A person handed it back before this turn: the brain may read the
+	// flag during this turn, and it is cleared after.
+	defer func(back bool) {
+		if back {
+			conv.Memory.HandedBack = false
+		}
+	}(conv.Memory.HandedBack)
 	t := &Turn{
 		Shop: shop, Conv: conv, Event: ev, Locale: conv.Locale,
 		Tools: &Tools{shop: shop, tx: tx, conv: conv, checkout: a.checkout},
@@ -174,6 +181,11 @@ type Turn struct {
 	Tools  *Tools
 	Locale concierge.Locale
 	out    []concierge.Message
+
+	// queuePos and queueWait are the customer's place in the hand-off
+	// queue, once Tools.Handoff learned it.
+	queuePos  int
+	queueWait time.Duration
 }
 
 // Say queues a message to the customer; it is stored with the turn.

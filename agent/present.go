@@ -279,6 +279,10 @@ func (t *Turn) ShowHandoff() {
 	if h := t.Shop.Hours; h != nil && !h.IsOpen(t.Now()) {
 		next := h.NextOpen(t.Now())
 		text = t.T("handoff_closed", map[string]any{"When": next.Format("2006-01-02 15:04 MST")})
+		t.queueWait = 0 // minutes mean nothing until people are back
+	}
+	if q := t.queueText(); q != "" {
+		text += " " + q
 	}
 	t.Say(concierge.Message{Kind: concierge.MessageHandoff, Text: text})
 }

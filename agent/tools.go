@@ -316,7 +316,11 @@ func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reaso
 	}
 	days := tl.shop.Bot.Policies.RefundWindowDays
 	p := &RefundProposal{Order: o, Reason: reason, Within: days == 0 || tl.tx.Now().Sub(o.PaidAt).Hours() <= float64(days*24)}
-	return p, tl.Handoff(ctx, concierge.HandoffRefund)
+	if err := tl.Handoff(ctx, concierge.HandoffRefund); err != nil {
+		return p, err
+	}
+	// People decide (invariant 5): the proposal waits for them in the inbox.
+	return p, tl.recordProposal(ctx, p)
 }
 
 // Handoff gives the conversation to people: it waits for one to claim it,
@@ -327,6 +331,10 @@ func (tl *Tools) Handoff(ctx context.Context, reason string) error {
 	}
 	h := concierge.Handoff{Conversation: tl.conv.ID, From: tl.conv.State, To: concierge.StateWaiting, Reason: reason, By: "bot", At: tl.tx.Now()}
 	if err := tl.tx.RecordHandoff(ctx, h); err != nil {
+		return err
+	}
+	// The packet reads the memory as it was, before it is reset.
+	if err := tl.handoffRecords(ctx, reason); err != nil {
 		return err
 	}
 	tl.conv.State = concierge.StateWaiting

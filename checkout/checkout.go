@@ -40,6 +40,23 @@ type Service struct {
 	providers map[concierge.BotID]concierge.PaymentProvider
 	announce  Announcer
 	ttl       time.Duration
+	byChannel map[channelKey]concierge.PaymentProvider
+}
+
+type channelKey struct {
+	bot concierge.BotID
+	ch  concierge.Channel
+}
+
+// UseFor makes p the payment provider of bot's conversations on channel
+// ch, in place of the bot's default: Telegram invoices in Telegram chats
+// while WhatsApp and the web pay through Stripe links. main calls it
+// before serving.
+func (s *Service) UseFor(bot concierge.BotID, ch concierge.Channel, p concierge.PaymentProvider) {
+	if s.byChannel == nil {
+		s.byChannel = map[channelKey]concierge.PaymentProvider{}
+	}
+	s.byChannel[channelKey{bot, ch}] = p
 }
 
 // New returns a Service. providers gives each bot's payment provider.
@@ -56,6 +73,9 @@ func (s *Service) SetAnnouncer(a Announcer) { s.announce = a }
 // waits for payment until the bot's order TTL runs out.
 func (s *Service) PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierge.Bot, conv *concierge.Conversation, lines []concierge.CartLine) (*concierge.Order, *concierge.PaymentRequest, error) {
 	prov := s.providers[bot.ID]
+	if p := s.byChannel[channelKey{bot.ID, conv.Channel}]; p != nil {
+		prov = p
+	}
 	if prov == nil {
 		return nil, nil, concierge.Errorf(concierge.CodeUnavailable, "checkout", "no payment provider is configured for %s", bot.ID)
 	}
@@ -226,4 +246,43 @@ func (s *Service) ExpireDue(ctx context.Context, tx interface {
 		}
 	}
 	return len(os), nil
+}
+
+// ProviderExpired ends an order whose payment session the provider closed
+// unpaid (a Stripe Checkout Session expired): in tx the order expires, its
+// stock is released and the customer is told, as when the order's own TTL
+// runs out. An order no longer waiting for payment (paid meanwhile, or
+// already expired by the sweeper) is left alone and false is returned, so a
+// repeated notification changes nothing.
+func (s *Service) ProviderExpired(ctx context.Context, tx concierge.Tx, bot concierge.BotID, id concierge.OrderID) (bool, error) {
+	o, err := tx.Order(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if o.Bot != bot {
+		return false, concierge.Errorf(concierge.CodeInvalid, "checkout", "order %s does not belong to bot %s", o.ID, bot)
+	}
+	if o.State != concierge.OrderPending {
+		return false, nil
+	}
+	if err := tx.TransitionOrder(ctx, o, concierge.OrderExpired); err != nil {
+		return false, err
+	}
+	conv, err := tx.Conversation(ctx, o.Conversation)
+	if err != nil {
+		return false, err
+	}
+	if s.announce != nil {
+		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// Refunder is a payment provider that can give money back (stripe). key
+// makes the call idempotent: the same key refunds once however often it is
+// retried. The inbox's refund approvals call it, then record the Refund.
+type Refunder interface {
+	Refund(ctx context.Context, o *concierge.Order, paid concierge.Payment, amount concierge.Money, reason, key string) (concierge.Refund, error)
 }

@@ -67,6 +67,15 @@ type WhatsApp struct {
 	AppSecret     string `yaml:"app_secret" json:"app_secret" jsonschema:"required,description=The Meta app secret that signs webhook payloads (X-Hub-Signature-256); use ${VAR}."`
 	VerifyToken   string `yaml:"verify_token" json:"verify_token" jsonschema:"required,description=The token you chose when subscribing the webhook; use ${VAR}."`
 	GraphAPIURL   string `yaml:"graph_api_url" json:"graph_api_url,omitempty" jsonschema:"description=The Graph API base URL with its version. Defaults to https://graph.facebook.com/v21.0.,default=https://graph.facebook.com/v21.0"`
+	// Templates are approved message templates, by purpose, for writing to
+	// a customer more than 24 hours after their last message.
+	Templates map[string]WhatsAppTemplate `yaml:"templates" json:"templates,omitempty" jsonschema:"description=Approved message templates used outside WhatsApp's 24-hour window by purpose: order_paid or order_fulfilled or order_expired or order_cancelled or order_refunded. Each template's body has one variable: the order number. Without a template such messages are refused and recorded as undeliverable."`
+}
+
+// WhatsAppTemplate names one approved WhatsApp message template.
+type WhatsAppTemplate struct {
+	Name     string `yaml:"name" json:"name" jsonschema:"required,pattern=^[a-z0-9_]{1\\,512}$,description=The template's name as approved in WhatsApp Manager such as order_update."`
+	Language string `yaml:"language" json:"language,omitempty" jsonschema:"default=en,description=The template's language code such as en_US or fr. Defaults to en."`
 }
 
 // WeChat configures a WeChat Official Account.
@@ -91,6 +100,7 @@ type Payments struct {
 type TelegramPayments struct {
 	ProviderToken   string `yaml:"provider_token" json:"provider_token,omitempty" jsonschema:"description=The payment provider token from @BotFather; use ${VAR}. May be empty when only Stars are used."`
 	StarsForDigital bool   `yaml:"stars_for_digital" json:"stars_for_digital,omitempty" jsonschema:"description=Sell digital products in Telegram Stars as Telegram requires."`
+	StarsPerUnit    int    `yaml:"stars_per_unit" json:"stars_per_unit,omitempty" jsonschema:"minimum=1,description=How many Telegram Stars one unit of the shop currency is worth when a cart of digital products is sold in Stars (rounded up to whole Stars). Defaults to 50."`
 }
 
 // Stripe configures Stripe Checkout.
@@ -98,6 +108,7 @@ type Stripe struct {
 	SecretKey     string `yaml:"secret_key" json:"secret_key" jsonschema:"required,description=The secret API key (sk_live_… or sk_test_…); use ${VAR}."`
 	WebhookSecret string `yaml:"webhook_secret" json:"webhook_secret" jsonschema:"required,description=The signing secret of the webhook endpoint /webhooks/{bot}/stripe (whsec_…); use ${VAR}."`
 	APIBase       string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The Stripe API base URL (stripe-mock in tests). Defaults to https://api.stripe.com.,default=https://api.stripe.com"`
+	ReturnURL     string `yaml:"return_url" json:"return_url,omitempty" jsonschema:"description=Where customers land after paying or cancelling on Stripe's page; it should lead back to the chat such as https://wa.me/15551234567 or https://t.me/yourbot. Defaults to this server's web chat /chat/{bot}."`
 }
 
 // WeChatPay configures WeChat Pay.

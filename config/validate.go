@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -292,6 +293,7 @@ func (c *checker) channels() {
 		c.required("channels.whatsapp.app_secret", w.AppSecret, ": it checks the signature of every webhook")
 		c.required("channels.whatsapp.verify_token", w.VerifyToken, "")
 		c.url("channels.whatsapp.graph_api_url", &w.GraphAPIURL, DefaultWhatsAppGraphAPI)
+		c.whatsappTemplates(w)
 	}
 	if w := ch.WeChat; w != nil {
 		c.required("channels.wechat.app_id", w.AppID, "")
@@ -327,6 +329,9 @@ func (c *checker) payments() {
 		c.required("payments.stripe.secret_key", s.SecretKey, "")
 		c.required("payments.stripe.webhook_secret", s.WebhookSecret, ": it checks the signature of every payment notification")
 		c.url("payments.stripe.api_base", &s.APIBase, DefaultStripeAPI)
+		if s.ReturnURL != "" || c.has("payments.stripe.return_url") {
+			c.url("payments.stripe.return_url", &s.ReturnURL, "")
+		}
 	}
 	if w := p.WeChatPay; w != nil {
 		real = append(real, "wechatpay")
@@ -453,4 +458,27 @@ func (c *checker) policies() {
 		c.required("policies.order_ttl", p.OrderTTL, "")
 	}
 	c.duration("policies.order_ttl", p.OrderTTL)
+}
+
+// whatsappTemplatePurposes are the messages a template may stand for
+// outside WhatsApp's 24-hour window: news of an order.
+var whatsappTemplatePurposes = []string{"order_paid", "order_fulfilled", "order_expired", "order_cancelled", "order_refunded"}
+
+var whatsappTemplateName = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+
+func (c *checker) whatsappTemplates(w *WhatsApp) {
+	for purpose, t := range w.Templates {
+		path := "channels.whatsapp.templates." + purpose
+		if !slices.Contains(whatsappTemplatePurposes, purpose) {
+			c.errorf(path, "%s: unknown purpose %q (use %s)", path, purpose, strings.Join(whatsappTemplatePurposes, ", "))
+			continue
+		}
+		if c.required(path+".name", t.Name, "") && !whatsappTemplateName.MatchString(t.Name) && !c.failed(path+".name") {
+			c.errorf(path+".name", "%s.name %s must be lowercase letters, digits and _ as in WhatsApp Manager", path, c.show(path+".name", t.Name))
+		}
+		if t.Language == "" {
+			t.Language = "en"
+			w.Templates[purpose] = t
+		}
+	}
 }

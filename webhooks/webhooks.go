@@ -23,8 +23,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
+	"github.com/conciergehq/concierge/adapters/whatsapp"
 	"github.com/conciergehq/concierge/checkout/sandbox"
+	"github.com/conciergehq/concierge/checkout/stripe"
 )
 
 // Ingester stores inbound events durably and says which were seen before.
@@ -50,6 +53,12 @@ type Bot struct {
 	Bot     *concierge.Bot
 	Web     bool              // the web widget is enabled
 	Sandbox *sandbox.Provider // nil unless sandbox payments are enabled
+	// Telegram is the bot's Telegram channel, or nil (see telegram.go).
+	Telegram *Telegram
+	// WhatsApp is the bot's WhatsApp number, or nil (see whatsapp.go).
+	WhatsApp *WhatsApp
+	// Stripe is the bot's Stripe provider, or nil (see stripe.go).
+	Stripe *stripe.Provider
 }
 
 // Config is everything the server needs.
@@ -64,8 +73,15 @@ type Config struct {
 	Log         *slog.Logger
 	Registry    *prometheus.Registry
 	Now         func() time.Time
+	// Deliveries applies WhatsApp delivery statuses (see whatsapp.go).
+	Deliveries Deliveries
+	// StripeOrders applies Stripe's expiries and refunds (see stripe.go).
+	StripeOrders StripeOrders
 	// MaxBody is the largest webhook body accepted (default 1 MiB).
 	MaxBody int64
+	// Inbox, if set, serves /inbox and below (package handoff): its own
+	// sign-in, pages and errors.
+	Inbox http.Handler
 }
 
 // Server is the HTTP ingress.
@@ -100,10 +116,18 @@ func New(cfg Config) *Server {
 	e.GET("/chat/:bot/api/messages", s.widgetHistory)
 	e.GET("/chat/:bot/api/events", s.widgetEvents)
 
+	e.POST("/webhooks/:bot/telegram", s.telegramWebhook, middleware.BodyLimit(bodyLimit(telegram.MaxBodyBytes)))
+	e.GET("/webhooks/:bot/whatsapp", s.whatsappVerify)
+	e.POST("/webhooks/:bot/whatsapp", s.whatsappNotify, middleware.BodyLimit(bodyLimit(whatsapp.MaxBodyBytes)))
+	e.POST("/webhooks/:bot/stripe", s.stripeNotify, middleware.BodyLimit(bodyLimit(stripe.MaxBodyBytes)))
 	e.POST("/webhooks/:bot/sandbox", s.sandboxNotify, middleware.BodyLimit(bodyLimit(64<<10)))
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
 	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit("16K"))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
+	if cfg.Inbox != nil {
+		e.Any("/inbox", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit("64K"))
+		e.Any("/inbox/*", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit("64K"))
+	}
 	return s
 }
 

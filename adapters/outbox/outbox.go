@@ -222,6 +222,14 @@ func (d *Dispatcher) send(m *concierge.Outbound) concierge.Delivery {
 	default:
 		dl.Status = concierge.DeliveryRetry
 		dl.NextAttempt = d.now().Add(d.delay(m.Attempts))
+		// A platform that said when to come back (Telegram's 429
+		// retry_after) is not tried earlier.
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) {
+			if at := d.now().Add(ra.RetryAfter()); at.After(dl.NextAttempt) {
+				dl.NextAttempt = at
+			}
+		}
 	}
 	dl.Error = err.Error()
 	d.log.Warn("outbox: send failed", "bot", m.Bot, "channel", m.Channel, "conversation", m.Conversation,

@@ -36,7 +36,11 @@ type Entry struct {
 
 // OutboundEntry is the entry of a message the agent produced.
 func OutboundEntry(m *concierge.Outbound, at time.Time) Entry {
-	return Entry{Seq: m.Seq, From: FromBot, Message: m.Message, At: at}
+	from := FromBot
+	if strings.HasPrefix(m.Author, "agent:") {
+		from = FromAgent // a person's reply from the inbox
+	}
+	return Entry{Seq: m.Seq, From: from, Message: m.Message, At: at}
 }
 
 // EventEntry is the entry of something the customer wrote or pressed, as

@@ -47,9 +47,8 @@
 // the inbox (From "agent"). Seq must be unique and increasing within one
 // conversation across all three, because the widget orders and
 // de-duplicates by it; EventEntry and OutboundEntry build entries from what
-// the store keeps. Send cannot tell a person's reply from the bot's (an
-// Outbound does not say who wrote it), so live entries are all From "bot";
-// History, built from the store, may say "agent".
+// the store keeps. Live entries say "agent" for a person's reply too, from
+// the Outbound's Author.
 //
 // GET /chat/{bot}/api/events is a Server-Sent Events stream of the entries
 // with Seq > after, each written by WriteSSE as

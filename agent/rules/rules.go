@@ -41,6 +41,7 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 		}
 	}
 	in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale)
+	t.Understood(string(in.Name)) // for the hand-off packet
 	// Chinese script is unambiguous; Latin gibberish says nothing about
 	// the customer's language, nor does a word or two.
 	if in.Lang == "zh" || in.Lang != "" && in.Name != nlu.OutOfScope && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {

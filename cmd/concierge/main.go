@@ -29,6 +29,8 @@ Usage:
   concierge validate PATH...
   concierge migrate  --db URL
   concierge schema
+  concierge telegram set-webhook --config PATH --url https://HOST [--bot NAME]
+  concierge inbox user add|remove|list [NAME] [--db URL]   (people of the /inbox)
 
 PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
 sqlite:FILE (default sqlite:concierge.db) or postgres://…
@@ -48,6 +50,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	cmd, args := args[0], args[1:]
+	if cmd == "telegram" {
+		return telegramCommand(ctx, args, stdout, stderr, getenv)
+	}
+	if cmd == "inbox" {
+		return inboxCommand(ctx, args, stdin, stdout, stderr, getenv)
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}

@@ -20,12 +20,14 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/cli"
 	"github.com/conciergehq/concierge/adapters/outbox"
+	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/rules"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/store"
 	"github.com/conciergehq/concierge/webhooks"
 )
@@ -60,6 +62,19 @@ type Main struct {
 	// Listener, if set before Start, is used instead of listening on Addr
 	// (tests listen on port 0 first so the base URL is known).
 	Listener net.Listener
+
+	// Telegram (issue 3): outbound rates (zero: Telegram's documented
+	// ones) and the long poll of polling mode (zero: 50 s); tests and
+	// the benchmark change them.
+	TelegramLimits      telegram.Limits
+	TelegramPollTimeout time.Duration
+	telegram            telegramParts
+	waStripe            whatsappStripeParts // issue 4, see whatsapp_stripe.go
+
+	// Inbox is the human inbox at /inbox (issue 6, see inbox.go);
+	// InboxPoll is how often its live stream looks for changes (zero: 1s).
+	Inbox     *handoff.Inbox
+	InboxPoll time.Duration
 
 	hooks map[concierge.BotID]*webhooks.Bot
 }
@@ -124,6 +139,14 @@ func (m *Main) Open(ctx context.Context) error {
 			hb.Sandbox = p
 			providers[bot.ID] = p
 		}
+		// Telegram channel and payments (issue 3), see telegram.go.
+		if err := m.wireTelegram(f, bot, hb, providers); err != nil {
+			return err
+		}
+		// WhatsApp channel and Stripe payments (issue 4), see whatsapp_stripe.go.
+		if err := m.wireWhatsAppStripe(f, bot, hb, providers); err != nil {
+			return err
+		}
 		hooks[bot.ID] = hb
 		if bot.Brain != "" && bot.Brain != "rules" {
 			return fmt.Errorf("bot %s: brain %q is not available in this version (use rules)", bot.ID, bot.Brain)
@@ -139,6 +162,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.hooks = hooks
 	m.Checkout = checkout.New(providers, nil)
+	m.useChannelProviders(m.Checkout)
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 
@@ -153,6 +177,14 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		case concierge.ChannelCLI:
 			return m.CLI
+		case concierge.ChannelTelegram:
+			if a := m.telegram.adapters[bot]; a != nil {
+				return a
+			}
+		case concierge.ChannelWhatsApp:
+			if a := m.waStripe.adapters[bot]; a != nil {
+				return a
+			}
 		}
 		return nil
 	}
@@ -163,6 +195,9 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Dispatcher.Wake()
 	})
 	m.Ingester = store.NewIngester(m.DB, 256, m.Runner.Wake)
+	if err := m.wireInbox(); err != nil {
+		return err
+	}
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
 		Ingest:      ingestGlue{m.Ingester},
@@ -173,6 +208,11 @@ func (m *Main) Open(ctx context.Context) error {
 		Ready:       m.DB.Ready,
 		Log:         m.Log,
 		Registry:    m.Registry,
+		Inbox:       m.Inbox,
+
+		// WhatsApp statuses and Stripe's expiries and refunds (issue 4).
+		Deliveries:   deliveriesGlue{m.DB},
+		StripeOrders: stripeOrdersGlue{m.DB, m.Checkout},
 	})
 	return nil
 }
@@ -224,6 +264,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	go func() { defer runWG.Done(); m.sweep(runCtx) }()
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
+	stopPolling := m.startPolling(context.WithoutCancel(ctx)) // Telegram bots in polling mode
 	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
 
 	return func() error {
@@ -235,6 +276,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		srv.Shutdown(shut)
+		stopPolling()
 		stopIngest()
 		ingestWG.Wait()
 		stopRunner()

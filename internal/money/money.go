@@ -143,8 +143,13 @@ func toMinor(whole, frac string, digits int) (int64, bool) {
 // "49,00 €" in French, "€49.00" in English and Chinese. The separators may
 // be non-breaking spaces (U+00A0, U+202F) so that a chat client never wraps
 // an amount. An unknown locale formats as English; an unknown currency falls
-// back to the amount with two decimals followed by the code.
+// back to the amount with two decimals followed by the code; Telegram Stars
+// (XTR) show as a whole number and a star.
 func Format(m concierge.Money, loc concierge.Locale) string {
+	if m.Currency == "XTR" {
+		// Telegram Stars: whole Stars, no minor unit, shown as the app does.
+		return fmt.Sprintf("%d ⭐", m.Minor)
+	}
 	a, err := currency.NewAmountFromInt64(m.Minor, m.Currency)
 	if err != nil || !ValidCurrency(m.Currency) {
 		sign, n := "", m.Minor

@@ -1,0 +1,616 @@
+// Package telegramtest is a fake Telegram Bot API server for tests and
+// benchmarks: it speaks the documented protocol (POST /bot<token>/<method>,
+// form or JSON fields, {"ok":…} answers) and checks every request it
+// receives against the Bot API's rules — known method, right token, the
+// required fields, the limits (4096 characters of text, 64 bytes of
+// callback_data, invoice title, description, payload and prices, Stars
+// without provider token), well-formed HTML — recording each breach as a
+// problem that the test reports.
+//
+// It also queues updates for getUpdates (long polling), fails chosen calls
+// (429 with retry_after, 403, 500) and can add latency to every answer.
+package telegramtest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// Call is one request the server received.
+type Call struct {
+	Method string
+	Params url.Values
+	// Webhook is true for a call returned in a webhook's response body.
+	Webhook bool
+	At      time.Time
+}
+
+// Chat is the chat_id of the call, or 0.
+func (c Call) Chat() int64 {
+	n, _ := strconv.ParseInt(c.Params.Get("chat_id"), 10, 64)
+	return n
+}
+
+// Text is the visible text of a sendMessage, sendPhoto or sendInvoice,
+// with HTML tags removed and entities decoded.
+func (c Call) Text() string {
+	switch c.Method {
+	case "sendPhoto":
+		return plain(c.Params.Get("caption"))
+	case "sendInvoice":
+		return c.Params.Get("title") + "\n" + c.Params.Get("description")
+	}
+	return plain(c.Params.Get("text"))
+}
+
+// Buttons are the inline keyboard buttons of the call, in order.
+func (c Call) Buttons() []Button {
+	var kb struct {
+		InlineKeyboard [][]Button `json:"inline_keyboard"`
+	}
+	json.Unmarshal([]byte(c.Params.Get("reply_markup")), &kb)
+	var out []Button
+	for _, row := range kb.InlineKeyboard {
+		out = append(out, row...)
+	}
+	return out
+}
+
+// Button is an inline keyboard button.
+type Button struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data,omitempty"`
+	URL          string `json:"url,omitempty"`
+}
+
+// Server is the fake Bot API.
+type Server struct {
+	*httptest.Server
+	Token string
+	// Latency is added to every answer (the benchmark's slow network).
+	Latency time.Duration
+
+	mu       sync.Mutex
+	calls    []Call
+	problems []string
+	fails    map[string][]failure
+	updates  []json.RawMessage
+	nextID   int
+	webhook  url.Values
+	notify   chan struct{}
+	nextMsg  int
+	keep     bool
+}
+
+type failure struct {
+	code       int
+	retryAfter int
+	desc       string
+}
+
+// New starts a fake Bot API for the bot with token. Use URL as the
+// api_endpoint. It keeps every call; NewBench keeps none.
+func New(token string) *Server {
+	s := &Server{Token: token, fails: map[string][]failure{}, notify: make(chan struct{}), nextMsg: 100, keep: true}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// NewBench is New for load: calls are checked but not kept.
+func NewBench(token string, latency time.Duration) *Server {
+	s := New(token)
+	s.keep, s.Latency = false, latency
+	return s
+}
+
+// Calls returns the calls received so far, only those of the given
+// methods when any are named.
+func (s *Server) Calls(methods ...string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if len(methods) == 0 || contains(methods, c.Method) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Count is the number of calls received (also when calls are not kept).
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nextID
+}
+
+// WaitCalls waits until n calls of the given methods arrived after the
+// first `after` such calls, and returns those n (or fewer at the timeout).
+func (s *Server) WaitCalls(after, n int, timeout time.Duration, methods ...string) []Call {
+	deadline := time.Now().Add(timeout)
+	for {
+		cs := s.Calls(methods...)
+		if len(cs) >= after+n || time.Now().After(deadline) {
+			if len(cs) < after {
+				return nil
+			}
+			return cs[after:]
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Problems are the breaches of the Bot API's rules seen so far.
+func (s *Server) Problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.problems...)
+}
+
+// Fail makes the next call of method fail with code (429 carries
+// retry_after seconds).
+func (s *Server) Fail(method string, code, retryAfter int, desc string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fails[method] = append(s.fails[method], failure{code, retryAfter, desc})
+}
+
+// Queue adds an update for getUpdates.
+func (s *Server) Queue(update []byte) {
+	s.mu.Lock()
+	s.updates = append(s.updates, json.RawMessage(update))
+	close(s.notify)
+	s.notify = make(chan struct{})
+	s.mu.Unlock()
+}
+
+// Webhook is what setWebhook last registered.
+func (s *Server) Webhook() url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.webhook
+}
+
+// Reply runs a call that a webhook returned in its response body, as
+// Telegram does; an empty body is no call.
+func (s *Server) Reply(contentType string, body []byte) {
+	if len(body) == 0 {
+		return
+	}
+	params, err := parseBody(contentType, body)
+	if err != nil {
+		s.problem("webhook reply: %v", err)
+		return
+	}
+	m := params.Get("method")
+	params.Del("method")
+	if m == "" {
+		return // an answer without a call is allowed
+	}
+	s.handle(m, params, true)
+}
+
+func (s *Server) problem(format string, args ...any) {
+	s.mu.Lock()
+	s.problems = append(s.problems, fmt.Sprintf(format, args...))
+	s.mu.Unlock()
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.Latency > 0 {
+		time.Sleep(s.Latency)
+	}
+	path := strings.TrimPrefix(r.URL.Path, "/bot")
+	token, method, ok := strings.Cut(path, "/")
+	if !ok || token != s.Token {
+		s.problem("%s %s: wrong token or path", r.Method, r.URL.Path)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+		return
+	}
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 10<<20))
+	params, err := parseBody(r.Header.Get("Content-Type"), body)
+	if err != nil {
+		s.problem("%s: %v", method, err)
+		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + err.Error()})
+		return
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		s.problem("%s: HTTP method %s", method, r.Method)
+	}
+	if method == "getUpdates" {
+		s.getUpdates(r.Context(), w, params)
+		return
+	}
+	status, resp := s.handle(method, params, false)
+	writeJSON(w, status, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func parseBody(ct string, body []byte) (url.Values, error) {
+	mt, _, _ := mime.ParseMediaType(ct)
+	switch mt {
+	case "application/x-www-form-urlencoded", "":
+		return url.ParseQuery(string(body))
+	case "application/json":
+		var m map[string]any
+		if len(body) == 0 {
+			return url.Values{}, nil
+		}
+		if err := json.Unmarshal(body, &m); err != nil {
+			return nil, err
+		}
+		v := url.Values{}
+		for k, x := range m {
+			if s, ok := x.(string); ok {
+				v.Set(k, s)
+			} else {
+				b, _ := json.Marshal(x)
+				v.Set(k, string(b))
+			}
+		}
+		return v, nil
+	}
+	return nil, fmt.Errorf("content type %q is not one the Bot API takes here", ct)
+}
+
+// handle checks and records one call and returns the answer.
+func (s *Server) handle(method string, p url.Values, webhook bool) (int, map[string]any) {
+	probs := check(method, p)
+	s.mu.Lock()
+	s.nextID++
+	if s.keep {
+		s.calls = append(s.calls, Call{Method: method, Params: p, Webhook: webhook, At: time.Now()})
+	}
+	for _, pr := range probs {
+		s.problems = append(s.problems, method+": "+pr)
+	}
+	if method == "setWebhook" {
+		s.webhook = p
+	}
+	if method == "deleteWebhook" {
+		s.webhook = nil
+	}
+	var f *failure
+	if q := s.fails[method]; len(q) > 0 {
+		f, s.fails[method] = &q[0], q[1:]
+	}
+	s.nextMsg++
+	msgID := s.nextMsg
+	webhookURL := s.webhook.Get("url")
+	s.mu.Unlock()
+	if f != nil {
+		resp := map[string]any{"ok": false, "error_code": f.code, "description": f.desc}
+		if f.retryAfter > 0 {
+			resp["parameters"] = map[string]any{"retry_after": f.retryAfter}
+		}
+		return f.code, resp
+	}
+	if len(probs) > 0 {
+		return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + probs[0]}
+	}
+	var result any = true
+	switch method {
+	case "getMe":
+		result = map[string]any{"id": 987654321, "is_bot": true, "first_name": "ShopBot", "username": "example_shop_bot"}
+	case "sendMessage", "sendPhoto", "sendInvoice", "editMessageText":
+		chat, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
+		result = map[string]any{"message_id": msgID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": p.Get("text")}
+	case "getWebhookInfo":
+		result = map[string]any{"url": webhookURL, "has_custom_certificate": false, "pending_update_count": 0, "max_connections": 40}
+	}
+	return http.StatusOK, map[string]any{"ok": true, "result": result}
+}
+
+// getUpdates answers with the queued updates from offset on, waiting up
+// to timeout seconds for one.
+func (s *Server) getUpdates(ctx context.Context, w http.ResponseWriter, p url.Values) {
+	s.handle("getUpdates", p, false)
+	offset, _ := strconv.ParseInt(p.Get("offset"), 10, 64)
+	timeout, _ := strconv.Atoi(p.Get("timeout"))
+	deadline := time.Now().Add(time.Duration(timeout) * time.Second)
+	for {
+		s.mu.Lock()
+		if s.webhook.Get("url") != "" {
+			s.mu.Unlock()
+			writeJSON(w, http.StatusConflict, map[string]any{"ok": false, "error_code": 409, "description": "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"})
+			return
+		}
+		var out []json.RawMessage
+		for _, u := range s.updates {
+			var h struct {
+				ID int64 `json:"update_id"`
+			}
+			json.Unmarshal(u, &h)
+			if h.ID >= offset {
+				out = append(out, u)
+			}
+		}
+		// Confirmed updates are forgotten, as Telegram does.
+		if offset > 0 {
+			s.updates = out
+		}
+		wake := s.notify
+		s.mu.Unlock()
+		if len(out) > 0 || !time.Now().Before(deadline) {
+			if out == nil {
+				out = []json.RawMessage{}
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "result": out})
+			return
+		}
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// methods lists the methods the fake knows and their required fields.
+var methods = map[string][]string{
+	"getMe":                  nil,
+	"getUpdates":             nil,
+	"setWebhook":             {"url"},
+	"deleteWebhook":          nil,
+	"getWebhookInfo":         nil,
+	"sendMessage":            {"chat_id", "text"},
+	"sendPhoto":              {"chat_id", "photo"},
+	"editMessageText":        {"text"},
+	"sendInvoice":            {"chat_id", "title", "description", "payload", "currency", "prices"},
+	"answerCallbackQuery":    {"callback_query_id"},
+	"answerPreCheckoutQuery": {"pre_checkout_query_id", "ok"},
+	"refundStarPayment":      {"user_id", "telegram_payment_charge_id"},
+}
+
+// check returns the breaches of the Bot API's rules in one call.
+func check(method string, p url.Values) []string {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	req, ok := methods[method]
+	if !ok {
+		return []string{"unknown method"}
+	}
+	for _, f := range req {
+		if p.Get(f) == "" {
+			bad("%s is required", f)
+		}
+	}
+	if c := p.Get("chat_id"); c != "" {
+		if _, err := strconv.ParseInt(c, 10, 64); err != nil && !strings.HasPrefix(c, "@") {
+			bad("chat_id %q is not an integer", c)
+		}
+	}
+	if pm := p.Get("parse_mode"); pm != "" && pm != "HTML" && pm != "MarkdownV2" && pm != "Markdown" {
+		bad("parse_mode %q", pm)
+	}
+	textField := map[string]string{"sendMessage": "text", "editMessageText": "text", "sendPhoto": "caption"}[method]
+	if textField != "" {
+		t := p.Get(textField)
+		limit := 4096
+		if textField == "caption" {
+			limit = 1024
+		}
+		if p.Get("parse_mode") == "HTML" {
+			if err := checkHTML(t); err != nil {
+				bad("%s is not valid HTML: %v", textField, err)
+			}
+			t = plain(t)
+		}
+		if n := utf16Len(t); n > limit {
+			bad("%s is %d characters, more than %d", textField, n, limit)
+		}
+		if method != "sendPhoto" && strings.TrimSpace(t) == "" {
+			bad("text is empty")
+		}
+	}
+	if rm := p.Get("reply_markup"); rm != "" {
+		probs = append(probs, checkKeyboard(rm)...)
+	}
+	switch method {
+	case "sendInvoice":
+		probs = append(probs, checkInvoice(p)...)
+	case "answerCallbackQuery":
+		if n := utf8.RuneCountInString(p.Get("text")); n > 200 {
+			bad("text is %d characters, more than 200", n)
+		}
+	case "answerPreCheckoutQuery":
+		if p.Get("ok") == "false" && p.Get("error_message") == "" {
+			bad("error_message is required when ok is false")
+		}
+		if p.Get("ok") != "true" && p.Get("ok") != "false" {
+			bad("ok must be true or false")
+		}
+	case "setWebhook":
+		u, err := url.Parse(p.Get("url"))
+		if err != nil || (p.Get("url") != "" && u.Scheme != "https") {
+			bad("url must be https")
+		}
+		if s := p.Get("secret_token"); s != "" && !secretTokenRE.MatchString(s) {
+			bad("secret_token must be 1-256 of A-Z a-z 0-9 _ -")
+		}
+		if mc := p.Get("max_connections"); mc != "" {
+			if n, err := strconv.Atoi(mc); err != nil || n < 1 || n > 100 {
+				bad("max_connections must be 1-100")
+			}
+		}
+		if au := p.Get("allowed_updates"); au != "" {
+			var xs []string
+			if json.Unmarshal([]byte(au), &xs) != nil {
+				bad("allowed_updates must be a JSON array of strings")
+			}
+		}
+	}
+	return probs
+}
+
+func checkKeyboard(rm string) []string {
+	var kb struct {
+		InlineKeyboard [][]map[string]any `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(rm), &kb); err != nil {
+		return []string{"reply_markup is not an inline keyboard: " + err.Error()}
+	}
+	var probs []string
+	n := 0
+	for _, row := range kb.InlineKeyboard {
+		for _, b := range row {
+			n++
+			text, _ := b["text"].(string)
+			if text == "" {
+				probs = append(probs, "a button has no text")
+			}
+			data, hasData := b["callback_data"].(string)
+			_, hasURL := b["url"].(string)
+			if hasData == hasURL {
+				probs = append(probs, fmt.Sprintf("button %q needs exactly one of callback_data and url", text))
+			}
+			if hasData && (len(data) < 1 || len(data) > 64) {
+				probs = append(probs, fmt.Sprintf("callback_data of %q is %d bytes (1-64)", text, len(data)))
+			}
+			if hasData && strings.ContainsAny(data, "{}\"") {
+				probs = append(probs, fmt.Sprintf("callback_data of %q looks like JSON", text))
+			}
+		}
+	}
+	if n > 100 {
+		probs = append(probs, fmt.Sprintf("%d buttons, more than 100", n))
+	}
+	return probs
+}
+
+func checkInvoice(p url.Values) []string {
+	var probs []string
+	bad := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	if n := utf8.RuneCountInString(p.Get("title")); n < 1 || n > 32 {
+		bad("title is %d characters (1-32)", n)
+	}
+	if n := utf8.RuneCountInString(p.Get("description")); n < 1 || n > 255 {
+		bad("description is %d characters (1-255)", n)
+	}
+	if n := len(p.Get("payload")); n < 1 || n > 128 {
+		bad("payload is %d bytes (1-128)", n)
+	}
+	cur := p.Get("currency")
+	if len(cur) != 3 || strings.ToUpper(cur) != cur {
+		bad("currency %q", cur)
+	}
+	var prices []struct {
+		Label  string `json:"label"`
+		Amount *int64 `json:"amount"`
+	}
+	if err := json.Unmarshal([]byte(p.Get("prices")), &prices); err != nil || len(prices) == 0 {
+		bad("prices must be a non-empty JSON array of LabeledPrice")
+	}
+	for _, pr := range prices {
+		if pr.Label == "" || pr.Amount == nil {
+			bad("a price needs a label and an integer amount")
+		}
+	}
+	if tips := p.Get("suggested_tip_amounts"); tips == "null" {
+		bad("expected an Array of suggested tip amounts")
+	}
+	if cur == "XTR" {
+		if len(prices) != 1 {
+			bad("a Stars invoice takes exactly one price, got %d", len(prices))
+		}
+		if p.Get("provider_token") != "" {
+			bad("a Stars invoice takes an empty provider_token")
+		}
+		if p.Get("max_tip_amount") != "" {
+			bad("tips are not supported for Stars")
+		}
+	} else if p.Get("provider_token") == "" {
+		bad("provider_token is required for currency %s", cur)
+	}
+	return probs
+}
+
+var tagRE = regexp.MustCompile(`<(/?)([a-z-]+)(?:\s[^>]*)?>`)
+
+// allowedTags are the tags of the Bot API's HTML style.
+var allowedTags = map[string]bool{"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true, "s": true,
+	"strike": true, "del": true, "a": true, "code": true, "pre": true, "tg-spoiler": true, "span": true, "blockquote": true, "tg-emoji": true}
+
+// checkHTML checks that tags are allowed and balanced and that every & and
+// < outside a tag is escaped.
+func checkHTML(s string) error {
+	var stack []string
+	rest := s
+	for {
+		loc := tagRE.FindStringSubmatchIndex(rest)
+		text := rest
+		if loc != nil {
+			text = rest[:loc[0]]
+		}
+		if strings.ContainsAny(text, "<>") {
+			return fmt.Errorf("unescaped < or > in %q", text)
+		}
+		for i := strings.IndexByte(text, '&'); i >= 0; i = strings.IndexByte(text, '&') {
+			text = text[i:]
+			if !regexp.MustCompile(`^&(lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);`).MatchString(text) {
+				return fmt.Errorf("unescaped & in %q", text)
+			}
+			text = text[1:]
+		}
+		if loc == nil {
+			break
+		}
+		closing, name := rest[loc[2]:loc[3]] == "/", rest[loc[4]:loc[5]]
+		if !allowedTags[name] {
+			return fmt.Errorf("tag <%s> is not supported", name)
+		}
+		if closing {
+			if len(stack) == 0 || stack[len(stack)-1] != name {
+				return fmt.Errorf("unbalanced </%s>", name)
+			}
+			stack = stack[:len(stack)-1]
+		} else {
+			stack = append(stack, name)
+		}
+		rest = rest[loc[1]:]
+	}
+	if len(stack) > 0 {
+		return fmt.Errorf("unclosed <%s>", stack[len(stack)-1])
+	}
+	return nil
+}
+
+var entities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&quot;", `"`, "&amp;", "&")
+
+// plain is s without its tags, entities decoded: what the customer reads.
+func plain(s string) string { return entities.Replace(tagRE.ReplaceAllString(s, "")) }
+
+func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

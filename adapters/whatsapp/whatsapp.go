@@ -1,0 +1,241 @@
+// Package whatsapp is the WhatsApp Cloud API channel: one business phone
+// number of a Meta app, reached through the Graph API.
+//
+// It owns the platform's side and nothing else. Decode turns a webhook
+// notification into events (text, reply-button and list choices, media,
+// locations, delivery statuses); the Adapter checks a notification's
+// X-Hub-Signature-256 and Meta's subscription challenge, and is the
+// channel's concierge.Sender: Render turns each outbound message into
+// WhatsApp's own kinds (text, reply buttons, lists, an image with a
+// caption, a CTA URL button for a payment link) within WhatsApp's limits,
+// and a small typed client (client.go) posts them to
+// {graph_api_url}/{phone_number_id}/messages. Routing, body limits, status
+// codes, de-duplication (on the wamid) and storage belong to webhooks and
+// the store; the adapter reaches storage only through the two small
+// interfaces it is given (Window and Receipts). It imports the standard
+// library and the root package only (see deps_test.go); cmd/concierge
+// wires it and webhooks calls it.
+//
+// # The 24-hour window
+//
+// WhatsApp lets a business write freely only within 24 hours of the
+// customer's last message. Send asks Window when that was; outside the
+// window, a message about an order whose new state the merchant named a
+// template for (Config.Templates, by "order_paid", "order_fulfilled" …) is
+// sent as that template with the order number as its one variable, and any
+// other message is refused with an error wrapping
+// concierge.ErrUndeliverable, so the outbox records it as undeliverable
+// with the reason — never silently dropped.
+package whatsapp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// DefaultGraphAPIURL is the Graph API base used when none is configured.
+const DefaultGraphAPIURL = "https://graph.facebook.com/v21.0"
+
+// ServiceWindow is how long after a customer's last message a business may
+// write to them freely.
+const ServiceWindow = 24 * time.Hour
+
+// Window tells when a conversation's customer last wrote.
+type Window interface {
+	// LastInbound returns the time of the conversation's latest inbound
+	// message, or the zero time. An error makes the send retry.
+	LastInbound(ctx context.Context, conv concierge.ConversationID) (time.Time, error)
+}
+
+// Receipts remembers which platform message ids an outbound message was
+// sent as, so that delivery statuses can be applied to it. An error is
+// logged, not returned: the message was sent.
+type Receipts interface {
+	RecordSent(ctx context.Context, bot concierge.BotID, ch concierge.Channel, id int64, platformIDs []string) error
+}
+
+// TemplateRef names an approved message template.
+type TemplateRef struct {
+	Name     string // as approved in WhatsApp Manager
+	Language string // its language code, such as en_US or fr
+}
+
+// Config configures an Adapter for one phone number.
+type Config struct {
+	PhoneNumberID string
+	AccessToken   string // a system user token; never logged
+	AppSecret     string // signs notifications; never logged
+	VerifyToken   string // answers Meta's subscription challenge
+	GraphAPIURL   string // with its version; "" means DefaultGraphAPIURL
+	// Templates are the approved templates to use outside the 24-hour
+	// window, by purpose: "order_" + the order's new state (order_paid,
+	// order_fulfilled, order_expired, order_refunded, order_cancelled).
+	Templates map[string]TemplateRef
+	// BaseURL is this server's public base; it makes product images given
+	// as paths (/chat/static/…) absolute. "" leaves such images out.
+	BaseURL  string
+	Window   Window   // nil: the window is not checked
+	Receipts Receipts // nil: statuses cannot be matched to messages
+	Client   *http.Client
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Capabilities says what WhatsApp renders, so the core can choose a
+// message kind or fall back without knowing which channel it talks to.
+type Capabilities struct {
+	Buttons      bool // reply buttons, up to MaxButtons
+	Lists        bool // list messages, up to MaxRows rows
+	Images       bool // an image with a caption
+	PaymentLinks bool // a CTA URL button
+	MaxButtons   int
+	MaxListRows  int
+	MaxTextRunes int
+}
+
+// Adapter is one WhatsApp number's concierge.Sender.
+type Adapter struct {
+	cfg    Config
+	client *client
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+var _ concierge.Sender = (*Adapter)(nil)
+
+// New returns an Adapter, or a CodeInvalid error when cfg is unusable.
+func New(cfg Config) (*Adapter, error) {
+	const op = "whatsapp: new"
+	if cfg.PhoneNumberID == "" || cfg.AccessToken == "" || cfg.AppSecret == "" || cfg.VerifyToken == "" {
+		return nil, concierge.Errorf(concierge.CodeInvalid, op, "phone_number_id, access_token, app_secret and verify_token are required")
+	}
+	base := cfg.GraphAPIURL
+	if base == "" {
+		base = DefaultGraphAPIURL
+	}
+	if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, concierge.Errorf(concierge.CodeInvalid, op, "graph_api_url %q must be an absolute http(s) URL", cfg.GraphAPIURL)
+	}
+	hc := cfg.Client
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	a := &Adapter{cfg: cfg, now: cfg.Now, log: cfg.Log,
+		client: &client{base: strings.TrimRight(base, "/"), phoneID: cfg.PhoneNumberID, token: cfg.AccessToken, http: hc}}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	return a, nil
+}
+
+// Capabilities reports what WhatsApp renders.
+func (a *Adapter) Capabilities() Capabilities {
+	return Capabilities{Buttons: true, Lists: true, Images: true, PaymentLinks: true,
+		MaxButtons: MaxButtons, MaxListRows: MaxRows, MaxTextRunes: MaxTextRunes}
+}
+
+// PhoneNumberID is the business phone number this adapter speaks for.
+func (a *Adapter) PhoneNumberID() string { return a.cfg.PhoneNumberID }
+
+// VerifySignature checks a notification's X-Hub-Signature-256 header
+// against the raw body, in constant time; CodeUnauthorized otherwise.
+func (a *Adapter) VerifySignature(header string, body []byte) error {
+	return verifySignature(a.cfg.AppSecret, header, body)
+}
+
+// Challenge answers Meta's subscription check (GET with hub.mode,
+// hub.verify_token and hub.challenge): the challenge to echo, or a
+// CodeUnauthorized error when the token is wrong.
+func (a *Adapter) Challenge(q url.Values) (string, error) {
+	return challenge(a.cfg.VerifyToken, q)
+}
+
+// Send delivers m: it checks the 24-hour window, renders m and posts each
+// part in order. An error wrapping concierge.ErrUndeliverable means the
+// customer cannot be reached with this message (outside the window without
+// a template, or WhatsApp said so); other errors are retried by the
+// outbox, which re-sends the parts already sent (at least once).
+func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
+	if m == nil || m.Chat == "" {
+		return concierge.Errorf(concierge.CodeInvalid, "whatsapp: send", "outbound message has no chat")
+	}
+	payloads, err := a.payloads(ctx, m)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	var sendErr error
+	for i := range payloads {
+		id, err := a.client.send(ctx, &payloads[i])
+		if err != nil {
+			sendErr = err
+			break
+		}
+		ids = append(ids, id)
+	}
+	if a.cfg.Receipts != nil && len(ids) > 0 {
+		if err := a.cfg.Receipts.RecordSent(context.WithoutCancel(ctx), m.Bot, concierge.ChannelWhatsApp, m.ID, ids); err != nil {
+			a.log.Error("whatsapp: record sent message ids", "bot", m.Bot, "message", m.ID, "err", err)
+		}
+	}
+	return sendErr
+}
+
+// payloads renders m, or its template when the window is closed.
+func (a *Adapter) payloads(ctx context.Context, m *concierge.Outbound) ([]Payload, error) {
+	if a.cfg.Window == nil {
+		return Render(m, a.cfg.BaseURL), nil
+	}
+	last, err := a.cfg.Window.LastInbound(ctx, m.Conversation)
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: send: window: %w", err)
+	}
+	if !last.IsZero() && a.now().Sub(last) < ServiceWindow {
+		return Render(m, a.cfg.BaseURL), nil
+	}
+	p, purpose, ok := a.template(m)
+	if !ok {
+		reason := "the customer last wrote more than 24 hours ago"
+		if last.IsZero() {
+			reason = "the customer never wrote"
+		}
+		if purpose != "" {
+			reason += " and no template is named for " + purpose + " (channels.whatsapp.templates)"
+		} else {
+			reason += "; only an approved template may be sent, and this message has none"
+		}
+		return nil, fmt.Errorf("whatsapp: send: outside the 24-hour window: %s: %w", reason, concierge.ErrUndeliverable)
+	}
+	return []Payload{p}, nil
+}
+
+// template returns the template payload for m, and the purpose it looked
+// for.
+func (a *Adapter) template(m *concierge.Outbound) (Payload, string, bool) {
+	o := m.Message.Order
+	if o == nil || (m.Message.Kind != concierge.MessageOrder && m.Message.Kind != concierge.MessagePayment) {
+		return Payload{}, "", false
+	}
+	purpose := "order_" + string(o.State)
+	t, ok := a.cfg.Templates[purpose]
+	if !ok || t.Name == "" {
+		return Payload{}, purpose, false
+	}
+	lang := t.Language
+	if lang == "" {
+		lang = "en"
+	}
+	return Payload{MessagingProduct: "whatsapp", RecipientType: "individual", To: string(m.Chat), Type: "template",
+		Template: &Template{Name: t.Name, Language: TemplateLanguage{Code: lang},
+			Components: []TemplateComponent{{Type: "body", Parameters: []TemplateParameter{{Type: "text", Text: string(o.ID)}}}}}}, purpose, true
+}

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/handoff"
+	"github.com/conciergehq/concierge/store"
+)
+
+// The human inbox (issue 6): its wiring into the server, and the
+// `concierge inbox user add|remove|list` command that manages people.
+
+// wireInbox builds the inbox on the store. Its cookie is Secure when the
+// server's public base URL is https.
+func (m *Main) wireInbox() error {
+	in, err := handoff.New(handoff.Config{
+		Store:  inboxStore{m.DB},
+		Bots:   m.Bots,
+		Secure: strings.HasPrefix(m.BaseURL, "https://"),
+		Wake:   func() { m.Dispatcher.Wake() },
+		Log:    m.Log,
+		Poll:   m.InboxPoll,
+	})
+	if err != nil {
+		return err
+	}
+	m.Inbox = in
+	return nil
+}
+
+// inboxStore adapts the SQL store to handoff.Store.
+type inboxStore struct{ db *store.DB }
+
+var (
+	_ handoff.Store = inboxStore{}
+	_ handoff.Tx    = (*store.Tx)(nil)
+)
+
+func (s inboxStore) InTx(ctx context.Context, fn func(tx handoff.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+func (s inboxStore) Person(ctx context.Context, name string) (*concierge.Person, error) {
+	return s.db.InboxUser(ctx, name)
+}
+
+func (s inboxStore) CreateSession(ctx context.Context, tokenHash string, user int64, csrf string, expires time.Time) error {
+	return s.db.CreateInboxSession(ctx, tokenHash, user, csrf, expires)
+}
+
+func (s inboxStore) Session(ctx context.Context, tokenHash string) (*concierge.Person, string, error) {
+	return s.db.InboxSession(ctx, tokenHash)
+}
+
+func (s inboxStore) DeleteSession(ctx context.Context, tokenHash string) error {
+	return s.db.DeleteInboxSession(ctx, tokenHash)
+}
+
+func (s inboxStore) Cases(ctx context.Context, conv concierge.ConversationID) ([]concierge.Case, error) {
+	return s.db.Cases(ctx, conv)
+}
+
+func (s inboxStore) Transcript(ctx context.Context, conv concierge.ConversationID, limit int) ([]handoff.Entry, error) {
+	es, err := s.db.InboxTranscript(ctx, conv, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]handoff.Entry, len(es))
+	for i, e := range es {
+		out[i] = handoff.Entry{Seq: e.Seq, Dir: e.Dir, Author: e.Author, Kind: e.Kind, Status: e.Status, Delivery: e.Delivery,
+			Error: e.Error, At: e.At, Event: e.Event, Message: e.Message}
+	}
+	return out, nil
+}
+
+func (s inboxStore) Handoffs(ctx context.Context, conv concierge.ConversationID) ([]concierge.Handoff, error) {
+	return s.db.Handoffs(ctx, conv)
+}
+
+func (s inboxStore) Packet(ctx context.Context, conv concierge.ConversationID) (*concierge.HandoffPacket, error) {
+	return s.db.Packet(ctx, conv)
+}
+
+func (s inboxStore) Proposals(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Proposal, error) {
+	return s.db.Proposals(ctx, conv)
+}
+
+func (s inboxStore) DecidedProposals(ctx context.Context, limit int) ([]*concierge.Proposal, error) {
+	return s.db.DecidedProposals(ctx, limit)
+}
+
+func (s inboxStore) Notes(ctx context.Context, conv concierge.ConversationID) ([]concierge.Note, error) {
+	return s.db.Notes(ctx, conv)
+}
+
+func (s inboxStore) Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error) {
+	return s.db.CartOf(ctx, conv)
+}
+
+func (s inboxStore) Orders(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Order, error) {
+	return s.db.OrdersOf(ctx, conv)
+}
+
+func (s inboxStore) Payments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error) {
+	return s.db.Payments(ctx, order)
+}
+
+func (s inboxStore) Version(ctx context.Context) (string, error) { return s.db.InboxVersion(ctx) }
+
+const inboxUsage = `Usage:
+  concierge inbox user add NAME [--role agent|supervisor] [--bots BOT,BOT|*] [--capacity N] [--password-stdin | --password PW] [--db URL]
+  concierge inbox user remove NAME [--db URL]
+  concierge inbox user list [--db URL]
+
+add reads the password from standard input (one line; not echoed on a
+terminal). --password puts it in your shell history and the process list:
+prefer standard input. --bots lists the bots whose conversations the person
+sees ('*': every bot; default '*').
+`
+
+// inboxCommand runs `concierge inbox …` and returns the exit code.
+func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) < 2 || args[0] != "user" {
+		fmt.Fprint(stderr, inboxUsage)
+		return 2
+	}
+	verb, args := args[1], args[2:]
+	fs := flag.NewFlagSet("inbox user "+verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defDB := getenv("DATABASE_URL")
+	if defDB == "" {
+		defDB = "sqlite:concierge.db"
+	}
+	dbURL := fs.String("db", defDB, "database URL: sqlite:FILE or postgres://…")
+	role := fs.String("role", string(concierge.RoleAgent), "agent or supervisor")
+	bots := fs.String("bots", "*", "bots the person sees, comma-separated, or *")
+	capacity := fs.Int("capacity", 5, "conversations the person may own at once")
+	password := fs.String("password", "", "the password (prefer standard input)")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input (the default when --password is not given)")
+	// The name comes first, flags after it, as the usage shows; flags
+	// before it work too.
+	var name string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		name, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if name == "" && fs.NArg() > 0 {
+		name = fs.Arg(0)
+	}
+	if verb != "list" && name == "" {
+		fmt.Fprint(stderr, inboxUsage)
+		return 2
+	}
+	if *fromStdin && *password != "" {
+		fmt.Fprintln(stderr, "concierge inbox: give --password or --password-stdin, not both")
+		return 2
+	}
+	db, err := store.Open(ctx, *dbURL)
+	if err == nil {
+		err = db.Migrate(ctx)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "concierge inbox: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	switch verb {
+	case "add":
+		err = addInboxUser(ctx, db, name, *role, *bots, *capacity, *password, stdin, stderr)
+		if err == nil {
+			fmt.Fprintf(stdout, "added %s (%s)\n", name, *role)
+		}
+	case "remove":
+		err = db.RemoveInboxUser(ctx, name)
+		if err == nil {
+			fmt.Fprintf(stdout, "removed %s\n", name)
+		}
+	case "list":
+		var ps []*concierge.Person
+		if ps, err = db.InboxUsers(ctx); err == nil {
+			tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tROLE\tBOTS\tCAPACITY\tCREATED")
+			for _, p := range ps {
+				bs := make([]string, len(p.Bots))
+				for i, b := range p.Bots {
+					bs[i] = string(b)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", p.Name, p.Role, strings.Join(bs, ","), p.Capacity, p.CreatedAt.Format(time.DateOnly))
+			}
+			err = tw.Flush()
+		}
+	default:
+		fmt.Fprint(stderr, inboxUsage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "concierge inbox user %s: %v\n", verb, err)
+		return 1
+	}
+	return 0
+}
+
+func addInboxUser(ctx context.Context, db *store.DB, name, role, bots string, capacity int, password string, stdin io.Reader, stderr io.Writer) error {
+	if strings.ContainsAny(name, " \t\r\n:,") || len(name) > 64 {
+		return errors.New("a name has at most 64 characters, without spaces, commas or colons")
+	}
+	r := concierge.Role(role)
+	if r != concierge.RoleAgent && r != concierge.RoleSupervisor {
+		return fmt.Errorf("--role is agent or supervisor, not %q", role)
+	}
+	if capacity < 1 {
+		return errors.New("--capacity is at least 1")
+	}
+	var grant []concierge.BotID
+	for _, b := range strings.Split(bots, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			grant = append(grant, concierge.BotID(b))
+		}
+	}
+	if len(grant) == 0 {
+		return errors.New("--bots names at least one bot, or *")
+	}
+	if password == "" {
+		var err error
+		if password, err = readPassword(stdin, stderr); err != nil {
+			return err
+		}
+	}
+	hash, err := handoff.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return db.AddInboxUser(ctx, &concierge.Person{Name: name, Role: r, Bots: grant, Capacity: capacity, PasswordHash: hash})
+}
+
+// readPassword reads one line from stdin; on a terminal it asks for it
+// and turns echo off while it is typed.
+func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	if f, ok := stdin.(*os.File); ok {
+		if restore, ok := noEcho(f); ok {
+			fmt.Fprint(stderr, "Password: ")
+			defer func() { restore(); fmt.Fprintln(stderr) }()
+		}
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+		return "", errors.New("no password on standard input")
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}

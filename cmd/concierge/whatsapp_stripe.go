@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/whatsapp"
+	"github.com/conciergehq/concierge/checkout"
+	"github.com/conciergehq/concierge/checkout/stripe"
+	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/store"
+	"github.com/conciergehq/concierge/webhooks"
+)
+
+// whatsappStripeParts are the WhatsApp adapters (issue 4) by bot, and the
+// payment providers that serve one channel of a bot only.
+type whatsappStripeParts struct {
+	adapters  map[concierge.BotID]*whatsapp.Adapter
+	byChannel []channelProvider
+	// skew moves the WhatsApp adapters' clock ahead; tests use it to
+	// step outside the 24-hour window.
+	skew atomic.Int64
+}
+
+type channelProvider struct {
+	bot concierge.BotID
+	ch  concierge.Channel
+	p   concierge.PaymentProvider
+}
+
+// wireWhatsAppStripe builds bot's WhatsApp adapter and Stripe provider
+// from its file. Stripe, when configured, is the bot's payment provider
+// (web, WhatsApp, and Telegram unless Telegram payments are configured
+// too, in which case Telegram chats keep Telegram's invoices).
+func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
+	if m.waStripe.adapters == nil {
+		m.waStripe.adapters = map[concierge.BotID]*whatsapp.Adapter{}
+	}
+	if w := f.Channels.WhatsApp; w != nil {
+		templates := map[string]whatsapp.TemplateRef{}
+		for purpose, t := range w.Templates {
+			templates[purpose] = whatsapp.TemplateRef{Name: t.Name, Language: t.Language}
+		}
+		a, err := whatsapp.New(whatsapp.Config{
+			PhoneNumberID: w.PhoneNumberID, AccessToken: w.AccessToken, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken,
+			GraphAPIURL: w.GraphAPIURL, Templates: templates, BaseURL: m.BaseURL,
+			Window: windowGlue{m.DB}, Receipts: m.DB, Log: m.Log,
+			Now: func() time.Time { return time.Now().Add(time.Duration(m.waStripe.skew.Load())) },
+		})
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", bot.ID, err)
+		}
+		hb.WhatsApp = &webhooks.WhatsApp{Adapter: a}
+		m.waStripe.adapters[bot.ID] = a
+	}
+	if s := f.Payments.Stripe; s != nil {
+		ret := s.ReturnURL
+		if ret == "" {
+			ret = m.BaseURL + "/chat/" + string(bot.ID)
+		}
+		p, err := stripe.New(stripe.Config{SecretKey: s.SecretKey, WebhookSecret: s.WebhookSecret, APIBase: s.APIBase,
+			ReturnURL: func(concierge.BotID, *concierge.Order) string { return ret }})
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", bot.ID, err)
+		}
+		if prev := providers[bot.ID]; prev != nil && hb.Telegram != nil {
+			m.waStripe.byChannel = append(m.waStripe.byChannel, channelProvider{bot.ID, concierge.ChannelTelegram, prev})
+		}
+		hb.Stripe = p
+		providers[bot.ID] = p
+	}
+	return nil
+}
+
+// useChannelProviders hands checkout the providers that serve one channel.
+func (m *Main) useChannelProviders(co *checkout.Service) {
+	for _, cp := range m.waStripe.byChannel {
+		co.UseFor(cp.bot, cp.ch, cp.p)
+	}
+}
+
+// WhatsAppAdapter returns bot's WhatsApp adapter, or nil.
+func (m *Main) WhatsAppAdapter(bot concierge.BotID) *whatsapp.Adapter {
+	return m.waStripe.adapters[bot]
+}
+
+// StripeProvider returns bot's Stripe provider, or nil.
+func (m *Main) StripeProvider(bot concierge.BotID) *stripe.Provider {
+	if h := m.hooks[bot]; h != nil {
+		return h.Stripe
+	}
+	return nil
+}
+
+// windowGlue tells the WhatsApp adapter when a customer last wrote.
+type windowGlue struct{ db *store.DB }
+
+func (g windowGlue) LastInbound(ctx context.Context, conv concierge.ConversationID) (time.Time, error) {
+	return g.db.LastInbound(ctx, conv)
+}
+
+// deliveriesGlue applies WhatsApp delivery statuses in the store.
+type deliveriesGlue struct{ db *store.DB }
+
+func (g deliveriesGlue) ApplyStatus(ctx context.Context, ev concierge.Event) (string, error) {
+	r, err := g.db.ApplyStatus(ctx, ev)
+	return string(r), err
+}
+
+// stripeOrdersGlue applies Stripe's expiries and refunds in store
+// transactions.
+type stripeOrdersGlue struct {
+	db *store.DB
+	co *checkout.Service
+}
+
+func (g stripeOrdersGlue) ProviderExpired(ctx context.Context, bot concierge.BotID, id concierge.OrderID) (bool, error) {
+	var ended bool
+	err := g.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		ended, err = g.co.ProviderExpired(ctx, tx, bot, id)
+		return err
+	})
+	return ended, err
+}
+
+func (g stripeOrdersGlue) RecordRefunds(ctx context.Context, bot concierge.BotID, rs []concierge.Refund) (int, int, error) {
+	return g.db.RecordRefunds(ctx, bot, rs)
+}

@@ -1,0 +1,331 @@
+// Package handoff is the human side of Concierge: the queue of
+// conversations handed off by the bot, the state machine people drive
+// (waiting → human → bot, or closed), and the inbox web app at /inbox where
+// they sign in, claim conversations, answer customers in their own channel,
+// leave private notes, decide refund proposals and hand conversations back
+// to the bot.
+//
+// It reaches storage only through the Store and Tx interfaces below, which
+// cmd/concierge satisfies with the SQL store; it imports no adapter, no
+// brain, no store and no config (see deps_test.go). A person's reply is
+// appended to the conversation's outbox with concierge.Tx.Emit, so it goes
+// out through the customer's channel adapter like any bot message, in
+// order. Only cmd/concierge imports this package.
+package handoff
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Tx is a write transaction as the hand-off state machine sees it: the
+// shared concierge.Tx plus what only the inbox writes.
+type Tx interface {
+	concierge.Tx
+	// LockPerson reads a person; on PostgreSQL the row is locked so that
+	// one person's claims are counted one at a time.
+	LockPerson(ctx context.Context, id int64) (*concierge.Person, error)
+	// Owner returns the id and name of conv's owner, or zero and "".
+	Owner(ctx context.Context, conv concierge.ConversationID) (int64, string, error)
+	// Owned counts the conversations user owns.
+	Owned(ctx context.Context, user int64) (int, error)
+	// Assign makes user conv's owner; false when someone already is.
+	Assign(ctx context.Context, conv *concierge.Conversation, user int64, queued time.Time) (bool, error)
+	// Unassign removes conv's owner.
+	Unassign(ctx context.Context, conv concierge.ConversationID) error
+	// HandedOffAt is when conv last moved to waiting.
+	HandedOffAt(ctx context.Context, conv concierge.ConversationID) (time.Time, error)
+	AddNote(ctx context.Context, n concierge.Note) error
+	Proposal(ctx context.Context, id int64) (*concierge.Proposal, error)
+	// DecideProposal records a decision on an open proposal; false when
+	// it was decided before.
+	DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, by, note string) (bool, error)
+}
+
+// Store is the inbox's view of storage. Reads may lag writes by nothing
+// more than a commit; every write goes through InTx.
+type Store interface {
+	// InTx runs fn in one write transaction, committed if fn returns nil.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+
+	Person(ctx context.Context, name string) (*concierge.Person, error)
+	CreateSession(ctx context.Context, tokenHash string, user int64, csrf string, expires time.Time) error
+	// Session returns the person and CSRF token of a live session, or
+	// an error wrapping concierge.ErrNotFound.
+	Session(ctx context.Context, tokenHash string) (*concierge.Person, string, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+
+	// Cases lists the conversations in people's hands, or just conv.
+	Cases(ctx context.Context, conv concierge.ConversationID) ([]concierge.Case, error)
+	Transcript(ctx context.Context, conv concierge.ConversationID, limit int) ([]Entry, error)
+	Handoffs(ctx context.Context, conv concierge.ConversationID) ([]concierge.Handoff, error)
+	Packet(ctx context.Context, conv concierge.ConversationID) (*concierge.HandoffPacket, error)
+	Proposals(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Proposal, error)
+	DecidedProposals(ctx context.Context, limit int) ([]*concierge.Proposal, error)
+	Notes(ctx context.Context, conv concierge.ConversationID) ([]concierge.Note, error)
+	Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error)
+	Orders(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Order, error)
+	Payments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error)
+	// Version changes whenever something the inbox shows may have.
+	Version(ctx context.Context) (string, error)
+}
+
+// Entry is one transcript entry as the inbox shows it.
+type Entry struct {
+	Seq      int64
+	Dir      string // "in" or "out"
+	Author   string // "customer", "bot", "agent:NAME", "system"
+	Kind     string
+	Status   string // the outbox's: pending, sent, failed, undeliverable; "done" for inbound
+	Delivery string // what the platform reported: delivered, read, failed … or ""
+	Error    string
+	At       time.Time
+	Event    *concierge.Event
+	Message  *concierge.Message
+}
+
+// Service is the hand-off state machine. Every transition is one
+// transaction that checks the state it starts from, so two people acting
+// at once on one conversation get one success and one conflict.
+type Service struct {
+	store Store
+	// wake tells the outbox a person's message is waiting to be sent.
+	wake func()
+}
+
+// NewService returns the state machine over store; wake, if not nil, is
+// called after a person's message is committed.
+func NewService(store Store, wake func()) *Service {
+	if wake == nil {
+		wake = func() {}
+	}
+	return &Service{store: store, wake: wake}
+}
+
+// MaxReply bounds what a person may send in one message.
+const MaxReply = 4000
+
+func visible(p *concierge.Person, c *concierge.Conversation, op string) error {
+	if !p.Sees(c.Bot) {
+		// Hidden, not forbidden: another bot's conversations do not exist
+		// for this person.
+		return concierge.Errorf(concierge.CodeNotFound, op, "no such conversation")
+	}
+	return nil
+}
+
+// Claim makes p the owner of a waiting conversation, within p's capacity.
+// Of two people claiming at once, one wins; the other gets a conflict that
+// names the winner.
+func (s *Service) Claim(ctx context.Context, p *concierge.Person, conv concierge.ConversationID) error {
+	const op = "claim"
+	return s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Conversation(ctx, conv)
+		if err != nil {
+			return err
+		}
+		if err := visible(p, c, op); err != nil {
+			return err
+		}
+		_, owner, err := tx.Owner(ctx, conv)
+		if err != nil {
+			return err
+		}
+		switch {
+		case c.State == concierge.StateHuman && owner == p.Name:
+			return nil // already theirs: a double click
+		case c.State == concierge.StateHuman && owner != "":
+			return concierge.Errorf(concierge.CodeConflict, op, "%s has already claimed this conversation", owner)
+		case c.State != concierge.StateWaiting && c.State != concierge.StateHuman:
+			return concierge.Errorf(concierge.CodeConflict, op, "this conversation is no longer waiting for a person (it is %s)", c.State)
+		}
+		me, err := tx.LockPerson(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		n, err := tx.Owned(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		if me.Capacity > 0 && n >= me.Capacity {
+			return concierge.Errorf(concierge.CodeConflict, op, "you already have %d conversations, your limit; hand one back first", n)
+		}
+		since, err := tx.HandedOffAt(ctx, conv)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.Assign(ctx, c, p.ID, since)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return concierge.Errorf(concierge.CodeConflict, op, "someone else has just claimed this conversation")
+		}
+		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: concierge.StateHuman,
+			Reason: "claimed", By: p.Author(), At: tx.Now()}); err != nil {
+			return err
+		}
+		c.State = concierge.StateHuman
+		return tx.SaveConversation(ctx, c)
+	})
+}
+
+// owned loads conv for an action only its owner may take.
+func owned(ctx context.Context, tx Tx, p *concierge.Person, conv concierge.ConversationID, op string) (*concierge.Conversation, error) {
+	c, err := tx.Conversation(ctx, conv)
+	if err != nil {
+		return nil, err
+	}
+	if err := visible(p, c, op); err != nil {
+		return nil, err
+	}
+	_, owner, err := tx.Owner(ctx, conv)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.State == concierge.StateBot || c.State == concierge.StateClosed:
+		return nil, concierge.Errorf(concierge.CodeConflict, op, "this conversation was handed back (it is %s); nothing was sent", c.State)
+	case c.State == concierge.StateWaiting || owner == "":
+		return nil, concierge.Errorf(concierge.CodeConflict, op, "claim this conversation first")
+	case owner != p.Name:
+		return nil, concierge.Errorf(concierge.CodeConflict, op, "%s owns this conversation", owner)
+	}
+	return c, nil
+}
+
+// Reply sends text to the customer from p, through the customer's channel
+// (the outbox delivers it). Only the owner may reply, and only while the
+// conversation is in people's hands.
+func (s *Service) Reply(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, text string) error {
+	const op = "reply"
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return concierge.Errorf(concierge.CodeInvalid, op, "the message is empty")
+	}
+	if utf8.RuneCountInString(text) > MaxReply {
+		return concierge.Errorf(concierge.CodeInvalid, op, "the message is longer than %d characters", MaxReply)
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		c, err := owned(ctx, tx, p, conv, op)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: text})
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// Note leaves a private note on a conversation p can see.
+func (s *Service) Note(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, text string) error {
+	const op = "note"
+	text = strings.TrimSpace(text)
+	if text == "" || utf8.RuneCountInString(text) > MaxReply {
+		return concierge.Errorf(concierge.CodeInvalid, op, "a note has 1 to %d characters", MaxReply)
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Conversation(ctx, conv)
+		if err != nil {
+			return err
+		}
+		if err := visible(p, c, op); err != nil {
+			return err
+		}
+		return tx.AddNote(ctx, concierge.Note{Conversation: conv, Author: p.Name, Text: text, At: tx.Now()})
+	})
+}
+
+// HandBack resolves a conversation p owns and gives it back to the bot
+// (to = StateBot) or closes it (to = StateClosed: a supervisor's choice
+// for spam or abuse, after which the bot stays silent and nothing reaches
+// the queue). closing, when not empty, is sent to
+// the customer first. The bot then knows a person was there:
+// Memory.HandedBack is set and the handoffs table has the stretch.
+func (s *Service) HandBack(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, to concierge.ConversationState, closing string) error {
+	const op = "hand back"
+	if to != concierge.StateBot && to != concierge.StateClosed {
+		return concierge.Errorf(concierge.CodeInvalid, op, "a conversation goes back to the bot or is closed")
+	}
+	closing = strings.TrimSpace(closing)
+	if utf8.RuneCountInString(closing) > MaxReply {
+		return concierge.Errorf(concierge.CodeInvalid, op, "the message is longer than %d characters", MaxReply)
+	}
+	if to == concierge.StateClosed && p.Role != concierge.RoleSupervisor {
+		return errForbidden("only a supervisor closes a conversation")
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		c, err := owned(ctx, tx, p, conv, op)
+		if err != nil {
+			return err
+		}
+		if closing != "" {
+			if _, err := tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: closing}); err != nil {
+				return err
+			}
+		}
+		if err := tx.Unassign(ctx, conv); err != nil {
+			return err
+		}
+		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: to,
+			Reason: concierge.HandBackReason, By: p.Author(), At: tx.Now()}); err != nil {
+			return err
+		}
+		c.State = to
+		c.Memory.HandedBack = true
+		c.Memory.FailedTurns = 0
+		c.Memory.Pending = ""
+		return tx.SaveConversation(ctx, c)
+	})
+	if err == nil && closing != "" {
+		s.wake()
+	}
+	return err
+}
+
+// Decide records a supervisor's decision on a proposal, once: a replayed
+// or concurrent second decision is a conflict that changes nothing. It
+// does not move money; see docs/inbox.md.
+func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, approve bool, note string) (*concierge.Proposal, error) {
+	const op = "decide"
+	if p.Role != concierge.RoleSupervisor {
+		return nil, errForbidden("only a supervisor decides refunds")
+	}
+	note = strings.TrimSpace(note)
+	var out *concierge.Proposal
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		pr, err := tx.Proposal(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !p.Sees(pr.Bot) {
+			return concierge.Errorf(concierge.CodeNotFound, op, "no such proposal")
+		}
+		status := concierge.ProposalRefused
+		if approve {
+			status = concierge.ProposalApproved
+		}
+		ok, err := tx.DecideProposal(ctx, id, status, p.Name, note)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return concierge.Errorf(concierge.CodeConflict, op, "this proposal was already decided (%s by %s)", pr.Status, pr.DecidedBy)
+		}
+		pr.Status, pr.DecidedBy, pr.DecidedAt, pr.Note = status, p.Name, tx.Now(), note
+		out = pr
+		return nil
+	})
+	return out, err
+}
+
+// errorf is fmt.Errorf with the package's prefix.
+func errorf(format string, args ...any) error { return fmt.Errorf("handoff: "+format, args...) }

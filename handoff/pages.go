@@ -1,0 +1,388 @@
+package handoff
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/money"
+)
+
+// pageData is what every page template gets; each page reads its part.
+type pageData struct {
+	Title string
+	Me    *concierge.Person
+	CSRF  string
+	Error string
+	Back  string
+	Name  string // the sign-in form's name, kept after a failure
+
+	// Version is the inbox's change counter when the page was made; the
+	// live stream starts from it so nothing between is missed.
+	Version string
+	Waiting int // conversations waiting that this person sees
+
+	Queue   []caseView
+	Filters filters
+	Options filterOptions
+
+	Case      *caseView
+	Entries   []entryView
+	Packet    *concierge.HandoffPacket
+	Proposals []*concierge.Proposal
+	Notes     []concierge.Note
+	Cart      []cartLineView
+	CartTotal string
+	Orders    []orderView
+	Handoffs  []concierge.Handoff
+	Mine      bool // this person owns the conversation
+	Audit     []*concierge.Proposal
+}
+
+type filters struct{ Bot, Channel, Locale, Reason, State string }
+
+type filterOptions struct{ Bots, Channels, Locales, Reasons []string }
+
+type caseView struct {
+	concierge.Case
+	BotName string
+	Mine    bool
+}
+
+type entryView struct {
+	Seq      int64
+	From     string // customer, bot, agent, system
+	Who      string
+	Kind     string
+	Text     string
+	Status   string
+	Delivery string
+	Error    string
+	At       time.Time
+}
+
+type cartLineView struct {
+	SKU   concierge.SKU
+	Title string
+	Qty   int
+	Total string
+}
+
+type orderView struct {
+	*concierge.Order
+	TotalText string
+	Payments  []concierge.Payment
+}
+
+var funcs = template.FuncMap{
+	"money": func(m concierge.Money) string { return money.Format(m, "en") },
+	"ago": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		d := time.Since(t).Round(time.Second)
+		switch {
+		case d < time.Minute:
+			return "just now"
+		case d < time.Hour:
+			return fmt.Sprintf("%d min ago", int(d.Minutes()))
+		case d < 48*time.Hour:
+			return fmt.Sprintf("%d h ago", int(d.Hours()))
+		}
+		return t.Format("2006-01-02")
+	},
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"iso":        func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"supervisor": func(p *concierge.Person) bool { return p != nil && p.Role == concierge.RoleSupervisor },
+	"join":       func(xs []string) string { return strings.Join(xs, ", ") },
+	"skus": func(xs []concierge.SKU) string {
+		s := make([]string, len(xs))
+		for i, x := range xs {
+			s[i] = string(x)
+		}
+		return strings.Join(s, ", ")
+	},
+}
+
+func parsePages() (map[string]*template.Template, error) {
+	pages := map[string]*template.Template{}
+	for _, name := range []string{"signin", "queue", "conversation", "audit", "error"} {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, errorf("templates: %w", err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+func (in *Inbox) botName(id concierge.BotID) string {
+	if b := in.bots[id]; b != nil && b.Name != "" {
+		return b.Name
+	}
+	return string(id)
+}
+
+// visibleCases lists the cases p may see.
+func (in *Inbox) visibleCases(r *http.Request, p *concierge.Person) ([]caseView, error) {
+	cs, err := in.cfg.Store.Cases(r.Context(), 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []caseView
+	for _, c := range cs {
+		if !p.Sees(c.Conversation.Bot) {
+			continue
+		}
+		out = append(out, caseView{Case: c, BotName: in.botName(c.Conversation.Bot), Mine: c.Assignee == p.Name})
+	}
+	return out, nil
+}
+
+func (in *Inbox) queue(w http.ResponseWriter, r *http.Request) {
+	p := sessionOf(r).person
+	version, err := in.cfg.Store.Version(r.Context())
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	all, err := in.visibleCases(r, p)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := filters{Bot: q.Get("bot"), Channel: q.Get("channel"), Locale: q.Get("lang"), Reason: q.Get("reason"), State: q.Get("state")}
+	var opts filterOptions
+	add := func(xs *[]string, x string) {
+		if x != "" && !slices.Contains(*xs, x) {
+			*xs = append(*xs, x)
+		}
+	}
+	d := pageData{Title: "Inbox", Version: version, Filters: f}
+	for _, c := range all {
+		cv := c.Conversation
+		add(&opts.Bots, string(cv.Bot))
+		add(&opts.Channels, string(cv.Channel))
+		add(&opts.Locales, string(cv.Locale))
+		add(&opts.Reasons, c.Reason)
+		if cv.State == concierge.StateWaiting {
+			d.Waiting++
+		}
+		if (f.Bot != "" && string(cv.Bot) != f.Bot) || (f.Channel != "" && string(cv.Channel) != f.Channel) ||
+			(f.Locale != "" && string(cv.Locale) != f.Locale) || (f.Reason != "" && c.Reason != f.Reason) ||
+			(f.State == "mine" && !c.Mine) || (f.State == "waiting" && cv.State != concierge.StateWaiting) {
+			continue
+		}
+		d.Queue = append(d.Queue, c)
+	}
+	for _, xs := range [][]string{opts.Bots, opts.Channels, opts.Locales, opts.Reasons} {
+		slices.Sort(xs)
+	}
+	d.Options = opts
+	in.render(w, r, http.StatusOK, "queue", d)
+}
+
+func (in *Inbox) conversation(w http.ResponseWriter, r *http.Request) {
+	id, err := convID(r)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	p := sessionOf(r).person
+	ctx := r.Context()
+	version, err := in.cfg.Store.Version(ctx)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	cs, err := in.cfg.Store.Cases(ctx, id)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	if len(cs) == 0 || !p.Sees(cs[0].Conversation.Bot) {
+		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such conversation"))
+		return
+	}
+	c := &caseView{Case: cs[0], BotName: in.botName(cs[0].Conversation.Bot), Mine: cs[0].Assignee == p.Name}
+	d := pageData{Title: fmt.Sprintf("#%d %s", id, c.BotName), Version: version, Case: c,
+		Mine: c.Mine && c.Conversation.State == concierge.StateHuman}
+	if all, err := in.visibleCases(r, p); err == nil {
+		for _, x := range all {
+			if x.Conversation.State == concierge.StateWaiting {
+				d.Waiting++
+			}
+		}
+	}
+	if err := in.loadConversation(r, &d, c); err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	in.render(w, r, http.StatusOK, "conversation", d)
+}
+
+// loadConversation reads everything the conversation page shows.
+func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) error {
+	ctx, st, id := r.Context(), in.cfg.Store, c.Conversation.ID
+	bot := in.bots[c.Conversation.Bot]
+	es, err := st.Transcript(ctx, id, 300)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		d.Entries = append(d.Entries, entryOf(e))
+	}
+	if d.Packet, err = st.Packet(ctx, id); err != nil {
+		return err
+	}
+	if d.Proposals, err = st.Proposals(ctx, id); err != nil {
+		return err
+	}
+	if d.Notes, err = st.Notes(ctx, id); err != nil {
+		return err
+	}
+	if d.Handoffs, err = st.Handoffs(ctx, id); err != nil {
+		return err
+	}
+	lines, err := st.Cart(ctx, id)
+	if err != nil {
+		return err
+	}
+	var total concierge.Money
+	for _, l := range lines {
+		v := cartLineView{SKU: l.SKU, Title: string(l.SKU), Qty: l.Quantity}
+		if bot != nil {
+			if pr := bot.Product(l.SKU); pr != nil {
+				v.Title = pr.Title("en", bot.DefaultLocale())
+				t := pr.Price.Mul(l.Quantity)
+				v.Total = money.Format(t, "en")
+				if total.Currency == "" {
+					total.Currency = t.Currency
+				}
+				total = total.Add(t)
+			}
+		}
+		d.Cart = append(d.Cart, v)
+	}
+	if len(lines) > 0 && total.Currency != "" {
+		d.CartTotal = money.Format(total, "en")
+	}
+	os, err := st.Orders(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, o := range os {
+		ps, err := st.Payments(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		d.Orders = append(d.Orders, orderView{Order: o, TotalText: money.Format(o.Total, "en"), Payments: ps})
+	}
+	return nil
+}
+
+// entryOf turns a transcript entry into what the page shows: text only,
+// escaped by html/template like everything a customer writes.
+func entryOf(e Entry) entryView {
+	v := entryView{Seq: e.Seq, Kind: e.Kind, Status: e.Status, Delivery: e.Delivery, Error: e.Error, At: e.At}
+	switch {
+	case e.Dir == "in":
+		v.From, v.Who = "customer", "Customer"
+		if e.Event != nil {
+			v.Text = e.Event.Text
+			if e.Event.Kind == concierge.EventButton && e.Event.Value != "" {
+				v.Text = "[pressed] " + e.Event.Text
+			}
+			if v.Text == "" {
+				v.Text = "(" + string(e.Event.Kind) + ")"
+			}
+			v.Kind = string(e.Event.Kind)
+		}
+	default:
+		v.From, v.Who = "bot", "Bot"
+		if name, ok := strings.CutPrefix(e.Author, "agent:"); ok {
+			v.From, v.Who = "agent", name
+		} else if e.Author == "system" {
+			v.From, v.Who = "system", "System"
+		}
+		if e.Message != nil {
+			v.Text = e.Message.PlainText()
+		}
+	}
+	return v
+}
+
+func (in *Inbox) audit(w http.ResponseWriter, r *http.Request) {
+	p := sessionOf(r).person
+	if p.Role != concierge.RoleSupervisor {
+		in.fail(w, r, errForbidden("the audit log is for supervisors"))
+		return
+	}
+	ps, err := in.cfg.Store.DecidedProposals(r.Context(), 200)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	d := pageData{Title: "Decisions"}
+	for _, x := range ps {
+		if p.Sees(x.Bot) {
+			d.Audit = append(d.Audit, x)
+		}
+	}
+	in.render(w, r, http.StatusOK, "audit", d)
+}
+
+// events is the live stream: a "change" event whenever the store's
+// version moves, so the page refreshes what it shows.
+func (in *Inbox) events(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	last := r.URL.Query().Get("v")
+	fmt.Fprint(w, "retry: 2000\n\n")
+	if rc.Flush() != nil {
+		return
+	}
+	poll := time.NewTicker(in.cfg.Poll)
+	defer poll.Stop()
+	ping := time.NewTicker(25 * time.Second)
+	defer ping.Stop()
+	ctx := r.Context()
+	for {
+		v, err := in.cfg.Store.Version(ctx)
+		if err != nil {
+			return // the browser reconnects
+		}
+		if v != last {
+			last = v
+			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", v); err != nil {
+				return
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-poll.C:
+		}
+	}
+}

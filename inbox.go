@@ -1,0 +1,140 @@
+package concierge
+
+import (
+	"slices"
+	"time"
+)
+
+// Role is what a person may do in the inbox.
+type Role string
+
+// The inbox roles. An agent claims, answers and hands back conversations of
+// the bots granted to them; a supervisor also decides refunds.
+const (
+	RoleAgent      Role = "agent"
+	RoleSupervisor Role = "supervisor"
+)
+
+// Person is someone who signs in to the inbox. Bots lists the bots whose
+// conversations they may see ("*" grants every bot). Capacity is how many
+// conversations they may own at once.
+type Person struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Role         Role      `json:"role"`
+	Bots         []BotID   `json:"bots"`
+	Capacity     int       `json:"capacity"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// AllBots is the grant that lets a person see every bot.
+const AllBots BotID = "*"
+
+// Sees reports whether p may see the conversations of bot.
+func (p *Person) Sees(bot BotID) bool {
+	return slices.Contains(p.Bots, AllBots) || slices.Contains(p.Bots, bot)
+}
+
+// Author is how the transcript names a person's messages: "agent:NAME".
+func (p *Person) Author() string { return "agent:" + p.Name }
+
+// HandoffPacket is what the brain writes for people when it hands a
+// conversation off: why, and a structured summary of where the customer
+// was. The inbox shows it above the transcript, with the cart, orders and
+// payments it reads live.
+type HandoffPacket struct {
+	Conversation ConversationID `json:"conversation"`
+	Reason       string         `json:"reason"`
+	By           string         `json:"by"` // "bot", "checkout" …
+	At           time.Time      `json:"at"`
+	// Summary is one or two plain sentences for a person in a hurry.
+	Summary string `json:"summary"`
+	// CustomerSaid is the message that led to the hand-off.
+	CustomerSaid string `json:"customer_said,omitempty"`
+	// Intents are the last things the brain understood, oldest first.
+	Intents     []string `json:"intents,omitempty"`
+	LastSearch  string   `json:"last_search,omitempty"`
+	Shown       []SKU    `json:"shown,omitempty"`
+	Focus       SKU      `json:"focus,omitempty"`
+	LastOrder   OrderID  `json:"last_order,omitempty"`
+	FailedTurns int      `json:"failed_turns,omitempty"`
+	Locale      Locale   `json:"locale,omitempty"`
+}
+
+// ProposalStatus is where a proposal stands.
+type ProposalStatus string
+
+// The proposal statuses: proposed by the AI, then approved or refused by a
+// person, once.
+const (
+	ProposalOpen     ProposalStatus = "proposed"
+	ProposalApproved ProposalStatus = "approved"
+	ProposalRefused  ProposalStatus = "refused"
+)
+
+// Proposal is a decision the AI may only propose and a person takes
+// (invariant 5): today, a refund. Suggest is what the AI suggests
+// ("approve" or "refuse") and Why says why, from the evidence. The person's
+// decision, who took it and when are recorded once; a second decision on
+// the same proposal is refused.
+type Proposal struct {
+	ID           int64          `json:"id"`
+	Conversation ConversationID `json:"conversation"`
+	Bot          BotID          `json:"bot"`
+	Kind         string         `json:"kind"` // "refund"
+	Order        OrderID        `json:"order,omitempty"`
+	Amount       Money          `json:"amount"`
+	Suggest      string         `json:"suggest"` // "approve" or "refuse"
+	Why          string         `json:"why"`
+	Evidence     Evidence       `json:"evidence"`
+	At           time.Time      `json:"at"`
+
+	Status    ProposalStatus `json:"status"`
+	DecidedBy string         `json:"decided_by,omitempty"`
+	DecidedAt time.Time      `json:"decided_at,omitzero"`
+	Note      string         `json:"note,omitempty"`
+}
+
+// Evidence is what a refund proposal rests on, as the agent found it.
+type Evidence struct {
+	OrderState   OrderState `json:"order_state,omitempty"`
+	PaidAt       time.Time  `json:"paid_at,omitzero"`
+	Payments     int        `json:"payments"`
+	WindowDays   int        `json:"window_days"`
+	WithinWindow bool       `json:"within_window"`
+	AutoApprove  Money      `json:"auto_approve_below"`
+	CustomerSaid string     `json:"customer_said,omitempty"`
+}
+
+// The proposal kinds.
+const ProposalRefund = "refund"
+
+// Note is a private note people leave on a conversation; the customer never
+// sees it.
+type Note struct {
+	ID           int64          `json:"id"`
+	Conversation ConversationID `json:"conversation"`
+	Author       string         `json:"author"`
+	Text         string         `json:"text"`
+	At           time.Time      `json:"at"`
+}
+
+// Case is a conversation in people's hands: handed off and not yet handed
+// back. Assignee is empty while it waits.
+type Case struct {
+	Conversation Conversation `json:"conversation"`
+	Reason       string       `json:"reason"`
+	Since        time.Time    `json:"since"`
+	Assignee     string       `json:"assignee,omitempty"`
+	ClaimedAt    time.Time    `json:"claimed_at,omitzero"`
+	// LastInbound is the seq and time of the customer's latest message,
+	// so the queue can show who wrote since.
+	LastInbound   int64     `json:"last_inbound"`
+	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
+	Preview       string    `json:"preview,omitempty"`
+}
+
+// HandBackReason is the reason recorded when a person hands a
+// conversation back to the bot.
+const HandBackReason = "resolved"
