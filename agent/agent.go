@@ -88,6 +88,12 @@ const maxTextRunes = 2000
 // Turn handles one inbound event of conv inside tx. It is the store's
 // TurnFunc.
 func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+	return a.turnWith(ctx, tx, conv, ev, nil)
+}
+
+// turnWith is Turn with brain deciding instead of the shop's own (a
+// planned turn applies its plan this way); nil means the shop's brain.
+func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, brain Brain) error {
 	shop := a.shops[conv.Bot]
 	if shop == nil {
 		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
@@ -124,7 +130,11 @@ func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conve
 		Tools: &Tools{shop: shop, tx: tx, conv: conv, checkout: a.checkout},
 	}
 	t.Tools.turn = t
-	if err := shop.Brain.Respond(ctx, t); err != nil {
+	t.pendingAtStart = conv.Memory.Pending
+	if brain == nil {
+		brain = shop.Brain
+	}
+	if err := brain.Respond(ctx, t); err != nil {
 		return fmt.Errorf("agent: %s turn: %w", conv.Bot, err)
 	}
 	conv.Locale = t.Locale
@@ -186,6 +196,10 @@ type Turn struct {
 	// queue, once Tools.Handoff learned it.
 	queuePos  int
 	queueWait time.Duration
+
+	// pendingAtStart is the question the bot had asked before this
+	// turn; a planned consent is accepted only as an answer to it.
+	pendingAtStart string
 }
 
 // Say queues a message to the customer; it is stored with the turn.

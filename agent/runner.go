@@ -18,6 +18,15 @@ type TurnStore interface {
 	) (done, failed int, err error)
 }
 
+// SkippingTurnStore is a TurnStore that can leave some bots' events out
+// of its batches; the Runner uses it when Skip is set.
+type SkippingTurnStore interface {
+	RunTurnsExcept(ctx context.Context, skip []concierge.BotID, limit int,
+		turn func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error,
+		fail func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error,
+	) (done, failed int, err error)
+}
+
 // Runner drives the agent over the store's pending events.
 type Runner struct {
 	Agent *Agent
@@ -28,6 +37,9 @@ type Runner struct {
 	// Handled is called after each committed batch (to wake the outbox
 	// and count turns); it must not block.
 	Handled func(done, failed int)
+	// Skip are bots whose turns a PlannedRunner handles (their brain
+	// must not run inside a batch's transaction).
+	Skip []concierge.BotID
 
 	wake chan struct{}
 }
@@ -60,7 +72,7 @@ func (r *Runner) Run(ctx context.Context) {
 		// The batch runs on a context that outlives ctx: a turn half
 		// done at shutdown would be rolled back and run again anyway,
 		// but finishing it is cheaper and keeps the ack promise simple.
-		done, failed, err := r.Store.RunTurns(context.WithoutCancel(ctx), r.Batch, r.Agent.Turn, r.Agent.Fail)
+		done, failed, err := r.runTurns(context.WithoutCancel(ctx))
 		if err != nil {
 			r.Log.Error("agent: run turns", "err", err)
 		}
@@ -76,4 +88,11 @@ func (r *Runner) Run(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+func (r *Runner) runTurns(ctx context.Context) (done, failed int, err error) {
+	if ss, ok := r.Store.(SkippingTurnStore); ok && len(r.Skip) > 0 {
+		return ss.RunTurnsExcept(ctx, r.Skip, r.Batch, r.Agent.Turn, r.Agent.Fail)
+	}
+	return r.Store.RunTurns(ctx, r.Batch, r.Agent.Turn, r.Agent.Fail)
 }

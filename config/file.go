@@ -32,11 +32,12 @@ type Brain struct {
 
 // LLM configures an OpenAI-compatible chat completions endpoint.
 type LLM struct {
-	BaseURL      string `yaml:"base_url" json:"base_url" jsonschema:"description=The API base URL such as https://api.openai.com/v1 or a local server's (Ollama or vLLM or llama.cpp). Required when brain.kind is llm."`
-	Model        string `yaml:"model" json:"model" jsonschema:"description=The model name such as gpt-4o-mini. Required when brain.kind is llm."`
-	APIKey       string `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
-	Organization string `yaml:"organization" json:"organization,omitempty" jsonschema:"description=The OpenAI organization id if the key needs one."`
-	Timeout      string `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one model call may take as a Go duration such as 30s; empty leaves the client's default."`
+	BaseURL      string            `yaml:"base_url" json:"base_url" jsonschema:"description=The API base URL such as https://api.openai.com/v1 or a local server's (Ollama or vLLM or llama.cpp). Required when brain.kind is llm."`
+	Model        string            `yaml:"model" json:"model" jsonschema:"description=The model name such as gpt-4o-mini. Required when brain.kind is llm."`
+	APIKey       string            `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
+	Organization string            `yaml:"organization" json:"organization,omitempty" jsonschema:"description=The OpenAI organization id if the key needs one."`
+	Timeout      string            `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one model call may take as a Go duration such as 30s; empty leaves the client's default."`
+	Headers      map[string]string `yaml:"headers" json:"headers,omitempty" jsonschema:"description=Extra HTTP headers sent with every request such as an API gateway's key or Azure's api-key; use ${VAR} for secrets."`
 }
 
 // Channels lists the messaging platforms a bot listens on.
@@ -85,6 +86,17 @@ type WeChat struct {
 	Token          string `yaml:"token" json:"token" jsonschema:"required,description=The server token that signs WeChat's requests; use ${VAR}."`
 	EncodingAESKey string `yaml:"encoding_aes_key" json:"encoding_aes_key,omitempty" jsonschema:"description=The 43-character EncodingAESKey for safe mode; empty means plaintext mode. Use ${VAR}."`
 	APIBase        string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The WeChat API base URL. Defaults to https://api.weixin.qq.com.,default=https://api.weixin.qq.com"`
+	OriginalID     string `yaml:"original_id" json:"original_id,omitempty" jsonschema:"description=The account's original id (gh_…); when set, messages addressed to another account are refused."`
+	// Menu is the custom menu that concierge wechat menu publishes.
+	Menu []WeChatMenuButton `yaml:"menu" json:"menu,omitempty" jsonschema:"maxItems=3,description=The account's custom menu (up to 3 buttons of up to 5 sub-buttons) published by concierge wechat menu. A button with a key sends it as a button press such as orders or human or browse:desk; one with a url opens the page."`
+}
+
+// WeChatMenuButton is one button of a WeChat custom menu.
+type WeChatMenuButton struct {
+	Name       string             `yaml:"name" json:"name" jsonschema:"required,description=The label such as 逛逛商品 (up to 16 bytes at the top and 60 below)."`
+	Key        string             `yaml:"key" json:"key,omitempty" jsonschema:"description=The button's value sent back when pressed such as orders or human."`
+	URL        string             `yaml:"url" json:"url,omitempty" jsonschema:"description=A page to open instead."`
+	SubButtons []WeChatMenuButton `yaml:"sub_buttons" json:"sub_buttons,omitempty" jsonschema:"maxItems=5,description=Up to 5 buttons under this one."`
 }
 
 // Payments lists the payment providers of a bot. A real provider and the

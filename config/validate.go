@@ -303,6 +303,7 @@ func (c *checker) channels() {
 			c.errorf("channels.wechat.encoding_aes_key", "channels.wechat.encoding_aes_key must be 43 characters long, got %d", len(w.EncodingAESKey))
 		}
 		c.url("channels.wechat.api_base", &w.APIBase, DefaultWeChatAPI)
+		c.wechatMenu(w.Menu)
 	}
 }
 
@@ -480,5 +481,33 @@ func (c *checker) whatsappTemplates(w *WhatsApp) {
 			t.Language = "en"
 			w.Templates[purpose] = t
 		}
+	}
+}
+
+// wechatMenu checks a WeChat custom menu: up to 3 buttons, each with a
+// name and either a key, a url or up to 5 sub-buttons.
+func (c *checker) wechatMenu(bs []WeChatMenuButton) {
+	if len(bs) > 3 {
+		c.errorf("channels.wechat.menu", "channels.wechat.menu has %d buttons; WeChat allows 3", len(bs))
+	}
+	var check func(path string, b WeChatMenuButton, top bool)
+	check = func(path string, b WeChatMenuButton, top bool) {
+		c.required(path+".name", b.Name, "")
+		switch {
+		case top && len(b.SubButtons) > 0:
+			if len(b.SubButtons) > 5 {
+				c.errorf(path+".sub_buttons", "%s.sub_buttons has %d buttons; WeChat allows 5", path, len(b.SubButtons))
+			}
+			for i, sb := range b.SubButtons {
+				check(fmt.Sprintf("%s.sub_buttons[%d]", path, i), sb, false)
+			}
+		case len(b.SubButtons) > 0:
+			c.errorf(path+".sub_buttons", "%s: only top-level buttons have sub_buttons", path)
+		case (b.Key == "") == (b.URL == ""):
+			c.errorf(path, "%s needs exactly one of key and url", path)
+		}
+	}
+	for i, b := range bs {
+		check(fmt.Sprintf("channels.wechat.menu[%d]", i), b, true)
 	}
 }

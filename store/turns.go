@@ -36,10 +36,20 @@ func (db *DB) RunTurns(ctx context.Context, limit int,
 	turn func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error,
 	fail func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error,
 ) (done, failed int, err error) {
+	return db.RunTurnsExcept(ctx, nil, limit, turn, fail)
+}
+
+// RunTurnsExcept is RunTurns leaving the events of the skip bots alone:
+// those bots' turns are planned outside transactions and leased one
+// conversation at a time (see LeaseTurn).
+func (db *DB) RunTurnsExcept(ctx context.Context, skip []concierge.BotID, limit int,
+	turn func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error,
+	fail func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error,
+) (done, failed int, err error) {
 	var st turnStats
 	err = db.InTx(ctx, func(tx *Tx) error {
 		st = turnStats{}
-		pend, err := tx.pendingInbound(ctx, limit)
+		pend, err := tx.pendingInbound(ctx, limit, skip)
 		if err != nil || len(pend) == 0 {
 			return err
 		}
@@ -111,10 +121,18 @@ func (tx *Tx) markIn(ctx context.Context, id int64, status, errMsg string) error
 	return nil
 }
 
-func (tx *Tx) pendingInbound(ctx context.Context, limit int) ([]pendingIn, error) {
-	const sel = `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'`
+func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.BotID) ([]pendingIn, error) {
+	sel := `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'`
+	var not string
+	var args []any
+	if len(skip) > 0 {
+		not = ` AND bot NOT IN (` + placeholders(len(skip)) + `)`
+		for _, b := range skip {
+			args = append(args, string(b))
+		}
+	}
 	if tx.db.dialect != Postgres {
-		rows, err := tx.query(ctx, sel+` ORDER BY id LIMIT ?`, limit)
+		rows, err := tx.query(ctx, sel+not+` ORDER BY id LIMIT ?`, append(args, limit)...)
 		if err != nil {
 			return nil, fmt.Errorf("store: pending inbound: %w", err)
 		}
@@ -123,8 +141,8 @@ func (tx *Tx) pendingInbound(ctx context.Context, limit int) ([]pendingIn, error
 	// Lock the conversations that have pending events, skipping those
 	// another replica is working on, then take all their pending events.
 	rows, err := tx.query(ctx, `SELECT id FROM conversations WHERE id IN (
-			SELECT conversation_id FROM messages WHERE dir = 'in' AND status = 'pending' ORDER BY id LIMIT ?)
-		ORDER BY id FOR UPDATE SKIP LOCKED`, limit)
+			SELECT conversation_id FROM messages WHERE dir = 'in' AND status = 'pending'`+not+` ORDER BY id LIMIT ?)
+		ORDER BY id FOR UPDATE SKIP LOCKED`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending inbound: %w", err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
+	"github.com/conciergehq/concierge/adapters/wechat"
 	"github.com/conciergehq/concierge/adapters/whatsapp"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/checkout/stripe"
@@ -59,6 +60,10 @@ type Bot struct {
 	WhatsApp *WhatsApp
 	// Stripe is the bot's Stripe provider, or nil (see stripe.go).
 	Stripe *stripe.Provider
+	// WeChat is the bot's Official Account, or nil (see wechat.go).
+	WeChat *WeChat
+	// WeChatPay is the bot's WeChat Pay merchant, or nil (see wechatpay.go).
+	WeChatPay *WeChatPay
 }
 
 // Config is everything the server needs.
@@ -119,6 +124,9 @@ func New(cfg Config) *Server {
 	e.POST("/webhooks/:bot/telegram", s.telegramWebhook, middleware.BodyLimit(bodyLimit(telegram.MaxBodyBytes)))
 	e.GET("/webhooks/:bot/whatsapp", s.whatsappVerify)
 	e.POST("/webhooks/:bot/whatsapp", s.whatsappNotify, middleware.BodyLimit(bodyLimit(whatsapp.MaxBodyBytes)))
+	e.GET("/webhooks/:bot/wechat", s.wechatVerify)
+	e.POST("/webhooks/:bot/wechat", s.wechatMessage, middleware.BodyLimit(bodyLimit(wechat.MaxBodyBytes)))
+	s.wechatPayRoutes(e)
 	e.POST("/webhooks/:bot/stripe", s.stripeNotify, middleware.BodyLimit(bodyLimit(stripe.MaxBodyBytes)))
 	e.POST("/webhooks/:bot/sandbox", s.sandboxNotify, middleware.BodyLimit(bodyLimit(64<<10)))
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)

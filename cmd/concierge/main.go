@@ -30,6 +30,7 @@ Usage:
   concierge migrate  --db URL
   concierge schema
   concierge telegram set-webhook --config PATH --url https://HOST [--bot NAME]
+  concierge wechat menu --config PATH [--bot NAME] [--db URL]
   concierge inbox user add|remove|list [NAME] [--db URL]   (people of the /inbox)
 
 PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
@@ -55,6 +56,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if cmd == "inbox" {
 		return inboxCommand(ctx, args, stdin, stdout, stderr, getenv)
+	}
+	if cmd == "wechat" {
+		return wechatCommand(ctx, args, stdout, stderr, getenv)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -23,7 +23,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
-	"github.com/conciergehq/concierge/agent/rules"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/config"
@@ -70,11 +69,16 @@ type Main struct {
 	TelegramPollTimeout time.Duration
 	telegram            telegramParts
 	waStripe            whatsappStripeParts // issue 4, see whatsapp_stripe.go
+	wechat              wechatParts         // issue 5, see wechat.go
 
 	// Inbox is the human inbox at /inbox (issue 6, see inbox.go);
 	// InboxPoll is how often its live stream looks for changes (zero: 1s).
 	Inbox     *handoff.Inbox
 	InboxPoll time.Duration
+
+	// Planned runs the turns of LLM bots (issue 7, see llm.go).
+	Planned *agent.PlannedRunner
+	llm     llmParts
 
 	hooks map[concierge.BotID]*webhooks.Bot
 }
@@ -147,11 +151,17 @@ func (m *Main) Open(ctx context.Context) error {
 		if err := m.wireWhatsAppStripe(f, bot, hb, providers); err != nil {
 			return err
 		}
-		hooks[bot.ID] = hb
-		if bot.Brain != "" && bot.Brain != "rules" {
-			return fmt.Errorf("bot %s: brain %q is not available in this version (use rules)", bot.ID, bot.Brain)
+		// WeChat Official Account and WeChat Pay (issue 5), see wechat.go.
+		if err := m.wireWeChat(f, bot, hb, providers); err != nil {
+			return err
 		}
-		shop, err := agent.NewShop(bot, rules.Brain{}, texts)
+		hooks[bot.ID] = hb
+		// The rules brain, or the LLM brain (issue 7, see llm.go).
+		brain, err := m.brainFor(f, bot)
+		if err != nil {
+			return err
+		}
+		shop, err := agent.NewShop(bot, brain, texts)
 		if err != nil {
 			return err
 		}
@@ -163,6 +173,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.hooks = hooks
 	m.Checkout = checkout.New(providers, nil)
 	m.useChannelProviders(m.Checkout)
+	m.useWeChatProviders(m.Checkout)
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 
@@ -185,6 +196,10 @@ func (m *Main) Open(ctx context.Context) error {
 			if a := m.waStripe.adapters[bot]; a != nil {
 				return a
 			}
+		case concierge.ChannelWeChat:
+			if a := m.wechat.adapters[bot]; a != nil {
+				return a
+			}
 		}
 		return nil
 	}
@@ -194,7 +209,11 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Metrics.turns.WithLabelValues("failed").Add(float64(failed))
 		m.Dispatcher.Wake()
 	})
-	m.Ingester = store.NewIngester(m.DB, 256, m.Runner.Wake)
+	// LLM bots' turns are planned outside transactions by their own
+	// runner (issue 7); the batch runner leaves them alone.
+	m.Runner.Skip = m.llm.bots
+	m.Planned = agent.NewPlannedRunner(m.Agent, planGlue{m.DB}, m.llm.bots, m.Log, m.Runner.Handled)
+	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake() })
 	if err := m.wireInbox(); err != nil {
 		return err
 	}
@@ -257,10 +276,11 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	if m.DB.Dialect() == store.Postgres {
 		runners = 4
 	}
-	runWG.Add(runners + 1)
+	runWG.Add(runners + 2)
 	for range runners {
 		go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
 	}
+	go func() { defer runWG.Done(); m.Planned.Run(runCtx) }()
 	go func() { defer runWG.Done(); m.sweep(runCtx) }()
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()

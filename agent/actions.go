@@ -1,0 +1,265 @@
+package agent
+
+import (
+	"context"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// Action is one tool call with typed arguments, as a planning brain
+// proposes it. Do runs it through the turn's Tools: against a snapshot
+// while planning, for real when the plan is applied. The argument types
+// are what agent/llm generates the model's tool schemas from; a field the
+// type does not have (an amount, a price) cannot be passed at all.
+type Action interface {
+	// Tool is the tool's name as the model calls it.
+	Tool() string
+	// Mutates reports whether the tool changes state (cart, order,
+	// consent, hand-off); read-only tools run for real while planning.
+	Mutates() bool
+	Do(ctx context.Context, t *Turn) (*Result, error)
+}
+
+// Result is what a tool call produced; Present turns it into the same rich
+// messages the rules brain sends.
+type Result struct {
+	Products   []ProductView
+	Comparison bool // Products are a comparison
+	Details    bool // Products[0] is shown in detail
+	Cart       *CartView
+	Order      *concierge.Order
+	Payment    *concierge.PaymentRequest
+	Orders     []*concierge.Order
+	Refund     *RefundProposal
+	HandedOff  bool
+	Consent    *bool
+}
+
+// SearchCall searches the catalog.
+type SearchCall struct {
+	Query    string `json:"query" jsonschema:"description=What the customer is looking for in their own words (any language)"`
+	Category string `json:"category,omitempty" jsonschema:"description=Catalog category to restrict to"`
+	PriceMax int64  `json:"price_max,omitempty" jsonschema:"minimum=0,description=Highest price in minor units (cents)"`
+	PriceMin int64  `json:"price_min,omitempty" jsonschema:"minimum=0,description=Lowest price in minor units (cents)"`
+	Sort     string `json:"sort,omitempty" jsonschema:"enum=relevance,enum=price_asc,enum=price_desc"`
+}
+
+// ShowCall shows one product in detail.
+type ShowCall struct {
+	SKU concierge.SKU `json:"sku" jsonschema:"required,description=The product's SKU from a search result"`
+}
+
+// CompareCall compares two to four products.
+type CompareCall struct {
+	SKUs []concierge.SKU `json:"skus" jsonschema:"required,minItems=2,maxItems=4,description=The SKUs to compare"`
+}
+
+// AddToCartCall adds a product to the cart.
+type AddToCartCall struct {
+	SKU      concierge.SKU `json:"sku" jsonschema:"required"`
+	Quantity int           `json:"quantity,omitempty" jsonschema:"minimum=1,maximum=20,description=How many to add (default 1)"`
+}
+
+// SetQuantityCall sets a cart line's quantity; zero removes it.
+type SetQuantityCall struct {
+	SKU      concierge.SKU `json:"sku" jsonschema:"required"`
+	Quantity int           `json:"quantity" jsonschema:"required,minimum=0,maximum=20"`
+}
+
+// RemoveFromCartCall removes a product from the cart.
+type RemoveFromCartCall struct {
+	SKU concierge.SKU `json:"sku" jsonschema:"required"`
+}
+
+// ViewCartCall shows the cart.
+type ViewCartCall struct{}
+
+// CheckoutCall places the order for the cart and asks for payment.
+type CheckoutCall struct{}
+
+// ConsentCall records the customer's answer to the data-consent question.
+type ConsentCall struct {
+	Agreed bool `json:"agreed" jsonschema:"required,description=True only if the customer clearly agreed in their last message"`
+}
+
+// OrdersCall looks up the customer's orders.
+type OrdersCall struct {
+	Order concierge.OrderID `json:"order,omitempty" jsonschema:"description=An order number the customer gave; empty for all their orders"`
+}
+
+// CancelOrderCall cancels an order still waiting for payment.
+type CancelOrderCall struct {
+	Order concierge.OrderID `json:"order,omitempty" jsonschema:"description=The order number; empty for the latest"`
+}
+
+// RefundCall asks people for a refund; they decide.
+type RefundCall struct {
+	Order  concierge.OrderID `json:"order,omitempty" jsonschema:"description=The order number; empty for the latest paid order"`
+	Reason string            `json:"reason" jsonschema:"required,description=Why the customer wants a refund in their words"`
+}
+
+// HandoffCall gives the conversation to a person.
+type HandoffCall struct {
+	Reason  string `json:"reason" jsonschema:"required,enum=asked,enum=dispute,enum=complaint,enum=other"`
+	Summary string `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over"`
+}
+
+func (SearchCall) Tool() string         { return "search_products" }
+func (ShowCall) Tool() string           { return "show_product" }
+func (CompareCall) Tool() string        { return "compare_products" }
+func (AddToCartCall) Tool() string      { return "add_to_cart" }
+func (SetQuantityCall) Tool() string    { return "set_quantity" }
+func (RemoveFromCartCall) Tool() string { return "remove_from_cart" }
+func (ViewCartCall) Tool() string       { return "view_cart" }
+func (CheckoutCall) Tool() string       { return "checkout" }
+func (ConsentCall) Tool() string        { return "record_consent" }
+func (OrdersCall) Tool() string         { return "order_status" }
+func (CancelOrderCall) Tool() string    { return "cancel_order" }
+func (RefundCall) Tool() string         { return "request_refund" }
+func (HandoffCall) Tool() string        { return "handoff_to_human" }
+
+func (SearchCall) Mutates() bool         { return false }
+func (ShowCall) Mutates() bool           { return false }
+func (CompareCall) Mutates() bool        { return false }
+func (AddToCartCall) Mutates() bool      { return true }
+func (SetQuantityCall) Mutates() bool    { return true }
+func (RemoveFromCartCall) Mutates() bool { return true }
+func (ViewCartCall) Mutates() bool       { return false }
+func (CheckoutCall) Mutates() bool       { return true }
+func (ConsentCall) Mutates() bool        { return true }
+func (OrdersCall) Mutates() bool         { return false }
+func (CancelOrderCall) Mutates() bool    { return true }
+func (RefundCall) Mutates() bool         { return true }
+func (HandoffCall) Mutates() bool        { return true }
+
+func (a SearchCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	s := catalog.Relevance
+	switch a.Sort {
+	case "price_asc":
+		s = catalog.PriceAsc
+	case "price_desc":
+		s = catalog.PriceDesc
+	}
+	pvs, err := t.Tools.Search(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s})
+	if err != nil {
+		return nil, err
+	}
+	t.Conv.Memory.LastQuery, t.Conv.Memory.LastCategory = a.Query, a.Category
+	return &Result{Products: pvs}, nil
+}
+
+func (a ShowCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	pv, err := t.Tools.Show(ctx, a.SKU)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Products: []ProductView{pv}, Details: true}, nil
+}
+
+func (a CompareCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	pvs, err := t.Tools.Compare(ctx, a.SKUs)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Products: pvs, Comparison: true}, nil
+}
+
+func (a AddToCartCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	cv, err := t.Tools.AddToCart(ctx, a.SKU, a.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Cart: &cv}, nil
+}
+
+func (a SetQuantityCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	cv, err := t.Tools.SetQuantity(ctx, a.SKU, a.Quantity)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Cart: &cv}, nil
+}
+
+func (a RemoveFromCartCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	cv, err := t.Tools.RemoveFromCart(ctx, a.SKU)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Cart: &cv}, nil
+}
+
+func (ViewCartCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	cv, err := t.Tools.Cart(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Cart: &cv}, nil
+}
+
+func (CheckoutCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	o, pr, err := t.Tools.Checkout(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Order: o, Payment: pr}, nil
+}
+
+// errConsentNotAsked refuses a consent the customer was not asked for in
+// an earlier message: a model cannot agree on the customer's behalf.
+var errConsentNotAsked = concierge.Errorf(concierge.CodeConflict, "consent",
+	"the customer has not been asked for consent yet; call checkout, which asks them")
+
+func (a ConsentCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	if t.pendingAtStart != "consent" {
+		return nil, errConsentNotAsked
+	}
+	t.Tools.Consent(a.Agreed)
+	return &Result{Consent: &a.Agreed}, nil
+}
+
+func (a OrdersCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	os, err := t.Tools.Orders(ctx, concierge.OrderID(strings.ToUpper(string(a.Order))))
+	if err != nil {
+		return nil, err
+	}
+	if len(os) > 5 {
+		os = os[:5]
+	}
+	return &Result{Orders: os}, nil
+}
+
+func (a CancelOrderCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	o, err := t.Tools.CancelOrder(ctx, concierge.OrderID(strings.ToUpper(string(a.Order))))
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Order: o}, nil
+}
+
+func (a RefundCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	p, err := t.Tools.RequestRefund(ctx, concierge.OrderID(strings.ToUpper(string(a.Order))), a.Reason)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Refund: p, HandedOff: t.Conv.State != concierge.StateBot}, nil
+}
+
+func (a HandoffCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	reason := concierge.HandoffAsked
+	if a.Reason != "" && a.Reason != "asked" {
+		reason = a.Reason
+	}
+	if err := t.Tools.Handoff(ctx, reason); err != nil {
+		return nil, err
+	}
+	return &Result{HandedOff: true}, nil
+}
+
+// Actions lists one zero value of every tool's arguments, in the order the
+// tools are offered to a model.
+func Actions() []Action {
+	return []Action{SearchCall{}, ShowCall{}, CompareCall{}, AddToCartCall{}, SetQuantityCall{}, RemoveFromCartCall{},
+		ViewCartCall{}, CheckoutCall{}, ConsentCall{}, OrdersCall{}, CancelOrderCall{}, RefundCall{}, HandoffCall{}}
+}

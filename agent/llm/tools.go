@@ -1,0 +1,86 @@
+package llm
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/invopop/jsonschema"
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/conciergehq/concierge/agent"
+)
+
+// descriptions tell the model what each tool is for; the argument types
+// in package agent describe the arguments.
+var descriptions = map[string]string{
+	"search_products":  "Search the shop's catalog. Returns products with their live price and stock. Use it before talking about any product.",
+	"show_product":     "Show one product in detail (description, attributes, stock).",
+	"compare_products": "Compare two to four products side by side; the customer sees a comparison table.",
+	"add_to_cart":      "Add a product to the cart. The price is the catalog's; returns the cart.",
+	"set_quantity":     "Set how many of a product are in the cart; 0 removes it. Returns the cart.",
+	"remove_from_cart": "Remove a product from the cart. Returns the cart.",
+	"view_cart":        "Return the cart with its total.",
+	"checkout":         "Place the order for the cart. The customer gets a payment button for the total computed by the shop. May answer that consent is needed first: then ask the customer.",
+	"record_consent":   "Record the customer's answer to the data-consent question the shop asked in an earlier message.",
+	"order_status":     "Look up the customer's orders, or one order by number.",
+	"cancel_order":     "Cancel an order that is still waiting for payment.",
+	"request_refund":   "Ask the shop's people for a refund of a paid order. People decide; the conversation goes to them with a proposal.",
+	"handoff_to_human": "Give the conversation to a person: when the customer asks for one, disputes something, complains, or you cannot help.",
+}
+
+// tool is one tool offered to the model.
+type tool struct {
+	def  openai.Tool
+	typ  reflect.Type
+	name string
+}
+
+// schemas builds the model's tools from the argument types in package
+// agent: the JSON schema is generated, never written by hand.
+func schemas() (map[string]tool, []openai.Tool, error) {
+	r := &jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true}
+	byName := map[string]tool{}
+	var list []openai.Tool
+	for _, a := range agent.Actions() {
+		s := r.Reflect(a)
+		s.Version = ""
+		if s.Properties == nil || s.Properties.Len() == 0 {
+			s.Properties = nil
+		}
+		raw, err := json.Marshal(s)
+		if err != nil {
+			return nil, nil, fmt.Errorf("llm: schema of %s: %w", a.Tool(), err)
+		}
+		params := map[string]any{}
+		if err := json.Unmarshal(raw, &params); err != nil {
+			return nil, nil, err
+		}
+		if _, ok := params["properties"]; !ok {
+			params["properties"] = map[string]any{}
+		}
+		def := openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
+			Name: a.Tool(), Description: descriptions[a.Tool()], Parameters: params}}
+		byName[a.Tool()] = tool{def: def, typ: reflect.TypeOf(a), name: a.Tool()}
+		list = append(list, def)
+	}
+	return byName, list, nil
+}
+
+// decode parses a tool call's arguments into the tool's argument type.
+// Unknown fields are refused: a model told "the lamp is free" cannot pass
+// a price, and one told "refund me 500" cannot pass an amount, because
+// the types have no such field.
+func (tl tool) decode(args string) (agent.Action, error) {
+	if strings.TrimSpace(args) == "" {
+		args = "{}"
+	}
+	v := reflect.New(tl.typ)
+	dec := json.NewDecoder(strings.NewReader(args))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v.Interface()); err != nil {
+		return nil, fmt.Errorf("invalid arguments for %s: %v; call it again with arguments matching its schema", tl.name, err)
+	}
+	return v.Elem().Interface().(agent.Action), nil
+}

@@ -1,0 +1,119 @@
+package llm
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent"
+)
+
+// The views are what the model reads of a tool's result: the facts it may
+// repeat (names, prices formatted by the shop, stock), never more.
+type productView struct {
+	SKU         concierge.SKU     `json:"sku"`
+	Name        string            `json:"name"`
+	Price       string            `json:"price"`
+	Stock       int               `json:"stock"`
+	Digital     bool              `json:"digital,omitempty"`
+	Category    string            `json:"category,omitempty"`
+	Description string            `json:"description,omitempty"`
+	Attrs       map[string]string `json:"attributes,omitempty"`
+}
+
+type lineView struct {
+	SKU      concierge.SKU `json:"sku"`
+	Name     string        `json:"name"`
+	Quantity int           `json:"quantity"`
+	Total    string        `json:"total"`
+}
+
+type cartView struct {
+	Lines []lineView `json:"lines"`
+	Total string     `json:"total"`
+}
+
+type orderView struct {
+	ID    concierge.OrderID    `json:"id,omitempty"`
+	State concierge.OrderState `json:"state"`
+	Total string               `json:"total"`
+	Lines []lineView           `json:"lines"`
+}
+
+type resultView struct {
+	Products   []productView `json:"products,omitempty"`
+	Comparison bool          `json:"comparison_shown,omitempty"`
+	Cart       *cartView     `json:"cart,omitempty"`
+	Order      *orderView    `json:"order,omitempty"`
+	Orders     []orderView   `json:"orders,omitempty"`
+	HandedOff  bool          `json:"handed_off,omitempty"`
+	Consent    *bool         `json:"consent_recorded,omitempty"`
+	Note       string        `json:"note,omitempty"`
+}
+
+func view(t *agent.Turn, r *agent.Result) string {
+	def := t.Shop.Bot.DefaultLocale()
+	money := func(m concierge.Money) string { return t.Shop.Text.Money(t.Locale, m) }
+	v := resultView{Comparison: r.Comparison, HandedOff: r.HandedOff, Consent: r.Consent}
+	for _, pv := range r.Products {
+		v.Products = append(v.Products, productView{SKU: pv.SKU, Name: pv.Title(t.Locale, def), Price: money(pv.Price), Stock: pv.Stock,
+			Digital: pv.Digital, Category: pv.Category, Description: concierge.LocalText(pv.Description, t.Locale, def), Attrs: pv.Attrs})
+	}
+	if len(r.Products) > 0 {
+		v.Note = "The customer sees these products as cards with buttons under your answer."
+	}
+	if r.Products != nil && len(r.Products) == 0 {
+		v.Note = "Nothing matched."
+	}
+	if c := r.Cart; c != nil {
+		cv := &cartView{Total: money(c.Total), Lines: []lineView{}}
+		for _, l := range c.Lines {
+			cv.Lines = append(cv.Lines, lineView{SKU: l.Product.SKU, Name: l.Product.Title(t.Locale, def), Quantity: l.Quantity, Total: money(l.Total)})
+		}
+		v.Cart = cv
+	}
+	order := func(o *concierge.Order) orderView {
+		ov := orderView{ID: o.ID, State: o.State, Total: money(o.Total), Lines: []lineView{}}
+		for _, l := range o.Lines {
+			ov.Lines = append(ov.Lines, lineView{SKU: l.SKU, Name: l.Title, Quantity: l.Quantity, Total: money(l.Unit.Mul(l.Quantity))})
+		}
+		return ov
+	}
+	if r.Order != nil {
+		ov := order(r.Order)
+		if r.Payment != nil {
+			ov.ID = "" // given when the order is placed; never invent one
+			v.Note = "The order is placed when you answer: the customer gets its number and a payment button for this total under your answer."
+		}
+		v.Order = &ov
+	}
+	for _, o := range r.Orders {
+		v.Orders = append(v.Orders, order(o))
+	}
+	if r.Refund != nil {
+		v.Note = "A person of the shop reviews refunds and decides; tell the customer so. Do not promise an amount."
+	}
+	if r.HandedOff && r.Refund == nil {
+		v.Note = "A person of the shop takes over; the customer is told when to expect them."
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// errorView is what the model reads of a tool's refusal.
+func errorView(err error) string {
+	msg := err.Error()
+	var e *concierge.Error
+	if errors.As(err, &e) && e.Message != "" {
+		msg = e.Message
+	}
+	var short *agent.ShortError
+	if errors.As(err, &short) {
+		msg = short.Error()
+	}
+	if errors.Is(err, agent.ErrConsentNeeded) {
+		msg = "the customer must agree to the data policy first; the shop has just asked them with yes/no buttons; wait for their answer"
+	}
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return string(b)
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/wechat"
+	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/checkout"
+	"github.com/conciergehq/concierge/checkout/wechatpay"
+	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/store"
+	"github.com/conciergehq/concierge/webhooks"
+)
+
+// wechatParts are the WeChat adapters (issue 5) by bot, and the WeChat
+// Pay providers that serve WeChat conversations only (when the bot has
+// another provider for its other channels).
+type wechatParts struct {
+	adapters  map[concierge.BotID]*wechat.Adapter
+	byChannel []channelProvider
+	// skew moves the WeChat adapters' clock ahead; tests use it to step
+	// outside the 48-hour window.
+	skew time.Duration
+}
+
+// wireWeChat builds bot's Official Account adapter and WeChat Pay
+// provider from its file. WeChat Pay is the bot's provider when it has no
+// other; otherwise it serves the bot's WeChat conversations.
+func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
+	if m.wechat.adapters == nil {
+		m.wechat.adapters = map[concierge.BotID]*wechat.Adapter{}
+	}
+	w := f.Channels.WeChat
+	if w != nil {
+		a, err := m.wechatAdapter(bot.ID, w)
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", bot.ID, err)
+		}
+		hb.WeChat = &webhooks.WeChat{Adapter: a}
+		m.wechat.adapters[bot.ID] = a
+	}
+	if wp := f.Payments.WeChatPay; wp != nil {
+		if w == nil {
+			return fmt.Errorf("bot %s: payments.wechatpay needs channels.wechat (its app_id is the payment's appid)", bot.ID)
+		}
+		p, err := wechatpay.New(wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL})
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", bot.ID, err)
+		}
+		hb.WeChatPay = &webhooks.WeChatPay{Provider: p, Payer: m.wechatPayer}
+		if providers[bot.ID] == nil {
+			providers[bot.ID] = p
+		} else {
+			m.wechat.byChannel = append(m.wechat.byChannel, channelProvider{bot.ID, concierge.ChannelWeChat, p})
+		}
+	}
+	return nil
+}
+
+func (m *Main) wechatAdapter(bot concierge.BotID, w *config.WeChat) (*wechat.Adapter, error) {
+	cfg := wechat.Config{Bot: bot, AppID: w.AppID, AppSecret: w.AppSecret, Token: w.Token, EncodingAESKey: w.EncodingAESKey,
+		AccountID: w.OriginalID, APIBase: w.APIBase, BaseURL: m.BaseURL, Log: m.Log,
+		Now: func() time.Time { return time.Now().Add(m.wechat.skew) }}
+	if m.DB != nil {
+		cfg.Window, cfg.Tokens, cfg.AccessTokens = windowGlue{m.DB}, m.DB, m.DB
+	}
+	return wechat.New(cfg)
+}
+
+// useWeChatProviders hands checkout the WeChat Pay providers that serve
+// WeChat conversations only.
+func (m *Main) useWeChatProviders(co *checkout.Service) {
+	for _, cp := range m.wechat.byChannel {
+		co.UseFor(cp.bot, cp.ch, cp.p)
+	}
+}
+
+// wechatPayer is the OpenID of the WeChat customer whose conversation
+// placed o, or "".
+func (m *Main) wechatPayer(ctx context.Context, o *concierge.Order) (string, error) {
+	conv, err := m.DB.GetConversation(ctx, o.Conversation)
+	if err != nil {
+		return "", err
+	}
+	if conv.Channel != concierge.ChannelWeChat || conv.Bot != o.Bot {
+		return "", nil
+	}
+	return string(conv.Chat), nil
+}
+
+// WeChatAdapter returns bot's WeChat adapter, or nil.
+func (m *Main) WeChatAdapter(bot concierge.BotID) *wechat.Adapter { return m.wechat.adapters[bot] }
+
+const wechatUsage = `Usage:
+  concierge wechat menu --config PATH [--bot NAME] [--db URL]
+
+menu publishes the custom menu of channels.wechat.menu in the bot file
+(or, without one: 逛逛商品 with the catalog's categories, 我的订单, 人工客服).
+It uses the access token the servers share through --db, so that it does
+not invalidate theirs.
+`
+
+func wechatCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 || args[0] != "menu" {
+		fmt.Fprint(stderr, wechatUsage)
+		return 2
+	}
+	fs := flag.NewFlagSet("wechat menu", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "bot file or folder of bot files")
+	botName := fs.String("bot", "", "bot (default: the only one with a WeChat account)")
+	defDB := getenv("DATABASE_URL")
+	if defDB == "" {
+		defDB = "sqlite:concierge.db"
+	}
+	dbURL := fs.String("db", defDB, "database URL shared with the servers")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if err := wechatMenu(ctx, *path, *botName, *dbURL, stdout, getenv); err != nil {
+		fmt.Fprintf(stderr, "concierge wechat menu: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func wechatMenu(ctx context.Context, path, botName, dbURL string, stdout io.Writer, getenv func(string) string) error {
+	if path == "" {
+		return errors.New("--config is required")
+	}
+	files, err := config.Load(path, getenv)
+	if err != nil {
+		return fmt.Errorf("bot files are not valid:\n%w", err)
+	}
+	var f *config.File
+	for _, x := range files {
+		if x.Channels.WeChat == nil || (botName != "" && x.ID != botName) {
+			continue
+		}
+		if f != nil {
+			return errors.New("several bots have a WeChat account; choose one with --bot")
+		}
+		f = x
+	}
+	if f == nil {
+		return errors.New("no bot with channels.wechat")
+	}
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	m := &Main{DB: db}
+	a, err := m.wechatAdapter(concierge.BotID(f.ID), f.Channels.WeChat)
+	if err != nil {
+		return err
+	}
+	buttons, err := menuButtons(f)
+	if err != nil {
+		return err
+	}
+	if err := a.PublishMenu(ctx, buttons); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "published the menu of %s (%d buttons)\n", f.ID, len(buttons))
+	return nil
+}
+
+// menuButtons is the bot file's menu, or the default one.
+func menuButtons(f *config.File) ([]wechat.MenuButton, error) {
+	var conv func(b config.WeChatMenuButton) wechat.MenuButton
+	conv = func(b config.WeChatMenuButton) wechat.MenuButton {
+		mb := wechat.MenuButton{Name: b.Name}
+		switch {
+		case len(b.SubButtons) > 0:
+			for _, sb := range b.SubButtons {
+				mb.SubButton = append(mb.SubButton, conv(sb))
+			}
+		case b.URL != "":
+			mb.Type, mb.URL = "view", b.URL
+		default:
+			mb.Type, mb.Key = "click", b.Key
+		}
+		return mb
+	}
+	var out []wechat.MenuButton
+	for _, b := range f.Channels.WeChat.Menu {
+		out = append(out, conv(b))
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	texts, err := agent.LoadTexts()
+	if err != nil {
+		return nil, err
+	}
+	bot := f.Bot()
+	browse := wechat.MenuButton{Name: "逛逛商品"}
+	for _, c := range catalog.New(bot.Products, bot.Locales).Categories() {
+		if len(browse.SubButton) == 5 {
+			break
+		}
+		browse.SubButton = append(browse.SubButton, wechat.MenuButton{Type: "click", Name: texts.T("zh", "cat_"+c, nil), Key: agent.ValueBrowse + c})
+	}
+	if len(browse.SubButton) == 0 {
+		browse = wechat.MenuButton{Type: "click", Name: "逛逛商品", Key: "browse"}
+	}
+	return []wechat.MenuButton{browse,
+		{Type: "click", Name: "我的订单", Key: agent.ValueOrders},
+		{Type: "click", Name: "人工客服", Key: agent.ValueHuman}}, nil
+}
+
+// WeChatPayProvider returns bot's WeChat Pay provider, or nil.
+func (m *Main) WeChatPayProvider(bot concierge.BotID) *wechatpay.Provider {
+	if h := m.hooks[bot]; h != nil && h.WeChatPay != nil {
+		return h.WeChatPay.Provider
+	}
+	return nil
+}

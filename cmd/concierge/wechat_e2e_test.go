@@ -1,0 +1,456 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
+	"github.com/conciergehq/concierge/checkout/wechatpay"
+	"github.com/conciergehq/concierge/checkout/wechatpay/wechatpaytest"
+)
+
+const (
+	wxAppID   = "wx1234567890abcdef"
+	wxSecret  = "wechat-app-secret"
+	wxToken   = "wechat-server-token"
+	wxAESKey  = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	wxAccount = "gh_0123456789ab"
+	wxMchID   = "1900000109"
+	wxPayKey  = "0123456789abcdef0123456789abcdef"
+)
+
+// wxShop is the sample shop, in CNY, with an Official Account on a fake
+// WeChat API and WeChat Pay on a fake merchant API.
+type wxShop struct {
+	t    *testing.T
+	m    *Main
+	base string
+	api  *wechattest.Server
+	pay  *wechatpaytest.Server
+	acct wechattest.Account
+	logs *syncBuffer
+}
+
+func startWXShop(t *testing.T, safe bool) *wxShop {
+	t.Helper()
+	api := wechattest.New(wxAppID, wxSecret)
+	t.Cleanup(api.Close)
+	pay := wechatpaytest.New(wxAppID, wxMchID, wxPayKey)
+	t.Cleanup(pay.Close)
+	sample, err := os.ReadFile("../../examples/maison-lumiere.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := sample[bytes.Index(sample, []byte("\ncatalog:")):]
+	aes := ""
+	if safe {
+		aes = wxAESKey
+	}
+	head := fmt.Sprintf(`bot: maison-lumiere
+name: 光之屋
+locales: [zh, en]
+currency: CNY
+channels:
+  wechat:
+    app_id: %q
+    app_secret: %q
+    token: %q
+    encoding_aes_key: %q
+    original_id: %q
+    api_base: %q
+payments:
+  wechatpay: { mch_id: %q, api_key: %q, api_base: %q }
+`, wxAppID, wxSecret, wxToken, aes, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL)
+	path := filepath.Join(t.TempDir(), "wx.yaml")
+	if err := os.WriteFile(path, append([]byte(head), rest...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	logs := &syncBuffer{}
+	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(t.TempDir(), "shop.db"), Listener: ln, BaseURL: base,
+		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := m.Open(ctx); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	wait, err := m.Start(ctx)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := wait(); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	return &wxShop{t: t, m: m, base: base, api: api, pay: pay, logs: logs,
+		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken, EncodingAESKey: aes}}
+}
+
+// push posts a message as WeChat does and returns the status and body.
+func (s *wxShop) push(p wechattest.Push) (int, string) {
+	s.t.Helper()
+	p.ToUserName = wxAccount
+	q, body := s.acct.Request(p.Marshal(), time.Now(), fmt.Sprint(time.Now().UnixNano()))
+	return s.post("/webhooks/maison-lumiere/wechat?"+q.Encode(), body)
+}
+
+func (s *wxShop) post(path string, body []byte) (int, string) {
+	s.t.Helper()
+	resp, err := http.Post(s.base+path, "text/xml", bytes.NewReader(body))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (s *wxShop) idle() {
+	s.t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		in, err1 := s.m.DB.PendingInbound(ctx)
+		out, err2 := s.m.DB.PendingOutbound(ctx)
+		if err1 == nil && err2 == nil && in == 0 && out == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	s.t.Fatal("pipeline still busy after 15s")
+}
+
+// wxCustomer is one follower of the account.
+type wxCustomer struct {
+	s      *wxShop
+	openid string
+	n      int64
+	seen   int
+}
+
+func (c *wxCustomer) send(p wechattest.Push) []wechattest.Sent {
+	c.s.t.Helper()
+	p.FromUserName = c.openid
+	if code, body := c.s.push(p); code != 200 || body != "success" {
+		c.s.t.Fatalf("push %s: %d %q", p.MsgType, code, body)
+	}
+	return c.replies()
+}
+
+func (c *wxCustomer) replies() []wechattest.Sent {
+	c.s.idle()
+	all := c.s.api.SentTo(c.openid)
+	out := all[c.seen:]
+	c.seen = len(all)
+	return out
+}
+
+func (c *wxCustomer) next() (int64, string) {
+	c.n++
+	return time.Now().Unix() + c.n, fmt.Sprintf("%d%06d", time.Now().UnixNano()/1000, c.n)
+}
+
+func (c *wxCustomer) say(text string) []wechattest.Sent {
+	at, id := c.next()
+	return c.send(wechattest.Push{CreateTime: at, MsgType: "text", Content: text, MsgID: id})
+}
+
+func (c *wxCustomer) subscribe() []wechattest.Sent {
+	at, _ := c.next()
+	return c.send(wechattest.Push{CreateTime: at, MsgType: "event", Event: "subscribe"})
+}
+
+// choose taps the menu item whose value starts with prefix.
+func (c *wxCustomer) choose(sent []wechattest.Sent, prefix string) []wechattest.Sent {
+	c.s.t.Helper()
+	ctx := context.Background()
+	for _, m := range sent {
+		if m.MsgMenu == nil {
+			continue
+		}
+		for _, it := range m.MsgMenu.List {
+			v, err := c.s.m.DB.ButtonValue(ctx, "maison-lumiere", it.ID)
+			if err == nil && strings.HasPrefix(v, prefix) {
+				at, id := c.next()
+				return c.send(wechattest.Push{CreateTime: at, MsgType: "text", Content: it.Content, BizMsgMenuID: it.ID, MsgID: id})
+			}
+		}
+	}
+	c.s.t.Fatalf("no menu item %q in %s", prefix, wxDump(sent))
+	return nil
+}
+
+func wxDump(sent []wechattest.Sent) string {
+	var b strings.Builder
+	for _, m := range sent {
+		fmt.Fprintf(&b, "\n  %s %q", m.MsgType, clipText(m.Text()))
+	}
+	return b.String()
+}
+
+func wxText(sent []wechattest.Sent) string {
+	var parts []string
+	for _, m := range sent {
+		parts = append(parts, m.Text())
+	}
+	return strings.Join(parts, "\n")
+}
+
+// TestWeChatPurchase is issue 5's "done", in plaintext and in safe mode:
+// a customer follows the account and is welcomed in Chinese, asks for a
+// lamp in Chinese, chooses from menu messages, opens the JSAPI payment
+// page in WeChat, WeChat Pay notifies three times (signed), the order is
+// paid once and the customer is told once.
+func TestWeChatPurchase(t *testing.T) {
+	for _, mode := range []string{"plaintext", "safe"} {
+		t.Run(mode, func(t *testing.T) {
+			s := startWXShop(t, mode == "safe")
+			ctx := context.Background()
+			c := &wxCustomer{s: s, openid: "oUpF8uMEb4qRXf22hE3X68TekukE"}
+
+			welcome := c.subscribe()
+			if !strings.Contains(wxText(welcome), "欢迎光临光之屋") {
+				t.Fatalf("welcome: %s", wxDump(welcome))
+			}
+			found := c.say("有床头灯吗？")
+			if len(found) == 0 || found[0].MsgType != "news" || !strings.Contains(wxText(found), "灯") {
+				t.Fatalf("search: %s", wxDump(found))
+			}
+			cart := c.choose(found, "add:")
+			if !strings.Contains(wxText(cart), "¥") && !strings.Contains(wxText(cart), "CN¥") {
+				t.Logf("cart: %s", wxDump(cart))
+			}
+			next := c.choose(cart, "checkout")
+			for _, m := range next {
+				if m.MsgMenu != nil {
+					for _, it := range m.MsgMenu.List {
+						if v, _ := s.m.DB.ButtonValue(ctx, "maison-lumiere", it.ID); v == "consent:yes" {
+							next = c.choose(next, "consent:yes")
+						}
+					}
+				}
+			}
+			t.Logf("welcome:%s\nsearch:%s\ncart:%s\ncheckout:%s", wxDump(welcome), wxDump(found), wxDump(cart), wxDump(next))
+			var payURL string
+			for _, m := range next {
+				if m.News != nil && strings.Contains(m.News.Articles[0].URL, "/wechatpay/") {
+					payURL = m.News.Articles[0].URL
+				}
+			}
+			if payURL == "" {
+				t.Fatalf("no payment article in %s", wxDump(next))
+			}
+			conv, err := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, concierge.ChatID(c.openid))
+			if err != nil || conv.Memory.LastOrder == "" {
+				t.Fatalf("no order: %v", err)
+			}
+			o, _ := s.m.DB.GetOrder(ctx, conv.Memory.LastOrder)
+			if o.Provider != "wechatpay" || o.Total.Currency != "CNY" {
+				t.Fatalf("order %+v", o)
+			}
+
+			// The page, opened in WeChat's browser, calls WeixinJSBridge
+			// with a unified order made for the customer's openid.
+			req, _ := http.NewRequest(http.MethodGet, payURL, nil)
+			req.Header.Set("User-Agent", "Mozilla/5.0 (iPhone) MicroMessenger/8.0.47")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			uo := s.pay.Order(string(o.ID))
+			if resp.StatusCode != 200 || uo == nil || !strings.Contains(string(page), "getBrandWCPayRequest") || !strings.Contains(string(page), uo.PrepayID) {
+				t.Fatalf("page %d %s; unified order %+v; errors %v", resp.StatusCode, page, uo, s.pay.Errors())
+			}
+			if uo.Params["openid"] != c.openid || uo.Params["total_fee"] != fmt.Sprint(o.Total.Minor) || uo.Params["trade_type"] != "JSAPI" {
+				t.Fatalf("unified order %v for %+v", uo.Params, o)
+			}
+			if code, _ := s.post("/wechatpay/maison-lumiere/pay/"+string(o.ID)+"?t=forged", nil); code == 200 {
+				t.Fatal("a forged page token was served")
+			}
+
+			// A forged notification first: refused, nothing paid.
+			note, err := s.pay.Notification(string(o.ID), o.Total.Minor, wechatpay.SignHMACSHA256)
+			if err != nil {
+				t.Fatal(err)
+			}
+			forged := bytes.Replace(note, []byte("<![CDATA[CMC]]>"), []byte("<![CDATA[ICBC]]>"), 1)
+			if code, body := s.post("/webhooks/maison-lumiere/wechatpay", forged); code != 401 || !strings.Contains(body, "FAIL") {
+				t.Fatalf("forged notification: %d %s", code, body)
+			}
+			for i := range 3 {
+				code, body := s.post("/webhooks/maison-lumiere/wechatpay", note)
+				if code != 200 || body != string(wechatpay.Reply(true, "")) {
+					t.Fatalf("notification %d: %d %s", i+1, code, body)
+				}
+			}
+			told := c.replies()
+			if len(told) != 1 || !strings.Contains(wxText(told), "已支付") || !strings.Contains(wxText(told), string(o.ID)) {
+				t.Fatalf("after payment: %s", wxDump(told))
+			}
+			if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPaid {
+				t.Fatalf("order state %s", got.State)
+			}
+			if pays, _ := s.m.DB.Payments(ctx, o.ID); len(pays) != 1 || pays[0].Amount != o.Total {
+				t.Fatalf("payments %+v", pays)
+			}
+			if errs := s.api.Errors(); len(errs) > 0 {
+				t.Fatalf("the fake WeChat API refused requests: %v", errs)
+			}
+			if s.api.TokenCalls != 1 {
+				t.Fatalf("%d access tokens fetched", s.api.TokenCalls)
+			}
+		})
+	}
+}
+
+// TestWeChatRetriesDuringSlowTurn shows the 5-second rule: while the
+// bot's answer is slow to go out, WeChat's three attempts of one message
+// are each answered "success" at once, and the customer is answered once.
+func TestWeChatRetriesDuringSlowTurn(t *testing.T) {
+	s := startWXShop(t, true)
+	s.api.Delay = 1500 * time.Millisecond
+	c := &wxCustomer{s: s, openid: "oRetry"}
+	at, id := c.next()
+	p := wechattest.Push{FromUserName: c.openid, CreateTime: at, MsgType: "text", Content: "有台灯吗", MsgID: id}
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			time.Sleep(time.Duration(i) * 300 * time.Millisecond)
+			start := time.Now()
+			code, body := s.push(p)
+			if code != 200 || body != "success" || time.Since(start) > 2*time.Second {
+				t.Errorf("attempt %d: %d %q after %v", i+1, code, body, time.Since(start))
+			}
+		}()
+	}
+	wg.Wait()
+	once := c.replies()
+	if len(once) == 0 {
+		t.Fatal("no answer")
+	}
+	// The same question once more, as a new message: the same number of
+	// replies as the three attempts produced together.
+	s.api.Delay = 0
+	again := c.say("有台灯吗")
+	if len(again) != len(once) {
+		t.Fatalf("three attempts produced %d messages, one message %d:%s\nvs%s", len(once), len(again), wxDump(once), wxDump(again))
+	}
+	if n, _, _ := s.m.DB.CountTranscript(context.Background(), "maison-lumiere"); n != 2 {
+		t.Fatalf("%d inbound events stored, want 2", n)
+	}
+}
+
+// TestWeChatBadInput: a bad URL check, a forged or misaddressed message,
+// a DOCTYPE, an oversized body, an amount that differs, and a message
+// outside the 48-hour window reported as undeliverable.
+func TestWeChatBadInput(t *testing.T) {
+	s := startWXShop(t, false)
+	q, _ := s.acct.Request(nil, time.Now(), "n1")
+	q.Set("echostr", "1234567890")
+	resp, _ := http.Get(s.base + "/webhooks/maison-lumiere/wechat?" + q.Encode())
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "1234567890" {
+		t.Fatalf("URL check: %d %q", resp.StatusCode, b)
+	}
+	q.Set("signature", strings.Repeat("a", 40))
+	if resp, _ := http.Get(s.base + "/webhooks/maison-lumiere/wechat?" + q.Encode()); resp.StatusCode != 403 {
+		t.Fatalf("bad URL signature: %d", resp.StatusCode)
+	}
+	msg := wechattest.Push{ToUserName: wxAccount, FromUserName: "oBad", CreateTime: time.Now().Unix(), MsgType: "text", Content: "hi", MsgID: "42"}
+	q, body := s.acct.Request(msg.Marshal(), time.Now(), "n2")
+	q.Set("signature", strings.Repeat("b", 40))
+	if code, _ := s.post("/webhooks/maison-lumiere/wechat?"+q.Encode(), body); code != 403 {
+		t.Fatalf("forged: %d", code)
+	}
+	msg.ToUserName = "gh_another"
+	q, body = s.acct.Request(msg.Marshal(), time.Now(), "n3")
+	if code, _ := s.post("/webhooks/maison-lumiere/wechat?"+q.Encode(), body); code != 400 {
+		t.Fatalf("other account: %d", code)
+	}
+	q, _ = s.acct.Request(nil, time.Now(), "n4")
+	xxe := []byte(`<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]><xml><ToUserName>` + wxAccount + `</ToUserName><FromUserName>oBad</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>&x;</Content><MsgId>43</MsgId></xml>`)
+	if code, _ := s.post("/webhooks/maison-lumiere/wechat?"+q.Encode(), xxe); code != 400 {
+		t.Fatalf("DOCTYPE: %d", code)
+	}
+	if code, _ := s.post("/webhooks/maison-lumiere/wechat?"+q.Encode(), bytes.Repeat([]byte("x"), 70<<10)); code != 413 {
+		t.Fatalf("oversized: %d", code)
+	}
+	if in, out, _ := s.m.DB.CountTranscript(context.Background(), "maison-lumiere"); in != 0 || out != 0 {
+		t.Fatalf("bad input stored %d events", in)
+	}
+
+	// An unknown message type gets a polite answer.
+	c := &wxCustomer{s: s, openid: "oPolite"}
+	at, id := c.next()
+	if polite := c.send(wechattest.Push{CreateTime: at, MsgType: "hologram", MsgID: id}); len(polite) == 0 {
+		t.Fatal("no answer to an unknown message type")
+	}
+
+	// A notification whose amount differs: not paid, people asked.
+	found := c.say("有台灯吗")
+	next := c.choose(found, "add:")
+	next = c.choose(next, "checkout")
+	for _, m := range next {
+		if m.MsgMenu != nil {
+			for _, it := range m.MsgMenu.List {
+				if v, _ := s.m.DB.ButtonValue(context.Background(), "maison-lumiere", it.ID); v == "consent:yes" {
+					c.choose(next, "consent:yes")
+				}
+			}
+		}
+	}
+	ctx := context.Background()
+	conv, _ := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, "oPolite")
+	o, _ := s.m.DB.GetOrder(ctx, conv.Memory.LastOrder)
+	if _, err := s.m.WeChatPayProvider("maison-lumiere").Prepay(ctx, "maison-lumiere", o, wechatpay.TradeNative, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	note, _ := s.pay.Notification(string(o.ID), o.Total.Minor-100, wechatpay.SignMD5)
+	if code, body := s.post("/webhooks/maison-lumiere/wechatpay", note); code != 200 || !strings.Contains(body, "SUCCESS") {
+		t.Fatalf("short payment: %d %s", code, body)
+	}
+	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPending {
+		t.Fatalf("a short payment moved the order to %s", got.State)
+	}
+	if conv, _ := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, "oPolite"); conv.State != concierge.StateWaiting {
+		t.Fatalf("conversation %s, want waiting for a person", conv.State)
+	}
+	// An unknown order: acknowledged, nothing changes.
+	if code, _ := s.post("/webhooks/maison-lumiere/wechatpay", note); code != 200 {
+		t.Fatalf("repeat: %d", code)
+	}
+
+	// WeChat refuses (45015): the message is undeliverable, not lost.
+	s.api.Refuse("oPolite", 45015)
+	c.say("你好")
+	if !strings.Contains(s.logs.String(), "45015") {
+		t.Fatalf("the refused send was not reported:\n%s", s.logs.String())
+	}
+}
