@@ -251,6 +251,9 @@ func (a HandoffCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 	if a.Reason != "" && a.Reason != "asked" {
 		reason = a.Reason
 	}
+	// The model's own words for the person come first in the packet; the
+	// structured summary of the rules side stays beside them.
+	t.HandoffNote = a.Summary
 	if err := t.Tools.Handoff(ctx, reason); err != nil {
 		return nil, err
 	}

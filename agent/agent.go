@@ -185,6 +185,10 @@ func (s *Shop) speaks(l concierge.Locale) bool {
 
 // Turn is one inbound event being handled.
 type Turn struct {
+	// HandoffNote is what a brain wants the person who takes over to know
+	// (the LLM brain's summary); it leads the hand-off packet's summary.
+	HandoffNote string
+
 	Shop   *Shop
 	Conv   *concierge.Conversation
 	Event  *concierge.Event

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -77,6 +78,13 @@ func (tl *Tools) packet(reason string) concierge.HandoffPacket {
 	}
 	if p.LastOrder != "" {
 		p.Summary += " Last order: " + string(p.LastOrder) + "."
+	}
+	if tl.turn != nil && strings.TrimSpace(tl.turn.HandoffNote) != "" {
+		note := strings.TrimSpace(tl.turn.HandoffNote)
+		if r := []rune(note); len(r) > 600 {
+			note = string(r[:600]) + "…"
+		}
+		p.Summary = "Assistant's note: " + note + "\n" + p.Summary
 	}
 	return p
 }

@@ -573,3 +573,25 @@ func TestLLMSlowModelDoesNotBlockAcks(t *testing.T) {
 		t.Fatalf("slow turn: %s", dump(es))
 	}
 }
+
+// TestLLMHandoffSummary: when the model hands off, its summary for the
+// person leads the hand-off packet, beside the structured one.
+func TestLLMHandoffSummary(t *testing.T) {
+	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		_, res := turn(req)
+		if len(res) == 0 {
+			return calls(call("handoff_to_human", `{"reason":"complaint","summary":"Client mécontent du délai de livraison de la commande précédente."}`))
+		}
+		return say("Je vous passe un conseiller.")
+	})
+	s := startLLMShop(t, f, llmLimits{})
+	c := s.customer("fr")
+	find(t, c.say("je suis très mécontent du délai, je veux une explication"), concierge.MessageHandoff)
+	p, err := s.m.DB.Packet(context.Background(), mustConv(t, s, c).ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(p.Summary, "Assistant's note: Client mécontent du délai") || !strings.Contains(p.Summary, "Handed off (complaint)") {
+		t.Fatalf("packet summary = %q", p.Summary)
+	}
+}
