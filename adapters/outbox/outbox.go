@@ -44,6 +44,7 @@ type Config struct {
 	BaseDelay   time.Duration // first retry delay (default 1s)
 	MaxDelay    time.Duration // retry delay cap (default 5m)
 	Poll        time.Duration // how often to look when not woken (default 250ms)
+	Grace       time.Duration // how long sends in flight may finish after shutdown begins (default 5s)
 }
 
 func (c *Config) defaults() {
@@ -65,6 +66,7 @@ func (c *Config) defaults() {
 	defd(&c.BaseDelay, time.Second)
 	defd(&c.MaxDelay, 5*time.Minute)
 	defd(&c.Poll, 250*time.Millisecond)
+	defd(&c.Grace, 5*time.Second)
 }
 
 // Metrics receives what the dispatcher did; nil methods are not called.
@@ -113,6 +115,21 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	finished := make(chan struct{})
 	go func() { d.finish(); close(finished) }()
+	// Sends in flight at shutdown get a grace period to finish; after it,
+	// waiting ones (a rate limiter, a slow platform) are cut short and
+	// their messages stay pending for the next start.
+	sendCtx, cancelSends := context.WithCancel(context.Background())
+	defer cancelSends()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(d.cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancelSends()
+		case <-sendCtx.Done():
+		}
+	})
+	defer stop()
 	tick := time.NewTicker(d.cfg.Poll)
 	defer tick.Stop()
 	for ctx.Err() == nil {
@@ -128,7 +145,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					d.results <- result{ds: d.sendAll(msgs), conv: msgs[0].Conversation}
+					d.results <- result{ds: d.sendAll(sendCtx, msgs), conv: msgs[0].Conversation}
 					<-d.slots
 				}()
 			}
@@ -179,17 +196,20 @@ func (d *Dispatcher) finish() {
 
 // sendAll sends one conversation's messages in order, stopping at the
 // first that fails so none overtakes it.
-func (d *Dispatcher) sendAll(msgs []concierge.Outbound) []concierge.Delivery {
+func (d *Dispatcher) sendAll(ctx context.Context, msgs []concierge.Outbound) []concierge.Delivery {
 	out := make([]concierge.Delivery, 0, len(msgs))
 	start := d.now()
 	for i := range msgs {
+		if ctx.Err() != nil {
+			break // shutting down: the rest stay pending
+		}
 		if i > 0 && d.now().Sub(start) > d.cfg.Lease/2 {
 			// The lease would run out mid-conversation and another
 			// sender could start on it; leave the rest for the next claim.
 			break
 		}
 		m := &msgs[i]
-		dl := d.send(m)
+		dl := d.send(ctx, m)
 		out = append(out, dl)
 		if dl.Status != concierge.Delivered {
 			break
@@ -198,18 +218,23 @@ func (d *Dispatcher) sendAll(msgs []concierge.Outbound) []concierge.Delivery {
 	return out
 }
 
-func (d *Dispatcher) send(m *concierge.Outbound) concierge.Delivery {
+func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge.Delivery {
 	dl := concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.Delivered}
 	s := d.senders(m.Bot, m.Channel)
 	var err error
 	if s == nil {
 		err = concierge.Errorf(concierge.CodeUnavailable, "outbox", "channel %s of bot %s is not configured", m.Channel, m.Bot)
 	} else {
-		ctx, cancel := context.WithTimeout(context.Background(), d.cfg.SendTimeout)
+		ctx, cancel := context.WithTimeout(base, d.cfg.SendTimeout)
 		err = s.Send(ctx, m)
 		cancel()
 	}
 	switch {
+	case err != nil && base.Err() != nil:
+		// Cut short by shutdown, not refused by the platform: due again
+		// at once on the next start.
+		dl.Status, dl.NextAttempt, dl.Error = concierge.DeliveryRetry, d.now(), "interrupted by shutdown"
+		return dl
 	case err == nil:
 		if d.metrics != nil {
 			d.metrics.Sent(m.Channel)

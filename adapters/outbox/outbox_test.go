@@ -143,3 +143,43 @@ func TestSlowPlatformDoesNotSerialise(t *testing.T) {
 		t.Fatalf("%d conversations received", len(f.got))
 	}
 }
+
+// blocking is a platform (or a rate limiter) that never answers.
+type blocking struct{ started chan struct{} }
+
+func (b *blocking) Send(ctx context.Context, m *concierge.Outbound) error {
+	select {
+	case b.started <- struct{}{}:
+	default:
+	}
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestShutdownDoesNotWaitForever: sends still waiting after the grace
+// period are cut short, and their messages stay pending, not failed.
+func TestShutdownDoesNotWaitForever(t *testing.T) {
+	db := setup(t, 3, 2)
+	b := &blocking{started: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	d := outbox.New(db, func(concierge.BotID, concierge.Channel) concierge.Sender { return b },
+		outbox.Config{Poll: 2 * time.Millisecond, Grace: 50 * time.Millisecond, SendTimeout: time.Hour},
+		slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	<-b.started
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after the grace period")
+	}
+	if n, _ := db.PendingOutbound(context.Background()); n != 6 {
+		t.Fatalf("%d pending, want all 6 still pending", n)
+	}
+	// Due again at once on the next start.
+	again, err := db.ClaimOutbox(context.Background(), 10, time.Minute)
+	if err != nil || len(again) != 3 {
+		t.Fatalf("claim after restart: %d conversations, %v", len(again), err)
+	}
+}
