@@ -63,4 +63,7 @@ type Delivery struct {
 	Status       DeliveryStatus
 	NextAttempt  time.Time
 	Error        string
+	// Interrupted marks a retry caused by our own shutdown, which does not
+	// count against the message's attempts.
+	Interrupted bool
 }

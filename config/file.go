@@ -59,6 +59,10 @@ type Telegram struct {
 	SecretToken string `yaml:"secret_token" json:"secret_token,omitempty" jsonschema:"description=The secret Telegram sends in the X-Telegram-Bot-Api-Secret-Token header (1-256 characters of A-Z a-z 0-9 _ -). Required in webhook mode; use ${VAR}."`
 	APIEndpoint string `yaml:"api_endpoint" json:"api_endpoint,omitempty" jsonschema:"description=The Bot API server; a self-hosted one works too. Defaults to https://api.telegram.org.,default=https://api.telegram.org"`
 	Mode        string `yaml:"mode" json:"mode,omitempty" jsonschema:"enum=webhook,enum=polling,default=webhook,description=webhook has Telegram POST updates to /webhooks/{bot}/telegram; polling asks for them (for a server that cannot be reached from the internet). Defaults to webhook."`
+	// RatePerSecond and ChatRatePerSecond bound outbound sends; Telegram
+	// documents about 30 messages a second in all and 1 a second per chat.
+	RatePerSecond     int `yaml:"rate_per_second" json:"rate_per_second,omitempty" jsonschema:"minimum=1,default=30,description=Messages per second the bot sends in all (Telegram's limit is about 30; paid broadcasts and self-hosted test servers allow more). Defaults to 30."`
+	ChatRatePerSecond int `yaml:"chat_rate_per_second" json:"chat_rate_per_second,omitempty" jsonschema:"minimum=1,default=1,description=Messages per second to one chat (short bursts of 5 are allowed). Defaults to 1."`
 }
 
 // WhatsApp configures a WhatsApp Business number on the Cloud API.

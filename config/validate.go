@@ -286,6 +286,12 @@ func (c *checker) channels() {
 			c.errorf("channels.telegram.secret_token", "channels.telegram.secret_token may only hold 1 to 256 characters A-Z, a-z, 0-9, _ and -")
 		}
 		c.url("channels.telegram.api_endpoint", &t.APIEndpoint, DefaultTelegramAPI)
+		if t.RatePerSecond < 0 && !c.failed("channels.telegram.rate_per_second") {
+			c.errorf("channels.telegram.rate_per_second", "channels.telegram.rate_per_second must be positive")
+		}
+		if t.ChatRatePerSecond < 0 && !c.failed("channels.telegram.chat_rate_per_second") {
+			c.errorf("channels.telegram.chat_rate_per_second", "channels.telegram.chat_rate_per_second must be positive")
+		}
 	}
 	if w := ch.WhatsApp; w != nil {
 		c.required("channels.whatsapp.phone_number_id", w.PhoneNumberID, "")

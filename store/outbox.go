@@ -11,8 +11,8 @@ import (
 )
 
 // ClaimOutbox leases up to limit conversations that have outbound messages
-// due, and returns their pending messages in order. A conversation whose
-// first pending message waits for a retry is not returned, so a later
+// due and are not leased already, and returns their pending messages in
+// order. A conversation whose first pending message waits for a retry is not returned, so a later
 // message never overtakes an earlier one. The lease is released by
 // ReleaseOutbox, or expires after lease if the sender dies.
 func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([][]concierge.Outbound, error) {
@@ -22,12 +22,13 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		now := tx.db.millis(tx.now)
 		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?
 			WHERE send_lease_until < ? AND id IN (
-				SELECT m.conversation_id FROM messages m
+				SELECT m.conversation_id FROM messages m JOIN conversations lc ON lc.id = m.conversation_id
 				WHERE m.dir = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?
+				AND lc.send_lease_until < ?
 				AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
 					AND p.dir = 'out' AND p.status = 'pending' AND p.seq < m.seq)
 				ORDER BY m.id LIMIT ?)
-			RETURNING id`, now+lease.Milliseconds(), now, now, limit)
+			RETURNING id`, now+lease.Milliseconds(), now, now, now, limit)
 		if err != nil {
 			return fmt.Errorf("store: claim outbox: %w", err)
 		}
@@ -103,8 +104,12 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 			case concierge.Delivered:
 				sent = append(sent, fmt.Sprint(r.ID))
 			case concierge.DeliveryRetry:
-				_, err = tx.exec(ctx, `UPDATE messages SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
-					tx.db.millis(r.NextAttempt), trim(r.Error), r.ID)
+				counted := 1
+				if r.Interrupted {
+					counted = 0 // the platform never answered; no attempt used
+				}
+				_, err = tx.exec(ctx, `UPDATE messages SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+					counted, tx.db.millis(r.NextAttempt), trim(r.Error), r.ID)
 			case concierge.Undeliverable:
 				_, err = tx.exec(ctx, `UPDATE messages SET status = 'undeliverable', attempts = attempts + 1, done_at = ?, last_error = ? WHERE id = ?`,
 					now, trim(r.Error), r.ID)

@@ -459,3 +459,32 @@ func TestTurnsInParallelAcrossReplicas(t *testing.T) {
 		}
 	}
 }
+
+// TestClaimSkipsLeasedConversations: with some conversations leased, a
+// claim still finds the others (the limit applies to claimable ones).
+func TestClaimSkipsLeasedConversations(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var evs []concierge.Event
+		for i := 0; i < 6; i++ {
+			evs = append(evs, textEvent(fmt.Sprint("c", i), fmt.Sprint("k", i), "hi"))
+		}
+		if _, err := db.Ingest(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := db.RunTurns(ctx, 100, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+			_, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: "re"})
+			return err
+		}, nil); err != nil {
+			t.Fatal(err)
+		}
+		first, err := db.ClaimOutbox(ctx, 3, time.Minute)
+		if err != nil || len(first) != 3 {
+			t.Fatalf("first claim: %d %v", len(first), err)
+		}
+		second, err := db.ClaimOutbox(ctx, 3, time.Minute)
+		if err != nil || len(second) != 3 {
+			t.Fatalf("second claim found %d conversations (%v); the 3 unleased ones were hidden behind leased ones", len(second), err)
+		}
+	})
+}

@@ -233,7 +233,7 @@ func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge
 	case err != nil && base.Err() != nil:
 		// Cut short by shutdown, not refused by the platform: due again
 		// at once on the next start.
-		dl.Status, dl.NextAttempt, dl.Error = concierge.DeliveryRetry, d.now(), "interrupted by shutdown"
+		dl.Status, dl.NextAttempt, dl.Error, dl.Interrupted = concierge.DeliveryRetry, d.now(), "interrupted by shutdown", true
 		return dl
 	case err == nil:
 		if d.metrics != nil {

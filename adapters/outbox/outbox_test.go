@@ -182,4 +182,9 @@ func TestShutdownDoesNotWaitForever(t *testing.T) {
 	if err != nil || len(again) != 3 {
 		t.Fatalf("claim after restart: %d conversations, %v", len(again), err)
 	}
+	for _, msgs := range again {
+		if msgs[0].Attempts != 0 {
+			t.Fatalf("an interrupted send used an attempt: %+v", msgs[0])
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"net/url"
 	"strings"
@@ -37,7 +38,14 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 	if m.telegram.adapters == nil {
 		m.telegram.adapters = map[concierge.BotID]*telegram.Adapter{}
 	}
-	cfg := telegram.Config{Bot: bot.ID, Token: ch.Token, APIEndpoint: ch.APIEndpoint, Tokens: m.DB, Limits: m.TelegramLimits, Log: m.Log}
+	limits := m.TelegramLimits
+	if ch.RatePerSecond > 0 {
+		limits.Global, limits.GlobalBurst = rate.Limit(ch.RatePerSecond), max(ch.RatePerSecond, limits.GlobalBurst)
+	}
+	if ch.ChatRatePerSecond > 0 {
+		limits.PerChat, limits.PerChatBurst = rate.Limit(ch.ChatRatePerSecond), max(5*ch.ChatRatePerSecond, limits.PerChatBurst)
+	}
+	cfg := telegram.Config{Bot: bot.ID, Token: ch.Token, APIEndpoint: ch.APIEndpoint, Tokens: m.DB, Limits: limits, Log: m.Log}
 	pay := f.Payments.Telegram
 	if pay != nil {
 		cfg.ProviderToken = pay.ProviderToken

@@ -13,6 +13,10 @@
 //     -duration, and measures each ack from when it was due, so that a
 //     stall shows up in the percentiles.
 //
+// With -channel telegram it measures the Telegram webhook instead, side by
+// side with a plain go-telegram-bot-api echo bot, both against an
+// in-process fake Bot API (see telegram.go).
+//
 // `make bench` runs it as `go run ./cmd/loadgen -bin ./bin/concierge`. It
 // exits 1 if a server does not start or more than 1% of requests fail,
 // and never because the figures are slow: the figures are the output.
@@ -63,6 +67,9 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
 		defer os.RemoveAll(dir)
 	}
 
+	if o.Channel == "telegram" {
+		return runTelegram(ctx, o, argv, dir, stdout, stderr)
+	}
 	rep := newReport(o, argv)
 	err = measure(ctx, o, dir, &rep)
 	rep.LoadAfter = loadAverage()
@@ -147,6 +154,12 @@ type options struct {
 	Duration         time.Duration
 	Out              string
 	Keep             bool
+
+	// -channel telegram (telegram.go).
+	Channel   string
+	Latencies latencyList
+	Echobot   string
+	Drain     time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -163,6 +176,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of the fixed-rate run")
 	fs.StringVar(&o.Out, "out", "", "markdown file to append the results to")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (databases and server logs)")
+	fs.StringVar(&o.Channel, "channel", "web", "web (the chat widget: throughput and fixed-rate runs) or telegram (the webhook against a fake Bot API, beside a go-telegram-bot-api echo bot)")
+	o.Latencies = latencyList{0, 50 * time.Millisecond}
+	fs.Var(&o.Latencies, "platform-latency", "telegram: comma-separated delays the fake Bot API adds to each answer; one pair of runs each")
+	fs.StringVar(&o.Echobot, "echobot", "", "telegram: a built cmd/loadgen/echobot (default: go build it into the temp dir)")
+	fs.DurationVar(&o.Drain, "drain", drainLimit, "telegram: how long to keep counting replies after the last ack")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -189,6 +207,17 @@ func (o options) validate() error {
 		return fmt.Errorf("-duration %v: want more than 0 and at most 1h", o.Duration)
 	case o.rateMessages() < 1 || o.rateMessages() > 10_000_000:
 		return fmt.Errorf("-rate × -duration is %d messages: want 1 to 10000000", o.rateMessages())
+	case o.Channel != "web" && o.Channel != "telegram":
+		return fmt.Errorf("-channel %q: want web or telegram", o.Channel)
+	case len(o.Latencies) < 1 || len(o.Latencies) > maxLatencies:
+		return fmt.Errorf("-platform-latency: want 1 to %d values", maxLatencies)
+	case o.Drain < time.Second || o.Drain > 10*time.Minute:
+		return fmt.Errorf("-drain %v: want 1s to 10m", o.Drain)
+	}
+	for _, l := range o.Latencies {
+		if l < 0 || l > maxLatency {
+			return fmt.Errorf("-platform-latency %v: want 0 to %v", l, maxLatency)
+		}
 	}
 	if _, err := os.Stat(o.Bin); err != nil {
 		return fmt.Errorf("-bin: %w (build it with `make build`)", err)

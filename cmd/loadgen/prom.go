@@ -170,7 +170,7 @@ func hasLabels(have, want map[string]string) bool {
 type counters struct {
 	// Counters, since the server started.
 	Sent         float64 // concierge_messages_sent_total{channel="web"}: replies delivered
-	SendFailures float64 // concierge_send_failures_total{channel="web"}
+	SendFailures float64 // concierge_send_failures_total{channel="web"}, every status
 	TurnsDone    float64 // concierge_turns_total{result="done"}
 	TurnsFailed  float64 // concierge_turns_total{result="failed"}
 	CPUSeconds   float64 // process_cpu_seconds_total: the server's user+system CPU time
@@ -181,12 +181,16 @@ type counters struct {
 	OutboxPending float64 // concierge_outbox_pending
 }
 
-// readCounters picks loadgen's metrics out of one scrape.
-func readCounters(samples []sample) counters {
-	web := map[string]string{"channel": "web"}
+// readCounters picks loadgen's metrics of the web chat out of one scrape.
+func readCounters(samples []sample) counters { return readChannelCounters(samples, "web") }
+
+// readChannelCounters picks loadgen's metrics out of one scrape, with the
+// replies of channel.
+func readChannelCounters(samples []sample, channel string) counters {
+	ch := map[string]string{"channel": channel}
 	c := counters{
-		Sent:          sum(samples, "concierge_messages_sent_total", web),
-		SendFailures:  sum(samples, "concierge_send_failures_total", web),
+		Sent:          sum(samples, "concierge_messages_sent_total", ch),
+		SendFailures:  sum(samples, "concierge_send_failures_total", ch),
 		TurnsDone:     sum(samples, "concierge_turns_total", map[string]string{"result": "done"}),
 		TurnsFailed:   sum(samples, "concierge_turns_total", map[string]string{"result": "failed"}),
 		CPUSeconds:    sum(samples, "process_cpu_seconds_total", nil),

@@ -41,6 +41,16 @@ type server struct {
 // startServer runs `bin serve` on a fresh database in dir and waits until
 // /healthz answers 200. On any error the process is already stopped.
 func startServer(ctx context.Context, bin, config, dir string) (*server, error) {
+	return startChild(ctx, dir, func(addr string) *exec.Cmd {
+		db := "sqlite:" + filepath.Join(dir, "bench.db")
+		return exec.Command(bin, "serve", "--config", config, "--db", db, "--addr", addr)
+	})
+}
+
+// startChild runs the command that command makes for a free loopback
+// address, with its output in dir/server.log, and waits until its
+// /healthz answers 200. On any error the process is already stopped.
+func startChild(ctx context.Context, dir string, command func(addr string) *exec.Cmd) (*server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -57,13 +67,12 @@ func startServer(ctx context.Context, bin, config, dir string) (*server, error) 
 	if s.log, err = os.Create(s.logPath); err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	db := "sqlite:" + filepath.Join(dir, "bench.db")
-	s.cmd = exec.Command(bin, "serve", "--config", config, "--db", db, "--addr", addr)
+	s.cmd = command(addr)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	s.cmd.SysProcAttr = childProcAttr()
 	if err := s.cmd.Start(); err != nil {
 		s.log.Close()
-		return nil, fmt.Errorf("server: start %s: %w", bin, err)
+		return nil, fmt.Errorf("server: start %s: %w", s.cmd.Path, err)
 	}
 	go func() {
 		s.waitErr = s.cmd.Wait()
@@ -127,8 +136,13 @@ func (s *server) health(ctx context.Context) error {
 	return nil
 }
 
-// scrape reads the pipeline counters from /metrics.
-func (s *server) scrape(ctx context.Context) (counters, error) {
+// scrape reads the pipeline counters, with the web chat's replies, from
+// /metrics.
+func (s *server) scrape(ctx context.Context) (counters, error) { return s.scrapeChannel(ctx, "web") }
+
+// scrapeChannel reads the pipeline counters, with channel's replies, from
+// /metrics.
+func (s *server) scrapeChannel(ctx context.Context, channel string) (counters, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/metrics", nil)
 	if err != nil {
 		return counters{}, fmt.Errorf("scrape: %w", err)
@@ -146,7 +160,7 @@ func (s *server) scrape(ctx context.Context) (counters, error) {
 	if err != nil {
 		return counters{}, fmt.Errorf("scrape: %w", err)
 	}
-	return readCounters(samples), nil
+	return readChannelCounters(samples, channel), nil
 }
 
 // crashed returns how the process exited if it did so before stop asked

@@ -2,6 +2,7 @@ package main
 
 import (
 	"math"
+	"net/http"
 	"slices"
 	"sort"
 	"strconv"
@@ -61,9 +62,13 @@ type tally struct {
 	Latency    latencies // of the acked requests
 }
 
-// tallyOutcomes counts outs. Errors are keyed by HTTP status, or
-// "transport" when no response arrived.
-func tallyOutcomes(outs []outcome) tally {
+// tallyOutcomes counts the outcomes of posts to the web chat, whose ack
+// is a 202.
+func tallyOutcomes(outs []outcome) tally { return tallyAcks(outs, http.StatusAccepted) }
+
+// tallyAcks counts outs, of which those with status ack are acks. Errors
+// are keyed by HTTP status, or "transport" when no response arrived.
+func tallyAcks(outs []outcome, ack int) tally {
 	t := tally{Errors: map[string]int{}}
 	lat := make([]time.Duration, 0, len(outs))
 	for _, o := range outs {
@@ -72,7 +77,7 @@ func tallyOutcomes(outs []outcome) tally {
 		}
 		t.Requests++
 		switch {
-		case o.Status == 202:
+		case o.Status == ack:
 			t.Acked++
 			lat = append(lat, o.Latency)
 			if o.Duplicate {

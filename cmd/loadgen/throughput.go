@@ -57,19 +57,29 @@ func runThroughput(ctx context.Context, srv *server, o options) (throughputResul
 // conversation gets its messages in script order and no two workers write
 // to one conversation at once (as long as o.Conns ≤ o.Conversations).
 func postAll(ctx context.Context, p *poster, o options) []outcome {
-	outs := make([]outcome, o.N)
+	return closedLoop(ctx, o.N, o.Conns, func(i int) outcome {
+		c, k := i%o.Conversations, i/o.Conversations
+		return p.post(ctx, sessionID("tput", c), "t"+strconv.Itoa(i), c, k)
+	})
+}
+
+// closedLoop has conns workers call post(i) for i from 0 to n-1, each
+// starting its next call as soon as its previous one returned, and
+// returns the outcomes by i with their latencies. It stops early when ctx
+// ends (the outcomes not made stay zero).
+func closedLoop(ctx context.Context, n, conns int, post func(i int) outcome) []outcome {
+	outs := make([]outcome, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range o.Conns {
+	for range conns {
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= o.N {
+				if i >= n {
 					return
 				}
-				c, k := i%o.Conversations, i/o.Conversations
 				t0 := time.Now()
-				out := p.post(ctx, sessionID("tput", c), "t"+strconv.Itoa(i), c, k)
+				out := post(i)
 				out.Latency = time.Since(t0)
 				outs[i] = out // each index has one writer; read after Wait
 			}
