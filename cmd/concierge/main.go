@@ -29,6 +29,7 @@ Usage:
   concierge validate PATH...
   concierge migrate  --db URL
   concierge schema
+  concierge customer export|erase --bot BOT --channel CHANNEL --chat ID [--db URL]
   concierge telegram set-webhook --config PATH --url https://HOST [--bot NAME]
   concierge wechat menu --config PATH [--bot NAME] [--db URL]
   concierge inbox user add|remove|list [NAME] [--db URL]   (people of the /inbox)
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	if cmd == "inbox" {
 		return inboxCommand(ctx, args, stdin, stdout, stderr, getenv)
+	}
+	if cmd == "customer" {
+		return customerCommand(ctx, args, stdout, stderr, getenv)
 	}
 	if cmd == "wechat" {
 		return wechatCommand(ctx, args, stdout, stderr, getenv)

@@ -82,3 +82,29 @@ func TestChat(t *testing.T) {
 		t.Errorf("pressing button 1 did not add to the cart:\n%s", stdout)
 	}
 }
+
+// TestCustomerExportErase: the data-access and erasure commands, on a
+// conversation that went through the real pipeline.
+func TestCustomerExportErase(t *testing.T) {
+	s := startShop(t, "")
+	c := s.customer("en")
+	c.say("hello, I am Alice from Lyon")
+	db := s.m.DBURL
+	code, out, errOut := runCmd(t, "", "customer", "export", "--db", db, "--bot", "maison-lumiere", "--channel", "web", "--chat", c.session)
+	if code != 0 || !strings.Contains(out, "Alice from Lyon") {
+		t.Fatalf("export: %d %s %s", code, out, errOut)
+	}
+	if code, _, _ := runCmd(t, "", "customer", "erase", "--db", db, "--bot", "maison-lumiere", "--chat", c.session); code != 2 {
+		t.Fatalf("erase without --yes: exit %d, want 2", code)
+	}
+	code, out, errOut = runCmd(t, "", "customer", "erase", "--db", db, "--bot", "maison-lumiere", "--channel", "web", "--chat", c.session, "--yes")
+	if code != 0 || !strings.Contains(out, "erased conversation") {
+		t.Fatalf("erase: %d %s %s", code, out, errOut)
+	}
+	if h := c.history(); len(h) != 0 {
+		t.Fatalf("the widget still shows the erased conversation: %s", dump(h))
+	}
+	if code, _, _ := runCmd(t, "", "customer", "export", "--db", db, "--bot", "maison-lumiere", "--chat", c.session); code != 1 {
+		t.Fatalf("export after erase: exit %d, want 1 (not found)", code)
+	}
+}

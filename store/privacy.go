@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Export is everything the store keeps about one customer's conversation,
+// for a data-access request (invariant 7).
+type Export struct {
+	Conversation *concierge.Conversation `json:"conversation"`
+	Transcript   []ExportEntry           `json:"transcript"`
+	Cart         []concierge.CartLine    `json:"cart"`
+	Orders       []*concierge.Order      `json:"orders"`
+	Payments     []concierge.Payment     `json:"payments"`
+	Handoffs     []concierge.Handoff     `json:"handoffs"`
+}
+
+// ExportEntry is one transcript line of an export.
+type ExportEntry struct {
+	Seq     int64              `json:"seq"`
+	Dir     string             `json:"dir"`
+	Author  string             `json:"author"`
+	At      string             `json:"at"`
+	Text    string             `json:"text,omitempty"`
+	Value   string             `json:"value,omitempty"`
+	Message *concierge.Message `json:"message,omitempty"`
+}
+
+// ExportConversation gathers the conversation of (bot, channel, chat).
+func (db *DB) ExportConversation(ctx context.Context, bot concierge.BotID, ch concierge.Channel, chat concierge.ChatID) (*Export, error) {
+	conv, err := db.FindConversation(ctx, bot, ch, chat)
+	if err != nil {
+		return nil, err
+	}
+	ex := &Export{Conversation: conv}
+	tr, err := db.Transcript(ctx, bot, ch, chat, 0, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range tr {
+		ee := ExportEntry{Seq: e.Seq, Dir: e.Dir, Author: e.Author, At: e.At.Format("2006-01-02T15:04:05Z07:00")}
+		if e.Event != nil {
+			ee.Text, ee.Value = e.Event.Text, e.Event.Value
+		}
+		ee.Message = e.Message
+		ex.Transcript = append(ex.Transcript, ee)
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		if ex.Cart, err = tx.Cart(ctx, conv.ID); err != nil {
+			return err
+		}
+		ex.Orders, err = tx.Orders(ctx, conv.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range ex.Orders {
+		ps, err := db.Payments(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		ex.Payments = append(ex.Payments, ps...)
+	}
+	if ex.Handoffs, err = db.Handoffs(ctx, conv.ID); err != nil {
+		return nil, err
+	}
+	return ex, nil
+}
+
+// erasedChat is the chat id a conversation keeps after erasure: it no
+// longer names the customer's platform account, and it stays unique.
+func erasedChat(id concierge.ConversationID) string {
+	return "erased-" + strconv.FormatInt(int64(id), 10)
+}
+
+// EraseConversation removes the personal data of the conversation of
+// (bot, channel, chat) in one transaction: what the customer and the bot
+// wrote, the cart, hand-off packets, notes about them, the brain's memory
+// and summary, the link to their platform account. Orders, payments and
+// refunds stay, for the merchant's accounts, but no longer lead back to the
+// person. Pending messages to or from them are dropped. It returns the
+// erased conversation's id.
+func (db *DB) EraseConversation(ctx context.Context, bot concierge.BotID, ch concierge.Channel, chat concierge.ChatID) (concierge.ConversationID, error) {
+	conv, err := db.FindConversation(ctx, bot, ch, chat)
+	if err != nil {
+		return 0, err
+	}
+	err = db.InTx(ctx, func(tx *Tx) error {
+		steps := []struct {
+			query string
+			args  []any
+		}{
+			{`UPDATE messages SET body = '{"kind":"text","text":""}', dedupe_key = NULL, last_error = '',
+				status = CASE WHEN status = 'pending' THEN (CASE WHEN dir = 'in' THEN 'done' ELSE 'failed' END) ELSE status END
+				WHERE conversation_id = ?`, []any{conv.ID}},
+			{`DELETE FROM cart_lines WHERE conversation_id = ?`, []any{conv.ID}},
+			{`UPDATE conversations SET chat = ?, customer = '', memory = '{}', state = ?, updated_at = ? WHERE id = ?`,
+				[]any{erasedChat(conv.ID), string(concierge.StateClosed), db.millis(tx.now), conv.ID}},
+		}
+		// What the inbox and the LLM brain keep about the conversation.
+		others := []string{
+			`DELETE FROM handoff_packets WHERE conversation_id = ?`,
+			`DELETE FROM inbox_notes WHERE conversation_id = ?`,
+			`DELETE FROM brain_notes WHERE conversation_id = ?`,
+			`DELETE FROM inbox_assignments WHERE conversation_id = ?`,
+			`UPDATE proposals SET evidence = '{}', why = '' WHERE conversation_id = ?`,
+		}
+		for _, st := range steps {
+			if _, err := tx.execOnce(ctx, st.query, st.args...); err != nil {
+				return fmt.Errorf("store: erase: %w", err)
+			}
+		}
+		for _, q := range others {
+			if _, err := tx.execOnce(ctx, q, conv.ID); err != nil {
+				return fmt.Errorf("store: erase: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return conv.ID, nil
+}
