@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/conciergehq/concierge"
 )
@@ -92,7 +93,38 @@ func (db *DB) EraseConversation(ctx context.Context, bot concierge.BotID, ch con
 	if err != nil {
 		return 0, err
 	}
-	err = db.InTx(ctx, func(tx *Tx) error {
+	return conv.ID, db.erase(ctx, conv)
+}
+
+// EraseIdle erases up to limit conversations of bot untouched since before,
+// the bot file's retention period; it returns how many it erased.
+func (db *DB) EraseIdle(ctx context.Context, bot concierge.BotID, before time.Time, limit int) (int, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+conversationCols+` FROM conversations
+		WHERE bot = ? AND updated_at < ? AND chat NOT LIKE 'erased-%' ORDER BY updated_at LIMIT ?`),
+		string(bot), db.millis(before), limit)
+	if err != nil {
+		return 0, fmt.Errorf("store: erase idle: %w", err)
+	}
+	var convs []*concierge.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("store: erase idle: %w", err)
+		}
+		convs = append(convs, c)
+	}
+	rows.Close()
+	for i, c := range convs {
+		if err := db.erase(ctx, c); err != nil {
+			return i, err
+		}
+	}
+	return len(convs), nil
+}
+
+func (db *DB) erase(ctx context.Context, conv *concierge.Conversation) error {
+	return db.InTx(ctx, func(tx *Tx) error {
 		steps := []struct {
 			query string
 			args  []any
@@ -124,8 +156,4 @@ func (db *DB) EraseConversation(ctx context.Context, bot concierge.BotID, ch con
 		}
 		return nil
 	})
-	if err != nil {
-		return 0, err
-	}
-	return conv.ID, nil
 }

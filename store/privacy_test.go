@@ -88,3 +88,33 @@ func TestExportAndErase(t *testing.T) {
 		}
 	})
 }
+
+// TestEraseIdle: conversations untouched for the retention period are
+// erased by the sweep; recent ones are kept.
+func TestEraseIdle(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Unix(1800000000, 0)
+		db.SetClock(func() time.Time { return now.Add(-400 * 24 * time.Hour) })
+		if _, err := db.Ingest(ctx, []concierge.Event{textEvent("old", "1", "old secret")}); err != nil {
+			t.Fatal(err)
+		}
+		db.SetClock(func() time.Time { return now })
+		if _, err := db.Ingest(ctx, []concierge.Event{textEvent("new", "2", "new text")}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.EraseIdle(ctx, "shop", now.Add(-365*24*time.Hour), 100)
+		if err != nil || n != 1 {
+			t.Fatalf("erased %d, %v; want the old one only", n, err)
+		}
+		if _, err := db.FindConversation(ctx, "shop", concierge.ChannelWeb, "old"); !errors.Is(err, concierge.ErrNotFound) {
+			t.Fatalf("old conversation kept: %v", err)
+		}
+		if _, err := db.FindConversation(ctx, "shop", concierge.ChannelWeb, "new"); err != nil {
+			t.Fatalf("recent conversation gone: %v", err)
+		}
+		if n, _ := db.EraseIdle(ctx, "shop", now.Add(-365*24*time.Hour), 100); n != 0 {
+			t.Fatalf("erased %d again", n)
+		}
+	})
+}

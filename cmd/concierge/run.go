@@ -343,11 +343,16 @@ func (m *Main) ListenAddr() string { return m.Listener.Addr().String() }
 func (m *Main) sweep(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
+	var lastRetention time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if time.Since(lastRetention) >= 10*time.Minute {
+			lastRetention = time.Now()
+			m.eraseExpired(ctx)
 		}
 		for {
 			var n int
@@ -365,6 +370,25 @@ func (m *Main) sweep(ctx context.Context) {
 			if err != nil || n < 100 {
 				break
 			}
+		}
+	}
+}
+
+// eraseExpired erases the conversations each bot's policies.retention_days
+// no longer allows keeping (invariant 7), a batch at a time.
+func (m *Main) eraseExpired(ctx context.Context) {
+	for _, b := range m.Bots {
+		if b.Policies.RetentionDays <= 0 {
+			continue
+		}
+		before := time.Now().Add(-time.Duration(b.Policies.RetentionDays) * 24 * time.Hour)
+		n, err := m.DB.EraseIdle(ctx, b.ID, before, 500)
+		if err != nil {
+			m.Log.Error("retention: erase", "bot", b.ID, "err", err)
+			continue
+		}
+		if n > 0 {
+			m.Log.Info("retention: erased idle conversations", "bot", b.ID, "count", n, "retention_days", b.Policies.RetentionDays)
 		}
 	}
 }
