@@ -40,7 +40,23 @@ type HandoffPolicy struct {
 	Keywords         []string `json:"keywords"`
 	AfterFailedTurns int      `json:"after_failed_turns"`
 	BusinessHours    string   `json:"business_hours,omitempty"`
+	// CannedReplies are ready-made answers people may send from the
+	// inbox, in the customer's language.
+	CannedReplies []CannedReply `json:"canned_replies,omitempty"`
+	// OfferPersonAtStart lets the customer choose, at the welcome and the
+	// first greeting, between a person and the assistant.
+	OfferPersonAtStart bool `json:"offer_person_at_start,omitempty"`
 }
+
+// CannedReply is one ready-made answer of the inbox's reply box.
+type CannedReply struct {
+	Title string            `json:"title"` // what people see in the list
+	Text  map[Locale]string `json:"text"`  // what the customer gets, per locale
+}
+
+// In returns the reply's text in loc, else in def (the bot's default
+// locale, which the bot file requires).
+func (r CannedReply) In(loc, def Locale) string { return LocalText(r.Text, loc, def) }
 
 // Policies are the merchant's rules that the code enforces whatever a brain
 // proposes.

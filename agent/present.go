@@ -27,7 +27,10 @@ const (
 	ValueYes      = "consent:yes"
 	ValueNo       = "consent:no"
 	ValueHuman    = "human"
-	ValueOrders   = "orders"
+	// ValueAssistant is the choice of shopping with the bot rather than a
+	// person, offered at the start with handoff.offer_person_at_start.
+	ValueAssistant = "assistant"
+	ValueOrders    = "orders"
 )
 
 // Card returns the card of one product in the turn's language.
@@ -297,3 +300,20 @@ func (t *Turn) browseButtons() []concierge.Button {
 
 // BrowseButtons are buttons for each catalog category.
 func (t *Turn) BrowseButtons() []concierge.Button { return t.browseButtons() }
+
+// OffersPersonAtStart reports whether the bot file lets the customer
+// choose between a person and the assistant at the start.
+func (t *Turn) OffersPersonAtStart() bool { return t.Shop.Bot.Handoff.OfferPersonAtStart }
+
+// StartButtons are the buttons of a welcome or a first greeting: the
+// choice between a person and the assistant when the bot file offers it,
+// else a button per catalog category.
+func (t *Turn) StartButtons() []concierge.Button {
+	if !t.OffersPersonAtStart() {
+		return t.browseButtons()
+	}
+	return []concierge.Button{
+		{Label: t.T("btn_human", nil), Value: ValueHuman},
+		{Label: t.T("btn_assistant", nil), Value: ValueAssistant},
+	}
+}

@@ -24,9 +24,10 @@ func (f *File) Bot() *concierge.Bot {
 		Currency: f.Currency,
 		Brain:    f.Brain.Kind,
 		Handoff: concierge.HandoffPolicy{
-			Keywords:         slices.Clone(f.Handoff.Keywords),
-			AfterFailedTurns: f.Handoff.AfterFailedTurns,
-			BusinessHours:    f.Handoff.BusinessHours,
+			Keywords:           slices.Clone(f.Handoff.Keywords),
+			AfterFailedTurns:   f.Handoff.AfterFailedTurns,
+			BusinessHours:      f.Handoff.BusinessHours,
+			OfferPersonAtStart: f.Handoff.OfferPersonAtStart,
 		},
 		Policies: concierge.Policies{
 			RefundAutoApproveBelow: concierge.Money{Currency: f.Currency},
@@ -45,6 +46,9 @@ func (f *File) Bot() *concierge.Bot {
 	}
 	if d, err := time.ParseDuration(f.Policies.OrderTTL); err == nil {
 		b.Policies.OrderTTL = d
+	}
+	for _, r := range f.Handoff.CannedReplies {
+		b.Handoff.CannedReplies = append(b.Handoff.CannedReplies, concierge.CannedReply{Title: r.Title, Text: localized(r.Text)})
 	}
 	b.Products = make([]concierge.Product, 0, len(f.Catalog.Products))
 	for _, p := range f.Catalog.Products {

@@ -164,9 +164,17 @@ type Product struct {
 
 // Handoff says when a conversation goes to a person.
 type Handoff struct {
-	Keywords         []string `yaml:"keywords" json:"keywords,omitempty" jsonschema:"description=Words that hand the conversation to a person when a customer writes them. Defaults to words for the bot's locales (human and agent and humain and conseiller and 人工 …)."`
-	AfterFailedTurns int      `yaml:"after_failed_turns" json:"after_failed_turns,omitempty" jsonschema:"minimum=0,default=2,description=Hand off after this many turns in a row that the bot did not understand; 0 never does. Defaults to 2."`
-	BusinessHours    string   `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
+	Keywords           []string      `yaml:"keywords" json:"keywords,omitempty" jsonschema:"description=Words that hand the conversation to a person when a customer writes them. Defaults to words for the bot's locales (human and agent and humain and conseiller and 人工 …)."`
+	AfterFailedTurns   int           `yaml:"after_failed_turns" json:"after_failed_turns,omitempty" jsonschema:"minimum=0,default=2,description=Hand off after this many turns in a row that the bot did not understand; 0 never does. Defaults to 2."`
+	BusinessHours      string        `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
+	CannedReplies      []CannedReply `yaml:"canned_replies" json:"canned_replies,omitempty" jsonschema:"description=Ready-made answers that people may send from the inbox's reply box; the customer gets the text in their language or else in the default locale."`
+	OfferPersonAtStart bool          `yaml:"offer_person_at_start" json:"offer_person_at_start,omitempty" jsonschema:"description=Offer two buttons in the welcome and the first greeting: talk to a person or shop with the assistant. Defaults to false."`
+}
+
+// CannedReply is one ready-made answer of the inbox.
+type CannedReply struct {
+	Title string            `yaml:"title" json:"title" jsonschema:"required,description=What people see in the inbox's list such as Delivery times."`
+	Text  map[string]string `yaml:"text" json:"text" jsonschema:"required,description=The answer per locale such as {fr: …; en: …}. The default locale is required."`
 }
 
 // Policies are the merchant's rules.

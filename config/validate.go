@@ -430,6 +430,21 @@ func (c *checker) handoff() {
 			c.errorf("handoff.business_hours", "handoff.business_hours %s %v; write it like \"Mon-Fri 09:00-18:00 Europe/Paris\"", c.show("handoff.business_hours", h.BusinessHours), err)
 		}
 	}
+	c.cannedReplies()
+}
+
+// cannedReplies checks the inbox's ready-made answers: each has a title
+// and a text in the default locale, the one every customer can fall back to.
+func (c *checker) cannedReplies() {
+	def := c.f.Locales[0]
+	for i, r := range c.f.Handoff.CannedReplies {
+		at := fmt.Sprintf("handoff.canned_replies[%d]", i)
+		c.required(at+".title", strings.TrimSpace(r.Title), "")
+		c.localized(at+".text", r.Text)
+		if r.Text[def] == "" && !c.failed("locales") && !c.failed(at+".text") && !c.failed(at+".text."+def) {
+			c.errorf(at+".text", "canned reply %d has no text in the default locale %s", i+1, c.show("locales[0]", def))
+		}
+	}
 }
 
 func (c *checker) policies() {

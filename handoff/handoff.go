@@ -211,12 +211,38 @@ func (s *Service) Reply(ctx context.Context, p *concierge.Person, conv concierge
 	if utf8.RuneCountInString(text) > MaxReply {
 		return concierge.Errorf(concierge.CodeInvalid, op, "the message is longer than %d characters", MaxReply)
 	}
+	return s.reply(ctx, p, conv, op, func(*concierge.Conversation) (string, error) { return text, nil })
+}
+
+// ReplyCanned sends p's reply in the customer's language: text picks it
+// for the conversation (its bot and locale), as a canned reply of the bot
+// file does. Ownership is checked first, so a reply to a conversation
+// handed back is refused the same way as with Reply.
+func (s *Service) ReplyCanned(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, text func(*concierge.Conversation) (string, error)) error {
+	const op = "reply"
+	return s.reply(ctx, p, conv, op, func(c *concierge.Conversation) (string, error) {
+		t, err := text(c)
+		if err != nil {
+			return "", err
+		}
+		if t = strings.TrimSpace(t); t == "" || utf8.RuneCountInString(t) > MaxReply {
+			return "", concierge.Errorf(concierge.CodeInvalid, op, "a message has 1 to %d characters", MaxReply)
+		}
+		return t, nil
+	})
+}
+
+func (s *Service) reply(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, op string, text func(*concierge.Conversation) (string, error)) error {
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		c, err := owned(ctx, tx, p, conv, op)
 		if err != nil {
 			return err
 		}
-		_, err = tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: text})
+		t, err := text(c)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: t})
 		return err
 	})
 	if err == nil {

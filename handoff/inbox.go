@@ -241,7 +241,14 @@ func (in *Inbox) act(w http.ResponseWriter, r *http.Request) {
 	case "claim":
 		err = in.svc.Claim(ctx, p, id)
 	case "reply":
-		err = in.svc.Reply(ctx, p, id, r.PostFormValue("text"))
+		// Typed text wins; with it empty, the canned reply chosen in the
+		// list is sent (the page works without JavaScript this way).
+		text, canned := r.PostFormValue("text"), r.PostFormValue("canned")
+		if strings.TrimSpace(text) == "" && canned != "" {
+			err = in.svc.ReplyCanned(ctx, p, id, func(c *concierge.Conversation) (string, error) { return in.canned(c, canned) })
+		} else {
+			err = in.svc.Reply(ctx, p, id, text)
+		}
 	case "note":
 		err = in.svc.Note(ctx, p, id, r.PostFormValue("text"))
 	case "handback":

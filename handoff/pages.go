@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,15 @@ type pageData struct {
 	Handoffs  []concierge.Handoff
 	Mine      bool // this person owns the conversation
 	Audit     []*concierge.Proposal
+	Canned    []cannedView // the bot file's canned replies, in the customer's language
+}
+
+// cannedView is one canned reply of the reply box. ID is its place in the
+// bot file's list, from 1; the form posts it.
+type cannedView struct {
+	ID    string
+	Title string
+	Text  string
 }
 
 type filters struct{ Bot, Channel, Locale, Reason, State string }
@@ -231,10 +241,35 @@ func (in *Inbox) conversation(w http.ResponseWriter, r *http.Request) {
 	in.render(w, r, http.StatusOK, "conversation", d)
 }
 
+// cannedReplies are the canned replies of conv's bot, each in conv's
+// language or else the bot's default one.
+func (in *Inbox) cannedReplies(conv *concierge.Conversation) []cannedView {
+	bot := in.bots[conv.Bot]
+	if bot == nil {
+		return nil
+	}
+	var out []cannedView
+	for i, r := range bot.Handoff.CannedReplies {
+		out = append(out, cannedView{ID: strconv.Itoa(i + 1), Title: r.Title, Text: r.In(conv.Locale, bot.DefaultLocale())})
+	}
+	return out
+}
+
+// canned returns the text of the canned reply id for conv.
+func (in *Inbox) canned(conv *concierge.Conversation, id string) (string, error) {
+	for _, v := range in.cannedReplies(conv) {
+		if v.ID == id {
+			return v.Text, nil
+		}
+	}
+	return "", concierge.Errorf(concierge.CodeInvalid, "reply", "no such canned reply")
+}
+
 // loadConversation reads everything the conversation page shows.
 func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) error {
 	ctx, st, id := r.Context(), in.cfg.Store, c.Conversation.ID
 	bot := in.bots[c.Conversation.Bot]
+	d.Canned = in.cannedReplies(&c.Conversation)
 	es, err := st.Transcript(ctx, id, 300)
 	if err != nil {
 		return err

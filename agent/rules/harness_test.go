@@ -122,6 +122,12 @@ func (c *customer) press(value string) []concierge.Message {
 	return c.send(concierge.Event{Kind: concierge.EventButton, Value: value})
 }
 
+// subscribe opens the chat (an EventSubscribe) and returns the welcome.
+func (c *customer) subscribe() []concierge.Message {
+	c.s.t.Helper()
+	return c.send(concierge.Event{Kind: concierge.EventSubscribe})
+}
+
 func (c *customer) send(ev concierge.Event) []concierge.Message {
 	t := c.s.t
 	t.Helper()

@@ -28,7 +28,7 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 	ev := t.Event
 	switch ev.Kind {
 	case concierge.EventSubscribe:
-		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("welcome", map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.BrowseButtons()})
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(b.startText(t, "welcome"), map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.StartButtons()})
 		return nil
 	case concierge.EventButton:
 		if ev.Value != "" {
@@ -56,6 +56,16 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 		return nil
 	}
 	return b.intent(ctx, t, in)
+}
+
+// startText is the text id of a welcome or first greeting (id), or of
+// its variant asking "a person or the assistant?" when the bot file
+// offers that choice.
+func (b Brain) startText(t *agent.Turn, id string) string {
+	if t.OffersPersonAtStart() {
+		return id + "_choose"
+	}
+	return id
 }
 
 // keyword reports whether text holds one of the merchant's hand-off words
@@ -106,6 +116,10 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	}
 	switch in.Name {
 	case nlu.Greet:
+		if len(mem.Intents) <= 1 { // the first thing the customer said
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(b.startText(t, "greet"), map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.StartButtons()})
+			break
+		}
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("greet", map[string]any{"Shop": t.Shop.Bot.Name}), Buttons: t.BrowseButtons()})
 	case nlu.Thanks:
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("thanks", nil)})
@@ -546,7 +560,8 @@ func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 		return b.intent(ctx, t, nlu.Intent{Name: nlu.CancelOrder, Order: id})
 	}
 	switch v {
-	case agent.ValueBrowse:
+	case agent.ValueBrowse, agent.ValueAssistant:
+		// "Shop with the assistant" chosen at the start: go on with the bot.
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("browse", nil), Buttons: t.BrowseButtons()})
 		return nil
 	case agent.ValueCart:

@@ -32,6 +32,8 @@ type script struct {
 	Locale concierge.Locale `yaml:"locale"`
 	// Keywords are hand-off words the merchant adds to the bot file's.
 	Keywords []string `yaml:"keywords"`
+	// OfferPersonAtStart sets the bot file's handoff.offer_person_at_start.
+	OfferPersonAtStart bool `yaml:"offer_person_at_start"`
 	// Bug, when set, names a known bug the script shows; the script is
 	// skipped unless -bugs is given.
 	Bug   string `yaml:"bug"`
@@ -40,10 +42,12 @@ type script struct {
 
 // step is one thing the customer (or another customer, the payment
 // provider, or time) does, and what must be true afterwards. Exactly one
-// of Say, Press, OtherPress, Pay and Expire is set.
+// of Say, Press, Subscribe, OtherPress, Pay and Expire is set.
 type step struct {
-	Say   string `yaml:"say"`
-	Press string `yaml:"press"`
+	Say string `yaml:"say"`
+	// Subscribe is the customer opening the chat (an EventSubscribe).
+	Subscribe bool   `yaml:"subscribe"`
+	Press     string `yaml:"press"`
 	// OtherPress is a button pressed by a second customer of the same
 	// shop, to take stock from under the first; the step's expectations
 	// are about the first customer (who hears nothing of it).
@@ -77,6 +81,7 @@ type expect struct {
 	TextContains   strs `yaml:"text_contains"`   // in the replies' plain text
 	TextLacks      strs `yaml:"text_lacks"`      // not in it
 	ButtonsInclude strs `yaml:"buttons_include"` // button values offered
+	ButtonsExclude strs `yaml:"buttons_exclude"` // button values not offered
 
 	Cart      map[concierge.SKU]int `yaml:"cart"` // the stored cart, exactly ({} is empty)
 	NotInCart []concierge.SKU       `yaml:"not_in_cart"`
@@ -157,8 +162,11 @@ func readScript(t *testing.T, file string) script {
 				n++
 			}
 		}
+		if st.Subscribe {
+			n++
+		}
 		if n != 1 {
-			t.Fatalf("%s: step %d must have exactly one of say, press, other_press, pay and expire", file, i+1)
+			t.Fatalf("%s: step %d must have exactly one of say, press, subscribe, other_press, pay and expire", file, i+1)
 		}
 	}
 	return sc
@@ -167,6 +175,7 @@ func readScript(t *testing.T, file string) script {
 func play(t *testing.T, sc script) {
 	s := openShop(t)
 	s.bot.Handoff.Keywords = append(s.bot.Handoff.Keywords, sc.Keywords...) // the shop reads this bot
+	s.bot.Handoff.OfferPersonAtStart = sc.OfferPersonAtStart
 	p := &player{t: t, s: s, c: s.customer(sc.Locale), locale: sc.Locale}
 	for i, st := range sc.Steps {
 		what, replies, applied := p.act(st)
@@ -195,6 +204,8 @@ func (p *player) act(st step) (what string, replies []concierge.Message, applied
 	switch {
 	case st.Say != "":
 		return fmt.Sprintf("say %q", st.Say), c.say(st.Say), ""
+	case st.Subscribe:
+		return "subscribe", c.subscribe(), ""
 	case st.Press != "":
 		v := st.Press
 		if strings.Contains(v, "$ORDER") {
@@ -379,6 +390,11 @@ func (k *checker) check(e expect, applied checkout.Applied) {
 	for _, v := range e.ButtonsInclude {
 		if !slices.Contains(buttons, subst(v)) {
 			k.errorf("no button %q among %v", subst(v), buttons)
+		}
+	}
+	for _, v := range e.ButtonsExclude {
+		if slices.Contains(buttons, subst(v)) {
+			k.errorf("button %q offered among %v", subst(v), buttons)
 		}
 	}
 

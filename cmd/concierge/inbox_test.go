@@ -304,3 +304,53 @@ func TestInboxUserCommand(t *testing.T) {
 		t.Errorf("removing carol twice: exit %d, want 1", code)
 	}
 }
+
+// TestInboxCannedReplies: the bot file's canned replies are offered in the
+// reply box in the customer's language, and choosing one without typing
+// (as a browser without JavaScript posts it) sends its localized text to
+// the customer through their channel.
+func TestInboxCannedReplies(t *testing.T) {
+	s := startShop(t, "")
+	s.addPerson("alice", concierge.RoleAgent, 3)
+	c := s.customer("zh")
+	find(t, c.say("我要转人工客服"), concierge.MessageHandoff)
+	id := c.conversation()
+
+	alice := s.person("alice")
+	alice.signIn()
+	page := fmt.Sprintf("/inbox/c/%d", id)
+	alice.get(page)
+	view := alice.mustPost(page+"/claim", nil)
+	const zhDelivery = "法国本土配送需要 2 至 4 个工作日。发货后您会收到物流跟踪链接。"
+	for _, want := range []string{`id="reply-canned"`, `<option value="1" data-text="` + zhDelivery + `"`, ">Delivery times</option>", ">Anything else?</option>"} {
+		if !strings.Contains(view, want) {
+			t.Errorf("the reply box lacks %q:\n%s", want, view)
+		}
+	}
+	if strings.Contains(view, "Delivery takes 2 to 4 working days") {
+		t.Errorf("the canned replies are not in the customer's language (zh)")
+	}
+
+	alice.mustPost(page+"/reply", url.Values{"text": {""}, "canned": {"1"}})
+	e := c.waitFor("the canned reply", func(e web.Entry) bool { return e.From == web.FromAgent })
+	if e.Message.Text != zhDelivery {
+		t.Fatalf("the customer got %q, want the canned reply in Chinese", e.Message.Text)
+	}
+	if _, view = alice.get(page); !strings.Contains(view, zhDelivery) {
+		t.Errorf("the transcript does not show the canned reply")
+	}
+	// Typed text wins over the list: JavaScript put the canned text in the
+	// box and the person edited it.
+	alice.mustPost(page+"/reply", url.Values{"text": {"还有别的问题吗？"}, "canned": {"3"}})
+	if e := c.waitFor("the edited reply", func(e web.Entry) bool { return e.From == web.FromAgent }); e.Message.Text != "还有别的问题吗？" {
+		t.Errorf("the customer got %q, want the typed text", e.Message.Text)
+	}
+	if code, _ := alice.post(page+"/reply", url.Values{"canned": {"99"}}); code != http.StatusBadRequest {
+		t.Errorf("an unknown canned reply: %d, want 400", code)
+	}
+	// After the hand-back a canned reply is refused like any reply.
+	alice.mustPost(page+"/handback", nil)
+	if code, _ := alice.post(page+"/reply", url.Values{"canned": {"1"}}); code != http.StatusConflict {
+		t.Errorf("a canned reply after the hand-back: %d, want 409", code)
+	}
+}

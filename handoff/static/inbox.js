@@ -77,6 +77,15 @@
     es.addEventListener('change', refresh);
   }
 
+  // Choosing a canned reply fills the reply box, to edit before sending;
+  // without JavaScript the form posts the choice and the server sends it.
+  document.addEventListener('change', (e) => {
+    const sel = e.target;
+    if (sel.id !== 'reply-canned' || !sel.value) return;
+    const box = document.getElementById('reply-text');
+    if (box) { box.value = sel.selectedOptions[0].dataset.text || ''; box.focus(); }
+  });
+
   function start() {
     badge();
     scrollDown();
