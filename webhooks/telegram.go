@@ -107,8 +107,17 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 			return nil, err
 		}
 	}
-	if u.Refund != nil {
-		s.cfg.Log.Info("telegram refund reported", "bot", bot, "order", u.Refund.Order, "amount", u.Refund.Amount.Minor, "currency", u.Refund.Amount.Currency)
+	if r := u.Refund; r != nil {
+		s.cfg.Log.Info("telegram refund reported", "bot", bot, "order", r.Order, "amount", r.Amount.Minor, "currency", r.Amount.Currency)
+		// The order records each refund once, keyed on Telegram's charge id
+		// (StripeOrders.RecordRefunds is provider-neutral despite its name).
+		if s.cfg.StripeOrders != nil && r.Order != "" {
+			ref := concierge.Refund{Order: r.Order, Provider: "telegram", ProviderRef: r.ChargeID, Amount: r.Amount,
+				Reason: "refunded_payment", Status: "succeeded", At: s.cfg.Now()}
+			if _, _, err := s.cfg.StripeOrders.RecordRefunds(ctx, b.Bot.ID, []concierge.Refund{ref}); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if u.Event != nil {
 		if _, err := s.cfg.Ingest.Ingest(ctx, []concierge.Event{*u.Event}); err != nil {

@@ -427,6 +427,17 @@ func TestTelegramStarsAndRefusals(t *testing.T) {
 	if r := s.fake.Calls("refundStarPayment"); len(r) != 1 || r[0].Params.Get("telegram_payment_charge_id") != "stxCHARGE1" {
 		t.Errorf("refund calls %v", r)
 	}
+	// Telegram then reports the refund; the order records it once, however
+	// often the update comes.
+	for i := 0; i < 2; i++ {
+		c.post(map[string]any{"message": c.message(map[string]any{"refunded_payment": map[string]any{
+			"currency": "XTR", "total_amount": invoiceTotal(inv), "invoice_payload": inv.Params.Get("payload"),
+			"telegram_payment_charge_id": "stxCHARGE1"}})})
+	}
+	rs, err := s.m.DB.Refunds(context.Background(), order)
+	if err != nil || len(rs) != 1 || rs[0].Provider != "telegram" || rs[0].Amount.Minor != invoiceTotal(inv) {
+		t.Fatalf("refunds recorded: %+v, %v", rs, err)
+	}
 }
 
 // TestTelegramBadInput: a forged or missing secret is refused with 401 and
