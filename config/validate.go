@@ -258,6 +258,20 @@ func (c *checker) brain() {
 		c.url("brain.llm.base_url", &b.LLM.BaseURL, "")
 	}
 	c.duration("brain.llm.timeout", b.LLM.Timeout)
+	c.duration("brain.llm.turn_timeout", b.LLM.TurnTimeout)
+	c.atLeast("brain.llm.max_model_calls", int64(b.LLM.MaxModelCalls), 1)
+	c.atLeast("brain.llm.max_tool_steps", int64(b.LLM.MaxToolSteps), 1)
+	c.atLeast("brain.llm.history_tokens", int64(b.LLM.HistoryTokens), 200)
+	c.atLeast("brain.llm.conversation_token_budget", int64(b.LLM.ConversationTokenBudget), 0)
+}
+
+// atLeast reports a number at path below lowest, when the file sets it
+// (an absent number keeps its default).
+func (c *checker) atLeast(path string, val, lowest int64) {
+	if !c.has(path) || c.failed(path) || val >= lowest {
+		return
+	}
+	c.errorf(path, "%s must be at least %d, got %d", path, lowest, val)
 }
 
 func (c *checker) channels() {

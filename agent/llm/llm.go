@@ -38,6 +38,10 @@ type Config struct {
 	MaxCalls      int           // model calls per turn (default 5)
 	MaxSteps      int           // tool calls per turn (default 8)
 	HistoryTokens int           // transcript kept verbatim; older is summarised (default 2000)
+	// TokenBudget bounds the tokens (in + out) one conversation may use;
+	// once its recorded tokens reach it, turns fall back to the rules brain
+	// without asking the model. 0 is unlimited.
+	TokenBudget int64
 
 	HTTPClient *http.Client
 	Log        *slog.Logger
@@ -52,7 +56,7 @@ type Usage struct {
 	TokensOut int64
 	Steps     int
 	// Outcome is "ok", "step_limit", or "fallback:" + timeout,
-	// rate_limit, error or empty.
+	// rate_limit, error, empty or budget.
 	Outcome string
 }
 
@@ -147,6 +151,15 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 	}
 	if in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale); in.Lang == "zh" || in.Lang != "" && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
 		t.SetLocale(in.Lang)
+	}
+	if b.cfg.TokenBudget > 0 && snap.Notes.TokensIn+snap.Notes.TokensOut >= b.cfg.TokenBudget {
+		// The conversation has used its tokens: the rules brain answers.
+		b.cfg.Log.Info("llm: conversation token budget reached; falling back to rules", "bot", t.Shop.Bot.ID,
+			"conversation", t.Conv.ID, "tokens", snap.Notes.TokensIn+snap.Notes.TokensOut, "budget", b.cfg.TokenBudget)
+		if b.cfg.Observe != nil {
+			b.cfg.Observe(t.Shop.Bot.ID, Usage{Outcome: "fallback:budget"})
+		}
+		return &agent.Plan{Locale: t.Locale, Fallback: true, Reason: "budget"}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.TurnTimeout)
 	defer cancel()

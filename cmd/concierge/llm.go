@@ -55,6 +55,25 @@ func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error)
 		}
 		cfg.CallTimeout = d
 	}
+	if c.TurnTimeout != "" {
+		d, err := time.ParseDuration(c.TurnTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout: %w", bot.ID, err)
+		}
+		cfg.TurnTimeout = d
+	}
+	if c.MaxModelCalls > 0 {
+		cfg.MaxCalls = c.MaxModelCalls
+	}
+	if c.MaxToolSteps > 0 {
+		cfg.MaxSteps = c.MaxToolSteps
+	}
+	if c.HistoryTokens > 0 {
+		cfg.HistoryTokens = c.HistoryTokens
+	}
+	if c.ConversationTokenBudget > 0 {
+		cfg.TokenBudget = int64(c.ConversationTokenBudget)
+	}
 	b, err := llm.New(cfg, rules.Brain{})
 	if err != nil {
 		return nil, fmt.Errorf("bot %s: %w", bot.ID, err)
@@ -71,7 +90,7 @@ func (m *Main) llmMetrics() {
 	m.llm.tokens = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_tokens_total",
 		Help: "Tokens used by the LLM brain, per bot and direction (prompt or completion)."}, []string{"bot", "direction"})
 	m.llm.turns = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_turns_total",
-		Help: "Turns planned by the LLM brain, per bot and outcome (ok, step_limit, fallback:timeout, fallback:rate_limit, fallback:error, fallback:empty)."}, []string{"bot", "outcome"})
+		Help: "Turns planned by the LLM brain, per bot and outcome (ok, step_limit, fallback:timeout, fallback:rate_limit, fallback:error, fallback:empty, fallback:budget)."}, []string{"bot", "outcome"})
 	m.llm.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_calls_total",
 		Help: "Model calls made by the LLM brain, per bot."}, []string{"bot"})
 	m.Registry.MustRegister(m.llm.tokens, m.llm.turns, m.llm.calls)

@@ -150,12 +150,22 @@ func calls(tcs ...openai.ToolCall) (int, any) {
 // fake model.
 func startLLMShop(t *testing.T, f *fakeModel, limits llmLimits) *shop {
 	t.Helper()
+	return startLLMShopWith(t, f, limits, "")
+}
+
+// startLLMShopWith is startLLMShop with llmYAML, lines of brain.llm
+// settings (indented by four spaces), added to the bot file.
+func startLLMShopWith(t *testing.T, f *fakeModel, limits llmLimits, llmYAML string) *shop {
+	t.Helper()
 	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	y := strings.Replace(string(src), "kind: rules ", "kind: llm   ", 1)
 	y = strings.Replace(y, `    api_key: "${LLM_API_KEY:-}"`, "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }", 1)
+	if llmYAML != "" {
+		y = strings.Replace(y, "    headers: { X-Gateway: shop-1 }", "    headers: { X-Gateway: shop-1 }\n"+llmYAML, 1)
+	}
 	if !strings.Contains(y, "kind: llm") || !strings.Contains(y, "X-Gateway") {
 		t.Fatal("could not rewrite the sample bot file")
 	}
@@ -593,5 +603,38 @@ func TestLLMHandoffSummary(t *testing.T) {
 	}
 	if !strings.HasPrefix(p.Summary, "Assistant's note: Client mécontent du délai") || !strings.Contains(p.Summary, "Handed off (complaint)") {
 		t.Fatalf("packet summary = %q", p.Summary)
+	}
+}
+
+// TestLLMTokenBudget: once a conversation has used its token budget
+// (brain.llm.conversation_token_budget), its turns are answered by the
+// rules brain without asking the model; other conversations still use it.
+func TestLLMTokenBudget(t *testing.T) {
+	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		return say("Bonjour, je regarde cela pour vous.") // 110 tokens
+	})
+	s := startLLMShopWith(t, f, llmLimits{}, "    conversation_token_budget: 100\n    max_model_calls: 4\n    max_tool_steps: 6\n    turn_timeout: 20s\n    history_tokens: 1500")
+	c := s.customer("fr")
+	es := c.say("bonjour, vous pouvez m'aider ?")
+	if !strings.Contains(texts(es), "je regarde cela") || len(f.requests()) != 1 {
+		t.Fatalf("first turn did not use the model (%d requests): %s", len(f.requests()), dump(es))
+	}
+	if _, _, in, out, err := s.m.DB.BrainNotes(context.Background(), mustConv(t, s, c).ID); err != nil || in+out != 110 {
+		t.Fatalf("tokens recorded = %d+%d, %v", in, out, err)
+	}
+	es = c.say("je cherche une lampe de chevet")
+	if !hasCard(es, "LAMP-01") || strings.Contains(texts(es), "je regarde cela") {
+		t.Fatalf("the rules brain did not answer past the budget: %s", dump(es))
+	}
+	if n := len(f.requests()); n != 1 {
+		t.Errorf("%d requests reached the model; want 1", n)
+	}
+	if m := scrape(t, s); !strings.Contains(m, `outcome="fallback:budget"`) {
+		t.Errorf("metrics lack fallback:budget")
+	}
+	// The budget is per conversation.
+	es = s.customer("fr").say("bonjour, vous pouvez m'aider ?")
+	if !strings.Contains(texts(es), "je regarde cela") || len(f.requests()) != 2 {
+		t.Errorf("another conversation did not use the model (%d requests): %s", len(f.requests()), dump(es))
 	}
 }
