@@ -94,6 +94,11 @@ type Proposal struct {
 	DecidedBy string         `json:"decided_by,omitempty"`
 	DecidedAt time.Time      `json:"decided_at,omitzero"`
 	Note      string         `json:"note,omitempty"`
+	// RefundRef is the provider's refund id once an approved refund was
+	// executed; RefundError is why the last attempt failed while it was
+	// not (a retry uses the same idempotency key).
+	RefundRef   string `json:"refund_ref,omitempty"`
+	RefundError string `json:"refund_error,omitempty"`
 }
 
 // Evidence is what a refund proposal rests on, as the agent found it.

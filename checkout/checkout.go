@@ -33,6 +33,7 @@ const (
 	EventPaid     = "paid"
 	EventExpired  = "expired"
 	EventMismatch = "payment_mismatch"
+	EventRefunded = "refunded" // an approved refund was executed (the inbox)
 )
 
 // Service places orders and applies payments.

@@ -16,6 +16,7 @@ package handoff
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,7 +46,32 @@ type Tx interface {
 	// DecideProposal records a decision on an open proposal; false when
 	// it was decided before.
 	DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, by, note string) (bool, error)
+	// RecordRefund records a refund of an order; false for one recorded
+	// before (same provider and provider ref).
+	RecordRefund(ctx context.Context, r concierge.Refund) (bool, error)
+	// RefundExecuted marks an approved proposal's refund done; false when
+	// it was marked before.
+	RefundExecuted(ctx context.Context, id int64, ref string) (bool, error)
+	// RefundFailed records why an approved proposal's refund failed.
+	RefundFailed(ctx context.Context, id int64, why string) error
 }
+
+// Refunder gives an approved refund's money back through the payment
+// provider of its order; cmd/concierge implements it over the checkout
+// providers. key is the same for every attempt on one proposal, so the
+// provider refunds once however often it is retried.
+type Refunder interface {
+	Refund(ctx context.Context, pr *concierge.Proposal, key string) (concierge.Refund, error)
+}
+
+// Announcer tells the customer in their chat, in their language, that
+// their order changed (here: "refunded"); the agent implements it.
+type Announcer interface {
+	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error
+}
+
+// EventRefunded is the order event announced once a refund is executed.
+const EventRefunded = "refunded"
 
 // Store is the inbox's view of storage. Reads may lag writes by nothing
 // more than a commit; every write goes through InTx.
@@ -96,7 +122,15 @@ type Service struct {
 	store Store
 	// wake tells the outbox a person's message is waiting to be sent.
 	wake func()
+	// refunds and announce execute approved refunds; without refunds an
+	// approval is only recorded.
+	refunds  Refunder
+	announce Announcer
 }
+
+// UseRefunds makes approved refunds execute through r, and the customer
+// told through a.
+func (s *Service) UseRefunds(r Refunder, a Announcer) { s.refunds, s.announce = r, a }
 
 // NewService returns the state machine over store; wake, if not nil, is
 // called after a person's message is committed.
@@ -318,8 +352,10 @@ func (s *Service) HandBack(ctx context.Context, p *concierge.Person, conv concie
 }
 
 // Decide records a supervisor's decision on a proposal, once: a replayed
-// or concurrent second decision is a conflict that changes nothing. It
-// does not move money; see docs/inbox.md.
+// or concurrent second decision is a conflict that changes nothing. An
+// approved refund is then executed through the order's payment provider
+// (see execute); a provider failure leaves it approved with the error on
+// the proposal, for RetryRefund.
 func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, approve bool, note string) (*concierge.Proposal, error) {
 	const op = "decide"
 	if p.Role != concierge.RoleSupervisor {
@@ -350,7 +386,103 @@ func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, app
 		out = pr
 		return nil
 	})
-	return out, err
+	if err != nil || !approve {
+		return out, err
+	}
+	return s.execute(ctx, out)
+}
+
+// RetryRefund executes an approved proposal's refund again after a failure,
+// with the same idempotency key; once it is done, it changes nothing.
+func (s *Service) RetryRefund(ctx context.Context, p *concierge.Person, id int64) (*concierge.Proposal, error) {
+	const op = "refund"
+	if p.Role != concierge.RoleSupervisor {
+		return nil, errForbidden("only a supervisor executes refunds")
+	}
+	var pr *concierge.Proposal
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		var err error
+		if pr, err = tx.Proposal(ctx, id); err != nil {
+			return err
+		}
+		if !p.Sees(pr.Bot) {
+			return concierge.Errorf(concierge.CodeNotFound, op, "no such proposal")
+		}
+		if pr.Status != concierge.ProposalApproved {
+			return concierge.Errorf(concierge.CodeConflict, op, "only an approved refund is executed (this one is %s)", pr.Status)
+		}
+		return nil
+	})
+	if err != nil || pr.RefundRef != "" {
+		return pr, err
+	}
+	return s.execute(ctx, pr)
+}
+
+// RefundKey is the idempotency key of a proposal's refund: the same for
+// every attempt, so a retry or a double click refunds once.
+func RefundKey(pr *concierge.Proposal) string { return "proposal-" + strconv.FormatInt(pr.ID, 10) }
+
+// execute refunds an approved proposal through the order's provider, then
+// in one transaction records the refund, moves the order to refunded and
+// tells the customer. A provider failure is recorded on the proposal for
+// people to see and retry; the decision itself stands.
+func (s *Service) execute(ctx context.Context, pr *concierge.Proposal) (*concierge.Proposal, error) {
+	if s.refunds == nil || pr.Kind != concierge.ProposalRefund || pr.RefundRef != "" {
+		return pr, nil
+	}
+	r, err := s.refunds.Refund(ctx, pr, RefundKey(pr))
+	if err != nil {
+		why := err.Error()
+		if ferr := s.store.InTx(ctx, func(tx Tx) error { return tx.RefundFailed(ctx, pr.ID, why) }); ferr != nil {
+			return pr, ferr
+		}
+		pr.RefundError = why
+		return pr, nil
+	}
+	told := false
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		fresh, err := tx.RefundExecuted(ctx, pr.ID, r.ProviderRef)
+		if err != nil || !fresh {
+			return err // done by a concurrent attempt
+		}
+		if _, err := tx.RecordRefund(ctx, r); err != nil {
+			return err
+		}
+		o, err := tx.Order(ctx, pr.Order)
+		if err != nil {
+			return err
+		}
+		if o.State != concierge.OrderRefunded {
+			if err := tx.TransitionOrder(ctx, o, concierge.OrderRefunded); err != nil {
+				return err
+			}
+		}
+		if s.announce != nil {
+			conv, err := tx.Conversation(ctx, pr.Conversation)
+			if err != nil {
+				return err
+			}
+			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventRefunded); err != nil {
+				return err
+			}
+			told = true
+		}
+		return nil
+	})
+	if err != nil {
+		// The provider refunded but it could not be recorded: a retry asks
+		// the provider again with the same key and records it then.
+		why := "the refund was made (" + r.ProviderRef + ") but could not be recorded: " + err.Error()
+		_ = s.store.InTx(ctx, func(tx Tx) error { return tx.RefundFailed(ctx, pr.ID, why) })
+		pr.RefundError = why
+		return pr, nil
+	}
+	pr.RefundRef, pr.RefundError = r.ProviderRef, ""
+	if told {
+		s.wake()
+	}
+	return pr, nil
 }
 
 // errorf is fmt.Errorf with the package's prefix.

@@ -32,8 +32,12 @@ type Config struct {
 	Secure bool
 	// Wake tells the outbox a person's message waits to be sent.
 	Wake func()
-	Log  *slog.Logger
-	Now  func() time.Time
+	// Refunds, when set, executes approved refunds through the order's
+	// payment provider, and Announce tells the customer.
+	Refunds  Refunder
+	Announce Announcer
+	Log      *slog.Logger
+	Now      func() time.Time
 	// Poll is how often a live stream checks for changes (default 1s).
 	// The check is one indexed query; it also makes changes made on
 	// another replica show.
@@ -73,6 +77,7 @@ func New(cfg Config) (*Inbox, error) {
 	}
 	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{},
 		limiter: newLimiter(cfg.SignInAttempts, cfg.SignInWindow, cfg.Now)}
+	in.svc.UseRefunds(cfg.Refunds, cfg.Announce)
 	for _, b := range cfg.Bots {
 		in.bots[b.ID] = b
 	}
@@ -93,6 +98,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("GET /inbox/c/{id}", in.authed(in.conversation))
 	mux.HandleFunc("POST /inbox/c/{id}/{action}", in.authed(in.act))
 	mux.HandleFunc("POST /inbox/p/{id}/decide", in.authed(in.decide))
+	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
 	mux.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such page"))
 	})
@@ -283,6 +289,21 @@ func (in *Inbox) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pr, err := in.svc.Decide(r.Context(), sessionOf(r).person, id, approve, r.PostFormValue("note"))
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/inbox/c/"+strconv.FormatInt(int64(pr.Conversation), 10), http.StatusSeeOther)
+}
+
+// retryRefund re-attempts an approved refund whose execution failed.
+func (in *Inbox) retryRefund(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such proposal"))
+		return
+	}
+	pr, err := in.svc.RetryRefund(r.Context(), sessionOf(r).person, id)
 	if err != nil {
 		in.fail(w, r, err)
 		return

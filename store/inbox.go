@@ -368,16 +368,37 @@ func (tx *Tx) DecideProposal(ctx context.Context, id int64, status concierge.Pro
 	return n == 1, nil
 }
 
+// RefundExecuted marks an approved proposal's refund done with the
+// provider's refund id; it returns false, changing nothing, when it was
+// marked before (a concurrent retry got there first).
+func (tx *Tx) RefundExecuted(ctx context.Context, id int64, ref string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE proposals SET refund_ref = ?, refund_error = '' WHERE id = ? AND status = 'approved' AND refund_ref = ''`, ref, id)
+	if err != nil {
+		return false, fmt.Errorf("store: refund executed: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// RefundFailed records why an approved proposal's refund failed, for
+// people to see and retry; it changes nothing once the refund is done.
+func (tx *Tx) RefundFailed(ctx context.Context, id int64, why string) error {
+	if _, err := tx.exec(ctx, `UPDATE proposals SET refund_error = ? WHERE id = ? AND refund_ref = ''`, why, id); err != nil {
+		return fmt.Errorf("store: refund failed: %w", err)
+	}
+	return nil
+}
+
 // Reads for the inbox's pages.
 
-const proposalCols = `id, conversation_id, bot, kind, order_id, amount_minor, currency, suggest, why, evidence, at, status, decided_by, decided_at, note`
+const proposalCols = `id, conversation_id, bot, kind, order_id, amount_minor, currency, suggest, why, evidence, at, status, decided_by, decided_at, note, refund_ref, refund_error`
 
 func scanProposal(row interface{ Scan(...any) error }) (*concierge.Proposal, error) {
 	var p concierge.Proposal
 	var bot, order, ev, status string
 	var at, decided int64
 	if err := row.Scan(&p.ID, &p.Conversation, &bot, &p.Kind, &order, &p.Amount.Minor, &p.Amount.Currency, &p.Suggest, &p.Why, &ev, &at,
-		&status, &p.DecidedBy, &decided, &p.Note); err != nil {
+		&status, &p.DecidedBy, &decided, &p.Note, &p.RefundRef, &p.RefundError); err != nil {
 		return nil, err
 	}
 	p.Bot, p.Order, p.Status = concierge.BotID(bot), concierge.OrderID(order), concierge.ProposalStatus(status)

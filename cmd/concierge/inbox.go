@@ -28,8 +28,11 @@ func (m *Main) wireInbox() error {
 		Bots:   m.Bots,
 		Secure: strings.HasPrefix(m.BaseURL, "https://"),
 		Wake:   func() { m.Dispatcher.Wake() },
-		Log:    m.Log,
-		Poll:   m.InboxPoll,
+		// Approved refunds are executed through the order's provider.
+		Refunds:  inboxRefunds{m},
+		Announce: m.Agent,
+		Log:      m.Log,
+		Poll:     m.InboxPoll,
 	})
 	if err != nil {
 		return err

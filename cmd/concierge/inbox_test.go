@@ -261,6 +261,33 @@ func TestInboxRefundDecision(t *testing.T) {
 	if code, body := sue.post(decide, url.Values{"decision": {"approve"}}); code != http.StatusConflict || !strings.Contains(body, "already decided") {
 		t.Errorf("a replayed approval: %d; want 409 already decided", code)
 	}
+	// The approval executed the refund, once, through the sandbox: a
+	// simulated refund recorded, the order refunded, the customer told.
+	if !strings.Contains(view, fmt.Sprintf(`id="refund-%d"`, ps[0].ID)) || !strings.Contains(view, "Refunded: simulated-proposal-") {
+		t.Errorf("after approving, the page does not show the refund")
+	}
+	sue.mustPost(fmt.Sprintf("/inbox/p/%d/refund", ps[0].ID), url.Values{}) // a retry after success changes nothing
+	ctx := context.Background()
+	refunds, err := s.m.DB.Refunds(ctx, order)
+	if err != nil || len(refunds) != 1 || refunds[0].Status != SimulatedRefund || refunds[0].Provider != "sandbox" || refunds[0].Amount != ps[0].Amount {
+		t.Errorf("refunds of %s: %+v, %v; want one simulated sandbox refund", order, refunds, err)
+	}
+	orders, err := s.m.DB.OrdersOf(ctx, id)
+	if err != nil || len(orders) != 1 || orders[0].State != concierge.OrderRefunded {
+		t.Errorf("orders after the refund: %+v, %v; want %s refunded", orders, err, order)
+	}
+	told := 0
+	for _, e := range c.history() {
+		if strings.Contains(e.Message.Text, "refund for order "+string(order)) {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("the customer was told of the refund %d times, want once", told)
+	}
+	if ps, _ := s.m.DB.Proposals(ctx, id); len(ps) != 1 || ps[0].RefundRef == "" || ps[0].RefundError != "" {
+		t.Errorf("the proposal after the refund: %+v", ps)
+	}
 	_, audit := sue.get("/inbox/audit")
 	if !strings.Contains(audit, string(order)) || !strings.Contains(audit, "photo checked") || !strings.Contains(audit, "sue") {
 		t.Errorf("the audit log lacks the decision:\n%s", audit)
