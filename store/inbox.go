@@ -476,41 +476,21 @@ func (db *DB) Notes(ctx context.Context, conv concierge.ConversationID) ([]conci
 
 // CartOf returns a conversation's cart lines, outside a transaction.
 func (db *DB) CartOf(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT sku, quantity FROM cart_lines WHERE conversation_id = ? ORDER BY added_at, sku`), conv)
+	rows, err := db.r.QueryContext(ctx, db.q(cartQuery), conv)
 	if err != nil {
 		return nil, fmt.Errorf("store: cart: %w", err)
 	}
-	defer rows.Close()
-	var out []concierge.CartLine
-	for rows.Next() {
-		var l concierge.CartLine
-		var sku string
-		if err := rows.Scan(&sku, &l.Quantity); err != nil {
-			return nil, fmt.Errorf("store: cart: %w", err)
-		}
-		l.SKU = concierge.SKU(sku)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return scanCart(rows)
 }
 
 // OrdersOf returns a conversation's orders, newest first, outside a
 // transaction.
 func (db *DB) OrdersOf(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Order, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+orderCols+` FROM orders WHERE conversation_id = ? ORDER BY created_at DESC, id DESC`), conv)
+	rows, err := db.r.QueryContext(ctx, db.q(ordersQuery), conv)
 	if err != nil {
 		return nil, fmt.Errorf("store: orders: %w", err)
 	}
-	defer rows.Close()
-	var out []*concierge.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return scanOrders(rows)
 }
 
 // InboxEntry is one transcript entry as the inbox shows it, with what the

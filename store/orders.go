@@ -11,12 +11,18 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
+const cartQuery = `SELECT sku, quantity FROM cart_lines WHERE conversation_id = ? ORDER BY added_at, sku`
+
 // Cart returns a conversation's cart lines in the order they were added.
 func (tx *Tx) Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error) {
-	rows, err := tx.query(ctx, `SELECT sku, quantity FROM cart_lines WHERE conversation_id = ? ORDER BY added_at, sku`, conv)
+	rows, err := tx.query(ctx, cartQuery, conv)
 	if err != nil {
 		return nil, fmt.Errorf("store: cart: %w", err)
 	}
+	return scanCart(rows)
+}
+
+func scanCart(rows *sql.Rows) ([]concierge.CartLine, error) {
 	defer rows.Close()
 	var out []concierge.CartLine
 	for rows.Next() {
@@ -188,12 +194,18 @@ func (db *DB) GetOrder(ctx context.Context, id concierge.OrderID) (*concierge.Or
 	return o, nil
 }
 
+const ordersQuery = `SELECT ` + orderCols + ` FROM orders WHERE conversation_id = ? ORDER BY created_at DESC, id DESC`
+
 // Orders returns a conversation's orders, newest first.
 func (tx *Tx) Orders(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Order, error) {
-	rows, err := tx.query(ctx, `SELECT `+orderCols+` FROM orders WHERE conversation_id = ? ORDER BY created_at DESC, id DESC`, conv)
+	rows, err := tx.query(ctx, ordersQuery, conv)
 	if err != nil {
 		return nil, fmt.Errorf("store: orders: %w", err)
 	}
+	return scanOrders(rows)
+}
+
+func scanOrders(rows *sql.Rows) ([]*concierge.Order, error) {
 	defer rows.Close()
 	var out []*concierge.Order
 	for rows.Next() {
