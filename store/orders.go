@@ -306,6 +306,28 @@ func (tx *Tx) ExpiredOrders(ctx context.Context, now time.Time, limit int) ([]*c
 	return out, rows.Err()
 }
 
+// PendingOrdersOf returns up to limit orders of provider still pending
+// payment, created before createdBefore and expiring before expiresBefore,
+// soonest to expire first: the orders whose payment notification may have
+// been lost, for the provider's reconciliation.
+func (db *DB) PendingOrdersOf(ctx context.Context, provider string, createdBefore, expiresBefore time.Time, limit int) ([]*concierge.Order, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT `+orderCols+` FROM orders WHERE state = ? AND provider = ? AND created_at < ? AND expires_at < ?
+		ORDER BY expires_at, id LIMIT ?`), string(concierge.OrderPending), provider, db.millis(createdBefore), db.millis(expiresBefore), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending orders: %w", err)
+	}
+	defer rows.Close()
+	var out []*concierge.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending orders: %w", err)
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // OrderCounts returns the number of orders in each state, for metrics.
 func (db *DB) OrderCounts(ctx context.Context) (map[concierge.OrderState]int, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT state, count(*) FROM orders GROUP BY state`)

@@ -343,7 +343,7 @@ func (m *Main) ListenAddr() string { return m.Listener.Addr().String() }
 func (m *Main) sweep(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	var lastRetention time.Time
+	var lastRetention, lastWeChatPay time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -353,6 +353,16 @@ func (m *Main) sweep(ctx context.Context) {
 		if time.Since(lastRetention) >= 10*time.Minute {
 			lastRetention = time.Now()
 			m.eraseExpired(ctx)
+		}
+		if m.hasWeChatPay() {
+			// Lost WeChat Pay notifications: every order every 30 s,
+			// expired ones on every sweep so that they are closed at
+			// WeChat Pay before ExpireDue expires them here.
+			all := time.Since(lastWeChatPay) >= wechatReconcileEvery
+			if all {
+				lastWeChatPay = time.Now()
+			}
+			m.ReconcileWeChatPay(ctx, time.Now(), all)
 		}
 		for {
 			var n int

@@ -454,3 +454,125 @@ func TestWeChatBadInput(t *testing.T) {
 		t.Fatalf("the refused send was not reported:\n%s", s.logs.String())
 	}
 }
+
+// wxPlaceOrder has c order a lamp and open the JSAPI payment (the unified
+// order at the fake), and returns the order.
+func wxPlaceOrder(t *testing.T, s *wxShop, c *wxCustomer) *concierge.Order {
+	t.Helper()
+	ctx := context.Background()
+	next := c.choose(c.say("有台灯吗"), "add:")
+	next = c.choose(next, "checkout")
+	for _, m := range next {
+		if m.MsgMenu != nil {
+			for _, it := range m.MsgMenu.List {
+				if v, _ := s.m.DB.ButtonValue(ctx, "maison-lumiere", it.ID); v == "consent:yes" {
+					c.choose(next, "consent:yes")
+				}
+			}
+		}
+	}
+	c.replies()
+	conv, err := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, concierge.ChatID(c.openid))
+	if err != nil || conv.Memory.LastOrder == "" {
+		t.Fatalf("no order: %v", err)
+	}
+	o, err := s.m.DB.GetOrder(ctx, conv.Memory.LastOrder)
+	if err != nil || o.Provider != wechatpay.ProviderName || o.State != concierge.OrderPending {
+		t.Fatalf("order %+v: %v", o, err)
+	}
+	if _, err := s.m.WeChatPayProvider("maison-lumiere").Prepay(ctx, "maison-lumiere", o, wechatpay.TradeJSAPI, c.openid, ""); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestWeChatReconcilePaid: the customer pays but WeChat Pay's notification
+// never arrives; the reconciliation finds the payment, marks the order paid
+// once and tells the customer; the notification, arriving late, changes
+// nothing.
+func TestWeChatReconcilePaid(t *testing.T) {
+	s := startWXShop(t, false)
+	ctx := context.Background()
+	c := &wxCustomer{s: s, openid: "oLostNotify"}
+	o := wxPlaceOrder(t, s, c)
+
+	// Paid at WeChat Pay; the notification is lost (kept for later).
+	late, err := s.pay.Notification(string(o.ID), o.Total.Minor, wechatpay.SignMD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within the first minute the notification is left time to arrive.
+	if n := s.m.ReconcileWeChatPay(ctx, time.Now(), true); n != 0 {
+		t.Fatalf("a fresh order was reconciled (%d)", n)
+	}
+	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 1 {
+		t.Fatalf("reconciliation changed %d orders, want 1\n%s", n, s.logs.String())
+	}
+	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPaid {
+		t.Fatalf("order state %s", got.State)
+	}
+	told := c.replies()
+	if len(told) != 1 || !strings.Contains(wxText(told), "已支付") || !strings.Contains(wxText(told), string(o.ID)) {
+		t.Fatalf("after reconciliation: %s", wxDump(told))
+	}
+	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 0 {
+		t.Fatalf("a second pass changed %d orders", n)
+	}
+	if code, body := s.post("/webhooks/maison-lumiere/wechatpay", late); code != 200 || body != string(wechatpay.Reply(true, "")) {
+		t.Fatalf("late notification: %d %s", code, body)
+	}
+	if again := c.replies(); len(again) != 0 {
+		t.Fatalf("the late notification told the customer again: %s", wxDump(again))
+	}
+	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPaid {
+		t.Fatalf("order state %s after the late notification", got.State)
+	}
+	if pays, _ := s.m.DB.Payments(ctx, o.ID); len(pays) != 1 || pays[0].Amount != o.Total || pays[0].ProviderRef != "4200"+s.pay.Order(string(o.ID)).PrepayID {
+		t.Fatalf("payments %+v", pays)
+	}
+	if conv, _ := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, concierge.ChatID(c.openid)); conv.State != concierge.StateBot {
+		t.Fatalf("conversation %s, want with the bot", conv.State)
+	}
+	if errs := s.pay.Errors(); len(errs) > 0 {
+		t.Fatalf("the fake WeChat Pay refused requests: %v", errs)
+	}
+}
+
+// TestWeChatReconcileExpired: an order never paid is closed at WeChat Pay
+// when its reservation runs out, expires here and gives its stock back.
+func TestWeChatReconcileExpired(t *testing.T) {
+	s := startWXShop(t, false)
+	ctx := context.Background()
+	before, err := s.m.DB.StockLevels(ctx, "maison-lumiere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &wxCustomer{s: s, openid: "oNeverPays"}
+	o := wxPlaceOrder(t, s, c)
+	if reserved, _ := s.m.DB.StockLevels(ctx, "maison-lumiere"); reserved[o.Lines[0].SKU] != before[o.Lines[0].SKU]-o.Lines[0].Quantity {
+		t.Fatalf("stock %d, was %d: not reserved", reserved[o.Lines[0].SKU], before[o.Lines[0].SKU])
+	}
+	// Not yet expired: queried (NOTPAY), left alone.
+	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 0 || s.pay.Order(string(o.ID)).Closed {
+		t.Fatalf("an unexpired order was ended (%d)", n)
+	}
+	if n := s.m.ReconcileWeChatPay(ctx, o.ExpiresAt.Add(time.Second), false); n != 1 {
+		t.Fatalf("reconciliation changed %d orders, want 1\n%s", n, s.logs.String())
+	}
+	if !s.pay.Order(string(o.ID)).Closed {
+		t.Fatal("the order was not closed at WeChat Pay")
+	}
+	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderExpired {
+		t.Fatalf("order state %s", got.State)
+	}
+	after, _ := s.m.DB.StockLevels(ctx, "maison-lumiere")
+	if after[o.Lines[0].SKU] != before[o.Lines[0].SKU] {
+		t.Fatalf("stock %d, was %d before the order", after[o.Lines[0].SKU], before[o.Lines[0].SKU])
+	}
+	if n := s.m.ReconcileWeChatPay(ctx, o.ExpiresAt.Add(time.Minute), true); n != 0 {
+		t.Fatalf("a second pass changed %d orders", n)
+	}
+	if errs := s.pay.Errors(); len(errs) > 0 {
+		t.Fatalf("the fake WeChat Pay refused requests: %v", errs)
+	}
+}

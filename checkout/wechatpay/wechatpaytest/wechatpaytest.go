@@ -175,7 +175,12 @@ func (s *Server) orderQuery(w http.ResponseWriter, r *http.Request) {
 	} else if o.Closed {
 		state = "CLOSED"
 	}
-	s.answer(w, map[string]string{"result_code": "SUCCESS", "trade_state": state, "total_fee": o.Params["total_fee"], "out_trade_no": p["out_trade_no"]})
+	res := map[string]string{"result_code": "SUCCESS", "trade_state": state, "total_fee": o.Params["total_fee"], "out_trade_no": p["out_trade_no"]}
+	if o.Paid {
+		// The same transaction id as the order's notification.
+		res["transaction_id"] = "4200" + o.PrepayID
+	}
+	s.answer(w, res)
 }
 
 func (s *Server) closeOrder(w http.ResponseWriter, r *http.Request) {
@@ -184,7 +189,13 @@ func (s *Server) closeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if o := s.orders[p["out_trade_no"]]; o != nil {
+	o := s.orders[p["out_trade_no"]]
+	if o != nil && o.Paid {
+		s.mu.Unlock()
+		s.answer(w, map[string]string{"result_code": "FAIL", "err_code": "ORDERPAID", "err_code_des": "订单已支付，不能发起关单"})
+		return
+	}
+	if o != nil {
 		o.Closed = true
 	}
 	s.mu.Unlock()
