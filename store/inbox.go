@@ -518,15 +518,7 @@ func (db *DB) InboxTranscript(ctx context.Context, conv concierge.ConversationID
 		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body, &e.Error, &e.Delivery); err != nil {
 			return nil, fmt.Errorf("store: inbox transcript: %w", err)
 		}
-		e.At = fromMillis(at)
-		if e.Dir == "in" {
-			e.Event = new(concierge.Event)
-			err = json.Unmarshal([]byte(body), e.Event)
-		} else {
-			e.Message = new(concierge.Message)
-			err = json.Unmarshal([]byte(body), e.Message)
-		}
-		if err != nil {
+		if err := e.decode(at, body); err != nil {
 			return nil, fmt.Errorf("store: inbox transcript: %w", err)
 		}
 		out = append(out, e)

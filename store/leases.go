@@ -200,15 +200,7 @@ func (db *DB) TurnHistory(ctx context.Context, conv concierge.ConversationID, af
 		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body); err != nil {
 			return nil, fmt.Errorf("store: turn history: %w", err)
 		}
-		e.At = fromMillis(at)
-		if e.Dir == "in" {
-			e.Event = new(concierge.Event)
-			err = json.Unmarshal([]byte(body), e.Event)
-		} else {
-			e.Message = new(concierge.Message)
-			err = json.Unmarshal([]byte(body), e.Message)
-		}
-		if err != nil {
+		if err := e.decode(at, body); err != nil {
 			return nil, fmt.Errorf("store: turn history: %w", err)
 		}
 		out = append(out, e)

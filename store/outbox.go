@@ -171,6 +171,18 @@ type TranscriptEntry struct {
 	Message *concierge.Message // for outbound entries
 }
 
+// decode fills e's time and its event (inbound) or message (outbound)
+// from the stored columns.
+func (e *TranscriptEntry) decode(at int64, body string) error {
+	e.At = fromMillis(at)
+	if e.Dir == "in" {
+		e.Event = new(concierge.Event)
+		return json.Unmarshal([]byte(body), e.Event)
+	}
+	e.Message = new(concierge.Message)
+	return json.Unmarshal([]byte(body), e.Message)
+}
+
 // Transcript returns up to limit entries of the conversation of (bot,
 // channel, chat) after seq, oldest first.
 func (db *DB) Transcript(ctx context.Context, bot concierge.BotID, ch concierge.Channel, chat concierge.ChatID, after int64, limit int) ([]TranscriptEntry, error) {
@@ -190,15 +202,7 @@ func (db *DB) Transcript(ctx context.Context, bot concierge.BotID, ch concierge.
 		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body); err != nil {
 			return nil, fmt.Errorf("store: transcript: %w", err)
 		}
-		e.At = fromMillis(at)
-		if e.Dir == "in" {
-			e.Event = new(concierge.Event)
-			err = json.Unmarshal([]byte(body), e.Event)
-		} else {
-			e.Message = new(concierge.Message)
-			err = json.Unmarshal([]byte(body), e.Message)
-		}
-		if err != nil {
+		if err := e.decode(at, body); err != nil {
 			return nil, fmt.Errorf("store: transcript: %w", err)
 		}
 		out = append(out, e)
