@@ -154,24 +154,9 @@ func newTelegramSecret() string {
 }
 
 func telegramWebhook(ctx context.Context, sub, path, botName, rawURL string, maxConn int, drop bool, stdout io.Writer, getenv func(string) string) error {
-	if path == "" {
-		return errors.New("--config is required")
-	}
-	files, err := config.Load(path, getenv)
+	f, err := pickBot(path, botName, getenv, "channels.telegram", func(f *config.File) bool { return f.Channels.Telegram != nil })
 	if err != nil {
-		return fmt.Errorf("bot files are not valid:\n%w", err)
-	}
-	var f *config.File
-	for _, x := range files {
-		if x.Channels.Telegram != nil && (botName == "" || x.ID == botName) {
-			if f != nil {
-				return errors.New("several bots have a Telegram channel; choose one with --bot")
-			}
-			f = x
-		}
-	}
-	if f == nil {
-		return errors.New("no bot with a Telegram channel (channels.telegram) in " + path)
+		return err
 	}
 	ch := f.Channels.Telegram
 	c := telegram.NewClient(ch.Token, ch.APIEndpoint, nil, telegram.Limits{})
@@ -225,4 +210,30 @@ func webhookURL(base, bot string) (string, error) {
 		u.Path = "/webhooks/" + bot + "/telegram"
 	}
 	return u.String(), nil
+}
+
+// pickBot loads the bot files at path and returns the one bot that has
+// what a channel command needs (named by --bot when several have it).
+func pickBot(path, botName string, getenv func(string) string, what string, has func(*config.File) bool) (*config.File, error) {
+	if path == "" {
+		return nil, errors.New("--config is required")
+	}
+	files, err := config.Load(path, getenv)
+	if err != nil {
+		return nil, fmt.Errorf("bot files are not valid:\n%w", err)
+	}
+	var f *config.File
+	for _, x := range files {
+		if !has(x) || (botName != "" && x.ID != botName) {
+			continue
+		}
+		if f != nil {
+			return nil, fmt.Errorf("several bots have %s; choose one with --bot", what)
+		}
+		f = x
+	}
+	if f == nil {
+		return nil, fmt.Errorf("no bot with %s in %s", what, path)
+	}
+	return f, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -132,25 +131,9 @@ func wechatCommand(ctx context.Context, args []string, stdout, stderr io.Writer,
 }
 
 func wechatMenu(ctx context.Context, path, botName, dbURL string, stdout io.Writer, getenv func(string) string) error {
-	if path == "" {
-		return errors.New("--config is required")
-	}
-	files, err := config.Load(path, getenv)
+	f, err := pickBot(path, botName, getenv, "channels.wechat", func(f *config.File) bool { return f.Channels.WeChat != nil })
 	if err != nil {
-		return fmt.Errorf("bot files are not valid:\n%w", err)
-	}
-	var f *config.File
-	for _, x := range files {
-		if x.Channels.WeChat == nil || (botName != "" && x.ID != botName) {
-			continue
-		}
-		if f != nil {
-			return errors.New("several bots have a WeChat account; choose one with --bot")
-		}
-		f = x
-	}
-	if f == nil {
-		return errors.New("no bot with channels.wechat")
+		return err
 	}
 	db, err := store.Open(ctx, dbURL)
 	if err != nil {
