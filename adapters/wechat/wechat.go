@@ -39,6 +39,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // DefaultAPIBase is the WeChat API used when none is configured.
@@ -145,7 +146,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	hc := cfg.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = httpclient.New(10 * time.Second)
 	}
 	a.client = &client{base: strings.TrimRight(base, "/"), appID: cfg.AppID, appSecret: cfg.AppSecret, http: hc, now: a.now, shared: cfg.AccessTokens}
 	return a, nil

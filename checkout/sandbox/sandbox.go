@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // ProviderName is the provider's name in orders, payment requests and the
@@ -108,7 +109,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p.pageKey = hmacSum(p.secret, []byte("concierge/sandbox/page-token/v1"))
 	if p.client == nil {
-		p.client = &http.Client{Timeout: 10 * time.Second}
+		p.client = httpclient.New(10 * time.Second)
 	}
 	if p.now == nil {
 		p.now = time.Now

@@ -35,6 +35,7 @@ import (
 	"github.com/stripe/stripe-go/v76/client"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // ProviderName is the provider's name in orders, payments and the webhook
@@ -103,7 +104,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	hc := cfg.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: 20 * time.Second}
+		hc = httpclient.New(20 * time.Second)
 	}
 	// A backend of our own (not stripe-go's globals), so two bots with
 	// two accounts, or a test with stripe-mock, never share state.

@@ -33,6 +33,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 	"github.com/conciergehq/concierge/internal/money"
 )
 
@@ -87,7 +88,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+		hc = httpclient.New(30 * time.Second)
 	}
 	// A literal rather than NewBotAPIWithClient, which calls getMe at once.
 	api := &tgbotapi.BotAPI{Token: cfg.Token, Client: hc, Buffer: 100}
