@@ -42,6 +42,8 @@ type Event struct {
 	Raw []byte `json:"-"`
 	// Ref is the platform's id of the message this event is about: for an
 	// EventStatus, the outbound message whose delivery it reports (a
-	// WhatsApp wamid). Empty for most events.
+	// WhatsApp wamid); for an EventButton, the message the button was on
+	// when the platform says (a Telegram message_id), so that an answer
+	// may replace it. Empty for most events.
 	Ref string `json:"ref,omitempty"`
 }

@@ -30,6 +30,37 @@ type Message struct {
 	Cart       *CartView       `json:"cart,omitempty"`
 	Payment    *PaymentRequest `json:"payment,omitempty"`
 	Order      *OrderView      `json:"order,omitempty"`
+	// Template, when set, asks a channel that only lets a business write
+	// first with approved templates (WhatsApp outside its 24-hour window)
+	// to send this one; Text is its body filled in, for the transcript
+	// and for every other channel.
+	Template *TemplateMessage `json:"template,omitempty"`
+	// Pager, when set, says the cards are one page of a longer list and
+	// holds the buttons to the pages around it. A channel that cannot
+	// page shows the cards alone, as it shows any list.
+	Pager *Pager `json:"pager,omitempty"`
+	// Replaces is the platform's id of an earlier message that this one
+	// takes the place of (the list whose "next page" was pressed: the
+	// Ref of that button press). A channel that can edit messages edits
+	// it in place; any other sends this one as new.
+	Replaces string `json:"replaces,omitempty"`
+}
+
+// Pager places a page of cards in a longer list.
+type Pager struct {
+	Page   int     `json:"page"`   // 1-based
+	Pages  int     `json:"pages"`  // how many pages the list has
+	Offset int     `json:"offset"` // the position in the whole list of the page's first card, from 0
+	Prev   *Button `json:"prev,omitempty"`
+	Next   *Button `json:"next,omitempty"`
+}
+
+// TemplateMessage is an approved message template to send, with its
+// body's variables in order ({{1}}, {{2}} …).
+type TemplateMessage struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"`
+	Params   []string `json:"params,omitempty"`
 }
 
 // PlainText is the message as text alone, for channels without rich kinds.

@@ -134,7 +134,11 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 	if brain == nil {
 		brain = shop.Brain
 	}
-	if err := brain.Respond(ctx, t); err != nil {
+	paged, err := t.showPage(ctx)
+	if err == nil && !paged {
+		err = brain.Respond(ctx, t)
+	}
+	if err != nil {
 		return fmt.Errorf("agent: %s turn: %w", conv.Bot, err)
 	}
 	conv.Locale = t.Locale
@@ -188,6 +192,10 @@ type Turn struct {
 	// HandoffNote is what a brain wants the person who takes over to know
 	// (the LLM brain's summary); it leads the hand-off packet's summary.
 	HandoffNote string
+	// RefundNote is a brain's reasoning for the person who decides a
+	// refund (the LLM brain's assessment); when usable it is the refund
+	// proposal's Why, and the code's sentence is the fallback.
+	RefundNote string
 
 	Shop   *Shop
 	Conv   *concierge.Conversation

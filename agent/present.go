@@ -31,6 +31,10 @@ const (
 	// person, offered at the start with handoff.offer_person_at_start.
 	ValueAssistant = "assistant"
 	ValueOrders    = "orders"
+	// ValuePage asks for one page of a list of products: + the page
+	// number, ":", and the list's SKUs separated by commas (see
+	// showPage).
+	ValuePage = "page:"
 )
 
 // Card returns the card of one product in the turn's language.
@@ -62,8 +66,23 @@ func (t *Turn) Card(pv ProductView, buttons ...concierge.Button) concierge.Card 
 
 // ShowProducts says intro and shows the products as cards, each with
 // "details", "add to cart" and "buy now" buttons; two or more get a
-// "compare" button.
+// "compare" button. More than PageSize products are shown a page at a
+// time (see showPage).
 func (t *Turn) ShowProducts(intro string, pvs []ProductView) {
+	if len(pvs) <= PageSize {
+		t.Say(t.productsMessage(intro, pvs, len(pvs), 0))
+		return
+	}
+	all := make([]concierge.SKU, len(pvs))
+	for i, pv := range pvs {
+		all[i] = pv.SKU
+	}
+	t.Say(t.pageMessage(intro, pvs[:PageSize], all, 1))
+}
+
+// productsMessage is the cards message of pvs, numbered from offset+1;
+// total is the length of the whole list they belong to.
+func (t *Turn) productsMessage(intro string, pvs []ProductView, total, offset int) concierge.Message {
 	m := concierge.Message{Kind: concierge.MessageCards, Text: intro}
 	var lines []string
 	for i, pv := range pvs {
@@ -73,18 +92,18 @@ func (t *Turn) ShowProducts(intro string, pvs []ProductView) {
 				concierge.Button{Label: t.T("btn_add", nil), Value: ValueAdd + string(pv.SKU)},
 				concierge.Button{Label: t.T("btn_buy", nil), Value: ValueBuy + string(pv.SKU)})
 		}
-		if len(pvs) > 1 {
+		if total > 1 {
 			bs = append([]concierge.Button{{Label: t.T("btn_details", nil), Value: ValueShow + string(pv.SKU)}}, bs...)
 		}
 		c := t.Card(pv, bs...)
 		m.Cards = append(m.Cards, c)
-		lines = append(lines, fmt.Sprintf("%d. %s — %s (%s)", i+1, c.Title, c.PriceText, c.StockText))
+		lines = append(lines, fmt.Sprintf("%d. %s — %s (%s)", offset+i+1, c.Title, c.PriceText, c.StockText))
 	}
 	m.Fallback = intro + "\n" + strings.Join(lines, "\n")
 	if len(pvs) >= 2 {
 		m.Buttons = append(m.Buttons, concierge.Button{Label: t.T("btn_compare", nil), Value: ValueCompare + string(pvs[0].SKU) + "," + string(pvs[1].SKU)})
 	}
-	t.Say(m)
+	return m
 }
 
 // ShowDetails shows one product with its description and attributes.

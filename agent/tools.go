@@ -46,8 +46,8 @@ type SearchArgs struct {
 // Search finds products. Its results become the conversation's "shown"
 // products, so that "the first one" or "compare them" refer to them.
 func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error) {
-	if a.Limit <= 0 || a.Limit > 10 {
-		a.Limit = 5
+	if a.Limit <= 0 || a.Limit > MaxResults {
+		a.Limit = PageSize
 	}
 	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit})
 	out := make([]ProductView, 0, len(hits))

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // DefaultAPIEndpoint is Telegram's Bot API server.
@@ -63,7 +64,7 @@ func NewClient(token, endpoint string, hc *http.Client, l Limits) *Client {
 		endpoint = DefaultAPIEndpoint
 	}
 	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+		hc = httpclient.New(60 * time.Second)
 	}
 	l.defaults()
 	api := &tgbotapi.BotAPI{Token: token, Client: hc, Buffer: 100}
@@ -144,8 +145,27 @@ func (c *Client) do(ctx context.Context, chat int64, method string, call func(*t
 			}
 			return nil, &RetryError{After: after, Err: fmt.Errorf("telegram: %d %s", te.Code, te.Message)}
 		}
-		return nil, fmt.Errorf("telegram: %d %s", te.Code, te.Message)
+		// te is wrapped (its text is its Message) so that callers can
+		// tell the 400s they expect, such as "message is not modified".
+		return nil, fmt.Errorf("telegram: %d %w", te.Code, te)
 	}
+}
+
+// badRequest reports whether err is Telegram's 400 whose description
+// contains one of phrases (descriptions are stable English sentences,
+// the only way the Bot API tells its 400s apart).
+func badRequest(err error, phrases ...string) bool {
+	var te *tgbotapi.Error
+	if !errors.As(err, &te) || te.Code != http.StatusBadRequest {
+		return false
+	}
+	msg := strings.ToLower(te.Message)
+	for _, p := range phrases {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // limits are the global and per-chat outbound rates, and the times until

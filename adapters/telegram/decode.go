@@ -160,6 +160,10 @@ func Decode(bot concierge.BotID, body []byte, now time.Time) (*Update, error) {
 		d.Event = ev(concierge.EventButton, chat, q.From)
 		d.Event.Value = q.Data
 		d.Event.Text = label
+		if q.Message != nil && q.Message.MessageID > 0 {
+			// The message the button is on, which a next page edits.
+			d.Event.Ref = strconv.Itoa(q.Message.MessageID)
+		}
 	case u.PreCheckoutQuery != nil:
 		d.Kind = "pre_checkout_query"
 		q := u.PreCheckoutQuery

@@ -115,17 +115,45 @@ func (e *encoder) html(h string, kb *tgbotapi.InlineKeyboardMarkup) {
 	e.out.calls = append(e.out.calls, mc)
 }
 
+// EncodeEdit renders m as an edit of the message messageID of chat: one
+// editMessageText with the new text and keyboard. ok is false when m does
+// not render as exactly one text message (a photo, an invoice, a text
+// long enough to be split), which no edit of a text message can become;
+// the caller sends it as new instead.
+//
+// A paged list is always rendered as text (see cards), so its pages can
+// replace one another with editMessageText; a photo card would need
+// editMessageMedia, and a text message cannot become a photo at all.
+func EncodeEdit(bot concierge.BotID, chat int64, messageID int, m *concierge.Message) (edit tgbotapi.EditMessageTextConfig, tokens map[string]string, ok bool) {
+	calls, tokens := Encode(bot, chat, "", m)
+	if len(calls) != 1 {
+		return edit, nil, false
+	}
+	mc, isText := calls[0].(tgbotapi.MessageConfig)
+	if !isText {
+		return edit, nil, false
+	}
+	edit = tgbotapi.NewEditMessageText(chat, messageID, mc.Text)
+	edit.ParseMode, edit.DisableWebPagePreview = mc.ParseMode, mc.DisableWebPagePreview
+	if kb, isKB := mc.ReplyMarkup.(tgbotapi.InlineKeyboardMarkup); isKB {
+		edit.ReplyMarkup = &kb
+	}
+	return edit, tokens, true
+}
+
 // cards shows one product as a photo with its caption when it has a
 // picture Telegram can fetch, and several products as one message: a
 // numbered list with a row of numbered buttons per product. One message
 // per result keeps a search to one call (Telegram allows about one
-// message per second per chat).
+// message per second per chat). A page of a longer list (m.Pager) is
+// always such a list, numbered from the page's offset, with the page
+// indicator below and a row of "previous"/"next" buttons.
 func (e *encoder) cards(m *concierge.Message) {
 	if len(m.Cards) == 0 {
 		e.texts(m.PlainText(), e.keyboard(nil, m.Buttons, ""))
 		return
 	}
-	if len(m.Cards) == 1 {
+	if len(m.Cards) == 1 && m.Pager == nil {
 		c := m.Cards[0]
 		body := "<b>" + Escape(c.Title) + "</b> — " + Escape(c.PriceText)
 		plain := c.Title + " — " + c.PriceText
@@ -166,8 +194,12 @@ func (e *encoder) cards(m *concierge.Message) {
 		b.WriteString(Escape(m.Text))
 	}
 	var rows [][]tgbotapi.InlineKeyboardButton
+	offset := 0
+	if m.Pager != nil {
+		offset = max(m.Pager.Offset, 0)
+	}
 	for i, c := range m.Cards {
-		n := strconv.Itoa(i + 1)
+		n := strconv.Itoa(offset + i + 1)
 		line := "<b>" + n + ". " + Escape(c.Title) + "</b> — " + Escape(c.PriceText)
 		if c.StockText != "" {
 			line += " · <i>" + Escape(c.StockText) + "</i>"
@@ -175,6 +207,20 @@ func (e *encoder) cards(m *concierge.Message) {
 		b.WriteString("\n\n" + line)
 		plainLen += utf16Len(n+". "+c.Title+" — "+c.PriceText+" · "+c.StockText) + 2
 		rows = e.rows(rows, c.Buttons, n+" · ")
+	}
+	if p := m.Pager; p != nil && p.Pages > 1 {
+		// The page indicator is text, not a button: a button must do
+		// something when pressed.
+		ind := strconv.Itoa(p.Page) + "/" + strconv.Itoa(p.Pages)
+		b.WriteString("\n\n<i>" + ind + "</i>")
+		plainLen += utf16Len(ind) + 2
+		var nav []concierge.Button
+		for _, x := range []*concierge.Button{p.Prev, p.Next} {
+			if x != nil {
+				nav = append(nav, *x)
+			}
+		}
+		rows = e.rows(rows, nav, "")
 	}
 	kb := e.keyboard(rows, m.Buttons, "")
 	if plainLen > MaxTextLen {

@@ -74,6 +74,7 @@ type Config struct {
 // message kind or fall back without knowing which channel it talks to.
 type Capabilities struct {
 	Buttons         bool // inline keyboards
+	Pages           bool // a Pager's buttons, and Replaces as an edit of that message
 	Cards           bool // a photo with caption, or a list with numbered buttons
 	Comparison      bool // as one block per product
 	NativePayments  bool // MessagePayment of provider "telegram" becomes an invoice
@@ -113,7 +114,7 @@ func (a *Adapter) Client() *Client { return a.client }
 
 // Capabilities reports what Telegram renders.
 func (a *Adapter) Capabilities() Capabilities {
-	return Capabilities{Buttons: true, Cards: true, Comparison: true, NativePayments: true,
+	return Capabilities{Buttons: true, Pages: true, Cards: true, Comparison: true, NativePayments: true,
 		MaxButtons: maxKeyboardButtons, MaxTextLen: MaxTextLen, MaxCallbackData: MaxCallbackData}
 }
 
@@ -121,11 +122,19 @@ func (a *Adapter) Capabilities() Capabilities {
 // stored first. An error wraps concierge.ErrUndeliverable when the
 // customer blocked the bot, and is a *RetryError when Telegram asked to
 // wait longer than ctx allows. A message of several calls (a long text
-// split in parts) that fails half way is sent again whole on retry.
+// split in parts) that fails half way is sent again whole on retry. A
+// message that Replaces another (a page of a list) is an edit of that
+// message when Telegram allows it, and a new message otherwise.
 func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 	chat, err := chatNumber(m.Chat)
 	if err != nil {
 		return concierge.Errorf(concierge.CodeInvalid, "telegram: send", "%v", err)
+	}
+	if ref := m.Message.Replaces; ref != "" {
+		done, err := a.edit(ctx, chat, ref, &m.Message)
+		if done || err != nil {
+			return err
+		}
 	}
 	calls, tokens := Encode(a.cfg.Bot, chat, a.cfg.ProviderToken, &m.Message)
 	if err := a.saveTokens(ctx, tokens); err != nil {
@@ -137,6 +146,37 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 		}
 	}
 	return nil
+}
+
+// edit replaces the message ref of chat with m (a next page replacing
+// the list whose button was pressed) with editMessageText. done is false,
+// with no error, when m must be sent as a new message instead: ref is not
+// a message id, m is not one text message, or Telegram will not edit that
+// message (older than 48 hours, deleted, a photo). An edit to exactly
+// what the message already shows ("message is not modified": the same
+// page pressed twice, or a retry after an edit whose answer was lost) is
+// done: the customer sees the right page.
+func (a *Adapter) edit(ctx context.Context, chat int64, ref string, m *concierge.Message) (done bool, err error) {
+	id, err := strconv.Atoi(ref)
+	if err != nil || id <= 0 {
+		return false, nil
+	}
+	edit, tokens, ok := EncodeEdit(a.cfg.Bot, chat, id, m)
+	if !ok {
+		return false, nil
+	}
+	if err := a.saveTokens(ctx, tokens); err != nil {
+		return false, err
+	}
+	_, err = a.client.Request(ctx, chat, edit)
+	switch {
+	case err == nil, badRequest(err, "message is not modified"):
+		return true, nil
+	case badRequest(err, "message can't be edited", "message to edit not found", "there is no text in the message to edit"):
+		a.log.InfoContext(ctx, "telegram: cannot edit, sending a new message", "chat", chat, "message_id", id, "error", err)
+		return false, nil
+	}
+	return false, fmt.Errorf("telegram: edit message %d: %w", id, err)
 }
 
 func (a *Adapter) saveTokens(ctx context.Context, tokens map[string]string) error {

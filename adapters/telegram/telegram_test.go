@@ -92,6 +92,11 @@ var messages = []struct {
 	{"cards_list", concierge.Message{Kind: concierge.MessageCards, Text: "J'ai trouvé 2 produits :",
 		Cards:   []concierge.Card{card("LAMP-01", "Lampe de chevet Aurore", "49,00 €", 4900, "/chat/static/img/bedside.svg"), card("LAMP-02", "Lampe de bureau Zénith", "79,00 €", 7900, "")},
 		Buttons: []concierge.Button{{Label: "Comparer", Value: "compare:LAMP-01,LAMP-02"}}}},
+	// The last page of a list, with one product: a list still (not a
+	// photo), numbered from the page's offset, so the next page can edit it.
+	{"cards_page", concierge.Message{Kind: concierge.MessageCards, Text: "J'ai trouvé 11 produits :",
+		Cards: []concierge.Card{card("LAMP-11", "Lampe Série 1", "30,00 €", 3000, "https://example.com/lamp.jpg")},
+		Pager: &concierge.Pager{Page: 3, Pages: 3, Offset: 10, Prev: &concierge.Button{Label: "‹ Précédents", Value: "page:2:LAMP-01,LAMP-02"}}}},
 	{"cards_photo", concierge.Message{Kind: concierge.MessageCards, Text: "Voici :", Cards: []concierge.Card{card("LAMP-01", "Lampe de chevet Aurore", "49,00 €", 4900, "https://example.com/lamp.jpg")}}},
 	{"cards_one_no_photo", concierge.Message{Kind: concierge.MessageCards, Cards: []concierge.Card{card("LAMP-01", "欧若拉床头灯", "€49.00", 4900, "/chat/static/img/bedside.svg")}}},
 	{"comparison", concierge.Message{Kind: concierge.MessageComparison, Text: "Voici la comparaison :\nLa moins chère : Aurore.",

@@ -14,9 +14,12 @@ import (
 // Limits of a widget POST. webhooks should refuse a larger body before
 // reading it; Decode checks again so that it is safe on its own.
 const (
-	MaxBodyBytes  = 64 << 10 // room for 4000 runes even when each is sent as a \uXXXX\uXXXX pair
-	MaxTextRunes  = 4000
-	MaxValueBytes = 256
+	MaxBodyBytes = 64 << 10 // room for 4000 runes even when each is sent as a \uXXXX\uXXXX pair
+	MaxTextRunes = 4000
+	// MaxValueBytes leaves room for the longest value the agent puts on
+	// a button: a pager's "page:<n>:" and the list's SKUs, up to 20 of
+	// 64 bytes each with their commas (about 1,310 bytes).
+	MaxValueBytes = 2048
 )
 
 // post is the body of POST /chat/{bot}/api/messages. Unknown fields are

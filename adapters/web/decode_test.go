@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -16,6 +17,11 @@ const session = "3f2a9c81d4e64b7f9a0c2e5d8b1f4a6c"
 func TestDecode(t *testing.T) {
 	now := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	long := strings.Repeat("é", MaxTextRunes)
+	var skus []string
+	for i := range 20 {
+		skus = append(skus, fmt.Sprintf("%02d", i)+strings.Repeat("X", 62))
+	}
+	longPage := "page:4:" + strings.Join(skus, ",")
 	tests := []struct {
 		name    string
 		body    string
@@ -61,6 +67,13 @@ func TestDecode(t *testing.T) {
 			name: "shortest session, longest id",
 			body: `{"session":"abcdefgh_-345678","id":"` + strings.Repeat("a", 64) + `","text":"hi"}`,
 			want: concierge.Event{Kind: concierge.EventText, Chat: "abcdefgh_-345678", DedupeKey: string("abcdefgh_-345678") + "/" + strings.Repeat("a", 64), Text: "hi"},
+		},
+		{
+			// A pager button of the longest list the agent pages: 20
+			// SKUs of 64 bytes.
+			name: "page of the longest list",
+			body: `{"session":"` + session + `","id":"p","text":"Next ›","value":"` + longPage + `"}`,
+			want: concierge.Event{Kind: concierge.EventButton, Chat: session, DedupeKey: string(session) + "/" + "p", Text: "Next ›", Value: longPage},
 		},
 		{name: "text over the limit", body: `{"session":"` + session + `","id":"x","text":"` + long + `a"}`, wantErr: "the limit is 4000"},
 		{name: "value over the limit", body: `{"session":"` + session + `","id":"x","value":"` + strings.Repeat("v", MaxValueBytes+1) + `"}`, wantErr: "value is longer"},

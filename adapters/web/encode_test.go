@@ -60,3 +60,34 @@ func TestHistoryJSON(t *testing.T) {
 		t.Errorf("Ack = %s", got)
 	}
 }
+
+// TestEntryCarriesPager: a page of cards reaches the widget with its
+// pager (the indicator's numbers and both buttons, which the widget
+// renders under the cards) in the event stream and in the history.
+func TestEntryCarriesPager(t *testing.T) {
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	m := concierge.Message{Kind: concierge.MessageCards, Text: "J'ai trouvé 16 produits :",
+		Cards: []concierge.Card{{SKU: "LAMP-06", Title: "Série 6"}},
+		Pager: &concierge.Pager{Page: 2, Pages: 4, Offset: 5,
+			Prev: &concierge.Button{Label: "‹ Précédents", Value: "page:1:LAMP-01,LAMP-06"},
+			Next: &concierge.Button{Label: "Suivants ›", Value: "page:3:LAMP-01,LAMP-06"}},
+		Replaces: "77"}
+	e := OutboundEntry(&concierge.Outbound{Seq: 9, Message: m}, at)
+	var b bytes.Buffer
+	if err := WriteSSE(&b, e); err != nil {
+		t.Fatal(err)
+	}
+	_, data, _ := bytes.Cut(b.Bytes(), []byte("data: "))
+	var got Entry
+	if err := json.Unmarshal(bytes.TrimSpace(data), &got); err != nil {
+		t.Fatalf("event data %s: %v", data, err)
+	}
+	p := got.Message.Pager
+	if p == nil || p.Page != 2 || p.Pages != 4 || p.Offset != 5 || p.Prev == nil || *p.Prev != *m.Pager.Prev || p.Next == nil || *p.Next != *m.Pager.Next {
+		t.Fatalf("pager in the event = %+v", p)
+	}
+	h, err := json.Marshal(History{Messages: []Entry{e}})
+	if err != nil || !bytes.Contains(h, []byte(`"pager":{"page":2,"pages":4,"offset":5,"prev":{"label":"‹ Précédents","value":"page:1:LAMP-01,LAMP-06"}`)) {
+		t.Fatalf("history = %s, %v", h, err)
+	}
+}

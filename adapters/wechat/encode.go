@@ -3,6 +3,7 @@ package wechat
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"html"
 	"net/url"
 	"path"
@@ -88,6 +89,7 @@ type renderer struct {
 	bot     concierge.BotID
 	to      string
 	baseURL string
+	tail    string // the menu's tail_content: a page's indicator ("2/4")
 	out     Rendered
 }
 
@@ -102,6 +104,12 @@ type renderer struct {
 //     their actions;
 //   - payment with a URL: a news article that opens the payment page;
 //   - buttons with a URL: links in a text message.
+//
+// A page of a longer list (Message.Pager) gets its "previous" and "next"
+// as menu items after the products' (kept within the 10 items before any
+// other) and the page indicator as the menu's tail ("2/4"). The page a
+// tap asks for arrives as a new message: WeChat cannot edit one, so
+// Replaces is ignored.
 func Render(m *concierge.Outbound, baseURL string) Rendered {
 	r := &renderer{bot: m.Bot, to: string(m.Chat), baseURL: strings.TrimRight(baseURL, "/"), out: Rendered{Tokens: map[string]string{}}}
 	msg := &m.Message
@@ -165,18 +173,36 @@ func (r *renderer) text(s string) {
 // choices shows text with value buttons as one menu message, or as text
 // alone when there are none.
 func (r *renderer) choices(text string, bs []concierge.Button) {
+	r.menu(text, bs, nil)
+}
+
+// menu shows text with value buttons and, last, the pager's buttons nav
+// as one menu message, keeping room for nav within the 10 items. The
+// agent ends a page's text with "(2/4)" for channels that show text
+// alone; in a menu that line is the tail instead.
+func (r *renderer) menu(text string, bs, nav []concierge.Button) {
 	var items []MenuItem
-	for _, b := range bs {
-		if b.Value == "" || len(items) == MaxMenuItems {
-			continue
-		}
+	item := func(b concierge.Button) {
 		tok := Tokenize(r.bot, b.Value)
 		r.out.Tokens[tok] = b.Value
 		items = append(items, MenuItem{ID: tok, Content: clipBytes(b.Label, MaxMenuItemBytes)})
 	}
+	for _, b := range bs {
+		if b.Value != "" && len(items) < MaxMenuItems-len(nav) {
+			item(b)
+		}
+	}
+	for _, b := range nav {
+		item(b)
+	}
 	if len(items) == 0 {
 		r.text(text)
 		return
+	}
+	tail := ""
+	if r.tail != "" {
+		text = strings.TrimSuffix(strings.TrimSpace(text), "\n("+r.tail+")")
+		tail = r.tail
 	}
 	head := strings.TrimSpace(text)
 	if len(head) > MaxMenuHeadBytes {
@@ -184,7 +210,23 @@ func (r *renderer) choices(text string, bs []concierge.Button) {
 		r.text(head)
 		head = "👇"
 	}
-	r.add(Payload{MsgType: "msgmenu", MsgMenu: &MsgMenu{HeadContent: head, List: items}})
+	r.add(Payload{MsgType: "msgmenu", MsgMenu: &MsgMenu{HeadContent: head, List: items, TailContent: tail}})
+}
+
+// pager returns the buttons to the pages around a page of cards and sets
+// the menu's tail to the page indicator.
+func (r *renderer) pager(p *concierge.Pager) []concierge.Button {
+	if p == nil || p.Pages < 2 {
+		return nil
+	}
+	r.tail = fmt.Sprintf("%d/%d", p.Page, p.Pages)
+	var nav []concierge.Button
+	for _, b := range []*concierge.Button{p.Prev, p.Next} {
+		if b != nil && b.Value != "" {
+			nav = append(nav, *b)
+		}
+	}
+	return nav
 }
 
 // cards shows the first product as an article and every product's actions
@@ -223,7 +265,7 @@ func (r *renderer) cards(msg *concierge.Message, extra []concierge.Button) {
 	if strings.TrimSpace(text) == "" {
 		text = c.Title + " " + c.PriceText
 	}
-	r.choices(text, append(bs, extra...))
+	r.menu(text, append(bs, extra...), r.pager(msg.Pager))
 }
 
 func hasAdd(bs []concierge.Button) bool {

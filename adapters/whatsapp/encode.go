@@ -1,6 +1,9 @@
 package whatsapp
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/url"
 	"path"
 	"strings"
@@ -19,9 +22,38 @@ const (
 	MaxButtonTitleRunes = 20   // a reply button's title, a list's menu label, a CTA's text
 	MaxRowTitleRunes    = 24   // a list row's or section's title
 	MaxRowDescRunes     = 72   // a list row's description
+	MaxFooterRunes      = 60   // an interactive message's footer
 	MaxReplyIDBytes     = 256  // a reply button's id
 	MaxRowIDBytes       = 200  // a list row's id
 )
+
+// tokenPrefix starts every choice token, so that an id that is one is
+// told from a button value at once.
+const tokenPrefix = "wa"
+
+// Tokenize returns the id standing for a button value too long to be a
+// row's id: an 18-byte token derived from the bot and the value, kept
+// with the value in the store (Tokens). The same value always gets the
+// same token, so it is stored once and the table grows with the catalog,
+// not with the traffic.
+func Tokenize(bot concierge.BotID, value string) string {
+	h := sha256.Sum256([]byte(string(bot) + "\x00" + value))
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(h[:12])
+}
+
+// isToken reports whether id has the shape of a token made by Tokenize.
+func isToken(id string) bool {
+	rest, ok := strings.CutPrefix(id, tokenPrefix)
+	if !ok || len(id) != len(Tokenize("", "")) {
+		return false
+	}
+	for _, c := range rest {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // Payload is one call to POST /{phone_number_id}/messages: the body Meta
 // documents, field for field. Render builds them; the fake Graph API and
@@ -140,6 +172,9 @@ var labels = map[string]map[concierge.Locale]string{
 	"choose":  {"en": "Choose", "fr": "Choisir", "zh": "选择"},
 	"options": {"en": "Options", "fr": "Options", "zh": "选项"},
 	"more":    {"en": "More", "fr": "Plus", "zh": "更多"},
+	"page":    {"en": "Page %d/%d", "fr": "Page %d/%d", "zh": "第 %d/%d 页"},
+	"expired": {"en": "This choice has expired. Tell me what you are looking for.",
+		"fr": "Ce choix a expiré. Écrivez-moi ce que vous cherchez.", "zh": "该选项已过期，请直接告诉我您想要什么。"},
 }
 
 func label(id string, loc concierge.Locale) string {
@@ -151,10 +186,39 @@ func label(id string, loc concierge.Locale) string {
 
 // renderer turns one outbound message into payloads.
 type renderer struct {
+	bot     concierge.BotID
 	to      string
 	loc     concierge.Locale
 	baseURL string // makes relative image paths absolute; "" drops them
+	footer  string // the footer of the interactive messages (a page's "Page 2/4")
 	out     []Payload
+	// tokens are the values put behind tokens (token → value); nil when
+	// there is no store to keep them, and long values are left out.
+	tokens map[string]string
+}
+
+// id returns the id of a choice whose button value is v: v itself when
+// it fits a list row's id (200 bytes, the smaller of the two limits, so
+// that a value has the same id as a row or as a reply button), else a
+// token (see Tokenize). A value that looks like a token is put behind one
+// too, so that every id shaped like a token is one. ok is false for an
+// empty value, or a long one when there is no store for tokens.
+func (r *renderer) id(v string) (string, bool) {
+	switch {
+	case !r.fits(v):
+		return "", false
+	case len(v) <= MaxRowIDBytes && !isToken(v):
+		return v, true
+	}
+	t := Tokenize(r.bot, v)
+	r.tokens[t] = v
+	return t, true
+}
+
+// fits reports whether a choice with value v can be offered (see id),
+// without making its token: only the choices shown need one stored.
+func (r *renderer) fits(v string) bool {
+	return v != "" && (r.tokens != nil || len(v) <= MaxRowIDBytes && !isToken(v))
 }
 
 // Render turns m into the calls that show it on WhatsApp, in order:
@@ -169,11 +233,32 @@ type renderer struct {
 //   - payment with a URL: a CTA URL button carrying the link;
 //   - buttons with a URL: a CTA URL button each.
 //
-// Titles longer than WhatsApp allows are shortened with "…"; a button
-// whose value is too long for an id is left out (its label stays in the
-// text); choices beyond 10 are left out of the list.
-func Render(m *concierge.Outbound, baseURL string) []Payload {
-	r := &renderer{to: string(m.Chat), loc: m.Locale, baseURL: baseURL}
+// A page of a longer list (Message.Pager) gets its "previous" and "next"
+// as choices like the products' (rows or reply buttons, whichever the
+// message already uses, room kept for them within the 10 rows) and the
+// page indicator as the footer ("Page 2/4"). The page a press asks for
+// arrives as a new message: WhatsApp cannot edit one, so Replaces is
+// ignored.
+//
+// A button whose value is longer than a row's id (a pager's, which
+// carries its whole list) gets a token as its id: tokens maps each token
+// made to its value, to be stored before the payloads are sent (see
+// Adapter.Resolve for the way back).
+//
+// Titles longer than WhatsApp allows are shortened with "…"; choices
+// beyond 10 are left out of the list.
+func Render(m *concierge.Outbound, baseURL string) (payloads []Payload, tokens map[string]string) {
+	r := render(m, baseURL, true)
+	return r.out, r.tokens
+}
+
+// render renders m; without tokenize, a button whose value is too long
+// for an id is left out (its label stays in the text).
+func render(m *concierge.Outbound, baseURL string, tokenize bool) *renderer {
+	r := &renderer{bot: m.Bot, to: string(m.Chat), loc: m.Locale, baseURL: baseURL}
+	if tokenize {
+		r.tokens = map[string]string{}
+	}
 	msg := &m.Message
 	var values, links []concierge.Button
 	for _, b := range msg.Buttons {
@@ -184,11 +269,15 @@ func Render(m *concierge.Outbound, baseURL string) []Payload {
 			values = append(values, b)
 		}
 	}
+	var nav []concierge.Button
+	if msg.Kind == concierge.MessageCards && len(msg.Cards) > 0 {
+		nav = r.pager(msg.Pager)
+	}
 	switch {
 	case msg.Kind == concierge.MessageCards && len(msg.Cards) == 1:
-		r.card(msg, values)
+		r.card(msg, nav, values)
 	case msg.Kind == concierge.MessageCards && len(msg.Cards) > 1:
-		r.cardList(msg, values)
+		r.cardList(msg, nav, values)
 	case msg.Kind == concierge.MessagePayment && msg.Payment != nil && httpURL(msg.Payment.URL):
 		label := msg.Payment.Label
 		if label == "" {
@@ -206,7 +295,7 @@ func Render(m *concierge.Outbound, baseURL string) []Payload {
 			r.cta(b.Label, b.Label, b.URL)
 		}
 	}
-	return r.out
+	return r
 }
 
 func nonEmpty(a, b string) string {
@@ -247,12 +336,15 @@ func (r *renderer) body(s string) string {
 func (r *renderer) choices(text string, bs []concierge.Button) {
 	var rows []Row
 	for _, b := range bs {
-		if len(b.Value) <= MaxRowIDBytes && b.Value != "" {
-			rows = append(rows, Row{ID: b.Value, Title: shorten(b.Label, MaxRowTitleRunes)})
+		if id, ok := r.id(b.Value); ok {
+			rows = append(rows, Row{ID: id, Title: shorten(b.Label, MaxRowTitleRunes)})
 		}
 	}
 	switch {
 	case len(rows) == 0:
+		if r.footer != "" {
+			text += "\n" + r.footer // no interactive message to carry it
+		}
 		if strings.TrimSpace(text) != "" {
 			r.text(text)
 		}
@@ -262,19 +354,68 @@ func (r *renderer) choices(text string, bs []concierge.Button) {
 		for _, row := range rows {
 			rbs = append(rbs, ReplyButton{Type: "reply", Reply: Reply{ID: row.ID, Title: shorten(row.Title, MaxButtonTitleRunes)}})
 		}
-		r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "button", Body: &BodyText{Text: body}, Action: Action{Buttons: rbs}}})
+		r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "button", Body: &BodyText{Text: body}, Footer: r.foot(), Action: Action{Buttons: rbs}}})
 	default:
 		if len(rows) > MaxRows {
 			rows = rows[:MaxRows]
 		}
 		body := r.body(text)
-		r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "list", Body: &BodyText{Text: body},
+		r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "list", Body: &BodyText{Text: body}, Footer: r.foot(),
 			Action: Action{Button: label("options", r.loc), Sections: []Section{{Rows: rows}}}}})
 	}
 }
 
+// pager returns the buttons to the pages around a page of cards, and
+// sets the footer to the page indicator. The agent also ends the
+// message's text with "(2/4)" for channels that show text alone; that
+// line is left out where the footer says it (see pageText).
+func (r *renderer) pager(p *concierge.Pager) []concierge.Button {
+	if p == nil || p.Pages < 2 {
+		return nil
+	}
+	r.footer = shorten(fmt.Sprintf(label("page", r.loc), p.Page, p.Pages), MaxFooterRunes)
+	var nav []concierge.Button
+	for _, b := range []*concierge.Button{p.Prev, p.Next} {
+		// A value that carries a long list goes behind a token (see
+		// id); it is left out only when there is nowhere to keep one.
+		if b != nil && r.fits(b.Value) {
+			nav = append(nav, *b)
+		}
+	}
+	return nav
+}
+
+// pageText is the text of a page without the "(2/4)" line the agent adds
+// for text-only channels, when the footer shows the indicator instead.
+func pageText(msg *concierge.Message) string {
+	text := msg.PlainText()
+	if p := msg.Pager; p != nil && p.Pages > 1 {
+		text = strings.TrimSuffix(text, fmt.Sprintf("\n(%d/%d)", p.Page, p.Pages))
+	}
+	return text
+}
+
+// foot is the interactive messages' footer, if any.
+func (r *renderer) foot() *BodyText {
+	if r.footer == "" {
+		return nil
+	}
+	return &BodyText{Text: r.footer}
+}
+
+// pageRow is the list row of a pager button: its label, and the page it
+// leads to as the description.
+func (r *renderer) pageRow(b concierge.Button, p *concierge.Pager) Row {
+	to := p.Page + 1
+	if p.Prev != nil && b.Value == p.Prev.Value {
+		to = p.Page - 1
+	}
+	id, _ := r.id(b.Value)
+	return Row{ID: id, Title: shorten(b.Label, MaxRowTitleRunes), Description: shorten(fmt.Sprintf(label("page", r.loc), to, p.Pages), MaxRowDescRunes)}
+}
+
 // card shows one product: its picture with a caption, then its buttons.
-func (r *renderer) card(msg *concierge.Message, extra []concierge.Button) {
+func (r *renderer) card(msg *concierge.Message, nav, extra []concierge.Button) {
 	c := msg.Cards[0]
 	caption := c.Title
 	if c.PriceText != "" {
@@ -283,7 +424,7 @@ func (r *renderer) card(msg *concierge.Message, extra []concierge.Button) {
 	if c.StockText != "" {
 		caption += "\n" + c.StockText
 	}
-	text := msg.PlainText()
+	text := pageText(msg)
 	if img := r.image(c.Image); img != "" {
 		r.add(Payload{Type: "image", Image: &Media{Link: img, Caption: shorten(caption, MaxBodyRunes)}})
 	} else if strings.TrimSpace(text) == "" {
@@ -293,7 +434,9 @@ func (r *renderer) card(msg *concierge.Message, extra []concierge.Button) {
 		text = caption
 	}
 	var bs []concierge.Button
-	for _, b := range append(append([]concierge.Button{}, c.Buttons...), extra...) {
+	// The pager's buttons come before the message's own, so that they
+	// are never the ones left out of a full list.
+	for _, b := range append(append(append([]concierge.Button{}, c.Buttons...), nav...), extra...) {
 		if b.Value != "" && b.URL == "" {
 			bs = append(bs, b)
 		}
@@ -301,61 +444,73 @@ func (r *renderer) card(msg *concierge.Message, extra []concierge.Button) {
 	r.choices(text, bs)
 }
 
-// cardList shows several products as one list message.
-func (r *renderer) cardList(msg *concierge.Message, extra []concierge.Button) {
-	total := len(extra)
+// cardList shows several products as one list message, with the pager's
+// rows (nav) after the products and before the message's own buttons.
+func (r *renderer) cardList(msg *concierge.Message, nav, extra []concierge.Button) {
+	extra = r.valueButtons(extra)
+	total := len(nav) + len(extra)
 	for _, c := range msg.Cards {
-		total += len(valueButtons(c.Buttons))
+		total += len(r.valueButtons(c.Buttons))
 	}
 	var sections []Section
 	if total <= MaxRows && len(msg.Cards) <= MaxRows {
 		// Every action of every product: a section per product.
 		for _, c := range msg.Cards {
 			s := Section{Title: shorten(c.Title, MaxRowTitleRunes)}
-			for _, b := range valueButtons(c.Buttons) {
-				s.Rows = append(s.Rows, Row{ID: b.Value, Title: shorten(b.Label, MaxRowTitleRunes), Description: shorten(priceLine(c), MaxRowDescRunes)})
+			for _, b := range r.valueButtons(c.Buttons) {
+				s.Rows = append(s.Rows, r.row(b, shorten(b.Label, MaxRowTitleRunes), priceLine(c)))
 			}
 			if len(s.Rows) > 0 {
 				sections = append(sections, s)
 			}
 		}
+		if len(nav) > 0 {
+			s := Section{Title: shorten(r.footer, MaxRowTitleRunes)}
+			for _, b := range nav {
+				s.Rows = append(s.Rows, r.pageRow(b, msg.Pager))
+			}
+			sections = append(sections, s)
+		}
 		if len(extra) > 0 {
 			s := Section{Title: shorten(label("more", r.loc), MaxRowTitleRunes)}
 			for _, b := range extra {
-				s.Rows = append(s.Rows, Row{ID: b.Value, Title: shorten(b.Label, MaxRowTitleRunes)})
+				s.Rows = append(s.Rows, r.row(b, shorten(b.Label, MaxRowTitleRunes), ""))
 			}
 			sections = append(sections, s)
 		}
 	} else {
-		// Too many: one row per product, its main action, and no more
-		// than ten.
+		// Too many: one row per product, its main action, then the
+		// pager's rows, in no more than ten.
 		s := Section{}
 		for _, c := range msg.Cards {
-			b, ok := mainAction(c.Buttons)
-			if !ok || len(s.Rows) == MaxRows {
+			b, ok := r.mainAction(c.Buttons)
+			if !ok || len(s.Rows) == MaxRows-len(nav) {
 				continue
 			}
-			s.Rows = append(s.Rows, Row{ID: b.Value, Title: shorten(c.Title, MaxRowTitleRunes), Description: shorten(priceLine(c), MaxRowDescRunes)})
+			s.Rows = append(s.Rows, r.row(b, shorten(c.Title, MaxRowTitleRunes), priceLine(c)))
+		}
+		for _, b := range nav {
+			s.Rows = append(s.Rows, r.pageRow(b, msg.Pager))
 		}
 		for _, b := range extra {
 			if len(s.Rows) < MaxRows {
-				s.Rows = append(s.Rows, Row{ID: b.Value, Title: shorten(b.Label, MaxRowTitleRunes)})
+				s.Rows = append(s.Rows, r.row(b, shorten(b.Label, MaxRowTitleRunes), ""))
 			}
 		}
 		if len(s.Rows) > 0 {
 			sections = append(sections, s)
 		}
 	}
-	text := msg.PlainText() // the numbered names and prices, in full
+	text := pageText(msg) // the numbered names and prices, in full
 	if len(sections) == 0 {
-		r.text(text)
+		r.choices(text, nil)
 		return
 	}
 	if len(sections) == 1 {
 		sections[0].Title = ""
 	}
 	body := r.body(text)
-	r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "list", Body: &BodyText{Text: body},
+	r.add(Payload{Type: "interactive", Interactive: &Interactive{Type: "list", Body: &BodyText{Text: body}, Footer: r.foot(),
 		Action: Action{Button: label("choose", r.loc), Sections: sections}}})
 }
 
@@ -385,19 +540,27 @@ func (r *renderer) image(src string) string {
 	return ""
 }
 
-func valueButtons(bs []concierge.Button) []concierge.Button {
+// valueButtons are the buttons of bs that can be choices: a value with
+// an id, and no URL.
+func (r *renderer) valueButtons(bs []concierge.Button) []concierge.Button {
 	var out []concierge.Button
 	for _, b := range bs {
-		if b.Value != "" && b.URL == "" && len(b.Value) <= MaxRowIDBytes {
+		if r.fits(b.Value) && b.URL == "" {
 			out = append(out, b)
 		}
 	}
 	return out
 }
 
+// row is the list row of a value button (one of valueButtons).
+func (r *renderer) row(b concierge.Button, title, desc string) Row {
+	id, _ := r.id(b.Value)
+	return Row{ID: id, Title: title, Description: shorten(desc, MaxRowDescRunes)}
+}
+
 // mainAction is a product's "add to cart" button, or its first.
-func mainAction(bs []concierge.Button) (concierge.Button, bool) {
-	vs := valueButtons(bs)
+func (r *renderer) mainAction(bs []concierge.Button) (concierge.Button, bool) {
+	vs := r.valueButtons(bs)
 	for _, b := range vs {
 		if strings.HasPrefix(b.Value, "add:") {
 			return b, true

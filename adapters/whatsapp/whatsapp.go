@@ -11,8 +11,8 @@
 // and a small typed client (client.go) posts them to
 // {graph_api_url}/{phone_number_id}/messages. Routing, body limits, status
 // codes, de-duplication (on the wamid) and storage belong to webhooks and
-// the store; the adapter reaches storage only through the two small
-// interfaces it is given (Window and Receipts). It imports the standard
+// the store; the adapter reaches storage only through the small
+// interfaces it is given (Window, Receipts and Tokens). It imports the standard
 // library and the root package only (see deps_test.go); cmd/concierge
 // wires it and webhooks calls it.
 //
@@ -25,11 +25,27 @@
 // sent as that template with the order number as its one variable, and any
 // other message is refused with an error wrapping
 // concierge.ErrUndeliverable, so the outbox records it as undeliverable
-// with the reason — never silently dropped.
+// with the reason — never silently dropped. A message that names its
+// template (concierge.Message.Template: a person's choice in the inbox)
+// is sent as that template, in the window or not; InWindow tells the
+// inbox when to offer templates instead of free text.
+//
+// # Choice ids
+//
+// A reply button's id holds 256 bytes and a list row's 200. A button
+// whose value fits in 200 bytes (add:LAMP-01) is its own id, readable in
+// Meta's logs and needing no storage; a longer one (a pager's, which
+// carries its whole list of SKUs) is sent as a token (see Tokenize),
+// stored with its value through Tokens before the message is sent, and
+// Resolve looks it up when the choice comes back. A token that is not
+// found (a choice made with another database, or a forged id) is an
+// expired choice: webhooks tells the customer so (Expired) and stores
+// nothing.
 package whatsapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -38,6 +54,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // DefaultGraphAPIURL is the Graph API base used when none is configured.
@@ -59,6 +76,18 @@ type Window interface {
 // logged, not returned: the message was sent.
 type Receipts interface {
 	RecordSent(ctx context.Context, bot concierge.BotID, ch concierge.Channel, id int64, platformIDs []string) error
+}
+
+// Tokens keeps the values behind choice tokens. The store implements it
+// (the button_tokens table that Telegram and WeChat use too).
+type Tokens interface {
+	// SaveButtonTokens stores token → value pairs of bot; a pair stored
+	// before is left as it is. It is called before a message carrying
+	// tokens is sent.
+	SaveButtonTokens(ctx context.Context, bot concierge.BotID, tokens map[string]string) error
+	// ButtonValue returns the value of a token, or an error wrapping
+	// concierge.ErrNotFound.
+	ButtonValue(ctx context.Context, bot concierge.BotID, token string) (string, error)
 }
 
 // TemplateRef names an approved message template.
@@ -83,9 +112,12 @@ type Config struct {
 	BaseURL  string
 	Window   Window   // nil: the window is not checked
 	Receipts Receipts // nil: statuses cannot be matched to messages
-	Client   *http.Client
-	Now      func() time.Time
-	Log      *slog.Logger
+	// Tokens keeps the values of choices too long to be their id; nil
+	// leaves such choices out (the pager's, with long SKUs).
+	Tokens Tokens
+	Client *http.Client
+	Now    func() time.Time
+	Log    *slog.Logger
 }
 
 // Capabilities says what WhatsApp renders, so the core can choose a
@@ -125,7 +157,7 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	hc := cfg.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+		hc = httpclient.New(10 * time.Second)
 	}
 	a := &Adapter{cfg: cfg, now: cfg.Now, log: cfg.Log,
 		client: &client{base: strings.TrimRight(base, "/"), phoneID: cfg.PhoneNumberID, token: cfg.AccessToken, http: hc}}
@@ -191,17 +223,85 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 	return sendErr
 }
 
-// payloads renders m, or its template when the window is closed.
-func (a *Adapter) payloads(ctx context.Context, m *concierge.Outbound) ([]Payload, error) {
-	if a.cfg.Window == nil {
-		return Render(m, a.cfg.BaseURL), nil
+// Resolve replaces the token of a reply-button or list choice (an
+// EventButton whose value has a token's shape) with the choice's value;
+// any other event is left as it is. ev.Bot must be set, as tokens are
+// kept per bot. It returns false, changing nothing, when the token is
+// unknown: the choice expired, and the event must not be stored (see
+// Expired). An error means the store could not answer.
+func (a *Adapter) Resolve(ctx context.Context, ev *concierge.Event) (bool, error) {
+	if ev.Kind != concierge.EventButton || !isToken(ev.Value) {
+		return true, nil
 	}
-	last, err := a.cfg.Window.LastInbound(ctx, m.Conversation)
+	if a.cfg.Tokens == nil {
+		return false, nil
+	}
+	v, err := a.cfg.Tokens.ButtonValue(ctx, ev.Bot, ev.Value)
+	if errors.Is(err, concierge.ErrNotFound) {
+		return false, nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("whatsapp: send: window: %w", err)
+		return false, fmt.Errorf("whatsapp: resolve choice: %w", err)
 	}
-	if !last.IsZero() && a.now().Sub(last) < ServiceWindow {
-		return Render(m, a.cfg.BaseURL), nil
+	ev.Value = v
+	return true, nil
+}
+
+// Expired tells the customer of chat that the choice they made has
+// expired (see Resolve), in their language. It is sent at once rather
+// than through the outbox, as Telegram's answer to a press is: the
+// customer has just written, so the window is open, and nothing was
+// stored to hang an outbound message on.
+func (a *Adapter) Expired(ctx context.Context, chat concierge.ChatID, loc concierge.Locale) error {
+	p := Payload{MessagingProduct: "whatsapp", RecipientType: "individual", To: string(chat), Type: "text",
+		Text: &Text{Body: ExpiredText(loc)}}
+	if _, err := a.client.send(ctx, &p); err != nil {
+		return fmt.Errorf("whatsapp: expired choice: %w", err)
+	}
+	return nil
+}
+
+// ExpiredText is the answer to a choice whose token is unknown.
+func ExpiredText(loc concierge.Locale) string { return label("expired", loc) }
+
+// InWindow reports whether the business may write freely to conv's
+// customer now (within ServiceWindow of their last message), and when
+// they last wrote (zero if never). Without a Window it is always open.
+// Send checks the same; the inbox asks it to offer templates instead of
+// free text.
+func (a *Adapter) InWindow(ctx context.Context, conv concierge.ConversationID) (bool, time.Time, error) {
+	if a.cfg.Window == nil {
+		return true, time.Time{}, nil
+	}
+	last, err := a.cfg.Window.LastInbound(ctx, conv)
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("whatsapp: window: %w", err)
+	}
+	return !last.IsZero() && a.now().Sub(last) < ServiceWindow, last, nil
+}
+
+// Templates returns the approved templates configured, by purpose.
+func (a *Adapter) Templates() map[string]TemplateRef { return a.cfg.Templates }
+
+// payloads renders m, or its template when the window is closed. A message
+// that names its template (a person's choice in the inbox) is always sent
+// as that template.
+func (a *Adapter) payloads(ctx context.Context, m *concierge.Outbound) ([]Payload, error) {
+	if t := m.Message.Template; t != nil {
+		return []Payload{chosenTemplate(m, t)}, nil
+	}
+	open, last, err := a.InWindow(ctx, m.Conversation)
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp: send: %w", err)
+	}
+	if open {
+		r := render(m, a.cfg.BaseURL, a.cfg.Tokens != nil)
+		if len(r.tokens) > 0 {
+			if err := a.cfg.Tokens.SaveButtonTokens(ctx, m.Bot, r.tokens); err != nil {
+				return nil, fmt.Errorf("whatsapp: send: save choice tokens: %w", err)
+			}
+		}
+		return r.out, nil
 	}
 	p, purpose, ok := a.template(m)
 	if !ok {
@@ -217,6 +317,24 @@ func (a *Adapter) payloads(ctx context.Context, m *concierge.Outbound) ([]Payloa
 		return nil, fmt.Errorf("whatsapp: send: outside the 24-hour window: %s: %w", reason, concierge.ErrUndeliverable)
 	}
 	return []Payload{p}, nil
+}
+
+// chosenTemplate is the payload of the template m names, its parameters
+// the body's variables in order.
+func chosenTemplate(m *concierge.Outbound, t *concierge.TemplateMessage) Payload {
+	lang := t.Language
+	if lang == "" {
+		lang = "en"
+	}
+	tm := &Template{Name: t.Name, Language: TemplateLanguage{Code: lang}}
+	if len(t.Params) > 0 {
+		ps := make([]TemplateParameter, len(t.Params))
+		for i, v := range t.Params {
+			ps[i] = TemplateParameter{Type: "text", Text: v}
+		}
+		tm.Components = []TemplateComponent{{Type: "body", Parameters: ps}}
+	}
+	return Payload{MessagingProduct: "whatsapp", RecipientType: "individual", To: string(m.Chat), Type: "template", Template: tm}
 }
 
 // template returns the template payload for m, and the purpose it looked

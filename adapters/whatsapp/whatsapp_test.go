@@ -3,6 +3,7 @@ package whatsapp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -154,5 +155,170 @@ func TestNewRefuses(t *testing.T) {
 		if _, err := whatsapp.New(cfg); concierge.ErrorCode(err) != concierge.CodeInvalid {
 			t.Errorf("New(%+v) = %v", cfg, err)
 		}
+	}
+}
+
+// tokenStore is a Tokens kept in memory, as the store keeps them in
+// button_tokens: per bot, first value wins.
+type tokenStore struct {
+	mu   sync.Mutex
+	m    map[string]string
+	fail error
+}
+
+func (s *tokenStore) SaveButtonTokens(_ context.Context, bot concierge.BotID, tokens map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return s.fail
+	}
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	for t, v := range tokens {
+		if _, ok := s.m[string(bot)+"/"+t]; !ok {
+			s.m[string(bot)+"/"+t] = v
+		}
+	}
+	return nil
+}
+
+func (s *tokenStore) ButtonValue(_ context.Context, bot concierge.BotID, token string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fail != nil {
+		return "", s.fail
+	}
+	v, ok := s.m[string(bot)+"/"+token]
+	if !ok {
+		return "", concierge.ErrNotFound
+	}
+	return v, nil
+}
+
+func newTokenAdapter(t *testing.T, store *tokenStore) (*whatsapp.Adapter, *whatsapptest.Server) {
+	t.Helper()
+	fake := whatsapptest.New("TOKEN")
+	t.Cleanup(fake.Close)
+	cfg := whatsapp.Config{PhoneNumberID: "1122334455667", AccessToken: "TOKEN", AppSecret: "s", VerifyToken: "v",
+		GraphAPIURL: fake.URL + "/v21.0", Window: window{now.Add(-time.Hour)}, Now: func() time.Time { return now }}
+	if store != nil {
+		cfg.Tokens = store
+	}
+	a, err := whatsapp.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, fake
+}
+
+// longPage is page 1 of 10 products with 40-character SKUs: its Next
+// carries 417 bytes, more than any id holds.
+func longPage() (concierge.Message, string) {
+	var skus []string
+	var cards []concierge.Card
+	for i := range 10 {
+		sku := fmt.Sprintf("MAISON-LUMIERE-SERIES-DESK-LAMP-BRASS-%02d", i+1)
+		skus = append(skus, sku)
+		if i < 5 {
+			cards = append(cards, concierge.Card{SKU: concierge.SKU(sku), Title: sku[30:], Buttons: []concierge.Button{{Label: "Add", Value: "add:" + sku}}})
+		}
+	}
+	next := "page:2:" + strings.Join(skus, ",")
+	return concierge.Message{Kind: concierge.MessageCards, Text: "I found 10 lamps:", Cards: cards,
+		Pager: &concierge.Pager{Page: 1, Pages: 2, Next: &concierge.Button{Label: "Next ›", Value: next}}}, next
+}
+
+// TestSendTokens: a choice whose value is too long for an id is sent as a
+// token stored before the message; its choice comes back as the value;
+// an unknown token is an expired choice; short values are their own id.
+func TestSendTokens(t *testing.T) {
+	ctx := context.Background()
+	m, next := longPage()
+	store := &tokenStore{}
+	a, fake := newTokenAdapter(t, store)
+	if err := a.Send(ctx, msg(1, m)); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.SentTo("33612345678")
+	if len(sent) != 1 {
+		t.Fatalf("sent %d messages", len(sent))
+	}
+	ids := sent[0].Choices()
+	if len(ids) != 6 || ids[0] != "add:MAISON-LUMIERE-SERIES-DESK-LAMP-BRASS-01" {
+		t.Fatalf("choices %q", ids)
+	}
+	tok := ids[5]
+	if tok != whatsapp.Tokenize("shop", next) {
+		t.Fatalf("Next's id is %q, want its token", tok)
+	}
+	if v, err := store.ButtonValue(ctx, "shop", tok); err != nil || v != next {
+		t.Fatalf("stored %q, %v", v, err)
+	}
+
+	tests := []struct {
+		name      string
+		ev        concierge.Event
+		ok        bool
+		wantValue string
+	}{
+		{"token of this bot", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: tok}, true, next},
+		{"token never stored", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: whatsapp.Tokenize("shop", "page:2:X")}, false, whatsapp.Tokenize("shop", "page:2:X")},
+		{"token of another bot", concierge.Event{Kind: concierge.EventButton, Bot: "other", Value: tok}, false, tok},
+		{"plain value", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: "add:LAMP-01"}, true, "add:LAMP-01"},
+		{"text shaped like a token", concierge.Event{Kind: concierge.EventText, Bot: "shop", Text: tok, Value: tok}, true, tok},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev := tt.ev
+			ok, err := a.Resolve(ctx, &ev)
+			if err != nil || ok != tt.ok || ev.Value != tt.wantValue {
+				t.Fatalf("Resolve = %v, %v, value %q; want %v, %q", ok, err, ev.Value, tt.ok, tt.wantValue)
+			}
+		})
+	}
+
+	// The store failing: the send is retried, nothing reaches WhatsApp;
+	// a choice cannot be resolved and is not called expired.
+	store.fail = errors.New("disk full")
+	if err := a.Send(ctx, msg(2, m)); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("send with a failing store: %v", err)
+	}
+	if n := len(fake.SentTo("33612345678")); n != 1 {
+		t.Fatalf("%d messages sent, want still 1", n)
+	}
+	ev := concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: tok}
+	if ok, err := a.Resolve(ctx, &ev); err == nil || ok {
+		t.Fatalf("resolve with a failing store: %v, %v", ok, err)
+	}
+}
+
+// TestSendWithoutTokenStore: with no store, Next is left out (it could
+// not come back) and the products are still offered.
+func TestSendWithoutTokenStore(t *testing.T) {
+	m, _ := longPage()
+	a, fake := newTokenAdapter(t, nil)
+	if err := a.Send(context.Background(), msg(1, m)); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.SentTo("33612345678")
+	if len(sent) != 1 || len(sent[0].Choices()) != 5 {
+		t.Fatalf("sent %s", sent[0].Raw)
+	}
+	ev := concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: whatsapp.Tokenize("shop", "page:2:X")}
+	if ok, err := a.Resolve(context.Background(), &ev); ok || err != nil {
+		t.Fatalf("a token without a store: %v, %v", ok, err)
+	}
+}
+
+// TestExpired: the customer is told in their language.
+func TestExpired(t *testing.T) {
+	a, fake := newTokenAdapter(t, &tokenStore{})
+	if err := a.Expired(context.Background(), "33612345678", "fr"); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.SentTo("33612345678")
+	if len(sent) != 1 || sent[0].Type != "text" || sent[0].Text() != whatsapp.ExpiredText("fr") || !strings.Contains(sent[0].Text(), "expiré") {
+		t.Fatalf("sent %+v", sent)
 	}
 }

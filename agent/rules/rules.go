@@ -303,7 +303,7 @@ func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
 }
 
 func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
-	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: 5}
+	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: agent.MaxResults}
 	mem := &t.Conv.Memory
 	refine := in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0
 	if refine && in.Category == "" && (mem.LastQuery != "" || mem.LastCategory != "") &&

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -48,10 +49,30 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func startShop(t *testing.T, dbURL string) *shop {
+// startShop starts the sample shop on dbURL ("" is SQLite in a temp
+// dir).
+func startShop(t *testing.T, dbURL string) *shop { return startShopWith(t, dbURL) }
+
+// startShopWith starts a server on dbURL ("" is SQLite in a temp dir)
+// with the sample bot file changed by edits, each given the file's text
+// and returning the new text.
+func startShopWith(t *testing.T, dbURL string, edits ...func(cfg string) string) *shop {
 	t.Helper()
+	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(src)
+	for _, edit := range edits {
+		cfg = edit(cfg)
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "shop.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+		dbURL = "sqlite:" + filepath.Join(dir, "shop.db")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -59,7 +80,7 @@ func startShop(t *testing.T, dbURL string) *shop {
 	}
 	base := "http://" + ln.Addr().String()
 	logs := &syncBuffer{}
-	m := &Main{ConfigPath: "../../examples/maison-lumiere.yaml", DBURL: dbURL, Listener: ln, BaseURL: base,
+	m := &Main{ConfigPath: path, DBURL: dbURL, Listener: ln, BaseURL: base,
 		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {

@@ -38,8 +38,9 @@ type tgShop struct {
 
 // startTelegramShop runs the sample shop with the Telegram channel (in
 // webhook or polling mode) and Telegram payments instead of the web
-// widget and the sandbox.
-func startTelegramShop(t *testing.T, mode string) *tgShop {
+// widget and the sandbox. edits change the bot file's text before it is
+// loaded (more products, say).
+func startTelegramShop(t *testing.T, mode string, edits ...func(cfg string) string) *tgShop {
 	t.Helper()
 	fake := telegramtest.New(tgToken)
 	t.Cleanup(func() {
@@ -61,6 +62,9 @@ func startTelegramShop(t *testing.T, mode string) *tgShop {
 			t.Fatalf("the sample bot file no longer has %q", old)
 		}
 		cfg = strings.Replace(cfg, old, repl, 1)
+	}
+	for _, edit := range edits {
+		cfg = edit(cfg)
 	}
 	dir := t.TempDir()
 	path := filepath.Join(dir, "shop.yaml")
@@ -207,7 +211,7 @@ func (c *tgCustomer) callback(data string, on telegramtest.Call) map[string]any 
 	var kb any
 	json.Unmarshal([]byte(on.Params.Get("reply_markup")), &kb)
 	return map[string]any{"callback_query": map[string]any{"id": fmt.Sprint("cq", c.s.nextID.Add(1)), "from": c.from(), "chat_instance": "42", "data": data,
-		"message": map[string]any{"message_id": 1, "date": time.Now().Unix(), "chat": c.chat(), "text": "…", "reply_markup": kb}}}
+		"message": map[string]any{"message_id": max(on.MessageID, 1), "date": time.Now().Unix(), "chat": c.chat(), "text": "…", "reply_markup": kb}}}
 }
 
 // replies waits until the pipeline is idle and returns the calls made to

@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -37,16 +34,11 @@ type waShop struct {
 	graph *whatsapptest.Server
 }
 
-func startWAShop(t *testing.T) *waShop {
+func startWAShop(t *testing.T, edits ...func(cfg string) string) *waShop {
 	t.Helper()
 	mock := testenv.StripeMock(t)
 	graph := whatsapptest.New(waToken)
 	t.Cleanup(graph.Close)
-	sample, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rest := sample[bytes.Index(sample, []byte("\ncatalog:")):]
 	head := fmt.Sprintf(`bot: maison-lumiere
 name: Maison Lumière
 locales: [en, fr, zh]
@@ -64,38 +56,17 @@ channels:
 payments:
   stripe: { secret_key: sk_test_123, webhook_secret: %q, api_base: %q }
 `, waPhoneID, waToken, waAppSecret, waVerify, graph.URL+"/v21.0", whSecret, mock)
-	path := filepath.Join(t.TempDir(), "wa.yaml")
-	if err := os.WriteFile(path, append([]byte(head), rest...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(t.TempDir(), "shop.db"), Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
+	// The sample's catalog under this head, which replaces its channels
+	// and payments.
+	withWhatsApp := func(cfg string) string {
+		i := strings.Index(cfg, "\ncatalog:")
+		if i < 0 {
+			t.Fatal("the sample bot file has no catalog")
 		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return &waShop{shop: &shop{t: t, m: m, base: base, logs: logs}, graph: graph}
+		return head + cfg[i:]
+	}
+	s := startShopWith(t, "", append([]func(string) string{withWhatsApp}, edits...)...)
+	return &waShop{shop: s, graph: graph}
 }
 
 // post signs body as Meta does and posts it to the WhatsApp webhook.

@@ -47,7 +47,7 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhoo
 		a, err := whatsapp.New(whatsapp.Config{
 			PhoneNumberID: w.PhoneNumberID, AccessToken: w.AccessToken, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken,
 			GraphAPIURL: w.GraphAPIURL, Templates: templates, BaseURL: m.BaseURL,
-			Window: windowGlue{m.DB}, Receipts: m.DB, Log: m.Log,
+			Window: windowGlue{m.DB}, Receipts: m.DB, Tokens: m.DB, Log: m.Log,
 			Now: func() time.Time { return time.Now().Add(time.Duration(m.waStripe.skew.Load())) },
 		})
 		if err != nil {

@@ -8,7 +8,12 @@
 // problem that the test reports.
 //
 // It also queues updates for getUpdates (long polling), fails chosen calls
-// (429 with retry_after, 403, 500) and can add latency to every answer.
+// (429 with retry_after, 403, 500, 400 "message can't be edited") and can
+// add latency to every answer. It keeps the messages it was asked to send,
+// so that editMessageText and editMessageReplyMarkup edit them as
+// Telegram does: a message that does not exist is "not found", a photo has
+// no text to edit, and an edit to the same text and keyboard is refused
+// with "message is not modified".
 package telegramtest
 
 import (
@@ -36,6 +41,8 @@ type Call struct {
 	// Webhook is true for a call returned in a webhook's response body.
 	Webhook bool
 	At      time.Time
+	// MessageID is the message the call sent or edited, when it did.
+	MessageID int
 }
 
 // Chat is the chat_id of the call, or 0.
@@ -93,6 +100,37 @@ type Server struct {
 	notify   chan struct{}
 	nextMsg  int
 	keep     bool
+	messages map[msgKey]*Message
+}
+
+type msgKey struct {
+	chat int64
+	id   int
+}
+
+// Message is a message the fake sent, as it reads now (after edits).
+type Message struct {
+	Method string // the call that sent it: sendMessage, sendPhoto, sendInvoice
+	Text   string // the text or caption as sent, HTML included
+	Markup string // the reply_markup as sent, normalised; "" for none
+	Edits  int
+}
+
+// Buttons are the message's inline keyboard buttons, in order.
+func (m Message) Buttons() []Button {
+	return Call{Params: url.Values{"reply_markup": {m.Markup}}}.Buttons()
+}
+
+// Message returns the message id of chat as it reads now, and whether
+// the fake sent it.
+func (s *Server) Message(chat int64, id int) (Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := s.messages[msgKey{chat, id}]
+	if m == nil {
+		return Message{}, false
+	}
+	return *m, true
 }
 
 type failure struct {
@@ -104,7 +142,7 @@ type failure struct {
 // New starts a fake Bot API for the bot with token. Use URL as the
 // api_endpoint. It keeps every call; NewBench keeps none.
 func New(token string) *Server {
-	s := &Server{Token: token, fails: map[string][]failure{}, notify: make(chan struct{}), nextMsg: 100, keep: true}
+	s := &Server{Token: token, fails: map[string][]failure{}, notify: make(chan struct{}), nextMsg: 100, keep: true, messages: map[msgKey]*Message{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -276,7 +314,9 @@ func (s *Server) handle(method string, p url.Values, webhook bool) (int, map[str
 	probs := check(method, p)
 	s.mu.Lock()
 	s.nextID++
+	idx := -1
 	if s.keep {
+		idx = len(s.calls)
 		s.calls = append(s.calls, Call{Method: method, Params: p, Webhook: webhook, At: time.Now()})
 	}
 	for _, pr := range probs {
@@ -307,16 +347,80 @@ func (s *Server) handle(method string, p url.Values, webhook bool) (int, map[str
 		return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + probs[0]}
 	}
 	var result any = true
+	chat, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
 	switch method {
 	case "getMe":
 		result = map[string]any{"id": 987654321, "is_bot": true, "first_name": "ShopBot", "username": "example_shop_bot"}
-	case "sendMessage", "sendPhoto", "sendInvoice", "editMessageText":
-		chat, _ := strconv.ParseInt(p.Get("chat_id"), 10, 64)
-		result = map[string]any{"message_id": msgID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": p.Get("text")}
+	case "sendMessage", "sendPhoto", "sendInvoice":
+		text := p.Get("text")
+		if method == "sendPhoto" {
+			text = p.Get("caption")
+		}
+		s.mu.Lock()
+		if s.keep {
+			s.messages[msgKey{chat, msgID}] = &Message{Method: method, Text: text, Markup: normMarkup(p.Get("reply_markup"))}
+			s.calls[idx].MessageID = msgID
+		}
+		s.mu.Unlock()
+		result = map[string]any{"message_id": msgID, "date": time.Now().Unix(), "chat": map[string]any{"id": chat, "type": "private"}, "text": text}
+	case "editMessageText", "editMessageReplyMarkup":
+		id, _ := strconv.Atoi(p.Get("message_id"))
+		if desc := s.edit(method, chat, id, p); desc != "" {
+			return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: " + desc}
+		}
+		s.mu.Lock()
+		if idx >= 0 {
+			s.calls[idx].MessageID = id
+		}
+		s.mu.Unlock()
+		result = map[string]any{"message_id": id, "date": time.Now().Unix(), "edit_date": time.Now().Unix(),
+			"chat": map[string]any{"id": chat, "type": "private"}, "text": p.Get("text")}
 	case "getWebhookInfo":
 		result = map[string]any{"url": webhookURL, "has_custom_certificate": false, "pending_update_count": 0, "max_connections": 40}
 	}
 	return http.StatusOK, map[string]any{"ok": true, "result": result}
+}
+
+// edit applies an edit to a message the fake sent, or returns the
+// description of Telegram's 400 refusing it. These refusals are answers
+// the Bot API gives to correct requests, not breaches.
+func (s *Server) edit(method string, chat int64, id int, p url.Values) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.keep {
+		return ""
+	}
+	m := s.messages[msgKey{chat, id}]
+	if m == nil {
+		return "message to edit not found"
+	}
+	text, markup := m.Text, normMarkup(p.Get("reply_markup"))
+	if method == "editMessageText" {
+		if m.Method != "sendMessage" {
+			return "there is no text in the message to edit"
+		}
+		text = p.Get("text")
+	}
+	if text == m.Text && markup == m.Markup {
+		return "message is not modified: specified new message content and reply markup are exactly the same as a content and reply markup of the current message"
+	}
+	m.Text, m.Markup = text, markup
+	m.Edits++
+	return ""
+}
+
+// normMarkup re-encodes a reply_markup so that two spellings of the same
+// keyboard compare equal.
+func normMarkup(rm string) string {
+	if rm == "" {
+		return ""
+	}
+	var v any
+	if json.Unmarshal([]byte(rm), &v) != nil {
+		return rm
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // getUpdates answers with the queued updates from offset on, waiting up
@@ -380,6 +484,7 @@ var methods = map[string][]string{
 	"sendMessage":            {"chat_id", "text"},
 	"sendPhoto":              {"chat_id", "photo"},
 	"editMessageText":        {"text"},
+	"editMessageReplyMarkup": nil,
 	"sendInvoice":            {"chat_id", "title", "description", "payload", "currency", "prices"},
 	"answerCallbackQuery":    {"callback_query_id"},
 	"answerPreCheckoutQuery": {"pre_checkout_query_id", "ok"},
@@ -397,6 +502,17 @@ func check(method string, p url.Values) []string {
 	for _, f := range req {
 		if p.Get(f) == "" {
 			bad("%s is required", f)
+		}
+	}
+	if strings.HasPrefix(method, "editMessage") {
+		// An edit names a chat's message, or a message sent in inline mode.
+		if p.Get("inline_message_id") == "" && (p.Get("chat_id") == "" || p.Get("message_id") == "") {
+			bad("chat_id and message_id are required (or inline_message_id)")
+		}
+		if id := p.Get("message_id"); id != "" {
+			if n, err := strconv.Atoi(id); err != nil || n <= 0 {
+				bad("message_id %q is not a positive integer", id)
+			}
 		}
 	}
 	if c := p.Get("chat_id"); c != "" {

@@ -280,6 +280,24 @@
     return row;
   }
 
+  // pager shows where a page of cards sits in a longer list: the page
+  // indicator ("2/4") between the buttons to the pages around it. The
+  // next page arrives as a new message (the widget never rewrites one it
+  // has shown; the message's replaces field is for channels that edit),
+  // so the buttons of every page stay usable.
+  function pager(p) {
+    if (!p || typeof p.page !== 'number' || typeof p.pages !== 'number' || p.pages < 2) return null;
+    var row = el('div', 'buttons pager');
+    var prev = p.prev ? buttons([p.prev]) : null;
+    if (prev) row.appendChild(prev.firstChild);
+    var ind = el('span', 'pager-page', p.page + '/' + p.pages);
+    ind.setAttribute('aria-current', 'page');
+    row.appendChild(ind);
+    var next = p.next ? buttons([p.next]) : null;
+    if (next) row.appendChild(next.firstChild);
+    return row;
+  }
+
   function comparison(cmp) {
     var products = (cmp && cmp.products) || [];
     var wrap = el('div', 'comparison-wrap');
@@ -423,7 +441,11 @@
     } else if (text) {
       box.appendChild(bubble(text));
     }
-    if (kind === 'cards' && m.cards) box.appendChild(cards(m.cards));
+    if (kind === 'cards' && m.cards) {
+      box.appendChild(cards(m.cards));
+      var pg = pager(m.pager);
+      if (pg) box.appendChild(pg);
+    }
     if (kind === 'comparison' && m.comparison) box.appendChild(comparison(m.comparison));
     if (kind === 'cart' && m.cart) box.appendChild(cart(m.cart));
     if (kind === 'payment' && m.payment) box.appendChild(payment(m.payment));

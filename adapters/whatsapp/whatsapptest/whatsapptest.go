@@ -88,6 +88,40 @@ func (s Sent) Choices() []string {
 	return out
 }
 
+// ChoiceID returns the id of the reply button or list row titled title,
+// or "".
+func (s Sent) ChoiceID(title string) string {
+	in, _ := s.Body["interactive"].(map[string]any)
+	action, _ := in["action"].(map[string]any)
+	bs, _ := action["buttons"].([]any)
+	for _, b := range bs {
+		reply, _ := b.(map[string]any)["reply"].(map[string]any)
+		if reply["title"] == title {
+			id, _ := reply["id"].(string)
+			return id
+		}
+	}
+	secs, _ := action["sections"].([]any)
+	for _, sec := range secs {
+		rows, _ := sec.(map[string]any)["rows"].([]any)
+		for _, r := range rows {
+			if rm, _ := r.(map[string]any); rm["title"] == title {
+				id, _ := rm["id"].(string)
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+// Footer returns an interactive message's footer, or "".
+func (s Sent) Footer() string {
+	in, _ := s.Body["interactive"].(map[string]any)
+	f, _ := in["footer"].(map[string]any)
+	t, _ := f["text"].(string)
+	return t
+}
+
 // CTA returns the URL of a CTA URL button, or "".
 func (s Sent) CTA() string {
 	in, _ := s.Body["interactive"].(map[string]any)
@@ -224,6 +258,11 @@ func checkLimits(b map[string]any) error {
 		if n := runes(str(body, "text")); n == 0 || n > 1024 {
 			return fmt.Errorf("interactive.body.text has %d characters", n)
 		}
+		if foot, ok := in["footer"].(map[string]any); ok {
+			if n := runes(str(foot, "text")); n == 0 || n > 60 {
+				return fmt.Errorf("interactive.footer.text has %d characters", n)
+			}
+		}
 		action, _ := in["action"].(map[string]any)
 		switch str(in, "type") {
 		case "button":
@@ -243,6 +282,7 @@ func checkLimits(b map[string]any) error {
 			}
 			secs, _ := action["sections"].([]any)
 			rows := 0
+			ids := map[string]bool{} // Meta refuses a list whose row ids repeat
 			for _, sec := range secs {
 				sm, _ := sec.(map[string]any)
 				if runes(str(sm, "title")) > 24 || (len(secs) > 1 && str(sm, "title") == "") {
@@ -254,6 +294,10 @@ func checkLimits(b map[string]any) error {
 					if n := runes(str(rm, "title")); n == 0 || n > 24 || runes(str(rm, "description")) > 72 || len(str(rm, "id")) > 200 {
 						return fmt.Errorf("row %q", str(rm, "title"))
 					}
+					if ids[str(rm, "id")] {
+						return fmt.Errorf("row id %q repeats", str(rm, "id"))
+					}
+					ids[str(rm, "id")] = true
 					rows++
 				}
 			}
