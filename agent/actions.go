@@ -98,6 +98,11 @@ type CancelOrderCall struct {
 type RefundCall struct {
 	Order  concierge.OrderID `json:"order,omitempty" jsonschema:"description=The order number; empty for the latest paid order"`
 	Reason string            `json:"reason" jsonschema:"required,description=Why the customer wants a refund in their words"`
+	// Assessment and Summary are the model's words for the person who
+	// decides. They are shown, never parsed: the amount, the window and
+	// the suggestion are computed by the shop from the order and policy.
+	Assessment string `json:"assessment,omitempty" jsonschema:"description=One or two sentences for the person who decides: why this refund looks justified or not from what the customer said and what the tools returned. Do not state an amount: the shop computes it."`
+	Summary    string `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over the conversation"`
 }
 
 // HandoffCall gives the conversation to a person.
@@ -239,6 +244,9 @@ func (a CancelOrderCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 }
 
 func (a RefundCall) Do(ctx context.Context, t *Turn) (*Result, error) {
+	// The model's words lead the packet and give the proposal its reason;
+	// the proposal's amount and suggestion stay the code's.
+	t.HandoffNote, t.RefundNote = a.Summary, a.Assessment
 	p, err := t.Tools.RequestRefund(ctx, concierge.OrderID(strings.ToUpper(string(a.Order))), a.Reason)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
 )
@@ -119,7 +120,29 @@ func (tl *Tools) refundProposal(ctx context.Context, rp *RefundProposal) *concie
 		p.Suggest = "refuse"
 		p.Why = fmt.Sprintf("Order %s was paid %d days ago, outside the %d-day refund window.", o.ID, days, pol.RefundWindowDays)
 	}
+	// A brain's own reasoning replaces the sentence above when it is
+	// usable; the amount, the window and the suggestion stay the code's.
+	if tl.turn != nil {
+		if why, ok := refundReason(tl.turn.RefundNote); ok {
+			p.Why = why
+		}
+	}
 	return p
+}
+
+// maxRefundReason is the longest reasoning, in characters, a brain may
+// give a refund proposal; a longer one is not cut but replaced by the
+// code's sentence, since its end may be what matters.
+const maxRefundReason = 400
+
+// refundReason returns note on one line, or false when it is empty or
+// longer than maxRefundReason.
+func refundReason(note string) (string, bool) {
+	why := strings.Join(strings.Fields(note), " ")
+	if why == "" || utf8.RuneCountInString(why) > maxRefundReason {
+		return "", false
+	}
+	return why, true
 }
 
 // handoffRecords leaves people the packet and learns the customer's place

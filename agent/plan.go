@@ -147,12 +147,17 @@ func (ap applier) Respond(ctx context.Context, t *Turn) error {
 			last[it.slot] = i
 		}
 	}
-	for i, it := range items {
-		switch {
-		case it.slot != "" && last[it.slot] != i:
-		case it.say != "":
+	// The model's words come first and what the tools produced under
+	// them, as its prompt and tool results tell it ("under your answer"):
+	// on a chat, "Here is our desk lamp" belongs above the cards, not
+	// below a long list.
+	for _, it := range items {
+		if it.say != "" {
 			t.Say(concierge.Message{Kind: concierge.MessageText, Text: it.say})
-		case it.show != nil:
+		}
+	}
+	for i, it := range items {
+		if it.show != nil && (it.slot == "" || last[it.slot] == i) {
 			it.show()
 		}
 	}

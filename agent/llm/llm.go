@@ -55,6 +55,9 @@ type Usage struct {
 	TokensIn  int64
 	TokensOut int64
 	Steps     int
+	// Corrected counts the model's texts that stated an amount of money
+	// the shop does not know and were not sent as written (guard.go).
+	Corrected int
 	// Outcome is "ok", "step_limit", or "fallback:" + timeout,
 	// rate_limit, error, empty or budget.
 	Outcome string
@@ -189,6 +192,7 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 
 	steps := 0
 	limited := false
+	var results []*agent.Result // what the tools returned, for the guard
 	for !limited {
 		if u.Calls >= b.cfg.MaxCalls {
 			u.Outcome = "step_limit"
@@ -213,10 +217,15 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 				continue
 			}
 			steps++
-			msgs = append(msgs, toolMessage(tc.ID, b.run(ctx, t, plan, tc)))
+			seen, res := b.run(ctx, t, plan, tc)
+			if res != nil {
+				results = append(results, res)
+			}
+			msgs = append(msgs, toolMessage(tc.ID, seen))
 		}
 	}
 	u.Steps = steps
+	u.Corrected = b.guard(t, snap, plan, results)
 	if !hasEffect(plan) {
 		return fail(errEmpty)
 	}
@@ -236,22 +245,23 @@ func hasEffect(p *agent.Plan) bool {
 }
 
 // run decodes and runs one tool call against the snapshot, records it in
-// the plan, and returns what the model reads of it.
-func (b *Brain) run(ctx context.Context, t *agent.Turn, plan *agent.Plan, tc openai.ToolCall) string {
+// the plan, and returns what the model reads of it and, when the call
+// worked, its result.
+func (b *Brain) run(ctx context.Context, t *agent.Turn, plan *agent.Plan, tc openai.ToolCall) (string, *agent.Result) {
 	tl, ok := b.tools[tc.Function.Name]
 	if !ok {
-		return errorView(fmt.Errorf("there is no tool %q", tc.Function.Name))
+		return errorView(fmt.Errorf("there is no tool %q", tc.Function.Name)), nil
 	}
 	a, err := tl.decode(tc.Function.Arguments)
 	if err != nil {
-		return errorView(err)
+		return errorView(err), nil
 	}
 	res, err := a.Do(ctx, t)
 	plan.Steps = append(plan.Steps, agent.Step{Call: a, OK: err == nil})
 	if err != nil {
-		return errorView(err)
+		return errorView(err), nil
 	}
-	return view(t, res)
+	return view(t, res), res
 }
 
 func toolMessage(id, content string) openai.ChatCompletionMessage {

@@ -26,7 +26,7 @@ var descriptions = map[string]string{
 	"record_consent":   "Record the customer's answer to the data-consent question the shop asked in an earlier message.",
 	"order_status":     "Look up the customer's orders, or one order by number.",
 	"cancel_order":     "Cancel an order that is still waiting for payment.",
-	"request_refund":   "Ask the shop's people for a refund of a paid order. People decide; the conversation goes to them with a proposal.",
+	"request_refund":   "Ask the shop's people for a refund of a paid order. People decide; the conversation goes to them with a proposal whose amount the shop computes from the order, and your assessment as its reasoning.",
 	"handoff_to_human": "Give the conversation to a person: when the customer asks for one, disputes something, complains, or you cannot help.",
 }
 

@@ -23,6 +23,7 @@ type llmParts struct {
 	tokens  *prometheus.CounterVec
 	turns   *prometheus.CounterVec
 	calls   *prometheus.CounterVec
+	fixed   *prometheus.CounterVec
 	limits  llmLimits
 	metrics bool
 }
@@ -93,7 +94,9 @@ func (m *Main) llmMetrics() {
 		Help: "Turns planned by the LLM brain, per bot and outcome (ok, step_limit, fallback:timeout, fallback:rate_limit, fallback:error, fallback:empty, fallback:budget)."}, []string{"bot", "outcome"})
 	m.llm.calls = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_calls_total",
 		Help: "Model calls made by the LLM brain, per bot."}, []string{"bot"})
-	m.Registry.MustRegister(m.llm.tokens, m.llm.turns, m.llm.calls)
+	m.llm.fixed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_texts_corrected_total",
+		Help: "Texts of the LLM brain not sent as written because they stated an amount of money the shop does not know, per bot."}, []string{"bot"})
+	m.Registry.MustRegister(m.llm.tokens, m.llm.turns, m.llm.calls, m.llm.fixed)
 }
 
 func (m *Main) observeLLM(bot concierge.BotID, u llm.Usage) {
@@ -101,6 +104,7 @@ func (m *Main) observeLLM(bot concierge.BotID, u llm.Usage) {
 	m.llm.tokens.WithLabelValues(string(bot), "completion").Add(float64(u.TokensOut))
 	m.llm.turns.WithLabelValues(string(bot), u.Outcome).Inc()
 	m.llm.calls.WithLabelValues(string(bot)).Add(float64(u.Calls))
+	m.llm.fixed.WithLabelValues(string(bot)).Add(float64(u.Corrected))
 }
 
 // planGlue adapts the store to agent.PlanStore.
