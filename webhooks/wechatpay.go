@@ -22,10 +22,15 @@ type WeChatPay struct {
 	// Payer returns the OpenID of the WeChat customer whose conversation
 	// placed the order, or "" when it was placed on another channel.
 	Payer func(ctx context.Context, o *concierge.Order) (string, error)
+	// SettleRefund applies how a refund ended, exactly once however often
+	// it is reported, and returns what it did (for the log); an error asks
+	// WeChat Pay to report it again. Nil: refund notifications are 404.
+	SettleRefund func(ctx context.Context, r *wechatpay.RefundResult) (string, error)
 }
 
 func (s *Server) wechatPayRoutes(e *echo.Echo) {
 	e.POST("/webhooks/:bot/wechatpay", s.wechatPayNotify, middleware.BodyLimit(bodyLimit(wechatpay.MaxBodyBytes)))
+	e.POST("/webhooks/:bot/wechatpay/refund", s.wechatPayRefundNotify, middleware.BodyLimit(bodyLimit(wechatpay.MaxBodyBytes)))
 	e.GET("/wechatpay/:bot/pay/:order", s.wechatPayPage)
 }
 
@@ -90,6 +95,50 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 		return reply(http.StatusInternalServerError, false, "try again")
 	}
 	log.Info("payment notification", "result", res, "order", n.Order, "transaction", n.TransactionID)
+	return reply(http.StatusOK, true, "")
+}
+
+// wechatPayRefundNotify receives a refund notification (the notify_url of
+// every refund Concierge asks for). One that does not decrypt under the
+// API key, or is for another merchant, is refused (401, FAIL) and changes
+// nothing; a decrypted one is settled exactly once and answered SUCCESS,
+// repeats included. Only a failure to settle (storage, or a refund not yet
+// recorded) answers FAIL (500), so that WeChat Pay reports it again.
+func (s *Server) wechatPayRefundNotify(c echo.Context) error {
+	b, err := s.wechatPayBot(c)
+	if err != nil {
+		return err
+	}
+	if b.WeChatPay.SettleRefund == nil {
+		return concierge.Errorf(concierge.CodeNotFound, "webhooks", "WeChat Pay refunds are not handled for this bot")
+	}
+	reply := func(status int, ok bool, msg string) error {
+		return c.Blob(status, "text/xml; charset=utf-8", wechatpay.Reply(ok, msg))
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return err // echo's BodyLimit answers 413
+	}
+	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "wechatpay")
+	r, err := b.WeChatPay.Provider.DecryptRefundNotify(body)
+	if err != nil {
+		log.Warn("refund notification refused", "err", err)
+		status := http.StatusBadRequest
+		if concierge.ErrorCode(err) == concierge.CodeUnauthorized {
+			status = http.StatusUnauthorized
+		}
+		return reply(status, false, concierge.ErrorMessage(err))
+	}
+	if r == nil {
+		log.Info("refund notification", "result", "communication_failure")
+		return reply(http.StatusOK, true, "")
+	}
+	res, err := b.WeChatPay.SettleRefund(c.Request().Context(), r)
+	if err != nil {
+		log.Error("refund notification not applied", "order", r.Order, "refund", r.RefundID, "err", err)
+		return reply(http.StatusInternalServerError, false, "try again")
+	}
+	log.Info("refund notification", "result", res, "order", r.Order, "refund", r.RefundID, "status", r.State)
 	return reply(http.StatusOK, true, "")
 }
 

@@ -17,9 +17,11 @@
 //
 // Nothing but a verified notification marks an order paid; the browser's
 // get_brand_wcpay_request:ok is not trusted. QueryOrder and CloseOrder
-// reach the order query and close APIs. The package speaks the protocol
-// with the standard library (see docs/wechat.md) and imports the root
-// package and nothing else of Concierge.
+// reach the order query and close APIs. Refund (refund.go) gives money
+// back through the refund API, which needs the merchant's certificate;
+// DecryptRefundNotify and QueryRefund tell how a refund ended. The package
+// speaks the protocol with the standard library (see docs/wechat.md) and
+// imports only the root package and internal/httpclient of Concierge.
 package wechatpay
 
 import (
@@ -29,6 +31,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
@@ -41,6 +44,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/httpclient"
 )
 
 // ProviderName is the provider's name in orders, payments and routes.
@@ -68,16 +72,21 @@ type Config struct {
 	// notify URL hang below it.
 	BaseURL  string
 	SignType string // SignHMACSHA256 (default) or SignMD5
-	Client   *http.Client
-	Now      func() time.Time
+	// Certificate is the merchant's API certificate (apiclient_cert.pem
+	// and apiclient_key.pem), presented to the refund API; nil means
+	// refunds are not available.
+	Certificate *tls.Certificate
+	Client      *http.Client
+	Now         func() time.Time
 }
 
 // Provider is the WeChat Pay provider. It is safe for concurrent use.
 type Provider struct {
-	cfg  Config
-	base string
-	http *http.Client
-	now  func() time.Time
+	cfg      Config
+	base     string
+	http     *http.Client
+	certHTTP *http.Client // presents the merchant certificate; nil without one
+	now      func() time.Time
 }
 
 var _ concierge.PaymentProvider = (*Provider)(nil)
@@ -103,10 +112,19 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{cfg: cfg, base: strings.TrimRight(base, "/"), http: cfg.Client, now: cfg.Now}
 	if p.http == nil {
-		p.http = &http.Client{Timeout: 20 * time.Second}
+		p.http = httpclient.New(20 * time.Second)
 	}
 	if p.now == nil {
 		p.now = time.Now
+	}
+	var err error
+	if p.certHTTP, err = certClient(cfg); err != nil {
+		return nil, err
+	}
+	if p.certHTTP != nil {
+		// Every call presents the certificate: /pay/ ignores it, and a
+		// gateway that asks for it everywhere gets it.
+		p.http = p.certHTTP
 	}
 	return p, nil
 }
@@ -312,7 +330,12 @@ func (p *Provider) CloseOrder(ctx context.Context, order concierge.OrderID) erro
 
 // call signs params, posts them to path and returns the verified answer.
 func (p *Provider) call(ctx context.Context, path string, params map[string]string) (map[string]string, error) {
-	op := "wechatpay: " + strings.TrimPrefix(path, "/pay/")
+	return p.callWith(ctx, p.http, path, params)
+}
+
+// callWith is call through client (the certificate's, for /secapi/).
+func (p *Provider) callWith(ctx context.Context, client *http.Client, path string, params map[string]string) (map[string]string, error) {
+	op := "wechatpay: " + path[strings.LastIndexByte(path, '/')+1:]
 	params["sign_type"] = p.cfg.SignType
 	params["sign"] = Sign(params, p.cfg.APIKey, p.cfg.SignType)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.base+path, bytes.NewReader(encodeXML(params)))
@@ -320,7 +343,7 @@ func (p *Provider) call(ctx context.Context, path string, params map[string]stri
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := p.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -27,6 +28,9 @@ type wechatParts struct {
 	// skew moves the WeChat adapters' clock ahead; tests use it to step
 	// outside the 48-hour window.
 	skew time.Duration
+	// payClient, when set, is the WeChat Pay providers' HTTP client; tests
+	// use it to trust a TLS fake's certificate.
+	payClient *http.Client
 }
 
 // wireWeChat builds bot's Official Account adapter and WeChat Pay
@@ -49,11 +53,25 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 		if w == nil {
 			return fmt.Errorf("bot %s: payments.wechatpay needs channels.wechat (its app_id is the payment's appid)", bot.ID)
 		}
-		p, err := wechatpay.New(wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL})
+		pc := wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL, Client: m.wechat.payClient}
+		if wp.CertFile != "" {
+			// The config checked the pair; read again here, a file that
+			// went missing since is still a clear startup error.
+			cert, err := wechatpay.LoadCertificate(wp.CertFile, wp.KeyFile)
+			if err != nil {
+				return fmt.Errorf("bot %s: payments.wechatpay.cert_file: %w", bot.ID, err)
+			}
+			pc.Certificate = &cert
+		}
+		p, err := wechatpay.New(pc)
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		hb.WeChatPay = &webhooks.WeChatPay{Provider: p, Payer: m.wechatPayer}
+		id := bot.ID
+		hb.WeChatPay = &webhooks.WeChatPay{Provider: p, Payer: m.wechatPayer,
+			SettleRefund: func(ctx context.Context, r *wechatpay.RefundResult) (string, error) {
+				return m.settleWeChatRefund(ctx, id, r)
+			}}
 		if providers[bot.ID] == nil {
 			providers[bot.ID] = p
 		} else {

@@ -45,10 +45,41 @@ type wxShop struct {
 
 func startWXShop(t *testing.T, safe bool) *wxShop {
 	t.Helper()
+	return startWXShopWith(t, wxOptions{safe: safe})
+}
+
+// wxOptions vary the sample shop: safe mode, the database (SQLite in a
+// temp dir by default), and WeChat Pay over TLS with the merchant's
+// client certificate (which refunds need).
+type wxOptions struct {
+	safe bool
+	db   string
+	tls  bool
+}
+
+func startWXShopWith(t *testing.T, opt wxOptions) *wxShop {
+	t.Helper()
+	safe := opt.safe
 	api := wechattest.New(wxAppID, wxSecret)
 	t.Cleanup(api.Close)
 	pay := wechatpaytest.New(wxAppID, wxMchID, wxPayKey)
+	certYAML := ""
+	if opt.tls {
+		pay.Close()
+		var err error
+		if pay, err = wechatpaytest.NewTLS(wxAppID, wxMchID, wxPayKey); err != nil {
+			t.Fatal(err)
+		}
+		certFile, keyFile, err := pay.ClientCertificate(t.TempDir(), wxMchID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		certYAML = fmt.Sprintf(", cert_file: %q, key_file: %q", certFile, keyFile)
+	}
 	t.Cleanup(pay.Close)
+	if opt.db == "" {
+		opt.db = "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+	}
 	sample, err := os.ReadFile("../../examples/maison-lumiere.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +102,8 @@ channels:
     original_id: %q
     api_base: %q
 payments:
-  wechatpay: { mch_id: %q, api_key: %q, api_base: %q }
-`, wxAppID, wxSecret, wxToken, aes, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL)
+  wechatpay: { mch_id: %q, api_key: %q, api_base: %q%s }
+`, wxAppID, wxSecret, wxToken, aes, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL, certYAML)
 	path := filepath.Join(t.TempDir(), "wx.yaml")
 	if err := os.WriteFile(path, append([]byte(head), rest...), 0o600); err != nil {
 		t.Fatal(err)
@@ -83,8 +114,11 @@ payments:
 	}
 	base := "http://" + ln.Addr().String()
 	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(t.TempDir(), "shop.db"), Listener: ln, BaseURL: base,
+	m := &Main{ConfigPath: path, DBURL: opt.db, Listener: ln, BaseURL: base,
 		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+	if opt.tls {
+		m.wechat.payClient = pay.Client()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {
 		cancel()

@@ -42,7 +42,9 @@ func (m *Main) hasWeChatPay() bool {
 // them when all is set, else only those whose reservation ran out. It
 // returns how many orders it changed (paid or expired). Errors are logged
 // and the orders are tried again on the next pass; the pass gives up after
-// wechatReconcilePass.
+// wechatReconcilePass. Each order is handled under a lease shared by the
+// replicas. With all, the refunds still processing are queried too
+// (wechat_refund.go).
 func (m *Main) ReconcileWeChatPay(ctx context.Context, now time.Time, all bool) int {
 	ctx, cancel := context.WithTimeout(ctx, wechatReconcilePass)
 	defer cancel()
@@ -64,7 +66,17 @@ func (m *Main) ReconcileWeChatPay(ctx context.Context, now time.Time, all bool) 
 		if p == nil {
 			continue
 		}
-		ok, err := m.reconcileWeChatOrder(ctx, p, o, now)
+		// Under the order's lease, so that two replicas never query or
+		// close the same order at once; and only while it is still
+		// pending, since another replica may have settled it since the
+		// list was read.
+		ok, err := m.withLease(ctx, "wechatpay-reconcile:"+string(o.ID), func() (bool, error) {
+			cur, err := m.DB.GetOrder(ctx, o.ID)
+			if err != nil || cur.State != concierge.OrderPending {
+				return false, err
+			}
+			return m.reconcileWeChatOrder(ctx, p, cur, now)
+		})
 		if err != nil {
 			m.Log.Error("wechatpay reconcile", "bot", o.Bot, "order", o.ID, "err", err)
 			var api *wechatpay.APIError
@@ -78,6 +90,9 @@ func (m *Main) ReconcileWeChatPay(ctx context.Context, now time.Time, all bool) 
 		if ok {
 			changed++
 		}
+	}
+	if all {
+		m.reconcileWeChatRefunds(ctx, now)
 	}
 	if changed > 0 && m.Dispatcher != nil {
 		m.Dispatcher.Wake()

@@ -1,7 +1,10 @@
 // Package wechatpaytest is a fake WeChat Pay (API v2) for tests: the
-// unified order, order query and close APIs, each checking the request's
-// signature, app id and merchant id as WeChat Pay does, and signed payment
-// notifications as WeChat Pay sends them.
+// unified order, order query, close, refund and refund query APIs, each
+// checking the request's signature, app id and merchant id as WeChat Pay
+// does, signed payment notifications and encrypted refund notifications as
+// WeChat Pay sends them. NewTLS serves it over TLS and, like
+// api.mch.weixin.qq.com's /secapi/, requires the merchant's client
+// certificate (issued by a CA the fake makes).
 package wechatpaytest
 
 import (
@@ -32,21 +35,44 @@ type Server struct {
 	*httptest.Server
 	AppID, MchID, Key string
 
-	mu     sync.Mutex
-	orders map[string]*Order // by out_trade_no
-	errors []string
-	n      int
+	mu       sync.Mutex
+	orders   map[string]*Order  // by out_trade_no
+	refunds  map[string]*Refund // by out_refund_no
+	calls    map[string]int     // by path and out_trade_no
+	failNext []string           // err_codes the next refunds answer
+	errors   []string
+	n        int
+
+	ca *certAuthority // NewTLS only
 }
 
 // New starts a fake for the merchant.
 func New(appID, mchID, key string) *Server {
-	s := &Server{AppID: appID, MchID: mchID, Key: key, orders: map[string]*Order{}}
+	s := newServer(appID, mchID, key)
+	s.Server = httptest.NewServer(s.mux())
+	return s
+}
+
+func newServer(appID, mchID, key string) *Server {
+	return &Server{AppID: appID, MchID: mchID, Key: key, orders: map[string]*Order{},
+		refunds: map[string]*Refund{}, calls: map[string]int{}}
+}
+
+func (s *Server) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/pay/unifiedorder", s.unifiedOrder)
 	mux.HandleFunc("/pay/orderquery", s.orderQuery)
 	mux.HandleFunc("/pay/closeorder", s.closeOrder)
-	s.Server = httptest.NewServer(mux)
-	return s
+	mux.HandleFunc("/secapi/pay/refund", s.refund)
+	mux.HandleFunc("/pay/refundquery", s.refundQuery)
+	return mux
+}
+
+// Calls returns how many requests to path named out_trade_no.
+func (s *Server) Calls(path, outTradeNo string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[path+" "+outTradeNo]
 }
 
 // Order returns the unified order of outTradeNo, or nil.
@@ -104,6 +130,9 @@ func (s *Server) read(w http.ResponseWriter, r *http.Request) (map[string]string
 	if p["appid"] != s.AppID || p["mch_id"] != s.MchID {
 		return fail("appid和mch_id不匹配")
 	}
+	s.mu.Lock()
+	s.calls[r.URL.Path+" "+p["out_trade_no"]]++
+	s.mu.Unlock()
 	return p, true
 }
 
@@ -232,12 +261,17 @@ func (s *Server) Notification(outTradeNo string, fee int64, signType string) ([]
 	return xmlOf(f), nil
 }
 
-func xmlOf(m map[string]string) []byte {
+func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	return keys
+}
+
+func xmlOf(m map[string]string) []byte {
+	keys := sortedKeys(m)
 	var b bytes.Buffer
 	b.WriteString("<xml>")
 	for _, k := range keys {
