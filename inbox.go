@@ -94,11 +94,31 @@ type Proposal struct {
 	DecidedBy string         `json:"decided_by,omitempty"`
 	DecidedAt time.Time      `json:"decided_at,omitzero"`
 	Note      string         `json:"note,omitempty"`
+	// Decided is the amount the person approved: the proposal's Amount,
+	// or another one when they changed it (never more than was paid).
+	// It is zero for a refusal and for decisions recorded before amounts
+	// could be changed.
+	Decided Money `json:"decided_amount,omitzero"`
 	// RefundRef is the provider's refund id once an approved refund was
 	// executed; RefundError is why the last attempt failed while it was
 	// not (a retry uses the same idempotency key).
 	RefundRef   string `json:"refund_ref,omitempty"`
 	RefundError string `json:"refund_error,omitempty"`
+}
+
+// RefundAmount is what an approved refund gives back: the decided
+// amount, or the proposed one when none was recorded.
+func (p *Proposal) RefundAmount() Money {
+	if p.Decided.Minor > 0 {
+		return p.Decided
+	}
+	return p.Amount
+}
+
+// Changed reports whether the person approved another amount than the
+// AI proposed.
+func (p *Proposal) Changed() bool {
+	return p.Status == ProposalApproved && p.Decided.Minor > 0 && p.Decided != p.Amount
 }
 
 // Evidence is what a refund proposal rests on, as the agent found it.

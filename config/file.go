@@ -138,6 +138,10 @@ type WeChatPay struct {
 	MchID   string `yaml:"mch_id" json:"mch_id" jsonschema:"required,description=The merchant id."`
 	APIKey  string `yaml:"api_key" json:"api_key" jsonschema:"required,description=The API key that signs requests and notifications; use ${VAR}."`
 	APIBase string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The WeChat Pay API base URL. Defaults to https://api.mch.weixin.qq.com.,default=https://api.mch.weixin.qq.com"`
+	// CertFile and KeyFile are the merchant's API certificate, which the
+	// refund API requires; relative paths are relative to the bot file.
+	CertFile string `yaml:"cert_file" json:"cert_file,omitempty" jsonschema:"description=The merchant API certificate (apiclient_cert.pem) that refunds from the inbox need; relative to the bot file. Without it WeChat Pay refunds are done in the merchant platform."`
+	KeyFile  string `yaml:"key_file" json:"key_file,omitempty" jsonschema:"description=The certificate's private key (apiclient_key.pem); relative to the bot file. Required with cert_file."`
 }
 
 // Sandbox configures fake payments for local use.
@@ -175,6 +179,13 @@ type Handoff struct {
 	BusinessHours      string        `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
 	CannedReplies      []CannedReply `yaml:"canned_replies" json:"canned_replies,omitempty" jsonschema:"description=Ready-made answers that people may send from the inbox's reply box; the customer gets the text in their language or else in the default locale."`
 	OfferPersonAtStart bool          `yaml:"offer_person_at_start" json:"offer_person_at_start,omitempty" jsonschema:"description=Offer two buttons in the welcome and the first greeting: talk to a person or shop with the assistant. Defaults to false."`
+	Webhook            *Webhook      `yaml:"webhook" json:"webhook,omitempty" jsonschema:"description=A signed HTTP POST to another helpdesk on every hand-off event (handoff.requested and handoff.claimed and handoff.resolved); see docs/inbox.md."`
+}
+
+// Webhook is where hand-off events are sent and the secret that signs them.
+type Webhook struct {
+	URL    string `yaml:"url" json:"url" jsonschema:"required,description=The receiver's https URL; plain http is allowed only to localhost or 127.0.0.1 or ::1 (for tests and a receiver on the same machine)."`
+	Secret string `yaml:"secret" json:"secret" jsonschema:"required,minLength=32,description=The HMAC-SHA256 key of the Concierge-Signature header: at least 32 characters such as the output of openssl rand -hex 32; use ${VAR}."`
 }
 
 // CannedReply is one ready-made answer of the inbox.

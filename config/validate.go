@@ -1,9 +1,12 @@
 package config
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -359,6 +362,7 @@ func (c *checker) payments() {
 		c.required("payments.wechatpay.mch_id", w.MchID, "")
 		c.required("payments.wechatpay.api_key", w.APIKey, ": it checks the signature of every payment notification")
 		c.url("payments.wechatpay.api_base", &w.APIBase, DefaultWeChatPayAPI)
+		c.merchantCert(w)
 	}
 	if p.Sandbox != nil && p.Sandbox.Enabled && len(real) > 0 {
 		c.errorf("payments.sandbox", "sandbox payments are refused when a real provider is configured (%s); remove payments.sandbox or set enabled: false", strings.Join(real, ", "))
@@ -445,6 +449,43 @@ func (c *checker) handoff() {
 		}
 	}
 	c.cannedReplies()
+	if h.Webhook != nil {
+		c.webhook(h.Webhook)
+	}
+}
+
+// MinWebhookSecret is the shortest hand-off webhook secret accepted: 32
+// characters of a random hex string carry 128 bits, which is what an
+// HMAC-SHA256 key needs not to be guessed.
+const MinWebhookSecret = 32
+
+// webhook checks the hand-off webhook: an https URL (plain http only to
+// this machine, where nothing crosses a network) and a long enough secret.
+func (c *checker) webhook(w *Webhook) {
+	const at = "handoff.webhook"
+	if c.required(at+".url", w.URL, "") && !c.failed(at+".url") {
+		u, err := url.Parse(w.URL)
+		switch {
+		case err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https"):
+			c.errorf(at+".url", "%s.url %s is not an https:// URL", at, c.show(at+".url", w.URL))
+		case u.User != nil:
+			c.errorf(at+".url", "%s.url must not carry a user or password; the signature authenticates the requests", at)
+		case u.Scheme == "http" && !loopback(u.Hostname()):
+			c.errorf(at+".url", "%s.url %s must use https:// (plain http is allowed only to localhost)", at, c.show(at+".url", w.URL))
+		}
+	}
+	if c.required(at+".secret", w.Secret, "; it signs the requests (use ${VAR})") && !c.failed(at+".secret") && len(w.Secret) < MinWebhookSecret {
+		c.errorf(at+".secret", "%s.secret is %d characters; it needs at least %d (try openssl rand -hex 32)", at, len(w.Secret), MinWebhookSecret)
+	}
+}
+
+// loopback reports whether host is this machine.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // cannedReplies checks the inbox's ready-made answers: each has a title
@@ -544,5 +585,33 @@ func (c *checker) wechatMenu(bs []WeChatMenuButton) {
 	}
 	for i, b := range bs {
 		check(fmt.Sprintf("channels.wechat.menu[%d]", i), b, true)
+	}
+}
+
+// merchantCert checks the WeChat Pay merchant certificate: cert_file and
+// key_file together, readable, a pair, and not expired, so that a refund
+// does not first fail in front of a supervisor. Relative paths become
+// relative to the bot file.
+func (c *checker) merchantCert(w *WeChatPay) {
+	if w.CertFile == "" && w.KeyFile == "" {
+		return
+	}
+	if !c.required("payments.wechatpay.cert_file", w.CertFile, ": key_file is set, and the refund API needs both (apiclient_cert.pem)") ||
+		!c.required("payments.wechatpay.key_file", w.KeyFile, ": cert_file is set, and the refund API needs both (apiclient_key.pem)") {
+		return
+	}
+	dir := filepath.Dir(c.src.path)
+	for _, p := range []*string{&w.CertFile, &w.KeyFile} {
+		if !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+	pair, err := tls.LoadX509KeyPair(w.CertFile, w.KeyFile)
+	if err != nil {
+		c.errorf("payments.wechatpay.cert_file", "payments.wechatpay: cannot use the merchant certificate %s with key %s: %v", w.CertFile, w.KeyFile, err)
+		return
+	}
+	if pair.Leaf != nil && time.Now().After(pair.Leaf.NotAfter) {
+		c.errorf("payments.wechatpay.cert_file", "payments.wechatpay.cert_file: the merchant certificate expired on %s; download a new one in the merchant platform (账户中心 → API安全)", pair.Leaf.NotAfter.Format("2006-01-02"))
 	}
 }

@@ -15,6 +15,7 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/money"
 )
 
 // Tx is a write transaction as the hand-off state machine sees it: the
@@ -37,15 +39,24 @@ type Tx interface {
 	Owned(ctx context.Context, user int64) (int, error)
 	// Assign makes user conv's owner; false when someone already is.
 	Assign(ctx context.Context, conv *concierge.Conversation, user int64, queued time.Time) (bool, error)
+	// Reassign makes user conv's owner in place of from (0: nobody);
+	// false when the owner is no longer from.
+	Reassign(ctx context.Context, conv *concierge.Conversation, from, user int64, queued time.Time) (bool, error)
+	// PersonNamed reads a person by name, locked as LockPerson does, or
+	// an error wrapping concierge.ErrNotFound.
+	PersonNamed(ctx context.Context, name string) (*concierge.Person, error)
+	// OrderPayments lists the payments recorded for an order.
+	OrderPayments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error)
 	// Unassign removes conv's owner.
 	Unassign(ctx context.Context, conv concierge.ConversationID) error
 	// HandedOffAt is when conv last moved to waiting.
 	HandedOffAt(ctx context.Context, conv concierge.ConversationID) (time.Time, error)
 	AddNote(ctx context.Context, n concierge.Note) error
 	Proposal(ctx context.Context, id int64) (*concierge.Proposal, error)
-	// DecideProposal records a decision on an open proposal; false when
-	// it was decided before.
-	DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, by, note string) (bool, error)
+	// DecideProposal records a decision on an open proposal, with the
+	// amount decided (zero for a refusal); false when it was decided
+	// before.
+	DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, amount concierge.Money, by, note string) (bool, error)
 	// RecordRefund records a refund of an order; false for one recorded
 	// before (same provider and provider ref).
 	RecordRefund(ctx context.Context, r concierge.Refund) (bool, error)
@@ -62,6 +73,62 @@ type Tx interface {
 // provider refunds once however often it is retried.
 type Refunder interface {
 	Refund(ctx context.Context, pr *concierge.Proposal, key string) (concierge.Refund, error)
+}
+
+// RefundChecker is an optional capability of a Refunder: before an
+// approval is recorded, it says whether the order's provider can refund
+// amount of what was paid, so a refund it could never make (part of a
+// payment whose provider refunds only whole ones) is refused at decision
+// time rather than failing afterwards. An error is shown as it is; a
+// CodeInvalid one answers 400.
+type RefundChecker interface {
+	CheckRefund(ctx context.Context, o *concierge.Order, paid []concierge.Payment, amount concierge.Money) error
+}
+
+// ReplyRules tells what a person may send a customer now. Some channels
+// let a business write freely only for a while after the customer's last
+// message and, after it, only with templates the merchant had approved
+// (WhatsApp's 24-hour window); cmd/concierge implements it from the
+// channel's rules so that this package names no channel. Without it,
+// free text is always allowed.
+type ReplyRules interface {
+	// ReplyRules is called when a conversation page is made and before
+	// a person's message is queued; it may read storage. An error fails
+	// the page or the message.
+	ReplyRules(ctx context.Context, conv *concierge.Conversation) (Rules, error)
+}
+
+// Rules is what may be sent to one conversation's customer now.
+type Rules struct {
+	// Closed is true when free text cannot be sent now; Why says why,
+	// in a sentence for people.
+	Closed bool
+	Why    string
+	// Templates are the approved templates the merchant offers for
+	// this conversation; with Closed, the only messages that may be sent.
+	Templates []Template
+}
+
+// Template is an approved message template a person may send.
+type Template struct {
+	Name     string
+	Language string
+	// Preview is its body as people read it, with {{1}}, {{2}} … where
+	// its Params variables go.
+	Preview string
+	Params  int
+}
+
+// Key is how a form names the template: its name and language.
+func (t Template) Key() string { return t.Name + "|" + t.Language }
+
+// Fill returns the preview with the variables replaced by params.
+func (t Template) Fill(params []string) string {
+	out := t.Preview
+	for i, v := range params {
+		out = strings.ReplaceAll(out, "{{"+strconv.Itoa(i+1)+"}}", v)
+	}
+	return out
 }
 
 // Announcer tells the customer in their chat, in their language, that
@@ -94,6 +161,8 @@ type Store interface {
 	Proposals(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Proposal, error)
 	DecidedProposals(ctx context.Context, limit int) ([]*concierge.Proposal, error)
 	Notes(ctx context.Context, conv concierge.ConversationID) ([]concierge.Note, error)
+	// People lists everyone who may sign in, by name.
+	People(ctx context.Context) ([]*concierge.Person, error)
 	Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error)
 	Orders(ctx context.Context, conv concierge.ConversationID) ([]*concierge.Order, error)
 	Payments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error)
@@ -126,6 +195,34 @@ type Service struct {
 	// approval is only recorded.
 	refunds  Refunder
 	announce Announcer
+	// rules, when set, says what may be sent to a customer now.
+	rules ReplyRules
+}
+
+// UseReplyRules makes replies follow r: free text is refused while r says
+// it cannot be sent, and templates are checked against what r offers.
+func (s *Service) UseReplyRules(r ReplyRules) { s.rules = r }
+
+// Rules returns what may be sent to conv's customer now; free text
+// always, without ReplyRules.
+func (s *Service) Rules(ctx context.Context, conv *concierge.Conversation) (Rules, error) {
+	if s.rules == nil {
+		return Rules{}, nil
+	}
+	return s.rules.ReplyRules(ctx, conv)
+}
+
+// freeText refuses free text to conv's customer when the rules say it
+// cannot be sent now.
+func (s *Service) freeText(ctx context.Context, c *concierge.Conversation, op string) error {
+	r, err := s.Rules(ctx, c)
+	if err != nil {
+		return err
+	}
+	if r.Closed {
+		return concierge.Errorf(concierge.CodeConflict, op, "%s; only an approved template can be sent now, and nothing was sent", r.Why)
+	}
+	return nil
 }
 
 // UseRefunds makes approved refunds execute through r, and the customer
@@ -276,6 +373,9 @@ func (s *Service) reply(ctx context.Context, p *concierge.Person, conv concierge
 		if err != nil {
 			return err
 		}
+		if err := s.freeText(ctx, c, op); err != nil {
+			return err
+		}
 		_, err = tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: t})
 		return err
 	})
@@ -283,6 +383,133 @@ func (s *Service) reply(ctx context.Context, p *concierge.Person, conv concierge
 		s.wake()
 	}
 	return err
+}
+
+// MaxParam bounds one template variable's value.
+const MaxParam = 500
+
+// SendTemplate sends the customer one of the approved templates the
+// rules offer for the conversation (key is Template.Key), with params as
+// its variables. It is how a person writes once the channel allows free
+// text no more; only the owner may send it, as with Reply.
+func (s *Service) SendTemplate(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, key string, params []string) error {
+	const op = "send template"
+	for i := range params {
+		params[i] = strings.TrimSpace(params[i])
+	}
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		c, err := owned(ctx, tx, p, conv, op)
+		if err != nil {
+			return err
+		}
+		r, err := s.Rules(ctx, c)
+		if err != nil {
+			return err
+		}
+		var t *Template
+		for i := range r.Templates {
+			if r.Templates[i].Key() == key {
+				t = &r.Templates[i]
+			}
+		}
+		if t == nil {
+			return concierge.Errorf(concierge.CodeInvalid, op, "no such template for this conversation")
+		}
+		if len(params) != t.Params {
+			return concierge.Errorf(concierge.CodeInvalid, op, "template %s has %d variables, %d were given", t.Name, t.Params, len(params))
+		}
+		for i, v := range params {
+			if v == "" || utf8.RuneCountInString(v) > MaxParam || strings.ContainsAny(v, "\n\t") {
+				return concierge.Errorf(concierge.CodeInvalid, op, "variable {{%d}} needs 1 to %d characters on one line", i+1, MaxParam)
+			}
+		}
+		m := concierge.Message{Kind: concierge.MessageText, Text: t.Fill(params),
+			Template: &concierge.TemplateMessage{Name: t.Name, Language: t.Language, Params: params}}
+		_, err = tx.Emit(ctx, c, p.Author(), m)
+		return err
+	})
+	if err == nil {
+		s.wake()
+	}
+	return err
+}
+
+// Assign gives a waiting or claimed conversation to the person named to,
+// a supervisor's decision recorded with why in the conversation's
+// history; the previous owner, if any, loses it. to must see the
+// conversation's bot and be under their capacity.
+func (s *Service) Assign(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, to, why string) error {
+	const op = "assign"
+	if p.Role != concierge.RoleSupervisor {
+		return errForbidden("only a supervisor assigns conversations")
+	}
+	to, why = strings.TrimSpace(to), strings.Join(strings.Fields(why), " ")
+	if to == "" {
+		return concierge.Errorf(concierge.CodeInvalid, op, "choose the person to assign this conversation to")
+	}
+	if utf8.RuneCountInString(why) > 500 {
+		return concierge.Errorf(concierge.CodeInvalid, op, "the reason is longer than 500 characters")
+	}
+	return s.store.InTx(ctx, func(tx Tx) error {
+		c, err := tx.Conversation(ctx, conv)
+		if err != nil {
+			return err
+		}
+		if err := visible(p, c, op); err != nil {
+			return err
+		}
+		if c.State != concierge.StateWaiting && c.State != concierge.StateHuman {
+			return concierge.Errorf(concierge.CodeConflict, op, "this conversation is no longer in people's hands (it is %s)", c.State)
+		}
+		fromID, from, err := tx.Owner(ctx, conv)
+		if err != nil {
+			return err
+		}
+		target, err := tx.PersonNamed(ctx, to)
+		if concierge.ErrorCode(err) == concierge.CodeNotFound {
+			return concierge.Errorf(concierge.CodeInvalid, op, "there is no person named %q", to)
+		}
+		if err != nil {
+			return err
+		}
+		if from == target.Name {
+			return nil // already theirs: a double click
+		}
+		if !target.Sees(c.Bot) {
+			return concierge.Errorf(concierge.CodeConflict, op, "%s cannot see this bot's conversations; nothing changed", target.Name)
+		}
+		n, err := tx.Owned(ctx, target.ID)
+		if err != nil {
+			return err
+		}
+		if target.Capacity > 0 && n >= target.Capacity {
+			return concierge.Errorf(concierge.CodeConflict, op, "%s already has %d conversations, their limit; nothing changed", target.Name, n)
+		}
+		since, err := tx.HandedOffAt(ctx, conv)
+		if err != nil {
+			return err
+		}
+		ok, err := tx.Reassign(ctx, c, fromID, target.ID, since)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return concierge.Errorf(concierge.CodeConflict, op, "someone else has just claimed or reassigned this conversation; nothing changed")
+		}
+		reason := "assigned to " + target.Name
+		if from != "" {
+			reason += " (was " + from + ")"
+		}
+		if why != "" {
+			reason += ": " + why
+		}
+		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: concierge.StateHuman,
+			Reason: reason, By: p.Author(), At: tx.Now()}); err != nil {
+			return err
+		}
+		c.State = concierge.StateHuman
+		return tx.SaveConversation(ctx, c)
+	})
 }
 
 // Note leaves a private note on a conversation p can see.
@@ -328,6 +555,9 @@ func (s *Service) HandBack(ctx context.Context, p *concierge.Person, conv concie
 			return err
 		}
 		if closing != "" {
+			if err := s.freeText(ctx, c, op); err != nil {
+				return err
+			}
 			if _, err := tx.Emit(ctx, c, p.Author(), concierge.Message{Kind: concierge.MessageText, Text: closing}); err != nil {
 				return err
 			}
@@ -351,17 +581,31 @@ func (s *Service) HandBack(ctx context.Context, p *concierge.Person, conv concie
 	return err
 }
 
+// Decision is a supervisor's decision on a proposal. Change, when not
+// empty, approves another amount than proposed, written in the major unit
+// of the proposal's currency ("25.50"); it must be more than zero and at
+// most what was paid for the order.
+type Decision struct {
+	Approve bool
+	Change  string
+	Note    string
+}
+
 // Decide records a supervisor's decision on a proposal, once: a replayed
 // or concurrent second decision is a conflict that changes nothing. An
 // approved refund is then executed through the order's payment provider
-// (see execute); a provider failure leaves it approved with the error on
-// the proposal, for RetryRefund.
-func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, approve bool, note string) (*concierge.Proposal, error) {
+// for the decided amount (see execute); a provider failure leaves it
+// approved with the error on the proposal, for RetryRefund.
+func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, d Decision) (*concierge.Proposal, error) {
 	const op = "decide"
 	if p.Role != concierge.RoleSupervisor {
 		return nil, errForbidden("only a supervisor decides refunds")
 	}
-	note = strings.TrimSpace(note)
+	note := strings.TrimSpace(d.Note)
+	change := strings.TrimSpace(d.Change)
+	if change != "" && !d.Approve {
+		return nil, concierge.Errorf(concierge.CodeInvalid, op, "a refusal has no amount")
+	}
 	var out *concierge.Proposal
 	err := s.store.InTx(ctx, func(tx Tx) error {
 		pr, err := tx.Proposal(ctx, id)
@@ -371,25 +615,101 @@ func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, app
 		if !p.Sees(pr.Bot) {
 			return concierge.Errorf(concierge.CodeNotFound, op, "no such proposal")
 		}
-		status := concierge.ProposalRefused
-		if approve {
-			status = concierge.ProposalApproved
+		if pr.Status != concierge.ProposalOpen {
+			return concierge.Errorf(concierge.CodeConflict, op, "this proposal was already decided (%s by %s)", pr.Status, pr.DecidedBy)
 		}
-		ok, err := tx.DecideProposal(ctx, id, status, p.Name, note)
+		status, amount := concierge.ProposalRefused, concierge.Money{}
+		if d.Approve {
+			status, amount = concierge.ProposalApproved, pr.Amount
+			if amount, err = s.approvedAmount(ctx, tx, pr, change); err != nil {
+				return err
+			}
+		}
+		ok, err := tx.DecideProposal(ctx, id, status, amount, p.Name, note)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return concierge.Errorf(concierge.CodeConflict, op, "this proposal was already decided (%s by %s)", pr.Status, pr.DecidedBy)
+			return concierge.Errorf(concierge.CodeConflict, op, "this proposal was already decided")
 		}
-		pr.Status, pr.DecidedBy, pr.DecidedAt, pr.Note = status, p.Name, tx.Now(), note
+		pr.Status, pr.Decided, pr.DecidedBy, pr.DecidedAt, pr.Note = status, amount, p.Name, tx.Now(), note
 		out = pr
 		return nil
 	})
-	if err != nil || !approve {
+	if err != nil || !d.Approve {
 		return out, err
 	}
 	return s.execute(ctx, out)
+}
+
+// approvedAmount is the amount a refund proposal is approved for: the
+// proposed one, or change parsed in the proposal's currency. A changed
+// amount is more than zero and at most what was paid for the order; and
+// the order's provider must be able to refund it (RefundChecker).
+func (s *Service) approvedAmount(ctx context.Context, tx Tx, pr *concierge.Proposal, change string) (concierge.Money, error) {
+	const op = "decide"
+	amount := pr.Amount
+	if change != "" {
+		if pr.Kind != concierge.ProposalRefund || pr.Order == "" {
+			return amount, concierge.Errorf(concierge.CodeInvalid, op, "only a refund's amount can be changed")
+		}
+		var err error
+		if amount, err = parseAmount(change, pr.Amount.Currency); err != nil {
+			return amount, concierge.Errorf(concierge.CodeInvalid, op, "the refund amount %s; nothing was decided", err)
+		}
+		if amount.Minor <= 0 {
+			return amount, concierge.Errorf(concierge.CodeInvalid, op, "the refund amount must be more than zero; nothing was decided")
+		}
+	}
+	if pr.Kind != concierge.ProposalRefund || pr.Order == "" {
+		return amount, nil
+	}
+	pays, err := tx.OrderPayments(ctx, pr.Order)
+	if err != nil {
+		return amount, err
+	}
+	if change != "" {
+		paid := concierge.Money{Currency: amount.Currency}
+		for _, x := range pays {
+			if x.Amount.Currency == amount.Currency {
+				paid.Minor += x.Amount.Minor
+			}
+		}
+		if amount.Minor > paid.Minor {
+			return amount, concierge.Errorf(concierge.CodeInvalid, op, "the refund amount %s is more than the %s paid for order %s; nothing was decided",
+				money.Format(amount, "en"), money.Format(paid, "en"), pr.Order)
+		}
+	}
+	if c, ok := s.refunds.(RefundChecker); ok && len(pays) > 0 {
+		o, err := tx.Order(ctx, pr.Order)
+		if err != nil {
+			return amount, err
+		}
+		if err := c.CheckRefund(ctx, o, pays, amount); err != nil {
+			return amount, err
+		}
+	}
+	return amount, nil
+}
+
+// parseAmount reads an amount in the major unit of currency ("25.50"
+// EUR), as a price in a bot file is written. A currency the money package
+// does not know has no minor unit (Telegram Stars), so it is read as a
+// whole number.
+func parseAmount(text, currency string) (concierge.Money, error) {
+	if _, ok := money.Digits(currency); ok {
+		m, err := money.Parse(text, currency)
+		var pe *money.ParseError
+		if errors.As(err, &pe) {
+			return m, errors.New(pe.Reason)
+		}
+		return m, err
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || n < 0 {
+		return concierge.Money{}, fmt.Errorf("is not a whole number of %s", currency)
+	}
+	return concierge.Money{Minor: n, Currency: currency}, nil
 }
 
 // RetryRefund executes an approved proposal's refund again after a failure,

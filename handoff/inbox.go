@@ -36,8 +36,11 @@ type Config struct {
 	// payment provider, and Announce tells the customer.
 	Refunds  Refunder
 	Announce Announcer
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Rules, when set, says what may be sent to a customer now (free
+	// text, or only approved templates); without it, free text always.
+	Rules ReplyRules
+	Log   *slog.Logger
+	Now   func() time.Time
 	// Poll is how often a live stream checks for changes (default 1s).
 	// The check is one indexed query; it also makes changes made on
 	// another replica show.
@@ -78,6 +81,9 @@ func New(cfg Config) (*Inbox, error) {
 	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{},
 		limiter: newLimiter(cfg.SignInAttempts, cfg.SignInWindow, cfg.Now)}
 	in.svc.UseRefunds(cfg.Refunds, cfg.Announce)
+	if cfg.Rules != nil {
+		in.svc.UseReplyRules(cfg.Rules)
+	}
 	for _, b := range cfg.Bots {
 		in.bots[b.ID] = b
 	}
@@ -255,6 +261,12 @@ func (in *Inbox) act(w http.ResponseWriter, r *http.Request) {
 		} else {
 			err = in.svc.Reply(ctx, p, id, text)
 		}
+	case "template":
+		if err = r.ParseForm(); err == nil {
+			err = in.svc.SendTemplate(ctx, p, id, r.PostForm.Get("template"), r.PostForm["param"])
+		}
+	case "assign":
+		err = in.svc.Assign(ctx, p, id, r.PostFormValue("to"), r.PostFormValue("why"))
 	case "note":
 		err = in.svc.Note(ctx, p, id, r.PostFormValue("text"))
 	case "handback":
@@ -279,16 +291,24 @@ func (in *Inbox) decide(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such proposal"))
 		return
 	}
-	var approve bool
+	d := Decision{Note: r.PostFormValue("note")}
 	switch r.PostFormValue("decision") {
 	case "approve":
-		approve = true
+		d.Approve = true
+	case "change":
+		// Approving another amount: the form's amount, which must be
+		// given (an empty one is not "as proposed").
+		d.Approve, d.Change = true, r.PostFormValue("amount")
+		if strings.TrimSpace(d.Change) == "" {
+			in.fail(w, r, concierge.Errorf(concierge.CodeInvalid, "decide", "enter the amount to refund; nothing was decided"))
+			return
+		}
 	case "refuse":
 	default:
-		in.fail(w, r, concierge.Errorf(concierge.CodeInvalid, "decide", "choose approve or refuse"))
+		in.fail(w, r, concierge.Errorf(concierge.CodeInvalid, "decide", "choose approve, change or refuse"))
 		return
 	}
-	pr, err := in.svc.Decide(r.Context(), sessionOf(r).person, id, approve, r.PostFormValue("note"))
+	pr, err := in.svc.Decide(r.Context(), sessionOf(r).person, id, d)
 	if err != nil {
 		in.fail(w, r, err)
 		return

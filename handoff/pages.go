@@ -43,6 +43,20 @@ type pageData struct {
 	Mine      bool // this person owns the conversation
 	Audit     []*concierge.Proposal
 	Canned    []cannedView // the bot file's canned replies, in the customer's language
+	// Closed is why free text cannot be sent now ("" when it can), and
+	// Templates what may be sent instead (ReplyRules).
+	Closed    string
+	Templates []templateView
+	// Assignees are the people a supervisor may assign the conversation
+	// to: those who see its bot, but its owner.
+	Assignees []string
+}
+
+// templateView is one approved template offered in the reply box.
+type templateView struct {
+	Template
+	N      int   // its place in the list, from 1, for element ids
+	Params []int // 1 … Params, one input each
 }
 
 // cannedView is one canned reply of the reply box. ID is its place in the
@@ -270,6 +284,38 @@ func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) err
 	ctx, st, id := r.Context(), in.cfg.Store, c.Conversation.ID
 	bot := in.bots[c.Conversation.Bot]
 	d.Canned = in.cannedReplies(&c.Conversation)
+	if d.Mine {
+		rules, err := in.svc.Rules(ctx, &c.Conversation)
+		if err != nil {
+			return err
+		}
+		if rules.Closed {
+			d.Closed = rules.Why
+		}
+		// Templates are offered when they are the only way to write;
+		// while free text goes, the page stays as it was.
+		for i, t := range rules.Templates {
+			if !rules.Closed {
+				break
+			}
+			v := templateView{Template: t, N: i + 1}
+			for n := 1; n <= t.Params; n++ {
+				v.Params = append(v.Params, n)
+			}
+			d.Templates = append(d.Templates, v)
+		}
+	}
+	if me := sessionOf(r).person; me.Role == concierge.RoleSupervisor {
+		people, err := st.People(ctx)
+		if err != nil {
+			return err
+		}
+		for _, x := range people {
+			if x.Sees(c.Conversation.Bot) && x.Name != c.Assignee {
+				d.Assignees = append(d.Assignees, x.Name)
+			}
+		}
+	}
 	es, err := st.Transcript(ctx, id, 300)
 	if err != nil {
 		return err

@@ -316,6 +316,61 @@ func (tx *Tx) Assign(ctx context.Context, conv *concierge.Conversation, user int
 	return true, nil
 }
 
+// Reassign makes user the owner of conv in place of from, the owner the
+// caller read (0 when it was waiting); it returns false, changing nothing,
+// when the owner is no longer from (someone claimed or handed it back
+// meanwhile).
+func (tx *Tx) Reassign(ctx context.Context, conv *concierge.Conversation, from, user int64, queued time.Time) (bool, error) {
+	if from == 0 {
+		return tx.Assign(ctx, conv, user, queued)
+	}
+	res, err := tx.exec(ctx, `UPDATE inbox_assignments SET user_id = ?, claimed_at = ? WHERE conversation_id = ? AND user_id = ?`,
+		user, tx.db.millis(tx.now), conv.ID, from)
+	if err != nil {
+		return false, fmt.Errorf("store: reassign: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// PersonNamed reads a person by name inside the transaction, locked on
+// PostgreSQL as LockPerson does, or an error wrapping ErrNotFound.
+func (tx *Tx) PersonNamed(ctx context.Context, name string) (*concierge.Person, error) {
+	lock := ""
+	if tx.db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	p, err := scanPerson(tx.queryRow(ctx, `SELECT `+personCols+` FROM inbox_users WHERE name = ?`+lock, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: person %q: %w", name, concierge.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: person %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// OrderPayments lists the payments recorded for an order, inside the
+// transaction (what a refund may give back at most).
+func (tx *Tx) OrderPayments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error) {
+	rows, err := tx.query(ctx, `SELECT provider, provider_ref, amount_minor, currency, at FROM payments WHERE order_id = ? ORDER BY at`, string(order))
+	if err != nil {
+		return nil, fmt.Errorf("store: order payments: %w", err)
+	}
+	defer rows.Close()
+	var out []concierge.Payment
+	for rows.Next() {
+		p := concierge.Payment{Order: order}
+		var at int64
+		if err := rows.Scan(&p.Provider, &p.ProviderRef, &p.Amount.Minor, &p.Amount.Currency, &at); err != nil {
+			return nil, fmt.Errorf("store: order payments: %w", err)
+		}
+		p.At = fromMillis(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Unassign removes conv's owner.
 func (tx *Tx) Unassign(ctx context.Context, conv concierge.ConversationID) error {
 	if _, err := tx.exec(ctx, `DELETE FROM inbox_assignments WHERE conversation_id = ?`, conv); err != nil {
@@ -355,12 +410,15 @@ func (tx *Tx) Proposal(ctx context.Context, id int64) (*concierge.Proposal, erro
 	return p, nil
 }
 
-// DecideProposal records a person's decision on an open proposal; it
-// returns false, changing nothing, when the proposal was already decided
-// (a replayed approval decides nothing twice).
-func (tx *Tx) DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, by, note string) (bool, error) {
-	res, err := tx.exec(ctx, `UPDATE proposals SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ? AND status = 'proposed'`,
-		string(status), by, tx.db.millis(tx.now), note, id)
+// DecideProposal records a person's decision on an open proposal, with
+// the amount decided (zero for a refusal); it returns false, changing
+// nothing, when the proposal was already decided (a replayed approval
+// decides nothing twice). The amount is in the proposal's currency;
+// the caller checks it.
+func (tx *Tx) DecideProposal(ctx context.Context, id int64, status concierge.ProposalStatus, amount concierge.Money, by, note string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE proposals SET status = ?, decided_minor = ?, decided_by = ?, decided_at = ?, note = ?
+		WHERE id = ? AND status = 'proposed'`,
+		string(status), amount.Minor, by, tx.db.millis(tx.now), note, id)
 	if err != nil {
 		return false, fmt.Errorf("store: decide proposal: %w", err)
 	}
@@ -391,15 +449,18 @@ func (tx *Tx) RefundFailed(ctx context.Context, id int64, why string) error {
 
 // Reads for the inbox's pages.
 
-const proposalCols = `id, conversation_id, bot, kind, order_id, amount_minor, currency, suggest, why, evidence, at, status, decided_by, decided_at, note, refund_ref, refund_error`
+const proposalCols = `id, conversation_id, bot, kind, order_id, amount_minor, currency, suggest, why, evidence, at, status, decided_by, decided_at, note, refund_ref, refund_error, decided_minor`
 
 func scanProposal(row interface{ Scan(...any) error }) (*concierge.Proposal, error) {
 	var p concierge.Proposal
 	var bot, order, ev, status string
 	var at, decided int64
 	if err := row.Scan(&p.ID, &p.Conversation, &bot, &p.Kind, &order, &p.Amount.Minor, &p.Amount.Currency, &p.Suggest, &p.Why, &ev, &at,
-		&status, &p.DecidedBy, &decided, &p.Note, &p.RefundRef, &p.RefundError); err != nil {
+		&status, &p.DecidedBy, &decided, &p.Note, &p.RefundRef, &p.RefundError, &p.Decided.Minor); err != nil {
 		return nil, err
+	}
+	if p.Decided.Minor > 0 {
+		p.Decided.Currency = p.Amount.Currency
 	}
 	p.Bot, p.Order, p.Status = concierge.BotID(bot), concierge.OrderID(order), concierge.ProposalStatus(status)
 	p.At, p.DecidedAt = fromMillis(at), fromMillis(decided)

@@ -163,7 +163,7 @@ func TestInboxQueueOwnershipAndDecisions(t *testing.T) {
 			var ok bool
 			if err := db.InTx(ctx, func(tx *store.Tx) error {
 				var err error
-				ok, err = tx.DecideProposal(ctx, pr.ID, concierge.ProposalApproved, by, "")
+				ok, err = tx.DecideProposal(ctx, pr.ID, concierge.ProposalApproved, pr.Amount, by, "")
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -222,6 +222,106 @@ func TestInboxQueueOwnershipAndDecisions(t *testing.T) {
 		es, err := db.InboxTranscript(ctx, a.ID, 10)
 		if err != nil || len(es) != 1 || es[0].Event == nil || es[0].Event.Text != "a person please" {
 			t.Fatalf("transcript: %+v %v", es, err)
+		}
+	})
+}
+
+// TestInboxDecidedAmountAndReassign: the amount a person decided is kept
+// next to the proposed one (zero for a refusal), and a conversation moves
+// from one owner to another only from the owner the caller read.
+func TestInboxDecidedAmountAndReassign(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		alice := &concierge.Person{Name: "alice", Role: concierge.RoleAgent, Bots: []concierge.BotID{"*"}, Capacity: 2, PasswordHash: "x"}
+		bob := &concierge.Person{Name: "bob", Role: concierge.RoleAgent, Bots: []concierge.BotID{"shop"}, Capacity: 2, PasswordHash: "x"}
+		for _, p := range []*concierge.Person{alice, bob} {
+			if err := db.AddInboxUser(ctx, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a := handOff(t, db, "a", "a1")
+		eur := func(minor int64) concierge.Money { return concierge.Money{Minor: minor, Currency: "EUR"} }
+		record := func() *concierge.Proposal {
+			pr := &concierge.Proposal{Conversation: a.ID, Bot: "shop", Kind: concierge.ProposalRefund, Order: "X-1",
+				Amount: eur(7900), Suggest: "approve", Why: "inside the window", At: time.Now()}
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.RecordProposal(ctx, pr) }); err != nil {
+				t.Fatal(err)
+			}
+			return pr
+		}
+		changed, refused := record(), record()
+		for _, c := range []struct {
+			pr     *concierge.Proposal
+			status concierge.ProposalStatus
+			amount concierge.Money
+		}{{changed, concierge.ProposalApproved, eur(2500)}, {refused, concierge.ProposalRefused, concierge.Money{}}} {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				ok, err := tx.DecideProposal(ctx, c.pr.ID, c.status, c.amount, "sue", "")
+				if err == nil && !ok {
+					t.Errorf("proposal %d was not decided", c.pr.ID)
+				}
+				// A second decision, with another amount, changes nothing.
+				if ok, err := tx.DecideProposal(ctx, c.pr.ID, concierge.ProposalApproved, eur(100), "tom", ""); err != nil || ok {
+					t.Errorf("a second decision: %v, %v", ok, err)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ps, err := db.Proposals(ctx, a.ID)
+		if err != nil || len(ps) != 2 {
+			t.Fatalf("proposals %+v, %v", ps, err)
+		}
+		if ps[0].Amount != eur(7900) || ps[0].Decided != eur(2500) || !ps[0].Changed() || ps[0].RefundAmount() != eur(2500) || ps[0].DecidedBy != "sue" {
+			t.Errorf("changed proposal %+v; want 79.00 proposed, 25.00 decided", ps[0])
+		}
+		if ps[1].Status != concierge.ProposalRefused || ps[1].Decided.Minor != 0 || ps[1].Changed() {
+			t.Errorf("refused proposal %+v; want no decided amount", ps[1])
+		}
+		if log, err := db.DecidedProposals(ctx, 10); err != nil || len(log) != 2 {
+			t.Fatalf("audit %+v, %v", log, err)
+		}
+
+		// Waiting → alice (from nobody), then alice → bob; a move from
+		// someone who no longer owns it changes nothing.
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			if ok, err := tx.Reassign(ctx, a, 0, alice.ID, time.Now()); err != nil || !ok {
+				t.Fatalf("assign to alice: %v %v", ok, err)
+			}
+			if ok, err := tx.Reassign(ctx, a, 0, bob.ID, time.Now()); err != nil || ok {
+				t.Fatalf("assign over alice as if it waited: %v %v; want false", ok, err)
+			}
+			if ok, err := tx.Reassign(ctx, a, alice.ID, bob.ID, time.Now()); err != nil || !ok {
+				t.Fatalf("alice to bob: %v %v", ok, err)
+			}
+			if ok, err := tx.Reassign(ctx, a, alice.ID, alice.ID, time.Now()); err != nil || ok {
+				t.Fatalf("a stale move back to alice: %v %v; want false", ok, err)
+			}
+			if id, name, err := tx.Owner(ctx, a.ID); err != nil || id != bob.ID || name != "bob" {
+				t.Fatalf("owner %d %q %v; want bob", id, name, err)
+			}
+			if n, _ := tx.Owned(ctx, alice.ID); n != 0 {
+				t.Fatalf("alice still owns %d", n)
+			}
+			p, err := tx.PersonNamed(ctx, "bob")
+			if err != nil || p.ID != bob.ID || p.Sees("other") {
+				t.Fatalf("person bob: %+v %v", p, err)
+			}
+			if _, err := tx.PersonNamed(ctx, "carol"); !errors.Is(err, concierge.ErrNotFound) {
+				t.Fatalf("person carol: %v; want not found", err)
+			}
+			pays, err := tx.OrderPayments(ctx, "X-1")
+			if err != nil || len(pays) != 0 {
+				t.Fatalf("payments of an unpaid order: %+v %v", pays, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cs, _ := db.Cases(ctx, a.ID); len(cs) != 1 || cs[0].Assignee != "bob" {
+			t.Fatalf("case %+v; want bob's", cs)
 		}
 	})
 }

@@ -16,8 +16,8 @@
 //
 // Nothing but a verified notification marks an order paid. The package
 // reaches Stripe only through github.com/stripe/stripe-go/v76 with a
-// configurable base URL (stripe-mock in tests); it imports the root
-// package and nothing else of Concierge (see deps_test.go). Only
+// configurable base URL (stripe-mock in tests); of Concierge it imports
+// only the root package and internal/httpclient (see deps_test.go). Only
 // cmd/concierge constructs a Provider; checkout reaches it through
 // concierge.PaymentProvider and webhooks through Verify.
 package stripe

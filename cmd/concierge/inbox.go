@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -31,8 +32,11 @@ func (m *Main) wireInbox() error {
 		// Approved refunds are executed through the order's provider.
 		Refunds:  inboxRefunds{m},
 		Announce: m.Agent,
-		Log:      m.Log,
-		Poll:     m.InboxPoll,
+		// WhatsApp's 24-hour window decides between free text and
+		// templates in the reply box.
+		Rules: replyRules{m},
+		Log:   m.Log,
+		Poll:  m.InboxPoll,
 	})
 	if err != nil {
 		return err
@@ -106,6 +110,10 @@ func (s inboxStore) Notes(ctx context.Context, conv concierge.ConversationID) ([
 	return s.db.Notes(ctx, conv)
 }
 
+func (s inboxStore) People(ctx context.Context) ([]*concierge.Person, error) {
+	return s.db.InboxUsers(ctx)
+}
+
 func (s inboxStore) Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error) {
 	return s.db.CartOf(ctx, conv)
 }
@@ -119,6 +127,50 @@ func (s inboxStore) Payments(ctx context.Context, order concierge.OrderID) ([]co
 }
 
 func (s inboxStore) Version(ctx context.Context) (string, error) { return s.db.InboxVersion(ctx) }
+
+// replyRules implements handoff.ReplyRules: a WhatsApp conversation
+// outside the 24-hour window takes only the approved templates of the bot
+// file (channels.whatsapp.templates); the window is the adapter's own
+// check, the one Send makes. Other channels write freely.
+type replyRules struct{ m *Main }
+
+var _ handoff.ReplyRules = replyRules{}
+
+func (r replyRules) ReplyRules(ctx context.Context, conv *concierge.Conversation) (handoff.Rules, error) {
+	a := r.m.WhatsAppAdapter(conv.Bot)
+	if conv.Channel != concierge.ChannelWhatsApp || a == nil {
+		return handoff.Rules{}, nil
+	}
+	open, last, err := a.InWindow(ctx, conv.ID)
+	if err != nil {
+		return handoff.Rules{}, err
+	}
+	var out handoff.Rules
+	if !open {
+		out.Closed = true
+		out.Why = "The customer has never written on WhatsApp"
+		if !last.IsZero() {
+			out.Why = "The customer last wrote on WhatsApp more than 24 hours ago (" + last.UTC().Format("2006-01-02 15:04 UTC") + ")"
+		}
+	}
+	refs := a.Templates()
+	purposes := make([]string, 0, len(refs))
+	for p := range refs {
+		purposes = append(purposes, p)
+	}
+	slices.Sort(purposes)
+	for _, p := range purposes {
+		t := refs[p]
+		if t.Name == "" || slices.ContainsFunc(out.Templates, func(x handoff.Template) bool { return x.Name == t.Name && x.Language == t.Language }) {
+			continue
+		}
+		// The bot file names each template by the order news it carries,
+		// with one body variable: the order number.
+		out.Templates = append(out.Templates, handoff.Template{Name: t.Name, Language: t.Language, Params: 1,
+			Preview: "[template " + t.Name + ", order news: " + strings.ReplaceAll(p, "_", " ") + "] order {{1}}"})
+	}
+	return out, nil
+}
 
 const inboxUsage = `Usage:
   concierge inbox user add NAME [--role agent|supervisor] [--bots BOT,BOT|*] [--capacity N] [--password-stdin | --password PW] [--db URL]

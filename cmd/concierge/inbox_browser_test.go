@@ -44,7 +44,7 @@ func TestBrowserInbox(t *testing.T) {
 
 	b.follow("open the conversation", row+" a")
 	b.do("wait for the packet", chromedp.WaitVisible(chromedp.CSS("#packet")))
-	b.follow("claim it", "#claim")
+	b.press("claim it", "#claim")
 	b.do("wait for the reply box", chromedp.WaitVisible(chromedp.CSS("#reply-text")))
 
 	c.postSilently("are you there?")
@@ -63,8 +63,8 @@ func TestBrowserInbox(t *testing.T) {
 	}
 	b.screenshot("conversation")
 
-	b.follow("hand back to the bot", "#handback")
-	if st := read(b, "read the state", chromedp.Text(chromedp.CSS("#conv-state"))); st != "bot" {
+	b.press("hand back to the bot", "#handback")
+	if st := b.liveText("read the state", "#conv-state"); st != "bot" {
 		t.Errorf("state after hand-back %q, want bot", st)
 	}
 	if !hasCard(c.say("a desk lamp"), "LAMP-02") {

@@ -80,6 +80,11 @@ type Main struct {
 	Planned *agent.PlannedRunner
 	llm     llmParts
 
+	// HandoffHooks tunes the hand-off webhooks' sender (issue 6, see
+	// handoff_hooks.go); its Endpoints come from the bot files.
+	HandoffHooks handoffHooksConfig
+	handoffHooks handoffHookParts
+
 	hooks map[concierge.BotID]*webhooks.Bot
 }
 
@@ -217,6 +222,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.wireInbox(); err != nil {
 		return err
 	}
+	m.wireHandoffHooks() // issue 6, see handoff_hooks.go
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
 		Ingest:      ingestGlue{m.Ingester},
@@ -282,8 +288,10 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	}
 	go func() { defer runWG.Done(); m.Planned.Run(runCtx) }()
 	go func() { defer runWG.Done(); m.sweep(runCtx) }()
-	sendWG.Add(1)
+	sendWG.Add(2)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
+	// Hand-off webhooks (issue 6), see handoff_hooks.go.
+	go func() { defer sendWG.Done(); m.runHandoffHooks(sendCtx) }()
 	stopPolling := m.startPolling(context.WithoutCancel(ctx)) // Telegram bots in polling mode
 	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
 

@@ -43,7 +43,9 @@ func StripeMock(t testing.TB) string {
 		cmd.Wait()
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
+	// A cold start on a loaded two-core machine has taken over 15 s
+	// (stripe-mock parses its whole OpenAPI spec first).
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(base + "/v1/customers")
 		if err == nil {
@@ -52,7 +54,7 @@ func StripeMock(t testing.TB) string {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("stripe-mock at %s did not answer within 15s", base)
+	t.Fatalf("stripe-mock at %s did not answer within 60s", base)
 	return ""
 }
 
