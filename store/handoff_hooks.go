@@ -87,17 +87,8 @@ func (db *DB) ClaimHandoffHooks(ctx context.Context, bots []concierge.BotID, lim
 		if err != nil {
 			return fmt.Errorf("store: claim handoff hooks: %w", err)
 		}
-		var ids []string
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: claim handoff hooks: %w", err)
-			}
-			ids = append(ids, fmt.Sprint(id))
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		ids, err := scanIDs(rows)
+		if err != nil {
 			return fmt.Errorf("store: claim handoff hooks: %w", err)
 		}
 		if len(ids) == 0 {

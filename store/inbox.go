@@ -353,22 +353,11 @@ func (tx *Tx) PersonNamed(ctx context.Context, name string) (*concierge.Person, 
 // OrderPayments lists the payments recorded for an order, inside the
 // transaction (what a refund may give back at most).
 func (tx *Tx) OrderPayments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error) {
-	rows, err := tx.query(ctx, `SELECT provider, provider_ref, amount_minor, currency, at FROM payments WHERE order_id = ? ORDER BY at`, string(order))
+	rows, err := tx.query(ctx, paymentsQuery, string(order))
 	if err != nil {
 		return nil, fmt.Errorf("store: order payments: %w", err)
 	}
-	defer rows.Close()
-	var out []concierge.Payment
-	for rows.Next() {
-		p := concierge.Payment{Order: order}
-		var at int64
-		if err := rows.Scan(&p.Provider, &p.ProviderRef, &p.Amount.Minor, &p.Amount.Currency, &at); err != nil {
-			return nil, fmt.Errorf("store: order payments: %w", err)
-		}
-		p.At = fromMillis(at)
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return scanPayments(rows, order)
 }
 
 // Unassign removes conv's owner.

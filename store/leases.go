@@ -177,6 +177,23 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
+// scanIDs reads a column of row ids, as decimal text to splice into an
+// IN (...) list: they come from the database as integers, so the list
+// carries nothing a caller wrote. It closes rows before returning, because
+// the callers' next query runs on the same transaction.
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, fmt.Sprint(id))
+	}
+	return ids, rows.Err()
+}
+
 func newToken() string {
 	var b [16]byte
 	rand.Read(b[:])

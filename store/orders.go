@@ -266,12 +266,18 @@ func (tx *Tx) RecordPayment(ctx context.Context, p concierge.Payment) (bool, err
 	return n == 1, nil
 }
 
+const paymentsQuery = `SELECT provider, provider_ref, amount_minor, currency, at FROM payments WHERE order_id = ? ORDER BY at`
+
 // Payments lists the payments recorded for an order.
 func (db *DB) Payments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT provider, provider_ref, amount_minor, currency, at FROM payments WHERE order_id = ? ORDER BY at`), string(order))
+	rows, err := db.r.QueryContext(ctx, db.q(paymentsQuery), string(order))
 	if err != nil {
 		return nil, fmt.Errorf("store: payments: %w", err)
 	}
+	return scanPayments(rows, order)
+}
+
+func scanPayments(rows *sql.Rows, order concierge.OrderID) ([]concierge.Payment, error) {
 	defer rows.Close()
 	var out []concierge.Payment
 	for rows.Next() {

@@ -32,16 +32,10 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if err != nil {
 			return fmt.Errorf("store: claim outbox: %w", err)
 		}
-		var ids []string
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: claim outbox: %w", err)
-			}
-			ids = append(ids, fmt.Sprint(id))
+		ids, err := scanIDs(rows)
+		if err != nil {
+			return fmt.Errorf("store: claim outbox: %w", err)
 		}
-		rows.Close()
 		if len(ids) == 0 {
 			return nil
 		}

@@ -146,16 +146,10 @@ func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.Bo
 	if err != nil {
 		return nil, fmt.Errorf("store: pending inbound: %w", err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("store: pending inbound: %w", err)
-		}
-		ids = append(ids, fmt.Sprint(id))
+	ids, err := scanIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending inbound: %w", err)
 	}
-	rows.Close()
 	if len(ids) == 0 {
 		return nil, nil
 	}

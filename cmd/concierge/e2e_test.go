@@ -58,30 +58,93 @@ func startShop(t *testing.T, dbURL string) *shop { return startShopWith(t, dbURL
 // and returning the new text.
 func startShopWith(t *testing.T, dbURL string, edits ...func(cfg string) string) *shop {
 	t.Helper()
+	cfg := sampleBot(t)
+	for _, edit := range edits {
+		cfg = edit(cfg)
+	}
+	if dbURL == "" {
+		dbURL = tempSQLite(t)
+	}
+	return runMain(t, &Main{ConfigPath: writeBot(t, cfg), DBURL: dbURL})
+}
+
+// sampleBot returns the text of the example bot file the tests start
+// from.
+func sampleBot(t *testing.T) string {
+	t.Helper()
 	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := string(src)
-	for _, edit := range edits {
-		cfg = edit(cfg)
+	return string(src)
+}
+
+// rewrite replaces, once each, the keys of repl in cfg by their values.
+// A key cfg lacks fails the test: the sample bot file has changed under
+// it, and the test would otherwise run on a shop it did not mean.
+func rewrite(t *testing.T, cfg string, repl map[string]string) string {
+	t.Helper()
+	for old, s := range repl {
+		if !strings.Contains(cfg, old) {
+			t.Fatalf("the sample bot file no longer has %q", old)
+		}
+		cfg = strings.Replace(cfg, old, s, 1)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shop.yaml")
+	return cfg
+}
+
+// writeBot writes cfg as a bot file in a temp dir and returns its path.
+func writeBot(t *testing.T, cfg string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "maison-lumiere.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if dbURL == "" {
-		dbURL = "sqlite:" + filepath.Join(dir, "shop.db")
+	return path
+}
+
+// tempSQLite is the URL of a fresh SQLite database in a temp dir.
+func tempSQLite(t *testing.T) string {
+	return "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+}
+
+// runMain opens and starts m and stops it when the test ends; see
+// startMain.
+func runMain(t *testing.T, m *Main) *shop {
+	t.Helper()
+	s, _ := startMain(t, m)
+	return s
+}
+
+// startMain opens and starts m, first filling what the test left unset:
+// a listener on a free local port, BaseURL (that listener), a logger
+// into the shop's logs, and io.Discard for Stdout and Stderr. It returns
+// the running shop and a function that stops it, for tests that restart
+// a server on the same database; cleanup calls it too, and it prints the
+// server's log when the test has failed.
+func startMain(t *testing.T, m *Main) (*shop, func()) {
+	t.Helper()
+	if m.Listener == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Listener = ln
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	base := "http://" + m.Listener.Addr().String()
+	if m.BaseURL == "" {
+		m.BaseURL = base
 	}
-	base := "http://" + ln.Addr().String()
 	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: dbURL, Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+	if m.Log == nil {
+		m.Log = slog.New(slog.NewTextHandler(logs, nil))
+	}
+	if m.Stdout == nil {
+		m.Stdout = io.Discard
+	}
+	if m.Stderr == nil {
+		m.Stderr = io.Discard
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Open(ctx); err != nil {
 		cancel()
@@ -92,16 +155,20 @@ func startShopWith(t *testing.T, dbURL string, edits ...func(cfg string) string)
 		cancel()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return &shop{t: t, m: m, base: base, logs: logs}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := wait(); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+			if t.Failed() {
+				t.Logf("server log:\n%s", logs.String())
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &shop{t: t, m: m, base: base, logs: logs}, stop
 }
 
 // customer is one web chat session.

@@ -5,12 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -92,63 +88,22 @@ func (r *receiver) delivered(t *testing.T, typ hooks.Type) hooks.Payload {
 // to url.
 func hookConfig(t *testing.T, url string) string {
 	t.Helper()
-	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Replace(string(src), "\nhandoff:\n", "\nhandoff:\n  webhook:\n    url: "+url+"\n    secret: ${HANDOFF_WEBHOOK_SECRET}\n", 1)
-	if s == string(src) {
-		t.Fatal("the example has no handoff section to add the webhook to")
-	}
-	path := filepath.Join(t.TempDir(), "maison-lumiere.yaml")
-	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeBot(t, rewrite(t, sampleBot(t), map[string]string{
+		"\nhandoff:\n": "\nhandoff:\n  webhook:\n    url: " + url + "\n    secret: ${HANDOFF_WEBHOOK_SECRET}\n",
+	}))
 }
 
 // startHookShop runs the server on dbURL with the bot file at cfg and
 // returns it with a function that stops it (also called at cleanup).
 func startHookShop(t *testing.T, dbURL, cfg string, tune hooks.Config) (*shop, func()) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: cfg, DBURL: dbURL, Listener: ln, BaseURL: base, HandoffHooks: tune,
+	return startMain(t, &Main{ConfigPath: cfg, DBURL: dbURL, HandoffHooks: tune,
 		Getenv: func(k string) string {
 			if k == "HANDOFF_WEBHOOK_SECRET" {
 				return hookSecret
 			}
 			return ""
-		},
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			if err := wait(); err != nil {
-				t.Errorf("shutdown: %v", err)
-			}
-			if t.Failed() {
-				t.Logf("server log:\n%s", logs.String())
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &shop{t: t, m: m, base: base, logs: logs}, stop
+		}})
 }
 
 // fastHooks retries within the test's patience.
@@ -163,7 +118,7 @@ var fastHooks = hooks.Config{Poll: 50 * time.Millisecond, BaseDelay: 200 * time.
 func TestHandoffWebhooks(t *testing.T) {
 	for _, tc := range []struct{ name, db string }{{"sqlite", ""}, {"postgres", "postgres"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+			dbURL := tempSQLite(t)
 			if tc.db == "postgres" {
 				dbURL = testenv.PostgresURL(t)
 			}
@@ -253,7 +208,7 @@ func TestHandoffWebhooks(t *testing.T) {
 func TestHandoffWebhookAfterRestart(t *testing.T) {
 	for _, tc := range []struct{ name, db string }{{"sqlite", ""}, {"postgres", "postgres"}} {
 		t.Run(tc.name, func(t *testing.T) {
-			dbURL := "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+			dbURL := tempSQLite(t)
 			if tc.db == "postgres" {
 				dbURL = testenv.PostgresURL(t)
 			}
@@ -304,7 +259,7 @@ func TestHandoffWebhookWrongSecret(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
-	s, _ := startHookShop(t, "sqlite:"+filepath.Join(t.TempDir(), "shop.db"), hookConfig(t, srv.URL), fastHooks)
+	s, _ := startHookShop(t, tempSQLite(t), hookConfig(t, srv.URL), fastHooks)
 	s.customer("en").say("I want to talk to a human")
 	deadline := time.Now().Add(15 * time.Second)
 	for {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/money"
@@ -169,29 +168,9 @@ func TestInboxChangeRefundAmountRefused(t *testing.T) {
 // so part of one is refused when it is decided (400, nothing decided, no
 // call to the Bot API); the whole amount is then refunded.
 func TestInboxChangeStarsRefund(t *testing.T) {
-	s := startTelegramShop(t, "webhook")
-	s.addPerson("sue", concierge.RoleSupervisor, 5)
-	sue := s.person("sue")
-	sue.signIn()
-	c := s.customer("fr")
-	inv := findCall(t, c.press(c.press(c.say("je cherche une carte cadeau"), "buy:GIFT-30"), "consent:yes"), "sendInvoice")
-	if inv.Params.Get("currency") != "XTR" {
-		t.Fatalf("invoice in %s; want Stars", inv.Params.Get("currency"))
-	}
-	c.pay(inv, "stxPARTIAL1")
-	c.say("je veux être remboursé")
+	s, sue := startStarsRefunds(t)
 	ctx := context.Background()
-	order := concierge.OrderID(strings.TrimPrefix(inv.Params.Get("payload"), "order:"))
-	o, err := s.m.DB.GetOrder(ctx, order)
-	if err != nil || o.State != concierge.OrderPaid {
-		t.Fatalf("order %+v, %v; want paid", o, err)
-	}
-	ps, err := s.m.DB.Proposals(ctx, o.Conversation)
-	if err != nil || len(ps) != 1 {
-		t.Fatalf("proposals %+v, %v", ps, err)
-	}
-	pr := ps[0]
-	sue.get(fmt.Sprintf("/inbox/c/%d", o.Conversation))
+	o, pr, _, _ := starsRefundAsked(t, s, sue, s.customer("fr"), "stxPARTIAL1")
 	decide := fmt.Sprintf("/inbox/p/%d/decide", pr.ID)
 	// The order is priced in euros (the Stars invoice converts it), so the
 	// amount is typed in euros.
@@ -201,7 +180,7 @@ func TestInboxChangeStarsRefund(t *testing.T) {
 	if code != http.StatusBadRequest || !strings.Contains(body, "Telegram Stars refunds only a whole payment") {
 		t.Fatalf("a partial Stars refund: %d; want 400 naming the rule\n%s", code, body)
 	}
-	ps, _ = s.m.DB.Proposals(ctx, o.Conversation)
+	ps, _ := s.m.DB.Proposals(ctx, o.Conversation)
 	if ps[0].Status != concierge.ProposalOpen || len(s.fake.Calls("refundStarPayment")) != 0 {
 		t.Fatalf("after a refused partial refund: %+v, %d refund calls; want it open and none", ps[0], len(s.fake.Calls("refundStarPayment")))
 	}
@@ -218,31 +197,9 @@ func TestInboxChangeStarsRefund(t *testing.T) {
 // the amount Stripe is asked to refund (stripe-mock, behind the recording
 // proxy of inbox_refund_paths_test.go), once, with the proposal's key.
 func TestInboxChangeStripeRefund(t *testing.T) {
-	proxy := newStripeProxy(t)
-	s := startShopConfig(t, map[string]string{
-		"payments:\n  sandbox: { enabled: true }": fmt.Sprintf("payments:\n  stripe: { secret_key: sk_test_123, webhook_secret: %q, api_base: %q }", whSecret, proxy.URL),
-	})
-	s.addPerson("sue", concierge.RoleSupervisor, 5)
-	sue := s.person("sue")
-	sue.signIn()
+	s, proxy, sue := startStripeRefunds(t)
 	ctx := context.Background()
-	c := s.customer("en")
-	pm := find(t, c.press(c.press(c.say("a desk lamp please"), "buy:LAMP-02"), "consent:yes"), concierge.MessagePayment)
-	o, err := s.m.DB.GetOrder(ctx, pm.Message.Payment.Order)
-	if err != nil || o.Provider != "stripe" {
-		t.Fatalf("order %+v, %v; want a Stripe order", o, err)
-	}
-	if code, res := (&waShop{shop: s}).stripe(sessionEvent(t, "checkout_session_completed.json", "evt_change_1", o, o.Total.Minor), time.Now()); code != 200 || res != "paid" {
-		t.Fatalf("checkout.session.completed: %d %q", code, res)
-	}
-	c.replies()
-	find(t, c.say("I want a refund, the lamp arrived broken"), concierge.MessageHandoff)
-	ps, err := s.m.DB.Proposals(ctx, o.Conversation)
-	if err != nil || len(ps) != 1 {
-		t.Fatalf("proposals %+v, %v", ps, err)
-	}
-	pr := ps[0]
-	sue.get(fmt.Sprintf("/inbox/c/%d", o.Conversation))
+	o, pr, _ := stripeRefundAsked(t, s, sue, s.customer("en"), "evt_change_1")
 	part := concierge.Money{Minor: o.Total.Minor - 1000, Currency: o.Total.Currency}
 	decide := fmt.Sprintf("/inbox/p/%d/decide", pr.ID)
 	sue.mustPost(decide, url.Values{"decision": {"change"}, "amount": {majorUnits(part)}})

@@ -4,14 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -104,50 +100,98 @@ func (p *stripeProxy) refunds() []stripeCall {
 // replacements applied (each must match), on a fresh SQLite database.
 func startShopConfig(t *testing.T, replace map[string]string) *shop {
 	t.Helper()
-	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := string(src)
-	for old, repl := range replace {
-		if !strings.Contains(cfg, old) {
-			t.Fatalf("the sample bot file no longer has %q", old)
-		}
-		cfg = strings.Replace(cfg, old, repl, 1)
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shop.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(dir, "shop.db"), Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
+	return startShopWith(t, "", func(cfg string) string { return rewrite(t, cfg, replace) })
+}
+
+// startStripeRefunds runs the sample shop with Stripe payments through
+// a recording proxy to stripe-mock, and sue, a supervisor, signed in to
+// the inbox.
+func startStripeRefunds(t *testing.T) (*shop, *stripeProxy, *person) {
+	t.Helper()
+	proxy := newStripeProxy(t)
+	s := startShopConfig(t, map[string]string{
+		"payments:\n  sandbox: { enabled: true }": fmt.Sprintf("payments:\n  stripe: { secret_key: sk_test_123, webhook_secret: %q, api_base: %q }", whSecret, proxy.URL),
 	})
-	return &shop{t: t, m: m, base: base, logs: logs}
+	return s, proxy, signedInSupervisor(s)
+}
+
+// startStarsRefunds runs the sample shop on Telegram, paid in Stars,
+// with sue, a supervisor, signed in to the inbox.
+func startStarsRefunds(t *testing.T) (*tgShop, *person) {
+	t.Helper()
+	s := startTelegramShop(t, "webhook")
+	return s, signedInSupervisor(s.shop)
+}
+
+// signedInSupervisor adds sue, a supervisor of every bot, and signs her in.
+func signedInSupervisor(s *shop) *person {
+	s.t.Helper()
+	s.addPerson("sue", concierge.RoleSupervisor, 5)
+	sue := s.person("sue")
+	sue.signIn()
+	return sue
+}
+
+// stripeRefundAsked has c buy a desk lamp, pays it through a signed
+// Stripe webhook (event is the event's id) and has c ask for a refund.
+// It returns the order, its open proposal and its conversation page,
+// which sue has opened.
+func stripeRefundAsked(t *testing.T, s *shop, sue *person, c *customer, event string) (*concierge.Order, *concierge.Proposal, string) {
+	t.Helper()
+	found := c.say("a desk lamp please")
+	pm := find(t, c.press(c.press(found, "buy:LAMP-02"), "consent:yes"), concierge.MessagePayment)
+	if pr := pm.Message.Payment; pr == nil || pr.Sandbox || !strings.Contains(pr.URL, "stripe") {
+		t.Fatalf("payment request %+v; want a Stripe link", pr)
+	}
+	o, err := s.m.DB.GetOrder(context.Background(), pm.Message.Payment.Order)
+	if err != nil || o.Provider != "stripe" {
+		t.Fatalf("order %+v, %v; want a Stripe order", o, err)
+	}
+	wa := &waShop{shop: s}
+	if code, res := wa.stripe(sessionEvent(t, "checkout_session_completed.json", event, o, o.Total.Minor), time.Now()); code != 200 || res != "paid" {
+		t.Fatalf("checkout.session.completed: %d %q", code, res)
+	}
+	if paid := c.replies(); !strings.Contains(dump(paid), "is paid") {
+		t.Fatalf("after paying the customer was told %s", dump(paid))
+	}
+	find(t, c.say("I want a refund, the lamp arrived broken"), concierge.MessageHandoff)
+	pr := proposalOf(t, s, o.Conversation)
+	if pr.Order != o.ID || pr.Amount != o.Total || pr.Status != concierge.ProposalOpen {
+		t.Fatalf("proposal %+v; want one open for %s of %+v", pr, o.ID, o.Total)
+	}
+	page := fmt.Sprintf("/inbox/c/%d", o.Conversation)
+	sue.get(page)
+	return o, pr, page
+}
+
+// starsRefundAsked has c buy the 30 € gift card, pays it in Stars with
+// the charge id charge and has c ask for a refund. It returns the order,
+// its proposal, its conversation page (which sue has opened) and the
+// invoice.
+func starsRefundAsked(t *testing.T, s *tgShop, sue *person, c *tgCustomer, charge string) (*concierge.Order, *concierge.Proposal, string, telegramtest.Call) {
+	t.Helper()
+	inv := findCall(t, c.press(c.press(c.say("je cherche une carte cadeau"), "buy:GIFT-30"), "consent:yes"), "sendInvoice")
+	if inv.Params.Get("currency") != "XTR" {
+		t.Fatalf("invoice in %s; want Stars", inv.Params.Get("currency"))
+	}
+	if confirm := c.pay(inv, charge); !strings.Contains(dumpCalls(confirm), "payée") {
+		t.Fatalf("no confirmation: %s", dumpCalls(confirm))
+	}
+	order := concierge.OrderID(strings.TrimPrefix(inv.Params.Get("payload"), "order:"))
+	o, err := s.m.DB.GetOrder(context.Background(), order)
+	if err != nil || o.State != concierge.OrderPaid || o.Provider != "telegram" {
+		t.Fatalf("order %+v, %v; want paid through Telegram", o, err)
+	}
+	if !strings.Contains(dumpCalls(c.say("je veux être remboursé")), "remboursements sont décidés") {
+		t.Fatal("the refund request was not passed on")
+	}
+	pr := proposalOf(t, s.shop, o.Conversation)
+	if pr.Order != o.ID || pr.Amount != o.Total {
+		t.Fatalf("proposal %+v; want one for %s of %+v", pr, o.ID, o.Total)
+	}
+	page := fmt.Sprintf("/inbox/c/%d", o.Conversation)
+	sue.get(page)
+	return o, pr, page, inv
 }
 
 // proposalOf returns the one refund proposal of a conversation.
@@ -206,43 +250,10 @@ func checkNotRefunded(t *testing.T, s *shop, order concierge.OrderID, conv conci
 // nothing is recorded or said; Retry then refunds with the same key, and
 // a second Retry (and a replayed approval) changes nothing.
 func TestInboxRefundStripe(t *testing.T) {
-	proxy := newStripeProxy(t)
-	s := startShopConfig(t, map[string]string{
-		"payments:\n  sandbox: { enabled: true }": fmt.Sprintf("payments:\n  stripe: { secret_key: sk_test_123, webhook_secret: %q, api_base: %q }", whSecret, proxy.URL),
-	})
-	s.addPerson("sue", concierge.RoleSupervisor, 5)
-	sue := s.person("sue")
-	sue.signIn()
-	ctx := context.Background()
-
-	// buyAndAsk pays a desk lamp through a signed Stripe webhook, asks for
-	// a refund and returns the order, conversation, proposal and page.
+	s, proxy, sue := startStripeRefunds(t)
 	buyAndAsk := func(c *customer, event string) (*concierge.Order, *concierge.Proposal, string) {
 		t.Helper()
-		found := c.say("a desk lamp please")
-		pm := find(t, c.press(c.press(found, "buy:LAMP-02"), "consent:yes"), concierge.MessagePayment)
-		if pr := pm.Message.Payment; pr == nil || pr.Sandbox || !strings.Contains(pr.URL, "stripe") {
-			t.Fatalf("payment request %+v; want a Stripe link", pr)
-		}
-		o, err := s.m.DB.GetOrder(ctx, pm.Message.Payment.Order)
-		if err != nil || o.Provider != "stripe" {
-			t.Fatalf("order %+v, %v; want a Stripe order", o, err)
-		}
-		wa := &waShop{shop: s}
-		if code, res := wa.stripe(sessionEvent(t, "checkout_session_completed.json", event, o, o.Total.Minor), time.Now()); code != 200 || res != "paid" {
-			t.Fatalf("checkout.session.completed: %d %q", code, res)
-		}
-		if paid := c.replies(); !strings.Contains(dump(paid), "is paid") {
-			t.Fatalf("after paying the customer was told %s", dump(paid))
-		}
-		find(t, c.say("I want a refund, the lamp arrived broken"), concierge.MessageHandoff)
-		pr := proposalOf(t, s, o.Conversation)
-		if pr.Order != o.ID || pr.Amount != o.Total || pr.Status != concierge.ProposalOpen {
-			t.Fatalf("proposal %+v; want one open for %s of %+v", pr, o.ID, o.Total)
-		}
-		page := fmt.Sprintf("/inbox/c/%d", o.Conversation)
-		sue.get(page)
-		return o, pr, page
+		return stripeRefundAsked(t, s, sue, c, event)
 	}
 	// checkRefunded checks one refund recorded from exactly one
 	// successful refund creation, and the customer told once.
@@ -347,37 +358,10 @@ func TestInboxRefundStripe(t *testing.T) {
 // approved with the error on the page until Retry refunds it, once.
 // Telegram's own refunded_payment update then records nothing more.
 func TestInboxRefundTelegramStars(t *testing.T) {
-	s := startTelegramShop(t, "webhook")
-	s.addPerson("sue", concierge.RoleSupervisor, 5)
-	sue := s.person("sue")
-	sue.signIn()
-
-	// buyAndAsk pays the 30 € gift card in Stars, asks for a refund and
-	// returns the order, proposal, page and invoice.
+	s, sue := startStarsRefunds(t)
 	buyAndAsk := func(c *tgCustomer, charge string) (*concierge.Order, *concierge.Proposal, string, telegramtest.Call) {
 		t.Helper()
-		inv := findCall(t, c.press(c.press(c.say("je cherche une carte cadeau"), "buy:GIFT-30"), "consent:yes"), "sendInvoice")
-		if inv.Params.Get("currency") != "XTR" {
-			t.Fatalf("invoice in %s; want Stars", inv.Params.Get("currency"))
-		}
-		if confirm := c.pay(inv, charge); !strings.Contains(dumpCalls(confirm), "payée") {
-			t.Fatalf("no confirmation: %s", dumpCalls(confirm))
-		}
-		order := concierge.OrderID(strings.TrimPrefix(inv.Params.Get("payload"), "order:"))
-		o, err := s.m.DB.GetOrder(context.Background(), order)
-		if err != nil || o.State != concierge.OrderPaid || o.Provider != "telegram" {
-			t.Fatalf("order %+v, %v; want paid through Telegram", o, err)
-		}
-		if !strings.Contains(dumpCalls(c.say("je veux être remboursé")), "remboursements sont décidés") {
-			t.Fatal("the refund request was not passed on")
-		}
-		pr := proposalOf(t, s.shop, o.Conversation)
-		if pr.Order != o.ID || pr.Amount != o.Total {
-			t.Fatalf("proposal %+v; want one for %s of %+v", pr, o.ID, o.Total)
-		}
-		page := fmt.Sprintf("/inbox/c/%d", o.Conversation)
-		sue.get(page)
-		return o, pr, page, inv
+		return starsRefundAsked(t, s, sue, c, charge)
 	}
 	refundCalls := func(charge string) []telegramtest.Call {
 		var out []telegramtest.Call

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +18,6 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
 	"github.com/conciergehq/concierge/adapters/whatsapp/whatsapptest"
@@ -60,15 +58,12 @@ func newOrgModel(t *testing.T, script func(req openai.ChatCompletionRequest) (in
 // sampleRest is the sample bot file from its catalog on.
 func sampleRest(t *testing.T) string {
 	t.Helper()
-	sample, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := bytes.Index(sample, []byte("\ncatalog:"))
+	sample := sampleBot(t)
+	i := strings.Index(sample, "\ncatalog:")
 	if i < 0 {
 		t.Fatal("the sample bot file has no catalog")
 	}
-	return string(sample[i:])
+	return sample[i:]
 }
 
 // unscripted fails t for a request no case of a script expected.
@@ -172,31 +167,15 @@ func inHistory(req openai.ChatCompletionRequest, text string) bool {
 // brain on the fake model.
 func startLLMTelegramShop(t *testing.T, f *fakeModel) *tgShop {
 	t.Helper()
-	fake := telegramtest.New(tgToken)
-	t.Cleanup(func() {
-		fake.Close()
-		for _, p := range fake.Problems() {
-			t.Errorf("Bot API breach: %s", p)
-		}
+	fake := newTelegramFake(t)
+	cfg := rewrite(t, sampleBot(t), map[string]string{
+		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: webhook }", tgToken, tgSecret, fake.URL),
+		"payments:\n  sandbox: { enabled: true }": "payments:\n  telegram: { provider_token: \"284685063:TEST:provider\" }",
+		"kind: rules ":                    "kind: llm   ",
+		`    api_key: "${LLM_API_KEY:-}"`: "    api_key: \"${LLM_API_KEY:-}\"\n    organization: " + llmOrg + "\n    headers: { X-Gateway: shop-1 }",
 	})
-	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := string(src)
-	for _, r := range [][2]string{
-		{"channels:\n  web: { enabled: true }", fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: webhook }", tgToken, tgSecret, fake.URL)},
-		{"payments:\n  sandbox: { enabled: true }", "payments:\n  telegram: { provider_token: \"284685063:TEST:provider\" }"},
-		{"kind: rules ", "kind: llm   "},
-		{`    api_key: "${LLM_API_KEY:-}"`, "    api_key: \"${LLM_API_KEY:-}\"\n    organization: " + llmOrg + "\n    headers: { X-Gateway: shop-1 }"},
-	} {
-		if !strings.Contains(cfg, r[0]) {
-			t.Fatalf("the sample bot file no longer has %q", r[0])
-		}
-		cfg = strings.Replace(cfg, r[0], r[1], 1)
-	}
 	sh := runLLMShop(t, f, cfg, func(m *Main) {
-		m.TelegramLimits = telegram.Limits{PerChat: 1000, PerChatBurst: 1000, Global: 1000, GlobalBurst: 1000}
+		m.TelegramLimits = tgTestLimits()
 		m.TelegramPollTimeout = time.Second
 	})
 	s := &tgShop{shop: sh, fake: fake}

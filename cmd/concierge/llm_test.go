@@ -6,12 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -230,11 +226,7 @@ func startLLMShop(t *testing.T, f *fakeModel, limits llmLimits) *shop {
 // settings (indented by four spaces), added to the bot file.
 func startLLMShopWith(t *testing.T, f *fakeModel, limits llmLimits, llmYAML string) *shop {
 	t.Helper()
-	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	y := strings.Replace(string(src), "kind: rules ", "kind: llm   ", 1)
+	y := strings.Replace(sampleBot(t), "kind: rules ", "kind: llm   ", 1)
 	y = strings.Replace(y, `    api_key: "${LLM_API_KEY:-}"`, "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }", 1)
 	if llmYAML != "" {
 		y = strings.Replace(y, "    headers: { X-Gateway: shop-1 }", "    headers: { X-Gateway: shop-1 }\n"+llmYAML, 1)
@@ -250,43 +242,12 @@ func startLLMShopWith(t *testing.T, f *fakeModel, limits llmLimits, llmYAML stri
 // environment; tweak, when not nil, adjusts Main before it opens.
 func runLLMShop(t *testing.T, f *fakeModel, y string, tweak func(*Main)) *shop {
 	t.Helper()
-	dir := t.TempDir()
-	path := filepath.Join(dir, "maison-lumiere.yaml")
-	if err := os.WriteFile(path, []byte(y), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	env := map[string]string{"LLM_BASE_URL": f.srv.URL + "/v1", "LLM_MODEL": "test-model", "LLM_API_KEY": "test-key"}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(dir, "shop.db"), Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return env[k] }}
+	m := &Main{ConfigPath: writeBot(t, y), DBURL: tempSQLite(t), Getenv: func(k string) string { return env[k] }}
 	if tweak != nil {
 		tweak(m)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return &shop{t: t, m: m, base: base, logs: logs}
+	return runMain(t, m)
 }
 
 func texts(es []web.Entry) string {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -42,6 +40,32 @@ type tgShop struct {
 // loaded (more products, say).
 func startTelegramShop(t *testing.T, mode string, edits ...func(cfg string) string) *tgShop {
 	t.Helper()
+	fake := newTelegramFake(t)
+	cfg := rewrite(t, sampleBot(t), map[string]string{
+		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: %s }", tgToken, tgSecret, fake.URL, mode),
+		"payments:\n  sandbox: { enabled: true }": "payments:\n  telegram: { provider_token: \"284685063:TEST:provider\", stars_for_digital: true, stars_per_unit: 50 }",
+	})
+	for _, edit := range edits {
+		cfg = edit(cfg)
+	}
+	sh := runMain(t, &Main{ConfigPath: writeBot(t, cfg), DBURL: tempSQLite(t),
+		TelegramLimits:      tgTestLimits(),
+		TelegramPollTimeout: time.Second})
+	s := &tgShop{shop: sh, fake: fake, polling: mode == "polling"}
+	s.nextID.Store(500000)
+	return s
+}
+
+// tgTestLimits lifts the Bot API rate limits, which would otherwise slow
+// the tests that do not exercise them.
+func tgTestLimits() telegram.Limits {
+	return telegram.Limits{PerChat: 1000, PerChatBurst: 1000, Global: 1000, GlobalBurst: 1000}
+}
+
+// newTelegramFake starts a fake Bot API that, when the test ends, fails
+// it for every call that broke the Bot API's rules.
+func newTelegramFake(t *testing.T) *telegramtest.Server {
+	t.Helper()
 	fake := telegramtest.New(tgToken)
 	t.Cleanup(func() {
 		fake.Close()
@@ -49,60 +73,7 @@ func startTelegramShop(t *testing.T, mode string, edits ...func(cfg string) stri
 			t.Errorf("Bot API breach: %s", p)
 		}
 	})
-	src, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := string(src)
-	for old, repl := range map[string]string{
-		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: %s }", tgToken, tgSecret, fake.URL, mode),
-		"payments:\n  sandbox: { enabled: true }": "payments:\n  telegram: { provider_token: \"284685063:TEST:provider\", stars_for_digital: true, stars_per_unit: 50 }",
-	} {
-		if !strings.Contains(cfg, old) {
-			t.Fatalf("the sample bot file no longer has %q", old)
-		}
-		cfg = strings.Replace(cfg, old, repl, 1)
-	}
-	for _, edit := range edits {
-		cfg = edit(cfg)
-	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "shop.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: "sqlite:" + filepath.Join(dir, "shop.db"), Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard,
-		TelegramLimits:      telegram.Limits{PerChat: 1000, PerChatBurst: 1000, Global: 1000, GlobalBurst: 1000},
-		TelegramPollTimeout: time.Second}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	s := &tgShop{shop: &shop{t: t, m: m, base: base, logs: logs}, fake: fake, polling: mode == "polling"}
-	s.nextID.Store(500000)
-	return s
+	return fake
 }
 
 // post delivers an update as Telegram would: POSTed with the secret (and

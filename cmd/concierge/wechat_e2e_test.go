@@ -5,11 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,13 +74,8 @@ func startWXShopWith(t *testing.T, opt wxOptions) *wxShop {
 	}
 	t.Cleanup(pay.Close)
 	if opt.db == "" {
-		opt.db = "sqlite:" + filepath.Join(t.TempDir(), "shop.db")
+		opt.db = tempSQLite(t)
 	}
-	sample, err := os.ReadFile("../../examples/maison-lumiere.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rest := sample[bytes.Index(sample, []byte("\ncatalog:")):]
 	aes := ""
 	if safe {
 		aes = wxAESKey
@@ -104,41 +95,12 @@ channels:
 payments:
   wechatpay: { mch_id: %q, api_key: %q, api_base: %q%s }
 `, wxAppID, wxSecret, wxToken, aes, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL, certYAML)
-	path := filepath.Join(t.TempDir(), "wx.yaml")
-	if err := os.WriteFile(path, append([]byte(head), rest...), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	logs := &syncBuffer{}
-	m := &Main{ConfigPath: path, DBURL: opt.db, Listener: ln, BaseURL: base,
-		Log: slog.New(slog.NewTextHandler(logs, nil)), Stdout: io.Discard, Stderr: io.Discard}
+	m := &Main{ConfigPath: writeBot(t, head+sampleRest(t)), DBURL: opt.db}
 	if opt.tls {
 		m.wechat.payClient = pay.Client()
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := m.Open(ctx); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	wait, err := m.Start(ctx)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := wait(); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", logs.String())
-		}
-	})
-	return &wxShop{t: t, m: m, base: base, api: api, pay: pay, logs: logs,
+	sh := runMain(t, m)
+	return &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs,
 		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken, EncodingAESKey: aes}}
 }
 
