@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -28,6 +29,52 @@ func StripeMock(t testing.TB) string {
 	if bin == "" {
 		Missing(t, "stripe-mock not found (go install github.com/stripe/stripe-mock@"+StripeMockVersion+")")
 	}
+	// The port is picked free and then handed to stripe-mock, so another
+	// process may take it in between and stripe-mock exits at once; then
+	// another port is tried rather than waiting for a server that is gone.
+	var why string
+	for range 3 {
+		base, exited, err := startStripeMock(t, bin)
+		if err != nil {
+			Missing(t, "stripe-mock does not start: "+err.Error())
+		}
+		var gone bool
+		if why, gone = waitStripeMock(base, exited); why == "" {
+			return base
+		}
+		if !gone {
+			break // it runs but does not answer: another try would not help
+		}
+	}
+	t.Fatal(why)
+	return ""
+}
+
+// waitStripeMock waits until the stripe-mock at base answers (""), exits
+// (gone), or, after 60 s, is given up on. A cold start on a loaded
+// two-core machine has taken over 15 s: stripe-mock parses its whole
+// OpenAPI specification first.
+func waitStripeMock(base string, exited <-chan error) (why string, gone bool) {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Sprintf("stripe-mock at %s exited: %v", base, err), true
+		default:
+		}
+		resp, err := http.Get(base + "/v1/customers")
+		if err == nil {
+			resp.Body.Close()
+			return "", false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Sprintf("stripe-mock at %s did not answer within 60s", base), false
+}
+
+// startStripeMock starts stripe-mock on a free loopback port; exited
+// receives its end, and t's cleanup stops it.
+func startStripeMock(t testing.TB, bin string) (string, <-chan error, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,26 +83,17 @@ func StripeMock(t testing.TB) string {
 	ln.Close()
 	cmd := exec.Command(bin, "-http-addr", addr)
 	if err := cmd.Start(); err != nil {
-		Missing(t, "stripe-mock does not start: "+err.Error())
+		return "", nil, err
 	}
+	// exited gets the exit once; done is closed then, for the cleanup,
+	// which must not wait on exited after waitStripeMock took its value.
+	exited, done := make(chan error, 1), make(chan struct{})
+	go func() { exited <- cmd.Wait(); close(done) }()
 	t.Cleanup(func() {
 		cmd.Process.Kill()
-		cmd.Wait()
+		<-done
 	})
-	base := "http://" + addr
-	// A cold start on a loaded two-core machine has taken over 15 s
-	// (stripe-mock parses its whole OpenAPI spec first).
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/v1/customers")
-		if err == nil {
-			resp.Body.Close()
-			return base
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("stripe-mock at %s did not answer within 60s", base)
-	return ""
+	return "http://" + addr, exited, nil
 }
 
 func stripeMockBin() string {
