@@ -81,12 +81,28 @@ type WhatsApp struct {
 	// Templates are approved message templates, by purpose, for writing to
 	// a customer more than 24 hours after their last message.
 	Templates map[string]WhatsAppTemplate `yaml:"templates" json:"templates,omitempty" jsonschema:"description=Approved message templates used outside WhatsApp's 24-hour window by purpose: order_paid or order_fulfilled or order_expired or order_cancelled or order_refunded. Each template's body has one variable: the order number. Without a template such messages are refused and recorded as undeliverable."`
+	// InboxTemplates are the approved templates people in the inbox may
+	// send once the 24-hour window is closed, to reopen a conversation.
+	InboxTemplates []WhatsAppInboxTemplate `yaml:"inbox_templates" json:"inbox_templates,omitempty" jsonschema:"description=Approved message templates that people in the inbox may send when WhatsApp's 24-hour window is closed. When none is given the inbox offers the order templates instead."`
+}
+
+// WhatsAppInboxTemplate is an approved template a person may send from
+// the inbox: its text is shown, with the variables filled in, before it
+// is sent, and Params labels the inputs for {{1}}, {{2}} ….
+type WhatsAppInboxTemplate struct {
+	Name     string   `yaml:"name" json:"name" jsonschema:"required,pattern=^[a-z0-9_]{1\\,512}$,description=The template's name as approved in WhatsApp Manager such as follow_up."`
+	Language string   `yaml:"language" json:"language,omitempty" jsonschema:"default=en,description=The template's language code such as en_US or fr. Defaults to en."`
+	Text     string   `yaml:"text" json:"text" jsonschema:"required,maxLength=1024,description=The approved body as in WhatsApp Manager with {{1}} {{2}} … where the variables go (at most 1024 characters)."`
+	Params   []string `yaml:"params" json:"params,omitempty" jsonschema:"description=A label for each variable in order ({{1}} first) shown to the person filling it in. As many as the text has variables."`
 }
 
 // WhatsAppTemplate names one approved WhatsApp message template.
 type WhatsAppTemplate struct {
 	Name     string `yaml:"name" json:"name" jsonschema:"required,pattern=^[a-z0-9_]{1\\,512}$,description=The template's name as approved in WhatsApp Manager such as order_update."`
 	Language string `yaml:"language" json:"language,omitempty" jsonschema:"default=en,description=The template's language code such as en_US or fr. Defaults to en."`
+	// Text is the approved body, shown in the inbox and kept in the
+	// transcript in place of a bare name.
+	Text string `yaml:"text" json:"text,omitempty" jsonschema:"maxLength=1024,description=The approved body as in WhatsApp Manager with {{1}} where the order number goes; shown in the inbox and the transcript. Optional."`
 }
 
 // WeChat configures a WeChat Official Account.

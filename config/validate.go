@@ -4,13 +4,16 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/money"
 )
@@ -553,9 +556,69 @@ func (c *checker) whatsappTemplates(w *WhatsApp) {
 		if c.required(path+".name", t.Name, "") && !whatsappTemplateName.MatchString(t.Name) && !c.failed(path+".name") {
 			c.errorf(path+".name", "%s.name %s must be lowercase letters, digits and _ as in WhatsApp Manager", path, c.show(path+".name", t.Name))
 		}
+		if t.Text != "" {
+			c.templateText(path+".text", t.Text, 1)
+		}
 		if t.Language == "" {
 			t.Language = "en"
 			w.Templates[purpose] = t
+		}
+	}
+	seen := map[string]int{}
+	for i := range w.InboxTemplates {
+		t := &w.InboxTemplates[i]
+		path := fmt.Sprintf("channels.whatsapp.inbox_templates[%d]", i)
+		if c.required(path+".name", t.Name, "") && !whatsappTemplateName.MatchString(t.Name) && !c.failed(path+".name") {
+			c.errorf(path+".name", "%s.name %s must be lowercase letters, digits and _ as in WhatsApp Manager", path, c.show(path+".name", t.Name))
+		}
+		if t.Language == "" {
+			t.Language = "en"
+		}
+		if c.required(path+".text", t.Text, ": the approved body, with {{1}} … where the variables go") {
+			c.templateText(path+".text", t.Text, len(t.Params))
+		}
+		for j, l := range t.Params {
+			c.required(fmt.Sprintf("%s.params[%d]", path, j), strings.TrimSpace(l), "")
+		}
+		key := t.Name + "|" + t.Language
+		if j, ok := seen[key]; ok && t.Name != "" {
+			c.errorf(path, "%s: template %s in %s is already listed at inbox_templates[%d]", path, t.Name, t.Language, j)
+		}
+		seen[key] = i
+	}
+}
+
+// MaxTemplateText is the longest body WhatsApp accepts for a template.
+const MaxTemplateText = 1024
+
+var templateVar = regexp.MustCompile(`\{\{\s*([0-9]+)\s*\}\}`)
+
+// templateText checks a template's approved body: at most
+// MaxTemplateText characters, with its variables numbered {{1}} to
+// {{params}}, each at least once and none other, as WhatsApp Manager
+// numbers them.
+func (c *checker) templateText(path, text string, params int) {
+	if c.failed(path) {
+		return
+	}
+	if n := utf8.RuneCountInString(text); n > MaxTemplateText {
+		c.errorf(path, "%s is %d characters; WhatsApp allows %d in a template's body", path, n, MaxTemplateText)
+	}
+	used := map[int]bool{}
+	for _, m := range templateVar.FindAllStringSubmatch(text, -1) {
+		n, _ := strconv.Atoi(m[1])
+		used[n] = true
+	}
+	for _, n := range slices.Sorted(maps.Keys(used)) {
+		if n < 1 || n > params {
+			c.errorf(path, "%s uses {{%d}} but has %d variables: number them {{1}} to {{%d}}", path, n, params, params)
+			return
+		}
+	}
+	for n := 1; n <= params; n++ {
+		if !used[n] {
+			c.errorf(path, "%s has no {{%d}}, but it has %d variables: number them {{1}} to {{%d}} without gaps", path, n, params, params)
+			return
 		}
 	}
 }

@@ -117,18 +117,71 @@ type Template struct {
 	// its Params variables go.
 	Preview string
 	Params  int
+	// Labels name the variables for the person filling them in, in
+	// order; fewer than Params (or none) leaves the rest unnamed.
+	Labels []string
+}
+
+// Label is the name of variable n (from 1) for the person filling it in.
+func (t Template) Label(n int) string {
+	if n >= 1 && n <= len(t.Labels) && t.Labels[n-1] != "" {
+		return t.Labels[n-1]
+	}
+	return "{{" + strconv.Itoa(n) + "}}"
+}
+
+// CheckParams says what is wrong with params as t's variables, or nil:
+// one per variable, each 1 to MaxParam characters on one line without
+// tabs or more than 4 spaces in a row (WhatsApp refuses those).
+func (t Template) CheckParams(params []string) error {
+	const op = "send template"
+	if len(params) != t.Params {
+		return concierge.Errorf(concierge.CodeInvalid, op, "template %s has %d variables, %d were given; nothing was sent", t.Name, t.Params, len(params))
+	}
+	for i, v := range params {
+		what := t.Label(i + 1)
+		switch {
+		case v == "":
+			return concierge.Errorf(concierge.CodeInvalid, op, "%s is required; nothing was sent", what)
+		case utf8.RuneCountInString(v) > MaxParam:
+			return concierge.Errorf(concierge.CodeInvalid, op, "%s is longer than %d characters; nothing was sent", what, MaxParam)
+		case strings.ContainsAny(v, "\n\r\t"):
+			return concierge.Errorf(concierge.CodeInvalid, op, "%s must be on one line, without tabs; nothing was sent", what)
+		case strings.Contains(v, "     "):
+			return concierge.Errorf(concierge.CodeInvalid, op, "%s has more than 4 spaces in a row, which WhatsApp refuses; nothing was sent", what)
+		}
+	}
+	return nil
 }
 
 // Key is how a form names the template: its name and language.
 func (t Template) Key() string { return t.Name + "|" + t.Language }
 
 // Fill returns the preview with the variables replaced by params.
+// It reads the preview once, so a value that itself looks like {{2}} is
+// kept as typed.
 func (t Template) Fill(params []string) string {
-	out := t.Preview
-	for i, v := range params {
-		out = strings.ReplaceAll(out, "{{"+strconv.Itoa(i+1)+"}}", v)
+	var b strings.Builder
+	rest := t.Preview
+	for {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i:], "}}")
+		if j < 0 {
+			break
+		}
+		b.WriteString(rest[:i])
+		if n, err := strconv.Atoi(strings.TrimSpace(rest[i+2 : i+j])); err == nil && n >= 1 && n <= len(params) {
+			b.WriteString(params[n-1])
+		} else {
+			b.WriteString(rest[i : i+j+2])
+		}
+		rest = rest[i+j+2:]
 	}
-	return out
+	b.WriteString(rest)
+	return b.String()
 }
 
 // Announcer tells the customer in their chat, in their language, that
@@ -197,6 +250,10 @@ type Service struct {
 	announce Announcer
 	// rules, when set, says what may be sent to a customer now.
 	rules ReplyRules
+	// hooks, when set, has the hand-off webhook's deliveries;
+	// hookWake tells its sender a resent event waits.
+	hooks    HookDeliveries
+	hookWake func()
 }
 
 // UseReplyRules makes replies follow r: free text is refused while r says
@@ -415,13 +472,8 @@ func (s *Service) SendTemplate(ctx context.Context, p *concierge.Person, conv co
 		if t == nil {
 			return concierge.Errorf(concierge.CodeInvalid, op, "no such template for this conversation")
 		}
-		if len(params) != t.Params {
-			return concierge.Errorf(concierge.CodeInvalid, op, "template %s has %d variables, %d were given", t.Name, t.Params, len(params))
-		}
-		for i, v := range params {
-			if v == "" || utf8.RuneCountInString(v) > MaxParam || strings.ContainsAny(v, "\n\t") {
-				return concierge.Errorf(concierge.CodeInvalid, op, "variable {{%d}} needs 1 to %d characters on one line", i+1, MaxParam)
-			}
+		if err := t.CheckParams(params); err != nil {
+			return err
 		}
 		m := concierge.Message{Kind: concierge.MessageText, Text: t.Fill(params),
 			Template: &concierge.TemplateMessage{Name: t.Name, Language: t.Language, Params: params}}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -39,8 +40,13 @@ type Config struct {
 	// Rules, when set, says what may be sent to a customer now (free
 	// text, or only approved templates); without it, free text always.
 	Rules ReplyRules
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Hooks, when set, shows each hand-off event's webhook delivery in
+	// the History and lets supervisors resend failed ones; HookWake tells
+	// the sender one waits.
+	Hooks    HookDeliveries
+	HookWake func()
+	Log      *slog.Logger
+	Now      func() time.Time
 	// Poll is how often a live stream checks for changes (default 1s).
 	// The check is one indexed query; it also makes changes made on
 	// another replica show.
@@ -84,6 +90,9 @@ func New(cfg Config) (*Inbox, error) {
 	if cfg.Rules != nil {
 		in.svc.UseReplyRules(cfg.Rules)
 	}
+	if cfg.Hooks != nil {
+		in.svc.UseHookDeliveries(cfg.Hooks, cfg.HookWake)
+	}
 	for _, b := range cfg.Bots {
 		in.bots[b.ID] = b
 	}
@@ -105,6 +114,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("POST /inbox/c/{id}/{action}", in.authed(in.act))
 	mux.HandleFunc("POST /inbox/p/{id}/decide", in.authed(in.decide))
 	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
+	mux.HandleFunc("POST /inbox/h/{id}/resend", in.authed(in.resendHook))
 	mux.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such page"))
 	})
@@ -262,9 +272,19 @@ func (in *Inbox) act(w http.ResponseWriter, r *http.Request) {
 			err = in.svc.Reply(ctx, p, id, text)
 		}
 	case "template":
-		if err = r.ParseForm(); err == nil {
-			err = in.svc.SendTemplate(ctx, p, id, r.PostForm.Get("template"), r.PostForm["param"])
+		if err = r.ParseForm(); err != nil {
+			break
 		}
+		if r.PostForm.Get("preview") != "" {
+			// Preview shows the page again with the values filled in
+			// the template's text; nothing is sent. The values travel
+			// in the address (not the CSRF token), and the page checks
+			// them as sending would.
+			q := url.Values{"template": {r.PostForm.Get("template")}, "param": r.PostForm["param"]}
+			http.Redirect(w, r, "/inbox/c/"+strconv.FormatInt(int64(id), 10)+"?"+q.Encode()+"#templates", http.StatusSeeOther)
+			return
+		}
+		err = in.svc.SendTemplate(ctx, p, id, r.PostForm.Get("template"), r.PostForm["param"])
 	case "assign":
 		err = in.svc.Assign(ctx, p, id, r.PostFormValue("to"), r.PostFormValue("why"))
 	case "note":

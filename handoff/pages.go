@@ -39,7 +39,7 @@ type pageData struct {
 	Cart      []cartLineView
 	CartTotal string
 	Orders    []orderView
-	Handoffs  []concierge.Handoff
+	Handoffs  []historyRow
 	Mine      bool // this person owns the conversation
 	Audit     []*concierge.Proposal
 	Canned    []cannedView // the bot file's canned replies, in the customer's language
@@ -55,8 +55,56 @@ type pageData struct {
 // templateView is one approved template offered in the reply box.
 type templateView struct {
 	Template
-	N      int   // its place in the list, from 1, for element ids
-	Params []int // 1 … Params, one input each
+	N      int          // its place in the list, from 1, for element ids
+	Inputs []paramInput // one per variable
+	// Filled is the text the customer would read: the values asked to
+	// be previewed, or the labels in brackets; Problem is what is wrong
+	// with the previewed values ("" when nothing is).
+	Filled    string
+	Problem   string
+	Previewed bool
+}
+
+// paramInput is one variable's input in a template form.
+type paramInput struct {
+	N     int
+	Label string
+	Value string
+}
+
+// templateViews makes the reply box's templates; the one named by
+// preview (Template.Key) shows values filled in.
+func templateViews(ts []Template, preview string, values []string) []templateView {
+	var out []templateView
+	for i, t := range ts {
+		v := templateView{Template: t, N: i + 1}
+		mine := preview != "" && t.Key() == preview
+		shown := make([]string, t.Params)
+		for n := 1; n <= t.Params; n++ {
+			in := paramInput{N: n, Label: t.Label(n)}
+			shown[n-1] = "[" + in.Label + "]"
+			if mine && n <= len(values) {
+				in.Value = strings.TrimSpace(values[n-1])
+				if in.Value != "" {
+					shown[n-1] = in.Value
+				}
+			}
+			v.Inputs = append(v.Inputs, in)
+		}
+		v.Filled = t.Fill(shown)
+		if mine {
+			v.Previewed = true
+			vals := make([]string, len(v.Inputs))
+			for k, in := range v.Inputs {
+				vals[k] = in.Value
+			}
+			if err := t.CheckParams(vals); err != nil {
+				v.Problem = concierge.ErrorMessage(err)
+			}
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 // cannedView is one canned reply of the reply box. ID is its place in the
@@ -294,15 +342,9 @@ func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) err
 		}
 		// Templates are offered when they are the only way to write;
 		// while free text goes, the page stays as it was.
-		for i, t := range rules.Templates {
-			if !rules.Closed {
-				break
-			}
-			v := templateView{Template: t, N: i + 1}
-			for n := 1; n <= t.Params; n++ {
-				v.Params = append(v.Params, n)
-			}
-			d.Templates = append(d.Templates, v)
+		if rules.Closed {
+			q := r.URL.Query()
+			d.Templates = templateViews(rules.Templates, q.Get("template"), q["param"])
 		}
 	}
 	if me := sessionOf(r).person; me.Role == concierge.RoleSupervisor {
@@ -332,7 +374,11 @@ func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) err
 	if d.Notes, err = st.Notes(ctx, id); err != nil {
 		return err
 	}
-	if d.Handoffs, err = st.Handoffs(ctx, id); err != nil {
+	hs, err := st.Handoffs(ctx, id)
+	if err != nil {
+		return err
+	}
+	if d.Handoffs, err = in.svc.history(ctx, &c.Conversation, hs); err != nil {
 		return err
 	}
 	lines, err := st.Cart(ctx, id)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/whatsapp"
+	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/store"
 )
@@ -35,8 +37,16 @@ func (m *Main) wireInbox() error {
 		// WhatsApp's 24-hour window decides between free text and
 		// templates in the reply box.
 		Rules: replyRules{m},
-		Log:   m.Log,
-		Poll:  m.InboxPoll,
+		// Each hand-off event's webhook delivery shows in the History;
+		// supervisors resend failed ones.
+		Hooks: inboxHooks{m},
+		HookWake: func() {
+			if s := m.handoffHooks.sender; s != nil {
+				s.Wake()
+			}
+		},
+		Log:  m.Log,
+		Poll: m.InboxPoll,
 	})
 	if err != nil {
 		return err
@@ -153,7 +163,23 @@ func (r replyRules) ReplyRules(ctx context.Context, conv *concierge.Conversation
 			out.Why = "The customer last wrote on WhatsApp more than 24 hours ago (" + last.UTC().Format("2006-01-02 15:04 UTC") + ")"
 		}
 	}
-	refs := a.Templates()
+	out.Templates = r.templates(conv.Bot, a.Templates())
+	return out, nil
+}
+
+// templates are what a person may send a WhatsApp customer of bot: the
+// bot file's inbox_templates, or, when it has none, its order templates,
+// whose one variable is the order number. Each shows its approved text
+// when the file gives it.
+func (r replyRules) templates(bot concierge.BotID, refs map[string]whatsapp.TemplateRef) []handoff.Template {
+	var out []handoff.Template
+	f := r.m.fileOf(bot)
+	if f != nil && f.Channels.WhatsApp != nil && len(f.Channels.WhatsApp.InboxTemplates) > 0 {
+		for _, t := range f.Channels.WhatsApp.InboxTemplates {
+			out = append(out, handoff.Template{Name: t.Name, Language: t.Language, Preview: t.Text, Params: len(t.Params), Labels: t.Params})
+		}
+		return out
+	}
 	purposes := make([]string, 0, len(refs))
 	for p := range refs {
 		purposes = append(purposes, p)
@@ -161,30 +187,80 @@ func (r replyRules) ReplyRules(ctx context.Context, conv *concierge.Conversation
 	slices.Sort(purposes)
 	for _, p := range purposes {
 		t := refs[p]
-		if t.Name == "" || slices.ContainsFunc(out.Templates, func(x handoff.Template) bool { return x.Name == t.Name && x.Language == t.Language }) {
+		if t.Name == "" || slices.ContainsFunc(out, func(x handoff.Template) bool { return x.Name == t.Name && x.Language == t.Language }) {
 			continue
 		}
-		// The bot file names each template by the order news it carries,
-		// with one body variable: the order number.
-		out.Templates = append(out.Templates, handoff.Template{Name: t.Name, Language: t.Language, Params: 1,
-			Preview: "[template " + t.Name + ", order news: " + strings.ReplaceAll(p, "_", " ") + "] order {{1}}"})
+		preview := "[template " + t.Name + ", order news: " + strings.ReplaceAll(p, "_", " ") + "] order {{1}}"
+		if f != nil && f.Channels.WhatsApp != nil && f.Channels.WhatsApp.Templates[p].Text != "" {
+			preview = f.Channels.WhatsApp.Templates[p].Text
+		}
+		out = append(out, handoff.Template{Name: t.Name, Language: t.Language, Params: 1, Preview: preview, Labels: []string{"Order number"}})
+	}
+	return out
+}
+
+// fileOf returns bot's file, or nil.
+func (m *Main) fileOf(bot concierge.BotID) *config.File {
+	for _, f := range m.Files {
+		if concierge.BotID(f.ID) == bot {
+			return f
+		}
+	}
+	return nil
+}
+
+// inboxHooks implements handoff.HookDeliveries over the store, for the
+// bots whose file has a hand-off webhook.
+type inboxHooks struct{ m *Main }
+
+var _ handoff.HookDeliveries = inboxHooks{}
+
+func (h inboxHooks) HookStates(ctx context.Context, conv *concierge.Conversation) ([]handoff.HookState, error) {
+	if f := h.m.fileOf(conv.Bot); f == nil || f.Handoff.Webhook == nil {
+		return nil, nil
+	}
+	ss, err := h.m.DB.HandoffHookStates(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]handoff.HookState, len(ss))
+	for i, s := range ss {
+		out[i] = handoff.HookState{ID: s.ID, Status: s.Status, Attempts: s.Attempts, Error: s.Error}
 	}
 	return out, nil
+}
+
+func (h inboxHooks) HookConversation(ctx context.Context, id int64) (concierge.ConversationID, error) {
+	_, conv, err := h.m.DB.HandoffHook(ctx, id)
+	return conv, err
+}
+
+func (h inboxHooks) ResendHook(ctx context.Context, id int64, by string) error {
+	return h.m.DB.ResendHandoffHook(ctx, id, by)
 }
 
 const inboxUsage = `Usage:
   concierge inbox user add NAME [--role agent|supervisor] [--bots BOT,BOT|*] [--capacity N] [--password-stdin | --password PW] [--db URL]
   concierge inbox user remove NAME [--db URL]
   concierge inbox user list [--db URL]
+  concierge inbox hooks failed [--db URL]
+  concierge inbox hooks resend ID [--db URL]
 
 add reads the password from standard input (one line; not echoed on a
 terminal). --password puts it in your shell history and the process list:
 prefer standard input. --bots lists the bots whose conversations the person
 sees ('*': every bot; default '*').
+
+hooks failed lists the hand-off events the webhook gave up on; hooks
+resend ID queues one again, with the same event id (a running server
+sends it within its poll interval).
 `
 
 // inboxCommand runs `concierge inbox …` and returns the exit code.
 func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) >= 2 && args[0] == "hooks" {
+		return hooksCommand(ctx, args[1], args[2:], stdout, stderr, getenv)
+	}
 	if len(args) < 2 || args[0] != "user" {
 		fmt.Fprint(stderr, inboxUsage)
 		return 2

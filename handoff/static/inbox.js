@@ -91,6 +91,25 @@
     scrollDown();
     connect();
   }
+  // A template's text follows its inputs as they are typed; the Preview
+  // button does the same on the server without JavaScript.
+  function templatePreviews() {
+    document.querySelectorAll('form.template').forEach(function (form) {
+      var quote = form.querySelector('blockquote.preview');
+      if (!quote) return;
+      var text = quote.getAttribute('data-text');
+      function fill() {
+        var vals = {};
+        form.querySelectorAll('input[name=param]').forEach(function (i) {
+          var label = form.querySelector('label[for="' + i.id + '"]');
+          vals[i.getAttribute('data-n')] = i.value.trim() || '[' + (label ? label.textContent : '') + ']';
+        });
+        quote.textContent = text.replace(/\{\{\s*(\d+)\s*\}\}/g, function (m, n) { return n in vals ? vals[n] : m; });
+      }
+      form.addEventListener('input', fill);
+    });
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', templatePreviews); else templatePreviews();
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
 })();
