@@ -146,6 +146,26 @@ func toMinor(whole, frac string, digits int) (int64, bool) {
 // back to the amount with two decimals followed by the code; Telegram Stars
 // (XTR) show as a whole number and a star.
 func Format(m concierge.Money, loc concierge.Locale) string {
+	return NewFormatter(loc).Format(m)
+}
+
+// A Formatter formats amounts for one locale, as Format does. Building one
+// resolves the locale's CLDR number format, which costs about as much as
+// formatting an amount, so code that formats many amounts (every product
+// card shows a price) keeps one per locale. It is safe for concurrent use:
+// nothing changes it after NewFormatter.
+type Formatter struct{ f *currency.Formatter }
+
+// NewFormatter returns the formatter of loc (English when empty).
+func NewFormatter(loc concierge.Locale) *Formatter {
+	if loc == "" {
+		loc = "en"
+	}
+	return &Formatter{f: currency.NewFormatter(currency.NewLocale(string(loc)))}
+}
+
+// Format shows m in the formatter's locale; see the package's Format.
+func (f *Formatter) Format(m concierge.Money) string {
 	if m.Currency == "XTR" {
 		// Telegram Stars: whole Stars, no minor unit, shown as the app does.
 		return fmt.Sprintf("%d ⭐", m.Minor)
@@ -158,8 +178,5 @@ func Format(m concierge.Money, loc concierge.Locale) string {
 		}
 		return fmt.Sprintf("%s%d.%02d %s", sign, n/100, n%100, m.Currency)
 	}
-	if loc == "" {
-		loc = "en"
-	}
-	return currency.NewFormatter(currency.NewLocale(string(loc))).Format(a)
+	return f.f.Format(a)
 }

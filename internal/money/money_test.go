@@ -129,3 +129,20 @@ func TestParseFormatRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFormat compares formatting with a new formatter each time (the
+// package's Format) and with one kept per locale (what agent.Texts does).
+func BenchmarkFormat(b *testing.B) {
+	m := concierge.Money{Minor: 4900, Currency: "EUR"}
+	b.Run("Format", func(b *testing.B) {
+		for b.Loop() {
+			Format(m, "fr")
+		}
+	})
+	b.Run("Formatter", func(b *testing.B) {
+		f := NewFormatter("fr")
+		for b.Loop() {
+			f.Format(m)
+		}
+	})
+}
