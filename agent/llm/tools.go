@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/invopop/jsonschema"
@@ -32,9 +33,10 @@ var descriptions = map[string]string{
 
 // tool is one tool offered to the model.
 type tool struct {
-	def  openai.Tool
-	typ  reflect.Type
-	name string
+	def    openai.Tool
+	typ    reflect.Type
+	name   string
+	schema map[string]any // def's parameters, which decode enforces
 }
 
 // schemas builds the model's tools from the argument types in package
@@ -62,7 +64,7 @@ func schemas() (map[string]tool, []openai.Tool, error) {
 		}
 		def := openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{
 			Name: a.Tool(), Description: descriptions[a.Tool()], Parameters: params}}
-		byName[a.Tool()] = tool{def: def, typ: reflect.TypeOf(a), name: a.Tool()}
+		byName[a.Tool()] = tool{def: def, typ: reflect.TypeOf(a), name: a.Tool(), schema: params}
 		list = append(list, def)
 	}
 	return byName, list, nil
@@ -71,16 +73,85 @@ func schemas() (map[string]tool, []openai.Tool, error) {
 // decode parses a tool call's arguments into the tool's argument type.
 // Unknown fields are refused: a model told "the lamp is free" cannot pass
 // a price, and one told "refund me 500" cannot pass an amount, because
-// the types have no such field.
+// the types have no such field. The rest of the schema the model was
+// given (required fields, enums, bounds, list lengths) is enforced too,
+// so that a missing "agreed" is not read as "no" and a made-up hand-off
+// reason is not recorded: the model gets an error it can correct.
 func (tl tool) decode(args string) (agent.Action, error) {
 	if strings.TrimSpace(args) == "" {
 		args = "{}"
+	}
+	invalid := func(err error) error {
+		return fmt.Errorf("invalid arguments for %s: %v; call it again with arguments matching its schema", tl.name, err)
 	}
 	v := reflect.New(tl.typ)
 	dec := json.NewDecoder(strings.NewReader(args))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v.Interface()); err != nil {
-		return nil, fmt.Errorf("invalid arguments for %s: %v; call it again with arguments matching its schema", tl.name, err)
+		return nil, invalid(err)
+	}
+	if err := checkArgs(tl.schema, args); err != nil {
+		return nil, invalid(err)
 	}
 	return v.Elem().Interface().(agent.Action), nil
+}
+
+// checkArgs checks args, which already decoded into the tool's type, for
+// what the type alone does not enforce: the schema's required, enum,
+// minimum, maximum, minItems and maxItems. These are the only keywords
+// the argument types in package agent use.
+func checkArgs(schema map[string]any, args string) error {
+	var got map[string]any
+	dec := json.NewDecoder(strings.NewReader(args))
+	dec.UseNumber()
+	if err := dec.Decode(&got); err != nil {
+		return err
+	}
+	req, _ := schema["required"].([]any)
+	for _, r := range req {
+		if v, ok := got[r.(string)]; !ok || v == nil {
+			return fmt.Errorf("%s is required", r)
+		}
+	}
+	props, _ := schema["properties"].(map[string]any)
+	for name, val := range got {
+		p, _ := props[name].(map[string]any)
+		if err := checkValue(name, p, val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkValue(name string, p map[string]any, val any) error {
+	if enum, ok := p["enum"].([]any); ok {
+		var allowed []string
+		for _, e := range enum {
+			allowed = append(allowed, fmt.Sprint(e))
+		}
+		if !slices.Contains(allowed, fmt.Sprint(val)) {
+			return fmt.Errorf("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), fmt.Sprint(val))
+		}
+	}
+	if n, ok := val.(json.Number); ok {
+		f, err := n.Float64()
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if lo, ok := p["minimum"].(float64); ok && f < lo {
+			return fmt.Errorf("%s must be at least %v, got %v", name, lo, n)
+		}
+		if hi, ok := p["maximum"].(float64); ok && f > hi {
+			return fmt.Errorf("%s must be at most %v, got %v", name, hi, n)
+		}
+	}
+	if list, ok := val.([]any); ok {
+		if lo, ok := p["minItems"].(float64); ok && float64(len(list)) < lo {
+			return fmt.Errorf("%s needs at least %v items, got %d", name, lo, len(list))
+		}
+		if hi, ok := p["maxItems"].(float64); ok && float64(len(list)) > hi {
+			return fmt.Errorf("%s takes at most %v items, got %d", name, hi, len(list))
+		}
+	}
+	return nil
 }

@@ -35,6 +35,15 @@ type llmLimits struct {
 	HistoryTokens            int
 }
 
+// maxTurnTimeout bounds brain.llm.turn_timeout. No channel needs the
+// answer inside its webhook request (acks go first, and Telegram's
+// 10-second pre-checkout is answered without the brain), so the turn's
+// deadline is how long a customer waits before the rules brain answers.
+// It must also stay well under the planned runner's lease
+// (agent.PlannedRunner.LeaseTTL, 2 minutes): a plan that outlived its
+// lease would be dropped and planned again by another worker, forever.
+const maxTurnTimeout = time.Minute
+
 // brainFor returns the brain of bot: the rules brain, or the LLM brain
 // with the rules brain as its fallback.
 func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error) {
@@ -60,6 +69,9 @@ func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error)
 		d, err := time.ParseDuration(c.TurnTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout: %w", bot.ID, err)
+		}
+		if d > maxTurnTimeout {
+			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout %s is longer than the %s a customer may wait for an answer", bot.ID, c.TurnTimeout, maxTurnTimeout)
 		}
 		cfg.TurnTimeout = d
 	}
