@@ -148,7 +148,17 @@ func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.P
 	if refusal != "" {
 		reason = tgpay.RefusalText(refusal, s.locale(b, pc.Locale), pc.Order)
 	}
-	if err := tg.Adapter.AnswerPreCheckout(ctx, pc.QueryID, refusal == "", reason); err != nil {
+	err := tg.Adapter.AnswerPreCheckout(ctx, pc.QueryID, refusal == "", reason)
+	if errors.Is(err, telegram.ErrQueryExpired) {
+		// Telegram waited its 10 seconds (the server was down) or this is
+		// a repeat of a query answered before. A retry cannot answer it,
+		// and an error would have the update redelivered (or re-polled,
+		// holding back the updates behind it) for nothing; the customer's
+		// payment form has already said so and they try again.
+		s.cfg.Log.Warn("telegram pre-checkout query expired", "bot", b.Bot.ID, "order", pc.Order, "query", pc.QueryID, "err", err)
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	s.cfg.Log.Info("telegram pre-checkout", "bot", b.Bot.ID, "order", pc.Order, "ok", refusal == "", "refusal", refusal)

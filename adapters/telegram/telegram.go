@@ -262,8 +262,16 @@ func (a *Adapter) AnswerPreCheckout(ctx context.Context, queryID string, ok bool
 		p["error_message"] = truncate(reason, 200)
 	}
 	_, err := a.client.Call(ctx, "answerPreCheckoutQuery", p)
+	if badRequest(err, "query is too old", "query id is invalid") {
+		return fmt.Errorf("telegram: answer pre-checkout %s: %w: %w", queryID, ErrQueryExpired, err)
+	}
 	return err
 }
+
+// ErrQueryExpired is Telegram refusing to answer a query: its time ran
+// out (10 seconds for a pre-checkout query) or it was answered already.
+// No retry can answer it, so the update that carried it is done.
+var ErrQueryExpired = errors.New("query expired or already answered")
 
 // ExpiredText is the callback answer to a button whose token is unknown.
 func ExpiredText(l concierge.Locale) string {

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
@@ -250,22 +252,44 @@ func TestSendErrors(t *testing.T) {
 	}
 }
 
-// TestRateLimit: with one message per second and a burst of two per chat,
-// a third message to the same chat waits for its turn.
+// TestRateLimit: with two messages per second and a burst of two, a
+// third message waits for its turn: to the same chat under the per-chat
+// limit, to any chat under the global one. Under neither, it goes at once.
 func TestRateLimit(t *testing.T) {
-	fake := telegramtest.New(token)
-	defer fake.Close()
-	a := telegram.New(telegram.Config{Bot: "shop", Token: token, APIEndpoint: fake.URL, Limits: telegram.Limits{PerChat: 2, PerChatBurst: 2, Global: 1000, GlobalBurst: 1000}})
-	msg := concierge.Message{Kind: concierge.MessageText, Text: "x"}
-	ctx := context.Background()
-	start := time.Now()
-	for range 2 {
-		a.Send(ctx, out("1", msg))
+	fast := rate.Limit(1000)
+	tests := []struct {
+		name   string
+		limits telegram.Limits
+		chats  []string
+		wait   bool
+	}{
+		{"per chat", telegram.Limits{PerChat: 2, PerChatBurst: 2, Global: fast, GlobalBurst: 1000}, []string{"1", "1", "2", "1"}, true},
+		{"global", telegram.Limits{PerChat: fast, PerChatBurst: 1000, Global: 2, GlobalBurst: 2}, []string{"1", "2", "3"}, true},
+		{"other chats are not held", telegram.Limits{PerChat: 2, PerChatBurst: 2, Global: fast, GlobalBurst: 1000}, []string{"1", "1", "2", "3"}, false},
 	}
-	a.Send(ctx, out("2", msg))
-	a.Send(ctx, out("1", msg))
-	if d := time.Since(start); d < 400*time.Millisecond {
-		t.Errorf("third message to one chat after %s; want about 500ms", d)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := telegramtest.New(token)
+			defer fake.Close()
+			a := telegram.New(telegram.Config{Bot: "shop", Token: token, APIEndpoint: fake.URL, Limits: tt.limits})
+			msg := concierge.Message{Kind: concierge.MessageText, Text: "x"}
+			start := time.Now()
+			for _, chat := range tt.chats {
+				if err := a.Send(context.Background(), out(chat, msg)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			d := time.Since(start)
+			if tt.wait && d < 400*time.Millisecond {
+				t.Errorf("%d messages after %s; want the last to wait about 500ms", len(tt.chats), d)
+			}
+			if !tt.wait && d > 300*time.Millisecond {
+				t.Errorf("%d messages took %s; want no wait", len(tt.chats), d)
+			}
+			if n := len(fake.Calls("sendMessage")); n != len(tt.chats) {
+				t.Errorf("%d sendMessage calls, want %d", n, len(tt.chats))
+			}
+		})
 	}
 }
 

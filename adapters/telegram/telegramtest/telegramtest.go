@@ -7,6 +7,9 @@
 // without provider token), well-formed HTML — recording each breach as a
 // problem that the test reports.
 //
+// A pre-checkout query is answered once: a second answer gets Telegram's
+// 400 "query is too old … or query ID is invalid".
+//
 // It also queues updates for getUpdates (long polling), fails chosen calls
 // (429 with retry_after, 403, 500, 400 "message can't be edited") and can
 // add latency to every answer. It keeps the messages it was asked to send,
@@ -101,6 +104,7 @@ type Server struct {
 	nextMsg  int
 	keep     bool
 	messages map[msgKey]*Message
+	answered map[string]bool // pre-checkout queries answered, which Telegram refuses to answer again
 }
 
 type msgKey struct {
@@ -142,7 +146,7 @@ type failure struct {
 // New starts a fake Bot API for the bot with token. Use URL as the
 // api_endpoint. It keeps every call; NewBench keeps none.
 func New(token string) *Server {
-	s := &Server{Token: token, fails: map[string][]failure{}, notify: make(chan struct{}), nextMsg: 100, keep: true, messages: map[msgKey]*Message{}}
+	s := &Server{Token: token, fails: map[string][]failure{}, notify: make(chan struct{}), nextMsg: 100, keep: true, messages: map[msgKey]*Message{}, answered: map[string]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -206,10 +210,14 @@ func (s *Server) Fail(method string, code, retryAfter int, desc string) {
 	s.fails[method] = append(s.fails[method], failure{code, retryAfter, desc})
 }
 
-// Queue adds an update for getUpdates.
-func (s *Server) Queue(update []byte) {
+// Queue adds updates for getUpdates. Updates queued in one call are
+// returned by one getUpdates, as Telegram returns what it holds at once
+// (after a restart, the updates that were never confirmed).
+func (s *Server) Queue(updates ...[]byte) {
 	s.mu.Lock()
-	s.updates = append(s.updates, json.RawMessage(update))
+	for _, u := range updates {
+		s.updates = append(s.updates, json.RawMessage(u))
+	}
 	close(s.notify)
 	s.notify = make(chan struct{})
 	s.mu.Unlock()
@@ -375,6 +383,20 @@ func (s *Server) handle(method string, p url.Values, webhook bool) (int, map[str
 		s.mu.Unlock()
 		result = map[string]any{"message_id": id, "date": time.Now().Unix(), "edit_date": time.Now().Unix(),
 			"chat": map[string]any{"id": chat, "type": "private"}, "text": p.Get("text")}
+	case "answerPreCheckoutQuery":
+		// A query is answered once; Telegram refuses a second answer as
+		// it refuses one after its 10 seconds.
+		id := p.Get("pre_checkout_query_id")
+		s.mu.Lock()
+		again := s.keep && s.answered[id]
+		if s.keep {
+			s.answered[id] = true
+		}
+		s.mu.Unlock()
+		if again {
+			return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400,
+				"description": "Bad Request: query is too old and response timeout expired or query ID is invalid"}
+		}
 	case "getWebhookInfo":
 		result = map[string]any{"url": webhookURL, "has_custom_certificate": false, "pending_update_count": 0, "max_connections": 40}
 	}
