@@ -101,7 +101,7 @@ func (e *APIError) Retryable() bool {
 func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierge.Payment, amount concierge.Money, reason, key string) (concierge.Refund, error) {
 	const op = "wechatpay: refund"
 	if p.certHTTP == nil {
-		return concierge.Refund{}, concierge.Errorf(concierge.CodeUnavailable, op, "no merchant API certificate is configured (payments.wechatpay.cert_file and key_file); refund it in the merchant platform")
+		return concierge.Refund{}, concierge.Errorf(concierge.CodeUnavailable, op, "no merchant API certificate is configured (payments.wechatpay.cert_p12, or cert_file and key_file); refund it in the merchant platform")
 	}
 	if !outRefundNo.MatchString(key) {
 		return concierge.Refund{}, concierge.Errorf(concierge.CodeInvalid, op, "the refund key %q is not a valid out_refund_no (64 letters, digits, _-|*@)", key)

@@ -54,9 +54,16 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 			return fmt.Errorf("bot %s: payments.wechatpay needs channels.wechat (its app_id is the payment's appid)", bot.ID)
 		}
 		pc := wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL, Client: m.wechat.payClient}
-		if wp.CertFile != "" {
-			// The config checked the pair; read again here, a file that
-			// went missing since is still a clear startup error.
+		// The config checked the certificate; read again here, a file that
+		// went missing since is still a clear startup error.
+		switch {
+		case wp.CertP12 != "":
+			cert, err := wechatpay.LoadPKCS12(wp.CertP12, wp.CertP12Password)
+			if err != nil {
+				return fmt.Errorf("bot %s: payments.wechatpay.cert_p12: %w", bot.ID, err)
+			}
+			pc.Certificate = &cert
+		case wp.CertFile != "":
 			cert, err := wechatpay.LoadCertificate(wp.CertFile, wp.KeyFile)
 			if err != nil {
 				return fmt.Errorf("bot %s: payments.wechatpay.cert_file: %w", bot.ID, err)

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -51,6 +53,10 @@ type wxOptions struct {
 	safe bool
 	db   string
 	tls  bool
+	// p12 is tls with the certificate given as cert_p12: the committed
+	// checkout/wechatpay/testdata/p12/apiclient_cert.p12, which the fake
+	// trusts, opened with the mch_id.
+	p12 bool
 }
 
 func startWXShopWith(t *testing.T, opt wxOptions) *wxShop {
@@ -71,6 +77,22 @@ func startWXShopWith(t *testing.T, opt wxOptions) *wxShop {
 			t.Fatal(err)
 		}
 		certYAML = fmt.Sprintf(", cert_file: %q, key_file: %q", certFile, keyFile)
+	}
+	if opt.p12 {
+		pay.Close()
+		p12, err := filepath.Abs(filepath.Join("..", "..", "checkout", "wechatpay", "testdata", "p12", "apiclient_cert.p12"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cert, err := wechatpay.LoadPKCS12(p12, wxMchID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pay, err = wechatpaytest.NewTLS(wxAppID, wxMchID, wxPayKey, cert.Leaf); err != nil {
+			t.Fatal(err)
+		}
+		certYAML = fmt.Sprintf(", cert_p12: %q", p12)
+		opt.tls = true
 	}
 	t.Cleanup(pay.Close)
 	if opt.db == "" {
@@ -438,9 +460,35 @@ func TestWeChatBadInput(t *testing.T) {
 	if conv, _ := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWeChat, "oPolite"); conv.State != concierge.StateWaiting {
 		t.Fatalf("conversation %s, want waiting for a person", conv.State)
 	}
-	// An unknown order: acknowledged, nothing changes.
+	// The short payment reported again: acknowledged, still not paid.
 	if code, _ := s.post("/webhooks/maison-lumiere/wechatpay", note); code != 200 {
 		t.Fatalf("repeat: %d", code)
+	}
+	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPending {
+		t.Fatalf("the repeated short payment moved the order to %s", got.State)
+	}
+	// A genuine notification for an order this server does not know (paid
+	// at WeChat Pay, never placed here): SUCCESS so that WeChat Pay stops
+	// retrying, and nothing is created.
+	ghost := &concierge.Order{ID: "ML-GHOST", Bot: "maison-lumiere", Total: concierge.Money{Minor: 4900, Currency: "CNY"}, ExpiresAt: time.Now().Add(time.Hour)}
+	if _, err := s.m.WeChatPayProvider("maison-lumiere").Prepay(ctx, "maison-lumiere", ghost, wechatpay.TradeNative, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	gnote, err := s.pay.Notification(string(ghost.ID), 4900, wechatpay.SignMD5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, body := s.post("/webhooks/maison-lumiere/wechatpay", gnote); code != 200 || body != string(wechatpay.Reply(true, "")) {
+		t.Fatalf("unknown order: %d %s", code, body)
+	}
+	if !strings.Contains(s.logs.String(), "result=unknown_order order=ML-GHOST") {
+		t.Fatalf("the unknown order was not reported as such:\n%s", s.logs.String())
+	}
+	if _, err := s.m.DB.GetOrder(ctx, ghost.ID); !errors.Is(err, concierge.ErrNotFound) {
+		t.Fatalf("the unknown order's notification created it: %v", err)
+	}
+	if pays, _ := s.m.DB.Payments(ctx, ghost.ID); len(pays) != 0 {
+		t.Fatalf("payments recorded for an unknown order: %+v", pays)
 	}
 
 	// WeChat refuses (45015): the message is undeliverable, not lost.

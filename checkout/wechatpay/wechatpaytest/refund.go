@@ -81,13 +81,19 @@ func (ca *certAuthority) issue(cn string) (certPEM, keyPEM []byte, err error) {
 // NewTLS starts the fake over TLS, requiring a client certificate issued
 // by its own CA on every request (RequireAndVerifyClientCert). s.Client()
 // trusts its server certificate; ClientCertificate issues the merchant's.
-func NewTLS(appID, mchID, key string) (*Server, error) {
+// trusted are more certificates the fake accepts as roots, such as the
+// self-signed one of a committed testdata .p12 that its CA cannot have
+// issued.
+func NewTLS(appID, mchID, key string, trusted ...*x509.Certificate) (*Server, error) {
 	s := newServer(appID, mchID, key)
 	ca, err := newCA()
 	if err != nil {
 		return nil, err
 	}
 	s.ca = ca
+	for _, c := range trusted {
+		ca.pool.AddCert(c)
+	}
 	s.Server = httptest.NewUnstartedServer(s.mux())
 	s.Server.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: ca.pool, MinVersion: tls.VersionTLS12}
 	// Refused handshakes are what the tests check, not noise to log.
