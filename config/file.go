@@ -158,6 +158,12 @@ type WeChatPay struct {
 	// refund API requires; relative paths are relative to the bot file.
 	CertFile string `yaml:"cert_file" json:"cert_file,omitempty" jsonschema:"description=The merchant API certificate (apiclient_cert.pem) that refunds from the inbox need; relative to the bot file. Without it WeChat Pay refunds are done in the merchant platform."`
 	KeyFile  string `yaml:"key_file" json:"key_file,omitempty" jsonschema:"description=The certificate's private key (apiclient_key.pem); relative to the bot file. Required with cert_file."`
+	// CertP12 is the same certificate and key as the apiclient_cert.p12
+	// that WeChat Pay also issues, for merchants who kept only that file.
+	CertP12 string `yaml:"cert_p12" json:"cert_p12,omitempty" jsonschema:"description=Instead of cert_file and key_file: the merchant API certificate and key as the apiclient_cert.p12 that WeChat Pay issues; relative to the bot file."`
+	// CertP12Password opens CertP12; the config sets it to MchID when the
+	// file does not say, as WeChat Pay's .p12 files use the mch_id.
+	CertP12Password string `yaml:"cert_p12_password" json:"cert_p12_password,omitempty" jsonschema:"description=The password of cert_p12; use ${VAR}. Defaults to mch_id (the password of WeChat Pay's own file)."`
 }
 
 // Sandbox configures fake payments for local use.
@@ -202,6 +208,9 @@ type Handoff struct {
 type Webhook struct {
 	URL    string `yaml:"url" json:"url" jsonschema:"required,description=The receiver's https URL; plain http is allowed only to localhost or 127.0.0.1 or ::1 (for tests and a receiver on the same machine)."`
 	Secret string `yaml:"secret" json:"secret" jsonschema:"required,minLength=32,description=The HMAC-SHA256 key of the Concierge-Signature header: at least 32 characters such as the output of openssl rand -hex 32; use ${VAR}."`
+	// PreviousSecret is the old secret while it is being rotated: requests
+	// are signed with both, so the receiver can switch at its own pace.
+	PreviousSecret string `yaml:"previous_secret" json:"previous_secret,omitempty" jsonschema:"minLength=32,description=Optional: the old secret while you rotate it. Every request is then signed with both (two v1= values) so that a receiver holding either verifies it; remove it once the receiver has the new secret. Use ${VAR}."`
 }
 
 // CannedReply is one ready-made answer of the inbox.

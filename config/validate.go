@@ -2,11 +2,14 @@ package config
 
 import (
 	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +19,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/conciergehq/concierge/internal/money"
+	"golang.org/x/crypto/pkcs12"
 )
 
 // The defaults of a bot file, applied by Load where a key is absent.
@@ -480,6 +484,18 @@ func (c *checker) webhook(w *Webhook) {
 	if c.required(at+".secret", w.Secret, "; it signs the requests (use ${VAR})") && !c.failed(at+".secret") && len(w.Secret) < MinWebhookSecret {
 		c.errorf(at+".secret", "%s.secret is %d characters; it needs at least %d (try openssl rand -hex 32)", at, len(w.Secret), MinWebhookSecret)
 	}
+	// previous_secret is optional: the old secret, kept while the receiver
+	// moves to the new one. It is held to the same length, and it must
+	// differ from secret, or the rotation would be a mistake (the old
+	// secret copied into both keys) that signs with nothing new.
+	if w.PreviousSecret != "" && !c.failed(at+".previous_secret") {
+		switch {
+		case len(w.PreviousSecret) < MinWebhookSecret:
+			c.errorf(at+".previous_secret", "%s.previous_secret is %d characters; it needs at least %d", at, len(w.PreviousSecret), MinWebhookSecret)
+		case w.PreviousSecret == w.Secret:
+			c.errorf(at+".previous_secret", "%s.previous_secret is the same as %s.secret; set secret to the new secret and previous_secret to the old one, or remove previous_secret", at, at)
+		}
+	}
 }
 
 // loopback reports whether host is this machine.
@@ -651,11 +667,18 @@ func (c *checker) wechatMenu(bs []WeChatMenuButton) {
 	}
 }
 
-// merchantCert checks the WeChat Pay merchant certificate: cert_file and
-// key_file together, readable, a pair, and not expired, so that a refund
-// does not first fail in front of a supervisor. Relative paths become
-// relative to the bot file.
+// merchantCert checks the WeChat Pay merchant certificate, given either as
+// cert_file and key_file or as cert_p12: readable, a pair, and not
+// expired, so that a refund does not first fail in front of a supervisor.
+// Relative paths become relative to the bot file.
 func (c *checker) merchantCert(w *WeChatPay) {
+	if w.CertP12 != "" || c.has("payments.wechatpay.cert_p12") {
+		c.merchantP12(w)
+		return
+	}
+	if c.has("payments.wechatpay.cert_p12_password") {
+		c.errorf("payments.wechatpay.cert_p12_password", "payments.wechatpay.cert_p12_password is set without cert_p12")
+	}
 	if w.CertFile == "" && w.KeyFile == "" {
 		return
 	}
@@ -663,18 +686,78 @@ func (c *checker) merchantCert(w *WeChatPay) {
 		!c.required("payments.wechatpay.key_file", w.KeyFile, ": cert_file is set, and the refund API needs both (apiclient_key.pem)") {
 		return
 	}
-	dir := filepath.Dir(c.src.path)
-	for _, p := range []*string{&w.CertFile, &w.KeyFile} {
-		if !filepath.IsAbs(*p) {
-			*p = filepath.Join(dir, *p)
-		}
-	}
+	c.relative(&w.CertFile)
+	c.relative(&w.KeyFile)
 	pair, err := tls.LoadX509KeyPair(w.CertFile, w.KeyFile)
 	if err != nil {
 		c.errorf("payments.wechatpay.cert_file", "payments.wechatpay: cannot use the merchant certificate %s with key %s: %v", w.CertFile, w.KeyFile, err)
 		return
 	}
-	if pair.Leaf != nil && time.Now().After(pair.Leaf.NotAfter) {
-		c.errorf("payments.wechatpay.cert_file", "payments.wechatpay.cert_file: the merchant certificate expired on %s; download a new one in the merchant platform (账户中心 → API安全)", pair.Leaf.NotAfter.Format("2006-01-02"))
+	c.notExpired("payments.wechatpay.cert_file", pair.Leaf)
+}
+
+// merchantP12 checks cert_p12, the certificate and key in WeChat Pay's
+// apiclient_cert.p12, opened with cert_p12_password or else the mch_id.
+func (c *checker) merchantP12(w *WeChatPay) {
+	const path = "payments.wechatpay.cert_p12"
+	for _, other := range []string{"cert_file", "key_file"} {
+		if c.has("payments.wechatpay." + other) {
+			c.errorf(path, "%s and %s are two ways to give the same certificate; keep one", path, other)
+			return
+		}
+	}
+	if !c.required(path, w.CertP12, "") {
+		return
+	}
+	if !c.has("payments.wechatpay.cert_p12_password") {
+		w.CertP12Password = w.MchID
+	}
+	c.relative(&w.CertP12)
+	data, err := os.ReadFile(w.CertP12)
+	if err != nil {
+		c.errorf(path, "%s: cannot read the merchant certificate: %v", path, err)
+		return
+	}
+	key, cert, err := pkcs12.Decode(data, w.CertP12Password)
+	var unsupported pkcs12.NotImplementedError
+	switch {
+	case errors.Is(err, pkcs12.ErrIncorrectPassword) && c.has("payments.wechatpay.cert_p12_password"):
+		c.errorf("payments.wechatpay.cert_p12_password", "%s: wrong password for %s", path+"_password", w.CertP12)
+		return
+	case errors.Is(err, pkcs12.ErrIncorrectPassword):
+		c.errorf(path, "%s: %s does not open with the mch_id as password; set cert_p12_password", path, w.CertP12)
+		return
+	case errors.As(err, &unsupported):
+		c.errorf(path, "%s: cannot read %s (%v); WeChat Pay's own file can be read, or export it again with `openssl pkcs12 -export -legacy`", path, w.CertP12, err)
+		return
+	case err != nil:
+		c.errorf(path, "%s: %s is not a PKCS#12 file with one certificate and its key: %v", path, w.CertP12, err)
+		return
+	}
+	// The runtime builds its TLS certificate the same way; checking the
+	// pair here means a key of another certificate fails at load.
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err == nil {
+		_, err = tls.X509KeyPair(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}),
+			pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
+	}
+	if err != nil {
+		c.errorf(path, "%s: cannot use the merchant certificate in %s: %v", path, w.CertP12, err)
+		return
+	}
+	c.notExpired(path, cert)
+}
+
+// relative makes *p relative to the bot file's folder unless absolute.
+func (c *checker) relative(p *string) {
+	if !filepath.IsAbs(*p) {
+		*p = filepath.Join(filepath.Dir(c.src.path), *p)
+	}
+}
+
+// notExpired reports a merchant certificate past its end at path.
+func (c *checker) notExpired(path string, leaf *x509.Certificate) {
+	if leaf != nil && time.Now().After(leaf.NotAfter) {
+		c.errorf(path, "%s: the merchant certificate expired on %s; download a new one in the merchant platform (账户中心 → API安全)", path, leaf.NotAfter.Format("2006-01-02"))
 	}
 }

@@ -12,7 +12,8 @@ import (
 func TestHandoffWebhook(t *testing.T) {
 	const base = "bot: tiny\ncatalog:\n  products:\n    - { sku: TEA-1, name: { en: Tea }, price: \"4.50\", stock: 1 }\nhandoff:\n  webhook:\n"
 	long := strings.Repeat("s", MinWebhookSecret)
-	env := map[string]string{"HOOK_SECRET": long, "SHORT_SECRET": "short-secret-value"}
+	old := strings.Repeat("o", MinWebhookSecret)
+	env := map[string]string{"HOOK_SECRET": long, "SHORT_SECRET": "short-secret-value", "OLD_SECRET": old}
 	tests := []struct {
 		name    string
 		webhook string // the lines under handoff.webhook
@@ -30,6 +31,10 @@ func TestHandoffWebhook(t *testing.T) {
 		{"no secret", "    url: https://desk.example.com/\n", "inline.yaml:6:3: handoff.webhook.secret is required"},
 		{"short secret", "    url: https://desk.example.com/\n    secret: abc\n", "inline.yaml:8:13: handoff.webhook.secret is 3 characters; it needs at least 32"},
 		{"short secret from env", "    url: https://desk.example.com/\n    secret: ${SHORT_SECRET}\n", "handoff.webhook.secret is 18 characters"},
+		{"previous secret", "    url: https://desk.example.com/\n    secret: ${HOOK_SECRET}\n    previous_secret: ${OLD_SECRET}\n", ""},
+		{"short previous secret", "    url: https://desk.example.com/\n    secret: " + long + "\n    previous_secret: abc\n", "inline.yaml:9:22: handoff.webhook.previous_secret is 3 characters; it needs at least 32"},
+		{"short previous secret from env", "    url: https://desk.example.com/\n    secret: " + long + "\n    previous_secret: ${SHORT_SECRET}\n", "handoff.webhook.previous_secret is 18 characters"},
+		{"previous secret same as secret", "    url: https://desk.example.com/\n    secret: ${HOOK_SECRET}\n    previous_secret: ${HOOK_SECRET}\n", "inline.yaml:9:22: handoff.webhook.previous_secret is the same as handoff.webhook.secret"},
 		{"unknown key", "    url: https://desk.example.com/\n    secret: " + long + "\n    retries: 3\n", "inline.yaml:9:5"},
 	}
 	for _, tt := range tests {
@@ -41,6 +46,9 @@ func TestHandoffWebhook(t *testing.T) {
 				}
 				if f.Handoff.Webhook == nil || f.Handoff.Webhook.URL == "" || len(f.Handoff.Webhook.Secret) < MinWebhookSecret {
 					t.Fatalf("webhook = %+v", f.Handoff.Webhook)
+				}
+				if wantPrev := strings.Contains(tt.webhook, "previous_secret"); wantPrev != (f.Handoff.Webhook.PreviousSecret == old) {
+					t.Fatalf("previous_secret = %q, want it read: %v", f.Handoff.Webhook.PreviousSecret, wantPrev)
 				}
 				return
 			}

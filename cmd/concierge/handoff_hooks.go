@@ -34,7 +34,11 @@ func (m *Main) wireHandoffHooks() {
 	cfg.Endpoints = map[concierge.BotID]hooks.Endpoint{}
 	for _, f := range m.Files {
 		if w := f.Handoff.Webhook; w != nil {
-			cfg.Endpoints[concierge.BotID(f.ID)] = hooks.Endpoint{URL: w.URL, Secret: []byte(w.Secret)}
+			ep := hooks.Endpoint{URL: w.URL, Secret: []byte(w.Secret)}
+			if w.PreviousSecret != "" {
+				ep.PreviousSecret = []byte(w.PreviousSecret)
+			}
+			cfg.Endpoints[concierge.BotID(f.ID)] = ep
 		}
 	}
 	mt := &hookMetrics{

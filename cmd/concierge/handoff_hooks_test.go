@@ -34,6 +34,25 @@ type receiver struct {
 	mu     sync.Mutex
 	got    []received
 	answer func(p hooks.Payload, n int) int
+	hold   chan struct{} // while set, requests wait for it to close
+	cut    int           // requests the sender gave up on while held
+}
+
+// holdAll makes requests wait until the returned release is called or
+// the sender cuts them short.
+func (r *receiver) holdAll() (release func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hold = make(chan struct{})
+	h := r.hold
+	return func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.hold == h {
+			close(h)
+			r.hold = nil
+		}
+	}
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -45,6 +64,19 @@ func newReceiver(t *testing.T) *receiver {
 			t.Errorf("receiver: %v: %s", err, body)
 		}
 		rec := received{payload: p, verified: hooks.Verify([]byte(hookSecret), req.Header.Get(hooks.SignatureHeader), body, time.Now(), 0)}
+		r.mu.Lock()
+		hold := r.hold
+		r.mu.Unlock()
+		if hold != nil {
+			select {
+			case <-hold:
+			case <-req.Context().Done():
+				r.mu.Lock()
+				r.cut++
+				r.mu.Unlock()
+				return
+			}
+		}
 		r.mu.Lock()
 		n := 1
 		for _, g := range r.got {
@@ -214,8 +246,11 @@ func TestHandoffWebhookAfterRestart(t *testing.T) {
 			}
 			rcv := newReceiver(t)
 			cfg := hookConfig(t, rcv.srv.URL+"/hooks")
-			// The first server looks for events only when it starts, so it
-			// stops with the hand-off committed and not sent.
+			// The first server looks for events once, when it starts; that
+			// look may come before or after the hand-off commits. Either
+			// way it cannot deliver: the receiver holds every request
+			// until the server stops, which cuts the request short.
+			release := rcv.holdAll()
 			s, stop := startHookShop(t, dbURL, cfg, hooks.Config{Poll: time.Hour})
 			c := s.customer("en")
 			c.say("I want to talk to a human")
@@ -225,9 +260,11 @@ func TestHandoffWebhookAfterRestart(t *testing.T) {
 				t.Fatalf("before the restart: %+v, %v; want one pending hook", states, err)
 			}
 			stop()
+			release()
 			if got := rcv.all(); len(got) != 0 {
-				t.Fatalf("the first server sent %+v", got)
+				t.Fatalf("the first server delivered %+v", got)
 			}
+			t.Logf("requests cut short by the stop: %d", rcv.cut)
 
 			s2, _ := startHookShop(t, dbURL, cfg, fastHooks)
 			p := rcv.delivered(t, hooks.Requested)
@@ -304,4 +341,63 @@ func hookOutcomes(t *testing.T, m *Main) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// TestHandoffWebhookRotation: with handoff.webhook.previous_secret in the
+// bot file, `concierge serve` signs each event with the new secret and
+// the previous one, so the merchant's receiver verifies it whether it
+// still holds the old secret or already has the new one, and not with
+// any other.
+func TestHandoffWebhookRotation(t *testing.T) {
+	const oldSecret = "0ld-5f4dcc3b5aa765d61d8327deb882cf99-secret"
+	var mu sync.Mutex
+	var header string
+	var body []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		header, body = r.Header.Get(hooks.SignatureHeader), b
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	cfg := writeBot(t, rewrite(t, sampleBot(t), map[string]string{
+		"\nhandoff:\n": "\nhandoff:\n  webhook:\n    url: " + srv.URL + "\n    secret: ${HANDOFF_WEBHOOK_SECRET}\n" +
+			"    previous_secret: ${HANDOFF_WEBHOOK_PREVIOUS_SECRET}\n",
+	}))
+	s, _ := startMain(t, &Main{ConfigPath: cfg, DBURL: tempSQLite(t), HandoffHooks: fastHooks,
+		Getenv: func(k string) string {
+			return map[string]string{"HANDOFF_WEBHOOK_SECRET": hookSecret, "HANDOFF_WEBHOOK_PREVIOUS_SECRET": oldSecret}[k]
+		}})
+	s.customer("en").say("I want to talk to a human")
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		mu.Lock()
+		h, b := header, body
+		mu.Unlock()
+		if h != "" {
+			if n := strings.Count(h, "v1="); n != 2 {
+				t.Fatalf("header %q has %d v1 values, want 2 (the new and the previous secret)", h, n)
+			}
+			tests := []struct {
+				name   string
+				secret string
+				ok     bool
+			}{
+				{"receiver with the new secret", hookSecret, true},
+				{"receiver still on the previous secret", oldSecret, true},
+				{"receiver with another secret", strings.Replace(hookSecret, "test", "TEST", 1), false},
+			}
+			for _, tt := range tests {
+				err := hooks.Verify([]byte(tt.secret), h, b, time.Now(), 0)
+				if (err == nil) != tt.ok {
+					t.Errorf("%s: Verify = %v, want ok %v", tt.name, err, tt.ok)
+				}
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no request arrived")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

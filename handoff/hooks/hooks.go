@@ -68,6 +68,19 @@ type Result struct {
 type Endpoint struct {
 	URL    string
 	Secret []byte
+	// PreviousSecret, when set, signs every request too, as a second v1
+	// value: the old secret while the merchant rotates it, so that the
+	// receiver verifies requests whichever of the two it holds.
+	PreviousSecret []byte
+}
+
+// sign is the Concierge-Signature of body sent at t, with the current
+// secret and, during a rotation, the previous one.
+func (ep Endpoint) sign(t time.Time, body []byte) string {
+	if len(ep.PreviousSecret) == 0 {
+		return Sign(ep.Secret, t, body)
+	}
+	return Sign(ep.Secret, t, body, ep.PreviousSecret)
 }
 
 // Metrics counts outcomes; it may be nil.
@@ -263,7 +276,7 @@ func (s *Sender) post(ctx context.Context, ep Endpoint, h *Hook, t Type) error {
 	req.Header.Set("User-Agent", "Concierge-Webhook/1")
 	req.Header.Set("Concierge-Event-Id", EventID(h.ID))
 	req.Header.Set("Concierge-Event-Type", string(t))
-	req.Header.Set(SignatureHeader, Sign(ep.Secret, s.now(), body))
+	req.Header.Set(SignatureHeader, ep.sign(s.now(), body))
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err

@@ -28,9 +28,18 @@ var (
 // "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<unix seconds>.<body>">". The
 // timestamp is signed with the body, so a receiver that rejects old
 // timestamps rejects replays, and a retry (signed anew) still passes.
-func Sign(secret []byte, t time.Time, body []byte) string {
+//
+// Each of previous adds another v1 value, the same HMAC keyed with that
+// secret, after the current one. While a secret is rotated the request is
+// signed with the new and the old one, so a receiver still holding the
+// old secret and one already given the new both verify it.
+func Sign(secret []byte, t time.Time, body []byte, previous ...[]byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + mac(secret, ts, body)
+	h := "t=" + ts + ",v1=" + mac(secret, ts, body)
+	for _, p := range previous {
+		h += ",v1=" + mac(p, ts, body)
+	}
+	return h
 }
 
 func mac(secret []byte, ts string, body []byte) string {
