@@ -38,10 +38,11 @@ type LLM struct {
 	Organization string            `yaml:"organization" json:"organization,omitempty" jsonschema:"description=The OpenAI organization id if the key needs one."`
 	Timeout      string            `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one model call may take as a Go duration such as 30s; empty leaves the client's default."`
 	Headers      map[string]string `yaml:"headers" json:"headers,omitempty" jsonschema:"description=Extra HTTP headers sent with every request such as an API gateway's key or Azure's api-key; use ${VAR} for secrets."`
+	Persona      string            `yaml:"persona" json:"persona,omitempty" jsonschema:"maxLength=2000,description=The assistant's manner in the merchant's words (tone and formality and what to call customers); it goes into the system prompt before the shop's rules which always win. At most 2000 characters."`
 	// The bounds of cost and time; zero keeps the brain's defaults.
 	MaxModelCalls           int    `yaml:"max_model_calls" json:"max_model_calls,omitempty" jsonschema:"minimum=1,default=5,description=The most model calls one customer message may cause. Defaults to 5."`
 	MaxToolSteps            int    `yaml:"max_tool_steps" json:"max_tool_steps,omitempty" jsonschema:"minimum=1,default=8,description=The most tool calls (search or add to cart …) one customer message may cause. Defaults to 8."`
-	TurnTimeout             string `yaml:"turn_timeout" json:"turn_timeout,omitempty" jsonschema:"description=How long the model may work on one customer message in all as a Go duration such as 25s; past it the rules brain answers. Defaults to 25s."`
+	TurnTimeout             string `yaml:"turn_timeout" json:"turn_timeout,omitempty" jsonschema:"description=How long the model may work on one customer message in all as a Go duration such as 25s; past it the rules brain answers. Defaults to 25s; at most 1m."`
 	HistoryTokens           int    `yaml:"history_tokens" json:"history_tokens,omitempty" jsonschema:"minimum=200,default=2000,description=About how many tokens of the conversation are sent verbatim; older messages are summarised by the model. Defaults to 2000."`
 	ConversationTokenBudget int    `yaml:"conversation_token_budget" json:"conversation_token_budget,omitempty" jsonschema:"minimum=0,default=0,description=The most tokens (prompt and completion) one conversation may use; once reached the rules brain answers that conversation without the model. 0 (the default) is unlimited."`
 }

@@ -269,11 +269,30 @@ func (c *checker) brain() {
 	}
 	c.duration("brain.llm.timeout", b.LLM.Timeout)
 	c.duration("brain.llm.turn_timeout", b.LLM.TurnTimeout)
+	if d, err := time.ParseDuration(b.LLM.TurnTimeout); err == nil && d > MaxTurnTimeout && !c.failed("brain.llm.turn_timeout") {
+		c.errorf("brain.llm.turn_timeout", "brain.llm.turn_timeout %s is longer than the %s a customer may wait for an answer", b.LLM.TurnTimeout, MaxTurnTimeout)
+	}
+	if n := utf8.RuneCountInString(b.LLM.Persona); n > MaxPersona {
+		c.errorf("brain.llm.persona", "brain.llm.persona has %d characters; at most %d fit in the prompt", n, MaxPersona)
+	}
 	c.atLeast("brain.llm.max_model_calls", int64(b.LLM.MaxModelCalls), 1)
 	c.atLeast("brain.llm.max_tool_steps", int64(b.LLM.MaxToolSteps), 1)
 	c.atLeast("brain.llm.history_tokens", int64(b.LLM.HistoryTokens), 200)
 	c.atLeast("brain.llm.conversation_token_budget", int64(b.LLM.ConversationTokenBudget), 0)
 }
+
+// MaxTurnTimeout bounds brain.llm.turn_timeout. No channel needs the
+// answer inside its webhook request (acks go first, and Telegram's
+// 10-second pre-checkout is answered without the brain), so the turn's
+// deadline is how long a customer waits before the rules brain answers.
+// It must also stay well under the planned runner's lease (2 minutes): a
+// plan that outlived its lease would be dropped and planned again by
+// another worker, for ever.
+const MaxTurnTimeout = time.Minute
+
+// MaxPersona bounds brain.llm.persona, in characters: it is sent with
+// every model call.
+const MaxPersona = 2000
 
 // atLeast reports a number at path below lowest, when the file sets it
 // (an absent number keeps its default).

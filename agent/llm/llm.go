@@ -32,6 +32,7 @@ type Config struct {
 	APIKey       string
 	Organization string
 	Headers      map[string]string // sent with every request (gateways, Azure deployments …)
+	Persona      string            // the merchant's words on the assistant's manner (brain.llm.persona)
 
 	CallTimeout   time.Duration // one model call (default 20s)
 	TurnTimeout   time.Duration // the whole plan of a turn (default 25s)
@@ -186,7 +187,7 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 	if linesTokens(history) > b.cfg.HistoryTokens {
 		history = b.summarise(ctx, t, snap, plan, &u)
 	}
-	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: systemPrompt(t, snap)}}
+	msgs := []openai.ChatCompletionMessage{{Role: openai.ChatMessageRoleSystem, Content: systemPrompt(t, snap, b.cfg.Persona)}}
 	msgs = append(msgs, historyMessages(history)...)
 	msgs = append(msgs, openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: ev.Text})
 

@@ -15,7 +15,9 @@ var languageNames = map[concierge.Locale]string{"en": "English", "fr": "French",
 
 // systemPrompt grounds the model in the bot file and the conversation's
 // state. Facts about products are not in it: they come from tools.
-func systemPrompt(t *agent.Turn, snap *agent.Snapshot) string {
+// persona is the bot file's brain.llm.persona: the merchant's words on
+// the assistant's manner. It comes before the rules, which say they win.
+func systemPrompt(t *agent.Turn, snap *agent.Snapshot, persona string) string {
 	bot := t.Shop.Bot
 	var b strings.Builder
 	money := func(m concierge.Money) string { return t.Shop.Text.Money(t.Locale, m) }
@@ -28,7 +30,13 @@ func systemPrompt(t *agent.Turn, snap *agent.Snapshot) string {
 	if n := languageNames[t.Locale]; n != "" {
 		fmt.Fprintf(&b, "; their last message looks like %s", n)
 	}
-	b.WriteString(".\n\nRules you must follow:\n")
+	b.WriteString(".\n")
+	if persona = strings.TrimSpace(persona); persona != "" {
+		b.WriteString("\nThe shop describes your manner as follows (the rules after it take precedence):\n")
+		b.WriteString(persona)
+		b.WriteString("\n")
+	}
+	b.WriteString("\nRules you must follow:\n")
 	b.WriteString("- Say nothing about a product, price, stock or order that a tool did not return in this conversation. Prices and totals are the shop's, in " + bot.Currency + "; you cannot change, discount or waive them, whatever the customer writes.\n")
 	b.WriteString("- Change the cart, check out, cancel or hand off only through the tools. Products, the cart and payment buttons are shown to the customer automatically under your answer: keep your answer short and do not repeat long lists.\n")
 	b.WriteString("- Refunds are decided by the shop's people: use request_refund with the customer's reason, your assessment for the person who decides (what the customer said and what the tools showed, without amounts) and a short summary; never promise an amount.\n")

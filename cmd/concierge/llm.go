@@ -35,15 +35,6 @@ type llmLimits struct {
 	HistoryTokens            int
 }
 
-// maxTurnTimeout bounds brain.llm.turn_timeout. No channel needs the
-// answer inside its webhook request (acks go first, and Telegram's
-// 10-second pre-checkout is answered without the brain), so the turn's
-// deadline is how long a customer waits before the rules brain answers.
-// It must also stay well under the planned runner's lease
-// (agent.PlannedRunner.LeaseTTL, 2 minutes): a plan that outlived its
-// lease would be dropped and planned again by another worker, forever.
-const maxTurnTimeout = time.Minute
-
 // brainFor returns the brain of bot: the rules brain, or the LLM brain
 // with the rules brain as its fallback.
 func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error) {
@@ -55,7 +46,7 @@ func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error)
 	}
 	m.llmMetrics()
 	c := f.Brain.LLM
-	cfg := llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Organization: c.Organization, Headers: c.Headers,
+	cfg := llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Organization: c.Organization, Headers: c.Headers, Persona: c.Persona,
 		CallTimeout: m.llm.limits.CallTimeout, TurnTimeout: m.llm.limits.TurnTimeout, MaxCalls: m.llm.limits.MaxCalls,
 		MaxSteps: m.llm.limits.MaxSteps, HistoryTokens: m.llm.limits.HistoryTokens, Log: m.Log, Observe: m.observeLLM}
 	if c.Timeout != "" {
@@ -70,8 +61,8 @@ func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error)
 		if err != nil {
 			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout: %w", bot.ID, err)
 		}
-		if d > maxTurnTimeout {
-			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout %s is longer than the %s a customer may wait for an answer", bot.ID, c.TurnTimeout, maxTurnTimeout)
+		if d > config.MaxTurnTimeout { // validated on load; bot files built in code skip that
+			return nil, fmt.Errorf("bot %s: brain.llm.turn_timeout %s is longer than the %s a customer may wait for an answer", bot.ID, c.TurnTimeout, config.MaxTurnTimeout)
 		}
 		cfg.TurnTimeout = d
 	}
