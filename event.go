@@ -17,6 +17,13 @@ const (
 	EventPayment     EventKind = "payment"     // a payment happening reported through the channel
 )
 
+// ExpiredChoice is the Value of an EventButton whose button's real value
+// is gone: a channel that keeps long values behind short tokens (WhatsApp)
+// could not find the token any more. The event is stored like any press,
+// so a redelivery is recognised, and the agent tells the customer the
+// choice expired through the outbox, after the webhook has answered.
+const ExpiredChoice = "choice:expired"
+
 // Event is one normalised happening on a platform. Adapters produce events;
 // webhooks stores them; the agent consumes them in order, per conversation.
 type Event struct {

@@ -135,6 +135,9 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 		brain = shop.Brain
 	}
 	paged, err := t.showPage(ctx)
+	if err == nil && !paged && t.expiredChoice() {
+		paged = true
+	}
 	if err == nil && !paged {
 		err = brain.Respond(ctx, t)
 	}

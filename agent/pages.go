@@ -105,3 +105,14 @@ func (t *Turn) showPage(ctx context.Context) (bool, error) {
 	t.Say(m)
 	return true, nil
 }
+
+// expiredChoice answers a press whose button's value the channel could
+// no longer find (concierge.ExpiredChoice): the customer is told, and
+// offered the catalog, whatever the brain.
+func (t *Turn) expiredChoice() bool {
+	if t.Event == nil || t.Event.Kind != concierge.EventButton || t.Event.Value != concierge.ExpiredChoice {
+		return false
+	}
+	t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("choice_expired", nil), Buttons: t.BrowseButtons()})
+	return true
+}

@@ -61,8 +61,8 @@ func (s *Server) whatsappVerify(c echo.Context) error {
 // durably taken. Items for another number are routed to the bot that owns
 // it when that bot's app secret also verifies the notification (several
 // numbers of one Meta app share one callback URL), and dropped otherwise.
-// A choice whose token is unknown (see whatsapp.Adapter.Resolve) is not
-// stored: once the rest is, the customer is told the choice expired.
+// A choice whose token is unknown (see whatsapp.Adapter.Resolve) is
+// stored as concierge.ExpiredChoice; the agent tells the customer.
 func (s *Server) whatsappNotify(c echo.Context) error {
 	b, err := s.whatsappBot(c)
 	if err != nil {
@@ -82,12 +82,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	var evs, statuses []concierge.Event
-	type expiredChoice struct {
-		owner *Bot
-		ev    concierge.Event
-	}
-	var expired []expiredChoice
-	dropped := 0
+	dropped, expired := 0, 0
 	for _, it := range items {
 		owner := s.whatsappOwner(b, it.PhoneNumberID, sig, body)
 		if owner == nil {
@@ -96,13 +91,12 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		}
 		ev := it.Event
 		ev.Bot = owner.Bot.ID
-		ok, err := owner.WhatsApp.Adapter.Resolve(ctx, &ev)
-		if err != nil {
+		if err := owner.WhatsApp.Adapter.Resolve(ctx, &ev); err != nil {
 			return err
 		}
-		if !ok {
-			expired = append(expired, expiredChoice{owner, ev})
-			continue
+		if ev.Value == concierge.ExpiredChoice {
+			expired++
+			s.cfg.Log.Info("whatsapp: choice expired", "bot", ev.Bot, "key", ev.DedupeKey)
 		}
 		if ev.Kind == concierge.EventStatus {
 			statuses = append(statuses, ev)
@@ -113,7 +107,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 	if dropped > 0 {
 		s.cfg.Log.Warn("whatsapp: items for a phone number no bot here owns", "bot", b.Bot.ID, "dropped", dropped)
 	}
-	res := map[string]int{"messages": len(evs), "duplicates": 0, "statuses": 0, "unknown_statuses": 0, "dropped": dropped, "expired": len(expired)}
+	res := map[string]int{"messages": len(evs), "duplicates": 0, "statuses": 0, "unknown_statuses": 0, "dropped": dropped, "expired": expired}
 	if len(evs) > 0 {
 		dup, err := s.cfg.Ingest.Ingest(ctx, evs)
 		if err != nil {
@@ -141,15 +135,6 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 			if st.Value == "failed" {
 				s.cfg.Log.Warn("whatsapp: message failed after sending", "bot", st.Bot, "ref", st.Ref, "error", st.Text)
 			}
-		}
-	}
-	// Last, so that a notification refused above (which Meta sends
-	// again) tells the customer once. A notice that fails is logged, not
-	// retried: the choice itself is dropped on purpose.
-	for _, x := range expired {
-		s.cfg.Log.Info("whatsapp: choice expired", "bot", x.ev.Bot, "key", x.ev.DedupeKey)
-		if err := x.owner.WhatsApp.Adapter.Expired(ctx, x.ev.Chat, s.locale(x.owner, x.ev.Locale)); err != nil {
-			s.cfg.Log.Warn("whatsapp: could not say a choice expired", "bot", x.ev.Bot, "err", err)
 		}
 	}
 	return c.JSON(http.StatusOK, res)

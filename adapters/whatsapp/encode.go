@@ -173,8 +173,6 @@ var labels = map[string]map[concierge.Locale]string{
 	"options": {"en": "Options", "fr": "Options", "zh": "选项"},
 	"more":    {"en": "More", "fr": "Plus", "zh": "更多"},
 	"page":    {"en": "Page %d/%d", "fr": "Page %d/%d", "zh": "第 %d/%d 页"},
-	"expired": {"en": "This choice has expired. Tell me what you are looking for.",
-		"fr": "Ce choix a expiré. Écrivez-moi ce que vous cherchez.", "zh": "该选项已过期，请直接告诉我您想要什么。"},
 }
 
 func label(id string, loc concierge.Locale) string {

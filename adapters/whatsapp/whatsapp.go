@@ -39,8 +39,8 @@
 // stored with its value through Tokens before the message is sent, and
 // Resolve looks it up when the choice comes back. A token that is not
 // found (a choice made with another database, or a forged id) is an
-// expired choice: webhooks tells the customer so (Expired) and stores
-// nothing.
+// expired choice: the press is stored with concierge.ExpiredChoice as its
+// value and the agent tells the customer.
 package whatsapp
 
 import (
@@ -226,43 +226,28 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 // Resolve replaces the token of a reply-button or list choice (an
 // EventButton whose value has a token's shape) with the choice's value;
 // any other event is left as it is. ev.Bot must be set, as tokens are
-// kept per bot. It returns false, changing nothing, when the token is
-// unknown: the choice expired, and the event must not be stored (see
-// Expired). An error means the store could not answer.
-func (a *Adapter) Resolve(ctx context.Context, ev *concierge.Event) (bool, error) {
+// kept per bot. An unknown token (the choice expired, or was forged)
+// becomes concierge.ExpiredChoice. An error means the store could not
+// answer.
+func (a *Adapter) Resolve(ctx context.Context, ev *concierge.Event) error {
 	if ev.Kind != concierge.EventButton || !isToken(ev.Value) {
-		return true, nil
+		return nil
 	}
 	if a.cfg.Tokens == nil {
-		return false, nil
+		ev.Value = concierge.ExpiredChoice
+		return nil
 	}
 	v, err := a.cfg.Tokens.ButtonValue(ctx, ev.Bot, ev.Value)
 	if errors.Is(err, concierge.ErrNotFound) {
-		return false, nil
+		ev.Value = concierge.ExpiredChoice
+		return nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("whatsapp: resolve choice: %w", err)
+		return fmt.Errorf("whatsapp: resolve choice: %w", err)
 	}
 	ev.Value = v
-	return true, nil
-}
-
-// Expired tells the customer of chat that the choice they made has
-// expired (see Resolve), in their language. It is sent at once rather
-// than through the outbox, as Telegram's answer to a press is: the
-// customer has just written, so the window is open, and nothing was
-// stored to hang an outbound message on.
-func (a *Adapter) Expired(ctx context.Context, chat concierge.ChatID, loc concierge.Locale) error {
-	p := Payload{MessagingProduct: "whatsapp", RecipientType: "individual", To: string(chat), Type: "text",
-		Text: &Text{Body: ExpiredText(loc)}}
-	if _, err := a.client.send(ctx, &p); err != nil {
-		return fmt.Errorf("whatsapp: expired choice: %w", err)
-	}
 	return nil
 }
-
-// ExpiredText is the answer to a choice whose token is unknown.
-func ExpiredText(loc concierge.Locale) string { return label("expired", loc) }
 
 // InWindow reports whether the business may write freely to conv's
 // customer now (within ServiceWindow of their last message), and when

@@ -259,21 +259,19 @@ func TestSendTokens(t *testing.T) {
 	tests := []struct {
 		name      string
 		ev        concierge.Event
-		ok        bool
 		wantValue string
 	}{
-		{"token of this bot", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: tok}, true, next},
-		{"token never stored", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: whatsapp.Tokenize("shop", "page:2:X")}, false, whatsapp.Tokenize("shop", "page:2:X")},
-		{"token of another bot", concierge.Event{Kind: concierge.EventButton, Bot: "other", Value: tok}, false, tok},
-		{"plain value", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: "add:LAMP-01"}, true, "add:LAMP-01"},
-		{"text shaped like a token", concierge.Event{Kind: concierge.EventText, Bot: "shop", Text: tok, Value: tok}, true, tok},
+		{"token of this bot", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: tok}, next},
+		{"token never stored", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: whatsapp.Tokenize("shop", "page:2:X")}, concierge.ExpiredChoice},
+		{"token of another bot", concierge.Event{Kind: concierge.EventButton, Bot: "other", Value: tok}, concierge.ExpiredChoice},
+		{"plain value", concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: "add:LAMP-01"}, "add:LAMP-01"},
+		{"text shaped like a token", concierge.Event{Kind: concierge.EventText, Bot: "shop", Text: tok, Value: tok}, tok},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ev := tt.ev
-			ok, err := a.Resolve(ctx, &ev)
-			if err != nil || ok != tt.ok || ev.Value != tt.wantValue {
-				t.Fatalf("Resolve = %v, %v, value %q; want %v, %q", ok, err, ev.Value, tt.ok, tt.wantValue)
+			if err := a.Resolve(ctx, &ev); err != nil || ev.Value != tt.wantValue {
+				t.Fatalf("Resolve = %v, value %q; want %q", err, ev.Value, tt.wantValue)
 			}
 		})
 	}
@@ -288,8 +286,8 @@ func TestSendTokens(t *testing.T) {
 		t.Fatalf("%d messages sent, want still 1", n)
 	}
 	ev := concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: tok}
-	if ok, err := a.Resolve(ctx, &ev); err == nil || ok {
-		t.Fatalf("resolve with a failing store: %v, %v", ok, err)
+	if err := a.Resolve(ctx, &ev); err == nil || ev.Value != tok {
+		t.Fatalf("resolve with a failing store: %v, value %q", err, ev.Value)
 	}
 }
 
@@ -306,19 +304,7 @@ func TestSendWithoutTokenStore(t *testing.T) {
 		t.Fatalf("sent %s", sent[0].Raw)
 	}
 	ev := concierge.Event{Kind: concierge.EventButton, Bot: "shop", Value: whatsapp.Tokenize("shop", "page:2:X")}
-	if ok, err := a.Resolve(context.Background(), &ev); ok || err != nil {
-		t.Fatalf("a token without a store: %v, %v", ok, err)
-	}
-}
-
-// TestExpired: the customer is told in their language.
-func TestExpired(t *testing.T) {
-	a, fake := newTokenAdapter(t, &tokenStore{})
-	if err := a.Expired(context.Background(), "33612345678", "fr"); err != nil {
-		t.Fatal(err)
-	}
-	sent := fake.SentTo("33612345678")
-	if len(sent) != 1 || sent[0].Type != "text" || sent[0].Text() != whatsapp.ExpiredText("fr") || !strings.Contains(sent[0].Text(), "expiré") {
-		t.Fatalf("sent %+v", sent)
+	if err := a.Resolve(context.Background(), &ev); err != nil || ev.Value != concierge.ExpiredChoice {
+		t.Fatalf("a token without a store: %v, value %q", err, ev.Value)
 	}
 }
