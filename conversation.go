@@ -76,6 +76,7 @@ const (
 	HandoffAsked   = "asked" // the customer asked for a person
 	HandoffFailed  = "not_understood"
 	HandoffRefund  = "refund"
+	HandoffDispute = "dispute" // the customer contests a charge or an order
 	HandoffKeyword = "keyword"
 	HandoffPayment = "payment_problem"
 )

@@ -74,18 +74,20 @@ const (
 )
 
 // Proposal is a decision the AI may only propose and a person takes
-// (invariant 5): today, a refund. Suggest is what the AI suggests
-// ("approve" or "refuse") and Why says why, from the evidence. The person's
+// (invariant 5): a refund, or a dispute (a charge or an order the customer
+// contests). Suggest is what the AI suggests ("approve", "refuse", or
+// "investigate" for a dispute the evidence does not settle, which has no
+// Amount) and Why says why, from the evidence. The person's
 // decision, who took it and when are recorded once; a second decision on
 // the same proposal is refused.
 type Proposal struct {
 	ID           int64          `json:"id"`
 	Conversation ConversationID `json:"conversation"`
 	Bot          BotID          `json:"bot"`
-	Kind         string         `json:"kind"` // "refund"
+	Kind         string         `json:"kind"` // ProposalRefund or ProposalDispute
 	Order        OrderID        `json:"order,omitempty"`
 	Amount       Money          `json:"amount"`
-	Suggest      string         `json:"suggest"` // "approve" or "refuse"
+	Suggest      string         `json:"suggest"` // "approve", "refuse" or "investigate"
 	Why          string         `json:"why"`
 	Evidence     Evidence       `json:"evidence"`
 	At           time.Time      `json:"at"`
@@ -115,25 +117,62 @@ func (p *Proposal) RefundAmount() Money {
 	return p.Amount
 }
 
+// Refunds reports whether approving p gives money back through the
+// order's provider: a refund, or a dispute (whose approval refunds the
+// duplicate charge, the whole order, or the amount the person enters).
+func (p *Proposal) Refunds() bool {
+	return (p.Kind == ProposalRefund || p.Kind == ProposalDispute) && p.Order != ""
+}
+
 // Changed reports whether the person approved another amount than the
 // AI proposed.
 func (p *Proposal) Changed() bool {
 	return p.Status == ProposalApproved && p.Decided.Minor > 0 && p.Decided != p.Amount
 }
 
-// Evidence is what a refund proposal rests on, as the agent found it.
+// Evidence is what a refund or dispute proposal rests on, as the agent
+// found it.
 type Evidence struct {
 	OrderState   OrderState `json:"order_state,omitempty"`
+	OrderTotal   Money      `json:"order_total,omitzero"`
 	PaidAt       time.Time  `json:"paid_at,omitzero"`
 	Payments     int        `json:"payments"`
 	WindowDays   int        `json:"window_days"`
 	WithinWindow bool       `json:"within_window"`
 	AutoApprove  Money      `json:"auto_approve_below"`
 	CustomerSaid string     `json:"customer_said,omitempty"`
+	// Paid lists the payments recorded for the order, oldest first; two
+	// for one order is a duplicate charge. Set on disputes.
+	Paid []Payment `json:"paid,omitempty"`
+	// Delivery is what is known of the order's delivery (DeliveryFulfilled,
+	// DeliveryDigital or DeliveryNone) and ExpectedBy when it was due.
+	// Set on disputes.
+	Delivery   string    `json:"delivery,omitempty"`
+	ExpectedBy time.Time `json:"expected_by,omitzero"`
 }
 
+// The delivery states of a dispute's evidence. The store records no
+// shipments: an order the shop marked fulfilled is delivered as far as it
+// knows, an order of digital products has nothing to deliver, and any
+// other has no delivery recorded.
+const (
+	DeliveryFulfilled = "fulfilled"
+	DeliveryDigital   = "digital"
+	DeliveryNone      = "not recorded"
+)
+
 // The proposal kinds.
-const ProposalRefund = "refund"
+const (
+	ProposalRefund  = "refund"
+	ProposalDispute = "dispute"
+)
+
+// The suggestions of a proposal.
+const (
+	SuggestApprove     = "approve"
+	SuggestRefuse      = "refuse"
+	SuggestInvestigate = "investigate"
+)
 
 // Note is a private note people leave on a conversation; the customer never
 // sees it.

@@ -105,10 +105,15 @@ type RefundCall struct {
 	Summary    string `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over the conversation"`
 }
 
-// HandoffCall gives the conversation to a person.
+// HandoffCall gives the conversation to a person. A dispute goes through
+// Tools.OpenDispute, which leaves people a proposal computed from the
+// order: Order says which order, and Assessment is the model's reasoning
+// for it (shown, never parsed).
 type HandoffCall struct {
-	Reason  string `json:"reason" jsonschema:"required,enum=asked,enum=dispute,enum=complaint,enum=other"`
-	Summary string `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over"`
+	Reason     string            `json:"reason" jsonschema:"required,enum=asked,enum=dispute,enum=complaint,enum=other"`
+	Summary    string            `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over"`
+	Order      concierge.OrderID `json:"order,omitempty" jsonschema:"description=For a dispute: the order number the customer contests; empty for the latest paid order"`
+	Assessment string            `json:"assessment,omitempty" jsonschema:"description=For a dispute: one or two sentences for the person who decides, on what the customer contests (a double charge, an order never received, an item not as described) from what they said and what the tools returned. Do not state an amount: the shop computes it."`
 }
 
 func (SearchCall) Tool() string         { return "search_products" }
@@ -262,6 +267,19 @@ func (a HandoffCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 	// The model's own words for the person come first in the packet; the
 	// structured summary of the rules side stays beside them.
 	t.HandoffNote = a.Summary
+	if reason == concierge.HandoffDispute {
+		// The same tool as the rules brain's: the evidence, the amount and
+		// the suggestion are the code's; the assessment is the reason.
+		t.RefundNote = a.Assessment
+		said := ""
+		if t.Event != nil {
+			said = t.Event.Text
+		}
+		if _, err := t.Tools.OpenDispute(ctx, concierge.OrderID(strings.ToUpper(string(a.Order))), said); err != nil {
+			return nil, err
+		}
+		return &Result{HandedOff: true}, nil
+	}
 	if err := t.Tools.Handoff(ctx, reason); err != nil {
 		return nil, err
 	}

@@ -63,6 +63,7 @@ func (tl *Tools) packet(reason string) concierge.HandoffPacket {
 		concierge.HandoffKeyword: "The customer used a hand-off word",
 		concierge.HandoffFailed:  fmt.Sprintf("The bot did not understand %d messages in a row", mem.FailedTurns),
 		concierge.HandoffRefund:  "The customer asked for a refund",
+		concierge.HandoffDispute: "The customer disputes a charge or an order",
 		concierge.HandoffPayment: "A payment did not match its order",
 	}[reason]
 	if why == "" {

@@ -694,15 +694,21 @@ func (s *Service) Decide(ctx context.Context, p *concierge.Person, id int64, d D
 	return s.execute(ctx, out)
 }
 
-// approvedAmount is the amount a refund proposal is approved for: the
-// proposed one, or change parsed in the proposal's currency. A changed
+// approvedAmount is the amount a refund or dispute proposal is approved
+// for: the proposed one, or change parsed in the proposal's currency (a
+// dispute to investigate has none, so change is required). A changed
 // amount is more than zero and at most what was paid for the order; and
 // the order's provider must be able to refund it (RefundChecker).
 func (s *Service) approvedAmount(ctx context.Context, tx Tx, pr *concierge.Proposal, change string) (concierge.Money, error) {
 	const op = "decide"
 	amount := pr.Amount
+	if change == "" && pr.Refunds() && amount.Minor <= 0 {
+		// A dispute to investigate proposes no amount: the person who
+		// approves says how much.
+		return amount, concierge.Errorf(concierge.CodeInvalid, op, "this proposal has no amount: enter the amount to refund; nothing was decided")
+	}
 	if change != "" {
-		if pr.Kind != concierge.ProposalRefund || pr.Order == "" {
+		if !pr.Refunds() {
 			return amount, concierge.Errorf(concierge.CodeInvalid, op, "only a refund's amount can be changed")
 		}
 		var err error
@@ -713,7 +719,7 @@ func (s *Service) approvedAmount(ctx context.Context, tx Tx, pr *concierge.Propo
 			return amount, concierge.Errorf(concierge.CodeInvalid, op, "the refund amount must be more than zero; nothing was decided")
 		}
 	}
-	if pr.Kind != concierge.ProposalRefund || pr.Order == "" {
+	if !pr.Refunds() {
 		return amount, nil
 	}
 	pays, err := tx.OrderPayments(ctx, pr.Order)
@@ -800,7 +806,7 @@ func RefundKey(pr *concierge.Proposal) string { return "proposal-" + strconv.For
 // tells the customer. A provider failure is recorded on the proposal for
 // people to see and retry; the decision itself stands.
 func (s *Service) execute(ctx context.Context, pr *concierge.Proposal) (*concierge.Proposal, error) {
-	if s.refunds == nil || pr.Kind != concierge.ProposalRefund || pr.RefundRef != "" {
+	if s.refunds == nil || !pr.Refunds() || pr.RefundRef != "" {
 		return pr, nil
 	}
 	r, err := s.refunds.Refund(ctx, pr, RefundKey(pr))

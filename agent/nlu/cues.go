@@ -20,6 +20,7 @@ const (
 	sigHuman
 	sigOffTopic
 	sigRefund
+	sigDispute // "charged twice", "jamais reçu", "我要投诉": a contested charge or order
 	sigBroken
 	sigCancel
 	sigOrderWord // "commande", "order", "订单": the noun, whatever is done with it
@@ -97,6 +98,20 @@ var cueTable = [numSignals][]string{
 		"rembours*", "retour", "retourner", "renvoyer", "me faire rembourser", "refund*", "money back",
 		"return", "send it back", "send back", "退款", "退货", "退钱", "退", "退掉",
 	},
+	sigDispute: {
+		"conteste*", "contestation", "litige", "debite deux fois", "debite 2 fois", "preleve deux fois",
+		"preleve 2 fois", "paye deux fois", "paye 2 fois", "facture deux fois", "double prelevement",
+		"double paiement", "double debit", "jamais recu*", "jamais arrive*", "jamais ete livre*",
+		"pas ce qui etait decrit", "pas conforme", "non conforme", "pas comme decrit", "pas comme sur la photo",
+		"ne correspond pas a la description", "arnaque", "escroquerie", "porter plainte", "plainte",
+		"dispute*", "charged twice", "charged me twice", "charged two times", "charged 2 times",
+		"double charged", "double charge*", "billed twice", "billed me twice", "paid twice", "debited twice",
+		"never received", "never got", "never arrived", "never came", "never delivered",
+		"what was described", "not as described", "not as advertised", "not what i ordered", "chargeback",
+		"scam", "fraud", "complaint", "file a complaint", "扣了两次", "扣两次", "扣了两次钱", "重复扣款", "扣款两次",
+		"付了两次", "重复付款", "没收到", "没有收到", "从来没收到", "投诉", "与描述不符", "和描述不符", "跟描述不一样",
+		"货不对板", "申诉", "骗子",
+	},
 	sigBroken: {
 		"casse*", "brise*", "abime*", "defectueu*", "endommage*", "ne marche pas", "ne marche plus",
 		"ne fonctionne pas", "ne fonctionne plus", "ne s allume pas", "broken", "damaged", "defective",
@@ -116,7 +131,7 @@ var cueTable = [numSignals][]string{
 		"ma livraison", "ou en est", "suivi", "suivre", "pas arrive*", "pas recu*", "toujours pas recu",
 		"expedie*", "statut", "my package", "my parcel", "order status", "where is my", "where s my",
 		"track*", "shipped", "shipping status", "my delivery", "when will i get", "hasn t arrived",
-		"not arrived", "物流", "快递", "到哪", "发货", "包裹", "到货", "什么时候到", "订单状态",
+		"not arrived", "物流", "快递", "到哪", "发货", "包裹", "到货", "什么时候到", "订单状态", "还没收到", "还没有收到",
 	},
 	sigCheckout: {
 		"carte bleue", "carte bancaire", "cb", "paypal", "credit card", "apple pay", "支付宝", "微信支付", "payer",

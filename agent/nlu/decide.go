@@ -4,7 +4,7 @@ import "github.com/conciergehq/concierge/agent/catalog"
 
 // decide picks the intent from the signals and slots, in an order of
 // precedence that settles mixed messages the way a shop assistant would:
-// a request for a person, or a refund, beats everything said around it; a
+// a request for a person, a dispute or a refund beats everything said around it; a
 // cart action beats the product words it acts on ("ajoute 2 lampes Aurore au
 // panier" adds, it does not search); naming products without a verb asks
 // about them; product words alone search.
@@ -20,6 +20,9 @@ func (p *parse) decide(in *Intent) IntentName {
 	switch {
 	case has(sigHuman):
 		return Human
+	case has(sigDispute):
+		// Before a refund: "charged twice, refund me" contests a charge.
+		return Dispute
 	case has(sigOffTopic):
 		return OutOfScope
 	case has(sigAbout):

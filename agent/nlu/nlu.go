@@ -43,10 +43,15 @@ const (
 	OrderStatus    IntentName = "order_status"
 	CancelOrder    IntentName = "cancel_order"
 	RefundRequest  IntentName = "refund_request"
-	Human          IntentName = "human"
-	Help           IntentName = "help"
-	Thanks         IntentName = "thanks"
-	OutOfScope     IntentName = "out_of_scope"
+	// Dispute contests a charge or an order: charged twice, never
+	// received, not as described, a complaint. It is not a refund asked
+	// for a product the customer has ("it's broken"), nor a question
+	// about where an order is.
+	Dispute    IntentName = "dispute"
+	Human      IntentName = "human"
+	Help       IntentName = "help"
+	Thanks     IntentName = "thanks"
+	OutOfScope IntentName = "out_of_scope"
 )
 
 // Intent is what Parse understood of one message.

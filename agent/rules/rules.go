@@ -256,6 +256,14 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("refund_review", nil)})
 		t.ShowHandoff()
+	case nlu.Dispute:
+		// People decide (invariant 5); the tool leaves them the evidence
+		// and a proposal computed from the order and its payments.
+		if _, err := t.Tools.OpenDispute(ctx, concierge.OrderID(in.Order), t.Event.Text); err != nil {
+			return b.toolError(t, err)
+		}
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("dispute_review", nil)})
+		t.ShowHandoff()
 	case nlu.Human:
 		if err := t.Tools.Handoff(ctx, concierge.HandoffAsked); err != nil {
 			return err

@@ -96,6 +96,18 @@ type expect struct {
 	Order         *expectedOrder `yaml:"order"`  // its latest order
 	PaymentAmount string         `yaml:"payment_amount"`
 	Applied       string         `yaml:"applied"` // what checkout made of a Pay step
+	// Proposal is the conversation's latest proposal for people.
+	Proposal *expectedProposal `yaml:"proposal"`
+}
+
+// expectedProposal is a proposal's kind, suggestion and amount ("0.00"
+// for none), for the latest order ($ORDER) unless Order says otherwise.
+type expectedProposal struct {
+	Kind    string `yaml:"kind"`
+	Suggest string `yaml:"suggest"`
+	Amount  string `yaml:"amount"`
+	Why     string `yaml:"why_contains"`
+	Said    string `yaml:"customer_said"`
 }
 
 type expectedOrder struct {
@@ -461,6 +473,9 @@ func (k *checker) check(e expect, applied checkout.Applied) {
 			}
 		}
 	}
+	if e.Proposal != nil {
+		k.checkProposal(*e.Proposal, latest)
+	}
 	if e.PaymentAmount != "" {
 		var found bool
 		for _, m := range k.replies {
@@ -545,4 +560,34 @@ func (s *shop) money(text string) concierge.Money {
 		s.t.Fatal(err)
 	}
 	return m
+}
+
+// checkProposal checks the conversation's latest proposal: it is for the
+// latest order, of the kind, suggestion and amount the script says.
+func (k *checker) checkProposal(e expectedProposal, order concierge.OrderID) {
+	k.t.Helper()
+	ps, err := k.s.db.Proposals(k.s.ctx, k.c.conv().ID)
+	if err != nil {
+		k.t.Fatal(err)
+	}
+	if len(ps) == 0 {
+		k.errorf("no proposal, want %+v", e)
+		return
+	}
+	p := ps[len(ps)-1]
+	if p.Order != order {
+		k.errorf("proposal for order %s, want %s", p.Order, order)
+	}
+	if p.Kind != e.Kind || p.Suggest != e.Suggest {
+		k.errorf("proposal %s suggesting %s, want %s suggesting %s", p.Kind, p.Suggest, e.Kind, e.Suggest)
+	}
+	if want := k.s.money(e.Amount); p.Amount != want {
+		k.errorf("proposal amount %+v, want %+v", p.Amount, want)
+	}
+	if e.Why != "" && !strings.Contains(p.Why, e.Why) {
+		k.errorf("proposal reason %q lacks %q", p.Why, e.Why)
+	}
+	if e.Said != "" && p.Evidence.CustomerSaid != e.Said {
+		k.errorf("evidence: the customer said %q, want %q", p.Evidence.CustomerSaid, e.Said)
+	}
 }
