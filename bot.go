@@ -39,7 +39,10 @@ func (b *Bot) Product(sku SKU) *Product {
 type HandoffPolicy struct {
 	Keywords         []string `json:"keywords"`
 	AfterFailedTurns int      `json:"after_failed_turns"`
-	BusinessHours    string   `json:"business_hours,omitempty"`
+	// AfterFailedPayments hands the conversation to people when this many
+	// attempts to pay one order failed; 0 never does.
+	AfterFailedPayments int    `json:"after_failed_payments,omitempty"`
+	BusinessHours       string `json:"business_hours,omitempty"`
 	// CannedReplies are ready-made answers people may send from the
 	// inbox, in the customer's language.
 	CannedReplies []CannedReply `json:"canned_replies,omitempty"`

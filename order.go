@@ -84,6 +84,20 @@ type Payment struct {
 	At          time.Time `json:"at"`
 }
 
+// PaymentFailure is a verified report that an attempt to pay an order
+// failed (a declined card, a bank debit that bounced). ProviderRef
+// identifies the attempt and is unique per provider, like a Payment's, so
+// a repeated report is recorded once. The order stays pending: the
+// customer may try again until it expires.
+type PaymentFailure struct {
+	Order       OrderID   `json:"order"`
+	Provider    string    `json:"provider"`
+	ProviderRef string    `json:"provider_ref"`
+	Code        string    `json:"code,omitempty"`   // the provider's code, such as card_declined or NOTENOUGH
+	Reason      string    `json:"reason,omitempty"` // the provider's words, for people
+	At          time.Time `json:"at"`
+}
+
 // CartLine is one product in a conversation's cart.
 type CartLine struct {
 	SKU      SKU `json:"sku"`

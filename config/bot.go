@@ -24,10 +24,11 @@ func (f *File) Bot() *concierge.Bot {
 		Currency: f.Currency,
 		Brain:    f.Brain.Kind,
 		Handoff: concierge.HandoffPolicy{
-			Keywords:           slices.Clone(f.Handoff.Keywords),
-			AfterFailedTurns:   f.Handoff.AfterFailedTurns,
-			BusinessHours:      f.Handoff.BusinessHours,
-			OfferPersonAtStart: f.Handoff.OfferPersonAtStart,
+			Keywords:            slices.Clone(f.Handoff.Keywords),
+			AfterFailedTurns:    f.Handoff.AfterFailedTurns,
+			AfterFailedPayments: f.Handoff.AfterFailedPayments,
+			BusinessHours:       f.Handoff.BusinessHours,
+			OfferPersonAtStart:  f.Handoff.OfferPersonAtStart,
 		},
 		Policies: concierge.Policies{
 			RefundAutoApproveBelow: concierge.Money{Currency: f.Currency},

@@ -197,12 +197,13 @@ type Product struct {
 
 // Handoff says when a conversation goes to a person.
 type Handoff struct {
-	Keywords           []string      `yaml:"keywords" json:"keywords,omitempty" jsonschema:"description=Words that hand the conversation to a person when a customer writes them. Defaults to words for the bot's locales (human and agent and humain and conseiller and 人工 …)."`
-	AfterFailedTurns   int           `yaml:"after_failed_turns" json:"after_failed_turns,omitempty" jsonschema:"minimum=0,default=2,description=Hand off after this many turns in a row that the bot did not understand; 0 never does. Defaults to 2."`
-	BusinessHours      string        `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
-	CannedReplies      []CannedReply `yaml:"canned_replies" json:"canned_replies,omitempty" jsonschema:"description=Ready-made answers that people may send from the inbox's reply box; the customer gets the text in their language or else in the default locale."`
-	OfferPersonAtStart bool          `yaml:"offer_person_at_start" json:"offer_person_at_start,omitempty" jsonschema:"description=Offer two buttons in the welcome and the first greeting: talk to a person or shop with the assistant. Defaults to false."`
-	Webhook            *Webhook      `yaml:"webhook" json:"webhook,omitempty" jsonschema:"description=A signed HTTP POST to another helpdesk on every hand-off event (handoff.requested and handoff.claimed and handoff.resolved); see docs/inbox.md."`
+	Keywords            []string      `yaml:"keywords" json:"keywords,omitempty" jsonschema:"description=Words that hand the conversation to a person when a customer writes them. Defaults to words for the bot's locales (human and agent and humain and conseiller and 人工 …)."`
+	AfterFailedTurns    int           `yaml:"after_failed_turns" json:"after_failed_turns,omitempty" jsonschema:"minimum=0,default=2,description=Hand off after this many turns in a row that the bot did not understand; 0 never does. Defaults to 2."`
+	AfterFailedPayments int           `yaml:"after_failed_payments" json:"after_failed_payments,omitempty" jsonschema:"minimum=0,default=2,description=Hand off (reason payment_problem) when this many attempts to pay one order failed such as declined cards; 0 never does. Defaults to 2."`
+	BusinessHours       string        `yaml:"business_hours" json:"business_hours,omitempty" jsonschema:"description=When people answer in the inbox such as Mon-Fri 09:00-18:00 Europe/Paris. Empty means always."`
+	CannedReplies       []CannedReply `yaml:"canned_replies" json:"canned_replies,omitempty" jsonschema:"description=Ready-made answers that people may send from the inbox's reply box; the customer gets the text in their language or else in the default locale."`
+	OfferPersonAtStart  bool          `yaml:"offer_person_at_start" json:"offer_person_at_start,omitempty" jsonschema:"description=Offer two buttons in the welcome and the first greeting: talk to a person or shop with the assistant. Defaults to false."`
+	Webhook             *Webhook      `yaml:"webhook" json:"webhook,omitempty" jsonschema:"description=A signed HTTP POST to another helpdesk on every hand-off event (handoff.requested and handoff.claimed and handoff.resolved); see docs/inbox.md."`
 }
 
 // Webhook is where hand-off events are sent and the secret that signs them.

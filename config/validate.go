@@ -24,17 +24,18 @@ import (
 
 // The defaults of a bot file, applied by Load where a key is absent.
 const (
-	DefaultLocale           = "en"
-	DefaultCurrency         = "EUR"
-	DefaultAfterFailedTurns = 2
-	DefaultOrderTTL         = "30m"
-	DefaultRefundWindowDays = 30
-	DefaultRetentionDays    = 365
-	DefaultTelegramAPI      = "https://api.telegram.org"
-	DefaultWhatsAppGraphAPI = "https://graph.facebook.com/v21.0"
-	DefaultWeChatAPI        = "https://api.weixin.qq.com"
-	DefaultStripeAPI        = "https://api.stripe.com"
-	DefaultWeChatPayAPI     = "https://api.mch.weixin.qq.com"
+	DefaultLocale              = "en"
+	DefaultCurrency            = "EUR"
+	DefaultAfterFailedTurns    = 2
+	DefaultAfterFailedPayments = 2
+	DefaultOrderTTL            = "30m"
+	DefaultRefundWindowDays    = 30
+	DefaultRetentionDays       = 365
+	DefaultTelegramAPI         = "https://api.telegram.org"
+	DefaultWhatsAppGraphAPI    = "https://graph.facebook.com/v21.0"
+	DefaultWeChatAPI           = "https://api.weixin.qq.com"
+	DefaultStripeAPI           = "https://api.stripe.com"
+	DefaultWeChatPayAPI        = "https://api.mch.weixin.qq.com"
 )
 
 var (
@@ -465,6 +466,12 @@ func (c *checker) handoff() {
 	}
 	if h.AfterFailedTurns < 0 && !c.failed("handoff.after_failed_turns") {
 		c.errorf("handoff.after_failed_turns", "handoff.after_failed_turns must not be negative, got %d (0 never hands off for that)", h.AfterFailedTurns)
+	}
+	if !c.has("handoff.after_failed_payments") {
+		h.AfterFailedPayments = DefaultAfterFailedPayments
+	}
+	if h.AfterFailedPayments < 0 && !c.failed("handoff.after_failed_payments") {
+		c.errorf("handoff.after_failed_payments", "handoff.after_failed_payments must not be negative, got %d (0 never hands off for that)", h.AfterFailedPayments)
 	}
 	if h.BusinessHours != "" && !c.failed("handoff.business_hours") {
 		if err := checkBusinessHours(h.BusinessHours); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -23,7 +24,8 @@ func (s *Server) sandboxBot(c echo.Context) (*Bot, error) {
 }
 
 // sandboxNotify receives the sandbox's signed payment notification, as a
-// real provider's webhook would be received: verify, then apply once.
+// real provider's webhook would be received: verify, then apply once — a
+// payment, or a declined attempt counted once per event id.
 func (s *Server) sandboxNotify(c echo.Context) error {
 	b, err := s.sandboxBot(c)
 	if err != nil {
@@ -40,11 +42,16 @@ func (s *Server) sandboxNotify(c echo.Context) error {
 	if n.Bot != b.Bot.ID {
 		return concierge.Errorf(concierge.CodeInvalid, "sandbox", "notification is for another bot")
 	}
-	res, err := s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())
+	var res string
+	if n.Failed() {
+		res, err = s.applyFailure(c.Request().Context(), b, n.Failure())
+	} else {
+		res, err = s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())
+	}
 	if err != nil {
 		return err
 	}
-	s.cfg.Log.Info("payment notification", "bot", b.Bot.ID, "provider", "sandbox", "order", n.Order, "result", res)
+	s.cfg.Log.Info("payment notification", "bot", b.Bot.ID, "provider", "sandbox", "type", n.Type, "order", n.Order, "result", res)
 	return c.JSON(http.StatusOK, map[string]string{"result": res})
 }
 
@@ -79,30 +86,46 @@ func (s *Server) renderSandbox(c echo.Context, b *Bot, o *concierge.Order, errMs
 	return c.HTMLBlob(http.StatusOK, buf.Bytes())
 }
 
+// resultDeclined is the result page's query after "Decline (test)".
+const resultDeclined = "declined"
+
 func (s *Server) sandboxPage(c echo.Context) error {
 	b, o, err := s.sandboxOrder(c)
 	if err != nil {
 		return err
 	}
-	return s.renderSandbox(c, b, o, "")
+	msg := ""
+	if c.QueryParam("r") == resultDeclined && o.State == concierge.OrderPending {
+		msg = sandbox.DeclinedMessage
+	}
+	return s.renderSandbox(c, b, o, msg)
 }
 
-// sandboxPay is the test page's "Pay" button: the sandbox sends its signed
-// notification to this server's webhook (over HTTP, like a real provider),
-// and the page then shows what the webhook made of it.
+// sandboxPay is the test page's "Pay (test)" and "Decline (test)" buttons:
+// the sandbox sends its signed notification (paid, or declined) to this
+// server's webhook (over HTTP, like a real provider), and the page then
+// shows what the webhook made of it.
 func (s *Server) sandboxPay(c echo.Context) error {
 	b, o, err := s.sandboxOrder(c)
 	if err != nil {
 		return err
 	}
-	if c.FormValue(sandbox.FormOutcome) == sandbox.OutcomeDeclined {
-		return s.renderSandbox(c, b, o, sandbox.DeclinedMessage)
-	}
-	if o.State == concierge.OrderPending {
+	result := ""
+	switch {
+	case o.State != concierge.OrderPending:
+	case c.FormValue(sandbox.FormOutcome) == sandbox.OutcomeDeclined:
+		// "Decline (test)": a signed failure notification, as a provider
+		// reports a declined card; the order keeps waiting.
+		if _, err := b.Sandbox.NotifyDeclined(c.Request().Context(), b.Bot.ID, o); err != nil {
+			return err
+		}
+		result = "&r=" + resultDeclined
+	default:
 		if _, err := b.Sandbox.Notify(c.Request().Context(), b.Bot.ID, o); err != nil {
 			return err
 		}
 	}
-	// Post/redirect/get: a refresh of the result page pays nothing again.
-	return c.Redirect(http.StatusSeeOther, c.Request().URL.Path+"?"+sandbox.FormToken+"="+c.FormValue(sandbox.FormToken))
+	// Post/redirect/get: a refresh of the result page pays (or declines)
+	// nothing again.
+	return c.Redirect(http.StatusSeeOther, c.Request().URL.Path+"?"+sandbox.FormToken+"="+url.QueryEscape(c.FormValue(sandbox.FormToken))+result)
 }

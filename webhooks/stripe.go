@@ -28,8 +28,9 @@ type StripeOrders interface {
 // older than the tolerance → 401), then act once. A paid session pays its
 // order exactly once (the payment is keyed on the session id, and the
 // order must be pending and the amount equal, or people are asked); an
-// expired session ends its order and releases the stock; refunds are
-// recorded. An event for an order this server does not know (a session
+// expired session ends its order and releases the stock; a failed attempt
+// (a declined card, a failed bank debit) is counted once and the customer
+// told (see failures.go); refunds are recorded. An event for an order this server does not know (a session
 // made before a crash undid its order, or another system's) and every
 // other event type are acknowledged with 200 and change nothing, so that
 // Stripe does not retry them for three days.
@@ -86,6 +87,12 @@ func (s *Server) stripeNotify(c echo.Context) error {
 			return answer("not_pending")
 		}
 		return answer("expired")
+	case stripe.KindFailed:
+		res, err := s.applyFailure(ctx, b, n.Failure())
+		if err != nil {
+			return err
+		}
+		return answer(res)
 	case stripe.KindRefunded:
 		if s.cfg.StripeOrders == nil || len(n.Refunds) == 0 {
 			return answer("ignored")

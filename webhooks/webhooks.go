@@ -82,6 +82,9 @@ type Config struct {
 	Deliveries Deliveries
 	// StripeOrders applies Stripe's expiries and refunds (see stripe.go).
 	StripeOrders StripeOrders
+	// Failures applies failed payment attempts (see failures.go); nil
+	// acknowledges them and changes nothing.
+	Failures PaymentFailures
 	// MaxBody is the largest webhook body accepted (default 1 MiB).
 	MaxBody int64
 	// Inbox, if set, serves /inbox and below (package handoff): its own

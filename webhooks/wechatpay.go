@@ -76,12 +76,23 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 		}
 		return reply(status, false, concierge.ErrorMessage(err))
 	}
-	if !n.Paid {
-		log.Info("payment notification", "result", "not_paid", "order", n.Order)
+	if n.Bot != "" && n.Bot != b.Bot.ID && (n.Paid || n.ResultFail) {
+		log.Warn("payment notification", "result", "other_bot", "order", n.Order)
 		return reply(http.StatusOK, true, "")
 	}
-	if n.Bot != "" && n.Bot != b.Bot.ID {
-		log.Warn("payment notification", "result", "other_bot", "order", n.Order)
+	if n.ResultFail {
+		// A failed payment (result_code FAIL): counted once, the customer
+		// told; storage trouble asks WeChat Pay to report it again.
+		res, err := s.applyFailure(c.Request().Context(), b, n.Failure())
+		if err != nil {
+			log.Error("failed payment not applied", "order", n.Order, "err", err)
+			return reply(http.StatusInternalServerError, false, "try again")
+		}
+		log.Info("payment notification", "result", res, "order", n.Order, "err_code", n.ErrCode)
+		return reply(http.StatusOK, true, "")
+	}
+	if !n.Paid {
+		log.Info("payment notification", "result", "not_paid", "order", n.Order)
 		return reply(http.StatusOK, true, "")
 	}
 	res, err := s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())

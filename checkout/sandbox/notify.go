@@ -22,9 +22,21 @@ import (
 // "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">", Stripe's scheme.
 const HeaderSignature = "Concierge-Sandbox-Signature"
 
-// TypePaymentSucceeded is the only notification type: the customer
-// confirmed the test payment.
-const TypePaymentSucceeded = "payment.succeeded"
+// The notification types.
+const (
+	// TypePaymentSucceeded: the customer confirmed the test payment.
+	TypePaymentSucceeded = "payment.succeeded"
+	// TypePaymentFailed: the customer pressed "Decline (test)", which
+	// stands for a declined card; the order keeps waiting for payment.
+	TypePaymentFailed = "payment.failed"
+)
+
+// DeclineCode and DeclineReason are what a TypePaymentFailed notification
+// reports, worded like a card network's answer.
+const (
+	DeclineCode   = "card_declined"
+	DeclineReason = "The card was declined (sandbox test)."
+)
 
 // maxAttempts is how many times Notify tries: once, then three retries.
 const maxAttempts = 4
@@ -34,11 +46,30 @@ const maxAttempts = 4
 // confirmation, so that the receiver can deduplicate on it.
 type Notification struct {
 	ID      string            `json:"id"`      // "evt_" + 32 hex digits
-	Type    string            `json:"type"`    // TypePaymentSucceeded
+	Type    string            `json:"type"`    // TypePaymentSucceeded or TypePaymentFailed
 	Bot     concierge.BotID   `json:"bot"`     // the bot whose webhook it is for
-	Order   concierge.OrderID `json:"order"`   // the order that was paid
-	Amount  concierge.Money   `json:"amount"`  // the order's total when it was paid
+	Order   concierge.OrderID `json:"order"`   // the order that was paid, or not
+	Amount  concierge.Money   `json:"amount"`  // the order's total when it was paid (or tried)
 	Created int64             `json:"created"` // unix seconds
+	// Code and Reason say why a TypePaymentFailed attempt failed.
+	Code   string `json:"code,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Failed reports whether n is a failed attempt rather than a payment.
+func (n *Notification) Failed() bool { return n.Type == TypePaymentFailed }
+
+// Failure returns the failed attempt n reports, with n.ID as the provider
+// reference that makes a repeated notification count once.
+func (n *Notification) Failure() concierge.PaymentFailure {
+	return concierge.PaymentFailure{
+		Order:       n.Order,
+		Provider:    ProviderName,
+		ProviderRef: n.ID,
+		Code:        n.Code,
+		Reason:      n.Reason,
+		At:          time.Unix(n.Created, 0).UTC(),
+	}
 }
 
 // Payment returns the payment n reports, with n.ID as the provider
@@ -65,7 +96,20 @@ func (n *Notification) Payment() concierge.Payment {
 // notification, which means the server disagrees with itself (a wrong secret
 // or an order it does not know).
 func (p *Provider) Notify(ctx context.Context, bot concierge.BotID, o *concierge.Order) (eventID string, err error) {
-	const op = "sandbox: notify"
+	return p.send(ctx, "sandbox: notify", bot, o, TypePaymentSucceeded)
+}
+
+// NotifyDeclined reports an attempt to pay o as failed (a declined card,
+// DeclineCode) to bot's webhook, as Notify reports a payment: signed, with
+// one event id kept across retries, so the receiver counts the attempt
+// once. The order is not touched; it keeps waiting for payment.
+func (p *Provider) NotifyDeclined(ctx context.Context, bot concierge.BotID, o *concierge.Order) (eventID string, err error) {
+	return p.send(ctx, "sandbox: notify declined", bot, o, TypePaymentFailed)
+}
+
+// send signs a notification of type typ for o and delivers it, retrying as
+// Notify says.
+func (p *Provider) send(ctx context.Context, op string, bot concierge.BotID, o *concierge.Order, typ string) (eventID string, err error) {
 	if bot == "" {
 		return "", concierge.Errorf(concierge.CodeInvalid, op, "no bot")
 	}
@@ -74,11 +118,14 @@ func (p *Provider) Notify(ctx context.Context, bot concierge.BotID, o *concierge
 	}
 	n := Notification{
 		ID:      newEventID(),
-		Type:    TypePaymentSucceeded,
+		Type:    typ,
 		Bot:     bot,
 		Order:   o.ID,
 		Amount:  o.Total,
 		Created: p.now().Unix(),
+	}
+	if typ == TypePaymentFailed {
+		n.Code, n.Reason = DeclineCode, DeclineReason
 	}
 	body, err := json.Marshal(n)
 	if err != nil {

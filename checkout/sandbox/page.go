@@ -25,11 +25,11 @@ const (
 	FormToken       = "t"
 	FormOutcome     = "outcome"
 	OutcomePay      = "pay"      // "Pay (test)": call Notify
-	OutcomeDeclined = "declined" // "Simulate a declined card": show DeclinedMessage, send nothing
+	OutcomeDeclined = "declined" // "Decline (test)": call NotifyDeclined, then show DeclinedMessage
 )
 
 // DeclinedMessage is the PageData.Error to show after OutcomeDeclined.
-const DeclinedMessage = "Your card was declined (simulated). Nothing was charged and the order is still waiting for payment."
+const DeclinedMessage = "Your card was declined (test). Nothing was charged and the order is still waiting for payment; the shop was told, as a real provider would tell it."
 
 // The page states.
 const (

@@ -53,7 +53,7 @@ func TestRenderPage(t *testing.T) {
 				`<form method="post"`,
 				`<input type="hidden" name="` + FormToken + `" value="tok_abc">`,
 				`name="` + FormOutcome + `" value="` + OutcomePay + `" id="pay-button">Pay (test)</button>`,
-				`name="` + FormOutcome + `" value="` + OutcomeDeclined + `" id="decline-button">Simulate a declined card</button>`,
+				`name="` + FormOutcome + `" value="` + OutcomeDeclined + `" id="decline-button">Decline (test)</button>`,
 				`name="viewport"`,
 			},
 			notWant: []string{`id="paid-notice"`, `id="back-to-chat"`, `id="payment-error"`, "<script", "http://", "https://"},
@@ -61,7 +61,7 @@ func TestRenderPage(t *testing.T) {
 		{
 			name:    "declined",
 			change:  func(d *PageData) { d.Error = DeclinedMessage },
-			want:    []string{`id="payment-error"`, "Your card was declined (simulated).", `id="pay-button"`},
+			want:    []string{`id="payment-error"`, "Your card was declined (test).", `id="pay-button"`},
 			notWant: []string{`id="paid-notice"`},
 		},
 		{

@@ -43,7 +43,9 @@ var (
 //
 // Verify does not deduplicate and knows no orders: the receiver must refuse
 // a notification whose Bot is not the route's bot, deduplicate on ID, and
-// compare Amount with the stored order before marking it paid.
+// compare Amount with the stored order before marking it paid. A
+// TypePaymentFailed notification (see Notification.Failed) pays nothing:
+// the receiver records the failed attempt once per ID.
 func (p *Provider) Verify(header string, body []byte) (*Notification, error) {
 	ts, sigs, err := parseHeader(header)
 	if err != nil {
@@ -131,7 +133,7 @@ func decodeNotification(body []byte) (*Notification, error) {
 		return nil, invalid("the notification has no id")
 	case n.Type == "":
 		return nil, invalid("notification %s has no type", n.ID)
-	case n.Type != TypePaymentSucceeded:
+	case n.Type != TypePaymentSucceeded && n.Type != TypePaymentFailed:
 		return nil, invalid("notification %s has unknown type %q", n.ID, n.Type)
 	case n.Bot == "":
 		return nil, invalid("notification %s has no bot", n.ID)

@@ -32,6 +32,10 @@ const (
 	// KindRefunded: a charge was refunded (possibly from Stripe's
 	// dashboard); each refund is recorded.
 	KindRefunded Kind = "refunded"
+	// KindFailed: an attempt to pay an order failed (a declined card, or
+	// a bank debit that failed); the order keeps waiting for payment and
+	// the attempt is counted once (see Notification.Failure).
+	KindFailed Kind = "failed"
 	// KindIgnored: a verified event Concierge has no use for (an unpaid
 	// completion waiting for an asynchronous payment, or any other type).
 	// It is acknowledged and changes nothing.
@@ -55,6 +59,19 @@ type Notification struct {
 	Amount  concierge.Money
 	Refunds []concierge.Refund
 	At      time.Time
+	// AttemptRef, FailCode and FailReason describe a KindFailed attempt:
+	// the reference that identifies it (the failed charge, or the
+	// session), Stripe's decline or error code and its message.
+	AttemptRef string
+	FailCode   string
+	FailReason string
+}
+
+// Failure is the failed attempt a KindFailed notification reports. Its
+// ProviderRef identifies the attempt, not the event: a redelivered event
+// names the same charge or session, so it is counted once.
+func (n *Notification) Failure() concierge.PaymentFailure {
+	return concierge.PaymentFailure{Order: n.Order, Provider: ProviderName, ProviderRef: n.AttemptRef, Code: n.FailCode, Reason: n.FailReason, At: n.At}
 }
 
 // Payment is the payment a KindPaid notification reports. Its ProviderRef
@@ -77,6 +94,28 @@ type session struct {
 	Currency          string            `json:"currency"`
 	PaymentStatus     string            `json:"payment_status"`
 	Status            string            `json:"status"`
+}
+
+// paymentIntent is the part of a payment_intent object Concierge reads
+// from payment_intent.payment_failed. Checkout copies the session's
+// metadata (order_id, bot) onto its PaymentIntent (payment_intent_data),
+// which is how the event finds its order. latest_charge is a string id
+// unless expanded, which webhooks never are.
+type paymentIntent struct {
+	ID               string            `json:"id"`
+	Object           string            `json:"object"`
+	Metadata         map[string]string `json:"metadata"`
+	LatestCharge     json.RawMessage   `json:"latest_charge"`
+	LastPaymentError *struct {
+		Charge        string `json:"charge"`
+		Code          string `json:"code"`
+		DeclineCode   string `json:"decline_code"`
+		Message       string `json:"message"`
+		Type          string `json:"type"`
+		PaymentMethod *struct {
+			Type string `json:"type"`
+		} `json:"payment_method"`
+	} `json:"last_payment_error"`
 }
 
 // charge is the part of a charge object Concierge reads.
@@ -161,6 +200,51 @@ func decodeEvent(id, typ string, created int64, raw json.RawMessage) (*Notificat
 		// completed with payment_status unpaid: an asynchronous method
 		// (a bank debit) is still under way; async_payment_succeeded
 		// will follow, or the session's order expires.
+	case "checkout.session.async_payment_failed":
+		// A delayed method (a bank debit) failed; the session is complete
+		// and paid nothing. A session has one such payment, so the
+		// session id identifies the attempt.
+		var s session
+		if err := json.Unmarshal(raw, &s); err != nil || s.Object != "checkout.session" || s.ID == "" {
+			return nil, concierge.Errorf(concierge.CodeInvalid, op, "%s does not carry a checkout session", typ)
+		}
+		n.Kind, n.Session, n.Bot = KindFailed, s.ID, concierge.BotID(s.Metadata["bot"])
+		n.Order = concierge.OrderID(s.ClientReferenceID)
+		if n.Order == "" {
+			n.Order = concierge.OrderID(s.Metadata["order_id"])
+		}
+		n.Amount = concierge.Money{Minor: s.AmountTotal, Currency: strings.ToUpper(s.Currency)}
+		n.AttemptRef, n.FailCode, n.FailReason = s.ID, "async_payment_failed", "The delayed payment (such as a bank debit) failed."
+	case "payment_intent.payment_failed":
+		var pi paymentIntent
+		if err := json.Unmarshal(raw, &pi); err != nil || pi.Object != "payment_intent" || pi.ID == "" {
+			return nil, concierge.Errorf(concierge.CodeInvalid, op, "%s does not carry a payment intent", typ)
+		}
+		n.Order, n.Bot = concierge.OrderID(pi.Metadata["order_id"]), concierge.BotID(pi.Metadata["bot"])
+		e := pi.LastPaymentError
+		if e != nil && e.PaymentMethod != nil && e.PaymentMethod.Type != "" && e.PaymentMethod.Type != "card" {
+			// A delayed method's failure also arrives as
+			// checkout.session.async_payment_failed, which counts it;
+			// counting it here too would count one failure twice.
+			break
+		}
+		n.Kind = KindFailed
+		n.AttemptRef = id // one event per failed attempt when no charge names it
+		if e != nil {
+			if e.Charge != "" {
+				n.AttemptRef = e.Charge
+			}
+			n.FailCode, n.FailReason = e.DeclineCode, e.Message
+			if n.FailCode == "" {
+				n.FailCode = e.Code
+			}
+		}
+		if n.AttemptRef == id {
+			var ch string
+			if json.Unmarshal(pi.LatestCharge, &ch) == nil && ch != "" {
+				n.AttemptRef = ch
+			}
+		}
 	case "charge.refunded":
 		var c charge
 		if err := json.Unmarshal(raw, &c); err != nil || c.Object != "charge" || c.ID == "" {

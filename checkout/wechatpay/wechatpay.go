@@ -244,6 +244,26 @@ type Notification struct {
 	Amount        concierge.Money
 	OpenID        string
 	At            time.Time
+	// ResultFail is set when the notification reports a failed payment
+	// (return_code SUCCESS, result_code FAIL), with WeChat Pay's err_code
+	// and err_code_des; Nonce is its nonce_str, which names the report
+	// when no transaction_id does.
+	ResultFail bool
+	ErrCode    string
+	ErrDesc    string
+	Nonce      string
+}
+
+// Failure is the failed attempt a ResultFail notification reports. Its
+// ProviderRef is the transaction id when WeChat Pay gave one, else the
+// order and the notification's nonce: WeChat Pay repeats a notification
+// with the same signed body, so a repeat is counted once.
+func (n *Notification) Failure() concierge.PaymentFailure {
+	ref := n.TransactionID
+	if ref == "" {
+		ref = string(n.Order) + "/" + n.Nonce
+	}
+	return concierge.PaymentFailure{Order: n.Order, Provider: ProviderName, ProviderRef: ref, Code: n.ErrCode, Reason: n.ErrDesc, At: n.At}
 }
 
 // Payment is the notification as a payment to apply.
@@ -275,6 +295,12 @@ func (p *Provider) VerifyNotify(body []byte) (*Notification, error) {
 	fee, err := strconv.ParseInt(params["total_fee"], 10, 64)
 	if n.Paid && (err != nil || fee < 0 || n.Order == "" || n.TransactionID == "") {
 		return nil, concierge.Errorf(concierge.CodeInvalid, op, "a payment without order, transaction or amount")
+	}
+	if params["result_code"] == "FAIL" {
+		n.ResultFail, n.ErrCode, n.ErrDesc, n.Nonce = true, params["err_code"], params["err_code_des"], params["nonce_str"]
+		if n.Order == "" || (n.TransactionID == "" && n.Nonce == "") {
+			return nil, concierge.Errorf(concierge.CodeInvalid, op, "a failed payment without order or nonce")
+		}
 	}
 	cur := params["fee_type"]
 	if cur == "" {

@@ -238,6 +238,7 @@ func (m *Main) Open(ctx context.Context) error {
 		// WhatsApp statuses and Stripe's expiries and refunds (issue 4).
 		Deliveries:   deliveriesGlue{m.DB},
 		StripeOrders: stripeOrdersGlue{m.DB, m.Checkout},
+		Failures:     failuresGlue{m.DB, m.Checkout},
 	})
 	return nil
 }

@@ -280,3 +280,28 @@ func xmlOf(m map[string]string) []byte {
 	b.WriteString("</xml>")
 	return b.Bytes()
 }
+
+// FailedNotification is the signed notification of a failed payment of
+// the unified order outTradeNo (return_code SUCCESS, result_code FAIL with
+// errCode and errDes), as WeChat Pay posts it to notify_url. attempt tells
+// one failed attempt from another: it is the nonce_str, which a repeat of
+// the same notification keeps. The order stays unpaid at the fake.
+func (s *Server) FailedNotification(outTradeNo, attempt, errCode, errDes, signType string) ([]byte, error) {
+	s.mu.Lock()
+	o := s.orders[outTradeNo]
+	s.mu.Unlock()
+	if o == nil {
+		return nil, fmt.Errorf("no unified order %s", outTradeNo)
+	}
+	f := map[string]string{
+		"appid": s.AppID, "mch_id": s.MchID, "nonce_str": attempt, "return_code": "SUCCESS",
+		"result_code": "FAIL", "err_code": errCode, "err_code_des": errDes,
+		"openid": o.Params["openid"], "trade_type": o.Params["trade_type"], "fee_type": "CNY",
+		"out_trade_no": outTradeNo, "attach": o.Params["attach"],
+	}
+	if signType != "" && signType != wechatpay.SignMD5 {
+		f["sign_type"] = signType
+	}
+	f["sign"] = wechatpay.Sign(f, s.Key, signType)
+	return xmlOf(f), nil
+}
