@@ -50,15 +50,50 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 		a.Limit = PageSize
 	}
 	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit})
-	out := make([]ProductView, 0, len(hits))
-	for _, h := range hits {
-		pv, err := tl.view(ctx, h.SKU)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, pv)
+	skus := make([]concierge.SKU, len(hits))
+	for i, h := range hits {
+		skus[i] = h.SKU
+	}
+	out, err := tl.views(ctx, skus)
+	if err != nil {
+		return nil, err
 	}
 	tl.remember(out)
+	return out, nil
+}
+
+// StockReader is an optional capability of the turn's concierge.Tx: the
+// stock of several products in one query (store.Tx has it). A search
+// reads up to MaxResults products' stock; without it, one query each.
+type StockReader interface {
+	Stocks(ctx context.Context, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error)
+}
+
+// views is view for several products, in order.
+func (tl *Tools) views(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
+	out := make([]ProductView, 0, len(skus))
+	sr, ok := tl.tx.(StockReader)
+	if !ok || len(skus) < 2 {
+		for _, s := range skus {
+			pv, err := tl.view(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, pv)
+		}
+		return out, nil
+	}
+	stock, err := sr.Stocks(ctx, tl.shop.Bot.ID, skus)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skus {
+		p := tl.shop.Bot.Product(s)
+		if p == nil {
+			return nil, concierge.Errorf(concierge.CodeNotFound, "product", "no product %q in this shop", s)
+		}
+		out = append(out, ProductView{Product: p, Stock: stock[s]})
+	}
 	return out, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -87,6 +88,53 @@ func (tx *Tx) Stock(ctx context.Context, bot concierge.BotID, sku concierge.SKU)
 		return 0, fmt.Errorf("store: stock: %w", err)
 	}
 	return n, nil
+}
+
+// stockBatch is how many SKUs one Stocks query reads (a search's most
+// results). Shorter lists are padded with their last SKU, so every call is
+// the same cached prepared statement.
+const stockBatch = 20
+
+var stocksQuery = `SELECT sku, quantity FROM stock WHERE bot = ? AND sku IN (?` + strings.Repeat(", ?", stockBatch-1) + `)`
+
+// Stocks returns the stock of each of skus (0 for a product without a
+// stock row) with one query per 20 SKUs, where a search showing 20
+// products would otherwise make 20.
+func (tx *Tx) Stocks(ctx context.Context, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error) {
+	out := make(map[concierge.SKU]int, len(skus))
+	args := make([]any, stockBatch+1)
+	for len(skus) > 0 {
+		n := min(len(skus), stockBatch)
+		args[0] = string(bot)
+		for i := range stockBatch {
+			args[i+1] = string(skus[min(i, n-1)])
+		}
+		rows, err := tx.query(ctx, stocksQuery, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: stocks: %w", err)
+		}
+		for rows.Next() {
+			var sku string
+			var q int
+			if err := rows.Scan(&sku, &q); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: stocks: %w", err)
+			}
+			out[concierge.SKU(sku)] = q
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store: stocks: %w", err)
+		}
+		for _, s := range skus[:n] {
+			if _, ok := out[s]; !ok {
+				out[s] = 0
+			}
+		}
+		skus = skus[n:]
+	}
+	return out, nil
 }
 
 // StockLevels returns the live stock of every product of bot.
