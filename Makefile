@@ -30,7 +30,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./agent/catalog ./agent/nlu
 	$(GO) test -run '^$$' -bench BenchmarkTurns -benchtime 20000x ./cmd/concierge
 	$(GO) run ./cmd/loadgen -bin ./bin/concierge
-	$(GO) run ./cmd/loadgen -bin ./bin/concierge -channel telegram
+	$(GO) run ./cmd/loadgen -bin ./bin/concierge -channel telegram -platform-latency 0s,10ms,20ms,50ms
 
 lint:
 	$(GO) vet ./...
