@@ -114,6 +114,9 @@ type WeChat struct {
 	EncodingAESKey string `yaml:"encoding_aes_key" json:"encoding_aes_key,omitempty" jsonschema:"description=The 43-character EncodingAESKey for safe mode; empty means plaintext mode. Use ${VAR}."`
 	APIBase        string `yaml:"api_base" json:"api_base,omitempty" jsonschema:"description=The WeChat API base URL. Defaults to https://api.weixin.qq.com.,default=https://api.weixin.qq.com"`
 	OriginalID     string `yaml:"original_id" json:"original_id,omitempty" jsonschema:"description=The account's original id (gh_…); when set, messages addressed to another account are refused."`
+	// TokenCache, when set, is the Redis server through which replicas
+	// share the access token, in place of the database.
+	TokenCache string `yaml:"token_cache" json:"token_cache,omitempty" jsonschema:"description=A redis:// or rediss:// URL such as redis://127.0.0.1:6379/0 through which the servers share the access token instead of the database. Use ${VAR} when it holds a password."`
 	// Menu is the custom menu that concierge wechat menu publishes.
 	Menu []WeChatMenuButton `yaml:"menu" json:"menu,omitempty" jsonschema:"maxItems=3,description=The account's custom menu (up to 3 buttons of up to 5 sub-buttons) published by concierge wechat menu. A button with a key sends it as a button press such as orders or human or browse:desk; one with a url opens the page."`
 }

@@ -353,6 +353,7 @@ func (c *checker) channels() {
 			c.errorf("channels.wechat.encoding_aes_key", "channels.wechat.encoding_aes_key must be 43 characters long, got %d", len(w.EncodingAESKey))
 		}
 		c.url("channels.wechat.api_base", &w.APIBase, DefaultWeChatAPI)
+		c.redisURL("channels.wechat.token_cache", w.TokenCache)
 		c.wechatMenu(w.Menu)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/wechat"
+	"github.com/conciergehq/concierge/adapters/wechat/redistoken"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/checkout"
@@ -31,6 +32,11 @@ type wechatParts struct {
 	// payClient, when set, is the WeChat Pay providers' HTTP client; tests
 	// use it to trust a TLS fake's certificate.
 	payClient *http.Client
+	// tokenCaches are the Redis connections of channels.wechat.token_cache
+	// by URL, so that bots naming the same server share one pool.
+	tokenCaches map[string]*redistoken.Tokens
+	// tokenPrefix, when set, starts the Redis keys; tests use their own.
+	tokenPrefix string
 }
 
 // wireWeChat builds bot's Official Account adapter and WeChat Pay
@@ -95,7 +101,42 @@ func (m *Main) wechatAdapter(bot concierge.BotID, w *config.WeChat) (*wechat.Ada
 	if m.DB != nil {
 		cfg.Window, cfg.Tokens, cfg.AccessTokens = windowGlue{m.DB}, m.DB, m.DB
 	}
+	if w.TokenCache != "" {
+		tc, err := m.wechatTokenCache(w.TokenCache)
+		if err != nil {
+			return nil, fmt.Errorf("channels.wechat.token_cache: %w", err)
+		}
+		cfg.AccessTokens = tc
+	}
 	return wechat.New(cfg)
+}
+
+// wechatTokenCache returns the Redis token cache at rawURL, opened on
+// first use. Opening checks that Redis answers, so a wrong address or
+// password stops the server at startup rather than at the first send.
+func (m *Main) wechatTokenCache(rawURL string) (*redistoken.Tokens, error) {
+	if tc := m.wechat.tokenCaches[rawURL]; tc != nil {
+		return tc, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tc, err := redistoken.Open(ctx, rawURL, m.wechat.tokenPrefix)
+	if err != nil {
+		return nil, err
+	}
+	if m.wechat.tokenCaches == nil {
+		m.wechat.tokenCaches = map[string]*redistoken.Tokens{}
+	}
+	m.wechat.tokenCaches[rawURL] = tc
+	return tc, nil
+}
+
+// closeWeChat closes the Redis token caches.
+func (m *Main) closeWeChat() {
+	for u, tc := range m.wechat.tokenCaches {
+		tc.Close()
+		delete(m.wechat.tokenCaches, u)
+	}
 }
 
 // useWeChatProviders hands checkout the WeChat Pay providers that serve
@@ -127,8 +168,9 @@ const wechatUsage = `Usage:
 
 menu publishes the custom menu of channels.wechat.menu in the bot file
 (or, without one: 逛逛商品 with the catalog's categories, 我的订单, 人工客服).
-It uses the access token the servers share through --db, so that it does
-not invalidate theirs.
+It uses the access token the servers share (through --db, or the Redis
+server of channels.wechat.token_cache), so that it does not invalidate
+theirs.
 `
 
 func wechatCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -169,6 +211,7 @@ func wechatMenu(ctx context.Context, path, botName, dbURL string, stdout io.Writ
 		return err
 	}
 	m := &Main{DB: db}
+	defer m.closeWeChat()
 	a, err := m.wechatAdapter(concierge.BotID(f.ID), f.Channels.WeChat)
 	if err != nil {
 		return err

@@ -1,5 +1,5 @@
-// Package testenv finds the real services tests run against — PostgreSQL
-// and Chromium — and decides what happens when one is missing: on a user's
+// Package testenv finds the real services tests run against — PostgreSQL,
+// Redis, Chromium and stripe-mock — and decides what happens when one is missing: on a user's
 // machine the test skips and says why; in CI (CI=true) it fails, so a
 // missing install step can never pass as green. Only tests import it.
 package testenv
