@@ -152,63 +152,33 @@ func (e *forbidden) Error() string { return e.msg }
 
 func errForbidden(msg string) error { return &forbidden{msg} }
 
-// limiter refuses sign-in attempts after too many failures from one
-// address or for one name within a window. It is per process: with N
-// replicas an attacker gets N times the attempts, still few.
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
-	now    func() time.Time
-}
+// The sign-in limit: after SignInAttempts failures within SignInWindow
+// for one address or one name, sign-in answers 429. The failures are
+// counted in the Store, so every replica sees the same ones.
 
-func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: window, fails: map[string][]time.Time{}, now: now}
-}
-
-func (l *limiter) recent(key string) []time.Time {
-	cut := l.now().Add(-l.window)
-	ts := l.fails[key]
-	i := 0
-	for i < len(ts) && ts[i].Before(cut) {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.fails, key)
-	} else {
-		l.fails[key] = ts
-	}
-	return ts
-}
-
-// allowed reports whether another attempt may be made for keys.
-func (l *limiter) allowed(keys ...string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// signInAllowed reports whether another attempt may be made for keys.
+// Attempts in flight at once may each pass before their failures are
+// recorded; their number is bounded by what one client can send
+// concurrently, and each still costs a bcrypt comparison.
+func (in *Inbox) signInAllowed(ctx context.Context, keys []string) (bool, error) {
+	since := in.cfg.Now().Add(-in.cfg.SignInWindow)
 	for _, k := range keys {
-		if len(l.recent(k)) >= l.max {
-			return false
+		n, err := in.cfg.Store.SignInFailures(ctx, k, since)
+		if err != nil {
+			return false, err
+		}
+		if n >= in.cfg.SignInAttempts {
+			return false, nil
 		}
 	}
-	return true
+	return true, nil
 }
 
-func (l *limiter) fail(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		l.fails[k] = append(l.recent(k), l.now())
-	}
-}
-
-func (l *limiter) reset(keys ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, k := range keys {
-		delete(l.fails, k)
-	}
+// signInFailed records a failure under keys, forgetting those that
+// have left the window.
+func (in *Inbox) signInFailed(ctx context.Context, keys []string) error {
+	now := in.cfg.Now()
+	return in.cfg.Store.RecordSignInFailure(ctx, keys, now, now.Add(-in.cfg.SignInWindow))
 }
 
 func clientIP(r *http.Request) string {

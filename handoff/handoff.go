@@ -221,6 +221,17 @@ type Store interface {
 	Payments(ctx context.Context, order concierge.OrderID) ([]concierge.Payment, error)
 	// Version changes whenever something the inbox shows may have.
 	Version(ctx context.Context) (string, error)
+
+	// Failed sign-ins are kept in storage, so that every replica counts
+	// the same ones. A key is "ip:ADDRESS" or "name:NAME".
+	//
+	// SignInFailures counts key's failures at or after since.
+	SignInFailures(ctx context.Context, key string, since time.Time) (int, error)
+	// RecordSignInFailure records a failure at at under each key and
+	// may forget every failure older than prune.
+	RecordSignInFailure(ctx context.Context, keys []string, at, prune time.Time) error
+	// ClearSignInFailures forgets key's failures.
+	ClearSignInFailures(ctx context.Context, key string) error
 }
 
 // Entry is one transcript entry as the inbox shows it.

@@ -49,7 +49,9 @@ type Config struct {
 	Now      func() time.Time
 	// Poll is how often a live stream checks for changes (default 1s).
 	// The check is one indexed query; it also makes changes made on
-	// another replica show.
+	// another replica show. When the database announces changes (see
+	// Inbox.Changed), streams check at once and Poll is only a safety
+	// net against a lost announcement, so it can be long.
 	Poll time.Duration
 	// SignInAttempts failures per address or name within SignInWindow
 	// are allowed before sign-in answers 429 (defaults 5 and 15 min).
@@ -59,11 +61,12 @@ type Config struct {
 
 // Inbox is the web inbox, an http.Handler for /inbox and below.
 type Inbox struct {
-	cfg     Config
-	svc     *Service
-	bots    map[concierge.BotID]*concierge.Bot
-	pages   map[string]*template.Template
-	limiter *limiter
+	cfg   Config
+	svc   *Service
+	bots  map[concierge.BotID]*concierge.Bot
+	pages map[string]*template.Template
+	// changes wakes the open live streams; see Changed.
+	changes bell
 	handler http.Handler
 }
 
@@ -84,8 +87,8 @@ func New(cfg Config) (*Inbox, error) {
 	if cfg.SignInWindow <= 0 {
 		cfg.SignInWindow = 15 * time.Minute
 	}
-	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{},
-		limiter: newLimiter(cfg.SignInAttempts, cfg.SignInWindow, cfg.Now)}
+	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{}}
+	in.changes.init()
 	in.svc.UseRefunds(cfg.Refunds, cfg.Announce)
 	if cfg.Rules != nil {
 		in.svc.UseReplyRules(cfg.Rules)
@@ -216,7 +219,12 @@ func (in *Inbox) signinPost(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	pw := r.PostFormValue("password")
 	keys := limitKeys(r, name)
-	if !in.limiter.allowed(keys...) {
+	ok, err := in.signInAllowed(r.Context(), keys)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(in.cfg.SignInWindow/time.Second)))
 		in.render(w, r, http.StatusTooManyRequests, "signin", pageData{Title: "Sign in", Name: name,
 			Error: "Too many failed attempts. Wait a few minutes and try again."})
@@ -227,11 +235,18 @@ func (in *Inbox) signinPost(w http.ResponseWriter, r *http.Request) {
 			in.fail(w, r, err)
 			return
 		}
-		in.limiter.fail(keys...)
+		if err := in.signInFailed(r.Context(), keys); err != nil {
+			in.fail(w, r, err)
+			return
+		}
 		in.render(w, r, http.StatusUnauthorized, "signin", pageData{Title: "Sign in", Name: name, Error: "Wrong name or password."})
 		return
 	}
-	in.limiter.reset(keys[1])
+	// The name's failures are forgotten; the address's stay, so one
+	// address cannot try many names by signing in to its own between.
+	if err := in.cfg.Store.ClearSignInFailures(r.Context(), keys[1]); err != nil {
+		in.cfg.Log.Warn("inbox: clear sign-in failures", "err", err)
+	}
 	http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 }
 

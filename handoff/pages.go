@@ -489,6 +489,9 @@ func (in *Inbox) events(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 	ctx := r.Context()
 	for {
+		// Taken before reading, so a change announced during the read
+		// is not missed.
+		rang := in.changes.wait()
 		v, err := in.cfg.Store.Version(ctx)
 		if err != nil {
 			return // the browser reconnects
@@ -510,6 +513,7 @@ func (in *Inbox) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-poll.C:
+		case <-rang:
 		}
 	}
 }

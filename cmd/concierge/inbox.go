@@ -46,7 +46,7 @@ func (m *Main) wireInbox() error {
 			}
 		},
 		Log:  m.Log,
-		Poll: m.InboxPoll,
+		Poll: m.inboxPoll(),
 	})
 	if err != nil {
 		return err
@@ -137,6 +137,18 @@ func (s inboxStore) Payments(ctx context.Context, order concierge.OrderID) ([]co
 }
 
 func (s inboxStore) Version(ctx context.Context) (string, error) { return s.db.InboxVersion(ctx) }
+
+func (s inboxStore) SignInFailures(ctx context.Context, key string, since time.Time) (int, error) {
+	return s.db.SignInFailures(ctx, key, since)
+}
+
+func (s inboxStore) RecordSignInFailure(ctx context.Context, keys []string, at, prune time.Time) error {
+	return s.db.RecordSignInFailure(ctx, keys, at, prune)
+}
+
+func (s inboxStore) ClearSignInFailures(ctx context.Context, key string) error {
+	return s.db.ClearSignInFailures(ctx, key)
+}
 
 // replyRules implements handoff.ReplyRules: a WhatsApp conversation
 // outside the 24-hour window takes only the approved templates of the bot

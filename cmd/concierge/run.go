@@ -62,6 +62,10 @@ type Main struct {
 	// (tests listen on port 0 first so the base URL is known).
 	Listener net.Listener
 
+	// SweepEvery is how often the sweep looks for orders whose
+	// reservation ran out (zero: 5s); tests of expiry shorten it.
+	SweepEvery time.Duration
+
 	// Telegram (issue 3): outbound rates (zero: Telegram's documented
 	// ones) and the long poll of polling mode (zero: 50 s); tests and
 	// the benchmark change them.
@@ -72,7 +76,9 @@ type Main struct {
 	wechat              wechatParts         // issue 5, see wechat.go
 
 	// Inbox is the human inbox at /inbox (issue 6, see inbox.go);
-	// InboxPoll is how often its live stream looks for changes (zero: 1s).
+	// InboxPoll is how often its live stream looks for changes (zero: 1s
+	// on SQLite; on PostgreSQL, which announces changes, a 15 s safety
+	// poll, see inbox_live.go).
 	Inbox     *handoff.Inbox
 	InboxPoll time.Duration
 
@@ -283,12 +289,13 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	if m.DB.Dialect() == store.Postgres {
 		runners = 4
 	}
-	runWG.Add(runners + 2)
+	runWG.Add(runners + 3)
 	for range runners {
 		go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
 	}
 	go func() { defer runWG.Done(); m.Planned.Run(runCtx) }()
 	go func() { defer runWG.Done(); m.sweep(runCtx) }()
+	go func() { defer runWG.Done(); m.listenInbox(runCtx) }() // see inbox_live.go
 	sendWG.Add(2)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
 	// Hand-off webhooks (issue 6), see handoff_hooks.go.
@@ -313,6 +320,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		stopSender()
 		sendWG.Wait()
 		m.DB.Close()
+		m.closeWeChat() // Redis token caches, when a bot file names one
 		m.Log.Info("concierge stopped")
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
@@ -350,7 +358,11 @@ func (m *Main) ListenAddr() string { return m.Listener.Addr().String() }
 
 // sweep expires unpaid orders whose reservation ran out.
 func (m *Main) sweep(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
+	every := m.SweepEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var lastRetention, lastWeChatPay time.Time
 	for {
