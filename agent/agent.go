@@ -249,7 +249,7 @@ func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concier
 	t.Tools.turn = t
 	t.ShowOrder(t.T("order_"+event, map[string]any{"ID": o.ID}), o)
 	// Checkout hands the conversation off with these events; say so.
-	if event == "payment_mismatch" || event == "payment_failed_handoff" {
+	if event == "payment_mismatch" || event == "payment_late" || event == "payment_duplicate" || event == "payment_failed_handoff" {
 		t.ShowHandoff()
 	}
 	for _, m := range t.out {

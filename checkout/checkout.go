@@ -30,10 +30,12 @@ type Announcer interface {
 
 // Order events announced to customers.
 const (
-	EventPaid     = "paid"
-	EventExpired  = "expired"
-	EventMismatch = "payment_mismatch"
-	EventRefunded = "refunded" // an approved refund was executed (the inbox)
+	EventPaid      = "paid"
+	EventExpired   = "expired"
+	EventMismatch  = "payment_mismatch"
+	EventLate      = "payment_late"      // a payment for an order that expired or was cancelled
+	EventDuplicate = "payment_duplicate" // a payment for an order already paid
+	EventRefunded  = "refunded"          // an approved refund was executed (the inbox)
 )
 
 // Service places orders and applies payments.
@@ -189,7 +191,14 @@ func (s *Service) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID
 		return "", err
 	}
 	if p.Amount != o.Total || o.State != concierge.OrderPending {
-		if err := s.problem(ctx, tx, conv, o); err != nil {
+		event := EventMismatch
+		switch o.State {
+		case concierge.OrderExpired, concierge.OrderCancelled:
+			event = EventLate
+		case concierge.OrderPaid, concierge.OrderFulfilled, concierge.OrderRefunded:
+			event = EventDuplicate
+		}
+		if err := s.problem(ctx, tx, conv, o, event); err != nil {
 			return "", err
 		}
 		return AppliedProblem, nil
@@ -205,7 +214,10 @@ func (s *Service) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID
 	return AppliedPaid, nil
 }
 
-func (s *Service) problem(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order) error {
+// problem hands conv to people for a payment that cannot be applied to o,
+// and tells the customer why (event: EventMismatch, EventLate or
+// EventDuplicate).
+func (s *Service) problem(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error {
 	if conv.State == concierge.StateBot {
 		h := concierge.Handoff{Conversation: conv.ID, From: conv.State, To: concierge.StateWaiting, Reason: concierge.HandoffPayment, By: "checkout", At: tx.Now()}
 		if err := tx.RecordHandoff(ctx, h); err != nil {
@@ -217,7 +229,7 @@ func (s *Service) problem(ctx context.Context, tx concierge.Tx, conv *concierge.
 		}
 	}
 	if s.announce != nil {
-		return s.announce.OrderChanged(ctx, tx, conv, o, EventMismatch)
+		return s.announce.OrderChanged(ctx, tx, conv, o, event)
 	}
 	return nil
 }

@@ -261,25 +261,26 @@ func TestPaymentProblems(t *testing.T) {
 		prepare func(s *shop, o *concierge.Order)
 		amount  func(o *concierge.Order) concierge.Money
 		state   concierge.OrderState
-		records int // payment rows in the end
+		records int    // payment rows in the end
+		text    string // what the customer is told: order_<text>
 	}{
-		{"a cent short", nil, func(o *concierge.Order) concierge.Money { return eur(o.Total.Minor - 1) }, concierge.OrderPending, 1},
-		{"too much", nil, func(o *concierge.Order) concierge.Money { return eur(o.Total.Minor + 100) }, concierge.OrderPending, 1},
+		{"a cent short", nil, func(o *concierge.Order) concierge.Money { return eur(o.Total.Minor - 1) }, concierge.OrderPending, 1, "payment_mismatch"},
+		{"too much", nil, func(o *concierge.Order) concierge.Money { return eur(o.Total.Minor + 100) }, concierge.OrderPending, 1, "payment_mismatch"},
 		{"another currency", nil, func(o *concierge.Order) concierge.Money {
 			return concierge.Money{Minor: o.Total.Minor, Currency: "USD"}
-		}, concierge.OrderPending, 1},
+		}, concierge.OrderPending, 1, "payment_mismatch"},
 		{"expired order", func(s *shop, o *concierge.Order) {
 			s.clock.Advance(31 * time.Minute)
 			s.expireDue(10)
-		}, total, concierge.OrderExpired, 1},
+		}, total, concierge.OrderExpired, 1, "payment_late"},
 		{"cancelled order", func(s *shop, o *concierge.Order) {
 			s.inTx(func(tx *store.Tx) error { return s.co.CancelOrder(s.ctx, tx, o) })
-		}, total, concierge.OrderCancelled, 1},
+		}, total, concierge.OrderCancelled, 1, "payment_late"},
 		{"second charge of a paid order", func(s *shop, o *concierge.Order) {
 			if res, err := s.paid(s.bot.ID, s.payment(o, o.Total)); res != checkout.AppliedPaid || err != nil {
 				s.t.Fatalf("first payment: %v, %v", res, err)
 			}
-		}, total, concierge.OrderPaid, 2},
+		}, total, concierge.OrderPaid, 2, "payment_duplicate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -311,7 +312,7 @@ func TestPaymentProblems(t *testing.T) {
 				t.Errorf("hand-offs %+v, want one for %q by checkout", hs, concierge.HandoffPayment)
 			}
 			replies := c.replies()
-			want := s.texts.T("en", "order_payment_mismatch", map[string]any{"ID": o.ID})
+			want := s.texts.T("en", "order_"+tt.text, map[string]any{"ID": o.ID})
 			if len(replies) != 2 || replies[0].Kind != concierge.MessageOrder || replies[0].Text != want || replies[1].Kind != concierge.MessageHandoff {
 				t.Errorf("messages %+v, want the order with %q, then the hand-off", replies, want)
 			}

@@ -40,6 +40,13 @@ type tgShop struct {
 // loaded (more products, say).
 func startTelegramShop(t *testing.T, mode string, edits ...func(cfg string) string) *tgShop {
 	t.Helper()
+	return startTelegramShopMain(t, mode, nil, edits...)
+}
+
+// startTelegramShopMain is startTelegramShop with tweak adjusting Main
+// before it opens (the sweep's interval, say).
+func startTelegramShopMain(t *testing.T, mode string, tweak func(*Main), edits ...func(cfg string) string) *tgShop {
+	t.Helper()
 	fake := newTelegramFake(t)
 	cfg := rewrite(t, sampleBot(t), map[string]string{
 		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: %s }", tgToken, tgSecret, fake.URL, mode),
@@ -48,10 +55,11 @@ func startTelegramShop(t *testing.T, mode string, edits ...func(cfg string) stri
 	for _, edit := range edits {
 		cfg = edit(cfg)
 	}
-	sh := runMain(t, &Main{ConfigPath: writeBot(t, cfg), DBURL: tempSQLite(t),
-		TelegramLimits:      tgTestLimits(),
-		TelegramPollTimeout: time.Second})
-	s := &tgShop{shop: sh, fake: fake, polling: mode == "polling"}
+	m := &Main{ConfigPath: writeBot(t, cfg), DBURL: tempSQLite(t), TelegramLimits: tgTestLimits(), TelegramPollTimeout: time.Second}
+	if tweak != nil {
+		tweak(m)
+	}
+	s := &tgShop{shop: runMain(t, m), fake: fake, polling: mode == "polling"}
 	s.nextID.Store(500000)
 	return s
 }
