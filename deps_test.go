@@ -40,6 +40,16 @@ var rules = []rule{
 		"internal helpers sit below every feature"},
 }
 
+// plain lists the packages (exactly these directories, not below) that may
+// import only the standard library, the root package and internal/, and
+// why. agent/catalog and agent/nlu have stricter tests of their own (no
+// I/O at all).
+var plain = map[string]string{
+	"adapters/web":     "the web adapter is a translator: echo belongs to webhooks, and adapters share no code",
+	"adapters/wechat":  "the WeChat adapter speaks the protocol with the standard library; the Redis token cache lives in redistoken, so a binary without Redis does not link go-redis",
+	"checkout/sandbox": "the sandbox is a payment provider: cmd wires it to the store, the agent and echo",
+}
+
 // TestImportRules enforces the import direction of STYLE.md: a forbidden
 // import fails with the rule's reason.
 func TestImportRules(t *testing.T) {
@@ -113,6 +123,17 @@ func TestImportRules(t *testing.T) {
 						t.Errorf("%s imports %s: forbidden because %s", pkgName(dir), imp, r.why)
 					}
 				}
+			}
+		}
+	}
+	for dir, why := range plain {
+		if _, ok := imports[dir]; !ok {
+			t.Errorf("%s: no such package; update plain", dir)
+		}
+		for _, imp := range imports[dir] {
+			stdlib := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+			if !stdlib && imp != module && !strings.HasPrefix(imp, module+"/internal/") {
+				t.Errorf("%s imports %s: it may import only the standard library, the root package and internal/ because %s", dir, imp, why)
 			}
 		}
 	}
