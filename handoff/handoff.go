@@ -232,6 +232,9 @@ type Store interface {
 	RecordSignInFailure(ctx context.Context, keys []string, at, prune time.Time) error
 	// ClearSignInFailures forgets key's failures.
 	ClearSignInFailures(ctx context.Context, key string) error
+
+	// Files customers sent, served by GET /inbox/media/{id}.
+	MediaStore
 }
 
 // Entry is one transcript entry as the inbox shows it.
@@ -246,6 +249,8 @@ type Entry struct {
 	At       time.Time
 	Event    *concierge.Event
 	Message  *concierge.Message
+	// Media is the file of a customer's media message, or nil.
+	Media *Media
 }
 
 // Service is the hand-off state machine. Every transition is one

@@ -114,6 +114,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("GET /inbox/events", in.authed(in.events))
 	mux.HandleFunc("GET /inbox/audit", in.authed(in.audit))
 	mux.HandleFunc("GET /inbox/c/{id}", in.authed(in.conversation))
+	mux.HandleFunc("GET /inbox/media/{id}", in.authed(in.media))
 	mux.HandleFunc("POST /inbox/c/{id}/{action}", in.authed(in.act))
 	mux.HandleFunc("POST /inbox/p/{id}/decide", in.authed(in.decide))
 	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
@@ -138,7 +139,7 @@ func (in *Inbox) Service() *Service { return in.svc }
 // ServeHTTP serves /inbox and below.
 func (in *Inbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; media-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")

@@ -135,6 +135,7 @@ type entryView struct {
 	Delivery string
 	Error    string
 	At       time.Time
+	Media    *mediaView // a customer's file, or nil
 }
 
 type cartLineView struct {
@@ -434,6 +435,12 @@ func entryOf(e Entry) entryView {
 				v.Text = "(" + string(e.Event.Kind) + ")"
 			}
 			v.Kind = string(e.Event.Kind)
+		}
+		if e.Media != nil {
+			v.Media = viewOf(e.Media)
+			if e.Event != nil && e.Event.Text == "" {
+				v.Text = "" // the file speaks for itself
+			}
 		}
 	default:
 		v.From, v.Who = "bot", "Bot"

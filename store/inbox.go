@@ -549,13 +549,18 @@ type InboxEntry struct {
 	TranscriptEntry
 	Delivery string // accepted, delivered, read, failed … or "" when the platform reports none
 	Error    string
+	// Media is the file of a customer's media message, or nil.
+	Media *MediaInfo
 }
 
 // InboxTranscript returns the last limit entries of conv, oldest first.
 func (db *DB) InboxTranscript(ctx context.Context, conv concierge.ConversationID, limit int) ([]InboxEntry, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT seq, dir, author, kind, status, created_at, body, last_error,
-			coalesce((SELECT d.status FROM deliveries d WHERE d.message_id = m.id ORDER BY d.updated_at DESC LIMIT 1), '')
-		FROM messages m WHERE conversation_id = ? ORDER BY seq DESC LIMIT ?`), conv, limit)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT m.seq, m.dir, m.author, m.kind, m.status, m.created_at, m.body, m.last_error,
+			coalesce((SELECT d.status FROM deliveries d WHERE d.message_id = m.id ORDER BY d.updated_at DESC LIMIT 1), ''),
+			coalesce(f.message_id, 0), coalesce(f.kind, ''), coalesce(f.status, ''), coalesce(f.attempts, 0),
+			coalesce(f.content_type, ''), coalesce(f.name, ''), coalesce(f.size, 0), coalesce(f.last_error, ''), coalesce(f.fetched_at, 0)
+		FROM messages m LEFT JOIN media f ON f.message_id = m.id
+		WHERE m.conversation_id = ? ORDER BY m.seq DESC LIMIT ?`), conv, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox transcript: %w", err)
 	}
@@ -565,8 +570,15 @@ func (db *DB) InboxTranscript(ctx context.Context, conv concierge.ConversationID
 		var e InboxEntry
 		var at int64
 		var body string
-		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body, &e.Error, &e.Delivery); err != nil {
+		var f MediaInfo
+		var fetched int64
+		if err := rows.Scan(&e.Seq, &e.Dir, &e.Author, &e.Kind, &e.Status, &at, &body, &e.Error, &e.Delivery,
+			&f.ID, &f.Kind, &f.Status, &f.Attempts, &f.ContentType, &f.Name, &f.Size, &f.Error, &fetched); err != nil {
 			return nil, fmt.Errorf("store: inbox transcript: %w", err)
+		}
+		if f.ID != 0 {
+			f.Conversation, f.At, f.FetchedAt = conv, fromMillis(at), fromMillis(fetched)
+			e.Media = &f
 		}
 		if err := e.decode(at, body); err != nil {
 			return nil, fmt.Errorf("store: inbox transcript: %w", err)
@@ -662,17 +674,19 @@ func prefixed(p, cols string) string {
 // hand-off, a message in a conversation in people's hands, a note or a
 // decision. The inbox's live stream polls it.
 func (db *DB) InboxVersion(ctx context.Context) (string, error) {
-	var h, m, n, p, out int64
+	var h, m, n, p, out, media int64
 	err := db.r.QueryRowContext(ctx, `SELECT
 		coalesce((SELECT max(id) FROM handoffs), 0),
 		coalesce((SELECT max(m.id) FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE c.state IN ('waiting', 'human')), 0),
 		coalesce((SELECT max(id) FROM inbox_notes), 0),
 		coalesce((SELECT max(decided_at) FROM proposals), 0),
-		(SELECT count(*) FROM messages WHERE status = 'pending' AND dir = 'out')`).Scan(&h, &m, &n, &p, &out)
+		(SELECT count(*) FROM messages WHERE status = 'pending' AND dir = 'out'),
+		(SELECT count(*) FROM media WHERE status = 'pending')`).Scan(&h, &m, &n, &p, &out, &media)
 	if err != nil {
 		return "", fmt.Errorf("store: inbox version: %w", err)
 	}
 	// The count of unsent messages moves when a reply goes out, so its
-	// delivery status shows without a reload.
-	return fmt.Sprintf("%d.%d.%d.%d.%d", h, m, n, p, out), nil
+	// delivery status shows without a reload; the count of files to
+	// fetch, so that a customer's photo shows once downloaded.
+	return fmt.Sprintf("%d.%d.%d.%d.%d.%d", h, m, n, p, out, media), nil
 }

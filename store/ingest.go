@@ -68,5 +68,13 @@ func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error)
 		// first would cost a query on every message for a rare case.
 		return Ingested{Conversation: r.Conversation, Duplicate: true}, nil
 	}
+	if ev.Kind == concierge.EventMedia {
+		// The file is recorded with its message, so a file to fetch
+		// exists exactly when the message was acknowledged; a scan
+		// for new media messages could miss one committed late.
+		if err := tx.ingestMedia(ctx, ev, now); err != nil {
+			return Ingested{}, err
+		}
+	}
 	return r, nil
 }

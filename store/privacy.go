@@ -19,6 +19,18 @@ type Export struct {
 	Orders       []*concierge.Order      `json:"orders"`
 	Payments     []concierge.Payment     `json:"payments"`
 	Handoffs     []concierge.Handoff     `json:"handoffs"`
+	// Media lists the files the customer sent, without their bytes.
+	Media []ExportMedia `json:"media"`
+}
+
+// ExportMedia is one file of an export.
+type ExportMedia struct {
+	Kind        string `json:"kind"`
+	Status      string `json:"status"`
+	ContentType string `json:"content_type,omitempty"`
+	Name        string `json:"name,omitempty"`
+	Size        int64  `json:"size"`
+	At          string `json:"at"`
 }
 
 // ExportEntry is one transcript line of an export.
@@ -72,6 +84,14 @@ func (db *DB) ExportConversation(ctx context.Context, bot concierge.BotID, ch co
 	if ex.Handoffs, err = db.Handoffs(ctx, conv.ID); err != nil {
 		return nil, err
 	}
+	ms, err := db.ConversationMedia(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		ex.Media = append(ex.Media, ExportMedia{Kind: m.Kind, Status: m.Status, ContentType: m.ContentType, Name: m.Name,
+			Size: m.Size, At: m.At.Format("2006-01-02T15:04:05Z07:00")})
+	}
 	return ex, nil
 }
 
@@ -83,7 +103,7 @@ func erasedChat(id concierge.ConversationID) string {
 
 // EraseConversation removes the personal data of the conversation of
 // (bot, channel, chat) in one transaction: what the customer and the bot
-// wrote, the cart, hand-off packets, notes about them, the brain's memory
+// wrote, the cart, the files they sent, hand-off packets, notes about them, the brain's memory
 // and summary, the link to their platform account. Orders, payments and
 // refunds stay, for the merchant's accounts, but no longer lead back to the
 // person. Pending messages to or from them are dropped. It returns the
@@ -140,6 +160,7 @@ func (db *DB) erase(ctx context.Context, conv *concierge.Conversation) error {
 		others := []string{
 			`DELETE FROM handoff_packets WHERE conversation_id = ?`,
 			`DELETE FROM inbox_notes WHERE conversation_id = ?`,
+			`DELETE FROM media WHERE conversation_id = ?`,
 			`DELETE FROM brain_notes WHERE conversation_id = ?`,
 			`DELETE FROM inbox_assignments WHERE conversation_id = ?`,
 			`UPDATE proposals SET evidence = '{}', why = '' WHERE conversation_id = ?`,

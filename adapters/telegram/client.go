@@ -28,6 +28,7 @@ type Client struct {
 	http   *http.Client
 	limits *limits
 	now    func() time.Time
+	files  string // {endpoint}/file/bot{token}: where files are downloaded
 }
 
 // Limits are the outbound rates; zero fields take Telegram's documented
@@ -69,7 +70,7 @@ func NewClient(token, endpoint string, hc *http.Client, l Limits) *Client {
 	l.defaults()
 	api := &tgbotapi.BotAPI{Token: token, Client: hc, Buffer: 100}
 	api.SetAPIEndpoint(strings.TrimRight(endpoint, "/") + "/bot%s/%s")
-	return &Client{api: api, http: hc, limits: newLimits(l), now: time.Now}
+	return &Client{api: api, http: hc, limits: newLimits(l), now: time.Now, files: strings.TrimRight(endpoint, "/") + "/file/bot" + token}
 }
 
 // ctxDoer gives the library's requests (made with http.NewRequest, no

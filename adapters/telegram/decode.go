@@ -235,6 +235,7 @@ func decodeMessage(d *Update, m *tgbotapi.Message, body []byte, ev func(concierg
 		m.VideoNote != nil || m.Document != nil || m.Animation != nil || m.Contact != nil:
 		d.Event = ev(concierge.EventMedia, chat, m.From)
 		d.Event.Text = m.Caption
+		d.Event.Value = mediaValue(m)
 	default:
 		d.Ignored = "service message"
 		return
@@ -243,6 +244,49 @@ func decodeMessage(d *Update, m *tgbotapi.Message, body []byte, ev func(concierg
 		d.Event.Text = text
 	}
 	d.Event.Text = clean(d.Event.Text)
+}
+
+// mediaValue names a message's file as KIND:REF, REF its file_id, which
+// Adapter.FetchMedia downloads: the largest size of a photo, the file of
+// anything else. A contact has no file and names only its kind.
+func mediaValue(m *tgbotapi.Message) string {
+	switch {
+	case len(m.Photo) > 0:
+		// Telegram lists sizes smallest first; pick by area all the same.
+		best := m.Photo[len(m.Photo)-1]
+		for _, p := range m.Photo {
+			if p.Width*p.Height > best.Width*best.Height {
+				best = p
+			}
+		}
+		return ref("photo", best.FileID)
+	case m.Voice != nil:
+		return ref("voice", m.Voice.FileID)
+	case m.Audio != nil:
+		return ref("audio", m.Audio.FileID)
+	case m.Video != nil:
+		return ref("video", m.Video.FileID)
+	case m.VideoNote != nil:
+		return ref("video_note", m.VideoNote.FileID)
+	case m.Animation != nil:
+		// An animation also fills document, for old clients: check first.
+		return ref("animation", m.Animation.FileID)
+	case m.Document != nil:
+		return ref("document", m.Document.FileID)
+	case m.Sticker != nil:
+		return ref("sticker", m.Sticker.FileID)
+	case m.Contact != nil:
+		return "contact"
+	}
+	return ""
+}
+
+// ref is kind:fileID, or kind alone when the id is missing or unusable.
+func ref(kind, fileID string) string {
+	if fileID == "" || len(fileID) > 256 || strings.ContainsAny(fileID, "\x00\n") || !utf8.ValidString(fileID) {
+		return kind
+	}
+	return kind + ":" + fileID
 }
 
 // clean drops what PostgreSQL cannot store (NUL) and invalid UTF-8.

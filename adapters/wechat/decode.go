@@ -157,13 +157,18 @@ func Decode(m *Message) (*concierge.Event, error) {
 		// With speech recognition on, WeChat transcribes the voice.
 		ev.Kind = concierge.EventMedia
 		ev.Text = m.Recognition
-		ev.Value = m.MediaID
+		ev.Value = mediaValue("voice", m.MediaID)
 	case "image":
+		// The image's PicUrl is public but not kept: its MediaId is
+		// what Adapter.FetchMedia downloads.
 		ev.Kind = concierge.EventMedia
-		ev.Value = m.PicURL
-	case "video", "shortvideo", "file":
+		ev.Value = mediaValue("image", m.MediaID)
+	case "video", "shortvideo":
 		ev.Kind = concierge.EventMedia
-		ev.Value = m.MediaID
+		ev.Value = mediaValue("video", m.MediaID)
+	case "file":
+		ev.Kind = concierge.EventMedia
+		ev.Value = mediaValue("document", m.MediaID)
 	case "location":
 		ev.Kind = concierge.EventLocation
 		ev.Text = m.Label
@@ -171,9 +176,19 @@ func Decode(m *Message) (*concierge.Event, error) {
 	case "link":
 		ev.Kind = concierge.EventMedia
 		ev.Text = strings.TrimSpace(m.Title + " " + m.Description)
-		ev.Value = m.URL
+		// A link is no file: its kind says so to whoever fetches media.
+		ev.Value = "link:" + m.URL
 	default:
 		ev.Kind = concierge.EventMedia // "I can only read text", politely
 	}
 	return ev, nil
+}
+
+// mediaValue names a message's media as KIND:REF, REF its MediaId, or
+// KIND alone when the MediaId is missing or unusable.
+func mediaValue(kind, mediaID string) string {
+	if mediaID == "" || len(mediaID) > 256 || strings.ContainsAny(mediaID, "\x00\r\n") {
+		return kind
+	}
+	return kind + ":" + mediaID
 }

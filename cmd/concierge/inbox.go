@@ -95,7 +95,7 @@ func (s inboxStore) Transcript(ctx context.Context, conv concierge.ConversationI
 	out := make([]handoff.Entry, len(es))
 	for i, e := range es {
 		out[i] = handoff.Entry{Seq: e.Seq, Dir: e.Dir, Author: e.Author, Kind: e.Kind, Status: e.Status, Delivery: e.Delivery,
-			Error: e.Error, At: e.At, Event: e.Event, Message: e.Message}
+			Error: e.Error, At: e.At, Event: e.Event, Message: e.Message, Media: inboxMedia(e.Media)}
 	}
 	return out, nil
 }

@@ -91,6 +91,10 @@ type Main struct {
 	HandoffHooks handoffHooksConfig
 	handoffHooks handoffHookParts
 
+	// Media tunes the download of customers' files (see media.go).
+	Media MediaConfig
+	media *mediaLoop
+
 	hooks map[concierge.BotID]*webhooks.Bot
 }
 
@@ -229,6 +233,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.wireHandoffHooks() // issue 6, see handoff_hooks.go
+	m.wireMedia()        // customers' files, see media.go
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
 		Ingest:      ingestGlue{m.Ingester},
@@ -300,6 +305,9 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
 	// Hand-off webhooks (issue 6), see handoff_hooks.go.
 	go func() { defer sendWG.Done(); m.runHandoffHooks(sendCtx) }()
+	// Customers' files, see media.go.
+	sendWG.Add(1)
+	go func() { defer sendWG.Done(); m.runMedia(sendCtx) }()
 	stopPolling := m.startPolling(context.WithoutCancel(ctx)) // Telegram bots in polling mode
 	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
 

@@ -12,7 +12,10 @@
 //
 // It also queues updates for getUpdates (long polling), fails chosen calls
 // (429 with retry_after, 403, 500, 400 "message can't be edited") and can
-// add latency to every answer. It keeps the messages it was asked to send,
+// add latency to every answer. Files registered with AddFile are served
+// as Telegram serves customers' files: getFile answers their path and
+// size (refusing those over the Bot API's 20 MB), and
+// GET /file/bot<token>/<file_path> their bytes. It keeps the messages it was asked to send,
 // so that editMessageText and editMessageReplyMarkup edit them as
 // Telegram does: a message that does not exist is "not found", a photo has
 // no text to edit, and an edit to the same text and keyboard is refused
@@ -105,6 +108,100 @@ type Server struct {
 	keep     bool
 	messages map[msgKey]*Message
 	answered map[string]bool // pre-checkout queries answered, which Telegram refuses to answer again
+	files    map[string]File // by file_id
+}
+
+// File is a file a customer sent, as the fake serves it.
+type File struct {
+	ContentType string
+	Data        []byte
+	// Size is the file_size getFile declares: 0 declares len(Data), -1
+	// none, anything else is a lie (to test a download larger than
+	// declared). getFile refuses a file whose real size is over 20 MB.
+	Size int64
+	// Status, when set, is the HTTP status the download answers instead
+	// of the file (a 500, or a 404 for a file the server lost).
+	Status int
+}
+
+// AddFile makes the fake know a file_id.
+func (s *Server) AddFile(fileID string, f File) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.files == nil {
+		s.files = map[string]File{}
+	}
+	s.files[fileID] = f
+}
+
+// filePath is the file_path getFile gives fileID, as Telegram's look
+// (photos/file_0.jpg, voice/file_1.oga).
+func filePath(fileID, contentType string) string {
+	dir, ext := "documents", ""
+	switch mt, _, _ := mime.ParseMediaType(contentType); mt {
+	case "image/jpeg":
+		dir, ext = "photos", ".jpg"
+	case "audio/ogg":
+		dir, ext = "voice", ".oga"
+	case "video/mp4":
+		dir, ext = "videos", ".mp4"
+	case "image/webp":
+		dir, ext = "stickers", ".webp"
+	case "application/pdf":
+		ext = ".pdf"
+	}
+	return dir + "/file_" + url.PathEscape(fileID) + ext
+}
+
+// getFile answers getFile.
+func (s *Server) getFile(id string) (int, map[string]any) {
+	s.mu.Lock()
+	f, ok := s.files[id]
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"}
+	case len(f.Data) > 20<<20:
+		return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400, "description": "Bad Request: file is too big"}
+	}
+	r := map[string]any{"file_id": id, "file_unique_id": "U" + id, "file_path": filePath(id, f.ContentType)}
+	switch {
+	case f.Size == 0:
+		r["file_size"] = len(f.Data)
+	case f.Size > 0:
+		r["file_size"] = f.Size
+	}
+	return http.StatusOK, map[string]any{"ok": true, "result": r}
+}
+
+// serveFile answers GET /file/bot<token>/<file_path>.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	token, fp, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/file/bot"), "/")
+	if !ok || token != s.Token {
+		s.problem("%s %s: wrong token or path", r.Method, r.URL.Path)
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"ok": false, "error_code": 401, "description": "Unauthorized"})
+		return
+	}
+	s.mu.Lock()
+	var f *File
+	for id, x := range s.files {
+		if filePath(id, x.ContentType) == fp {
+			f = &x
+			break
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case f == nil:
+		writeJSON(w, http.StatusNotFound, map[string]any{"ok": false, "error_code": 404, "description": "Not Found"})
+	case f.Status != 0:
+		writeJSON(w, f.Status, map[string]any{"ok": false, "error_code": f.Status, "description": http.StatusText(f.Status)})
+	default:
+		// Answer only "bytes", so that the adapter must tell the type by
+		// the extension, which Telegram's file server may make it do.
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(f.Data)
+	}
 }
 
 type msgKey struct {
@@ -259,6 +356,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if s.Latency > 0 {
 		time.Sleep(s.Latency)
 	}
+	if strings.HasPrefix(r.URL.Path, "/file/bot") {
+		s.serveFile(w, r)
+		return
+	}
 	path := strings.TrimPrefix(r.URL.Path, "/bot")
 	token, method, ok := strings.Cut(path, "/")
 	if !ok || token != s.Token {
@@ -397,6 +498,8 @@ func (s *Server) handle(method string, p url.Values, webhook bool) (int, map[str
 			return http.StatusBadRequest, map[string]any{"ok": false, "error_code": 400,
 				"description": "Bad Request: query is too old and response timeout expired or query ID is invalid"}
 		}
+	case "getFile":
+		return s.getFile(p.Get("file_id"))
 	case "getWebhookInfo":
 		result = map[string]any{"url": webhookURL, "has_custom_certificate": false, "pending_update_count": 0, "max_connections": 40}
 	}
@@ -499,6 +602,7 @@ var secretTokenRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 // methods lists the methods the fake knows and their required fields.
 var methods = map[string][]string{
 	"getMe":                  nil,
+	"getFile":                {"file_id"},
 	"getUpdates":             nil,
 	"setWebhook":             {"url"},
 	"deleteWebhook":          nil,

@@ -1,6 +1,6 @@
 // Package wechattest is a fake WeChat API for tests: the access-token
-// endpoint, the customer-service send endpoint and the custom-menu
-// endpoint, implemented from WeChat's documentation, checking every
+// endpoint, the customer-service send endpoint, the custom-menu endpoint
+// and the temporary-media download (media/get), implemented from WeChat's documentation, checking every
 // request (path, method, credentials, current access_token, JSON body) the
 // way WeChat does and recording what was sent. It also builds the XML
 // pushes WeChat makes to an account's server, signed and, in safe mode,
@@ -125,6 +125,7 @@ type Server struct {
 	menus      [][]byte
 	refuse     map[string]int // openid → errcode to answer
 	errors     []string       // requests refused, for tests to read
+	media      map[string]Media
 	TokenCalls int
 	// Delay, when set, slows every send (to show that webhooks do not
 	// wait for sends).
@@ -138,6 +139,8 @@ func New(appID, secret string) *Server {
 	mux.HandleFunc("/cgi-bin/token", s.token)
 	mux.HandleFunc("/cgi-bin/message/custom/send", s.send)
 	mux.HandleFunc("/cgi-bin/menu/create", s.menu)
+	mux.HandleFunc("/cgi-bin/media/get", s.mediaGet)
+	mux.HandleFunc(videoPath, s.video)
 	s.Server = httptest.NewServer(mux)
 	return s
 }
@@ -275,6 +278,87 @@ func (s *Server) menu(w http.ResponseWriter, r *http.Request) {
 	s.menus = append(s.menus, raw)
 	s.mu.Unlock()
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// Media is a file a customer sent, as the fake serves it.
+type Media struct {
+	ContentType string
+	Data        []byte
+	// Chunked sends the file without a Content-Length, so that its
+	// size is known only by reading it.
+	Chunked bool
+	// Video answers media/get with {"video_url":…}, as WeChat does for
+	// videos, and serves the file at that URL.
+	Video bool
+	// Status, when set, is the HTTP status answered instead of the file.
+	Status int
+}
+
+// AddMedia makes the fake keep a file under mediaID.
+func (s *Server) AddMedia(mediaID string, m Media) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media == nil {
+		s.media = map[string]Media{}
+	}
+	s.media[mediaID] = m
+}
+
+// videoPath is where the fake serves videos, which WeChat serves from
+// its CDN without the access token.
+const videoPath = "/fake-video/"
+
+// mediaGet serves GET /cgi-bin/media/get?access_token=…&media_id=….
+func (s *Server) mediaGet(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		s.fail(w, 43001, "require GET method")
+		return
+	}
+	tok := r.URL.Query().Get("access_token")
+	id := r.URL.Query().Get("media_id")
+	s.mu.Lock()
+	ok := len(s.tokens) > 0 && tok == s.tokens[len(s.tokens)-1]
+	m, known := s.media[id]
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		s.fail(w, 40001, "invalid credential, access_token is invalid or not latest")
+	case !known:
+		s.fail(w, 40007, "invalid media_id")
+	case m.Video:
+		writeJSON(w, map[string]any{"video_url": s.URL + videoPath + url.PathEscape(id)})
+	default:
+		s.serveFile(w, id, m)
+	}
+}
+
+// video serves a video's download URL.
+func (s *Server) video(w http.ResponseWriter, r *http.Request) {
+	id := strings.TrimPrefix(r.URL.Path, videoPath)
+	s.mu.Lock()
+	m, known := s.media[id]
+	s.mu.Unlock()
+	if !known || !m.Video {
+		http.NotFound(w, r)
+		return
+	}
+	s.serveFile(w, id, m)
+}
+
+func (s *Server) serveFile(w http.ResponseWriter, id string, m Media) {
+	if m.Status != 0 {
+		http.Error(w, http.StatusText(m.Status), m.Status)
+		return
+	}
+	w.Header().Set("Content-Type", m.ContentType)
+	ext := map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "audio/amr": ".amr", "audio/mpeg": ".mp3", "video/mp4": ".mp4"}[m.ContentType]
+	w.Header().Set("Content-Disposition", `attachment; filename="`+id+ext+`"`)
+	if m.Chunked {
+		w.(http.Flusher).Flush() // headers go now: no Content-Length
+	} else {
+		w.Header().Set("Content-Length", strconv.Itoa(len(m.Data)))
+	}
+	w.Write(m.Data)
 }
 
 // Refuse makes sends to openid fail with errcode (45015: out of the

@@ -3,7 +3,10 @@
 // documents it (POST /{phone_number_id}/messages with a bearer token,
 // answering a wamid or a Graph error), enforces WhatsApp's documented
 // limits so that a rendering bug fails loudly, and records what was sent.
-// It also builds signed webhook notifications the way Meta sends them.
+// It also builds signed webhook notifications the way Meta sends them,
+// and serves the media customers sent (AddMedia): GET /{media-id} answers
+// the file's URL and metadata, and that URL the bytes, both with the
+// bearer token.
 //
 // It imports only the standard library, so that any package's tests may
 // use it.
@@ -140,6 +143,22 @@ type Server struct {
 	n     int
 	sent  []Sent
 	fails []failure
+	media map[string]Media
+}
+
+// Media is a file a customer sent, as the fake serves it.
+type Media struct {
+	ContentType string
+	Data        []byte
+	// Size is the file_size declared by GET /{media-id}: 0 declares
+	// len(Data), -1 none, anything else is a lie (to test a download
+	// that turns out larger than declared).
+	Size int64
+	// SHA256 is the declared hash, hex; "" is Data's.
+	SHA256 string
+	// Status, when set, is the HTTP status the download answers
+	// instead of the file (a 500, a 404 for an expired URL).
+	Status int
 }
 
 type failure struct {
@@ -180,14 +199,85 @@ func (s *Server) FailNext(status, code int, message string) {
 	s.mu.Unlock()
 }
 
+// AddMedia makes the fake serve a file under a media id, as Meta does for
+// the media of an inbound message.
+func (s *Server) AddMedia(id string, m Media) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.media == nil {
+		s.media = map[string]Media{}
+	}
+	s.media[id] = m
+}
+
 func graphError(w http.ResponseWriter, status, code int, msg string) {
+	graphErrorSub(w, status, code, 0, msg)
+}
+
+func graphErrorSub(w http.ResponseWriter, status, code, subcode int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": "OAuthException", "code": code, "fbtrace_id": "fake"}})
+	e := map[string]any{"message": msg, "type": "OAuthException", "code": code, "fbtrace_id": "fake"}
+	if subcode != 0 {
+		e["type"], e["error_subcode"] = "GraphMethodException", subcode
+	}
+	json.NewEncoder(w).Encode(map[string]any{"error": e})
+}
+
+// mediaPath is where the fake serves media bytes, after Meta's
+// lookaside.fbsbx.com/whatsapp_business/attachments/?mid=….
+const mediaPath = "/whatsapp_business/attachments/"
+
+// serveMedia answers GET /{version}/{media-id} with the file's URL and
+// metadata, and GET mediaPath?mid= with its bytes.
+func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, parts []string) {
+	if r.Header.Get("Authorization") != "Bearer "+s.token {
+		graphError(w, http.StatusUnauthorized, 190, "Invalid OAuth access token")
+		return
+	}
+	download := r.URL.Path == mediaPath
+	id := parts[len(parts)-1]
+	if download {
+		id = r.URL.Query().Get("mid")
+	}
+	s.mu.Lock()
+	m, ok := s.media[id]
+	s.mu.Unlock()
+	switch {
+	case !ok && download:
+		http.NotFound(w, r)
+	case !ok:
+		graphErrorSub(w, http.StatusBadRequest, 100, 33, fmt.Sprintf("Unsupported get request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", id))
+	case download && m.Status != 0:
+		http.Error(w, http.StatusText(m.Status), m.Status)
+	case download:
+		w.Header().Set("Content-Type", m.ContentType)
+		w.Write(m.Data)
+	default:
+		sum := m.SHA256
+		if sum == "" {
+			h := sha256.Sum256(m.Data)
+			sum = hex.EncodeToString(h[:])
+		}
+		info := map[string]any{"messaging_product": "whatsapp", "id": id, "mime_type": m.ContentType, "sha256": sum,
+			"url": s.URL + mediaPath + "?mid=" + id + "&ext=1700000000&hash=fake"}
+		switch {
+		case m.Size == 0:
+			info["file_size"] = strconv.Itoa(len(m.Data))
+		case m.Size > 0:
+			info["file_size"] = strconv.FormatInt(m.Size, 10)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(info)
+	}
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if r.Method == http.MethodGet && len(parts) >= 2 {
+		s.serveMedia(w, r, parts)
+		return
+	}
 	if r.Method != http.MethodPost || len(parts) < 2 || parts[len(parts)-1] != "messages" {
 		graphError(w, http.StatusNotFound, 100, "Unsupported request")
 		return
