@@ -120,9 +120,21 @@ func (r *moneyReader) kind(marker string) kind {
 	return notMoney
 }
 
-// amounts returns the amounts of money text states, in order.
+// freeRE finds what says "it costs nothing" without a number: "the lamp
+// is free", "c'est gratuit", "免费送你". It is read as an amount of zero,
+// which only a product the shop prices at zero makes true. Bare "free" is
+// left alone ("feel free to ask", "a free moment"), as are "sans frais"
+// and other phrases shops use for delivery, which Concierge does not price.
+var freeRE = regexp.MustCompile(`(?i)\b(?:for free|free of charge|at no (?:extra )?cost|costs? nothing|(?:is|are|it's|it is|they're|they are|be) (?:totally |completely |entirely )?free\b|gratuit(?:e|s|es)?|gratuitement|ne (?:co[uû]te|vous co[uû]tera) rien)\b|免费|不要钱|白送|零元`)
+
+// amounts returns the amounts of money text states: the phrases saying
+// something is free first (as zero), then the numbers with a currency, in
+// order.
 func (r *moneyReader) amounts(text string) []stated {
 	var out []stated
+	for _, m := range freeRE.FindAllStringIndex(text, -1) {
+		out = append(out, stated{Text: text[m[0]:m[1]], Minor: []int64{0}})
+	}
 	for _, m := range amountRE.FindAllStringSubmatchIndex(text, -1) {
 		prefix, num, suffix := group(text, m, 1), group(text, m, 2), group(text, m, 3)
 		pk, sk := r.kind(prefix), r.kind(suffix)

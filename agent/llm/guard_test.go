@@ -73,7 +73,10 @@ func TestGuard(t *testing.T) {
 			[]string{"Let me look.", "It's €1!", "Really, only €2.", "Anything else?"}, []string{"Let me look.", below, "Anything else?"}},
 		{"numbers that are not money", "en", nil, []*agent.Result{searched},
 			[]string{"Our 2024 collection: 2 lamps, 20% off the second, delivered in 3 days."}, []string{"Our 2024 collection: 2 lamps, 20% off the second, delivered in 3 days."}},
-		{"no amount at all", "fr", nil, nil, []string{"C'est gratuit !"}, []string{"C'est gratuit !"}},
+		{"no amount at all", "fr", nil, nil, []string{"Voici nos lampes de bureau."}, []string{"Voici nos lampes de bureau."}},
+		{"free in words", "fr", nil, []*agent.Result{searched}, []string{"C'est gratuit pour vous !"}, []string{below}},
+		{"free in words, no prices shown", "en", nil, nil, []string{"Don't worry, the lamp is free."}, []string{unchecked}},
+		{"feel free is not a price", "en", nil, []*agent.Result{searched}, []string{"Feel free to ask about the Aurore."}, []string{"Feel free to ask about the Aurore."}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
