@@ -100,6 +100,21 @@ func (c *client) accessToken(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("wechat: access token lease: %w", err)
 		}
 		if ok {
+			// Another replica may have saved a token between our look
+			// and our lease (and released its own lease): look again
+			// before asking WeChat, which would invalidate that token.
+			tok, exp, err := c.shared.LoadAccessToken(ctx, c.appID)
+			if err != nil {
+				return "", fmt.Errorf("wechat: access token: %w", err)
+			}
+			if tok != "" && c.now().Before(exp.Add(-tokenMargin)) {
+				// Saving it again releases our lease.
+				if err := c.shared.SaveAccessToken(ctx, c.appID, tok, exp); err != nil {
+					return "", fmt.Errorf("wechat: access token: %w", err)
+				}
+				c.token, c.expires = tok, exp
+				return tok, nil
+			}
 			return c.fetchLocked(ctx)
 		}
 		if i == 100 {
