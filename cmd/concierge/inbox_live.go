@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge/store"
@@ -31,11 +32,40 @@ func (m *Main) inboxPoll() time.Duration {
 	}
 }
 
-// listenInbox wakes the inbox's streams on each committed change until
-// ctx ends (PostgreSQL only; on SQLite it returns at once).
+// inboxCoalesce is how long notifications are gathered before the open
+// streams are woken: a busy queue commits many changes a second, and each
+// wake costs every open stream on every replica one version read.
+const inboxCoalesce = 100 * time.Millisecond
+
+// listenInbox wakes the inbox's streams on committed changes until ctx
+// ends (PostgreSQL only; on SQLite it returns at once), at most once per
+// inboxCoalesce.
 func (m *Main) listenInbox(ctx context.Context) {
 	if m.Inbox == nil {
 		return
 	}
-	m.DB.ListenInbox(ctx, m.Inbox.Changed, m.Log)
+	m.DB.ListenInbox(ctx, coalesce(inboxCoalesce, m.Inbox.Changed), m.Log)
+}
+
+// coalesce returns a function that calls f once, window after the first
+// of any number of calls made meanwhile. The pending mark is cleared
+// before f runs, so a call during f schedules another: no change is left
+// unannounced.
+func coalesce(window time.Duration, f func()) func() {
+	var mu sync.Mutex
+	pending := false
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if pending {
+			return
+		}
+		pending = true
+		time.AfterFunc(window, func() {
+			mu.Lock()
+			pending = false
+			mu.Unlock()
+			f()
+		})
+	}
 }
