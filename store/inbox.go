@@ -85,16 +85,12 @@ func (db *DB) RemoveInboxUser(ctx context.Context, name string) error {
 		if err != nil {
 			return fmt.Errorf("store: remove inbox user: %w", err)
 		}
-		var owned []concierge.ConversationID
-		for rows.Next() {
-			var id concierge.ConversationID
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("store: remove inbox user: %w", err)
-			}
-			owned = append(owned, id)
+		owned, err := collect(rows, func(r interface{ Scan(...any) error }) (id concierge.ConversationID, err error) {
+			return id, r.Scan(&id)
+		})
+		if err != nil {
+			return fmt.Errorf("store: remove inbox user: %w", err)
 		}
-		rows.Close()
 		for _, id := range owned {
 			c, err := tx.Conversation(ctx, id)
 			if err != nil {
@@ -126,16 +122,11 @@ func (db *DB) InboxUsers(ctx context.Context) ([]*concierge.Person, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: inbox users: %w", err)
 	}
-	defer rows.Close()
-	var out []*concierge.Person
-	for rows.Next() {
-		p, err := scanPerson(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: inbox users: %w", err)
-		}
-		out = append(out, p)
+	out, err := collect(rows, scanPerson)
+	if err != nil {
+		return nil, fmt.Errorf("store: inbox users: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // InboxUser returns the person named name, or an error wrapping ErrNotFound.
@@ -475,16 +466,11 @@ func (db *DB) proposals(ctx context.Context, query string, args ...any) ([]*conc
 	if err != nil {
 		return nil, fmt.Errorf("store: proposals: %w", err)
 	}
-	defer rows.Close()
-	var out []*concierge.Proposal
-	for rows.Next() {
-		p, err := scanProposal(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: proposals: %w", err)
-		}
-		out = append(out, p)
+	out, err := collect(rows, scanProposal)
+	if err != nil {
+		return nil, fmt.Errorf("store: proposals: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Packet returns the latest hand-off packet of conv, or nil.

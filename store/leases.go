@@ -181,6 +181,23 @@ func placeholders(n int) string {
 // IN (...) list: they come from the database as integers, so the list
 // carries nothing a caller wrote. It closes rows before returning, because
 // the callers' next query runs on the same transaction.
+// collect reads every row of rows with scan and closes them; the caller
+// wraps the error with its operation. Every list the store returns is read
+// this way, so none forgets rows.Err (a read cut short is an error, not a
+// shorter list).
+func collect[T any](rows *sql.Rows, scan func(row interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 func scanIDs(rows *sql.Rows) ([]string, error) {
 	defer rows.Close()
 	var ids []string

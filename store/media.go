@@ -219,16 +219,11 @@ func (db *DB) ConversationMedia(ctx context.Context, conv concierge.Conversation
 	if err != nil {
 		return nil, fmt.Errorf("store: conversation media: %w", err)
 	}
-	defer rows.Close()
-	var out []*MediaInfo
-	for rows.Next() {
-		mi, err := scanMediaInfo(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: conversation media: %w", err)
-		}
-		out = append(out, mi)
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (*MediaInfo, error) { return scanMediaInfo(r) })
+	if err != nil {
+		return nil, fmt.Errorf("store: conversation media: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MediaFile returns file id with its bytes (nil unless fetched), or an

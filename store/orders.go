@@ -254,16 +254,11 @@ func (tx *Tx) Orders(ctx context.Context, conv concierge.ConversationID) ([]*con
 }
 
 func scanOrders(rows *sql.Rows) ([]*concierge.Order, error) {
-	defer rows.Close()
-	var out []*concierge.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders: %w", err)
-		}
-		out = append(out, o)
+	out, err := collect(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("store: orders: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TransitionOrder moves an order from one state to another following the
@@ -348,16 +343,11 @@ func (tx *Tx) ExpiredOrders(ctx context.Context, now time.Time, limit int) ([]*c
 	if err != nil {
 		return nil, fmt.Errorf("store: expired orders: %w", err)
 	}
-	defer rows.Close()
-	var out []*concierge.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: expired orders: %w", err)
-		}
-		out = append(out, o)
+	out, err := collect(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("store: expired orders: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PendingOrdersOf returns up to limit orders of provider still pending
@@ -370,16 +360,11 @@ func (db *DB) PendingOrdersOf(ctx context.Context, provider string, createdBefor
 	if err != nil {
 		return nil, fmt.Errorf("store: pending orders: %w", err)
 	}
-	defer rows.Close()
-	var out []*concierge.Order
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: pending orders: %w", err)
-		}
-		out = append(out, o)
+	out, err := collect(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("store: pending orders: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // OrderCounts returns the number of orders in each state, for metrics.

@@ -125,16 +125,10 @@ func (db *DB) EraseIdle(ctx context.Context, bot concierge.BotID, before time.Ti
 	if err != nil {
 		return 0, fmt.Errorf("store: erase idle: %w", err)
 	}
-	var convs []*concierge.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("store: erase idle: %w", err)
-		}
-		convs = append(convs, c)
+	convs, err := collect(rows, scanConversation)
+	if err != nil {
+		return 0, fmt.Errorf("store: erase idle: %w", err)
 	}
-	rows.Close()
 	for i, c := range convs {
 		if err := db.erase(ctx, c); err != nil {
 			return i, err
