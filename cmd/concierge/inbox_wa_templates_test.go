@@ -3,14 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/conciergehq/concierge"
 )
 
 // TestInboxWhatsAppInboxTemplates: with channels.whatsapp.inbox_templates
@@ -26,17 +23,8 @@ func TestInboxWhatsAppInboxTemplates(t *testing.T) {
 			"      - { name: follow_up, language: en, text: \"Hello {{1}}, this is {{2}} from Maison Lumière.\", params: [Customer name, Your name] }\n"+
 			"    templates:\n", 1)
 	})
-	s.addPerson("sue", concierge.RoleSupervisor, 3)
 	ctx := context.Background()
-	c := s.customer("33611220000")
-	c.say("can I speak to a person please")
-	conv, err := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWhatsApp, concierge.ChatID(c.wa))
-	if err != nil || conv.State != concierge.StateWaiting {
-		t.Fatalf("conversation %+v, %v; want waiting", conv, err)
-	}
-	page := fmt.Sprintf("/inbox/c/%d", conv.ID)
-	sue := s.person("sue")
-	sue.signIn()
+	c, conv, page, sue := waHandedToSue(t, s, "33611220000")
 	sue.get(page)
 	sue.mustPost(page+"/claim", nil)
 	s.m.waStripe.skew.Store(int64(25 * time.Hour))
@@ -51,19 +39,7 @@ func TestInboxWhatsAppInboxTemplates(t *testing.T) {
 	if strings.Contains(view, "order_update") {
 		t.Error("the order templates are offered although the bot file has inbox templates")
 	}
-	outbound := func() int {
-		es, err := s.m.DB.InboxTranscript(ctx, conv.ID, 300)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range es {
-			if e.Dir == "out" {
-				n++
-			}
-		}
-		return n
-	}
+	outbound := func() int { return outboundCount(t, s.shop, conv.ID) }
 	before := outbound()
 
 	// Preview, without and with a problem.

@@ -21,17 +21,8 @@ import (
 // request with the variable filled in. Bad template choices answer 400.
 func TestInboxWhatsAppWindow(t *testing.T) {
 	s := startWAShop(t)
-	s.addPerson("sue", concierge.RoleSupervisor, 3)
 	ctx := context.Background()
-	c := s.customer("33611223344")
-	said := c.say("can I speak to a person please")
-	conv, err := s.m.DB.FindConversation(ctx, "maison-lumiere", concierge.ChannelWhatsApp, concierge.ChatID(c.wa))
-	if err != nil || conv.State != concierge.StateWaiting {
-		t.Fatalf("conversation %+v, %v; want waiting after the bot said %s", conv, err, waDump(said))
-	}
-	page := fmt.Sprintf("/inbox/c/%d", conv.ID)
-	sue := s.person("sue")
-	sue.signIn()
+	c, conv, page, sue := waHandedToSue(t, s, "33611223344")
 	sue.get(page)
 	view := sue.mustPost(page+"/claim", nil)
 
@@ -56,19 +47,7 @@ func TestInboxWhatsAppWindow(t *testing.T) {
 	if strings.Contains(view, `id="reply-text"`) {
 		t.Error("outside the window the page still has the free-text box")
 	}
-	outbound := func() int {
-		es, err := s.m.DB.InboxTranscript(ctx, conv.ID, 300)
-		if err != nil {
-			t.Fatal(err)
-		}
-		n := 0
-		for _, e := range es {
-			if e.Dir == "out" {
-				n++
-			}
-		}
-		return n
-	}
+	outbound := func() int { return outboundCount(t, s.shop, conv.ID) }
 	before := outbound()
 	for name, form := range map[string]struct {
 		path string
@@ -134,4 +113,38 @@ func TestInboxWhatsAppWindow(t *testing.T) {
 	if !strings.Contains(view, `id="reply-text"`) || strings.Contains(view, `id="window-closed"`) {
 		t.Error("after the customer wrote again the reply box is not back")
 	}
+}
+
+// waHandedToSue has a WhatsApp customer ask for a person and signs in
+// supervisor sue; it returns the customer, the waiting conversation, its
+// inbox page and sue.
+func waHandedToSue(t *testing.T, s *waShop, wa string) (*waCustomer, *concierge.Conversation, string, *person) {
+	t.Helper()
+	s.addPerson("sue", concierge.RoleSupervisor, 3)
+	c := s.customer(wa)
+	said := c.say("can I speak to a person please")
+	conv, err := s.m.DB.FindConversation(context.Background(), "maison-lumiere", concierge.ChannelWhatsApp, concierge.ChatID(c.wa))
+	if err != nil || conv.State != concierge.StateWaiting {
+		t.Fatalf("conversation %+v, %v; want waiting after the bot said %s", conv, err, waDump(said))
+	}
+	sue := s.person("sue")
+	sue.signIn()
+	return c, conv, fmt.Sprintf("/inbox/c/%d", conv.ID), sue
+}
+
+// outboundCount counts the outbound messages of conv's transcript:
+// queued, sent or failed.
+func outboundCount(t *testing.T, s *shop, conv concierge.ConversationID) int {
+	t.Helper()
+	es, err := s.m.DB.InboxTranscript(context.Background(), conv, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range es {
+		if e.Dir == "out" {
+			n++
+		}
+	}
+	return n
 }
