@@ -310,10 +310,7 @@ func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		fmt.Fprintln(stderr, "concierge inbox: give --password or --password-stdin, not both")
 		return 2
 	}
-	db, err := store.Open(ctx, *dbURL)
-	if err == nil {
-		err = db.Migrate(ctx)
-	}
+	db, err := openMigrated(ctx, *dbURL)
 	if err != nil {
 		fmt.Fprintf(stderr, "concierge inbox: %v\n", err)
 		return 1

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
-	"github.com/conciergehq/concierge/store"
 )
 
 // hooksCommand runs `concierge inbox hooks failed|resend ID`: the
@@ -48,10 +46,7 @@ func hooksCommand(ctx context.Context, verb string, args []string, stdout, stder
 		fmt.Fprint(stderr, inboxUsage)
 		return 2
 	}
-	db, err := store.Open(ctx, *dbURL)
-	if err == nil {
-		err = db.Migrate(ctx)
-	}
+	db, err := openMigrated(ctx, *dbURL)
 	if err != nil {
 		fmt.Fprintf(stderr, "concierge inbox: %v\n", err)
 		return 1

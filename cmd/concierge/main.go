@@ -188,10 +188,23 @@ func startCPUProfile(path string) (stop func(), err error) {
 }
 
 func migrate(ctx context.Context, url string) error {
-	db, err := store.Open(ctx, url)
+	db, err := openMigrated(ctx, url)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	return db.Migrate(ctx)
+	return db.Close()
+}
+
+// openMigrated opens the database at url and brings its schema up to
+// date, as the commands that write to it (serve aside) need.
+func openMigrated(ctx context.Context, url string) (*store.DB, error) {
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

@@ -94,7 +94,9 @@ func (m *Main) wireMedia() {
 	m.media = l
 }
 
-// channelAdapter returns the adapter of bot's channel ch, or nil.
+// channelAdapter returns the adapter of bot's platform channel ch
+// (Telegram, WhatsApp, WeChat), or nil: the outbox sends through it, the
+// media loop fetches through it.
 func (m *Main) channelAdapter(bot concierge.BotID, ch concierge.Channel) any {
 	switch ch {
 	case concierge.ChannelTelegram:

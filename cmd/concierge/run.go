@@ -203,18 +203,9 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 		case concierge.ChannelCLI:
 			return m.CLI
-		case concierge.ChannelTelegram:
-			if a := m.telegram.adapters[bot]; a != nil {
-				return a
-			}
-		case concierge.ChannelWhatsApp:
-			if a := m.waStripe.adapters[bot]; a != nil {
-				return a
-			}
-		case concierge.ChannelWeChat:
-			if a := m.wechat.adapters[bot]; a != nil {
-				return a
-			}
+		}
+		if a, ok := m.channelAdapter(bot, ch).(concierge.Sender); ok {
+			return a
 		}
 		return nil
 	}

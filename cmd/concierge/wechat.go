@@ -16,7 +16,6 @@ import (
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/config"
-	"github.com/conciergehq/concierge/store"
 	"github.com/conciergehq/concierge/webhooks"
 )
 
@@ -202,14 +201,11 @@ func wechatMenu(ctx context.Context, path, botName, dbURL string, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, dbURL)
+	db, err := openMigrated(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
 	m := &Main{DB: db}
 	defer m.closeWeChat()
 	a, err := m.wechatAdapter(concierge.BotID(f.ID), f.Channels.WeChat)
