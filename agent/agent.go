@@ -234,9 +234,11 @@ func (t *Turn) SetLocale(l concierge.Locale) {
 func (t *Turn) Now() time.Time { return t.Tools.tx.Now() }
 
 // OrderChanged tells the customer of conv, in their language, that order o
-// was paid, expired, had a payment problem or a failed payment attempt. Checkout calls it inside the
-// transaction that changed the order.
-func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error {
+// was paid, expired, refunded, had a payment problem or a failed payment
+// attempt, and, when handedOff, that people now have the conversation.
+// Checkout and the inbox call it inside the transaction that changed the
+// order.
+func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string, handedOff bool) error {
 	shop := a.shops[conv.Bot]
 	if shop == nil {
 		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
@@ -248,8 +250,7 @@ func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concier
 	t := &Turn{Shop: shop, Conv: conv, Locale: loc, Tools: &Tools{shop: shop, tx: tx, conv: conv, checkout: a.checkout}}
 	t.Tools.turn = t
 	t.ShowOrder(t.T("order_"+event, map[string]any{"ID": o.ID}), o)
-	// Checkout hands the conversation off with these events; say so.
-	if event == "payment_mismatch" || event == "payment_late" || event == "payment_duplicate" || event == "payment_failed_handoff" {
+	if handedOff {
 		t.ShowHandoff()
 	}
 	for _, m := range t.out {

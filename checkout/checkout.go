@@ -23,9 +23,11 @@ import (
 
 // Announcer tells a customer in their chat that their order changed (paid,
 // expired, a payment problem). The agent implements it, since it owns the
-// customer's language and the message catalogs.
+// customer's language and the message catalogs. handedOff says that the
+// change just handed the conversation to people, so the customer is told
+// that too.
 type Announcer interface {
-	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error
+	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string, handedOff bool) error
 }
 
 // Order events announced to customers.
@@ -207,7 +209,7 @@ func (s *Service) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID
 		return "", err
 	}
 	if s.announce != nil {
-		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventPaid); err != nil {
+		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventPaid, false); err != nil {
 			return "", err
 		}
 	}
@@ -218,20 +220,35 @@ func (s *Service) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID
 // and tells the customer why (event: EventMismatch, EventLate or
 // EventDuplicate).
 func (s *Service) problem(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error {
-	if conv.State == concierge.StateBot {
-		h := concierge.Handoff{Conversation: conv.ID, From: conv.State, To: concierge.StateWaiting, Reason: concierge.HandoffPayment, By: "checkout", At: tx.Now()}
-		if err := tx.RecordHandoff(ctx, h); err != nil {
-			return err
-		}
-		conv.State = concierge.StateWaiting
-		if err := tx.SaveConversation(ctx, conv); err != nil {
+	// A conversation already in people's hands stays there; only one the
+	// bot has is handed off (and the customer told so).
+	handed := conv.State == concierge.StateBot
+	if handed {
+		if _, err := handOff(ctx, tx, conv); err != nil {
 			return err
 		}
 	}
-	if s.announce != nil {
-		return s.announce.OrderChanged(ctx, tx, conv, o, event)
+	return s.announceChange(ctx, tx, conv, o, event, handed)
+}
+
+// handOff moves conv from the bot to people's queue for a payment
+// problem, recording who and why.
+func handOff(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation) (concierge.Handoff, error) {
+	h := concierge.Handoff{Conversation: conv.ID, From: conv.State, To: concierge.StateWaiting, Reason: concierge.HandoffPayment, By: "checkout", At: tx.Now()}
+	if err := tx.RecordHandoff(ctx, h); err != nil {
+		return h, err
 	}
-	return nil
+	conv.State = concierge.StateWaiting
+	return h, tx.SaveConversation(ctx, conv)
+}
+
+// announceChange tells the customer of the change, when an Announcer is
+// set.
+func (s *Service) announceChange(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string, handedOff bool) error {
+	if s.announce == nil {
+		return nil
+	}
+	return s.announce.OrderChanged(ctx, tx, conv, o, event, handedOff)
 }
 
 // ExpireDue expires up to limit orders whose payment window closed,
@@ -253,7 +270,7 @@ func (s *Service) ExpireDue(ctx context.Context, tx interface {
 			return 0, err
 		}
 		if s.announce != nil {
-			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired); err != nil {
+			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired, false); err != nil {
 				return 0, err
 			}
 		}
@@ -286,7 +303,7 @@ func (s *Service) ProviderExpired(ctx context.Context, tx concierge.Tx, bot conc
 		return false, err
 	}
 	if s.announce != nil {
-		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired); err != nil {
+		if err := s.announce.OrderChanged(ctx, tx, conv, o, EventExpired, false); err != nil {
 			return false, err
 		}
 	}

@@ -333,6 +333,37 @@ func TestPaymentProblems(t *testing.T) {
 
 func total(o *concierge.Order) concierge.Money { return o.Total }
 
+// TestPaymentProblemWithPeople: a payment problem in a conversation a
+// person already has is recorded and told to the customer, but hands
+// nothing off again and does not say "I'm handing you over".
+func TestPaymentProblemWithPeople(t *testing.T) {
+	s := openShop(t)
+	c := s.customer(s.bot, "en")
+	o := c.mustOrder(line("LAMP-04", 1))
+	s.inTx(func(tx *store.Tx) error {
+		conv, err := tx.Conversation(s.ctx, c.id)
+		if err != nil {
+			return err
+		}
+		conv.State = concierge.StateHuman
+		return tx.SaveConversation(s.ctx, conv)
+	})
+	c.replies()
+	if res, err := s.paid(s.bot.ID, s.payment(o, eur(o.Total.Minor-1))); err != nil || res != checkout.AppliedProblem {
+		t.Fatalf("applied %q, %v; want %q", res, err, checkout.AppliedProblem)
+	}
+	if conv := c.conv(); conv.State != concierge.StateHuman {
+		t.Errorf("conversation %s, want still human", conv.State)
+	}
+	if hs, _ := s.db.Handoffs(s.ctx, c.id); len(hs) != 0 {
+		t.Errorf("hand-offs %+v, want none", hs)
+	}
+	replies := c.replies()
+	if len(replies) != 1 || replies[0].Kind != concierge.MessageOrder {
+		t.Errorf("messages %+v, want only the order with the mismatch notice", replies)
+	}
+}
+
 // TestPaymentRefused: a notification for another bot's order, or for no
 // order, is an error and leaves no trace — even when the caller commits.
 func TestPaymentRefused(t *testing.T) {

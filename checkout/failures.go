@@ -97,17 +97,13 @@ func (s *Service) Failed(ctx context.Context, tx interface {
 	}
 	limit := bot.Handoff.AfterFailedPayments
 	if limit <= 0 || len(fs) != limit || conv.State != concierge.StateBot {
-		if err := s.announceFailure(ctx, tx, conv, o, EventPaymentFailed); err != nil {
+		if err := s.announceChange(ctx, tx, conv, o, EventPaymentFailed, false); err != nil {
 			return "", err
 		}
 		return AppliedFailed, nil
 	}
-	h := concierge.Handoff{Conversation: conv.ID, From: conv.State, To: concierge.StateWaiting, Reason: concierge.HandoffPayment, By: "checkout", At: tx.Now()}
-	if err := tx.RecordHandoff(ctx, h); err != nil {
-		return "", err
-	}
-	conv.State = concierge.StateWaiting
-	if err := tx.SaveConversation(ctx, conv); err != nil {
+	h, err := handOff(ctx, tx, conv)
+	if err != nil {
 		return "", err
 	}
 	if pr, ok := tx.(PacketRecorder); ok {
@@ -115,17 +111,10 @@ func (s *Service) Failed(ctx context.Context, tx interface {
 			return "", err
 		}
 	}
-	if err := s.announceFailure(ctx, tx, conv, o, EventPaymentFailedHandoff); err != nil {
+	if err := s.announceChange(ctx, tx, conv, o, EventPaymentFailedHandoff, true); err != nil {
 		return "", err
 	}
 	return AppliedHandedOff, nil
-}
-
-func (s *Service) announceFailure(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error {
-	if s.announce == nil {
-		return nil
-	}
-	return s.announce.OrderChanged(ctx, tx, conv, o, event)
 }
 
 // maxReasonRunes caps each provider reason quoted in a packet: providers'

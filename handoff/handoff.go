@@ -187,7 +187,7 @@ func (t Template) Fill(params []string) string {
 // Announcer tells the customer in their chat, in their language, that
 // their order changed (here: "refunded"); the agent implements it.
 type Announcer interface {
-	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string) error
+	OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string, handedOff bool) error
 }
 
 // EventRefunded is the order event announced once a refund is executed.
@@ -857,7 +857,7 @@ func (s *Service) execute(ctx context.Context, pr *concierge.Proposal) (*concier
 			if err != nil {
 				return err
 			}
-			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventRefunded); err != nil {
+			if err := s.announce.OrderChanged(ctx, tx, conv, o, EventRefunded, false); err != nil {
 				return err
 			}
 			told = true
