@@ -387,28 +387,7 @@ func TestLLMWeChatChinese(t *testing.T) {
 		}
 		return unscripted(t, req)
 	}
-	api := wechattest.New(wxAppID, wxSecret)
-	t.Cleanup(api.Close)
-	pay := wechatpaytest.New(wxAppID, wxMchID, wxPayKey)
-	t.Cleanup(pay.Close)
-	cfg := fmt.Sprintf(`bot: maison-lumiere
-name: 光之屋
-locales: [zh, en]
-currency: CNY
-%schannels:
-  wechat:
-    app_id: %q
-    app_secret: %q
-    token: %q
-    encoding_aes_key: ""
-    original_id: %q
-    api_base: %q
-payments:
-  wechatpay: { mch_id: %q, api_key: %q, api_base: %q }
-`, llmBrain, wxAppID, wxSecret, wxToken, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL) + sampleRest(t)
-	sh := runLLMShop(t, f, cfg, nil)
-	s := &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs,
-		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken}}
+	s := startLLMWeChatShop(t, f, "")
 	c := &wxCustomer{s: s, openid: "oLLMchinese0000000000000001"}
 
 	found := c.say("你好，我想找一盏床头灯，晚上看书用")
@@ -541,4 +520,33 @@ func TestLLMRefundReason(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startLLMWeChatShop runs the Chinese sample shop on WeChat (plaintext
+// mode, or safe mode with aesKey) and WeChat Pay, its brain the fake model
+// f.
+func startLLMWeChatShop(t *testing.T, f *fakeModel, aesKey string) *wxShop {
+	t.Helper()
+	api := wechattest.New(wxAppID, wxSecret)
+	t.Cleanup(api.Close)
+	pay := wechatpaytest.New(wxAppID, wxMchID, wxPayKey)
+	t.Cleanup(pay.Close)
+	cfg := fmt.Sprintf(`bot: maison-lumiere
+name: 光之屋
+locales: [zh, en]
+currency: CNY
+%schannels:
+  wechat:
+    app_id: %q
+    app_secret: %q
+    token: %q
+    encoding_aes_key: %q
+    original_id: %q
+    api_base: %q
+payments:
+  wechatpay: { mch_id: %q, api_key: %q, api_base: %q }
+`, llmBrain, wxAppID, wxSecret, wxToken, aesKey, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL) + sampleRest(t)
+	sh := runLLMShop(t, f, cfg, nil)
+	return &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs,
+		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken, EncodingAESKey: aesKey}}
 }

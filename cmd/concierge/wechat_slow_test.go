@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
-	"github.com/conciergehq/concierge/checkout/wechatpay/wechatpaytest"
 )
 
 // TestWeChatRetriesWhileAgentIsSlow shows the 5-second rule with a slow
@@ -31,28 +29,7 @@ func TestWeChatRetriesWhileAgentIsSlow(t *testing.T) {
 		}
 		return unscripted(t, req)
 	})
-	api := wechattest.New(wxAppID, wxSecret)
-	t.Cleanup(api.Close)
-	pay := wechatpaytest.New(wxAppID, wxMchID, wxPayKey)
-	t.Cleanup(pay.Close)
-	cfg := fmt.Sprintf(`bot: maison-lumiere
-name: 光之屋
-locales: [zh, en]
-currency: CNY
-%schannels:
-  wechat:
-    app_id: %q
-    app_secret: %q
-    token: %q
-    encoding_aes_key: %q
-    original_id: %q
-    api_base: %q
-payments:
-  wechatpay: { mch_id: %q, api_key: %q, api_base: %q }
-`, llmBrain, wxAppID, wxSecret, wxToken, wxAESKey, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL) + sampleRest(t)
-	sh := runLLMShop(t, f, cfg, nil)
-	s := &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs,
-		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken, EncodingAESKey: wxAESKey}}
+	s := startLLMWeChatShop(t, f, wxAESKey)
 	c := &wxCustomer{s: s, openid: "oSlowAgent"}
 	at, id := c.next()
 	p := wechattest.Push{FromUserName: c.openid, CreateTime: at, MsgType: "text", Content: "这个问题有点慢", MsgID: id}
@@ -78,7 +55,7 @@ payments:
 		go func() { defer wg.Done(); ack(i) }()
 	}
 	wg.Wait()
-	if sent := api.SentTo(c.openid); len(sent) != 0 {
+	if sent := s.api.SentTo(c.openid); len(sent) != 0 {
 		t.Fatalf("answered before the model did: %s", wxDump(sent))
 	}
 	close(release)
@@ -99,7 +76,7 @@ payments:
 	if in, _, _ := s.m.DB.CountTranscript(context.Background(), "maison-lumiere"); in != 1 {
 		t.Fatalf("%d inbound events stored, want 1", in)
 	}
-	if errs := api.Errors(); len(errs) > 0 {
+	if errs := s.api.Errors(); len(errs) > 0 {
 		t.Fatalf("the fake WeChat API refused requests: %v", errs)
 	}
 }
