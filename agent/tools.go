@@ -41,6 +41,9 @@ type SearchArgs struct {
 	PriceMin int64        `json:"price_min,omitempty" jsonschema:"description=Lowest price in minor units (cents)"`
 	Sort     catalog.Sort `json:"sort,omitempty"`
 	Limit    int          `json:"limit,omitempty"`
+	// Exclude is what the customer ruled out ("not the cast iron one"):
+	// products with those words are not shown.
+	Exclude string `json:"exclude,omitempty" jsonschema:"description=Words of what the customer ruled out, e.g. cast iron in 'a glass teapot, not the cast iron one'"`
 }
 
 // Search finds products. Its results become the conversation's "shown"
@@ -49,7 +52,7 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 	if a.Limit <= 0 || a.Limit > MaxResults {
 		a.Limit = PageSize
 	}
-	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit})
+	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude})
 	skus := make([]concierge.SKU, len(hits))
 	for i, h := range hits {
 		skus[i] = h.SKU
@@ -145,7 +148,24 @@ func (tl *Tools) remember(pvs []ProductView) {
 	for _, p := range pvs {
 		tl.conv.Memory.Shown = append(tl.conv.Memory.Shown, p.SKU)
 	}
-	tl.conv.Memory.Focus = pvs[0].SKU
+	// One product shown is in focus: "I'll take it" means it. Of a list,
+	// none is until the customer picks one; "it" then gets a question,
+	// not the first of the list.
+	tl.conv.Memory.Focus = ""
+	if len(pvs) == 1 {
+		tl.conv.Memory.Focus = pvs[0].SKU
+	}
+}
+
+// Offer returns the products to ask the customer to choose from, and
+// remembers them as shown so that "the second one" picks among them.
+func (tl *Tools) Offer(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
+	out, err := tl.views(ctx, slices.Compact(skus))
+	if err != nil {
+		return nil, err
+	}
+	tl.remember(out)
+	return out, nil
 }
 
 // ShortError says a product has fewer left than asked for. It wraps

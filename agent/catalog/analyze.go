@@ -1,6 +1,9 @@
 package catalog
 
-import "unicode/utf8"
+import (
+	"strconv"
+	"unicode/utf8"
+)
 
 // termKind says where a term comes from.
 type termKind uint8
@@ -54,7 +57,12 @@ func (lx *lexicon) analyze(folded string) []term {
 		if lx.isStop(t.text, stems[i]) {
 			continue
 		}
-		terms = append(terms, term{key: stems[i], kind: literal, pos: i, word: t.text})
+		key := stems[i]
+		if v, ok := countWords[t.text]; ok && v >= 2 {
+			// "six" and "6" are the same number in a name and a message.
+			key = strconv.Itoa(v)
+		}
+		terms = append(terms, term{key: key, kind: literal, pos: i, word: t.text})
 	}
 	return terms
 }

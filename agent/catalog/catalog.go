@@ -55,6 +55,9 @@ type Index struct {
 	// categories in catalog order, and the terms that mark each one.
 	categories []string
 	markers    map[string][]marker // term key → categories it points at
+	// nameNums holds the numbers written in names with the words beside
+	// them (see numbers.go).
+	nameNums map[string]bool
 }
 
 // doc is what the index keeps of one product.
@@ -131,6 +134,11 @@ type Query struct {
 	Sort     Sort
 	// Limit caps the number of hits; 0 = no cap.
 	Limit int
+	// Exclude is what the shopper ruled out ("cast iron" in "a glass
+	// teapot, not the cast iron one"): products with any of its words in
+	// their name, tags or attributes are dropped, unless Text asks for the
+	// same word.
+	Exclude string
 	// InStockOnly drops products with no stock at start. Digital products
 	// are always available. The live count is in the store; callers that
 	// need it filter again.
@@ -162,10 +170,12 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 	for i := range products {
 		ix.addDoc(i, &products[i], locales)
 	}
+	ix.splitCompounds(locales)
 	ix.buildKinds()
 	ix.buildVocab()
 	ix.buildNames(locales)
 	ix.buildCategories()
+	ix.buildNameNumbers()
 	return ix
 }
 
@@ -191,6 +201,11 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 	}
 	for _, loc := range localeOrder(p.Name, locales) {
 		add(p.Name[loc], weightName, true, false)
+		for _, j := range joinedPairs(p.Name[loc]) {
+			// "tea cups" is also found as "teacups".
+			best[j] = max(best[j], weightName)
+			d.strong[j] = true
+		}
 	}
 	for _, tag := range p.Tags {
 		add(tag, weightTag, true, true)
@@ -342,4 +357,43 @@ func falsy(v string) bool {
 		return true
 	}
 	return false
+}
+
+// splitCompounds gives a product whose name joins two words the catalog
+// knows apart ("Porcelain teacup": "tea" and "cup") those words too, so
+// that "tea cups" finds it as "teacups" finds "Set of six tea cups".
+func (ix *Index) splitCompounds(locales []concierge.Locale) {
+	known := map[string]bool{}
+	for i := range ix.docs {
+		for k := range ix.docs[i].strong {
+			if k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
+				known[k] = true
+			}
+		}
+	}
+	for i := range ix.products {
+		p := &ix.products[i]
+		added := map[string]bool{}
+		for _, loc := range localeOrder(p.Name, locales) {
+			for _, t := range ix.lx.analyze(Fold(p.Name[loc])) {
+				w := t.key
+				if t.kind != literal || !isWord(w) || runeLen(w) < 6 {
+					continue
+				}
+				for cut := 3; cut <= len(w)-3; cut++ {
+					a, b := w[:cut], stem(w[cut:])
+					if !known[a] || !known[b] || ix.docs[i].strong[a] && ix.docs[i].strong[b] {
+						continue
+					}
+					for _, part := range []string{a, b} {
+						if !ix.docs[i].strong[part] && !added[part] {
+							added[part] = true
+							ix.docs[i].strong[part] = true
+							ix.postings[part] = append(ix.postings[part], posting{doc: int32(i), weight: weightName})
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -27,7 +27,7 @@ type concept struct {
 // never shown.
 var concepts = []concept{
 	{"lamp", productKind}, {"bulb", productKind}, {"shade", productKind}, {"gift", productKind},
-	{"desk", use}, {"bedside", use}, {"floor", use}, {"nightlight", use}, {"reading", use}, {"kids", use},
+	{"giving", use}, {"desk", use}, {"bedside", use}, {"floor", use}, {"nightlight", use}, {"reading", use}, {"kids", use},
 	{"dimmable", attribute}, {"warm", attribute}, {"cool", attribute}, {"led", attribute},
 	{"linen", attribute}, {"cotton", attribute}, {"rattan", attribute}, {"metal", attribute},
 	{"ceramic", attribute}, {"wood", attribute}, {"glass", attribute}, {"smart", attribute},
@@ -55,7 +55,10 @@ var senses = []sense{
 	{[]string{"bulb"}, []string{"bulb", "lightbulb", "light bulb", "ampoule", "灯泡", "球泡", "灯胆"}},
 	{[]string{"shade"}, []string{"shade", "lampshade", "lamp shade", "abat-jour", "abatjour", "abat jour", "灯罩"}},
 	{[]string{"gift"}, []string{"gift", "giftcard", "gift card", "voucher", "present", "cadeau",
-		"bon d'achat", "cheque cadeau", "offrir", "to offer", "gifting", "礼品卡", "送礼", "送人", "礼品", "礼物", "礼卡", "购物卡", "礼券", "卡"}},
+		"bon d'achat", "cheque cadeau", "礼品卡", "礼品", "礼物", "礼卡", "购物卡", "礼券", "卡"}},
+	// Giving is what a thing is for, not a kind of thing: "des tasses pour
+	// offrir" are cups, not a gift card.
+	{[]string{"giving"}, []string{"offrir", "to offer", "gifting", "送礼", "送人"}},
 	{[]string{"desk"}, []string{"desk", "office", "study", "bureau", "书桌", "办公", "办公桌", "桌面", "书房", "写字台"}},
 	{[]string{"bedside"}, []string{"bedside", "bedroom", "nightstand", "night stand", "bedside table", "bed",
 		"chevet", "chambre", "table de chevet", "table de nuit", "lit", "床头", "卧室", "床边", "床头柜"}},

@@ -85,7 +85,10 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 // only. Words with digits are specifications ("E14", "GU10", "30" in "Gift
 // card 30 €"): a shopper asking for "ampoules E14" is searching, not naming
 // one product. SKUs name products exactly.
-func isNameWord(w string) bool { return isWord(w) }
+func isNameWord(w string) bool {
+	_, number := countWords[w] // "six" in "Coffret de six tasses" counts, it does not name
+	return isWord(w) && !number
+}
 
 func (ix *Index) addHanName(s string, doc int) {
 	for i := range ix.hanNames {

@@ -30,6 +30,9 @@ func (ix *Index) Search(q Query) []Hit {
 		return nil
 	}
 	scores := make([]float64, len(ix.docs))
+	// covered counts, per product, the query's words it has in its name,
+	// tags or attributes: a description's passing mention does not count.
+	covered := make([]uint8, len(ix.docs))
 	var types []string
 	for _, t := range terms {
 		ps := ix.postings[t.key]
@@ -42,6 +45,9 @@ func (ix *Index) Search(q Query) []Hit {
 		}
 		for _, p := range ps {
 			scores[p.doc] += float64(p.weight) * f
+			if p.weight > weightDescription && covered[p.doc] < 255 {
+				covered[p.doc]++
+			}
 		}
 		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind {
 			types = append(types, t.key)
@@ -55,11 +61,13 @@ func (ix *Index) Search(q Query) []Hit {
 		ofKind = ix.ofKind(types, skuDocs)
 	}
 	category := Fold(q.Category)
+	excluded := ix.excluded(q.Exclude, terms)
 	var found []scored
 	for i := range ix.docs {
 		d := &ix.docs[i]
 		switch {
 		case words && scores[i] == 0:
+		case excluded != nil && excluded[i]:
 		case category != "" && d.category != category:
 		case q.PriceMax > 0 && d.price > q.PriceMax:
 		case q.PriceMin > 0 && d.price < q.PriceMin:
@@ -69,6 +77,7 @@ func (ix *Index) Search(q Query) []Hit {
 			found = append(found, scored{doc: i, score: scores[i]})
 		}
 	}
+	found = keepBestCovered(found, covered, skuDocs)
 	found = ix.best(found, q.Sort, q.Limit)
 	hits := make([]Hit, len(found))
 	for i, f := range found {
@@ -283,4 +292,51 @@ func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
 		}
 	}
 	return false
+}
+
+// keepBestCovered keeps the products that have as many of the query's
+// words as the best of them: for "glass teapot" the glass teapot, not the
+// cast-iron one that is only a teapot; for "green tea" green teas, not a
+// black tea nor tea cups. Every stated word is a wish; a product missing
+// one the best product has contradicts or ignores it. A product whose SKU
+// was typed always stays.
+func keepBestCovered(found []scored, covered []uint8, skuDocs []int) []scored {
+	var most uint8
+	for _, f := range found {
+		most = max(most, covered[f.doc])
+	}
+	if most < 2 {
+		return found
+	}
+	out := found[:0]
+	for _, f := range found {
+		if covered[f.doc] == most || slices.Contains(skuDocs, f.doc) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// excluded returns which products have a word of the ruled-out text that
+// the query itself does not ask for, or nil when nothing is ruled out.
+func (ix *Index) excluded(text string, asked []term) []bool {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	neg, _ := ix.queryTerms(text)
+	var out []bool
+	for _, t := range neg {
+		if slices.ContainsFunc(asked, func(a term) bool { return a.key == t.key }) {
+			continue
+		}
+		for _, p := range ix.postings[t.key] {
+			if p.weight > weightDescription {
+				if out == nil {
+					out = make([]bool, len(ix.docs))
+				}
+				out[p.doc] = true
+			}
+		}
+	}
+	return out
 }

@@ -23,6 +23,7 @@ func Fold(s string) string {
 	if ascii {
 		return strings.ToLower(s)
 	}
+	s = keepAccentMeaning(s)
 	d := norm.NFKD.String(s)
 	var b strings.Builder
 	b.Grow(len(d))
@@ -41,6 +42,46 @@ func Fold(s string) string {
 			b.WriteRune(unicode.ToLower(r))
 		}
 	}
+	return b.String()
+}
+
+// accentCollisions are the words whose accent is all that tells them from
+// a stop word once folded: "thé" (tea) would become "the". They are
+// replaced by a word of the same meaning before folding, so that a tea
+// shop's "thé vert" keeps its tea.
+var accentCollisions = map[string]string{"thé": "tea", "thés": "teas"}
+
+// keepAccentMeaning replaces the accentCollisions words of s, whole words
+// only ("théière" stays).
+func keepAccentMeaning(s string) string {
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "thé") {
+		return s
+	}
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		w := s[start:end]
+		if r, ok := accentCollisions[strings.ToLower(w)]; ok {
+			w = r
+		}
+		b.WriteString(w)
+		start = -1
+	}
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+		b.WriteRune(r)
+	}
+	flush(len(s))
 	return b.String()
 }
 
@@ -197,4 +238,21 @@ func maxEdits(n int) int {
 		return 1
 	}
 	return 0
+}
+
+// joinedPairs returns the stems of neighbouring words of a name written
+// as one ("tea cups" → "teacup", "ear buds" → "earbud"), so that a shopper
+// who joins them finds the product. Queries join their neighbours the same
+// way (queryTerms).
+func joinedPairs(name string) []string {
+	toks := tokenize(Fold(name))
+	var out []string
+	for i := 0; i+1 < len(toks); i++ {
+		a, b := toks[i], toks[i+1]
+		if a.han || b.han || !isWord(a.text) || !isWord(b.text) || len(a.text) < 3 || len(b.text) < 3 {
+			continue
+		}
+		out = append(out, stem(a.text+b.text))
+	}
+	return out
 }

@@ -164,7 +164,8 @@ var cueTable = [numSignals][]string{
 	sigWant: {
 		"就要", "buy", "acheter", "achete", "j achete", "je veux", "je voudrais", "j aimerais", "il me faut",
 		"je souhaite", "donne moi", "donnez moi", "je commande", "commander", "i want", "i d like",
-		"id like", "i would like", "give me", "i need", "let me have", "i ll go with", "我要", "我想要", "给我",
+		"id like", "i would like", "give me", "i need", "we need", "we want", "we d like", "on voudrait",
+		"on veut", "nous voudrions", "j ai besoin d", "j ai besoin de", "il nous faut", "i wanna", "i ll need", "let me have", "i ll go with", "我要", "我想要", "给我",
 		"要", "来", "买",
 	},
 	sigRemove: {

@@ -38,6 +38,9 @@ func (p *parse) decide(in *Intent) IntentName {
 		return CancelOrder
 	case has(sigRemove), has(sigDontWant) && designated:
 		return RemoveFromCart
+	case p.less && !generic:
+		// "one less", "un de moins", "少一个".
+		return RemoveFromCart
 	case has(sigChangeStrong), has(sigChange) && in.Quantity > 0, has(sigChangeWeak) && in.Quantity > 0 && !generic:
 		return ChangeQuantity
 	case has(sigAdd):
@@ -54,6 +57,13 @@ func (p *parse) decide(in *Intent) IntentName {
 	case has(sigViewCart):
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
+		return AddToCart
+	case has(sigWant) && !has(sigDetails) && !p.question && generic && p.unique:
+		// "je voudrais la théière en verre": the words describe one
+		// product only. Words that fit several search.
+		return AddToCart
+	case p.more && !generic && !has(sigDetails) && !has(sigCompare):
+		// "one more", "encore une", "再来一个": another of what is in focus.
 		return AddToCart
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.

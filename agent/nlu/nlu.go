@@ -16,6 +16,7 @@ package nlu
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -93,7 +94,29 @@ type Intent struct {
 	// ThenCheckout is set on an AddToCart that also asks to pay ("I'll
 	// take it, checkout please", "je la prends et je paie").
 	ThenCheckout bool
+	// Items are the products of a request for several ("two smart bulbs
+	// and the Aurore lamp"), each with its own quantity; nil when the
+	// message asks for one thing, which Products and Quantity then say.
+	Items []Item
+	// Excluded are the products the message rules out ("the desk lamp,
+	// not the Zenith"), and NotQuery the words that rule them out ("cast
+	// iron" in "a glass teapot, not the cast iron one"): results matching
+	// them are not shown.
+	Excluded []concierge.SKU
+	NotQuery string
+	// Delta is a relative change of a cart line: -1 for "remove one",
+	// "enlève-en un"; 0 when the message sets or removes the whole line.
+	Delta int
+	// BadQuantity is set when the message states a count that cannot be
+	// ordered: zero, negative, a fraction, or more than MaxQuantity. The
+	// caller answers and changes nothing. TooMany says the count was
+	// above MaxQuantity.
+	BadQuantity, TooMany bool
 }
+
+// MaxQuantity is the largest count the parser takes as a quantity; the
+// agent's cart tool has the same bound.
+const MaxQuantity = 20
 
 // maxInput is how much of a message Parse reads. Shoppers write a line or
 // two; a longer text is cut rather than slowing the turn down.
@@ -134,6 +157,7 @@ func hasSQLWord(text string) bool {
 type parse struct {
 	toks     []tok
 	used     []bool // tokens taken by a slot or a cue: not part of the query
+	named    []bool // numbers that are part of a product's name: in the query
 	sigs     [numSignals]bool
 	spans    []span
 	question bool
@@ -150,6 +174,11 @@ type parse struct {
 	// know and names nothing: "parle-moi de la révolution française" is
 	// not a question about a product.
 	offCatalog bool
+	// unique is set when the query's words describe exactly one product
+	// ("la théière en verre").
+	unique bool
+	// more and less mark a relative change: "one more", "un de moins".
+	more, less bool
 }
 
 // Parse reads one message. ix is the bot's catalog index, used to find
@@ -158,31 +187,85 @@ type parse struct {
 // the conversation was in; it only settles a tie between French and
 // English.
 func Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
+	return parseOne(text, ix, hint, true)
+}
+
+// parseOne reads one message, or one item of a message when split is
+// false.
+func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool) Intent {
 	text = truncate(strings.TrimSpace(text), maxInput)
+	if cmd, ok := botCommand(text); ok {
+		return Intent{Name: cmd, Lang: hint}
+	}
 	toks, question := lex(text)
 	in := Intent{Lang: detectLang(text, toks, hint)}
 	if len(toks) == 0 || looksLikeCode(text) {
 		in.Name = OutOfScope
 		return in
 	}
-	p := &parse{toks: toks, used: make([]bool, len(toks)), question: question}
-	// Slots first, so that "moins de 50" is a price before any cue sees
-	// its words.
+	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), question: question}
+	// Numbers of product names first: "le coffret de six tasses" is one
+	// set. Then slots, so that "moins de 50" is a price before any cue
+	// sees its words.
+	p.markNamedNumbers(ix)
 	p.extractOrder(&in, func(s string) bool { return ix != nil && ix.Product(concierge.SKU(s)) != nil })
 	p.extractPrice(&in)
 	p.extractOrdinals(&in)
+	in.BadQuantity, in.TooMany = p.badQuantity(MaxQuantity)
+	p.readRelative()
 	p.extractQuantity(&in)
 	p.readCues(&in)
+	p.excludeNegated(&in, ix)
 	p.ref = p.extractRef()
 	in.RefShown = p.ref
 	in.Query = p.query()
 	if ix != nil {
-		p.lookUp(&in, text, ix)
+		p.lookUp(&in, p.textWithout(0, 0), ix)
+		in.Products = without(in.Products, in.Excluded)
 	}
 	in.Name = p.decide(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
+	if split && (in.Name == AddToCart || in.Name == RemoveFromCart) {
+		p.splitItems(&in, ix, hint)
+	}
+	p.readDelta(&in)
 	p.pointAtShown(&in)
 	return in
+}
+
+// botCommand reads the commands chat apps send for menu entries
+// ("/start", "/help", "/cart"): they are not words to search for.
+func botCommand(text string) (IntentName, bool) {
+	if !strings.HasPrefix(text, "/") {
+		return "", false
+	}
+	word, _, _ := strings.Cut(strings.ToLower(text[1:]), " ")
+	word, _, _ = strings.Cut(word, "@") // "/start@MyShopBot" in groups
+	switch word {
+	case "start":
+		return Greet, true
+	case "help", "aide":
+		return Help, true
+	case "cart", "panier":
+		return ViewCart, true
+	case "orders", "order", "commandes":
+		return OrderStatus, true
+	}
+	return "", false
+}
+
+// without returns skus minus those in drop.
+func without(skus, drop []concierge.SKU) []concierge.SKU {
+	if len(drop) == 0 {
+		return skus
+	}
+	var out []concierge.SKU
+	for _, s := range skus {
+		if !slices.Contains(drop, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // readCues matches the cue phrases of the tokens no slot took.
@@ -213,12 +296,13 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	if len(in.Products) > 0 && !p.sigs[sigDetails] && !p.sigs[sigCompare] {
 		p.context = !ix.Finds(in.Query, in.Products)
 	}
-	hits := ix.Search(catalog.Query{Text: in.Query, Limit: 1})
+	hits := ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 2})
 	// A hit with no score was selected by no word: the query was only
 	// stop words.
 	named := len(in.Products) > 0 && !p.context
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
+	p.unique = len(hits) == 1 && hits[0].Score > 0
 }
 
 // truncate cuts s to at most n bytes, on a rune boundary.
@@ -257,7 +341,10 @@ func (p *parse) query() string {
 	prevKept := false
 	for i, t := range p.toks {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
-		if keep {
+		if p.named[i] {
+			// A number of a product's name: "chargeur 65 W".
+			keep = true
+		} else if keep {
 			if _, isNum := numberWords[t.norm]; isNum {
 				keep = false
 			}

@@ -88,6 +88,7 @@ var (
 	classifiers = map[string]bool{
 		"个": true, "盏": true, "只": true, "件": true, "张": true, "份": true, "套": true, "支": true,
 		"颗": true, "款": true, "台": true, "把": true, "条": true,
+		"盒": true, "包": true, "袋": true, "瓶": true, "罐": true, "双": true, "本": true, "副": true, "箱": true, "对": true,
 	}
 )
 

@@ -31,6 +31,11 @@ type tok struct {
 	// ("50€", Chinese characters); it keeps Chinese words together in a
 	// query.
 	glued bool
+	// sep is set when a comma, semicolon or full stop came before the
+	// token: items of a list are separated so.
+	sep bool
+	// neg is set on a number typed with a minus sign ("-2").
+	neg bool
 }
 
 // codePattern finds hyphenated codes with a digit (SKUs, order numbers), so
@@ -67,9 +72,10 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 // lexPlain appends the tokens of text, which holds no code.
 func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 	rs := []rune(text)
-	glued := false
+	glued, sep, minus := false, false, false
 	for i := 0; i < len(rs); {
 		r := rs[i]
+		before := len(toks)
 		switch {
 		case catalog.IsHan(r):
 			toks = append(toks, tok{orig: string(r), norm: string(r), kind: tHan, glued: glued})
@@ -86,9 +92,15 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			i = j
 		case r == '?' || r == '？':
 			question = true
-			glued = false
+			glued, sep = false, true
+			i++
+		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1])):
+			glued, minus = false, true
 			i++
 		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):
+			if strings.ContainsRune(",;.!、，；。！", r) {
+				sep = true
+			}
 			glued = false
 			i++
 		default:
@@ -102,6 +114,11 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			toks = append(toks, tok{orig: s, norm: s, kind: tSymbol, glued: glued})
 			glued = true
 			i = j
+		}
+		if len(toks) > before {
+			toks[before].sep = sep && before > 0
+			toks[before].neg = minus && toks[before].kind == tNumber
+			sep, minus = false, false
 		}
 	}
 	return toks, question

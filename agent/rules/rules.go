@@ -8,6 +8,7 @@ package rules
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -95,6 +96,16 @@ func (b Brain) keyword(t *agent.Turn, text string) bool {
 
 func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	mem := &t.Conv.Memory
+	if in.BadQuantity && countable[in.Name] {
+		// "0", "-2", "½", "10000000 lamps": say what a quantity can be,
+		// and change nothing.
+		id := "quantity_invalid"
+		if in.TooMany {
+			id = "quantity_limit"
+		}
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(id, map[string]any{"Max": agent.MaxQuantity})})
+		return nil
+	}
 	understood := true
 	defer func() {
 		if understood {
@@ -155,45 +166,24 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 		t.ShowComparison(pvs)
 	case nlu.AddToCart:
-		skus := b.refs(t, in)
-		if len(skus) == 0 && (in.Category != "" || b.meaningful(t, in.Query)) {
-			// "add two vintage bulbs": the words describe the product.
-			pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: in.Query, Category: in.Category, Limit: 5})
-			if err != nil {
-				return err
-			}
-			if len(pvs) != 1 {
-				return b.search(ctx, t, in)
-			}
-			skus = []concierge.SKU{pvs[0].SKU}
-		}
-		if len(skus) == 0 && mem.Focus != "" {
-			// "I'll take it", "mets-en deux": what they looked at last.
-			skus = []concierge.SKU{mem.Focus}
-		}
-		if len(skus) == 0 {
-			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
-			return nil
-		}
-		if in.ThenCheckout {
-			if _, err := t.Tools.AddToCart(ctx, skus[0], max(in.Quantity, 1)); err != nil {
-				return b.toolError(t, err)
-			}
-			return b.checkout(ctx, t)
-		}
-		return b.add(ctx, t, skus[0], in.Quantity)
+		return b.addItems(ctx, t, in)
 	case nlu.RemoveFromCart:
 		cv, err := t.Tools.Cart(ctx)
 		if err != nil {
 			return err
 		}
 		targets := b.cartTargets(t, cv, in)
-		if len(targets) == 0 {
+		if len(targets) == 0 || in.Delta < 0 && len(targets) > 1 {
 			t.ShowCart(t.T("remove_which", nil), cv)
 			return nil
 		}
 		for _, sku := range targets {
-			if cv, err = t.Tools.RemoveFromCart(ctx, sku); err != nil {
+			q := 0
+			if in.Delta < 0 {
+				// "enlève-en un": one fewer, not the whole line.
+				q = max(quantityOf(cv, sku)+in.Delta, 0)
+			}
+			if cv, err = t.Tools.SetQuantity(ctx, sku, q); err != nil {
 				return b.toolError(t, err)
 			}
 		}
@@ -311,7 +301,7 @@ func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
 }
 
 func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
-	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: agent.MaxResults}
+	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: agent.MaxResults, Exclude: in.NotQuery}
 	mem := &t.Conv.Memory
 	refine := in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0
 	if refine && in.Category == "" && (mem.LastQuery != "" || mem.LastCategory != "") &&
@@ -322,7 +312,7 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	if args.Query != "" || args.Category != "" {
 		mem.LastQuery, mem.LastCategory = args.Query, args.Category
 	}
-	pvs, err := t.Tools.Search(ctx, args)
+	pvs, err := b.searchExcluding(ctx, t, args, in.Excluded)
 	if err != nil {
 		return err
 	}
@@ -391,11 +381,43 @@ func (b Brain) refs(t *agent.Turn, in nlu.Intent) []concierge.SKU {
 		if t.Conv.Memory.Focus != "" {
 			return []concierge.SKU{t.Conv.Memory.Focus}
 		}
-		if len(shown) > 0 {
-			return shown[:1]
+		if len(shown) == 1 {
+			return shown
 		}
 	}
 	return nil
+}
+
+// countable are the intents a stated quantity belongs to.
+var countable = map[nlu.IntentName]bool{
+	nlu.AddToCart: true, nlu.ChangeQuantity: true, nlu.RemoveFromCart: true, nlu.Details: true,
+	nlu.Search: true, nlu.OutOfScope: true, nlu.Compare: true,
+}
+
+// quantityOf returns how many of sku the cart holds.
+func quantityOf(cv agent.CartView, sku concierge.SKU) int {
+	for _, l := range cv.Lines {
+		if l.Product.SKU == sku {
+			return l.Quantity
+		}
+	}
+	return 0
+}
+
+// searchExcluding searches and drops the products the customer ruled out
+// by name ("the desk lamp, not the Zenith").
+func (b Brain) searchExcluding(ctx context.Context, t *agent.Turn, args agent.SearchArgs, excluded []concierge.SKU) ([]agent.ProductView, error) {
+	pvs, err := t.Tools.Search(ctx, args)
+	if err != nil || len(excluded) == 0 {
+		return pvs, err
+	}
+	out := pvs[:0]
+	for _, pv := range pvs {
+		if !slices.Contains(excluded, pv.SKU) {
+			out = append(out, pv)
+		}
+	}
+	return out, nil
 }
 
 // cartTargets resolves which cart lines an intent is about: named
@@ -432,8 +454,11 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 			}
 		}
 	}
-	if len(out) == 0 && len(cv.Lines) == 1 && (in.RefShown || in.Name == nlu.ChangeQuantity) {
+	if len(out) == 0 && len(cv.Lines) == 1 && (in.RefShown || in.Name == nlu.ChangeQuantity || in.Delta != 0) {
 		out = append(out, cv.Lines[0].Product.SKU)
+	}
+	if len(out) == 0 && (in.RefShown || in.Delta != 0) && inCart(t.Conv.Memory.Focus) {
+		out = append(out, t.Conv.Memory.Focus)
 	}
 	return out
 }

@@ -1,0 +1,247 @@
+package catalog
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// Numbers inside product names.
+//
+// "Coffret de six tasses", "Chargeur 65 W", "Carte cadeau 30 €", "1984":
+// a number in a name is part of the name, not a quantity. The index keeps,
+// for each number written in any name, the words right beside it, so that
+// a message's number can be told apart: in "je voudrais le coffret de 6
+// tasses" the 6 stands between "coffret" and "tasses" as in a name; in "2
+// coffrets" the 2 stands before "coffrets", which no name has.
+
+// CountWords are the cardinal numbers of French and English shoppers
+// type, from two up. "un", "one", "a" are left out: they are articles far
+// more often than counts, and readers decide them in context.
+var countWords = map[string]int{
+	"zero": 0, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8, "neuf": 9,
+	"dix": 10, "onze": 11, "douze": 12, "treize": 13, "quatorze": 14, "quinze": 15, "seize": 16,
+	"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60, "cent": 100, "mille": 1000,
+	"two": 2, "three": 3, "four": 4, "five": 5, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+	"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+	"seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+	"sixty": 60, "hundred": 100, "thousand": 1000,
+}
+
+// hanNumerals are the Chinese digits that may stand in a name ("六杯").
+var hanNumerals = map[rune]int{
+	'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '十': 10,
+}
+
+// NumberValue returns the value of a folded token that is a number:
+// digits ("65", "2,5") or a French or English number word ("six"). The
+// NLU reads quantities with the same table, so both sides agree.
+func NumberValue(w string) (float64, bool) {
+	if v, ok := countWords[w]; ok {
+		return float64(v), true
+	}
+	if w == "" || w[0] < '0' || w[0] > '9' {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(w, ",", "."), 64)
+	return v, err == nil
+}
+
+// nameToken is a piece of a folded name, cut finer than search tokens so
+// that numbers stand alone: "65w" is "65" and "w", Han text is one
+// character a token.
+type nameToken struct {
+	text string
+	han  bool
+}
+
+// nameTokens cuts folded text into letter runs, digit runs (with a decimal
+// separator inside) and single Han characters.
+func nameTokens(folded string) []nameToken {
+	var out []nameToken
+	rs := []rune(folded)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case IsHan(r):
+			out = append(out, nameToken{text: string(r), han: true})
+			i++
+		case unicode.IsDigit(r):
+			j := i + 1
+			for j < len(rs) && (unicode.IsDigit(rs[j]) || (rs[j] == '.' || rs[j] == ',') && j+1 < len(rs) && unicode.IsDigit(rs[j+1])) {
+				j++
+			}
+			out = append(out, nameToken{text: string(rs[i:j])})
+			i = j
+		case unicode.IsLetter(r):
+			j := i + 1
+			for j < len(rs) && unicode.IsLetter(rs[j]) && !IsHan(rs[j]) {
+				j++
+			}
+			out = append(out, nameToken{text: string(rs[i:j])})
+			i = j
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+// numKey is the key of a number beside a word in some name.
+func numKey(side byte, word string, v float64) string {
+	return string(side) + "|" + word + "|" + strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// buildNameNumbers records the neighbours of the numbers in every name:
+// the nearest word that is not a stop word on each side, stemmed, or the
+// Han character right beside a Chinese numeral.
+func (ix *Index) buildNameNumbers() {
+	ix.nameNums = map[string]bool{}
+	for i := range ix.products {
+		for _, name := range ix.products[i].Name {
+			toks := nameTokens(Fold(name))
+			for k, t := range toks {
+				if nameConj[t.text] && k > 0 && k+1 < len(toks) {
+					ix.nameNums["C|"+ix.neighbourWord(toks[k-1])+"|"+ix.neighbourWord(toks[k+1])] = true
+				}
+				v, ok := ix.tokenNumber(t)
+				if !ok {
+					continue
+				}
+				if w := ix.neighbour(toks, k, -1); w != "" {
+					ix.nameNums[numKey('L', w, v)] = true
+				}
+				if w := ix.neighbour(toks, k, +1); w != "" {
+					ix.nameNums[numKey('R', w, v)] = true
+				}
+			}
+		}
+	}
+}
+
+func (ix *Index) tokenNumber(t nameToken) (float64, bool) {
+	if t.han {
+		rs := []rune(t.text)
+		v, ok := hanNumerals[rs[0]]
+		return float64(v), ok
+	}
+	return NumberValue(t.text)
+}
+
+// neighbour returns the nearest meaningful word of toks on one side of k:
+// the next word that is not a stop word for Latin text, the character
+// right beside it when Chinese is involved.
+func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
+	j := k + dir
+	if j < 0 || j >= len(toks) {
+		return ""
+	}
+	if toks[k].han || toks[j].han {
+		if toks[j].han {
+			return toks[j].text
+		}
+		return stem(toks[j].text)
+	}
+	for ; j >= 0 && j < len(toks) && !toks[j].han; j += dir {
+		w := toks[j].text
+		if _, isNum := NumberValue(w); isNum {
+			return ""
+		}
+		if !connectors[w] {
+			return stem(w)
+		}
+	}
+	return ""
+}
+
+// NumberInName reports whether the number v, standing in a message with
+// the words before it (nearest first) and after it (nearest first), is
+// written as part of a product's name: whether some name has v right
+// after the first meaningful word before it, or right before the first
+// meaningful word after it. Words are folded; Chinese characters are one
+// word each. Stop words ("de", "of") are skipped, as in names.
+func (ix *Index) NumberInName(v float64, before, after []string) bool {
+	if len(ix.nameNums) == 0 {
+		return false
+	}
+	if w := ix.firstMeaningful(before); w != "" && ix.nameNums[numKey('L', w, v)] {
+		return true
+	}
+	if w := ix.firstMeaningful(after); w != "" && ix.nameNums[numKey('R', w, v)] {
+		return true
+	}
+	return false
+}
+
+func (ix *Index) firstMeaningful(ws []string) string {
+	for _, w := range ws {
+		if w == "" {
+			return ""
+		}
+		if containsHan(w) {
+			return w
+		}
+		if !strings.ContainsFunc(w, unicode.IsLetter) && !strings.ContainsFunc(w, unicode.IsDigit) {
+			continue // "°" in "n°7", "€"
+		}
+		if _, isNum := NumberValue(w); isNum {
+			return ""
+		}
+		if !connectors[w] {
+			return stem(w)
+		}
+	}
+	return ""
+}
+
+// nameConj are the words that join items in a message and may also join
+// words in a name ("Thé vert jasmin et menthe", "黑和白").
+var nameConj = map[string]bool{"and": true, "et": true, "和": true, "跟": true, "与": true, "、": true}
+
+// ConjInName reports whether the conjunction conj between the folded
+// words before and after it is written so in some product's name: "jasmin
+// et menthe" is one tea, not two items.
+func (ix *Index) ConjInName(before, conj, after string) bool {
+	if before == "" || after == "" {
+		return false
+	}
+	w := func(s string) string {
+		if containsHan(s) {
+			return s
+		}
+		return stem(s)
+	}
+	return ix.nameNums["C|"+w(before)+"|"+w(after)]
+}
+
+// Meaningful reports whether text has words the catalog knows: a name, a
+// shopping word, a word of some product.
+func (ix *Index) Meaningful(text string) bool {
+	terms, _ := ix.queryTerms(text)
+	return len(terms) > 0 || len(ix.skuMentions(Fold(text))) > 0
+}
+
+// StartsPhrase reports whether text starts with a shopping phrase of
+// several words ("sans fil" is cordless): its first word is then part of
+// a meaning, not a word on its own.
+func (ix *Index) StartsPhrase(text string) bool {
+	for _, t := range ix.lx.analyze(Fold(text)) {
+		return t.kind == conceptTerm && t.pos == 0 && len(tokenize(Fold(text))) > 1
+	}
+	return false
+}
+
+// neighbourWord is how a name token is compared with a message's word:
+// Han characters as they are, Latin words stemmed.
+func (ix *Index) neighbourWord(t nameToken) string {
+	if t.han {
+		return t.text
+	}
+	return stem(t.text)
+}
+
+// connectors are the small words that may stand between a number and its
+// word in a name or a message ("coffret de six tasses", "set of 6").
+// Other stop words break the link: in "un cadeau à 30 €" the 30 is a
+// budget, not part of "Carte cadeau 30 €".
+var connectors = map[string]bool{"de": true, "d": true, "du": true, "des": true, "of": true, "n": true, "no": true, "x": true}

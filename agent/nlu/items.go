@@ -1,0 +1,319 @@
+package nlu
+
+import (
+	"math"
+	"strings"
+	"unicode"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// Item is one product asked for in a message that asks for several ("two
+// smart bulbs and the Aurore lamp", "我要两盒绿茶和一个茶壶"): its words,
+// the products it names, and its own quantity.
+type Item struct {
+	// Text is the part of the message about this item.
+	Text string
+	// Query is its search words, as Intent.Query.
+	Query    string
+	Category string
+	// Products are the products it names, as Intent.Products.
+	Products []concierge.SKU
+	// Quantity is how many, 0 when not said (callers take 1).
+	Quantity int
+	// RefShown is set when the item points at what was shown ("I'll take
+	// it and two bulbs").
+	RefShown bool
+}
+
+// markNamedNumbers takes the numbers that are part of a product's name
+// ("coffret de six tasses", "chargeur 65 W", "30欧元礼品卡") before any
+// reader of quantities, prices or positions sees them: they belong to the
+// name. They stay in the query, where they tell "65 W" from "20 W".
+func (p *parse) markNamedNumbers(ix *catalog.Index) {
+	if ix == nil {
+		return
+	}
+	for i := 0; i < len(p.toks); i++ {
+		if p.used[i] {
+			continue
+		}
+		n, ok := numberAt(p.toks, i)
+		if !ok {
+			continue
+		}
+		if !p.priceBound(n) && ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) {
+			for k := n.start; k < n.end; k++ {
+				p.used[k], p.named[k] = true, true
+			}
+		}
+		i = n.end - 1
+	}
+}
+
+// priceBound reports whether a number is a budget ("moins de 30 €",
+// "五十欧以下"): then it is a price even when a name has the same number.
+func (p *parse) priceBound(n number) bool {
+	if p.endsBefore(n.start, maxBefore) > 0 || p.endsBefore(n.start, minBefore) > 0 {
+		return true
+	}
+	end := n.end + p.startsAt(n.end, currencies)
+	return p.startsAt(end, maxAfter) > 0 || p.startsAt(end, minAfter) > 0
+}
+
+// wordsFrom returns up to three folded tokens from i going in dir, for
+// the catalog to find the nearest meaningful one. Symbols end the list,
+// except units and currency signs that stand in names ("30 €").
+func (p *parse) wordsFrom(i, dir int) []string {
+	var out []string
+	for ; i >= 0 && i < len(p.toks) && len(out) < 3; i += dir {
+		t := p.toks[i]
+		if t.kind == tSymbol && !strings.ContainsAny(t.norm, "€$¥£%°") {
+			break
+		}
+		out = append(out, t.norm)
+	}
+	return out
+}
+
+// badQuantity reports a count that cannot be ordered: zero, negative,
+// fractional ("½", "1.5 lampes") or above what one cart line takes
+// (tooMany).
+func (p *parse) badQuantity(maxQty int) (bad, tooMany bool) {
+	for i, t := range p.toks {
+		if p.used[i] {
+			continue
+		}
+		if t.kind == tSymbol {
+			for _, r := range t.orig {
+				if unicode.Is(unicode.No, r) { // ½, ¼, ¾
+					return true, false
+				}
+			}
+			continue
+		}
+		if t.kind != tNumber {
+			continue
+		}
+		n, ok := numberAt(p.toks, i)
+		if !ok {
+			continue
+		}
+		switch {
+		case t.neg || n.value != math.Trunc(n.value) && p.countOfThings(n) || n.value == 0 && p.countOfThings(n):
+			return true, false
+		case n.value > float64(maxQty) && p.countOfThings(n):
+			return true, true
+		}
+	}
+	return false, false
+}
+
+// countOfThings reports whether a number stands where a count does: alone,
+// or before a word that is not a unit.
+func (p *parse) countOfThings(n number) bool {
+	if n.end >= len(p.toks) {
+		return true
+	}
+	next := p.toks[n.end]
+	return next.kind == tWord && !units[next.norm] || next.kind == tHan
+}
+
+// negators introduce what the customer rules out: "not the cast iron
+// one", "pas le noir", "sans lactose", "不要红色的", "除了绿茶".
+var negators = words("not", "no", "except", "other than", "rather than", "instead of", "but not", "pas", "sans",
+	"sauf", "plutot que", "au lieu de", "autre que", "不要", "不是", "除了", "别", "非")
+
+// excludeNegated finds the parts of the message that rule something out,
+// when the message also asks for something: those words leave the query,
+// and their products go to Excluded. A negation that is the whole request
+// ("je ne veux pas de la lampe") is left to the intents. A negator that is
+// part of a shopping phrase ("sans fil", cordless) is not one.
+func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
+	if ix == nil {
+		return
+	}
+	for i := 0; i < len(p.toks); i++ {
+		// Negators are also cue words (sigNegation), so they may be used.
+		k := p.startsAt(i, negators)
+		if k == 0 {
+			continue
+		}
+		end := i + k
+		for end < len(p.toks) && !p.toks[end].sep && !isConj(p.toks[end].norm) && p.toks[end].norm != "but" &&
+			p.toks[end].norm != "mais" && p.toks[end].norm != "而是" && p.toks[end].norm != "要" {
+			end++
+		}
+		neg := p.text(i+k, end)
+		if !ix.Meaningful(neg) || ix.StartsPhrase(p.text(i, end)) {
+			continue
+		}
+		rest := p.textWithout(i, end)
+		if !ix.Meaningful(rest) {
+			continue
+		}
+		if in.NotQuery != "" {
+			in.NotQuery += " "
+		}
+		in.NotQuery += neg
+		in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
+		p.use(i, end)
+		i = end - 1
+	}
+}
+
+// text joins the original tokens [from, to), Chinese characters glued.
+func (p *parse) text(from, to int) string {
+	var b strings.Builder
+	for k := max(from, 0); k < to && k < len(p.toks); k++ {
+		t := p.toks[k]
+		if b.Len() > 0 && !(t.glued && (t.kind == tHan || p.toks[k-1].kind == tHan)) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.orig)
+	}
+	return b.String()
+}
+
+// textWithout joins the original tokens outside [from, to) that no slot
+// took.
+func (p *parse) textWithout(from, to int) string {
+	var parts []string
+	if s := p.text(0, from); s != "" {
+		parts = append(parts, s)
+	}
+	if s := p.text(to, len(p.toks)); s != "" {
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+// conjunctions separate items: "and", "et", "和", "、", "+".
+var conjunctions = setOf("and", "et", "&", "+", "plus", "和", "跟", "还有", "、", "以及", "also", "aussi")
+
+func isConj(w string) bool { return conjunctions[w] && w != "plus" }
+
+// splitItems cuts a request for several products into items, at
+// conjunctions and commas that are not part of a product's name, when
+// each part names or describes something of its own.
+func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale) {
+	if ix == nil {
+		return
+	}
+	var cuts []int // token index where each part after the first starts
+	for i := 1; i < len(p.toks); i++ {
+		t := p.toks[i]
+		switch {
+		case isConj(t.norm) && !p.used[i]:
+			if ix.ConjInName(p.toks[i-1].norm, t.norm, p.next(i)) {
+				continue
+			}
+			cuts = append(cuts, i)
+		case t.sep:
+			cuts = append(cuts, i)
+		}
+	}
+	if len(cuts) == 0 {
+		return
+	}
+	var items []Item
+	start := 0
+	for _, c := range append(cuts, len(p.toks)) {
+		from := start
+		for from < c && isConj(p.toks[from].norm) {
+			from++
+		}
+		start = c
+		text := p.text(from, c)
+		if text == "" {
+			continue
+		}
+		sub := parseOne(text, ix, hint, false)
+		it := Item{Text: text, Query: sub.Query, Category: sub.Category, Products: sub.Products, Quantity: sub.Quantity, RefShown: sub.RefShown}
+		if sub.Name == Checkout || sub.Name == ViewCart {
+			in.ThenCheckout = in.ThenCheckout || sub.Name == Checkout
+			continue
+		}
+		if len(it.Products) == 0 && !it.RefShown && (it.Query == "" || !ix.Meaningful(it.Query)) {
+			continue
+		}
+		items = append(items, it)
+	}
+	if len(items) >= 2 {
+		in.Items = items
+	}
+}
+
+func (p *parse) next(i int) string {
+	if i+1 < len(p.toks) {
+		return p.toks[i+1].norm
+	}
+	return ""
+}
+
+// Relative changes: "one more", "encore une", "再来一个" add to what is
+// in focus; "one less", "un de moins", "少一个" take away.
+var (
+	moreMarks = words("more", "another", "encore", "de plus", "en plus", "un autre", "une autre", "extra", "再来", "再加", "再要", "再买")
+	lessMarks = words("less", "fewer", "de moins", "en moins")
+	hanLess   = words("少", "减", "减少")
+)
+
+// readRelative finds the marks of a relative change and takes their
+// words, so that "one more" is a count and a mark, not a search for
+// "more".
+func (p *parse) readRelative() {
+	for i := range p.toks {
+		if p.used[i] {
+			continue
+		}
+		if k := p.startsAt(i, moreMarks); k > 0 {
+			p.more = true
+			p.use(i, i+k)
+			continue
+		}
+		if k := p.startsAt(i, lessMarks); k > 0 {
+			p.less = true
+			p.use(i, i+k)
+			continue
+		}
+		// "少一个", "减两个": a Chinese "less" counts only before a number.
+		if k := p.startsAt(i, hanLess); k > 0 && i+k < len(p.toks) {
+			if _, ok := numberAt(p.toks, i+k); ok {
+				p.less = true
+				p.use(i, i+k)
+			}
+		}
+	}
+}
+
+// readDelta sets Delta for a relative change of a cart line: "remove
+// one", "enlève-en un", "one less", "un de moins", "少一个".
+func (p *parse) readDelta(in *Intent) {
+	q := max(in.Quantity, 1)
+	switch in.Name {
+	case RemoveFromCart:
+		if in.Quantity > 0 || p.indefinite() || p.less {
+			in.Delta = -q
+		}
+	case AddToCart:
+		if p.more && len(in.Products) == 0 && len(in.Items) == 0 {
+			in.Delta = q
+		}
+	}
+}
+
+// indefinite reports "a"/"an"/"un"/"une"/"一个" before what is acted on:
+// "remove a bulb" takes one away, "remove the bulbs" all of them.
+func (p *parse) indefinite() bool {
+	for i, t := range p.toks {
+		switch t.norm {
+		case "a", "an", "un", "une":
+			return true
+		case "一":
+			return i+1 < len(p.toks) && classifiers[p.toks[i+1].norm]
+		}
+	}
+	return false
+}

@@ -1,0 +1,224 @@
+package nlu_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// teaHouse is a catalog written for these tests (testdata/teahouse.yaml):
+// names with numbers, two teapots that differ by material, teas that
+// differ by colour, and a name with "et" inside. The measurement shops of
+// docs/quality.md are other catalogs.
+func teaHouse(t *testing.T) *catalog.Index {
+	t.Helper()
+	return catalog.New(catalogtest.Load(t, "testdata/teahouse.yaml"), []concierge.Locale{"fr", "en", "zh"})
+}
+
+// TestNumbersInNames checks that a number that is part of a product's
+// name is not read as a quantity or a price, and that one beside it still
+// is.
+func TestNumbersInNames(t *testing.T) {
+	ix := teaHouse(t)
+	tests := []struct {
+		text     string
+		quantity int
+		priceMax int64
+		query    string // must contain
+	}{
+		{text: "je voudrais le coffret de six tasses", quantity: 0, query: "six"},
+		{text: "je voudrais le coffret de 6 tasses", quantity: 0, query: "6"},
+		{text: "I'd like the set of six tea cups", quantity: 0, query: "six"},
+		{text: "2 coffrets de six tasses", quantity: 2, query: "six"},
+		{text: "une carte cadeau 25 €", quantity: 0, query: "25"},
+		{text: "3 cartes cadeau 25 €", quantity: 3, query: "25"},
+		{text: "le mélange n°7", quantity: 0, query: "7"},
+		{text: "我要六杯茶具套装", quantity: 0},
+		{text: "我要两个六杯茶具套装", quantity: 2},
+		// A budget stays a budget, even when a name has the same number.
+		{text: "un cadeau à 25 € max", quantity: 0, priceMax: 2500},
+		{text: "une théière à moins de 25 euros", quantity: 0, priceMax: 2500},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		if in.PriceMax != tt.priceMax {
+			t.Errorf("Parse(%q).PriceMax = %d, want %d", tt.text, in.PriceMax, tt.priceMax)
+		}
+		if tt.query != "" && !containsWord(in.Query, tt.query) {
+			t.Errorf("Parse(%q).Query = %q, want it to keep %q", tt.text, in.Query, tt.query)
+		}
+	}
+}
+
+// TestItems checks that a request for several products is cut into items,
+// each with its own quantity, and that "et" inside a name does not cut.
+func TestItems(t *testing.T) {
+	ix := teaHouse(t)
+	type item struct {
+		qty   int
+		skus  []concierge.SKU
+		query string
+	}
+	tests := []struct {
+		text  string
+		items []item
+	}{
+		{"ajoute 2 thés verts sencha et une théière en verre", []item{{qty: 2, skus: []concierge.SKU{"TEA-GREEN"}}, {query: "théière verre"}}},
+		{"add two Assam black teas and the glass teapot", []item{{qty: 2, skus: []concierge.SKU{"TEA-BLACK"}}, {query: "glass teapot"}}},
+		{"我要两盒绿茶和一个玻璃茶壶", []item{{qty: 2, query: "绿茶"}, {qty: 1, query: "玻璃茶壶"}}},
+		{"3 Earl Grey, 1 Assam", []item{{qty: 3, skus: []concierge.SKU{"EARL"}}, {qty: 1, skus: []concierge.SKU{"TEA-BLACK"}}}},
+		// One product whose name holds "et".
+		{"ajoute le thé vert jasmin et menthe", nil},
+		// One product and a request to pay.
+		{"ajoute l'Earl Grey et je paie", nil},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if len(in.Items) != len(tt.items) {
+			t.Errorf("Parse(%q): %d items %+v, want %d", tt.text, len(in.Items), in.Items, len(tt.items))
+			continue
+		}
+		for i, want := range tt.items {
+			got := in.Items[i]
+			if got.Quantity != want.qty {
+				t.Errorf("Parse(%q) item %d quantity = %d, want %d", tt.text, i, got.Quantity, want.qty)
+			}
+			if want.skus != nil && !slices.Equal(got.Products, want.skus) {
+				t.Errorf("Parse(%q) item %d products = %v, want %v", tt.text, i, got.Products, want.skus)
+			}
+			if want.query != "" && got.Query != want.query && !containsWord(got.Query, want.query) {
+				t.Errorf("Parse(%q) item %d query = %q, want %q", tt.text, i, got.Query, want.query)
+			}
+		}
+	}
+}
+
+// TestNegation checks that what the customer rules out leaves the query
+// and excludes what it names, and that words that only look negative
+// ("pas trop cher") do not.
+func TestNegation(t *testing.T) {
+	ix := teaHouse(t)
+	tests := []struct {
+		text, query, not string
+	}{
+		{"one glass teapot please, not the cast iron one", "glass teapot", "the cast iron one"},
+		{"je voudrais une théière, pas en fonte", "théière", "en fonte"},
+		{"不要铸铁的，要玻璃的", "玻璃", "铸铁的"},
+		{"du thé vert sans menthe", "thé vert", "menthe"},
+		{"un thé pas trop cher", "thé", ""},
+		{"je ne veux pas de thé", "", ""},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if tt.query != "" && in.Query != tt.query {
+			t.Errorf("Parse(%q).Query = %q, want %q", tt.text, in.Query, tt.query)
+		}
+		if in.NotQuery != tt.not {
+			t.Errorf("Parse(%q).NotQuery = %q, want %q", tt.text, in.NotQuery, tt.not)
+		}
+	}
+	hits := ix.Search(catalog.Query{Text: "glass teapot", Exclude: "the cast iron one"})
+	if len(hits) != 1 || hits[0].SKU != "POT-GLASS" {
+		t.Errorf("search for a glass teapot, not cast iron = %v, want POT-GLASS only", hits)
+	}
+}
+
+// TestRelative checks relative edits: "remove one" takes one away,
+// "one more" adds one, "make it three" sets.
+func TestRelative(t *testing.T) {
+	ix := teaHouse(t)
+	tests := []struct {
+		text  string
+		name  nlu.IntentName
+		delta int
+		qty   int
+	}{
+		{"enlève-en un", nlu.RemoveFromCart, -1, 1},
+		{"remove one", nlu.RemoveFromCart, -1, 1},
+		{"remove two Earl Grey", nlu.RemoveFromCart, -2, 2},
+		{"remove the Earl Grey", nlu.RemoveFromCart, 0, 0},
+		{"one less", nlu.RemoveFromCart, -1, 1},
+		{"un de moins", nlu.RemoveFromCart, -1, 0},
+		{"少一个", nlu.RemoveFromCart, -1, 1},
+		{"one more", nlu.AddToCart, 1, 1},
+		{"encore une", nlu.AddToCart, 1, 0},
+		{"再来一个", nlu.AddToCart, 1, 1},
+		{"make it three", nlu.ChangeQuantity, 0, 3},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if in.Name != tt.name || in.Delta != tt.delta || in.Quantity != tt.qty {
+			t.Errorf("Parse(%q) = %s delta %d quantity %d, want %s delta %d quantity %d",
+				tt.text, in.Name, in.Delta, in.Quantity, tt.name, tt.delta, tt.qty)
+		}
+	}
+}
+
+// TestBadQuantity checks the counts that cannot be ordered.
+func TestBadQuantity(t *testing.T) {
+	ix := teaHouse(t)
+	tests := []struct {
+		text         string
+		bad, tooMany bool
+	}{
+		{"10000000 Earl Grey", true, true},
+		{"0", true, false},
+		{"0 Earl Grey", true, false},
+		{"-2 Earl Grey", true, false},
+		{"½", true, false},
+		{"1.5 théières", true, false},
+		{"2 Earl Grey", false, false},
+		{"une théière à 29,90 €", false, false},
+		{"le mélange n°7", false, false},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if in.BadQuantity != tt.bad || in.TooMany != tt.tooMany {
+			t.Errorf("Parse(%q) bad=%v tooMany=%v, want %v %v", tt.text, in.BadQuantity, in.TooMany, tt.bad, tt.tooMany)
+		}
+	}
+}
+
+// TestBotCommands checks that chat-app commands are not searched for.
+func TestBotCommands(t *testing.T) {
+	ix := teaHouse(t)
+	for text, want := range map[string]nlu.IntentName{"/start": nlu.Greet, "/start@TeaBot": nlu.Greet, "/help": nlu.Help, "/cart": nlu.ViewCart} {
+		if got := nlu.Parse(text, ix, "en").Name; got != want {
+			t.Errorf("Parse(%q) = %s, want %s", text, got, want)
+		}
+	}
+}
+
+func containsWord(s, w string) bool {
+	for _, f := range splitWords(s) {
+		if f == w {
+			return true
+		}
+	}
+	return false
+}
+
+func splitWords(s string) []string {
+	var out []string
+	start := -1
+	for i, r := range s + " " {
+		if r == ' ' {
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return out
+}

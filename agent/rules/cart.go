@@ -1,0 +1,191 @@
+package rules
+
+import (
+	"context"
+	"slices"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// The cart rule (invariant 8): no product and no quantity enters the
+// cart unless the customer named or picked it. Each item of a request
+// resolves to exactly one product or to a question with the candidates
+// as buttons; a question costs one tap, a wrong cart costs trust.
+
+// pick is what one item of a request resolves to: one product, or the
+// products to ask about, or nothing the shop has.
+type pick struct {
+	sku        concierge.SKU
+	candidates []concierge.SKU
+}
+
+// items returns the items of an add request: those the parser split, or
+// the message as one item.
+func items(in nlu.Intent) []nlu.Item {
+	if len(in.Items) > 0 {
+		return in.Items
+	}
+	return []nlu.Item{{Query: in.Query, Category: in.Category, Products: in.Products, Quantity: in.Quantity, RefShown: in.RefShown}}
+}
+
+// resolve finds the one product an item means: named, described by words
+// that fit one product only, picked by its position in what was shown, or
+// in focus when the item points at it ("I'll take it").
+func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) (pick, error) {
+	mem := &t.Conv.Memory
+	named := without(it.Products, in.Excluded)
+	switch {
+	case len(named) == 1:
+		return pick{sku: named[0]}, nil
+	case len(named) > 1:
+		if slices.Contains(named, mem.Focus) {
+			return pick{sku: mem.Focus}, nil
+		}
+		return pick{candidates: named}, nil
+	}
+	if len(in.Items) == 0 {
+		if skus := b.ordinals(t, in); len(skus) == 1 {
+			return pick{sku: skus[0]}, nil
+		}
+	}
+	if it.Category != "" || b.meaningful(t, it.Query) {
+		pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: it.Query, Category: it.Category, Exclude: in.NotQuery, Limit: agent.PageSize})
+		if err != nil {
+			return pick{}, err
+		}
+		var skus []concierge.SKU
+		for _, pv := range pvs {
+			if !slices.Contains(in.Excluded, pv.SKU) {
+				skus = append(skus, pv.SKU)
+			}
+		}
+		switch {
+		case len(skus) == 1:
+			return pick{sku: skus[0]}, nil
+		case slices.Contains(skus, mem.Focus):
+			// "I'll take the teapot" while looking at one of them.
+			return pick{sku: mem.Focus}, nil
+		}
+		return pick{candidates: skus}, nil
+	}
+	if it.RefShown || len(in.Items) == 0 {
+		if mem.Focus != "" {
+			return pick{sku: mem.Focus}, nil
+		}
+		if len(mem.Shown) == 1 {
+			return pick{sku: mem.Shown[0]}, nil
+		}
+		return pick{candidates: mem.Shown}, nil
+	}
+	return pick{}, nil
+}
+
+// ordinals returns the products of what was shown that the intent's
+// positions pick ("the second one", "第二个").
+func (b Brain) ordinals(t *agent.Turn, in nlu.Intent) []concierge.SKU {
+	shown := t.Conv.Memory.Shown
+	var out []concierge.SKU
+	for _, o := range in.Ordinals {
+		if o < 0 { // "the last one" counts from the end
+			o += len(shown) + 1
+		}
+		if o >= 1 && o <= len(shown) {
+			out = append(out, shown[o-1])
+		}
+	}
+	return out
+}
+
+// addItems adds each item the customer asked for that resolves to one
+// product, with its own quantity, then asks about the first that does
+// not. A request with nothing resolved and nothing to ask about searches.
+func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	if in.Delta > 0 {
+		return b.addMore(ctx, t, in.Delta)
+	}
+	var (
+		added    []concierge.SKU
+		addedQty int
+		ask      *pick
+		cv       agent.CartView
+		failed   bool
+	)
+	for _, it := range items(in) {
+		p, err := b.resolve(ctx, t, it, in)
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.sku != "":
+			qty := max(it.Quantity, 1)
+			c, err := t.Tools.AddToCart(ctx, p.sku, qty)
+			if err != nil {
+				if err := b.toolError(t, err); err != nil {
+					return err
+				}
+				failed = true
+				continue
+			}
+			cv, added, addedQty = c, append(added, p.sku), qty
+		case len(p.candidates) > 0 && ask == nil:
+			ask = &p
+		}
+	}
+	if len(added) > 0 {
+		if len(added) == 1 {
+			name := t.Shop.Bot.Product(added[0]).Title(t.Locale, t.Shop.Bot.DefaultLocale())
+			t.ShowCart(t.T("added", map[string]any{"count": addedQty, "N": addedQty, "Name": name}), cv)
+		} else {
+			t.ShowCart(t.T("added_several", nil), cv)
+		}
+	}
+	if ask != nil {
+		pvs, err := t.Tools.Offer(ctx, ask.candidates)
+		if err != nil {
+			return err
+		}
+		t.ShowProducts(t.T("which_one", nil), pvs)
+		return nil
+	}
+	switch {
+	case len(added) > 0 && in.ThenCheckout:
+		return b.checkout(ctx, t)
+	case len(added) > 0 || failed:
+		return nil
+	case in.Query != "" && b.meaningful(t, in.Query):
+		return b.search(ctx, t, in)
+	}
+	t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+	return nil
+}
+
+// addMore adds n more of what is in focus, or of the cart's only line:
+// "one more", "encore une", "再来一个".
+func (b Brain) addMore(ctx context.Context, t *agent.Turn, n int) error {
+	cv, err := t.Tools.Cart(ctx)
+	if err != nil {
+		return err
+	}
+	target := t.Conv.Memory.Focus
+	if target == "" && len(cv.Lines) == 1 {
+		target = cv.Lines[0].Product.SKU
+	}
+	if target == "" {
+		t.ShowCart(t.T("quantity_which", nil), cv)
+		return nil
+	}
+	return b.add(ctx, t, target, n)
+}
+
+// without returns skus minus those in drop.
+func without(skus, drop []concierge.SKU) []concierge.SKU {
+	var out []concierge.SKU
+	for _, s := range skus {
+		if !slices.Contains(drop, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
