@@ -2,6 +2,7 @@ package nlu
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -255,7 +256,7 @@ func (p *parse) next(i int) string {
 // Relative changes: "one more", "encore une", "再来一个" add to what is
 // in focus; "one less", "un de moins", "少一个" take away.
 var (
-	moreMarks = words("more", "another", "encore", "de plus", "en plus", "un autre", "une autre", "extra", "再来", "再加", "再要", "再买")
+	moreMarks = words("more", "another", "encore", "de plus", "en plus", "un autre", "une autre", "extra", "再")
 	lessMarks = words("less", "fewer", "de moins", "en moins")
 	hanLess   = words("少", "减", "减少")
 )
@@ -264,16 +265,17 @@ var (
 // words, so that "one more" is a count and a mark, not a search for
 // "more".
 func (p *parse) readRelative() {
+	free := func(i, k int) bool { return k > 0 && !slices.Contains(p.used[i:i+k], true) }
 	for i := range p.toks {
 		if p.used[i] {
 			continue
 		}
-		if k := p.startsAt(i, moreMarks); k > 0 {
+		if k := p.startsAt(i, moreMarks); free(i, k) {
 			p.more = true
 			p.use(i, i+k)
 			continue
 		}
-		if k := p.startsAt(i, lessMarks); k > 0 {
+		if k := p.startsAt(i, lessMarks); free(i, k) {
 			p.less = true
 			p.use(i, i+k)
 			continue

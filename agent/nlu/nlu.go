@@ -212,9 +212,9 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	p.extractPrice(&in)
 	p.extractOrdinals(&in)
 	in.BadQuantity, in.TooMany = p.badQuantity(MaxQuantity)
-	p.readRelative()
 	p.extractQuantity(&in)
 	p.readCues(&in)
+	p.readRelative() // after the cues: "moins cher" sorts, it is not "un de moins"
 	p.excludeNegated(&in, ix)
 	p.ref = p.extractRef()
 	in.RefShown = p.ref
