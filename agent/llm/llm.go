@@ -257,6 +257,11 @@ func (b *Brain) run(ctx context.Context, t *agent.Turn, plan *agent.Plan, tc ope
 	if err != nil {
 		return errorView(err), nil
 	}
+	if err := grounded(ctx, t, a); err != nil {
+		b.cfg.Log.Warn("llm: a cart change the customer did not ask for was refused",
+			"bot", t.Shop.Bot.ID, "conversation", t.Conv.ID, "tool", tl.name, "reason", err)
+		return errorView(err), nil
+	}
 	res, err := a.Do(ctx, t)
 	plan.Steps = append(plan.Steps, agent.Step{Call: a, OK: err == nil})
 	if err != nil {
