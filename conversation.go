@@ -56,6 +56,10 @@ type Memory struct {
 	// bot; the agent clears it after the bot's next turn, so a brain can
 	// tell that a human stretch just ended (the handoffs table has the rest).
 	HandedBack bool `json:"handed_back,omitempty"`
+	// LangSeen is set once a message of the customer's said which
+	// language they write; before, the conversation's locale is only the
+	// platform's hint or the bot's default.
+	LangSeen bool `json:"lang_seen,omitempty"`
 	// Intents are the last few things the brain understood, newest last;
 	// the hand-off packet shows them to people.
 	Intents []string `json:"intents,omitempty"`

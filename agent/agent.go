@@ -47,6 +47,19 @@ type Shop struct {
 	Brain   Brain
 	Hours   *concierge.BusinessHours // nil: always open
 	Text    *Texts
+	// Lang identifies the language of each message among the bot's
+	// locales; nil leaves it to the brain's own reading.
+	Lang LanguageDetector
+}
+
+// LanguageDetector says which of a bot's locales a message is written in
+// (agent/langid implements it). current is the conversation's language
+// once a message has set it, "" before; hint is the platform's (Telegram's
+// language_code, the browser's language, zh for WeChat). ok is false when
+// the text says nothing (emoji, numbers); short or ambiguous messages
+// keep current.
+type LanguageDetector interface {
+	Detect(text string, current, hint concierge.Locale) (lang concierge.Locale, ok bool)
 }
 
 // NewShop builds the runtime of a bot: its catalog index and texts.
@@ -131,6 +144,7 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 	}
 	t.Tools.turn = t
 	t.pendingAtStart = conv.Memory.Pending
+	t.detectLanguage()
 	if brain == nil {
 		brain = shop.Brain
 	}
@@ -222,6 +236,28 @@ func (t *Turn) Say(m concierge.Message) { t.out = append(t.out, m) }
 
 // T returns the text id in the turn's language.
 func (t *Turn) T(id string, data map[string]any) string { return t.Shop.Text.T(t.Locale, id, data) }
+
+// detectLanguage sets the turn's language from the customer's text, when
+// the shop has a detector: every message is read, so a customer who
+// switches language is answered in the new one, and the first message
+// decides against the platform's hint only when it says something.
+func (t *Turn) detectLanguage() {
+	if t.Shop.Lang == nil || t.Event == nil || t.Event.Kind != concierge.EventText {
+		return
+	}
+	var current concierge.Locale
+	if t.Conv.Memory.LangSeen {
+		current = t.Locale
+	}
+	if l, ok := t.Shop.Lang.Detect(t.Event.Text, current, t.Event.Locale); ok && t.Shop.speaks(l) {
+		t.Locale = l
+		t.Conv.Memory.LangSeen = true
+	}
+}
+
+// DetectsLanguage reports whether the agent sets the turn's language
+// itself, so that brains need not guess it from their own parse.
+func (t *Turn) DetectsLanguage() bool { return t.Shop.Lang != nil }
 
 // SetLocale switches the conversation's language if the bot speaks it.
 func (t *Turn) SetLocale(l concierge.Locale) {

@@ -80,6 +80,7 @@ func (a *Agent) PlanTurn(ctx context.Context, snap *Snapshot) (*Plan, error) {
 	t := &Turn{Shop: shop, Conv: &conv, Event: &ev, Locale: loc, pendingAtStart: conv.Memory.Pending,
 		Tools: &Tools{shop: shop, tx: newOverlay(snap), conv: &conv, checkout: simCheckout{}}}
 	t.Tools.turn = t
+	t.detectLanguage()
 	return p.Plan(ctx, t, snap)
 }
 

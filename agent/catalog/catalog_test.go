@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -380,30 +379,8 @@ func BenchmarkNew(b *testing.B) {
 	}
 }
 
-// largeCatalog multiplies the test catalog into n products, each with its
-// own proper name, to measure search on a catalog of a real shop's size.
-func largeCatalog(tb testing.TB, n int) []concierge.Product {
-	base := catalogtest.Load(tb, "testdata/catalog.yaml")
-	syllables := []string{"ka", "lo", "mi", "ra", "ve", "no", "ti", "sa", "pu", "de", "zo", "fe"}
-	out := make([]concierge.Product, 0, n)
-	for i := 0; len(out) < n; i++ {
-		p := base[i%len(base)]
-		name := ""
-		for k := i; k > 0 || name == ""; k /= len(syllables) {
-			name += syllables[k%len(syllables)]
-		}
-		p.SKU = concierge.SKU(fmt.Sprintf("%s-%d", p.SKU, i))
-		p.Name = map[concierge.Locale]string{}
-		for loc, s := range base[i%len(base)].Name {
-			p.Name[loc] = s + " " + name
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
 func BenchmarkSearchLarge(b *testing.B) {
-	ix := catalog.New(largeCatalog(b, 2000), []concierge.Locale{"fr", "en", "zh"})
+	ix := catalog.New(catalogtest.Large(b, "testdata/catalog.yaml", 2000), []concierge.Locale{"fr", "en", "zh"})
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		ix.Search(catalog.Query{Text: benchQueries[i%len(benchQueries)], Limit: 10})
@@ -413,7 +390,7 @@ func BenchmarkSearchLarge(b *testing.B) {
 // TestSearchLimitOnLargeCatalog checks that keeping the best few of many
 // products gives the head of the full ranking, in every order.
 func TestSearchLimitOnLargeCatalog(t *testing.T) {
-	ix := catalog.New(largeCatalog(t, 2000), []concierge.Locale{"fr", "en", "zh"})
+	ix := catalog.New(catalogtest.Large(t, "testdata/catalog.yaml", 2000), []concierge.Locale{"fr", "en", "zh"})
 	for _, q := range benchQueries {
 		for _, s := range []catalog.Sort{catalog.Relevance, catalog.PriceAsc, catalog.PriceDesc} {
 			all := ix.Search(catalog.Query{Text: q, Sort: s})

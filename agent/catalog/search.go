@@ -282,13 +282,31 @@ func (ix *Index) skuMentions(folded string) []int {
 	return out
 }
 
-// Finds reports whether searching for text finds any of skus: whether the
-// text describes those products, or asks for another kind of product ("des
-// ampoules pour la Zénith" does not find the Zénith, a lamp).
+// Finds reports whether searching for text would find any of skus by
+// their name, tags, category or attributes: whether the text describes
+// those products, or asks for another kind of product ("des ampoules pour
+// la Zénith" does not find the Zénith, a lamp). It looks at those
+// products only, so it costs the same on any catalog.
 func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
-	for _, h := range ix.Search(Query{Text: text}) {
-		if slices.Contains(skus, h.SKU) {
-			return true
+	terms, _ := ix.queryTerms(text)
+	var types []string
+	for _, t := range terms {
+		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind && len(ix.postings[t.key]) > 0 {
+			types = append(types, t.key)
+		}
+	}
+	for _, sku := range skus {
+		d, ok := ix.skus[compact(Fold(string(sku)))]
+		if !ok {
+			continue
+		}
+		if len(types) > 0 && !slices.ContainsFunc(types, func(k string) bool { return ix.kinds[k][d] }) {
+			continue
+		}
+		for _, t := range terms {
+			if ix.docs[d].strong[t.key] || ix.docs[d].structured[t.key] {
+				return true
+			}
 		}
 	}
 	return false

@@ -153,8 +153,10 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 	if b.keyword(t, ev.Text) {
 		return nil, nil // the merchant's own hand-off words: the rules brain hands off
 	}
-	if in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale); in.Lang == "zh" || in.Lang != "" && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
-		t.SetLocale(in.Lang)
+	if !t.DetectsLanguage() {
+		if in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale); in.Lang == "zh" || in.Lang != "" && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
+			t.SetLocale(in.Lang)
+		}
 	}
 	if b.cfg.TokenBudget > 0 && snap.Notes.TokensIn+snap.Notes.TokensOut >= b.cfg.TokenBudget {
 		// The conversation has used its tokens: the rules brain answers.

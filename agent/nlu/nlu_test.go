@@ -8,6 +8,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
 	"github.com/conciergehq/concierge/agent/nlu"
 )
 
@@ -298,6 +299,20 @@ func BenchmarkParse(b *testing.B) {
 				nlu.Parse(lang.msgs[i%len(lang.msgs)], ix, "")
 			}
 		})
+	}
+}
+
+// BenchmarkParseLarge parses the same messages against a catalog of
+// 10,000 products: understanding reads the catalog (names, numbers in
+// names, a search to tell one product from several), so its cost must
+// stay flat as catalogs grow.
+func BenchmarkParseLarge(b *testing.B) {
+	ix := catalog.New(catalogtest.Large(b, "../catalog/testdata/catalog.yaml", 10000), []concierge.Locale{"fr", "en", "zh"})
+	msgs := []string{"je cherche une lampe de bureau", "ajoute 2 lampes Aurore au panier", "une carte cadeau 30 €",
+		"add two smart colour bulbs and the Aurore lamp", "I'd like the desk lamp, not the Zenith", "我想买台灯", "enlève-en un"}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		nlu.Parse(msgs[i%len(msgs)], ix, "")
 	}
 }
 

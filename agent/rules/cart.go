@@ -133,6 +133,10 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 			ask = &p
 		}
 	}
+	if len(added) > 1 {
+		// Several products just went in: none of them is "it".
+		t.Conv.Memory.Focus = ""
+	}
 	if len(added) > 0 {
 		if len(added) == 1 {
 			name := t.Shop.Bot.Product(added[0]).Title(t.Locale, t.Shop.Bot.DefaultLocale())

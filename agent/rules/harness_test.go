@@ -12,6 +12,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/langid"
 	"github.com/conciergehq/concierge/agent/rules"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
@@ -90,6 +91,7 @@ func openShop(t *testing.T) *shop {
 	if err != nil {
 		t.Fatal(err)
 	}
+	sh.Lang = langid.New(bot.Locales) // as cmd/concierge wires it
 	co := checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: sb}, nil)
 	a := agent.New([]*agent.Shop{sh}, co, slog.New(slog.DiscardHandler))
 	co.SetAnnouncer(a)

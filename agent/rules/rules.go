@@ -45,7 +45,7 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 	t.Understood(string(in.Name)) // for the hand-off packet
 	// Chinese script is unambiguous; Latin gibberish says nothing about
 	// the customer's language, nor does a word or two.
-	if in.Lang == "zh" || in.Lang != "" && in.Name != nlu.OutOfScope && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
+	if !t.DetectsLanguage() && (in.Lang == "zh" || in.Lang != "" && in.Name != nlu.OutOfScope && len([]rune(strings.TrimSpace(ev.Text))) >= 6) {
 		t.SetLocale(in.Lang)
 	}
 	if in.Name != nlu.Human && b.keyword(t, ev.Text) {

@@ -23,6 +23,7 @@ import (
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/langid"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/config"
@@ -96,23 +97,46 @@ type Main struct {
 	media *mediaLoop
 
 	hooks map[concierge.BotID]*webhooks.Bot
+
+	// langs are the language detectors, one per set of locales: building
+	// one loads statistical models, which bots with the same locales share.
+	langs map[string]*langid.Detector
+}
+
+// languageDetector returns the detector for a bot's locales, built once.
+func (m *Main) languageDetector(locales []concierge.Locale) *langid.Detector {
+	key := fmt.Sprint(locales)
+	if d, ok := m.langs[key]; ok {
+		return d
+	}
+	if m.langs == nil {
+		m.langs = map[string]*langid.Detector{}
+	}
+	d := langid.New(locales)
+	m.langs[key] = d
+	return d
 }
 
 // Open loads the bot files, opens and migrates the database, and builds
 // every part. A bot file that fails validation stops it with the file's
-// line:col errors.
+// line:col errors. Files set before Open are used instead of loading
+// ConfigPath (`concierge test` changes them first, see test.go).
 func (m *Main) Open(ctx context.Context) error {
-	if m.ConfigPath == "" {
-		return errors.New("--config is required")
-	}
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
 	}
-	files, err := config.Load(m.ConfigPath, m.Getenv)
-	if err != nil {
-		return fmt.Errorf("bot files are not valid:\n%w", err)
+	files := m.Files
+	if files == nil {
+		if m.ConfigPath == "" {
+			return errors.New("--config is required")
+		}
+		var err error
+		if files, err = config.Load(m.ConfigPath, m.Getenv); err != nil {
+			return fmt.Errorf("bot files are not valid:\n%w", err)
+		}
 	}
 	m.Files = files
+	var err error
 	if m.BaseURL == "" {
 		m.BaseURL = baseURL(m.Addr)
 	}
@@ -180,6 +204,7 @@ func (m *Main) Open(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		shop.Lang = m.languageDetector(bot.Locales)
 		shops = append(shops, shop)
 		if err := m.DB.SeedStock(ctx, bot.ID, bot.Products); err != nil {
 			return err

@@ -93,3 +93,26 @@ func locales(m map[string]string) map[concierge.Locale]string {
 	}
 	return out
 }
+
+// Large multiplies the catalog at path into n products, each with its own
+// proper name, to measure search and parsing on a catalog of a real
+// shop's size.
+func Large(tb testing.TB, path string, n int) []concierge.Product {
+	base := Load(tb, path)
+	syllables := []string{"ka", "lo", "mi", "ra", "ve", "no", "ti", "sa", "pu", "de", "zo", "fe"}
+	out := make([]concierge.Product, 0, n)
+	for i := 0; len(out) < n; i++ {
+		p := base[i%len(base)]
+		name := ""
+		for k := i; k > 0 || name == ""; k /= len(syllables) {
+			name += syllables[k%len(syllables)]
+		}
+		p.SKU = concierge.SKU(fmt.Sprintf("%s-%d", p.SKU, i))
+		p.Name = map[concierge.Locale]string{}
+		for loc, s := range base[i%len(base)].Name {
+			p.Name[loc] = s + " " + name
+		}
+		out = append(out, p)
+	}
+	return out
+}

@@ -1,0 +1,96 @@
+package langid
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/pemistahl/lingua-go"
+
+	"github.com/conciergehq/concierge"
+)
+
+// A quick look before the statistics. lingua costs about 0.2 ms for a
+// sentence of seven words, two thirds of a whole turn of the rules brain,
+// while most shoppers' sentences carry their language in their small
+// words: "je cherche une lampe", "looking for a desk lamp". When at least
+// two function words of one language and none of any other candidate are
+// found, that language is the answer and lingua is not asked; anything
+// less clear (mixed messages, unknown words, "teacups") goes to lingua.
+// Only function words are listed, never shop words: the lists say
+// nothing about any catalog.
+var functionWords = map[lingua.Language]map[string]bool{
+	lingua.French: set("je", "j", "tu", "il", "elle", "nous", "vous", "le", "la", "les", "l", "une", "des", "du", "au",
+		"aux", "est", "c", "ce", "cette", "ces", "mon", "ma", "mes", "votre", "vos", "pour", "avec", "dans", "sur",
+		"pas", "ne", "qu", "que", "qui", "quoi", "quel", "quelle", "combien", "comment", "pourquoi", "veux",
+		"voudrais", "cherche", "avez", "ai", "suis", "moi", "merci", "bonjour", "salut", "oui", "non", "svp", "très",
+		"trop", "aussi", "mais", "donc", "alors", "peux", "pouvez", "faut", "d", "m", "n", "s", "y", "où", "ça"),
+	lingua.English: set("i", "you", "the", "is", "are", "was", "my", "your", "it", "this", "that", "what", "which",
+		"where", "how", "do", "does", "did", "can", "could", "would", "to", "for", "with", "of", "and", "please",
+		"want", "need", "looking", "have", "has", "any", "some", "there", "me", "we", "our", "an", "am", "be", "will",
+		"just", "thanks", "thank", "hello", "hi", "yes", "don't", "i'm", "i'll", "i'd", "it's", "what's", "got", "get",
+		"show", "tell", "about", "under", "these", "those", "them", "from", "in", "at", "on", "too", "also"),
+}
+
+func set(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// quick returns the language whose function words alone appear in words,
+// at least twice among the detector's languages, or once when it is also
+// the language the conversation is in (or, with none, the platform's
+// hint): "compare Plume and Atelier" stays English on a browser in
+// English, though lingua reads its names as French. It returns
+// lingua.Unknown when the small words do not settle it, or when a
+// candidate language has no list.
+func (d *Detector) quick(words []string, current, hint concierge.Locale) lingua.Language {
+	hits := map[lingua.Language]int{}
+	for l := range d.byLang {
+		if functionWords[l] == nil {
+			return lingua.Unknown
+		}
+	}
+	for _, w := range words {
+		for _, part := range strings.FieldsFunc(strings.ToLower(w), func(r rune) bool {
+			return !unicode.IsLetter(r) && r != '\''
+		}) {
+			for _, p := range splitElision(part) {
+				for l := range d.byLang {
+					if functionWords[l][p] {
+						hits[l]++
+					}
+				}
+			}
+		}
+	}
+	best, n := lingua.Unknown, 0
+	for l, h := range hits {
+		if h > 0 {
+			if best != lingua.Unknown {
+				return lingua.Unknown // small words of two languages
+			}
+			best, n = l, h
+		}
+	}
+	expected := current
+	if expected == "" {
+		expected = hint
+	}
+	if n < 2 && (n == 0 || d.byLang[best] != expected) {
+		return lingua.Unknown
+	}
+	return best
+}
+
+// splitElision returns a word and, when it is elided ("l'aurore",
+// "j'ai", "qu'est"), its two parts; English contractions stay whole.
+func splitElision(w string) []string {
+	i := strings.IndexByte(w, '\'')
+	if i <= 0 || i > 2 {
+		return []string{w}
+	}
+	return []string{w, w[:i], w[i+1:]}
+}
