@@ -136,9 +136,10 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		return
 	}
 	for i := 0; i < len(p.toks); i++ {
-		// Negators are also cue words (sigNegation), so they may be used.
+		// Negators are also cue words (sigNegation), so they may be used;
+		// one taken by another cue is part of it ("pas trop cher" sorts).
 		k := p.startsAt(i, negators)
-		if k == 0 {
+		if k == 0 || p.used[i] && !p.negationCue(i) {
 			continue
 		}
 		end := i + k
@@ -162,6 +163,17 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		p.use(i, end)
 		i = end - 1
 	}
+}
+
+// negationCue reports whether token i is used by a cue that only says
+// "no" or "not", rather than by a phrase of another meaning.
+func (p *parse) negationCue(i int) bool {
+	for _, s := range p.spans {
+		if slices.Contains(s.at, i) {
+			return s.sig == sigNegation || s.sig == sigDontWant || s.sig == sigNo
+		}
+	}
+	return false
 }
 
 // text joins the original tokens [from, to), Chinese characters glued.

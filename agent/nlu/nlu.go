@@ -220,7 +220,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.RefShown = p.ref
 	in.Query = p.query()
 	if ix != nil {
-		p.lookUp(&in, p.textWithout(0, 0), ix)
+		p.lookUp(&in, p.textBesideGreetings(), ix)
 		in.Products = without(in.Products, in.Excluded)
 	}
 	in.Name = p.decide(&in)
@@ -231,6 +231,36 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	p.readDelta(&in)
 	p.pointAtShown(&in)
 	return in
+}
+
+// textBesideGreetings is the message without its greetings and thanks:
+// "good morning" greets even in a shop that sells a coffee called
+// Morning, and "merci" thanks in one with a perfume called Merci. A
+// product named there is asked about only with other words ("le café
+// Morning").
+func (p *parse) textBesideGreetings() string {
+	social := make([]bool, len(p.toks))
+	for _, s := range p.spans {
+		if s.sig == sigGreet || s.sig == sigThanks {
+			for _, k := range s.at {
+				social[k] = true
+			}
+		}
+	}
+	var parts []string
+	for i := 0; i < len(p.toks); {
+		if social[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(p.toks) && !social[j] {
+			j++
+		}
+		parts = append(parts, p.text(i, j))
+		i = j
+	}
+	return strings.Join(parts, " ")
 }
 
 // botCommand reads the commands chat apps send for menu entries
