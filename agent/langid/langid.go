@@ -28,6 +28,10 @@ const (
 	// none, of the hint) lingua's favourite must be to win. lingua's
 	// confidence values sum to 1 over the locales, so 0.2 is 60/40 for two.
 	minMargin = 0.2
+	// weakMargin is the margin when the message has no function word of
+	// any candidate language (gibberish, a list of product words): lingua
+	// must then be far surer to move the conversation's language.
+	weakMargin = 0.5
 	// maxBytes is how much of a message is read: about 40 words. lingua's
 	// cost grows with the number of words (0.2 ms for a sentence of seven,
 	// 0.4 ms at the cap, on the 2-core CI machine) while its answer stops
@@ -154,14 +158,19 @@ func (d *Detector) Detect(text string, current, hint concierge.Locale) (lang con
 		}
 		return fallback, false
 	}
-	if l := d.quick(m.evidence, current, hint); l != lingua.Unknown {
+	l, any := d.quick(m.evidence, current, hint)
+	if l != lingua.Unknown {
 		return d.byLang[l], true
 	}
-	return d.choose(strings.Join(m.evidence, " "), current, hint, fallback)
+	margin := minMargin
+	if !any {
+		margin = weakMargin
+	}
+	return d.choose(strings.Join(m.evidence, " "), current, hint, fallback, margin)
 }
 
 // choose asks lingua about words and applies the margin rule of Detect.
-func (d *Detector) choose(words string, current, hint, fallback concierge.Locale) (concierge.Locale, bool) {
+func (d *Detector) choose(words string, current, hint, fallback concierge.Locale, margin float64) (concierge.Locale, bool) {
 	values := d.lingua.ComputeLanguageConfidenceValues(words)
 	best := values[0]
 	if best.Value() == 0 {
@@ -173,7 +182,7 @@ func (d *Detector) choose(words string, current, hint, fallback concierge.Locale
 	tied := func(loc concierge.Locale) bool {
 		for _, v := range values {
 			if d.byLang[v.Language()] == loc {
-				return best.Value()-v.Value() < minMargin
+				return best.Value()-v.Value() < margin
 			}
 		}
 		return false

@@ -46,11 +46,16 @@ func set(ws ...string) map[string]bool {
 // English, though lingua reads its names as French. It returns
 // lingua.Unknown when the small words do not settle it, or when a
 // candidate language has no list.
-func (d *Detector) quick(words []string, current, hint concierge.Locale) lingua.Language {
+//
+// any reports whether any function word of a candidate was seen: a
+// message with none ("xqzw blorp vrrm", a list of product words) is weak
+// evidence, and Detect then asks lingua for a wider margin before leaving
+// the language the conversation already has.
+func (d *Detector) quick(words []string, current, hint concierge.Locale) (l lingua.Language, any bool) {
 	hits := map[lingua.Language]int{}
 	for l := range d.byLang {
 		if functionWords[l] == nil {
-			return lingua.Unknown
+			return lingua.Unknown, true
 		}
 	}
 	for _, w := range words {
@@ -70,7 +75,7 @@ func (d *Detector) quick(words []string, current, hint concierge.Locale) lingua.
 	for l, h := range hits {
 		if h > 0 {
 			if best != lingua.Unknown {
-				return lingua.Unknown // small words of two languages
+				return lingua.Unknown, true // small words of two languages
 			}
 			best, n = l, h
 		}
@@ -80,9 +85,9 @@ func (d *Detector) quick(words []string, current, hint concierge.Locale) lingua.
 		expected = hint
 	}
 	if n < 2 && (n == 0 || d.byLang[best] != expected) {
-		return lingua.Unknown
+		return lingua.Unknown, n > 0
 	}
-	return best
+	return best, true
 }
 
 // splitElision returns a word and, when it is elided ("l'aurore",
