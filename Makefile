@@ -4,7 +4,7 @@ CONFIG  ?= examples/maison-lumiere.yaml
 DB      ?= sqlite:concierge.db
 ADDR    ?= :8080
 
-.PHONY: run test bench lint build chat validate
+.PHONY: run test bench lint build chat validate check-examples
 
 build:
 	$(GO) build -o bin/concierge ./cmd/concierge
@@ -24,6 +24,10 @@ validate: build
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+## check-examples: the sample shop's conversation tests, through the real pipeline (docs/testing.md)
+check-examples: build
+	./bin/concierge test --config examples/maison-lumiere.yaml examples/tests/maison-lumiere.yaml
 
 ## bench: Go benchmarks and the load generator against the real binary
 bench: build

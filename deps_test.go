@@ -38,6 +38,8 @@ var rules = []rule{
 		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
+	{"convtest/", []string{"adapters/", "agent/", "checkout", "webhooks/", "handoff/", "github.com/labstack/echo"},
+		"conversation tests play through the pipeline cmd builds and passes in (brain included); they send payments as the sandbox does, through the server's handler"},
 }
 
 // plain lists the packages (exactly these directories, not below) that may

@@ -122,6 +122,27 @@ func (r *PlannedRunner) work(ctx context.Context) {
 
 // one handles one leased turn; it reports whether there was one.
 func (r *PlannedRunner) one(ctx context.Context) (bool, error) {
+	did, done, err := r.take(ctx)
+	r.count(done)
+	return did, err
+}
+
+// count passes a stored turn's outcome to Handled; nil is no outcome.
+func (r *PlannedRunner) count(done *bool) {
+	switch {
+	case done == nil:
+	case *done:
+		r.Handled(1, 0)
+	default:
+		r.Handled(0, 1)
+	}
+}
+
+// take leases, plans and applies one turn. It reports whether there was
+// one and, when its outcome was stored, whether it was done (true) or
+// failed (false); done is nil when the turn was given up or taken by
+// another worker.
+func (r *PlannedRunner) take(ctx context.Context) (did bool, done *bool, err error) {
 	var snap *Snapshot
 	l, err := r.Store.LeaseTurn(context.WithoutCancel(ctx), r.Bots, r.LeaseTTL,
 		func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
@@ -130,7 +151,7 @@ func (r *PlannedRunner) one(ctx context.Context) (bool, error) {
 			return err
 		})
 	if err != nil || l == nil {
-		return false, err
+		return false, nil, err
 	}
 	plan, err := r.plan(ctx, snap, l.Seq)
 	if err != nil {
@@ -138,22 +159,17 @@ func (r *PlannedRunner) one(ctx context.Context) (bool, error) {
 		plan = &Plan{Fallback: true, Reason: "error"}
 	}
 	if ctx.Err() != nil {
-		return true, r.Store.ReleaseTurn(context.WithoutCancel(ctx), l)
+		return true, nil, r.Store.ReleaseTurn(context.WithoutCancel(ctx), l)
 	}
-	done, err := r.Store.ApplyTurn(context.WithoutCancel(ctx), l, r.Agent.ApplyFunc(plan), r.Agent.Fail)
+	ok, err := r.Store.ApplyTurn(context.WithoutCancel(ctx), l, r.Agent.ApplyFunc(plan), r.Agent.Fail)
 	if errors.Is(err, ErrLeaseLost) {
 		r.Log.Warn("agent: turn lease lost; plan dropped", "conversation", l.Conv)
-		return true, nil
+		return true, nil, nil
 	}
 	if err != nil {
-		return true, err
+		return true, nil, err
 	}
-	if done {
-		r.Handled(1, 0)
-	} else {
-		r.Handled(0, 1)
-	}
-	return true, nil
+	return true, &ok, nil
 }
 
 // historyLines is how much of the transcript a plan reads at most.

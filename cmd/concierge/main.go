@@ -1,5 +1,5 @@
 // Command concierge is the Concierge server and its tools: serve, chat,
-// validate, migrate and schema. main.go parses the command line; Main (in
+// validate, migrate, schema and test. main.go parses the command line; Main (in
 // run.go) wires every package together and is reused by the end-to-end
 // tests. Nothing imports this package.
 package main
@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/convtest"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -28,7 +29,8 @@ Usage:
   concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080]
   concierge validate PATH...
   concierge migrate  --db URL
-  concierge schema
+  concierge schema [--tests]
+  concierge test     --config PATH [--bot NAME] [--junit out.xml] [--brain rules|llm] [--summary] FILES...
   concierge customer export|erase --bot BOT --channel CHANNEL --chat ID [--db URL]
   concierge telegram set-webhook --config PATH --url https://HOST [--bot NAME]
   concierge wechat menu --config PATH [--bot NAME] [--db URL]
@@ -64,6 +66,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "wechat" {
 		return wechatCommand(ctx, args, stdout, stderr, getenv)
 	}
+	if cmd == "test" {
+		return testCommand(ctx, args, stdout, stderr, getenv)
+	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}
@@ -78,6 +83,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	bot := fs.String("bot", "", "bot to talk to (chat; default the first)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
+	testsSchema := fs.Bool("tests", false, "schema: print the schema of conversation test files (concierge test) instead of bot files")
 	switch cmd {
 	case "serve", "chat", "migrate", "validate", "schema":
 	case "help", "-h", "--help":
@@ -102,8 +108,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "validate":
 		return validate(fs.Args(), m.ConfigPath, stdout, stderr, getenv)
 	case "schema":
+		schema := config.Schema
+		if *testsSchema {
+			schema = convtest.Schema
+		}
 		var b []byte
-		if b, err = config.Schema(); err == nil {
+		if b, err = schema(); err == nil {
 			_, err = stdout.Write(append(b, '\n'))
 		}
 	case "migrate":
