@@ -103,6 +103,14 @@ func (lx *lexicon) segment(run string, pos int, terms []term) []term {
 		unknown = -1
 	}
 	for i := 0; i < len(rs); {
+		if v, n := hanCount(rs[i:]); n > 0 {
+			// "两米", "七册": a count before a measure word is the number
+			// a name writes in digits ("2米", "7 tomes").
+			flush(i)
+			terms = append(terms, term{key: strconv.Itoa(v), kind: literal, pos: pos})
+			i += n
+			continue
+		}
 		n, cs, ok := lx.longestHan(rs[i:])
 		if !ok {
 			if unknown < 0 {
@@ -174,3 +182,36 @@ func (lx *lexicon) hanLeftovers(run string) []string {
 
 // runeLen is the number of runes in s.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// measureWords are the Chinese measure words and units a count stands
+// before.
+var measureWords = map[rune]bool{
+	'米': true, '厘': true, '毫': true, '克': true, '升': true, '个': true, '件': true, '条': true, '双': true,
+	'本': true, '瓶': true, '盒': true, '包': true, '套': true, '只': true, '台': true, '支': true, '片': true,
+	'罐': true, '袋': true, '杯': true, '号': true, '册': true, '寸': true, '对': true, '副': true, '斤': true,
+	'公': true, '瓦': true, '度': true,
+}
+
+// hanCount reads Chinese numerals at the start of rs that stand before a
+// measure word ("两米", "二十五毫升"), and returns their value and length,
+// or 0 runes when there is none.
+func hanCount(rs []rune) (int, int) {
+	total, cur, n := 0, 0, 0
+	for n < len(rs) {
+		v, ok := hanNumerals[rs[n]]
+		if !ok {
+			break
+		}
+		if v == 10 {
+			total += max(cur, 1) * 10
+			cur = 0
+		} else {
+			cur = cur*10 + v
+		}
+		n++
+	}
+	if n == 0 || n >= len(rs) || !measureWords[rs[n]] {
+		return 0, 0
+	}
+	return total + cur, n
+}

@@ -93,53 +93,82 @@ func numKey(side byte, word string, v float64) string {
 }
 
 // buildNameNumbers records the neighbours of the numbers in every name:
-// the nearest word that is not a stop word on each side, stemmed, or the
-// Han character right beside a Chinese numeral.
+// the nearest meaningful word on each side, stemmed, or the two Chinese
+// characters beside it (one at the end of a run), since a Chinese count
+// is followed by a measure word that names share with messages ("三双" in
+// "三双袜子" and in "3双装"). A number with no neighbour is a name by
+// itself ("1984"); every number of a name is recorded too (NamesNumber).
 func (ix *Index) buildNameNumbers() {
 	ix.nameNums = map[string]bool{}
 	for i := range ix.products {
 		for _, name := range ix.products[i].Name {
 			toks := nameTokens(Fold(name))
-			for k, t := range toks {
+			for k := 0; k < len(toks); k++ {
+				t := toks[k]
 				if nameConj[t.text] && k > 0 && k+1 < len(toks) {
 					ix.nameNums["C|"+ix.neighbourWord(toks[k-1])+"|"+ix.neighbourWord(toks[k+1])] = true
 				}
-				v, ok := ix.tokenNumber(t)
+				v, n, ok := ix.numberIn(toks, k)
 				if !ok {
 					continue
 				}
-				if w := ix.neighbour(toks, k, -1); w != "" {
-					ix.nameNums[numKey('L', w, v)] = true
+				ix.nameNums[numKey('A', "", v)] = true
+				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
+				if left != "" {
+					ix.nameNums[numKey('L', left, v)] = true
 				}
-				if w := ix.neighbour(toks, k, +1); w != "" {
-					ix.nameNums[numKey('R', w, v)] = true
+				if right != "" {
+					ix.nameNums[numKey('R', right, v)] = true
 				}
+				if left == "" && right == "" {
+					ix.nameNums[numKey('N', "", v)] = true
+				}
+				k += n - 1
 			}
 		}
 	}
 }
 
-func (ix *Index) tokenNumber(t nameToken) (float64, bool) {
-	if t.han {
-		rs := []rune(t.text)
-		v, ok := hanNumerals[rs[0]]
-		return float64(v), ok
+// numberIn reads the number at toks[k]: digits, a number word, or a run
+// of Chinese numerals ("二十五"), and how many tokens it takes.
+func (ix *Index) numberIn(toks []nameToken, k int) (float64, int, bool) {
+	if !toks[k].han {
+		v, ok := NumberValue(toks[k].text)
+		return v, 1, ok
 	}
-	return NumberValue(t.text)
+	total, cur, n := 0, 0, 0
+	for k+n < len(toks) && toks[k+n].han {
+		v, ok := hanNumerals[[]rune(toks[k+n].text)[0]]
+		if !ok {
+			break
+		}
+		if v == 10 {
+			total += max(cur, 1) * 10
+			cur = 0
+		} else {
+			cur = cur*10 + v
+		}
+		n++
+	}
+	return float64(total + cur), n, n > 0
 }
 
 // neighbour returns the nearest meaningful word of toks on one side of k:
-// the next word that is not a stop word for Latin text, the character
-// right beside it when Chinese is involved.
+// the next word that is not a connector for Latin text, the two Chinese
+// characters beside it (hanPair) when the neighbour is Chinese.
 func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 	j := k + dir
 	if j < 0 || j >= len(toks) {
 		return ""
 	}
-	if toks[k].han || toks[j].han {
-		if toks[j].han {
-			return toks[j].text
+	if toks[j].han {
+		var hs []string
+		for ; j >= 0 && j < len(toks) && toks[j].han && len(hs) < 2; j += dir {
+			hs = append(hs, toks[j].text)
 		}
+		return hanPair(hs, dir)
+	}
+	if toks[k].han {
 		return stem(toks[j].text)
 	}
 	for ; j >= 0 && j < len(toks) && !toks[j].han; j += dir {
@@ -154,6 +183,19 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 	return ""
 }
 
+// hanPair joins up to two Chinese characters read going in dir (nearest
+// first) in reading order.
+func hanPair(hs []string, dir int) string {
+	if len(hs) == 2 && dir < 0 {
+		return hs[1] + hs[0]
+	}
+	return strings.Join(hs, "")
+}
+
+// NamesNumber reports whether some product's name writes the number v:
+// "the 50 one" among gift cards of 25 and 50, "1984" among books.
+func (ix *Index) NamesNumber(v float64) bool { return ix.nameNums[numKey('A', "", v)] }
+
 // NumberInName reports whether the number v, standing in a message with
 // the words before it (nearest first) and after it (nearest first), is
 // written as part of a product's name: whether some name has v right
@@ -164,22 +206,29 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	if len(ix.nameNums) == 0 {
 		return false
 	}
-	if w := ix.firstMeaningful(before); w != "" && ix.nameNums[numKey('L', w, v)] {
+	if ix.nameNums[numKey('N', "", v)] {
+		return true // "1984"
+	}
+	if w := ix.firstMeaningful(before, -1); w != "" && ix.nameNums[numKey('L', w, v)] {
 		return true
 	}
-	if w := ix.firstMeaningful(after); w != "" && ix.nameNums[numKey('R', w, v)] {
+	if w := ix.firstMeaningful(after, +1); w != "" && ix.nameNums[numKey('R', w, v)] {
 		return true
 	}
 	return false
 }
 
-func (ix *Index) firstMeaningful(ws []string) string {
-	for _, w := range ws {
+func (ix *Index) firstMeaningful(ws []string, dir int) string {
+	for i, w := range ws {
 		if w == "" {
 			return ""
 		}
 		if containsHan(w) {
-			return w
+			hs := []string{w}
+			if i+1 < len(ws) && containsHan(ws[i+1]) {
+				hs = append(hs, ws[i+1])
+			}
+			return hanPair(hs, dir)
 		}
 		if !strings.ContainsFunc(w, unicode.IsLetter) && !strings.ContainsFunc(w, unicode.IsDigit) {
 			continue // "°" in "n°7", "€"

@@ -136,16 +136,10 @@ func (ix *Index) Resolve(text string) []concierge.SKU {
 			}
 			continue
 		}
-		if d, ok := ix.skus[t.text]; ok {
+		if d, n, ok := ix.joinedSKU(toks, i); ok && (n > 1 || hasDigit(t.text)) {
 			ms = append(ms, mention{pos: i << 10, docs: []int{d}})
+			i += n - 1
 			continue
-		}
-		if i+1 < len(toks) && !toks[i+1].han && hasDigit(toks[i+1].text) {
-			if d, ok := ix.skus[t.text+toks[i+1].text]; ok {
-				ms = append(ms, mention{pos: i << 10, docs: []int{d}})
-				i++
-				continue
-			}
 		}
 		if i > 0 && possessives[toks[i-1].text] {
 			continue // "pour mon atelier" is a workshop, not the Atelier lamp
@@ -222,4 +216,85 @@ func (ix *Index) bestInContext(docs []int, context map[string]bool) []int {
 func hanPrefix(name string) string {
 	rs := []rune(name)
 	return string(rs[:min(len(rs), 3)])
+}
+
+// Closest returns, among skus, the one product whose name the text
+// spells best, when one clearly does: its name in some language has at
+// least two of the text's words and misses at most one of its own, and
+// it fits by at least two words more than any other. "Pulse wireless
+// earbuds" is the Pulse and not the Pulse Pro, "the 1 m usb-c to usb-c
+// cable" the USB-C cable and not the Lightning one. Otherwise it returns
+// "" and the caller asks.
+func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
+	if len(skus) < 2 {
+		return ""
+	}
+	terms, _ := ix.queryTerms(text)
+	said := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		said[t.key] = true
+	}
+	type fit struct {
+		sku            concierge.SKU
+		score, matched int
+		missed         int
+	}
+	best, second := fit{score: -1 << 30}, -1<<30
+	for _, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			continue
+		}
+		f := fit{sku: sku, score: -1 << 30}
+		for _, name := range p.Name {
+			seen := map[string]bool{}
+			m, u := 0, 0
+			for _, t := range ix.lx.analyze(Fold(name)) {
+				if seen[t.key] {
+					continue
+				}
+				seen[t.key] = true
+				if said[t.key] {
+					m++
+				} else {
+					u++
+				}
+			}
+			if m-u > f.score {
+				f.score, f.matched, f.missed = m-u, m, u
+			}
+		}
+		switch {
+		case f.score > best.score:
+			second, best = best.score, f
+		case f.score > second:
+			second = f.score
+		}
+	}
+	if best.matched >= 2 && best.missed <= 1 && best.score-second >= 2 {
+		return best.sku
+	}
+	return ""
+}
+
+// Without returns skus less the products the ruled-out text describes by
+// their name, tags or attributes ("the paperback" among two editions),
+// unless the kept text asks for the same words.
+func (ix *Index) Without(skus []concierge.SKU, exclude, asked string) []concierge.SKU {
+	if strings.TrimSpace(exclude) == "" {
+		return skus
+	}
+	askedTerms, _ := ix.queryTerms(asked)
+	drop := ix.excluded(exclude, askedTerms)
+	if drop == nil {
+		return skus
+	}
+	var out []concierge.SKU
+	for _, s := range skus {
+		if d, ok := ix.skus[compact(Fold(string(s)))]; ok && drop[d] {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }

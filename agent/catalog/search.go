@@ -269,14 +269,8 @@ func (ix *Index) skuMentions(folded string) []int {
 		if toks[i].han {
 			continue
 		}
-		if d, ok := ix.skus[toks[i].text]; ok {
+		if d, n, ok := ix.joinedSKU(toks, i); ok && !slices.Contains(out, d) && (n > 1 || hasDigit(toks[i].text)) {
 			out = append(out, d)
-			continue
-		}
-		if i+1 < len(toks) && !toks[i+1].han {
-			if d, ok := ix.skus[toks[i].text+toks[i+1].text]; ok && !slices.Contains(out, d) {
-				out = append(out, d)
-			}
 		}
 	}
 	return out

@@ -96,10 +96,14 @@ type token struct {
 	han  bool
 }
 
-// tokenize splits folded text into words and Han runs.
+// tokenize splits folded text into words and Han runs. A word is cut
+// where letters meet digits ("65w" is "65" and "w", "10000mah" is "10000"
+// and "mah", "iphone15" is "iphone" and "15"), so that a size typed glued
+// or apart is the same; codes are joined back where they are looked up
+// (joinedSKU).
 func tokenize(folded string) []token {
 	var out []token
-	start, han := -1, false
+	start, han, digit := -1, false, false
 	flush := func(end int) {
 		if start >= 0 {
 			out = append(out, token{text: folded[start:end], han: han})
@@ -116,11 +120,12 @@ func tokenize(folded string) []token {
 				start, han = i, true
 			}
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if start >= 0 && han {
+			d := unicode.IsDigit(r)
+			if start >= 0 && (han || d != digit) {
 				flush(i)
 			}
 			if start < 0 {
-				start, han = i, false
+				start, han, digit = i, false, d
 			}
 		default:
 			flush(i)
@@ -128,6 +133,19 @@ func tokenize(folded string) []token {
 	}
 	flush(len(folded))
 	return out
+}
+
+// joinedSKU returns the product whose SKU is spelt by the Latin tokens
+// from i on ("lamp" "02", "cbl" "cc" "1"), and how many tokens it takes.
+func (ix *Index) joinedSKU(toks []token, i int) (doc, n int, ok bool) {
+	joined := ""
+	for k := i; k < len(toks) && k < i+4 && !toks[k].han; k++ {
+		joined += toks[k].text
+		if d, found := ix.skus[joined]; found {
+			doc, n, ok = d, k-i+1, true
+		}
+	}
+	return doc, n, ok
 }
 
 // stem removes the plural of a French or English word, which is all the

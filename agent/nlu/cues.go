@@ -165,7 +165,9 @@ var cueTable = [numSignals][]string{
 		"就要", "buy", "acheter", "achete", "j achete", "je veux", "je voudrais", "j aimerais", "il me faut",
 		"je souhaite", "donne moi", "donnez moi", "je commande", "commander", "i want", "i d like",
 		"id like", "i would like", "give me", "i need", "we need", "we want", "we d like", "on voudrait",
-		"on veut", "nous voudrions", "j ai besoin d", "j ai besoin de", "il nous faut", "i wanna", "i ll need", "let me have", "i ll go with", "我要", "我想要", "给我",
+		"on veut", "nous voudrions", "j ai besoin d", "j ai besoin de", "il nous faut", "i wanna", "i ll need",
+		"can i get", "could i get", "can i have", "could i have", "may i have", "can you add", "i want to buy",
+		"je veux acheter", "je voudrais acheter", "puis je avoir", "我想买", "想买", "我要买", "帮我拿", "let me have", "i ll go with", "我要", "我想要", "给我",
 		"要", "来", "买",
 	},
 	sigRemove: {
@@ -181,6 +183,7 @@ var cueTable = [numSignals][]string{
 	sigChange: {
 		"finalement", "en fait", "plutot", "au lieu de", "change", "changer", "modifie", "modifier",
 		"passe a", "make it", "change it to", "change to", "actually", "instead", "set it to", "update",
+		"ca suffit", "ca suffira", "suffit", "is enough", "will do", "that s enough", "just need", "就够了", "够了",
 		"reduce", "increase", "改成", "改为", "换成", "改", "变成",
 	},
 	sigChangeWeak: {
@@ -213,7 +216,7 @@ var cueTable = [numSignals][]string{
 		"je cherche", "avez vous", "vous avez", "vous vendez", "auriez vous", "il y a", "montre moi",
 		"montrez moi", "propose*", "conseille*", "recommande*", "je veux voir", "looking for", "look for",
 		"searching", "search", "do you have", "do you sell", "have you got", "got any", "show me",
-		"recommend", "suggest", "find me", "any", "有没有", "有吗", "我想买", "想买", "找", "推荐", "看看", "想看", "有什么",
+		"recommend", "suggest", "find me", "any", "有没有", "有吗", "找", "推荐", "看看", "想看", "有什么",
 		"卖",
 	},
 	sigYes: {

@@ -68,6 +68,9 @@ func (p *parse) decide(in *Intent) IntentName {
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.
 		return AddToCart
+	case (in.Quantity > 0 || in.VagueQuantity) && generic && p.unique && !p.question && !has(sigCompare) && !has(sigDetails):
+		// "3 câbles usb-c vers lightning": a count of what one product is.
+		return AddToCart
 	case named >= 2, has(sigCompare) && (pointed || !generic && !p.offCatalog):
 		return Compare
 	case named == 1, has(sigDetails) && (pointed || !generic && !p.offCatalog), len(in.Ordinals) > 0:

@@ -44,13 +44,37 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		if !ok {
 			continue
 		}
-		if !p.priceBound(n) && ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) {
+		if !p.priceBound(n) && (ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
+			ix.NamesNumber(n.value) && !p.moneyLike(n) && (n.value > MaxQuantity || p.pointsAtNumber(n))) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
 			}
 		}
 		i = n.end - 1
 	}
+}
+
+// moneyLike reports whether a number reads as an amount: with a currency,
+// or in a range ("entre 30 et 60").
+func (p *parse) moneyLike(n number) bool {
+	return p.startsAt(n.end, currencies) > 0 || p.endsBefore(n.start, currencies[:4]) > 0 ||
+		p.endsBefore(n.start, rangeFrom) > 0 || p.startsAt(n.end, rangeTo) > 0
+}
+
+// pointsAtNumber reports whether a number is used to point at a product
+// rather than to count: "the 50 one", "la 25", "celle de 50", "not the 25".
+func (p *parse) pointsAtNumber(n number) bool {
+	prev := ""
+	if n.start > 0 {
+		prev = p.toks[n.start-1].norm
+	}
+	switch prev {
+	case "the", "le", "la", "celle", "celui", "du":
+		return true
+	case "de":
+		return n.start > 1 && (p.toks[n.start-2].norm == "celle" || p.toks[n.start-2].norm == "celui")
+	}
+	return false
 }
 
 // priceBound reports whether a number is a budget ("moins de 30 €",
@@ -143,16 +167,21 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 			continue
 		}
 		end := i + k
-		for end < len(p.toks) && !p.toks[end].sep && !isConj(p.toks[end].norm) && p.toks[end].norm != "but" &&
-			p.toks[end].norm != "mais" && p.toks[end].norm != "而是" && p.toks[end].norm != "要" {
+		for end < len(p.toks) && !(end > i+k && p.toks[end].sep) && !isConj(p.toks[end].norm) && !negationEnds[p.toks[end].norm] {
 			end++
 		}
 		neg := p.text(i+k, end)
-		if !ix.Meaningful(neg) || ix.StartsPhrase(p.text(i, end)) {
+		rest := p.textWithout(i, end)
+		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) {
 			continue
 		}
-		rest := p.textWithout(i, end)
-		if !ix.Meaningful(rest) {
+		if !ix.Meaningful(neg) {
+			if i > 0 && p.toks[i].sep && k > 0 && p.toks[i].kind == tHan {
+				// "要降噪的耳机，不要普通的": a contrast whose words the
+				// catalog does not know; the request before it stands.
+				p.use(i, end)
+				p.mark(p.negated, i, end)
+			}
 			continue
 		}
 		if in.NotQuery != "" {
@@ -161,8 +190,49 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		in.NotQuery += neg
 		in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
 		p.use(i, end)
+		p.mark(p.negated, i, end)
 		i = end - 1
 	}
+}
+
+// negationEnds end what a negation rules out: "pas trop chère pour ma
+// chambre" rules out nothing of the bedroom.
+var negationEnds = setOf("but", "mais", "而是", "要", "pour", "for", "avec", "with", "qui", "that", "which",
+	"because", "car", "parce", "as", "comme", "instead", "plutot")
+
+func (p *parse) mark(flags []bool, from, to int) {
+	for k := max(from, 0); k < to && k < len(flags); k++ {
+		flags[k] = true
+	}
+}
+
+// readVague reads a count that says "more than one" without a number:
+// "quelques", "plusieurs", "a few", "several", "a couple", "几个", "一些".
+func (p *parse) readVague() bool {
+	for i := range p.toks {
+		if p.used[i] {
+			continue
+		}
+		if k := p.startsAt(i, vagueWords); k > 0 {
+			p.use(i, i+k)
+			return true
+		}
+	}
+	return false
+}
+
+var vagueWords = words("quelques", "plusieurs", "a few", "few", "several", "a couple of", "a couple", "couple of",
+	"un certain nombre", "一些", "好几", "几")
+
+// countedItems reports whether items read as an order rather than a
+// search: one of them has a count.
+func (p *parse) countedItems(items []Item) bool {
+	for _, it := range items {
+		if it.Quantity > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // negationCue reports whether token i is used by a cue that only says
@@ -209,7 +279,10 @@ func isConj(w string) bool { return conjunctions[w] && w != "plus" }
 
 // splitItems cuts a request for several products into items, at
 // conjunctions and commas that are not part of a product's name, when
-// each part names or describes something of its own.
+// each part names or describes something of its own. Words the customer
+// ruled out belong to no item. A part that only narrows the one before
+// ("the chelsea boots, the suede ones") is merged into it, and a count
+// said for each ("各一双", "one of each") goes to every item.
 func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale) {
 	if ix == nil {
 		return
@@ -218,6 +291,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 	for i := 1; i < len(p.toks); i++ {
 		t := p.toks[i]
 		switch {
+		case p.negated[i]:
 		case isConj(t.norm) && !p.used[i]:
 			if ix.ConjInName(p.toks[i-1].norm, t.norm, p.next(i)) {
 				continue
@@ -231,6 +305,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		return
 	}
 	var items []Item
+	var texts []string
 	start := 0
 	for _, c := range append(cuts, len(p.toks)) {
 		from := start
@@ -238,24 +313,119 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			from++
 		}
 		start = c
-		text := p.text(from, c)
+		text := p.textKept(from, c)
 		if text == "" {
 			continue
 		}
 		sub := parseOne(text, ix, hint, false)
-		it := Item{Text: text, Query: sub.Query, Category: sub.Category, Products: sub.Products, Quantity: sub.Quantity, RefShown: sub.RefShown}
 		if sub.Name == Checkout || sub.Name == ViewCart {
 			in.ThenCheckout = in.ThenCheckout || sub.Name == Checkout
 			continue
 		}
+		it := itemOf(text, sub)
 		if len(it.Products) == 0 && !it.RefShown && (it.Query == "" || !ix.Meaningful(it.Query)) {
 			continue
 		}
-		items = append(items, it)
+		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) {
+			texts[n-1] += " " + text
+			items[n-1] = itemOf(texts[n-1], parseOne(texts[n-1], ix, hint, false))
+			continue
+		}
+		items, texts = append(items, it), append(texts, text)
 	}
-	if len(items) >= 2 {
-		in.Items = items
+	if len(items) < 2 {
+		return
 	}
+	if p.distributive() {
+		q := 0
+		for _, it := range items {
+			q = max(q, it.Quantity)
+		}
+		for i := range items {
+			if items[i].Quantity == 0 {
+				items[i].Quantity = q
+			}
+		}
+	}
+	in.Items = items
+}
+
+func itemOf(text string, sub Intent) Item {
+	return Item{Text: text, Query: sub.Query, Category: sub.Category, Products: sub.Products, Quantity: sub.Quantity, RefShown: sub.RefShown}
+}
+
+// narrows reports whether item b only narrows item a: what b's words find
+// is among what a's find ("the suede ones" among the Chelsea boots).
+func narrows(ix *catalog.Index, a, b Item) bool {
+	as, bs := candidates(ix, a), candidates(ix, b)
+	if len(as) < 2 || len(bs) == 0 {
+		return false
+	}
+	for _, s := range bs {
+		if !slices.Contains(as, s) {
+			return false
+		}
+	}
+	return true
+}
+
+// candidates are the products an item names, or else those its words
+// find.
+func candidates(ix *catalog.Index, it Item) []concierge.SKU {
+	if len(it.Products) > 0 {
+		return it.Products
+	}
+	var out []concierge.SKU
+	for _, h := range ix.Search(catalog.Query{Text: it.Query, Category: it.Category, Limit: 8}) {
+		out = append(out, h.SKU)
+	}
+	return out
+}
+
+// textKept joins the tokens [from, to) the customer did not rule out.
+func (p *parse) textKept(from, to int) string {
+	var parts []string
+	for i := from; i < to; {
+		if p.negated[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < to && !p.negated[j] {
+			j++
+		}
+		parts = append(parts, p.text(i, j))
+		i = j
+	}
+	return strings.Join(parts, " ")
+}
+
+// indefiniteIn reports whether a part starts a new item with "a", "un",
+// "一个": "a glass teapot and a cast iron one" are two.
+func (p *parse) indefiniteIn(text string) bool {
+	toks, _ := lex(text)
+	for _, t := range toks {
+		switch t.norm {
+		case "a", "an", "un", "une", "another", "一":
+			return true
+		}
+	}
+	return false
+}
+
+// distributive reports a count said for each item: "各一双", "one of
+// each", "un de chaque", "chacun".
+func (p *parse) distributive() bool {
+	for i, t := range p.toks {
+		switch t.norm {
+		case "各", "each", "chacun", "chacune", "chaque":
+			return true
+		}
+		if t.norm == "de" && i+1 < len(p.toks) && p.toks[i+1].norm == "chaque" {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *parse) next(i int) string {

@@ -112,6 +112,9 @@ type Intent struct {
 	// caller answers and changes nothing. TooMany says the count was
 	// above MaxQuantity.
 	BadQuantity, TooMany bool
+	// VagueQuantity is set for "quelques", "a few", "几个": the customer
+	// wants more than one without saying how many, and is asked.
+	VagueQuantity bool
 }
 
 // MaxQuantity is the largest count the parser takes as a quantity; the
@@ -157,6 +160,7 @@ func hasSQLWord(text string) bool {
 type parse struct {
 	toks     []tok
 	used     []bool // tokens taken by a slot or a cue: not part of the query
+	negated  []bool // tokens of what the customer rules out ("not the 25")
 	named    []bool // numbers that are part of a product's name: in the query
 	sigs     [numSignals]bool
 	spans    []span
@@ -203,7 +207,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		in.Name = OutOfScope
 		return in
 	}
-	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), question: question}
+	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), negated: make([]bool, len(toks)), question: question}
 	// Numbers of product names first: "le coffret de six tasses" is one
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
@@ -211,11 +215,13 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	p.extractOrder(&in, func(s string) bool { return ix != nil && ix.Product(concierge.SKU(s)) != nil })
 	p.extractPrice(&in)
 	p.extractOrdinals(&in)
+	// What the customer rules out before counting: "not the 25" is not 25.
+	p.excludeNegated(&in, ix)
 	in.BadQuantity, in.TooMany = p.badQuantity(MaxQuantity)
+	in.VagueQuantity = p.readVague()
 	p.extractQuantity(&in)
 	p.readCues(&in)
 	p.readRelative() // after the cues: "moins cher" sorts, it is not "un de moins"
-	p.excludeNegated(&in, ix)
 	p.ref = p.extractRef()
 	in.RefShown = p.ref
 	in.Query = p.query()
@@ -225,8 +231,13 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	}
 	in.Name = p.decide(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
-	if split && (in.Name == AddToCart || in.Name == RemoveFromCart) {
+	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || in.Name == Search && !p.question) {
 		p.splitItems(&in, ix, hint)
+		if in.Name == Search && len(in.Items) > 0 && !p.countedItems(in.Items) {
+			in.Items = nil // "des lampes et des ampoules" searches
+		} else if in.Name == Search && len(in.Items) > 0 {
+			in.Name = AddToCart // "白色帆布鞋一双，黑色帆布鞋一双"
+		}
 	}
 	p.readDelta(&in)
 	p.pointAtShown(&in)

@@ -502,7 +502,15 @@ func (p *parse) quantityAt(i int) (int, int) {
 		next = p.toks[i+1].norm
 	}
 	switch t.norm {
+	case "a", "an":
+		if countNouns[next] {
+			return 1, p.skipCountNoun(i + 1) // "a pair of boots" is one pair
+		}
+		return 0, 0
 	case "un", "une":
+		if countNouns[next] {
+			return 1, p.skipCountNoun(i + 1)
+		}
 		// An article unless it stands alone at the end ("mets-en une"),
 		// or is "un seul", "juste une", "qu'une", "une de plus".
 		if next == "seul" || next == "seule" || prev == "juste" || prev == "qu" || prev == "que" || prev == "seulement" ||
@@ -546,7 +554,26 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if (prev == "les" || prev == "the") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
 		return 0, 0 // "je prends les deux": both of what was shown
 	}
-	return int(n.value), end
+	return int(n.value), p.skipCountNoun(end)
+}
+
+// countNouns are the words a count is of rather than the product:
+// "2 paires de semelles", "three bottles of olive oil", "4 exemplaires".
+var countNouns = setOf("paire", "paires", "pair", "pairs", "exemplaire", "exemplaires", "copy", "copies",
+	"unit", "units", "unite", "unites", "piece", "pieces", "pack", "packs", "boite", "boites", "box", "boxes",
+	"bouteille", "bouteilles", "bottle", "bottles", "tube", "tubes", "flacon", "flacons", "lot", "lots",
+	"tin", "tins", "sachet", "sachets", "bag", "bags", "jar", "jars", "pcs")
+
+// skipCountNoun returns the end of a count's tokens past a count noun and
+// its "de"/"of" ("2 paires de" semelles), or end.
+func (p *parse) skipCountNoun(end int) int {
+	if end < len(p.toks) && countNouns[p.toks[end].norm] {
+		end++
+		if end < len(p.toks) && (p.toks[end].norm == "de" || p.toks[end].norm == "d" || p.toks[end].norm == "of") {
+			end++
+		}
+	}
+	return end
 }
 
 // refWords point at something shown.

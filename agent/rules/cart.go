@@ -35,15 +35,13 @@ func items(in nlu.Intent) []nlu.Item {
 // in focus when the item points at it ("I'll take it").
 func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) (pick, error) {
 	mem := &t.Conv.Memory
-	named := without(it.Products, in.Excluded)
-	switch {
-	case len(named) == 1:
+	ix := t.Shop.Catalog
+	named := ix.Without(without(it.Products, in.Excluded), in.NotQuery, it.Query)
+	if len(named) == 1 {
 		return pick{sku: named[0]}, nil
-	case len(named) > 1:
-		if slices.Contains(named, mem.Focus) {
-			return pick{sku: mem.Focus}, nil
-		}
-		return pick{candidates: named}, nil
+	}
+	if len(named) > 1 {
+		return b.choose(t, it, named), nil
 	}
 	if len(in.Items) == 0 {
 		if skus := b.ordinals(t, in); len(skus) == 1 {
@@ -61,14 +59,10 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 				skus = append(skus, pv.SKU)
 			}
 		}
-		switch {
-		case len(skus) == 1:
+		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
-		case slices.Contains(skus, mem.Focus):
-			// "I'll take the teapot" while looking at one of them.
-			return pick{sku: mem.Focus}, nil
 		}
-		return pick{candidates: skus}, nil
+		return b.choose(t, it, skus), nil
 	}
 	if it.RefShown || len(in.Items) == 0 {
 		if mem.Focus != "" {
@@ -80,6 +74,19 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		return pick{candidates: mem.Shown}, nil
 	}
 	return pick{}, nil
+}
+
+// choose picks among several products that fit an item: the one whose
+// name the words spell out, or the one in focus ("I'll take the teapot"
+// while looking at one); otherwise all of them are the question.
+func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
+	if s := t.Shop.Catalog.Closest(it.Query, skus); s != "" {
+		return pick{sku: s}
+	}
+	if f := t.Conv.Memory.Focus; f != "" && slices.Contains(skus, f) {
+		return pick{sku: f}
+	}
+	return pick{candidates: skus}
 }
 
 // ordinals returns the products of what was shown that the intent's
@@ -105,6 +112,9 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 	if in.Delta > 0 {
 		return b.addMore(ctx, t, in.Delta)
 	}
+	if in.VagueQuantity {
+		return b.askHowMany(ctx, t, in)
+	}
 	var (
 		added    []concierge.SKU
 		addedQty int
@@ -118,6 +128,9 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 			return err
 		}
 		switch {
+		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
+			// Named twice in one message ("the boots, the suede ones"):
+			// one is what was asked.
 		case p.sku != "":
 			qty := max(it.Quantity, 1)
 			c, err := t.Tools.AddToCart(ctx, p.sku, qty)
@@ -162,6 +175,29 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		return b.search(ctx, t, in)
 	}
 	t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+	return nil
+}
+
+// askHowMany answers "quelques", "a few", "几个" of something: the
+// product (or the choice of products) with a question, and nothing added.
+func (b Brain) askHowMany(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	p, err := b.resolve(ctx, t, items(in)[0], in)
+	if err != nil {
+		return err
+	}
+	skus := p.candidates
+	if p.sku != "" {
+		skus = []concierge.SKU{p.sku}
+	}
+	if len(skus) == 0 {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+		return nil
+	}
+	pvs, err := t.Tools.Offer(ctx, skus)
+	if err != nil {
+		return err
+	}
+	t.ShowProducts(t.T("how_many", map[string]any{"Max": agent.MaxQuantity}), pvs)
 	return nil
 }
 

@@ -444,6 +444,19 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 			}
 		}
 	}
+	if len(out) == 0 && in.Query != "" {
+		// "remove the laces": the cart's lines the words describe.
+		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
+			if inCart(h.SKU) && h.Score > 0 {
+				out = append(out, h.SKU)
+			}
+		}
+		if len(out) > 1 {
+			if s := t.Shop.Catalog.Closest(in.Query, out); s != "" {
+				out = []concierge.SKU{s}
+			}
+		}
+	}
 	if len(out) == 0 && len(in.Ordinals) > 0 {
 		for _, o := range in.Ordinals {
 			if o < 0 {
