@@ -79,7 +79,7 @@ var senses = []sense{
 	{[]string{"glass"}, []string{"glass", "verre", "玻璃"}},
 	{[]string{"smart"}, []string{"smart", "connected", "connecte", "connectee", "wifi", "bluetooth", "智能"}},
 	{[]string{"color"}, []string{"color", "colour", "colors", "couleur", "rgb", "彩色", "变色", "多彩"}},
-	{[]string{"cordless"}, []string{"cordless", "wireless", "rechargeable", "battery", "sans fil", "batterie", "portable", "充电", "无线", "便携"}},
+	{[]string{"cordless"}, []string{"cordless", "wireless", "rechargeable", "battery", "sans fil", "batterie", "portable", "无线", "便携"}},
 	{[]string{"touch"}, []string{"touch", "tactile", "触摸", "触控"}},
 	{[]string{"vintage"}, []string{"vintage", "retro", "filament", "edison", "复古", "灯丝"}},
 	{[]string{"adjustable"}, []string{"adjustable", "articulated", "articule", "articulee", "orientable", "flexible", "可调节", "可调", "万向"}},
@@ -103,7 +103,7 @@ var stopWords = []string{
 	"comment", "montre", "montrez", "montrer", "propose", "proposez", "auriez", "vendez", "acheter", "achete",
 	"trouver", "bonjour", "merci", "svp", "stp", "plait", "tres", "trop", "peu", "assez", "bien", "bon", "bonne",
 	"genre", "type", "modele", "article", "produit", "truc", "chose", "quelque", "autre", "chez", "dans",
-	"euro", "eur", "balle", "sous", "moins", "plus", "cher", "chere", "prix",
+	"euro", "eur", "balle", "sous", "moins", "plus", "cher", "chere", "prix", "mais", "donc", "alors",
 	// en
 	"an", "the", "i", "im", "my", "mine", "you", "your", "we", "our", "it", "its", "this", "that", "these",
 	"those", "of", "for", "to", "in", "at", "by", "with", "and", "or", "is", "are", "was", "be", "am", "do",
@@ -112,7 +112,7 @@ var stopWords = []string{
 	"something", "thing", "item", "product", "ll", "re", "ve", "hi", "hello", "thank", "thanks", "got", "sell",
 	"offer", "recommend", "search", "searching", "seek", "seeking", "just", "very", "really", "good", "nice",
 	"under", "below", "over", "than", "less", "more", "cheap", "cheaper", "cheapest", "price", "dollar", "usd",
-	"around", "about", "maybe", "also", "too", "so", "some", "kind", "sort",
+	"around", "about", "maybe", "also", "too", "so", "some", "kind", "sort", "but",
 	// zh
 	"我", "你", "您", "我们", "的", "了", "吗", "呢", "吧", "啊", "呀", "想", "要", "想要", "买", "想买", "我想买",
 	"我要", "有", "没有", "有没有", "请", "帮", "帮我", "找", "推荐", "看", "看看", "给", "给我", "一个", "一款",

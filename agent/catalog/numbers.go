@@ -114,12 +114,8 @@ func (ix *Index) buildNameNumbers() {
 				}
 				ix.nameNums[numKey('A', "", v)] = true
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
-				if left != "" {
-					ix.nameNums[numKey('L', left, v)] = true
-				}
-				if right != "" {
-					ix.nameNums[numKey('R', right, v)] = true
-				}
+				ix.recordSide('L', left, v)
+				ix.recordSide('R', right, v)
 				if left == "" && right == "" {
 					ix.nameNums[numKey('N', "", v)] = true
 				}
@@ -127,6 +123,55 @@ func (ix *Index) buildNameNumbers() {
 			}
 		}
 	}
+}
+
+// recordSide records a number's neighbour on one side. A Chinese
+// neighbour is recorded as its nearest character and as the two nearest:
+// a counter word ("双", "杯") is compared with the next character too,
+// since "三双" counts in "三双袜子" and names in "3双装"; any other word is
+// compared alone ("五常" rice, "7号" tea).
+func (ix *Index) recordSide(side byte, w string, v float64) {
+	if w == "" {
+		return
+	}
+	if rs := []rune(w); IsHan(rs[0]) {
+		near := string(rs[0])
+		if side == 'L' {
+			near = string(rs[len(rs)-1])
+		}
+		ix.nameNums[numKey(side, near, v)] = true
+		ix.nameNums[numKey(side+32, w, v)] = true // 'l', 'r': the pair
+		return
+	}
+	ix.nameNums[numKey(side, w, v)] = true
+}
+
+// counters are the Chinese measure words that count things: after a
+// number they make it a quantity unless the next character is the name's.
+var counters = map[rune]bool{
+	'个': true, '件': true, '双': true, '本': true, '瓶': true, '盒': true, '包': true, '套': true, '只': true,
+	'支': true, '片': true, '罐': true, '袋': true, '杯': true, '条': true, '台': true, '副': true, '对': true,
+	'箱': true, '盏': true, '张': true, '份': true, '颗': true, '把': true, '款': true, '册': true,
+}
+
+// sideMatches reports whether a number's neighbour w in a message (the
+// nearest character first for Chinese) is as in some name.
+func (ix *Index) sideMatches(side byte, w string, v float64) bool {
+	if w == "" {
+		return false
+	}
+	rs := []rune(w)
+	if !IsHan(rs[0]) {
+		return ix.nameNums[numKey(side, w, v)]
+	}
+	near := rs[0]
+	if side == 'L' {
+		near = rs[len(rs)-1]
+	}
+	if counters[near] {
+		return ix.nameNums[numKey(side+32, w, v)]
+	}
+	return ix.nameNums[numKey(side, string(near), v)]
 }
 
 // numberIn reads the number at toks[k]: digits, a number word, or a run
@@ -209,13 +254,7 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	if ix.nameNums[numKey('N', "", v)] {
 		return true // "1984"
 	}
-	if w := ix.firstMeaningful(before, -1); w != "" && ix.nameNums[numKey('L', w, v)] {
-		return true
-	}
-	if w := ix.firstMeaningful(after, +1); w != "" && ix.nameNums[numKey('R', w, v)] {
-		return true
-	}
-	return false
+	return ix.sideMatches('L', ix.firstMeaningful(before, -1), v) || ix.sideMatches('R', ix.firstMeaningful(after, +1), v)
 }
 
 func (ix *Index) firstMeaningful(ws []string, dir int) string {

@@ -79,6 +79,36 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 		rs := []rune(w)
 		ix.nameWords[len(rs)] = append(ix.nameWords[len(rs)], vocabWord{word: w, runes: rs, from: fromCatalog})
 	}
+	ix.dropGenericHanNames()
+}
+
+// dropGenericHanNames drops the Chinese "names" that several products
+// share without sharing a Latin proper name: "耳机" in "Pulse 无线耳机" and
+// "Pulse Pro 降噪耳机" is what they are (earphones), which the lexicon
+// happens not to know, not what they are called. "欧若拉" shared by two
+// Aurore lamps stays.
+func (ix *Index) dropGenericHanNames() {
+	kept := ix.hanNames[:0]
+	for _, h := range ix.hanNames {
+		if len(h.docs) < 2 || ix.shareLatinName(h.docs) {
+			kept = append(kept, h)
+		}
+	}
+	ix.hanNames = kept
+}
+
+// shareLatinName reports whether one Latin name word names all of docs.
+func (ix *Index) shareLatinName(docs []int) bool {
+	for _, named := range ix.names {
+		all := true
+		for _, d := range docs {
+			all = all && slices.Contains(named, d)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // isNameWord reports whether w may be part of a proper name: letters
@@ -218,13 +248,13 @@ func hanPrefix(name string) string {
 	return string(rs[:min(len(rs), 3)])
 }
 
-// Closest returns, among skus, the one product whose name the text
-// spells best, when one clearly does: its name in some language has at
-// least two of the text's words and misses at most one of its own, and
-// it fits by at least two words more than any other. "Pulse wireless
-// earbuds" is the Pulse and not the Pulse Pro, "the 1 m usb-c to usb-c
-// cable" the USB-C cable and not the Lightning one. Otherwise it returns
-// "" and the caller asks.
+// Closest returns, among skus, the one product whose name the text spells
+// out, when one clearly does. Only the words that tell the candidates'
+// names apart count: the product must have at least one of its own said
+// and none of its own missing, and fit better than every other. "Pulse
+// wireless earbuds" is the Pulse and not the Pulse Pro, "the 10000mAh
+// power bank" the 10,000 mAh one. Otherwise it returns "" and the caller
+// asks.
 func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 	if len(skus) < 2 {
 		return ""
@@ -234,47 +264,62 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 	for _, t := range terms {
 		said[t.key] = true
 	}
-	type fit struct {
-		sku            concierge.SKU
-		score, matched int
-		missed         int
-	}
-	best, second := fit{score: -1 << 30}, -1<<30
-	for _, sku := range skus {
-		p := ix.Product(sku)
-		if p == nil {
-			continue
-		}
-		f := fit{sku: sku, score: -1 << 30}
-		for _, name := range p.Name {
-			seen := map[string]bool{}
-			m, u := 0, 0
-			for _, t := range ix.lx.analyze(Fold(name)) {
-				if seen[t.key] {
-					continue
+	// The terms of each candidate's name, by locale.
+	names := make([]map[concierge.Locale]map[string]bool, len(skus))
+	for i, sku := range skus {
+		names[i] = map[concierge.Locale]map[string]bool{}
+		if p := ix.Product(sku); p != nil {
+			for loc, name := range p.Name {
+				set := map[string]bool{}
+				for _, t := range ix.lx.analyze(Fold(name)) {
+					set[t.key] = true
 				}
-				seen[t.key] = true
-				if said[t.key] {
-					m++
-				} else {
-					u++
-				}
-			}
-			if m-u > f.score {
-				f.score, f.matched, f.missed = m-u, m, u
+				names[i][loc] = set
 			}
 		}
-		switch {
-		case f.score > best.score:
-			second, best = best.score, f
-		case f.score > second:
-			second = f.score
+	}
+	type fit struct{ score, matched, missed int }
+	fits := make([]fit, len(skus))
+	for i := range skus {
+		fits[i] = fit{score: -1 << 30}
+		for loc, set := range names[i] {
+			f := fit{}
+			for k := range set {
+				shared := true // by every other candidate's name in this locale
+				for j := range skus {
+					if j != i && !names[j][loc][k] {
+						shared = false
+					}
+				}
+				switch {
+				case shared:
+				case said[k]:
+					f.matched++
+				default:
+					f.missed++
+				}
+			}
+			f.score = f.matched - f.missed
+			if f.score > fits[i].score {
+				fits[i] = f
+			}
 		}
 	}
-	if best.matched >= 2 && best.missed <= 1 && best.score-second >= 2 {
-		return best.sku
+	best := -1
+	for i, f := range fits {
+		if best < 0 || f.score > fits[best].score {
+			best = i
+		}
 	}
-	return ""
+	if fits[best].matched == 0 || fits[best].missed > 0 {
+		return ""
+	}
+	for i, f := range fits {
+		if i != best && f.score >= fits[best].score {
+			return ""
+		}
+	}
+	return skus[best]
 }
 
 // Without returns skus less the products the ruled-out text describes by

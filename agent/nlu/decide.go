@@ -58,7 +58,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
 		return AddToCart
-	case has(sigWant) && !has(sigDetails) && !p.question && generic && p.unique:
+	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && p.unique:
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
@@ -156,4 +156,20 @@ func (p *parse) pointAtShown(in *Intent) {
 			in.RefShown = true
 		}
 	}
+}
+
+// polite reports a "please" in the message: "the glass teapot please" asks
+// for it as "I'd like" does.
+func (p *parse) polite() bool {
+	for i, t := range p.toks {
+		switch t.norm {
+		case "please", "pls", "plz", "svp", "stp", "请", "麻烦":
+			return true
+		case "s":
+			if p.seq(i, "s", "il", "vous", "plait") || p.seq(i, "s", "il", "te", "plait") {
+				return true
+			}
+		}
+	}
+	return false
 }

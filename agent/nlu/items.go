@@ -167,7 +167,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 			continue
 		}
 		end := i + k
-		for end < len(p.toks) && !(end > i+k && p.toks[end].sep) && !isConj(p.toks[end].norm) && !negationEnds[p.toks[end].norm] {
+		for end < len(p.toks) && !(end > i+k && (p.toks[end].sep || negationEnds[p.toks[end].norm])) && !isConj(p.toks[end].norm) {
 			end++
 		}
 		neg := p.text(i+k, end)

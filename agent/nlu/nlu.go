@@ -227,6 +227,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.Query = p.query()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(), ix)
+		// What was named only where it was ruled out is not asked for.
 		in.Products = without(in.Products, in.Excluded)
 	}
 	in.Name = p.decide(&in)
@@ -250,7 +251,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 // product named there is asked about only with other words ("le café
 // Morning").
 func (p *parse) textBesideGreetings() string {
-	social := make([]bool, len(p.toks))
+	social := slices.Clone(p.negated) // and without what was ruled out
 	for _, s := range p.spans {
 		if s.sig == sigGreet || s.sig == sigThanks {
 			for _, k := range s.at {
@@ -365,7 +366,7 @@ var queryStop = setOf(
 	"son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
 	"est", "suis", "ai", "avez", "dans", "tres", "trop", "peu", "quel", "quelle", "quels", "quelles",
 	"ca", "cela", "ceci", "celle", "celui", "ci", "svp", "stp", "bonjour", "merci", "salut", "peux", "peut",
-	"pouvez", "veux", "voudrais", "cherche", "avez", "faut", "besoin", "reste", "voir",
+	"pouvez", "veux", "voudrais", "cherche", "avez", "faut", "besoin", "reste", "voir", "mais", "but",
 	"an", "the", "i", "im", "my", "you", "your", "we", "it", "its", "this", "that", "these", "those",
 	"of", "for", "to", "in", "at", "by", "with", "and", "or", "is", "are", "be", "am", "do", "does",
 	"have", "has", "some", "please", "can", "could", "there", "what", "which", "one", "ones", "something",
@@ -382,7 +383,9 @@ func (p *parse) query() string {
 	prevKept := false
 	for i, t := range p.toks {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
-		if p.named[i] {
+		if p.negated[i] {
+			keep = false
+		} else if p.named[i] {
 			// A number of a product's name: "chargeur 65 W".
 			keep = true
 		} else if keep {

@@ -456,7 +456,9 @@ var (
 		"lumens": true, "cm": true, "mm": true, "m": true, "h": true, "heure": true, "heures": true,
 		"hour": true, "hours": true, "an": true, "ans": true, "year": true, "years": true, "jour": true,
 		"jours": true, "day": true, "days": true, "min": true, "minute": true, "minutes": true, "%": true,
-		"°": true, "fois": true, "times": true, "瓦": true, "年": true, "天": true, "小": true, "分": true,
+		"°": true, "fois": true, "times": true, "瓦": true, "年": true, "天": true, "小": true, "分": true, "号": true,
+		"ml": true, "cl": true, "l": true, "kg": true, "g": true, "mah": true, "gb": true, "go": true, "tb": true, "v": true,
+		"公": true, "克": true, "升": true, "毫": true,
 		"厘": true, "米": true,
 	}
 	// notCount are words after which "one" is a pronoun, not a number.
@@ -519,7 +521,7 @@ func (p *parse) quantityAt(i int) (int, int) {
 		}
 		return 0, 0
 	case "one":
-		if notCount[prev] || next == "of" {
+		if notCount[prev] || next == "of" || p.pronounOne(i) {
 			return 0, 0
 		}
 		return 1, i + 1
@@ -574,6 +576,21 @@ func (p *parse) skipCountNoun(end int) int {
 		}
 	}
 	return end
+}
+
+// pronounOne reports whether "one" at i stands for a product described
+// before it ("the 50 one", "the black one", "that blue one") rather than
+// counting.
+func (p *parse) pronounOne(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		switch t := p.toks[k]; {
+		case t.kind == tNumber && k == i-1:
+			return true
+		case t.norm == "the" || t.norm == "this" || t.norm == "that" || t.norm == "which":
+			return true
+		}
+	}
+	return false
 }
 
 // refWords point at something shown.

@@ -47,6 +47,7 @@ var codePattern = regexp.MustCompile(`[A-Za-z]{1,10}-[A-Za-z0-9]*[0-9][A-Za-z0-9
 var unitSuffixes = map[string]bool{
 	"eur": true, "euro": true, "euros": true, "x": true, "w": true, "k": true, "lm": true,
 	"cm": true, "mm": true, "m": true, "h": true, "pcs": true, "pc": true, "usd": true, "rmb": true,
+	"ml": true, "cl": true, "l": true, "kg": true, "g": true, "mah": true, "gb": true, "go": true, "tb": true, "v": true,
 }
 
 // lex cuts text into tokens and reports whether it asks a question.
