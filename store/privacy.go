@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -113,7 +114,10 @@ func (db *DB) EraseConversation(ctx context.Context, bot concierge.BotID, ch con
 	if err != nil {
 		return 0, err
 	}
-	return conv.ID, db.erase(ctx, conv)
+	if err := db.erase(ctx, conv); err != nil {
+		return 0, err
+	}
+	return conv.ID, db.scrubWAL(ctx)
 }
 
 // EraseIdle erases up to limit conversations of bot untouched since before,
@@ -131,10 +135,39 @@ func (db *DB) EraseIdle(ctx context.Context, bot concierge.BotID, before time.Ti
 	}
 	for i, c := range convs {
 		if err := db.erase(ctx, c); err != nil {
+			if i > 0 {
+				err = errors.Join(err, db.scrubWAL(ctx))
+			}
 			return i, err
 		}
 	}
-	return len(convs), nil
+	if len(convs) == 0 {
+		return 0, nil
+	}
+	return len(convs), db.scrubWAL(ctx)
+}
+
+// scrubWAL copies SQLite's write-ahead log into the database file and
+// empties it, after an erasure. Until then the WAL holds the pages as they
+// were before the erasure, and the database file its pages as of the last
+// checkpoint: both with the customer's words. With secure_delete on (see
+// Open), the pages written back hold zeros where the words were. On
+// PostgreSQL it does nothing: the erased rows are dead tuples until VACUUM
+// (docs/decisions.md).
+func (db *DB) scrubWAL(ctx context.Context) error {
+	if db.dialect != SQLite {
+		return nil
+	}
+	var busy, logged, moved int
+	if err := db.w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logged, &moved); err != nil {
+		return fmt.Errorf("store: erase: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		// A reader kept its snapshot past the busy timeout.
+		return concierge.Errorf(concierge.CodeUnavailable, "store: erase: checkpoint",
+			"the data is erased, but a reader kept the database busy: the write-ahead log holds the old pages until the next checkpoint")
+	}
+	return nil
 }
 
 func (db *DB) erase(ctx context.Context, conv *concierge.Conversation) error {

@@ -70,8 +70,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		}
 		// synchronous(FULL) makes every commit durable (fsync), which the
 		// ack of a webhook relies on; group commit keeps that fast.
+		// secure_delete(1) overwrites deleted content with zeros, so that
+		// an erased customer's words do not linger in the file's free
+		// space (see erase).
 		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate"
+			"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=secure_delete(1)&_txlock=immediate"
 		w, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)

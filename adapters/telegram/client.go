@@ -15,6 +15,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/httpclient"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // DefaultAPIEndpoint is Telegram's Bot API server.
@@ -29,6 +30,9 @@ type Client struct {
 	limits *limits
 	now    func() time.Time
 	files  string // {endpoint}/file/bot{token}: where files are downloaded
+	// secrets are taken out of every error the client returns: the bot
+	// token (in every URL) and the payment provider token (in invoices).
+	secrets []string
 }
 
 // Limits are the outbound rates; zero fields take Telegram's documented
@@ -70,7 +74,14 @@ func NewClient(token, endpoint string, hc *http.Client, l Limits) *Client {
 	l.defaults()
 	api := &tgbotapi.BotAPI{Token: token, Client: hc, Buffer: 100}
 	api.SetAPIEndpoint(strings.TrimRight(endpoint, "/") + "/bot%s/%s")
-	return &Client{api: api, http: hc, limits: newLimits(l), now: time.Now, files: strings.TrimRight(endpoint, "/") + "/file/bot" + token}
+	return &Client{api: api, http: hc, limits: newLimits(l), now: time.Now, files: strings.TrimRight(endpoint, "/") + "/file/bot" + token,
+		secrets: []string{token}}
+}
+
+// redact takes the client's secrets, and more, out of err: the library's
+// errors are net/http's *url.Error, whose URL holds the token.
+func (c *Client) redact(err error, more ...string) error {
+	return redact.Error(err, append(more, c.secrets...)...)
 }
 
 // ctxDoer gives the library's requests (made with http.NewRequest, no
@@ -119,8 +130,13 @@ func (c *Client) Call(ctx context.Context, method string, params tgbotapi.Params
 // do runs call. A 429 whose retry_after fits in ctx's deadline is waited
 // out and tried once more; a longer one comes back as a *RetryError. A
 // 403 (the customer blocked the bot, or deleted their account) wraps
-// concierge.ErrUndeliverable.
+// concierge.ErrUndeliverable. No error holds the token.
 func (c *Client) do(ctx context.Context, chat int64, method string, call func(*tgbotapi.BotAPI) (*tgbotapi.APIResponse, error)) (*tgbotapi.APIResponse, error) {
+	resp, err := c.try(ctx, chat, call)
+	return resp, c.redact(err)
+}
+
+func (c *Client) try(ctx context.Context, chat int64, call func(*tgbotapi.BotAPI) (*tgbotapi.APIResponse, error)) (*tgbotapi.APIResponse, error) {
 	for attempt := 0; ; attempt++ {
 		if err := c.limits.wait(ctx, chat, c.now); err != nil {
 			return nil, err

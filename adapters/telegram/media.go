@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"net/url"
 	"path"
 	"strings"
 
@@ -84,16 +83,17 @@ func (c *Client) File(ctx context.Context, fileID string, max int64) (concierge.
 // download gets a file by its file_path. The URL holds the bot token, so
 // no error carries it.
 func (c *Client) download(ctx context.Context, filePath string, max int64) ([]byte, string, error) {
+	data, ctype, err := c.get(ctx, filePath, max)
+	return data, ctype, c.redact(err)
+}
+
+func (c *Client) get(ctx context.Context, filePath string, max int64) ([]byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.files+"/"+filePath, nil)
 	if err != nil {
 		return nil, "", errors.New("download: bad file_path")
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
 		return nil, "", fmt.Errorf("download %s: %w", filePath, err)
 	}
 	defer resp.Body.Close()

@@ -147,7 +147,7 @@ func (c *Client) SetWebhook(ctx context.Context, w WebhookConfig) error {
 	p.AddNonZero("max_connections", w.MaxConnections)
 	p.AddBool("drop_pending_updates", w.DropPending)
 	_, err := c.Call(ctx, "setWebhook", p)
-	return err
+	return c.redact(err, w.SecretToken)
 }
 
 // WebhookInfo is the part of getWebhookInfo that set-webhook prints.

@@ -103,7 +103,9 @@ func New(cfg Config) *Adapter {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Adapter{cfg: cfg, client: NewClient(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient, cfg.Limits), log: log, saved: map[string]bool{}}
+	c := NewClient(cfg.Token, cfg.APIEndpoint, cfg.HTTPClient, cfg.Limits)
+	c.secrets = append(c.secrets, cfg.ProviderToken)
+	return &Adapter{cfg: cfg, client: c, log: log, saved: map[string]bool{}}
 }
 
 // Bot is the bot the adapter speaks for.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // AccessTokens shares the account's access_token between replicas. WeChat
@@ -67,6 +68,10 @@ type client struct {
 	http      *http.Client
 	now       func() time.Time
 	shared    AccessTokens // nil: this process alone
+	// secrets are taken out of every error the client returns, with the
+	// access token of the call: the app secret is in the token fetch's
+	// URL, and the server token and AES key are credentials too.
+	secrets []string
 
 	mu      sync.Mutex
 	token   string
@@ -128,9 +133,15 @@ func (c *client) accessToken(ctx context.Context) (string, error) {
 	}
 }
 
+// redact takes the client's secrets, and the access tokens in more, out
+// of err.
+func (c *client) redact(err error, more ...string) error {
+	return redact.Error(err, append(more, c.secrets...)...)
+}
+
 // fetchLocked gets a new token from WeChat (GET /cgi-bin/token) and shares
 // it. The app secret is in the URL, as WeChat requires; errors never
-// carry the URL.
+// carry it.
 func (c *client) fetchLocked(ctx context.Context) (string, error) {
 	q := url.Values{"grant_type": {"client_credential"}, "appid": {c.appID}, "secret": {c.appSecret}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/cgi-bin/token?"+q.Encode(), nil)
@@ -202,22 +213,22 @@ func (c *client) post(ctx context.Context, path string, body any) error {
 			continue
 		}
 		if why, ok := unreachable[res.Code]; ok {
-			return fmt.Errorf("wechat: %s: %w: %w", why, &res, concierge.ErrUndeliverable)
+			return c.redact(fmt.Errorf("wechat: %s: %w: %w", why, &res, concierge.ErrUndeliverable), tok)
 		}
-		return &res
+		return c.redact(&res, tok)
 	}
 }
 
 // do sends req and decodes the JSON answer into v. The error never holds
-// the URL, which carries the secret or the access token.
+// the secret or the access token of the URL.
 func (c *client) do(req *http.Request, v any) error {
+	return c.redact(c.roundTrip(req, v), req.URL.Query().Get("access_token"))
+}
+
+func (c *client) roundTrip(req *http.Request, v any) error {
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("wechat: %s %s: %w", req.Method, req.URL.Path, err)
+		return fmt.Errorf("wechat: %w", err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

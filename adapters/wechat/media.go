@@ -42,16 +42,16 @@ func (a *Adapter) FetchMedia(ctx context.Context, ref string, max int64) (concie
 		m, apiErr, err := a.client.get(ctx, a.client.base+"/cgi-bin/media/get?"+q.Encode(), max, true)
 		switch {
 		case err != nil:
-			return concierge.Media{}, fmt.Errorf("%s %s: %w", op, ref, err)
+			return concierge.Media{}, a.client.redact(fmt.Errorf("%s %s: %w", op, ref, err), tok)
 		case apiErr == nil:
 			return m, nil
 		case badToken[apiErr.Code] && attempt == 0:
 			a.client.invalidate(ctx, tok)
 			continue
 		case apiErr.Code == errInvalidMediaID:
-			return concierge.Media{}, fmt.Errorf("%s %s: %w: %w", op, ref, apiErr, concierge.ErrMediaGone)
+			return concierge.Media{}, a.client.redact(fmt.Errorf("%s %s: %w: %w", op, ref, apiErr, concierge.ErrMediaGone), tok)
 		}
-		return concierge.Media{}, fmt.Errorf("%s %s: %w", op, ref, apiErr)
+		return concierge.Media{}, a.client.redact(fmt.Errorf("%s %s: %w", op, ref, apiErr), tok)
 	}
 }
 
@@ -63,8 +63,8 @@ type mediaAnswer struct {
 
 // get downloads u, reading at most max+1 bytes of a file. A JSON answer
 // is WeChat's error, returned as such, or, when video is true, a video's
-// download URL, which is followed (once). No error holds u, which carries
-// the access token.
+// download URL, which is followed (once). The caller redacts the error,
+// whose URL carries the access token.
 func (c *client) get(ctx context.Context, u string, max int64, video bool) (concierge.Media, *APIError, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -72,11 +72,7 @@ func (c *client) get(ctx context.Context, u string, max int64, video bool) (conc
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return concierge.Media{}, nil, fmt.Errorf("GET %s: %w", req.URL.Path, err)
+		return concierge.Media{}, nil, err
 	}
 	defer resp.Body.Close()
 	switch {

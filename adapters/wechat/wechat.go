@@ -148,7 +148,8 @@ func New(cfg Config) (*Adapter, error) {
 	if hc == nil {
 		hc = httpclient.New(10 * time.Second)
 	}
-	a.client = &client{base: strings.TrimRight(base, "/"), appID: cfg.AppID, appSecret: cfg.AppSecret, http: hc, now: a.now, shared: cfg.AccessTokens}
+	a.client = &client{base: strings.TrimRight(base, "/"), appID: cfg.AppID, appSecret: cfg.AppSecret, http: hc, now: a.now, shared: cfg.AccessTokens,
+		secrets: []string{cfg.AppSecret, cfg.Token, cfg.EncodingAESKey}}
 	return a, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // client is a small typed client of the Graph API's messages endpoint:
@@ -20,7 +21,14 @@ type client struct {
 	phoneID string
 	token   string
 	http    *http.Client
+	// secrets are taken out of every error the client returns: the
+	// token travels in a header, which an error page or a proxy may
+	// echo, and the app secret and verify token are credentials too.
+	secrets []string
 }
+
+// redact takes the client's secrets out of err.
+func (c *client) redact(err error) error { return redact.Error(err, c.secrets...) }
 
 // sendResponse is the answer to POST /{phone_number_id}/messages.
 type sendResponse struct {
@@ -61,6 +69,11 @@ var unreachable = map[int]bool{
 
 // send posts one payload and returns the wamid Meta gave it.
 func (c *client) send(ctx context.Context, p *Payload) (string, error) {
+	id, err := c.post(ctx, p)
+	return id, c.redact(err)
+}
+
+func (c *client) post(ctx context.Context, p *Payload) (string, error) {
 	body, err := json.Marshal(p)
 	if err != nil {
 		return "", fmt.Errorf("whatsapp: encode: %w", err)
@@ -73,8 +86,6 @@ func (c *client) send(ctx context.Context, p *Payload) (string, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		// The token is in a header, never in the URL, so the error
-		// carries no secret.
 		return "", fmt.Errorf("whatsapp: send: %w", err)
 	}
 	defer resp.Body.Close()

@@ -87,6 +87,11 @@ func sameHash(data []byte, want string) bool {
 
 // mediaInfo asks the Graph API about a media id.
 func (c *client) mediaInfo(ctx context.Context, id string) (*mediaInfo, error) {
+	info, err := c.askMedia(ctx, id)
+	return info, c.redact(err)
+}
+
+func (c *client) askMedia(ctx context.Context, id string) (*mediaInfo, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/"+url.PathEscape(id), nil)
 	if err != nil {
 		return nil, err
@@ -94,7 +99,7 @@ func (c *client) mediaInfo(ctx context.Context, id string) (*mediaInfo, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err // the token is in a header: the error carries no secret
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -133,6 +138,11 @@ func gone(ge *GraphError) bool {
 // download gets a media URL with the bearer token, reading at most max+1
 // bytes, and returns the bytes and the Content-Type.
 func (c *client) download(ctx context.Context, u string, max int64) ([]byte, string, error) {
+	data, ctype, err := c.get(ctx, u, max)
+	return data, ctype, c.redact(err)
+}
+
+func (c *client) get(ctx context.Context, u string, max int64) ([]byte, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, "", err

@@ -160,7 +160,8 @@ func New(cfg Config) (*Adapter, error) {
 		hc = httpclient.New(10 * time.Second)
 	}
 	a := &Adapter{cfg: cfg, now: cfg.Now, log: cfg.Log,
-		client: &client{base: strings.TrimRight(base, "/"), phoneID: cfg.PhoneNumberID, token: cfg.AccessToken, http: hc}}
+		client: &client{base: strings.TrimRight(base, "/"), phoneID: cfg.PhoneNumberID, token: cfg.AccessToken, http: hc,
+			secrets: []string{cfg.AccessToken, cfg.AppSecret, cfg.VerifyToken}}}
 	if a.now == nil {
 		a.now = time.Now
 	}

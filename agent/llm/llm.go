@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/nlu"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // Config configures the brain for one bot.
@@ -276,6 +278,25 @@ func toolMessage(id, content string) openai.ChatCompletionMessage {
 	return openai.ChatCompletionMessage{Role: openai.ChatMessageRoleTool, ToolCallID: id, Content: content}
 }
 
+// secrets are the credentials of the model's server: the API key, the
+// values of the extra headers and of the base URL's query (gateway keys),
+// and a password in the base URL.
+func (b *Brain) secrets() []string {
+	out := []string{b.cfg.APIKey}
+	for _, v := range b.cfg.Headers {
+		out = append(out, v)
+	}
+	if u, err := url.Parse(b.cfg.BaseURL); err == nil {
+		for _, vs := range u.Query() {
+			out = append(out, vs...)
+		}
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // call asks the model once, within the per-call timeout.
 func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u *Usage, tools bool) (openai.ChatCompletionMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
@@ -288,7 +309,10 @@ func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u
 	u.Calls++
 	resp, err := b.client.CreateChatCompletion(ctx, req)
 	if err != nil {
-		return openai.ChatCompletionMessage{}, err
+		// go-openai's errors carry the base URL (a gateway's ?key=) and
+		// the answer's body (which may echo the request): no credential
+		// leaves here (STYLE.md rule 11).
+		return openai.ChatCompletionMessage{}, redact.Error(err, b.secrets()...)
 	}
 	u.TokensIn += int64(resp.Usage.PromptTokens)
 	u.TokensOut += int64(resp.Usage.CompletionTokens)

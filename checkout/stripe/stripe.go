@@ -17,9 +17,10 @@
 // Nothing but a verified notification marks an order paid. The package
 // reaches Stripe only through github.com/stripe/stripe-go/v76 with a
 // configurable base URL (stripe-mock in tests); of Concierge it imports
-// only the root package and internal/httpclient (see deps_test.go). Only
-// cmd/concierge constructs a Provider; checkout reaches it through
-// concierge.PaymentProvider and webhooks through Verify.
+// only the root package, internal/httpclient and internal/redact (see
+// deps_test.go). Only cmd/concierge constructs a Provider; checkout
+// reaches it through concierge.PaymentProvider and webhooks through
+// Verify.
 package stripe
 
 import (
@@ -36,6 +37,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/httpclient"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // ProviderName is the provider's name in orders, payments and the webhook
@@ -78,6 +80,7 @@ type Config struct {
 // Provider is the Stripe Checkout provider. It is safe for concurrent use.
 type Provider struct {
 	api           *client.API
+	secrets       []string // the API key and the webhook secret, kept out of errors
 	webhookSecret string
 	returnURL     func(bot concierge.BotID, o *concierge.Order) string
 	now           func() time.Time
@@ -118,6 +121,7 @@ func New(cfg Config) (*Provider, error) {
 	})
 	p := &Provider{
 		api:           client.New(cfg.SecretKey, &sgo.Backends{API: b, Connect: b, Uploads: b}),
+		secrets:       []string{cfg.SecretKey, cfg.WebhookSecret},
 		webhookSecret: cfg.WebhookSecret,
 		returnURL:     cfg.ReturnURL,
 		now:           cfg.Now,
@@ -187,7 +191,7 @@ func (p *Provider) Request(ctx context.Context, bot *concierge.Bot, o *concierge
 	params.SetIdempotencyKey("concierge-checkout-" + string(o.ID))
 	s, err := p.api.CheckoutSessions.New(params)
 	if err != nil {
-		return nil, apiError(op, err)
+		return nil, p.apiError(op, err)
 	}
 	if s.URL == "" {
 		return nil, concierge.Errorf(concierge.CodeUnavailable, op, "Stripe returned a session without a URL")
@@ -234,7 +238,7 @@ func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierg
 	if strings.HasPrefix(pi, "cs_") {
 		s, err := p.api.CheckoutSessions.Get(pi, &sgo.CheckoutSessionParams{Params: sgo.Params{Context: ctx}})
 		if err != nil {
-			return concierge.Refund{}, apiError(op, err)
+			return concierge.Refund{}, p.apiError(op, err)
 		}
 		if s.PaymentIntent == nil || s.PaymentIntent.ID == "" {
 			return concierge.Refund{}, concierge.Errorf(concierge.CodeConflict, op, "session %s has no payment to refund", pi)
@@ -254,7 +258,7 @@ func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierg
 	params.SetIdempotencyKey("concierge-refund-" + string(o.ID) + "-" + key)
 	r, err := p.api.Refunds.New(params)
 	if err != nil {
-		return concierge.Refund{}, apiError(op, err)
+		return concierge.Refund{}, p.apiError(op, err)
 	}
 	return concierge.Refund{
 		Order: o.ID, Provider: ProviderName, ProviderRef: r.ID, Amount: amount,
@@ -264,15 +268,17 @@ func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierg
 
 // apiError turns a stripe-go error into a domain error: Stripe's 4xx
 // answers are invalid requests (retrying will not help), the rest are
-// unavailability. The message is Stripe's, which carries no secret.
-func apiError(op string, err error) error {
+// unavailability. The message is Stripe's, or a sample of what answered
+// instead (stripe-go quotes a body that is not JSON), so the keys are
+// taken out of it: a proxy's error page may echo the Authorization header.
+func (p *Provider) apiError(op string, err error) error {
 	var se *sgo.Error
 	if errors.As(err, &se) {
 		code := concierge.CodeUnavailable
 		if se.HTTPStatusCode >= 400 && se.HTTPStatusCode < 500 && se.HTTPStatusCode != http.StatusTooManyRequests {
 			code = concierge.CodeInvalid
 		}
-		return &concierge.Error{Code: code, Op: op, Message: fmt.Sprintf("Stripe answered %d: %s", se.HTTPStatusCode, se.Msg)}
+		return &concierge.Error{Code: code, Op: op, Message: fmt.Sprintf("Stripe answered %d: %s", se.HTTPStatusCode, redact.String(se.Msg, p.secrets...))}
 	}
-	return &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Message: "Stripe could not be reached", Err: err}
+	return &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Message: "Stripe could not be reached", Err: redact.Error(err, p.secrets...)}
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/httpclient"
 	"github.com/conciergehq/concierge/internal/money"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // ProviderName is the provider's name in orders, payments and payment
@@ -224,7 +225,9 @@ func (p *Provider) RefundStars(ctx context.Context, user int64, chargeID string)
 	b.Client = ctxDoer{ctx, p.api.Client}
 	_, err := b.MakeRequest("refundStarPayment", tgbotapi.Params{"user_id": strconv.FormatInt(user, 10), "telegram_payment_charge_id": chargeID})
 	if err != nil {
-		return fmt.Errorf("telegram payments: refund %s: %w", chargeID, err)
+		// The library's error is net/http's *url.Error, whose URL holds
+		// the bot token; the refund panel shows this error.
+		return redact.Error(fmt.Errorf("telegram payments: refund %s: %w", chargeID, err), p.cfg.Token, p.cfg.ProviderToken)
 	}
 	return nil
 }

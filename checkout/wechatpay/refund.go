@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // Refund statuses as Concierge records them: a refund WeChat Pay accepted
@@ -124,10 +125,10 @@ func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierg
 	switch {
 	case errors.As(err, &api) && api.Retryable():
 		return concierge.Refund{}, &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Err: err,
-			Message: fmt.Sprintf("WeChat Pay asks to try again later (%s: %s); a retry is the same refund %s", api.Code, api.Message, key)}
+			Message: fmt.Sprintf("WeChat Pay asks to try again later (%s: %s); a retry is the same refund %s", api.Code, redact.String(api.Message, p.cfg.APIKey), key)}
 	case errors.As(err, &api):
 		return concierge.Refund{}, &concierge.Error{Code: concierge.CodeInvalid, Op: op, Err: err,
-			Message: fmt.Sprintf("WeChat Pay refused the refund (%s: %s)", api.Code, api.Message)}
+			Message: fmt.Sprintf("WeChat Pay refused the refund (%s: %s)", api.Code, redact.String(api.Message, p.cfg.APIKey))}
 	case err != nil:
 		return concierge.Refund{}, &concierge.Error{Code: concierge.CodeUnavailable, Op: op, Err: err}
 	}

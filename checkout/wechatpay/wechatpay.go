@@ -21,7 +21,8 @@
 // back through the refund API, which needs the merchant's certificate;
 // DecryptRefundNotify and QueryRefund tell how a refund ended. The package
 // speaks the protocol with the standard library (see docs/wechat.md) and
-// imports only the root package and internal/httpclient of Concierge.
+// imports only the root package, internal/httpclient and internal/redact
+// of Concierge.
 package wechatpay
 
 import (
@@ -45,6 +46,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/httpclient"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // ProviderName is the provider's name in orders, payments and routes.
@@ -359,8 +361,15 @@ func (p *Provider) call(ctx context.Context, path string, params map[string]stri
 	return p.callWith(ctx, p.http, path, params)
 }
 
-// callWith is call through client (the certificate's, for /secapi/).
+// callWith is call through client (the certificate's, for /secapi/). No
+// error holds the API key: it signs the request and is never sent, but an
+// error is logged, stored and shown, so it is taken out all the same.
 func (p *Provider) callWith(ctx context.Context, client *http.Client, path string, params map[string]string) (map[string]string, error) {
+	res, err := p.post(ctx, client, path, params)
+	return res, redact.Error(err, p.cfg.APIKey)
+}
+
+func (p *Provider) post(ctx context.Context, client *http.Client, path string, params map[string]string) (map[string]string, error) {
 	op := "wechatpay: " + path[strings.LastIndexByte(path, '/')+1:]
 	params["sign_type"] = p.cfg.SignType
 	params["sign"] = Sign(params, p.cfg.APIKey, p.cfg.SignType)

@@ -57,6 +57,9 @@ type wxOptions struct {
 	// checkout/wechatpay/testdata/p12/apiclient_cert.p12, which the fake
 	// trusts, opened with the mch_id.
 	p12 bool
+	// edits change the bot file, in order, after it is written for the
+	// fakes (to put a proxy in front of one, say).
+	edits []func(cfg string) string
 }
 
 func startWXShopWith(t *testing.T, opt wxOptions) *wxShop {
@@ -117,7 +120,11 @@ channels:
 payments:
   wechatpay: { mch_id: %q, api_key: %q, api_base: %q%s }
 `, wxAppID, wxSecret, wxToken, aes, wxAccount, api.URL, wxMchID, wxPayKey, pay.URL, certYAML)
-	m := &Main{ConfigPath: writeBot(t, head+sampleRest(t)), DBURL: opt.db}
+	cfg := head + sampleRest(t)
+	for _, edit := range opt.edits {
+		cfg = edit(cfg)
+	}
+	m := &Main{ConfigPath: writeBot(t, cfg), DBURL: opt.db}
 	if opt.tls {
 		m.wechat.payClient = pay.Client()
 	}

@@ -24,10 +24,12 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // Store is the sender's view of storage.
@@ -260,8 +262,29 @@ func (s *Sender) deliver(ctx context.Context, h *Hook) Result {
 	return Result{Outcome: Retry, Next: next, Counted: true, Error: err.Error()}
 }
 
-// post makes one signed request; a 2xx answer is success.
+// post makes one signed request; a 2xx answer is success. The error is
+// logged, stored and shown in the inbox, so it holds neither the query of
+// the receiver's URL (which may carry a token) nor the signing secrets.
 func (s *Sender) post(ctx context.Context, ep Endpoint, h *Hook, t Type) error {
+	return redact.Error(s.request(ctx, ep, h, t), ep.secrets()...)
+}
+
+// secrets are the signing secrets and what the URL may hold of one: its
+// query's values and its password.
+func (ep Endpoint) secrets() []string {
+	out := []string{string(ep.Secret), string(ep.PreviousSecret)}
+	if u, err := url.Parse(ep.URL); err == nil {
+		for _, vs := range u.Query() {
+			out = append(out, vs...)
+		}
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+	}
+	return out
+}
+
+func (s *Sender) request(ctx context.Context, ep Endpoint, h *Hook, t Type) error {
 	body, err := json.Marshal(payload(h, t))
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
