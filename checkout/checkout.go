@@ -5,8 +5,8 @@
 // the root package (concierge.OrderState); this package is the only one
 // that moves orders through it.
 //
-// Providers live in sub-packages (sandbox; telegram, stripe and wechatpay in
-// later work). Only cmd/concierge imports this package; the agent reaches it
+// Providers live in sub-packages: sandbox, telegram (Payments and Stars),
+// stripe and wechatpay. Only cmd/concierge imports this package; the agent reaches it
 // through agent.Checkout.
 package checkout
 

@@ -11,7 +11,7 @@ import (
 )
 
 // HandoffHook is one row of handoffs leased for sending to the bot's
-// hand-off webhook (issue 6). The row is written in the transaction of
+// hand-off webhook. The row is written in the transaction of
 // the state change it records, so a hook exists exactly when the change
 // committed.
 type HandoffHook struct {

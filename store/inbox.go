@@ -12,7 +12,7 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// This file is the human inbox's storage (issue 6): people and their
+// This file is the human inbox's storage: people and their
 // sessions, who owns which conversation, hand-off packets, proposals and
 // private notes. The handoff package reaches it through interfaces of its
 // own, which cmd/concierge satisfies with these methods.

@@ -19,7 +19,7 @@ import (
 // the event was handled already.
 var ErrLeaseLost = errors.New("store: turn lease lost")
 
-// TurnLease is a conversation's turn held by one worker (issue 7): the
+// TurnLease is a conversation's turn held by one worker: the
 // worker plans the turn outside any transaction and applies it with
 // ApplyTurn.
 type TurnLease struct {

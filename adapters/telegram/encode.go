@@ -294,7 +294,7 @@ func (e *encoder) payment(m *concierge.Message) {
 	title, desc, prices := invoiceLines(m, p)
 	inv := tgbotapi.NewInvoice(e.chat, title, desc, InvoicePayload(p.Order), token, "", p.Amount.Currency, prices)
 	// v5.5.1 sends suggested_tip_amounts=null for a nil slice, which
-	// Telegram refuses (library issue #593).
+	// Telegram refuses (go-telegram-bot-api issue #593).
 	inv.SuggestedTipAmounts = []int{}
 	e.out.calls = append(e.out.calls, inv)
 }

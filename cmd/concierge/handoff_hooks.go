@@ -12,7 +12,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// Hand-off webhooks (issue 6): every move of a conversation between the
+// Hand-off webhooks: every move of a conversation between the
 // bot and people is sent, signed, to the bot file's handoff.webhook. The
 // sender runs in `concierge serve` next to the outbox, on every replica;
 // leases in the store keep two replicas off one event.

@@ -13,7 +13,7 @@ import (
 	"github.com/conciergehq/concierge/internal/money"
 )
 
-// TestBrowserInboxBothSides is issue 6's "done" played by two headless
+// TestBrowserInboxBothSides is the inbox end to end, played by two headless
 // Chromiums, each with its own profile: a customer in the web widget and
 // a supervisor in the inbox. The customer buys and pays a desk lamp in the
 // sandbox, then asks for a refund above the bot's auto-approve limit. The

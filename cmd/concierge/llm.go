@@ -16,7 +16,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// llmParts are the LLM brain's pieces (issue 7): which bots plan their
+// llmParts are the LLM brain's pieces: which bots plan their
 // turns outside transactions, and the metrics of their model use.
 type llmParts struct {
 	bots    []concierge.BotID

@@ -67,27 +67,27 @@ type Main struct {
 	// reservation ran out (zero: 5s); tests of expiry shorten it.
 	SweepEvery time.Duration
 
-	// Telegram (issue 3): outbound rates (zero: Telegram's documented
+	// Telegram: outbound rates (zero: Telegram's documented
 	// ones) and the long poll of polling mode (zero: 50 s); tests and
 	// the benchmark change them.
 	TelegramLimits      telegram.Limits
 	TelegramPollTimeout time.Duration
 	telegram            telegramParts
-	waStripe            whatsappStripeParts // issue 4, see whatsapp_stripe.go
-	wechat              wechatParts         // issue 5, see wechat.go
+	waStripe            whatsappStripeParts // see whatsapp_stripe.go
+	wechat              wechatParts         // see wechat.go
 
-	// Inbox is the human inbox at /inbox (issue 6, see inbox.go);
+	// Inbox is the human inbox at /inbox (see inbox.go);
 	// InboxPoll is how often its live stream looks for changes (zero: 1s
 	// on SQLite; on PostgreSQL, which announces changes, a 15 s safety
 	// poll, see inbox_live.go).
 	Inbox     *handoff.Inbox
 	InboxPoll time.Duration
 
-	// Planned runs the turns of LLM bots (issue 7, see llm.go).
+	// Planned runs the turns of LLM bots (see llm.go).
 	Planned *agent.PlannedRunner
 	llm     llmParts
 
-	// HandoffHooks tunes the hand-off webhooks' sender (issue 6, see
+	// HandoffHooks tunes the hand-off webhooks' sender (see
 	// handoff_hooks.go); its Endpoints come from the bot files.
 	HandoffHooks handoffHooksConfig
 	handoffHooks handoffHookParts
@@ -182,20 +182,20 @@ func (m *Main) Open(ctx context.Context) error {
 			hb.Sandbox = p
 			providers[bot.ID] = p
 		}
-		// Telegram channel and payments (issue 3), see telegram.go.
+		// Telegram channel and payments, see telegram.go.
 		if err := m.wireTelegram(f, bot, hb, providers); err != nil {
 			return err
 		}
-		// WhatsApp channel and Stripe payments (issue 4), see whatsapp_stripe.go.
+		// WhatsApp channel and Stripe payments, see whatsapp_stripe.go.
 		if err := m.wireWhatsAppStripe(f, bot, hb, providers); err != nil {
 			return err
 		}
-		// WeChat Official Account and WeChat Pay (issue 5), see wechat.go.
+		// WeChat Official Account and WeChat Pay, see wechat.go.
 		if err := m.wireWeChat(f, bot, hb, providers); err != nil {
 			return err
 		}
 		hooks[bot.ID] = hb
-		// The rules brain, or the LLM brain (issue 7, see llm.go).
+		// The rules brain, or the LLM brain (see llm.go).
 		brain, err := m.brainFor(f, bot)
 		if err != nil {
 			return err
@@ -241,14 +241,14 @@ func (m *Main) Open(ctx context.Context) error {
 		m.Dispatcher.Wake()
 	})
 	// LLM bots' turns are planned outside transactions by their own
-	// runner (issue 7); the batch runner leaves them alone.
+	// runner; the batch runner leaves them alone.
 	m.Runner.Skip = m.llm.bots
 	m.Planned = agent.NewPlannedRunner(m.Agent, planGlue{m.DB}, m.llm.bots, m.Log, m.Runner.Handled)
 	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake() })
 	if err := m.wireInbox(); err != nil {
 		return err
 	}
-	m.wireHandoffHooks() // issue 6, see handoff_hooks.go
+	m.wireHandoffHooks() // see handoff_hooks.go
 	m.wireMedia()        // customers' files, see media.go
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
@@ -262,7 +262,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Registry:    m.Registry,
 		Inbox:       m.Inbox,
 
-		// WhatsApp statuses and Stripe's expiries and refunds (issue 4).
+		// WhatsApp statuses and Stripe's expiries and refunds.
 		Deliveries:   deliveriesGlue{m.DB},
 		StripeOrders: stripeOrdersGlue{m.DB, m.Checkout},
 		Failures:     failuresGlue{m.DB, m.Checkout},
@@ -319,7 +319,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	go func() { defer runWG.Done(); m.listenInbox(runCtx) }() // see inbox_live.go
 	sendWG.Add(2)
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
-	// Hand-off webhooks (issue 6), see handoff_hooks.go.
+	// Hand-off webhooks, see handoff_hooks.go.
 	go func() { defer sendWG.Done(); m.runHandoffHooks(sendCtx) }()
 	// Customers' files, see media.go.
 	sendWG.Add(1)

@@ -243,7 +243,7 @@ func wxText(sent []wechattest.Sent) string {
 	return strings.Join(parts, "\n")
 }
 
-// TestWeChatPurchase is issue 5's "done", in plaintext and in safe mode:
+// TestWeChatPurchase is the WeChat purchase end to end, in plaintext and in safe mode:
 // a customer follows the account and is welcomed in Chinese, asks for a
 // lamp in Chinese, chooses from menu messages, opens the JSAPI payment
 // page in WeChat, WeChat Pay notifies three times (signed), the order is

@@ -260,7 +260,7 @@ func (c *waCustomer) order() *concierge.Order {
 	return o
 }
 
-// TestWhatsAppStripePurchase is issue 4's "done": a WhatsApp customer
+// TestWhatsAppStripePurchase is the WhatsApp and Stripe purchase end to end: a WhatsApp customer
 // searches in English, picks two products from a list, pays through the
 // Stripe link (a signed checkout.session.completed), and is told the order
 // is paid, once however often Stripe repeats it; a second customer lets

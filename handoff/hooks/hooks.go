@@ -1,6 +1,6 @@
 // Package hooks sends hand-off events (handoff.requested, handoff.claimed,
 // handoff.resolved) to a bot's webhook, signed with HMAC-SHA256, so that a
-// merchant can connect another helpdesk (issue 6).
+// merchant can connect another helpdesk.
 //
 // Every move of a conversation between the bot and people is a row that
 // commits with the move itself; the Store hands those rows out under a

@@ -1,5 +1,5 @@
 -- +goose Up
--- Turns of LLM bots are planned outside any transaction (issue 7): a
+-- Turns of LLM bots are planned outside any transaction: a
 -- worker leases the conversation while its model thinks, so no other
 -- worker (of any replica) plans a turn of it at the same time, and
 -- applies the plan in a short transaction that checks the lease is

@@ -1,5 +1,5 @@
 -- +goose Up
--- Hand-off webhooks (issue 6): every row of handoffs is an event to send
+-- Hand-off webhooks: every row of handoffs is an event to send
 -- to the bot's hand-off webhook. The delivery bookkeeping sits on the row
 -- itself, so an event exists exactly when its transition committed (same
 -- insert, same transaction) and none is missed, whatever order concurrent

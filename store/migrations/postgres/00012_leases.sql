@@ -1,5 +1,5 @@
 -- +goose Up
--- Named leases shared by the replicas (issue 5): a replica that takes one
+-- Named leases shared by the replicas: a replica that takes one
 -- (owner, until lease_until in unix milliseconds) does a piece of work no
 -- other replica may do at the same time, such as querying and closing one
 -- WeChat Pay order; an expired lease may be taken over.

@@ -1,5 +1,5 @@
 -- +goose Up
--- The human inbox (issue 6). People who sign in, with a bcrypt hash of
+-- The human inbox. People who sign in, with a bcrypt hash of
 -- their password, their role, the bots granted to them (comma-separated,
 -- '*' for all) and how many conversations they may own at once.
 CREATE TABLE inbox_users (

@@ -1,6 +1,6 @@
 -- +goose Up
 -- An approved refund proposal is executed through the order's payment
--- provider (issue 6): refund_ref is the provider's refund id once it is
+-- provider: refund_ref is the provider's refund id once it is
 -- done, refund_error the last failure while it is not (a retry uses the
 -- same idempotency key).
 ALTER TABLE proposals ADD COLUMN refund_ref TEXT NOT NULL DEFAULT '';
