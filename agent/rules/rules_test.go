@@ -1,7 +1,6 @@
 package rules_test
 
 import (
-	"flag"
 	"fmt"
 	"maps"
 	"os"
@@ -19,11 +18,6 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// bugs runs the scripts that show a known bug; they fail until it is fixed:
-//
-//	go test ./agent/rules -run TestDialogues -args -bugs
-var bugs = flag.Bool("bugs", false, "also run the dialogue scripts marked with a known bug (they fail until it is fixed)")
-
 // script is one file of testdata/dialogues: a conversation of one web
 // customer with the sample bot, step by step, each step checked against
 // the replies and against what the store holds afterwards.
@@ -33,11 +27,8 @@ type script struct {
 	// Keywords are hand-off words the merchant adds to the bot file's.
 	Keywords []string `yaml:"keywords"`
 	// OfferPersonAtStart sets the bot file's handoff.offer_person_at_start.
-	OfferPersonAtStart bool `yaml:"offer_person_at_start"`
-	// Bug, when set, names a known bug the script shows; the script is
-	// skipped unless -bugs is given.
-	Bug   string `yaml:"bug"`
-	Steps []step `yaml:"steps"`
+	OfferPersonAtStart bool   `yaml:"offer_person_at_start"`
+	Steps              []step `yaml:"steps"`
 }
 
 // step is one thing the customer (or another customer, the payment
@@ -146,9 +137,6 @@ func TestDialogues(t *testing.T) {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
 			t.Parallel()
 			sc := readScript(t, file)
-			if sc.Bug != "" && !*bugs {
-				t.Skip("BUG: " + sc.Bug + " (run with -args -bugs to see it fail)")
-			}
 			play(t, sc)
 		})
 	}
