@@ -26,6 +26,11 @@ import (
 // files. Other errors (a missing path, an unreadable file) are returned
 // wrapped.
 func Load(path string, getenv func(string) string) ([]*File, error) {
+	return load(path, getenv, nil)
+}
+
+// load is Load; a non-nil warn makes unset variables warnings (see Check).
+func load(path string, getenv func(string) string, warn *Errors) ([]*File, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -47,7 +52,7 @@ func Load(path string, getenv func(string) string) ([]*File, error) {
 		errsIn *Errors
 	)
 	for _, p := range paths {
-		f, err := LoadFile(p, getenv)
+		f, err := loadFile(p, getenv, warn)
 		switch {
 		case errors.As(err, &errsIn):
 			errs.add(errsIn.Diagnostics...)
@@ -96,17 +101,25 @@ func botFiles(dir string) ([]string, error) {
 // LoadFile reads one bot file; see Load. It does not check that the bot id
 // is unique, which only makes sense across files.
 func LoadFile(path string, getenv func(string) string) (*File, error) {
+	return loadFile(path, getenv, nil)
+}
+
+func loadFile(path string, getenv func(string) string, warn *Errors) (*File, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return Parse(path, data, getenv)
+	return parse(path, data, getenv, warn)
 }
 
 // Parse reads a bot file from data; name is the file name used in
 // diagnostics. It is LoadFile without the file system, for tests and for
 // bots embedded in a program.
 func Parse(name string, data []byte, getenv func(string) string) (*File, error) {
+	return parse(name, data, getenv, nil)
+}
+
+func parse(name string, data []byte, getenv func(string) string, warn *Errors) (*File, error) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
@@ -139,6 +152,7 @@ func Parse(name string, data []byte, getenv func(string) string) (*File, error) 
 
 	f := &File{src: src}
 	d := newDecoder(src, getenv, errs, docs[0].Body)
+	d.warn = warn
 	d.decode(docs[0].Body, reflect.ValueOf(f).Elem(), "")
 	if _, ok := src.at(""); !ok {
 		// The document is a bare null ("~"): there is nothing to check.

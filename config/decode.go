@@ -55,9 +55,12 @@ func (s *source) at(path string) (value, bool) {
 // report every unknown key and wrong type with its position and go on, which
 // goccy/go-yaml's own decoder (stopping at the first error) cannot.
 type decoder struct {
-	src     *source
-	getenv  func(string) string
-	errs    *Errors
+	src    *source
+	getenv func(string) string
+	errs   *Errors
+	// warn, when set, receives unset ${VAR}s as warnings instead of errs
+	// (see Check).
+	warn    *Errors
 	anchors map[string]ast.Node
 	merged  map[ast.Node][]entry // the entries each merged node brings
 	steps   int
@@ -439,7 +442,12 @@ func (d *decoder) text(n ast.Node, path string) (string, bool) {
 		d.src.values[path] = rec
 	}
 	for _, p := range problems {
-		d.errorAt(n, "%s", p)
+		if p.unset && d.warn != nil {
+			line, col := position(n)
+			d.warn.add(Diagnostic{File: d.src.path, Line: line, Col: col, Message: "warning: " + p.msg})
+			continue
+		}
+		d.errorAt(n, "%s", p.msg)
 	}
 	if len(problems) > 0 {
 		d.fail(path)

@@ -27,7 +27,8 @@
 // ${VAR:-default} by the value or, when it is unset or empty, by default;
 // "$${" is a literal "${". Keys are never expanded. An unset or empty
 // variable without a default is an error at the value's position, naming
-// the variable. Values that came from the environment are never shown in an
+// the variable; Check, which `concierge validate` uses, makes it a warning
+// instead, so that a file can be checked where its secrets are not. Values that came from the environment are never shown in an
 // error message: the message shows the reference as written instead.
 //
 // # Absent and zero

@@ -14,7 +14,7 @@ import (
 // per unset variable or malformed reference. An empty variable counts as
 // unset because getenv cannot tell them apart. Problems name variables, never
 // their values.
-func expand(s string, getenv func(string) string) (out string, referred bool, problems []string) {
+func expand(s string, getenv func(string) string) (out string, referred bool, problems []envProblem) {
 	if !strings.Contains(s, "${") {
 		return s, false, nil
 	}
@@ -35,7 +35,7 @@ func expand(s string, getenv func(string) string) (out string, referred bool, pr
 		b.WriteString(s[:i])
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			problems = append(problems, `unterminated "${" (write "$${" for a literal "${")`)
+			problems = append(problems, envProblem{msg: `unterminated "${" (write "$${" for a literal "${")`})
 			break
 		}
 		ref := s[i+2 : i+end]
@@ -43,7 +43,7 @@ func expand(s string, getenv func(string) string) (out string, referred bool, pr
 		referred = true
 		name, def, hasDef := strings.Cut(ref, ":-")
 		if !validEnvName(name) {
-			problems = append(problems, fmt.Sprintf("%q is not a valid environment variable name (use letters, digits and _, as in ${STRIPE_KEY} or ${STRIPE_KEY:-default})", name))
+			problems = append(problems, envProblem{msg: fmt.Sprintf("%q is not a valid environment variable name (use letters, digits and _, as in ${STRIPE_KEY} or ${STRIPE_KEY:-default})", name)})
 			continue
 		}
 		v := getenv(name)
@@ -53,10 +53,18 @@ func expand(s string, getenv func(string) string) (out string, referred bool, pr
 		case hasDef:
 			b.WriteString(def)
 		default:
-			problems = append(problems, fmt.Sprintf("environment variable %s is not set", name))
+			problems = append(problems, envProblem{msg: fmt.Sprintf("environment variable %s is not set", name), unset: true})
 		}
 	}
 	return b.String(), referred, problems
+}
+
+// envProblem is one problem of a ${VAR} reference. unset is set when the
+// reference is well formed and only its variable is missing, which
+// Check reports as a warning rather than an error.
+type envProblem struct {
+	msg   string
+	unset bool
 }
 
 // validEnvName reports whether name is a portable environment variable name.

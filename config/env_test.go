@@ -33,7 +33,11 @@ func TestExpand(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, referred, problems := expand(tt.in, env)
-		joined := strings.Join(problems, "|")
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.msg)
+		}
+		joined := strings.Join(msgs, "|")
 		if got != tt.want || referred != tt.referred || !strings.HasPrefix(joined, tt.problems) || (tt.problems == "") != (joined == "") {
 			t.Errorf("expand(%q) = %q, %v, %q; want %q, %v, %q", tt.in, got, referred, joined, tt.want, tt.referred, tt.problems)
 		}
