@@ -70,18 +70,9 @@ type Config struct {
 	Log           *slog.Logger
 }
 
-// Capabilities says what Telegram renders, so the core can choose a
-// message kind or fall back without knowing which channel it talks to.
-type Capabilities struct {
-	Buttons         bool // inline keyboards
-	Pages           bool // a Pager's buttons, and Replaces as an edit of that message
-	Cards           bool // a photo with caption, or a list with numbered buttons
-	Comparison      bool // as one block per product
-	NativePayments  bool // MessagePayment of provider "telegram" becomes an invoice
-	MaxButtons      int
-	MaxTextLen      int
-	MaxCallbackData int
-}
+// Capabilities is what a channel declares it renders (see
+// concierge.Capabilities).
+type Capabilities = concierge.Capabilities
 
 // Adapter is the Telegram channel of one bot.
 type Adapter struct {
@@ -95,7 +86,11 @@ type Adapter struct {
 	saved map[string]bool
 }
 
-var _ concierge.Sender = (*Adapter)(nil)
+var (
+	_ concierge.Sender       = (*Adapter)(nil)
+	_ concierge.Describer    = (*Adapter)(nil)
+	_ concierge.MediaFetcher = (*Adapter)(nil)
+)
 
 // New returns an Adapter. It makes no request.
 func New(cfg Config) *Adapter {
@@ -116,8 +111,8 @@ func (a *Adapter) Client() *Client { return a.client }
 
 // Capabilities reports what Telegram renders.
 func (a *Adapter) Capabilities() Capabilities {
-	return Capabilities{Buttons: true, Pages: true, Cards: true, Comparison: true, NativePayments: true,
-		MaxButtons: maxKeyboardButtons, MaxTextLen: MaxTextLen, MaxCallbackData: MaxCallbackData}
+	return Capabilities{Buttons: true, Pages: true, Edits: true, Cards: true, Comparison: true, NativePayments: true,
+		MaxButtons: maxKeyboardButtons, MaxTextRunes: MaxTextLen, MaxCallbackData: MaxCallbackData}
 }
 
 // Send renders m and makes its calls in order. Its button tokens are

@@ -91,15 +91,9 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// Capabilities says what the web widget can render, so the core can choose
-// a message kind or fall back without knowing which channel it talks to.
-type Capabilities struct {
-	Buttons      bool // Message.Buttons and Card.Buttons with a Value
-	Cards        bool // MessageCards, with images
-	Comparison   bool // MessageComparison as a table
-	PaymentLinks bool // MessagePayment with a URL
-	MaxButtons   int  // the most buttons one message or card should carry
-}
+// Capabilities is what a channel declares it renders (see
+// concierge.Capabilities).
+type Capabilities = concierge.Capabilities
 
 // Adapter is the web channel's concierge.Sender. Sending a message hands it
 // to the Hub for the widget's open streams; the message itself is already
@@ -112,7 +106,10 @@ type Adapter struct {
 	page *template.Template
 }
 
-var _ concierge.Sender = (*Adapter)(nil)
+var (
+	_ concierge.Sender    = (*Adapter)(nil)
+	_ concierge.Describer = (*Adapter)(nil)
+)
 
 // New returns an Adapter that publishes to hub.
 func New(hub *Hub) *Adapter {

@@ -94,14 +94,9 @@ type Config struct {
 	Log          *slog.Logger
 }
 
-// Capabilities says what WeChat renders.
-type Capabilities struct {
-	Menus        bool // msgmenu messages, up to MaxMenuItems items
-	Articles     bool // news articles with a picture and a link
-	PaymentLinks bool // an article that opens a payment page
-	MaxMenuItems int
-	MaxTextBytes int
-}
+// Capabilities is what a channel declares it renders (see
+// concierge.Capabilities).
+type Capabilities = concierge.Capabilities
 
 // Adapter is one Official Account's concierge.Sender.
 type Adapter struct {
@@ -112,7 +107,11 @@ type Adapter struct {
 	log    *slog.Logger
 }
 
-var _ concierge.Sender = (*Adapter)(nil)
+var (
+	_ concierge.Sender       = (*Adapter)(nil)
+	_ concierge.Describer    = (*Adapter)(nil)
+	_ concierge.MediaFetcher = (*Adapter)(nil)
+)
 
 // New returns an Adapter, or a CodeInvalid error when cfg is unusable.
 func New(cfg Config) (*Adapter, error) {

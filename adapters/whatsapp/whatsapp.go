@@ -94,6 +94,7 @@ type Tokens interface {
 type TemplateRef struct {
 	Name     string // as approved in WhatsApp Manager
 	Language string // its language code, such as en_US or fr
+	Text     string // its approved text, shown in the inbox before sending; "" if not given
 }
 
 // Config configures an Adapter for one phone number.
@@ -107,6 +108,10 @@ type Config struct {
 	// window, by purpose: "order_" + the order's new state (order_paid,
 	// order_fulfilled, order_expired, order_refunded, order_cancelled).
 	Templates map[string]TemplateRef
+	// InboxTemplates are the approved templates people in the inbox may
+	// send outside the window; without them they are offered the order
+	// Templates (see ReplyWindow).
+	InboxTemplates []concierge.ReplyTemplate
 	// BaseURL is this server's public base; it makes product images given
 	// as paths (/chat/static/…) absolute. "" leaves such images out.
 	BaseURL  string
@@ -120,17 +125,9 @@ type Config struct {
 	Log    *slog.Logger
 }
 
-// Capabilities says what WhatsApp renders, so the core can choose a
-// message kind or fall back without knowing which channel it talks to.
-type Capabilities struct {
-	Buttons      bool // reply buttons, up to MaxButtons
-	Lists        bool // list messages, up to MaxRows rows
-	Images       bool // an image with a caption
-	PaymentLinks bool // a CTA URL button
-	MaxButtons   int
-	MaxListRows  int
-	MaxTextRunes int
-}
+// Capabilities is what a channel declares it renders (see
+// concierge.Capabilities).
+type Capabilities = concierge.Capabilities
 
 // Adapter is one WhatsApp number's concierge.Sender.
 type Adapter struct {
@@ -140,7 +137,12 @@ type Adapter struct {
 	log    *slog.Logger
 }
 
-var _ concierge.Sender = (*Adapter)(nil)
+var (
+	_ concierge.Sender        = (*Adapter)(nil)
+	_ concierge.Describer     = (*Adapter)(nil)
+	_ concierge.MediaFetcher  = (*Adapter)(nil)
+	_ concierge.ReplyWindower = (*Adapter)(nil)
+)
 
 // New returns an Adapter, or a CodeInvalid error when cfg is unusable.
 func New(cfg Config) (*Adapter, error) {

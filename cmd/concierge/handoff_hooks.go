@@ -45,7 +45,7 @@ func (m *Main) wireHandoffHooks() {
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_handoff_webhooks_total",
 			Help: "Hand-off webhook sends, by bot and outcome (sent, retry, failed: gave up, skipped)."}, []string{"bot", "outcome"}),
 	}
-	m.Registry.MustRegister(mt.outcomes, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_handoff_webhooks_pending",
+	m.Prom.MustRegister(mt.outcomes, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_handoff_webhooks_pending",
 		Help: "Hand-off events not yet sent, given up or skipped."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

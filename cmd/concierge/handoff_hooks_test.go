@@ -323,7 +323,7 @@ func TestHandoffWebhookWrongSecret(t *testing.T) {
 // hookOutcomes reads concierge_handoff_webhooks_total by outcome.
 func hookOutcomes(t *testing.T, m *Main) map[string]float64 {
 	t.Helper()
-	mfs, err := m.Registry.Gather()
+	mfs, err := m.Prom.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}

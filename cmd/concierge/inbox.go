@@ -8,13 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/adapters/whatsapp"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/store"
@@ -36,7 +34,7 @@ func (m *Main) wireInbox() error {
 		Announce: m.Agent,
 		// WhatsApp's 24-hour window decides between free text and
 		// templates in the reply box.
-		Rules: replyRules{m},
+		Rules: handoff.WindowRules(m.Registry.Channel),
 		// Each hand-off event's webhook delivery shows in the History;
 		// supervisors resend failed ones.
 		Hooks: inboxHooks{m},
@@ -148,67 +146,6 @@ func (s inboxStore) RecordSignInFailure(ctx context.Context, keys []string, at, 
 
 func (s inboxStore) ClearSignInFailures(ctx context.Context, key string) error {
 	return s.db.ClearSignInFailures(ctx, key)
-}
-
-// replyRules implements handoff.ReplyRules: a WhatsApp conversation
-// outside the 24-hour window takes only the approved templates of the bot
-// file (channels.whatsapp.templates); the window is the adapter's own
-// check, the one Send makes. Other channels write freely.
-type replyRules struct{ m *Main }
-
-var _ handoff.ReplyRules = replyRules{}
-
-func (r replyRules) ReplyRules(ctx context.Context, conv *concierge.Conversation) (handoff.Rules, error) {
-	a := r.m.WhatsAppAdapter(conv.Bot)
-	if conv.Channel != concierge.ChannelWhatsApp || a == nil {
-		return handoff.Rules{}, nil
-	}
-	open, last, err := a.InWindow(ctx, conv.ID)
-	if err != nil {
-		return handoff.Rules{}, err
-	}
-	var out handoff.Rules
-	if !open {
-		out.Closed = true
-		out.Why = "The customer has never written on WhatsApp"
-		if !last.IsZero() {
-			out.Why = "The customer last wrote on WhatsApp more than 24 hours ago (" + last.UTC().Format("2006-01-02 15:04 UTC") + ")"
-		}
-	}
-	out.Templates = r.templates(conv.Bot, a.Templates())
-	return out, nil
-}
-
-// templates are what a person may send a WhatsApp customer of bot: the
-// bot file's inbox_templates, or, when it has none, its order templates,
-// whose one variable is the order number. Each shows its approved text
-// when the file gives it.
-func (r replyRules) templates(bot concierge.BotID, refs map[string]whatsapp.TemplateRef) []handoff.Template {
-	var out []handoff.Template
-	f := r.m.fileOf(bot)
-	if f != nil && f.Channels.WhatsApp != nil && len(f.Channels.WhatsApp.InboxTemplates) > 0 {
-		for _, t := range f.Channels.WhatsApp.InboxTemplates {
-			out = append(out, handoff.Template{Name: t.Name, Language: t.Language, Preview: t.Text, Params: len(t.Params), Labels: t.Params})
-		}
-		return out
-	}
-	purposes := make([]string, 0, len(refs))
-	for p := range refs {
-		purposes = append(purposes, p)
-	}
-	slices.Sort(purposes)
-	for _, p := range purposes {
-		t := refs[p]
-		if t.Name == "" || slices.ContainsFunc(out, func(x handoff.Template) bool { return x.Name == t.Name && x.Language == t.Language }) {
-			continue
-		}
-		preview := "[template " + t.Name + ", order news: " + strings.ReplaceAll(p, "_", " ") + "] order {{1}}"
-		if f != nil && f.Channels.WhatsApp != nil && f.Channels.WhatsApp.Templates[p].Text != "" {
-			preview = f.Channels.WhatsApp.Templates[p].Text
-		}
-		out = append(out, handoff.Template{Name: t.Name, Language: t.Language, Params: 1, Preview: preview, Labels: []string{"Order number"}})
-	}
-	return out
 }
 
 // fileOf returns bot's file, or nil.

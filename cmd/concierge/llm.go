@@ -99,7 +99,7 @@ func (m *Main) llmMetrics() {
 		Help: "Model calls made by the LLM brain, per bot."}, []string{"bot"})
 	m.llm.fixed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_llm_texts_corrected_total",
 		Help: "Texts of the LLM brain not sent as written because they stated an amount of money the shop does not know, per bot."}, []string{"bot"})
-	m.Registry.MustRegister(m.llm.tokens, m.llm.turns, m.llm.calls, m.llm.fixed)
+	m.Prom.MustRegister(m.llm.tokens, m.llm.turns, m.llm.calls, m.llm.fixed)
 }
 
 func (m *Main) observeLLM(bot concierge.BotID, u llm.Usage) {

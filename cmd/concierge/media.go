@@ -22,14 +22,6 @@ import (
 // it before the platform's link expires. It runs in `concierge serve` on
 // every replica; leases in the store keep two replicas off one file.
 
-// mediaFetcher is what a channel's adapter implements to download a file
-// a customer sent (see concierge.Media). It is checked with a type
-// assertion, so an adapter without it still builds: its files are marked
-// failed.
-type mediaFetcher interface {
-	FetchMedia(ctx context.Context, ref string, max int64) (concierge.Media, error)
-}
-
 // MediaConfig tunes the fetch loop; zero values are the defaults.
 type MediaConfig struct {
 	Poll     time.Duration // how often to look for files to fetch (1 s)
@@ -75,13 +67,13 @@ type mediaLoop struct {
 
 // wireMedia builds the fetch loop over the bots' channel adapters.
 func (m *Main) wireMedia() {
-	l := &mediaLoop{db: m.DB, cfg: m.Media.withDefaults(), log: m.Log, now: time.Now, adapters: m.channelAdapter,
+	l := &mediaLoop{db: m.DB, cfg: m.Media.withDefaults(), log: m.Log, now: time.Now, adapters: func(b concierge.BotID, ch concierge.Channel) any { return m.Registry.Channel(b, ch) },
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_media_fetches_total",
 			Help: "Downloads of customers' media, by bot and outcome (fetched, retry, failed, too_large, gone)."}, []string{"bot", "outcome"})}
 	for _, b := range m.Bots {
 		l.bots = append(l.bots, b.ID)
 	}
-	m.Registry.MustRegister(l.fetches, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_media_pending",
+	m.Prom.MustRegister(l.fetches, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_media_pending",
 		Help: "Customers' files not yet downloaded or given up."}, func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
@@ -92,27 +84,6 @@ func (m *Main) wireMedia() {
 		return float64(n)
 	}))
 	m.media = l
-}
-
-// channelAdapter returns the adapter of bot's platform channel ch
-// (Telegram, WhatsApp, WeChat), or nil: the outbox sends through it, the
-// media loop fetches through it.
-func (m *Main) channelAdapter(bot concierge.BotID, ch concierge.Channel) any {
-	switch ch {
-	case concierge.ChannelTelegram:
-		if a := m.telegram.adapters[bot]; a != nil {
-			return a
-		}
-	case concierge.ChannelWhatsApp:
-		if a := m.waStripe.adapters[bot]; a != nil {
-			return a
-		}
-	case concierge.ChannelWeChat:
-		if a := m.wechat.adapters[bot]; a != nil {
-			return a
-		}
-	}
-	return nil
 }
 
 // runMedia fetches customers' files until ctx ends.
@@ -178,7 +149,7 @@ func (l *mediaLoop) fetch(ctx context.Context, j *store.MediaJob) error {
 // result fetches j through its channel's adapter and says what became
 // of it.
 func (l *mediaLoop) result(ctx context.Context, j *store.MediaJob) store.MediaResult {
-	f, ok := l.adapters(j.Bot, j.Channel).(mediaFetcher)
+	f, ok := l.adapters(j.Bot, j.Channel).(concierge.MediaFetcher)
 	if !ok {
 		return store.MediaResult{Status: store.MediaFailed, Error: "channel cannot fetch media"}
 	}

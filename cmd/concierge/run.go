@@ -56,8 +56,12 @@ type Main struct {
 	Hub        *web.Hub
 	Web        *web.Adapter
 	CLI        *cli.Adapter
-	Registry   *prometheus.Registry
-	Metrics    *metrics
+	Prom       *prometheus.Registry
+	// Registry holds every bot's channels and payment providers; the
+	// outbox, the media fetcher, the inbox and checkout find what they
+	// need in it through capability interfaces.
+	Registry *concierge.Registry
+	Metrics  *metrics
 
 	// Listener, if set before Start, is used instead of listening on Addr
 	// (tests listen on port 0 first so the base URL is known).
@@ -150,17 +154,25 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.Registry = prometheus.NewRegistry()
-	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.Metrics = newMetrics(m.Registry, m.DB)
+	m.Prom = prometheus.NewRegistry()
+	m.Prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Metrics = newMetrics(m.Prom, m.DB)
 
 	providers := map[concierge.BotID]concierge.PaymentProvider{}
 	hooks := map[concierge.BotID]*webhooks.Bot{}
+	m.Registry = &concierge.Registry{}
+	m.Hub = web.NewHub()
+	m.Web = web.New(m.Hub)
+	m.CLI = cli.New(m.Stdout)
 	var shops []*agent.Shop
 	for _, f := range files {
 		bot := f.Bot()
 		m.Bots = append(m.Bots, bot)
 		hb := &webhooks.Bot{Bot: bot, Web: f.Channels.Web != nil && f.Channels.Web.Enabled}
+		if hb.Web {
+			m.Registry.AddChannel(bot.ID, concierge.ChannelWeb, m.Web)
+		}
+		m.Registry.AddChannel(bot.ID, concierge.ChannelCLI, m.CLI)
 		if sb := f.Payments.Sandbox; sb != nil && sb.Enabled {
 			secret := sb.Secret
 			if secret == "" {
@@ -181,6 +193,7 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 			hb.Sandbox = p
 			providers[bot.ID] = p
+			m.Registry.AddProvider(bot.ID, p)
 		}
 		// Telegram channel and payments, see telegram.go.
 		if err := m.wireTelegram(f, bot, hb, providers); err != nil {
@@ -217,24 +230,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 
-	m.Hub = web.NewHub()
-	m.Web = web.New(m.Hub)
-	m.CLI = cli.New(m.Stdout)
-	senders := func(bot concierge.BotID, ch concierge.Channel) concierge.Sender {
-		switch ch {
-		case concierge.ChannelWeb:
-			if h := hooks[bot]; h != nil && h.Web {
-				return m.Web
-			}
-		case concierge.ChannelCLI:
-			return m.CLI
-		}
-		if a, ok := m.channelAdapter(bot, ch).(concierge.Sender); ok {
-			return a
-		}
-		return nil
-	}
-	m.Dispatcher = outbox.New(m.DB, senders, outbox.Config{}, m.Log, m.Metrics)
+	m.Dispatcher = outbox.New(m.DB, m.Registry.Channel, outbox.Config{}, m.Log, m.Metrics)
 	m.Runner = agent.NewRunner(m.Agent, m.DB, m.Log, func(done, failed int) {
 		m.Metrics.turns.WithLabelValues("done").Add(float64(done))
 		m.Metrics.turns.WithLabelValues("failed").Add(float64(failed))
@@ -259,7 +255,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Hub:         m.Hub,
 		Ready:       m.DB.Ready,
 		Log:         m.Log,
-		Registry:    m.Registry,
+		Registry:    m.Prom,
 		Inbox:       m.Inbox,
 
 		// WhatsApp statuses and Stripe's expiries and refunds.

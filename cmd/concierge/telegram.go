@@ -24,8 +24,7 @@ import (
 // telegramParts are the Telegram pieces of the server: each bot's
 // adapter, and the pollers of bots in polling mode.
 type telegramParts struct {
-	adapters map[concierge.BotID]*telegram.Adapter
-	polling  []*telegram.Adapter
+	polling []*telegram.Adapter
 }
 
 // wireTelegram builds bot's Telegram adapter and payment provider from its
@@ -34,9 +33,6 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 	ch := f.Channels.Telegram
 	if ch == nil {
 		return nil
-	}
-	if m.telegram.adapters == nil {
-		m.telegram.adapters = map[concierge.BotID]*telegram.Adapter{}
 	}
 	limits := m.TelegramLimits
 	if ch.RatePerSecond > 0 {
@@ -51,7 +47,7 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 		cfg.ProviderToken = pay.ProviderToken
 	}
 	a := telegram.New(cfg)
-	m.telegram.adapters[bot.ID] = a
+	m.Registry.AddChannel(bot.ID, concierge.ChannelTelegram, a)
 	hb.Telegram = &webhooks.Telegram{Adapter: a}
 	if ch.Mode == "polling" {
 		m.telegram.polling = append(m.telegram.polling, a)
@@ -66,6 +62,7 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 		}
 		hb.Telegram.Pay = p
 		providers[bot.ID] = p
+		m.Registry.AddProvider(bot.ID, p)
 	}
 	return nil
 }
@@ -80,7 +77,8 @@ func (m *Main) TelegramPay(bot concierge.BotID) *tgpay.Provider {
 
 // TelegramAdapter returns bot's Telegram adapter, or nil.
 func (m *Main) TelegramAdapter(bot concierge.BotID) *telegram.Adapter {
-	return m.telegram.adapters[bot]
+	a, _ := m.Registry.Channel(bot, concierge.ChannelTelegram).(*telegram.Adapter)
+	return a
 }
 
 // startPolling runs the long-polling loops of bots in polling mode, through

@@ -23,7 +23,6 @@ import (
 // Pay providers that serve WeChat conversations only (when the bot has
 // another provider for its other channels).
 type wechatParts struct {
-	adapters  map[concierge.BotID]*wechat.Adapter
 	byChannel []channelProvider
 	// skew moves the WeChat adapters' clock ahead; tests use it to step
 	// outside the 48-hour window.
@@ -42,9 +41,6 @@ type wechatParts struct {
 // provider from its file. WeChat Pay is the bot's provider when it has no
 // other; otherwise it serves the bot's WeChat conversations.
 func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
-	if m.wechat.adapters == nil {
-		m.wechat.adapters = map[concierge.BotID]*wechat.Adapter{}
-	}
 	w := f.Channels.WeChat
 	if w != nil {
 		a, err := m.wechatAdapter(bot.ID, w)
@@ -52,7 +48,7 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
 		hb.WeChat = &webhooks.WeChat{Adapter: a}
-		m.wechat.adapters[bot.ID] = a
+		m.Registry.AddChannel(bot.ID, concierge.ChannelWeChat, a)
 	}
 	if wp := f.Payments.WeChatPay; wp != nil {
 		if w == nil {
@@ -84,6 +80,7 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 			SettleRefund: func(ctx context.Context, r *wechatpay.RefundResult) (string, error) {
 				return m.settleWeChatRefund(ctx, id, r)
 			}}
+		m.Registry.AddProvider(bot.ID, p)
 		if providers[bot.ID] == nil {
 			providers[bot.ID] = p
 		} else {
@@ -160,7 +157,10 @@ func (m *Main) wechatPayer(ctx context.Context, o *concierge.Order) (string, err
 }
 
 // WeChatAdapter returns bot's WeChat adapter, or nil.
-func (m *Main) WeChatAdapter(bot concierge.BotID) *wechat.Adapter { return m.wechat.adapters[bot] }
+func (m *Main) WeChatAdapter(bot concierge.BotID) *wechat.Adapter {
+	a, _ := m.Registry.Channel(bot, concierge.ChannelWeChat).(*wechat.Adapter)
+	return a
+}
 
 const wechatUsage = `Usage:
   concierge wechat menu --config PATH [--bot NAME] [--db URL]

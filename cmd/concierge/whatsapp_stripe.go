@@ -18,7 +18,6 @@ import (
 // whatsappStripeParts are the WhatsApp adapters (issue 4) by bot, and the
 // payment providers that serve one channel of a bot only.
 type whatsappStripeParts struct {
-	adapters  map[concierge.BotID]*whatsapp.Adapter
 	byChannel []channelProvider
 	// skew moves the WhatsApp adapters' clock ahead; tests use it to
 	// step outside the 24-hour window.
@@ -36,17 +35,18 @@ type channelProvider struct {
 // (web, WhatsApp, and Telegram unless Telegram payments are configured
 // too, in which case Telegram chats keep Telegram's invoices).
 func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
-	if m.waStripe.adapters == nil {
-		m.waStripe.adapters = map[concierge.BotID]*whatsapp.Adapter{}
-	}
 	if w := f.Channels.WhatsApp; w != nil {
 		templates := map[string]whatsapp.TemplateRef{}
 		for purpose, t := range w.Templates {
-			templates[purpose] = whatsapp.TemplateRef{Name: t.Name, Language: t.Language}
+			templates[purpose] = whatsapp.TemplateRef{Name: t.Name, Language: t.Language, Text: t.Text}
+		}
+		var inboxTemplates []concierge.ReplyTemplate
+		for _, t := range w.InboxTemplates {
+			inboxTemplates = append(inboxTemplates, concierge.ReplyTemplate{Name: t.Name, Language: t.Language, Preview: t.Text, Params: len(t.Params), Labels: t.Params})
 		}
 		a, err := whatsapp.New(whatsapp.Config{
 			PhoneNumberID: w.PhoneNumberID, AccessToken: w.AccessToken, AppSecret: w.AppSecret, VerifyToken: w.VerifyToken,
-			GraphAPIURL: w.GraphAPIURL, Templates: templates, BaseURL: m.BaseURL,
+			GraphAPIURL: w.GraphAPIURL, Templates: templates, InboxTemplates: inboxTemplates, BaseURL: m.BaseURL,
 			Window: windowGlue{m.DB}, Receipts: m.DB, Tokens: m.DB, Log: m.Log,
 			Now: func() time.Time { return time.Now().Add(time.Duration(m.waStripe.skew.Load())) },
 		})
@@ -54,7 +54,7 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhoo
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
 		hb.WhatsApp = &webhooks.WhatsApp{Adapter: a}
-		m.waStripe.adapters[bot.ID] = a
+		m.Registry.AddChannel(bot.ID, concierge.ChannelWhatsApp, a)
 	}
 	if s := f.Payments.Stripe; s != nil {
 		ret := s.ReturnURL
@@ -71,6 +71,7 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhoo
 		}
 		hb.Stripe = p
 		providers[bot.ID] = p
+		m.Registry.AddProvider(bot.ID, p)
 	}
 	return nil
 }
@@ -84,7 +85,8 @@ func (m *Main) useChannelProviders(co *checkout.Service) {
 
 // WhatsAppAdapter returns bot's WhatsApp adapter, or nil.
 func (m *Main) WhatsAppAdapter(bot concierge.BotID) *whatsapp.Adapter {
-	return m.waStripe.adapters[bot]
+	a, _ := m.Registry.Channel(bot, concierge.ChannelWhatsApp).(*whatsapp.Adapter)
+	return a
 }
 
 // StripeProvider returns bot's Stripe provider, or nil.

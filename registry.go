@@ -1,0 +1,207 @@
+package concierge
+
+import (
+	"context"
+	"iter"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Registry holds every bot's channels and payment providers. cmd/concierge
+// fills it once while it wires the server, before anything serves; after
+// that it is only read, so it needs no lock.
+//
+// An entry is the small required interface (a channel's Sender, a
+// provider's PaymentProvider). What else an entry can do is an optional
+// capability (MediaFetcher, ReplyWindower, Describer; Refunder,
+// RefundChecker, Reconciler) that the consumer finds with one type
+// assertion, as net/http finds an http.Flusher: no consumer switches on a
+// channel's or a provider's name.
+type Registry struct {
+	channels  map[channelKey]Sender
+	providers map[providerKey]PaymentProvider
+}
+
+type channelKey struct {
+	bot BotID
+	ch  Channel
+}
+
+type providerKey struct {
+	bot  BotID
+	name string
+}
+
+// AddChannel registers s as bot's channel ch, in place of any before it.
+func (r *Registry) AddChannel(bot BotID, ch Channel, s Sender) {
+	if r.channels == nil {
+		r.channels = map[channelKey]Sender{}
+	}
+	r.channels[channelKey{bot, ch}] = s
+}
+
+// Channel returns bot's channel ch, or nil when the bot has none.
+func (r *Registry) Channel(bot BotID, ch Channel) Sender {
+	if r == nil {
+		return nil
+	}
+	return r.channels[channelKey{bot, ch}]
+}
+
+// AddProvider registers p as one of bot's payment providers, under
+// p.Name(), in place of any before it of that name.
+func (r *Registry) AddProvider(bot BotID, p PaymentProvider) {
+	if r.providers == nil {
+		r.providers = map[providerKey]PaymentProvider{}
+	}
+	r.providers[providerKey{bot, p.Name()}] = p
+}
+
+// Provider returns bot's payment provider of that name (Order.Provider),
+// or nil.
+func (r *Registry) Provider(bot BotID, name string) PaymentProvider {
+	if r == nil {
+		return nil
+	}
+	return r.providers[providerKey{bot, name}]
+}
+
+// Providers yields every bot's providers, by bot then name, so that a
+// pass over them (reconciliation) is the same on every run.
+func (r *Registry) Providers() iter.Seq2[BotID, PaymentProvider] {
+	return func(yield func(BotID, PaymentProvider) bool) {
+		if r == nil {
+			return
+		}
+		keys := slices.SortedFunc(maps.Keys(r.providers), func(a, b providerKey) int {
+			if a.bot != b.bot {
+				return compareString(string(a.bot), string(b.bot))
+			}
+			return compareString(a.name, b.name)
+		})
+		for _, k := range keys {
+			if !yield(k.bot, r.providers[k]) {
+				return
+			}
+		}
+	}
+}
+
+func compareString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Capabilities says what a channel can render, so that the core chooses a
+// message kind, or falls back (buttons to numbered text, cards to a
+// list), without knowing which channel it talks to. A zero limit means
+// none is known.
+type Capabilities struct {
+	Buttons        bool // Message.Buttons and Card.Buttons with a Value
+	Lists          bool // a list of up to MaxListRows choices
+	Pages          bool // a Pager's buttons
+	Edits          bool // Message.Replaces edits the earlier message in place
+	Cards          bool // MessageCards, with images
+	Images         bool // an image with a caption
+	Comparison     bool // MessageComparison
+	Menus          bool // a menu of up to MaxMenuItems choices in one message
+	Articles       bool // articles with a picture and a link
+	NativePayments bool // MessagePayment becomes the platform's own invoice
+	PaymentLinks   bool // MessagePayment with a URL
+
+	MaxButtons      int // the most buttons one message or card should carry
+	MaxListRows     int
+	MaxMenuItems    int
+	MaxTextRunes    int // the longest text, in characters
+	MaxTextBytes    int // the longest text, in UTF-8 bytes (WeChat counts bytes)
+	MaxCallbackData int // the longest button value sent as it is
+}
+
+// Describer is a channel that declares what it can render. A channel
+// without it is assumed to render plain text only.
+type Describer interface {
+	// Capabilities is constant for the channel's life; it does no I/O.
+	Capabilities() Capabilities
+}
+
+// MediaFetcher is a channel that can download a file a customer sent
+// (see Media). The media fetcher calls it from a background loop, never
+// inside a request; it may block on the network and must honour ctx. An
+// error wrapping ErrMediaTooLarge or ErrMediaGone is final; any other is
+// retried later. A channel without it has its customers' files marked
+// failed.
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, ref string, max int64) (Media, error)
+}
+
+// ReplyWindower is a channel that lets a business write freely only for
+// a while after the customer's last message, and after it only with
+// templates the merchant had approved (WhatsApp's 24 hours). The inbox
+// asks it when it shows a conversation and before a person's message is
+// queued; it may read storage, and an error fails the page or the
+// message. A channel without it always takes free text.
+type ReplyWindower interface {
+	ReplyWindow(ctx context.Context, conv ConversationID) (ReplyWindow, error)
+}
+
+// ReplyWindow is what a person may send a customer now.
+type ReplyWindow struct {
+	// Closed means free text is refused; only Templates may be sent.
+	Closed bool
+	// Why says, for the people of the inbox, why the window is closed.
+	Why string
+	// Last is when the customer last wrote; zero if never.
+	Last time.Time
+	// Templates are the approved templates a person may send.
+	Templates []ReplyTemplate
+}
+
+// ReplyTemplate is an approved message template a person may send.
+type ReplyTemplate struct {
+	Name     string
+	Language string
+	Preview  string   // its approved text, to show before sending
+	Params   int      // how many variables it takes
+	Labels   []string // what each variable is, for the form
+}
+
+// Refunder is a payment provider that can give money back. Refund is
+// called by checkout when people in the inbox approved a refund, outside
+// any transaction; it may block on the network and must honour ctx.
+// r.Key makes the call idempotent: the same key refunds once however often
+// it is retried. The Refund returned is recorded as it is (its Status may
+// say the refund is still processing). A CodeInvalid error means this
+// refund can never be made; any other may succeed when tried again.
+type Refunder interface {
+	Refund(ctx context.Context, r RefundRequest) (Refund, error)
+}
+
+// RefundRequest is one refund asked of a provider.
+type RefundRequest struct {
+	Order  *Order
+	Chat   ChatID  // the chat the order was placed in (Telegram refunds Stars to its user)
+	Paid   Payment // the order's recorded payment through this provider
+	Amount Money   // what people decided to give back, at most Paid.Amount
+	Reason string  // RefundRequestedByCustomer, or a provider's own word
+	Key    string
+}
+
+// RefundRequestedByCustomer is the reason of a refund people approved
+// after the customer asked for it.
+const RefundRequestedByCustomer = "requested_by_customer"
+
+// RefundChecker is an optional capability of a Refunder: before an
+// approval is recorded, it says whether amount of what was paid can be
+// refunded, so that a refund the provider could never make (part of a
+// payment whose provider refunds only whole ones) is refused at decision
+// time rather than failing afterwards. It does no I/O; a CodeInvalid
+// error is shown to the person as it is.
+type RefundChecker interface {
+	CheckRefund(o *Order, paid []Payment, amount Money) error
+}
