@@ -27,7 +27,7 @@ const usage = `Concierge — a shopping assistant for chat channels.
 Usage:
   concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL]
   concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080]
-  concierge validate PATH...
+  concierge validate [--strict-env] PATH...   (unset ${VAR}s warn; --strict-env: they fail)
   concierge migrate  --db URL
   concierge schema [--tests]
   concierge test     --config PATH [--bot NAME] [--junit out.xml] [--brain rules|llm] [--summary] FILES...
@@ -35,6 +35,8 @@ Usage:
   concierge telegram set-webhook --config PATH --url https://HOST [--bot NAME]
   concierge wechat menu --config PATH [--bot NAME] [--db URL]
   concierge inbox user add|remove|list [NAME] [--db URL]   (people of the /inbox)
+  concierge healthcheck [--addr :8080]   (exit 0 when the server here is ready)
+  concierge version | --version
 
 PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
 sqlite:FILE (default sqlite:concierge.db) or postgres://…
@@ -69,21 +71,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if cmd == "test" {
 		return testCommand(ctx, args, stdout, stderr, getenv)
 	}
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}
-	defDB := getenv("DATABASE_URL")
-	if defDB == "" {
-		defDB = "sqlite:concierge.db"
+	switch cmd {
+	case "version", "--version", "-version":
+		return versionCommand(args, stdout, stderr)
+	case "healthcheck":
+		return healthcheckCommand(ctx, args, stdout, stderr)
+	case "validate":
+		return validateCommand(args, stdout, stderr, getenv)
 	}
-	fs.StringVar(&m.ConfigPath, "config", "", "bot file or folder of bot files")
-	fs.StringVar(&m.DBURL, "db", defDB, "database URL: sqlite:FILE or postgres://…")
-	fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
-	fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	bot := fs.String("bot", "", "bot to talk to (chat; default the first)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
-	testsSchema := fs.Bool("tests", false, "schema: print the schema of conversation test files (concierge test) instead of bot files")
 	switch cmd {
 	case "serve", "chat", "migrate", "validate", "schema":
 	case "help", "-h", "--help":
@@ -93,12 +88,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "concierge: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	if err := fs.Parse(args); err != nil {
+	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}
+	f := newServerFlags(cmd, m, stderr, getenv)
+	if err := f.fs.Parse(args); err != nil {
 		return 2
 	}
 	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(stderr, "concierge: bad --log-level %q\n", *logLevel)
+	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
+		fmt.Fprintf(stderr, "concierge: bad --log-level %q\n", f.logLevel)
 		return 2
 	}
 	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
@@ -106,10 +103,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	var err error
 	switch cmd {
 	case "validate":
-		return validate(fs.Args(), m.ConfigPath, stdout, stderr, getenv)
+		return validate(f.fs.Args(), m.ConfigPath, stdout, stderr, getenv)
 	case "schema":
 		schema := config.Schema
-		if *testsSchema {
+		if f.testsSchema {
 			schema = convtest.Schema
 		}
 		var b []byte
@@ -122,8 +119,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintln(stdout, "migrations applied")
 		}
 	case "serve":
-		if *cpuProfile != "" {
-			stop, perr := startCPUProfile(*cpuProfile)
+		if f.cpuProfile != "" {
+			stop, perr := startCPUProfile(f.cpuProfile)
 			if perr != nil {
 				fmt.Fprintf(stderr, "concierge: %v\n", perr)
 				return 1
@@ -138,13 +135,65 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if lvl < slog.LevelWarn {
 			m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 		}
-		err = m.Chat(ctx, *bot, stdin)
+		err = m.Chat(ctx, f.bot, stdin)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "concierge %s: %v\n", cmd, err)
 		return 1
 	}
 	return 0
+}
+
+// serverFlags are the flags of serve, chat, migrate, validate and schema.
+// Each command gets only its own, so `concierge serve --help` lists what
+// serve reads and refuses what it would ignore.
+type serverFlags struct {
+	fs          *flag.FlagSet
+	logLevel    string
+	bot         string
+	cpuProfile  string
+	testsSchema bool
+}
+
+// newServerFlags defines cmd's flags, binding those Main reads to m. A
+// flag a command does not define keeps its zero value.
+func newServerFlags(cmd string, m *Main, stderr io.Writer, getenv func(string) string) *serverFlags {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &serverFlags{fs: fs, logLevel: "info"}
+	defDB := getenv("DATABASE_URL")
+	if defDB == "" {
+		defDB = "sqlite:concierge.db"
+	}
+	config := func() { fs.StringVar(&m.ConfigPath, "config", "", "bot file or folder of bot files") }
+	db := func() { fs.StringVar(&m.DBURL, "db", defDB, "database URL: sqlite:FILE or postgres://…") }
+	logLevel := func() { fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error") }
+	server := func() {
+		fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
+		fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
+	}
+	switch cmd {
+	case "serve":
+		config()
+		db()
+		server()
+		logLevel()
+		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
+	case "chat":
+		config()
+		db()
+		server()
+		logLevel()
+		fs.StringVar(&f.bot, "bot", "", "bot to talk to (default the first)")
+	case "migrate":
+		db()
+		logLevel()
+	case "validate":
+		config()
+	case "schema":
+		fs.BoolVar(&f.testsSchema, "tests", false, "print the schema of conversation test files (concierge test) instead of bot files")
+	}
+	return f
 }
 
 // validate checks bot files and prints every problem as file:line:col: message.

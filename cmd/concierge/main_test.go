@@ -51,6 +51,38 @@ func TestServeRefusesInvalidBotFile(t *testing.T) {
 	}
 }
 
+// TestEachCommandItsOwnFlags: a command's --help lists the flags it reads
+// and no other command's, and it refuses another command's flag.
+func TestEachCommandItsOwnFlags(t *testing.T) {
+	for _, tt := range []struct {
+		cmd       string
+		want, not []string
+	}{
+		{"serve", []string{"-config", "-db", "-addr", "-base-url", "-log-level", "-cpuprofile"}, []string{"-bot", "-tests"}},
+		{"chat", []string{"-config", "-db", "-addr", "-bot", "-log-level"}, []string{"-cpuprofile", "-tests"}},
+		{"migrate", []string{"-db"}, []string{"-config", "-bot", "-addr", "-tests"}},
+		{"validate", []string{"-config"}, []string{"-db", "-bot", "-addr", "-tests"}},
+		{"schema", []string{"-tests"}, []string{"-config", "-db", "-bot", "-addr"}},
+	} {
+		t.Run(tt.cmd, func(t *testing.T) {
+			_, _, help := runCmd(t, "", tt.cmd, "--help")
+			for _, f := range tt.want {
+				if !strings.Contains(help, "  "+f+" ") && !strings.Contains(help, "  "+f+"\n") {
+					t.Errorf("%s --help does not list %s:\n%s", tt.cmd, f, help)
+				}
+			}
+			for _, f := range tt.not {
+				if strings.Contains(help, "  "+f+" ") || strings.Contains(help, "  "+f+"\n") {
+					t.Errorf("%s --help lists %s:\n%s", tt.cmd, f, help)
+				}
+			}
+			if code, _, stderr := runCmd(t, "", tt.cmd, tt.not[0], "x"); code != 2 || !strings.Contains(stderr, "not defined") {
+				t.Errorf("%s %s x: exit %d, want 2 and 'not defined'; stderr:\n%s", tt.cmd, tt.not[0], code, stderr)
+			}
+		})
+	}
+}
+
 func TestSchemaAndUsage(t *testing.T) {
 	code, stdout, _ := runCmd(t, "", "schema")
 	var schema map[string]any
