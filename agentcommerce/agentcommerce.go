@@ -1,0 +1,83 @@
+// Package agentcommerce is the checkout-session core that outside AI
+// agents buy through: UCP (ucp/), ACP (acp/) and MCP (mcp/) are three faces
+// of it. A session holds line items by SKU and quantity, the buyer, the
+// delivery address and the chosen shipping option; prices and totals come
+// from the catalog, in minor units, never from the agent. While a session
+// is open its stock is held by an ordinary pending order placed through
+// the chat's checkout (channel agent:ucp, agent:acp or agent:mcp), so
+// cancels and expiries release it as they do for chat orders, and a
+// completed session is an ordinary paid order.
+//
+// It reaches the store and checkout through the interfaces below, which
+// cmd/concierge satisfies; only cmd and the protocol packages under it
+// import it.
+package agentcommerce
+
+import (
+	"context"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Protocol names the protocol an agent used.
+type Protocol string
+
+// The protocols.
+const (
+	UCP Protocol = "ucp"
+	ACP Protocol = "acp"
+	MCP Protocol = "mcp"
+)
+
+// Channel is the channel of the conversations and orders of p's sessions.
+func (p Protocol) Channel() concierge.Channel { return concierge.Channel("agent:" + string(p)) }
+
+// IsAgentChannel reports whether ch is one of the agents' channels.
+func IsAgentChannel(ch concierge.Channel) bool {
+	switch ch {
+	case UCP.Channel(), ACP.Channel(), MCP.Channel():
+		return true
+	}
+	return false
+}
+
+// Checkout places and moves orders; *checkout.Service is one.
+type Checkout interface {
+	PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierge.Bot, conv *concierge.Conversation, lines []concierge.CartLine) (*concierge.Order, *concierge.PaymentRequest, error)
+	CancelOrder(ctx context.Context, tx concierge.Tx, o *concierge.Order) error
+	// Paid applies a verified payment exactly once and says what it did
+	// ("paid", "duplicate", "problem").
+	Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error)
+}
+
+// Tx is a store transaction with what sessions need beyond concierge.Tx;
+// *store.Tx is one.
+type Tx interface {
+	concierge.Tx
+	OpenConversation(ctx context.Context, bot concierge.BotID, ch concierge.Channel, chat concierge.ChatID, locale concierge.Locale) (*concierge.Conversation, error)
+	SaveAgentSession(ctx context.Context, id string, bot concierge.BotID, protocol string, conv concierge.ConversationID, body []byte) error
+	// AgentSession returns a session's body, or an error wrapping
+	// concierge.ErrNotFound (also for another bot's session).
+	AgentSession(ctx context.Context, bot concierge.BotID, id string) ([]byte, error)
+	ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) (fresh bool, prevHash string, status int, response []byte, err error)
+	FinishIdempotencyKey(ctx context.Context, scope, key string, status int, response []byte) error
+}
+
+// Store runs transactions.
+type Store interface {
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// PruneIdempotencyKeys forgets keys claimed before before.
+	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Payer charges a session's order with an agent's payment token. The
+// sandbox is one; Stripe is another (not yet: see docs/agents.md).
+//
+// Charge is called in the session's transaction, once per completion that
+// reaches payment; ref must identify the charge at the provider so that
+// the payment is recorded once. An error wrapping ErrPaymentDeclined
+// means the buyer's payment was refused and the order waits on.
+type Payer interface {
+	Charge(ctx context.Context, o *concierge.Order, token string) (ref string, err error)
+}

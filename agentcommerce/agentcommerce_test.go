@@ -1,0 +1,392 @@
+package agentcommerce_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/checkout"
+	"github.com/conciergehq/concierge/checkout/sandbox"
+	"github.com/conciergehq/concierge/internal/testenv"
+	"github.com/conciergehq/concierge/store"
+)
+
+// storeGlue and checkoutGlue adapt the real store and checkout, as cmd
+// does.
+type storeGlue struct{ db *store.DB }
+
+func (g storeGlue) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
+	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+func (g storeGlue) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	return g.db.PruneIdempotencyKeys(ctx, before)
+}
+
+type checkoutGlue struct{ *checkout.Service }
+
+func (g checkoutGlue) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
+	r, err := g.Service.Paid(ctx, tx, bot, p)
+	return string(r), err
+}
+
+type fixture struct {
+	db  *store.DB
+	svc *agentcommerce.Service
+	now time.Time
+}
+
+func eur(minor int64) concierge.Money { return concierge.Money{Minor: minor, Currency: "EUR"} }
+
+func testBot(id concierge.BotID) *concierge.Bot {
+	return &concierge.Bot{ID: id, Name: "Shop", Locales: []concierge.Locale{"en"}, Currency: "EUR",
+		Products: []concierge.Product{
+			{SKU: "LAMP-01", Name: map[concierge.Locale]string{"en": "Aurore lamp"}, Price: eur(4900), Stock: 12},
+			{SKU: "LAMP-02", Name: map[concierge.Locale]string{"en": "Zenith lamp"}, Price: eur(7900), Stock: 3},
+			{SKU: "GIFT-30", Name: map[concierge.Locale]string{"en": "Gift card"}, Price: eur(3000), Stock: 100, Digital: true},
+		},
+		Policies: concierge.Policies{OrderTTL: 30 * time.Minute}}
+}
+
+// eachStore runs fn on SQLite and on PostgreSQL (skipped locally when no
+// server answers, failed in CI).
+func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newFixture(t, testenv.PostgresURL(t))) })
+}
+
+func newFixture(t *testing.T, url string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{db: db, now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	db.SetClock(func() time.Time { return f.now })
+	providers := map[concierge.BotID]concierge.PaymentProvider{}
+	var shops []*agentcommerce.Shop
+	for _, id := range []concierge.BotID{"shop-a", "shop-b"} {
+		p, err := sandbox.New(sandbox.Config{Secret: bytes.Repeat([]byte("s"), 32), BaseURL: "http://localhost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		providers[id] = p
+		shop := &agentcommerce.Shop{Bot: testBot(id), Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
+			Shipping: []agentcommerce.ShippingOption{
+				{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490), Countries: []string{"FR", "BE"}},
+				{ID: "express", Title: map[concierge.Locale]string{"en": "Express"}, Price: eur(1290)},
+			},
+			EscalateAbove: eur(50000), WidgetURL: "http://localhost/chat/" + string(id)}
+		if err := db.SeedStock(ctx, id, append(shop.Bot.Products, shop.ShippingProducts()...)); err != nil {
+			t.Fatal(err)
+		}
+		shops = append(shops, shop)
+	}
+	f.svc = agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(providers, nil)}, shops)
+	f.svc.Now = func() time.Time { return f.now }
+	return f
+}
+
+func (f *fixture) stock(t *testing.T, sku concierge.SKU) int {
+	t.Helper()
+	n, err := f.db.StockLevels(context.Background(), "shop-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n[sku]
+}
+
+// run runs op in a transaction, as the protocols do.
+func (f *fixture) run(t *testing.T, op func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*agentcommerce.Session, error) {
+	t.Helper()
+	var s *agentcommerce.Session
+	err := f.svc.View(context.Background(), func(tx agentcommerce.Tx) error {
+		var err error
+		s, err = op(context.Background(), tx)
+		return err
+	})
+	return s, err
+}
+
+func str(s string) *string { return &s }
+
+var home = &agentcommerce.Address{Name: "Jane", Line1: "1 rue de la Paix", City: "Lyon", PostalCode: "69001", Country: "fr"}
+
+func TestSessionLifecycle(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		s, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Create(ctx, tx, "shop-a", agentcommerce.UCP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-01", Quantity: 2}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Status != agentcommerce.StatusIncomplete || s.Subtotal != eur(9800) || len(s.Messages) != 3 {
+			t.Fatalf("created: status %s subtotal %v messages %+v", s.Status, s.Subtotal, s.Messages)
+		}
+		if got := f.stock(t, "LAMP-01"); got != 10 {
+			t.Errorf("stock after create = %d, want 10 (2 reserved)", got)
+		}
+		s, err = f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Update(ctx, tx, "shop-a", s.ID, agentcommerce.Changes{Buyer: &agentcommerce.Buyer{Email: "jane@example.com"}, Address: home, Shipping: str("standard")})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Status != agentcommerce.StatusReady || s.Total != eur(9800+490) {
+			t.Fatalf("updated: status %s total %v messages %+v", s.Status, s.Total, s.Messages)
+		}
+		if got := f.stock(t, "LAMP-01"); got != 10 {
+			t.Errorf("stock after update = %d, want 10 (the new order holds the 2)", got)
+		}
+		// A declined card changes nothing.
+		_, err = f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Complete(ctx, tx, "shop-a", s.ID, agentcommerce.Changes{}, agentcommerce.Payment{Handler: "sandbox", Token: agentcommerce.FailToken})
+		})
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonPaymentDeclined {
+			t.Fatalf("fail_token: %v, want payment_declined", err)
+		}
+		done, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Complete(ctx, tx, "shop-a", s.ID, agentcommerce.Changes{}, agentcommerce.Payment{Handler: "sandbox", Token: agentcommerce.SuccessToken})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := f.db.GetOrder(context.Background(), done.Order)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Status != agentcommerce.StatusCompleted || o.State != concierge.OrderPaid || o.Total != eur(10290) {
+			t.Fatalf("completed: %s, order %s %v", done.Status, o.State, o.Total)
+		}
+		conv, err := f.db.GetConversation(context.Background(), o.Conversation)
+		if err != nil || conv.Channel != "agent:ucp" {
+			t.Fatalf("order's conversation: %+v %v, want channel agent:ucp", conv, err)
+		}
+		// Completing again pays nothing more.
+		again, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Complete(ctx, tx, "shop-a", s.ID, agentcommerce.Changes{}, agentcommerce.Payment{Handler: "sandbox", Token: agentcommerce.SuccessToken})
+		})
+		if err != nil || again.Status != agentcommerce.StatusCompleted {
+			t.Fatalf("complete again: %v %v", again, err)
+		}
+		if ps, _ := f.db.Payments(context.Background(), o.ID); len(ps) != 1 {
+			t.Errorf("payments = %d, want 1", len(ps))
+		}
+		// A completed session cannot be cancelled.
+		_, err = f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Cancel(ctx, tx, "shop-a", s.ID)
+		})
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonFinished {
+			t.Fatalf("cancel completed: %v", err)
+		}
+	})
+}
+
+func TestCancelAndExpiryReleaseStock(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		create := func() *agentcommerce.Session {
+			s, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return f.svc.Create(ctx, tx, "shop-a", agentcommerce.ACP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-02", Quantity: 3}}})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return s
+		}
+		s := create()
+		if got := f.stock(t, "LAMP-02"); got != 0 {
+			t.Fatalf("stock = %d, want 0", got)
+		}
+		c, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Cancel(ctx, tx, "shop-a", s.ID)
+		})
+		if err != nil || c.Status != agentcommerce.StatusCanceled {
+			t.Fatalf("cancel: %v %v", c, err)
+		}
+		if got := f.stock(t, "LAMP-02"); got != 3 {
+			t.Fatalf("stock after cancel = %d, want 3", got)
+		}
+		// Expiry: the sweeper expires the order; the session reads canceled,
+		// and no change is accepted.
+		s = create()
+		f.now = f.now.Add(31 * time.Minute)
+		_, err = f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Update(ctx, tx, "shop-a", s.ID, agentcommerce.Changes{Buyer: &agentcommerce.Buyer{Email: "a@b.co"}})
+		})
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonExpired {
+			t.Fatalf("update expired: %v, want expired", err)
+		}
+		err = f.db.InTx(context.Background(), func(tx *store.Tx) error {
+			_, err := checkout.New(nil, nil).ExpireDue(context.Background(), tx, 10)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Get(ctx, tx, "shop-a", s.ID)
+		})
+		if err != nil || g.Status != agentcommerce.StatusCanceled {
+			t.Fatalf("get expired: %+v %v", g, err)
+		}
+		if got := f.stock(t, "LAMP-02"); got != 3 {
+			t.Fatalf("stock after expiry = %d, want 3", got)
+		}
+	})
+}
+
+func TestBadInputChangesNothing(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		s, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Create(ctx, tx, "shop-a", agentcommerce.UCP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-01", Quantity: 1}}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := func(sku concierge.SKU, q int) agentcommerce.Changes {
+			return agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: sku, Quantity: q}}}
+		}
+		for _, tc := range []struct {
+			name string
+			bot  concierge.BotID
+			ch   agentcommerce.Changes
+			want agentcommerce.Reason
+		}{
+			{"zero", "shop-a", items("LAMP-01", 0), agentcommerce.ReasonInvalid},
+			{"negative", "shop-a", items("LAMP-01", -2), agentcommerce.ReasonInvalid},
+			{"beyond stock", "shop-a", items("LAMP-02", 4), agentcommerce.ReasonOutOfStock},
+			{"huge", "shop-a", items("LAMP-01", 1<<40), agentcommerce.ReasonInvalid},
+			{"unknown sku", "shop-a", items("NOPE", 1), agentcommerce.ReasonUnknownItem},
+			{"shipping as item", "shop-a", items("shipping:standard", 1), agentcommerce.ReasonUnknownItem},
+			{"empty", "shop-a", agentcommerce.Changes{Items: []agentcommerce.Item{}}, agentcommerce.ReasonMissing},
+			{"currency", "shop-a", agentcommerce.Changes{Currency: "USD"}, agentcommerce.ReasonCurrency},
+			{"bad email", "shop-a", agentcommerce.Changes{Buyer: &agentcommerce.Buyer{Email: "not an email"}}, agentcommerce.ReasonInvalid},
+			{"unknown shipping", "shop-a", agentcommerce.Changes{Shipping: str("drone")}, agentcommerce.ReasonInvalid},
+			{"undeliverable", "shop-a", agentcommerce.Changes{Shipping: str("standard"), Address: &agentcommerce.Address{Line1: "x", City: "Berlin", PostalCode: "1", Country: "DE"}}, agentcommerce.ReasonInvalid},
+			{"other bot", "shop-b", agentcommerce.Changes{Buyer: &agentcommerce.Buyer{Email: "a@b.co"}}, agentcommerce.ReasonNotFound},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+					return f.svc.Update(ctx, tx, tc.bot, s.ID, tc.ch)
+				})
+				if e := agentcommerce.AsError(err); e == nil || e.Reason != tc.want {
+					t.Fatalf("got %v, want %s", err, tc.want)
+				}
+				g, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+					return f.svc.Get(ctx, tx, "shop-a", s.ID)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g.Order != s.Order || len(g.Lines) != 1 || g.Lines[0].Quantity != 1 || g.Buyer != s.Buyer || g.ShippingID != s.ShippingID {
+					t.Errorf("session changed: %+v", g)
+				}
+				if f.stock(t, "LAMP-01") != 11 || f.stock(t, "LAMP-02") != 3 {
+					t.Errorf("stock changed: %d %d", f.stock(t, "LAMP-01"), f.stock(t, "LAMP-02"))
+				}
+			})
+		}
+	})
+}
+
+func TestIdempotency(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		create := func(tx agentcommerce.Tx) (int, []byte, error) {
+			s, err := f.svc.Create(ctx, tx, "shop-a", agentcommerce.UCP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-01", Quantity: 1}}})
+			if err != nil {
+				return 0, nil, err
+			}
+			return 201, []byte(s.ID), nil
+		}
+		st, first, replayed, err := f.svc.Do(ctx, "shop-a/ucp", "k1", []byte(`{"a":1}`), create)
+		if err != nil || st != 201 || replayed {
+			t.Fatalf("first: %d %s %v %v", st, first, replayed, err)
+		}
+		st, again, replayed, err := f.svc.Do(ctx, "shop-a/ucp", "k1", []byte(`{"a":1}`), create)
+		if err != nil || st != 201 || !replayed || !bytes.Equal(again, first) {
+			t.Fatalf("replay: %d %s %v %v", st, again, replayed, err)
+		}
+		_, _, _, err = f.svc.Do(ctx, "shop-a/ucp", "k1", []byte(`{"a":2}`), create)
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonIdempotencyReuse {
+			t.Fatalf("other body: %v", err)
+		}
+		// Another scope may use the same key.
+		if _, other, _, err := f.svc.Do(ctx, "shop-a/acp", "k1", []byte(`{"a":2}`), create); err != nil || bytes.Equal(other, first) {
+			t.Fatalf("other scope: %s %v", other, err)
+		}
+		if got := f.stock(t, "LAMP-01"); got != 10 {
+			t.Fatalf("stock = %d, want 10", got)
+		}
+		// A refused request keeps no key: its retry is handled afresh.
+		refused := func(tx agentcommerce.Tx) (int, []byte, error) {
+			return 0, nil, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid}
+		}
+		if _, _, _, err := f.svc.Do(ctx, "shop-a/ucp", "k2", []byte(`x`), refused); err == nil {
+			t.Fatal("refused: no error")
+		}
+		if st, _, replayed, err := f.svc.Do(ctx, "shop-a/ucp", "k2", []byte(`y`), create); err != nil || replayed || st != 201 {
+			t.Fatalf("after a refusal: %d %v %v", st, replayed, err)
+		}
+		// Keys are kept at least 24 hours.
+		f.now = f.now.Add(25 * time.Hour)
+		if _, _, replayed, err := f.svc.Do(ctx, "shop-a/ucp", "k1", []byte(`{"a":1}`), create); err != nil || !replayed {
+			t.Fatalf("after 25 h: replayed %v %v", replayed, err)
+		}
+	})
+}
+
+// TestIdempotencyRace: identical requests at the same moment make one
+// order.
+func TestIdempotencyRace(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		const n = 12
+		var wg sync.WaitGroup
+		ids := make([][]byte, n)
+		errs := make([]error, n)
+		start := make(chan struct{})
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, ids[i], _, errs[i] = f.svc.Do(ctx, "shop-a/ucp", "race", []byte(`{"q":2}`), func(tx agentcommerce.Tx) (int, []byte, error) {
+					s, err := f.svc.Create(ctx, tx, "shop-a", agentcommerce.UCP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-01", Quantity: 2}}})
+					if err != nil {
+						return 0, nil, err
+					}
+					return 201, []byte(s.ID), nil
+				})
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				var e *agentcommerce.Error
+				if errors.As(errs[i], &e) {
+					t.Fatalf("request %d refused: %v", i, e)
+				}
+				t.Fatalf("request %d: %v", i, errs[i])
+			}
+			if !bytes.Equal(ids[i], ids[0]) {
+				t.Fatalf("request %d got session %s, request 0 %s", i, ids[i], ids[0])
+			}
+		}
+		if got := f.stock(t, "LAMP-01"); got != 10 {
+			t.Fatalf("stock = %d, want 10: one order of 2", got)
+		}
+	})
+}

@@ -1,0 +1,60 @@
+package agentcommerce
+
+import (
+	"errors"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Reason is why a request was refused, in words both protocols map to
+// their own codes.
+type Reason string
+
+// The reasons.
+const (
+	ReasonInvalid          Reason = "invalid"          // malformed input
+	ReasonMissing          Reason = "missing"          // a required field is absent
+	ReasonUnknownItem      Reason = "item_unavailable" // no such SKU
+	ReasonOutOfStock       Reason = "out_of_stock"     // not enough stock
+	ReasonCurrency         Reason = "currency"         // not the shop's currency
+	ReasonNotFound         Reason = "not_found"        // no such session (or another bot's)
+	ReasonFinished         Reason = "finished"         // the session is completed or canceled
+	ReasonExpired          Reason = "expired"          // the session's reservation ran out
+	ReasonNotReady         Reason = "not_ready"        // complete while information is missing
+	ReasonEscalation       Reason = "requires_escalation"
+	ReasonPaymentDeclined  Reason = "payment_declined"
+	ReasonPaymentHandler   Reason = "payment_handler" // unknown or unconfigured handler
+	ReasonIdempotencyReuse Reason = "idempotency_conflict"
+)
+
+// Error is a refused request: nothing was changed. Path is the JSONPath of
+// the offending field when there is one.
+type Error struct {
+	Reason  Reason
+	Path    string
+	Message string
+}
+
+func (e *Error) Error() string { return "agentcommerce: " + string(e.Reason) + ": " + e.Message }
+
+func refuse(r Reason, path, msg string) *Error { return &Error{Reason: r, Path: path, Message: msg} }
+
+// ErrPaymentDeclined is what a Payer's error wraps when the payment was
+// refused.
+var ErrPaymentDeclined = errors.New("payment declined")
+
+// AsError returns err's *Error, translating the core's coded errors (out
+// of stock, not found) and leaving others (internal) as nil.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	switch {
+	case errors.Is(err, concierge.ErrOutOfStock):
+		return refuse(ReasonOutOfStock, "$.line_items", "not enough stock for the quantities asked")
+	case errors.Is(err, concierge.ErrNotFound):
+		return refuse(ReasonNotFound, "", "no such checkout session")
+	}
+	return nil
+}

@@ -1,0 +1,40 @@
+package agentcommerce
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/conciergehq/concierge"
+)
+
+// The sandbox's test tokens, as the UCP conformance suite sends them.
+const (
+	SuccessToken = "success_token"
+	FailToken    = "fail_token"
+)
+
+// Sandbox is the Payer of the sandbox handler: success_token pays, any
+// other token is declined. No money moves; the bot file allows it only
+// where sandbox payments are enabled.
+type Sandbox struct{}
+
+var _ Payer = Sandbox{}
+
+// Charge pays o when token is SuccessToken.
+func (Sandbox) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {
+	if token != SuccessToken {
+		return "", fmt.Errorf("sandbox: token %q: %w", "…", ErrPaymentDeclined)
+	}
+	return "agent:" + string(o.ID), nil
+}
+
+// Sender marks messages to agents' conversations delivered: an agent
+// reads its session's state through the protocol, so the chat's order
+// announcements stay in the transcript (for the inbox) and go nowhere
+// else.
+type Sender struct{}
+
+var _ concierge.Sender = Sender{}
+
+// Send does nothing and succeeds.
+func (Sender) Send(ctx context.Context, m *concierge.Outbound) error { return nil }

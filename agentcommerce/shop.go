@@ -1,0 +1,138 @@
+package agentcommerce
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Shop is what agents may buy from one bot, as its bot file says.
+type Shop struct {
+	Bot      *concierge.Bot
+	Shipping []ShippingOption
+	// Handlers are the payment handlers offered, by id ("sandbox",
+	// "stripe"), each with its Payer.
+	Handlers map[string]Payer
+	// TestMode accepts the conformance suite's mock_payment_handler as the
+	// sandbox.
+	TestMode bool
+	// EscalateAbove, when positive, sends sessions whose total is above it
+	// to the buyer (requires_escalation) instead of completing them.
+	EscalateAbove concierge.Money
+	// WidgetURL is the bot's web chat, where continue_url points.
+	WidgetURL string
+
+	priced *concierge.Bot
+}
+
+// ShippingOption is a way to deliver physical goods, offered to agents.
+type ShippingOption struct {
+	ID        string
+	Title     map[concierge.Locale]string
+	Price     concierge.Money
+	Countries []string // ISO 3166-1 alpha-2; empty means anywhere
+	Days      string   // such as "2-4"
+}
+
+// Serves reports whether o delivers to country.
+func (o ShippingOption) Serves(country string) bool {
+	return len(o.Countries) == 0 || slices.Contains(o.Countries, strings.ToUpper(country))
+}
+
+// ShippingSKU is the SKU of the order line that charges shipping option
+// id: the order's total then includes shipping, so the payment applied
+// is the whole amount.
+func ShippingSKU(id string) concierge.SKU { return concierge.SKU("shipping:" + id) }
+
+// ShippingStock is the stock seeded for shipping lines, which never run
+// out.
+const ShippingStock = 1_000_000_000
+
+// ShippingProducts returns the catalog entries of the shop's shipping
+// options, whose stock cmd seeds.
+func (s *Shop) ShippingProducts() []concierge.Product {
+	out := make([]concierge.Product, 0, len(s.Shipping))
+	for _, o := range s.Shipping {
+		name := map[concierge.Locale]string{}
+		for l, t := range o.Title {
+			name[l] = t
+		}
+		out = append(out, concierge.Product{SKU: ShippingSKU(o.ID), Name: name, Price: o.Price, Stock: ShippingStock, Digital: true})
+	}
+	return out
+}
+
+// pricedBot is the bot with the shipping options as products, which is
+// what orders are placed against.
+func (s *Shop) pricedBot() *concierge.Bot {
+	if s.priced == nil {
+		b := *s.Bot
+		b.Products = append(slices.Clone(s.Bot.Products), s.ShippingProducts()...)
+		s.priced = &b
+	}
+	return s.priced
+}
+
+// Option returns the shipping option id, or nil.
+func (s *Shop) Option(id string) *ShippingOption {
+	for i := range s.Shipping {
+		if s.Shipping[i].ID == id {
+			return &s.Shipping[i]
+		}
+	}
+	return nil
+}
+
+// HandlerIDs are the ids of the payment handlers offered, sorted.
+func (s *Shop) HandlerIDs() []string {
+	ids := make([]string, 0, len(s.Handlers))
+	for id := range s.Handlers {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// payer returns the Payer of handler id; mock_payment_handler is the
+// sandbox in test mode.
+func (s *Shop) payer(id string) Payer {
+	if id == "mock_payment_handler" && s.TestMode {
+		id = "sandbox"
+	}
+	return s.Handlers[id]
+}
+
+// Search returns the products whose name, description, category, tags or
+// SKU contain every word of query (all products for an empty query), at
+// most limit of them.
+func (s *Shop) Search(query string, limit int) []*concierge.Product {
+	words := strings.Fields(strings.ToLower(query))
+	var out []*concierge.Product
+	for i := range s.Bot.Products {
+		p := &s.Bot.Products[i]
+		var text strings.Builder
+		text.WriteString(strings.ToLower(string(p.SKU) + " " + p.Category + " " + strings.Join(p.Tags, " ")))
+		for _, n := range p.Name {
+			text.WriteString(" " + strings.ToLower(n))
+		}
+		for _, d := range p.Description {
+			text.WriteString(" " + strings.ToLower(d))
+		}
+		hay := text.String()
+		ok := true
+		for _, w := range words {
+			if !strings.Contains(hay, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			out = append(out, p)
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	return out
+}
