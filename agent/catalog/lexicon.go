@@ -33,6 +33,10 @@ var concepts = []concept{
 	{"ceramic", attribute}, {"wood", attribute}, {"glass", attribute}, {"smart", attribute},
 	{"color", attribute}, {"cordless", attribute}, {"touch", attribute}, {"vintage", attribute},
 	{"adjustable", attribute}, {"black", attribute}, {"white", attribute}, {"gold", attribute},
+	{"red", attribute}, {"blue", attribute}, {"green", attribute}, {"pink", attribute}, {"grey", attribute},
+	{"yellow", attribute}, {"purple", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute},
+	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
+	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
 	{"digital", attribute},
 }
 
@@ -86,6 +90,27 @@ var senses = []sense{
 	{[]string{"black"}, []string{"black", "noir", "noire", "黑色", "黑"}},
 	{[]string{"white"}, []string{"white", "blanc", "blanche", "白色"}},
 	{[]string{"gold"}, []string{"gold", "golden", "dore", "doree", "laiton dore", "金色"}},
+	// Colours and materials any shop may state. Chinese single characters
+	// are left out ("红" is in "红茶", black tea), and "rouge à lèvres"
+	// is a lipstick before it is red.
+	{[]string{"red"}, []string{"red", "rouge", "rouges", "红色"}},
+	{[]string{"lipstick"}, []string{"rouge a levres", "rouges a levres", "lipstick", "口红"}},
+	{[]string{"blue"}, []string{"blue", "bleu", "bleue", "bleus", "bleues", "蓝色"}},
+	{[]string{"green"}, []string{"green", "vert", "verte", "verts", "vertes", "绿色"}},
+	{[]string{"pink"}, []string{"pink", "粉色", "粉红", "粉红色"}},
+	{[]string{"grey"}, []string{"grey", "gray", "gris", "grise", "灰色"}},
+	{[]string{"yellow"}, []string{"yellow", "jaune", "jaunes", "黄色"}},
+	{[]string{"purple"}, []string{"purple", "violet", "violette", "紫色"}},
+	{[]string{"brown"}, []string{"brown", "marron", "brun", "brune", "棕色", "咖啡色"}},
+	{[]string{"beige"}, []string{"beige", "米色"}},
+	{[]string{"silver"}, []string{"silver", "argent", "argente", "argentee", "银色"}},
+	{[]string{"leather"}, []string{"leather", "cuir", "真皮", "皮革"}},
+	{[]string{"suede"}, []string{"suede", "daim", "麂皮"}},
+	{[]string{"wool"}, []string{"wool", "woollen", "laine", "羊毛"}},
+	{[]string{"silk"}, []string{"silk", "soie", "真丝", "丝绸"}},
+	{[]string{"castiron"}, []string{"cast iron", "cast-iron", "fonte", "铸铁"}},
+	{[]string{"bamboo"}, []string{"bamboo", "bambou", "竹制", "竹子"}},
+	{[]string{"plastic"}, []string{"plastic", "plastique", "塑料"}},
 	{[]string{"digital"}, []string{"digital", "numerique", "e-card", "ecard", "电子", "数字"}},
 }
 

@@ -114,36 +114,74 @@ func (ix *Index) buildNameNumbers() {
 				}
 				ix.nameNums[numKey('A', "", v)] = true
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
-				ix.recordSide('L', left, v)
-				ix.recordSide('R', right, v)
-				if left == "" && right == "" {
-					ix.nameNums[numKey('N', "", v)] = true
-				}
+				ix.recordSides(left, right, v)
 				k += n - 1
 			}
 		}
 	}
 }
 
-// recordSide records a number's neighbour on one side. A Chinese
-// neighbour is recorded as its nearest character and as the two nearest:
-// a counter word ("双", "杯") is compared with the next character too,
-// since "三双" counts in "三双袜子" and names in "3双装"; any other word is
-// compared alone ("五常" rice, "7号" tea).
-func (ix *Index) recordSide(side byte, w string, v float64) {
-	if w == "" {
+// recordSides records a number of a name with its two neighbours (""
+// for none). A number's place in a message is compared with these pairs
+// (NumberInName). A Chinese neighbour is recorded both as its nearest
+// character and as the two nearest: after a counter word ("双", "杯") the
+// next character decides too, since "三双" counts in "三双袜子" and names
+// in "3双装"; other words are compared alone ("五常" rice, "7号" tea).
+func (ix *Index) recordSides(left, right string, v float64) {
+	if left == "" && right == "" {
+		ix.nameNums[numKey('N', "", v)] = true // "1984"
 		return
 	}
-	if rs := []rune(w); IsHan(rs[0]) {
-		near := string(rs[0])
-		if side == 'L' {
-			near = string(rs[len(rs)-1])
+	for _, l := range variants(left, 'L') {
+		for _, r := range variants(right, 'R') {
+			ix.nameNums[pairKey(l, r, v)] = true
 		}
-		ix.nameNums[numKey(side, near, v)] = true
-		ix.nameNums[numKey(side+32, w, v)] = true // 'l', 'r': the pair
-		return
+		if l != "*" {
+			ix.nameNums[numKey('L', l, v)] = true // the left side, whatever follows
+		}
 	}
-	ix.nameNums[numKey(side, w, v)] = true
+}
+
+// variants returns how a neighbour is compared: "*" for none, a Latin
+// word as it is, a Chinese one as its nearest character and as the pair.
+func variants(w string, side byte) []string {
+	if w == "" {
+		return []string{"*"}
+	}
+	rs := []rune(w)
+	if !IsHan(rs[0]) || len(rs) == 1 {
+		return []string{w}
+	}
+	near := string(rs[0])
+	if side == 'L' {
+		near = string(rs[len(rs)-1])
+	}
+	return []string{near, w}
+}
+
+func pairKey(l, r string, v float64) string {
+	return "P|" + l + "|" + r + "|" + strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// compared returns how a message's neighbour of a number is compared with
+// names: a Latin word as it is; a Chinese one by its nearest character,
+// or by the pair when that character is a counter.
+func compared(w string, side byte) string {
+	if w == "" {
+		return ""
+	}
+	rs := []rune(w)
+	if !IsHan(rs[0]) {
+		return w
+	}
+	near := rs[0]
+	if side == 'L' {
+		near = rs[len(rs)-1]
+	}
+	if counters[near] {
+		return w
+	}
+	return string(near)
 }
 
 // counters are the Chinese measure words that count things: after a
@@ -152,26 +190,6 @@ var counters = map[rune]bool{
 	'个': true, '件': true, '双': true, '本': true, '瓶': true, '盒': true, '包': true, '套': true, '只': true,
 	'支': true, '片': true, '罐': true, '袋': true, '杯': true, '条': true, '台': true, '副': true, '对': true,
 	'箱': true, '盏': true, '张': true, '份': true, '颗': true, '把': true, '款': true, '册': true,
-}
-
-// sideMatches reports whether a number's neighbour w in a message (the
-// nearest character first for Chinese) is as in some name.
-func (ix *Index) sideMatches(side byte, w string, v float64) bool {
-	if w == "" {
-		return false
-	}
-	rs := []rune(w)
-	if !IsHan(rs[0]) {
-		return ix.nameNums[numKey(side, w, v)]
-	}
-	near := rs[0]
-	if side == 'L' {
-		near = rs[len(rs)-1]
-	}
-	if counters[near] {
-		return ix.nameNums[numKey(side+32, w, v)]
-	}
-	return ix.nameNums[numKey(side, string(near), v)]
 }
 
 // numberIn reads the number at toks[k]: digits, a number word, or a run
@@ -254,7 +272,23 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	if ix.nameNums[numKey('N', "", v)] {
 		return true // "1984"
 	}
-	return ix.sideMatches('L', ix.firstMeaningful(before, -1), v) || ix.sideMatches('R', ix.firstMeaningful(after, +1), v)
+	l := compared(ix.firstMeaningful(before, -1), 'L')
+	r := compared(ix.firstMeaningful(after, +1), 'R')
+	switch {
+	case l != "" && r != "":
+		// Both sides as in a name, or one side as in a name that has
+		// nothing on the other.
+		return ix.nameNums[pairKey(l, r, v)] || ix.nameNums[pairKey(l, "*", v)] || ix.nameNums[pairKey("*", r, v)]
+	case l != "":
+		// "le coffret de six": a name cut short is still the name.
+		return ix.nameNums[numKey('L', l, v)]
+	case r != "":
+		// "3 paires de chaussettes en mérinos": a number that opens the
+		// phrase counts, unless a name opens with it too ("1984",
+		// "25欧元礼品卡", "五常大米").
+		return ix.nameNums[pairKey("*", r, v)]
+	}
+	return false
 }
 
 func (ix *Index) firstMeaningful(ws []string, dir int) string {

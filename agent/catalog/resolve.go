@@ -90,11 +90,36 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 func (ix *Index) dropGenericHanNames() {
 	kept := ix.hanNames[:0]
 	for _, h := range ix.hanNames {
-		if len(h.docs) < 2 || ix.shareLatinName(h.docs) {
+		docs, tail := ix.docsWritingHan(h.text)
+		if len(docs) < 2 || ix.shareLatinName(docs) && !tail {
 			kept = append(kept, h)
 		}
 	}
 	ix.hanNames = kept
+}
+
+// docsWritingHan returns the products with s anywhere in a name ("耳机"
+// is in "无线耳机" and in "降噪耳机"), and whether s always closes the
+// Chinese run it is in after other characters: Chinese puts what a thing
+// is last ("无线耳机", earphones) and what it is called first ("欧若拉床头灯").
+func (ix *Index) docsWritingHan(s string) (docs []int, tail bool) {
+	tail = true
+	for i := range ix.products {
+		found := false
+		for _, name := range ix.products[i].Name {
+			for _, t := range tokenize(Fold(name)) {
+				if !t.han || !strings.Contains(t.text, s) {
+					continue
+				}
+				found = true
+				tail = tail && strings.HasSuffix(t.text, s) && t.text != s
+			}
+		}
+		if found {
+			docs = append(docs, i)
+		}
+	}
+	return docs, tail
 }
 
 // shareLatinName reports whether one Latin name word names all of docs.

@@ -307,7 +307,8 @@ func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
 }
 
 // keepBestCovered keeps the products that have as many of the query's
-// words as the best of them: for "glass teapot" the glass teapot, not the
+// words in their name, tags or attributes as the best of them (a product
+// that only mentions them in its description goes when another has them): for "glass teapot" the glass teapot, not the
 // cast-iron one that is only a teapot; for "green tea" green teas, not a
 // black tea nor tea cups. Every stated word is a wish; a product missing
 // one the best product has contradicts or ignores it. A product whose SKU
@@ -317,7 +318,7 @@ func keepBestCovered(found []scored, covered []uint8, skuDocs []int) []scored {
 	for _, f := range found {
 		most = max(most, covered[f.doc])
 	}
-	if most < 2 {
+	if most == 0 {
 		return found
 	}
 	out := found[:0]

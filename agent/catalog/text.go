@@ -160,6 +160,10 @@ func stem(w string) string {
 	switch {
 	case strings.HasSuffix(w, "eaux"):
 		return w[:n-1]
+	case strings.HasSuffix(w, "ees") && n > 5:
+		return w[:n-2] // "reliées" is "relié"
+	case strings.HasSuffix(w, "ee") && n > 4:
+		return w[:n-1]
 	case strings.HasSuffix(w, "ies") && n > 4:
 		return w[:n-3] + "y"
 	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):

@@ -58,7 +58,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
 		return AddToCart
-	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && p.unique:
+	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && p.unique && !p.long():
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
@@ -68,8 +68,11 @@ func (p *parse) decide(in *Intent) IntentName {
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.
 		return AddToCart
-	case (in.Quantity > 0 || in.VagueQuantity) && generic && p.unique && !p.question && !has(sigCompare) && !has(sigDetails):
-		// "3 câbles usb-c vers lightning": a count of what one product is.
+	case (in.Quantity > 0 || in.VagueQuantity || p.leadingIndefinite() && !p.browsing(in)) && (generic && p.unique || named == 1) &&
+		!p.question && !has(sigCompare) && !has(sigDetails) && !has(sigSearch) && !p.long():
+		// "3 câbles usb-c vers lightning", "un thé oolong Tieguanyin": a
+		// count of what one product is, even one, orders it; "the
+		// Tieguanyin" alone shows it.
 		return AddToCart
 	case named >= 2, has(sigCompare) && (pointed || !generic && !p.offCatalog):
 		return Compare
@@ -173,3 +176,31 @@ func (p *parse) polite() bool {
 	}
 	return false
 }
+
+// leadingIndefinite reports a message that opens with a count of one:
+// "un thé vert", "a glass teapot", "一个玻璃茶壶", "one Earl Grey".
+func (p *parse) leadingIndefinite() bool {
+	for i, t := range p.toks {
+		if t.kind == tSymbol {
+			continue
+		}
+		switch t.norm {
+		case "un", "une", "a", "an", "one":
+			return true
+		case "一":
+			return i+1 < len(p.toks) && classifiers[p.toks[i+1].norm]
+		}
+		return false
+	}
+	return false
+}
+
+// browsing reports a message that narrows a search (a budget, an order):
+// "a warm bedside lamp under 60 euros" looks, it does not order.
+func (p *parse) browsing(in *Intent) bool {
+	return in.PriceMax > 0 || in.PriceMin > 0 || in.Sort != catalog.Relevance
+}
+
+// long reports a message too long to be an order by itself: a shopper who
+// tells a story around a product is answered about it, not charged for it.
+func (p *parse) long() bool { return len(p.toks) > 30 }

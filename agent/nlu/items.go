@@ -45,13 +45,19 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			continue
 		}
 		if !p.priceBound(n) && (ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
-			ix.NamesNumber(n.value) && !p.moneyLike(n) && (n.value > MaxQuantity || p.pointsAtNumber(n))) {
+			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || !p.moneyLike(n) && (n.value > MaxQuantity || p.pointsAtNumber(n)))) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
 			}
 		}
 		i = n.end - 1
 	}
+}
+
+// afterNumberMark reports a number written after "No.", "n°", "#",
+// "numéro": "the No. 7 tea" when a name has the 7.
+func (p *parse) afterNumberMark(n number) bool {
+	return p.endsBefore(n.start, numberMarks) > 0
 }
 
 // moneyLike reports whether a number reads as an amount: with a currency,
@@ -97,7 +103,13 @@ func (p *parse) wordsFrom(i, dir int) []string {
 		if t.kind == tSymbol && !strings.ContainsAny(t.norm, "€$¥£%°") {
 			break
 		}
+		if dir > 0 && t.sep {
+			break // "iPhone 15, not the white one": a comma ends the name
+		}
 		out = append(out, t.norm)
+		if dir < 0 && t.sep {
+			break
+		}
 	}
 	return out
 }
@@ -228,7 +240,7 @@ var vagueWords = words("quelques", "plusieurs", "a few", "few", "several", "a co
 // search: one of them has a count.
 func (p *parse) countedItems(items []Item) bool {
 	for _, it := range items {
-		if it.Quantity > 0 {
+		if it.Quantity > 0 || p.indefiniteIn(it.Text) {
 			return true
 		}
 	}
@@ -277,6 +289,15 @@ var conjunctions = setOf("and", "et", "&", "+", "plus", "和", "跟", "还有", 
 
 func isConj(w string) bool { return conjunctions[w] && w != "plus" }
 
+// maxItems and maxItemWords bound what reads as a list of items: an
+// order names a few products in a few words each; a long message with
+// commas is a story ("我上周参加了婚礼，大家都在聊面霜、精华液…") and
+// orders nothing.
+const (
+	maxItems     = 6
+	maxItemWords = 10
+)
+
 // splitItems cuts a request for several products into items, at
 // conjunctions and commas that are not part of a product's name, when
 // each part names or describes something of its own. Words the customer
@@ -304,6 +325,9 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 	if len(cuts) == 0 {
 		return
 	}
+	if len(cuts) >= maxItems {
+		return // a list that long is a story, not an order
+	}
 	var items []Item
 	var texts []string
 	start := 0
@@ -313,6 +337,9 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			from++
 		}
 		start = c
+		if c-from > maxItemWords {
+			return // a clause, not an item: "j'ai vu vos théières, mais ..."
+		}
 		text := p.textKept(from, c)
 		if text == "" {
 			continue
@@ -454,7 +481,7 @@ func (p *parse) readRelative() {
 		}
 		if k := p.startsAt(i, moreMarks); free(i, k) {
 			p.more = true
-			p.use(i, i+k)
+			p.use(i, p.skipCountNoun(i+k)) // "one more pair"
 			continue
 		}
 		if k := p.startsAt(i, lessMarks); free(i, k) {

@@ -253,7 +253,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 func (p *parse) textBesideGreetings() string {
 	social := slices.Clone(p.negated) // and without what was ruled out
 	for _, s := range p.spans {
-		if s.sig == sigGreet || s.sig == sigThanks {
+		if (s.sig == sigGreet || s.sig == sigThanks) && !p.determined(s.at[0]) {
 			for _, k := range s.at {
 				social[k] = true
 			}
@@ -273,6 +273,19 @@ func (p *parse) textBesideGreetings() string {
 		i = j
 	}
 	return strings.Join(parts, " ")
+}
+
+// determined reports a word right after a determiner: "the Merci
+// perfume" names the perfume Merci, "merci" alone thanks.
+func (p *parse) determined(i int) bool {
+	if i == 0 {
+		return false
+	}
+	switch p.toks[i-1].norm {
+	case "the", "le", "la", "les", "l", "un", "une", "a", "an", "this", "that", "ce", "cette", "du", "des", "de":
+		return true
+	}
+	return false
 }
 
 // botCommand reads the commands chat apps send for menu entries
