@@ -46,6 +46,10 @@ type Service struct {
 	announce  Announcer
 	ttl       time.Duration
 	byChannel map[channelKey]concierge.PaymentProvider
+
+	// registry and refundReader execute approved refunds (refund.go).
+	registry     *concierge.Registry
+	refundReader RefundReader
 }
 
 type channelKey struct {
@@ -308,11 +312,4 @@ func (s *Service) ProviderExpired(ctx context.Context, tx concierge.Tx, bot conc
 		}
 	}
 	return true, nil
-}
-
-// Refunder is a payment provider that can give money back (stripe). key
-// makes the call idempotent: the same key refunds once however often it is
-// retried. The inbox's refund approvals call it, then record the Refund.
-type Refunder interface {
-	Refund(ctx context.Context, o *concierge.Order, paid concierge.Payment, amount concierge.Money, reason, key string) (concierge.Refund, error)
 }

@@ -84,7 +84,10 @@ type Provider struct {
 	backoff   time.Duration // first pause between notification attempts
 }
 
-var _ concierge.PaymentProvider = (*Provider)(nil)
+var (
+	_ concierge.PaymentProvider = (*Provider)(nil)
+	_ concierge.Refunder        = (*Provider)(nil)
+)
 
 // New returns a Provider, or a CodeInvalid error when cfg is unusable.
 func New(cfg Config) (*Provider, error) {

@@ -87,7 +87,10 @@ type Provider struct {
 	tolerance     time.Duration
 }
 
-var _ concierge.PaymentProvider = (*Provider)(nil)
+var (
+	_ concierge.PaymentProvider = (*Provider)(nil)
+	_ concierge.Refunder        = (*Provider)(nil)
+)
 
 // New returns a Provider, or a CodeInvalid error when cfg is unusable.
 func New(cfg Config) (*Provider, error) {
@@ -218,14 +221,16 @@ func withQuery(u, k, v string) string {
 	return pu.String()
 }
 
-// Refund gives amount of o back to the customer through the Refunds API.
-// paid is the order's recorded Stripe payment, whose ProviderRef is the
-// Checkout Session id. key makes the call idempotent: the same key (say,
-// the inbox decision's id) refunds once however often it is retried. reason
-// is passed to Stripe when it is one of its words (duplicate, fraudulent,
-// requested_by_customer) and kept in the returned Refund either way.
-func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierge.Payment, amount concierge.Money, reason, key string) (concierge.Refund, error) {
+// Refund gives r.Amount of r.Order back to the customer through the
+// Refunds API. r.Paid is the order's recorded Stripe payment, whose
+// ProviderRef is the Checkout Session id. r.Key makes the call idempotent:
+// the same key (say, the inbox decision's id) refunds once however often
+// it is retried. r.Reason is passed to Stripe when it is one of its words
+// (duplicate, fraudulent, requested_by_customer) and kept in the returned
+// Refund either way.
+func (p *Provider) Refund(ctx context.Context, r concierge.RefundRequest) (concierge.Refund, error) {
 	const op = "stripe: refund"
+	o, paid, amount, reason, key := r.Order, r.Paid, r.Amount, r.Reason, r.Key
 	switch {
 	case o == nil || paid.Order != o.ID || paid.Provider != ProviderName:
 		return concierge.Refund{}, concierge.Errorf(concierge.CodeInvalid, op, "the payment is not a Stripe payment of this order")
@@ -256,13 +261,13 @@ func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierg
 	}
 	params.AddMetadata("order_id", string(o.ID))
 	params.SetIdempotencyKey("concierge-refund-" + string(o.ID) + "-" + key)
-	r, err := p.api.Refunds.New(params)
+	res, err := p.api.Refunds.New(params)
 	if err != nil {
 		return concierge.Refund{}, p.apiError(op, err)
 	}
 	return concierge.Refund{
-		Order: o.ID, Provider: ProviderName, ProviderRef: r.ID, Amount: amount,
-		Reason: reason, Status: string(r.Status), At: p.now(),
+		Order: o.ID, Provider: ProviderName, ProviderRef: res.ID, Amount: amount,
+		Reason: reason, Status: string(res.Status), At: p.now(),
 	}, nil
 }
 

@@ -157,7 +157,7 @@ func TestRefund(t *testing.T) {
 	p, rec := mockProvider(t, now)
 	o := testOrder(now, time.Hour)
 	paid := concierge.Payment{Order: o.ID, Provider: ProviderName, ProviderRef: "cs_test_123", Amount: o.Total}
-	r, err := p.Refund(context.Background(), o, paid, concierge.Money{Minor: 4900, Currency: "EUR"}, "requested_by_customer", "decision-7")
+	r, err := p.Refund(context.Background(), concierge.RefundRequest{Order: o, Paid: paid, Amount: concierge.Money{Minor: 4900, Currency: "EUR"}, Reason: "requested_by_customer", Key: "decision-7"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestRefund(t *testing.T) {
 		{"other currency", concierge.Money{Minor: 1, Currency: "USD"}, "k"},
 		{"no key", concierge.Money{Minor: 1, Currency: "EUR"}, ""},
 	} {
-		if _, err := p.Refund(context.Background(), o, paid, bad.amount, "", bad.key); concierge.ErrorCode(err) != concierge.CodeInvalid {
+		if _, err := p.Refund(context.Background(), concierge.RefundRequest{Order: o, Paid: paid, Amount: bad.amount, Reason: "", Key: bad.key}); concierge.ErrorCode(err) != concierge.CodeInvalid {
 			t.Errorf("%s: err = %v", bad.name, err)
 		}
 	}

@@ -69,7 +69,11 @@ type Provider struct {
 	api *tgbotapi.BotAPI
 }
 
-var _ concierge.PaymentProvider = (*Provider)(nil)
+var (
+	_ concierge.PaymentProvider = (*Provider)(nil)
+	_ concierge.Refunder        = (*Provider)(nil)
+	_ concierge.RefundChecker   = (*Provider)(nil)
+)
 
 // New returns a Provider, or a CodeInvalid error when cfg cannot sell
 // anything.

@@ -105,7 +105,7 @@ func TestRefundPKCS12(t *testing.T) {
 			t.Fatal(err)
 		}
 		amount := concierge.Money{Minor: 1500, Currency: "CNY"}
-		r, err := p.Refund(ctx, o, n.Payment(), amount, "damaged", "proposal-p12")
+		r, err := p.Refund(ctx, concierge.RefundRequest{Order: o, Paid: n.Payment(), Amount: amount, Reason: "damaged", Key: "proposal-p12"})
 		if err != nil {
 			t.Fatalf("refund: %v %v", err, fake.Errors())
 		}

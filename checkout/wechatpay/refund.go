@@ -92,15 +92,24 @@ func (e *APIError) Retryable() bool {
 }
 
 // Refund asks WeChat Pay (/secapi/pay/refund, with the merchant
-// certificate) to give amount of paid back. key becomes out_refund_no, so
+// certificate) to give r.Amount of r.Paid back. r.Key becomes
+// out_refund_no, so
 // a retry with the same key is the same refund at WeChat Pay, never a
 // second one. WeChat Pay refunds asynchronously: the Refund returned is
 // processing, with WeChat Pay's refund_id as ProviderRef; the refund
 // notification or a refund query settles it. A refusal WeChat Pay asks to
 // retry is CodeUnavailable, any other CodeInvalid, both wrapping the
 // *APIError.
-func (p *Provider) Refund(ctx context.Context, o *concierge.Order, paid concierge.Payment, amount concierge.Money, reason, key string) (concierge.Refund, error) {
+//
+// r.Reason becomes refund_desc, which WeChat shows the customer: a
+// refund the customer asked for (concierge.RefundRequestedByCustomer, a
+// code word) is described as "订单 {order} 退款" instead.
+func (p *Provider) Refund(ctx context.Context, r concierge.RefundRequest) (concierge.Refund, error) {
 	const op = "wechatpay: refund"
+	o, paid, amount, reason, key := r.Order, r.Paid, r.Amount, r.Reason, r.Key
+	if reason == concierge.RefundRequestedByCustomer {
+		reason = "订单 " + string(o.ID) + " 退款"
+	}
 	if p.certHTTP == nil {
 		return concierge.Refund{}, concierge.Errorf(concierge.CodeUnavailable, op, "no merchant API certificate is configured (payments.wechatpay.cert_p12, or cert_file and key_file); refund it in the merchant platform")
 	}

@@ -65,7 +65,7 @@ func TestRefund(t *testing.T) {
 	ctx := context.Background()
 	half := concierge.Money{Minor: 2000, Currency: "CNY"}
 
-	r, err := p.Refund(ctx, o, paid, half, "damaged", "proposal-7")
+	r, err := p.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: half, Reason: "damaged", Key: "proposal-7"})
 	if err != nil {
 		t.Fatalf("refund: %v %v", err, fake.Errors())
 	}
@@ -81,7 +81,7 @@ func TestRefund(t *testing.T) {
 		}
 	}
 
-	again, err := p.Refund(ctx, o, paid, half, "damaged", "proposal-7")
+	again, err := p.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: half, Reason: "damaged", Key: "proposal-7"})
 	if err != nil || again.ProviderRef != r.ProviderRef {
 		t.Fatalf("retry: %+v %v", again, err)
 	}
@@ -108,7 +108,7 @@ func TestRefund(t *testing.T) {
 			if tt.code != "" {
 				fake.FailNextRefund(tt.code)
 			}
-			_, err := p.Refund(ctx, o, paid, concierge.Money{Minor: tt.amount, Currency: "CNY"}, "", tt.key)
+			_, err := p.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: concierge.Money{Minor: tt.amount, Currency: "CNY"}, Reason: "", Key: tt.key})
 			if concierge.ErrorCode(err) != tt.want {
 				t.Fatalf("got %v (%s), want %s", err, concierge.ErrorCode(err), tt.want)
 			}
@@ -132,7 +132,7 @@ func TestRefundNeedsClientCertificate(t *testing.T) {
 	amount := concierge.Money{Minor: 100, Currency: "CNY"}
 
 	bare, _ := wechatpay.New(wechatpay.Config{AppID: testApp, MchID: testMch, APIKey: testKey, APIBase: fake.URL, BaseURL: "https://shop.example", Client: fake.Client()})
-	if _, err := bare.Refund(ctx, o, paid, amount, "", "proposal-1"); concierge.ErrorCode(err) != concierge.CodeUnavailable || !strings.Contains(err.Error(), "cert_file") {
+	if _, err := bare.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: amount, Reason: "", Key: "proposal-1"}); concierge.ErrorCode(err) != concierge.CodeUnavailable || !strings.Contains(err.Error(), "cert_file") {
 		t.Fatalf("without certificate: %v", err)
 	}
 	resp, err := fake.Client().Post(fake.URL+"/secapi/pay/refund", "text/xml", strings.NewReader("<xml></xml>"))
@@ -153,7 +153,7 @@ func TestRefundNeedsClientCertificate(t *testing.T) {
 	cert, _ := wechatpay.LoadCertificate(certFile, keyFile)
 	stranger, _ := wechatpay.New(wechatpay.Config{AppID: testApp, MchID: testMch, APIKey: testKey, APIBase: fake.URL,
 		BaseURL: "https://shop.example", Certificate: &cert, Client: fake.Client()})
-	if _, err := stranger.Refund(ctx, o, paid, amount, "", "proposal-1"); err == nil {
+	if _, err := stranger.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: amount, Reason: "", Key: "proposal-1"}); err == nil {
 		t.Fatal("a certificate of another CA was accepted")
 	}
 	if fake.Refund("proposal-1") != nil || fake.Refunded("ML-REFUND") != 0 {
@@ -203,7 +203,7 @@ func TestDecryptReqInfoVector(t *testing.T) {
 // refund notifications.
 func TestRefundNotifyRefused(t *testing.T) {
 	fake, p, o, paid := refundFixture(t)
-	if _, err := p.Refund(context.Background(), o, paid, concierge.Money{Minor: 100, Currency: "CNY"}, "", "proposal-3"); err != nil {
+	if _, err := p.Refund(context.Background(), concierge.RefundRequest{Order: o, Paid: paid, Amount: concierge.Money{Minor: 100, Currency: "CNY"}, Reason: "", Key: "proposal-3"}); err != nil {
 		t.Fatal(err)
 	}
 	good, err := fake.Settle("proposal-3", "SUCCESS")
@@ -245,7 +245,7 @@ func TestRefundNotifyRefused(t *testing.T) {
 func TestQueryRefund(t *testing.T) {
 	fake, p, o, paid := refundFixture(t)
 	ctx := context.Background()
-	r, err := p.Refund(ctx, o, paid, concierge.Money{Minor: 4900, Currency: "CNY"}, "", "proposal-4")
+	r, err := p.Refund(ctx, concierge.RefundRequest{Order: o, Paid: paid, Amount: concierge.Money{Minor: 4900, Currency: "CNY"}, Reason: "", Key: "proposal-4"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,10 @@ type Provider struct {
 	now      func() time.Time
 }
 
-var _ concierge.PaymentProvider = (*Provider)(nil)
+var (
+	_ concierge.PaymentProvider = (*Provider)(nil)
+	_ concierge.Refunder        = (*Provider)(nil)
+)
 
 // New returns a Provider, or a CodeInvalid error when cfg is unusable.
 func New(cfg Config) (*Provider, error) {

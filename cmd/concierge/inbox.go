@@ -30,7 +30,7 @@ func (m *Main) wireInbox() error {
 		Secure: strings.HasPrefix(m.BaseURL, "https://"),
 		Wake:   func() { m.Dispatcher.Wake() },
 		// Approved refunds are executed through the order's provider.
-		Refunds:  inboxRefunds{m},
+		Refunds:  m.Checkout,
 		Announce: m.Agent,
 		// WhatsApp's 24-hour window decides between free text and
 		// templates in the reply box.

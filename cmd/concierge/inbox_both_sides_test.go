@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/internal/money"
 )
 
@@ -129,7 +130,7 @@ func TestBrowserInboxBothSides(t *testing.T) {
 
 	refunds, err := s.m.DB.Refunds(ctx, order)
 	if err != nil || len(refunds) != 1 || refunds[0].Provider != "sandbox" || refunds[0].ProviderRef != fmt.Sprintf("simulated-proposal-%d", pid) ||
-		refunds[0].Amount != o.Total || refunds[0].Status != SimulatedRefund {
+		refunds[0].Amount != o.Total || refunds[0].Status != sandbox.SimulatedRefund {
 		t.Errorf("refunds of %s: %+v, %v; want one simulated sandbox refund of %+v", order, refunds, err, o.Total)
 	}
 	if o, err := s.m.DB.GetOrder(ctx, order); err != nil || o.State != concierge.OrderRefunded {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/internal/money"
 )
 
@@ -92,7 +93,7 @@ func TestInboxChangeRefundAmount(t *testing.T) {
 
 	ctx := context.Background()
 	refunds, err := s.m.DB.Refunds(ctx, o.ID)
-	if err != nil || len(refunds) != 1 || refunds[0].Amount != half || refunds[0].Status != SimulatedRefund {
+	if err != nil || len(refunds) != 1 || refunds[0].Amount != half || refunds[0].Status != sandbox.SimulatedRefund {
 		t.Fatalf("refunds %+v, %v; want one simulated refund of %+v", refunds, err, half)
 	}
 	got, _ := s.m.DB.Proposals(ctx, o.Conversation)

@@ -82,7 +82,7 @@ func TestInboxDisputeDuplicateCharge(t *testing.T) {
 	}
 	sue.mustPost(fmt.Sprintf("/inbox/p/%d/refund", ps[0].ID), url.Values{}) // a retry after success changes nothing
 	refunds, err := s.m.DB.Refunds(ctx, order)
-	if err != nil || len(refunds) != 1 || refunds[0].Status != SimulatedRefund || refunds[0].Amount != total {
+	if err != nil || len(refunds) != 1 || refunds[0].Status != sandbox.SimulatedRefund || refunds[0].Amount != total {
 		t.Errorf("refunds of %s: %+v, %v; want one simulated refund of the duplicate %+v", order, refunds, err, total)
 	}
 	told := 0

@@ -15,6 +15,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/web"
+	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/handoff"
 )
 
@@ -269,7 +270,7 @@ func TestInboxRefundDecision(t *testing.T) {
 	sue.mustPost(fmt.Sprintf("/inbox/p/%d/refund", ps[0].ID), url.Values{}) // a retry after success changes nothing
 	ctx := context.Background()
 	refunds, err := s.m.DB.Refunds(ctx, order)
-	if err != nil || len(refunds) != 1 || refunds[0].Status != SimulatedRefund || refunds[0].Provider != "sandbox" || refunds[0].Amount != ps[0].Amount {
+	if err != nil || len(refunds) != 1 || refunds[0].Status != sandbox.SimulatedRefund || refunds[0].Provider != "sandbox" || refunds[0].Amount != ps[0].Amount {
 		t.Errorf("refunds of %s: %+v, %v; want one simulated sandbox refund", order, refunds, err)
 	}
 	orders, err := s.m.DB.OrdersOf(ctx, id)

@@ -225,6 +225,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.hooks = hooks
 	m.Checkout = checkout.New(providers, nil)
+	m.Checkout.UseRefunds(m.Registry, m.DB)
 	m.useChannelProviders(m.Checkout)
 	m.useWeChatProviders(m.Checkout)
 	m.Agent = agent.New(shops, m.Checkout, m.Log)

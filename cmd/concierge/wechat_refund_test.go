@@ -97,7 +97,7 @@ func TestWeChatRefund(t *testing.T) {
 	// Executing it again once it is recorded is refused here, before
 	// WeChat Pay (checkout/wechatpay's TestRefund retries the same
 	// out_refund_no at the fake).
-	again, err := inboxRefunds{s.m}.Refund(ctx, got, key)
+	again, err := s.m.Checkout.Refund(ctx, got, key)
 	if err == nil {
 		t.Fatalf("a refunded order was refunded again: %+v", again)
 	}
