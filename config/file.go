@@ -18,6 +18,7 @@ type File struct {
 	Catalog  Catalog  `yaml:"catalog" json:"catalog,omitzero" jsonschema:"description=What the shop sells."`
 	Handoff  Handoff  `yaml:"handoff" json:"handoff,omitzero" jsonschema:"description=When a conversation goes to a person in the inbox."`
 	Policies Policies `yaml:"policies" json:"policies,omitzero" jsonschema:"description=The merchant's rules that the server enforces whatever the brain proposes."`
+	Agents   *Agents  `yaml:"agents" json:"agents,omitempty" jsonschema:"description=Outside AI agents that may buy from the shop: UCP and ACP and MCP (see docs/agents.md)."`
 
 	// src remembers where the file came from and where each value sits in
 	// it; it is nil for a File built in code.

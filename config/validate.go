@@ -62,6 +62,7 @@ func check(f *File, src *source, errs *Errors) {
 	c.catalog()
 	c.handoff()
 	c.policies()
+	c.agents()
 }
 
 // has reports whether the file set the value at path.

@@ -1,0 +1,169 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Agents lets outside AI agents buy from the shop through UCP, ACP and
+// MCP (see docs/agents.md). Absent, no agent may.
+type Agents struct {
+	UCP             *AgentUCP        `yaml:"ucp" json:"ucp,omitempty" jsonschema:"description=The Universal Commerce Protocol: a business profile at /ucp/{bot}/.well-known/ucp and REST checkout under /ucp/{bot}/."`
+	ACP             *AgentACP        `yaml:"acp" json:"acp,omitempty" jsonschema:"description=The Agentic Commerce Protocol: checkout_sessions under /acp/{bot}/ and the product feed at /acp/{bot}/feed."`
+	MCP             *AgentMCP        `yaml:"mcp" json:"mcp,omitempty" jsonschema:"description=A Model Context Protocol server at /mcp/{bot} (Streamable HTTP) with catalog and checkout tools."`
+	Shipping        []ShippingOption `yaml:"shipping" json:"shipping,omitempty" jsonschema:"description=The shipping options offered to agents for physical goods. Without any physical goods ship free with no address asked."`
+	PaymentHandlers []string         `yaml:"payment_handlers" json:"payment_handlers,omitempty" jsonschema:"description=The payment handlers agents may pay with: sandbox (test tokens; needs payments.sandbox) or stripe (needs payments.stripe; not yet supported). Defaults to [sandbox] when the sandbox is enabled."`
+	TestMode        bool             `yaml:"test_mode" json:"test_mode,omitempty" jsonschema:"description=Accept the UCP conformance suite's mock_payment_handler as the sandbox. Never in production."`
+	EscalateAbove   string           `yaml:"escalate_above" json:"escalate_above,omitempty" jsonschema:"description=Checkouts whose total is above this amount are handed to the buyer in the web chat (requires_escalation) instead of being completed by the agent. Empty never does."`
+	RatePerMinute   int              `yaml:"rate_per_minute" json:"rate_per_minute,omitempty" jsonschema:"minimum=1,default=120,description=Requests a minute one agent (API key or profile) may make; more are refused with 429. Defaults to 120."`
+}
+
+// AgentUCP enables UCP.
+type AgentUCP struct {
+	Enabled bool `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve UCP. Defaults to true when the section is present."`
+}
+
+// AgentACP enables ACP.
+type AgentACP struct {
+	Enabled       bool     `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve ACP. Defaults to true when the section is present."`
+	APIKeys       []string `yaml:"api_keys" json:"api_keys,omitempty" jsonschema:"description=The bearer keys agents send in Authorization (at least 16 characters each); use ${VAR}. Required when ACP is enabled."`
+	WebhookURL    string   `yaml:"webhook_url" json:"webhook_url,omitempty" jsonschema:"description=Where order_created and order_updated events go (not yet sent; see docs/agents.md)."`
+	WebhookSecret string   `yaml:"webhook_secret" json:"webhook_secret,omitempty" jsonschema:"description=The HMAC secret of those events; use ${VAR}."`
+}
+
+// AgentMCP enables the MCP server.
+type AgentMCP struct {
+	Enabled bool     `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve MCP at /mcp/{bot}. Defaults to true when the section is present."`
+	APIKeys []string `yaml:"api_keys" json:"api_keys,omitempty" jsonschema:"description=When set, clients must send one of these as Authorization: Bearer; use ${VAR}. Empty leaves the server open."`
+}
+
+// ShippingOption is one way to deliver, with its price.
+type ShippingOption struct {
+	ID        string            `yaml:"id" json:"id" jsonschema:"required,pattern=^[a-z0-9_-]{1\\,40}$,description=The option's id such as standard."`
+	Title     map[string]string `yaml:"title" json:"title" jsonschema:"required,description=The option's name per locale; the default locale is required."`
+	Price     string            `yaml:"price" json:"price" jsonschema:"required,description=The price in the bot's currency such as 4.90."`
+	Countries []string          `yaml:"countries" json:"countries,omitempty" jsonschema:"description=The ISO 3166-1 alpha-2 countries it delivers to; empty means anywhere."`
+	Days      string            `yaml:"days" json:"days,omitempty" jsonschema:"description=How many business days delivery takes such as 2-4."`
+}
+
+var (
+	shippingIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+	countryPattern    = regexp.MustCompile(`^[A-Z]{2}$`)
+)
+
+// agents checks the agents section and applies its defaults.
+func (c *checker) agents() {
+	a := c.f.Agents
+	if a == nil {
+		return
+	}
+	if a.UCP != nil && !c.has("agents.ucp.enabled") {
+		a.UCP.Enabled = true
+	}
+	if a.ACP != nil && !c.has("agents.acp.enabled") {
+		a.ACP.Enabled = true
+	}
+	if a.MCP != nil && !c.has("agents.mcp.enabled") {
+		a.MCP.Enabled = true
+	}
+	if a.RatePerMinute == 0 {
+		a.RatePerMinute = 120
+	}
+	c.atLeast("agents.rate_per_minute", int64(a.RatePerMinute), 1)
+	if acp := a.ACP; acp != nil && acp.Enabled {
+		if len(acp.APIKeys) == 0 && !c.failed("agents.acp.api_keys") {
+			c.errorf("agents.acp", "agents.acp.api_keys is required: agents authenticate with one of these keys")
+		}
+		c.apiKeys("agents.acp.api_keys", acp.APIKeys)
+		if acp.WebhookURL != "" {
+			c.url("agents.acp.webhook_url", &acp.WebhookURL, "")
+			c.required("agents.acp.webhook_secret", acp.WebhookSecret, ": it signs the order events")
+		}
+	}
+	if m := a.MCP; m != nil {
+		c.apiKeys("agents.mcp.api_keys", m.APIKeys)
+	}
+	seen := map[string]bool{}
+	for i, o := range a.Shipping {
+		p := fmt.Sprintf("agents.shipping[%d]", i)
+		switch {
+		case o.ID == "":
+			c.errorf(p+".id", "%s.id is required", p)
+		case !shippingIDPattern.MatchString(o.ID):
+			c.errorf(p+".id", "%s.id %s is invalid: use lowercase letters, digits, _ and -", p, c.show(p+".id", o.ID))
+		case seen[o.ID]:
+			c.errorf(p+".id", "shipping option %q is listed twice", o.ID)
+		}
+		seen[o.ID] = true
+		if o.Title[c.defaultLocale()] == "" {
+			c.errorf(p+".title", "%s.title needs a title in the default locale %s", p, c.defaultLocale())
+		}
+		if c.required(p+".price", o.Price, "") {
+			c.amount(p+".price", p+".price", o.Price)
+		}
+		for j, cc := range o.Countries {
+			if !countryPattern.MatchString(cc) {
+				c.errorf(fmt.Sprintf("%s.countries[%d]", p, j), "country %q is not an ISO 3166-1 alpha-2 code such as FR", cc)
+			}
+		}
+	}
+	sandbox := c.f.Payments.Sandbox != nil && c.f.Payments.Sandbox.Enabled
+	if len(a.PaymentHandlers) == 0 && !c.has("agents.payment_handlers") && sandbox {
+		a.PaymentHandlers = []string{"sandbox"}
+	}
+	for i, h := range a.PaymentHandlers {
+		p := fmt.Sprintf("agents.payment_handlers[%d]", i)
+		switch h {
+		case "sandbox":
+			if !sandbox {
+				c.errorf(p, "payment handler sandbox needs payments.sandbox enabled")
+			}
+		case "stripe":
+			c.errorf(p, "payment handler stripe is not supported for agents yet (see docs/agents.md); use sandbox")
+		default:
+			c.errorf(p, "unknown payment handler %q: use sandbox", h)
+		}
+	}
+	if a.EscalateAbove != "" {
+		c.amount("agents.escalate_above", "agents.escalate_above", a.EscalateAbove)
+	}
+}
+
+// apiKeys checks that each key is long enough to resist guessing.
+func (c *checker) apiKeys(path string, keys []string) {
+	for i, k := range keys {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if len(strings.TrimSpace(k)) < 16 && !c.failed(p) {
+			c.errorf(p, "%s is too short: API keys need at least 16 characters%s", p, c.hint(p, ""))
+		}
+	}
+}
+
+func (c *checker) defaultLocale() string {
+	if len(c.f.Locales) > 0 {
+		return c.f.Locales[0]
+	}
+	return "en"
+}
+
+// AgentEndpoints lists the agent protocols f enables, for messages.
+func (f *File) AgentEndpoints(base string) []string {
+	a := f.Agents
+	if a == nil {
+		return nil
+	}
+	var out []string
+	b := strings.TrimRight(base, "/")
+	if a.UCP != nil && a.UCP.Enabled {
+		out = append(out, b+"/ucp/"+url.PathEscape(f.ID)+"/.well-known/ucp")
+	}
+	if a.ACP != nil && a.ACP.Enabled {
+		out = append(out, b+"/acp/"+url.PathEscape(f.ID)+"/checkout_sessions")
+	}
+	if a.MCP != nil && a.MCP.Enabled {
+		out = append(out, b+"/mcp/"+url.PathEscape(f.ID))
+	}
+	return out
+}

@@ -1,0 +1,51 @@
+package config_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/conciergehq/concierge/config"
+)
+
+const agentsBase = `bot: shop
+currency: EUR
+payments: { sandbox: { enabled: true } }
+catalog:
+  products:
+    - { sku: A-1, name: { en: Lamp }, price: "10.00", stock: 3 }
+`
+
+func TestAgentsSection(t *testing.T) {
+	f, err := config.Parse("shop.yaml", []byte(agentsBase+`agents:
+  ucp: {}
+  acp: { api_keys: ["0123456789abcdef"] }
+  mcp: { enabled: true }
+  shipping:
+    - { id: standard, title: { en: Standard }, price: "4.90", countries: [FR, BE], days: "2-4" }
+  escalate_above: "500.00"
+`), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.Agents
+	if !a.UCP.Enabled || !a.ACP.Enabled || !a.MCP.Enabled || a.RatePerMinute != 120 || len(a.PaymentHandlers) != 1 || a.PaymentHandlers[0] != "sandbox" {
+		t.Errorf("defaults: %+v %+v", a, a.UCP)
+	}
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"acp without keys", "agents:\n  acp: { enabled: true }\n", "agents.acp.api_keys is required"},
+		{"short key", "agents:\n  acp: { api_keys: [short] }\n", "too short"},
+		{"unknown key", "agents:\n  ucp: { enabled: true, colour: red }\n", "colour"},
+		{"bad price", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"4,9x\" }]\n", "agents.shipping[0].price"},
+		{"bad country", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"4.90\", countries: [France] }]\n", "ISO 3166-1"},
+		{"twice", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"1.00\" }, { id: s, title: { en: T }, price: \"2.00\" }]\n", "listed twice"},
+		{"unknown handler", "agents:\n  payment_handlers: [paypal]\n", "unknown payment handler"},
+		{"stripe", "agents:\n  payment_handlers: [stripe]\n", "not supported for agents yet"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Parse("shop.yaml", []byte(agentsBase+tc.yaml), func(string) string { return "" })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
