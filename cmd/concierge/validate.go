@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/conciergehq/concierge/config"
+)
+
+// validateCommand checks bot files and prints every problem as
+// file:line:col: message. An unset ${VAR} is a warning, so that a file can
+// be checked where its secrets are not, unless --strict-env makes it an
+// error as it is for serve. It exits 1 on any error, 2 on bad usage.
+func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", "", "bot file or folder of bot files (or give them as arguments)")
+	strictEnv := fs.Bool("strict-env", false, "an unset ${VAR} is an error, as for serve, not a warning")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	paths := fs.Args()
+	if *configPath != "" {
+		paths = append(paths, *configPath)
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "concierge validate: give a bot file or folder")
+		return 2
+	}
+	code := 0
+	for _, p := range paths {
+		var (
+			files    []*config.File
+			warnings []config.Diagnostic
+			err      error
+		)
+		if *strictEnv {
+			files, err = config.Load(p, getenv)
+		} else {
+			files, warnings, err = config.Check(p, getenv)
+		}
+		printDiagnostics(stderr, warnings, err)
+		if err != nil {
+			code = 1
+			continue
+		}
+		for _, f := range files {
+			note := ""
+			if n := countIn(warnings, f.Path()); n > 0 {
+				note = fmt.Sprintf(", %d unset variables: serve needs them", n)
+			}
+			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products%s)\n", f.Path(), f.ID, len(f.Catalog.Products), note)
+		}
+	}
+	return code
+}
+
+// printDiagnostics prints warnings and errors together, in file order, so
+// that a file's problems read top to bottom.
+func printDiagnostics(w io.Writer, warnings []config.Diagnostic, err error) {
+	all := &config.Errors{Diagnostics: warnings}
+	var errs *config.Errors
+	switch {
+	case errors.As(err, &errs):
+		all.Diagnostics = append(all.Diagnostics[:len(all.Diagnostics):len(all.Diagnostics)], errs.Diagnostics...)
+	case err != nil:
+		fmt.Fprintln(w, err)
+	}
+	if len(all.Diagnostics) > 0 {
+		fmt.Fprintln(w, all.Error())
+	}
+}
+
+func countIn(ds []config.Diagnostic, file string) int {
+	n := 0
+	for _, d := range ds {
+		if d.File == file {
+			n++
+		}
+	}
+	return n
+}
