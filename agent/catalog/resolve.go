@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -284,9 +285,10 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 	if len(skus) < 2 {
 		return ""
 	}
-	terms, _ := ix.queryTerms(text)
-	said := make(map[string]bool, len(terms))
-	for _, t := range terms {
+	// Words are counted: "USB-C vers USB-C" says "usb" twice, as one
+	// cable's name does and the Lightning one's does not.
+	said := multiset(ix.lx.analyze(Fold(text)))
+	for _, t := range ix.mustTerms(text) {
 		said[t.key] = true
 	}
 	// The terms of each candidate's name, by locale.
@@ -295,11 +297,7 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		names[i] = map[concierge.Locale]map[string]bool{}
 		if p := ix.Product(sku); p != nil {
 			for loc, name := range p.Name {
-				set := map[string]bool{}
-				for _, t := range ix.lx.analyze(Fold(name)) {
-					set[t.key] = true
-				}
-				names[i][loc] = set
+				names[i][loc] = multiset(ix.lx.analyze(Fold(name)))
 			}
 		}
 	}
@@ -337,14 +335,88 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		}
 	}
 	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ""
+		return ix.baseModel(said, skus)
 	}
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ""
+			return ix.baseModel(said, skus)
 		}
 	}
 	return skus[best]
+}
+
+// multiset returns the keys of terms, a repeated one also as "key#2".
+func multiset(terms []term) map[string]bool {
+	n := map[string]int{}
+	out := map[string]bool{}
+	for _, t := range terms {
+		n[t.key]++
+		k := t.key
+		if n[t.key] > 1 {
+			k += "#" + strconv.Itoa(n[t.key])
+		}
+		out[k] = true
+	}
+	return out
+}
+
+// mustTerms are a text's terms once misspellings are corrected.
+func (ix *Index) mustTerms(text string) []term {
+	terms, _ := ix.queryTerms(text)
+	return terms
+}
+
+// baseModel returns the product whose proper name is all that was said
+// when the others' names add a word that was not: "les écouteurs Pulse"
+// is the Pulse, not the Pulse Pro. Otherwise "".
+func (ix *Index) baseModel(said map[string]bool, skus []concierge.SKU) concierge.SKU {
+	nameWords := func(d int) []string {
+		var ws []string
+		for w, docs := range ix.names {
+			if slices.Contains(docs, d) {
+				ws = append(ws, w)
+			}
+		}
+		return ws
+	}
+	base := ""
+	var baseWords []string
+	for _, sku := range skus {
+		d, ok := ix.skus[compact(Fold(string(sku)))]
+		if !ok {
+			return ""
+		}
+		ws := nameWords(d)
+		all := len(ws) > 0
+		for _, w := range ws {
+			all = all && said[w]
+		}
+		if all {
+			if base != "" {
+				return "" // two products whose names were said in full
+			}
+			base, baseWords = string(sku), ws
+		}
+	}
+	if base == "" {
+		return ""
+	}
+	for _, sku := range skus {
+		if string(sku) == base {
+			continue
+		}
+		d, _ := ix.skus[compact(Fold(string(sku)))]
+		ws := nameWords(d)
+		for _, w := range baseWords {
+			if !slices.Contains(ws, w) {
+				return "" // not a longer name of the same line
+			}
+		}
+		if len(ws) <= len(baseWords) {
+			return ""
+		}
+	}
+	return concierge.SKU(base)
 }
 
 // Without returns skus less the products the ruled-out text describes by
@@ -367,4 +439,40 @@ func (ix *Index) Without(skus []concierge.SKU, exclude, asked string) []concierg
 		out = append(out, s)
 	}
 	return out
+}
+
+// Spells returns how much of a product's name the text says: the largest
+// share, over the product's names, of the name's words that the text has
+// (0 to 1). "la théière en verre" spells the glass teapot's name; "红茶"
+// (black tea) only the kind at the end of "祁门红茶": that is a search, not
+// a choice of that product.
+func (ix *Index) Spells(text string, sku concierge.SKU) float64 {
+	p := ix.Product(sku)
+	if p == nil {
+		return 0
+	}
+	terms, _ := ix.queryTerms(text)
+	said := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		said[t.key] = true
+	}
+	best := 0.0
+	for _, name := range p.Name {
+		seen := map[string]bool{}
+		n, m := 0, 0
+		for _, t := range ix.lx.analyze(Fold(name)) {
+			if seen[t.key] {
+				continue
+			}
+			seen[t.key] = true
+			n++
+			if said[t.key] {
+				m++
+			}
+		}
+		if n > 0 {
+			best = max(best, float64(m)/float64(n))
+		}
+	}
+	return best
 }

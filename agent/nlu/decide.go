@@ -58,7 +58,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
 		return AddToCart
-	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && p.unique && !p.long():
+	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && (p.specific || p.unique && p.counted(in)) && !p.long():
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
@@ -68,7 +68,7 @@ func (p *parse) decide(in *Intent) IntentName {
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.
 		return AddToCart
-	case (in.Quantity > 0 || in.VagueQuantity || p.leadingIndefinite() && !p.browsing(in)) && (generic && p.unique || named == 1) &&
+	case p.counted(in) && (generic && p.unique || named == 1) &&
 		!p.question && !has(sigCompare) && !has(sigDetails) && !has(sigSearch) && !p.long():
 		// "3 câbles usb-c vers lightning", "un thé oolong Tieguanyin": a
 		// count of what one product is, even one, orders it; "the
@@ -204,3 +204,9 @@ func (p *parse) browsing(in *Intent) bool {
 // long reports a message too long to be an order by itself: a shopper who
 // tells a story around a product is answered about it, not charged for it.
 func (p *parse) long() bool { return len(p.toks) > 30 }
+
+// counted reports a message that says how many: a number, a vague count,
+// or an opening "a"/"un"/"一个" that is not browsing.
+func (p *parse) counted(in *Intent) bool {
+	return in.Quantity > 0 || in.VagueQuantity || p.leadingIndefinite() && !p.browsing(in)
+}

@@ -178,9 +178,10 @@ type parse struct {
 	// know and names nothing: "parle-moi de la révolution française" is
 	// not a question about a product.
 	offCatalog bool
-	// unique is set when the query's words describe exactly one product
-	// ("la théière en verre").
-	unique bool
+	// unique is set when the query's words find exactly one product, and
+	// specific when they also say enough of its name to choose it by
+	// themselves ("la théière en verre", not "红茶" for one of the teas).
+	unique, specific bool
 	// more and less mark a relative change: "one more", "un de moins".
 	more, less bool
 }
@@ -358,7 +359,13 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
 	p.unique = len(hits) == 1 && hits[0].Score > 0
+	p.specific = p.unique && (ix.Spells(in.Query, hits[0].SKU) >= minSpelled || slices.Contains(p.named, true))
 }
+
+// minSpelled is the share of a product's name a description must say for
+// a wish to choose that product by itself ("la théière en verre"), rather
+// than to search ("红茶", the kind at the end of one tea's name).
+const minSpelled = 0.5
 
 // truncate cuts s to at most n bytes, on a rune boundary.
 func truncate(s string, n int) string {
@@ -398,7 +405,9 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
-		} else if p.named[i] {
+		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] && p.toks[i+1].kind != tHan {
+			// A number of a product's name ("chargeur 65 W"), or a size
+			// ("a 2 m cable"): it tells products apart.
 			// A number of a product's name: "chargeur 65 W".
 			keep = true
 		} else if keep {
