@@ -4,6 +4,7 @@ import (
 	"context"
 	"iter"
 	"maps"
+	"net/http"
 	"slices"
 	"time"
 )
@@ -14,7 +15,7 @@ import (
 //
 // An entry is the small required interface (a channel's Sender, a
 // provider's PaymentProvider). What else an entry can do is an optional
-// capability (MediaFetcher, ReplyWindower, Describer; Refunder,
+// capability (Receiver, MediaFetcher, ReplyWindower, Describer; Refunder,
 // RefundChecker, Reconciler) that the consumer finds with one type
 // assertion, as net/http finds an http.Flusher: no consumer switches on a
 // channel's or a provider's name.
@@ -128,6 +129,20 @@ type Capabilities struct {
 type Describer interface {
 	// Capabilities is constant for the channel's life; it does no I/O.
 	Capabilities() Capabilities
+}
+
+// Receiver is a channel that takes its platform's webhooks at
+// POST /webhooks/{bot}/{channel}, when verifying and decoding are all they
+// need; a platform with more (a subscription handshake, replies in the
+// HTTP answer) has its own route in webhooks. webhooks owns the route, the
+// body limit, the status codes, the acknowledgement and de-duplication.
+type Receiver interface {
+	// Receive is called once per request, before anything is stored. It
+	// checks the request's signature or secret over the raw body first,
+	// then decodes the body into events. It must not block on the
+	// network. An error with CodeUnauthorized answers 401 and CodeInvalid
+	// 400, storing nothing; the platform then retries or gives up.
+	Receive(ctx context.Context, header http.Header, body []byte) ([]Event, error)
 }
 
 // MediaFetcher is a channel that can download a file a customer sent

@@ -68,7 +68,11 @@ type Bot struct {
 
 // Config is everything the server needs.
 type Config struct {
-	Bots        map[concierge.BotID]*Bot
+	Bots map[concierge.BotID]*Bot
+	// Channels is the registry of the bots' channels; one that is a
+	// concierge.Receiver takes webhooks at /webhooks/{bot}/{channel}
+	// (receive.go).
+	Channels    *concierge.Registry
 	Ingest      Ingester
 	Transcripts Transcripts
 	Payments    Payments
@@ -132,6 +136,9 @@ func New(cfg Config) *Server {
 	s.wechatPayRoutes(e)
 	e.POST("/webhooks/:bot/stripe", s.stripeNotify, middleware.BodyLimit(bodyLimit(stripe.MaxBodyBytes)))
 	e.POST("/webhooks/:bot/sandbox", s.sandboxNotify, middleware.BodyLimit(bodyLimit(64<<10)))
+	// Any other channel that is a concierge.Receiver; the routes above,
+	// whose last segment is fixed, take precedence.
+	e.POST("/webhooks/:bot/:channel", s.receive, middleware.BodyLimit(bodyLimit(cfg.MaxBody)))
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
 	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit("16K"))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })

@@ -251,6 +251,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Bots:        hooks,
 		Ingest:      ingestGlue{m.Ingester},
 		Transcripts: transcriptGlue{m.DB},
+		Channels:    m.Registry,
 		Payments:    paymentsGlue{m.DB, m.Checkout},
 		Web:         m.Web,
 		Hub:         m.Hub,
