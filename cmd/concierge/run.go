@@ -100,6 +100,8 @@ type Main struct {
 	Media MediaConfig
 	media *mediaLoop
 
+	agents agentParts // outside AI agents (issue 15), see agents.go
+
 	hooks map[concierge.BotID]*webhooks.Bot
 
 	// langs are the language detectors, one per set of locales: building
@@ -265,7 +267,8 @@ func (m *Main) Open(ctx context.Context) error {
 		StripeOrders: stripeOrdersGlue{m.DB, m.Checkout},
 		Failures:     failuresGlue{m.DB, m.Checkout},
 	})
-	return nil
+	// Outside AI agents: UCP, ACP and MCP (issue 15), see agents.go.
+	return m.wireAgents(ctx)
 }
 
 func baseURL(addr string) string {
@@ -290,7 +293,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		}
 		m.Listener = ln
 	}
-	srv := &http.Server{Handler: m.Server, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
 	// Loops stop in order on shutdown: HTTP first (no new acks), then
 	// ingestion, then turns, then the outbox, each finishing its work.

@@ -1,0 +1,166 @@
+package ucp
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+)
+
+// checkoutRequest is the part of UCP's checkout object an agent may set;
+// everything it says about prices or totals is ignored.
+type checkoutRequest struct {
+	Currency  string `json:"currency"`
+	LineItems []struct {
+		Item struct {
+			ID string `json:"id"`
+		} `json:"item"`
+		Quantity int `json:"quantity"`
+	} `json:"line_items"`
+	Buyer *struct {
+		Email     string `json:"email"`
+		FirstName string `json:"first_name"`
+		LastName  string `json:"last_name"`
+		Phone     string `json:"phone_number"`
+	} `json:"buyer"`
+	Fulfillment *struct {
+		Methods []struct {
+			Type         string        `json:"type"`
+			Destinations []destination `json:"destinations"`
+			Groups       []struct {
+				SelectedOptionID string `json:"selected_option_id"`
+			} `json:"groups"`
+		} `json:"methods"`
+	} `json:"fulfillment"`
+	Payment *struct {
+		Instruments []instrument `json:"instruments"`
+	} `json:"payment"`
+	PaymentData *instrument `json:"payment_data"`
+}
+
+type destination struct {
+	ID         string `json:"id,omitempty"`
+	FirstName  string `json:"first_name,omitempty"`
+	LastName   string `json:"last_name,omitempty"`
+	Street     string `json:"street_address"`
+	Extended   string `json:"extended_address,omitempty"`
+	Locality   string `json:"address_locality"`
+	Region     string `json:"address_region,omitempty"`
+	PostalCode string `json:"postal_code"`
+	Country    string `json:"address_country"`
+}
+
+type instrument struct {
+	HandlerID  string `json:"handler_id"`
+	Type       string `json:"type"`
+	Credential struct {
+		Type  string `json:"type"`
+		Token string `json:"token"`
+	} `json:"credential"`
+}
+
+// changes reads a request body into the session core's terms.
+func changes(body []byte) (agentcommerce.Changes, *checkoutRequest, error) {
+	var req checkoutRequest
+	var ch agentcommerce.Changes
+	if len(body) == 0 {
+		return ch, &req, nil
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return ch, nil, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Message: "the request body does not match the checkout schema: " + err.Error()}
+	}
+	ch.Currency = req.Currency
+	if req.LineItems != nil {
+		ch.Items = make([]agentcommerce.Item, 0, len(req.LineItems))
+		for _, li := range req.LineItems {
+			ch.Items = append(ch.Items, agentcommerce.Item{SKU: concierge.SKU(li.Item.ID), Quantity: li.Quantity})
+		}
+	}
+	if b := req.Buyer; b != nil {
+		ch.Buyer = &agentcommerce.Buyer{Email: b.Email, FirstName: b.FirstName, LastName: b.LastName, Phone: b.Phone}
+	}
+	if f := req.Fulfillment; f != nil {
+		for _, m := range f.Methods {
+			if len(m.Destinations) > 0 {
+				d := m.Destinations[len(m.Destinations)-1]
+				name := d.FirstName
+				if d.LastName != "" {
+					name += " " + d.LastName
+				}
+				ch.Address = &agentcommerce.Address{Name: name, Line1: d.Street, Line2: d.Extended, City: d.Locality, Region: d.Region, PostalCode: d.PostalCode, Country: d.Country}
+			}
+			for _, g := range m.Groups {
+				if g.SelectedOptionID != "" {
+					id := g.SelectedOptionID
+					ch.Shipping = &id
+				}
+			}
+		}
+	}
+	return ch, &req, nil
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
+	h.call(w, r, http.StatusCreated, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+		ch, _, err := changes(body)
+		if err != nil {
+			return nil, err
+		}
+		ch.Locale = locale(r)
+		return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.UCP, ch)
+	})
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
+	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
+		return h.cfg.Service.Get(ctx, tx, bot, r.PathValue("id"))
+	})
+}
+
+func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
+	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+		ch, _, err := changes(body)
+		if err != nil {
+			return nil, err
+		}
+		return h.cfg.Service.Update(ctx, tx, bot, r.PathValue("id"), ch)
+	})
+}
+
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
+	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+		ch, req, err := changes(body)
+		if err != nil {
+			return nil, err
+		}
+		var pay agentcommerce.Payment
+		in := req.PaymentData
+		if req.Payment != nil && len(req.Payment.Instruments) > 0 {
+			in = &req.Payment.Instruments[0]
+		}
+		if in != nil {
+			pay = agentcommerce.Payment{Handler: in.HandlerID, Token: in.Credential.Token}
+		}
+		return h.cfg.Service.Complete(ctx, tx, bot, r.PathValue("id"), ch, pay)
+	})
+}
+
+func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
+	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
+		return h.cfg.Service.Cancel(ctx, tx, bot, r.PathValue("id"))
+	})
+}
+
+// locale is the first language of Accept-Language, such as "fr".
+func locale(r *http.Request) concierge.Locale {
+	al := r.Header.Get("Accept-Language")
+	for i, c := range al {
+		if c == '-' || c == ',' || c == ';' || c == '_' {
+			al = al[:i]
+			break
+		}
+	}
+	return concierge.Locale(al)
+}

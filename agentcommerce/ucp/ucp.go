@@ -1,0 +1,207 @@
+// Package ucp serves the Universal Commerce Protocol (release 2026-04-08)
+// for the bots that enable it: the business profile at
+// /ucp/{bot}/.well-known/ucp (and /.well-known/ucp when one bot enables
+// UCP) and the REST checkout binding under /ucp/{bot}/. It translates
+// between UCP's JSON and agentcommerce's sessions; the session core
+// decides. Only cmd/concierge imports it.
+package ucp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+)
+
+// Version is the UCP release spoken.
+const Version = "2026-04-08"
+
+// Config is what the handler serves.
+type Config struct {
+	Service *agentcommerce.Service
+	// BaseURL is the server's public base, such as https://shop.example.
+	BaseURL string
+	// Bots enable UCP; MCP lists those whose MCP server the profile
+	// names too.
+	Bots []concierge.BotID
+	MCP  map[concierge.BotID]bool
+	// RatePerMinute limits each agent (by its UCP-Agent profile and
+	// address); zero is 120.
+	RatePerMinute int
+	Log           *slog.Logger
+}
+
+// Handler serves UCP.
+type Handler struct {
+	cfg   Config
+	bots  map[concierge.BotID]bool
+	limit *agentcommerce.Limiter
+}
+
+// New returns a Handler for cfg.
+func New(cfg Config) *Handler {
+	h := &Handler{cfg: cfg, bots: map[concierge.BotID]bool{}, limit: agentcommerce.NewLimiter(cfg.RatePerMinute)}
+	for _, b := range cfg.Bots {
+		h.bots[b] = true
+	}
+	if h.cfg.Log == nil {
+		h.cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return h
+}
+
+// Register adds UCP's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /ucp/{bot}/.well-known/ucp", h.profile)
+	if len(h.cfg.Bots) == 1 {
+		mux.HandleFunc("GET /.well-known/ucp", h.profile)
+	}
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions", h.create)
+	mux.HandleFunc("GET /ucp/{bot}/checkout-sessions/{id}", h.get)
+	mux.HandleFunc("PUT /ucp/{bot}/checkout-sessions/{id}", h.update)
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.complete)
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.cancel)
+}
+
+// bot returns the request's bot, or "" for /.well-known/ucp.
+func (h *Handler) bot(r *http.Request) (concierge.BotID, bool) {
+	b := concierge.BotID(r.PathValue("bot"))
+	if b == "" && len(h.cfg.Bots) == 1 {
+		b = h.cfg.Bots[0]
+	}
+	return b, h.bots[b]
+}
+
+func (h *Handler) endpoint(bot concierge.BotID) string {
+	return strings.TrimRight(h.cfg.BaseURL, "/") + "/ucp/" + string(bot)
+}
+
+// protocolError answers a refusal that is not a business outcome: UCP's
+// {code, content} with an HTTP status.
+func protocolError(w http.ResponseWriter, status int, code, content string) {
+	writeJSON(w, status, map[string]any{"code": code, "content": content})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// call is one checkout request: checked, limited, made idempotent and
+// answered.
+func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	bot, ok := h.bot(r)
+	if !ok {
+		protocolError(w, http.StatusNotFound, "not_found", "this shop does not speak UCP")
+		return
+	}
+	agent := r.Header.Get("UCP-Agent")
+	if agent == "" {
+		protocolError(w, http.StatusBadRequest, "invalid_request", `the UCP-Agent header is required (profile="https://…/.well-known/ucp")`)
+		return
+	}
+	if !h.limit.Allow(string(bot) + "|" + agent + "|" + clientIP(r)) {
+		w.Header().Set("Retry-After", "10")
+		protocolError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down")
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if r.Method != http.MethodGet && (key == "" || len(key) > 255) {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "an Idempotency-Key header (at most 255 characters) is required")
+		return
+	}
+	body, err := agentcommerce.ReadBody(w, r)
+	if errors.Is(err, agentcommerce.ErrTooLarge) {
+		protocolError(w, http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large")
+		return
+	}
+	if err != nil {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return
+	}
+	if r.Method != http.MethodGet && len(body) > 0 && !json.Valid(body) {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "the request body is not JSON")
+		return
+	}
+	svc := h.cfg.Service
+	code, resp, _, err := svc.Do(r.Context(), string(bot)+"/ucp", key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
+		s, err := op(r.Context(), tx, bot, body)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(h.render(s))
+		return status, b, err
+	})
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return
+	}
+	if key != "" {
+		w.Header().Set("Idempotency-Key", key)
+	}
+	writeRaw(w, code, resp)
+}
+
+// refused answers an error: protocol errors with a status, business
+// outcomes (stock, unknown items, payment) with 200 and UCP's error
+// envelope, as the REST binding says.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.BotID, err error) {
+	e := agentcommerce.AsError(err)
+	if e == nil {
+		h.cfg.Log.Error("ucp", "bot", bot, "path", r.URL.Path, "err", err)
+		protocolError(w, http.StatusInternalServerError, "internal_error", "internal error")
+		return
+	}
+	switch e.Reason {
+	case agentcommerce.ReasonInvalid, agentcommerce.ReasonMissing, agentcommerce.ReasonCurrency, agentcommerce.ReasonPaymentHandler:
+		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "invalid_request", "content": e.Message, "path": e.Path})
+	case agentcommerce.ReasonNotFound:
+		protocolError(w, http.StatusNotFound, "not_found", e.Message)
+	case agentcommerce.ReasonIdempotencyReuse:
+		protocolError(w, http.StatusConflict, "idempotency_conflict", e.Message)
+	case agentcommerce.ReasonFinished, agentcommerce.ReasonExpired:
+		protocolError(w, http.StatusConflict, string(e.Reason), e.Message)
+	default:
+		code, severity := string(e.Reason), "recoverable"
+		switch e.Reason {
+		case agentcommerce.ReasonPaymentDeclined:
+			code = "payment_failed"
+		case agentcommerce.ReasonNotReady:
+			code = "missing"
+		case agentcommerce.ReasonEscalation:
+			severity = "requires_buyer_review"
+		}
+		msg := map[string]any{"type": "error", "code": code, "content": e.Message, "severity": severity}
+		if e.Path != "" {
+			msg["path"] = e.Path
+		}
+		out := map[string]any{"ucp": map[string]any{"version": Version, "status": "error"}, "messages": []any{msg}}
+		if shop := h.cfg.Service.Shop(bot); shop != nil && shop.WidgetURL != "" {
+			out["continue_url"] = shop.WidgetURL
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}

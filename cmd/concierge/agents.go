@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/ucp"
+	"github.com/conciergehq/concierge/checkout"
+	"github.com/conciergehq/concierge/internal/money"
+	"github.com/conciergehq/concierge/store"
+)
+
+// agentParts are the outside agents' protocols (issue 15): one session
+// core, UCP, ACP and MCP on their own mux, in front of webhooks' routes.
+type agentParts struct {
+	svc *agentcommerce.Service
+	mux *http.ServeMux
+}
+
+// wireAgents builds the agents' shops from the bot files' agents
+// sections and their HTTP handlers.
+func (m *Main) wireAgents(ctx context.Context) error {
+	var shops []*agentcommerce.Shop
+	var ucpBots []concierge.BotID
+	mcpBots := map[concierge.BotID]bool{}
+	rate := 0
+	for _, f := range m.Files {
+		a := f.Agents
+		if a == nil {
+			continue
+		}
+		var bot *concierge.Bot
+		for _, b := range m.Bots {
+			if string(b.ID) == f.ID {
+				bot = b
+			}
+		}
+		if bot == nil {
+			continue
+		}
+		shop := &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{}, TestMode: a.TestMode,
+			WidgetURL: strings.TrimRight(m.BaseURL, "/") + "/chat/" + f.ID}
+		for _, o := range a.Shipping {
+			price, err := money.Parse(o.Price, bot.Currency)
+			if err != nil {
+				return fmt.Errorf("bot %s: agents.shipping %s: %w", bot.ID, o.ID, err)
+			}
+			title := map[concierge.Locale]string{}
+			for l, t := range o.Title {
+				title[concierge.Locale(l)] = t
+			}
+			shop.Shipping = append(shop.Shipping, agentcommerce.ShippingOption{ID: o.ID, Title: title, Price: price, Countries: o.Countries, Days: o.Days})
+		}
+		if a.EscalateAbove != "" {
+			v, err := money.Parse(a.EscalateAbove, bot.Currency)
+			if err != nil {
+				return fmt.Errorf("bot %s: agents.escalate_above: %w", bot.ID, err)
+			}
+			shop.EscalateAbove = v
+		}
+		for _, h := range a.PaymentHandlers {
+			if h == "sandbox" {
+				shop.Handlers[h] = agentcommerce.Sandbox{}
+			}
+		}
+		if err := m.DB.SeedStock(ctx, bot.ID, shop.ShippingProducts()); err != nil {
+			return err
+		}
+		shops = append(shops, shop)
+		// Order announcements to agents' conversations stay in the
+		// transcript; the agent reads the session.
+		for _, p := range []agentcommerce.Protocol{agentcommerce.UCP, agentcommerce.ACP, agentcommerce.MCP} {
+			m.Registry.AddChannel(bot.ID, p.Channel(), agentcommerce.Sender{})
+		}
+		if a.UCP != nil && a.UCP.Enabled {
+			ucpBots = append(ucpBots, bot.ID)
+		}
+		if a.MCP != nil && a.MCP.Enabled {
+			mcpBots[bot.ID] = true
+		}
+		rate = max(rate, a.RatePerMinute)
+	}
+	if len(shops) == 0 {
+		return nil
+	}
+	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
+	m.agents.mux = http.NewServeMux()
+	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	return nil
+}
+
+// handler is the server's HTTP handler: the agents' routes, then
+// everything webhooks serves.
+func (m *Main) handler() http.Handler {
+	if m.agents.mux == nil {
+		return m.Server
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/ucp/") || strings.HasPrefix(p, "/acp/") || p == "/mcp" || strings.HasPrefix(p, "/mcp/") || p == "/.well-known/ucp" {
+			m.agents.mux.ServeHTTP(w, r)
+			return
+		}
+		m.Server.ServeHTTP(w, r)
+	})
+}
+
+// agentStore adapts the store to agentcommerce.Store.
+type agentStore struct{ db *store.DB }
+
+func (g agentStore) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
+	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+func (g agentStore) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
+	return g.db.PruneIdempotencyKeys(ctx, before)
+}
+
+// agentCheckout adapts checkout to agentcommerce.Checkout.
+type agentCheckout struct{ *checkout.Service }
+
+func (g agentCheckout) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
+	r, err := g.Service.Paid(ctx, tx, bot, p)
+	return string(r), err
+}
