@@ -45,7 +45,7 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			continue
 		}
 		if !p.priceBound(n) && (ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
-			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || !p.moneyLike(n) && (n.value > MaxQuantity || p.pointsAtNumber(n)))) {
+			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
 			}

@@ -365,7 +365,7 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 // minSpelled is the share of a product's name a description must say for
 // a wish to choose that product by itself ("la théière en verre"), rather
 // than to search ("红茶", the kind at the end of one tea's name).
-const minSpelled = 0.5
+const minSpelled = 0.4
 
 // truncate cuts s to at most n bytes, on a rune boundary.
 func truncate(s string, n int) string {
@@ -405,7 +405,7 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
-		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] && p.toks[i+1].kind != tHan {
+		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] {
 			// A number of a product's name ("chargeur 65 W"), or a size
 			// ("a 2 m cable"): it tells products apart.
 			// A number of a product's name: "chargeur 65 W".

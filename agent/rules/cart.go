@@ -49,15 +49,9 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		}
 	}
 	if it.Category != "" || b.meaningful(t, it.Query) {
-		pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: it.Query, Category: it.Category, Exclude: in.NotQuery, Limit: agent.PageSize})
+		skus, err := b.found(ctx, t, it, in)
 		if err != nil {
 			return pick{}, err
-		}
-		var skus []concierge.SKU
-		for _, pv := range pvs {
-			if !slices.Contains(in.Excluded, pv.SKU) {
-				skus = append(skus, pv.SKU)
-			}
 		}
 		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
@@ -74,6 +68,35 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		return pick{candidates: mem.Shown}, nil
 	}
 	return pick{}, nil
+}
+
+// found searches for an item's words, with the category they suggest and
+// without it, and keeps the search that finds one product: the category
+// narrows "the 20W charger" to the charger, but would hide "le pack de
+// chaussettes de running" among the running shoes.
+func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) ([]concierge.SKU, error) {
+	search := func(category string) ([]concierge.SKU, error) {
+		pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: it.Query, Category: category, Exclude: in.NotQuery, Limit: agent.PageSize})
+		if err != nil {
+			return nil, err
+		}
+		var skus []concierge.SKU
+		for _, pv := range pvs {
+			if !slices.Contains(in.Excluded, pv.SKU) {
+				skus = append(skus, pv.SKU)
+			}
+		}
+		return skus, nil
+	}
+	all, err := search("")
+	if err != nil || it.Category == "" || !b.meaningful(t, it.Query) || len(all) == 1 {
+		return all, err
+	}
+	narrow, err := search(it.Category)
+	if err != nil || len(narrow) != 1 && len(all) > 0 {
+		return all, err
+	}
+	return narrow, nil
 }
 
 // choose picks among several products that fit an item: the one whose
