@@ -4,7 +4,7 @@ CONFIG  ?= examples/maison-lumiere.yaml
 DB      ?= sqlite:concierge.db
 ADDR    ?= :8080
 
-.PHONY: run test bench lint build chat validate check-examples
+.PHONY: run test bench lint build chat validate check-examples quality
 
 build:
 	$(GO) build -o bin/concierge ./cmd/concierge
@@ -39,3 +39,13 @@ bench: build
 lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## quality: understanding measured on the five shops of docs/quality.md — the
+## dev sets (tuned on) and the held-out sets (only run to report); not part of
+## `make test`. SET=dev or SET=heldout runs one.
+SET ?= dev heldout
+quality: build
+	@for set in $(SET); do \
+		echo "== $$set"; \
+		./bin/concierge test --summary --config examples/shops examples/shops/tests/$$set/*.yaml | sed -n '/^Summary/,$$p'; \
+	done
