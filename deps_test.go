@@ -47,9 +47,11 @@ var rules = []rule{
 // why. agent/catalog and agent/nlu have stricter tests of their own (no
 // I/O at all).
 var plain = map[string]string{
-	"adapters/web":     "the web adapter is a translator: echo belongs to webhooks, and adapters share no code",
-	"adapters/wechat":  "the WeChat adapter speaks the protocol with the standard library; the Redis token cache lives in redistoken, so a binary without Redis does not link go-redis",
-	"checkout/sandbox": "the sandbox is a payment provider: cmd wires it to the store, the agent and echo",
+	"adapters/web":       "the web adapter is a translator: echo belongs to webhooks, and adapters share no code",
+	"adapters/wechat":    "the WeChat adapter speaks the protocol with the standard library; the Redis token cache lives in redistoken, so a binary without Redis does not link go-redis",
+	"checkout/sandbox":   "the sandbox is a payment provider: cmd wires it to the store, the agent and echo",
+	"handoff/mediafetch": "the media fetcher finds channels in the registry and reaches storage through its Store; cmd wires both",
+	"internal/jobloop":   "the job loop is below every worker that uses it",
 }
 
 // TestImportRules enforces the import direction of STYLE.md: a forbidden

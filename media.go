@@ -1,6 +1,9 @@
 package concierge
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Media is a file a customer sent (a photo of a broken lamp, a voice
 // note), downloaded from the platform so that people in the inbox can see
@@ -25,3 +28,38 @@ var ErrMediaTooLarge = errors.New("media too large")
 // ErrMediaGone is returned by FetchMedia when the platform no longer has
 // the file (expired or deleted): no retry will help either.
 var ErrMediaGone = errors.New("media no longer available")
+
+// MediaStatus is what became of a customer's file.
+type MediaStatus string
+
+// The media statuses.
+const (
+	MediaPending  MediaStatus = "pending"   // not fetched yet, or to be tried again
+	MediaFetched  MediaStatus = "fetched"   // downloaded; the inbox shows it
+	MediaFailed   MediaStatus = "failed"    // attempts used up, or the channel cannot fetch media
+	MediaTooLarge MediaStatus = "too_large" // over the size asked for (ErrMediaTooLarge)
+	MediaGone     MediaStatus = "gone"      // the platform no longer has it (ErrMediaGone)
+)
+
+// MediaJob is one customer's file leased for fetching: the store records
+// it as pending when its message is ingested, and the media fetcher claims
+// it.
+type MediaJob struct {
+	ID       int64  // the inbound message's id; the file's id in the inbox
+	Token    string // the lease's owner; finishing the job needs it
+	Attempts int    // fetches tried before this one
+
+	Bot          BotID
+	Conversation ConversationID
+	Channel      Channel
+	Kind         string // image, audio, voice, video, document, sticker
+	Ref          string // what the channel's MediaFetcher fetches it with
+}
+
+// MediaResult is what became of one fetch of a leased file.
+type MediaResult struct {
+	Status MediaStatus // MediaPending means try again at Next
+	Next   time.Time
+	Media  *Media // the file, for MediaFetched
+	Error  string
+}

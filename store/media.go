@@ -13,13 +13,13 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// Media statuses, in media.status.
+// Media statuses, in media.status (see concierge.MediaStatus).
 const (
-	MediaPending  = "pending"
-	MediaFetched  = "fetched"
-	MediaFailed   = "failed"    // attempts used up, or the channel cannot fetch media
-	MediaTooLarge = "too_large" // over the size asked for (concierge.ErrMediaTooLarge)
-	MediaGone     = "gone"      // the platform no longer has it (concierge.ErrMediaGone)
+	MediaPending  = concierge.MediaPending
+	MediaFetched  = concierge.MediaFetched
+	MediaFailed   = concierge.MediaFailed
+	MediaTooLarge = concierge.MediaTooLarge
+	MediaGone     = concierge.MediaGone
 )
 
 // mediaKinds are the KINDs of an EventMedia's "KIND:REF" value
@@ -58,17 +58,7 @@ func (tx *Tx) ingestMedia(ctx context.Context, ev *concierge.Event, now int64) e
 }
 
 // MediaJob is one pending file leased for fetching.
-type MediaJob struct {
-	ID       int64  // the inbound message's id; the file's id in the inbox
-	Token    string // the lease's owner; FinishMedia needs it
-	Attempts int    // fetches tried before this one
-
-	Bot          concierge.BotID
-	Conversation concierge.ConversationID
-	Channel      concierge.Channel
-	Kind         string // image, audio, voice, video, document, sticker
-	Ref          string // what the channel's adapter fetches it with
-}
+type MediaJob = concierge.MediaJob
 
 // ClaimMedia leases, for lease, up to limit pending files of bots that
 // are due and not leased, oldest first. On PostgreSQL the candidates are
@@ -128,14 +118,7 @@ func (db *DB) ClaimMedia(ctx context.Context, bots []concierge.BotID, limit int,
 }
 
 // MediaResult is what became of one fetch of a leased file.
-type MediaResult struct {
-	Status string // MediaFetched, MediaFailed, MediaTooLarge, MediaGone or MediaPending (retry)
-	// Next is when to try again, for MediaPending.
-	Next time.Time
-	// Media is the file, for MediaFetched.
-	Media *concierge.Media
-	Error string
-}
+type MediaResult = concierge.MediaResult
 
 // FinishMedia records what became of a fetch of j and releases its
 // lease; every outcome counts an attempt. It reports false, and changes
@@ -188,7 +171,7 @@ type MediaInfo struct {
 	Conversation concierge.ConversationID
 	Bot          concierge.BotID
 	Kind         string
-	Status       string
+	Status       concierge.MediaStatus
 	Attempts     int
 	ContentType  string
 	Name         string

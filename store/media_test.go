@@ -73,7 +73,7 @@ func TestMediaIngest(t *testing.T) {
 		}
 		var got []string
 		for _, m := range ms {
-			got = append(got, m.Kind+"/"+m.Status)
+			got = append(got, m.Kind+"/"+string(m.Status))
 		}
 		if want := []string{"image/pending", "voice/pending"}; !slices.Equal(got, want) {
 			t.Fatalf("files = %v, want %v", got, want)

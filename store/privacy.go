@@ -90,7 +90,7 @@ func (db *DB) ExportConversation(ctx context.Context, bot concierge.BotID, ch co
 		return nil, err
 	}
 	for _, m := range ms {
-		ex.Media = append(ex.Media, ExportMedia{Kind: m.Kind, Status: m.Status, ContentType: m.ContentType, Name: m.Name,
+		ex.Media = append(ex.Media, ExportMedia{Kind: m.Kind, Status: string(m.Status), ContentType: m.ContentType, Name: m.Name,
 			Size: m.Size, At: m.At.Format("2006-01-02T15:04:05Z07:00")})
 	}
 	return ex, nil

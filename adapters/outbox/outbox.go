@@ -13,12 +13,13 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/jobloop"
 )
 
 // Store is the outbox's view of storage.
@@ -130,36 +131,26 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		}
 	})
 	defer stop()
-	tick := time.NewTicker(d.cfg.Poll)
-	defer tick.Stop()
-	for ctx.Err() == nil {
+	jobloop.Run(ctx, jobloop.Config{Name: "outbox", Poll: d.cfg.Poll, Wake: d.wake, Log: d.log}, func(ctx context.Context) (bool, error) {
 		free := cap(d.slots) - len(d.slots)
-		n := 0
-		if free > 0 {
-			batch, err := d.store.ClaimOutbox(ctx, min(d.cfg.Batch, free), d.cfg.Lease)
-			if err != nil && ctx.Err() == nil {
-				d.log.Error("outbox: claim", "err", err)
-			}
-			for _, msgs := range batch {
-				d.slots <- struct{}{}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d.results <- result{ds: d.sendAll(sendCtx, msgs), conv: msgs[0].Conversation}
-					<-d.slots
-				}()
-			}
-			n = len(batch)
+		if free == 0 {
+			return false, nil
 		}
-		if n > 0 && n == d.cfg.Batch {
-			continue // more may be waiting
+		batch, err := d.store.ClaimOutbox(ctx, min(d.cfg.Batch, free), d.cfg.Lease)
+		if err != nil {
+			return false, fmt.Errorf("claim: %w", err)
 		}
-		select {
-		case <-ctx.Done():
-		case <-d.wake:
-		case <-tick.C:
+		for _, msgs := range batch {
+			d.slots <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				d.results <- result{ds: d.sendAll(sendCtx, msgs), conv: msgs[0].Conversation}
+				<-d.slots
+			}()
 		}
-	}
+		return len(batch) > 0 && len(batch) == d.cfg.Batch, nil // a full batch: more may be waiting
+	})
 	wg.Wait()
 	close(d.results)
 	<-finished
@@ -269,9 +260,5 @@ func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge
 // with "full jitter" on the upper half so that many conversations failing
 // together (a platform outage) do not retry in lockstep.
 func (d *Dispatcher) delay(attempts int) time.Duration {
-	dl := d.cfg.BaseDelay << min(attempts, 20)
-	if dl > d.cfg.MaxDelay || dl <= 0 {
-		dl = d.cfg.MaxDelay
-	}
-	return dl/2 + rand.N(dl/2+1)
+	return jobloop.Backoff(d.cfg.BaseDelay, d.cfg.MaxDelay, attempts)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/whatsapp/whatsapptest"
+	"github.com/conciergehq/concierge/handoff/mediafetch"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -42,7 +43,7 @@ payments:
 		t.Fatal("the sample bot file has no catalog")
 	}
 	s := runMain(t, &Main{ConfigPath: writeBot(t, head+cfg[i:]), DBURL: db,
-		Media: MediaConfig{Poll: 20 * time.Millisecond, Backoff: 50 * time.Millisecond}})
+		Media: mediafetch.Config{Poll: 20 * time.Millisecond, Backoff: 50 * time.Millisecond}})
 	return &waShop{shop: s, graph: graph}
 }
 
@@ -202,58 +203,5 @@ func TestInboxMedia(t *testing.T) {
 	}
 	if resp, _ := sue.fetchRaw(photoURL); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("photo after erase: %d, want 404", resp.StatusCode)
-	}
-}
-
-// fetchFunc is a channel adapter that can fetch media.
-type fetchFunc func(ctx context.Context, ref string, max int64) (concierge.Media, error)
-
-func (f fetchFunc) FetchMedia(ctx context.Context, ref string, max int64) (concierge.Media, error) {
-	return f(ctx, ref, max)
-}
-
-// TestMediaOutcomes: what the fetch loop records for each answer of an
-// adapter, and for an adapter that cannot fetch at all.
-func TestMediaOutcomes(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	answer := func(m concierge.Media, err error) any {
-		return fetchFunc(func(context.Context, string, int64) (concierge.Media, error) { return m, err })
-	}
-	for _, c := range []struct {
-		name     string
-		adapter  any
-		attempts int
-		status   string
-		err      string
-	}{
-		{"fetched", answer(concierge.Media{ContentType: "image/png", Data: []byte("png")}, nil), 0, store.MediaFetched, ""},
-		{"too large", answer(concierge.Media{}, fmt.Errorf("wa: %w", concierge.ErrMediaTooLarge)), 0, store.MediaTooLarge, "media too large"},
-		{"more than asked", answer(concierge.Media{Data: make([]byte, 11)}, nil), 0, store.MediaTooLarge, "media too large"},
-		{"gone", answer(concierge.Media{}, fmt.Errorf("wa: %w", concierge.ErrMediaGone)), 7, store.MediaGone, "no longer available"},
-		{"retry", answer(concierge.Media{}, fmt.Errorf("HTTP 503")), 0, store.MediaPending, "HTTP 503"},
-		{"last attempt", answer(concierge.Media{}, fmt.Errorf("HTTP 503")), 7, store.MediaFailed, "HTTP 503"},
-		{"no FetchMedia", struct{}{}, 0, store.MediaFailed, "channel cannot fetch media"},
-		{"no adapter", nil, 0, store.MediaFailed, "channel cannot fetch media"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			l := &mediaLoop{cfg: MediaConfig{Max: 10}.withDefaults(), now: func() time.Time { return now },
-				adapters: func(concierge.BotID, concierge.Channel) any { return c.adapter }}
-			r := l.result(context.Background(), &store.MediaJob{Attempts: c.attempts, Ref: "R"})
-			if r.Status != c.status || !strings.Contains(r.Error, c.err) {
-				t.Fatalf("result = %+v; want %s with %q", r, c.status, c.err)
-			}
-			if r.Status == store.MediaPending && (r.Next.Before(now.Add(15*time.Second)) || r.Next.After(now.Add(30*time.Second))) {
-				t.Fatalf("first retry at %v after now, want 15-30s (30s, jittered)", r.Next.Sub(now))
-			}
-		})
-	}
-	l := &mediaLoop{cfg: MediaConfig{}.withDefaults()}
-	for n, want := range []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute} {
-		if d := l.backoff(n); d < want/2 || d > want {
-			t.Errorf("backoff(%d) = %v, want %v to %v", n, d, want/2, want)
-		}
-	}
-	if d := l.backoff(20); d > time.Hour || d < 30*time.Minute {
-		t.Errorf("backoff(20) = %v, want at most an hour", d)
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
+	"github.com/conciergehq/concierge/handoff/mediafetch"
 	"github.com/conciergehq/concierge/store"
 	"github.com/conciergehq/concierge/webhooks"
 )
@@ -97,8 +98,8 @@ type Main struct {
 	handoffHooks handoffHookParts
 
 	// Media tunes the download of customers' files (see media.go).
-	Media MediaConfig
-	media *mediaLoop
+	Media mediafetch.Config
+	media *mediafetch.Fetcher
 
 	agents agentParts // outside AI agents (issue 15), see agents.go
 

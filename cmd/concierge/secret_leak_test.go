@@ -24,6 +24,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
 	"github.com/conciergehq/concierge/adapters/whatsapp/whatsapptest"
+	"github.com/conciergehq/concierge/handoff/mediafetch"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -338,7 +339,7 @@ func shows(t *testing.T, page string, errs ...string) {
 // leakTestMedia shortens the media loop's waits, so that a customer's file
 // is tried at once.
 func leakTestMedia(m *Main) {
-	m.Media = MediaConfig{Poll: 20 * time.Millisecond, Backoff: 50 * time.Millisecond}
+	m.Media = mediafetch.Config{Poll: 20 * time.Millisecond, Backoff: 50 * time.Millisecond}
 }
 
 // TestSecretsDoNotLeakTelegram: the bot token, the webhook's secret_token

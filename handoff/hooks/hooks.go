@@ -22,13 +22,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/jobloop"
 	"github.com/conciergehq/concierge/internal/redact"
 )
 
@@ -168,34 +168,22 @@ func (s *Sender) Wake() {
 // Run sends events until ctx ends. A request in flight when ctx ends is
 // cut short and recorded as a retry that uses no attempt.
 func (s *Sender) Run(ctx context.Context) {
-	t := time.NewTicker(s.cfg.Poll)
-	defer t.Stop()
 	var skipped time.Time
-	for {
+	jobloop.Run(ctx, jobloop.Config{Name: "handoff webhook", Poll: s.cfg.Poll, Wake: s.wake, Log: s.log}, func(ctx context.Context) (bool, error) {
 		if s.now().Sub(skipped) >= s.cfg.SkipEvery {
 			skipped = s.now()
-			if n, err := s.store.Skip(ctx, s.bots); err != nil && ctx.Err() == nil {
-				s.log.Error("handoff webhook: skip", "err", err)
+			if n, err := s.store.Skip(ctx, s.bots); err != nil {
+				return false, fmt.Errorf("skip: %w", err)
 			} else if n > 0 {
 				s.log.Debug("handoff webhook: skipped hand-offs of bots without a webhook", "count", n)
 			}
 		}
-		for {
-			n, err := s.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				s.log.Error("handoff webhook: claim", "err", err)
-			}
-			if err != nil || n < s.cfg.Batch || ctx.Err() != nil {
-				break
-			}
+		n, err := s.RunOnce(ctx)
+		if err != nil {
+			return false, fmt.Errorf("claim: %w", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.wake:
-		}
-	}
+		return n >= s.cfg.Batch, nil
+	})
 }
 
 // RunOnce claims one batch of due events, sends them at once, and records
@@ -333,9 +321,5 @@ var _ error = (*StatusError)(nil)
 // in the Store, so the delay is a function of their number rather than a
 // backoff object that a restart would forget.
 func (s *Sender) delay(attempts int) time.Duration {
-	d := s.cfg.BaseDelay << min(attempts, 20)
-	if d > s.cfg.MaxDelay || d <= 0 {
-		d = s.cfg.MaxDelay
-	}
-	return d/2 + rand.N(d/2+1)
+	return jobloop.Backoff(s.cfg.BaseDelay, s.cfg.MaxDelay, attempts)
 }
