@@ -220,3 +220,25 @@ const RefundRequestedByCustomer = "requested_by_customer"
 type RefundChecker interface {
 	CheckRefund(o *Order, paid []Payment, amount Money) error
 }
+
+// Reconciler is a payment provider whose notifications may be lost (WeChat
+// Pay's): checkout's sweep asks it what became of each of its orders
+// still pending a minute after they were made, under a lease shared by
+// the replicas. Reconcile may block on the network; checkout bounds each
+// call and the whole pass. An error that is a CodeInvalid *Error concerns
+// this order only (the provider refused the query); any other means the
+// provider cannot be reached, and the pass ends until the next sweep.
+type Reconciler interface {
+	Reconcile(ctx context.Context, o *Order, now time.Time) (Reconciled, error)
+}
+
+// Reconciled is what a Reconciler found out about a pending order.
+type Reconciled struct {
+	// Paid is the payment the notification would have brought, applied
+	// as it would have been (exactly once on provider and ref).
+	Paid *Payment
+	// Closed says that the provider will never take this order's payment
+	// now: its reservation ran out and it was closed there; checkout
+	// expires it and releases its stock.
+	Closed bool
+}

@@ -405,7 +405,7 @@ func (m *Main) sweep(ctx context.Context) {
 			// Lost WeChat Pay notifications: every order every 30 s,
 			// expired ones on every sweep so that they are closed at
 			// WeChat Pay before ExpireDue expires them here.
-			all := time.Since(lastWeChatPay) >= wechatReconcileEvery
+			all := time.Since(lastWeChatPay) >= reconcileEvery
 			if all {
 				lastWeChatPay = time.Now()
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/store"
 )
@@ -23,9 +24,6 @@ const (
 	// arrive before the sweeper asks WeChat Pay.
 	wechatRefundQueryAfter = 2 * time.Minute
 	wechatRefundBatch      = 20
-	// wechatLeaseTTL outlasts a reconciliation pass, so a lease is never
-	// taken over while its holder still works.
-	wechatLeaseTTL = 2 * wechatReconcilePass
 )
 
 // settleWeChatRefund applies how a refund of bot ended: a processing
@@ -115,8 +113,8 @@ func (m *Main) reconcileWeChatRefunds(ctx context.Context, now time.Time) int {
 		if p == nil {
 			continue
 		}
-		done, err := m.withLease(ctx, "wechatpay-refund:"+rec.ProviderRef, func() (bool, error) {
-			cctx, cancel := context.WithTimeout(ctx, wechatReconcileCall)
+		done, err := checkout.WithLease(ctx, m.DB, m.Log, "wechatpay-refund:"+rec.ProviderRef, func() (bool, error) {
+			cctx, cancel := context.WithTimeout(ctx, wechatpay.ReconcileCall)
 			res, err := p.QueryRefund(cctx, rec.ProviderRef)
 			cancel()
 			if err != nil {
@@ -134,23 +132,4 @@ func (m *Main) reconcileWeChatRefunds(ctx context.Context, now time.Time) int {
 		}
 	}
 	return settled
-}
-
-// withLease runs fn holding the named lease, or returns false without
-// running it when another replica holds it.
-func (m *Main) withLease(ctx context.Context, name string, fn func() (bool, error)) (bool, error) {
-	tok, ok, err := m.DB.TakeLease(ctx, name, wechatLeaseTTL)
-	if err != nil || !ok {
-		return false, err
-	}
-	defer func() {
-		// Released even when the pass's context ran out; a lease left
-		// behind would only delay the next pass until it expires.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), wechatReconcileCall)
-		defer cancel()
-		if err := m.DB.ReleaseLease(rctx, name, tok); err != nil {
-			m.Log.Warn("wechatpay reconcile: release lease", "lease", name, "err", err)
-		}
-	}()
-	return fn()
 }
