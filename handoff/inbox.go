@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -65,8 +66,11 @@ type Inbox struct {
 	svc   *Service
 	bots  map[concierge.BotID]*concierge.Bot
 	pages map[string]*template.Template
-	// changes wakes the open live streams; see Changed.
+	// changes wakes the open live streams; see Changed. end is closed
+	// when they must end; see EndStreams.
 	changes bell
+	end     chan struct{}
+	endOnce sync.Once
 	handler http.Handler
 }
 
@@ -89,6 +93,7 @@ func New(cfg Config) (*Inbox, error) {
 	}
 	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{}}
 	in.changes.init()
+	in.end = make(chan struct{})
 	in.svc.UseRefunds(cfg.Refunds, cfg.Announce)
 	if cfg.Rules != nil {
 		in.svc.UseReplyRules(cfg.Rules)

@@ -32,3 +32,11 @@ func (b *bell) ring() {
 // (PostgreSQL's NOTIFY), on any replica; it is safe to call at any time,
 // from any goroutine, and costs each open stream one Version read.
 func (in *Inbox) Changed() { in.changes.ring() }
+
+// EndStreams ends the open live streams and makes new ones end as soon as
+// they have started; pages are still served. cmd/concierge calls it when
+// the server starts shutting down, since a stream never ends by itself and
+// would otherwise hold the shutdown for its whole grace period. The
+// browser reconnects (to another replica, or to the restarted server).
+// It may be called more than once.
+func (in *Inbox) EndStreams() { in.endOnce.Do(func() { close(in.end) }) }

@@ -19,8 +19,9 @@ const hubBuffer = 64
 //
 // The zero Hub is ready to use. It is safe for concurrent use.
 type Hub struct {
-	mu   sync.Mutex
-	subs map[hubKey]map[chan Entry]struct{}
+	mu     sync.Mutex
+	subs   map[hubKey]map[chan Entry]struct{}
+	closed bool
 }
 
 type hubKey struct {
@@ -34,11 +35,17 @@ func NewHub() *Hub { return &Hub{} }
 // Subscribe returns a channel of the entries published for (bot, chat) from
 // now on, and a cancel func that stops them and closes the channel. The
 // channel is also closed when the subscriber falls behind. cancel may be
-// called more than once, and after the channel was closed.
+// called more than once, and after the channel was closed. After Close,
+// the channel comes closed.
 func (h *Hub) Subscribe(bot concierge.BotID, chat concierge.ChatID) (<-chan Entry, func()) {
 	k := hubKey{bot, chat}
 	ch := make(chan Entry, hubBuffer)
 	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		close(ch)
+		return ch, func() {}
+	}
 	if h.subs == nil {
 		h.subs = make(map[hubKey]map[chan Entry]struct{})
 	}
@@ -63,6 +70,21 @@ func (h *Hub) Publish(bot concierge.BotID, chat concierge.ChatID, e Entry) {
 		select {
 		case ch <- e:
 		default:
+			h.remove(k, ch)
+		}
+	}
+}
+
+// Close closes every subscriber's channel and makes later subscriptions
+// come closed, so that every event stream ends: the server calls it when
+// it starts shutting down, and the widgets reconnect to another replica or
+// to the restarted server. Publish after Close reaches no one.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closed = true
+	for k, set := range h.subs {
+		for ch := range set {
 			h.remove(k, ch)
 		}
 	}

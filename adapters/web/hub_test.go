@@ -168,3 +168,27 @@ func TestHubConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestHubClose: Close ends every stream, and a stream opened after it
+// ends at once; cancelling afterwards and publishing are harmless.
+func TestHubClose(t *testing.T) {
+	h := NewHub()
+	a, cancelA := h.Subscribe("bot", "chat-a")
+	b, cancelB := h.Subscribe("bot", "chat-b")
+	h.Publish("bot", "chat-a", entry(1))
+	h.Close()
+	if !closed(a) || !closed(b) {
+		t.Fatal("a stream is still open after Close")
+	}
+	c, cancelC := h.Subscribe("bot", "chat-a")
+	if !closed(c) {
+		t.Fatal("a stream opened after Close is open")
+	}
+	h.Publish("bot", "chat-a", entry(2))
+	cancelA()
+	cancelB()
+	cancelC()
+	if n := h.subscribers("bot", "chat-a"); n != 0 {
+		t.Fatalf("%d subscribers after Close, want 0", n)
+	}
+}

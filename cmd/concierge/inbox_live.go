@@ -44,28 +44,43 @@ func (m *Main) listenInbox(ctx context.Context) {
 	if m.Inbox == nil {
 		return
 	}
-	m.DB.ListenInbox(ctx, coalesce(inboxCoalesce, m.Inbox.Changed), m.Log)
+	m.DB.ListenInbox(ctx, coalesce(ctx, inboxCoalesce, m.Inbox.Changed), m.Log)
 }
 
 // coalesce returns a function that calls f once, window after the first
 // of any number of calls made meanwhile. The pending mark is cleared
 // before f runs, so a call during f schedules another: no change is left
-// unannounced.
-func coalesce(window time.Duration, f func()) func() {
+// unannounced. When ctx ends, a pending call is dropped and later calls
+// do nothing, so no timer outlives the server.
+func coalesce(ctx context.Context, window time.Duration, f func()) func() {
+	return coalesceAfter(ctx, func(g func()) func() bool { return time.AfterFunc(window, g).Stop }, f)
+}
+
+// coalesceAfter is coalesce with its timer given: after arranges for g to
+// run once, later, and returns what cancels that (tests fire it by hand).
+func coalesceAfter(ctx context.Context, after func(g func()) (stop func() bool), f func()) func() {
 	var mu sync.Mutex
-	pending := false
+	var stop func() bool // non-nil while a call is pending
+	context.AfterFunc(ctx, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+	})
 	return func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if pending {
+		if stop != nil || ctx.Err() != nil {
 			return
 		}
-		pending = true
-		time.AfterFunc(window, func() {
+		stop = after(func() {
 			mu.Lock()
-			pending = false
+			stop = nil
 			mu.Unlock()
-			f()
+			if ctx.Err() == nil {
+				f()
+			}
 		})
 	}
 }

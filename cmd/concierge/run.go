@@ -294,10 +294,11 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		}
 		m.Listener = ln
 	}
-	srv := &http.Server{Handler: m.handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := m.newHTTPServer() // see shutdown.go
 
-	// Loops stop in order on shutdown: HTTP first (no new acks), then
-	// ingestion, then turns, then the outbox, each finishing its work.
+	// Loops stop in order on shutdown: HTTP first (no new acks, no
+	// handler left running), then ingestion, then turns, then the
+	// outbox, each finishing its work.
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- srv.Serve(ln) }()
 	ingestCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
@@ -335,9 +336,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		case <-ctx.Done():
 		case err = <-httpDone:
 		}
-		shut, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		srv.Shutdown(shut)
+		srv.shutdown(m.Log) // streams end at once, other requests get a grace period
 		stopPolling()
 		stopIngest()
 		ingestWG.Wait()
@@ -345,7 +344,9 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		runWG.Wait()
 		stopSender()
 		sendWG.Wait()
-		m.DB.Close()
+		if err := m.DB.Close(); err != nil {
+			m.Log.Error("close database", "err", err)
+		}
 		m.closeWeChat() // Redis token caches, when a bot file names one
 		m.Log.Info("concierge stopped")
 		if errors.Is(err, http.ErrServerClosed) {
