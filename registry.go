@@ -242,3 +242,37 @@ type Reconciled struct {
 	// expires it and releases its stock.
 	Closed bool
 }
+
+// The statuses of a Refund that checkout settles.
+const (
+	RefundProcessing = "processing" // asked for; the provider refunds later
+	RefundSucceeded  = "succeeded"
+	RefundFailed     = "failed" // the money did not go back; people refund by hand
+)
+
+// RefundKeyPrefix starts the key (the provider's out-refund number) of
+// every refund Concierge asks for: handoff.RefundKey makes them from the
+// proposal. A refund whose key lacks it was made by hand at the provider.
+const RefundKeyPrefix = "proposal-"
+
+// RefundOutcome is how a refund the provider was processing ended, from
+// its notification or a query.
+type RefundOutcome struct {
+	Provider string
+	Ref      string  // the provider's refund id (Refund.ProviderRef)
+	Key      string  // the key it was asked with
+	Order    OrderID // as the provider reports it; "" if it did not say
+	Amount   Money
+	Status   string // RefundProcessing, RefundSucceeded or RefundFailed
+	State    string // the provider's own word, for logs
+	// Why says, for people, why a failed refund failed and what to do.
+	Why string
+}
+
+// RefundQuerier is a Refunder whose refunds end after Refund returns
+// (WeChat Pay's): checkout's sweep asks it about the refunds still
+// processing whose notification never came. RefundOutcome may block on
+// the network and must honour ctx.
+type RefundQuerier interface {
+	RefundOutcome(ctx context.Context, ref string) (RefundOutcome, error)
+}

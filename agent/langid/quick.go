@@ -39,11 +39,14 @@ func set(ws ...string) map[string]bool {
 	return m
 }
 
-// quick returns the language whose function words alone appear in words,
-// at least twice among the detector's languages, or once when it is also
-// the language the conversation is in (or, with none, the platform's
+// quick returns the language whose function words alone appear in words:
+// once is enough in a message of three words or more, or in a shorter one
+// in the language the conversation is in (or, with none, the platform's
 // hint): "compare Plume and Atelier" stays English on a browser in
-// English, though lingua reads its names as French. It returns
+// English, though lingua reads its names as French. Measured on the
+// fixtures (TestAccuracy), one function word of one language and none of
+// another is right more often than lingua on shoppers' short sentences,
+// and a thousand times cheaper. It returns
 // lingua.Unknown when the small words do not settle it, or when a
 // candidate language has no list.
 //
@@ -84,7 +87,7 @@ func (d *Detector) quick(words []string, current, hint concierge.Locale) (l ling
 	if expected == "" {
 		expected = hint
 	}
-	if n < 2 && (n == 0 || d.byLang[best] != expected) {
+	if n < 1 || n < 2 && d.byLang[best] != expected && len(words) < 3 {
 		return lingua.Unknown, n > 0
 	}
 	return best, true

@@ -25,9 +25,9 @@ import (
 // is processing until its notification (or a refund query) says how it
 // ended.
 const (
-	RefundProcessing = "processing"
-	RefundSucceeded  = "succeeded"
-	RefundFailed     = "failed"
+	RefundProcessing = concierge.RefundProcessing
+	RefundSucceeded  = concierge.RefundSucceeded
+	RefundFailed     = concierge.RefundFailed
 )
 
 // outRefundNo is what WeChat Pay accepts as out_refund_no: at most 64 of
@@ -160,6 +160,27 @@ type RefundResult struct {
 	// PROCESSING for a query of a refund still under way.
 	State string
 	At    time.Time
+}
+
+var _ concierge.RefundQuerier = (*Provider)(nil)
+
+// RefundOutcome queries refund ref (QueryRefund) for checkout's sweep.
+func (p *Provider) RefundOutcome(ctx context.Context, ref string) (concierge.RefundOutcome, error) {
+	r, err := p.QueryRefund(ctx, ref)
+	if err != nil {
+		return concierge.RefundOutcome{}, err
+	}
+	return r.Outcome(), nil
+}
+
+// Outcome is r as checkout settles it.
+func (r *RefundResult) Outcome() concierge.RefundOutcome {
+	out := concierge.RefundOutcome{Provider: ProviderName, Ref: r.RefundID, Key: r.OutRefundNo, Order: r.Order,
+		Amount: r.Amount, Status: r.Status(), State: r.State}
+	if out.Status == RefundFailed {
+		out.Why = fmt.Sprintf("WeChat Pay could not complete refund %s of order %s (%s): the money did not go back; refund it in the merchant platform", r.RefundID, r.Order, r.State)
+	}
+	return out
 }
 
 // Status is State in Concierge's words.

@@ -15,14 +15,14 @@ import (
 const reconcileEvery = 30 * time.Second
 
 // ReconcileWeChatPay runs one reconciliation pass as of now (see
-// checkout.Service.Reconcile) and, with all, settles the WeChat Pay
-// refunds still processing (wechat_refund.go). It returns how many orders
+// checkout.Service.Reconcile) and, with all, settles the refunds still
+// processing (checkout.Service.ReconcileRefunds). It returns how many orders
 // it changed (paid or expired).
 func (m *Main) ReconcileWeChatPay(ctx context.Context, now time.Time, all bool) int {
 	changed := m.Checkout.Reconcile(ctx, reconcileStore{m.DB}, m.Log, now, all)
 	if all {
 		rctx, cancel := context.WithTimeout(ctx, checkout.ReconcilePass)
-		m.reconcileWeChatRefunds(rctx, now)
+		m.Checkout.ReconcileRefunds(rctx, refundStore{m.DB}, m.Log, now)
 		cancel()
 	}
 	if changed > 0 && m.Dispatcher != nil {
@@ -35,6 +35,13 @@ func (m *Main) ReconcileWeChatPay(ctx context.Context, now time.Time, all bool) 
 type reconcileStore struct{ *store.DB }
 
 func (s reconcileStore) InTx(ctx context.Context, fn func(tx concierge.Tx) error) error {
+	return s.DB.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// refundStore is the store as checkout's refund settlement sees it.
+type refundStore struct{ *store.DB }
+
+func (s refundStore) InRefundTx(ctx context.Context, fn func(tx checkout.RefundTx) error) error {
 	return s.DB.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
 }
 
