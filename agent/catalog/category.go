@@ -82,6 +82,13 @@ func (ix *Index) CategoryOf(text string) string {
 		return ""
 	}
 	terms, _ := ix.queryTerms(text)
+	return ix.categoryOf(terms)
+}
+
+func (ix *Index) categoryOf(terms []term) string {
+	if len(ix.categories) == 0 {
+		return ""
+	}
 	score := make([]int, len(ix.categories))
 	for _, t := range terms {
 		kindBonus := 0

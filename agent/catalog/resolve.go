@@ -447,11 +447,15 @@ func (ix *Index) Without(skus []concierge.SKU, exclude, asked string) []concierg
 // (black tea) only the kind at the end of "祁门红茶": that is a search, not
 // a choice of that product.
 func (ix *Index) Spells(text string, sku concierge.SKU) float64 {
+	terms, _ := ix.queryTerms(text)
+	return ix.spells(terms, sku)
+}
+
+func (ix *Index) spells(terms []term, sku concierge.SKU) float64 {
 	p := ix.Product(sku)
 	if p == nil {
 		return 0
 	}
-	terms, _ := ix.queryTerms(text)
 	said := make(map[string]bool, len(terms))
 	for _, t := range terms {
 		said[t.key] = true

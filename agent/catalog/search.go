@@ -24,6 +24,11 @@ const typoFactor = 0.8
 // are ignored, unless no word is known, in which case nothing matches.
 func (ix *Index) Search(q Query) []Hit {
 	terms, unknown := ix.queryTerms(q.Text)
+	return ix.search(q, terms, unknown)
+}
+
+// search is Search with the query's terms already read.
+func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 	skuDocs := ix.skuMentions(Fold(q.Text))
 	words := len(terms) > 0 || len(skuDocs) > 0
 	if !words && unknown > 0 {
@@ -283,6 +288,10 @@ func (ix *Index) skuMentions(folded string) []int {
 // products only, so it costs the same on any catalog.
 func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
 	terms, _ := ix.queryTerms(text)
+	return ix.finds(terms, skus)
+}
+
+func (ix *Index) finds(terms []term, skus []concierge.SKU) bool {
 	var types []string
 	for _, t := range terms {
 		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind && len(ix.postings[t.key]) > 0 {
@@ -352,4 +361,29 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 		}
 	}
 	return out
+}
+
+// Look is what one reading of a query finds: its category, whether it
+// describes the products a message named, its best hits, and how much of
+// the first hit's name it says.
+type Look struct {
+	Category string
+	Finds    bool
+	Hits     []Hit
+	Spelled  float64
+}
+
+// LookUp reads query once and answers what CategoryOf, Finds, Search
+// (with exclude and limit) and Spells of the first hit would: the parser
+// asks all four of every message.
+func (ix *Index) LookUp(query, exclude string, named []concierge.SKU, limit int) Look {
+	terms, unknown := ix.queryTerms(query)
+	l := Look{Category: ix.categoryOf(terms), Hits: ix.search(Query{Text: query, Exclude: exclude, Limit: limit}, terms, unknown)}
+	if len(named) > 0 {
+		l.Finds = ix.finds(terms, named)
+	}
+	if len(l.Hits) > 0 {
+		l.Spelled = ix.spells(terms, l.Hits[0].SKU)
+	}
+	return l
 }

@@ -348,18 +348,19 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	if in.Query == "" {
 		return
 	}
-	in.Category = ix.CategoryOf(in.Query)
+	l := ix.LookUp(in.Query, in.NotQuery, in.Products, 2)
+	in.Category = l.Category
 	if len(in.Products) > 0 && !p.sigs[sigDetails] && !p.sigs[sigCompare] {
-		p.context = !ix.Finds(in.Query, in.Products)
+		p.context = !l.Finds
 	}
-	hits := ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 2})
+	hits := l.Hits
 	// A hit with no score was selected by no word: the query was only
 	// stop words.
 	named := len(in.Products) > 0 && !p.context
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
 	p.unique = len(hits) == 1 && hits[0].Score > 0
-	p.specific = p.unique && (ix.Spells(in.Query, hits[0].SKU) >= minSpelled || slices.Contains(p.named, true))
+	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
 }
 
 // minSpelled is the share of a product's name a description must say for
