@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -140,11 +141,11 @@ func New(cfg Config) *Server {
 	// whose last segment is fixed, take precedence.
 	e.POST("/webhooks/:bot/:channel", s.receive, middleware.BodyLimit(bodyLimit(cfg.MaxBody)))
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
-	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit("16K"))
+	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit(bodyLimit(sandboxPayMaxBody)))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
 	if cfg.Inbox != nil {
-		e.Any("/inbox", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit("64K"))
-		e.Any("/inbox/*", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit("64K"))
+		e.Any("/inbox", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit(bodyLimit(inboxMaxBody)))
+		e.Any("/inbox/*", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit(bodyLimit(inboxMaxBody)))
 	}
 	return s
 }
@@ -162,26 +163,19 @@ func (s *Server) firstChat() string {
 	return "/chat/" + string(first)
 }
 
-func bodyLimit(n int64) string {
-	switch {
-	case n%(1<<20) == 0:
-		return itoa(n>>20) + "M"
-	case n%(1<<10) == 0:
-		return itoa(n>>10) + "K"
-	}
-	return itoa(n) + "B"
-}
+// inboxMaxBody bounds a request to the inbox: its largest form is a
+// person's reply (handoff.MaxReply characters, at most 4 bytes each, URL
+// encoded) with room to spare.
+const inboxMaxBody = 64 << 10
 
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
+// sandboxPayMaxBody bounds the sandbox payment page's form, which holds a
+// few short fields.
+const sandboxPayMaxBody = 16 << 10
+
+// bodyLimit writes n bytes as echo's BodyLimit reads it. echo reads "1M"
+// as 10^6 bytes and "64K" as 64 000, not as powers of two, so the limit is
+// written in bytes.
+func bodyLimit(n int64) string { return strconv.FormatInt(n, 10) + "B" }
 
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
