@@ -255,12 +255,16 @@ func (s *Service) announceChange(ctx context.Context, tx concierge.Tx, conv *con
 	return s.announce.OrderChanged(ctx, tx, conv, o, event, handedOff)
 }
 
-// ExpireDue expires up to limit orders whose payment window closed,
-// releasing their stock and telling their customers; it returns how many.
-func (s *Service) ExpireDue(ctx context.Context, tx interface {
+// ExpiryTx is a transaction that can list the orders whose payment
+// window closed.
+type ExpiryTx interface {
 	concierge.Tx
 	ExpiredOrders(ctx context.Context, now time.Time, limit int) ([]*concierge.Order, error)
-}, limit int) (int, error) {
+}
+
+// ExpireDue expires up to limit orders whose payment window closed,
+// releasing their stock and telling their customers; it returns how many.
+func (s *Service) ExpireDue(ctx context.Context, tx ExpiryTx, limit int) (int, error) {
 	os, err := tx.ExpiredOrders(ctx, tx.Now(), limit)
 	if err != nil {
 		return 0, err

@@ -529,7 +529,7 @@ func TestSecretsDoNotLeakWeChat(t *testing.T) {
 			if err := s.m.DB.InTx(ctx, func(tx *store.Tx) error { return tx.CreateOrder(ctx, o) }); err != nil {
 				t.Fatal(err)
 			}
-			s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true)
+			s.m.Reconcile(ctx, time.Now().Add(2*time.Minute), true)
 			waitLog(t, sh, "wechatpay reconcile")
 			if how == platformGarbage {
 				waitLog(t, sh, "/cgi-bin/token: HTTP 502") // the fetch with the app secret in its URL failed

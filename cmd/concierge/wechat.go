@@ -78,7 +78,7 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 		id := bot.ID
 		hb.WeChatPay = &webhooks.WeChatPay{Provider: p, Payer: m.wechatPayer,
 			SettleRefund: func(ctx context.Context, r *wechatpay.RefundResult) (string, error) {
-				return m.Checkout.SettleRefund(ctx, refundStore{m.DB}, m.Log, id, r.Outcome())
+				return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, id, r.Outcome())
 			}}
 		m.Registry.AddProvider(bot.ID, p)
 		if providers[bot.ID] == nil {

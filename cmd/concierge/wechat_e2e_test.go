@@ -553,10 +553,10 @@ func TestWeChatReconcilePaid(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Within the first minute the notification is left time to arrive.
-	if n := s.m.ReconcileWeChatPay(ctx, time.Now(), true); n != 0 {
+	if n := s.m.Reconcile(ctx, time.Now(), true); n != 0 {
 		t.Fatalf("a fresh order was reconciled (%d)", n)
 	}
-	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 1 {
+	if n := s.m.Reconcile(ctx, time.Now().Add(2*time.Minute), true); n != 1 {
 		t.Fatalf("reconciliation changed %d orders, want 1\n%s", n, s.logs.String())
 	}
 	if got, _ := s.m.DB.GetOrder(ctx, o.ID); got.State != concierge.OrderPaid {
@@ -566,7 +566,7 @@ func TestWeChatReconcilePaid(t *testing.T) {
 	if len(told) != 1 || !strings.Contains(wxText(told), "已支付") || !strings.Contains(wxText(told), string(o.ID)) {
 		t.Fatalf("after reconciliation: %s", wxDump(told))
 	}
-	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 0 {
+	if n := s.m.Reconcile(ctx, time.Now().Add(2*time.Minute), true); n != 0 {
 		t.Fatalf("a second pass changed %d orders", n)
 	}
 	if code, body := s.post("/webhooks/maison-lumiere/wechatpay", late); code != 200 || body != string(wechatpay.Reply(true, "")) {
@@ -604,10 +604,10 @@ func TestWeChatReconcileExpired(t *testing.T) {
 		t.Fatalf("stock %d, was %d: not reserved", reserved[o.Lines[0].SKU], before[o.Lines[0].SKU])
 	}
 	// Not yet expired: queried (NOTPAY), left alone.
-	if n := s.m.ReconcileWeChatPay(ctx, time.Now().Add(2*time.Minute), true); n != 0 || s.pay.Order(string(o.ID)).Closed {
+	if n := s.m.Reconcile(ctx, time.Now().Add(2*time.Minute), true); n != 0 || s.pay.Order(string(o.ID)).Closed {
 		t.Fatalf("an unexpired order was ended (%d)", n)
 	}
-	if n := s.m.ReconcileWeChatPay(ctx, o.ExpiresAt.Add(time.Second), false); n != 1 {
+	if n := s.m.Reconcile(ctx, o.ExpiresAt.Add(time.Second), false); n != 1 {
 		t.Fatalf("reconciliation changed %d orders, want 1\n%s", n, s.logs.String())
 	}
 	if !s.pay.Order(string(o.ID)).Closed {
@@ -620,7 +620,7 @@ func TestWeChatReconcileExpired(t *testing.T) {
 	if after[o.Lines[0].SKU] != before[o.Lines[0].SKU] {
 		t.Fatalf("stock %d, was %d before the order", after[o.Lines[0].SKU], before[o.Lines[0].SKU])
 	}
-	if n := s.m.ReconcileWeChatPay(ctx, o.ExpiresAt.Add(time.Minute), true); n != 0 {
+	if n := s.m.Reconcile(ctx, o.ExpiresAt.Add(time.Minute), true); n != 0 {
 		t.Fatalf("a second pass changed %d orders", n)
 	}
 	if errs := s.pay.Errors(); len(errs) > 0 {

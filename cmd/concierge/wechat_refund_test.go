@@ -178,12 +178,12 @@ func TestWeChatRefundFailsVisibly(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Too fresh: the notification is left time to arrive.
-	s.m.ReconcileWeChatPay(ctx, time.Now(), true)
+	s.m.Reconcile(ctx, time.Now(), true)
 	if rs, _ := s.m.DB.Refunds(ctx, o.ID); rs[0].Status != wechatpay.RefundProcessing {
 		t.Fatalf("a fresh refund was queried: %s", rs[0].Status)
 	}
 	for range 2 {
-		s.m.ReconcileWeChatPay(ctx, time.Now().Add(5*time.Minute), true)
+		s.m.Reconcile(ctx, time.Now().Add(5*time.Minute), true)
 	}
 	if n := s.pay.Calls("/pay/refundquery", ""); n != 1 {
 		t.Fatalf("refund queried %d times, want once", n)
@@ -238,7 +238,7 @@ func TestWeChatReconcileLease(t *testing.T) {
 				var n [2]int
 				for i, m := range []*Main{s.m, replica} {
 					wg.Add(1)
-					go func() { defer wg.Done(); n[i] = m.ReconcileWeChatPay(ctx, now, all) }()
+					go func() { defer wg.Done(); n[i] = m.Reconcile(ctx, now, all) }()
 				}
 				wg.Wait()
 				return n[0] + n[1]
