@@ -50,7 +50,7 @@ type DeliveryStatus string
 
 // The delivery statuses the outbox records.
 const (
-	Delivered      DeliveryStatus = "sent"
+	DeliverySent   DeliveryStatus = "sent"          // the platform accepted it; whether the customer got it is a later EventStatus
 	DeliveryRetry  DeliveryStatus = "retry"         // failed for now; NextAttempt says when to try again
 	Undeliverable  DeliveryStatus = "undeliverable" // the channel said never (the customer blocked the bot)
 	DeliveryFailed DeliveryStatus = "failed"        // gave up after the last retry

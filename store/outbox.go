@@ -95,7 +95,7 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 		for _, r := range results {
 			var err error
 			switch r.Status {
-			case concierge.Delivered:
+			case concierge.DeliverySent:
 				sent = append(sent, fmt.Sprint(r.ID))
 			case concierge.DeliveryRetry:
 				counted := 1

@@ -229,7 +229,7 @@ func TestOutboxOrderAndRetry(t *testing.T) {
 		}
 		var res []concierge.Delivery
 		for _, o := range b4[0] {
-			res = append(res, concierge.Delivery{ID: o.ID, Conversation: o.Conversation, Status: concierge.Delivered})
+			res = append(res, concierge.Delivery{ID: o.ID, Conversation: o.Conversation, Status: concierge.DeliverySent})
 		}
 		if err := db.FinishOutbox(ctx, res, []concierge.ConversationID{first[0].Conversation}); err != nil {
 			t.Fatal(err)

@@ -202,7 +202,7 @@ func (d *Dispatcher) sendAll(ctx context.Context, msgs []concierge.Outbound) []c
 		m := &msgs[i]
 		dl := d.send(ctx, m)
 		out = append(out, dl)
-		if dl.Status != concierge.Delivered {
+		if dl.Status != concierge.DeliverySent {
 			break
 		}
 	}
@@ -210,7 +210,7 @@ func (d *Dispatcher) sendAll(ctx context.Context, msgs []concierge.Outbound) []c
 }
 
 func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge.Delivery {
-	dl := concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.Delivered}
+	dl := concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.DeliverySent}
 	s := d.senders(m.Bot, m.Channel)
 	var err error
 	if s == nil {
