@@ -239,7 +239,7 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 		if _, isNum := NumberValue(w); isNum {
 			return ""
 		}
-		if !connectors[w] {
+		if !connectors[w] && !articles[w] {
 			return stem(w)
 		}
 	}
@@ -274,21 +274,15 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	}
 	l := compared(ix.firstMeaningful(before, -1), 'L')
 	r := compared(ix.firstMeaningful(after, +1), 'R')
-	switch {
-	case l != "" && r != "":
-		// Both sides as in a name, or one side as in a name that has
-		// nothing on the other.
-		return ix.nameNums[pairKey(l, r, v)] || ix.nameNums[pairKey(l, "*", v)] || ix.nameNums[pairKey("*", r, v)]
-	case l != "":
-		// "le coffret de six": a name cut short is still the name.
-		return ix.nameNums[numKey('L', l, v)]
-	case r != "":
-		// "3 paires de chaussettes en mérinos": a number that opens the
-		// phrase counts, unless a name opens with it too ("1984",
-		// "25欧元礼品卡", "五常大米").
-		return ix.nameNums[pairKey("*", r, v)]
+	// A number after the word it follows in a name is the name's ("iPhone
+	// 15 screen protector", "le coffret de six", "Marathon 42"): counts
+	// come before what they count. A number that opens the phrase counts
+	// ("3 paires de chaussettes en mérinos"), unless a name opens with it
+	// and the same word after it ("1984", "25欧元礼品卡", "五常大米").
+	if l != "" && ix.nameNums[numKey('L', l, v)] {
+		return true
 	}
-	return false
+	return r != "" && ix.nameNums[pairKey("*", r, v)]
 }
 
 func (ix *Index) firstMeaningful(ws []string, dir int) string {
@@ -309,12 +303,17 @@ func (ix *Index) firstMeaningful(ws []string, dir int) string {
 		if _, isNum := NumberValue(w); isNum {
 			return ""
 		}
-		if !connectors[w] {
+		if !connectors[w] && !articles[w] {
 			return stem(w)
 		}
 	}
 	return ""
 }
+
+// articles never stand beside a number as part of a name: "the 50" is
+// pointed at, and "The Three Musketeers" is named by "Musketeers".
+var articles = map[string]bool{"the": true, "le": true, "la": true, "les": true, "l": true, "un": true, "une": true,
+	"a": true, "an": true, "this": true, "ce": true, "cette": true}
 
 // nameConj are the words that join items in a message and may also join
 // words in a name ("Thé vert jasmin et menthe", "黑和白").

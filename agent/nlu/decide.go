@@ -58,7 +58,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
 		return AddToCart
-	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && (p.specific || p.unique && p.counted(in)) && !p.long():
+	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && (p.specific || p.counted(in) && p.chooses(in)) && !p.long():
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
@@ -68,7 +68,7 @@ func (p *parse) decide(in *Intent) IntentName {
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.
 		return AddToCart
-	case p.counted(in) && (generic && p.unique || named == 1) &&
+	case p.counted(in) && (generic && p.chooses(in) || named == 1) &&
 		!p.question && !has(sigCompare) && !has(sigDetails) && !has(sigSearch) && !p.long():
 		// "3 câbles usb-c vers lightning", "un thé oolong Tieguanyin": a
 		// count of what one product is, even one, orders it; "the
@@ -209,4 +209,14 @@ func (p *parse) long() bool { return len(p.toks) > 30 }
 // or an opening "a"/"un"/"一个" that is not browsing.
 func (p *parse) counted(in *Intent) bool {
 	return in.Quantity > 0 || in.VagueQuantity || p.leadingIndefinite() && !p.browsing(in)
+}
+
+// chooses reports whether the message picks the one product its words
+// find: a count of it ("deux huiles d'olive"), words that say its name
+// ("un thé oolong Tieguanyin"), or a "not" that leaves only it ("un riz
+// mais pas le thaï"). "一本漫画" (a comic) whose word only one product's
+// name happens to have does not.
+func (p *parse) chooses(in *Intent) bool {
+	explicit := in.Quantity > 1 || in.Quantity == 1 && !p.indefOne || in.VagueQuantity
+	return p.unique && (explicit || p.specific || in.NotQuery != "")
 }

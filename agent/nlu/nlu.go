@@ -184,6 +184,9 @@ type parse struct {
 	unique, specific bool
 	// more and less mark a relative change: "one more", "un de moins".
 	more, less bool
+	// indefOne is set when the quantity is a Chinese "一" with a counter,
+	// which says "a" as often as "one".
+	indefOne bool
 }
 
 // Parse reads one message. ix is the bot's catalog index, used to find
@@ -254,7 +257,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 func (p *parse) textBesideGreetings() string {
 	social := slices.Clone(p.negated) // and without what was ruled out
 	for _, s := range p.spans {
-		if (s.sig == sigGreet || s.sig == sigThanks) && !p.determined(s.at[0]) {
+		if (s.sig == sigGreet || s.sig == sigThanks) && !p.determined(s.at[0]) && !p.gluedToHan(s.at[len(s.at)-1]) {
 			for _, k := range s.at {
 				social[k] = true
 			}
@@ -274,6 +277,12 @@ func (p *parse) textBesideGreetings() string {
 		i = j
 	}
 	return strings.Join(parts, " ")
+}
+
+// gluedToHan reports a Latin word written against Chinese text: "Merci淡香精"
+// is the perfume Merci, not thanks.
+func (p *parse) gluedToHan(i int) bool {
+	return p.toks[i].kind != tHan && i+1 < len(p.toks) && p.toks[i+1].kind == tHan && p.toks[i+1].glued
 }
 
 // determined reports a word right after a determiner: "the Merci

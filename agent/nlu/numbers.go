@@ -26,7 +26,7 @@ var numberWords = map[string]int{
 // hanDigits are the Chinese numerals.
 var hanDigits = map[string]int{
 	"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
-	"十": 10, "百": 100, "千": 1000,
+	"十": 10, "百": 100, "千": 1000, "万": 10000, "亿": 100000000,
 }
 
 // number is a number read in a message: tokens [start, end).
@@ -79,6 +79,9 @@ func wordNumberAt(toks []tok, i int) (number, bool) {
 			cur = 0
 		case v == 20 && cur == 4 && (w == "vingt" || w == "vingts"):
 			cur = 80
+		case !follows(cur, v):
+			// "two three" is two numbers, not five.
+			return number{value: float64(total + cur), start: i, end: j, words: true}, true
 		default:
 			cur += v
 		}
@@ -87,6 +90,22 @@ func wordNumberAt(toks []tok, i int) (number, bool) {
 		return number{}, false
 	}
 	return number{value: float64(total + cur), start: i, end: j, words: true}, true
+}
+
+// follows reports whether a number word of value v continues the number
+// read so far (cur): units after tens ("twenty five", "vingt-cinq"), tens
+// and units after hundreds, 10–19 after 60 and 80 ("soixante-dix",
+// "quatre-vingt-dix").
+func follows(cur, v int) bool {
+	switch {
+	case cur == 0, cur%100 == 0:
+		return true
+	case cur%10 == 0 && v < 10:
+		return true
+	case (cur%100 == 60 || cur%100 == 80) && v >= 10 && v < 20:
+		return true
+	}
+	return false
 }
 
 // hanNumberAt reads Chinese numerals: "五十" 50, "二十五" 25, "一百五十" 150,

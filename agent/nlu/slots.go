@@ -548,6 +548,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 		if refBefore[prev] {
 			return 0, 0
 		}
+		if n.value == 1 && t.norm == "一" {
+			p.indefOne = true // "一本漫画" is "a comic" as much as "one comic"
+		}
 		return int(n.value), p.skipClassifier(end)
 	}
 	if units[after] || refBefore[prev] {

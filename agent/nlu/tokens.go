@@ -95,7 +95,7 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			question = true
 			glued, sep = false, true
 			i++
-		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1])):
+		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1]) || catalog.IsHan(rs[i-1])):
 			glued, minus = false, true
 			i++
 		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):

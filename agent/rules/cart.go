@@ -70,6 +70,17 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 	return pick{}, nil
 }
 
+// pointedInCart reports whether an item points at sku without naming or
+// describing it ("mets-en quatre", "I'll take two") and the cart already
+// holds it.
+func (b Brain) pointedInCart(ctx context.Context, t *agent.Turn, it nlu.Item, sku concierge.SKU) bool {
+	if len(it.Products) > 0 || b.meaningful(t, it.Query) {
+		return false
+	}
+	cv, err := t.Tools.Cart(ctx)
+	return err == nil && quantityOf(cv, sku) > 0
+}
+
 // found searches for an item's words, with the category they suggest and
 // without it, and keeps the search that finds one product: the category
 // narrows "the 20W charger" to the charger, but would hide "le pack de
@@ -154,6 +165,18 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
 			// Named twice in one message ("the boots, the suede ones"):
 			// one is what was asked.
+		case p.sku != "" && it.Quantity > 0 && b.pointedInCart(ctx, t, it, p.sku):
+			// "mets-en quatre" about what is already in the cart: four in
+			// all. Adding on top takes "encore", "more".
+			c, err := t.Tools.SetQuantity(ctx, p.sku, it.Quantity)
+			if err != nil {
+				if err := b.toolError(t, err); err != nil {
+					return err
+				}
+				failed = true
+				continue
+			}
+			cv, added, addedQty = c, append(added, p.sku), it.Quantity
 		case p.sku != "":
 			qty := max(it.Quantity, 1)
 			c, err := t.Tools.AddToCart(ctx, p.sku, qty)
