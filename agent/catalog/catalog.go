@@ -159,7 +159,7 @@ type Hit struct {
 // products are not copied; the caller must not modify them afterwards.
 func New(products []concierge.Product, locales []concierge.Locale) *Index {
 	ix := &Index{
-		lx:       sharedLexicon(),
+		lx:       lexiconFor(products),
 		products: products,
 		docs:     make([]doc, len(products)),
 		postings: map[string][]posting{},
@@ -396,4 +396,43 @@ func (ix *Index) splitCompounds(locales []concierge.Locale) {
 			}
 		}
 	}
+}
+
+// lexiconFor returns the shared lexicon, or a copy of it in which the stop
+// words that are a product's proper name are words again: a perfume called
+// "Merci" in every language it is sold in must be found as "Merci", while
+// "merci" stays a thanks in any other shop.
+func lexiconFor(products []concierge.Product) *lexicon {
+	lx := sharedLexicon()
+	var keep []string
+	for i := range products {
+		seen := map[string]int{}
+		for _, name := range products[i].Name {
+			words := map[string]bool{}
+			for _, t := range tokenize(Fold(name)) {
+				if !t.han && lx.stop[t.text] && len(t.text) >= 4 {
+					words[t.text] = true
+				}
+			}
+			for w := range words {
+				seen[w]++
+			}
+		}
+		for w, n := range seen {
+			if n >= 2 && !slices.Contains(keep, w) {
+				keep = append(keep, w)
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return lx
+	}
+	own := *lx
+	own.stop = make(map[string]bool, len(lx.stop))
+	for w := range lx.stop {
+		if !slices.Contains(keep, w) {
+			own.stop[w] = true
+		}
+	}
+	return &own
 }

@@ -130,11 +130,18 @@ func (p *parse) badQuantity(maxQty int) (bad, tooMany bool) {
 			}
 			continue
 		}
-		if t.kind != tNumber {
+		if t.kind != tNumber && t.kind != tHan {
 			continue
 		}
 		n, ok := numberAt(p.toks, i)
 		if !ok {
+			continue
+		}
+		if t.kind == tHan {
+			// "来一万瓶": a Chinese count is one before a counter.
+			if n.end < len(p.toks) && classifiers[p.toks[n.end].norm] && n.value > float64(maxQty) {
+				return true, true
+			}
 			continue
 		}
 		switch {

@@ -231,8 +231,10 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.Query = p.query()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(), ix)
-		// What was named only where it was ruled out is not asked for.
-		in.Products = without(in.Products, in.Excluded)
+		// What was named only where it was ruled out is not asked for,
+		// nor what the ruled-out words describe ("the Merci, not the
+		// 100 ml one").
+		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
 	}
 	in.Name = p.decide(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
