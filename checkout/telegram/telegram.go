@@ -56,10 +56,21 @@ type Config struct {
 	ProviderToken   string // "" when only Stars are sold
 	StarsForDigital bool
 	StarsPerUnit    int64 // Stars for one unit (not minor unit) of the shop's currency
-	// Token and APIEndpoint reach the Bot API for refunds.
+	// Client, when set, makes the provider's Bot API calls (refunds):
+	// the channel's own client, so that payments and messages share one
+	// set of rate limits and 429 handling. cmd/concierge wires the
+	// adapter's. Without it, Token and APIEndpoint reach the Bot API
+	// directly.
+	Client      Caller
 	Token       string
 	APIEndpoint string
 	HTTPClient  *http.Client
+}
+
+// Caller makes one Bot API call; adapters/telegram.Client is one. Its
+// errors must not hold the token.
+type Caller interface {
+	Call(ctx context.Context, method string, params tgbotapi.Params) (*tgbotapi.APIResponse, error)
 }
 
 // Provider is the Telegram payment provider of one bot. It holds no
@@ -225,9 +236,16 @@ func (p *Provider) Settle(o *concierge.Order, amount concierge.Money, chargeID s
 // through the library's generic MakeRequest. Telegram then sends a
 // refunded_payment message, which the adapter decodes.
 func (p *Provider) RefundStars(ctx context.Context, user int64, chargeID string) error {
+	params := tgbotapi.Params{"user_id": strconv.FormatInt(user, 10), "telegram_payment_charge_id": chargeID}
+	if p.cfg.Client != nil {
+		if _, err := p.cfg.Client.Call(ctx, "refundStarPayment", params); err != nil {
+			return redact.Error(fmt.Errorf("telegram payments: refund %s: %w", chargeID, err), p.cfg.Token, p.cfg.ProviderToken)
+		}
+		return nil
+	}
 	b := *p.api
 	b.Client = ctxDoer{ctx, p.api.Client}
-	_, err := b.MakeRequest("refundStarPayment", tgbotapi.Params{"user_id": strconv.FormatInt(user, 10), "telegram_payment_charge_id": chargeID})
+	_, err := b.MakeRequest("refundStarPayment", params)
 	if err != nil {
 		// The library's error is net/http's *url.Error, whose URL holds
 		// the bot token; the refund panel shows this error.

@@ -2,8 +2,10 @@ package main
 
 import (
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/checkout"
+	tgpay "github.com/conciergehq/concierge/checkout/telegram"
 	"github.com/conciergehq/concierge/handoff/mediafetch"
 	"github.com/conciergehq/concierge/store"
 )
@@ -24,3 +26,6 @@ var (
 	_ checkout.RefundReader = (*store.DB)(nil)
 	_ mediafetch.Store      = (*store.DB)(nil)
 )
+
+// Telegram payments call the Bot API through the channel's client.
+var _ tgpay.Caller = (*telegram.Client)(nil)

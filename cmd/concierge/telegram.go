@@ -56,7 +56,7 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 	}
 	if pay != nil {
 		p, err := tgpay.New(tgpay.Config{Bot: bot, ProviderToken: pay.ProviderToken, StarsForDigital: pay.StarsForDigital,
-			StarsPerUnit: int64(pay.StarsPerUnit), Token: ch.Token, APIEndpoint: ch.APIEndpoint})
+			StarsPerUnit: int64(pay.StarsPerUnit), Client: a.Client(), Token: ch.Token, APIEndpoint: ch.APIEndpoint})
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
