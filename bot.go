@@ -11,11 +11,20 @@ type Bot struct {
 	Name     string        `json:"name"`
 	Locales  []Locale      `json:"locales"` // the first is the default
 	Currency string        `json:"currency"`
-	Brain    string        `json:"brain"` // "rules" or "llm"
+	Brain    BrainKind     `json:"brain"`
 	Products []Product     `json:"products"`
 	Handoff  HandoffPolicy `json:"handoff"`
 	Policies Policies      `json:"policies"`
 }
+
+// BrainKind says which brain answers a bot's customers.
+type BrainKind string
+
+// The brains.
+const (
+	BrainRules BrainKind = "rules" // the offline dialogue policy; also what an empty kind means
+	BrainLLM   BrainKind = "llm"   // a language model with tools, the rules brain as its fallback
+)
 
 // DefaultLocale is the bot's first locale.
 func (b *Bot) DefaultLocale() Locale {

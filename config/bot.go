@@ -22,7 +22,7 @@ func (f *File) Bot() *concierge.Bot {
 		ID:       concierge.BotID(f.ID),
 		Name:     f.Name,
 		Currency: f.Currency,
-		Brain:    f.Brain.Kind,
+		Brain:    concierge.BrainKind(f.Brain.Kind),
 		Handoff: concierge.HandoffPolicy{
 			Keywords:            slices.Clone(f.Handoff.Keywords),
 			AfterFailedTurns:    f.Handoff.AfterFailedTurns,

@@ -38,10 +38,10 @@ type llmLimits struct {
 // brainFor returns the brain of bot: the rules brain, or the LLM brain
 // with the rules brain as its fallback.
 func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error) {
-	if bot.Brain == "" || bot.Brain == "rules" {
+	if bot.Brain == "" || bot.Brain == concierge.BrainRules {
 		return rules.Brain{}, nil
 	}
-	if bot.Brain != "llm" || f.Brain.LLM == nil {
+	if bot.Brain != concierge.BrainLLM || f.Brain.LLM == nil {
 		return nil, fmt.Errorf("bot %s: brain %q is not available (use rules or llm)", bot.ID, bot.Brain)
 	}
 	m.llmMetrics()
