@@ -27,7 +27,7 @@ test:
 
 ## check-examples: the sample shop's conversation tests, through the real pipeline (docs/testing.md)
 check-examples: build
-	./bin/concierge test --config examples/maison-lumiere.yaml examples/tests/maison-lumiere.yaml
+	./bin/concierge test --config examples/maison-lumiere.yaml examples/tests/maison-lumiere.yaml examples/tests/maison-lumiere-understanding.yaml
 
 ## bench: Go benchmarks and the load generator against the real binary
 bench: build

@@ -47,3 +47,14 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// TestUnderstandingRegressions plays the sample shop's understanding
+// regressions (examples/tests/maison-lumiere-understanding.yaml): the
+// failures first seen on a catalog the bot had never seen, replayed on the
+// sample shop. Every case must pass.
+func TestUnderstandingRegressions(t *testing.T) {
+	code, out, errs := runTest(t, nil, "--config", sampleBotPath, "../../examples/tests/maison-lumiere-understanding.yaml")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errs)
+	}
+}
