@@ -153,7 +153,7 @@ var cueTable = [numSignals][]string{
 	},
 	sigAdd: {
 		"va pour", "je pars sur", "je choisis", "i ll go with", "ill go with", "let s go with", "go for",
-		"i choose", "i ll pick", "我选", "就它了", "就要这个", "加", "到购物车", "放到购物车", "put … in", "add … to", "把 … 加",
+		"i choose", "i ll pick", "我选", "就它了", "就要这个", "就这个", "就这款", "就它", "要这个", "这个吧", "这款吧", "加", "到购物车", "放到购物车", "put … in", "add … to", "把 … 加",
 		"把 … 放", "ajoute", "ajouter", "ajoutez", "rajoute", "rajouter", "je prends", "prends", "prenez",
 		"je vais prendre", "mets", "mettez", "met", "mets moi", "j achete", "au panier", "dans le panier",
 		"dans mon panier", "je le veux", "je la veux", "je les veux", "add", "i ll take", "ill take",

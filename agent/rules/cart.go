@@ -6,6 +6,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/agent/nlu"
 )
 
@@ -57,6 +58,10 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 			return pick{sku: skus[0]}, nil
 		}
 		return b.choose(t, it, skus), nil
+	}
+	if in.Sort != catalog.Relevance && len(mem.Shown) > 1 && len(in.Items) == 0 {
+		// "I'll take the cheaper one": among what was shown.
+		return pick{sku: b.byPrice(t, mem.Shown, in.Sort)}, nil
 	}
 	if it.RefShown || len(in.Items) == 0 {
 		if mem.Focus != "" {
@@ -121,6 +126,21 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
 		return pick{sku: f}
 	}
 	return pick{candidates: skus}
+}
+
+// byPrice returns the cheapest (or dearest) of skus.
+func (b Brain) byPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) concierge.SKU {
+	best := skus[0]
+	for _, sku := range skus[1:] {
+		p, q := t.Shop.Bot.Product(sku), t.Shop.Bot.Product(best)
+		if p == nil || q == nil {
+			continue
+		}
+		if s == catalog.PriceAsc && p.Price.Minor < q.Price.Minor || s == catalog.PriceDesc && p.Price.Minor > q.Price.Minor {
+			best = sku
+		}
+	}
+	return best
 }
 
 // ordinals returns the products of what was shown that the intent's
