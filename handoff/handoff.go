@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -270,7 +271,19 @@ type Service struct {
 	// hookWake tells its sender a resent event waits.
 	hooks    HookDeliveries
 	hookWake func()
+	// log and unrecorded report a refund the provider made that could
+	// not be recorded here (see execute).
+	log        *slog.Logger
+	unrecorded Counter
 }
+
+// Counter is a metric that counts up; prometheus.Counter is one.
+type Counter interface{ Inc() }
+
+// CountUnrecordedRefunds makes c count the refunds a provider made that
+// could not be recorded here: money moved and the database does not say
+// so until the refund is retried. Each is also logged at error level.
+func (s *Service) CountUnrecordedRefunds(c Counter) { s.unrecorded = c }
 
 // UseReplyRules makes replies follow r: free text is refused while r says
 // it cannot be sent, and templates are checked against what r offers.
@@ -308,8 +321,12 @@ func NewService(store Store, wake func()) *Service {
 	if wake == nil {
 		wake = func() {}
 	}
-	return &Service{store: store, wake: wake}
+	return &Service{store: store, wake: wake, log: slog.New(slog.DiscardHandler), unrecorded: noCounter{}}
 }
+
+type noCounter struct{}
+
+func (noCounter) Inc() {}
 
 // MaxReply bounds what a person may send in one message.
 const MaxReply = 4000
@@ -834,6 +851,9 @@ func (s *Service) execute(ctx context.Context, pr *concierge.Proposal) (*concier
 		pr.RefundError = why
 		return pr, nil
 	}
+	// The money has moved: record it even if the request that asked is
+	// gone (the browser closed, the server shutting down).
+	ctx = context.WithoutCancel(ctx)
 	told := false
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		fresh, err := tx.RefundExecuted(ctx, pr.ID, r.ProviderRef)
@@ -865,17 +885,32 @@ func (s *Service) execute(ctx context.Context, pr *concierge.Proposal) (*concier
 		return nil
 	})
 	if err != nil {
-		// The provider refunded but it could not be recorded: a retry asks
-		// the provider again with the same key and records it then.
-		why := "the refund was made (" + r.ProviderRef + ") but could not be recorded: " + err.Error()
-		_ = s.store.InTx(ctx, func(tx Tx) error { return tx.RefundFailed(ctx, pr.ID, why) })
-		pr.RefundError = why
-		return pr, nil
+		return s.unrecordedRefund(ctx, pr, r, err)
 	}
 	pr.RefundRef, pr.RefundError = r.ProviderRef, ""
 	if told {
 		s.wake()
 	}
+	return pr, nil
+}
+
+// unrecordedRefund reports a refund the provider made that could not be
+// recorded (err): it is logged at error level and counted, and the
+// proposal keeps the reason for the supervisor to see. A retry asks the
+// provider again with the same key, which refunds nothing twice, and
+// records it then. When even the reason cannot be stored, the supervisor
+// is shown it as the answer to their request instead.
+func (s *Service) unrecordedRefund(ctx context.Context, pr *concierge.Proposal, r concierge.Refund, err error) (*concierge.Proposal, error) {
+	s.unrecorded.Inc()
+	s.log.Error("handoff: REFUND MADE BUT NOT RECORDED; retry it from the inbox to record it",
+		"proposal", pr.ID, "order", pr.Order, "provider", r.Provider, "provider_ref", r.ProviderRef, "amount", r.Amount, "err", err)
+	why := "the refund was made (" + r.ProviderRef + ") but could not be recorded: " + err.Error()
+	if ferr := s.store.InTx(ctx, func(tx Tx) error { return tx.RefundFailed(ctx, pr.ID, why) }); ferr != nil {
+		s.log.Error("handoff: the unrecorded refund's reason could not be stored either", "proposal", pr.ID, "err", ferr)
+		return pr, concierge.Errorf(concierge.CodeUnavailable, "refund",
+			"the refund was made (%s) but could not be recorded; retry it to record it, the provider will not refund twice", r.ProviderRef)
+	}
+	pr.RefundError = why
 	return pr, nil
 }
 

@@ -92,6 +92,7 @@ func New(cfg Config) (*Inbox, error) {
 		cfg.SignInWindow = 15 * time.Minute
 	}
 	in := &Inbox{cfg: cfg, svc: NewService(cfg.Store, cfg.Wake), bots: map[concierge.BotID]*concierge.Bot{}}
+	in.svc.log = cfg.Log
 	in.changes.init()
 	in.end = make(chan struct{})
 	in.svc.UseRefunds(cfg.Refunds, cfg.Announce)

@@ -16,6 +16,10 @@ type metrics struct {
 	sent       *prometheus.CounterVec
 	sendFailed *prometheus.CounterVec
 	turns      *prometheus.CounterVec
+	// refundsUnrecorded counts refunds a provider made that could not be
+	// recorded (see handoff.Service.CountUnrecordedRefunds): money moved
+	// and the database does not say so. Alert on any increase.
+	refundsUnrecorded prometheus.Counter
 }
 
 func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
@@ -23,6 +27,8 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 		sent:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_messages_sent_total", Help: "Outbound messages delivered, by channel."}, []string{"channel"}),
 		sendFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_send_failures_total", Help: "Failed send attempts, by channel and outcome (retry, failed, undeliverable)."}, []string{"channel", "status"}),
 		turns:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_turns_total", Help: "Inbound events handled by the agent, by result."}, []string{"result"}),
+		refundsUnrecorded: prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_refunds_unrecorded_total",
+			Help: "Refunds the payment provider made that could not be recorded; retry them from the inbox to record them."}),
 	}
 	count := func(f func(context.Context) (int, error)) func() float64 {
 		return func() float64 {
@@ -35,7 +41,7 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 			return float64(n)
 		}
 	}
-	reg.MustRegister(m.sent, m.sendFailed, m.turns, readBuildInfo().collector(),
+	reg.MustRegister(m.sent, m.sendFailed, m.turns, m.refundsUnrecorded, readBuildInfo().collector(),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_inbox_pending", Help: "Inbound events stored and not yet handled (queue depth)."}, count(db.PendingInbound)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_outbox_pending", Help: "Outbound messages not yet delivered."}, count(db.PendingOutbound)),
 		&orderCollector{db: db, desc: prometheus.NewDesc("concierge_orders", "Orders by state.", []string{"state"}, nil)},

@@ -248,6 +248,7 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.wireInbox(); err != nil {
 		return err
 	}
+	m.Inbox.Service().CountUnrecordedRefunds(m.Metrics.refundsUnrecorded)
 	m.wireHandoffHooks() // see handoff_hooks.go
 	m.wireMedia()        // customers' files, see media.go
 	m.Server = webhooks.New(webhooks.Config{
