@@ -177,12 +177,16 @@ func TestNotifyContextDone(t *testing.T) {
 		done <- err
 	}()
 	// Wait for the first delivery, then give up while Notify pauses.
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		rc.mu.Lock()
 		n := len(rc.paths)
 		rc.mu.Unlock()
 		if n > 0 {
 			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery within 10s")
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -76,7 +76,11 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 		}(w)
 	}
 	// Kill in the middle of the load.
+	loadDeadline := time.Now().Add(60 * time.Second)
 	for nAcked.Load() < 1500 {
+		if time.Now().After(loadDeadline) {
+			t.Fatalf("only %d messages acknowledged (%d errors) in 60s", nAcked.Load(), nErr.Load())
+		}
 		time.Sleep(5 * time.Millisecond)
 	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -216,7 +220,10 @@ func TestGracefulShutdown(t *testing.T) {
 			}
 		}(w)
 	}
-	for acked.Load() < 500 {
+	for deadline := time.Now().Add(60 * time.Second); acked.Load() < 500; {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d messages acknowledged in 60s", acked.Load())
+		}
 		time.Sleep(2 * time.Millisecond)
 	}
 	cmd.Process.Signal(syscall.SIGTERM)
