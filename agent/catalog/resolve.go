@@ -480,3 +480,37 @@ func (ix *Index) spells(terms []term, sku concierge.SKU) float64 {
 	}
 	return best
 }
+
+// Nearest returns, among skus, the one product most like sku (the most
+// words of name, tags and category in common), when one is; otherwise "".
+// "finalement le grand" said of the small white bear is the large white
+// bear, not the large brown one.
+func (ix *Index) Nearest(sku concierge.SKU, skus []concierge.SKU) concierge.SKU {
+	from, ok := ix.skus[compact(Fold(string(sku)))]
+	if !ok {
+		return ""
+	}
+	best, bestN, tie := concierge.SKU(""), -1, false
+	for _, s := range skus {
+		d, ok := ix.skus[compact(Fold(string(s)))]
+		if !ok || d == from {
+			continue
+		}
+		n := 0
+		for k := range ix.docs[d].strong {
+			if ix.docs[from].strong[k] {
+				n++
+			}
+		}
+		switch {
+		case n > bestN:
+			best, bestN, tie = s, n, false
+		case n == bestN:
+			tie = true
+		}
+	}
+	if tie || bestN <= 0 {
+		return ""
+	}
+	return best
+}

@@ -346,19 +346,37 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 		return nil
 	}
 	neg, _ := ix.queryTerms(text)
-	var out []bool
+	// A product is ruled out when it has every word of what was ruled out
+	// that some product has: "not the 100 ml one" is the 100 ml bottle,
+	// not every bottle measured in ml.
+	var count []uint8
+	n := 0
 	for _, t := range neg {
 		if slices.ContainsFunc(asked, func(a term) bool { return a.key == t.key }) {
 			continue
 		}
+		has := false
 		for _, p := range ix.postings[t.key] {
 			if p.weight > weightDescription {
-				if out == nil {
-					out = make([]bool, len(ix.docs))
+				if count == nil {
+					count = make([]uint8, len(ix.docs))
 				}
-				out[p.doc] = true
+				if count[p.doc] < 255 {
+					count[p.doc]++
+				}
+				has = true
 			}
 		}
+		if has {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]bool, len(ix.docs))
+	for d, c := range count {
+		out[d] = int(c) == n
 	}
 	return out
 }

@@ -58,6 +58,9 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ViewCart
 	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
 		return AddToCart
+	case p.polite() && named == 1 && !p.question && !has(sigDetails) && !has(sigCompare) && !has(sigSearch):
+		// "the Merci 50 ml perfume please".
+		return AddToCart
 	case (has(sigWant) || p.polite()) && !has(sigDetails) && !p.question && generic && (p.specific || p.counted(in) && p.chooses(in)) && !p.long():
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.

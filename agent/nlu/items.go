@@ -44,6 +44,14 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		if !ok {
 			continue
 		}
+		if k := p.dimensions(n); k > n.end {
+			// "12 x 85 g", "3×3": a size, in the query, never a count.
+			for j := n.start; j < k; j++ {
+				p.used[j], p.named[j] = true, p.toks[j].kind == tNumber
+			}
+			i = k - 1
+			continue
+		}
 		if !p.priceBound(n) && (ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
 			for k := n.start; k < n.end; k++ {
@@ -65,6 +73,16 @@ func (p *parse) afterNumberMark(n number) bool {
 func (p *parse) moneyLike(n number) bool {
 	return p.startsAt(n.end, currencies) > 0 || p.endsBefore(n.start, currencies[:4]) > 0 ||
 		p.endsBefore(n.start, rangeFrom) > 0 || p.startsAt(n.end, rangeTo) > 0
+}
+
+// dimensions returns the end of a size written "N x M" (with "x" or "×")
+// from the number n, or n.end when there is none.
+func (p *parse) dimensions(n number) int {
+	k := n.end
+	if k+1 < len(p.toks) && (p.toks[k].norm == "x" || p.toks[k].norm == "×") && p.toks[k+1].kind == tNumber && p.toks[n.start].kind == tNumber {
+		return k + 2
+	}
+	return n.end
 }
 
 // pointsAtNumber reports whether a number is used to point at a product
@@ -534,4 +552,33 @@ func (p *parse) indefinite() bool {
 		}
 	}
 	return false
+}
+
+// swapCues change one product for another: "finalement", "plutôt",
+// "instead", "actually", "au lieu de", "换成", "改成", "还是要".
+var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de", "rather", "switch to",
+	"change for", "swap", "remplace", "换成", "改成", "换", "还是要", "算了要")
+
+// readSwap makes a change of mind about which product into a swap: a
+// change cue, no count, and words that describe or name a product
+// ("finalement le grand", "the cardboard one instead"). A count is a new
+// quantity ("finalement une seule").
+func (p *parse) readSwap(in *Intent) {
+	if in.Quantity > 0 || in.Delta != 0 || p.question {
+		return
+	}
+	swapped := false
+	for i := range p.toks {
+		if p.startsAt(i, swapCues) > 0 {
+			swapped = true
+			break
+		}
+	}
+	if !swapped || len(in.Products) == 0 && in.Query == "" {
+		return
+	}
+	switch in.Name {
+	case AddToCart, Search, Details, ChangeQuantity, OutOfScope:
+		in.Name, in.Swap = AddToCart, true
+	}
 }

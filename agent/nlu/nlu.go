@@ -115,6 +115,10 @@ type Intent struct {
 	// VagueQuantity is set for "quelques", "a few", "几个": the customer
 	// wants more than one without saying how many, and is asked.
 	VagueQuantity bool
+	// Swap is set on an AddToCart that replaces what is in the cart
+	// rather than adding to it: "finalement le grand", "the cardboard
+	// one instead", "换成黑色的".
+	Swap bool
 }
 
 // MaxQuantity is the largest count the parser takes as a quantity; the
@@ -237,6 +241,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
 	}
 	in.Name = p.decide(&in)
+	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || in.Name == Search && !p.question) {
 		p.splitItems(&in, ix, hint)

@@ -572,6 +572,9 @@ var countNouns = setOf("paire", "paires", "pair", "pairs", "exemplaire", "exempl
 // skipCountNoun returns the end of a count's tokens past a count noun and
 // its "de"/"of" ("2 paires de" semelles), or end.
 func (p *parse) skipCountNoun(end int) int {
+	if end < len(p.toks) && (p.toks[end].norm == "x" || p.toks[end].norm == "×") {
+		return end + 1 // "2x thé vert", "2 × Earl Grey"
+	}
 	if end < len(p.toks) && countNouns[p.toks[end].norm] {
 		end++
 		if end < len(p.toks) && (p.toks[end].norm == "de" || p.toks[end].norm == "d" || p.toks[end].norm == "of") {

@@ -169,6 +169,9 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 	if in.VagueQuantity {
 		return b.askHowMany(ctx, t, in)
 	}
+	if in.Swap {
+		return b.swap(ctx, t, in)
+	}
 	var (
 		added    []concierge.SKU
 		addedQty int
@@ -241,6 +244,63 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		return b.search(ctx, t, in)
 	}
 	t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+	return nil
+}
+
+// swap replaces the product in the cart the customer changed their mind
+// about ("finalement le grand", "the cardboard one instead") with the one
+// they now name, keeping its quantity. The old line is the one in focus,
+// or the cart's only one; with neither, the new product is added as
+// usual. Among several products the words fit, the one most like the old
+// is taken; a tie asks.
+func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
+	cv, err := t.Tools.Cart(ctx)
+	if err != nil {
+		return err
+	}
+	var old concierge.SKU
+	switch f := t.Conv.Memory.Focus; {
+	case f != "" && quantityOf(cv, f) > 0:
+		old = f
+	case len(cv.Lines) == 1:
+		old = cv.Lines[0].Product.SKU
+	}
+	it := items(in)[0]
+	p, err := b.resolve(ctx, t, it, in)
+	if err != nil {
+		return err
+	}
+	if p.sku == "" && old != "" && len(p.candidates) > 1 {
+		p.sku = t.Shop.Catalog.Nearest(old, p.candidates)
+	}
+	switch {
+	case p.sku == "" && len(p.candidates) > 0:
+		pvs, err := t.Tools.Offer(ctx, p.candidates)
+		if err != nil {
+			return err
+		}
+		t.ShowProducts(t.T("which_one", nil), pvs)
+		return nil
+	case p.sku == "":
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+		return nil
+	case old == "" || old == p.sku:
+		return b.add(ctx, t, p.sku, max(it.Quantity, 1))
+	}
+	qty := quantityOf(cv, old)
+	if _, err := t.Tools.SetQuantity(ctx, old, 0); err != nil {
+		return b.toolError(t, err)
+	}
+	if cv, err = t.Tools.AddToCart(ctx, p.sku, qty); err != nil {
+		// Put the old line back: a swap that cannot take the new product
+		// must not lose the old one.
+		if _, rerr := t.Tools.SetQuantity(ctx, old, qty); rerr != nil {
+			return rerr
+		}
+		return b.toolError(t, err)
+	}
+	name := t.Shop.Bot.Product(p.sku).Title(t.Locale, t.Shop.Bot.DefaultLocale())
+	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": name}), cv)
 	return nil
 }
 
