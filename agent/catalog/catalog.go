@@ -58,6 +58,8 @@ type Index struct {
 	// nameNums holds the numbers written in names with the words beside
 	// them (see numbers.go).
 	nameNums map[string]bool
+	// hanRuns are the Chinese runs of names by first character.
+	hanRuns map[rune][][]rune
 }
 
 // doc is what the index keeps of one product.
@@ -176,6 +178,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 	ix.buildNames(locales)
 	ix.buildCategories()
 	ix.buildNameNumbers()
+	ix.buildHanRuns()
 	return ix
 }
 

@@ -37,6 +37,7 @@ var concepts = []concept{
 	{"yellow", attribute}, {"purple", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute},
 	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
 	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
+	{"sizexs", attribute}, {"sizes", attribute}, {"sizem", attribute}, {"sizel", attribute}, {"sizexl", attribute},
 	{"digital", attribute},
 }
 
@@ -111,6 +112,13 @@ var senses = []sense{
 	{[]string{"castiron"}, []string{"cast iron", "cast-iron", "fonte", "铸铁"}},
 	{[]string{"bamboo"}, []string{"bamboo", "bambou", "竹制", "竹子"}},
 	{[]string{"plastic"}, []string{"plastic", "plastique", "塑料"}},
+	// Clothing sizes: a lone "S", "M" or "L" is a stop word (s', m', l')
+	// or a unit, so they are read with the word that introduces them.
+	{[]string{"sizexs"}, []string{"taille xs", "size xs", "xs号", "xs码"}},
+	{[]string{"sizes"}, []string{"taille s", "size s", "s号", "s码", "small size"}},
+	{[]string{"sizem"}, []string{"taille m", "size m", "m号", "m码", "medium size"}},
+	{[]string{"sizel"}, []string{"taille l", "size l", "l号", "l码", "large size"}},
+	{[]string{"sizexl"}, []string{"taille xl", "size xl", "xl号", "xl码"}},
 	{[]string{"digital"}, []string{"digital", "numerique", "e-card", "ecard", "电子", "数字"}},
 }
 
@@ -128,7 +136,7 @@ var stopWords = []string{
 	"comment", "montre", "montrez", "montrer", "propose", "proposez", "auriez", "vendez", "acheter", "achete",
 	"trouver", "bonjour", "merci", "svp", "stp", "plait", "tres", "trop", "peu", "assez", "bien", "bon", "bonne",
 	"genre", "type", "modele", "article", "produit", "truc", "chose", "quelque", "autre", "chez", "dans",
-	"euro", "eur", "balle", "sous", "moins", "plus", "cher", "chere", "prix", "mais", "donc", "alors",
+	"euro", "eur", "sous", "moins", "plus", "cher", "chere", "prix", "mais", "donc", "alors",
 	// en
 	"an", "the", "i", "im", "my", "mine", "you", "your", "we", "our", "it", "its", "this", "that", "these",
 	"those", "of", "for", "to", "in", "at", "by", "with", "and", "or", "is", "are", "was", "be", "am", "do",

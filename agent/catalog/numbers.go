@@ -237,7 +237,7 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 	for ; j >= 0 && j < len(toks) && !toks[j].han; j += dir {
 		w := toks[j].text
 		if _, isNum := NumberValue(w); isNum {
-			return ""
+			return numberNeighbour
 		}
 		if !connectors[w] && !articles[w] {
 			return stem(w)
@@ -245,6 +245,11 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 	}
 	return ""
 }
+
+// numberNeighbour stands for a number beside a number in a name ("3x3",
+// "2-4 joueurs"): such a number is not a name by itself, and no message
+// word is compared with it.
+const numberNeighbour = "#"
 
 // hanPair joins up to two Chinese characters read going in dir (nearest
 // first) in reading order.

@@ -514,3 +514,45 @@ func (ix *Index) Nearest(sku concierge.SKU, skus []concierge.SKU) concierge.SKU 
 	}
 	return best
 }
+
+// HanNameSpans marks the characters of han (a run of Chinese text) that
+// belong to a product's Chinese name written in full ("飞行棋" in
+// "加两个飞行棋"), so that a reader of cue words does not take "行" (OK)
+// or "加" (add) out of a name.
+func (ix *Index) HanNameSpans(han []rune) []bool {
+	var out []bool
+	for i := range han {
+		for _, name := range ix.hanRuns[han[i]] {
+			n := len(name)
+			if i+n > len(han) || string(han[i:i+n]) != string(name) {
+				continue
+			}
+			if out == nil {
+				out = make([]bool, len(han))
+			}
+			for k := i; k < i+n; k++ {
+				out[k] = true
+			}
+		}
+	}
+	return out
+}
+
+// buildHanRuns indexes the Chinese runs of product names (two characters
+// or more) by their first character.
+func (ix *Index) buildHanRuns() {
+	ix.hanRuns = map[rune][][]rune{}
+	seen := map[string]bool{}
+	for i := range ix.products {
+		for _, name := range ix.products[i].Name {
+			for _, t := range tokenize(Fold(name)) {
+				rs := []rune(t.text)
+				if !t.han || len(rs) < 2 || seen[t.text] {
+					continue
+				}
+				seen[t.text] = true
+				ix.hanRuns[rs[0]] = append(ix.hanRuns[rs[0]], rs)
+			}
+		}
+	}
+}

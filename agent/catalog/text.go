@@ -153,6 +153,9 @@ func (ix *Index) joinedSKU(toks []token, i int) (doc, n int, ok bool) {
 // "cadeaux" → "cadeau", "batteries" → "battery". Documents and queries go
 // through the same function, so an imperfect stem still matches itself.
 func stem(w string) string {
+	if r, ok := irregularPlurals[w]; ok {
+		return r
+	}
 	n := len(w)
 	if n <= 3 || !isWord(w) {
 		return w
@@ -172,6 +175,14 @@ func stem(w string) string {
 		return w[:n-1]
 	}
 	return w
+}
+
+// irregularPlurals are the English plurals no suffix rule undoes: "two
+// plush mice", "knives".
+var irregularPlurals = map[string]string{
+	"mice": "mouse", "geese": "goose", "teeth": "tooth", "feet": "foot", "knives": "knife", "wives": "wife",
+	"leaves": "leaf", "shelves": "shelf", "loaves": "loaf", "halves": "half", "wolves": "wolf", "children": "child",
+	"men": "man", "women": "woman", "people": "person", "dice": "die",
 }
 
 // isWord reports whether w is made of letters only.

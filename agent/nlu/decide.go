@@ -221,5 +221,7 @@ func (p *parse) counted(in *Intent) bool {
 // name happens to have does not.
 func (p *parse) chooses(in *Intent) bool {
 	explicit := in.Quantity > 1 || in.Quantity == 1 && !p.indefOne || in.VagueQuantity
-	return p.unique && (explicit || p.specific || in.NotQuery != "")
+	// "我要一个陀螺": "a" and a word of the product's own name.
+	named := (p.indefOne || p.leadingIndefinite()) && p.spelled > 0
+	return p.unique && (explicit || p.specific || named || in.NotQuery != "")
 }

@@ -557,7 +557,7 @@ func (p *parse) indefinite() bool {
 // swapCues change one product for another: "finalement", "plutôt",
 // "instead", "actually", "au lieu de", "换成", "改成", "还是要".
 var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de", "rather", "switch to",
-	"change for", "swap", "remplace", "换成", "改成", "换", "还是要", "算了要")
+	"change for", "swap", "remplace", "换成", "改成", "还是要", "算了要")
 
 // readSwap makes a change of mind about which product into a swap: a
 // change cue, no count, and words that describe or name a product

@@ -165,6 +165,10 @@ type parse struct {
 	toks     []tok
 	used     []bool // tokens taken by a slot or a cue: not part of the query
 	negated  []bool // tokens of what the customer rules out ("not the 25")
+	ix       *catalog.Index
+	// spelled is how much of the one product found its name the words
+	// say (catalog.Spells).
+	spelled float64
 	named    []bool // numbers that are part of a product's name: in the query
 	sigs     [numSignals]bool
 	spans    []span
@@ -215,7 +219,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		in.Name = OutOfScope
 		return in
 	}
-	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), negated: make([]bool, len(toks)), question: question}
+	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), negated: make([]bool, len(toks)), question: question, ix: ix}
 	// Numbers of product names first: "le coffret de six tasses" is one
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
@@ -305,6 +309,37 @@ func (p *parse) determined(i int) bool {
 	return false
 }
 
+// inNames returns the tokens cues may not take: those used by slots and
+// the characters of Chinese product names ("行" in "飞行棋").
+func (p *parse) inNames() []bool {
+	if p.ix == nil {
+		return p.used
+	}
+	out := p.used
+	for i := 0; i < len(p.toks); {
+		if p.toks[i].kind != tHan {
+			i++
+			continue
+		}
+		j := i
+		var run []rune
+		for j < len(p.toks) && p.toks[j].kind == tHan && (j == i || p.toks[j].glued) {
+			run = append(run, []rune(p.toks[j].norm)...)
+			j++
+		}
+		if marks := p.ix.HanNameSpans(run); marks != nil {
+			if &out[0] == &p.used[0] {
+				out = slices.Clone(p.used)
+			}
+			for k, m := range marks {
+				out[i+k] = out[i+k] || m
+			}
+		}
+		i = j
+	}
+	return out
+}
+
 // botCommand reads the commands chat apps send for menu entries
 // ("/start", "/help", "/cart"): they are not words to search for.
 func botCommand(text string) (IntentName, bool) {
@@ -340,9 +375,10 @@ func without(skus, drop []concierge.SKU) []concierge.SKU {
 	return out
 }
 
-// readCues matches the cue phrases of the tokens no slot took.
+// readCues matches the cue phrases of the tokens no slot took, outside
+// the Chinese product names written in full.
 func (p *parse) readCues(in *Intent) {
-	p.spans = matchCues(p.toks, p.used)
+	p.spans = matchCues(p.toks, p.inNames())
 	for _, s := range p.spans {
 		p.sigs[s.sig] = true
 		for _, k := range s.at {
@@ -376,6 +412,7 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
 	p.unique = len(hits) == 1 && hits[0].Score > 0
+	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
 }
 

@@ -109,7 +109,7 @@ func (p *parse) amountAt(i int) (amount, bool) {
 		return amount{}, false
 	}
 	a := amount{value: n.value, start: n.start, end: n.end}
-	if k := p.startsAt(n.end, currencies); k > 0 {
+	if k := p.startsAt(n.end, currencies); k > 0 && !p.sells(n.end) {
 		a.end += k
 		a.currency = true
 	} else if k := p.endsBefore(i, currencies[:4]); k > 0 {
@@ -118,6 +118,15 @@ func (p *parse) amountAt(i int) (amount, bool) {
 	}
 	return a, true
 }
+
+// sells reports whether the word at i, slang for money in some shops
+// ("3 balles" is 3 euros), is what this shop sells ("3 balles en
+// caoutchouc" are three rubber balls).
+func (p *parse) sells(i int) bool {
+	return p.ix != nil && slang[p.toks[i].norm] && p.ix.Meaningful(p.toks[i].orig)
+}
+
+var slang = setOf("balle", "balles", "bucks", "kuai", "块")
 
 // looksLikePrice reports whether a, with no currency, is still a price:
 // nothing after it makes it a count of things.
@@ -567,7 +576,8 @@ func (p *parse) quantityAt(i int) (int, int) {
 var countNouns = setOf("paire", "paires", "pair", "pairs", "exemplaire", "exemplaires", "copy", "copies",
 	"unit", "units", "unite", "unites", "piece", "pieces", "pack", "packs", "boite", "boites", "box", "boxes",
 	"bouteille", "bouteilles", "bottle", "bottles", "tube", "tubes", "flacon", "flacons", "lot", "lots",
-	"tin", "tins", "sachet", "sachets", "bag", "bags", "jar", "jars", "pcs")
+	"tin", "tins", "sachet", "sachets", "bag", "bags", "jar", "jars", "pcs", "sac", "sacs", "paquet", "paquets",
+	"packet", "packets", "carton", "cartons", "rouleau", "rouleaux", "roll", "rolls")
 
 // skipCountNoun returns the end of a count's tokens past a count noun and
 // its "de"/"of" ("2 paires de" semelles), or end.

@@ -3,6 +3,8 @@ package rules
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
@@ -20,6 +22,50 @@ import (
 type pick struct {
 	sku        concierge.SKU
 	candidates []concierge.SKU
+	quantity   int // the count asked for, when the pick is a question
+}
+
+// pendingChoice marks a conversation whose last bot message asked which
+// product the customer meant; its suffix is the count they asked for.
+const pendingChoice = "choose:"
+
+// answerChoice takes a reply to "which one do you mean?" that picks one
+// of the products offered by its words ("the large brown one", "世界地图那个",
+// "la bleue"), and adds the count first asked for. It reports whether the
+// reply was such an answer; anything else is understood as usual.
+func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, pending string) (bool, error) {
+	switch in.Name {
+	case nlu.Search, nlu.Details, nlu.AddToCart, nlu.OutOfScope:
+	default:
+		return false, nil
+	}
+	shown := t.Conv.Memory.Shown
+	qty, _ := strconv.Atoi(strings.TrimPrefix(pending, pendingChoice))
+	var fit []concierge.SKU
+	for _, s := range in.Products {
+		if slices.Contains(shown, s) {
+			fit = append(fit, s)
+		}
+	}
+	if len(fit) == 0 && in.Query != "" {
+		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
+			if h.Score > 0 && slices.Contains(shown, h.SKU) {
+				fit = append(fit, h.SKU)
+			}
+		}
+	}
+	if len(fit) > 1 {
+		if s := t.Shop.Catalog.Closest(in.Query, fit); s != "" {
+			fit = []concierge.SKU{s}
+		}
+	}
+	if len(fit) != 1 {
+		return false, nil
+	}
+	if in.Quantity > 0 {
+		qty = in.Quantity
+	}
+	return true, b.add(ctx, t, fit[0], max(qty, 1))
 }
 
 // items returns the items of an add request: those the parser split, or
@@ -212,6 +258,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 			}
 			cv, added, addedQty = c, append(added, p.sku), qty
 		case len(p.candidates) > 0 && ask == nil:
+			p.quantity = it.Quantity
 			ask = &p
 		}
 	}
@@ -233,6 +280,8 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 			return err
 		}
 		t.ShowProducts(t.T("which_one", nil), pvs)
+		// The next message may pick one ("the large brown one", "世界地图那个").
+		t.Conv.Memory.Pending = pendingChoice + strconv.Itoa(max(ask.quantity, 1))
 		return nil
 	}
 	switch {

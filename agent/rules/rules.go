@@ -112,6 +112,13 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			mem.FailedTurns = 0
 		}
 	}()
+	if strings.HasPrefix(mem.Pending, pendingChoice) {
+		pending := mem.Pending
+		mem.Pending = ""
+		if ok, err := b.answerChoice(ctx, t, in, pending); ok || err != nil {
+			return err
+		}
+	}
 	// A pending question takes a yes or no first.
 	if mem.Pending == "consent" {
 		switch in.Name {
@@ -539,6 +546,9 @@ func (b Brain) orderStatus(ctx context.Context, t *agent.Turn, ref concierge.Ord
 // language understanding is needed.
 func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 	t.Conv.Memory.FailedTurns = 0
+	if strings.HasPrefix(t.Conv.Memory.Pending, pendingChoice) {
+		t.Conv.Memory.Pending = "" // a press answers the question itself
+	}
 	arg := func(prefix string) (string, bool) {
 		if strings.HasPrefix(v, prefix) {
 			return strings.TrimPrefix(v, prefix), true
