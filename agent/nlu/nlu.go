@@ -162,13 +162,13 @@ func hasSQLWord(text string) bool {
 
 // parse is the state of reading one message.
 type parse struct {
-	toks     []tok
-	used     []bool // tokens taken by a slot or a cue: not part of the query
-	negated  []bool // tokens of what the customer rules out ("not the 25")
-	ix       *catalog.Index
+	toks    []tok
+	used    []bool // tokens taken by a slot or a cue: not part of the query
+	negated []bool // tokens of what the customer rules out ("not the 25")
+	ix      *catalog.Index
 	// spelled is how much of the one product found its name the words
 	// say (catalog.Spells).
-	spelled float64
+	spelled  float64
 	named    []bool // numbers that are part of a product's name: in the query
 	sigs     [numSignals]bool
 	spans    []span
