@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
 )
@@ -89,46 +90,68 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 // happens not to know, not what they are called. "欧若拉" shared by two
 // Aurore lamps stays.
 func (ix *Index) dropGenericHanNames() {
+	if len(ix.hanNames) == 0 {
+		return
+	}
+	// The Chinese runs of every name, and which products have each
+	// character, so that each name is compared with the few products
+	// that could contain it, not with the whole catalog.
+	type run struct {
+		doc  int
+		text string
+	}
+	var runs []run
+	byRune := map[rune][]int{} // rune → indexes in runs
+	for i := range ix.products {
+		for _, name := range ix.products[i].Name {
+			for _, t := range tokenize(Fold(name)) {
+				if !t.han {
+					continue
+				}
+				k := len(runs)
+				runs = append(runs, run{doc: i, text: t.text})
+				for _, r := range t.text {
+					if l := byRune[r]; len(l) == 0 || l[len(l)-1] != k {
+						byRune[r] = append(byRune[r], k)
+					}
+				}
+			}
+		}
+	}
+	latin := map[int][]string{} // product → its Latin name words
+	for w, docs := range ix.names {
+		for _, d := range docs {
+			latin[d] = append(latin[d], w)
+		}
+	}
 	kept := ix.hanNames[:0]
 	for _, h := range ix.hanNames {
-		docs, tail := ix.docsWritingHan(h.text)
-		if len(docs) < 2 || ix.shareLatinName(docs) && !tail {
+		first, _ := utf8.DecodeRuneInString(h.text)
+		var docs []int
+		tail := true
+		for _, k := range byRune[first] {
+			r := runs[k]
+			if !strings.Contains(r.text, h.text) {
+				continue
+			}
+			if !slices.Contains(docs, r.doc) {
+				docs = append(docs, r.doc)
+			}
+			tail = tail && strings.HasSuffix(r.text, h.text) && r.text != h.text
+		}
+		if len(docs) < 2 || shareWord(latin, docs) && !tail {
 			kept = append(kept, h)
 		}
 	}
 	ix.hanNames = kept
 }
 
-// docsWritingHan returns the products with s anywhere in a name ("耳机"
-// is in "无线耳机" and in "降噪耳机"), and whether s always closes the
-// Chinese run it is in after other characters: Chinese puts what a thing
-// is last ("无线耳机", earphones) and what it is called first ("欧若拉床头灯").
-func (ix *Index) docsWritingHan(s string) (docs []int, tail bool) {
-	tail = true
-	for i := range ix.products {
-		found := false
-		for _, name := range ix.products[i].Name {
-			for _, t := range tokenize(Fold(name)) {
-				if !t.han || !strings.Contains(t.text, s) {
-					continue
-				}
-				found = true
-				tail = tail && strings.HasSuffix(t.text, s) && t.text != s
-			}
-		}
-		if found {
-			docs = append(docs, i)
-		}
-	}
-	return docs, tail
-}
-
-// shareLatinName reports whether one Latin name word names all of docs.
-func (ix *Index) shareLatinName(docs []int) bool {
-	for _, named := range ix.names {
+// shareWord reports whether one Latin name word names all of docs.
+func shareWord(latin map[int][]string, docs []int) bool {
+	for _, w := range latin[docs[0]] {
 		all := true
-		for _, d := range docs {
-			all = all && slices.Contains(named, d)
+		for _, d := range docs[1:] {
+			all = all && slices.Contains(latin[d], w)
 		}
 		if all {
 			return true
