@@ -17,7 +17,7 @@ func (s *Server) sandboxBot(c echo.Context) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.Sandbox == nil {
+	if s.sandboxOf(b) == nil {
 		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "sandbox payments are not enabled for this bot")
 	}
 	return b, nil
@@ -35,7 +35,7 @@ func (s *Server) sandboxNotify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := b.Sandbox.Verify(c.Request().Header.Get(sandbox.HeaderSignature), body)
+	n, err := s.sandboxOf(b).Verify(c.Request().Header.Get(sandbox.HeaderSignature), body)
 	if err != nil {
 		return err
 	}
@@ -64,7 +64,7 @@ func (s *Server) sandboxOrder(c echo.Context) (*Bot, *concierge.Order, error) {
 	if err != nil || o.Bot != b.Bot.ID {
 		return nil, nil, concierge.Errorf(concierge.CodeNotFound, "sandbox", "no such order")
 	}
-	if err := b.Sandbox.CheckPageToken(b.Bot.ID, o, c.FormValue(sandbox.FormToken)); err != nil {
+	if err := s.sandboxOf(b).CheckPageToken(b.Bot.ID, o, c.FormValue(sandbox.FormToken)); err != nil {
 		return nil, nil, err
 	}
 	return b, o, nil
@@ -79,7 +79,7 @@ func (s *Server) renderSandbox(c echo.Context, b *Bot, o *concierge.Order, errMs
 		d.Lines = append(d.Lines, sandbox.LineText{Title: l.Title, Quantity: l.Quantity, TotalText: s.money(l.Unit.Mul(l.Quantity), loc)})
 	}
 	var buf bytes.Buffer
-	if err := b.Sandbox.RenderPage(&buf, d); err != nil {
+	if err := s.sandboxOf(b).RenderPage(&buf, d); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -116,12 +116,12 @@ func (s *Server) sandboxPay(c echo.Context) error {
 	case c.FormValue(sandbox.FormOutcome) == sandbox.OutcomeDeclined:
 		// "Decline (test)": a signed failure notification, as a provider
 		// reports a declined card; the order keeps waiting.
-		if _, err := b.Sandbox.NotifyDeclined(c.Request().Context(), b.Bot.ID, o); err != nil {
+		if _, err := s.sandboxOf(b).NotifyDeclined(c.Request().Context(), b.Bot.ID, o); err != nil {
 			return err
 		}
 		result = "&r=" + resultDeclined
 	default:
-		if _, err := b.Sandbox.Notify(c.Request().Context(), b.Bot.ID, o); err != nil {
+		if _, err := s.sandboxOf(b).Notify(c.Request().Context(), b.Bot.ID, o); err != nil {
 			return err
 		}
 	}

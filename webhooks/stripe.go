@@ -39,14 +39,14 @@ func (s *Server) stripeNotify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if b.Stripe == nil {
+	if s.stripeOf(b) == nil {
 		return concierge.Errorf(concierge.CodeNotFound, "webhooks", "Stripe is not configured for this bot")
 	}
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return err // echo's BodyLimit answers 413
 	}
-	n, err := b.Stripe.Verify(c.Request().Header.Get(stripe.HeaderSignature), body)
+	n, err := s.stripeOf(b).Verify(c.Request().Header.Get(stripe.HeaderSignature), body)
 	if err != nil {
 		return err
 	}

@@ -19,16 +19,6 @@ import (
 // every update Telegram POSTs.
 const HeaderTelegramSecret = "X-Telegram-Bot-Api-Secret-Token"
 
-// Telegram is what the server needs of one bot's Telegram channel.
-type Telegram struct {
-	Adapter *telegram.Adapter
-	// Secret is the bot file's secret_token; "" in polling mode, where
-	// the webhook route answers 404.
-	Secret string
-	// Pay is the bot's Telegram payment provider, or nil.
-	Pay *tgpay.Provider
-}
-
 // telegramWebhook receives an update: the secret first (in constant time,
 // before reading the body), then the shared path of TelegramUpdate. A
 // button press is acknowledged in the response body, which Telegram runs
@@ -38,11 +28,12 @@ func (s *Server) telegramWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if b.Telegram == nil || b.Telegram.Secret == "" {
+	tg := s.telegramOf(b)
+	if tg == nil || tg.Secret == "" {
 		return concierge.Errorf(concierge.CodeNotFound, "webhooks", "this bot has no Telegram webhook")
 	}
 	got := c.Request().Header.Get(HeaderTelegramSecret)
-	if subtle.ConstantTimeCompare([]byte(got), []byte(b.Telegram.Secret)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(got), []byte(tg.Secret)) != 1 {
 		return concierge.ErrUnauthorized
 	}
 	body, err := io.ReadAll(c.Request().Body)
@@ -70,10 +61,10 @@ func (s *Server) telegramWebhook(c echo.Context) error {
 // come again.
 func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body []byte) (tgbotapi.Chattable, error) {
 	b := s.cfg.Bots[bot]
-	if b == nil || b.Telegram == nil {
+	if b == nil || s.telegramOf(b) == nil {
 		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "this bot has no Telegram channel")
 	}
-	tg := b.Telegram
+	tg := s.telegramOf(b)
 	u, err := telegram.Decode(bot, body, s.cfg.Now())
 	if err != nil {
 		return nil, err
@@ -132,7 +123,7 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 // waiting for payment and not past its reservation, for exactly the
 // amount and currency its invoice asks.
 func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.PreCheckout) error {
-	tg := b.Telegram
+	tg := s.telegramOf(b)
 	refusal := tgpay.RefuseUnknown
 	if tg.Pay != nil && pc.Order != "" {
 		o, err := s.cfg.Payments.Order(ctx, pc.Order)
@@ -168,7 +159,8 @@ func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.P
 // telegramPaid applies a successful_payment: once per charge id, and as a
 // problem for people when it does not match the order.
 func (s *Server) telegramPaid(ctx context.Context, b *Bot, p *telegram.Payment) error {
-	if b.Telegram.Pay == nil || p.Order == "" || p.ChargeID == "" {
+	pay := s.telegramOf(b).Pay
+	if pay == nil || p.Order == "" || p.ChargeID == "" {
 		s.cfg.Log.Error("telegram payment for no order of ours", "bot", b.Bot.ID, "order", p.Order)
 		return nil
 	}
@@ -180,7 +172,7 @@ func (s *Server) telegramPaid(ctx context.Context, b *Bot, p *telegram.Payment) 
 	if err != nil {
 		return err
 	}
-	res, err := s.cfg.Payments.ApplyPayment(ctx, b.Bot.ID, b.Telegram.Pay.Settle(o, p.Amount, p.ChargeID, s.cfg.Now()))
+	res, err := s.cfg.Payments.ApplyPayment(ctx, b.Bot.ID, pay.Settle(o, p.Amount, p.ChargeID, s.cfg.Now()))
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/adapters/wechat"
 	"github.com/conciergehq/concierge/adapters/whatsapp"
-	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/checkout/stripe"
 )
 
@@ -50,21 +49,12 @@ type Payments interface {
 	Order(ctx context.Context, id concierge.OrderID) (*concierge.Order, error)
 }
 
-// Bot is what the server needs to know of one bot.
+// Bot is what the server needs to know of one bot beyond its registry
+// entries: the platform routes find its channels and providers in
+// Config.Channels.
 type Bot struct {
-	Bot     *concierge.Bot
-	Web     bool              // the web widget is enabled
-	Sandbox *sandbox.Provider // nil unless sandbox payments are enabled
-	// Telegram is the bot's Telegram channel, or nil (see telegram.go).
-	Telegram *Telegram
-	// WhatsApp is the bot's WhatsApp number, or nil (see whatsapp.go).
-	WhatsApp *WhatsApp
-	// Stripe is the bot's Stripe provider, or nil (see stripe.go).
-	Stripe *stripe.Provider
-	// WeChat is the bot's Official Account, or nil (see wechat.go).
-	WeChat *WeChat
-	// WeChatPay is the bot's WeChat Pay merchant, or nil (see wechatpay.go).
-	WeChatPay *WeChatPay
+	Bot *concierge.Bot
+	Web bool // the web widget is enabled
 }
 
 // Config is everything the server needs.
@@ -87,6 +77,15 @@ type Config struct {
 	Deliveries Deliveries
 	// StripeOrders applies Stripe's expiries and refunds (see stripe.go).
 	StripeOrders StripeOrders
+	// WeChatPayer returns the OpenID of the WeChat customer whose
+	// conversation placed the order, or "" when it was placed on another
+	// channel (see wechatpay.go).
+	WeChatPayer func(ctx context.Context, o *concierge.Order) (string, error)
+	// SettleRefund applies how a refund of bot ended, exactly once
+	// however often it is reported, and returns what it did (for the
+	// log); an error asks the provider to report it again. Nil: refund
+	// notifications are 404.
+	SettleRefund func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error)
 	// Failures applies failed payment attempts (see failures.go); nil
 	// acknowledges them and changes nothing.
 	Failures PaymentFailures

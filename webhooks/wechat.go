@@ -10,17 +10,12 @@ import (
 	"github.com/conciergehq/concierge/adapters/wechat"
 )
 
-// WeChat is what the server needs of one bot's Official Account.
-type WeChat struct {
-	Adapter *wechat.Adapter
-}
-
 func (s *Server) wechatBot(c echo.Context) (*Bot, error) {
 	b, err := s.bot(c)
 	if err != nil {
 		return nil, err
 	}
-	if b.WeChat == nil {
+	if s.wechatOf(b) == nil {
 		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "this bot has no WeChat Official Account")
 	}
 	return b, nil
@@ -33,7 +28,7 @@ func (s *Server) wechatVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	echo, err := b.WeChat.Adapter.VerifyURL(c.QueryParams())
+	echo, err := s.wechatOf(b).Adapter.VerifyURL(c.QueryParams())
 	if err != nil {
 		return echo403(err)
 	}
@@ -63,7 +58,7 @@ func (s *Server) wechatMessage(c echo.Context) error {
 	if err != nil {
 		return err // echo's BodyLimit answers 413
 	}
-	a := b.WeChat.Adapter
+	a := s.wechatOf(b).Adapter
 	m, err := a.Open(c.QueryParams(), body)
 	if err != nil {
 		return echo403(err)

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -16,33 +15,22 @@ import (
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 )
 
-// WeChatPay is what the server needs of one bot's WeChat Pay merchant.
-type WeChatPay struct {
-	Provider *wechatpay.Provider
-	// Payer returns the OpenID of the WeChat customer whose conversation
-	// placed the order, or "" when it was placed on another channel.
-	Payer func(ctx context.Context, o *concierge.Order) (string, error)
-	// SettleRefund applies how a refund ended, exactly once however often
-	// it is reported, and returns what it did (for the log); an error asks
-	// WeChat Pay to report it again. Nil: refund notifications are 404.
-	SettleRefund func(ctx context.Context, r *wechatpay.RefundResult) (string, error)
-}
-
 func (s *Server) wechatPayRoutes(e *echo.Echo) {
 	e.POST("/webhooks/:bot/wechatpay", s.wechatPayNotify, middleware.BodyLimit(bodyLimit(wechatpay.MaxBodyBytes)))
 	e.POST("/webhooks/:bot/wechatpay/refund", s.wechatPayRefundNotify, middleware.BodyLimit(bodyLimit(wechatpay.MaxBodyBytes)))
 	e.GET("/wechatpay/:bot/pay/:order", s.wechatPayPage)
 }
 
-func (s *Server) wechatPayBot(c echo.Context) (*Bot, error) {
+func (s *Server) wechatPayBot(c echo.Context) (*Bot, *wechatPayRoute, error) {
 	b, err := s.bot(c)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if b.WeChatPay == nil {
-		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "WeChat Pay is not configured for this bot")
+	wp := s.wechatPayOf(b)
+	if wp == nil {
+		return nil, nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "WeChat Pay is not configured for this bot")
 	}
-	return b, nil
+	return b, wp, nil
 }
 
 // wechatPayNotify receives a WeChat Pay notification and answers in the
@@ -55,7 +43,7 @@ func (s *Server) wechatPayBot(c echo.Context) (*Bot, error) {
 // WeChat Pay stops retrying. Only a storage failure answers FAIL (500),
 // so that it retries.
 func (s *Server) wechatPayNotify(c echo.Context) error {
-	b, err := s.wechatPayBot(c)
+	b, wp, err := s.wechatPayBot(c)
 	if err != nil {
 		return err
 	}
@@ -66,7 +54,7 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 	if err != nil {
 		return err // echo's BodyLimit answers 413
 	}
-	n, err := b.WeChatPay.Provider.VerifyNotify(body)
+	n, err := wp.Provider.VerifyNotify(body)
 	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "wechatpay")
 	if err != nil {
 		log.Warn("payment notification refused", "err", err)
@@ -116,11 +104,11 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 // repeats included. Only a failure to settle (storage, or a refund not yet
 // recorded) answers FAIL (500), so that WeChat Pay reports it again.
 func (s *Server) wechatPayRefundNotify(c echo.Context) error {
-	b, err := s.wechatPayBot(c)
+	b, wp, err := s.wechatPayBot(c)
 	if err != nil {
 		return err
 	}
-	if b.WeChatPay.SettleRefund == nil {
+	if wp.SettleRefund == nil {
 		return concierge.Errorf(concierge.CodeNotFound, "webhooks", "WeChat Pay refunds are not handled for this bot")
 	}
 	reply := func(status int, ok bool, msg string) error {
@@ -131,7 +119,7 @@ func (s *Server) wechatPayRefundNotify(c echo.Context) error {
 		return err // echo's BodyLimit answers 413
 	}
 	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "wechatpay")
-	r, err := b.WeChatPay.Provider.DecryptRefundNotify(body)
+	r, err := wp.Provider.DecryptRefundNotify(body)
 	if err != nil {
 		log.Warn("refund notification refused", "err", err)
 		status := http.StatusBadRequest
@@ -144,7 +132,7 @@ func (s *Server) wechatPayRefundNotify(c echo.Context) error {
 		log.Info("refund notification", "result", "communication_failure")
 		return reply(http.StatusOK, true, "")
 	}
-	res, err := b.WeChatPay.SettleRefund(c.Request().Context(), r)
+	res, err := wp.SettleRefund(c.Request().Context(), r)
 	if err != nil {
 		log.Error("refund notification not applied", "order", r.Order, "refund", r.RefundID, "err", err)
 		return reply(http.StatusInternalServerError, false, "try again")
@@ -158,12 +146,12 @@ func (s *Server) wechatPayRefundNotify(c echo.Context) error {
 // NATIVE payment's QR code to scan with WeChat. The link's token is the
 // capability; a bad one is 404.
 func (s *Server) wechatPayPage(c echo.Context) error {
-	b, err := s.wechatPayBot(c)
+	b, wp, err := s.wechatPayBot(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	p := b.WeChatPay.Provider
+	p := wp.Provider
 	id := concierge.OrderID(c.Param("order"))
 	if err := p.CheckPageToken(b.Bot.ID, id, c.QueryParam(wechatpay.FormToken)); err != nil {
 		return err
@@ -179,8 +167,8 @@ func (s *Server) wechatPayPage(c echo.Context) error {
 	}
 	if d.State == wechatpay.StatePending {
 		openid := ""
-		if b.WeChatPay.Payer != nil {
-			if openid, err = b.WeChatPay.Payer(ctx, o); err != nil {
+		if wp.Payer != nil {
+			if openid, err = wp.Payer(ctx, o); err != nil {
 				return err
 			}
 		}

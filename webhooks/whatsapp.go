@@ -11,11 +11,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/whatsapp"
 )
 
-// WhatsApp is what the server needs of one bot's WhatsApp number.
-type WhatsApp struct {
-	Adapter *whatsapp.Adapter
-}
-
 // Deliveries applies delivery statuses (EventStatus) to the outbound
 // messages they report on.
 type Deliveries interface {
@@ -31,7 +26,7 @@ func (s *Server) whatsappBot(c echo.Context) (*Bot, error) {
 	if err != nil {
 		return nil, err
 	}
-	if b.WhatsApp == nil {
+	if s.whatsappOf(b) == nil {
 		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "this bot has no WhatsApp number")
 	}
 	return b, nil
@@ -44,7 +39,7 @@ func (s *Server) whatsappVerify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ch, err := b.WhatsApp.Adapter.Challenge(c.QueryParams())
+	ch, err := s.whatsappOf(b).Adapter.Challenge(c.QueryParams())
 	if err != nil {
 		if concierge.ErrorCode(err) == concierge.CodeUnauthorized {
 			return echo.NewHTTPError(http.StatusForbidden, "verification token did not match")
@@ -73,7 +68,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		return err // echo's BodyLimit answers 413
 	}
 	sig := c.Request().Header.Get(whatsapp.HeaderSignature)
-	if err := b.WhatsApp.Adapter.VerifySignature(sig, body); err != nil {
+	if err := s.whatsappOf(b).Adapter.VerifySignature(sig, body); err != nil {
 		return err
 	}
 	items, err := whatsapp.Decode(body, s.cfg.Now())
@@ -91,7 +86,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		}
 		ev := it.Event
 		ev.Bot = owner.Bot.ID
-		if err := owner.WhatsApp.Adapter.Resolve(ctx, &ev); err != nil {
+		if err := s.whatsappOf(owner).Adapter.Resolve(ctx, &ev); err != nil {
 			return err
 		}
 		if ev.Value == concierge.ExpiredChoice {
@@ -143,11 +138,11 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 // whatsappOwner is the bot that owns phone: the route's bot, or another
 // bot of this server whose app secret also verifies the notification.
 func (s *Server) whatsappOwner(route *Bot, phone, sig string, body []byte) *Bot {
-	if route.WhatsApp.Adapter.PhoneNumberID() == phone {
+	if s.whatsappOf(route).Adapter.PhoneNumberID() == phone {
 		return route
 	}
 	for _, b := range s.cfg.Bots {
-		if b.WhatsApp != nil && b.WhatsApp.Adapter.PhoneNumberID() == phone && b.WhatsApp.Adapter.VerifySignature(sig, body) == nil {
+		if s.whatsappOf(b) != nil && s.whatsappOf(b).Adapter.PhoneNumberID() == phone && s.whatsappOf(b).Adapter.VerifySignature(sig, body) == nil {
 			return b
 		}
 	}

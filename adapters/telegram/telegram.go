@@ -64,6 +64,10 @@ type Config struct {
 	// kept here rather than in the stored message so that it never
 	// reaches the database.
 	ProviderToken string
+	// WebhookSecret is channels.telegram.secret_token, which Telegram
+	// sends with every webhook; "" in polling mode, where the webhook
+	// route answers 404.
+	WebhookSecret string
 	Tokens        Tokens
 	HTTPClient    *http.Client // nil: a client with a 60 s timeout
 	Limits        Limits
@@ -105,6 +109,10 @@ func New(cfg Config) *Adapter {
 
 // Bot is the bot the adapter speaks for.
 func (a *Adapter) Bot() concierge.BotID { return a.cfg.Bot }
+
+// WebhookSecret is the secret_token webhooks must carry; "" in polling
+// mode.
+func (a *Adapter) WebhookSecret() string { return a.cfg.WebhookSecret }
 
 // Client returns the adapter's Bot API client.
 func (a *Adapter) Client() *Client { return a.client }

@@ -103,8 +103,6 @@ type Main struct {
 
 	agents agentParts // outside AI agents (issue 15), see agents.go
 
-	hooks map[concierge.BotID]*webhooks.Bot
-
 	// langs are the language detectors, one per set of locales: building
 	// one loads statistical models, which bots with the same locales share.
 	langs map[string]*langid.Detector
@@ -194,20 +192,19 @@ func (m *Main) Open(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("bot %s: sandbox: %w", bot.ID, err)
 			}
-			hb.Sandbox = p
 			providers[bot.ID] = p
 			m.Registry.AddProvider(bot.ID, p)
 		}
 		// Telegram channel and payments, see telegram.go.
-		if err := m.wireTelegram(f, bot, hb, providers); err != nil {
+		if err := m.wireTelegram(f, bot, providers); err != nil {
 			return err
 		}
 		// WhatsApp channel and Stripe payments, see whatsapp_stripe.go.
-		if err := m.wireWhatsAppStripe(f, bot, hb, providers); err != nil {
+		if err := m.wireWhatsAppStripe(f, bot, providers); err != nil {
 			return err
 		}
 		// WeChat Official Account and WeChat Pay, see wechat.go.
-		if err := m.wireWeChat(f, bot, hb, providers); err != nil {
+		if err := m.wireWeChat(f, bot, providers); err != nil {
 			return err
 		}
 		hooks[bot.ID] = hb
@@ -226,7 +223,6 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
-	m.hooks = hooks
 	m.Checkout = checkout.New(providers, nil)
 	m.Checkout.UseRefunds(m.Registry, m.DB)
 	m.useChannelProviders(m.Checkout)
@@ -253,9 +249,13 @@ func (m *Main) Open(ctx context.Context) error {
 	m.wireMedia()        // customers' files, see media.go
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
+		Channels:    m.Registry,
+		WeChatPayer: m.wechatPayer,
+		SettleRefund: func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error) {
+			return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, bot, r)
+		},
 		Ingest:      ingestGlue{m.Ingester},
 		Transcripts: transcriptGlue{m.DB},
-		Channels:    m.Registry,
 		Payments:    paymentsGlue{m.DB, m.Checkout},
 		Web:         m.Web,
 		Hub:         m.Hub,
@@ -375,10 +375,8 @@ func (m *Main) Run(ctx context.Context) error {
 
 // SandboxProvider returns bot's sandbox provider, or nil.
 func (m *Main) SandboxProvider(bot concierge.BotID) *sandbox.Provider {
-	if h := m.hooks[bot]; h != nil {
-		return h.Sandbox
-	}
-	return nil
+	p, _ := m.Registry.Provider(bot, sandbox.ProviderName).(*sandbox.Provider)
+	return p
 }
 
 // Addr is the address the server listens on once started.

@@ -29,7 +29,7 @@ type telegramParts struct {
 
 // wireTelegram builds bot's Telegram adapter and payment provider from its
 // file, when it has a Telegram channel.
-func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
+func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
 	ch := f.Channels.Telegram
 	if ch == nil {
 		return nil
@@ -42,17 +42,18 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 		limits.PerChat, limits.PerChatBurst = rate.Limit(ch.ChatRatePerSecond), max(5*ch.ChatRatePerSecond, limits.PerChatBurst)
 	}
 	cfg := telegram.Config{Bot: bot.ID, Token: ch.Token, APIEndpoint: ch.APIEndpoint, Tokens: m.DB, Limits: limits, Log: m.Log}
+	polling := ch.Mode == "polling"
+	if !polling {
+		cfg.WebhookSecret = ch.SecretToken
+	}
 	pay := f.Payments.Telegram
 	if pay != nil {
 		cfg.ProviderToken = pay.ProviderToken
 	}
 	a := telegram.New(cfg)
 	m.Registry.AddChannel(bot.ID, concierge.ChannelTelegram, a)
-	hb.Telegram = &webhooks.Telegram{Adapter: a}
-	if ch.Mode == "polling" {
+	if polling {
 		m.telegram.polling = append(m.telegram.polling, a)
-	} else {
-		hb.Telegram.Secret = ch.SecretToken
 	}
 	if pay != nil {
 		p, err := tgpay.New(tgpay.Config{Bot: bot, ProviderToken: pay.ProviderToken, StarsForDigital: pay.StarsForDigital,
@@ -60,7 +61,6 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		hb.Telegram.Pay = p
 		providers[bot.ID] = p
 		m.Registry.AddProvider(bot.ID, p)
 	}
@@ -69,10 +69,8 @@ func (m *Main) wireTelegram(f *config.File, bot *concierge.Bot, hb *webhooks.Bot
 
 // TelegramPay returns bot's Telegram payment provider, or nil.
 func (m *Main) TelegramPay(bot concierge.BotID) *tgpay.Provider {
-	if h := m.hooks[bot]; h != nil && h.Telegram != nil {
-		return h.Telegram.Pay
-	}
-	return nil
+	p, _ := m.Registry.Provider(bot, tgpay.ProviderName).(*tgpay.Provider)
+	return p
 }
 
 // TelegramAdapter returns bot's Telegram adapter, or nil.

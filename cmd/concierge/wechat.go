@@ -16,7 +16,6 @@ import (
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/config"
-	"github.com/conciergehq/concierge/webhooks"
 )
 
 // wechatParts are the WeChat adapters (issue 5) by bot, and the WeChat
@@ -40,14 +39,13 @@ type wechatParts struct {
 // wireWeChat builds bot's Official Account adapter and WeChat Pay
 // provider from its file. WeChat Pay is the bot's provider when it has no
 // other; otherwise it serves the bot's WeChat conversations.
-func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
+func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
 	w := f.Channels.WeChat
 	if w != nil {
 		a, err := m.wechatAdapter(bot.ID, w)
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		hb.WeChat = &webhooks.WeChat{Adapter: a}
 		m.Registry.AddChannel(bot.ID, concierge.ChannelWeChat, a)
 	}
 	if wp := f.Payments.WeChatPay; wp != nil {
@@ -75,11 +73,6 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, 
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		id := bot.ID
-		hb.WeChatPay = &webhooks.WeChatPay{Provider: p, Payer: m.wechatPayer,
-			SettleRefund: func(ctx context.Context, r *wechatpay.RefundResult) (string, error) {
-				return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, id, r.Outcome())
-			}}
 		m.Registry.AddProvider(bot.ID, p)
 		if providers[bot.ID] == nil {
 			providers[bot.ID] = p
@@ -269,8 +262,6 @@ func menuButtons(f *config.File) ([]wechat.MenuButton, error) {
 
 // WeChatPayProvider returns bot's WeChat Pay provider, or nil.
 func (m *Main) WeChatPayProvider(bot concierge.BotID) *wechatpay.Provider {
-	if h := m.hooks[bot]; h != nil && h.WeChatPay != nil {
-		return h.WeChatPay.Provider
-	}
-	return nil
+	p, _ := m.Registry.Provider(bot, wechatpay.ProviderName).(*wechatpay.Provider)
+	return p
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/conciergehq/concierge/checkout/stripe"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/store"
-	"github.com/conciergehq/concierge/webhooks"
 )
 
 // whatsappStripeParts are the WhatsApp adapters (issue 4) by bot, and the
@@ -34,7 +33,7 @@ type channelProvider struct {
 // from its file. Stripe, when configured, is the bot's payment provider
 // (web, WhatsApp, and Telegram unless Telegram payments are configured
 // too, in which case Telegram chats keep Telegram's invoices).
-func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhooks.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
+func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
 	if w := f.Channels.WhatsApp; w != nil {
 		templates := map[string]whatsapp.TemplateRef{}
 		for purpose, t := range w.Templates {
@@ -53,7 +52,6 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhoo
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		hb.WhatsApp = &webhooks.WhatsApp{Adapter: a}
 		m.Registry.AddChannel(bot.ID, concierge.ChannelWhatsApp, a)
 	}
 	if s := f.Payments.Stripe; s != nil {
@@ -66,10 +64,9 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, hb *webhoo
 		if err != nil {
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
-		if prev := providers[bot.ID]; prev != nil && hb.Telegram != nil {
+		if prev := providers[bot.ID]; prev != nil && m.TelegramAdapter(bot.ID) != nil {
 			m.waStripe.byChannel = append(m.waStripe.byChannel, channelProvider{bot.ID, concierge.ChannelTelegram, prev})
 		}
-		hb.Stripe = p
 		providers[bot.ID] = p
 		m.Registry.AddProvider(bot.ID, p)
 	}
@@ -91,10 +88,8 @@ func (m *Main) WhatsAppAdapter(bot concierge.BotID) *whatsapp.Adapter {
 
 // StripeProvider returns bot's Stripe provider, or nil.
 func (m *Main) StripeProvider(bot concierge.BotID) *stripe.Provider {
-	if h := m.hooks[bot]; h != nil {
-		return h.Stripe
-	}
-	return nil
+	p, _ := m.Registry.Provider(bot, stripe.ProviderName).(*stripe.Provider)
+	return p
 }
 
 // windowGlue tells the WhatsApp adapter when a customer last wrote.
