@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -52,6 +53,12 @@ func (lx *lexicon) analyze(folded string) []term {
 				terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: i})
 			}
 			i += n - 1
+			continue
+		}
+		if c, ok := sizeLetters[t.text]; ok && i+1 < len(toks) && toks[i+1].han && strings.HasPrefix(toks[i+1].text, "号") ||
+			ok && i+1 < len(toks) && toks[i+1].han && strings.HasPrefix(toks[i+1].text, "码") {
+			// "L号", "M码": a size written the Chinese way.
+			terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: i})
 			continue
 		}
 		if lx.isStop(t.text, stems[i]) {
@@ -182,6 +189,9 @@ func (lx *lexicon) hanLeftovers(run string) []string {
 
 // runeLen is the number of runes in s.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// sizeLetters are the clothing sizes written as letters, by concept.
+var sizeLetters = map[string]string{"xs": "sizexs", "s": "sizes", "m": "sizem", "l": "sizel", "xl": "sizexl"}
 
 // measureWords are the Chinese measure words and units a count stands
 // before.

@@ -114,11 +114,11 @@ var senses = []sense{
 	{[]string{"plastic"}, []string{"plastic", "plastique", "塑料"}},
 	// Clothing sizes: a lone "S", "M" or "L" is a stop word (s', m', l')
 	// or a unit, so they are read with the word that introduces them.
-	{[]string{"sizexs"}, []string{"taille xs", "size xs", "xs号", "xs码"}},
-	{[]string{"sizes"}, []string{"taille s", "size s", "s号", "s码", "small size"}},
-	{[]string{"sizem"}, []string{"taille m", "size m", "m号", "m码", "medium size"}},
-	{[]string{"sizel"}, []string{"taille l", "size l", "l号", "l码", "large size"}},
-	{[]string{"sizexl"}, []string{"taille xl", "size xl", "xl号", "xl码"}},
+	{[]string{"sizexs"}, []string{"taille xs", "size xs"}},
+	{[]string{"sizes"}, []string{"taille s", "size s", "small size"}},
+	{[]string{"sizem"}, []string{"taille m", "size m", "medium size"}},
+	{[]string{"sizel"}, []string{"taille l", "size l", "large size"}},
+	{[]string{"sizexl"}, []string{"taille xl", "size xl"}},
 	{[]string{"digital"}, []string{"digital", "numerique", "e-card", "ecard", "电子", "数字"}},
 }
 
@@ -213,8 +213,9 @@ func buildLexicon() *lexicon {
 			// stop words.
 			var stems []string
 			toks := tokenize(f)
-			for _, t := range toks {
-				if len(toks) == 1 || !lx.isStop(t.text, stem(t.text)) {
+			for k, t := range toks {
+				// A stop word ending a phrase is its point: "taille s".
+				if len(toks) == 1 || k == len(toks)-1 || !lx.isStop(t.text, stem(t.text)) {
 					stems = append(stems, stem(t.text))
 				}
 			}

@@ -345,6 +345,22 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
+	if parts := strings.Split(text, ExcludeSep); len(parts) > 1 {
+		// "不要S号也不要L号": each part rules out its own products.
+		var out []bool
+		for _, part := range parts {
+			if ex := ix.excluded(part, asked); ex != nil {
+				if out == nil {
+					out = ex
+					continue
+				}
+				for i, x := range ex {
+					out[i] = out[i] || x
+				}
+			}
+		}
+		return out
+	}
 	neg, _ := ix.queryTerms(text)
 	// A product is ruled out when it has every word of what was ruled out
 	// that some product has: "not the 100 ml one" is the 100 ml bottle,
@@ -380,6 +396,10 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 	}
 	return out
 }
+
+// ExcludeSep separates the parts of a Query.Exclude that were ruled out
+// apart ("not the S, nor the L").
+const ExcludeSep = " ; "
 
 // Look is what one reading of a query finds: its category, whether it
 // describes the products a message named, its best hits, and how much of

@@ -1,6 +1,10 @@
 package nlu
 
-import "github.com/conciergehq/concierge/agent/catalog"
+import (
+	"strings"
+
+	"github.com/conciergehq/concierge/agent/catalog"
+)
 
 // decide picks the intent from the signals and slots, in an order of
 // precedence that settles mixed messages the way a shop assistant would:
@@ -187,7 +191,7 @@ func (p *parse) leadingIndefinite() bool {
 		if t.kind == tSymbol {
 			continue
 		}
-		switch t.norm {
+		switch strings.ToLower(t.orig) { // "à" is not "a"
 		case "un", "une", "a", "an", "one":
 			return true
 		case "一":

@@ -222,7 +222,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 			continue
 		}
 		if in.NotQuery != "" {
-			in.NotQuery += " "
+			in.NotQuery += catalog.ExcludeSep // each ruled-out part on its own
 		}
 		in.NotQuery += neg
 		in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
@@ -235,7 +235,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 // negationEnds end what a negation rules out: "pas trop chère pour ma
 // chambre" rules out nothing of the bedroom.
 var negationEnds = setOf("but", "mais", "而是", "要", "pour", "for", "avec", "with", "qui", "that", "which",
-	"because", "car", "parce", "as", "comme", "instead", "plutot")
+	"because", "car", "parce", "as", "comme", "instead", "plutot", "也", "ni", "nor", "or", "ou", "neither")
 
 func (p *parse) mark(flags []bool, from, to int) {
 	for k := max(from, 0); k < to && k < len(flags); k++ {
@@ -457,7 +457,7 @@ func (p *parse) textKept(from, to int) string {
 func (p *parse) indefiniteIn(text string) bool {
 	toks, _ := lex(text)
 	for _, t := range toks {
-		switch t.norm {
+		switch strings.ToLower(t.orig) { // "à" is not "a"
 		case "a", "an", "un", "une", "another", "一":
 			return true
 		}

@@ -340,6 +340,20 @@ func (p *parse) inNames() []bool {
 	return out
 }
 
+// sizeLetter reports a clothing size written as a letter: after "taille"
+// or "size", or before "号" or "码".
+func (p *parse) sizeLetter(i int) bool {
+	switch p.toks[i].norm {
+	case "xs", "s", "m", "l", "xl":
+	default:
+		return false
+	}
+	if i > 0 && (p.toks[i-1].norm == "taille" || p.toks[i-1].norm == "size") {
+		return true
+	}
+	return i+1 < len(p.toks) && (p.toks[i+1].norm == "号" || p.toks[i+1].norm == "码")
+}
+
 // botCommand reads the commands chat apps send for menu entries
 // ("/start", "/help", "/cart"): they are not words to search for.
 func botCommand(text string) (IntentName, bool) {
@@ -459,6 +473,8 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
+		} else if p.sizeLetter(i) {
+			keep = true // "taille M", "L号"
 		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] {
 			// A number of a product's name ("chargeur 65 W"), or a size
 			// ("a 2 m cable"): it tells products apart.
