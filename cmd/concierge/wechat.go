@@ -136,19 +136,6 @@ func (m *Main) useWeChatProviders(co *checkout.Service) {
 	}
 }
 
-// wechatPayer is the OpenID of the WeChat customer whose conversation
-// placed o, or "".
-func (m *Main) wechatPayer(ctx context.Context, o *concierge.Order) (string, error) {
-	conv, err := m.DB.GetConversation(ctx, o.Conversation)
-	if err != nil {
-		return "", err
-	}
-	if conv.Channel != concierge.ChannelWeChat || conv.Bot != o.Bot {
-		return "", nil
-	}
-	return string(conv.Chat), nil
-}
-
 // WeChatAdapter returns bot's WeChat adapter, or nil.
 func (m *Main) WeChatAdapter(bot concierge.BotID) *wechat.Adapter {
 	a, _ := m.Registry.Channel(bot, concierge.ChannelWeChat).(*wechat.Adapter)
