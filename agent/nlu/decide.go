@@ -75,7 +75,7 @@ func (p *parse) decide(in *Intent) IntentName {
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.
 		return AddToCart
-	case p.counted(in) && (generic && p.chooses(in) || named == 1) &&
+	case p.explicitCount(in) && (generic && p.chooses(in) || named == 1) &&
 		!p.question && !has(sigCompare) && !has(sigDetails) && !has(sigSearch) && !p.long():
 		// "3 câbles usb-c vers lightning", "un thé oolong Tieguanyin": a
 		// count of what one product is, even one, orders it; "the
@@ -216,6 +216,14 @@ func (p *parse) long() bool { return len(p.toks) > 30 }
 // or an opening "a"/"un"/"一个" that is not browsing.
 func (p *parse) counted(in *Intent) bool {
 	return in.Quantity > 0 || in.VagueQuantity || p.leadingIndefinite() && !p.browsing(in)
+}
+
+// explicitCount reports a count that is not only an article: "2 X",
+// "deux X", "三个X", "quelques X". With no verb, "a glass teapot" or "un thé
+// Tieguanyin" shows the product with its buttons rather than adding it:
+// one tap to confirm beats a guess.
+func (p *parse) explicitCount(in *Intent) bool {
+	return in.Quantity > 1 || in.Quantity == 1 && !p.indefOne && !p.leadingIndefinite() || in.VagueQuantity
 }
 
 // chooses reports whether the message picks the one product its words
