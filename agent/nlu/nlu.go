@@ -247,12 +247,15 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.Name = p.decide(&in)
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
-	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || in.Name == Search && !p.question) {
+	browse := (in.Name == Search || in.Name == Details) && !p.question
+	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || browse) {
 		p.splitItems(&in, ix, hint)
-		if in.Name == Search && len(in.Items) > 0 && !p.countedItems(in.Items) {
+		if browse && len(in.Items) > 0 && !p.countedItems(in.Items) {
 			in.Items = nil // "des lampes et des ampoules" searches
-		} else if in.Name == Search && len(in.Items) > 0 {
-			in.Name = AddToCart // "白色帆布鞋一双，黑色帆布鞋一双"
+		} else if browse && len(in.Items) > 0 {
+			// A list with counts is an order: "白色帆布鞋一双，黑色帆布鞋一双",
+			// "un miel de litchi + un thé Earl Grey".
+			in.Name = AddToCart
 		}
 	}
 	p.readDelta(&in)
