@@ -47,6 +47,7 @@ var rules = []rule{
 // why. agent/catalog and agent/nlu have stricter tests of their own (no
 // I/O at all).
 var plain = map[string]string{
+	"catalogfeed":        "feed reading turns files into the vocabulary; config hands it the bytes, and it knows no feature",
 	"adapters/web":       "the web adapter is a translator: echo belongs to webhooks, and adapters share no code",
 	"adapters/wechat":    "the WeChat adapter speaks the protocol with the standard library; the Redis token cache lives in redistoken, so a binary without Redis does not link go-redis",
 	"checkout/sandbox":   "the sandbox is a payment provider: cmd wires it to the store, the agent and echo",
