@@ -40,7 +40,8 @@ func NumberValue(w string) (float64, bool) {
 	if v, ok := countWords[w]; ok {
 		return float64(v), true
 	}
-	if w == "" || w[0] < '0' || w[0] > '9' {
+	digits := strings.TrimPrefix(w, "-")
+	if digits == "" || digits[0] < '0' || digits[0] > '9' {
 		return 0, false
 	}
 	v, err := strconv.ParseFloat(strings.ReplaceAll(w, ",", "."), 64)
@@ -66,6 +67,14 @@ func nameTokens(folded string) []nameToken {
 		case IsHan(r):
 			out = append(out, nameToken{text: string(r), han: true})
 			i++
+		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1])):
+			// "Sac de couchage -5 °C": a negative number is the name's.
+			j := i + 2
+			for j < len(rs) && unicode.IsDigit(rs[j]) {
+				j++
+			}
+			out = append(out, nameToken{text: "-" + string(rs[i+1:j])})
+			i = j
 		case unicode.IsDigit(r):
 			j := i + 1
 			for j < len(rs) && (unicode.IsDigit(rs[j]) || (rs[j] == '.' || rs[j] == ',') && j+1 < len(rs) && unicode.IsDigit(rs[j+1])) {

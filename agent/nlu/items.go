@@ -52,7 +52,11 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			i = k - 1
 			continue
 		}
-		if !p.priceBound(n) && (ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
+		v := n.value
+		if p.toks[n.start].neg {
+			v = -v // "sac de couchage -5": a name writes it so
+		}
+		if !p.priceBound(n) && (ix.NumberInName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
@@ -534,8 +538,8 @@ func (p *parse) readDelta(in *Intent) {
 			in.Delta = -q
 		}
 	case AddToCart:
-		if p.more && len(in.Products) == 0 && len(in.Items) == 0 {
-			in.Delta = q
+		if p.more && len(in.Products) == 0 && len(in.Items) == 0 && (in.Query == "" || p.ix == nil || !p.ix.Meaningful(in.Query)) {
+			in.Delta = q // "one more"; "encore un mug vert" names what
 		}
 	}
 }

@@ -586,10 +586,14 @@ func (p *parse) skipCountNoun(end int) int {
 		return end + 1 // "2x thé vert", "2 × Earl Grey"
 	}
 	if end < len(p.toks) && countNouns[p.toks[end].norm] {
-		end++
-		if end < len(p.toks) && (p.toks[end].norm == "de" || p.toks[end].norm == "d" || p.toks[end].norm == "of") {
-			end++
+		k := end + 1
+		if k < len(p.toks) && (p.toks[k].norm == "de" || p.toks[k].norm == "d" || p.toks[k].norm == "of") {
+			k++
 		}
+		if k < len(p.toks) && p.toks[k].kind == tNumber {
+			return end // "un lot de 4 verres": the lot is the product's
+		}
+		return k
 	}
 	return end
 }

@@ -48,7 +48,7 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 	if !t.DetectsLanguage() && (in.Lang == "zh" || in.Lang != "" && in.Name != nlu.OutOfScope && len([]rune(strings.TrimSpace(ev.Text))) >= 6) {
 		t.SetLocale(in.Lang)
 	}
-	if in.Name != nlu.Human && b.keyword(t, ev.Text) {
+	if in.Name != nlu.Human && b.keyword(t, ev.Text) && !b.shopping(t, in) {
 		// One of the merchant's own hand-off words.
 		if err := t.Tools.Handoff(ctx, concierge.HandoffKeyword); err != nil {
 			return err
@@ -67,6 +67,23 @@ func (b Brain) startText(t *agent.Turn, id string) string {
 		return id + "_choose"
 	}
 	return id
+}
+
+// shopping reports whether a message that holds one of the hand-off
+// words is about products whose names have that word: "add a 4 person
+// tent" in a shop whose hand-off words include "person".
+func (b Brain) shopping(t *agent.Turn, in nlu.Intent) bool {
+	switch in.Name {
+	case nlu.AddToCart, nlu.Search, nlu.Details, nlu.Compare, nlu.RemoveFromCart, nlu.ChangeQuantity:
+	default:
+		return false
+	}
+	for _, k := range t.Shop.Bot.Handoff.Keywords {
+		if strings.Contains(strings.ToLower(t.Event.Text), strings.ToLower(k)) && t.Shop.Catalog.Meaningful(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // keyword reports whether text holds one of the merchant's hand-off words
@@ -319,6 +336,15 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	if args.Query != "" || args.Category != "" {
 		mem.LastQuery, mem.LastCategory = args.Query, args.Category
 	}
+	if args.Category != "" && b.meaningful(t, args.Query) {
+		// A category guessed from the words narrows "lampe de bureau" to
+		// the desk lamps, but must not hide the one product the words
+		// find by themselves ("hydration vest" is not in the bottles).
+		hits := t.Shop.Catalog.Search(catalog.Query{Text: args.Query, Exclude: args.Exclude, PriceMax: args.PriceMax, PriceMin: args.PriceMin, Limit: 2})
+		if len(hits) == 1 && t.Shop.Bot.Product(hits[0].SKU) != nil && t.Shop.Bot.Product(hits[0].SKU).Category != args.Category {
+			args.Category = ""
+		}
+	}
 	pvs, err := b.searchExcluding(ctx, t, args, in.Excluded)
 	if err != nil {
 		return err
@@ -444,13 +470,6 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 			out = append(out, s)
 		}
 	}
-	if len(out) == 0 && in.Category != "" {
-		for _, l := range cv.Lines {
-			if l.Product.Category == in.Category {
-				out = append(out, l.Product.SKU)
-			}
-		}
-	}
 	if len(out) == 0 && in.Query != "" {
 		// "remove the laces": the cart's lines the words describe.
 		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
@@ -461,6 +480,13 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 		if len(out) > 1 {
 			if s := t.Shop.Catalog.Closest(in.Query, out); s != "" {
 				out = []concierge.SKU{s}
+			}
+		}
+	}
+	if len(out) == 0 && in.Category != "" {
+		for _, l := range cv.Lines {
+			if l.Product.Category == in.Category {
+				out = append(out, l.Product.SKU)
 			}
 		}
 	}
