@@ -60,6 +60,9 @@ type Index struct {
 	nameNums map[string]bool
 	// hanRuns are the Chinese runs of names by first character.
 	hanRuns map[rune][][]rune
+	// written are the words products' names, tags and categories write
+	// as such (not joined from two, see joinedPairs).
+	written map[string]bool
 }
 
 // doc is what the index keeps of one product.
@@ -168,6 +171,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		vocab:    map[int][]vocabWord{},
 		skus:     map[string]int{},
 		markers:  map[string][]marker{},
+		written:  map[string]bool{},
 	}
 	for i := range products {
 		ix.addDoc(i, &products[i], locales)
@@ -194,6 +198,9 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 	add := func(text string, w float64, strong, structured bool) {
 		for _, t := range ix.lx.analyze(Fold(text)) {
 			best[t.key] = max(best[t.key], w)
+			if strong && t.kind == literal {
+				ix.written[t.key] = true
+			}
 			if strong {
 				d.strong[t.key] = true
 			}

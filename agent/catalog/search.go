@@ -165,7 +165,7 @@ func cmpInt(a, b int64) int {
 // queryTerms analyses query text, corrects misspelt words and drops words
 // the catalog does not know, counting them. Each term appears once.
 func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
-	raw := ix.lx.analyze(Fold(text))
+	raw := ix.joinSplit(ix.lx.analyze(Fold(text)))
 	seen := make(map[string]bool, len(raw))
 	add := func(t term) {
 		if !seen[t.key] {
@@ -191,6 +191,25 @@ func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
 		}
 	}
 	return terms, unknown
+}
+
+// joinSplit replaces two neighbouring words by the one word the catalog
+// writes for them: "tea pot" is the teapot, "kettle bell" the kettlebell
+// (names split the other way are joined at indexing, see joinedPairs).
+func (ix *Index) joinSplit(raw []term) []term {
+	for i := 0; i+1 < len(raw); i++ {
+		a, b := raw[i], raw[i+1]
+		if a.kind != literal || b.kind != literal || b.pos != a.pos+1 || a.word == "" || b.word == "" {
+			continue
+		}
+		j := stem(a.word + b.word)
+		if !ix.written[j] {
+			continue
+		}
+		raw[i] = term{key: j, kind: literal, pos: a.pos, word: a.word + b.word}
+		raw = append(raw[:i+1], raw[i+2:]...)
+	}
+	return raw
 }
 
 // correct returns what a Latin word the catalog does not know probably
