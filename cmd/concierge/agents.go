@@ -9,6 +9,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/acp"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/internal/money"
@@ -28,6 +29,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	var shops []*agentcommerce.Shop
 	var ucpBots []concierge.BotID
 	mcpBots := map[concierge.BotID]bool{}
+	acpKeys := map[concierge.BotID][]string{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -80,6 +82,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		if a.UCP != nil && a.UCP.Enabled {
 			ucpBots = append(ucpBots, bot.ID)
 		}
+		if a.ACP != nil && a.ACP.Enabled {
+			acpKeys[bot.ID] = a.ACP.APIKeys
+		}
 		if a.MCP != nil && a.MCP.Enabled {
 			mcpBots[bot.ID] = true
 		}
@@ -91,6 +96,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
 	m.agents.mux = http.NewServeMux()
 	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	return nil
 }
 

@@ -1,0 +1,242 @@
+// Package acp serves the Agentic Commerce Protocol (API version
+// 2026-04-17) for the bots that enable it: checkout_sessions under
+// /acp/{bot}/ and the product feed at /acp/{bot}/feed. It translates
+// between ACP's JSON and agentcommerce's sessions; the session core
+// decides, exactly as it does for UCP. Only cmd/concierge imports it.
+package acp
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+)
+
+// Version is the ACP API version spoken; API-Version must name it.
+const Version = "2026-04-17"
+
+// Config is what the handler serves.
+type Config struct {
+	Service *agentcommerce.Service
+	// BaseURL is the server's public base, such as https://shop.example.
+	BaseURL string
+	// Keys are the bearer keys of each bot that enables ACP.
+	Keys map[concierge.BotID][]string
+	// RatePerMinute limits each API key; zero is 120.
+	RatePerMinute int
+	Log           *slog.Logger
+}
+
+// Handler serves ACP.
+type Handler struct {
+	cfg   Config
+	limit *agentcommerce.Limiter
+}
+
+// New returns a Handler for cfg.
+func New(cfg Config) *Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute)}
+}
+
+// Register adds ACP's routes to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /acp/{bot}/checkout_sessions", h.create)
+	mux.HandleFunc("POST /acp/{bot}/checkout_sessions/{id}", h.update)
+	mux.HandleFunc("GET /acp/{bot}/checkout_sessions/{id}", h.get)
+	mux.HandleFunc("POST /acp/{bot}/checkout_sessions/{id}/complete", h.complete)
+	mux.HandleFunc("POST /acp/{bot}/checkout_sessions/{id}/cancel", h.cancel)
+	mux.HandleFunc("GET /acp/{bot}/feed", h.feed)
+}
+
+// apiError is ACP's flat error.
+type apiError struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
+}
+
+func fail(w http.ResponseWriter, status int, code, msg, param string) {
+	typ := "invalid_request"
+	switch {
+	case status == http.StatusServiceUnavailable:
+		typ = "service_unavailable"
+	case status >= 500:
+		typ = "processing_error"
+	}
+	writeJSON(w, status, apiError{Type: typ, Code: code, Message: msg, Param: param})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// authorize checks the request's bot, bearer key and rate, and answers
+// when they fail. It returns the bot and a key id (a hash of the key, so
+// that the key itself is never stored or logged).
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) (concierge.BotID, string, bool) {
+	bot := concierge.BotID(r.PathValue("bot"))
+	keys, ok := h.cfg.Keys[bot]
+	if !ok || h.cfg.Service.Shop(bot) == nil {
+		fail(w, http.StatusNotFound, "not_found", "this shop does not speak ACP", "")
+		return "", "", false
+	}
+	token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !found || !known(keys, strings.TrimSpace(token)) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="acp"`)
+		fail(w, http.StatusUnauthorized, "unauthorized", "a valid API key is required as Authorization: Bearer <key>", "")
+		return "", "", false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	keyID := hex.EncodeToString(sum[:8])
+	if !h.limit.Allow(string(bot) + "|" + keyID) {
+		w.Header().Set("Retry-After", "10")
+		fail(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down", "")
+		return "", "", false
+	}
+	return bot, keyID, true
+}
+
+// known reports whether token is one of keys, in time independent of
+// where they differ.
+func known(keys []string, token string) bool {
+	ok := 0
+	for _, k := range keys {
+		if k != "" && token != "" {
+			ok |= subtle.ConstantTimeCompare([]byte(k), []byte(token))
+		}
+	}
+	return ok == 1
+}
+
+// call is one checkout request: authenticated, versioned, limited, made
+// idempotent and answered.
+func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	bot, keyID, ok := h.authorize(w, r)
+	if !ok {
+		return
+	}
+	if v := r.Header.Get("API-Version"); v != Version {
+		fail(w, http.StatusBadRequest, "unsupported_api_version", "API-Version must be "+Version, "")
+		return
+	}
+	key := r.Header.Get("Idempotency-Key")
+	if r.Method == http.MethodPost && key == "" {
+		fail(w, http.StatusBadRequest, "idempotency_key_required", "Idempotency-Key header is required", "")
+		return
+	}
+	if len(key) > 255 {
+		fail(w, http.StatusBadRequest, "invalid", "Idempotency-Key is at most 255 characters", "")
+		return
+	}
+	body, err := agentcommerce.ReadBody(w, r)
+	if errors.Is(err, agentcommerce.ErrTooLarge) {
+		fail(w, http.StatusRequestEntityTooLarge, "request_too_large", "the request body is too large", "")
+		return
+	}
+	if err != nil {
+		fail(w, http.StatusBadRequest, "invalid", "the request body could not be read", "")
+		return
+	}
+	if r.Method == http.MethodPost && len(body) > 0 && !json.Valid(body) {
+		fail(w, http.StatusBadRequest, "invalid", "the request body is not JSON", "")
+		return
+	}
+	if id := r.Header.Get("Request-Id"); id != "" {
+		w.Header().Set("Request-Id", id)
+	}
+	// Keys are scoped to the authenticated identity and the endpoint, as
+	// the spec says; the endpoint is part of the hashed request.
+	scope := string(bot) + "/acp/" + keyID
+	code, resp, replayed, err := h.cfg.Service.Do(r.Context(), scope, key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
+		s, err := op(r.Context(), tx, bot, body)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(h.render(s))
+		return status, b, err
+	})
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return
+	}
+	if key != "" {
+		w.Header().Set("Idempotency-Key", key)
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeRaw(w, code, resp)
+}
+
+// refused answers an error with ACP's flat error. ACP has no 200 error
+// envelope: a refused request changed nothing, and the agent reads the
+// session again with GET.
+func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.BotID, err error) {
+	e := agentcommerce.AsError(err)
+	if e == nil {
+		h.cfg.Log.Error("acp", "bot", bot, "path", r.URL.Path, "err", err)
+		fail(w, http.StatusInternalServerError, "internal_error", "internal error", "")
+		return
+	}
+	status, code := http.StatusBadRequest, "invalid"
+	switch e.Reason {
+	case agentcommerce.ReasonMissing, agentcommerce.ReasonNotReady:
+		code = "missing"
+	case agentcommerce.ReasonOutOfStock:
+		code = "out_of_stock"
+	case agentcommerce.ReasonNotFound:
+		status, code = http.StatusNotFound, "not_found"
+	case agentcommerce.ReasonIdempotencyReuse:
+		status, code = http.StatusUnprocessableEntity, "idempotency_conflict"
+	case agentcommerce.ReasonFinished:
+		status, code = http.StatusConflict, "conflict"
+		if strings.HasSuffix(r.URL.Path, "/cancel") {
+			status = http.StatusMethodNotAllowed // the spec's answer to canceling a finished session
+		}
+	case agentcommerce.ReasonExpired:
+		status, code = http.StatusConflict, "expired"
+	case agentcommerce.ReasonEscalation:
+		code = "requires_escalation"
+	case agentcommerce.ReasonPaymentDeclined:
+		status, code = http.StatusPaymentRequired, "payment_declined"
+	}
+	fail(w, status, code, e.Message, param(e.Path))
+}
+
+// param turns the core's JSONPaths (UCP's names) into ACP's.
+func param(p string) string {
+	for _, r := range [][2]string{
+		{"$.fulfillment.address", "$.fulfillment_details.address"},
+		{"$.fulfillment.selected_option_id", "$.selected_fulfillment_options[0].option_id"},
+		{"$.payment.instruments[0].credential", "$.payment_data.instrument.credential"},
+		{"$.payment.instruments[0].handler_id", "$.payment_data.handler_id"},
+	} {
+		if strings.HasPrefix(p, r[0]) {
+			return r[1] + p[len(r[0]):]
+		}
+	}
+	return p
+}

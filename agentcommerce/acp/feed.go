@@ -1,0 +1,102 @@
+package acp
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/internal/money"
+)
+
+// feedProduct is one product of OpenAI's Agentic Commerce product feed:
+// the eligibility flags, the offer (price, availability, live stock) and
+// the links. Prices are "49.00 EUR", as the feed format writes them.
+type feedProduct struct {
+	EnableSearch      string   `json:"enable_search"`
+	EnableCheckout    string   `json:"enable_checkout"`
+	ID                string   `json:"id"`
+	Title             string   `json:"title"`
+	Description       string   `json:"description,omitempty"`
+	Link              string   `json:"link"`
+	ImageLink         string   `json:"image_link,omitempty"`
+	Price             string   `json:"price"`
+	Availability      string   `json:"availability"`
+	InventoryQuantity int      `json:"inventory_quantity"`
+	ProductCategory   string   `json:"product_category,omitempty"`
+	Tags              []string `json:"tags,omitempty"`
+	SellerName        string   `json:"seller_name,omitempty"`
+	SellerURL         string   `json:"seller_url,omitempty"`
+}
+
+// feed serves the bot's catalog as an ACP product feed, with live stock.
+// Every product is searchable; one is eligible for checkout while it has
+// stock and a price. Links open the bot's web chat.
+func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
+	bot, _, ok := h.authorize(w, r)
+	if !ok {
+		return
+	}
+	shop := h.cfg.Service.Shop(bot)
+	loc := shop.Bot.DefaultLocale()
+	products := make([]feedProduct, 0, len(shop.Bot.Products))
+	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+		for i := range shop.Bot.Products {
+			p := &shop.Bot.Products[i]
+			free, err := tx.Stock(r.Context(), bot, p.SKU)
+			if err != nil {
+				return err
+			}
+			products = append(products, h.feedProduct(shop, p, loc, free))
+		}
+		return nil
+	})
+	if err != nil {
+		h.cfg.Log.Error("acp: feed", "bot", bot, "err", err)
+		fail(w, http.StatusInternalServerError, "internal_error", "internal error", "")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"products": products})
+}
+
+func (h *Handler) feedProduct(shop *agentcommerce.Shop, p *concierge.Product, loc concierge.Locale, free int) feedProduct {
+	free = max(free, 0)
+	avail, eligible := "in_stock", free > 0 && p.Price.Minor > 0
+	if free == 0 {
+		avail = "out_of_stock"
+	}
+	fp := feedProduct{
+		EnableSearch: "true", EnableCheckout: fmt.Sprint(eligible),
+		ID: string(p.SKU), Title: p.Title(loc, loc), Description: concierge.LocalText(p.Description, loc, loc),
+		Link:  shop.WidgetURL + "?product=" + url.QueryEscape(string(p.SKU)),
+		Price: decimal(p.Price), Availability: avail, InventoryQuantity: free,
+		ProductCategory: p.Category, Tags: p.Tags,
+		SellerName: shop.Bot.Name, SellerURL: shop.WidgetURL,
+	}
+	if p.Image != "" {
+		fp.ImageLink = h.absolute(p.Image)
+	}
+	return fp
+}
+
+// decimal writes m as the feed does: "49.00 EUR".
+func decimal(m concierge.Money) string {
+	digits, ok := money.Digits(m.Currency)
+	if !ok {
+		digits = 2
+	}
+	n, sign := m.Minor, ""
+	if n < 0 {
+		n, sign = -n, "-"
+	}
+	if digits == 0 {
+		return fmt.Sprintf("%s%d %s", sign, n, m.Currency)
+	}
+	div := int64(1)
+	for range digits {
+		div *= 10
+	}
+	return fmt.Sprintf("%s%d.%0*d %s", sign, n/div, digits, n%div, strings.ToUpper(m.Currency))
+}
