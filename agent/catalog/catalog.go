@@ -17,6 +17,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 )
@@ -226,6 +227,10 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 		if truthy(v) {
 			// "dimmable: yes" says the product is dimmable.
 			add(k, weightTag, false, true)
+		} else if _, bare := NumberValue(strings.TrimSpace(v)); bare {
+			// "pieces: 2" is a count of the attribute's: a shopper's "2"
+			// in "2 kg" or "2 m" is not about it.
+			add(v, weightDescription, false, false)
 		} else if !falsy(v) {
 			add(v, weightTag, false, true)
 		}

@@ -56,6 +56,13 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		if p.toks[n.start].neg {
 			v = -v // "sac de couchage -5": a name writes it so
 		}
+		if v < 0 && ix.NamesNumber(v) {
+			// A negative number is never a count: "-5" in a shop that
+			// names "-5 °C" is that product's.
+			p.markNamed(n)
+			i = n.end - 1
+			continue
+		}
 		if !p.priceBound(n) && (ix.NumberInName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
 			for k := n.start; k < n.end; k++ {
@@ -113,6 +120,12 @@ func (p *parse) priceBound(n number) bool {
 	}
 	end := n.end + p.startsAt(n.end, currencies)
 	return p.startsAt(end, maxAfter) > 0 || p.startsAt(end, minAfter) > 0
+}
+
+func (p *parse) markNamed(n number) {
+	for k := n.start; k < n.end; k++ {
+		p.used[k], p.named[k] = true, true
+	}
 }
 
 // wordsFrom returns up to three folded tokens from i going in dir, for

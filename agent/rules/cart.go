@@ -155,7 +155,9 @@ func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Int
 		return all, err
 	}
 	narrow, err := search(it.Category)
-	if err != nil || len(narrow) != 1 && len(all) > 0 {
+	if err != nil || len(all) > 0 && (len(narrow) != 1 || !slices.Contains(all, narrow[0])) {
+		// The category only narrows what the words found; a product
+		// the words did not find is never chosen by the category alone.
 		return all, err
 	}
 	return narrow, nil
