@@ -557,6 +557,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 		if refBefore[prev] {
 			return 0, 0
 		}
+		if k := p.skipClassifier(end); k > end && k < len(p.toks) && p.toks[k].norm == "装" {
+			return 0, 0 // "四只装": a pack of four, the size of what is sold
+		}
 		if n.value == 1 && t.norm == "一" {
 			p.indefOne = true // "一本漫画" is "a comic" as much as "one comic"
 		}
