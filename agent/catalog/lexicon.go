@@ -95,7 +95,7 @@ var senses = []sense{
 	// are left out ("红" is in "红茶", black tea), and "rouge à lèvres"
 	// is a lipstick before it is red.
 	{[]string{"red"}, []string{"red", "rouge", "rouges", "红色"}},
-	{[]string{"lipstick"}, []string{"rouge a levres", "rouges a levres", "lipstick", "口红"}},
+	{[]string{"lipstick"}, []string{"rouge a levres", "rouges a levres", "lipstick", "口红", "唇膏"}},
 	{[]string{"blue"}, []string{"blue", "bleu", "bleue", "bleus", "bleues", "蓝色"}},
 	{[]string{"green"}, []string{"green", "vert", "verte", "verts", "vertes", "绿色"}},
 	{[]string{"pink"}, []string{"pink", "粉色", "粉红", "粉红色"}},
