@@ -10,6 +10,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
+	"github.com/conciergehq/concierge/agentcommerce/mcp"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/internal/money"
@@ -30,6 +31,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	var ucpBots []concierge.BotID
 	mcpBots := map[concierge.BotID]bool{}
 	acpKeys := map[concierge.BotID][]string{}
+	mcpKeys := map[concierge.BotID][]string{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -87,6 +89,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.MCP != nil && a.MCP.Enabled {
 			mcpBots[bot.ID] = true
+			mcpKeys[bot.ID] = a.MCP.APIKeys
 		}
 		rate = max(rate, a.RatePerMinute)
 	}
@@ -97,6 +100,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	m.agents.mux = http.NewServeMux()
 	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	return nil
 }
 

@@ -1,0 +1,112 @@
+// Package mcp serves a Model Context Protocol server per bot at
+// /mcp/{bot} (Streamable HTTP, stateless, with the official go-sdk): the
+// tools search_catalog, get_product, create_checkout, update_checkout,
+// get_checkout, complete_checkout and cancel_checkout, whose schemas are
+// generated from the Go types below. The tools run on agentcommerce's
+// session core, so the guardrails are the chat's and UCP's: prices and
+// stock from the catalog, payment confirmed by the handler. Only
+// cmd/concierge imports it.
+package mcp
+
+import (
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Version is the version of the server the tools are served by.
+const Version = "1.0.0"
+
+// Config is what the handler serves.
+type Config struct {
+	Service *agentcommerce.Service
+	// BaseURL is the server's public base, such as https://shop.example.
+	BaseURL string
+	// Keys are, per bot that enables MCP, the bearer keys clients must
+	// send; an empty list leaves that bot's server open.
+	Keys map[concierge.BotID][]string
+	// RatePerMinute limits each key (or address, when open); zero is 120.
+	RatePerMinute int
+	Log           *slog.Logger
+}
+
+// Handler serves MCP.
+type Handler struct {
+	cfg     Config
+	limit   *agentcommerce.Limiter
+	servers map[concierge.BotID]*sdk.Server
+	http    *sdk.StreamableHTTPHandler
+}
+
+// New returns a Handler for cfg, with one MCP server per bot.
+func New(cfg Config) *Handler {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute), servers: map[concierge.BotID]*sdk.Server{}}
+	for bot := range cfg.Keys {
+		if cfg.Service.Shop(bot) != nil {
+			h.servers[bot] = h.server(bot)
+		}
+	}
+	// Stateless: each POST stands alone, so replicas share nothing.
+	h.http = sdk.NewStreamableHTTPHandler(func(r *http.Request) *sdk.Server {
+		return h.servers[concierge.BotID(r.PathValue("bot"))]
+	}, &sdk.StreamableHTTPOptions{Stateless: true, Logger: cfg.Log})
+	return h
+}
+
+// Register adds the MCP endpoint to mux.
+func (h *Handler) Register(mux *http.ServeMux) {
+	mux.HandleFunc("/mcp/{bot}", h.serve)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	bot := concierge.BotID(r.PathValue("bot"))
+	if h.servers[bot] == nil {
+		http.Error(w, "this shop has no MCP server", http.StatusNotFound)
+		return
+	}
+	who := clientIP(r)
+	if keys := h.cfg.Keys[bot]; len(keys) > 0 {
+		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !found || !known(keys, strings.TrimSpace(token)) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mcp"`)
+			http.Error(w, "a valid API key is required as Authorization: Bearer <key>", http.StatusUnauthorized)
+			return
+		}
+		who = "key:" + strings.TrimSpace(token)
+	}
+	if !h.limit.Allow(string(bot) + "|" + who) {
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, "too many requests; slow down", http.StatusTooManyRequests)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, agentcommerce.MaxBody)
+	h.http.ServeHTTP(w, r)
+}
+
+// known reports whether token is one of keys, in time independent of
+// where they differ.
+func known(keys []string, token string) bool {
+	ok := 0
+	for _, k := range keys {
+		if k != "" && token != "" {
+			ok |= subtle.ConstantTimeCompare([]byte(k), []byte(token))
+		}
+	}
+	return ok == 1
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return host
+}

@@ -1,0 +1,281 @@
+package mcp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// Product is a catalog product as the tools show it; amounts are in
+// minor units of Currency.
+type Product struct {
+	ID          string `json:"id" jsonschema:"the product's SKU, to put in a checkout's items"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+	Price       int64  `json:"price" jsonschema:"the unit price in minor units (cents)"`
+	Currency    string `json:"currency"`
+	Available   int    `json:"available" jsonschema:"how many can be bought now"`
+	Digital     bool   `json:"digital,omitempty" jsonschema:"true when nothing is shipped"`
+	Image       string `json:"image,omitempty"`
+	URL         string `json:"url,omitempty" jsonschema:"the shop's web chat, where the buyer can ask about it"`
+}
+
+// SearchInput is search_catalog's input.
+type SearchInput struct {
+	Query string `json:"query,omitempty" jsonschema:"words that must all appear in the product; empty lists everything"`
+	Limit int    `json:"limit,omitempty" jsonschema:"at most this many products (default 20, at most 100)"`
+}
+
+// SearchOutput is search_catalog's output.
+type SearchOutput struct {
+	Products []Product `json:"products"`
+}
+
+// ProductInput is get_product's input.
+type ProductInput struct {
+	ID string `json:"id" jsonschema:"the product's SKU"`
+}
+
+// CreateInput is create_checkout's input.
+type CreateInput struct {
+	Items          []agentcommerce.Item   `json:"items" jsonschema:"the products and quantities to buy"`
+	Buyer          *agentcommerce.Buyer   `json:"buyer,omitempty"`
+	Address        *agentcommerce.Address `json:"address,omitempty" jsonschema:"the delivery address, for physical goods"`
+	ShippingOption string                 `json:"shipping_option,omitempty" jsonschema:"the id of one of the checkout's shipping_options"`
+	IdempotencyKey string                 `json:"idempotency_key,omitempty" jsonschema:"a unique string: a retry with the same key and input returns the same checkout"`
+}
+
+// UpdateInput is update_checkout's input; absent fields stay as they are.
+type UpdateInput struct {
+	ID             string                 `json:"id" jsonschema:"the checkout's id"`
+	Items          []agentcommerce.Item   `json:"items,omitempty" jsonschema:"replaces the checkout's items"`
+	Buyer          *agentcommerce.Buyer   `json:"buyer,omitempty"`
+	Address        *agentcommerce.Address `json:"address,omitempty"`
+	ShippingOption string                 `json:"shipping_option,omitempty"`
+	IdempotencyKey string                 `json:"idempotency_key,omitempty"`
+}
+
+// CheckoutInput names a checkout: get_checkout's and cancel_checkout's
+// input.
+type CheckoutInput struct {
+	ID             string `json:"id" jsonschema:"the checkout's id"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// CompleteInput is complete_checkout's input.
+type CompleteInput struct {
+	ID             string `json:"id" jsonschema:"the checkout's id"`
+	PaymentHandler string `json:"payment_handler" jsonschema:"one of the checkout's payment_handlers"`
+	PaymentToken   string `json:"payment_token" jsonschema:"the payment handler's token for this payment"`
+	IdempotencyKey string `json:"idempotency_key,omitempty"`
+}
+
+// Checkout is a checkout session as the tools show it; amounts are in
+// minor units of Currency, computed by the shop.
+type Checkout struct {
+	ID              string                  `json:"id"`
+	Status          string                  `json:"status" jsonschema:"incomplete, requires_escalation, ready_for_complete, completed or canceled"`
+	Currency        string                  `json:"currency"`
+	Items           []Line                  `json:"items"`
+	Subtotal        int64                   `json:"subtotal"`
+	Shipping        int64                   `json:"shipping"`
+	Total           int64                   `json:"total"`
+	ShippingOptions []ShippingOption        `json:"shipping_options,omitempty"`
+	ShippingOption  string                  `json:"shipping_option,omitempty"`
+	PaymentHandlers []string                `json:"payment_handlers"`
+	Messages        []agentcommerce.Message `json:"messages,omitempty" jsonschema:"what the checkout still needs"`
+	ContinueURL     string                  `json:"continue_url,omitempty" jsonschema:"where the buyer can finish with the shop"`
+	OrderID         string                  `json:"order_id,omitempty"`
+	ExpiresAt       string                  `json:"expires_at,omitempty"`
+}
+
+// Line is one product of a checkout.
+type Line struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Quantity  int    `json:"quantity"`
+	UnitPrice int64  `json:"unit_price"`
+	Total     int64  `json:"total"`
+}
+
+// ShippingOption is a way to deliver a checkout's goods.
+type ShippingOption struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Price int64  `json:"price"`
+	Days  string `json:"days,omitempty"`
+}
+
+// server builds bot's MCP server with its tools.
+func (h *Handler) server(bot concierge.BotID) *sdk.Server {
+	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
+	shop := h.cfg.Service.Shop(bot)
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, SearchOutput, error) {
+			limit := in.Limit
+			if limit <= 0 || limit > 100 {
+				limit = 20
+			}
+			out := SearchOutput{Products: []Product{}}
+			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
+				for _, p := range shop.Search(in.Query, limit) {
+					pr, err := h.product(ctx, tx, shop, p)
+					if err != nil {
+						return err
+					}
+					out.Products = append(out.Products, pr)
+				}
+				return nil
+			})
+			return nil, out, h.fail(bot, err)
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, Product, error) {
+			p := shop.Bot.Product(concierge.SKU(in.ID))
+			if p == nil {
+				return nil, Product{}, fmt.Errorf("no product %q in this shop", in.ID)
+			}
+			var out Product
+			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) (err error) {
+				out, err = h.product(ctx, tx, shop, p)
+				return err
+			})
+			return nil, out, h.fail(bot, err)
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, Checkout, error) {
+			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
+			if ch.Items == nil {
+				ch.Items = []agentcommerce.Item{}
+			}
+			return h.run(ctx, bot, "create", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.MCP, ch)
+			})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", Description: "Change a checkout's items, buyer, delivery address or shipping option."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, Checkout, error) {
+			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
+			return h.run(ctx, bot, "update", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Update(ctx, tx, bot, in.ID, ch)
+			})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", Description: "Read a checkout as it is now."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
+			return h.run(ctx, bot, "get", "", in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Get(ctx, tx, bot, in.ID)
+			})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", Description: "Pay a ready checkout with one of its payment handlers; it becomes an order."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, Checkout, error) {
+			pay := agentcommerce.Payment{Handler: in.PaymentHandler, Token: in.PaymentToken}
+			return h.run(ctx, bot, "complete", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, agentcommerce.Changes{}, pay)
+			})
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", Description: "Cancel a checkout and release its stock."},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
+			return h.run(ctx, bot, "cancel", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Cancel(ctx, tx, bot, in.ID)
+			})
+		})
+	return s
+}
+
+func changes(items []agentcommerce.Item, b *agentcommerce.Buyer, a *agentcommerce.Address, shipping string) agentcommerce.Changes {
+	ch := agentcommerce.Changes{Items: items, Buyer: b, Address: a}
+	if shipping != "" {
+		ch.Shipping = &shipping
+	}
+	return ch
+}
+
+// run runs one checkout tool in the core, once per idempotency key.
+func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string, in any, op func(tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*sdk.CallToolResult, Checkout, error) {
+	req, err := json.Marshal(in)
+	if err != nil {
+		return nil, Checkout{}, err
+	}
+	_, resp, _, err := h.cfg.Service.Do(ctx, string(bot)+"/mcp", key, append([]byte(tool+"\n"), req...), func(tx agentcommerce.Tx) (int, []byte, error) {
+		s, err := op(tx)
+		if err != nil {
+			return 0, nil, err
+		}
+		b, err := json.Marshal(h.checkout(s))
+		return 200, b, err
+	})
+	if err != nil {
+		return nil, Checkout{}, h.fail(bot, err)
+	}
+	var out Checkout
+	return nil, out, json.Unmarshal(resp, &out)
+}
+
+// fail is the error a tool reports: the core's refusal in words the
+// model can act on, or "internal error" (logged).
+func (h *Handler) fail(bot concierge.BotID, err error) error {
+	if err == nil {
+		return nil
+	}
+	if e := agentcommerce.AsError(err); e != nil {
+		msg := string(e.Reason) + ": " + e.Message
+		if e.Path != "" {
+			msg += " (" + e.Path + ")"
+		}
+		return errors.New(msg)
+	}
+	h.cfg.Log.Error("mcp", "bot", bot, "err", err)
+	return errors.New("internal error")
+}
+
+func (h *Handler) product(ctx context.Context, tx agentcommerce.Tx, shop *agentcommerce.Shop, p *concierge.Product) (Product, error) {
+	free, err := tx.Stock(ctx, shop.Bot.ID, p.SKU)
+	if err != nil {
+		return Product{}, err
+	}
+	loc := shop.Bot.DefaultLocale()
+	out := Product{ID: string(p.SKU), Title: p.Title(loc, loc), Description: concierge.LocalText(p.Description, loc, loc),
+		Price: p.Price.Minor, Currency: p.Price.Currency, Available: max(free, 0), Digital: p.Digital}
+	if p.Image != "" {
+		out.Image = p.Image
+		if strings.HasPrefix(p.Image, "/") {
+			out.Image = strings.TrimRight(h.cfg.BaseURL, "/") + p.Image
+		}
+	}
+	if shop.WidgetURL != "" {
+		out.URL = shop.WidgetURL + "?product=" + url.QueryEscape(string(p.SKU))
+	}
+	return out, nil
+}
+
+// checkout is the tools' view of s.
+func (h *Handler) checkout(s *agentcommerce.Session) Checkout {
+	shop := h.cfg.Service.Shop(s.Bot)
+	out := Checkout{ID: s.ID, Status: string(s.Status), Currency: s.Currency, Items: []Line{},
+		Subtotal: s.Subtotal.Minor, Shipping: s.ShippingCost.Minor, Total: s.Total.Minor, ShippingOption: s.ShippingID,
+		PaymentHandlers: shop.HandlerIDs(), Messages: s.Messages, ContinueURL: h.cfg.Service.ContinueURL(s)}
+	for _, l := range s.Lines {
+		out.Items = append(out.Items, Line{ID: string(l.SKU), Title: l.Title, Quantity: l.Quantity, UnitPrice: l.Unit.Minor, Total: l.Total.Minor})
+	}
+	if s.Physical(shop) {
+		for _, o := range shop.Shipping {
+			if s.Address == nil || o.Serves(s.Address.Country) {
+				out.ShippingOptions = append(out.ShippingOptions, ShippingOption{ID: o.ID, Title: concierge.LocalText(o.Title, s.Locale, shop.Bot.DefaultLocale()), Price: o.Price.Minor, Days: o.Days})
+			}
+		}
+	}
+	if s.Status == agentcommerce.StatusCompleted {
+		out.OrderID = string(s.Order)
+	}
+	if !s.ExpiresAt.IsZero() {
+		out.ExpiresAt = s.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return out
+}
