@@ -92,9 +92,12 @@ const (
 	FieldImage
 	FieldDigital
 	FieldAttrs
+	// FieldInStock says the feed called the product in stock without a
+	// count: an earlier source's count is kept unless it is 0.
+	FieldInStock
 )
 
-// AllFields is every field, as a bot file's own product gives them.
+// AllFields is every field but FieldInStock, as a bot file's own product gives them.
 const AllFields = FieldName | FieldDescription | FieldCategory | FieldPrice | FieldStock | FieldTags | FieldImage | FieldDigital | FieldAttrs
 
 // Item is one product as one feed gives it.

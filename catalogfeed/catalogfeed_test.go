@@ -98,8 +98,8 @@ func TestProblems(t *testing.T) {
 		{
 			name: "multi-line description keeps the next row's line",
 			o:    Options{Format: CSV},
-			feed: "sku,name,description,price\nA-1,Lamp,\"one\ntwo\",5.00\nA-2,,,6.00\n",
-			want: []string{`f:4:1: product "A-2" has no title`},
+			feed: "sku,name,description,price\nA-1,Lamp,\"one\ntwo\",5.00\nA-2,,,\n",
+			want: []string{`f:4:7: product "A-2" has no price`},
 		},
 		{
 			name: "mapped column",
@@ -166,7 +166,7 @@ func TestUnreadable(t *testing.T) {
 		want string
 	}{
 		{"empty csv", Options{Format: CSV}, "", "f: the feed is empty; it needs a header row"},
-		{"no price column", Options{Format: CSV}, "sku,name\nA,B\n", "f:1:1: the header has no price column (map one with columns: {price: …}); it has sku, name"},
+		{"no id column", Options{Format: CSV}, "name,price\nA,B\n", "f:1:1: the header has no id column (map one with columns: {sku: …}); it has name, price"},
 		{"mapped column missing", Options{Format: CSV, Columns: map[string]string{"sku": "ref"}}, "sku,name,price\n", `f:1:1: the header has no column "ref" (for sku); it has sku, name, price`},
 		{"broken xml", Options{Format: GoogleMerchant}, "<rss>\n<channel>\n<item><g:id>A</item>\n</rss>", "f:3:1: invalid XML: element <id> closed by </item>"},
 		{"xml without items", Options{Format: GoogleMerchant}, "<rss><channel></channel></rss>", "f: the XML feed has no <item> (RSS 2.0) or <entry> (Atom) elements"},
@@ -212,7 +212,8 @@ func TestCatalogMerge(t *testing.T) {
 	}
 	var c Catalog
 	c.AddProduct(concierge.Product{SKU: "LAMP-01", Name: map[concierge.Locale]string{"fr": "Lampe Aurore"}, Price: concierge.Money{Minor: 4500, Currency: "EUR"}, Stock: 2, Tags: []string{"lamp"}})
-	fr := read(Options{Format: GoogleMerchant, Locale: "fr"}, "id\ttitle\tprice\nLAMP-01\tLampe de chevet Aurore\t49.00 EUR\nLAMP-02\tLampe Zénith\t79.00 EUR\n")
+	c.AddProduct(concierge.Product{SKU: "LAMP-05", Name: map[concierge.Locale]string{"fr": "Lampe Nova"}, Stock: 0})
+	fr := read(Options{Format: GoogleMerchant, Locale: "fr"}, "id\ttitle\tprice\tavailability\nLAMP-01\tLampe de chevet Aurore\t49.00 EUR\tin_stock\nLAMP-02\tLampe Zénith\t79.00 EUR\tin_stock\nLAMP-05\tLampe Nova\t9.00 EUR\tin stock\n")
 	en := read(Options{Format: CSV, Locale: "en"}, "sku,title,description,price,stock\nLAMP-02,Zenith lamp,Dimmable,75.00,4\n")
 	for _, f := range []*Feed{fr, en} {
 		for _, it := range f.Items {
@@ -220,10 +221,13 @@ func TestCatalogMerge(t *testing.T) {
 		}
 	}
 	got := c.Products()
-	if len(got) != 2 || c.Len() != 2 {
+	if len(got) != 3 || c.Len() != 3 {
 		t.Fatalf("products: %+v", got)
 	}
-	l1, l2 := got[0], got[1]
+	l1, l5, l2 := got[0], got[1], got[2]
+	if l5.Stock != DefaultInStock {
+		t.Errorf("LAMP-05: out of stock, now in stock without a count: %+v", l5)
+	}
 	if l1.Name["fr"] != "Lampe de chevet Aurore" || l1.Price.Minor != 4900 || l1.Stock != 2 || len(l1.Tags) != 1 {
 		t.Errorf("LAMP-01: the feed gives name and price only, the rest stays: %+v", l1)
 	}

@@ -171,19 +171,10 @@ func (b *builder) columns(header []string, aliases map[string]string, allAttrs b
 		slices.Sort(missing)
 		return nil, &Problem{Name: b.o.Name, Line: 1, Col: 1, Message: fmt.Sprintf("the header has no column %s; it has %s", strings.Join(missing, ", "), strings.Join(header, ", "))}
 	}
-	hasName := have["name"]
-	for f := range have {
-		if strings.HasPrefix(f, "name_") {
-			hasName = true
-		}
-	}
-	for _, req := range []struct {
-		field, usual string
-		ok           bool
-	}{{"sku", "id", have["sku"]}, {"name", "title", hasName}, {"price", "price", have["price"]}} {
-		if !req.ok {
-			return nil, &Problem{Name: b.o.Name, Line: 1, Col: 1, Message: fmt.Sprintf("the header has no %s column (map one with columns: {%s: …}); it has %s", req.usual, req.field, strings.Join(header, ", "))}
-		}
+	// Only the SKU is required: a feed may give the other fields of
+	// products that another source names (Catalog.Incomplete).
+	if !have["sku"] {
+		return nil, &Problem{Name: b.o.Name, Line: 1, Col: 1, Message: fmt.Sprintf("the header has no id column (map one with columns: {sku: …}); it has %s", strings.Join(header, ", "))}
 	}
 	return cols, nil
 }

@@ -41,7 +41,10 @@ func (c *Catalog) Add(it Item) {
 	if it.Fields&FieldPrice != 0 {
 		p.Price = q.Price
 	}
-	if it.Fields&FieldStock != 0 {
+	switch {
+	case it.Fields&FieldStock != 0:
+		p.Stock = q.Stock
+	case it.Fields&FieldInStock != 0 && p.Stock == 0:
 		p.Stock = q.Stock
 	}
 	if it.Fields&FieldTags != 0 {

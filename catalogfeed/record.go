@@ -92,11 +92,10 @@ func (b *builder) add(r *record) {
 		return
 	}
 
+	// A product may lack a name or a price in one feed when another
+	// source gives it (a translation, a price list); the caller checks the
+	// merged catalog with Catalog.Incomplete.
 	p.Name = b.localized(r, "name", &it, FieldName)
-	if len(p.Name) == 0 {
-		b.problem(r.line, r.col, "product %q has no %s", sku.text, b.label("name", "title"))
-		bad = true
-	}
 	p.Description = b.localized(r, "description", &it, FieldDescription)
 
 	if c, ok := r.cells["price"]; ok && c.text != "" {
@@ -118,8 +117,8 @@ func (b *builder) add(r *record) {
 				p.Price = m
 			}
 		}
-	} else {
-		b.problem(r.line, r.col, "product %q has no %s", sku.text, b.label("price", "price"))
+	} else if ok {
+		b.problem(c.line, c.col, "product %q has no %s", sku.text, b.label("price", "price"))
 		bad = true
 	}
 
@@ -239,6 +238,8 @@ func (b *builder) stock(r *record, it *Item, fail func(cell, string, ...any)) bo
 		p.Stock = n
 	case hasAvail && inStock:
 		p.Stock = b.o.InStock
+		it.Fields |= FieldInStock
+		return true
 	case hasAvail:
 		p.Stock = 0
 	default:
