@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/catalogfeed"
 	"github.com/conciergehq/concierge/internal/money"
 )
 
@@ -51,9 +52,17 @@ func (f *File) Bot() *concierge.Bot {
 	for _, r := range f.Handoff.CannedReplies {
 		b.Handoff.CannedReplies = append(b.Handoff.CannedReplies, concierge.CannedReply{Title: r.Title, Text: localized(r.Text)})
 	}
-	b.Products = make([]concierge.Product, 0, len(f.Catalog.Products))
+	// The bot file's products first, then its sources' (see sources.go).
+	var cat catalogfeed.Catalog
 	for _, p := range f.Catalog.Products {
-		b.Products = append(b.Products, p.product(f.Currency))
+		cat.AddProduct(p.product(f.Currency))
+	}
+	for _, it := range f.feeds {
+		cat.Add(it)
+	}
+	b.Products = cat.Products()
+	if b.Products == nil {
+		b.Products = []concierge.Product{}
 	}
 	return b
 }

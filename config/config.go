@@ -164,6 +164,7 @@ func parse(name string, data []byte, getenv func(string) string, warn *Errors) (
 		return nil, errs.err()
 	}
 	check(f, src, errs)
+	readSources(f, src, errs, warn != nil)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}

@@ -1,5 +1,7 @@
 package config
 
+import "github.com/conciergehq/concierge/catalogfeed"
+
 // File is one merchant bot file, field for field. Load fills it from YAML,
 // expands ${VAR} references, applies the defaults documented on each field
 // and checks it; a File returned by Load is valid.
@@ -23,6 +25,11 @@ type File struct {
 	// src remembers where the file came from and where each value sits in
 	// it; it is nil for a File built in code.
 	src *source
+
+	// feeds are the products read from catalog.sources, in order, and
+	// feedReports what each source gave (see sources.go).
+	feeds       []catalogfeed.Item
+	feedReports []FeedReport
 }
 
 // Brain chooses and configures what answers customers.
@@ -183,6 +190,9 @@ type Sandbox struct {
 // Catalog is what a shop sells.
 type Catalog struct {
 	Products []Product `yaml:"products" json:"products,omitempty" jsonschema:"description=The products; SKUs are unique."`
+	// Sources are product feeds merged after Products, in order, a later
+	// one winning on the fields it gives for the same SKU (see sources.go).
+	Sources []Source `yaml:"sources" json:"sources,omitempty" jsonschema:"description=Product feeds (Google Merchant or Agentic Commerce or CSV files) merged after products in order: a later source wins on the fields it gives for the same SKU; see docs/catalog.md."`
 }
 
 // Product is one item of the catalog.

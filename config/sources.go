@@ -1,0 +1,240 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/catalogfeed"
+	"github.com/conciergehq/concierge/internal/money"
+)
+
+// Source is one product feed of catalog.sources: a file the merchant's
+// shop system or spreadsheet writes.
+type Source struct {
+	Format  string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon)."`
+	Path    string            `yaml:"path" json:"path" jsonschema:"required,description=The feed file; relative to the bot file."`
+	Locale  string            `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's titles and descriptions; one of the bot's locales. Defaults to the bot's first locale. A CSV file may also have title_fr and description_en … columns."`
+	Columns map[string]string `yaml:"columns" json:"columns,omitempty" jsonschema:"description=For CSV: which column gives which field such as {sku: id; price: prix_ttc; name_en: English name}. Fields: sku name description price sale_price sale_price_effective_date availability stock category tags image digital and name_xx or description_xx for a language. Unmapped fields are read from their usual column names."`
+	Strict  bool              `yaml:"strict" json:"strict,omitempty" jsonschema:"description=Refuse the whole source when one row is bad. By default bad rows are reported by concierge validate and skipped (and counted) by serve."`
+	InStock int               `yaml:"in_stock" json:"in_stock,omitempty" jsonschema:"minimum=0,default=100,description=The stock given to a product the feed says is in stock without a count (Google's availability has none) or says nothing about. Defaults to 100."`
+}
+
+// FeedReport says what one catalog source gave when the bot file was
+// loaded, so that serve can log and count the rows it skipped.
+type FeedReport struct {
+	// Source is where the source sits in the bot file, such as
+	// "catalog.sources[0]", and Path the feed file.
+	Source, Path string
+	// Products is the number of good rows, Skipped the number of bad ones.
+	Products, Skipped int
+	// Problems are the first bad rows, as file:row:column diagnostics.
+	Problems []Diagnostic
+
+	strict bool // the source refuses bad rows
+}
+
+// maxReported bounds the bad rows kept per source; the count is exact.
+const maxReported = 20
+
+// Feeds returns what each catalog source gave when f was loaded. It is
+// empty for a File built in code or returned by Check, which reports bad
+// rows as errors instead.
+func (f *File) Feeds() []FeedReport { return slices.Clone(f.feedReports) }
+
+// sourceFields are the fields a source's columns may map.
+var sourceFields = catalogfeed.MappableFields
+
+// readSources checks catalog.sources and reads each feed. Bad rows are
+// errors when rowsAreErrors (Check, for validate) or when the source is
+// strict; otherwise they are skipped and reported in f.Feeds(). A feed
+// that cannot be read at all is an error either way.
+func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
+	c := &checker{f: f, src: src, errs: errs}
+	var from []int // the index in f.feedReports of each item's source
+	for i := range f.Catalog.Sources {
+		s := &f.Catalog.Sources[i]
+		at := fmt.Sprintf("catalog.sources[%d]", i)
+		if !c.source(at, s) || len(f.Locales) == 0 || !money.ValidCurrency(f.Currency) {
+			continue
+		}
+		feed, ok := c.readFeed(at, s)
+		if !ok {
+			continue
+		}
+		var diags []Diagnostic
+		for _, p := range feed.Problems {
+			diags = append(diags, Diagnostic{File: p.Name, Line: p.Line, Col: p.Col, Message: p.Message})
+		}
+		switch {
+		case len(diags) > 0 && (s.Strict || rowsAreErrors):
+			errs.add(capped(diags, maxDiagnostics)...)
+			if s.Strict {
+				c.errorf(at+".strict", "the source %s is strict and has %d bad rows: it is refused", s.Path, len(diags))
+			}
+			continue
+		case len(diags) > 0:
+			f.feedReports = append(f.feedReports, FeedReport{Source: at, Path: s.Path, Products: len(feed.Items), Skipped: len(diags), Problems: capped(diags, maxReported)})
+		default:
+			f.feedReports = append(f.feedReports, FeedReport{Source: at, Path: s.Path, Products: len(feed.Items), strict: s.Strict})
+		}
+		for range feed.Items {
+			from = append(from, len(f.feedReports)-1)
+		}
+		f.feeds = append(f.feeds, feed.Items...)
+	}
+	incomplete(f, from, errs, rowsAreErrors)
+}
+
+// incomplete drops the products that no source gives a name or a price:
+// a feed may leave them to another (a translation, a price list), but the
+// merged product needs both. Each is a bad row of the source that first
+// names it, reported as readSources reports them (but a strict source's
+// products are then not refused as a whole, only these rows).
+func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
+	if len(f.feeds) == 0 {
+		return
+	}
+	has := map[concierge.SKU]catalogfeed.Fields{}
+	for _, p := range f.Catalog.Products {
+		has[concierge.SKU(p.SKU)] = catalogfeed.AllFields
+	}
+	for _, it := range f.feeds {
+		has[it.Product.SKU] |= it.Fields
+	}
+	const needed = catalogfeed.FieldName | catalogfeed.FieldPrice
+	kept, reported := f.feeds[:0], map[concierge.SKU]bool{}
+	for i, it := range f.feeds {
+		sku := it.Product.SKU
+		if has[sku]&needed == needed {
+			kept = append(kept, it)
+			continue
+		}
+		if reported[sku] {
+			continue
+		}
+		reported[sku] = true
+		missing := "a name"
+		switch {
+		case has[sku]&needed == 0:
+			missing = "a name or a price"
+		case has[sku]&catalogfeed.FieldPrice == 0:
+			missing = "a price"
+		}
+		r := &f.feedReports[from[i]]
+		d := Diagnostic{File: r.Path, Line: it.Line, Col: it.Col, Message: fmt.Sprintf("product %q has no source that gives it %s", sku, missing)}
+		if rowsAreErrors || r.strict {
+			errs.add(d)
+			continue
+		}
+		r.Products--
+		r.Skipped++
+		if len(r.Problems) < maxReported {
+			r.Problems = append(r.Problems, d)
+		}
+	}
+	f.feeds = kept
+}
+
+// source checks one source's keys and applies its defaults; it reports
+// whether the feed can be read.
+func (c *checker) source(at string, s *Source) bool {
+	ok := true
+	switch {
+	case s.Format == "" && c.failed(at+".format"):
+		ok = false
+	case s.Format == "":
+		c.required(at+".format", s.Format, " (google_merchant, acp or csv)")
+		ok = false
+	case !slices.Contains(catalogfeed.Formats, catalogfeed.Format(s.Format)):
+		names := make([]string, len(catalogfeed.Formats))
+		for i, f := range catalogfeed.Formats {
+			names[i] = string(f)
+		}
+		hint := ""
+		if sug := suggest(s.Format, names); sug != "" {
+			hint = fmt.Sprintf("; did you mean %q?", sug)
+		}
+		c.errorf(at+".format", "unknown feed format %s (google_merchant, acp or csv)%s", c.show(at+".format", s.Format), hint)
+		ok = false
+	}
+	if !c.required(at+".path", s.Path, ": the feed file, relative to the bot file") {
+		ok = false
+	}
+	if s.Locale == "" && len(c.f.Locales) > 0 {
+		s.Locale = c.f.Locales[0]
+	} else if s.Locale != "" && !slices.Contains(c.f.Locales, s.Locale) && !c.failed(at+".locale") {
+		c.errorf(at+".locale", "locale %s is not one of the bot's locales (%s)", c.show(at+".locale", s.Locale), strings.Join(c.f.Locales, ", "))
+		ok = false
+	}
+	for field, col := range s.Columns {
+		p := at + ".columns." + field
+		base, loc, perLocale := strings.Cut(field, "_")
+		valid := slices.Contains(sourceFields, field) || (perLocale && (base == "name" || base == "description") && knownLocales[loc])
+		switch {
+		case !valid:
+			hint := ""
+			if sug := suggest(field, sourceFields); sug != "" {
+				hint = fmt.Sprintf("; did you mean %q?", sug)
+			}
+			c.errorf(p, "unknown field %q in columns (%s, or name_xx and description_xx for a language)%s", field, strings.Join(sourceFields, ", "), hint)
+			ok = false
+		case strings.TrimSpace(col) == "" && !c.failed(p):
+			c.errorf(p, "%s must name a column of the feed", p)
+			ok = false
+		}
+	}
+	if s.InStock < 0 && !c.failed(at+".in_stock") {
+		c.errorf(at+".in_stock", "in_stock must not be negative, got %d", s.InStock)
+		ok = false
+	}
+	return ok
+}
+
+// readFeed opens and reads one source's file.
+func (c *checker) readFeed(at string, s *Source) (*catalogfeed.Feed, bool) {
+	c.relative(&s.Path)
+	file, err := os.Open(s.Path)
+	if err != nil {
+		c.errorf(at+".path", "cannot read the feed %s: %v", s.Path, unwrapPath(err))
+		return nil, false
+	}
+	defer file.Close()
+	feed, err := catalogfeed.Read(file, catalogfeed.Options{
+		Format:   catalogfeed.Format(s.Format),
+		Name:     s.Path,
+		Locale:   concierge.Locale(s.Locale),
+		Currency: c.f.Currency,
+		Columns:  s.Columns,
+		InStock:  s.InStock,
+	})
+	if err != nil {
+		if p, ok := err.(*catalogfeed.Problem); ok {
+			c.errs.add(Diagnostic{File: p.Name, Line: p.Line, Col: p.Col, Message: p.Message})
+		} else {
+			c.errorf(at+".path", "cannot read the feed %s: %v", s.Path, err)
+		}
+		return nil, false
+	}
+	return feed, true
+}
+
+// unwrapPath drops the path that an *os.PathError repeats.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+// capped keeps the first n diagnostics and says how many more there were.
+func capped(ds []Diagnostic, n int) []Diagnostic {
+	if len(ds) <= n {
+		return ds
+	}
+	out := slices.Clone(ds[:n])
+	last := ds[n-1]
+	return append(out, Diagnostic{File: last.File, Line: last.Line, Col: last.Col, Message: fmt.Sprintf("and %d more bad rows", len(ds)-n)})
+}
