@@ -159,6 +159,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Prom = prometheus.NewRegistry()
 	m.Prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.Metrics = newMetrics(m.Prom, m.DB)
+	m.reportCatalogSources() // bad feed rows skipped, see catalog.go
 
 	providers := map[concierge.BotID]concierge.PaymentProvider{}
 	hooks := map[concierge.BotID]*webhooks.Bot{}

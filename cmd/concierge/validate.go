@@ -47,11 +47,18 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 			continue
 		}
 		for _, f := range files {
+			// Check reports bad feed rows as errors; Load (--strict-env)
+			// keeps them for serve to skip, and validate fails on them too.
+			if bad := feedProblems(f); len(bad) > 0 {
+				printDiagnostics(stderr, nil, &config.Errors{Diagnostics: bad})
+				code = 1
+				continue
+			}
 			note := ""
 			if n := countIn(warnings, f.Path()); n > 0 {
 				note = fmt.Sprintf(", %d unset variables: serve needs them", n)
 			}
-			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products%s)\n", f.Path(), f.ID, len(f.Catalog.Products), note)
+			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products%s)\n", f.Path(), f.ID, len(f.Bot().Products), note)
 		}
 	}
 	return code
@@ -81,4 +88,16 @@ func countIn(ds []config.Diagnostic, file string) int {
 		}
 	}
 	return n
+}
+
+// feedProblems lists the bad rows of f's catalog sources that Load skipped.
+func feedProblems(f *config.File) []config.Diagnostic {
+	var out []config.Diagnostic
+	for _, r := range f.Feeds() {
+		out = append(out, r.Problems...)
+		if n := r.Skipped - len(r.Problems); n > 0 {
+			out = append(out, config.Diagnostic{File: r.Path, Message: fmt.Sprintf("and %d more bad rows", n)})
+		}
+	}
+	return out
 }
