@@ -115,6 +115,10 @@ type Intent struct {
 	// VagueQuantity is set for "quelques", "a few", "几个": the customer
 	// wants more than one without saying how many, and is asked.
 	VagueQuantity bool
+	// AddVerb is set when the message says "add" ("ajoute", "add", "加",
+	// "mets"): a count then goes on top of what the cart holds, where "je
+	// voudrais deux" says how many in all.
+	AddVerb bool
 	// Swap is set on an AddToCart that replaces what is in the cart
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
@@ -245,6 +249,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
 	}
 	in.Name = p.decide(&in)
+	in.AddVerb = p.sigs[sigAdd]
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	browse := (in.Name == Search || in.Name == Details) && !p.question

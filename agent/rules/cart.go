@@ -132,6 +132,12 @@ func (b Brain) pointedInCart(ctx context.Context, t *agent.Turn, it nlu.Item, sk
 	return err == nil && quantityOf(cv, sku) > 0
 }
 
+// inCart reports whether the cart holds sku.
+func (b Brain) inCart(ctx context.Context, t *agent.Turn, sku concierge.SKU) bool {
+	cv, err := t.Tools.Cart(ctx)
+	return err == nil && quantityOf(cv, sku) > 0
+}
+
 // found searches for an item's words, with the category they suggest and
 // without it, and keeps the search that finds one product: the category
 // narrows "the 20W charger" to the charger, but would hide "le pack de
@@ -236,9 +242,10 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
 			// Named twice in one message ("the boots, the suede ones"):
 			// one is what was asked.
-		case p.sku != "" && it.Quantity > 0 && b.pointedInCart(ctx, t, it, p.sku):
-			// "mets-en quatre" about what is already in the cart: four in
-			// all. Adding on top takes "encore", "more".
+		case p.sku != "" && it.Quantity > 0 && (b.pointedInCart(ctx, t, it, p.sku) || !in.AddVerb && b.inCart(ctx, t, p.sku)):
+			// "mets-en quatre", "je voudrais deux cartes" about what is
+			// already in the cart: that many in all. Adding on top takes
+			// "add", "encore", "more".
 			c, err := t.Tools.SetQuantity(ctx, p.sku, it.Quantity)
 			if err != nil {
 				if err := b.toolError(t, err); err != nil {
