@@ -9,7 +9,8 @@
 // the package that needs it. Feature packages (adapters, agent, checkout,
 // handoff, webhooks) do not import it; they receive concierge types or their
 // own small config structs. It imports the root package, internal/money,
-// goccy/go-yaml and invopop/jsonschema.
+// catalogfeed (to read the product feeds of catalog.sources, see
+// sources.go), goccy/go-yaml and invopop/jsonschema.
 //
 // # Reading a file
 //
