@@ -39,9 +39,11 @@ type Memory struct {
 	Shown []SKU `json:"shown,omitempty"`
 	// Focus is the product the customer last looked at or added.
 	Focus SKU `json:"focus,omitempty"`
-	// Pending is a question the bot asked and awaits an answer to
-	// (for example "consent" before checkout).
-	Pending string `json:"pending,omitempty"`
+	// Pending is a question the bot asked and awaits an answer to.
+	Pending Question `json:"pending,omitempty"`
+	// PendingQuantity is the count the customer asked for when Pending is
+	// QuestionWhichProduct ("add 2 bulbs" → "which one?").
+	PendingQuantity int `json:"pending_quantity,omitempty"`
 	// FailedTurns counts consecutive turns the brain did not understand.
 	FailedTurns int `json:"failed_turns,omitempty"`
 	// Consent records that the customer agreed to the data policy.
@@ -64,6 +66,18 @@ type Memory struct {
 	// the hand-off packet shows them to people.
 	Intents []string `json:"intents,omitempty"`
 }
+
+// Question is what the bot asked and awaits an answer to; "" for none.
+type Question string
+
+// The questions a brain may leave pending between turns.
+const (
+	// QuestionConsent asks to agree to the data policy before checkout.
+	QuestionConsent Question = "consent"
+	// QuestionWhichProduct asks which of the products shown the customer
+	// meant; the answer completes the add (Memory.PendingQuantity).
+	QuestionWhichProduct Question = "which_product"
+)
 
 // Handoff records that a conversation was given to people, and why.
 type Handoff struct {

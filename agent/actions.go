@@ -222,7 +222,7 @@ var errConsentNotAsked = concierge.Errorf(concierge.CodeConflict, "consent",
 	"the customer has not been asked for consent yet; call checkout, which asks them")
 
 func (a ConsentCall) Do(ctx context.Context, t *Turn) (*Result, error) {
-	if t.pendingAtStart != "consent" {
+	if t.pendingAtStart != concierge.QuestionConsent {
 		return nil, errConsentNotAsked
 	}
 	t.Tools.Consent(a.Agreed)

@@ -229,7 +229,7 @@ type Turn struct {
 
 	// pendingAtStart is the question the bot had asked before this
 	// turn; a planned consent is accepted only as an answer to it.
-	pendingAtStart string
+	pendingAtStart concierge.Question
 }
 
 // Say queues a message to the customer; it is stored with the turn.

@@ -279,7 +279,7 @@ func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.Pay
 		return nil, nil, concierge.ErrEmptyCart
 	}
 	if tl.shop.Bot.Policies.ConsentBefore == "checkout" && !tl.conv.Memory.Consent {
-		tl.conv.Memory.Pending = "consent"
+		tl.conv.Memory.Pending = concierge.QuestionConsent
 		return nil, nil, ErrConsentNeeded
 	}
 	o, pr, err := tl.checkout.PlaceOrder(ctx, tl.tx, tl.shop.Bot, tl.conv, lines)

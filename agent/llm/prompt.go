@@ -77,7 +77,7 @@ func systemPrompt(t *agent.Turn, snap *agent.Snapshot, persona string) string {
 			break
 		}
 	}
-	if snap.Conv.Memory.Pending == "consent" {
+	if snap.Conv.Memory.Pending == concierge.QuestionConsent {
 		b.WriteString("- The shop asked the customer to agree to the data policy; if they agree now, call record_consent then checkout.\n")
 	}
 	if snap.Notes.Summary != "" {

@@ -3,8 +3,6 @@ package rules
 import (
 	"context"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
@@ -25,22 +23,17 @@ type pick struct {
 	quantity   int // the count asked for, when the pick is a question
 }
 
-// pendingChoice marks a conversation whose last bot message asked which
-// product the customer meant; its suffix is the count they asked for.
-const pendingChoice = "choose:"
-
 // answerChoice takes a reply to "which one do you mean?" that picks one
 // of the products offered by its words ("the large brown one", "世界地图那个",
 // "la bleue"), and adds the count first asked for. It reports whether the
 // reply was such an answer; anything else is understood as usual.
-func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, pending string) (bool, error) {
+func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int) (bool, error) {
 	switch in.Name {
 	case nlu.Search, nlu.Details, nlu.AddToCart, nlu.OutOfScope:
 	default:
 		return false, nil
 	}
 	shown := t.Conv.Memory.Shown
-	qty, _ := strconv.Atoi(strings.TrimPrefix(pending, pendingChoice))
 	var fit []concierge.SKU
 	for _, s := range in.Products {
 		if slices.Contains(shown, s) {
@@ -290,7 +283,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		}
 		t.ShowProducts(t.T("which_one", nil), pvs)
 		// The next message may pick one ("the large brown one", "世界地图那个").
-		t.Conv.Memory.Pending = pendingChoice + strconv.Itoa(max(ask.quantity, 1))
+		t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = concierge.QuestionWhichProduct, max(ask.quantity, 1)
 		return nil
 	}
 	switch {

@@ -129,15 +129,15 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			mem.FailedTurns = 0
 		}
 	}()
-	if strings.HasPrefix(mem.Pending, pendingChoice) {
-		pending := mem.Pending
-		mem.Pending = ""
-		if ok, err := b.answerChoice(ctx, t, in, pending); ok || err != nil {
+	if mem.Pending == concierge.QuestionWhichProduct {
+		qty := mem.PendingQuantity
+		mem.Pending, mem.PendingQuantity = "", 0
+		if ok, err := b.answerChoice(ctx, t, in, qty); ok || err != nil {
 			return err
 		}
 	}
 	// A pending question takes a yes or no first.
-	if mem.Pending == "consent" {
+	if mem.Pending == concierge.QuestionConsent {
 		switch in.Name {
 		case nlu.ConsentYes:
 			t.Tools.Consent(true)
@@ -572,8 +572,8 @@ func (b Brain) orderStatus(ctx context.Context, t *agent.Turn, ref concierge.Ord
 // language understanding is needed.
 func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 	t.Conv.Memory.FailedTurns = 0
-	if strings.HasPrefix(t.Conv.Memory.Pending, pendingChoice) {
-		t.Conv.Memory.Pending = "" // a press answers the question itself
+	if t.Conv.Memory.Pending == concierge.QuestionWhichProduct {
+		t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = "", 0 // a press answers it
 	}
 	arg := func(prefix string) (string, bool) {
 		if strings.HasPrefix(v, prefix) {
@@ -656,7 +656,7 @@ func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 		t.Tools.Consent(true)
 		return b.checkout(ctx, t)
 	case agent.ValueNo:
-		t.Conv.Memory.Pending = "consent"
+		t.Conv.Memory.Pending = concierge.QuestionConsent
 		return b.intent(ctx, t, nlu.Intent{Name: nlu.ConsentNo})
 	case agent.ValueHuman:
 		return b.intent(ctx, t, nlu.Intent{Name: nlu.Human})
