@@ -16,6 +16,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -245,6 +246,9 @@ func (t *Turn) T(id string, data map[string]any) string { return t.Shop.Text.T(t
 func (t *Turn) detectLanguage() {
 	if t.Shop.Lang == nil || t.Event == nil || t.Event.Kind != concierge.EventText {
 		return
+	}
+	if strings.HasPrefix(strings.TrimSpace(t.Event.Text), "/") {
+		return // "/start" is a command, in no language
 	}
 	var current concierge.Locale
 	if t.Conv.Memory.LangSeen {
