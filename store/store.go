@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,11 @@ type DB struct {
 	w       *sql.DB
 	r       *sql.DB
 	now     func() time.Time
+
+	// path is the SQLite file; lock, once TakeOver took it, is the open
+	// lock file next to it, closed (and so unlocked) by Close.
+	path string
+	lock *os.File
 
 	// stmts caches prepared write statements by query text. Preparing
 	// (parsing) a statement costs more than running it on SQLite, and the
@@ -86,7 +92,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
 		r.SetMaxOpenConns(4)
-		db.dialect, db.w, db.r = SQLite, w, r
+		db.dialect, db.w, db.r, db.path = SQLite, w, r, path
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		p, err := sql.Open("pgx", url)
 		if err != nil {
@@ -122,6 +128,10 @@ func (db *DB) Close() error {
 	err := db.w.Close()
 	if db.r != db.w {
 		err = errors.Join(err, db.r.Close())
+	}
+	if db.lock != nil {
+		err = errors.Join(err, db.lock.Close())
+		db.lock = nil
 	}
 	return err
 }
