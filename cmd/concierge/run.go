@@ -152,6 +152,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := m.DB.Migrate(ctx); err != nil {
 		return err
 	}
+	if err := m.DB.TakeOver(ctx); err != nil { // SQLite: one server, see store/takeover.go
+		return err
+	}
 	texts, err := agent.LoadTexts()
 	if err != nil {
 		return err
