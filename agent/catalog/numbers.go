@@ -122,6 +122,11 @@ func (ix *Index) buildNameNumbers() {
 					continue
 				}
 				ix.nameNums[numKey('A', "", v)] = true
+				if k+n+1 < len(toks) && (toks[k+n].text == "x" || toks[k+n].text == "×") {
+					if w, ok := NumberValue(toks[k+n+1].text); ok {
+						ix.nameNums[dimensionKey(v, w)] = true // "12 x 85 g"
+					}
+				}
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 				ix.recordSides(left, right, v)
 				k += n - 1
@@ -268,6 +273,15 @@ func hanPair(hs []string, dir int) string {
 	}
 	return strings.Join(hs, "")
 }
+
+func dimensionKey(a, b float64) string {
+	return "X|" + strconv.FormatFloat(a, 'f', -1, 64) + "|" + strconv.FormatFloat(b, 'f', -1, 64)
+}
+
+// NamesDimension reports whether some product's name writes "a x b"
+// ("Pâtée 12 x 85 g", "Rubik's 3x3"): a message that writes it so names
+// that size; elsewhere "2 x 25 m" is two of a 25 m hose.
+func (ix *Index) NamesDimension(a, b float64) bool { return ix.nameNums[dimensionKey(a, b)] }
 
 // NamesNumber reports whether some product's name writes the number v:
 // "the 50 one" among gift cards of 25 and 50, "1984" among books.

@@ -87,11 +87,15 @@ func (p *parse) moneyLike(n number) bool {
 }
 
 // dimensions returns the end of a size written "N x M" (with "x" or "×")
-// from the number n, or n.end when there is none.
+// as a product's name writes it, from the number n, or n.end when there is
+// none: "12 x 85 g" is a pack when a name says so, "2 x 25米" two hoses.
 func (p *parse) dimensions(n number) int {
 	k := n.end
 	if k+1 < len(p.toks) && (p.toks[k].norm == "x" || p.toks[k].norm == "×") && p.toks[k+1].kind == tNumber && p.toks[n.start].kind == tNumber {
-		return k + 2
+		m, ok := numberAt(p.toks, k+1)
+		if ok && p.ix != nil && p.ix.NamesDimension(n.value, m.value) {
+			return k + 2
+		}
 	}
 	return n.end
 }
