@@ -126,6 +126,9 @@ func tokenize(folded string) []token {
 			}
 			if start < 0 {
 				start, han, digit = i, false, d
+				if d && minusBefore(folded, i) {
+					start-- // "-5 °C": the sign is the name's
+				}
 			}
 		default:
 			flush(i)
@@ -133,6 +136,15 @@ func tokenize(folded string) []token {
 	}
 	flush(len(folded))
 	return out
+}
+
+// minusBefore reports a minus sign right before position i that starts a
+// word ("sac de couchage -5"), not a hyphen inside one ("LAMP-02", "2-4").
+func minusBefore(s string, i int) bool {
+	if i == 0 || s[i-1] != '-' {
+		return false
+	}
+	return i == 1 || s[i-2] == ' '
 }
 
 // joinedSKU returns the product whose SKU is spelt by the Latin tokens

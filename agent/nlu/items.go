@@ -53,8 +53,9 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			continue
 		}
 		v := n.value
-		if p.toks[n.start].neg {
-			v = -v // "sac de couchage -5": a name writes it so
+		if p.toks[n.start].neg || p.seq(n.start-2, "零", "下") {
+			v = -v // "sac de couchage -5", "零下5度": a name writes it so
+			p.toks[n.start].neg = true
 		}
 		if v < 0 && ix.NamesNumber(v) {
 			// A negative number is never a count: "-5" in a shop that

@@ -500,6 +500,9 @@ func (p *parse) query() string {
 		if b.Len() > 0 && !(t.kind == tHan && prevKept && t.glued) {
 			b.WriteByte(' ')
 		}
+		if t.neg {
+			b.WriteByte('-') // "-5 °C" is not "5 °C"
+		}
 		b.WriteString(t.orig)
 		prevKept = true
 	}
