@@ -89,6 +89,7 @@ var (
 		"个": true, "盏": true, "只": true, "件": true, "张": true, "份": true, "套": true, "支": true,
 		"颗": true, "款": true, "台": true, "把": true, "条": true,
 		"盒": true, "包": true, "袋": true, "瓶": true, "罐": true, "双": true, "本": true, "副": true, "箱": true, "对": true,
+		"根": true, "卷": true, "块": true, "顶": true, "枚": true, "粒": true, "册": true, "幅": true, "组": true,
 	}
 )
 
@@ -560,8 +561,10 @@ func (p *parse) quantityAt(i int) (int, int) {
 		if k := p.skipClassifier(end); k > end && k < len(p.toks) && p.toks[k].norm == "装" {
 			return 0, 0 // "四只装": a pack of four, the size of what is sold
 		}
-		if n.value == 1 && t.norm == "一" {
-			p.indefOne = true // "一本漫画" is "a comic" as much as "one comic"
+		if k := p.skipClassifier(end); n.value == 1 && t.norm == "一" && k < len(p.toks) && p.toks[k].kind == tHan {
+			// "一本漫画" is "a comic" as much as "one comic"; after the
+			// product ("绿色瑜伽垫一个") it is a count.
+			p.indefOne = true
 		}
 		return int(n.value), p.skipClassifier(end)
 	}
