@@ -59,8 +59,10 @@ type Index struct {
 	// nameNums holds the numbers written in names with the words beside
 	// them (see numbers.go).
 	nameNums map[string]bool
-	// hanRuns are the Chinese runs of names by first character.
-	hanRuns map[rune][][]rune
+	// hanRuns are the Chinese runs of names by first character, and
+	// hanPairs the two-character sequences they hold.
+	hanRuns  map[rune][][]rune
+	hanPairs map[string]bool
 	// written are the words products' names, tags and categories write
 	// as such (not joined from two, see joinedPairs).
 	written map[string]bool

@@ -544,6 +544,16 @@ func (ix *Index) Nearest(sku concierge.SKU, skus []concierge.SKU) concierge.SKU 
 // or "加" (add) out of a name.
 func (ix *Index) HanNameSpans(han []rune) []bool {
 	var out []bool
+	// Two characters next to each other as in some name ("不粘" in
+	// "不粘煎锅", "加湿" in "加湿器") are a word of the catalog's.
+	for i := 0; i+1 < len(han); i++ {
+		if ix.hanPairs[string(han[i:i+2])] {
+			if out == nil {
+				out = make([]bool, len(han))
+			}
+			out[i], out[i+1] = true, true
+		}
+	}
 	for i := range han {
 		for _, name := range ix.hanRuns[han[i]] {
 			n := len(name)
@@ -565,6 +575,7 @@ func (ix *Index) HanNameSpans(han []rune) []bool {
 // or more) by their first character.
 func (ix *Index) buildHanRuns() {
 	ix.hanRuns = map[rune][][]rune{}
+	ix.hanPairs = map[string]bool{}
 	seen := map[string]bool{}
 	for i := range ix.products {
 		for _, name := range ix.products[i].Name {
@@ -575,6 +586,9 @@ func (ix *Index) buildHanRuns() {
 				}
 				seen[t.text] = true
 				ix.hanRuns[rs[0]] = append(ix.hanRuns[rs[0]], rs)
+				for k := 0; k+1 < len(rs); k++ {
+					ix.hanPairs[string(rs[k:k+2])] = true
+				}
 			}
 		}
 	}

@@ -69,8 +69,9 @@ func (p *parse) decide(in *Intent) IntentName {
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
-	case p.more && !generic && !has(sigDetails) && !has(sigCompare):
-		// "one more", "encore une", "再来一个": another of what is in focus.
+	case p.more && (!generic || p.unique) && !has(sigDetails) && !has(sigCompare):
+		// "one more", "encore une", "再来一个": another of what is in
+		// focus; "encore un mug vert": another of that one.
 		return AddToCart
 	case named > 0 && in.Quantity > 0 && !p.question && !has(sigCompare) && !has(sigDetails):
 		// "2 of the Aurore please": a count of a named product is an order.

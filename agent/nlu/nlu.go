@@ -400,7 +400,25 @@ func without(skus, drop []concierge.SKU) []concierge.SKU {
 // readCues matches the cue phrases of the tokens no slot took, outside
 // the Chinese product names written in full.
 func (p *parse) readCues(in *Intent) {
-	p.spans = matchCues(p.toks, p.inNames())
+	protected := p.inNames()
+	p.spans = matchCues(p.toks, protected)
+	if &protected[0] != &p.used[0] {
+		// Greetings and thanks are read even where a name has the same
+		// characters ("早安" greets in a shop with a coffee called 早安);
+		// whether they name the product is settled with the determiners
+		// around them (textBesideGreetings).
+		taken := make([]bool, len(p.toks))
+		for _, s := range p.spans {
+			for _, k := range s.at {
+				taken[k] = true
+			}
+		}
+		for _, s := range matchCues(p.toks, p.used) {
+			if (s.sig == sigGreet || s.sig == sigThanks) && !slices.ContainsFunc(s.at, func(k int) bool { return taken[k] }) {
+				p.spans = append(p.spans, s)
+			}
+		}
+	}
 	for _, s := range p.spans {
 		p.sigs[s.sig] = true
 		for _, k := range s.at {
