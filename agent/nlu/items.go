@@ -410,6 +410,10 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 	if len(items) < 2 {
 		return
 	}
+	for i := range items {
+		// What the whole message ruled out is out of every item.
+		items[i].Products = ix.Without(without(items[i].Products, in.Excluded), in.NotQuery, items[i].Query)
+	}
 	if p.distributive() {
 		q := 0
 		for _, it := range items {

@@ -75,8 +75,7 @@ func items(in nlu.Intent) []nlu.Item {
 // in focus when the item points at it ("I'll take it").
 func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) (pick, error) {
 	mem := &t.Conv.Memory
-	ix := t.Shop.Catalog
-	named := ix.Without(without(it.Products, in.Excluded), in.NotQuery, it.Query)
+	named := it.Products // the parser left out what was ruled out
 	if len(named) == 1 {
 		return pick{sku: named[0]}, nil
 	}
@@ -394,15 +393,4 @@ func (b Brain) addMore(ctx context.Context, t *agent.Turn, n int) error {
 		return nil
 	}
 	return b.add(ctx, t, target, n)
-}
-
-// without returns skus minus those in drop.
-func without(skus, drop []concierge.SKU) []concierge.SKU {
-	var out []concierge.SKU
-	for _, s := range skus {
-		if !slices.Contains(drop, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }

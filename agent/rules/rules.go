@@ -395,16 +395,7 @@ func (b Brain) refs(t *agent.Turn, in nlu.Intent) []concierge.SKU {
 		return in.Products
 	}
 	shown := t.Conv.Memory.Shown
-	var out []concierge.SKU
-	for _, o := range in.Ordinals {
-		if o < 0 { // "the last one" counts from the end
-			o += len(shown) + 1
-		}
-		if o >= 1 && o <= len(shown) {
-			out = append(out, shown[o-1])
-		}
-	}
-	if len(out) > 0 {
+	if out := b.ordinals(t, in); len(out) > 0 {
 		return out
 	}
 	if in.RefShown {
