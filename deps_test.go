@@ -38,6 +38,8 @@ var rules = []rule{
 		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
+	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
+		"speech wraps a transcription endpoint; the media fetcher reaches it through an interface cmd hands it"},
 	{"convtest/", []string{"adapters/", "agent/", "checkout", "webhooks/", "handoff/", "github.com/labstack/echo"},
 		"conversation tests play through the pipeline cmd builds and passes in (brain included); they send payments as the sandbox does, through the server's handler"},
 }

@@ -18,6 +18,7 @@ var testEnv = map[string]string{
 	"SHOP_NAME":      "Maison Test",
 	"TG_TOKEN":       "123456:AAE-test-token-value",
 	"TG_SECRET":      "tg_secret_value_123",
+	"SPEECH_KEY":     "sk-speech-value-123",
 	"SECRET_KIND":    "sekrit-kind-value",
 	"SECRET_URL":     "not a url sekrit-url-value",
 	"SECRET_TIMEOUT": "sekrit-timeout-value",

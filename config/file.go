@@ -20,6 +20,7 @@ type File struct {
 	Catalog  Catalog  `yaml:"catalog" json:"catalog,omitzero" jsonschema:"description=What the shop sells."`
 	Handoff  Handoff  `yaml:"handoff" json:"handoff,omitzero" jsonschema:"description=When a conversation goes to a person in the inbox."`
 	Policies Policies `yaml:"policies" json:"policies,omitzero" jsonschema:"description=The merchant's rules that the server enforces whatever the brain proposes."`
+	Speech   *Speech  `yaml:"speech" json:"speech,omitempty" jsonschema:"description=Where customers' voice notes are transcribed: an OpenAI-compatible /audio/transcriptions endpoint (OpenAI or Groq or a local whisper.cpp or faster-whisper server). Without it voice notes other than WeChat's recognised ones get an answer asking the customer to write (see docs/voice.md)."`
 	Agents   *Agents  `yaml:"agents" json:"agents,omitempty" jsonschema:"description=Outside AI agents that may buy from the shop: UCP and ACP and MCP (see docs/agents.md)."`
 
 	// src remembers where the file came from and where each value sits in
@@ -53,6 +54,15 @@ type LLM struct {
 	TurnTimeout             string `yaml:"turn_timeout" json:"turn_timeout,omitempty" jsonschema:"description=How long the model may work on one customer message in all as a Go duration such as 25s; past it the rules brain answers. Defaults to 25s; at most 1m."`
 	HistoryTokens           int    `yaml:"history_tokens" json:"history_tokens,omitempty" jsonschema:"minimum=200,default=2000,description=About how many tokens of the conversation are sent verbatim; older messages are summarised by the model. Defaults to 2000."`
 	ConversationTokenBudget int    `yaml:"conversation_token_budget" json:"conversation_token_budget,omitempty" jsonschema:"minimum=0,default=0,description=The most tokens (prompt and completion) one conversation may use; once reached the rules brain answers that conversation without the model. 0 (the default) is unlimited."`
+}
+
+// Speech configures the transcription of customers' voice notes.
+type Speech struct {
+	BaseURL   string   `yaml:"base_url" json:"base_url" jsonschema:"required,description=The API base URL such as https://api.openai.com/v1 or https://api.groq.com/openai/v1 or a local server's such as http://localhost:8000/v1."`
+	Model     string   `yaml:"model" json:"model" jsonschema:"required,description=The transcription model such as whisper-1 or whisper-large-v3; it must answer response_format verbose_json."`
+	APIKey    string   `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
+	Languages []string `yaml:"languages" json:"languages,omitempty" jsonschema:"description=The base languages a voice note may be in such as [fr en zh]; a transcript in another language is treated as not understood. A single language is also sent as the hint. Defaults to the bot's locales."`
+	Timeout   string   `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one transcription may take as a Go duration such as 30s; past it the customer is asked to write. Defaults to 30s; at most 2m."`
 }
 
 // Channels lists the messaging platforms a bot listens on.

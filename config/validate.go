@@ -57,6 +57,7 @@ func check(f *File, src *source, errs *Errors) {
 	c := &checker{f: f, src: src, errs: errs}
 	c.identity()
 	c.brain()
+	c.speech()
 	c.channels()
 	c.payments()
 	c.catalog()
@@ -281,6 +282,47 @@ func (c *checker) brain() {
 	c.atLeast("brain.llm.max_tool_steps", int64(b.LLM.MaxToolSteps), 1)
 	c.atLeast("brain.llm.history_tokens", int64(b.LLM.HistoryTokens), 200)
 	c.atLeast("brain.llm.conversation_token_budget", int64(b.LLM.ConversationTokenBudget), 0)
+}
+
+// MaxSpeechTimeout bounds speech.timeout: the customer's voice note, and
+// every message after it, waits for the transcript, and the media
+// fetcher's lease (3 minutes) must outlast the call.
+const MaxSpeechTimeout = 2 * time.Minute
+
+func (c *checker) speech() {
+	s := c.f.Speech
+	if s == nil {
+		return
+	}
+	why := " in the speech section"
+	if c.required("speech.base_url", s.BaseURL, why) {
+		c.url("speech.base_url", &s.BaseURL, "")
+	}
+	c.required("speech.model", s.Model, why)
+	c.duration("speech.timeout", s.Timeout)
+	if d, err := time.ParseDuration(s.Timeout); err == nil && d > MaxSpeechTimeout && !c.failed("speech.timeout") {
+		c.errorf("speech.timeout", "speech.timeout %s is longer than the %s a voice note may hold its conversation", c.show("speech.timeout", s.Timeout), MaxSpeechTimeout)
+	}
+	if len(s.Languages) == 0 && !c.has("speech.languages") {
+		s.Languages = slices.Clone(c.f.Locales)
+	}
+	seen := map[string]bool{}
+	for i, l := range s.Languages {
+		path := fmt.Sprintf("speech.languages[%d]", i)
+		if c.failed(path) {
+			continue
+		}
+		switch {
+		case !knownLocales[l]:
+			c.errorf(path, "speech.languages has %s, which is not a language%s", c.show(path, l), c.hint(path, localeHint(l)))
+		case seen[l]:
+			c.errorf(path, "speech.languages has %s twice", c.show(path, l))
+		}
+		seen[l] = true
+	}
+	if len(s.Languages) == 0 && c.has("speech.languages") {
+		c.errorf("speech.languages", "speech.languages must not be empty: leave it out to accept the bot's locales")
+	}
 }
 
 // MaxTurnTimeout bounds brain.llm.turn_timeout. No channel needs the

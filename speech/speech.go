@@ -1,0 +1,254 @@
+// Package speech turns customers' voice notes into text through an
+// OpenAI-compatible /audio/transcriptions endpoint (OpenAI, Groq, and
+// local whisper.cpp or faster-whisper servers), with go-openai's
+// CreateTranscription.
+//
+// A Transcriber refuses, before any network call, audio over its size
+// cap and files that are not audio (by their declared type and by their
+// first bytes), and it reports a transcript it cannot vouch for (empty,
+// mostly silence, low confidence, or in a language the shop does not
+// speak) as ErrUnsure: the caller asks the customer to write rather than
+// guess. Errors never carry the API key.
+//
+// It imports the root package, go-openai and internal/redact; only
+// cmd/concierge and the media fetcher's wiring use it.
+package speech
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
+)
+
+// MaxBytes is the default size cap: OpenAI's /audio/transcriptions takes
+// files of up to 25 MB.
+const MaxBytes = 25 << 20
+
+// DefaultTimeout bounds one transcription when Config.Timeout is zero.
+const DefaultTimeout = 30 * time.Second
+
+// The thresholds of an unsure transcript, from Whisper's own decoding
+// defaults (no_speech_threshold 0.6, logprob_threshold -1.0): above the
+// first the audio is most likely not speech, below the second the words
+// are most likely wrong.
+const (
+	maxNoSpeech  = 0.6
+	minLogprob   = -1.0
+	responseKind = openai.AudioResponseFormatVerboseJSON
+)
+
+// The errors of Transcribe. ErrTooLarge and ErrUnsupported are decided
+// before anything is sent; ErrUnsure after the server answered.
+var (
+	ErrTooLarge    = errors.New("speech: audio too large")
+	ErrUnsupported = errors.New("speech: not an audio file the transcriber takes")
+	ErrUnsure      = errors.New("speech: transcript unsure")
+)
+
+// Config configures a Transcriber; it mirrors the bot file's speech
+// section.
+type Config struct {
+	BaseURL string // e.g. https://api.openai.com/v1 or http://localhost:8000/v1
+	Model   string // e.g. whisper-1
+	APIKey  string // may be empty for local servers
+	// Languages are the base languages (fr, en, zh) a transcript may be
+	// in; one language is also sent as the hint. Empty accepts any.
+	Languages []string
+	Timeout   time.Duration // one transcription; DefaultTimeout when zero
+	MaxBytes  int64         // the largest file sent; MaxBytes when zero
+	// HTTPClient is injected; nil uses a new http.Client.
+	HTTPClient *http.Client
+}
+
+// Transcript is what a voice note said.
+type Transcript struct {
+	Text     string
+	Language concierge.Locale // the base language the server heard; "" when it did not say
+}
+
+// Transcriber transcribes audio with one endpoint and model.
+type Transcriber struct {
+	cfg    Config
+	client *openai.Client
+}
+
+// New returns a Transcriber for cfg.
+func New(cfg Config) (*Transcriber, error) {
+	if cfg.BaseURL == "" || cfg.Model == "" {
+		return nil, errors.New("speech: base_url and model are required")
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = MaxBytes
+	}
+	oc := openai.DefaultConfig(cfg.APIKey)
+	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.HTTPClient != nil {
+		oc.HTTPClient = cfg.HTTPClient
+	} else {
+		oc.HTTPClient = &http.Client{}
+	}
+	langs := make([]string, 0, len(cfg.Languages))
+	for _, l := range cfg.Languages {
+		langs = append(langs, strings.ToLower(strings.TrimSpace(l)))
+	}
+	cfg.Languages = langs
+	return &Transcriber{cfg: cfg, client: openai.NewClientWithConfig(oc)}, nil
+}
+
+// MaxBytes is the largest file t sends.
+func (t *Transcriber) MaxBytes() int64 { return t.cfg.MaxBytes }
+
+// Transcribe sends m to the endpoint and returns what it said. It
+// blocks for at most the configured timeout (or ctx's deadline, if
+// sooner). ErrTooLarge and ErrUnsupported mean nothing was sent; ErrUnsure
+// that the server answered with nothing the bot may act on; any other
+// error that the call failed (unreachable, refused, timed out).
+func (t *Transcriber) Transcribe(ctx context.Context, m concierge.Media) (Transcript, error) {
+	if int64(len(m.Data)) > t.cfg.MaxBytes {
+		return Transcript{}, fmt.Errorf("%w: %d bytes, at most %d", ErrTooLarge, len(m.Data), t.cfg.MaxBytes)
+	}
+	f, err := Check(m.ContentType, m.Data)
+	if err != nil {
+		return Transcript{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
+	defer cancel()
+	req := openai.AudioRequest{
+		Model:    t.cfg.Model,
+		FilePath: "voice" + f.Ext,
+		Reader:   typedReader{bytes.NewReader(m.Data), f.ContentType},
+		Format:   responseKind,
+	}
+	if len(t.cfg.Languages) == 1 {
+		req.Language = t.cfg.Languages[0]
+	}
+	resp, err := t.client.CreateTranscription(ctx, req)
+	if err != nil {
+		return Transcript{}, redact.Error(fmt.Errorf("speech: transcribe: %w", err), t.cfg.APIKey)
+	}
+	return t.judge(resp)
+}
+
+// judge turns the server's answer into a transcript, or ErrUnsure.
+func (t *Transcriber) judge(resp openai.AudioResponse) (Transcript, error) {
+	text := strings.Join(strings.Fields(resp.Text), " ")
+	if text == "" {
+		return Transcript{}, fmt.Errorf("%w: empty", ErrUnsure)
+	}
+	if n := len(resp.Segments); n > 0 {
+		var noSpeech, logprob float64
+		for _, s := range resp.Segments {
+			noSpeech += s.NoSpeechProb
+			logprob += s.AvgLogprob
+		}
+		if noSpeech/float64(n) > maxNoSpeech {
+			return Transcript{}, fmt.Errorf("%w: most likely not speech (no_speech_prob %.2f)", ErrUnsure, noSpeech/float64(n))
+		}
+		if logprob/float64(n) < minLogprob {
+			return Transcript{}, fmt.Errorf("%w: low confidence (avg_logprob %.2f)", ErrUnsure, logprob/float64(n))
+		}
+	}
+	lang := baseLanguage(resp.Language)
+	if len(t.cfg.Languages) > 0 && resp.Language != "" && !slices.Contains(t.cfg.Languages, lang) {
+		return Transcript{}, fmt.Errorf("%w: heard %q, the shop speaks %s", ErrUnsure, resp.Language, strings.Join(t.cfg.Languages, ", "))
+	}
+	return Transcript{Text: text, Language: concierge.Locale(lang)}, nil
+}
+
+// whisperNames maps the language names Whisper's verbose_json gives
+// (OpenAI answers "french", some servers "fr") to base languages; a name
+// not listed stays as it came and so matches no configured language.
+var whisperNames = map[string]string{
+	"english": "en", "french": "fr", "chinese": "zh", "mandarin": "zh", "cantonese": "zh", "spanish": "es",
+	"german": "de", "italian": "it", "portuguese": "pt", "dutch": "nl", "russian": "ru", "japanese": "ja",
+	"korean": "ko", "arabic": "ar", "turkish": "tr", "polish": "pl", "vietnamese": "vi", "thai": "th",
+}
+
+func baseLanguage(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if code, ok := whisperNames[s]; ok {
+		return code
+	}
+	base, _, _ := strings.Cut(strings.ReplaceAll(s, "_", "-"), "-")
+	return base
+}
+
+// typedReader gives go-openai's form builder the file part's type.
+type typedReader struct {
+	*bytes.Reader
+	ct string
+}
+
+func (r typedReader) ContentType() string { return r.ct }
+
+// Format is an audio container the transcriber recognised.
+type Format struct {
+	Ext         string // the file name's extension servers read the format from
+	ContentType string
+}
+
+// formats are the containers recognised by their first bytes. AMR
+// (WeChat's voice) is not among OpenAI's formats: OpenAI refuses it,
+// while local servers that decode with ffmpeg (whisper.cpp's --convert,
+// faster-whisper) take it.
+var formats = []struct {
+	f     Format
+	match func([]byte) bool
+}{
+	{Format{".ogg", "audio/ogg"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("OggS")) }},
+	{Format{".mp3", "audio/mpeg"}, func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("ID3")) || len(b) > 1 && b[0] == 0xFF && b[1]&0xE0 == 0xE0
+	}},
+	{Format{".amr", "audio/amr"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR\n")) }},
+	{Format{".awb", "audio/amr-wb"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR-WB\n")) }},
+	{Format{".wav", "audio/wav"}, func(b []byte) bool {
+		return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WAVE"
+	}},
+	{Format{".flac", "audio/flac"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("fLaC")) }},
+	{Format{".webm", "audio/webm"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3}) }},
+	{Format{".m4a", "audio/mp4"}, func(b []byte) bool { return len(b) >= 8 && string(b[4:8]) == "ftyp" }},
+}
+
+// Check says whether a file declared as contentType, made of data, is
+// audio the transcriber takes, and in which container. The declared type
+// must be audio (or say nothing: application/octet-stream, as some
+// platforms do), and the first bytes must be one of the known
+// containers: a PDF sent as a "voice note" is refused either way.
+func Check(contentType string, data []byte) (Format, error) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if contentType != "" && err != nil {
+		return Format{}, fmt.Errorf("%w: type %q", ErrUnsupported, contentType)
+	}
+	switch {
+	case contentType == "", mt == "application/octet-stream", mt == "application/ogg", strings.HasPrefix(mt, "audio/"):
+	default:
+		return Format{}, fmt.Errorf("%w: type %s", ErrUnsupported, mt)
+	}
+	for _, c := range formats {
+		if c.match(data) {
+			return c.f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("%w: %s content is none of ogg, mp3, amr, wav, flac, webm or m4a", ErrUnsupported, cmpType(mt))
+}
+
+func cmpType(mt string) string {
+	if mt == "" {
+		return "untyped"
+	}
+	return mt
+}
