@@ -354,10 +354,15 @@ func (c *customer) postSilently(text string) {
 		c.s.t.Fatal(err)
 	}
 	resp.Body.Close()
+	// The message was stored before the answer came back, and a turn
+	// writes its replies in the transaction that marks it done: once
+	// nothing is pending, every reply there will be has been sent.
 	for i := 0; i < 500 && !c.idle(); i++ {
 		time.Sleep(10 * time.Millisecond)
 	}
-	time.Sleep(50 * time.Millisecond)
+	if !c.idle() {
+		c.s.t.Fatal("the pipeline is still busy 5 s after the message")
+	}
 }
 
 // sandboxProvider returns the running server's sandbox provider, which

@@ -116,6 +116,33 @@ func (r *receiver) delivered(t *testing.T, typ hooks.Type) hooks.Payload {
 	return hooks.Payload{}
 }
 
+// hooksSettled waits until conv has n hand-off events and none is left
+// to retry. A hook is marked sent only after the receiver answered, so
+// from then on what the receiver recorded is all it will ever get.
+func hooksSettled(t *testing.T, m *Main, conv concierge.ConversationID, n int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	var states []store.HookState
+	for time.Now().Before(deadline) {
+		var err error
+		states, err = m.DB.HandoffHookStates(context.Background(), conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pending := 0
+		for _, st := range states {
+			if st.Status == store.HookPending {
+				pending++
+			}
+		}
+		if len(states) == n && pending == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("hand-off events never settled: %+v", states)
+}
+
 // hookConfig writes the example shop's bot file with a hand-off webhook
 // to url.
 func hookConfig(t *testing.T, url string) string {
@@ -196,10 +223,10 @@ func TestHandoffWebhooks(t *testing.T) {
 				t.Errorf("handoff.resolved = %+v", resolved)
 			}
 
-			// Several polls later nothing more has come: each event was
-			// answered 2xx once, and the requested one came twice with
-			// the same id.
-			time.Sleep(10 * fastHooks.Poll)
+			// Once every event is recorded as sent nothing is left for
+			// the worker to try: each event was answered 2xx once, and
+			// the requested one came twice with the same id.
+			hooksSettled(t, s.m, conv, 3)
 			ok, sends := map[string]int{}, map[string]int{}
 			var order []hooks.Type
 			for _, g := range rcv.all() {
@@ -271,7 +298,7 @@ func TestHandoffWebhookAfterRestart(t *testing.T) {
 			if p.Conversation != int64(conv) || p.ID != hooks.EventID(states[0].ID) {
 				t.Errorf("after the restart: %+v", p)
 			}
-			time.Sleep(10 * fastHooks.Poll)
+			hooksSettled(t, s2.m, conv, 1)
 			if got := rcv.all(); len(got) != 1 || got[0].verified != nil {
 				t.Errorf("the receiver got %+v; want one verified request", got)
 			}

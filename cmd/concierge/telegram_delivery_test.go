@@ -129,8 +129,14 @@ func TestTelegramSendFailures(t *testing.T) {
 	if conv == nil || !conv.Undeliverable {
 		t.Fatalf("after 403 the conversation is %+v; want undeliverable", conv)
 	}
-	// Longer than the outbox's first two retry delays: nothing more is tried.
-	time.Sleep(2500 * time.Millisecond)
+	// Once the outbox holds nothing for the chat, nothing more can be
+	// tried: a 403 is final, not retried later.
+	for time.Now().Before(deadline) && !(&customer{s: s.shop}).idle() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !(&customer{s: s.shop}).idle() {
+		t.Fatal("the outbox still holds a send to the chat that blocked the bot")
+	}
 	tries := 0
 	for _, call := range s.fake.Calls() {
 		if call.Chat() == blocked.id {

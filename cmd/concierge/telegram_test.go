@@ -195,22 +195,26 @@ func (c *tgCustomer) callback(data string, on telegramtest.Call) map[string]any 
 
 // replies waits until the pipeline is idle and returns the calls made to
 // this chat since the last look, waiting up to 10 s for at least one.
-func (c *tgCustomer) replies() []telegramtest.Call { return c.await(10 * time.Second) }
+func (c *tgCustomer) replies() []telegramtest.Call { return c.await(true) }
 
-// quiet is replies when none are expected: it waits only for the
-// pipeline to settle.
-func (c *tgCustomer) quiet() []telegramtest.Call { return c.await(300 * time.Millisecond) }
+// quiet is replies when none are expected: it returns what came once the
+// pipeline is idle.
+func (c *tgCustomer) quiet() []telegramtest.Call { return c.await(false) }
 
-func (c *tgCustomer) await(patience time.Duration) []telegramtest.Call {
+// settled is true when every update is stored (the poller confirmed it,
+// or the webhook answered) and every stored update is answered: a turn
+// writes its replies in the transaction that marks it done, so nothing
+// more can come for what was sent so far.
+func (c *tgCustomer) settled() bool {
+	return c.s.fake.Unconfirmed() == 0 && (&customer{s: c.s.shop}).idle()
+}
+
+func (c *tgCustomer) await(wantOne bool) []telegramtest.Call {
 	c.s.t.Helper()
-	deadline := time.Now().Add(patience)
+	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-		if !(&customer{s: c.s.shop}).idle() {
-			continue
-		}
-		time.Sleep(30 * time.Millisecond) // a polled update may still be on its way
-		if !(&customer{s: c.s.shop}).idle() {
+		if !c.settled() {
+			time.Sleep(10 * time.Millisecond)
 			continue
 		}
 		var mine []telegramtest.Call
@@ -219,11 +223,15 @@ func (c *tgCustomer) await(patience time.Duration) []telegramtest.Call {
 				mine = append(mine, call)
 			}
 		}
-		if len(mine) > c.seen {
+		if len(mine) > c.seen || !wantOne {
 			c.last = mine[c.seen:]
 			c.seen = len(mine)
 			return c.last
 		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !wantOne {
+		c.s.t.Fatal("the pipeline is still busy after 10 s")
 	}
 	c.last = nil
 	return nil

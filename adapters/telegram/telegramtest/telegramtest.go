@@ -320,6 +320,16 @@ func (s *Server) Queue(updates ...[]byte) {
 	s.mu.Unlock()
 }
 
+// Unconfirmed is how many queued updates getUpdates has not yet seen
+// confirmed by a later offset. The poller moves its offset past an update
+// only once it is stored, so zero means every queued update is in the
+// server's store.
+func (s *Server) Unconfirmed() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.updates)
+}
+
 // Webhook is what setWebhook last registered.
 func (s *Server) Webhook() url.Values {
 	s.mu.Lock()
