@@ -48,6 +48,13 @@ type Config struct {
 	HookWake func()
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Training, when set, serves the staff-training simulator at
+	// /inbox/training (docs/training.md); Customers are the models
+	// that role-play a training case's customer, by bot (the bots with
+	// the LLM brain); without one, the real customer's lines are
+	// replayed.
+	Training  TrainingStore
+	Customers map[concierge.BotID]CustomerModel
 	// Poll is how often a live stream checks for changes (default 1s).
 	// The check is one indexed query; it also makes changes made on
 	// another replica show. When the database announces changes (see
@@ -125,6 +132,11 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("POST /inbox/p/{id}/decide", in.authed(in.decide))
 	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
 	mux.HandleFunc("POST /inbox/h/{id}/resend", in.authed(in.resendHook))
+	mux.HandleFunc("GET /inbox/training", in.authed(in.trainingHome))
+	mux.HandleFunc("POST /inbox/training/assign", in.authed(in.trainingAssign))
+	mux.HandleFunc("GET /inbox/training/s/{id}", in.authed(in.trainingPage))
+	mux.HandleFunc("POST /inbox/training/s/{id}/{action}", in.authed(in.trainingAct))
+	mux.HandleFunc("GET /inbox/training/people/{name}", in.authed(in.trainingReport))
 	mux.HandleFunc("/inbox/", func(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, r, concierge.Errorf(concierge.CodeNotFound, "inbox", "no such page"))
 	})
@@ -201,6 +213,7 @@ func (in *Inbox) render(w http.ResponseWriter, r *http.Request, status int, page
 	if s := sessionOf(r); s != nil && d.Me == nil {
 		d.Me, d.CSRF = s.person, s.csrf
 	}
+	d.TrainingOn = in.cfg.Training != nil
 	var buf bytes.Buffer
 	t := in.pages[page]
 	if t == nil {

@@ -50,6 +50,41 @@ type pageData struct {
 	// Assignees are the people a supervisor may assign the conversation
 	// to: those who see its bot, but its owner.
 	Assignees []string
+
+	// Training marks a training page (training.go): the banner, and
+	// the conversation page's forms posting to the session.
+	Training   *trainingView
+	TrainingOn bool // the simulator is wired: the menu links to it
+}
+
+// Action is where the conversation page's form for action posts: the
+// conversation, or the training session shown in its place.
+func (d pageData) Action(action string) string {
+	if d.Training != nil && d.Training.Session != nil {
+		return "/inbox/training/s/" + strconv.FormatInt(d.Training.Session.ID, 10) + "/" + action
+	}
+	if d.Case == nil {
+		return "/inbox"
+	}
+	return "/inbox/c/" + strconv.FormatInt(int64(d.Case.Conversation.ID), 10) + "/" + action
+}
+
+// Decides reports whether the page offers the proposal's decision forms:
+// to supervisors, or on a training page to the trainee of a running
+// session.
+func (d pageData) Decides() bool {
+	if d.Training != nil {
+		return d.Mine
+	}
+	return d.Me != nil && d.Me.Role == concierge.RoleSupervisor
+}
+
+// DecideAction is where a proposal's decision form posts.
+func (d pageData) DecideAction(id int64) string {
+	if d.Training != nil && d.Training.Session != nil {
+		return d.Action("decide")
+	}
+	return "/inbox/p/" + strconv.FormatInt(id, 10) + "/decide"
 }
 
 // templateView is one approved template offered in the reply box.
@@ -188,7 +223,7 @@ var funcs = template.FuncMap{
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "queue", "conversation", "audit", "error"} {
+	for _, name := range []string{"signin", "queue", "conversation", "audit", "error", "training", "training_report"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, errorf("templates: %w", err)

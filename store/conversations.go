@@ -76,6 +76,11 @@ func (tx *Tx) SaveConversation(ctx context.Context, c *concierge.Conversation) e
 // outbox, after everything already in it. author is "bot", "agent:NAME" or
 // "system".
 func (tx *Tx) Emit(ctx context.Context, c *concierge.Conversation, author string, m concierge.Message) (int64, error) {
+	// The outbox is the only way to a customer's chat; a trainee's
+	// message (docs/training.md) must never take it, whatever asks.
+	if concierge.IsTrainingAuthor(author) {
+		return 0, fmt.Errorf("store: emit to conversation %d: %w", c.ID, concierge.ErrTrainingSend)
+	}
 	var seq int64
 	err := tx.queryRow(ctx, `UPDATE conversations SET next_seq = next_seq + 1 WHERE id = ? RETURNING next_seq`, c.ID).Scan(&seq)
 	if err != nil {

@@ -43,8 +43,11 @@ func (m *Main) wireInbox() error {
 				s.Wake()
 			}
 		},
-		Log:  m.Log,
-		Poll: m.inboxPoll(),
+		// The staff-training simulator: sandboxed cases in their own
+		// tables (docs/training.md).
+		Training: m.DB,
+		Log:      m.Log,
+		Poll:     m.inboxPoll(),
 	})
 	if err != nil {
 		return err
@@ -57,8 +60,9 @@ func (m *Main) wireInbox() error {
 type inboxStore struct{ db *store.DB }
 
 var (
-	_ handoff.Store = inboxStore{}
-	_ handoff.Tx    = (*store.Tx)(nil)
+	_ handoff.TrainingStore = (*store.DB)(nil)
+	_ handoff.Store         = inboxStore{}
+	_ handoff.Tx            = (*store.Tx)(nil)
 )
 
 func (s inboxStore) InTx(ctx context.Context, fn func(tx handoff.Tx) error) error {
