@@ -36,6 +36,8 @@ var rules = []rule{
 		"webhooks owns HTTP ingress; it never calls a brain, reaches storage, checkout and the inbox through interfaces cmd hands it, and finds channels and providers in the registry"},
 	{"handoff/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "github.com/labstack/echo"},
 		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
+	{"seller/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
+		"the seller's assistant reaches storage, the agent and the inbox through interfaces cmd hands it"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},

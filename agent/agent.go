@@ -82,7 +82,25 @@ type Agent struct {
 	shops    map[concierge.BotID]*Shop
 	checkout Checkout
 	log      *slog.Logger
+	// intercept, when set, may take a turn away from the shop (a linked
+	// seller's chat goes to the seller's assistant).
+	intercept Interceptor
 }
+
+// Interceptor may take an inbound event away from the shop's brain
+// before anything of the turn happens: the seller's assistant answers
+// the chats linked to people of the inbox. Intercept is called inside the
+// turn's transaction; handled true means the shop does nothing with the
+// event. Claims is the same question asked when a planning brain's turn
+// is leased, so that a model never reads an intercepted message; it
+// must not write.
+type Interceptor interface {
+	Intercept(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) (handled bool, err error)
+	Claims(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) (bool, error)
+}
+
+// UseInterceptor makes i see every inbound event first.
+func (a *Agent) UseInterceptor(i Interceptor) { a.intercept = i }
 
 // New returns an Agent for the given shops.
 func New(shops []*Shop, co Checkout, log *slog.Logger) *Agent {
@@ -112,6 +130,12 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 	shop := a.shops[conv.Bot]
 	if shop == nil {
 		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
+	}
+	if a.intercept != nil {
+		handled, err := a.intercept.Intercept(ctx, tx, conv, ev)
+		if err != nil || handled {
+			return err
+		}
 	}
 	switch ev.Kind {
 	case concierge.EventText, concierge.EventButton, concierge.EventMedia, concierge.EventLocation, concierge.EventSubscribe:

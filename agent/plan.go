@@ -60,7 +60,7 @@ func (a *Agent) PlanTurn(ctx context.Context, snap *Snapshot) (*Plan, error) {
 		return nil, errors.New("agent: unknown bot " + strconv.Quote(string(snap.Conv.Bot)))
 	}
 	p, ok := shop.Brain.(Planner)
-	if !ok || snap.Conv.State != concierge.StateBot {
+	if !ok || snap.Intercepted || snap.Conv.State != concierge.StateBot {
 		return nil, nil
 	}
 	switch snap.Event.Kind {

@@ -26,6 +26,9 @@ type Snapshot struct {
 	History []Line
 	// Notes is what the brain keeps of the conversation between turns.
 	Notes Notes
+	// Intercepted is set when the event goes to an Interceptor (a
+	// seller's chat): nothing is planned for it.
+	Intercepted bool
 }
 
 // Line is one message of the transcript as a brain reads it.
@@ -63,6 +66,12 @@ func (a *Agent) TakeSnapshot(ctx context.Context, tx concierge.Tx, conv *concier
 		return nil, fmt.Errorf("agent: unknown bot %q", conv.Bot)
 	}
 	s := &Snapshot{Conv: *conv, Event: *ev, Stock: map[concierge.SKU]int{}, Now: tx.Now()}
+	if a.intercept != nil {
+		var err error
+		if s.Intercepted, err = a.intercept.Claims(ctx, tx, conv, ev); err != nil || s.Intercepted {
+			return s, err
+		}
+	}
 	s.Conv.Memory.Shown = slices.Clone(conv.Memory.Shown)
 	s.Conv.Memory.Intents = slices.Clone(conv.Memory.Intents)
 	var err error

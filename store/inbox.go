@@ -107,6 +107,10 @@ func (db *DB) RemoveInboxUser(ctx context.Context, name string) error {
 				}
 			}
 		}
+		// Their linked chat stops reaching the seller's assistant now.
+		if err := tx.forgetSeller(ctx, p.ID); err != nil {
+			return err
+		}
 		for _, q := range []string{`DELETE FROM inbox_assignments WHERE user_id = ?`, `DELETE FROM inbox_sessions WHERE user_id = ?`, `DELETE FROM inbox_users WHERE id = ?`} {
 			if _, err := tx.exec(ctx, q, p.ID); err != nil {
 				return fmt.Errorf("store: remove inbox user: %w", err)

@@ -196,6 +196,10 @@ const inboxUsage = `Usage:
   concierge inbox user add NAME [--role agent|supervisor] [--bots BOT,BOT|*] [--capacity N] [--password-stdin | --password PW] [--db URL]
   concierge inbox user remove NAME [--db URL]
   concierge inbox user list [--db URL]
+  concierge inbox user link NAME --channel telegram|whatsapp|wechat|web [--account ID] [--db URL]
+  concierge inbox user unlink NAME [--db URL]
+  concierge inbox user links [--db URL]
+  concierge inbox user pushes NAME [--off handoff,refund,payment,stock] [--db URL]
   concierge inbox hooks failed [--db URL]
   concierge inbox hooks resend ID [--db URL]
 
@@ -203,6 +207,13 @@ add reads the password from standard input (one line; not echoed on a
 terminal). --password puts it in your shell history and the process list:
 prefer standard input. --bots lists the bots whose conversations the person
 sees ('*': every bot; default '*').
+
+link prints a one-time code (10 minutes, single use) that NAME sends to
+the bot from their chat account; that chat then talks to the seller's
+assistant instead of the shop (see docs/seller.md). --account, when
+given, is the only platform user id the code works for. pushes switches
+the pushes named by --off off and the others on (--off "" turns every
+push on); without --off it shows them.
 
 hooks failed lists the hand-off events the webhook gave up on; hooks
 resend ID queues one again, with the same event id (a running server
@@ -231,6 +242,9 @@ func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	capacity := fs.Int("capacity", 5, "conversations the person may own at once")
 	password := fs.String("password", "", "the password (prefer standard input)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from standard input (the default when --password is not given)")
+	channel := fs.String("channel", "", "link: the chat app the code is for (telegram, whatsapp, wechat, web)")
+	account := fs.String("account", "", "link: the only platform user id the code works for (optional)")
+	pushesOff := fs.String("off", "", "pushes: the pushes to switch off, comma-separated")
 	// The name comes first, flags after it, as the usage shows; flags
 	// before it work too.
 	var name string
@@ -243,7 +257,7 @@ func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if name == "" && fs.NArg() > 0 {
 		name = fs.Arg(0)
 	}
-	if verb != "list" && name == "" {
+	if verb != "list" && verb != "links" && name == "" {
 		fmt.Fprint(stderr, inboxUsage)
 		return 2
 	}
@@ -282,6 +296,16 @@ func inboxCommand(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			}
 			err = tw.Flush()
 		}
+	case "link":
+		err = linkCommand(ctx, db, name, *channel, *account, stdout)
+	case "unlink":
+		err = unlinkCommand(ctx, db, name, stdout)
+	case "links":
+		err = linksCommand(ctx, db, stdout)
+	case "pushes":
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "off" })
+		err = pushesCommand(ctx, db, name, *pushesOff, set, stdout)
 	default:
 		fmt.Fprint(stderr, inboxUsage)
 		return 2

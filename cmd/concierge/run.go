@@ -102,7 +102,8 @@ type Main struct {
 	Media mediafetch.Config
 	media *mediafetch.Fetcher
 
-	agents agentParts // outside AI agents (issue 15), see agents.go
+	agents agentParts  // outside AI agents (issue 15), see agents.go
+	seller sellerParts // the seller's assistant (issue 16), see seller.go
 
 	// langs are the language detectors, one per set of locales: building
 	// one loads statistical models, which bots with the same locales share.
@@ -250,6 +251,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.Inbox.Service().CountUnrecordedRefunds(m.Metrics.refundsUnrecorded)
+	m.wireSeller()       // the seller's assistant, see seller.go
 	m.wireHandoffHooks() // see handoff_hooks.go
 	m.wireMedia()        // customers' files, see media.go
 	m.Server = webhooks.New(webhooks.Config{
@@ -333,6 +335,9 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	// Customers' files, see media.go.
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.runMedia(sendCtx) }()
+	// Sellers' confirmed changes and pushes, see seller.go.
+	sendWG.Add(1)
+	go func() { defer sendWG.Done(); m.runSeller(sendCtx) }()
 	stopPolling := m.startPolling(context.WithoutCancel(ctx)) // Telegram bots in polling mode
 	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
 

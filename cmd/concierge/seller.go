@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/handoff"
+	"github.com/conciergehq/concierge/seller"
+	"github.com/conciergehq/concierge/store"
+)
+
+// The seller's assistant (issue 16): its wiring into the agent and the
+// inbox, and the `concierge inbox user link|unlink|pushes` commands.
+
+// sellerParts are the assistant's running parts.
+type sellerParts struct {
+	assistant *seller.Assistant
+	applier   *seller.Applier
+	pusher    *seller.Pusher
+}
+
+// wireSeller makes linked chats reach the seller's assistant, and
+// confirmed changes go through the inbox's service. It runs after the
+// inbox is built.
+func (m *Main) wireSeller() {
+	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Log: m.Log})
+	m.Agent.UseInterceptor(m.seller.assistant)
+	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, nil, m.Log, func() { m.Dispatcher.Wake() })
+	m.seller.pusher = seller.NewPusher(sellerPushStore{m.DB}, sellerCatalog{m}, m.Log, func() { m.Dispatcher.Wake() })
+	// A confirmation press is committed with its turn; the applier then
+	// takes it at once.
+	for _, h := range []*func(done, failed int){&m.Runner.Handled, &m.Planned.Handled} {
+		prev := *h
+		*h = func(done, failed int) { prev(done, failed); m.seller.applier.Wake() }
+	}
+}
+
+// runSeller applies confirmed changes and sends pushes until ctx ends.
+func (m *Main) runSeller(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { defer close(done); m.seller.pusher.Run(ctx) }()
+	m.seller.applier.Run(ctx)
+	<-done
+}
+
+// sellerCatalog finds a bot as the server runs it.
+type sellerCatalog struct{ m *Main }
+
+func (c sellerCatalog) Bot(id concierge.BotID) *concierge.Bot {
+	for _, b := range c.m.Bots {
+		if b.ID == id {
+			return b
+		}
+	}
+	return nil
+}
+
+// sellerInbox is the inbox's service as the applier uses it.
+type sellerInbox struct{ svc *handoff.Service }
+
+func (s sellerInbox) Claim(ctx context.Context, p *concierge.Person, conv concierge.ConversationID) error {
+	return s.svc.Claim(ctx, p, conv)
+}
+
+func (s sellerInbox) HandBack(ctx context.Context, p *concierge.Person, conv concierge.ConversationID, to concierge.ConversationState, closing string) error {
+	return s.svc.HandBack(ctx, p, conv, to, closing)
+}
+
+func (s sellerInbox) Decide(ctx context.Context, p *concierge.Person, id int64, approve bool, note string) (*concierge.Proposal, error) {
+	return s.svc.Decide(ctx, p, id, handoff.Decision{Approve: approve, Note: note})
+}
+
+// sellerApplyStore adapts the SQL store to seller.ApplyStore.
+type sellerApplyStore struct{ db *store.DB }
+
+var _ seller.StockTx = (*store.Tx)(nil)
+
+func (s sellerApplyStore) ClaimSellerChanges(ctx context.Context, limit int, lease time.Duration) ([]concierge.SellerChange, error) {
+	return s.db.ClaimSellerChanges(ctx, limit, lease)
+}
+
+func (s sellerApplyStore) InTx(ctx context.Context, fn func(tx seller.StockTx) error) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
+
+// linkCommand runs `concierge inbox user link NAME --channel C`: it
+// prints a one-time code for NAME to send from their chat account.
+func linkCommand(ctx context.Context, db *store.DB, name, channel, account string, stdout io.Writer) error {
+	p, err := db.InboxUser(ctx, name)
+	if err != nil {
+		if errors.Is(err, concierge.ErrNotFound) {
+			return fmt.Errorf("there is no person named %q", name)
+		}
+		return err
+	}
+	code, row, err := seller.NewLinkCode(p.ID, concierge.Channel(channel), account, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := db.CreateLinkCode(ctx, row); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", code)
+	fmt.Fprintf(stdout, "Send this code to the bot from %s's %s account within %d minutes; it works once.\n", name, channel, int(seller.CodeTTL.Minutes()))
+	return nil
+}
+
+// unlinkCommand runs `concierge inbox user unlink NAME`.
+func unlinkCommand(ctx context.Context, db *store.DB, name string, stdout io.Writer) error {
+	linked, err := db.Unlink(ctx, name)
+	if err != nil {
+		return err
+	}
+	if linked {
+		fmt.Fprintf(stdout, "unlinked %s\n", name)
+	} else {
+		fmt.Fprintf(stdout, "%s had no linked chat\n", name)
+	}
+	return nil
+}
+
+// pushesCommand runs `concierge inbox user pushes NAME [--off KINDS]`:
+// with --off it switches those pushes off (and the others on), without
+// it it prints the person's pushes.
+func pushesCommand(ctx context.Context, db *store.DB, name, off string, set bool, stdout io.Writer) error {
+	if set {
+		kinds, err := seller.ParsePushKinds(off)
+		if err != nil {
+			return err
+		}
+		if err := db.SetPushesOff(ctx, name, kinds); err != nil {
+			return err
+		}
+	}
+	kinds, err := db.PushesOff(ctx, name)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PUSH\tSTATE")
+	for _, k := range seller.PushKinds {
+		state := "on"
+		for _, o := range kinds {
+			if o == k {
+				state = "off"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", k, state)
+	}
+	return tw.Flush()
+}
+
+// linksCommand prints every linked chat.
+func linksCommand(ctx context.Context, db *store.DB, stdout io.Writer) error {
+	ls, err := db.SellerLinks(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tBOT\tCHANNEL\tCHAT\tLINKED\tPUSHES OFF")
+	for _, l := range ls {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", l.Name, l.Bot, l.Channel, l.Chat, l.LinkedAt.Format(time.DateTime), strings.Join(l.PushesOff, ","))
+	}
+	return tw.Flush()
+}
+
+// sellerPushStore adapts the SQL store to seller.PushStore.
+type sellerPushStore struct{ db *store.DB }
+
+var _ seller.PushTx = (*store.Tx)(nil)
+
+func (s sellerPushStore) InTx(ctx context.Context, fn func(tx seller.PushTx) error) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
+}
