@@ -153,3 +153,13 @@ func (tx *Tx) SetStock(ctx context.Context, bot concierge.BotID, sku concierge.S
 	}
 	return before, nil
 }
+
+// ConfirmedSellerChanges counts the changes confirmed and not yet
+// applied or failed: zero means the applier has nothing in hand.
+func (db *DB) ConfirmedSellerChanges(ctx context.Context) (int, error) {
+	var n int
+	if err := db.r.QueryRowContext(ctx, db.q(`SELECT count(*) FROM seller_changes WHERE state = 'confirmed'`)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: confirmed seller changes: %w", err)
+	}
+	return n, nil
+}

@@ -44,6 +44,9 @@ func (c *tgCustomer) sayUntil(text, want string) []telegramtest.Call {
 }
 
 // until gathers calls after got until one has want, for up to 10 s.
+// The applier answers a confirmed change after the turn that confirmed
+// it: calls are read once it has no change in hand and the pipeline is
+// settled.
 func (c *tgCustomer) until(got []telegramtest.Call, want string) []telegramtest.Call {
 	c.s.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
@@ -51,7 +54,12 @@ func (c *tgCustomer) until(got []telegramtest.Call, want string) []telegramtest.
 		if time.Now().After(deadline) {
 			c.s.t.Fatalf("no %q in %s", want, dumpCalls(got))
 		}
-		got = append(got, c.await(time.Second)...)
+		if n, err := c.s.m.DB.ConfirmedSellerChanges(context.Background()); err != nil || n > 0 {
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		got = append(got, c.await(false)...)
+		time.Sleep(10 * time.Millisecond)
 	}
 	return got
 }
