@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
 )
@@ -312,9 +314,23 @@ func (t *Turn) ShowHandoff() {
 func (t *Turn) browseButtons() []concierge.Button {
 	var bs []concierge.Button
 	for _, c := range t.Shop.Catalog.Categories() {
-		bs = append(bs, concierge.Button{Label: t.T("cat_"+c, nil), Value: ValueBrowse + c})
+		label := t.T("cat_"+c, nil)
+		if label == "cat_"+c {
+			// A merchant's own category has no translated title: show
+			// its id as words ("gift-cards" → "Gift cards"), never a key.
+			label = categoryTitle(c)
+		}
+		bs = append(bs, concierge.Button{Label: label, Value: ValueBrowse + c})
 	}
 	return bs
+}
+
+// categoryTitle turns a category id into words: "gift-cards" → "Gift
+// cards".
+func categoryTitle(id string) string {
+	w := strings.NewReplacer("-", " ", "_", " ").Replace(id)
+	r, size := utf8.DecodeRuneInString(w)
+	return string(unicode.ToUpper(r)) + w[size:]
 }
 
 // BrowseButtons are buttons for each catalog category.

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -80,6 +81,20 @@ func nameTokens(folded string) []nameToken {
 			for j < len(rs) && (unicode.IsDigit(rs[j]) || (rs[j] == '.' || rs[j] == ',') && j+1 < len(rs) && unicode.IsDigit(rs[j+1])) {
 				j++
 			}
+			k := j
+			for k < len(rs) && unicode.IsLetter(rs[k]) && !IsHan(rs[k]) {
+				k++
+			}
+			if k > j && !unitSuffixes[string(rs[j:k])] {
+				// "5A" sticks, "e27": a word, not a number; a unit glued
+				// to its number ("65W") is two tokens, as in messages.
+				for k < len(rs) && (unicode.IsLetter(rs[k]) || unicode.IsDigit(rs[k])) && !IsHan(rs[k]) {
+					k++
+				}
+				out = append(out, nameToken{text: string(rs[i:k])})
+				i = k
+				continue
+			}
 			out = append(out, nameToken{text: string(rs[i:j])})
 			i = j
 		case unicode.IsLetter(r):
@@ -96,6 +111,18 @@ func nameTokens(folded string) []nameToken {
 	return out
 }
 
+// unitSuffixes are the units a name may glue to its number ("65W",
+// "500ml"); the parser splits the same ones from a message's numbers.
+var unitSuffixes = map[string]bool{
+	"eur": true, "euro": true, "euros": true, "x": true, "w": true, "k": true, "lm": true,
+	"cm": true, "mm": true, "m": true, "h": true, "pcs": true, "pc": true, "usd": true, "rmb": true,
+	"ml": true, "cl": true, "l": true, "kg": true, "g": true, "mah": true, "gb": true, "go": true, "tb": true, "v": true,
+}
+
+// UnitSuffix reports whether w (folded) is a unit that may be glued to a
+// number: "50eur", "100w", "2x".
+func UnitSuffix(w string) bool { return unitSuffixes[w] }
+
 // numKey is the key of a number beside a word in some name.
 func numKey(side byte, word string, v float64) string {
 	return string(side) + "|" + word + "|" + strconv.FormatFloat(v, 'f', -1, 64)
@@ -111,6 +138,7 @@ func (ix *Index) buildNameNumbers() {
 	ix.nameNums = map[string]bool{}
 	for i := range ix.products {
 		for _, name := range ix.products[i].Name {
+			ix.recordWords(Fold(name))
 			toks := nameTokens(Fold(name))
 			for k := 0; k < len(toks); k++ {
 				t := toks[k]
@@ -129,11 +157,46 @@ func (ix *Index) buildNameNumbers() {
 				}
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 				ix.recordSides(left, right, v)
+				if k > 0 && !toks[k-1].han && connectors[toks[k-1].text] && toks[k-1].text != "x" && left != "" {
+					// "boîte de 12", "box of 50": a pack's size after "of".
+					ix.nameNums[numKey('D', "", v)] = true
+				}
 				k += n - 1
 			}
 		}
 	}
 }
+
+// compoundNumber finds numbers joined by a slash or a hyphen without
+// spaces: sizes and ranges such as "3/4" (a guitar), "3-6" (ages).
+var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/-][0-9]+(?:[.,][0-9]+)?)+`)
+
+// recordWords records the words of a folded name as they are written,
+// letters and digits together ("700x25c", "ffp2"), and its compound
+// numbers ("3/4", "3-6"), so that the parser can tell a word of a name
+// from an order reference and a size from two numbers.
+func (ix *Index) recordWords(folded string) {
+	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || IsHan(r) }) {
+		ix.nameNums["W|"+w] = true
+	}
+	rs := []rune(folded)
+	for i := 0; i+1 < len(rs); i++ {
+		if IsHan(rs[i]) && IsHan(rs[i+1]) {
+			ix.nameNums["W|"+string(rs[i:i+2])] = true
+		}
+	}
+	for _, c := range compoundNumber.FindAllString(folded, -1) {
+		ix.nameNums["K|"+c] = true
+	}
+}
+
+// NameWord reports whether some name writes the folded word w as one
+// word: "700x25c" is a size of a product, not an order reference.
+func (ix *Index) NameWord(w string) bool { return ix.nameNums["W|"+w] }
+
+// NamesCompound reports whether some name writes the numbers of c joined
+// as c does ("3-6", "3/4"): then they are one size, not two numbers.
+func (ix *Index) NamesCompound(c string) bool { return ix.nameNums["K|"+c] }
 
 // recordSides records a number of a name with its two neighbours (""
 // for none). A number's place in a message is compared with these pairs
@@ -152,6 +215,14 @@ func (ix *Index) recordSides(left, right string, v float64) {
 		}
 		if l != "*" {
 			ix.nameNums[numKey('L', l, v)] = true // the left side, whatever follows
+		}
+	}
+	for _, r := range variants(right, 'R') {
+		if rs := []rune(r); len(rs) == 1 && counters[rs[0]] {
+			continue // "三双" counts in "改成三双": only "双装" is the name's
+		}
+		if r != "*" && r != numberNeighbour {
+			ix.nameNums[numKey('R', r, v)] = true // the right side, whatever precedes
 		}
 	}
 }
@@ -204,6 +275,7 @@ var counters = map[rune]bool{
 	'个': true, '件': true, '双': true, '本': true, '瓶': true, '盒': true, '包': true, '套': true, '只': true,
 	'支': true, '片': true, '罐': true, '袋': true, '杯': true, '条': true, '台': true, '副': true, '对': true,
 	'箱': true, '盏': true, '张': true, '份': true, '颗': true, '把': true, '款': true, '册': true,
+	'根': true, '卷': true, '块': true, '顶': true, '枚': true, '粒': true, '幅': true, '组': true,
 }
 
 // numberIn reads the number at toks[k]: digits, a number word, or a run
@@ -310,7 +382,45 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	if l != "" && ix.nameNums[numKey('L', l, v)] {
 		return true
 	}
+	if l != "" && r != "" && ix.nameNums[numKey('R', r, v)] && (ix.afterNameWords(before) || len([]rune(r)) == 2 && containsHan(r)) {
+		// After the product's words and before the word that follows
+		// it in a name: "une galette des rois pour 4 personnes" when a
+		// name says "4 personnes"; a count would open the phrase.
+		return true
+	}
+	if l != "" && len(before) > 0 && connectors[before[0]] && before[0] != "x" && ix.nameNums[numKey('D', "", v)] && ix.afterNameWords(before) {
+		// "masques chirurgicaux de 50", "macarons de 12": a pack's size
+		// said after the product, as names write "boîte de 50".
+		return true
+	}
 	return r != "" && ix.nameNums[pairKey("*", r, v)]
+}
+
+// NumberInNameAcross is NumberInName for a number after a comma: the
+// words on both sides must be the name's ("Vitamine C 1000 mg, 20
+// comprimés"), since a comma usually ends an item ("橄榄油，一袋米").
+func (ix *Index) NumberInNameAcross(v float64, before, after []string) bool {
+	l := compared(ix.firstMeaningful(before, -1), 'L')
+	r := compared(ix.firstMeaningful(after, +1), 'R')
+	return l != "" && r != "" && ix.nameNums[pairKey(l, r, v)]
+}
+
+// afterNameWords reports whether the words before a number (nearest
+// first) are a name's: "galette des rois pour 4 personnes" follows the
+// product, where "add 3 pairs" or "改成三双" follows a verb and counts.
+func (ix *Index) afterNameWords(before []string) bool {
+	if len(before) >= 2 && containsHan(before[0]) && containsHan(before[1]) {
+		return ix.nameNums["W|"+before[1]+before[0]]
+	}
+	for _, w := range before {
+		if connectors[w] || articles[w] {
+			continue
+		}
+		if ix.nameNums["W|"+w] {
+			return true
+		}
+	}
+	return false
 }
 
 func (ix *Index) firstMeaningful(ws []string, dir int) string {

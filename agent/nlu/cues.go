@@ -172,7 +172,7 @@ var cueTable = [numSignals][]string{
 	},
 	sigRemove: {
 		"take … out", "take … off", "把 … 删", "把 … 去掉", "把 … 拿掉", "enleve … du panier", "retire … du panier",
-		"删", "删了", "不要这个了", "enleve", "enlever", "enlevez", "retire", "retirer", "retirez", "supprime",
+		"删", "删了", "不要这个了", "enleve", "enleves", "enlever", "enlevez", "retire", "retirer", "retirez", "supprime",
 		"supprimer", "supprimez", "plus besoin", "vire", "sors", "remove", "delete", "take out", "take off",
 		"get rid of", "删除", "删掉", "去掉", "拿掉", "移除", "不要了", "拿走", "减掉", "拿出",
 	},

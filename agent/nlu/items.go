@@ -64,7 +64,11 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			i = n.end - 1
 			continue
 		}
-		if !p.priceBound(n) && (ix.NumberInName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
+		inName := ix.NumberInName
+		if p.toks[n.start].sep {
+			inName = ix.NumberInNameAcross
+		}
+		if !p.priceBound(n) && (inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
@@ -169,6 +173,9 @@ func (p *parse) badQuantity(maxQty int) (bad, tooMany bool) {
 				}
 			}
 			continue
+		}
+		if t.kind == tWord && t.norm == "zero" && p.countOfThings(number{start: i, end: i + 1}) {
+			return true, false // "zéro capodastre"
 		}
 		if t.kind != tNumber && t.kind != tHan {
 			continue
@@ -276,6 +283,25 @@ func (p *parse) readVague() bool {
 			p.use(i, i+k)
 			return true
 		}
+		if p.toks[i].norm == "some" && i+1 < len(p.toks) && p.plural(i+1) {
+			// "add some cannelés", "some water bottles": more than one,
+			// how many unsaid. "some tea" is an amount, not a count.
+			p.use(i, i+1)
+			return true
+		}
+	}
+	return false
+}
+
+// plural reports an English plural noun at i, or one after an adjective
+// ("some water bottles"): a word of more than three letters ending in a
+// single s.
+func (p *parse) plural(i int) bool {
+	for k := i; k < len(p.toks) && k < i+3 && p.toks[k].kind == tWord; k++ {
+		w := p.toks[k].norm
+		if len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+			return true
+		}
 	}
 	return false
 }
@@ -365,7 +391,9 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 				continue
 			}
 			cuts = append(cuts, i)
-		case t.sep:
+		case t.sep && !p.named[i]:
+			// A comma before a number of a name is the name's:
+			// "Vitamine C 1000 mg, 20 comprimés".
 			cuts = append(cuts, i)
 		}
 	}
@@ -567,10 +595,11 @@ func (p *parse) readDelta(in *Intent) {
 }
 
 // indefinite reports "a"/"an"/"un"/"une"/"一个" before what is acted on:
-// "remove a bulb" takes one away, "remove the bulbs" all of them.
+// "remove a bulb" takes one away, "remove the bulbs" all of them; "je
+// voudrais un casque" asks for one.
 func (p *parse) indefinite() bool {
 	for i, t := range p.toks {
-		switch t.norm {
+		switch strings.ToLower(t.orig) { // "à" is not "a"
 		case "a", "an", "un", "une":
 			return true
 		case "一":

@@ -222,3 +222,71 @@ func splitWords(s string) []string {
 	}
 	return out
 }
+
+// TestSizesAndPacksInNames checks numbers a name writes as a size or a
+// pack (testdata/workshop.yaml): a fraction, a range, a size glued to
+// letters, a count after the product's words, a comma inside a name.
+// Counts around them are still counts.
+func TestSizesAndPacksInNames(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/workshop.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	tests := []struct {
+		text     string
+		quantity int
+		bad      bool
+		query    string // must contain
+		order    string
+	}{
+		{text: "add a violin 3/4", quantity: 0, query: "3/4"},
+		{text: "add two violins 3/4", quantity: 2, query: "3/4"},
+		{text: "我要一把3/4小提琴", quantity: 1, query: "3/4小提琴"},
+		{text: "kids rain boots ages 2-4 for my 3 year old", quantity: 0, query: "2-4"},
+		{text: "entre 30-50 €", quantity: 0},
+		{text: "add 2 tyres 700x28C", quantity: 2, query: "700x28C"},
+		{text: "four sets of 3B brushes", quantity: 4, query: "3B"},
+		{text: "une pizza familiale pour 6 parts", quantity: 0, query: "6"},
+		{text: "ajoute les chaussettes en laine (3 paires)", quantity: 0, query: "3"},
+		{text: "add 3 pairs of sport socks", quantity: 3},
+		{text: "改成三双", quantity: 3},
+		{text: "des bougies chauffe-plat de 24", quantity: 0, query: "24"},
+		{text: "2 boîtes de bougies de 24", quantity: 2, query: "24"},
+		{text: "zinc 15 mg, 60 gélules", quantity: 0, query: "60"},
+		{text: "je veux zéro violon", bad: true},
+		{text: "add a 2-in-1 brush set", quantity: 0, query: "2-in-1"},
+		{text: "add two 2-in-1 brush sets", quantity: 2, query: "2-in-1"},
+		{text: "order A1B2C3 please", order: "A1B2C3"},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		if in.BadQuantity != tt.bad {
+			t.Errorf("Parse(%q).BadQuantity = %v, want %v", tt.text, in.BadQuantity, tt.bad)
+		}
+		if tt.query != "" && !containsWord(in.Query, tt.query) {
+			t.Errorf("Parse(%q).Query = %q, want it to keep %q", tt.text, in.Query, tt.query)
+		}
+		if in.Order != tt.order {
+			t.Errorf("Parse(%q).Order = %q, want %q", tt.text, in.Order, tt.order)
+		}
+	}
+	// A comma that ends an item is still a cut, even when a name has the
+	// number after the word before it ("菜籽油 1升").
+	in := nlu.Parse("一瓶菜籽油，一袋小麦面粉", ix, "zh")
+	if len(in.Items) != 2 {
+		t.Errorf("Parse(一瓶菜籽油，一袋小麦面粉).Items = %+v, want two", in.Items)
+	}
+	// "some" before a plural asks how many; before an amount it does not.
+	for text, vague := range map[string]bool{"add some sport socks": true, "I need some rapeseed oil": false} {
+		if in := nlu.Parse(text, ix, "en"); in.VagueQuantity != vague {
+			t.Errorf("Parse(%q).VagueQuantity = %v, want %v", text, in.VagueQuantity, vague)
+		}
+	}
+	// A request that finds several asks which; a question does not.
+	if in := nlu.Parse("je voudrais un violon", ix, "fr"); !in.Wanted || in.Question {
+		t.Errorf("je voudrais un violon: Wanted %v Question %v", in.Wanted, in.Question)
+	}
+	if in := nlu.Parse("vous avez des violons ?", ix, "fr"); in.Wanted || !in.Question {
+		t.Errorf("vous avez des violons ?: Wanted %v Question %v", in.Wanted, in.Question)
+	}
+}

@@ -119,6 +119,13 @@ type Intent struct {
 	// "mets"): a count then goes on top of what the cart holds, where "je
 	// voudrais deux" says how many in all.
 	AddVerb bool
+	// Question is set when the message asks something ("?", "有没有"):
+	// it may name a product without picking it.
+	Question bool
+	// Wanted is set when the message asks to have something, with a
+	// count or an article, and is not a question or a budget: "je
+	// voudrais un casque". A search it leads to is a "which one?".
+	Wanted bool
 	// Swap is set on an AddToCart that replaces what is in the cart
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
@@ -218,6 +225,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		return Intent{Name: cmd, Lang: hint}
 	}
 	toks, question := lex(text)
+	toks = joinNumbers(toks, ix)
 	in := Intent{Lang: detectLang(text, toks, hint)}
 	if len(toks) == 0 || looksLikeCode(text) {
 		in.Name = OutOfScope
@@ -228,7 +236,10 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
 	p.markNamedNumbers(ix)
-	p.extractOrder(&in, func(s string) bool { return ix != nil && ix.Product(concierge.SKU(s)) != nil })
+	// A word of a name ("700x25C") is not an order reference either.
+	p.extractOrder(&in, func(s string) bool {
+		return ix != nil && (ix.Product(concierge.SKU(s)) != nil || ix.NameWord(catalog.Fold(s)))
+	})
 	p.extractPrice(&in)
 	p.extractOrdinals(&in)
 	// What the customer rules out before counting: "not the 25" is not 25.
@@ -250,6 +261,8 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	}
 	in.Name = p.decide(&in)
 	in.AddVerb = p.sigs[sigAdd]
+	in.Question = p.question
+	in.Wanted = (p.sigs[sigWant] || p.sigs[sigAdd] || p.polite()) && (p.counted(&in) || p.indefinite()) && !p.question && !p.browsing(&in)
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	browse := (in.Name == Search || in.Name == Details) && !p.question
@@ -358,6 +371,12 @@ func (p *parse) sizeLetter(i int) bool {
 	}
 	if i > 0 && (p.toks[i-1].norm == "taille" || p.toks[i-1].norm == "size") {
 		return true
+	}
+	if i > 0 && p.toks[i].orig == strings.ToUpper(p.toks[i].orig) && (i+1 == len(p.toks) || p.toks[i+1].norm == "one") {
+		switch p.toks[i-1].norm {
+		case "the", "le", "la", "en", "in":
+			return true // "make it the L", "plutôt en M"
+		}
 	}
 	return i+1 < len(p.toks) && (p.toks[i+1].norm == "号" || p.toks[i+1].norm == "码")
 }
@@ -501,6 +520,14 @@ func (p *parse) query() string {
 			keep = false
 		} else if p.sizeLetter(i) {
 			keep = true // "taille M", "L号"
+			if i > 0 && p.toks[i-1].norm != "taille" && p.toks[i-1].norm != "size" && t.kind == tWord && (i+1 == len(p.toks) || p.toks[i+1].norm == "one") {
+				// "make it the L": the letter alone is no word of a
+				// name; said as a size, search finds it.
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString("size")
+			}
 		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] {
 			// A number of a product's name ("chargeur 65 W"), or a size
 			// ("a 2 m cable"): it tells products apart.

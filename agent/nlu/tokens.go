@@ -36,19 +36,17 @@ type tok struct {
 	sep bool
 	// neg is set on a number typed with a minus sign ("-2").
 	neg bool
+	// joiner is the slash or hyphen typed between this number and the
+	// number before it, without spaces ("3/4", "3-6"); 0 otherwise.
+	joiner rune
 }
 
 // codePattern finds hyphenated codes with a digit (SKUs, order numbers), so
 // that the digits of "LAMP-02" are not read as a quantity.
-var codePattern = regexp.MustCompile(`[A-Za-z]{1,10}-[A-Za-z0-9]*[0-9][A-Za-z0-9]*`)
-
-// unitSuffixes are units typed glued to a number ("50€" is two tokens
-// already; "50eur", "2x", "100w" are split here).
-var unitSuffixes = map[string]bool{
-	"eur": true, "euro": true, "euros": true, "x": true, "w": true, "k": true, "lm": true,
-	"cm": true, "mm": true, "m": true, "h": true, "pcs": true, "pc": true, "usd": true, "rmb": true,
-	"ml": true, "cl": true, "l": true, "kg": true, "g": true, "mah": true, "gb": true, "go": true, "tb": true, "v": true,
-}
+//
+// "2-in-1", "3-en-1" are matched first: a kind of product, one word,
+// neither a code nor a count.
+var codePattern = regexp.MustCompile(`(?i)[0-9]+-(?:in|en|em)-[0-9]+|[A-Za-z]{1,10}-[A-Za-z0-9]*[0-9][A-Za-z0-9]*`)
 
 // lex cuts text into tokens and reports whether it asks a question.
 func lex(text string) (toks []tok, question bool) {
@@ -62,7 +60,11 @@ func lex(text string) (toks []tok, question bool) {
 		}
 		toks, question = lexPlain(text[last:m[0]], toks, question)
 		code := text[m[0]:m[1]]
-		toks = append(toks, tok{orig: code, norm: strings.ToLower(code), kind: tCode})
+		kind := tCode
+		if code[0] >= '0' && code[0] <= '9' {
+			kind = tWord // "2-in-1"
+		}
+		toks = append(toks, tok{orig: code, norm: strings.ToLower(code), kind: kind})
 		last = m[1]
 	}
 	return lexPlain(text[last:], toks, question)
@@ -74,6 +76,7 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 	rs := []rune(text)
 	glued, sep, minus := false, false, false
+	var joiner rune
 	for i := 0; i < len(rs); {
 		r := rs[i]
 		before := len(toks)
@@ -98,6 +101,11 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1]) || catalog.IsHan(rs[i-1])):
 			glued, minus = false, true
 			i++
+		case (r == '/' || r == '-' || r == '–') && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
+			// "3/4", "3-6": joined numbers, one size or two numbers
+			// (joinNumbers decides with the catalog).
+			glued, joiner = false, r
+			i++
 		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):
 			if strings.ContainsRune(",;.!、，；。！", r) {
 				sep = true
@@ -119,7 +127,10 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		if len(toks) > before {
 			toks[before].sep = sep && before > 0
 			toks[before].neg = minus && toks[before].kind == tNumber
-			sep, minus = false, false
+			if toks[before].kind == tNumber {
+				toks[before].joiner = joiner
+			}
+			sep, minus, joiner = false, false, 0
 		}
 	}
 	return toks, question
@@ -140,7 +151,7 @@ func appendWord(toks []tok, w string, glued bool) []tok {
 	switch {
 	case d == len(norm):
 		return append(toks, tok{orig: w, norm: norm, kind: tNumber, glued: glued})
-	case d > 0 && unitSuffixes[norm[d:]]:
+	case d > 0 && catalog.UnitSuffix(norm[d:]):
 		return append(toks,
 			tok{orig: w[:d], norm: norm[:d], kind: tNumber, glued: glued},
 			tok{orig: w[d:], norm: norm[d:], kind: tWord, glued: true})
@@ -150,6 +161,30 @@ func appendWord(toks []tok, w string, glued bool) []tok {
 			tok{orig: w[1:], norm: norm[1:], kind: tNumber, glued: true})
 	}
 	return append(toks, tok{orig: w, norm: norm, kind: tWord, glued: glued})
+}
+
+// joinNumbers makes one word of numbers joined by a slash ("3/4", "24/7":
+// a size or a date, never a count) or by a hyphen when some name writes
+// them so ("ages 3-6"): they stay in the query and no reader of counts,
+// prices or positions sees them. Other hyphens ("30-50 €") keep two
+// numbers.
+func joinNumbers(toks []tok, ix *catalog.Index) []tok {
+	out := toks[:0]
+	for _, t := range toks {
+		if t.joiner != 0 && len(out) > 0 {
+			prev := &out[len(out)-1]
+			word := prev.norm + string(t.joiner) + t.norm
+			if (prev.kind == tNumber || prev.kind == tWord && prev.joiner != 0) &&
+				(t.joiner == '/' || ix != nil && ix.NamesCompound(strings.ReplaceAll(word, "–", "-"))) {
+				prev.orig += string(t.joiner) + t.orig
+				prev.norm = word
+				prev.kind, prev.joiner = tWord, t.joiner
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func allDigits(s string) bool {

@@ -28,8 +28,11 @@ type pick struct {
 // "la bleue"), and adds the count first asked for. It reports whether the
 // reply was such an answer; anything else is understood as usual.
 func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int) (bool, error) {
-	switch in.Name {
-	case nlu.Search, nlu.Details, nlu.AddToCart, nlu.OutOfScope:
+	switch {
+	case in.Question:
+		// "et les casques enfants ?" asks about them; it picks nothing.
+		return false, nil
+	case in.Name == nlu.Search, in.Name == nlu.Details, in.Name == nlu.AddToCart, in.Name == nlu.OutOfScope:
 	default:
 		return false, nil
 	}
@@ -334,8 +337,14 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	case p.sku == "":
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 		return nil
-	case old == "" || old == p.sku:
+	case old == "":
 		return b.add(ctx, t, p.sku, max(it.Quantity, 1))
+	case old == p.sku:
+		// "actually make it the L" that finds only what is in the cart:
+		// the words did not say what to change to. Adding another
+		// would be a guess.
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
+		return nil
 	}
 	qty := quantityOf(cv, old)
 	if _, err := t.Tools.SetQuantity(ctx, old, 0); err != nil {
