@@ -53,4 +53,32 @@ type Event struct {
 	// when the platform says (a Telegram message_id), so that an answer
 	// may replace it. Empty for most events.
 	Ref string `json:"ref,omitempty"`
+	// Speech marks an EventMedia that is a voice note: SpeechHeard when
+	// Text is what the customer said (the platform's recognition or our
+	// transcript), another Speech when nothing may be read from it.
+	// Empty for everything else.
+	Speech Speech `json:"speech,omitempty"`
+}
+
+// Speech is what became of the words of a customer's voice note.
+type Speech string
+
+// The outcomes of a voice note. Every one but SpeechHeard leaves Text
+// empty: the bot asks the customer to write, or offers a person, and
+// never guesses.
+const (
+	SpeechHeard     Speech = "heard"      // Text is the transcript
+	SpeechUnheard   Speech = "unheard"    // no transcriber, the fetch or the transcription failed, or the transcript was empty or unsure
+	SpeechTooLarge  Speech = "too_large"  // the file is over the size the bot downloads or transcribes
+	SpeechWrongType Speech = "wrong_type" // the file is not audio the transcriber takes
+)
+
+// Hearing is what the media fetcher learned of a voice note that held its
+// conversation (see MediaJob.Hear): the store writes it into the
+// message's event and lets the turn runner take it.
+type Hearing struct {
+	Speech Speech
+	Text   string // the transcript, for SpeechHeard
+	Locale Locale // the language the transcriber heard, when it said
+	Error  string // why it was not heard, for the log and the inbox
 }

@@ -54,6 +54,10 @@ type MediaJob struct {
 	Channel      Channel
 	Kind         string // image, audio, voice, video, document, sticker
 	Ref          string // what the channel's MediaFetcher fetches it with
+	// Hear is set for a voice note without words (no caption, no
+	// platform recognition): its conversation waits until the fetcher
+	// reports a Hearing with the result.
+	Hear bool
 }
 
 // MediaResult is what became of one fetch of a leased file.
@@ -62,4 +66,8 @@ type MediaResult struct {
 	Next   time.Time
 	Media  *Media // the file, for MediaFetched
 	Error  string
+	// Heard, for a job with Hear, releases its message to the turn
+	// runner with the transcript or the reason there is none; the store
+	// writes it in the transaction that records the fetch.
+	Heard *Hearing
 }

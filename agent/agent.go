@@ -174,7 +174,11 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 	if brain == nil {
 		brain = shop.Brain
 	}
-	paged, err := t.showPage(ctx)
+	paged := t.answerUnheard()
+	var err error
+	if !paged {
+		paged, err = t.showPage(ctx)
+	}
 	if err == nil && !paged && t.expiredChoice() {
 		paged = true
 	}

@@ -62,7 +62,7 @@ type Speech struct {
 	Model     string   `yaml:"model" json:"model" jsonschema:"required,description=The transcription model such as whisper-1 or whisper-large-v3; it must answer response_format verbose_json."`
 	APIKey    string   `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
 	Languages []string `yaml:"languages" json:"languages,omitempty" jsonschema:"description=The base languages a voice note may be in such as [fr en zh]; a transcript in another language is treated as not understood. A single language is also sent as the hint. Defaults to the bot's locales."`
-	Timeout   string   `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one transcription may take as a Go duration such as 30s; past it the customer is asked to write. Defaults to 30s; at most 2m."`
+	Timeout   string   `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one transcription may take as a Go duration such as 30s; past it the customer is asked to write. Defaults to 30s; at most 90s."`
 }
 
 // Channels lists the messaging platforms a bot listens on.

@@ -287,7 +287,7 @@ func (c *checker) brain() {
 // MaxSpeechTimeout bounds speech.timeout: the customer's voice note, and
 // every message after it, waits for the transcript, and the media
 // fetcher's lease (3 minutes) must outlast the call.
-const MaxSpeechTimeout = 2 * time.Minute
+const MaxSpeechTimeout = 90 * time.Second
 
 func (c *checker) speech() {
 	s := c.f.Speech

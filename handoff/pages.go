@@ -171,6 +171,18 @@ type entryView struct {
 	Error    string
 	At       time.Time
 	Media    *mediaView // a customer's file, or nil
+	// Speech labels the text of a voice note: "Transcript" when Text is
+	// what the customer said (WeChat's recognition or the bot's
+	// transcriber), else why there is none.
+	Speech string
+}
+
+// speechLabels label a voice note's transcript, or its absence.
+var speechLabels = map[concierge.Speech]string{
+	concierge.SpeechHeard:     "Transcript",
+	concierge.SpeechUnheard:   "Not transcribed (no transcriber, or the transcription failed or was unsure): the customer was asked to write",
+	concierge.SpeechTooLarge:  "Not transcribed: the file is too large; the customer was asked to write",
+	concierge.SpeechWrongType: "Not transcribed: not an audio file the transcriber takes; the customer was asked to write",
 }
 
 type cartLineView struct {
@@ -475,6 +487,12 @@ func entryOf(e Entry) entryView {
 			v.Media = viewOf(e.Media)
 			if e.Event != nil && e.Event.Text == "" {
 				v.Text = "" // the file speaks for itself
+			}
+		}
+		if e.Event != nil {
+			v.Speech = speechLabels[e.Event.Speech]
+			if e.Status == "hearing" {
+				v.Speech = "Transcribing…"
 			}
 		}
 	default:

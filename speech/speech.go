@@ -252,3 +252,20 @@ func cmpType(mt string) string {
 	}
 	return mt
 }
+
+// Hear is Transcribe as the media fetcher wants it: the transcript, or
+// what kept it from being one (SpeechTooLarge, SpeechWrongType, and
+// SpeechUnheard for an unsure transcript or a failed call), with the
+// error, which carries no secret.
+func (t *Transcriber) Hear(ctx context.Context, m concierge.Media) concierge.Hearing {
+	tr, err := t.Transcribe(ctx, m)
+	switch {
+	case err == nil:
+		return concierge.Hearing{Speech: concierge.SpeechHeard, Text: tr.Text, Locale: tr.Language}
+	case errors.Is(err, ErrTooLarge):
+		return concierge.Hearing{Speech: concierge.SpeechTooLarge, Error: err.Error()}
+	case errors.Is(err, ErrUnsupported):
+		return concierge.Hearing{Speech: concierge.SpeechWrongType, Error: err.Error()}
+	}
+	return concierge.Hearing{Speech: concierge.SpeechUnheard, Error: err.Error()}
+}

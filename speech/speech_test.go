@@ -199,3 +199,33 @@ func TestNewNeedsEndpoint(t *testing.T) {
 		t.Fatal("no model accepted")
 	}
 }
+
+// TestHear maps each outcome to what the conversation is told.
+func TestHear(t *testing.T) {
+	fake := speechtest.New(key)
+	defer fake.Close()
+	tr := newTranscriber(t, fake, "fr", "en", "zh")
+	ogg := concierge.Media{ContentType: "audio/ogg", Data: fixture(t, "voice.ogg")}
+
+	fake.Say("la lampe Aurore", "french")
+	if h := tr.Hear(context.Background(), ogg); h != (concierge.Hearing{Speech: concierge.SpeechHeard, Text: "la lampe Aurore", Locale: "fr"}) {
+		t.Errorf("heard: %+v", h)
+	}
+	big := concierge.Media{ContentType: "audio/ogg", Data: append([]byte("OggS"), make([]byte, 50<<20)...)}
+	if h := tr.Hear(context.Background(), big); h.Speech != concierge.SpeechTooLarge || h.Text != "" || h.Error == "" {
+		t.Errorf("50 MB: %+v", h)
+	}
+	if h := tr.Hear(context.Background(), concierge.Media{ContentType: "application/pdf", Data: []byte("%PDF")}); h.Speech != concierge.SpeechWrongType || h.Text != "" {
+		t.Errorf("PDF: %+v", h)
+	}
+	fake.Say("", "")
+	if h := tr.Hear(context.Background(), ogg); h.Speech != concierge.SpeechUnheard || h.Text != "" || !strings.Contains(h.Error, "empty") {
+		t.Errorf("empty: %+v", h)
+	}
+	fake.Answer(func(speechtest.Call) speechtest.Reply {
+		return speechtest.Reply{Status: http.StatusInternalServerError, Message: "boom " + key}
+	})
+	if h := tr.Hear(context.Background(), ogg); h.Speech != concierge.SpeechUnheard || h.Text != "" || strings.Contains(h.Error, key) {
+		t.Errorf("failing: %+v", h)
+	}
+}

@@ -54,7 +54,7 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 		var p pendingIn
 		err := tx.queryRow(ctx, `SELECT m.id, m.conversation_id, m.seq, m.body
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id
-			WHERE m.dir = 'in' AND m.status = 'pending' AND c.turn_lease_until < ?
+			WHERE m.dir = 'in' AND m.status = 'pending' AND c.turn_lease_until < ?`+waitsForHearing("m")+`
 			  AND m.bot IN (`+placeholders(len(bots))+`)
 			ORDER BY m.id LIMIT 1`+lock, args...).Scan(&p.id, &p.conv, &p.seq, &p.body)
 		if errors.Is(err, sql.ErrNoRows) {

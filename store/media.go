@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -54,7 +55,31 @@ func (tx *Tx) ingestMedia(ctx context.Context, ev *concierge.Event, now int64) e
 	if err != nil {
 		return fmt.Errorf("store: ingest: media: %w", err)
 	}
+	if needsHearing(kind, ev) {
+		// The voice note holds its conversation until the fetcher has
+		// heard it (FinishMedia): the turn runner takes no event of the
+		// conversation from this one on.
+		if _, err := tx.exec(ctx, `UPDATE messages SET status = 'hearing' WHERE bot = ? AND channel = ? AND dedupe_key = ?`,
+			string(ev.Bot), string(ev.Channel), ev.DedupeKey); err != nil {
+			return fmt.Errorf("store: ingest: media: %w", err)
+		}
+	}
 	return nil
+}
+
+// needsHearing reports whether ev, naming a file of kind, is a voice note
+// with no words yet: no caption and no recognition by the platform.
+func needsHearing(kind string, ev *concierge.Event) bool {
+	return (kind == "voice" || kind == "audio") && ev.Speech == "" && strings.TrimSpace(ev.Text) == ""
+}
+
+// waitsForHearing is the condition that keeps the turn runners off every
+// inbound event that comes after a voice note not heard yet, in the
+// conversation of the messages row named alias; the partial index
+// messages_hearing answers it.
+func waitsForHearing(alias string) string {
+	return ` AND NOT EXISTS (SELECT 1 FROM messages h WHERE h.conversation_id = ` + alias + `.conversation_id
+		AND h.status = 'hearing' AND h.seq < ` + alias + `.seq)`
 }
 
 // MediaJob is one pending file leased for fetching.
@@ -112,9 +137,40 @@ func (db *DB) ClaimMedia(ctx context.Context, bots []concierge.BotID, limit int,
 		}
 		// RETURNING gives no order.
 		slices.SortFunc(out, func(a, b MediaJob) int { return cmp.Compare(a.ID, b.ID) })
-		return nil
+		return tx.markHear(ctx, out)
 	})
 	return out, err
+}
+
+// markHear sets Hear on the jobs whose message waits for its words.
+func (tx *Tx) markHear(ctx context.Context, jobs []MediaJob) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	args := make([]any, len(jobs))
+	for i, j := range jobs {
+		args[i] = j.ID
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM messages WHERE status = 'hearing' AND id IN (`+placeholders(len(jobs))+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("store: claim media: %w", err)
+	}
+	defer rows.Close()
+	hear := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("store: claim media: %w", err)
+		}
+		hear[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: claim media: %w", err)
+	}
+	for i := range jobs {
+		jobs[i].Hear = hear[jobs[i].ID]
+	}
+	return nil
 }
 
 // MediaResult is what became of one fetch of a leased file.
@@ -153,6 +209,13 @@ func (db *DB) FinishMedia(ctx context.Context, j *MediaJob, r MediaResult) (bool
 		if err != nil {
 			return fmt.Errorf("store: finish media %d: %w", j.ID, err)
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("store: finish media %d: %w", j.ID, err)
+		}
+		if n == 1 && r.Heard != nil {
+			return tx.hear(ctx, j.ID, r.Heard)
+		}
 		return nil
 	})
 	if err != nil {
@@ -163,6 +226,40 @@ func (db *DB) FinishMedia(ctx context.Context, j *MediaJob, r MediaResult) (bool
 		return false, fmt.Errorf("store: finish media %d: %w", j.ID, err)
 	}
 	return n == 1, nil
+}
+
+// hear writes what was heard of voice note id into its event and hands
+// it to the turn runner; a message no longer waiting (heard before, by a
+// fetcher whose lease ran out) is left as it is.
+func (tx *Tx) hear(ctx context.Context, id int64, h *concierge.Hearing) error {
+	var body string
+	err := tx.queryRow(ctx, `SELECT body FROM messages WHERE id = ? AND status = 'hearing'`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: hear %d: %w", id, err)
+	}
+	var ev concierge.Event
+	if err := json.Unmarshal([]byte(body), &ev); err != nil {
+		return fmt.Errorf("store: hear %d: %w", id, err)
+	}
+	ev.Speech, ev.Text = h.Speech, ""
+	if h.Speech == concierge.SpeechHeard {
+		ev.Text = h.Text
+		if h.Locale != "" {
+			ev.Locale = h.Locale
+		}
+	}
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("store: hear %d: %w", id, err)
+	}
+	if _, err := tx.exec(ctx, `UPDATE messages SET body = ?, status = 'pending', last_error = ? WHERE id = ?`,
+		string(b), trim(h.Error), id); err != nil {
+		return fmt.Errorf("store: hear %d: %w", id, err)
+	}
+	return nil
 }
 
 // MediaInfo is where one file stands, without its bytes.

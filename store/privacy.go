@@ -177,7 +177,7 @@ func (db *DB) erase(ctx context.Context, conv *concierge.Conversation) error {
 			args  []any
 		}{
 			{`UPDATE messages SET body = '{"kind":"text","text":""}', dedupe_key = NULL, last_error = '',
-				status = CASE WHEN status = 'pending' THEN (CASE WHEN dir = 'in' THEN 'done' ELSE 'failed' END) ELSE status END
+				status = CASE WHEN status IN ('pending', 'hearing') THEN (CASE WHEN dir = 'in' THEN 'done' ELSE 'failed' END) ELSE status END
 				WHERE conversation_id = ?`, []any{conv.ID}},
 			{`DELETE FROM cart_lines WHERE conversation_id = ?`, []any{conv.ID}},
 			{`UPDATE conversations SET chat = ?, customer = '', memory = '{}', state = ?, updated_at = ? WHERE id = ?`,

@@ -122,7 +122,7 @@ func (tx *Tx) markIn(ctx context.Context, id int64, status, errMsg string) error
 }
 
 func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.BotID) ([]pendingIn, error) {
-	sel := `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'`
+	sel := `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'` + waitsForHearing("messages")
 	var not string
 	var args []any
 	if len(skip) > 0 {
@@ -141,7 +141,7 @@ func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.Bo
 	// Lock the conversations that have pending events, skipping those
 	// another replica is working on, then take all their pending events.
 	rows, err := tx.query(ctx, `SELECT id FROM conversations WHERE id IN (
-			SELECT conversation_id FROM messages WHERE dir = 'in' AND status = 'pending'`+not+` ORDER BY id LIMIT ?)
+			SELECT conversation_id FROM messages WHERE dir = 'in' AND status = 'pending'`+waitsForHearing("messages")+not+` ORDER BY id LIMIT ?)
 		ORDER BY id FOR UPDATE SKIP LOCKED`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending inbound: %w", err)
@@ -173,9 +173,10 @@ func scanPending(rows *sql.Rows) ([]pendingIn, error) {
 	return out, rows.Err()
 }
 
-// PendingInbound counts inbound events not yet handled (the queue depth).
+// PendingInbound counts inbound events not yet handled (the queue depth),
+// voice notes waiting for their words included.
 func (db *DB) PendingInbound(ctx context.Context) (int, error) {
 	var n int
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE dir = 'in' AND status = 'pending'`).Scan(&n)
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE dir = 'in' AND status IN ('pending', 'hearing')`).Scan(&n)
 	return n, err
 }

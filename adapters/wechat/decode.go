@@ -154,10 +154,14 @@ func Decode(m *Message) (*concierge.Event, error) {
 			ev.Value = m.BizMsgMenuID
 		}
 	case "voice":
-		// With speech recognition on, WeChat transcribes the voice.
+		// With speech recognition on, WeChat transcribes the voice and
+		// the transcript is the customer's words; without it, the media
+		// fetcher has the bot's transcriber hear the file.
 		ev.Kind = concierge.EventMedia
-		ev.Text = m.Recognition
 		ev.Value = mediaValue("voice", m.MediaID)
+		if rec := strings.TrimSpace(m.Recognition); rec != "" {
+			ev.Text, ev.Speech = rec, concierge.SpeechHeard
+		}
 	case "image":
 		// The image's PicUrl is public but not kept: its MediaId is
 		// what Adapter.FetchMedia downloads.

@@ -196,21 +196,25 @@ func TestDecodeKinds(t *testing.T) {
 		return `<xml><FromUserName>o</FromUserName><CreateTime>1</CreateTime><MsgType>` + typ + `</MsgType>` + inner + `<MsgId>7</MsgId></xml>`
 	}
 	cases := []struct {
-		xml   string
-		kind  concierge.EventKind
-		text  string
-		value string
+		xml    string
+		kind   concierge.EventKind
+		text   string
+		value  string
+		speech concierge.Speech
 	}{
-		{x("voice", `<MediaId>m</MediaId><Format>amr</Format><Recognition>有台灯吗</Recognition>`), concierge.EventMedia, "有台灯吗", "voice:m"},
-		{x("image", `<PicUrl>http://mmbiz.qpic.cn/x</PicUrl><MediaId>img1</MediaId>`), concierge.EventMedia, "", "image:img1"},
-		{x("image", `<PicUrl>http://mmbiz.qpic.cn/x</PicUrl>`), concierge.EventMedia, "", "image"},
-		{x("video", `<MediaId>v1</MediaId><ThumbMediaId>t</ThumbMediaId>`), concierge.EventMedia, "", "video:v1"},
-		{x("shortvideo", `<MediaId>v2</MediaId><ThumbMediaId>t</ThumbMediaId>`), concierge.EventMedia, "", "video:v2"},
-		{x("file", `<Title>发票.pdf</Title><MediaId>f1</MediaId>`), concierge.EventMedia, "", "document:f1"},
-		{x("location", `<Location_X>31.2</Location_X><Location_Y>121.4</Location_Y><Scale>15</Scale><Label>上海</Label>`), concierge.EventLocation, "上海", "31.2,121.4"},
-		{x("link", `<Title>台灯</Title><Url>https://x</Url>`), concierge.EventMedia, "台灯", "link:https://x"},
-		{x("hologram", ``), concierge.EventMedia, "", ""},
-		{x("text", `<Content>满意</Content><bizmsgmenuid>wxAAAA</bizmsgmenuid>`), concierge.EventButton, "满意", "wxAAAA"},
+		{x("voice", `<MediaId>m</MediaId><Format>amr</Format><Recognition>有台灯吗</Recognition>`), concierge.EventMedia, "有台灯吗", "voice:m", concierge.SpeechHeard},
+		// Without recognition the media fetcher has the file heard.
+		{x("voice", `<MediaId>m</MediaId><Format>amr</Format><Recognition></Recognition>`), concierge.EventMedia, "", "voice:m", ""},
+		{x("voice", `<MediaId>m</MediaId><Format>amr</Format>`), concierge.EventMedia, "", "voice:m", ""},
+		{x("image", `<PicUrl>http://mmbiz.qpic.cn/x</PicUrl><MediaId>img1</MediaId>`), concierge.EventMedia, "", "image:img1", ""},
+		{x("image", `<PicUrl>http://mmbiz.qpic.cn/x</PicUrl>`), concierge.EventMedia, "", "image", ""},
+		{x("video", `<MediaId>v1</MediaId><ThumbMediaId>t</ThumbMediaId>`), concierge.EventMedia, "", "video:v1", ""},
+		{x("shortvideo", `<MediaId>v2</MediaId><ThumbMediaId>t</ThumbMediaId>`), concierge.EventMedia, "", "video:v2", ""},
+		{x("file", `<Title>发票.pdf</Title><MediaId>f1</MediaId>`), concierge.EventMedia, "", "document:f1", ""},
+		{x("location", `<Location_X>31.2</Location_X><Location_Y>121.4</Location_Y><Scale>15</Scale><Label>上海</Label>`), concierge.EventLocation, "上海", "31.2,121.4", ""},
+		{x("link", `<Title>台灯</Title><Url>https://x</Url>`), concierge.EventMedia, "台灯", "link:https://x", ""},
+		{x("hologram", ``), concierge.EventMedia, "", "", ""},
+		{x("text", `<Content>满意</Content><bizmsgmenuid>wxAAAA</bizmsgmenuid>`), concierge.EventButton, "满意", "wxAAAA", ""},
 	}
 	for _, c := range cases {
 		m, err := wechat.ParseMessage([]byte(c.xml))
@@ -218,7 +222,7 @@ func TestDecodeKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev, err := wechat.Decode(m)
-		if err != nil || ev.Kind != c.kind || ev.Text != c.text || ev.Value != c.value || ev.Locale != "zh" {
+		if err != nil || ev.Kind != c.kind || ev.Text != c.text || ev.Value != c.value || ev.Locale != "zh" || ev.Speech != c.speech {
 			t.Errorf("%s: %+v %v", c.xml, ev, err)
 		}
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/handoff/mediafetch"
+	"github.com/conciergehq/concierge/speech"
 	"github.com/conciergehq/concierge/store"
 	"github.com/conciergehq/concierge/webhooks"
 )
@@ -101,6 +102,9 @@ type Main struct {
 	// Media tunes the download of customers' files (see media.go).
 	Media mediafetch.Config
 	media *mediafetch.Fetcher
+	// hearers transcribe the voice notes of the bots with a speech
+	// section (see media.go).
+	hearers map[concierge.BotID]*speech.Transcriber
 
 	agents agentParts  // outside AI agents (issue 15), see agents.go
 	seller sellerParts // the seller's assistant (issue 16), see seller.go
@@ -214,6 +218,10 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		hooks[bot.ID] = hb
+		// Voice notes' transcriber, see media.go.
+		if err := m.wireSpeech(f, bot); err != nil {
+			return err
+		}
 		// The rules brain, or the LLM brain (see llm.go).
 		brain, err := m.brainFor(f, bot)
 		if err != nil {
@@ -246,7 +254,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// runner; the batch runner leaves them alone.
 	m.Runner.Skip = m.llm.bots
 	m.Planned = agent.NewPlannedRunner(m.Agent, planGlue{m.DB}, m.llm.bots, m.Log, m.Runner.Handled)
-	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake() })
+	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake(); m.wakeMedia() })
 	if err := m.wireInbox(); err != nil {
 		return err
 	}

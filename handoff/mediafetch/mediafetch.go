@@ -7,9 +7,17 @@
 // It runs in `concierge serve` on every replica; the leases keep two
 // replicas off one file.
 //
-// It reaches storage through Store and channels through a lookup function
-// that cmd/concierge wires to the registry; it imports the root package
-// and internal/ only.
+// A voice note without words (no caption, no recognition by the
+// platform) holds its conversation until it is heard: after the fetch,
+// outside any transaction, the Fetcher has the bot's Hearer transcribe
+// it, and records the Hearing with the fetch, which hands the note to the
+// turn runner. A fetch that fails, a file too large, a bot without a
+// Hearer: the note is handed on unheard at once, so that the customer is
+// asked to write instead of waiting for the file's retries.
+//
+// It reaches storage through Store, channels through a lookup function
+// that cmd/concierge wires to the registry, and transcribers through
+// another; it imports the root package and internal/ only.
 package mediafetch
 
 import (
@@ -17,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -36,6 +45,19 @@ type Store interface {
 // too_large, gone); nil counts nothing.
 type Metrics interface {
 	MediaFetched(bot concierge.BotID, outcome string)
+}
+
+// HearMetrics, when Metrics has it, counts voice notes by bot and what
+// became of them (a concierge.Speech).
+type HearMetrics interface {
+	VoiceHeard(bot concierge.BotID, speech concierge.Speech)
+}
+
+// Hearer turns a voice note into text; *speech.Transcriber is one. Hear
+// blocks for at most its own timeout, and reports every failure in the
+// Hearing it returns (SpeechUnheard, SpeechTooLarge, SpeechWrongType).
+type Hearer interface {
+	Hear(ctx context.Context, m concierge.Media) concierge.Hearing
 }
 
 // Config tunes the Fetcher; zero values are the defaults.
@@ -85,15 +107,38 @@ type Fetcher struct {
 	Log      *slog.Logger
 	Metrics  Metrics
 	Now      func() time.Time
+	// Hearers returns the transcriber of a bot, or nil when it has none;
+	// nil hears nothing.
+	Hearers func(concierge.BotID) Hearer
+	// Heard, when set, is called after voice notes were handed to the
+	// turn runner (to wake it).
+	Heard func()
+
+	wakeOnce sync.Once
+	wake     chan struct{}
 }
 
 // Run fetches files until ctx ends.
 func (f *Fetcher) Run(ctx context.Context) {
 	cfg := f.Config.WithDefaults()
-	jobloop.Run(ctx, jobloop.Config{Name: "media", Poll: cfg.Poll, Log: f.Log}, func(ctx context.Context) (bool, error) {
+	jobloop.Run(ctx, jobloop.Config{Name: "media", Poll: cfg.Poll, Log: f.Log, Wake: f.wakeChan()}, func(ctx context.Context) (bool, error) {
 		n, err := f.Once(ctx)
 		return n >= Batch, err
 	})
+}
+
+// Wake ends the fetcher's wait: a file was committed in this process
+// (a voice note's conversation waits for it).
+func (f *Fetcher) Wake() {
+	select {
+	case f.wakeChan() <- struct{}{}:
+	default:
+	}
+}
+
+func (f *Fetcher) wakeChan() chan struct{} {
+	f.wakeOnce.Do(func() { f.wake = make(chan struct{}, 1) })
+	return f.wake
 }
 
 // Once claims a batch of due files and fetches each; it returns how many
@@ -103,26 +148,40 @@ func (f *Fetcher) Once(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("claim: %w", err)
 	}
+	heard := false
+	defer func() {
+		if heard && f.Heard != nil {
+			f.Heard()
+		}
+	}()
 	for i := range jobs {
-		if err := f.fetch(ctx, &jobs[i]); err != nil {
+		ok, err := f.fetch(ctx, &jobs[i])
+		heard = heard || ok && jobs[i].Hear
+		if err != nil {
 			return len(jobs), err
 		}
 	}
 	return len(jobs), nil
 }
 
-// fetch downloads one leased file and records the outcome.
-func (f *Fetcher) fetch(ctx context.Context, j *concierge.MediaJob) error {
+// fetch downloads one leased file, hears it when its conversation waits
+// for its words, and records the outcome; ok is false when nothing was
+// recorded (the lease was lost).
+func (f *Fetcher) fetch(ctx context.Context, j *concierge.MediaJob) (ok bool, err error) {
 	r := f.Result(ctx, j)
+	if j.Hear {
+		h := f.Hear(ctx, j, r)
+		r.Heard = &h
+	}
 	// Recorded even while stopping, so that the file is not left
 	// leased until the lease runs out.
-	ok, err := f.Store.FinishMedia(context.WithoutCancel(ctx), j, r)
+	ok, err = f.Store.FinishMedia(context.WithoutCancel(ctx), j, r)
 	if err != nil {
-		return fmt.Errorf("finish: %w", err)
+		return false, fmt.Errorf("finish: %w", err)
 	}
 	if !ok {
 		f.log().Warn("media: lease lost before the fetch ended", "media", j.ID)
-		return nil
+		return false, nil
 	}
 	outcome := string(r.Status)
 	if r.Status == concierge.MediaPending {
@@ -131,7 +190,37 @@ func (f *Fetcher) fetch(ctx context.Context, j *concierge.MediaJob) error {
 	if f.Metrics != nil {
 		f.Metrics.MediaFetched(j.Bot, outcome)
 	}
-	return nil
+	if h := r.Heard; h != nil {
+		if hm, ok := f.Metrics.(HearMetrics); ok {
+			hm.VoiceHeard(j.Bot, h.Speech)
+		}
+		if h.Speech != concierge.SpeechHeard {
+			f.log().Info("media: voice note not heard; the customer is asked to write", "bot", j.Bot, "media", j.ID,
+				"speech", h.Speech, "err", h.Error)
+		}
+	}
+	return true, nil
+}
+
+// Hear says what a voice note's fetch r gives its conversation: the
+// transcript of the bot's Hearer, or why there is none. It never waits
+// for a retry of the fetch: the customer is waiting for an answer.
+func (f *Fetcher) Hear(ctx context.Context, j *concierge.MediaJob, r concierge.MediaResult) concierge.Hearing {
+	switch r.Status {
+	case concierge.MediaFetched:
+	case concierge.MediaTooLarge:
+		return concierge.Hearing{Speech: concierge.SpeechTooLarge, Error: r.Error}
+	default:
+		return concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "fetch: " + r.Error}
+	}
+	var h Hearer
+	if f.Hearers != nil {
+		h = f.Hearers(j.Bot)
+	}
+	if h == nil {
+		return concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "no transcriber: the bot file has no speech section"}
+	}
+	return h.Hear(ctx, *r.Media)
 }
 
 // Result fetches j through its channel's MediaFetcher and says what

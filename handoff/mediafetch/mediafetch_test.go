@@ -60,3 +60,76 @@ func TestMediaOutcomes(t *testing.T) {
 		})
 	}
 }
+
+// hearFunc is a transcriber.
+type hearFunc func(ctx context.Context, m concierge.Media) concierge.Hearing
+
+func (h hearFunc) Hear(ctx context.Context, m concierge.Media) concierge.Hearing { return h(ctx, m) }
+
+// memStore records what Once finishes.
+type memStore struct {
+	jobs     []concierge.MediaJob
+	finished []concierge.MediaResult
+}
+
+func (s *memStore) ClaimMedia(context.Context, []concierge.BotID, int, time.Duration) ([]concierge.MediaJob, error) {
+	jobs := s.jobs
+	s.jobs = nil
+	return jobs, nil
+}
+
+func (s *memStore) FinishMedia(_ context.Context, _ *concierge.MediaJob, r concierge.MediaResult) (bool, error) {
+	s.finished = append(s.finished, r)
+	return true, nil
+}
+
+// TestHearing: a voice note whose conversation waits is heard after its
+// fetch, and every fetch outcome hands it on at once, with the reason
+// when it was not heard; a file nobody waits for is not transcribed; the
+// turn runner is woken once per pass that handed notes on.
+func TestHearing(t *testing.T) {
+	ogg := concierge.Media{ContentType: "audio/ogg", Data: []byte("OggS voice")}
+	fetched := fetchFunc(func(context.Context, string, int64) (concierge.Media, error) { return ogg, nil })
+	heard := hearFunc(func(_ context.Context, m concierge.Media) concierge.Hearing {
+		if string(m.Data) != "OggS voice" {
+			return concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "not the fetched file"}
+		}
+		return concierge.Hearing{Speech: concierge.SpeechHeard, Text: "la lampe Aurore", Locale: "fr"}
+	})
+	for _, c := range []struct {
+		name    string
+		adapter concierge.Sender
+		hearer  Hearer
+		want    concierge.Hearing
+	}{
+		{"heard", fetched, heard, concierge.Hearing{Speech: concierge.SpeechHeard, Text: "la lampe Aurore", Locale: "fr"}},
+		{"no transcriber", fetched, nil, concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "no transcriber: the bot file has no speech section"}},
+		{"too large to fetch", fetchFunc(func(context.Context, string, int64) (concierge.Media, error) {
+			return concierge.Media{}, concierge.ErrMediaTooLarge
+		}), heard, concierge.Hearing{Speech: concierge.SpeechTooLarge, Error: "media too large"}},
+		{"fetch to retry", fetchFunc(func(context.Context, string, int64) (concierge.Media, error) {
+			return concierge.Media{}, fmt.Errorf("HTTP 503")
+		}), heard, concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "fetch: HTTP 503"}},
+		{"channel without FetchMedia", sendOnly{}, heard, concierge.Hearing{Speech: concierge.SpeechUnheard, Error: "fetch: channel cannot fetch media"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			st := &memStore{jobs: []concierge.MediaJob{{ID: 1, Bot: "shop", Kind: "voice", Ref: "V", Hear: true}, {ID: 2, Bot: "shop", Kind: "voice", Ref: "W"}}}
+			wakes := 0
+			f := &Fetcher{Store: st, Bots: []concierge.BotID{"shop"}, Heard: func() { wakes++ },
+				Channels: func(concierge.BotID, concierge.Channel) concierge.Sender { return c.adapter },
+				Hearers: func(concierge.BotID) Hearer { return c.hearer }}
+			if _, err := f.Once(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if len(st.finished) != 2 || st.finished[0].Heard == nil || *st.finished[0].Heard != c.want {
+				t.Fatalf("finished %+v; want the first heard as %+v", st.finished, c.want)
+			}
+			if st.finished[1].Heard != nil {
+				t.Fatalf("a file nobody waits for was heard: %+v", st.finished[1].Heard)
+			}
+			if wakes != 1 {
+				t.Fatalf("turn runner woken %d times, want 1", wakes)
+			}
+		})
+	}
+}
