@@ -117,7 +117,7 @@ func TestHearing(t *testing.T) {
 			wakes := 0
 			f := &Fetcher{Store: st, Bots: []concierge.BotID{"shop"}, Heard: func() { wakes++ },
 				Channels: func(concierge.BotID, concierge.Channel) concierge.Sender { return c.adapter },
-				Hearers: func(concierge.BotID) Hearer { return c.hearer }}
+				Hearers:  func(concierge.BotID) Hearer { return c.hearer }}
 			if _, err := f.Once(context.Background()); err != nil {
 				t.Fatal(err)
 			}
