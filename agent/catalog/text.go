@@ -130,6 +130,9 @@ func tokenize(folded string) []token {
 					start-- // "-5 °C": the sign is the name's
 				}
 			}
+		case r == '/' && start >= 0 && !han && digit && i+1 < len(folded) && folded[i+1] >= '0' && folded[i+1] <= '9':
+			// "3/4", "1/2": one size, as the parser reads it; "3/4"
+			// must not find "4/4".
 		default:
 			flush(i)
 		}

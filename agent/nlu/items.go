@@ -412,7 +412,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			from++
 		}
 		start = c
-		if c-from > maxItemWords {
+		if p.words(from, c) > maxItemWords {
 			return // a clause, not an item: "j'ai vu vos théières, mais ..."
 		}
 		text := p.textKept(from, c)
@@ -454,6 +454,20 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		}
 	}
 	in.Items = items
+}
+
+// words counts the words of tokens [from, to): Chinese is cut into
+// characters, and two of them make about one word ("免洗洗手液" is three).
+func (p *parse) words(from, to int) int {
+	n, han := 0, 0
+	for k := from; k < to; k++ {
+		if p.toks[k].kind == tHan {
+			han++
+			continue
+		}
+		n++
+	}
+	return n + (han+1)/2
 }
 
 func itemOf(text string, sub Intent) Item {

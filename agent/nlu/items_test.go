@@ -276,6 +276,17 @@ func TestSizesAndPacksInNames(t *testing.T) {
 	if len(in.Items) != 2 {
 		t.Errorf("Parse(一瓶菜籽油，一袋小麦面粉).Items = %+v, want two", in.Items)
 	}
+	// A Chinese item is counted in words, not characters: this one is
+	// an item, not a clause.
+	in = nlu.Parse("菜籽油一瓶，再加两袋1公斤的小麦面粉", ix, "zh")
+	if len(in.Items) != 2 || in.Items[1].Quantity != 2 {
+		t.Errorf("Parse(菜籽油一瓶，再加两袋1公斤的小麦面粉).Items = %+v, want two, the second ×2", in.Items)
+	}
+	// A size written as a fraction finds its product only.
+	hits := ix.Search(catalog.Query{Text: "violon 4/4", Limit: 5})
+	if len(hits) != 1 || hits[0].SKU != "VIOLIN-44" {
+		t.Errorf("Search(violon 4/4) = %+v, want VIOLIN-44 alone", hits)
+	}
 	// "some" before a plural asks how many; before an amount it does not.
 	for text, vague := range map[string]bool{"add some sport socks": true, "I need some rapeseed oil": false} {
 		if in := nlu.Parse(text, ix, "en"); in.VagueQuantity != vague {
