@@ -17,6 +17,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +54,49 @@ type Shop struct {
 	// Lang identifies the language of each message among the bot's
 	// locales; nil leaves it to the brain's own reading.
 	Lang LanguageDetector
+
+	// live holds the catalog swapped in by SetProducts; shops copied by
+	// Current share it.
+	live *liveCatalog
+}
+
+// liveCatalog is a shop's current bot and index, replaced whole.
+type liveCatalog struct {
+	mu  sync.Mutex // serialises SetProducts
+	cur atomic.Pointer[catalogView]
+}
+
+type catalogView struct {
+	bot *concierge.Bot
+	ix  *catalog.Index
+}
+
+// SetProducts replaces the shop's catalog: a copy of the bot with these
+// products and a new index over them. Turns that started before keep the
+// catalog they began with (see Current); the next ones see this one. The
+// products must not be modified afterwards.
+func (s *Shop) SetProducts(products []concierge.Product) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	b := *s.Current().Bot
+	b.Products = products
+	s.live.cur.Store(&catalogView{bot: &b, ix: catalog.New(products, b.Locales)})
+}
+
+// Current returns the shop as of its latest catalog: a copy whose Bot and
+// Catalog stay the same however often SetProducts runs, so that one turn
+// reads one catalog.
+func (s *Shop) Current() *Shop {
+	if s == nil || s.live == nil {
+		return s
+	}
+	v := s.live.cur.Load()
+	if v == nil {
+		return s
+	}
+	c := *s
+	c.Bot, c.Catalog = v.bot, v.ix
+	return &c
 }
 
 // LanguageDetector says which of a bot's locales a message is written in
@@ -66,7 +111,7 @@ type LanguageDetector interface {
 
 // NewShop builds the runtime of a bot: its catalog index and texts.
 func NewShop(bot *concierge.Bot, brain Brain, texts *Texts) (*Shop, error) {
-	s := &Shop{Bot: bot, Catalog: catalog.New(bot.Products, bot.Locales), Brain: brain, Text: texts}
+	s := &Shop{Bot: bot, Catalog: catalog.New(bot.Products, bot.Locales), Brain: brain, Text: texts, live: &liveCatalog{}}
 	if bot.Handoff.BusinessHours != "" {
 		bh, err := concierge.ParseBusinessHours(bot.Handoff.BusinessHours)
 		if err != nil {
@@ -111,8 +156,9 @@ func New(shops []*Shop, co Checkout, log *slog.Logger) *Agent {
 	return a
 }
 
-// Shop returns the runtime of bot, or nil.
-func (a *Agent) Shop(bot concierge.BotID) *Shop { return a.shops[bot] }
+// Shop returns the runtime of bot as of its latest catalog (see
+// Shop.Current), or nil.
+func (a *Agent) Shop(bot concierge.BotID) *Shop { return a.shops[bot].Current() }
 
 // maxTextRunes bounds what a brain reads of one message; the widget and
 // webhooks refuse longer ones, this guards other channels.
@@ -127,7 +173,7 @@ func (a *Agent) Turn(ctx context.Context, tx concierge.Tx, conv *concierge.Conve
 // turnWith is Turn with brain deciding instead of the shop's own (a
 // planned turn applies its plan this way); nil means the shop's brain.
 func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, brain Brain) error {
-	shop := a.shops[conv.Bot]
+	shop := a.shops[conv.Bot].Current()
 	if shop == nil {
 		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
 	}
@@ -201,7 +247,7 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 // message; the store calls it when a turn failed and was undone.
 func (a *Agent) Fail(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error {
 	a.log.Error("turn failed", "bot", conv.Bot, "conversation", conv.ID, "err", cause)
-	shop := a.shops[conv.Bot]
+	shop := a.shops[conv.Bot].Current()
 	if shop == nil || conv.State != concierge.StateBot {
 		return nil
 	}
@@ -308,7 +354,7 @@ func (t *Turn) Now() time.Time { return t.Tools.tx.Now() }
 // Checkout and the inbox call it inside the transaction that changed the
 // order.
 func (a *Agent) OrderChanged(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, o *concierge.Order, event string, handedOff bool) error {
-	shop := a.shops[conv.Bot]
+	shop := a.shops[conv.Bot].Current()
 	if shop == nil {
 		return fmt.Errorf("agent: unknown bot %q", conv.Bot)
 	}

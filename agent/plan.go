@@ -55,7 +55,7 @@ type Step struct {
 // PlanTurn runs shop's planner for the snapshot's event, outside any
 // transaction. It returns nil when the turn needs no plan.
 func (a *Agent) PlanTurn(ctx context.Context, snap *Snapshot) (*Plan, error) {
-	shop := a.shops[snap.Conv.Bot]
+	shop := a.shops[snap.Conv.Bot].Current()
 	if shop == nil {
 		return nil, errors.New("agent: unknown bot " + strconv.Quote(string(snap.Conv.Bot)))
 	}

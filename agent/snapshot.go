@@ -61,7 +61,7 @@ type NotesStore interface {
 // transcript and notes are filled in by the caller, from the store's read
 // side.
 func (a *Agent) TakeSnapshot(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) (*Snapshot, error) {
-	shop := a.shops[conv.Bot]
+	shop := a.shops[conv.Bot].Current()
 	if shop == nil {
 		return nil, fmt.Errorf("agent: unknown bot %q", conv.Bot)
 	}
