@@ -30,6 +30,7 @@ type File struct {
 	// feeds are the products read from catalog.sources, in order, and
 	// feedReports what each source gave (see sources.go).
 	feeds       []catalogfeed.Item
+	feedFrom    []int // the index in Catalog.Sources of each of feeds
 	feedReports []FeedReport
 }
 
@@ -202,7 +203,10 @@ type Catalog struct {
 	Products []Product `yaml:"products" json:"products,omitempty" jsonschema:"description=The products; SKUs are unique."`
 	// Sources are product feeds merged after Products, in order, a later
 	// one winning on the fields it gives for the same SKU (see sources.go).
-	Sources []Source `yaml:"sources" json:"sources,omitempty" jsonschema:"description=Product feeds (Google Merchant or Agentic Commerce or CSV files) merged after products in order: a later source wins on the fields it gives for the same SKU; see docs/catalog.md."`
+	Sources []Source `yaml:"sources" json:"sources,omitempty" jsonschema:"description=Product feeds (Google Merchant or Agentic Commerce or CSV; files or URLs) merged after products in order: a later source wins on the fields it gives for the same SKU; see docs/catalog.md."`
+	// APIToken enables the catalog API for this bot (see package
+	// livecatalog); empty leaves it off.
+	APIToken string `yaml:"api_token" json:"api_token,omitempty" jsonschema:"minLength=32,description=Enables POST /api/catalog/{bot}/products and DELETE /api/catalog/{bot}/products/{sku} for callers sending Authorization: Bearer with this token; use ${VAR}. At least 32 characters (try openssl rand -hex 32). Changes are kept in the database. See docs/catalog.md."`
 }
 
 // Product is one item of the catalog.

@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/catalogfeed"
@@ -15,7 +17,9 @@ import (
 // shop system or spreadsheet writes.
 type Source struct {
 	Format  string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon)."`
-	Path    string            `yaml:"path" json:"path" jsonschema:"required,description=The feed file; relative to the bot file."`
+	Path    string            `yaml:"path" json:"path,omitempty" jsonschema:"description=The feed file; relative to the bot file. Give path or url."`
+	URL     string            `yaml:"url" json:"url,omitempty" jsonschema:"description=The feed's http(s) URL; the server fetches it at start and again every refresh (with ETag and If-Modified-Since) and keeps the last good feed when a refresh fails. Use ${VAR} for a key in it. Give path or url."`
+	Refresh string            `yaml:"refresh" json:"refresh,omitempty" jsonschema:"default=15m,description=For a url source: how often it is fetched again as a Go duration such as 15m; at least 10s. Defaults to 15m."`
 	Locale  string            `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's titles and descriptions; one of the bot's locales. Defaults to the bot's first locale. A CSV file may also have title_fr and description_en … columns."`
 	Columns map[string]string `yaml:"columns" json:"columns,omitempty" jsonschema:"description=For CSV: which column gives which field such as {sku: id; price: prix_ttc; name_en: English name}. Fields: sku name description price sale_price sale_price_effective_date availability stock category tags image digital and name_xx or description_xx for a language. Unmapped fields are read from their usual column names."`
 	Strict  bool              `yaml:"strict" json:"strict,omitempty" jsonschema:"description=Refuse the whole source when one row is bad. By default bad rows are reported by concierge validate and skipped (and counted) by serve."`
@@ -39,6 +43,58 @@ type FeedReport struct {
 // maxReported bounds the bad rows kept per source; the count is exact.
 const maxReported = 20
 
+// DefaultRefresh is how often a url source is fetched when its refresh is
+// not given, and MinRefresh the shortest refresh allowed.
+const (
+	DefaultRefresh = 15 * time.Minute
+	MinRefresh     = 10 * time.Second
+)
+
+// MinAPIToken is the shortest catalog.api_token accepted.
+const MinAPIToken = 32
+
+// CatalogLayer is one part of a bot's catalog in merge order: the bot
+// file's products, then each source. A url source's Items are empty: the
+// server fetches it (package livecatalog).
+type CatalogLayer struct {
+	// Name is "catalog.products", or the source's file path or URL.
+	Name   string
+	Items  []catalogfeed.Item
+	Source *Source // nil for catalog.products
+}
+
+// CatalogLayers returns f's catalog as layers, in merge order, for the
+// server to merge again when a url source changes. Bot merges the same
+// layers, the url sources empty.
+func (f *File) CatalogLayers() []CatalogLayer {
+	out := []CatalogLayer{{Name: "catalog.products"}}
+	for _, p := range f.Catalog.Products {
+		out[0].Items = append(out[0].Items, catalogfeed.Item{Product: p.product(f.Currency), Fields: catalogfeed.AllFields})
+	}
+	for i := range f.Catalog.Sources {
+		s := &f.Catalog.Sources[i]
+		l := CatalogLayer{Name: s.Path, Source: s}
+		if s.URL != "" {
+			l.Name = s.URL
+		}
+		for j, it := range f.feeds {
+			if f.feedFrom[j] == i {
+				l.Items = append(l.Items, it)
+			}
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// RefreshEvery returns a url source's refresh interval.
+func (s *Source) RefreshEvery() time.Duration {
+	if d, err := time.ParseDuration(s.Refresh); err == nil && d > 0 {
+		return d
+	}
+	return DefaultRefresh
+}
+
 // Feeds returns what each catalog source gave when f was loaded. It is
 // empty for a File built in code or returned by Check, which reports bad
 // rows as errors instead.
@@ -53,12 +109,15 @@ var sourceFields = catalogfeed.MappableFields
 // that cannot be read at all is an error either way.
 func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
 	c := &checker{f: f, src: src, errs: errs}
+	if t := f.Catalog.APIToken; t != "" && len(t) < MinAPIToken && !c.failed("catalog.api_token") {
+		c.errorf("catalog.api_token", "catalog.api_token is %d characters; it needs at least %d (try openssl rand -hex 32)", len(t), MinAPIToken)
+	}
 	var from []int // the index in f.feedReports of each item's source
 	for i := range f.Catalog.Sources {
 		s := &f.Catalog.Sources[i]
 		at := fmt.Sprintf("catalog.sources[%d]", i)
-		if !c.source(at, s) || len(f.Locales) == 0 || !money.ValidCurrency(f.Currency) {
-			continue
+		if !c.source(at, s) || len(f.Locales) == 0 || !money.ValidCurrency(f.Currency) || s.URL != "" {
+			continue // a url source is fetched by the server, or by validate --fetch
 		}
 		feed, ok := c.readFeed(at, s)
 		if !ok {
@@ -82,6 +141,7 @@ func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
 		}
 		for range feed.Items {
 			from = append(from, len(f.feedReports)-1)
+			f.feedFrom = append(f.feedFrom, i)
 		}
 		f.feeds = append(f.feeds, feed.Items...)
 	}
@@ -105,11 +165,12 @@ func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
 		has[it.Product.SKU] |= it.Fields
 	}
 	const needed = catalogfeed.FieldName | catalogfeed.FieldPrice
-	kept, reported := f.feeds[:0], map[concierge.SKU]bool{}
+	kept, keptFrom, reported := f.feeds[:0], f.feedFrom[:0], map[concierge.SKU]bool{}
 	for i, it := range f.feeds {
 		sku := it.Product.SKU
 		if has[sku]&needed == needed {
 			kept = append(kept, it)
+			keptFrom = append(keptFrom, f.feedFrom[i])
 			continue
 		}
 		if reported[sku] {
@@ -135,7 +196,7 @@ func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
 			r.Problems = append(r.Problems, d)
 		}
 	}
-	f.feeds = kept
+	f.feeds, f.feedFrom = kept, keptFrom
 }
 
 // source checks one source's keys and applies its defaults; it reports
@@ -160,8 +221,31 @@ func (c *checker) source(at string, s *Source) bool {
 		c.errorf(at+".format", "unknown feed format %s (google_merchant, acp or csv)%s", c.show(at+".format", s.Format), hint)
 		ok = false
 	}
-	if !c.required(at+".path", s.Path, ": the feed file, relative to the bot file") {
+	switch {
+	case s.Path != "" && s.URL != "":
+		c.errorf(at+".url", "%s has both path and url: give one", at)
 		ok = false
+	case s.URL != "":
+		if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			c.errorf(at+".url", "%s.url must be an http(s) URL such as https://shop.example.com/feed.json, got %s", at, c.showURL(at+".url", nil))
+			ok = false
+		}
+	case !c.required(at+".path", s.Path, ": the feed file, relative to the bot file (or give url)"):
+		ok = false
+	}
+	if s.Refresh != "" && !c.failed(at+".refresh") {
+		d, err := time.ParseDuration(s.Refresh)
+		switch {
+		case s.URL == "":
+			c.errorf(at+".refresh", "%s.refresh is for a url source; a file source is read at start", at)
+			ok = false
+		case err != nil:
+			c.errorf(at+".refresh", "%s.refresh %s is not a duration such as 15m or 1h", at, c.show(at+".refresh", s.Refresh))
+			ok = false
+		case d < MinRefresh:
+			c.errorf(at+".refresh", "%s.refresh is %s; it must be at least %s", at, d, MinRefresh)
+			ok = false
+		}
 	}
 	if s.Locale == "" && len(c.f.Locales) > 0 {
 		s.Locale = c.f.Locales[0]
