@@ -38,6 +38,8 @@ var rules = []rule{
 		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
 	{"seller/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
 		"the seller's assistant reaches storage, the agent and the inbox through interfaces cmd hands it"},
+	{"livecatalog/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
+		"the live catalog reaches the database through its Store and the agent through its Sink, which cmd wires; it serves its API as a plain http.Handler that webhooks mounts"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
