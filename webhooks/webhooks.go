@@ -94,6 +94,12 @@ type Config struct {
 	// Inbox, if set, serves /inbox and below (package handoff): its own
 	// sign-in, pages and errors.
 	Inbox http.Handler
+	// Catalog, if set, serves /api/catalog/ and below (package
+	// livecatalog): its own bearer tokens and JSON errors.
+	Catalog http.Handler
+	// ReadyDetails, if set, adds lines to a ready /readyz: what works in
+	// a degraded way (a catalog feed whose refresh failed).
+	ReadyDetails func() []string
 }
 
 // Server is the HTTP ingress.
@@ -142,6 +148,10 @@ func New(cfg Config) *Server {
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
 	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit(bodyLimit(sandboxPayMaxBody)))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
+	if cfg.Catalog != nil {
+		// The handler bounds its bodies itself (and says so in JSON).
+		e.Any("/api/catalog/*", echo.WrapHandler(cfg.Catalog))
+	}
 	if cfg.Inbox != nil {
 		e.Any("/inbox", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit(bodyLimit(inboxMaxBody)))
 		e.Any("/inbox/*", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit(bodyLimit(inboxMaxBody)))
@@ -182,7 +192,13 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.cfg.Ready(ctx); err != nil {
 		return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
 	}
-	return c.String(http.StatusOK, "ready\n")
+	msg := "ready\n"
+	if s.cfg.ReadyDetails != nil {
+		for _, d := range s.cfg.ReadyDetails() {
+			msg += d + "\n"
+		}
+	}
+	return c.String(http.StatusOK, msg)
 }
 
 // bot returns the route's bot or a 404 error.

@@ -109,6 +109,13 @@ type Main struct {
 	agents agentParts  // outside AI agents (issue 15), see agents.go
 	seller sellerParts // the seller's assistant (issue 16), see seller.go
 
+	// CatalogClient fetches url catalog sources (nil: a client with a
+	// 30 s timeout); CatalogPoll is how often a replica looks for catalog
+	// changes made on another (zero: 250 ms). See catalog.go.
+	CatalogClient *http.Client
+	CatalogPoll   time.Duration
+	catalog       catalogParts
+
 	// langs are the language detectors, one per set of locales: building
 	// one loads statistical models, which bots with the same locales share.
 	langs map[string]*langid.Detector
@@ -233,7 +240,9 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 		shop.Lang = m.languageDetector(bot.Locales)
 		shops = append(shops, shop)
-		if err := m.DB.SeedStock(ctx, bot.ID, bot.Products); err != nil {
+		// The live catalog: url sources, the API's changes, the stock
+		// (see catalog.go).
+		if err := m.wireCatalog(ctx, f, bot, shop); err != nil {
 			return err
 		}
 	}
@@ -269,15 +278,17 @@ func (m *Main) Open(ctx context.Context) error {
 		SettleRefund: func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error) {
 			return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, bot, r)
 		},
-		Ingest:      ingestGlue{m.Ingester},
-		Transcripts: transcriptGlue{m.DB},
-		Payments:    paymentsGlue{m.DB, m.Checkout},
-		Web:         m.Web,
-		Hub:         m.Hub,
-		Ready:       m.DB.Ready,
-		Log:         m.Log,
-		Registry:    m.Prom,
-		Inbox:       m.Inbox,
+		Ingest:       ingestGlue{m.Ingester},
+		Transcripts:  transcriptGlue{m.DB},
+		Payments:     paymentsGlue{m.DB, m.Checkout},
+		Web:          m.Web,
+		Hub:          m.Hub,
+		Ready:        m.DB.Ready,
+		ReadyDetails: m.catalogDetails,
+		Catalog:      m.catalogAPI(),
+		Log:          m.Log,
+		Registry:     m.Prom,
+		Inbox:        m.Inbox,
 
 		// WhatsApp statuses and Stripe's expiries and refunds.
 		Deliveries:   deliveriesGlue{m.DB},
@@ -329,7 +340,8 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	if m.DB.Dialect() == store.Postgres {
 		runners = 4
 	}
-	runWG.Add(runners + 3)
+	runWG.Add(runners + 4)
+	go func() { defer runWG.Done(); m.runCatalogs(runCtx) }() // see catalog.go
 	for range runners {
 		go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
 	}

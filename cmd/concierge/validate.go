@@ -1,12 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
+	"time"
 
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/catalogfeed"
 	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/internal/httpclient"
+	"github.com/conciergehq/concierge/livecatalog"
 )
 
 // validateCommand checks bot files and prints every problem as
@@ -18,6 +25,7 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", "", "bot file or folder of bot files (or give them as arguments)")
 	strictEnv := fs.Bool("strict-env", false, "an unset ${VAR} is an error, as for serve, not a warning")
+	fetch := fs.Bool("fetch", false, "fetch the catalog sources given by url and report their bad rows (without it they are skipped)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -49,7 +57,15 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 		for _, f := range files {
 			// Check reports bad feed rows as errors; Load (--strict-env)
 			// keeps them for serve to skip, and validate fails on them too.
-			if bad := feedProblems(f); len(bad) > 0 {
+			bad := feedProblems(f)
+			remote, err := urlSources(f, *fetch)
+			if err != nil {
+				printDiagnostics(stderr, nil, err)
+				code = 1
+				continue
+			}
+			bad = append(bad, remote.problems...)
+			if len(bad) > 0 {
 				printDiagnostics(stderr, nil, &config.Errors{Diagnostics: bad})
 				code = 1
 				continue
@@ -57,6 +73,12 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 			note := ""
 			if n := countIn(warnings, f.Path()); n > 0 {
 				note = fmt.Sprintf(", %d unset variables: serve needs them", n)
+			}
+			switch {
+			case remote.skipped > 0:
+				note += fmt.Sprintf("; %d url sources not fetched: --fetch fetches them", remote.skipped)
+			case remote.fetched > 0:
+				note += fmt.Sprintf("; %d more from %d url sources", remote.products, remote.fetched)
 			}
 			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products%s)\n", f.Path(), f.ID, len(f.Bot().Products), note)
 		}
@@ -100,4 +122,43 @@ func feedProblems(f *config.File) []config.Diagnostic {
 		}
 	}
 	return out
+}
+
+// remoteReport is what validate found in a bot file's url sources.
+type remoteReport struct {
+	skipped, fetched, products int
+	problems                   []config.Diagnostic
+}
+
+// urlSources fetches f's url sources when fetch is set, as serve would,
+// and reports their bad rows as file:row:column diagnostics under the URL
+// (without its query). A feed that cannot be fetched or read is an error.
+func urlSources(f *config.File, fetch bool) (remoteReport, error) {
+	var r remoteReport
+	var client *http.Client
+	for i, s := range f.Catalog.Sources {
+		if s.URL == "" {
+			continue
+		}
+		if !fetch {
+			r.skipped++
+			continue
+		}
+		if client == nil {
+			client = httpclient.New(30 * time.Second)
+		}
+		shown := livecatalog.DisplayURL(s.URL)
+		feed, err := livecatalog.Fetch(context.Background(), client, s.URL, catalogfeed.Options{
+			Format: catalogfeed.Format(s.Format), Name: shown, Locale: concierge.Locale(s.Locale),
+			Currency: f.Currency, Columns: s.Columns, InStock: s.InStock}, 0)
+		if err != nil {
+			return r, &config.Errors{Diagnostics: []config.Diagnostic{{File: f.Path(), Message: fmt.Sprintf("catalog.sources[%d]: %v", i, err)}}}
+		}
+		r.fetched++
+		r.products += len(feed.Items)
+		for _, p := range feed.Problems {
+			r.problems = append(r.problems, config.Diagnostic{File: p.Name, Line: p.Line, Col: p.Col, Message: p.Message})
+		}
+	}
+	return r, nil
 }
