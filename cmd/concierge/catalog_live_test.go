@@ -166,7 +166,7 @@ func catalogAPI(t *testing.T, base, method, path, token, body string) (int, stri
 	return resp.StatusCode, string(b)
 }
 
-func stockOf(t *testing.T, m *Main, sku concierge.SKU) int {
+func liveStock(t *testing.T, m *Main, sku concierge.SKU) int {
 	t.Helper()
 	levels, err := m.DB.StockLevels(context.Background(), "live-shop")
 	if err != nil {
@@ -194,8 +194,8 @@ func TestCatalogAPIServe(t *testing.T) {
 	if st, body := catalogAPI(t, s.base, "POST", path, liveToken, `[{"sku": "LAMP-01", "price": "39.00"}, {"sku": "MUG-01", "stock": -2}]`); st != 422 || !strings.Contains(body, `"row":2`) {
 		t.Errorf("bad batch: %d %s", st, body)
 	}
-	if p := lampPrice(m); p != 4900 || stockOf(t, m, "MUG-01") != 5 {
-		t.Fatalf("refused requests changed the catalog: lamp %d, mug stock %d", p, stockOf(t, m, "MUG-01"))
+	if p := lampPrice(m); p != 4900 || liveStock(t, m, "MUG-01") != 5 {
+		t.Fatalf("refused requests changed the catalog: lamp %d, mug stock %d", p, liveStock(t, m, "MUG-01"))
 	}
 	if st, body := catalogAPI(t, s.base, "POST", path, liveToken, batch); st != 200 {
 		t.Fatalf("good batch: %d %s", st, body)
@@ -203,7 +203,7 @@ func TestCatalogAPIServe(t *testing.T) {
 	if p := lampPrice(m); p != 3900 {
 		t.Fatalf("the search after the POST finds the lamp at %d, want 3900", p)
 	}
-	if n := stockOf(t, m, "MUG-01"); n != 2 {
+	if n := liveStock(t, m, "MUG-01"); n != 2 {
 		t.Fatalf("mug stock %d, want 2", n)
 	}
 	stop()
