@@ -1,0 +1,79 @@
+package catalog_test
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+)
+
+// BenchmarkScale measures the in-memory index at the sizes of issue 13:
+// the time to build it, the heap it keeps, and the spread of search
+// times over fr, en and zh queries. CATALOG_SIZES chooses the sizes
+// ("10000,100000" by default; 1000000 needs some 10 GB here). The figures
+// are reported as metrics, never asserted: docs/benchmarks.md keeps them
+// with the command.
+func BenchmarkScale(b *testing.B) {
+	sizes := []int{10_000, 100_000}
+	if s := os.Getenv("CATALOG_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range splitComma(s) {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("CATALOG_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			ps := catalogtest.Large(b, "testdata/catalog.yaml", n)
+			runtime.GC()
+			var before runtime.MemStats
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			ix := catalog.New(ps, []concierge.Locale{"fr", "en", "zh"})
+			build := time.Since(start)
+			runtime.GC()
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			var times []time.Duration
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				t0 := time.Now()
+				ix.Search(catalog.Query{Text: benchQueries[i%len(benchQueries)], Limit: 10})
+				times = append(times, time.Since(t0))
+			}
+			b.StopTimer()
+			slices.Sort(times)
+			b.ReportMetric(build.Seconds(), "build-s")
+			b.ReportMetric(float64(after.HeapInuse-min(after.HeapInuse, before.HeapInuse))/(1<<20), "index-MiB")
+			b.ReportMetric(float64(times[len(times)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(times[len(times)*99/100].Microseconds()), "p99-µs")
+			runtime.KeepAlive(ix)
+		})
+	}
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != ',' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}
