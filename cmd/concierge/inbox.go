@@ -24,6 +24,10 @@ import (
 // wireInbox builds the inbox on the store. Its cookie is Secure when the
 // server's public base URL is https.
 func (m *Main) wireInbox() error {
+	customers, err := m.trainingCustomers()
+	if err != nil {
+		return err
+	}
 	in, err := handoff.New(handoff.Config{
 		Store:  inboxStore{m.DB},
 		Bots:   m.Bots,
@@ -45,9 +49,10 @@ func (m *Main) wireInbox() error {
 		},
 		// The staff-training simulator: sandboxed cases in their own
 		// tables (docs/training.md).
-		Training: m.DB,
-		Log:      m.Log,
-		Poll:     m.inboxPoll(),
+		Training:  m.DB,
+		Customers: customers,
+		Log:       m.Log,
+		Poll:      m.inboxPoll(),
 	})
 	if err != nil {
 		return err

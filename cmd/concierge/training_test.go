@@ -7,7 +7,10 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/money"
@@ -260,5 +263,67 @@ func TestTrainingAssignRefused(t *testing.T) {
 	}
 	if ss, err := s.m.DB.TrainingSessions(context.Background(), ""); err != nil || len(ss) != 0 {
 		t.Errorf("after refused assignments: %d sessions, %v; want none", len(ss), err)
+	}
+}
+
+// TestTrainingModelCustomer: with the LLM brain configured, the bot's
+// model plays the simulated customer. The fake model fails every turn of
+// the shop's own brain (which then falls back to the rules brain, so the
+// real case plays as usual) and answers the role-play requests. The
+// model is given the real customer's next line anonymised, never the
+// personal data; its answer is what the trainee sees; when it fails, the
+// real line is replayed.
+func TestTrainingModelCustomer(t *testing.T) {
+	var roleplay atomic.Bool
+	roleplay.Store(true)
+	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		if len(req.Tools) > 0 || !strings.HasPrefix(req.Messages[0].Content, "You play a customer") {
+			return http.StatusInternalServerError, map[string]any{"error": map[string]string{"message": "not in this test", "type": "server_error"}}
+		}
+		if !roleplay.Load() {
+			return http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"message": "overloaded", "type": "server_error"}}
+		}
+		return say("Honestly, it came in two pieces. Who am I talking to?")
+	})
+	s := startLLMShop(t, f, llmLimits{})
+	s.addPerson("sue", concierge.RoleSupervisor, 3)
+	s.addPerson("tom", concierge.RoleAgent, 3)
+	pc := pastRefund(t, s)
+	sue := s.person("sue")
+	sue.signIn()
+	page := assignTraining(t, s, sue, pc.conv, "tom")
+	tom := s.person("tom")
+	tom.signIn()
+	_, view := tom.get(page)
+	if !strings.Contains(view, "a model plays the customer") {
+		t.Errorf("the session does not say a model plays the customer")
+	}
+	tom.mustPost(page+"/start", nil)
+	before := len(f.requests())
+	view = tom.mustPost(page+"/reply", url.Values{"text": {"Hello, what happened?"}})
+	if !strings.Contains(view, "Honestly, it came in two pieces.") || replayedIntro.MatchString(view) {
+		t.Errorf("the trainee does not see the model's line in place of the real one:\n%s", view)
+	}
+	var prompt string
+	for _, r := range f.requests()[before:] {
+		if len(r.Tools) == 0 {
+			prompt = r.Messages[0].Content
+			if last := r.Messages[len(r.Messages)-1]; last.Role != openai.ChatMessageRoleUser || last.Content != "Hello, what happened?" {
+				t.Errorf("the model's last message is %+v, want the trainee's reply", last)
+			}
+		}
+	}
+	if !strings.Contains(prompt, "call me on +00 000 000 0") || !strings.Contains(prompt, "T-1") {
+		t.Errorf("the model was not given the real customer's next line, anonymised:\n%s", prompt)
+	}
+	for _, pii := range append(customerPII, string(pc.order)) {
+		if strings.Contains(prompt, pii) {
+			t.Errorf("the model was sent %q", pii)
+		}
+	}
+	roleplay.Store(false)
+	view = tom.mustPost(page+"/reply", url.Values{"text": {"I'm Tom. Your order T-1 is paid."}})
+	if !strings.Contains(view, "1 Example Street") {
+		t.Errorf("with the model failing, the real line is not replayed:\n%s", view)
 	}
 }
