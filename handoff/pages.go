@@ -1,6 +1,7 @@
 package handoff
 
 import (
+	"context"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -42,7 +43,10 @@ type pageData struct {
 	Handoffs  []historyRow
 	Mine      bool // this person owns the conversation
 	Audit     []*concierge.Proposal
-	Canned    []cannedView // the bot file's canned replies, in the customer's language
+	// Changes are the audit log's other entries (the seller's
+	// assistant's changes), when the store keeps them.
+	Changes []concierge.AuditEntry
+	Canned  []cannedView // the bot file's canned replies, in the customer's language
 	// Closed is why free text cannot be sent now ("" when it can), and
 	// Templates what may be sent instead (ReplyRules).
 	Closed    string
@@ -526,7 +530,27 @@ func (in *Inbox) audit(w http.ResponseWriter, r *http.Request) {
 			d.Audit = append(d.Audit, x)
 		}
 	}
+	if al, ok := in.cfg.Store.(AuditLog); ok {
+		es, err := al.AuditLog(r.Context(), 200)
+		if err != nil {
+			in.fail(w, r, err)
+			return
+		}
+		for _, e := range es {
+			if p.Sees(e.Bot) {
+				d.Changes = append(d.Changes, e)
+			}
+		}
+	}
 	in.render(w, r, http.StatusOK, "audit", d)
+}
+
+// AuditLog is an optional capability of a Store: the changes people made
+// outside the decision forms (from the seller's assistant), which the
+// decision log lists under its decisions.
+type AuditLog interface {
+	// AuditLog returns the last limit entries, newest first.
+	AuditLog(ctx context.Context, limit int) ([]concierge.AuditEntry, error)
 }
 
 // events is the live stream: a "change" event whenever the store's

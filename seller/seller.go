@@ -198,6 +198,11 @@ func (s *session) handle(ctx context.Context) error {
 	case concierge.EventSubscribe:
 		return s.say(ctx, s.t("help"))
 	case concierge.EventText:
+	case concierge.EventMedia:
+		// A caption, or a voice note's transcript, is read as text.
+		if strings.TrimSpace(s.ev.Text) == "" {
+			return s.say(ctx, s.t("text_only"))
+		}
 	default:
 		return s.say(ctx, s.t("text_only"))
 	}

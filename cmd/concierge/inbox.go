@@ -145,6 +145,13 @@ func (s inboxStore) Payments(ctx context.Context, order concierge.OrderID) ([]co
 
 func (s inboxStore) Version(ctx context.Context) (string, error) { return s.db.InboxVersion(ctx) }
 
+// AuditLog lists the seller's assistant's changes on /inbox/audit.
+func (s inboxStore) AuditLog(ctx context.Context, limit int) ([]concierge.AuditEntry, error) {
+	return s.db.AuditLog(ctx, limit)
+}
+
+var _ handoff.AuditLog = inboxStore{}
+
 func (s inboxStore) SignInFailures(ctx context.Context, key string, since time.Time) (int, error) {
 	return s.db.SignInFailures(ctx, key, since)
 }

@@ -269,6 +269,11 @@ func TestSellerTelegram(t *testing.T) {
 			got = append(got, fmt.Sprintf("%s %s %s %s→%s via %s", e.Person, e.Action, e.Target, e.Before, e.After, e.Via))
 		}
 		all := strings.Join(got, "\n")
+		// The inbox's decision log lists them too, for supervisors.
+		if code, page := sue.get("/inbox/audit"); code != 200 || !strings.Contains(page, `id="changes"`) ||
+			!strings.Contains(page, "<td>set_stock</td><td>LAMP-01</td><td>12</td><td>20</td><td>telegram</td>") {
+			t.Errorf("/inbox/audit: %d, no stock change of LAMP-01 in its Changes", code)
+		}
 		for _, want := range []string{
 			"sue set_stock LAMP-01 12→20 via telegram",
 			"sue set_stock LAMP-02 ",
