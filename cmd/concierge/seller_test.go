@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
@@ -304,4 +307,40 @@ func auditCount(t *testing.T, s *shop) int {
 		t.Fatal(err)
 	}
 	return len(es)
+}
+
+// TestSellerLLMBot: with an LLM brain, a linked chat is answered by the
+// seller's assistant too, and the model never reads its messages (not
+// even the code): nothing is planned for an intercepted turn. A customer
+// of the same bot still talks to the model.
+func TestSellerLLMBot(t *testing.T) {
+	var mu sync.Mutex
+	var asked []string
+	f := newOrgModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		if strings.HasPrefix(req.Messages[0].Content, "Summarise") {
+			return say("summary")
+		}
+		user, _ := turn(req)
+		mu.Lock()
+		asked = append(asked, user)
+		mu.Unlock()
+		return say("Bonjour du modèle")
+	})
+	s := startLLMTelegramShop(t, f)
+	s.addPerson("sue", concierge.RoleSupervisor, 5)
+	sueChat := s.customer("en")
+	code := linkCode(t, s.shop, "sue", "--channel", "telegram")
+	mustHave(t, sueChat.say(code), "linked to sue")
+	mustHave(t, sueChat.say("stock of LAMP-01"), "Aurore bedside lamp (LAMP-01): 12 in stock.")
+	mustHave(t, s.customer("fr").say("bonjour"), "Bonjour du modèle")
+	mu.Lock()
+	defer mu.Unlock()
+	for _, a := range asked {
+		if strings.Contains(a, "LINK-") || strings.Contains(a, "LAMP-01") {
+			t.Errorf("the model was asked %q, a linked seller's message", a)
+		}
+	}
+	if len(asked) == 0 {
+		t.Error("the customer's message never reached the model")
+	}
 }
