@@ -242,3 +242,25 @@ func TestCatalogAPIReplicas(t *testing.T) {
 	}
 	t.Logf("replica B saw the change %v after the POST returned", time.Since(posted).Round(time.Millisecond))
 }
+
+// TestSellerPricesThroughLiveCatalog: the seller's assistant's price
+// change (seller.Prices) goes through the live catalog: the next search
+// sees it, and it is kept like the API's.
+func TestSellerPricesThroughLiveCatalog(t *testing.T) {
+	feed := newLiveFeed(t, "49.00")
+	m := liveMain(t, feed, tempSQLite(t))
+	runMain(t, m)
+	before, err := catalogPrices{m}.SetPrice(context.Background(), "live-shop", "LAMP-01", concierge.Money{Minor: 4200, Currency: "EUR"})
+	if err != nil || before.Minor != 4900 {
+		t.Fatalf("SetPrice: before %v, %v", before, err)
+	}
+	if p := lampPrice(m); p != 4200 {
+		t.Fatalf("the search finds the lamp at %d, want 4200", p)
+	}
+	if _, err := (catalogPrices{m}).SetPrice(context.Background(), "live-shop", "LAMP-01", concierge.Money{Minor: 4200, Currency: "USD"}); err == nil {
+		t.Fatal("a price in USD was accepted")
+	}
+	if bot := (sellerCatalog{m}).Bot("live-shop"); bot.Product("LAMP-01").Price.Minor != 4200 {
+		t.Fatalf("the seller's assistant reads %v", bot.Product("LAMP-01").Price)
+	}
+}

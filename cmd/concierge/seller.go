@@ -31,7 +31,7 @@ type sellerParts struct {
 func (m *Main) wireSeller() {
 	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Log: m.Log})
 	m.Agent.UseInterceptor(m.seller.assistant)
-	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, nil, m.Log, func() { m.Dispatcher.Wake() })
+	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, catalogPrices{m}, m.Log, func() { m.Dispatcher.Wake() })
 	m.seller.pusher = seller.NewPusher(sellerPushStore{m.DB}, sellerCatalog{m}, m.Log, func() { m.Dispatcher.Wake() })
 	// A confirmation press is committed with its turn; the applier then
 	// takes it at once.
@@ -53,6 +53,12 @@ func (m *Main) runSeller(ctx context.Context) {
 type sellerCatalog struct{ m *Main }
 
 func (c sellerCatalog) Bot(id concierge.BotID) *concierge.Bot {
+	// The live catalog's (API changes, url feeds), as customers see it.
+	if c.m.Agent != nil {
+		if s := c.m.Agent.Shop(id); s != nil {
+			return s.Bot
+		}
+	}
 	for _, b := range c.m.Bots {
 		if b.ID == id {
 			return b
