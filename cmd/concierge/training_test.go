@@ -14,6 +14,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/money"
+	"github.com/conciergehq/concierge/internal/testenv"
 )
 
 // pastCase is a real refund hand-off, decided and handed back: what a
@@ -98,7 +99,12 @@ func assignTraining(t *testing.T, s *shop, sue *person, conv concierge.Conversat
 // finishes; the score and the report follow. Nothing reaches the real
 // conversation, its order or its refunds.
 func TestTrainingRefundCase(t *testing.T) {
-	s := startShop(t, "")
+	t.Run("sqlite", func(t *testing.T) { trainingRefundCase(t, "") })
+	t.Run("postgres", func(t *testing.T) { trainingRefundCase(t, testenv.PostgresURL(t)) })
+}
+
+func trainingRefundCase(t *testing.T, dbURL string) {
+	s := startShop(t, dbURL)
 	s.addPerson("sue", concierge.RoleSupervisor, 3)
 	s.addPerson("tom", concierge.RoleAgent, 3)
 	s.addPerson("eve", concierge.RoleAgent, 3)

@@ -1,0 +1,171 @@
+package handoff
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// TestAnonymiser: what identifies a customer is replaced in fr, en and
+// zh, the same value by the same stand-in everywhere in a case; what does
+// not (dates, times, amounts, product names) is kept.
+func TestAnonymiser(t *testing.T) {
+	a := newAnonymiser()
+	a.knowName("Jean-Pierre Martin")
+	order := a.order("ML-7KQ2XZ")
+	for _, l := range []string{"je m'appelle Claire Dubois", "我叫王小明"} {
+		a.learn(l)
+	}
+	for _, tc := range []struct {
+		in       string
+		gone     []string
+		kept     []string
+		contains []string
+	}{
+		{in: "Bonjour, c'est Jean-Pierre Martin, commande ML-7KQ2XZ, écrivez à jp.martin@orange.fr ou au 06 12 34 56 78",
+			gone: []string{"Jean-Pierre", "Martin", "ML-7KQ2XZ", "jp.martin@orange.fr", "06 12 34 56 78"},
+			kept: []string{"Bonjour", "commande"}, contains: []string{string(order), "customer1@example.com", "+00 000 000 001"}},
+		{in: "Livrez au 12 bis rue des Lilas, 69003 Lyon. Claire",
+			gone: []string{"Lilas", "Claire"}, contains: []string{"1 Example Street"}},
+		{in: "My order ml-7kq2xz never came, call +44 20 7946 0958 before 18:00 on 2026-12-07, it cost €79.00",
+			gone: []string{"ml-7kq2xz", "7946"}, kept: []string{"18:00", "2026-12-07", "€79.00"}, contains: []string{string(order)}},
+		{in: "我的订单ML-7KQ2XZ没到，我叫王小明，地址是长安路12号，电话13812345678",
+			gone: []string{"王小明", "长安路12号", "13812345678", "ML-7KQ2XZ"}, contains: []string{string(order)}},
+		{in: "I'm sorry, the Zenith desk lamp is great",
+			kept: []string{"I'm sorry", "Zenith desk lamp"}},
+		{in: "pay here: http://shop.example/pay/ML-7KQ2XZ?t=secret-token",
+			gone: []string{"secret-token", "http://"}, contains: []string{"[link]"}},
+	} {
+		got := a.text(tc.in)
+		for _, g := range tc.gone {
+			if strings.Contains(got, g) {
+				t.Errorf("%q → %q still holds %q", tc.in, got, g)
+			}
+		}
+		for _, k := range append(tc.kept, tc.contains...) {
+			if !strings.Contains(got, k) {
+				t.Errorf("%q → %q lacks %q", tc.in, got, k)
+			}
+		}
+	}
+	// The same values get the same stand-ins, in any case or spacing.
+	if a.text("JP.MARTIN@orange.fr, 0612345678") != "customer1@example.com, +00 000 000 001" {
+		t.Errorf("a repeated email or phone got another stand-in: %q", a.text("JP.MARTIN@orange.fr, 0612345678"))
+	}
+	if a.text("Martin") != a.text("martin") || strings.Contains(a.text("Martin"), "Martin") {
+		t.Errorf("the name is not replaced consistently: %q, %q", a.text("Martin"), a.text("martin"))
+	}
+	// A customer named like a stand-in gets another one.
+	b := newAnonymiser()
+	b.knowName("Alex")
+	if got := b.text("Alex here"); strings.Contains(got, "Alex ") {
+		t.Errorf("a customer named Alex kept their name: %q", got)
+	}
+}
+
+// refundCase is a refund case of €79.00 paid on day 0 and asked on
+// day asked, which the supervisor approved in full.
+func refundCase(asked int) *concierge.TrainingCase {
+	paid := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	eur := func(minor int64) concierge.Money { return concierge.Money{Minor: minor, Currency: "EUR"} }
+	return &concierge.TrainingCase{Kind: concierge.TrainingRefund,
+		Proposal: &concierge.Proposal{ID: 1, Kind: concierge.ProposalRefund, Order: "T-1", Amount: eur(7900), Status: concierge.ProposalApproved,
+			Decided: eur(7900), DecidedBy: "sue", At: paid.Add(time.Duration(asked) * 24 * time.Hour),
+			Evidence: concierge.Evidence{PaidAt: paid, OrderState: concierge.OrderPaid}},
+		Orders:   []*concierge.Order{{ID: "T-1", State: concierge.OrderPaid, Total: eur(7900)}},
+		Payments: []concierge.Payment{{Order: "T-1", Amount: eur(7900)}}}
+}
+
+func trainingRun(decision concierge.ProposalStatus, minor int64, firstAnswer time.Duration) *concierge.TrainingSession {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	s := &concierge.TrainingSession{Decision: decision, Decided: concierge.Money{Minor: minor, Currency: "EUR"}, StartedAt: t0}
+	if firstAnswer > 0 {
+		s.FirstAnswerAt = t0.Add(firstAnswer)
+	}
+	return s
+}
+
+func part(sc concierge.TrainingScore, name string) concierge.ScorePart {
+	for _, p := range sc.Parts {
+		if p.Name == name {
+			return p
+		}
+	}
+	return concierge.ScorePart{Name: "missing " + name}
+}
+
+// TestScoreSession: each part of the score against the reference and the
+// bot file's policies (window 30 days, auto-approve below €100).
+func TestScoreSession(t *testing.T) {
+	pol := concierge.Policies{RefundWindowDays: 30, RefundAutoApproveBelow: concierge.Money{Minor: 10000, Currency: "EUR"}}
+	told := []concierge.TrainingMessage{{Role: "customer", Text: "refund please, 79.00"}, {Role: "trainee", Text: "Your order is paid; I refund 79,00 €."}}
+	silent := []concierge.TrainingMessage{{Role: "customer", Text: "refund please"}, {Role: "trainee", Text: "Let me check."}}
+	for _, tc := range []struct {
+		name     string
+		c        *concierge.TrainingCase
+		s        *concierge.TrainingSession
+		msgs     []concierge.TrainingMessage
+		total    int // -1: not checked
+		parts    map[string]int
+		differs  []string
+		noDiffer bool
+	}{
+		{name: "as the supervisor, quickly, facts given", c: refundCase(3), s: trainingRun(concierge.ProposalApproved, 7900, 40*time.Second), msgs: told,
+			total: 100, noDiffer: true},
+		{name: "another amount", total: -1, c: refundCase(3), s: trainingRun(concierge.ProposalApproved, 5000, 40*time.Second),
+			msgs:  []concierge.TrainingMessage{{Role: "trainee", Text: "It is paid; I refund 50 €."}},
+			parts: map[string]int{"Decision": 20, "Policies": 20, "Facts given": 20}, differs: []string{"You approved €50.00; the supervisor approved €79.00."}},
+		{name: "refused inside the window and below the auto-approve limit", total: -1, c: refundCase(3), s: trainingRun(concierge.ProposalRefused, 0, 40*time.Second), msgs: silent,
+			parts:   map[string]int{"Decision": 0, "Policies": 0, "Facts given": 0, "First answer": 20},
+			differs: []string{"You refused; the supervisor approved €79.00.", "below the auto-approve limit of €100.00", "was not told the order's status (paid) nor the amount (€79.00)"}},
+		{name: "approved outside the window", total: -1, c: refundCase(45), s: trainingRun(concierge.ProposalApproved, 7900, 40*time.Second), msgs: told,
+			parts: map[string]int{"Decision": 40, "Policies": 0}, differs: []string{"outside the 30-day refund window"}},
+		{name: "slow", total: -1, c: refundCase(3), s: trainingRun(concierge.ProposalApproved, 7900, 4*time.Minute), msgs: told,
+			parts: map[string]int{"First answer": 10}, differs: []string{"The first answer took 4m0s"}},
+		{name: "never answered, never decided", c: refundCase(3), s: trainingRun("", 0, 0), msgs: nil,
+			total: 0, differs: []string{"No decision was taken", "never got an answer"}},
+		{name: "a product question: only the first answer counts", c: &concierge.TrainingCase{Kind: concierge.TrainingProduct}, s: trainingRun("", 0, 10*time.Minute),
+			msgs: []concierge.TrainingMessage{{Role: "trainee", Text: "Hello!"}}, total: 0, parts: map[string]int{"First answer": 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := scoreSession(tc.c, tc.s, tc.msgs, pol)
+			if tc.total >= 0 && sc.Total != tc.total {
+				t.Errorf("total %d, want %d (%+v)", sc.Total, tc.total, sc)
+			}
+			for name, points := range tc.parts {
+				if p := part(sc, name); p.Points != points {
+					t.Errorf("%s: %d points, want %d (%+v)", name, p.Points, points, p)
+				}
+			}
+			all := strings.Join(sc.Differences, "\n")
+			for _, d := range tc.differs {
+				if !strings.Contains(all, d) {
+					t.Errorf("differences lack %q:\n%s", d, all)
+				}
+			}
+			if tc.noDiffer && len(sc.Differences) > 0 {
+				t.Errorf("differences: %q, want none", sc.Differences)
+			}
+		})
+	}
+	// A product question has only the first answer to score.
+	sc := scoreSession(&concierge.TrainingCase{Kind: concierge.TrainingProduct}, trainingRun("", 0, time.Minute), nil, pol)
+	if len(sc.Parts) != 1 || sc.Total != 100 {
+		t.Errorf("a product question answered in a minute: %+v, want one part and 100", sc)
+	}
+}
+
+// TestTrainingKindOf maps every hand-off reason to a kind of case.
+func TestTrainingKindOf(t *testing.T) {
+	for reason, kind := range map[string]string{
+		concierge.HandoffRefund: concierge.TrainingRefund, concierge.HandoffDispute: concierge.TrainingDispute,
+		concierge.HandoffPayment: concierge.TrainingDispute, concierge.HandoffKeyword: concierge.TrainingAngry,
+		concierge.HandoffAsked: concierge.TrainingProduct, concierge.HandoffFailed: concierge.TrainingProduct,
+	} {
+		if got := concierge.TrainingKindOf(reason); got != kind {
+			t.Errorf("%s → %s, want %s", reason, got, kind)
+		}
+	}
+}
