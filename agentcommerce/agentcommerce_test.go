@@ -390,3 +390,44 @@ func TestIdempotencyRace(t *testing.T) {
 		}
 	})
 }
+
+// TestDoOnceInFlight: while DoOnce handles a key, the same request is
+// refused as in flight and another as a conflict, without waiting; once it
+// ends, the same request replays its response.
+func TestDoOnceInFlight(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		entered, release := make(chan struct{}), make(chan struct{})
+		runs := 0
+		done := make(chan error, 1)
+		go func() {
+			_, _, _, err := f.svc.DoOnce(ctx, "shop-a/acp", "k", []byte(`{"a":1}`), func(tx agentcommerce.Tx) (int, []byte, error) {
+				runs++
+				close(entered)
+				<-release
+				return 200, []byte("first"), nil
+			})
+			done <- err
+		}()
+		<-entered
+		_, _, _, err := f.svc.DoOnce(ctx, "shop-a/acp", "k", []byte(`{"a":1}`), func(agentcommerce.Tx) (int, []byte, error) {
+			t.Error("ran while the first was in flight")
+			return 0, nil, nil
+		})
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonInFlight {
+			t.Fatalf("same request in flight: %v", err)
+		}
+		_, _, _, err = f.svc.DoOnce(ctx, "shop-a/acp", "k", []byte(`{"a":2}`), nil)
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonIdempotencyReuse {
+			t.Fatalf("other request in flight: %v", err)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		st, resp, replayed, err := f.svc.DoOnce(ctx, "shop-a/acp", "k", []byte(`{"a":1}`), nil)
+		if err != nil || !replayed || st != 200 || string(resp) != "first" || runs != 1 {
+			t.Fatalf("after: %d %q replayed=%v runs=%d %v", st, resp, replayed, runs, err)
+		}
+	})
+}

@@ -25,6 +25,7 @@ const (
 	ReasonPaymentDeclined  Reason = "payment_declined"
 	ReasonPaymentHandler   Reason = "payment_handler" // unknown or unconfigured handler
 	ReasonIdempotencyReuse Reason = "idempotency_conflict"
+	ReasonInFlight         Reason = "idempotency_in_flight" // the same key is being handled now
 )
 
 // Error is a refused request: nothing was changed. Path is the JSONPath of

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,11 +34,16 @@ type Service struct {
 	// Now is the clock; tests set it.
 	Now       func() time.Time
 	lastPrune atomic.Int64
+
+	// flights are the (scope, key) pairs being handled by DoOnce in this
+	// process, with their request's hash.
+	flightMu sync.Mutex
+	flights  map[string]string
 }
 
 // New returns a Service over st and co for shops.
 func New(st Store, co Checkout, shops []*Shop) *Service {
-	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now}
+	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, flights: map[string]string{}}
 	for _, sh := range shops {
 		s.shops[sh.Bot.ID] = sh
 	}
@@ -82,6 +88,38 @@ func (s *Service) Do(ctx context.Context, scope, key string, request []byte, fn 
 		return nil
 	})
 	return status, response, replayed, err
+}
+
+// DoOnce is Do for protocols whose spec answers a key still in flight
+// rather than making the retry wait (ACP's 409 idempotency_in_flight):
+// while a request with (scope, key) is being handled in this process,
+// another with the same request is refused with ReasonInFlight at once,
+// and one with another request with ReasonIdempotencyReuse. Across
+// processes the store still serialises the two, so the second waits for
+// the first and replays it: one order either way.
+func (s *Service) DoOnce(ctx context.Context, scope, key string, request []byte, fn func(tx Tx) (int, []byte, error)) (status int, response []byte, replayed bool, err error) {
+	if key == "" {
+		return s.Do(ctx, scope, key, request, fn)
+	}
+	sum := sha256.Sum256(request)
+	hash := hex.EncodeToString(sum[:])
+	id := scope + "\x00" + key
+	s.flightMu.Lock()
+	if prev, busy := s.flights[id]; busy {
+		s.flightMu.Unlock()
+		if prev != hash {
+			return 0, nil, false, refuse(ReasonIdempotencyReuse, "", "this Idempotency-Key was used with another request")
+		}
+		return 0, nil, false, refuse(ReasonInFlight, "", "a request with this Idempotency-Key is still being processed")
+	}
+	s.flights[id] = hash
+	s.flightMu.Unlock()
+	defer func() {
+		s.flightMu.Lock()
+		delete(s.flights, id)
+		s.flightMu.Unlock()
+	}()
+	return s.Do(ctx, scope, key, request, fn)
 }
 
 // prune forgets old Idempotency-Keys, at most once an hour.

@@ -170,7 +170,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 	// Keys are scoped to the authenticated identity and the endpoint, as
 	// the spec says; the endpoint is part of the hashed request.
 	scope := string(bot) + "/acp/" + keyID
-	code, resp, replayed, err := h.cfg.Service.Do(r.Context(), scope, key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
+	code, resp, replayed, err := h.cfg.Service.DoOnce(r.Context(), scope, key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
 		s, err := op(r.Context(), tx, bot, body)
 		if err != nil {
 			return 0, nil, err
@@ -211,6 +211,10 @@ func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.
 		status, code = http.StatusNotFound, "not_found"
 	case agentcommerce.ReasonIdempotencyReuse:
 		status, code = http.StatusUnprocessableEntity, "idempotency_conflict"
+	case agentcommerce.ReasonInFlight:
+		// The spec requires Retry-After with its 409.
+		w.Header().Set("Retry-After", "1")
+		status, code = http.StatusConflict, "idempotency_in_flight"
 	case agentcommerce.ReasonFinished:
 		status, code = http.StatusConflict, "conflict"
 		if strings.HasSuffix(r.URL.Path, "/cancel") {
