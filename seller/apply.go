@@ -24,11 +24,15 @@ type Inbox interface {
 	Decide(ctx context.Context, p *concierge.Person, id int64, approve bool, note string) (*concierge.Proposal, error)
 }
 
-// Prices changes a product's price in the live catalog; optional: a
-// server whose catalog is only its bot files has none, and price changes
-// are refused there with the reason.
-type Prices interface {
+// CatalogWriter changes the live catalog: the same code as the catalog
+// API (POST /api/catalog), so a change from chat is kept and spread to
+// every replica like one from the merchant's systems. Stock is the
+// merchant's count on hand; open orders' reservations are taken from it
+// for the live count. Optional: without it, prices are not changed from
+// chat and stock is set in the store (StockTx.SetStock).
+type CatalogWriter interface {
 	SetPrice(ctx context.Context, bot concierge.BotID, sku concierge.SKU, price concierge.Money) (before concierge.Money, err error)
+	SetStock(ctx context.Context, bot concierge.BotID, sku concierge.SKU, n int) (before int, err error)
 }
 
 // StockTx is the applier's transaction: the assistant's, plus the one
@@ -51,7 +55,7 @@ type ApplyStore interface {
 type Applier struct {
 	Store  ApplyStore
 	Inbox  Inbox
-	Prices Prices // nil: prices are not changed from chat
+	Catalog CatalogWriter // nil: prices are not changed from chat
 	Log    *slog.Logger
 	// Poll is how often it looks when not woken (default 1s); Sent is
 	// called after answers were queued (to wake the outbox).
@@ -62,14 +66,14 @@ type Applier struct {
 }
 
 // NewApplier returns an Applier with defaults.
-func NewApplier(st ApplyStore, in Inbox, prices Prices, log *slog.Logger, sent func()) *Applier {
+func NewApplier(st ApplyStore, in Inbox, cw CatalogWriter, log *slog.Logger, sent func()) *Applier {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if sent == nil {
 		sent = func() {}
 	}
-	return &Applier{Store: st, Inbox: in, Prices: prices, Log: log, Poll: time.Second, Sent: sent, wake: make(chan struct{}, 1)}
+	return &Applier{Store: st, Inbox: in, Catalog: cw, Log: log, Poll: time.Second, Sent: sent, wake: make(chan struct{}, 1)}
 }
 
 // Wake makes the applier look now; it never blocks.
@@ -129,18 +133,24 @@ func (ap *Applier) apply(ctx context.Context, c concierge.SellerChange) error {
 	}
 	switch Kind(c.Action) {
 	case SetStock:
-		return ap.finish(ctx, c, p, "", nil, func(tx StockTx) error {
-			n, err := tx.SetStock(ctx, c.Bot, a.SKU, a.N)
-			c.Before = strconv.Itoa(n) // the count it really had
-			return err
-		})
+		if ap.Catalog == nil {
+			return ap.finish(ctx, c, p, "", nil, func(tx StockTx) error {
+				n, err := tx.SetStock(ctx, c.Bot, a.SKU, a.N)
+				c.Before = strconv.Itoa(n) // the count it really had
+				return err
+			})
+		}
+		var n int
+		if n, err = ap.Catalog.SetStock(ctx, c.Bot, a.SKU, a.N); err == nil {
+			c.Before = strconv.Itoa(n)
+		}
 	case SetPrice:
-		if ap.Prices == nil {
+		if ap.Catalog == nil {
 			err = errors.New("prices cannot be changed from chat on this server")
 			break
 		}
 		var old concierge.Money
-		if old, err = ap.Prices.SetPrice(ctx, c.Bot, a.SKU, a.Price); err == nil {
+		if old, err = ap.Catalog.SetPrice(ctx, c.Bot, a.SKU, a.Price); err == nil {
 			c.Before = money.Format(old, c.Locale)
 		}
 	case Approve, Refuse:

@@ -66,8 +66,8 @@ type Catalog interface {
 type Config struct {
 	Reads   Reads
 	Catalog Catalog
-	// Prices, when set, lets sellers change prices (see Prices).
-	Prices Prices
+	// Writer, when set, lets sellers change prices (see CatalogWriter).
+	Writer CatalogWriter
 	// LowStock is the count at or under which a product is low (default 3).
 	LowStock int
 	Log      *slog.Logger
@@ -87,7 +87,7 @@ func New(cfg Config) *Assistant {
 	return &Assistant{cfg: cfg}
 }
 
-func (a *Assistant) prices() Prices { return a.cfg.Prices }
+func (a *Assistant) prices() CatalogWriter { return a.cfg.Writer }
 
 // Author is how the transcript names the assistant's messages.
 const Author = "seller"

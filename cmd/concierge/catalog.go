@@ -164,7 +164,7 @@ func (m *Main) liveCatalog(bot concierge.BotID) *livecatalog.Catalog {
 }
 
 // catalogPrices lets the seller's assistant change a price from chat
-// (seller.Prices) through the live catalog, as the catalog API does: the
+// (seller.CatalogWriter's SetPrice) through the live catalog, as the catalog API does: the
 // change is kept in the database and every replica applies it.
 type catalogPrices struct{ m *Main }
 

@@ -244,7 +244,7 @@ func TestCatalogAPIReplicas(t *testing.T) {
 }
 
 // TestSellerPricesThroughLiveCatalog: the seller's assistant's price
-// change (seller.Prices) goes through the live catalog: the next search
+// change (seller.CatalogWriter's SetPrice) goes through the live catalog: the next search
 // sees it, and it is kept like the API's.
 func TestSellerPricesThroughLiveCatalog(t *testing.T) {
 	feed := newLiveFeed(t, "49.00")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/handoff"
+	"github.com/conciergehq/concierge/livecatalog"
 	"github.com/conciergehq/concierge/seller"
 	"github.com/conciergehq/concierge/store"
 )
@@ -29,9 +30,10 @@ type sellerParts struct {
 // confirmed changes go through the inbox's service. It runs after the
 // inbox is built.
 func (m *Main) wireSeller() {
-	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Log: m.Log})
+	w := sellerCatalogWriter{m}
+	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Writer: w, Log: m.Log})
 	m.Agent.UseInterceptor(m.seller.assistant)
-	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, catalogPrices{m}, m.Log, func() { m.Dispatcher.Wake() })
+	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, w, m.Log, func() { m.Dispatcher.Wake() })
 	m.seller.pusher = seller.NewPusher(sellerPushStore{m.DB}, sellerCatalog{m}, m.Log, func() { m.Dispatcher.Wake() })
 	// A confirmation press is committed with its turn; the applier then
 	// takes it at once.
@@ -49,14 +51,15 @@ func (m *Main) runSeller(ctx context.Context) {
 	<-done
 }
 
-// sellerCatalog finds a bot as the server runs it.
+// sellerCatalog finds a bot as the server runs it now: its live catalog's
+// products and prices.
 type sellerCatalog struct{ m *Main }
 
 func (c sellerCatalog) Bot(id concierge.BotID) *concierge.Bot {
 	// The live catalog's (API changes, url feeds), as customers see it.
 	if c.m.Agent != nil {
-		if s := c.m.Agent.Shop(id); s != nil {
-			return s.Bot
+		if shop := c.m.Agent.Shop(id); shop != nil {
+			return shop.Current().Bot
 		}
 	}
 	for _, b := range c.m.Bots {
@@ -65,6 +68,36 @@ func (c sellerCatalog) Bot(id concierge.BotID) *concierge.Bot {
 		}
 	}
 	return nil
+}
+
+// sellerCatalogWriter changes a bot's live catalog through the same
+// Upsert as the catalog API.
+type sellerCatalogWriter struct{ m *Main }
+
+var _ seller.CatalogWriter = sellerCatalogWriter{}
+
+func (w sellerCatalogWriter) live(bot concierge.BotID) (*livecatalog.Catalog, error) {
+	if lc := w.m.liveCatalog(bot); lc != nil {
+		return lc, nil
+	}
+	return nil, fmt.Errorf("bot %s has no live catalog", bot)
+}
+
+// SetPrice is catalogPrices' (see catalog.go).
+func (w sellerCatalogWriter) SetPrice(ctx context.Context, bot concierge.BotID, sku concierge.SKU, price concierge.Money) (concierge.Money, error) {
+	return catalogPrices{w.m}.SetPrice(ctx, bot, sku, price)
+}
+
+func (w sellerCatalogWriter) SetStock(ctx context.Context, bot concierge.BotID, sku concierge.SKU, n int) (int, error) {
+	lc, err := w.live(bot)
+	if err != nil {
+		return 0, err
+	}
+	levels, err := w.m.DB.StockLevels(ctx, bot)
+	if err != nil {
+		return 0, err
+	}
+	return levels[sku], lc.Upsert(ctx, []livecatalog.Update{{SKU: sku, Stock: &n}})
 }
 
 // sellerInbox is the inbox's service as the applier uses it.

@@ -128,6 +128,12 @@ func TestSellerTelegram(t *testing.T) {
 		if n := stockOf(t, s.shop, "LAMP-01"); n != 20 {
 			t.Fatalf("stock of LAMP-01 is %d after the change; want 20", n)
 		}
+		ask = sueChat.say("Price of the Luna lamp to 39 €")
+		mustHave(t, ask, "Price of Luna touch lamp (LAMP-03)", "→ €39.00", "[Confirm] [Cancel]")
+		sueChat.until(sueChat.press(ask, "seller:yes:"), "Done: LAMP-03, ")
+		if p := s.m.Agent.Shop(tgBot).Current().Bot.Product("LAMP-03"); p == nil || p.Price != (concierge.Money{Minor: 3900, Currency: "EUR"}) {
+			t.Fatalf("LAMP-03 after the price change: %+v; want 39.00 EUR in the live catalog", p)
+		}
 		t.Run("a second confirmation press", func(t *testing.T) {
 			mustHave(t, sueChat.press(ask, "seller:yes:"), "already applied; pressing again does nothing")
 			mustHave(t, sueChat.press(ask, "seller:no:"), "already applied")
@@ -280,6 +286,7 @@ func TestSellerTelegram(t *testing.T) {
 		for _, want := range []string{
 			"sue set_stock LAMP-01 12→20 via telegram",
 			"sue set_stock LAMP-02 ",
+			"sue set_price LAMP-03 ",
 			fmt.Sprintf("sue hand_back conversation %d waiting→bot via telegram", o.Conversation),
 			fmt.Sprintf("sue approve_refund refund %d proposed→approved", pr.ID),
 			"sue link telegram:",
