@@ -40,6 +40,8 @@ var rules = []rule{
 		"the seller's assistant reaches storage, the agent and the inbox through interfaces cmd hands it"},
 	{"livecatalog/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
 		"the live catalog reaches the database through its Store and the agent through its Sink, which cmd wires; it serves its API as a plain http.Handler that webhooks mounts"},
+	{"catalogindex/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "livecatalog/", "github.com/labstack/echo"},
+		"the catalog index turns products into a bleve index and answers with SKUs; the agent takes it through an interface of its own, and cmd wires both"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
