@@ -164,3 +164,42 @@ func TestEmitRefusesTrainingAuthor(t *testing.T) {
 		}
 	})
 }
+
+// TestEraseDeletesTrainingCopies: erasing a customer deletes the training
+// cases copied from their conversation, with their sessions and
+// messages; other cases stay.
+func TestEraseDeletesTrainingCopies(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		gone := handOff(t, db, "gone", "k1")
+		handBack(t, db, gone)
+		kept := handOff(t, db, "kept", "k2")
+		handBack(t, db, kept)
+		cases := []*concierge.TrainingCase{
+			{Bot: "shop", Source: gone.ID, Kind: concierge.TrainingProduct, Lines: []concierge.TrainingLine{{Role: "customer", Text: "c'est Marie"}}},
+			{Bot: "shop", Source: kept.ID, Kind: concierge.TrainingProduct},
+		}
+		sessions := []*concierge.TrainingSession{{Trainee: "tom", AssignedBy: "sue"}, {Trainee: "tom", AssignedBy: "sue"}}
+		if err := db.AssignTraining(ctx, cases, sessions); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.StartTrainingSession(ctx, sessions[0].ID, time.Now(), []concierge.TrainingMessage{{Role: "customer", Text: "c'est Marie", At: time.Now()}}, 1); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.EraseConversation(ctx, "shop", concierge.ChannelWeb, "gone"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TrainingCase(ctx, cases[0].ID); !errors.Is(err, concierge.ErrNotFound) {
+			t.Errorf("the erased customer's case: %v, want deleted", err)
+		}
+		if _, err := db.TrainingSession(ctx, sessions[0].ID); !errors.Is(err, concierge.ErrNotFound) {
+			t.Errorf("its session: %v, want deleted", err)
+		}
+		if msgs, err := db.TrainingMessages(ctx, sessions[0].ID); err != nil || len(msgs) != 0 {
+			t.Errorf("its messages: %v, %v; want none", msgs, err)
+		}
+		if _, err := db.TrainingCase(ctx, cases[1].ID); err != nil {
+			t.Errorf("another customer's case: %v, want kept", err)
+		}
+	})
+}
