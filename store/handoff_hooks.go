@@ -65,7 +65,7 @@ func (db *DB) ClaimHandoffHooks(ctx context.Context, bots []concierge.BotID, lim
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = nil
 		now := db.millis(tx.now)
-		token := newToken()
+		token := db.leaseToken()
 		args := []any{now + lease.Milliseconds(), token, now, now, now}
 		for _, b := range bots {
 			args = append(args, string(b))

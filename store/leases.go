@@ -15,9 +15,10 @@ import (
 )
 
 // ErrLeaseLost is returned by ApplyTurn when the turn lease is no longer
-// the caller's: it ran out and another worker took the conversation, or
-// the event was handled already.
-var ErrLeaseLost = errors.New("store: turn lease lost")
+// the caller's: it ran out, or its replica was declared dead (Reap), and
+// another worker took the conversation, or the event was handled already.
+// FinishOutbox wraps it for results of conversations it no longer holds.
+var ErrLeaseLost = errors.New("store: lease lost")
 
 // TurnLease is a conversation's turn held by one worker: the
 // worker plans the turn outside any transaction and applies it with
@@ -63,7 +64,7 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 		if err != nil {
 			return fmt.Errorf("store: lease turn: %w", err)
 		}
-		token := newToken()
+		token := db.leaseToken()
 		if _, err := tx.exec(ctx, `UPDATE conversations SET turn_lease_until = ?, turn_lease_owner = ? WHERE id = ?`,
 			db.millis(tx.now.Add(ttl)), token, p.conv); err != nil {
 			return fmt.Errorf("store: lease turn: %w", err)

@@ -97,7 +97,7 @@ func (db *DB) ClaimMedia(ctx context.Context, bots []concierge.BotID, limit int,
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = nil
 		now := db.millis(tx.now)
-		token := newToken()
+		token := db.leaseToken()
 		args := []any{now, now}
 		for _, b := range bots {
 			args = append(args, string(b))

@@ -12,7 +12,7 @@ import (
 // lease, so of two replicas racing for it exactly one wins, on SQLite and
 // on PostgreSQL alike.
 func (db *DB) TakeLease(ctx context.Context, name string, ttl time.Duration) (string, bool, error) {
-	token := newToken()
+	token := db.leaseToken()
 	var won bool
 	err := db.InTx(ctx, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `INSERT INTO leases (name, owner, lease_until) VALUES (?, ?, ?)

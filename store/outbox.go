@@ -20,7 +20,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 	err := db.InTx(ctx, func(tx *Tx) error {
 		b = nil
 		now := tx.db.millis(tx.now)
-		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?
+		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?, send_lease_owner = ?
 			WHERE send_lease_until < ? AND id IN (
 				SELECT m.conversation_id FROM messages m JOIN conversations lc ON lc.id = m.conversation_id
 				WHERE m.dir = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?
@@ -28,7 +28,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 				AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
 					AND p.dir = 'out' AND p.status = 'pending' AND p.seq < m.seq)
 				ORDER BY m.id LIMIT ?)
-			RETURNING id`, now+lease.Milliseconds(), now, now, now, limit)
+			RETURNING id`, now+lease.Milliseconds(), db.replica, now, now, now, limit)
 		if err != nil {
 			return fmt.Errorf("store: claim outbox: %w", err)
 		}
@@ -86,13 +86,45 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 }
 
 // FinishOutbox records send results and releases the conversations' leases,
-// in one transaction (one fsync for a whole batch of sends).
+// in one transaction (one fsync for a whole batch of sends). Only the
+// conversations this replica still holds are recorded: a lease another
+// replica took over (this one was declared dead, see Reap) is the new
+// holder's, and its results here are dropped with an error wrapping
+// ErrLeaseLost, after the others were committed.
 func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, convs []concierge.ConversationID) error {
-	return db.InTx(ctx, func(tx *Tx) error {
+	lost := 0
+	err := db.InTx(ctx, func(tx *Tx) error {
+		lost = 0
 		now := tx.db.millis(tx.now)
+		held := map[concierge.ConversationID]bool{}
+		if len(convs) > 0 {
+			ids := make([]string, len(convs))
+			for i, c := range convs {
+				ids[i] = fmt.Sprint(int64(c))
+			}
+			rows, err := tx.queryOnce(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
+				WHERE id IN (`+strings.Join(ids, ",")+`) AND send_lease_owner = ? RETURNING id`, db.replica)
+			if err != nil {
+				return fmt.Errorf("store: finish outbox: %w", err)
+			}
+			kept, err := collect(rows, func(r interface{ Scan(...any) error }) (concierge.ConversationID, error) {
+				var id concierge.ConversationID
+				return id, r.Scan(&id)
+			})
+			if err != nil {
+				return fmt.Errorf("store: finish outbox: %w", err)
+			}
+			for _, id := range kept {
+				held[id] = true
+			}
+		}
 		// The common case, sent, is one statement for the whole batch.
 		var sent []string
 		for _, r := range results {
+			if !held[r.Conversation] {
+				lost++
+				continue
+			}
 			var err error
 			switch r.Status {
 			case concierge.DeliverySent:
@@ -126,17 +158,12 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 				return fmt.Errorf("store: finish outbox: %w", err)
 			}
 		}
-		if len(convs) > 0 {
-			ids := make([]string, len(convs))
-			for i, c := range convs {
-				ids[i] = fmt.Sprint(int64(c))
-			}
-			if _, err := tx.execOnce(ctx, `UPDATE conversations SET send_lease_until = 0 WHERE id IN (`+strings.Join(ids, ",")+`)`); err != nil {
-				return fmt.Errorf("store: finish outbox: %w", err)
-			}
-		}
 		return nil
 	})
+	if err == nil && lost > 0 {
+		err = fmt.Errorf("store: finish outbox: %d results of conversations whose lease another replica took over were dropped: %w", lost, ErrLeaseLost)
+	}
+	return err
 }
 
 // PendingOutbound counts outbound messages not yet delivered.

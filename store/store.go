@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -56,6 +57,12 @@ type DB struct {
 	path string
 	lock *os.File
 
+	// replica is this store's id among the replicas of one database,
+	// the prefix of every lease token it writes; beating is set once its
+	// heartbeat registered it (see replicas.go).
+	replica string
+	beating atomic.Bool
+
 	// stmts caches prepared write statements by query text. Preparing
 	// (parsing) a statement costs more than running it on SQLite, and the
 	// store runs the same few dozen statements all day.
@@ -67,7 +74,7 @@ type DB struct {
 // for tests that need no durability) or "postgres://…". It does not migrate;
 // call Migrate.
 func Open(ctx context.Context, url string) (*DB, error) {
-	db := &DB{now: time.Now, stmts: map[string]*sql.Stmt{}}
+	db := &DB{now: time.Now, stmts: map[string]*sql.Stmt{}, replica: newToken()[:16]}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		path := strings.TrimPrefix(url, "sqlite:")

@@ -45,11 +45,12 @@ func (db *DB) ReleaseLeases(ctx context.Context) error {
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		for _, q := range []string{
-			`UPDATE conversations SET turn_lease_until = 0, turn_lease_owner = '', send_lease_until = 0
-				WHERE turn_lease_until <> 0 OR turn_lease_owner <> '' OR send_lease_until <> 0`,
+			`UPDATE conversations SET turn_lease_until = 0, turn_lease_owner = '', send_lease_until = 0, send_lease_owner = ''
+				WHERE turn_lease_until <> 0 OR turn_lease_owner <> '' OR send_lease_until <> 0 OR send_lease_owner <> ''`,
 			`UPDATE handoffs SET hook_lease_until = 0, hook_lease_owner = '' WHERE hook_lease_until <> 0 OR hook_lease_owner <> ''`,
 			`UPDATE media SET lease_until = 0, lease_owner = '' WHERE lease_until <> 0 OR lease_owner <> ''`,
 			`DELETE FROM leases`,
+			`DELETE FROM replicas`,
 			`UPDATE wechat_tokens SET lease_until = 0 WHERE lease_until <> 0`,
 		} {
 			if _, err := tx.execOnce(ctx, q); err != nil {

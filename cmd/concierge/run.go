@@ -70,6 +70,12 @@ type Main struct {
 	// (tests listen on port 0 first so the base URL is known).
 	Listener net.Listener
 
+	// WorkPoll is how often the turn runners and the outbox look for
+	// work when not woken (zero: 250 ms); tests lengthen it to show that
+	// a NOTIFY wakes them (see replicas.go).
+	WorkPoll time.Duration
+	replicas replicaParts
+
 	// SweepEvery is how often the sweep looks for orders whose
 	// reservation ran out (zero: 5s); tests of expiry shorten it.
 	SweepEvery time.Duration
@@ -253,7 +259,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 
-	m.Dispatcher = outbox.New(m.DB, m.Registry.Channel, outbox.Config{}, m.Log, m.Metrics)
+	m.Dispatcher = outbox.New(m.DB, m.Registry.Channel, outbox.Config{Poll: m.WorkPoll}, m.Log, m.Metrics)
 	m.Runner = agent.NewRunner(m.Agent, m.DB, m.Log, func(done, failed int) {
 		m.Metrics.turns.WithLabelValues("done").Add(float64(done))
 		m.Metrics.turns.WithLabelValues("failed").Add(float64(failed))
@@ -271,6 +277,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.wireSeller()       // the seller's assistant, see seller.go
 	m.wireHandoffHooks() // see handoff_hooks.go
 	m.wireMedia()        // customers' files, see media.go
+	m.wireReplicas()     // heartbeats and NOTIFY wake-ups, see replicas.go
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
 		Channels:    m.Registry,
@@ -331,7 +338,12 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	ingestCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
 	runCtx, stopRunner := context.WithCancel(context.WithoutCancel(ctx))
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
-	var ingestWG, runWG, sendWG sync.WaitGroup
+	var ingestWG, runWG, sendWG, beatWG sync.WaitGroup
+	// The heartbeat outlives the workers: this replica holds leases
+	// until they stop (see replicas.go).
+	beatCtx, stopBeat := context.WithCancel(context.WithoutCancel(ctx))
+	beatWG.Add(1)
+	go func() { defer beatWG.Done(); m.runHeartbeat(beatCtx) }()
 	ingestWG.Add(1)
 	go func() { defer ingestWG.Done(); m.Ingester.Run(ingestCtx) }()
 	// SQLite has one writer, so one runner; on PostgreSQL several take
@@ -340,8 +352,9 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	if m.DB.Dialect() == store.Postgres {
 		runners = 4
 	}
-	runWG.Add(runners + 4)
+	runWG.Add(runners + 5)
 	go func() { defer runWG.Done(); m.runCatalogs(runCtx) }() // see catalog.go
+	go func() { defer runWG.Done(); m.listenWork(runCtx) }()  // see replicas.go
 	for range runners {
 		go func() { defer runWG.Done(); m.Runner.Run(runCtx) }()
 	}
@@ -375,6 +388,8 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 		runWG.Wait()
 		stopSender()
 		sendWG.Wait()
+		stopBeat()
+		beatWG.Wait()
 		if err := m.DB.Close(); err != nil {
 			m.Log.Error("close database", "err", err)
 		}

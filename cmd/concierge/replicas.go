@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/conciergehq/concierge/store"
+)
+
+// Replicas on PostgreSQL (see store/replicas.go and store/work_notify.go):
+// each beats every 500 ms and takes over the leases of any replica whose
+// heartbeat is 3 s old, then wakes its own workers to claim that work; and
+// each listens for NOTIFY of new turns and outbound messages committed by
+// any replica, so its workers wake at once rather than on their 250 ms
+// poll, which stays as the fallback. SQLite is one process: its workers
+// are woken in-process and TakeOver releases a dead predecessor's leases.
+
+type replicaParts struct {
+	wakeups   *prometheus.CounterVec
+	takeovers prometheus.Counter
+}
+
+// wireReplicas applies WorkPoll and registers the replicas' metrics.
+func (m *Main) wireReplicas() {
+	if m.WorkPoll > 0 {
+		m.Runner.Poll, m.Planned.Poll = m.WorkPoll, m.WorkPoll
+	}
+	m.replicas.wakeups = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_notify_wakeups_total",
+		Help: "Workers woken by a PostgreSQL NOTIFY of new work committed by any replica, by kind (turns, outbox)."}, []string{"kind"})
+	m.replicas.takeovers = prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_replica_takeovers_total",
+		Help: "Replicas declared dead (heartbeat stale) whose leases this replica released for takeover."})
+	m.Prom.MustRegister(m.replicas.wakeups, m.replicas.takeovers)
+}
+
+// runHeartbeat beats and reaps until ctx ends, then removes this
+// replica's row (PostgreSQL only). Start stops it after the workers, so
+// the replica is alive for as long as it holds leases.
+func (m *Main) runHeartbeat(ctx context.Context) {
+	if m.DB.Dialect() != store.Postgres {
+		return
+	}
+	m.DB.RunHeartbeat(ctx, store.HeartbeatConfig{Log: m.Log, Reaped: func(ids []string) {
+		m.replicas.takeovers.Add(float64(len(ids)))
+		m.wakeWorkers()
+	}})
+	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := m.DB.Deregister(dctx); err != nil {
+		m.Log.Warn("replica: deregister; other replicas will reap it", "err", err)
+	}
+}
+
+// listenWork wakes the workers on NOTIFY of new work until ctx ends
+// (PostgreSQL only).
+func (m *Main) listenWork(ctx context.Context) {
+	m.DB.ListenWork(ctx, func(w store.Work) {
+		m.replicas.wakeups.WithLabelValues(string(w)).Inc()
+		switch w {
+		case store.WorkTurns:
+			m.Runner.Wake()
+			m.Planned.Wake()
+		case store.WorkOutbox:
+			m.Dispatcher.Wake()
+		}
+	}, m.Log)
+}
+
+// wakeWorkers makes every worker look for work now: a dead replica's
+// leases were just released.
+func (m *Main) wakeWorkers() {
+	m.Runner.Wake()
+	m.Planned.Wake()
+	m.Dispatcher.Wake()
+}

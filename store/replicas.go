@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Replicas on one PostgreSQL database find out about each other's death
+// through heartbeats. Each open store is a replica with an id of its own
+// (ReplicaID); every lease it takes carries that id: the turn, hand-off
+// hook, media and named leases as the prefix of their owner token
+// ("REPLICA.RANDOM"), the outbox lease in conversations.send_lease_owner.
+// A serving replica renews its row of the replicas table every
+// HeartbeatEvery; when a row has not been renewed for StaleAfter, any
+// live replica releases the leases the dead one held (Reap), and the work
+// is claimed again at once rather than when its leases run out (30 s for
+// the outbox, 2 min for a planned turn).
+//
+// Taking over never lets two replicas apply the same work: every
+// completion checks that the lease is still the caller's (ApplyTurn,
+// FinishHandoffHook, FinishMedia, FinishOutbox), so a replica that was
+// only slow, not dead, finds its lease gone and changes nothing. What it
+// already did outside the database (a message sent, a webhook posted)
+// may then be done again by the new holder: those are at least once, as
+// after any lease expiry, and carry their dedupe keys.
+//
+// Times are the replicas' own clocks, as for every lease: they must agree
+// to well within StaleAfter (NTP does).
+
+// Heartbeat defaults: a replica is declared dead after missing about five
+// beats, and a dead one's work is taken over within StaleAfter plus one
+// beat.
+const (
+	HeartbeatEvery = 500 * time.Millisecond
+	StaleAfter     = 3 * time.Second
+)
+
+// ReplicaID is this store's replica id, the prefix of its leases' owner
+// tokens. It is fixed at Open.
+func (db *DB) ReplicaID() string { return db.replica }
+
+// leaseToken is a fresh owner token for a lease this replica takes.
+func (db *DB) leaseToken() string { return db.replica + "." + newToken() }
+
+// Heartbeat records that this replica is alive now, registering it if
+// its row is missing: at the first beat, or after another replica
+// declared it dead while it was only stalled (it then reports revived, and
+// the leases it held before were released; its completions of that work
+// will find them gone).
+func (db *DB) Heartbeat(ctx context.Context) (revived bool, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		now := db.millis(tx.now)
+		res, err := tx.exec(ctx, `UPDATE replicas SET heartbeat_at = ? WHERE id = ?`, now, db.replica)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		host, _ := os.Hostname()
+		revived = db.beating.Load()
+		_, err = tx.exec(ctx, `INSERT INTO replicas (id, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)`,
+			db.replica, trim(host), os.Getpid(), now, now)
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: heartbeat: %w", err)
+	}
+	db.beating.Store(true)
+	return revived, nil
+}
+
+// Reap declares dead every replica whose heartbeat is older than stale
+// and releases the leases each held, one replica per transaction, and
+// returns the ids it reaped. Several replicas may reap at once: deleting
+// the replica's row decides which one does it (on PostgreSQL the row lock
+// also makes a late heartbeat of that replica wait, then register anew).
+func (db *DB) Reap(ctx context.Context, stale time.Duration) ([]string, error) {
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT id FROM replicas WHERE heartbeat_at < ? AND id <> ? ORDER BY id`),
+		db.millis(db.now().Add(-stale)), db.replica)
+	if err != nil {
+		return nil, fmt.Errorf("store: reap: %w", err)
+	}
+	ids, err := collect(rows, func(r interface{ Scan(...any) error }) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reap: %w", err)
+	}
+	var reaped []string
+	for _, id := range ids {
+		var won bool
+		err := db.InTx(ctx, func(tx *Tx) error {
+			res, err := tx.exec(ctx, `DELETE FROM replicas WHERE id = ? AND heartbeat_at < ?`, id, db.millis(tx.now.Add(-stale)))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil || n == 0 {
+				return err // it beat again, or another replica reaped it
+			}
+			won = true
+			return tx.releaseReplica(ctx, id)
+		})
+		if err != nil {
+			return reaped, fmt.Errorf("store: reap %s: %w", id, err)
+		}
+		if won {
+			reaped = append(reaped, id)
+		}
+	}
+	return reaped, nil
+}
+
+// releaseReplica ends every lease replica id holds. The owner columns
+// have no index: this runs only when a replica died, and a scan of the
+// leased tables then is cheaper than an index maintained on every claim.
+func (tx *Tx) releaseReplica(ctx context.Context, id string) error {
+	like := id + ".%" // ids are hex: no LIKE wildcard in them
+	for _, q := range []struct {
+		sql string
+		arg string
+	}{
+		{`UPDATE conversations SET turn_lease_until = 0, turn_lease_owner = '' WHERE turn_lease_owner LIKE ?`, like},
+		{`UPDATE conversations SET send_lease_until = 0, send_lease_owner = '' WHERE send_lease_owner = ?`, id},
+		{`UPDATE handoffs SET hook_lease_until = 0, hook_lease_owner = '' WHERE hook_lease_owner LIKE ?`, like},
+		{`UPDATE media SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
+		{`DELETE FROM leases WHERE owner LIKE ?`, like},
+	} {
+		if _, err := tx.execOnce(ctx, q.sql, q.arg); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Deregister removes this replica's row on a clean stop, after its work
+// has finished and its leases were released by their completions.
+func (db *DB) Deregister(ctx context.Context) error {
+	err := db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `DELETE FROM replicas WHERE id = ?`, db.replica)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: deregister: %w", err)
+	}
+	return nil
+}
+
+// Replica is one row of the replicas table.
+type Replica struct {
+	ID        string
+	Host      string
+	PID       int
+	StartedAt time.Time
+	Heartbeat time.Time
+}
+
+// Replicas lists the registered replicas, for operators and tests.
+func (db *DB) Replicas(ctx context.Context) ([]Replica, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT id, host, pid, started_at, heartbeat_at FROM replicas ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: replicas: %w", err)
+	}
+	out, err := collect(rows, func(r interface{ Scan(...any) error }) (Replica, error) {
+		var rp Replica
+		var started, beat int64
+		err := r.Scan(&rp.ID, &rp.Host, &rp.PID, &started, &beat)
+		rp.StartedAt, rp.Heartbeat = fromMillis(started), fromMillis(beat)
+		return rp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: replicas: %w", err)
+	}
+	return out, nil
+}
+
+// HeartbeatConfig tunes RunHeartbeat; zero values take the defaults.
+type HeartbeatConfig struct {
+	Every time.Duration // HeartbeatEvery
+	Stale time.Duration // StaleAfter
+	// Reaped is called after dead replicas' leases were released, so the
+	// caller wakes its workers to claim that work now.
+	Reaped func(ids []string)
+	Log    *slog.Logger
+}
+
+// RunHeartbeat beats and reaps every cfg.Every until ctx ends. A failed
+// beat is logged and tried again on the next tick: the replica keeps
+// working, and its completions are fenced if it is reaped meanwhile.
+func (db *DB) RunHeartbeat(ctx context.Context, cfg HeartbeatConfig) {
+	if cfg.Every <= 0 {
+		cfg.Every = HeartbeatEvery
+	}
+	if cfg.Stale <= 0 {
+		cfg.Stale = StaleAfter
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	t := time.NewTicker(cfg.Every)
+	defer t.Stop()
+	failing := false
+	for {
+		revived, err := db.Heartbeat(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil && !failing:
+			failing = true
+			cfg.Log.Error("replica: heartbeat failed; other replicas take this one's work over if it lasts", "err", err, "stale_after", cfg.Stale)
+		case err == nil && failing:
+			failing = false
+			cfg.Log.Info("replica: heartbeat back")
+		}
+		if revived {
+			cfg.Log.Warn("replica: declared dead by another replica while stalled; its leases were taken over", "replica", db.replica)
+		}
+		if err == nil {
+			ids, err := db.Reap(ctx, cfg.Stale)
+			if err != nil && ctx.Err() == nil {
+				cfg.Log.Error("replica: reap", "err", err)
+			}
+			if len(ids) > 0 {
+				cfg.Log.Warn("replica: took over the leases of replicas whose heartbeat stopped", "replicas", ids)
+				if cfg.Reaped != nil {
+					cfg.Reaped(ids)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
