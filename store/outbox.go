@@ -20,15 +20,26 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 	err := db.InTx(ctx, func(tx *Tx) error {
 		b = nil
 		now := tx.db.millis(tx.now)
-		rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = ?, send_lease_owner = ?
-			WHERE send_lease_until < ? AND id IN (
-				SELECT m.conversation_id FROM messages m JOIN conversations lc ON lc.id = m.conversation_id
-				WHERE m.dir = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?
-				AND lc.send_lease_until < ?
-				AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
-					AND p.dir = 'out' AND p.status = 'pending' AND p.seq < m.seq)
-				ORDER BY m.id LIMIT ?)
-			RETURNING id`, now+lease.Milliseconds(), db.replica, now, now, now, limit)
+		// The candidates are picked once, in a materialized CTE, and on
+		// PostgreSQL row-locked with SKIP LOCKED: a claim never waits for
+		// a conversation another transaction holds (a replica's turn
+		// batch, or its FinishOutbox releasing it), so claims of two
+		// replicas and their finishes cannot deadlock.
+		lock := ""
+		if db.dialect == Postgres {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		rows, err := tx.query(ctx, `WITH picked AS MATERIALIZED (
+				SELECT c.id FROM conversations c WHERE c.send_lease_until < ? AND c.id IN (
+					SELECT m.conversation_id FROM messages m JOIN conversations lc ON lc.id = m.conversation_id
+					WHERE m.dir = 'out' AND m.status = 'pending' AND m.next_attempt_at <= ?
+					AND lc.send_lease_until < ?
+					AND NOT EXISTS (SELECT 1 FROM messages p WHERE p.conversation_id = m.conversation_id
+						AND p.dir = 'out' AND p.status = 'pending' AND p.seq < m.seq)
+					ORDER BY m.id LIMIT ?)`+lock+`)
+			UPDATE conversations SET send_lease_until = ?, send_lease_owner = ?
+			WHERE send_lease_until < ? AND id IN (SELECT id FROM picked)
+			RETURNING id`, now, now, now, limit, now+lease.Milliseconds(), db.replica, now)
 		if err != nil {
 			return fmt.Errorf("store: claim outbox: %w", err)
 		}

@@ -104,7 +104,8 @@ func (db *DB) Reap(ctx context.Context, stale time.Duration) ([]string, error) {
 				return err // it beat again, or another replica reaped it
 			}
 			won = true
-			return tx.releaseReplica(ctx, id)
+			_, err = tx.releaseReplica(ctx, id)
+			return err
 		})
 		if err != nil {
 			return reaped, fmt.Errorf("store: reap %s: %w", id, err)
@@ -116,11 +117,12 @@ func (db *DB) Reap(ctx context.Context, stale time.Duration) ([]string, error) {
 	return reaped, nil
 }
 
-// releaseReplica ends every lease replica id holds. The owner columns
+// releaseReplica ends every lease replica id holds and counts them. The owner columns
 // have no index: this runs only when a replica died, and a scan of the
 // leased tables then is cheaper than an index maintained on every claim.
-func (tx *Tx) releaseReplica(ctx context.Context, id string) error {
+func (tx *Tx) releaseReplica(ctx context.Context, id string) (int64, error) {
 	like := id + ".%" // ids are hex: no LIKE wildcard in them
+	var n int64
 	for _, q := range []struct {
 		sql string
 		arg string
@@ -131,24 +133,35 @@ func (tx *Tx) releaseReplica(ctx context.Context, id string) error {
 		{`UPDATE media SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
 		{`DELETE FROM leases WHERE owner LIKE ?`, like},
 	} {
-		if _, err := tx.execOnce(ctx, q.sql, q.arg); err != nil {
-			return err
+		res, err := tx.execOnce(ctx, q.sql, q.arg)
+		if err != nil {
+			return 0, err
 		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return 0, err
+		}
+		n += k
 	}
-	return nil
+	return n, nil
 }
 
 // Deregister removes this replica's row on a clean stop, after its work
-// has finished and its leases were released by their completions.
-func (db *DB) Deregister(ctx context.Context) error {
-	err := db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `DELETE FROM replicas WHERE id = ?`, db.replica)
+// has finished, and releases any lease it still holds: with its row gone
+// no replica would reap them, and they would wait to run out.
+// It returns how many leases it released.
+func (db *DB) Deregister(ctx context.Context) (released int64, err error) {
+	err = db.InTx(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `DELETE FROM replicas WHERE id = ?`, db.replica); err != nil {
+			return err
+		}
+		released, err = tx.releaseReplica(ctx, db.replica)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: deregister: %w", err)
+		return 0, fmt.Errorf("store: deregister: %w", err)
 	}
-	return nil
+	return released, nil
 }
 
 // Replica is one row of the replicas table.

@@ -229,10 +229,10 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 	})
 }
 
-// TestDeregisterAndRevive: a replica that stops cleanly leaves the table;
-// one that never beat is not reaped (it has no row), and a replica never
-// reaps itself however old its own row is.
-func TestDeregisterAndRevive(t *testing.T) {
+// TestDeregister: a replica never reaps itself however old its
+// own row is; one that stops cleanly leaves the table and releases the
+// leases it still held, which nobody would reap any more.
+func TestDeregister(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
 		now := time.Unix(1_800_000_000, 0)
@@ -245,8 +245,14 @@ func TestDeregisterAndRevive(t *testing.T) {
 		if ids, err := a.Reap(ctx, store.StaleAfter); err != nil || len(ids) != 0 {
 			t.Fatalf("A reaped %v (%v): a replica must not reap itself", ids, err)
 		}
-		if err := a.Deregister(ctx); err != nil {
-			t.Fatal(err)
+		if _, ok, err := a.TakeLease(ctx, "sweep", time.Hour); err != nil || !ok {
+			t.Fatalf("A take lease: %v %v", ok, err)
+		}
+		if n, err := a.Deregister(ctx); err != nil || n != 1 {
+			t.Fatalf("deregister: released %d leases (%v), want A's one", n, err)
+		}
+		if _, ok, err := b.TakeLease(ctx, "sweep", time.Hour); err != nil || !ok {
+			t.Fatalf("B take lease after A deregistered: %v %v, want it free", ok, err)
 		}
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || len(ids) != 0 {
 			t.Fatalf("B reaped %v (%v) after A deregistered", ids, err)

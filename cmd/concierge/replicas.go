@@ -47,8 +47,14 @@ func (m *Main) runHeartbeat(ctx context.Context) {
 	}})
 	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := m.DB.Deregister(dctx); err != nil {
+	n, err := m.DB.Deregister(dctx)
+	switch {
+	case err != nil:
 		m.Log.Warn("replica: deregister; other replicas will reap it", "err", err)
+	case n > 0:
+		// Work stopped without being finished or released; it is
+		// claimable again at once.
+		m.Log.Warn("replica: released leases still held at stop", "leases", n)
 	}
 }
 
