@@ -45,13 +45,17 @@ type Service struct {
 func New(st Store, co Checkout, shops []*Shop) *Service {
 	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, flights: map[string]string{}}
 	for _, sh := range shops {
+		if sh.Live != nil && sh.cache == nil {
+			sh.cache = &pricedCache{}
+		}
 		s.shops[sh.Bot.ID] = sh
 	}
 	return s
 }
 
-// Shop returns bot's shop, or nil when agents may not buy from it.
-func (s *Service) Shop(bot concierge.BotID) *Shop { return s.shops[bot] }
+// Shop returns bot's shop as of its latest catalog (see Shop.Live), or nil
+// when agents may not buy from it.
+func (s *Service) Shop(bot concierge.BotID) *Shop { return s.shops[bot].current() }
 
 // Do runs fn in a transaction, once per (scope, key) when key is set: the
 // same key with the same request returns the first response again
@@ -141,7 +145,7 @@ func newID(prefix string) string {
 // Create opens a session of bot for protocol p with ch, reserving its
 // stock.
 func (s *Service) Create(ctx context.Context, tx Tx, bot concierge.BotID, p Protocol, ch Changes) (*Session, error) {
-	shop := s.shops[bot]
+	shop := s.Shop(bot)
 	if shop == nil {
 		return nil, refuse(ReasonNotFound, "", "this shop does not sell to agents")
 	}
@@ -262,7 +266,7 @@ func (s *Service) Cancel(ctx context.Context, tx Tx, bot concierge.BotID, id str
 // load reads a session and brings its status up to date with its order
 // (expired or canceled by the sweeper or in the inbox; paid).
 func (s *Service) load(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, *Shop, error) {
-	shop := s.shops[bot]
+	shop := s.Shop(bot)
 	if shop == nil {
 		return nil, nil, refuse(ReasonNotFound, "", "this shop does not sell to agents")
 	}
@@ -512,7 +516,7 @@ func (s *Service) evaluate(shop *Shop, sess *Session) {
 // ContinueURL is where the buyer continues a session with the shop: its
 // web chat, which hands over to a person when needed.
 func (s *Service) ContinueURL(sess *Session) string {
-	shop := s.shops[sess.Bot]
+	shop := s.Shop(sess.Bot)
 	if shop == nil || shop.WidgetURL == "" {
 		return ""
 	}

@@ -3,6 +3,7 @@ package agentcommerce
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/conciergehq/concierge"
 )
@@ -22,8 +23,46 @@ type Shop struct {
 	EscalateAbove concierge.Money
 	// WidgetURL is the bot's web chat, where continue_url points.
 	WidgetURL string
+	// Live, if set, returns the bot as of its latest catalog (prices and
+	// products changed through the catalog API or a refreshed feed, see
+	// package livecatalog); Service.Shop then serves that one. Nil: Bot
+	// is fixed.
+	Live func() *concierge.Bot
 
 	priced *concierge.Bot
+	cache  *pricedCache
+}
+
+// pricedCache keeps the priced bot of the latest live bot, so that a
+// request builds it only when the catalog changed.
+type pricedCache struct {
+	mu     sync.Mutex
+	bot    *concierge.Bot
+	priced *concierge.Bot
+}
+
+// current returns s as of its latest catalog: a copy whose Bot is Live's,
+// or s itself when it has no Live.
+func (s *Shop) current() *Shop {
+	if s == nil || s.Live == nil {
+		return s
+	}
+	b := s.Live()
+	if b == nil || b == s.Bot {
+		return s
+	}
+	c := *s
+	c.Bot, c.cache, c.priced = b, nil, nil
+	if s.cache == nil { // not built by New: no cache to share
+		return &c
+	}
+	s.cache.mu.Lock()
+	if s.cache.bot != b {
+		s.cache.bot, s.cache.priced = b, c.pricedBot()
+	}
+	c.priced = s.cache.priced
+	s.cache.mu.Unlock()
+	return &c
 }
 
 // ShippingOption is a way to deliver physical goods, offered to agents.

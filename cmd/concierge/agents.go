@@ -48,7 +48,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			continue
 		}
 		shop := &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{}, TestMode: a.TestMode,
-			WidgetURL: strings.TrimRight(m.BaseURL, "/") + "/chat/" + f.ID}
+			WidgetURL: strings.TrimRight(m.BaseURL, "/") + "/chat/" + f.ID,
+			// The live catalog's bot (API changes, url feeds), see catalog.go.
+			Live: func() *concierge.Bot { return m.Agent.Shop(bot.ID).Bot }}
 		for _, o := range a.Shipping {
 			price, err := money.Parse(o.Price, bot.Currency)
 			if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/internal/testenv"
+	"github.com/conciergehq/concierge/livecatalog"
 )
 
 const liveToken = "0123456789abcdef0123456789abcdef-live"
@@ -262,5 +263,31 @@ func TestSellerPricesThroughLiveCatalog(t *testing.T) {
 	}
 	if bot := (sellerCatalog{m}).Bot("live-shop"); bot.Product("LAMP-01").Price.Minor != 4200 {
 		t.Fatalf("the seller's assistant reads %v", bot.Product("LAMP-01").Price)
+	}
+}
+
+// TestAgentsSeeLiveCatalog: outside agents (ACP here) read the live
+// catalog: after a price change, the feed shows it and a checkout session
+// is priced with it.
+func TestAgentsSeeLiveCatalog(t *testing.T) {
+	s := startShopWith(t, "", func(cfg string) string { return cfg + agentsSection + "  rate_per_minute: 6000\n" })
+	lc := s.m.liveCatalog("maison-lumiere")
+	if err := lc.Upsert(context.Background(), []livecatalog.Update{{SKU: "LAMP-01", Price: &concierge.Money{Minor: 3300, Currency: "EUR"}}}); err != nil {
+		t.Fatal(err)
+	}
+	st, feed, _ := s.agent(agentCall{"GET", "/acp/maison-lumiere/feed", acpHeaders(""), ""})
+	var lampPrice any
+	for _, p := range feed["products"].([]any) {
+		if m := p.(map[string]any); m["id"] == "LAMP-01" {
+			lampPrice = m["price"]
+		}
+	}
+	if st != 200 || lampPrice != "33.00 EUR" {
+		t.Fatalf("ACP feed: %d, lamp at %v", st, lampPrice)
+	}
+	create := `{"currency":"eur","capabilities":{},"line_items":[{"id":"li","item":{"id":"LAMP-01","unit_amount":1},"quantity":1}]}`
+	st, c1, _ := s.agent(agentCall{"POST", "/acp/maison-lumiere/checkout_sessions", acpHeaders("live-create"), create})
+	if st != 201 || jget(c1, "line_items.0.unit_amount") != 3300.0 {
+		t.Fatalf("checkout session: %d %v", st, c1)
 	}
 }
