@@ -317,3 +317,37 @@ func TestUpdatesWhileSearching(t *testing.T) {
 		t.Fatalf("final: %d products, mug at %d", len(s.Bot.Products), s.Bot.Product("MUG-01").Price.Minor)
 	}
 }
+
+// TestConcurrentPatchesMerge: two replicas patch different fields of one
+// product at the same time; the store merges each patch into the row
+// under the bot's lock, so neither is lost.
+func TestConcurrentPatchesMerge(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func() *store.DB) {
+		ctx := context.Background()
+		a, b := newReplica(t, open()), newReplica(t, open())
+		const rounds = 15
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for i := range rounds {
+				if err := a.cat.Upsert(ctx, []livecatalog.Update{{SKU: "MUG-01", Price: eur(int64(1000 + i))}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for i := range rounds {
+				if err := b.cat.Upsert(ctx, []livecatalog.Update{{SKU: "MUG-01", Tags: []string{fmt.Sprint("tag", i)}}}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+		wg.Wait()
+		c := newReplica(t, open())
+		p := c.shop.Current().Bot.Product("MUG-01")
+		if p.Price.Minor != 1000+rounds-1 || len(p.Tags) != 1 || p.Tags[0] != fmt.Sprint("tag", rounds-1) {
+			t.Fatalf("after concurrent patches: price %d, tags %v; want both last patches", p.Price.Minor, p.Tags)
+		}
+	})
+}
