@@ -14,6 +14,7 @@ import (
 var fullEnv = map[string]string{
 	"LLM_BASE_URL":      "https://llm.example.com/v1",
 	"LLM_API_KEY":       "sk-test-llm",
+	"SPEECH_KEY":        "sk-test-speech",
 	"TELEGRAM_TOKEN":    "123456:ABC-telegram",
 	"TELEGRAM_SECRET":   "telegram_secret_1",
 	"WA_PHONE_ID":       "1234567890",
@@ -134,6 +135,9 @@ func TestExampleFull(t *testing.T) {
 	}
 	if c.Telegram.Token != fullEnv["TELEGRAM_TOKEN"] || p.Stripe.SecretKey != fullEnv["STRIPE_KEY"] || f.Brain.LLM.Model != "gpt-4o-mini" {
 		t.Errorf("environment not expanded: telegram %q, stripe %q, model %q", c.Telegram.Token, p.Stripe.SecretKey, f.Brain.LLM.Model)
+	}
+	if s := f.Speech; s == nil || s.APIKey != fullEnv["SPEECH_KEY"] || s.Model != "whisper-1" || s.BaseURL != "https://api.openai.com/v1" {
+		t.Errorf("speech = %+v, want whisper-1 on OpenAI with the key from the environment", s)
 	}
 
 	// Without the environment, every unset variable is named once, and
