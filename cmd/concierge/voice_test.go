@@ -248,6 +248,16 @@ func TestVoiceTelegramUnheard(t *testing.T) {
 	if strings.Contains(s.logs.String(), speechKey) {
 		t.Fatal("the speech API key is in the log")
 	}
+	_, metrics := get(t, s.base+"/metrics")
+	for _, want := range []string{
+		`concierge_voice_notes_total{bot="maison-lumiere",speech="unheard"} 4`,
+		`concierge_voice_notes_total{bot="maison-lumiere",speech="too_large"} 1`,
+		`concierge_voice_notes_total{bot="maison-lumiere",speech="wrong_type"} 1`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 
 	// A bot without a speech section answers the same, without guessing.
 	t.Run("no transcriber", func(t *testing.T) {
