@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	openai "github.com/sashabaranov/go-openai"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
@@ -418,4 +420,48 @@ func wxMenuHas(t *testing.T, s *wxShop, sent []wechattest.Sent, part string) boo
 		}
 	}
 	return false
+}
+
+// TestVoiceLLMTelegram: with the LLM brain, a heard voice note is planned
+// like a typed message (the model searches the Aurore lamp and its card
+// is shown), and an unheard one never reaches the model: the customer is
+// asked to write.
+func TestVoiceLLMTelegram(t *testing.T) {
+	speechSrv := speechFake(t)
+	f := newOrgModel(t, nil)
+	f.script = func(req openai.ChatCompletionRequest) (int, any) {
+		user, res := turn(req)
+		switch {
+		case strings.Contains(user, "lampe de chevet Aurore") && len(res) == 0:
+			return calls(call("search_products", `{"query":"Aurore"}`))
+		case strings.Contains(user, "lampe de chevet Aurore"):
+			return say("Voici la lampe de chevet Aurore.")
+		}
+		return unscripted(t, req)
+	}
+	fake := newTelegramFake(t)
+	cfg := rewrite(t, sampleBot(t), map[string]string{
+		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: webhook }", tgToken, tgSecret, fake.URL),
+		"payments:\n  sandbox: { enabled: true }": "payments:\n  telegram: { provider_token: \"284685063:TEST:provider\" }",
+		"kind: rules ":                    "kind: llm   ",
+		`    api_key: "${LLM_API_KEY:-}"`: "    api_key: \"${LLM_API_KEY:-}\"\n    organization: " + llmOrg + "\n    headers: { X-Gateway: shop-1 }",
+	})
+	cfg = withSpeech(speechSrv, "10s")(cfg)
+	sh := runLLMShop(t, f, cfg, func(m *Main) { m.TelegramLimits = tgTestLimits() })
+	s := &tgShop{shop: sh, fake: fake}
+	s.nextID.Store(500000)
+	ogg := audioFixture(t, "voice.ogg")
+	s.fake.AddFile("LLM-VOICE", telegramtest.File{ContentType: "audio/ogg", Data: ogg})
+	s.fake.AddFile("LLM-PDF", telegramtest.File{ContentType: "audio/ogg", Data: []byte("%PDF-1.7")})
+
+	speechSrv.Say("Je voudrais la lampe de chevet Aurore", "french")
+	c := s.customer("fr")
+	found := c.voice("LLM-VOICE", len(ogg))
+	if v := tgValues(t, s, found); !strings.Contains(v, "LAMP-01") {
+		t.Fatalf("after the voice note (values %s): %s; want the Aurore lamp's card", v, dumpCalls(found))
+	}
+	refused := c.voice("LLM-PDF", 8)
+	if !strings.Contains(dumpCalls(refused), "Je ne sais pas écouter ce type de fichier.") {
+		t.Fatalf("a PDF as a voice note: %s; want the refusal", dumpCalls(refused))
+	}
 }
