@@ -17,14 +17,14 @@ func TestValidateUnsetVariables(t *testing.T) {
 	if !strings.Contains(stdout, "full.yaml: ok (bot maison-lumiere-live") || !strings.Contains(stdout, "unset variables") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
-	for _, want := range []string{"full.yaml:36:12: warning: environment variable TELEGRAM_TOKEN is not set", "warning: environment variable STRIPE_KEY is not set"} {
+	for _, want := range []string{"full.yaml:45:12: warning: environment variable TELEGRAM_TOKEN is not set", "warning: environment variable STRIPE_KEY is not set"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
 
 	code, _, stderr = runCmd(t, "", "validate", "--strict-env", full)
-	if code != 1 || !strings.Contains(stderr, "full.yaml:36:12: environment variable TELEGRAM_TOKEN is not set") || strings.Contains(stderr, "warning:") {
+	if code != 1 || !strings.Contains(stderr, "full.yaml:45:12: environment variable TELEGRAM_TOKEN is not set") || strings.Contains(stderr, "warning:") {
 		t.Errorf("--strict-env: exit %d\n%s", code, stderr)
 	}
 	code, _, stderr = runCmd(t, "", "validate", "--config", full, "--strict-env")
