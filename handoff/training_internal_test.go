@@ -157,6 +157,34 @@ func TestScoreSession(t *testing.T) {
 	}
 }
 
+// TestSaysPlainly: a state word counts only when it is not negated.
+func TestSaysPlainly(t *testing.T) {
+	for text, want := range map[string]bool{
+		"your order is paid":                 true,
+		"your order is not paid yet":         false,
+		"it is unpaid":                       false,
+		"not paid? no: it is paid":           true,
+		"votre commande n'est pas payée":     false,
+		"votre commande est payée":           true,
+		"订单已付款":                              true,
+		"订单未付款":                              false,
+		"the lamp was shipped, not refunded": false, // "refunded" is negated; "paid" absent
+	} {
+		word := "paid"
+		switch {
+		case strings.Contains(text, "payée"):
+			word = "payée"
+		case strings.Contains(text, "订单"):
+			word = "付款"
+		case strings.Contains(text, "shipped"):
+			word = "refunded"
+		}
+		if got := saysPlainly(text, word); got != want {
+			t.Errorf("saysPlainly(%q, %q) = %v, want %v", text, word, got, want)
+		}
+	}
+}
+
 // TestTrainingKindOf maps every hand-off reason to a kind of case.
 func TestTrainingKindOf(t *testing.T) {
 	for reason, kind := range map[string]string{

@@ -40,6 +40,33 @@ var stateWords = map[concierge.OrderState][]string{
 	concierge.OrderExpired:   {"expired", "expirée", "expiré", "已过期"},
 }
 
+// negations are what, right before a state word, says the opposite
+// ("not paid", "unpaid", "pas payée", "未付款").
+var negations = []string{"not ", "un", "non ", "non-", "pas ", "jamais ", "未", "没", "不"}
+
+// saysPlainly reports whether text holds word at least once not right
+// after a negation.
+func saysPlainly(text, word string) bool {
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		negated := false
+		for _, n := range negations {
+			if strings.HasSuffix(text[:at], n) {
+				negated = true
+				break
+			}
+		}
+		if !negated {
+			return true
+		}
+		i = at + len(word)
+	}
+}
+
 var reNumber = regexp.MustCompile(`\d+(?:[.,]\d{1,2})?`)
 
 // mentionsAmount reports whether text holds m as a number in major units,
@@ -170,7 +197,7 @@ func scoreSession(c *concierge.TrainingCase, s *concierge.TrainingSession, msgs 
 		var missing []string
 		gaveState := false
 		for _, w := range stateWords[o.State] {
-			if strings.Contains(replies, strings.ToLower(w)) {
+			if saysPlainly(replies, strings.ToLower(w)) {
 				gaveState = true
 				break
 			}
