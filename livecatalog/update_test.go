@@ -31,7 +31,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, open func() *store.DB)) {
 	})
 }
 
-func openStore(t *testing.T, url string) *store.DB {
+func openStore(t testing.TB, url string) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), url)
 	if err != nil {
