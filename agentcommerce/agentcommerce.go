@@ -62,6 +62,10 @@ type Tx interface {
 	AgentSession(ctx context.Context, bot concierge.BotID, id string) ([]byte, error)
 	ClaimIdempotencyKey(ctx context.Context, scope, key, hash string) (fresh bool, prevHash string, status int, response []byte, err error)
 	FinishIdempotencyKey(ctx context.Context, scope, key string, status int, response []byte) error
+	// AddAgentEvent queues an order event in the transaction of the change
+	// it reports; a state already reported for the session is not queued
+	// again.
+	AddAgentEvent(ctx context.Context, bot concierge.BotID, protocol, session string, order concierge.OrderID, typ string, state concierge.OrderState) error
 }
 
 // Store runs transactions.

@@ -247,6 +247,9 @@ func (s *Service) Complete(ctx context.Context, tx Tx, bot concierge.BotID, id s
 		return nil, fmt.Errorf("agentcommerce: payment of %s was %s", o.ID, res)
 	}
 	sess.Status, sess.PaymentRef, sess.Messages = StatusCompleted, ref, nil
+	if err := s.queueOrderCreate(ctx, tx, shop, sess); err != nil {
+		return nil, err
+	}
 	return sess, s.save(ctx, tx, sess)
 }
 

@@ -28,6 +28,10 @@ type Shop struct {
 	// package livecatalog); Service.Shop then serves that one. Nil: Bot
 	// is fixed.
 	Live func() *concierge.Bot
+	// OrderEvents are the protocols whose agents are sent order events
+	// (ACP's webhook_url): completing a session of one queues an
+	// OrderCreate, and later changes of its order OrderUpdates.
+	OrderEvents map[Protocol]bool
 
 	priced *concierge.Bot
 	cache  *pricedCache

@@ -29,7 +29,7 @@ type AgentUCP struct {
 type AgentACP struct {
 	Enabled       bool     `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve ACP. Defaults to true when the section is present."`
 	APIKeys       []string `yaml:"api_keys" json:"api_keys,omitempty" jsonschema:"description=The bearer keys agents send in Authorization (at least 16 characters each); use ${VAR}. Required when ACP is enabled."`
-	WebhookURL    string   `yaml:"webhook_url" json:"webhook_url,omitempty" jsonschema:"description=Where order_created and order_updated events go (not yet sent; see docs/agents.md)."`
+	WebhookURL    string   `yaml:"webhook_url" json:"webhook_url,omitempty" jsonschema:"description=Where order events (order_create and order_update) are POSTed signed in Merchant-Signature; see docs/agents.md."`
 	WebhookSecret string   `yaml:"webhook_secret" json:"webhook_secret,omitempty" jsonschema:"description=The HMAC secret of those events; use ${VAR}."`
 }
 

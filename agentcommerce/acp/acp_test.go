@@ -58,10 +58,11 @@ func (p *heldPayer) Charge(ctx context.Context, o *concierge.Order, token string
 }
 
 type fixture struct {
-	db  *store.DB
-	svc *agentcommerce.Service
-	srv *httptest.Server
-	now atomic.Pointer[time.Time]
+	db   *store.DB
+	svc  *agentcommerce.Service
+	srv  *httptest.Server
+	shop *agentcommerce.Shop
+	now  atomic.Pointer[time.Time]
 }
 
 func (f *fixture) clock() time.Time { return *f.now.Load() }
@@ -105,12 +106,13 @@ func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 	shop := &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"sandbox": payer},
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"},
 			Price: concierge.Money{Minor: 490, Currency: "EUR"}}},
-		WidgetURL: "http://localhost/chat/shop-a"}
+		WidgetURL: "http://localhost/chat/shop-a", OrderEvents: map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}}
 	if err := db.SeedStock(ctx, bot.ID, append(bot.Products, shop.ShippingProducts()...)); err != nil {
 		t.Fatal(err)
 	}
 	f.svc = agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{shop})
 	f.svc.Now = f.clock
+	f.shop = shop
 	mux := http.NewServeMux()
 	acp.New(acp.Config{Service: f.svc, BaseURL: "http://localhost", Keys: map[concierge.BotID][]string{bot.ID: {apiKey}}}).Register(mux)
 	f.srv = httptest.NewServer(mux)
@@ -206,4 +208,25 @@ func TestIdempotencyInFlight(t *testing.T) {
 			t.Errorf("charged %d times, want 1", n)
 		}
 	})
+}
+
+// eventGlue adapts the store's agent_events queue, as cmd does.
+type eventGlue struct{ db *store.DB }
+
+func (g eventGlue) WatchOrders(ctx context.Context) (int64, error) { return g.db.WatchAgentOrders(ctx) }
+
+func (g eventGlue) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
+	rows, err := g.db.ClaimAgentEvents(ctx, string(p), limit, lease)
+	out := make([]agentcommerce.Event, len(rows))
+	for i, r := range rows {
+		out[i] = agentcommerce.Event{ID: r.ID, Token: r.Token, Attempts: r.Attempts, Bot: r.Bot, Protocol: agentcommerce.Protocol(r.Protocol),
+			Session: r.Session, Order: r.Order, Type: agentcommerce.EventType(r.Type), State: r.OrderState, CreatedAt: r.CreatedAt}
+	}
+	return out, err
+}
+
+func (g eventGlue) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
+	status := map[agentcommerce.EventOutcome]string{agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed,
+		agentcommerce.EventRetry: store.HookPending}[r.Outcome]
+	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, status, r.Next, r.Counted, r.Error)
 }

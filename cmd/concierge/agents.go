@@ -22,6 +22,8 @@ import (
 type agentParts struct {
 	svc *agentcommerce.Service
 	mux *http.ServeMux
+	// webhooks sends ACP order events; nil when no bot has a webhook_url.
+	webhooks *acp.Webhooks
 }
 
 // wireAgents builds the agents' shops from the bot files' agents
@@ -32,6 +34,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	mcpBots := map[concierge.BotID]bool{}
 	acpKeys := map[concierge.BotID][]string{}
 	mcpKeys := map[concierge.BotID][]string{}
+	acpHooks := map[concierge.BotID]acp.Endpoint{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -88,6 +91,10 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
+			if a.ACP.WebhookURL != "" {
+				acpHooks[bot.ID] = acp.Endpoint{URL: a.ACP.WebhookURL, Secret: []byte(a.ACP.WebhookSecret)}
+				shop.OrderEvents = map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}
+			}
 		}
 		if a.MCP != nil && a.MCP.Enabled {
 			mcpBots[bot.ID] = true
@@ -103,7 +110,17 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	if len(acpHooks) > 0 {
+		m.agents.webhooks = acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Events: agentEvents{m.DB}, Endpoints: acpHooks, Log: m.Log})
+	}
 	return nil
+}
+
+// runAgentWebhooks sends ACP order events until ctx ends.
+func (m *Main) runAgentWebhooks(ctx context.Context) {
+	if m.agents.webhooks != nil {
+		m.agents.webhooks.Run(ctx)
+	}
 }
 
 // handler is the server's HTTP handler: the agents' routes, then
@@ -139,4 +156,30 @@ type agentCheckout struct{ *checkout.Service }
 func (g agentCheckout) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
 	r, err := g.Service.Paid(ctx, tx, bot, p)
 	return string(r), err
+}
+
+// agentEvents adapts the store's agent_events queue to
+// agentcommerce.EventStore.
+type agentEvents struct{ db *store.DB }
+
+func (g agentEvents) WatchOrders(ctx context.Context) (int64, error) {
+	return g.db.WatchAgentOrders(ctx)
+}
+
+func (g agentEvents) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
+	rows, err := g.db.ClaimAgentEvents(ctx, string(p), limit, lease)
+	out := make([]agentcommerce.Event, len(rows))
+	for i, r := range rows {
+		out[i] = agentcommerce.Event{ID: r.ID, Token: r.Token, Attempts: r.Attempts, Bot: r.Bot, Protocol: agentcommerce.Protocol(r.Protocol),
+			Session: r.Session, Order: r.Order, Type: agentcommerce.EventType(r.Type), State: r.OrderState, CreatedAt: r.CreatedAt}
+	}
+	return out, err
+}
+
+var eventStatus = map[agentcommerce.EventOutcome]string{
+	agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed, agentcommerce.EventRetry: store.HookPending,
+}
+
+func (g agentEvents) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
+	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, eventStatus[r.Outcome], r.Next, r.Counted, r.Error)
 }

@@ -365,6 +365,9 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	go func() { defer sendWG.Done(); m.Dispatcher.Run(sendCtx) }()
 	// Hand-off webhooks, see handoff_hooks.go.
 	go func() { defer sendWG.Done(); m.runHandoffHooks(sendCtx) }()
+	// Order events to agents' webhooks, see agents.go.
+	sendWG.Add(1)
+	go func() { defer sendWG.Done(); m.runAgentWebhooks(sendCtx) }()
 	// Customers' files, see media.go.
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.runMedia(sendCtx) }()

@@ -1,0 +1,80 @@
+package agentcommerce
+
+import (
+	"context"
+	"time"
+
+	"github.com/conciergehq/concierge"
+)
+
+// EventType names an order event sent to an agent's webhook, as ACP
+// names them.
+type EventType string
+
+// The event types.
+const (
+	OrderCreate EventType = "order_create" // the session completed: its order is paid
+	OrderUpdate EventType = "order_update" // the order changed state since (fulfilled, refunded, cancelled)
+)
+
+// Event is one order event owed to an agent's webhook. Events are
+// written in the transaction of the change they report, to a durable
+// queue that senders lease; see EventStore.
+type Event struct {
+	ID       int64  // stable across retries: the receiver's dedupe key
+	Token    string // the lease's owner
+	Attempts int    // sends tried before this one
+
+	Bot      concierge.BotID
+	Protocol Protocol
+	Session  string
+	Order    concierge.OrderID
+	Type     EventType
+	// State is the order state the event reports: the state when it was
+	// queued, not when it is sent, so retries send the same thing.
+	State     concierge.OrderState
+	CreatedAt time.Time
+}
+
+// EventOutcome is what became of one send of an event.
+type EventOutcome string
+
+// The outcomes.
+const (
+	EventSent   EventOutcome = "sent"
+	EventRetry  EventOutcome = "retry"
+	EventFailed EventOutcome = "failed" // attempts used up, or no webhook for the bot
+)
+
+// EventResult is an outcome with what the queue keeps of it.
+type EventResult struct {
+	Outcome EventOutcome
+	Next    time.Time // for EventRetry
+	// Counted is false for a retry cut short by this process stopping; it
+	// uses no attempt.
+	Counted bool
+	Error   string
+}
+
+// EventStore is the order events' queue; cmd satisfies it with the SQL
+// store (table agent_events).
+type EventStore interface {
+	// WatchOrders queues an OrderUpdate for each order that events were
+	// sent of and whose state changed since the last one.
+	WatchOrders(ctx context.Context) (int64, error)
+	// ClaimEvents leases, for lease, up to limit due events of p, oldest
+	// first and in order within a session.
+	ClaimEvents(ctx context.Context, p Protocol, limit int, lease time.Duration) ([]Event, error)
+	// FinishEvent records r for e and releases its lease; false means the
+	// lease was lost and nothing changed.
+	FinishEvent(ctx context.Context, e *Event, r EventResult) (bool, error)
+}
+
+// queueOrderCreate queues the OrderCreate event of a completed session
+// when its shop sends its protocol's agents order events.
+func (s *Service) queueOrderCreate(ctx context.Context, tx Tx, shop *Shop, sess *Session) error {
+	if !shop.OrderEvents[sess.Protocol] {
+		return nil
+	}
+	return tx.AddAgentEvent(ctx, sess.Bot, string(sess.Protocol), sess.ID, sess.Order, string(OrderCreate), concierge.OrderPaid)
+}
