@@ -57,6 +57,11 @@ func (s *session) propose(ctx context.Context, c Command) error {
 		ch.Target, ch.Before, ch.After = string(p.SKU), strconv.Itoa(n), strconv.Itoa(c.N)
 		what = s.t("what_stock", p.Title(s.loc, s.bot.DefaultLocale()), p.SKU)
 	case SetPrice:
+		if s.p.Role != concierge.RoleSupervisor {
+			// A price is money the customer pays: a supervisor's call,
+			// as refund decisions are.
+			return s.say(ctx, s.t("supervisor_prices"))
+		}
 		p, err := s.product(ctx, c.Product)
 		if p == nil || err != nil {
 			return err

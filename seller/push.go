@@ -174,6 +174,9 @@ func (p *Pusher) pushTo(ctx context.Context, tx PushTx, l concierge.SellerLink, 
 		if x.Kind == concierge.NewsRefund && (x.Proposal == nil || !x.Proposal.Refunds() || x.Proposal.Status != concierge.ProposalOpen) {
 			continue
 		}
+		if x.Kind == concierge.NewsStock && !p.physical(x) {
+			continue // a digital product or one no longer sold runs out of nothing
+		}
 		t := p.text(x, localeOfConv(conv))
 		if _, err := tx.Emit(ctx, conv, Author, concierge.Message{Kind: concierge.MessageText, Text: t}); err != nil {
 			return n, err
@@ -191,6 +194,17 @@ func localeOfConv(c *concierge.Conversation) concierge.Locale {
 		return "fr"
 	}
 	return "en"
+}
+
+// physical reports whether x's product is in the bot's catalog and not
+// digital.
+func (p *Pusher) physical(x concierge.SellerNews) bool {
+	b := p.catalog.Bot(x.Bot)
+	if b == nil {
+		return false
+	}
+	pr := b.Product(x.SKU)
+	return pr != nil && !pr.Digital
 }
 
 func (p *Pusher) text(x concierge.SellerNews, loc concierge.Locale) string {

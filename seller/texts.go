@@ -212,6 +212,11 @@ var texts = map[string]map[concierge.Locale]string{
 		"fr": "Seul un superviseur décide des remboursements ; rien n'a été décidé.",
 		"zh": "只有主管可以决定退款；未做任何决定。",
 	},
+	"supervisor_prices": {
+		"en": "Only a supervisor changes prices; nothing was changed.",
+		"fr": "Seul un superviseur modifie les prix ; rien n'a été modifié.",
+		"zh": "只有主管可以修改价格；未做任何更改。",
+	},
 	"no_amount": {
 		"en": "Refund %d proposes no amount; approve it in the inbox with the amount to refund. Nothing was decided.",
 		"fr": "Le remboursement %d ne propose aucun montant ; approuvez-le dans la boîte avec le montant à rembourser. Rien n'a été décidé.",

@@ -228,6 +228,10 @@ func TestSellerTelegram(t *testing.T) {
 	mustHave(t, alChat.say(linkCode(t, s.shop, "al", "--channel", "telegram")), "linked to al")
 	t.Run("money decisions need a supervisor", func(t *testing.T) {
 		mustHave(t, alChat.say(fmt.Sprintf("approve refund %d", pr.ID)), "Only a supervisor decides refunds; nothing was decided.")
+		mustHave(t, alChat.say("price of the Luna lamp to 19 €"), "Only a supervisor changes prices; nothing was changed.")
+		// Stock is everyday work: an agent sets it.
+		ask := alChat.say("set stock of LAMP-05 to 9")
+		alChat.until(alChat.press(ask, "seller:yes:"), "Done: LAMP-05, ")
 	})
 	t.Run("a person removed is unlinked at once", func(t *testing.T) {
 		inboxCLI(t, s.shop, "user", "remove", "al")
@@ -287,6 +291,7 @@ func TestSellerTelegram(t *testing.T) {
 			"sue set_stock LAMP-01 12→20 via telegram",
 			"sue set_stock LAMP-02 ",
 			"sue set_price LAMP-03 ",
+			"al set_stock LAMP-05 ",
 			fmt.Sprintf("sue hand_back conversation %d waiting→bot via telegram", o.Conversation),
 			fmt.Sprintf("sue approve_refund refund %d proposed→approved", pr.ID),
 			"sue link telegram:",
