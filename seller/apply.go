@@ -53,10 +53,10 @@ type ApplyStore interface {
 // has committed: the inbox's code runs its own transactions and moves
 // money through providers, which a turn's transaction must not wait on.
 type Applier struct {
-	Store  ApplyStore
-	Inbox  Inbox
+	Store   ApplyStore
+	Inbox   Inbox
 	Catalog CatalogWriter // nil: prices are not changed from chat
-	Log    *slog.Logger
+	Log     *slog.Logger
 	// Poll is how often it looks when not woken (default 1s); Sent is
 	// called after answers were queued (to wake the outbox).
 	Poll time.Duration
