@@ -14,6 +14,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
+	"github.com/conciergehq/concierge/internal/testenv"
 )
 
 // inboxCLI runs `concierge inbox ARGS… --db` on the shop's database and
@@ -354,5 +355,29 @@ func TestSellerLLMBot(t *testing.T) {
 	}
 	if len(asked) == 0 {
 		t.Error("the customer's message never reached the model")
+	}
+}
+
+// TestSellerTelegramPostgres runs the seller's assistant's path on
+// PostgreSQL (several turn runners, row locks): a link, a read, a stock
+// change confirmed once, a push, and the audit log.
+func TestSellerTelegramPostgres(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	s := startTelegramShopMain(t, "webhook", func(m *Main) { m.DBURL = url })
+	ctx := context.Background()
+	s.addPerson("sue", concierge.RoleSupervisor, 5)
+	sueChat := s.customer("fr")
+	mustHave(t, sueChat.say(linkCode(t, s.shop, "sue", "--channel", "telegram")), "liée à sue")
+	mustHave(t, sueChat.say("stock de la lampe Aurore"), "Lampe de chevet Aurore (LAMP-01) : 12 en stock.")
+	ask := sueChat.say("mets le stock de LAMP-01 à 0")
+	sueChat.until(sueChat.press(ask, "seller:yes:"), "C'est fait : LAMP-01, 12 → 0.")
+	mustHave(t, sueChat.press(ask, "seller:yes:"), "déjà été appliquée")
+	if _, err := s.m.seller.pusher.Pass(ctx); err != nil {
+		t.Fatal(err)
+	}
+	mustHave(t, sueChat.until(nil, "Rupture de stock"), "Rupture de stock : Lampe de chevet Aurore (LAMP-01).")
+	es, err := s.m.DB.AuditLog(ctx, 10)
+	if err != nil || len(es) != 2 || es[0].Action != "set_stock" || es[0].Person != "sue" || es[0].Before != "12" || es[0].After != "0" || es[0].Via != "telegram" {
+		t.Fatalf("audit log %+v, %v; want sue's stock change of LAMP-01, 12 → 0, then her link", es, err)
 	}
 }
