@@ -58,6 +58,11 @@ type Event struct {
 	// transcript), another Speech when nothing may be read from it.
 	// Empty for everything else.
 	Speech Speech `json:"speech,omitempty"`
+	// TraceParent is the W3C traceparent of the span that stored this
+	// event (the ingest), set by the store when it hands the event to a
+	// turn, so that the turn's span can link to it; "" when tracing is
+	// off. It is kept in its own column, not in the event's body.
+	TraceParent string `json:"-"`
 }
 
 // Speech is what became of the words of a customer's voice note.

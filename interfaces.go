@@ -21,6 +21,10 @@ type Outbound struct {
 	// inbox) or "system"; a channel that shows people's replies
 	// differently reads it.
 	Author string `json:"author,omitempty"`
+	// TraceParent is the W3C traceparent of the span that produced the
+	// message (a turn, a payment webhook), so that its send can link to
+	// it; "" when tracing is off.
+	TraceParent string `json:"-"`
 }
 
 // Sender delivers outbound messages on one channel; every adapter is one.

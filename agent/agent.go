@@ -24,6 +24,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Brain decides what to do with one inbound event. It is called inside the
@@ -229,7 +230,9 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 		paged = true
 	}
 	if err == nil && !paged {
-		err = brain.Respond(ctx, t)
+		bctx, span := tracing.Child(ctx, "brain")
+		err = brain.Respond(bctx, t)
+		tracing.End(span, err)
 	}
 	if err != nil {
 		return fmt.Errorf("agent: %s turn: %w", conv.Bot, err)
@@ -246,7 +249,7 @@ func (a *Agent) turnWith(ctx context.Context, tx concierge.Tx, conv *concierge.C
 // Fail tells the customer that something went wrong with their last
 // message; the store calls it when a turn failed and was undone.
 func (a *Agent) Fail(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, cause error) error {
-	a.log.Error("turn failed", "bot", conv.Bot, "conversation", conv.ID, "err", cause)
+	a.log.ErrorContext(ctx, "turn failed", "bot", conv.Bot, "conversation", conv.ID, "err", cause)
 	shop := a.shops[conv.Bot].Current()
 	if shop == nil || conv.State != concierge.StateBot {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Planner is an optional capability of a Brain that calls slow services
@@ -81,7 +82,10 @@ func (a *Agent) PlanTurn(ctx context.Context, snap *Snapshot) (*Plan, error) {
 		Tools: &Tools{shop: shop, tx: newOverlay(snap), conv: &conv, checkout: simCheckout{}}}
 	t.Tools.turn = t
 	t.detectLanguage()
-	return p.Plan(ctx, t, snap)
+	ctx, span := tracing.Child(ctx, "brain")
+	plan, err := p.Plan(ctx, t, snap)
+	tracing.End(span, err)
+	return plan, err
 }
 
 // ApplyFunc returns the turn function that applies plan inside the turn's

@@ -7,7 +7,10 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // TurnFunc and FailFunc are the store's callbacks for one turn.
@@ -65,6 +68,10 @@ type PlannedRunner struct {
 	Poll     time.Duration // default 250ms
 	Log      *slog.Logger
 	Handled  func(done, failed int)
+	// Traces records a "turn" span per turn, from its lease to its
+	// commit, linked to the ingest span; the model's calls and the
+	// tools are its children. Nil records nothing.
+	Traces trace.TracerProvider
 
 	wake chan struct{}
 }
@@ -153,21 +160,26 @@ func (r *PlannedRunner) take(ctx context.Context) (did bool, done *bool, err err
 	if err != nil || l == nil {
 		return false, nil, err
 	}
+	ctx, span := turnSpan(ctx, r.Traces, "turn", &snap.Conv, &snap.Event)
+	defer func() { tracing.End(span, err) }()
 	plan, err := r.plan(ctx, snap, l.Seq)
 	if err != nil {
-		r.Log.Warn("agent: plan failed; the brain answers without it", "conversation", l.Conv, "err", err)
+		r.Log.WarnContext(ctx, "agent: plan failed; the brain answers without it", "conversation", l.Conv, "err", err)
 		plan = &Plan{Fallback: true, Reason: "error"}
 	}
 	if ctx.Err() != nil {
 		return true, nil, r.Store.ReleaseTurn(context.WithoutCancel(ctx), l)
 	}
-	ok, err := r.Store.ApplyTurn(context.WithoutCancel(ctx), l, r.Agent.ApplyFunc(plan), r.Agent.Fail)
+	ok, err := r.Store.ApplyTurn(context.WithoutCancel(ctx), l, r.Agent.ApplyFunc(plan), tracedFail(r.Traces, r.Agent.Fail))
 	if errors.Is(err, ErrLeaseLost) {
-		r.Log.Warn("agent: turn lease lost; plan dropped", "conversation", l.Conv)
+		r.Log.WarnContext(ctx, "agent: turn lease lost; plan dropped", "conversation", l.Conv)
 		return true, nil, nil
 	}
 	if err != nil {
 		return true, nil, err
+	}
+	if !ok {
+		tracing.Fail(span, "turn failed")
 	}
 	return true, &ok, nil
 }

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conciergehq/concierge"
 )
 
@@ -40,6 +42,9 @@ type Runner struct {
 	// Skip are bots whose turns a PlannedRunner handles (their brain
 	// must not run inside a batch's transaction).
 	Skip []concierge.BotID
+	// Traces records a "turn" span per event, linked to the ingest span
+	// that stored it (see turnSpan); nil records nothing.
+	Traces trace.TracerProvider
 
 	wake chan struct{}
 }
@@ -91,8 +96,9 @@ func (r *Runner) Run(ctx context.Context) {
 }
 
 func (r *Runner) runTurns(ctx context.Context) (done, failed int, err error) {
+	turn, fail := traced(r.Traces, r.Agent.Turn), tracedFail(r.Traces, r.Agent.Fail)
 	if ss, ok := r.Store.(SkippingTurnStore); ok && len(r.Skip) > 0 {
-		return ss.RunTurnsExcept(ctx, r.Skip, r.Batch, r.Agent.Turn, r.Agent.Fail)
+		return ss.RunTurnsExcept(ctx, r.Skip, r.Batch, turn, fail)
 	}
-	return r.Store.RunTurns(ctx, r.Batch, r.Agent.Turn, r.Agent.Fail)
+	return r.Store.RunTurns(ctx, r.Batch, turn, fail)
 }

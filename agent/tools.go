@@ -49,6 +49,8 @@ type SearchArgs struct {
 // Search finds products. Its results become the conversation's "shown"
 // products, so that "the first one" or "compare them" refer to them.
 func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error) {
+	ctx, end := toolSpan(ctx, "search_products")
+	defer end()
 	if a.Limit <= 0 || a.Limit > MaxResults {
 		a.Limit = PageSize
 	}
@@ -102,6 +104,8 @@ func (tl *Tools) views(ctx context.Context, skus []concierge.SKU) ([]ProductView
 
 // Show returns one product by SKU.
 func (tl *Tools) Show(ctx context.Context, sku concierge.SKU) (ProductView, error) {
+	ctx, end := toolSpan(ctx, "show_product")
+	defer end()
 	pv, err := tl.view(ctx, sku)
 	if err != nil {
 		return pv, err
@@ -112,6 +116,8 @@ func (tl *Tools) Show(ctx context.Context, sku concierge.SKU) (ProductView, erro
 
 // Compare returns two to four products to compare.
 func (tl *Tools) Compare(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
+	ctx, end := toolSpan(ctx, "compare_products")
+	defer end()
 	skus = slices.Compact(skus)
 	if len(skus) < 2 || len(skus) > 4 {
 		return nil, concierge.Errorf(concierge.CodeInvalid, "compare", "compare needs two to four products, got %d", len(skus))
@@ -160,6 +166,8 @@ func (tl *Tools) remember(pvs []ProductView) {
 // Offer returns the products to ask the customer to choose from, and
 // remembers them as shown so that "the second one" picks among them.
 func (tl *Tools) Offer(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
+	ctx, end := toolSpan(ctx, "offer_products")
+	defer end()
 	out, err := tl.views(ctx, slices.Compact(skus))
 	if err != nil {
 		return nil, err
@@ -196,6 +204,8 @@ type CartLineView struct {
 
 // AddToCart adds quantity of sku to the cart (on top of what is there).
 func (tl *Tools) AddToCart(ctx context.Context, sku concierge.SKU, quantity int) (CartView, error) {
+	ctx, end := toolSpan(ctx, "add_to_cart")
+	defer end()
 	if quantity <= 0 {
 		quantity = 1
 	}
@@ -213,6 +223,8 @@ func (tl *Tools) AddToCart(ctx context.Context, sku concierge.SKU, quantity int)
 
 // SetQuantity sets the quantity of sku in the cart; zero removes it.
 func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity int) (CartView, error) {
+	ctx, end := toolSpan(ctx, "set_quantity")
+	defer end()
 	if quantity < 0 || quantity > MaxQuantity {
 		return CartView{}, concierge.Errorf(concierge.CodeInvalid, "cart", "quantity must be between 0 and %d", MaxQuantity)
 	}
@@ -234,12 +246,16 @@ func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity in
 
 // RemoveFromCart removes sku from the cart.
 func (tl *Tools) RemoveFromCart(ctx context.Context, sku concierge.SKU) (CartView, error) {
+	ctx, end := toolSpan(ctx, "remove_from_cart")
+	defer end()
 	return tl.SetQuantity(ctx, sku, 0)
 }
 
 // Cart returns the cart priced from the catalog. Lines whose product left
 // the catalog are dropped.
 func (tl *Tools) Cart(ctx context.Context) (CartView, error) {
+	ctx, end := toolSpan(ctx, "view_cart")
+	defer end()
 	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
 	if err != nil {
 		return CartView{}, err
@@ -271,6 +287,8 @@ func (tl *Tools) Consent(yes bool) {
 // reserved, and a payment request from the bot's provider. The cart is
 // emptied once the order exists.
 func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.PaymentRequest, error) {
+	ctx, end := toolSpan(ctx, "checkout")
+	defer end()
 	lines, err := tl.tx.Cart(ctx, tl.conv.ID)
 	if err != nil {
 		return nil, nil, err
@@ -297,6 +315,8 @@ func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.Pay
 // ref if it belongs to this conversation. A customer never sees another
 // customer's order, whatever reference they type.
 func (tl *Tools) Orders(ctx context.Context, ref concierge.OrderID) ([]*concierge.Order, error) {
+	ctx, end := toolSpan(ctx, "order_status")
+	defer end()
 	all, err := tl.tx.Orders(ctx, tl.conv.ID)
 	if err != nil {
 		return nil, err
@@ -316,6 +336,8 @@ func (tl *Tools) Orders(ctx context.Context, ref concierge.OrderID) ([]*concierg
 // payment. A paid order cannot be cancelled here: it needs a refund, which
 // people decide.
 func (tl *Tools) CancelOrder(ctx context.Context, ref concierge.OrderID) (*concierge.Order, error) {
+	ctx, end := toolSpan(ctx, "cancel_order")
+	defer end()
 	o, err := tl.latest(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -351,6 +373,8 @@ type RefundProposal struct {
 // Without any paid order a person still looks (the customer may have paid
 // elsewhere); a named order that was never paid is explained, not handed off.
 func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reason string) (*RefundProposal, error) {
+	ctx, end := toolSpan(ctx, "request_refund")
+	defer end()
 	os, err := tl.Orders(ctx, ref)
 	if err != nil && concierge.ErrorCode(err) != concierge.CodeNotFound {
 		return nil, err
@@ -381,6 +405,8 @@ func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reaso
 // Handoff gives the conversation to people: it waits for one to claim it,
 // and the bot stays silent until it is handed back.
 func (tl *Tools) Handoff(ctx context.Context, reason string) error {
+	ctx, end := toolSpan(ctx, "handoff_to_human")
+	defer end()
 	if tl.conv.State != concierge.StateBot {
 		return nil
 	}

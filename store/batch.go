@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Ingester is a group committer in front of DB.Ingest. Webhook handlers
@@ -44,7 +47,12 @@ func NewIngester(db *DB, maxBatch int, committed func()) *Ingester {
 // until the batch holding them is committed or ctx ends; when ctx ends
 // first, the events may or may not be stored, and the caller must not
 // acknowledge them (the platform's retry is then de-duplicated).
-func (in *Ingester) Ingest(ctx context.Context, evs []concierge.Event) ([]Ingested, error) {
+//
+// Under the webhook's span in ctx, it records an "ingest" span, whose
+// traceparent is stored with each event for its turn to link to.
+func (in *Ingester) Ingest(ctx context.Context, evs []concierge.Event) (out []Ingested, err error) {
+	ctx, span := tracing.Child(ctx, "ingest", attribute.Int("concierge.events", len(evs)))
+	defer func() { tracing.End(span, err) }()
 	r := &ingestReq{ctx: ctx, evs: evs, done: make(chan struct{})}
 	select {
 	case in.reqs <- r:
@@ -113,8 +121,9 @@ func (in *Ingester) commit(batch []*ingestReq) {
 	err := in.db.InTx(context.Background(), func(tx *Tx) error {
 		for _, r := range live {
 			r.out = make([]Ingested, len(r.evs))
+			trace := tracing.TraceParent(r.ctx)
 			for i := range r.evs {
-				res, err := tx.ingest(context.Background(), &r.evs[i])
+				res, err := tx.ingest(context.Background(), &r.evs[i], trace)
 				if err != nil {
 					return err
 				}
@@ -126,7 +135,7 @@ func (in *Ingester) commit(batch []*ingestReq) {
 	if err != nil && len(live) > 1 {
 		// One bad request must not fail its neighbours: retry each alone.
 		for _, r := range live {
-			r.out, r.err = in.db.Ingest(context.Background(), r.evs)
+			r.out, r.err = in.db.Ingest(context.WithoutCancel(r.ctx), r.evs)
 			close(r.done)
 		}
 		in.committed()

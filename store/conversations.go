@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 const conversationCols = `id, bot, channel, chat, customer, locale, state, memory, undeliverable, created_at, updated_at`
@@ -90,9 +91,11 @@ func (tx *Tx) Emit(ctx context.Context, c *concierge.Conversation, author string
 	if err != nil {
 		return 0, fmt.Errorf("store: emit: %w", err)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO messages (conversation_id, seq, dir, bot, channel, kind, author, body, status, created_at)
-		VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'pending', ?)`,
-		c.ID, seq, string(c.Bot), string(c.Channel), string(m.Kind), author, string(body), tx.db.millis(tx.now))
+	// The span in ctx (the turn's, or the webhook's) is kept with the
+	// message so that its send links to it.
+	_, err = tx.exec(ctx, `INSERT INTO messages (conversation_id, seq, dir, bot, channel, kind, author, body, status, created_at, traceparent)
+		VALUES (?, ?, 'out', ?, ?, ?, ?, ?, 'pending', ?, ?)`,
+		c.ID, seq, string(c.Bot), string(c.Channel), string(m.Kind), author, string(body), tx.db.millis(tx.now), tracing.TraceParent(ctx))
 	if err != nil {
 		return 0, fmt.Errorf("store: emit: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Ingested is what happened to one inbound event.
@@ -23,7 +24,7 @@ func (db *DB) Ingest(ctx context.Context, evs []concierge.Event) ([]Ingested, er
 	out := make([]Ingested, len(evs))
 	err := db.InTx(ctx, func(tx *Tx) error {
 		for i := range evs {
-			r, err := tx.ingest(ctx, &evs[i])
+			r, err := tx.ingest(ctx, &evs[i], tracing.TraceParent(ctx))
 			if err != nil {
 				return err
 			}
@@ -37,7 +38,9 @@ func (db *DB) Ingest(ctx context.Context, evs []concierge.Event) ([]Ingested, er
 	return out, nil
 }
 
-func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error) {
+// ingest stores one event; traceparent is the ingest span's (see
+// Ingester.Ingest), kept so that the turn can link to it.
+func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event, traceparent string) (Ingested, error) {
 	if ev.DedupeKey == "" {
 		return Ingested{}, concierge.Errorf(concierge.CodeInvalid, "store: ingest", "event has no dedupe key")
 	}
@@ -55,10 +58,10 @@ func (tx *Tx) ingest(ctx context.Context, ev *concierge.Event) (Ingested, error)
 	if err != nil {
 		return Ingested{}, fmt.Errorf("store: ingest: %w", err)
 	}
-	res, err := tx.exec(ctx, `INSERT INTO messages (conversation_id, seq, dir, bot, channel, dedupe_key, kind, author, body, status, created_at)
-		VALUES (?, ?, 'in', ?, ?, ?, ?, 'customer', ?, 'pending', ?)
+	res, err := tx.exec(ctx, `INSERT INTO messages (conversation_id, seq, dir, bot, channel, dedupe_key, kind, author, body, status, created_at, traceparent)
+		VALUES (?, ?, 'in', ?, ?, ?, ?, 'customer', ?, 'pending', ?, ?)
 		ON CONFLICT (bot, channel, dedupe_key) DO NOTHING`,
-		r.Conversation, r.Seq, string(ev.Bot), string(ev.Channel), ev.DedupeKey, string(ev.Kind), string(body), now)
+		r.Conversation, r.Seq, string(ev.Bot), string(ev.Channel), ev.DedupeKey, string(ev.Kind), string(body), now, traceparent)
 	if err != nil {
 		return Ingested{}, fmt.Errorf("store: ingest: message: %w", err)
 	}

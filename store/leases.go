@@ -53,11 +53,11 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 			lock = " FOR UPDATE OF c SKIP LOCKED"
 		}
 		var p pendingIn
-		err := tx.queryRow(ctx, `SELECT m.id, m.conversation_id, m.seq, m.body
+		err := tx.queryRow(ctx, `SELECT m.id, m.conversation_id, m.seq, m.body, m.traceparent
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id
 			WHERE m.dir = 'in' AND m.status = 'pending' AND c.turn_lease_until < ?`+waitsForHearing("m")+`
 			  AND m.bot IN (`+placeholders(len(bots))+`)
-			ORDER BY m.id LIMIT 1`+lock, args...).Scan(&p.id, &p.conv, &p.seq, &p.body)
+			ORDER BY m.id LIMIT 1`+lock, args...).Scan(&p.id, &p.conv, &p.seq, &p.body, &p.trace)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -81,6 +81,7 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 			}
 			return tx.releaseTurn(ctx, &TurnLease{Conv: p.conv, Token: token})
 		}
+		ev.TraceParent = p.trace
 		if err := read(ctx, tx, conv, &ev); err != nil {
 			return err
 		}
@@ -111,8 +112,8 @@ func (db *DB) ApplyTurn(ctx context.Context, l *TurnLease, turn TurnFunc, fail F
 		}
 		var p pendingIn
 		var status string
-		if err := tx.queryRow(ctx, `SELECT id, conversation_id, seq, body, status FROM messages WHERE id = ?`, l.Event).
-			Scan(&p.id, &p.conv, &p.seq, &p.body, &status); err != nil {
+		if err := tx.queryRow(ctx, `SELECT id, conversation_id, seq, body, status, traceparent FROM messages WHERE id = ?`, l.Event).
+			Scan(&p.id, &p.conv, &p.seq, &p.body, &status, &p.trace); err != nil {
 			return fmt.Errorf("store: apply turn: %w", err)
 		}
 		if status == "pending" {

@@ -50,7 +50,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.queryOnce(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at, m.author
+		rows, err = tx.queryOnce(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at, m.author, m.traceparent
 			FROM messages m JOIN conversations c ON c.id = m.conversation_id
 			WHERE m.conversation_id IN (`+strings.Join(ids, ",")+`) AND m.dir = 'out' AND m.status = 'pending'
 			ORDER BY m.conversation_id, m.seq`)
@@ -67,7 +67,7 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 				body                    string
 				nextAttempt             int64
 			)
-			if err := rows.Scan(&o.ID, &o.Conversation, &o.Seq, &bot, &channel, &chat, &loc, &body, &o.Attempts, &nextAttempt, &o.Author); err != nil {
+			if err := rows.Scan(&o.ID, &o.Conversation, &o.Seq, &bot, &channel, &chat, &loc, &body, &o.Attempts, &nextAttempt, &o.Author, &o.TraceParent); err != nil {
 				return fmt.Errorf("store: claim outbox: %w", err)
 			}
 			if o.Conversation == skip {

@@ -24,6 +24,8 @@ type pendingIn struct {
 	conv concierge.ConversationID
 	seq  int64
 	body string
+	// trace is the traceparent of the ingest that stored the event.
+	trace string
 }
 
 // RunTurns takes up to limit pending inbound events, and in one transaction
@@ -84,6 +86,7 @@ func (tx *Tx) runOne(ctx context.Context, conv *concierge.Conversation, p pendin
 	before := *conv
 	before.Memory.Shown = append([]concierge.SKU(nil), conv.Memory.Shown...)
 	terr := json.Unmarshal([]byte(p.body), &ev)
+	ev.TraceParent = p.trace
 	if terr == nil {
 		terr = tx.savepoint(ctx, func() error {
 			if err := turn(ctx, tx, conv, &ev); err != nil {
@@ -122,7 +125,7 @@ func (tx *Tx) markIn(ctx context.Context, id int64, status, errMsg string) error
 }
 
 func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.BotID) ([]pendingIn, error) {
-	sel := `SELECT id, conversation_id, seq, body FROM messages WHERE dir = 'in' AND status = 'pending'` + waitsForHearing("messages")
+	sel := `SELECT id, conversation_id, seq, body, traceparent FROM messages WHERE dir = 'in' AND status = 'pending'` + waitsForHearing("messages")
 	var not string
 	var args []any
 	if len(skip) > 0 {
@@ -165,7 +168,7 @@ func scanPending(rows *sql.Rows) ([]pendingIn, error) {
 	var out []pendingIn
 	for rows.Next() {
 		var p pendingIn
-		if err := rows.Scan(&p.id, &p.conv, &p.seq, &p.body); err != nil {
+		if err := rows.Scan(&p.id, &p.conv, &p.seq, &p.body, &p.trace); err != nil {
 			return nil, fmt.Errorf("store: pending inbound: %w", err)
 		}
 		out = append(out, p)

@@ -51,7 +51,7 @@ func (s *Server) sandboxNotify(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.cfg.Log.Info("payment notification", "bot", b.Bot.ID, "provider", "sandbox", "type", n.Type, "order", n.Order, "result", res)
+	s.cfg.Log.InfoContext(c.Request().Context(), "payment notification", "bot", b.Bot.ID, "provider", "sandbox", "type", n.Type, "order", n.Order, "result", res)
 	return c.JSON(http.StatusOK, map[string]string{"result": res})
 }
 

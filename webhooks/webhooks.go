@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
@@ -100,6 +101,9 @@ type Config struct {
 	// ReadyDetails, if set, adds lines to a ready /readyz: what works in
 	// a degraded way (a catalog feed whose refresh failed).
 	ReadyDetails func() []string
+	// Traces records a "webhook" span for each ingress request (see
+	// trace.go); nil records nothing.
+	Traces trace.TracerProvider
 }
 
 // Server is the HTTP ingress.
@@ -123,6 +127,7 @@ func New(cfg Config) *Server {
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(middleware.Recover())
 	e.Use(s.instrument)
+	e.Use(s.trace)
 
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", s.readyz)

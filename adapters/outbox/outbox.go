@@ -18,8 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/jobloop"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Store is the outbox's view of storage.
@@ -46,6 +50,9 @@ type Config struct {
 	MaxDelay    time.Duration // retry delay cap (default 5m)
 	Poll        time.Duration // how often to look when not woken (default 250ms)
 	Grace       time.Duration // how long sends in flight may finish after shutdown begins (default 5s)
+	// Traces records a "send" span per delivery attempt, linked to the
+	// span that produced the message (its turn); nil records nothing.
+	Traces trace.TracerProvider
 }
 
 func (c *Config) defaults() {
@@ -78,6 +85,7 @@ type Metrics interface {
 
 // Dispatcher is the outbox's sender loop.
 type Dispatcher struct {
+	tracer  trace.Tracer
 	store   Store
 	senders Senders
 	cfg     Config
@@ -97,7 +105,7 @@ type result struct {
 // New returns a Dispatcher; call Run.
 func New(st Store, senders Senders, cfg Config, log *slog.Logger, m Metrics) *Dispatcher {
 	cfg.defaults()
-	return &Dispatcher{store: st, senders: senders, cfg: cfg, log: log, metrics: m, now: time.Now,
+	return &Dispatcher{tracer: tracing.Tracer(cfg.Traces), store: st, senders: senders, cfg: cfg, log: log, metrics: m, now: time.Now,
 		wake: make(chan struct{}, 1), results: make(chan result, cfg.InFlight), slots: make(chan struct{}, cfg.InFlight)}
 }
 
@@ -209,8 +217,21 @@ func (d *Dispatcher) sendAll(ctx context.Context, msgs []concierge.Outbound) []c
 	return out
 }
 
-func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge.Delivery {
-	dl := concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.DeliverySent}
+func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) (dl concierge.Delivery) {
+	// The send starts a trace of its own, linked to the turn that wrote
+	// the message: it runs later, in a batch of other conversations.
+	base, span := d.tracer.Start(base, "send", append(tracing.LinkTo(m.TraceParent), trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("concierge.bot", string(m.Bot)), attribute.String("concierge.channel", string(m.Channel)),
+			attribute.Int64("concierge.conversation", int64(m.Conversation)), attribute.Int64("concierge.message", m.ID),
+			attribute.Int("concierge.attempt", m.Attempts+1)))...)
+	defer func() {
+		span.SetAttributes(attribute.String("concierge.delivery", string(dl.Status)))
+		if dl.Status != concierge.DeliverySent {
+			tracing.Fail(span, dl.Error)
+		}
+		span.End()
+	}()
+	dl = concierge.Delivery{ID: m.ID, Conversation: m.Conversation, Status: concierge.DeliverySent}
 	s := d.senders(m.Bot, m.Channel)
 	var err error
 	if s == nil {
@@ -248,7 +269,7 @@ func (d *Dispatcher) send(base context.Context, m *concierge.Outbound) concierge
 		}
 	}
 	dl.Error = err.Error()
-	d.log.Warn("outbox: send failed", "bot", m.Bot, "channel", m.Channel, "conversation", m.Conversation,
+	d.log.WarnContext(base, "outbox: send failed", "bot", m.Bot, "channel", m.Channel, "conversation", m.Conversation,
 		"attempt", m.Attempts+1, "status", dl.Status, "err", err)
 	if d.metrics != nil {
 		d.metrics.SendFailed(m.Channel, dl.Status)

@@ -20,11 +20,13 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/nlu"
 	"github.com/conciergehq/concierge/internal/redact"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 // Config configures the brain for one bot.
@@ -162,7 +164,7 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 	}
 	if b.cfg.TokenBudget > 0 && snap.Notes.TokensIn+snap.Notes.TokensOut >= b.cfg.TokenBudget {
 		// The conversation has used its tokens: the rules brain answers.
-		b.cfg.Log.Info("llm: conversation token budget reached; falling back to rules", "bot", t.Shop.Bot.ID,
+		b.cfg.Log.InfoContext(ctx, "llm: conversation token budget reached; falling back to rules", "bot", t.Shop.Bot.ID,
 			"conversation", t.Conv.ID, "tokens", snap.Notes.TokensIn+snap.Notes.TokensOut, "budget", b.cfg.TokenBudget)
 		if b.cfg.Observe != nil {
 			b.cfg.Observe(t.Shop.Bot.ID, Usage{Outcome: "fallback:budget"})
@@ -181,7 +183,7 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 	}()
 	fail := func(err error) (*agent.Plan, error) {
 		reason := classify(ctx, err)
-		b.cfg.Log.Warn("llm: falling back to rules", "bot", t.Shop.Bot.ID, "conversation", t.Conv.ID, "reason", reason, "err", err)
+		b.cfg.Log.WarnContext(ctx, "llm: falling back to rules", "bot", t.Shop.Bot.ID, "conversation", t.Conv.ID, "reason", reason, "err", err)
 		u.Outcome = "fallback:" + reason
 		plan.Fallback, plan.Reason, plan.Steps = true, reason, nil
 		return plan, nil
@@ -262,7 +264,7 @@ func (b *Brain) run(ctx context.Context, t *agent.Turn, plan *agent.Plan, tc ope
 		return errorView(err), nil
 	}
 	if err := grounded(ctx, t, a); err != nil {
-		b.cfg.Log.Warn("llm: a cart change the customer did not ask for was refused",
+		b.cfg.Log.WarnContext(ctx, "llm: a cart change the customer did not ask for was refused",
 			"bot", t.Shop.Bot.ID, "conversation", t.Conv.ID, "tool", tl.name, "reason", err)
 		return errorView(err), nil
 	}
@@ -297,8 +299,13 @@ func (b *Brain) secrets() []string {
 	return out
 }
 
-// call asks the model once, within the per-call timeout.
-func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u *Usage, tools bool) (openai.ChatCompletionMessage, error) {
+// call asks the model once, within the per-call timeout, in a span that
+// records the model and the tokens the server counted (the GenAI
+// semantic conventions' names), never the messages.
+func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u *Usage, tools bool) (_ openai.ChatCompletionMessage, err error) {
+	ctx, span := tracing.Child(ctx, "llm.chat",
+		attribute.String("gen_ai.operation.name", "chat"), attribute.String("gen_ai.request.model", b.cfg.Model))
+	defer func() { tracing.End(span, err) }()
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
 	defer cancel()
 	req := openai.ChatCompletionRequest{Model: b.cfg.Model, Messages: msgs, Temperature: 0.2}
@@ -316,6 +323,9 @@ func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u
 	}
 	u.TokensIn += int64(resp.Usage.PromptTokens)
 	u.TokensOut += int64(resp.Usage.CompletionTokens)
+	span.SetAttributes(attribute.Int("gen_ai.usage.input_tokens", resp.Usage.PromptTokens),
+		attribute.Int("gen_ai.usage.output_tokens", resp.Usage.CompletionTokens),
+		attribute.String("gen_ai.response.model", resp.Model))
 	if len(resp.Choices) == 0 {
 		return openai.ChatCompletionMessage{}, errEmpty
 	}
@@ -344,7 +354,7 @@ func (b *Brain) summarise(ctx context.Context, t *agent.Turn, snap *agent.Snapsh
 		{Role: openai.ChatMessageRoleUser, Content: transcriptText(snap.Notes.Summary, old)},
 	}, u, false)
 	if err != nil || strings.TrimSpace(msg.Content) == "" {
-		b.cfg.Log.Warn("llm: summary failed; older messages left out", "conversation", t.Conv.ID, "err", err)
+		b.cfg.Log.WarnContext(ctx, "llm: summary failed; older messages left out", "conversation", t.Conv.ID, "err", err)
 		return recent
 	}
 	plan.Summary, plan.Through = strings.TrimSpace(msg.Content), old[len(old)-1].Seq

@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/web"
 )
@@ -29,6 +32,10 @@ type shop struct {
 	m    *Main
 	base string
 	logs *syncBuffer
+	// spans records the server's spans when the test gave it no tracer
+	// provider, so that the secret-leak tests also look in what would be
+	// exported.
+	spans *tracetest.SpanRecorder
 }
 
 // syncBuffer is a buffer the server's logger and the test share.
@@ -139,6 +146,13 @@ func startMain(t *testing.T, m *Main) (*shop, func()) {
 	if m.Log == nil {
 		m.Log = slog.New(slog.NewTextHandler(logs, nil))
 	}
+	var spans *tracetest.SpanRecorder
+	if m.Traces == nil {
+		// Every span the server ends is kept, as an exporter would get
+		// it: the pipeline runs traced in the end-to-end tests.
+		spans = tracetest.NewSpanRecorder()
+		m.Traces = sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	}
 	if m.Stdout == nil {
 		m.Stdout = io.Discard
 	}
@@ -168,7 +182,7 @@ func startMain(t *testing.T, m *Main) (*shop, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	return &shop{t: t, m: m, base: base, logs: logs}, stop
+	return &shop{t: t, m: m, base: base, logs: logs, spans: spans}, stop
 }
 
 // customer is one web chat session.

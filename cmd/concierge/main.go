@@ -19,13 +19,14 @@ import (
 
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
+	"github.com/conciergehq/concierge/internal/tracing"
 	"github.com/conciergehq/concierge/store"
 )
 
 const usage = `Concierge — a shopping assistant for chat channels.
 
 Usage:
-  concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL]
+  concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL] [--log-format text|json]
   concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080]
   concierge validate [--strict-env] PATH...   (unset ${VAR}s warn; --strict-env: they fail)
   concierge migrate  --db URL
@@ -93,14 +94,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err := f.fs.Parse(args); err != nil {
 		return 2
 	}
-	var lvl slog.Level
+	var (
+		lvl slog.Level
+		err error
+	)
 	if err := lvl.UnmarshalText([]byte(f.logLevel)); err != nil {
 		fmt.Fprintf(stderr, "concierge: bad --log-level %q\n", f.logLevel)
 		return 2
 	}
-	m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	if m.Log, err = tracing.NewLogger(stderr, f.logFormat, lvl); err != nil {
+		fmt.Fprintf(stderr, "concierge: bad --log-format: %v\n", err)
+		return 2
+	}
 
-	var err error
 	switch cmd {
 	case "validate":
 		return validate(f.fs.Args(), m.ConfigPath, stdout, stderr, getenv)
@@ -127,13 +133,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 			defer stop()
 		}
+		// Traces from the OTEL_* variables, off when none is set
+		// (tracing.go).
+		var flush func()
+		if m.Traces, flush, err = startTracing(ctx, getenv, m.Log); err != nil {
+			break
+		}
+		defer flush()
 		if err = m.Open(ctx); err == nil {
 			err = m.Run(ctx)
 		}
 	case "chat":
 		// The terminal belongs to the conversation: logs go quiet.
 		if lvl < slog.LevelWarn {
-			m.Log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			m.Log, _ = tracing.NewLogger(stderr, f.logFormat, slog.LevelWarn) // the format was checked above
 		}
 		err = m.Chat(ctx, f.bot, stdin)
 	}
@@ -150,6 +163,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type serverFlags struct {
 	fs          *flag.FlagSet
 	logLevel    string
+	logFormat   string
 	bot         string
 	cpuProfile  string
 	testsSchema bool
@@ -167,7 +181,10 @@ func newServerFlags(cmd string, m *Main, stderr io.Writer, getenv func(string) s
 	}
 	config := func() { fs.StringVar(&m.ConfigPath, "config", "", "bot file or folder of bot files") }
 	db := func() { fs.StringVar(&m.DBURL, "db", defDB, "database URL: sqlite:FILE or postgres://…") }
-	logLevel := func() { fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error") }
+	logLevel := func() {
+		fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+		fs.StringVar(&f.logFormat, "log-format", "text", "text (key=value lines) or json (one object a line)")
+	}
 	server := func() {
 		fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
 		fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")

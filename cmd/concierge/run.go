@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/cli"
@@ -46,6 +47,10 @@ type Main struct {
 	Getenv     func(string) string
 	Stdout     io.Writer
 	Stderr     io.Writer
+	// Traces is the tracer provider that the roots of the pipeline's
+	// traces (webhook, turn, send) start their spans from; serve builds
+	// it from the OTEL_* variables (see tracing.go). Nil: no traces.
+	Traces trace.TracerProvider
 
 	DB         *store.DB
 	Bots       []*concierge.Bot
@@ -259,7 +264,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 
-	m.Dispatcher = outbox.New(m.DB, m.Registry.Channel, outbox.Config{Poll: m.WorkPoll}, m.Log, m.Metrics)
+	m.Dispatcher = outbox.New(m.DB, m.Registry.Channel, outbox.Config{Poll: m.WorkPoll, Traces: m.Traces}, m.Log, m.Metrics)
 	m.Runner = agent.NewRunner(m.Agent, m.DB, m.Log, func(done, failed int) {
 		m.Metrics.turns.WithLabelValues("done").Add(float64(done))
 		m.Metrics.turns.WithLabelValues("failed").Add(float64(failed))
@@ -268,7 +273,9 @@ func (m *Main) Open(ctx context.Context) error {
 	// LLM bots' turns are planned outside transactions by their own
 	// runner; the batch runner leaves them alone.
 	m.Runner.Skip = m.llm.bots
+	m.Runner.Traces = m.Traces
 	m.Planned = agent.NewPlannedRunner(m.Agent, planGlue{m.DB}, m.llm.bots, m.Log, m.Runner.Handled)
+	m.Planned.Traces = m.Traces
 	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake(); m.wakeMedia() })
 	if err := m.wireInbox(); err != nil {
 		return err
@@ -296,6 +303,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Log:          m.Log,
 		Registry:     m.Prom,
 		Inbox:        m.Inbox,
+		Traces:       m.Traces,
 
 		// WhatsApp statuses and Stripe's expiries and refunds.
 		Deliveries:   deliveriesGlue{m.DB},

@@ -21,6 +21,9 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
 	"github.com/conciergehq/concierge/adapters/whatsapp/whatsapptest"
@@ -161,10 +164,15 @@ type secret struct {
 }
 
 // checkNoSecrets fails t for every secret in s's log, in the bytes of its
-// SQLite files, or in pages (name → body).
+// SQLite files, in its spans (what an OTLP exporter would send), or in
+// pages (name → body).
 func checkNoSecrets(t *testing.T, s *shop, secrets []secret, pages map[string]string) {
 	t.Helper()
 	logs := s.logs.String()
+	if s.spans == nil || len(s.spans.Ended()) == 0 {
+		t.Fatal("the shop recorded no span: the spans cannot be checked")
+	}
+	spans := spanText(s.spans.Ended())
 	path := strings.TrimPrefix(s.m.DBURL, "sqlite:")
 	names, err := filepath.Glob(path + "*") // the database, its -wal and -shm
 	if err != nil || len(names) == 0 {
@@ -184,6 +192,9 @@ func checkNoSecrets(t *testing.T, s *shop, secrets []secret, pages map[string]st
 		}
 		if strings.Contains(logs, sec.value) {
 			t.Errorf("the %s is in the log:%s", sec.name, linesWith(logs, sec.value))
+		}
+		if strings.Contains(spans, sec.value) {
+			t.Errorf("the %s is in a span:%s", sec.name, linesWith(spans, sec.value))
 		}
 		if sec.table == "" {
 			for n, b := range files {
@@ -493,7 +504,7 @@ func TestSecretsDoNotLeakWeChat(t *testing.T) {
 				api.inFront(t, `(?m)^    api_base: "([^"]+)"`),
 				pay.inFront(t, `wechatpay: \{[^}]*api_base: "([^"]+)"`),
 			}})
-			sh := &shop{t: t, m: s.m, base: s.base, logs: s.logs}
+			sh := &shop{t: t, m: s.m, base: s.base, logs: s.logs, spans: s.spans}
 			ctx := context.Background()
 			if how == platformDown {
 				warm := &wxCustomer{s: s, openid: "oWarmUp0123456789"}
@@ -637,4 +648,30 @@ func (c *customer) postOnly(text, value string) {
 	if resp.StatusCode != http.StatusAccepted {
 		c.s.t.Fatalf("POST %q: status %d", text, resp.StatusCode)
 	}
+}
+
+// spanText writes out everything of spans that an exporter sends and a
+// secret could hide in: names, attributes, status, events and their
+// attributes, links' attributes, and the resource; one span a line.
+func spanText(spans []sdktrace.ReadOnlySpan) string {
+	var b strings.Builder
+	kvs := func(attrs []attribute.KeyValue) {
+		for _, kv := range attrs {
+			fmt.Fprintf(&b, " %s=%s", kv.Key, kv.Value.Emit())
+		}
+	}
+	for _, s := range spans {
+		fmt.Fprintf(&b, "%s status=%q", s.Name(), s.Status().Description)
+		kvs(s.Attributes())
+		for _, e := range s.Events() {
+			b.WriteString(" event " + e.Name)
+			kvs(e.Attributes)
+		}
+		for _, l := range s.Links() {
+			kvs(l.Attributes)
+		}
+		kvs(s.Resource().Attributes())
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
+	"github.com/conciergehq/concierge/internal/tracing"
 )
 
 const testUsage = "usage: concierge test --config PATH [--bot NAME] [--junit out.xml] [--brain rules|llm] [--summary] FILES..."
@@ -31,6 +32,7 @@ func testCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	brain := fs.String("brain", "", "rules or llm: run on this brain instead of the bot file's brain.kind")
 	summary := fs.Bool("summary", false, "play every step of every case, then print pass rates per case language and check")
 	logLevel := fs.String("log-level", "warn", "the server's log on standard error: debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", "the server's log format: text or json")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return 2
@@ -64,7 +66,11 @@ func testCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		return 2
 	}
 	defer os.RemoveAll(dir)
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+	log, err := tracing.NewLogger(stderr, *logFormat, lvl)
+	if err != nil {
+		fmt.Fprintf(stderr, "concierge test: %v\n", err)
+		return 2
+	}
 	opened := 0
 	r.Open = func(ctx context.Context, bot concierge.BotID) (*convtest.Pipeline, error) {
 		opened++

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/wechat/wechattest"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
@@ -39,6 +41,8 @@ type wxShop struct {
 	pay  *wechatpaytest.Server
 	acct wechattest.Account
 	logs *syncBuffer
+	// spans are the server's spans (see startMain).
+	spans *tracetest.SpanRecorder
 }
 
 func startWXShop(t *testing.T, safe bool) *wxShop {
@@ -129,7 +133,7 @@ payments:
 		m.wechat.payClient = pay.Client()
 	}
 	sh := runMain(t, m)
-	return &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs,
+	return &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs, spans: sh.spans,
 		acct: wechattest.Account{ID: wxAccount, AppID: wxAppID, Token: wxToken, EncodingAESKey: aes}}
 }
 

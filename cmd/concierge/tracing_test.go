@@ -1,0 +1,250 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conciergehq/concierge/internal/tracing"
+	"github.com/conciergehq/concierge/internal/tracing/tracingtest"
+)
+
+// otelVars are the variables FromEnv reads; the tests blank them so that
+// the environment of the machine running them does not leak in.
+var otelVars = []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME"}
+
+// tracedShop starts the sample shop with serve's tracer provider, built
+// from the process environment as serve builds it, and a JSON logger at
+// debug level whose output is returned.
+func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider, *syncBuffer) {
+	t.Helper()
+	for _, k := range otelVars {
+		t.Setenv(k, vars[k])
+	}
+	logs := &syncBuffer{}
+	log, err := tracing.NewLogger(logs, "json", slog.LevelDebug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp, flush, err := startTracing(context.Background(), os.Getenv, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(flush)
+	s := runMain(t, &Main{ConfigPath: writeBot(t, sampleBot(t)), DBURL: tempSQLite(t), Traces: tp, Log: log})
+	return s, tp.(*tracing.Provider), logs
+}
+
+// TestTracesEndToEnd sends a message through the real pipeline (the web
+// widget's HTTP endpoint, the store, the rules brain, the outbox) with
+// traces exported over OTLP/HTTP to a fake collector, configured only by
+// OTEL_* variables, and checks the spans' relations: webhook → ingest
+// (child), turn → ingest (link), brain and tools under the turn, send →
+// turn (link); and that a log line carries the webhook's trace id.
+func TestTracesEndToEnd(t *testing.T) {
+	col := tracingtest.New(t)
+	s, tp, logs := tracedShop(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.URL, "OTEL_SERVICE_NAME": "concierge-e2e"})
+	if !tp.Exporting {
+		t.Fatal("tracing is off with an endpoint set")
+	}
+	c := s.customer("en")
+	if es := c.say("I look for a desk lamp"); len(es) == 0 {
+		t.Fatal("no reply")
+	}
+	// The reply is recorded as sent, so every span has ended.
+	if err := tp.ForceFlush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	spans := col.Spans()
+	dump := tracingtest.Dump(spans)
+	one := func(name string) tracingtest.Span {
+		t.Helper()
+		got := col.Named(name)
+		if len(got) != 1 {
+			t.Fatalf("%d %q spans, want 1:%s", len(got), name, dump)
+		}
+		return got[0]
+	}
+	webhook, ingest, turn, brain := one("webhook"), one("ingest"), one("turn"), one("brain")
+	if webhook.ParentSpanID != "" || webhook.Kind != "SPAN_KIND_SERVER" || webhook.Attrs["http.route"] != "/chat/:bot/api/messages" ||
+		webhook.Attrs["http.response.status_code"] != "202" || webhook.Attrs["concierge.bot"] != "maison-lumiere" {
+		t.Errorf("webhook span is not the root server span of the widget's POST:%s", dump)
+	}
+	if webhook.Resource["service.name"] != "concierge-e2e" {
+		t.Errorf("service.name = %q", webhook.Resource["service.name"])
+	}
+	if ingest.TraceID != webhook.TraceID || ingest.ParentSpanID != webhook.SpanID {
+		t.Errorf("ingest is not the webhook's child:%s", dump)
+	}
+	if turn.ParentSpanID != "" || turn.TraceID == webhook.TraceID {
+		t.Errorf("turn is not a trace of its own:%s", dump)
+	}
+	if !linksTo(turn, ingest) {
+		t.Errorf("turn does not link to the ingest span:%s", dump)
+	}
+	if turn.Attrs["concierge.channel"] != "web" || turn.Attrs["concierge.bot"] != "maison-lumiere" {
+		t.Errorf("turn attributes %v", turn.Attrs)
+	}
+	if brain.TraceID != turn.TraceID || brain.ParentSpanID != turn.SpanID {
+		t.Errorf("brain is not the turn's child:%s", dump)
+	}
+	tools := 0
+	for _, sp := range spans {
+		if strings.HasPrefix(sp.Name, "tool ") {
+			tools++
+			if sp.TraceID != turn.TraceID || sp.ParentSpanID != brain.SpanID {
+				t.Errorf("%s is not the brain's child:%s", sp.Name, dump)
+			}
+		}
+	}
+	if tools == 0 {
+		t.Errorf("a search for a lamp called no tool:%s", dump)
+	}
+	sends := col.Named("send")
+	if len(sends) == 0 {
+		t.Fatalf("no send span:%s", dump)
+	}
+	for _, sp := range sends {
+		if sp.ParentSpanID != "" || !linksTo(sp, turn) || sp.Attrs["concierge.channel"] != "web" || sp.Attrs["concierge.delivery"] != "sent" {
+			t.Errorf("send span does not link to the turn, or was not sent:%s", dump)
+		}
+	}
+
+	// A log line carries the webhook's trace id.
+	found := false
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var rec map[string]any
+		if line == "" || json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		if rec["trace_id"] == webhook.TraceID && rec["span_id"] == webhook.SpanID {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no log line with the webhook's trace id %s:\n%s", webhook.TraceID, logs.String())
+	}
+	if n, bad := col.Requests(); n == 0 || len(bad) > 0 {
+		t.Errorf("collector: %d exports, bad requests %v", n, bad)
+	}
+}
+
+func linksTo(s, to tracingtest.Span) bool {
+	for _, l := range s.Links {
+		if l.TraceID == to.TraceID && l.SpanID == to.SpanID {
+			return true
+		}
+	}
+	return false
+}
+
+// TestNoTracesWithoutOTEL: with no OTEL_* variable set, or tracing turned
+// off by one, a message goes through the pipeline with nothing exported,
+// no traceparent stored, and no trace id logged. The collector listens,
+// and in the "off" cases the endpoint even names it.
+func TestNoTracesWithoutOTEL(t *testing.T) {
+	col := tracingtest.New(t)
+	for name, vars := range map[string]map[string]string{
+		"nothing set":   {},
+		"SDK disabled":  {"OTEL_SDK_DISABLED": "true", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL},
+		"exporter none": {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s, tp, logs := tracedShop(t, vars)
+			if tp.Exporting {
+				t.Fatalf("exporting to %s", tp.Describe)
+			}
+			c := s.customer("en")
+			if es := c.say("I look for a desk lamp"); len(es) == 0 {
+				t.Fatal("no reply")
+			}
+			db, err := sql.Open("sqlite", strings.TrimPrefix(s.m.DBURL, "sqlite:"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var rows, traced int
+			if err := db.QueryRow(`SELECT count(*), count(NULLIF(traceparent, '')) FROM messages`).Scan(&rows, &traced); err != nil {
+				t.Fatal(err)
+			}
+			if rows < 2 || traced != 0 {
+				t.Errorf("%d of %d messages have a traceparent", traced, rows)
+			}
+			if strings.Contains(logs.String(), "trace_id") {
+				t.Errorf("a log line has a trace id:\n%s", logs.String())
+			}
+			if !strings.Contains(logs.String(), `"msg":"webhook"`) {
+				t.Errorf("the webhook's debug line is missing, so the check above proves nothing:\n%s", logs.String())
+			}
+		})
+	}
+	if n, bad := col.Requests(); n != 0 || len(bad) != 0 {
+		t.Errorf("the collector got %d exports (%v)", n, bad)
+	}
+}
+
+// TestServeLogFormatJSON runs `concierge serve --log-format json` and
+// checks that every line it logs is one JSON object with time, level and
+// msg; and that an unknown format is refused.
+func TestServeLogFormatJSON(t *testing.T) {
+	for _, k := range otelVars {
+		t.Setenv(k, "")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	args := []string{"serve", "--config", writeBot(t, sampleBot(t)), "--db", tempSQLite(t), "--addr", "127.0.0.1:0", "--log-format", "json"}
+	go func() {
+		code := run(ctx, args, strings.NewReader(""), io.Discard, pw, func(string) string { return "" })
+		pw.Close()
+		done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+		if strings.Contains(sc.Text(), "concierge listening") {
+			cancel() // listening: stop it, and read the rest of its log
+		}
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d:\n%s", code, strings.Join(lines, "\n"))
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+	if len(lines) < 2 {
+		t.Fatalf("serve logged %d lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("not JSON: %q", l)
+			continue
+		}
+		for _, k := range []string{"time", "level", "msg"} {
+			if _, ok := rec[k]; !ok {
+				t.Errorf("no %s in %q", k, l)
+			}
+		}
+	}
+	if !strings.Contains(strings.Join(lines, "\n"), `"msg":"concierge listening"`) {
+		t.Errorf("no listening line:\n%s", strings.Join(lines, "\n"))
+	}
+
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"serve", "--config", "x.yaml", "--log-format", "xml"}, strings.NewReader(""), io.Discard, &stderr, func(string) string { return "" }); code != 2 {
+		t.Errorf("--log-format xml: exit %d, want 2 (%s)", code, stderr.String())
+	}
+}
