@@ -5,12 +5,16 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/conciergehq/concierge/internal/tracing"
 	"github.com/conciergehq/concierge/internal/tracing/tracingtest"
@@ -23,8 +27,9 @@ var otelVars = []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPOR
 
 // tracedShop starts the sample shop with serve's tracer provider, built
 // from the process environment as serve builds it, and a JSON logger at
-// debug level whose output is returned.
-func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider, *syncBuffer) {
+// debug level whose output is returned, with the function that stops the
+// shop (after which every span has ended).
+func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider, *syncBuffer, func()) {
 	t.Helper()
 	for _, k := range otelVars {
 		t.Setenv(k, vars[k])
@@ -39,8 +44,8 @@ func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider,
 		t.Fatal(err)
 	}
 	t.Cleanup(flush)
-	s := runMain(t, &Main{ConfigPath: writeBot(t, sampleBot(t)), DBURL: tempSQLite(t), Traces: tp, Log: log})
-	return s, tp.(*tracing.Provider), logs
+	s, stop := startMain(t, &Main{ConfigPath: writeBot(t, sampleBot(t)), DBURL: tempSQLite(t), Traces: tp, Log: log})
+	return s, tp.(*tracing.Provider), logs, stop
 }
 
 // TestTracesEndToEnd sends a message through the real pipeline (the web
@@ -51,7 +56,7 @@ func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider,
 // turn (link); and that a log line carries the webhook's trace id.
 func TestTracesEndToEnd(t *testing.T) {
 	col := tracingtest.New(t)
-	s, tp, logs := tracedShop(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.URL, "OTEL_SERVICE_NAME": "concierge-e2e"})
+	s, tp, logs, stop := tracedShop(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.URL, "OTEL_SERVICE_NAME": "concierge-e2e"})
 	if !tp.Exporting {
 		t.Fatal("tracing is off with an endpoint set")
 	}
@@ -59,7 +64,8 @@ func TestTracesEndToEnd(t *testing.T) {
 	if es := c.say("I look for a desk lamp"); len(es) == 0 {
 		t.Fatal("no reply")
 	}
-	// The reply is recorded as sent, so every span has ended.
+	// Once the server has stopped, every span has ended.
+	stop()
 	if err := tp.ForceFlush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +164,7 @@ func TestNoTracesWithoutOTEL(t *testing.T) {
 		"exporter none": {"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": col.URL},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, tp, logs := tracedShop(t, vars)
+			s, tp, logs, _ := tracedShop(t, vars)
 			if tp.Exporting {
 				t.Fatalf("exporting to %s", tp.Describe)
 			}
@@ -246,5 +252,97 @@ func TestServeLogFormatJSON(t *testing.T) {
 	var stderr strings.Builder
 	if code := run(context.Background(), []string{"serve", "--config", "x.yaml", "--log-format", "xml"}, strings.NewReader(""), io.Discard, &stderr, func(string) string { return "" }); code != 2 {
 		t.Errorf("--log-format xml: exit %d, want 2 (%s)", code, stderr.String())
+	}
+}
+
+// TestLLMTurnSpans: a turn of an LLM bot (leased, planned outside any
+// transaction, applied in a short one) is one "turn" span linked to the
+// ingest span, with the model's calls (model name, token counts) and the
+// tool calls under its brain spans, and its send linked to it. The spans
+// are those startMain records.
+func TestLLMTurnSpans(t *testing.T) {
+	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		if _, res := turn(req); len(res) == 0 {
+			return calls(call("compare_products", `{"skus":["LAMP-01","LAMP-02"]}`))
+		}
+		return say("La Zénith est variable, l'Aurore est moins chère.")
+	})
+	y := strings.Replace(sampleBot(t), "kind: rules ", "kind: llm   ", 1)
+	y = strings.Replace(y, `    api_key: "${LLM_API_KEY:-}"`, "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }", 1)
+	env := map[string]string{"LLM_BASE_URL": f.srv.URL + "/v1", "LLM_MODEL": "test-model", "LLM_API_KEY": "test-key"}
+	s, stop := startMain(t, &Main{ConfigPath: writeBot(t, y), DBURL: tempSQLite(t), Getenv: func(k string) string { return env[k] }})
+	if es := s.customer("fr").say("Quelle différence entre l'Aurore et la Zénith ?"); len(es) == 0 {
+		t.Fatal("no reply")
+	}
+	stop()
+	spans := s.spans.Ended()
+	var b strings.Builder
+	byName := map[string][]sdktrace.ReadOnlySpan{}
+	for _, sp := range spans {
+		byName[sp.Name()] = append(byName[sp.Name()], sp)
+		fmt.Fprintf(&b, "\n  %s span=%s parent=%s links=%d %v", sp.Name(), sp.SpanContext().SpanID(), sp.Parent().SpanID(), len(sp.Links()), sp.Attributes())
+	}
+	dump := b.String()
+	if len(byName["ingest"]) != 1 || len(byName["turn"]) != 1 {
+		t.Fatalf("want one ingest and one turn span:%s", dump)
+	}
+	ingest, tr := byName["ingest"][0], byName["turn"][0]
+	if l := tr.Links(); len(l) != 1 || l[0].SpanContext.SpanID() != ingest.SpanContext().SpanID() {
+		t.Errorf("turn does not link to the ingest span:%s", dump)
+	}
+	brains := map[string]bool{}
+	for _, br := range byName["brain"] {
+		if br.Parent().SpanID() != tr.SpanContext().SpanID() {
+			t.Errorf("brain is not the turn's child:%s", dump)
+		}
+		brains[br.SpanContext().SpanID().String()] = true
+	}
+	// One brain span plans (the model's calls), one applies the plan.
+	if len(brains) != 2 {
+		t.Errorf("%d brain spans, want 2 (plan, apply):%s", len(brains), dump)
+	}
+	calls := byName["llm.chat"]
+	if len(calls) != 2 {
+		t.Fatalf("%d llm.chat spans, want 2:%s", len(calls), dump)
+	}
+	var in, out int64
+	for _, c := range calls {
+		if !brains[c.Parent().SpanID().String()] {
+			t.Errorf("llm.chat is not under a brain span:%s", dump)
+		}
+		for _, kv := range c.Attributes() {
+			switch kv.Key {
+			case "gen_ai.usage.input_tokens":
+				in += kv.Value.AsInt64()
+			case "gen_ai.usage.output_tokens":
+				out += kv.Value.AsInt64()
+			case "gen_ai.request.model":
+				if kv.Value.AsString() != "test-model" {
+					t.Errorf("model %q", kv.Value.AsString())
+				}
+			}
+		}
+	}
+	// The fake model counts 200+20 tokens for a tool call, 100+10 for text.
+	if in != 300 || out != 30 {
+		t.Errorf("tokens in %d, out %d; want 300, 30:%s", in, out, dump)
+	}
+	// compare_products runs twice: planned against the snapshot, then
+	// replayed through the real tools.
+	if got := len(byName["tool compare_products"]); got != 2 {
+		t.Errorf("%d compare_products spans, want 2:%s", got, dump)
+	}
+	for _, tl := range byName["tool compare_products"] {
+		if !brains[tl.Parent().SpanID().String()] {
+			t.Errorf("tool is not under a brain span:%s", dump)
+		}
+	}
+	if len(byName["send"]) == 0 {
+		t.Fatalf("no send span:%s", dump)
+	}
+	for _, sd := range byName["send"] {
+		if l := sd.Links(); len(l) != 1 || l[0].SpanContext.SpanID() != tr.SpanContext().SpanID() {
+			t.Errorf("send does not link to the turn:%s", dump)
+		}
 	}
 }
