@@ -53,7 +53,7 @@ func (s *Server) stripeNotify(c echo.Context) error {
 	ctx := c.Request().Context()
 	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "stripe", "event", n.EventID, "type", n.Type, "order", n.Order)
 	answer := func(result string) error {
-		log.Info("payment notification", "result", result)
+		log.InfoContext(c.Request().Context(), "payment notification", "result", result)
 		return c.JSON(http.StatusOK, map[string]string{"result": result})
 	}
 	if n.Kind != stripe.KindIgnored && n.Bot != "" && n.Bot != b.Bot.ID {

@@ -70,7 +70,7 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 		return nil, err
 	}
 	if u.Ignored != "" {
-		s.cfg.Log.Info("telegram update ignored", "bot", bot, "update", u.ID, "kind", u.Kind, "why", u.Ignored)
+		s.cfg.Log.InfoContext(ctx, "telegram update ignored", "bot", bot, "update", u.ID, "kind", u.Kind, "why", u.Ignored)
 	}
 	var ans tgbotapi.Chattable
 	if u.Callback != nil {
@@ -84,7 +84,7 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 			if u.Event != nil {
 				loc = u.Event.Locale
 			}
-			s.cfg.Log.Info("telegram button expired", "bot", bot, "update", u.ID)
+			s.cfg.Log.InfoContext(ctx, "telegram button expired", "bot", bot, "update", u.ID)
 			return telegram.CallbackAnswer(u.Callback.QueryID, telegram.ExpiredText(s.locale(b, loc))), nil
 		}
 	}
@@ -99,7 +99,7 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 		}
 	}
 	if r := u.Refund; r != nil {
-		s.cfg.Log.Info("telegram refund reported", "bot", bot, "order", r.Order, "amount", r.Amount.Minor, "currency", r.Amount.Currency)
+		s.cfg.Log.InfoContext(ctx, "telegram refund reported", "bot", bot, "order", r.Order, "amount", r.Amount.Minor, "currency", r.Amount.Currency)
 		// The order records each refund once, keyed on Telegram's charge id
 		// (StripeOrders.RecordRefunds is provider-neutral despite its name).
 		if s.cfg.StripeOrders != nil && r.Order != "" {
@@ -146,13 +146,13 @@ func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.P
 		// and an error would have the update redelivered (or re-polled,
 		// holding back the updates behind it) for nothing; the customer's
 		// payment form has already said so and they try again.
-		s.cfg.Log.Warn("telegram pre-checkout query expired", "bot", b.Bot.ID, "order", pc.Order, "query", pc.QueryID, "err", err)
+		s.cfg.Log.WarnContext(ctx, "telegram pre-checkout query expired", "bot", b.Bot.ID, "order", pc.Order, "query", pc.QueryID, "err", err)
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	s.cfg.Log.Info("telegram pre-checkout", "bot", b.Bot.ID, "order", pc.Order, "ok", refusal == "", "refusal", refusal)
+	s.cfg.Log.InfoContext(ctx, "telegram pre-checkout", "bot", b.Bot.ID, "order", pc.Order, "ok", refusal == "", "refusal", refusal)
 	return nil
 }
 
@@ -161,12 +161,12 @@ func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.P
 func (s *Server) telegramPaid(ctx context.Context, b *Bot, p *telegram.Payment) error {
 	pay := s.telegramOf(b).Pay
 	if pay == nil || p.Order == "" || p.ChargeID == "" {
-		s.cfg.Log.Error("telegram payment for no order of ours", "bot", b.Bot.ID, "order", p.Order)
+		s.cfg.Log.ErrorContext(ctx, "telegram payment for no order of ours", "bot", b.Bot.ID, "order", p.Order)
 		return nil
 	}
 	o, err := s.cfg.Payments.Order(ctx, p.Order)
 	if errors.Is(err, concierge.ErrNotFound) || (err == nil && o.Bot != b.Bot.ID) {
-		s.cfg.Log.Error("telegram payment for an unknown order", "bot", b.Bot.ID, "order", p.Order)
+		s.cfg.Log.ErrorContext(ctx, "telegram payment for an unknown order", "bot", b.Bot.ID, "order", p.Order)
 		return nil
 	}
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *Server) telegramPaid(ctx context.Context, b *Bot, p *telegram.Payment) 
 	if err != nil {
 		return err
 	}
-	s.cfg.Log.Info("payment notification", "bot", b.Bot.ID, "provider", tgpay.ProviderName, "order", o.ID, "result", res)
+	s.cfg.Log.InfoContext(ctx, "payment notification", "bot", b.Bot.ID, "provider", tgpay.ProviderName, "order", o.ID, "result", res)
 	return nil
 }
 

@@ -69,7 +69,7 @@ func (s *Server) wechatMessage(c echo.Context) error {
 	}
 	log := s.cfg.Log.With("bot", b.Bot.ID, "channel", "wechat")
 	if ev == nil {
-		log.Debug("wechat: push ignored", "type", m.MsgType, "event", m.Event)
+		log.DebugContext(c.Request().Context(), "wechat: push ignored", "type", m.MsgType, "event", m.Event)
 		return success(c)
 	}
 	ctx := c.Request().Context()
@@ -82,7 +82,7 @@ func (s *Server) wechatMessage(c echo.Context) error {
 		return err
 	}
 	if len(dup) == 1 && dup[0] {
-		log.Info("wechat: retry of a stored message", "key", ev.DedupeKey)
+		log.InfoContext(c.Request().Context(), "wechat: retry of a stored message", "key", ev.DedupeKey)
 	}
 	return success(c)
 }

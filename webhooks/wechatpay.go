@@ -57,7 +57,7 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 	n, err := wp.Provider.VerifyNotify(body)
 	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "wechatpay")
 	if err != nil {
-		log.Warn("payment notification refused", "err", err)
+		log.WarnContext(c.Request().Context(), "payment notification refused", "err", err)
 		status := http.StatusBadRequest
 		if concierge.ErrorCode(err) == concierge.CodeUnauthorized {
 			status = http.StatusUnauthorized
@@ -65,7 +65,7 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 		return reply(status, false, concierge.ErrorMessage(err))
 	}
 	if n.Bot != "" && n.Bot != b.Bot.ID && (n.Paid || n.ResultFail) {
-		log.Warn("payment notification", "result", "other_bot", "order", n.Order)
+		log.WarnContext(c.Request().Context(), "payment notification", "result", "other_bot", "order", n.Order)
 		return reply(http.StatusOK, true, "")
 	}
 	if n.ResultFail {
@@ -73,14 +73,14 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 		// told; storage trouble asks WeChat Pay to report it again.
 		res, err := s.applyFailure(c.Request().Context(), b, n.Failure())
 		if err != nil {
-			log.Error("failed payment not applied", "order", n.Order, "err", err)
+			log.ErrorContext(c.Request().Context(), "failed payment not applied", "order", n.Order, "err", err)
 			return reply(http.StatusInternalServerError, false, "try again")
 		}
-		log.Info("payment notification", "result", res, "order", n.Order, "err_code", n.ErrCode)
+		log.InfoContext(c.Request().Context(), "payment notification", "result", res, "order", n.Order, "err_code", n.ErrCode)
 		return reply(http.StatusOK, true, "")
 	}
 	if !n.Paid {
-		log.Info("payment notification", "result", "not_paid", "order", n.Order)
+		log.InfoContext(c.Request().Context(), "payment notification", "result", "not_paid", "order", n.Order)
 		return reply(http.StatusOK, true, "")
 	}
 	res, err := s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())
@@ -90,10 +90,10 @@ func (s *Server) wechatPayNotify(c echo.Context) error {
 	case concierge.ErrorCode(err) == concierge.CodeInvalid:
 		res = "other_bot"
 	case err != nil:
-		log.Error("payment notification not applied", "order", n.Order, "err", err)
+		log.ErrorContext(c.Request().Context(), "payment notification not applied", "order", n.Order, "err", err)
 		return reply(http.StatusInternalServerError, false, "try again")
 	}
-	log.Info("payment notification", "result", res, "order", n.Order, "transaction", n.TransactionID)
+	log.InfoContext(c.Request().Context(), "payment notification", "result", res, "order", n.Order, "transaction", n.TransactionID)
 	return reply(http.StatusOK, true, "")
 }
 
@@ -121,7 +121,7 @@ func (s *Server) wechatPayRefundNotify(c echo.Context) error {
 	log := s.cfg.Log.With("bot", b.Bot.ID, "provider", "wechatpay")
 	r, err := wp.Provider.DecryptRefundNotify(body)
 	if err != nil {
-		log.Warn("refund notification refused", "err", err)
+		log.WarnContext(c.Request().Context(), "refund notification refused", "err", err)
 		status := http.StatusBadRequest
 		if concierge.ErrorCode(err) == concierge.CodeUnauthorized {
 			status = http.StatusUnauthorized
@@ -129,15 +129,15 @@ func (s *Server) wechatPayRefundNotify(c echo.Context) error {
 		return reply(status, false, concierge.ErrorMessage(err))
 	}
 	if r == nil {
-		log.Info("refund notification", "result", "communication_failure")
+		log.InfoContext(c.Request().Context(), "refund notification", "result", "communication_failure")
 		return reply(http.StatusOK, true, "")
 	}
 	res, err := wp.SettleRefund(c.Request().Context(), r)
 	if err != nil {
-		log.Error("refund notification not applied", "order", r.Order, "refund", r.RefundID, "err", err)
+		log.ErrorContext(c.Request().Context(), "refund notification not applied", "order", r.Order, "refund", r.RefundID, "err", err)
 		return reply(http.StatusInternalServerError, false, "try again")
 	}
-	log.Info("refund notification", "result", res, "order", r.Order, "refund", r.RefundID, "status", r.State)
+	log.InfoContext(c.Request().Context(), "refund notification", "result", res, "order", r.Order, "refund", r.RefundID, "status", r.State)
 	return reply(http.StatusOK, true, "")
 }
 
@@ -176,7 +176,7 @@ func (s *Server) wechatPayPage(c echo.Context) error {
 		if openid != "" && inWeChat {
 			pp, err := p.Prepay(ctx, b.Bot.ID, o, wechatpay.TradeJSAPI, openid, c.RealIP())
 			if err != nil {
-				s.cfg.Log.Error("wechatpay: unified order", "bot", b.Bot.ID, "order", o.ID, "err", err)
+				s.cfg.Log.ErrorContext(c.Request().Context(), "wechatpay: unified order", "bot", b.Bot.ID, "order", o.ID, "err", err)
 				d.Error = "暂时无法发起支付，请稍后再试。Payment is unavailable right now; please try again later."
 			} else {
 				d.Bridge = p.BridgeConfig(pp.PrepayID)
@@ -184,7 +184,7 @@ func (s *Server) wechatPayPage(c echo.Context) error {
 		} else {
 			pp, err := p.Prepay(ctx, b.Bot.ID, o, wechatpay.TradeNative, "", c.RealIP())
 			if err != nil {
-				s.cfg.Log.Error("wechatpay: unified order", "bot", b.Bot.ID, "order", o.ID, "err", err)
+				s.cfg.Log.ErrorContext(c.Request().Context(), "wechatpay: unified order", "bot", b.Bot.ID, "order", o.ID, "err", err)
 				d.Error = "暂时无法发起支付，请稍后再试。Payment is unavailable right now; please try again later."
 			} else {
 				d.QR = pp.CodeURL

@@ -91,7 +91,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		}
 		if ev.Value == concierge.ExpiredChoice {
 			expired++
-			s.cfg.Log.Info("whatsapp: choice expired", "bot", ev.Bot, "key", ev.DedupeKey)
+			s.cfg.Log.InfoContext(c.Request().Context(), "whatsapp: choice expired", "bot", ev.Bot, "key", ev.DedupeKey)
 		}
 		if ev.Kind == concierge.EventStatus {
 			statuses = append(statuses, ev)
@@ -100,7 +100,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		}
 	}
 	if dropped > 0 {
-		s.cfg.Log.Warn("whatsapp: items for a phone number no bot here owns", "bot", b.Bot.ID, "dropped", dropped)
+		s.cfg.Log.WarnContext(c.Request().Context(), "whatsapp: items for a phone number no bot here owns", "bot", b.Bot.ID, "dropped", dropped)
 	}
 	res := map[string]int{"messages": len(evs), "duplicates": 0, "statuses": 0, "unknown_statuses": 0, "dropped": dropped, "expired": expired}
 	if len(evs) > 0 {
@@ -128,7 +128,7 @@ func (s *Server) whatsappNotify(c echo.Context) error {
 		case "applied":
 			res["statuses"]++
 			if st.Value == "failed" {
-				s.cfg.Log.Warn("whatsapp: message failed after sending", "bot", st.Bot, "ref", st.Ref, "error", st.Text)
+				s.cfg.Log.WarnContext(c.Request().Context(), "whatsapp: message failed after sending", "bot", st.Bot, "ref", st.Ref, "error", st.Text)
 			}
 		}
 	}
