@@ -23,6 +23,11 @@ type Agents struct {
 // AgentUCP enables UCP.
 type AgentUCP struct {
 	Enabled bool `yaml:"enabled" json:"enabled" jsonschema:"default=true,description=Serve UCP. Defaults to true when the section is present."`
+	// SigningKey is the business's RFC 9421 signing key (PKCS#8: PEM or
+	// base64 DER; Ed25519 or ECDSA P-256). Set: responses are signed and
+	// the profile publishes its public half in signing_keys.
+	SigningKey        string `yaml:"signing_key" json:"signing_key,omitempty" jsonschema:"description=PKCS#8 private key (PEM or base64 DER; Ed25519 or ECDSA P-256) that signs responses (RFC 9421); its public key is published in the profile's signing_keys. Use ${VAR}."`
+	RequireSignatures bool   `yaml:"require_signatures" json:"require_signatures,omitempty" jsonschema:"description=Refuse unsigned requests with 401. Signed requests are always verified against the keys of the profile named in UCP-Agent."`
 }
 
 // AgentACP enables ACP.

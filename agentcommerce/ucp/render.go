@@ -6,6 +6,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 )
 
 type total struct {
@@ -169,9 +170,8 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 			"capabilities":     capabilities(),
 			"payment_handlers": h.handlers(bot),
 		},
-		// No signing keys yet: responses and webhooks are not signed (see
-		// docs/agents.md).
-		"signing_keys": []any{},
+		// The key responses are signed with, when the bot file gives one.
+		"signing_keys": h.signingKeys(bot),
 	})
 }
 
@@ -182,4 +182,13 @@ func (h *Handler) absolute(u string) string {
 		return strings.TrimRight(h.cfg.BaseURL, "/") + u
 	}
 	return u
+}
+
+// signingKeys are the public keys of the business's signatures.
+func (h *Handler) signingKeys(bot concierge.BotID) []httpsig.JWK {
+	k := h.cfg.SigningKeys[bot]
+	if k == nil {
+		return []httpsig.JWK{}
+	}
+	return []httpsig.JWK{k.JWK()}
 }

@@ -13,9 +13,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 )
 
 // Version is the UCP release spoken.
@@ -33,7 +35,17 @@ type Config struct {
 	// RatePerMinute limits each agent (by its UCP-Agent profile and
 	// address); zero is 120.
 	RatePerMinute int
-	Log           *slog.Logger
+	// SigningKeys are the bots' keys: a bot's key signs every response
+	// (RFC 9421) and is published in its profile's signing_keys.
+	SigningKeys map[concierge.BotID]*httpsig.PrivateKey
+	// Keys resolves a signed request's keys from the platform's profile;
+	// nil refuses signed requests (they cannot be checked).
+	Keys KeyResolver
+	// RequireSignatures are the bots that refuse unsigned requests.
+	RequireSignatures map[concierge.BotID]bool
+	// Now is the clock of signatures; nil is time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Handler serves UCP.
@@ -57,15 +69,15 @@ func New(cfg Config) *Handler {
 
 // Register adds UCP's routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /ucp/{bot}/.well-known/ucp", h.profile)
+	mux.HandleFunc("GET /ucp/{bot}/.well-known/ucp", h.signed(h.profile))
 	if len(h.cfg.Bots) == 1 {
-		mux.HandleFunc("GET /.well-known/ucp", h.profile)
+		mux.HandleFunc("GET /.well-known/ucp", h.signed(h.profile))
 	}
-	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions", h.create)
-	mux.HandleFunc("GET /ucp/{bot}/checkout-sessions/{id}", h.get)
-	mux.HandleFunc("PUT /ucp/{bot}/checkout-sessions/{id}", h.update)
-	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.complete)
-	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.cancel)
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions", h.signed(h.create))
+	mux.HandleFunc("GET /ucp/{bot}/checkout-sessions/{id}", h.signed(h.get))
+	mux.HandleFunc("PUT /ucp/{bot}/checkout-sessions/{id}", h.signed(h.update))
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.signed(h.complete))
+	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.signed(h.cancel))
 }
 
 // bot returns the request's bot, or "" for /.well-known/ucp.
@@ -136,6 +148,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 	}
 	if r.Method != http.MethodGet && len(body) > 0 && !json.Valid(body) {
 		protocolError(w, http.StatusBadRequest, "invalid_request", "the request body is not JSON")
+		return
+	}
+	if code, msg := h.verify(r, bot, body); code != "" {
+		protocolError(w, http.StatusUnauthorized, code, msg)
 		return
 	}
 	svc := h.cfg.Service

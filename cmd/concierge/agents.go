@@ -10,6 +10,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
+	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/checkout"
@@ -35,6 +36,8 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acpKeys := map[concierge.BotID][]string{}
 	mcpKeys := map[concierge.BotID][]string{}
 	acpHooks := map[concierge.BotID]acp.Endpoint{}
+	ucpKeys := map[concierge.BotID]*httpsig.PrivateKey{}
+	ucpRequire := map[concierge.BotID]bool{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -88,6 +91,14 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.UCP != nil && a.UCP.Enabled {
 			ucpBots = append(ucpBots, bot.ID)
+			if a.UCP.SigningKey != "" {
+				k, err := httpsig.ParsePrivateKey(a.UCP.SigningKey)
+				if err != nil {
+					return fmt.Errorf("bot %s: agents.ucp.signing_key: %w", bot.ID, err)
+				}
+				ucpKeys[bot.ID] = k
+			}
+			ucpRequire[bot.ID] = a.UCP.RequireSignatures
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
@@ -107,7 +118,8 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	}
 	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
 	m.agents.mux = http.NewServeMux()
-	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
+		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}}).Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	if len(acpHooks) > 0 {
