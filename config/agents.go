@@ -14,7 +14,7 @@ type Agents struct {
 	ACP             *AgentACP        `yaml:"acp" json:"acp,omitempty" jsonschema:"description=The Agentic Commerce Protocol: checkout_sessions under /acp/{bot}/ and the product feed at /acp/{bot}/feed."`
 	MCP             *AgentMCP        `yaml:"mcp" json:"mcp,omitempty" jsonschema:"description=A Model Context Protocol server at /mcp/{bot} (Streamable HTTP) with catalog and checkout tools."`
 	Shipping        []ShippingOption `yaml:"shipping" json:"shipping,omitempty" jsonschema:"description=The shipping options offered to agents for physical goods. Without any physical goods ship free with no address asked."`
-	PaymentHandlers []string         `yaml:"payment_handlers" json:"payment_handlers,omitempty" jsonschema:"description=The payment handlers agents may pay with: sandbox (test tokens; needs payments.sandbox) or stripe (needs payments.stripe; not yet supported). Defaults to [sandbox] when the sandbox is enabled."`
+	PaymentHandlers []string         `yaml:"payment_handlers" json:"payment_handlers,omitempty" jsonschema:"description=The payment handlers agents may pay with: sandbox (test tokens; needs payments.sandbox) or stripe (needs payments.stripe; agents send a Stripe PaymentMethod id). Defaults to [sandbox] when the sandbox is enabled."`
 	TestMode        bool             `yaml:"test_mode" json:"test_mode,omitempty" jsonschema:"description=Accept the UCP conformance suite's mock_payment_handler as the sandbox. Never in production."`
 	EscalateAbove   string           `yaml:"escalate_above" json:"escalate_above,omitempty" jsonschema:"description=Checkouts whose total is above this amount are handed to the buyer in the web chat (requires_escalation) instead of being completed by the agent. Empty never does."`
 	RatePerMinute   int              `yaml:"rate_per_minute" json:"rate_per_minute,omitempty" jsonschema:"minimum=1,default=120,description=Requests a minute one agent (API key or profile) may make; more are refused with 429. Defaults to 120."`
@@ -126,9 +126,11 @@ func (c *checker) agents() {
 				c.errorf(p, "payment handler sandbox needs payments.sandbox enabled")
 			}
 		case "stripe":
-			c.errorf(p, "payment handler stripe is not supported for agents yet (see docs/agents.md); use sandbox")
+			if c.f.Payments.Stripe == nil {
+				c.errorf(p, "payment handler stripe needs payments.stripe (its secret key charges the agents' payment methods)")
+			}
 		default:
-			c.errorf(p, "unknown payment handler %q: use sandbox", h)
+			c.errorf(p, "unknown payment handler %q: use sandbox or stripe", h)
 		}
 	}
 	if a.EscalateAbove != "" {

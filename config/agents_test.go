@@ -39,7 +39,7 @@ func TestAgentsSection(t *testing.T) {
 		{"bad country", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"4.90\", countries: [France] }]\n", "ISO 3166-1"},
 		{"twice", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"1.00\" }, { id: s, title: { en: T }, price: \"2.00\" }]\n", "listed twice"},
 		{"unknown handler", "agents:\n  payment_handlers: [paypal]\n", "unknown payment handler"},
-		{"stripe", "agents:\n  payment_handlers: [stripe]\n", "not supported for agents yet"},
+		{"stripe without payments.stripe", "agents:\n  payment_handlers: [stripe]\n", "payment handler stripe needs payments.stripe"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("shop.yaml", []byte(agentsBase+tc.yaml), func(string) string { return "" })
@@ -47,5 +47,27 @@ func TestAgentsSection(t *testing.T) {
 				t.Fatalf("got %v, want an error with %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAgentsStripeHandler: payment_handlers may name stripe once
+// payments.stripe is configured.
+func TestAgentsStripeHandler(t *testing.T) {
+	f, err := config.Parse("shop.yaml", []byte(`bot: shop
+currency: EUR
+payments:
+  stripe: { secret_key: sk_test_0123456789abcdef, webhook_secret: whsec_0123456789abcdef }
+catalog:
+  products:
+    - { sku: A-1, name: { en: Lamp }, price: "10.00", stock: 3 }
+agents:
+  ucp: {}
+  payment_handlers: [stripe]
+`), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := f.Agents.PaymentHandlers; len(h) != 1 || h[0] != "stripe" {
+		t.Fatalf("handlers %v", h)
 	}
 }

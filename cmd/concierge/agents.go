@@ -12,6 +12,7 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce/acp"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
+	"github.com/conciergehq/concierge/agentcommerce/stripepay"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/internal/money"
@@ -76,8 +77,15 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			shop.EscalateAbove = v
 		}
 		for _, h := range a.PaymentHandlers {
-			if h == "sandbox" {
+			switch {
+			case h == "sandbox":
 				shop.Handlers[h] = agentcommerce.Sandbox{}
+			case h == "stripe" && f.Payments.Stripe != nil:
+				p, err := stripepay.New(stripepay.Config{SecretKey: f.Payments.Stripe.SecretKey, APIBase: f.Payments.Stripe.APIBase})
+				if err != nil {
+					return fmt.Errorf("bot %s: agents.payment_handlers stripe: %w", bot.ID, err)
+				}
+				shop.Handlers[h] = p
 			}
 		}
 		if err := m.DB.SeedStock(ctx, bot.ID, shop.ShippingProducts()); err != nil {
