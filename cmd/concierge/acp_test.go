@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/handoff/hooks"
 	"github.com/conciergehq/concierge/internal/testenv"
 )
 
@@ -172,4 +177,47 @@ func TestACPBadInput(t *testing.T) {
 			t.Fatalf("update canceled: %d, want 409", st)
 		}
 	})
+}
+
+// TestACPOrderWebhookServed: with agents.acp.webhook_url in the bot file,
+// the server's sender delivers the order_create of a purchase to the
+// agent's receiver, signed with webhook_secret.
+func TestACPOrderWebhookServed(t *testing.T) {
+	const secret = "acp-webhook-secret-0123456789"
+	got := make(chan string, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if err := hooks.Verify([]byte(secret), r.Header.Get("Merchant-Signature"), b, time.Now(), 0); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			got <- "bad signature: " + err.Error()
+			return
+		}
+		got <- string(b)
+	}))
+	defer recv.Close()
+	s := startShopWith(t, "", func(cfg string) string {
+		return cfg + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
+			`acp: { api_keys: ["test-acp-key-0123456789"], webhook_url: "`+recv.URL+`/order_events", webhook_secret: "`+secret+`" }`, 1)
+	})
+	path := "/acp/maison-lumiere/checkout_sessions"
+	st, c, _ := s.agent(agentCall{"POST", path, acpHeaders("w-create"), `{"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],
+		"buyer":{"email":"jane@example.com"},
+		"fulfillment_details":{"address":{"name":"Jane","line_one":"1 rue de la Paix","city":"Lyon","state":"","country":"FR","postal_code":"69001"}}}`})
+	if st != 201 || c["status"] != "ready_for_payment" {
+		t.Fatalf("create: %d %v", st, c)
+	}
+	id := c["id"].(string)
+	st, done, _ := s.agent(agentCall{"POST", path + "/" + id + "/complete", acpHeaders("w-pay"),
+		`{"payment_data":{"handler_id":"sandbox","instrument":{"type":"card","credential":{"type":"token","token":"success_token"}}}}`})
+	if st != 200 || done["status"] != "completed" {
+		t.Fatalf("complete: %d %v", st, done)
+	}
+	select {
+	case b := <-got:
+		if !strings.Contains(b, `"type":"order_create"`) || !strings.Contains(b, `"checkout_session_id":"`+id+`"`) {
+			t.Fatalf("event: %s", b)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no order event within 30 s (the sender polls every 2 s)")
+	}
 }
