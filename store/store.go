@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"os"
 	"strconv"
@@ -24,6 +25,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	gooselock "github.com/pressly/goose/v3/lock"
 
 	"github.com/conciergehq/concierge"
 
@@ -143,7 +145,12 @@ func (db *DB) Close() error {
 	return err
 }
 
-func (db *DB) migrator() (*goose.Provider, error) {
+// migrator returns the goose provider of the store's dialect. With lock,
+// on PostgreSQL, it migrates under a session advisory lock of the schema,
+// so that replicas starting at the same moment on an empty database
+// migrate one after the other (the later ones then find nothing to do)
+// instead of running the same DDL at once.
+func (db *DB) migrator(ctx context.Context, lock bool) (*goose.Provider, error) {
 	dir, dialect := "migrations/sqlite", goose.DialectSQLite3
 	if db.dialect == Postgres {
 		dir, dialect = "migrations/postgres", goose.DialectPostgres
@@ -152,12 +159,30 @@ func (db *DB) migrator() (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(dialect, db.w, sub, goose.WithDisableGlobalRegistry(true))
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if lock && db.dialect == Postgres {
+		// One lock per schema: servers (and tests) sharing a database
+		// in different schemas do not wait for each other.
+		var schema string
+		if err := db.w.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return nil, err
+		}
+		h := fnv.New64a()
+		h.Write([]byte("concierge migrations " + schema))
+		// Tried every second for up to 5 minutes: a long migration on
+		// another replica is waited for, a stuck one is reported.
+		l, err := gooselock.NewPostgresSessionLocker(gooselock.WithLockID(int64(h.Sum64())), gooselock.WithLockTimeout(1, 300))
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(l))
+	}
+	return goose.NewProvider(dialect, db.w, sub, opts...)
 }
 
 // Migrate applies every pending migration.
 func (db *DB) Migrate(ctx context.Context) error {
-	p, err := db.migrator()
+	p, err := db.migrator(ctx, true)
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
@@ -173,7 +198,7 @@ func (db *DB) Ready(ctx context.Context) error {
 	if err := db.r.PingContext(ctx); err != nil {
 		return fmt.Errorf("store: database unreachable: %w", err)
 	}
-	p, err := db.migrator()
+	p, err := db.migrator(ctx, false)
 	if err != nil {
 		return fmt.Errorf("store: ready: %w", err)
 	}
