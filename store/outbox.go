@@ -91,7 +91,35 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if len(cur) > 0 {
 			b = append(b, cur)
 		}
-		return rows.Err()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: claim outbox: %w", err)
+		}
+		rows.Close()
+		// A conversation picked from the statement's snapshot may have
+		// had its messages sent (and its lease released) by a finish that
+		// committed before this claim locked it; PostgreSQL then leases it
+		// all the same, and this second read finds nothing to send, or a
+		// head backing off. Such a lease is given back here, or it would
+		// hold the conversation's next messages for the whole lease.
+		got := map[concierge.ConversationID]bool{}
+		for _, msgs := range b {
+			got[msgs[0].Conversation] = true
+		}
+		var idle []string
+		for _, id := range ids {
+			var c int64
+			fmt.Sscan(id, &c)
+			if !got[concierge.ConversationID(c)] {
+				idle = append(idle, id)
+			}
+		}
+		if len(idle) > 0 {
+			if _, err := tx.execOnce(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
+				WHERE id IN (`+strings.Join(idle, ",")+`) AND send_lease_owner = ?`, db.replica); err != nil {
+				return fmt.Errorf("store: claim outbox: %w", err)
+			}
+		}
+		return nil
 	})
 	return b, err
 }
