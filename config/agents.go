@@ -1,6 +1,13 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -77,6 +84,11 @@ func (c *checker) agents() {
 		a.RatePerMinute = 120
 	}
 	c.atLeast("agents.rate_per_minute", int64(a.RatePerMinute), 1)
+	if u := a.UCP; u != nil && u.SigningKey != "" && !c.failed("agents.ucp.signing_key") {
+		if err := signingKey(u.SigningKey); err != nil {
+			c.errorf("agents.ucp.signing_key", "agents.ucp.signing_key: %v", err)
+		}
+	}
 	if acp := a.ACP; acp != nil && acp.Enabled {
 		if len(acp.APIKeys) == 0 && !c.failed("agents.acp.api_keys") {
 			c.errorf("agents.acp", "agents.acp.api_keys is required: agents authenticate with one of these keys")
@@ -173,4 +185,35 @@ func (f *File) AgentEndpoints(base string) []string {
 		out = append(out, b+"/mcp/"+url.PathEscape(f.ID))
 	}
 	return out
+}
+
+// signingKey checks a UCP signing key as agentcommerce/httpsig reads it:
+// PKCS#8, PEM or base64 of its DER, Ed25519 or ECDSA P-256. The error
+// never quotes the key.
+func signingKey(s string) error {
+	s = strings.TrimSpace(s)
+	var der []byte
+	if blk, _ := pem.Decode([]byte(s)); blk != nil {
+		der = blk.Bytes
+	} else {
+		var err error
+		if der, err = base64.StdEncoding.DecodeString(s); err != nil {
+			if der, err = base64.RawURLEncoding.DecodeString(s); err != nil {
+				return errors.New("is neither PEM nor base64 of a PKCS#8 private key")
+			}
+		}
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return errors.New("is not a PKCS#8 private key")
+	}
+	switch k := k.(type) {
+	case ed25519.PrivateKey:
+		return nil
+	case *ecdsa.PrivateKey:
+		if k.Curve == elliptic.P256() {
+			return nil
+		}
+	}
+	return fmt.Errorf("is a %T key; use Ed25519 or ECDSA P-256", k)
 }

@@ -27,6 +27,10 @@ func TestAgentsSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The RFC 9421 test key (B.1.4) is a good signing key.
+	if _, err := config.Parse("shop.yaml", []byte(agentsBase+"agents:\n  ucp: { signing_key: MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF }\n"), func(string) string { return "" }); err != nil {
+		t.Fatalf("a PKCS#8 Ed25519 signing key: %v", err)
+	}
 	a := f.Agents
 	if !a.UCP.Enabled || !a.ACP.Enabled || !a.MCP.Enabled || a.RatePerMinute != 120 || len(a.PaymentHandlers) != 1 || a.PaymentHandlers[0] != "sandbox" {
 		t.Errorf("defaults: %+v %+v", a, a.UCP)
@@ -39,6 +43,8 @@ func TestAgentsSection(t *testing.T) {
 		{"bad country", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"4.90\", countries: [France] }]\n", "ISO 3166-1"},
 		{"twice", "agents:\n  shipping: [{ id: s, title: { en: S }, price: \"1.00\" }, { id: s, title: { en: T }, price: \"2.00\" }]\n", "listed twice"},
 		{"unknown handler", "agents:\n  payment_handlers: [paypal]\n", "unknown payment handler"},
+		{"bad signing key", "agents:\n  ucp: { signing_key: \"not a key!\" }\n", "agents.ucp.signing_key: is neither PEM nor base64"},
+		{"not PKCS#8", "agents:\n  ucp: { signing_key: aGVsbG8gd29ybGQ= }\n", "is not a PKCS#8 private key"},
 		{"stripe without payments.stripe", "agents:\n  payment_handlers: [stripe]\n", "payment handler stripe needs payments.stripe"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
