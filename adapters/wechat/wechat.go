@@ -108,9 +108,10 @@ type Adapter struct {
 }
 
 var (
-	_ concierge.Sender       = (*Adapter)(nil)
-	_ concierge.Describer    = (*Adapter)(nil)
-	_ concierge.MediaFetcher = (*Adapter)(nil)
+	_ concierge.Sender        = (*Adapter)(nil)
+	_ concierge.Describer     = (*Adapter)(nil)
+	_ concierge.MediaFetcher  = (*Adapter)(nil)
+	_ concierge.ReplyWindower = (*Adapter)(nil)
 )
 
 // New returns an Adapter, or a CodeInvalid error when cfg is unusable.
@@ -256,6 +257,42 @@ func (a *Adapter) Resolve(ctx context.Context, ev *concierge.Event) error {
 	return nil
 }
 
+// InWindow reports whether the business may send customer-service
+// messages to conv's customer now (within ServiceWindow of their last
+// interaction), and when that was (zero if never). Without a Window it
+// is always open. Send checks the same.
+func (a *Adapter) InWindow(ctx context.Context, conv concierge.ConversationID) (bool, time.Time, error) {
+	if a.cfg.Window == nil {
+		return true, time.Time{}, nil
+	}
+	last, err := a.cfg.Window.LastInbound(ctx, conv)
+	if err != nil {
+		return false, time.Time{}, fmt.Errorf("wechat: window: %w", err)
+	}
+	return !last.IsZero() && a.now().Sub(last) < ServiceWindow, last, nil
+}
+
+// ReplyWindow tells the inbox whether a person may write to conv's
+// customer now. Outside the 48 hours WeChat takes no customer-service
+// message at all, and this adapter sends no template messages, so a
+// closed window offers nothing to send: the person waits for the
+// customer to write again.
+func (a *Adapter) ReplyWindow(ctx context.Context, conv concierge.ConversationID) (concierge.ReplyWindow, error) {
+	open, last, err := a.InWindow(ctx, conv)
+	if err != nil {
+		return concierge.ReplyWindow{}, err
+	}
+	w := concierge.ReplyWindow{Last: last}
+	if !open {
+		w.Closed = true
+		w.Why = "The customer has never written on WeChat"
+		if !last.IsZero() {
+			w.Why = "The customer last wrote on WeChat more than 48 hours ago (" + last.UTC().Format("2006-01-02 15:04 UTC") + "); WeChat takes no message until they write again"
+		}
+	}
+	return w, nil
+}
+
 // Send delivers m as customer-service messages: it checks the 48-hour
 // window, renders m, stores its menu tokens and posts each part in order.
 // An error wrapping concierge.ErrUndeliverable means the customer cannot
@@ -265,18 +302,16 @@ func (a *Adapter) Send(ctx context.Context, m *concierge.Outbound) error {
 	if m == nil || m.Chat == "" {
 		return concierge.Errorf(concierge.CodeInvalid, "wechat: send", "outbound message has no chat")
 	}
-	if a.cfg.Window != nil {
-		last, err := a.cfg.Window.LastInbound(ctx, m.Conversation)
-		if err != nil {
-			return fmt.Errorf("wechat: send: window: %w", err)
+	open, last, err := a.InWindow(ctx, m.Conversation)
+	if err != nil {
+		return fmt.Errorf("wechat: send: %w", err)
+	}
+	if !open {
+		reason := "the customer last wrote more than 48 hours ago"
+		if last.IsZero() {
+			reason = "the customer never wrote"
 		}
-		if last.IsZero() || a.now().Sub(last) >= ServiceWindow {
-			reason := "the customer last wrote more than 48 hours ago"
-			if last.IsZero() {
-				reason = "the customer never wrote"
-			}
-			return fmt.Errorf("wechat: send: outside the 48-hour customer-service window: %s: %w", reason, concierge.ErrUndeliverable)
-		}
+		return fmt.Errorf("wechat: send: outside the 48-hour customer-service window: %s: %w", reason, concierge.ErrUndeliverable)
 	}
 	r := Render(m, a.cfg.BaseURL)
 	if len(r.Tokens) > 0 {

@@ -333,6 +333,41 @@ func TestSend(t *testing.T) {
 	}
 }
 
+// TestReplyWindow: the inbox is told the 48-hour window, as Send
+// applies it: open within it, closed after it or when the customer never
+// wrote, always open without a Window.
+func TestReplyWindow(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name   string
+		last   time.Time
+		closed bool
+		why    string
+	}{
+		{"an hour ago", time.Now().Add(-time.Hour), false, ""},
+		{"47 hours ago", time.Now().Add(-47 * time.Hour), false, ""},
+		{"49 hours ago", time.Now().Add(-49 * time.Hour), true, "more than 48 hours ago"},
+		{"never", time.Time{}, true, "never written"},
+	} {
+		w := window(tt.last)
+		a, err := wechat.New(wechat.Config{Bot: "b", AppID: "wx1", AppSecret: "secret", Token: "t", Window: &w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := a.ReplyWindow(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Closed != tt.closed || !strings.Contains(got.Why, tt.why) || !got.Last.Equal(tt.last) || len(got.Templates) != 0 {
+			t.Errorf("%s: ReplyWindow = %+v", tt.name, got)
+		}
+	}
+	a, _ := wechat.New(wechat.Config{Bot: "b", AppID: "wx1", AppSecret: "secret", Token: "t"})
+	if got, err := a.ReplyWindow(ctx, 1); err != nil || got.Closed {
+		t.Errorf("without a Window: %+v %v", got, err)
+	}
+}
+
 // TestRenderCards shows products as one article and one menu, within the
 // quota, with Chinese text cut on character boundaries.
 func TestRenderCards(t *testing.T) {
