@@ -416,8 +416,8 @@ func (ix *Index) afterNameWords(before []string) bool {
 		if connectors[w] || articles[w] {
 			continue
 		}
-		if ix.nameNums["W|"+w] {
-			return true
+		if ix.nameNums["W|"+w] || len(w) >= 5 && ix.Meaningful(w) {
+			return true // "escabaeu 3 marches": a typo of a name's word
 		}
 	}
 	return false

@@ -40,7 +40,9 @@ func (p *parse) decide(in *Intent) IntentName {
 			return RemoveFromCart
 		}
 		return CancelOrder
-	case has(sigRemove), has(sigDontWant) && designated:
+	case has(sigRemove), has(sigDontWant) && (designated || generic):
+		// "不要膨胀塞了", "je ne veux plus les chevilles": what they name
+		// leaves the cart (a product not in it is said to be not there).
 		return RemoveFromCart
 	case p.less && !generic:
 		// "one less", "un de moins", "少一个".

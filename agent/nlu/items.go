@@ -306,7 +306,7 @@ func (p *parse) plural(i int) bool {
 	return false
 }
 
-var vagueWords = words("quelques", "plusieurs", "a few", "few", "several", "a couple of", "a couple", "couple of",
+var vagueWords = words("une douzaine", "douzaine", "quelques", "plusieurs", "a few", "few", "several", "a couple of", "a couple", "couple of",
 	"un certain nombre", "一些", "好几", "几")
 
 // countedItems reports whether items read as an order rather than a
@@ -425,7 +425,9 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			continue
 		}
 		it := itemOf(text, sub)
-		if len(it.Products) == 0 && !it.RefShown && (it.Query == "" || !ix.Meaningful(it.Query)) {
+		if len(it.Products) == 0 && !sub.pointed && (it.Query == "" || !ix.Meaningful(it.Query)) {
+			// A verb alone ("ajoute" before "aussi un niveau") points at
+			// nothing: it is not an item of its own.
 			continue
 		}
 		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) {

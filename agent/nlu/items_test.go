@@ -293,6 +293,25 @@ func TestSizesAndPacksInNames(t *testing.T) {
 			t.Errorf("Parse(%q).VagueQuantity = %v, want %v", text, in.VagueQuantity, vague)
 		}
 	}
+	// "une douzaine" is about twelve: asked; "a dozen" is twelve.
+	if in := nlu.Parse("je voudrais une douzaine de chaussettes de sport", ix, "fr"); !in.VagueQuantity || in.Quantity != 0 {
+		t.Errorf("une douzaine: Vague %v Quantity %d, want vague", in.VagueQuantity, in.Quantity)
+	}
+	if in := nlu.Parse("add a dozen sport socks", ix, "en"); in.VagueQuantity || in.Quantity != 12 {
+		t.Errorf("a dozen: Vague %v Quantity %d, want 12", in.VagueQuantity, in.Quantity)
+	}
+	// A verb before "aussi" is not an item of its own.
+	if in := nlu.Parse("ajoute aussi une farine de blé 1 kg", ix, "fr"); len(in.Items) != 0 || in.Name != nlu.AddToCart {
+		t.Errorf("ajoute aussi …: %s Items %+v, want one add", in.Name, in.Items)
+	}
+	// Not wanting what the words describe takes it out of the cart.
+	if in := nlu.Parse("不要运动袜了", ix, "zh"); in.Name != nlu.RemoveFromCart {
+		t.Errorf("不要运动袜了: %s, want remove", in.Name)
+	}
+	// A typo in the product's word still makes the pack size the name's.
+	if in := nlu.Parse("ajoute les chausettes en laine 3 paires", ix, "fr"); in.Quantity != 0 {
+		t.Errorf("chausettes en laine 3 paires: Quantity %d, want 0", in.Quantity)
+	}
 	// A request that finds several asks which; a question does not.
 	if in := nlu.Parse("je voudrais un violon", ix, "fr"); !in.Wanted || in.Question {
 		t.Errorf("je voudrais un violon: Wanted %v Question %v", in.Wanted, in.Question)

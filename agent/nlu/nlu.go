@@ -126,6 +126,10 @@ type Intent struct {
 	// count or an article, and is not a question or a budget: "je
 	// voudrais un casque". A search it leads to is a "which one?".
 	Wanted bool
+	// pointed is set when the message points at something shown by
+	// itself ("celle-ci", "the second one"), not only by having no
+	// object.
+	pointed bool
 	// Swap is set on an AddToCart that replaces what is in the cart
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
@@ -251,6 +255,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	p.readRelative() // after the cues: "moins cher" sorts, it is not "un de moins"
 	p.ref = p.extractRef()
 	in.RefShown = p.ref
+	in.pointed = p.ref || len(in.Ordinals) > 0
 	in.Query = p.query()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(), ix)

@@ -17,10 +17,11 @@ var numberWords = map[string]int{
 	"eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
 	"seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
 	"sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "thousand": 1000,
-	"dozen": 12, "douzaine": 12,
+	"dozen": 12,
 }
 
-// "a couple" is vague (vagueWords), and "pair", "paire" count pairs of
+// "une douzaine" is "about twelve" in French: vague (vagueWords), where
+// "a dozen" is twelve. "a couple" is vague too (vagueWords), and "pair", "paire" count pairs of
 // something: "une paire de bottes" is one pair (countNouns).
 
 // hanDigits are the Chinese numerals.
