@@ -122,9 +122,10 @@ type Intent struct {
 	// Question is set when the message asks something ("?", "有没有"):
 	// it may name a product without picking it.
 	Question bool
-	// Wanted is set when the message asks to have something, with a
-	// count or an article, and is not a question or a budget: "je
-	// voudrais un casque". A search it leads to is a "which one?".
+	// Wanted is set when the message asks to have something and is not a
+	// question or a budget: "je voudrais un casque", "我想买波尔多红酒".
+	// A search it leads to is a "which one?", and the pick that answers
+	// it adds one (or the count asked).
 	Wanted bool
 	// pointed is set when the message points at something shown by
 	// itself ("celle-ci", "the second one"), not only by having no
@@ -267,7 +268,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.Name = p.decide(&in)
 	in.AddVerb = p.sigs[sigAdd]
 	in.Question = p.question
-	in.Wanted = (p.sigs[sigWant] || p.sigs[sigAdd] || p.polite()) && (p.counted(&in) || p.indefinite()) && !p.question && !p.browsing(&in)
+	in.Wanted = (p.sigs[sigWant] || p.sigs[sigAdd] || p.polite()) && !p.question && !p.browsing(&in)
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	browse := (in.Name == Search || in.Name == Details) && !p.question

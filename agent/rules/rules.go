@@ -374,15 +374,13 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.ShowDetails(pvs[0])
 		return nil
 	}
+	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
 	if in.Wanted {
 		// "je voudrais un casque": the customer asked to have one of
 		// these. The list is the question, and the next message may
 		// pick one ("le noir en taille L") for the count first asked.
-		t.ShowProducts(t.T("which_one", nil), pvs)
 		mem.Pending, mem.PendingQuantity = concierge.QuestionWhichProduct, max(in.Quantity, 1)
-		return nil
 	}
-	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
 	return nil
 }
 
