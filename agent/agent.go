@@ -145,6 +145,18 @@ type Interceptor interface {
 	Claims(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) (bool, error)
 }
 
+// InterceptPlanner is an optional capability of an Interceptor whose
+// answer may need a slow service (the seller's assistant asking the bot's
+// model what a message it cannot parse means). For an intercepted event
+// of a planning brain's bot, PlanIntercept runs outside any transaction,
+// like a brain's Plan, and must not write; InterceptPlanned then answers
+// inside the turn's transaction with what PlanIntercept returned (nil when
+// it had nothing). handled false sends the event on to the ordinary turn.
+type InterceptPlanner interface {
+	PlanIntercept(ctx context.Context, conv concierge.Conversation, ev concierge.Event) (any, error)
+	InterceptPlanned(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, planned any) (handled bool, err error)
+}
+
 // UseInterceptor makes i see every inbound event first.
 func (a *Agent) UseInterceptor(i Interceptor) { a.intercept = i }
 

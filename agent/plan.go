@@ -40,6 +40,11 @@ type Plan struct {
 	Through   int64
 	TokensIn  int64
 	TokensOut int64
+
+	// Intercepted marks the plan of an intercepted event: Intercept is
+	// what the interceptor's PlanIntercept returned (InterceptPlanner).
+	Intercepted bool
+	Intercept   any
 }
 
 // Step is one tool call or one text of a plan, in the order the model
@@ -61,6 +66,17 @@ func (a *Agent) PlanTurn(ctx context.Context, snap *Snapshot) (*Plan, error) {
 		return nil, errors.New("agent: unknown bot " + strconv.Quote(string(snap.Conv.Bot)))
 	}
 	p, ok := shop.Brain.(Planner)
+	if ip, isIP := a.intercept.(InterceptPlanner); ok && isIP && snap.Intercepted {
+		// Nothing of the shop's brain runs for it; the interceptor may
+		// ask its own slow service, here, outside the transaction.
+		ctx, span := tracing.Child(ctx, "intercept")
+		v, err := ip.PlanIntercept(ctx, snap.Conv, snap.Event)
+		tracing.End(span, err)
+		if err != nil {
+			return nil, err
+		}
+		return &Plan{Intercepted: true, Intercept: v}, nil
+	}
 	if !ok || snap.Intercepted || snap.Conv.State != concierge.StateBot {
 		return nil, nil
 	}
@@ -94,6 +110,13 @@ func (a *Agent) ApplyFunc(plan *Plan) func(ctx context.Context, tx concierge.Tx,
 	return func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
 		if plan == nil {
 			return a.Turn(ctx, tx, conv, ev)
+		}
+		if ip, ok := a.intercept.(InterceptPlanner); ok && plan.Intercepted {
+			handled, err := ip.InterceptPlanned(ctx, tx, conv, ev, plan.Intercept)
+			if err != nil || handled {
+				return err
+			}
+			return a.Turn(ctx, tx, conv, ev) // no longer intercepted: an ordinary turn
 		}
 		if err := a.turnWith(ctx, tx, conv, ev, applier{plan}); err != nil {
 			return err

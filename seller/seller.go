@@ -68,6 +68,10 @@ type Config struct {
 	Catalog Catalog
 	// Writer, when set, lets sellers change prices (see CatalogWriter).
 	Writer CatalogWriter
+	// Model, when set, returns the model of a bot whose brain is an LLM
+	// (nil for the others): it reads the messages the rules do not
+	// (model.go).
+	Model func(bot concierge.BotID) Model
 	// LowStock is the count at or under which a product is low (default 3).
 	LowStock int
 	Log      *slog.Logger
@@ -109,6 +113,12 @@ func (a *Assistant) Claims(ctx context.Context, anyTx concierge.Tx, conv *concie
 // Intercept answers the event when the chat is linked or sends a code;
 // otherwise it leaves it to the shop (handled false) and writes nothing.
 func (a *Assistant) Intercept(ctx context.Context, anyTx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) (bool, error) {
+	return a.intercept(ctx, anyTx, conv, ev, nil)
+}
+
+// intercept is Intercept with the command the bot's model chose for a
+// message the rules do not read (nil when there is none).
+func (a *Assistant) intercept(ctx context.Context, anyTx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, planned *Command) (bool, error) {
 	tx, ok := anyTx.(Tx)
 	if !ok {
 		return false, nil
@@ -146,7 +156,7 @@ func (a *Assistant) Intercept(ctx context.Context, anyTx concierge.Tx, conv *con
 	if code != "" {
 		return true, a.say(ctx, tx, conv, text(loc, "already_linked", p.Name))
 	}
-	s := &session{a: a, tx: tx, p: p, conv: conv, ev: ev, bot: a.cfg.Catalog.Bot(conv.Bot)}
+	s := &session{a: a, tx: tx, p: p, conv: conv, ev: ev, bot: a.cfg.Catalog.Bot(conv.Bot), planned: planned}
 	if s.bot == nil {
 		return false, nil
 	}
@@ -184,6 +194,9 @@ type session struct {
 	ev   *concierge.Event
 	bot  *concierge.Bot
 	loc  concierge.Locale
+	// planned is what the bot's model read the message as, when the
+	// rules could not (model.go).
+	planned *Command
 }
 
 func (s *session) say(ctx context.Context, t string) error { return s.a.say(ctx, s.tx, s.conv, t) }
@@ -207,6 +220,9 @@ func (s *session) handle(ctx context.Context) error {
 		return s.say(ctx, s.t("text_only"))
 	}
 	c := Parse(s.ev.Text)
+	if c.Kind == Unknown && s.planned != nil {
+		c = *s.planned
+	}
 	if c.Lang != "" {
 		s.loc = c.Lang
 		// Answers, pushes and button presses then speak the language

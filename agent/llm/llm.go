@@ -302,17 +302,22 @@ func (b *Brain) secrets() []string {
 // call asks the model once, within the per-call timeout, in a span that
 // records the model and the tokens the server counted (the GenAI
 // semantic conventions' names), never the messages.
-func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u *Usage, tools bool) (_ openai.ChatCompletionMessage, err error) {
-	ctx, span := tracing.Child(ctx, "llm.chat",
-		attribute.String("gen_ai.operation.name", "chat"), attribute.String("gen_ai.request.model", b.cfg.Model))
-	defer func() { tracing.End(span, err) }()
-	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
-	defer cancel()
+func (b *Brain) call(ctx context.Context, msgs []openai.ChatCompletionMessage, u *Usage, tools bool) (openai.ChatCompletionMessage, error) {
 	req := openai.ChatCompletionRequest{Model: b.cfg.Model, Messages: msgs, Temperature: 0.2}
 	if tools {
 		req.Tools = b.defs
 		req.ToolChoice = "auto"
 	}
+	return b.complete(ctx, req, u)
+}
+
+// complete sends req once; see call.
+func (b *Brain) complete(ctx context.Context, req openai.ChatCompletionRequest, u *Usage) (_ openai.ChatCompletionMessage, err error) {
+	ctx, span := tracing.Child(ctx, "llm.chat",
+		attribute.String("gen_ai.operation.name", "chat"), attribute.String("gen_ai.request.model", b.cfg.Model))
+	defer func() { tracing.End(span, err) }()
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
+	defer cancel()
 	u.Calls++
 	resp, err := b.client.CreateChatCompletion(ctx, req)
 	if err != nil {

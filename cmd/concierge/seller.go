@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/llm"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/livecatalog"
 	"github.com/conciergehq/concierge/seller"
@@ -31,7 +32,7 @@ type sellerParts struct {
 // inbox is built.
 func (m *Main) wireSeller() {
 	w := sellerCatalogWriter{m}
-	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Writer: w, Log: m.Log})
+	m.seller.assistant = seller.New(seller.Config{Reads: m.DB, Catalog: sellerCatalog{m}, Writer: w, Log: m.Log, Model: m.sellerModel})
 	m.Agent.UseInterceptor(m.seller.assistant)
 	m.seller.applier = seller.NewApplier(sellerApplyStore{m.DB}, sellerInbox{m.Inbox.Service()}, w, m.Log, func() { m.Dispatcher.Wake() })
 	m.seller.pusher = seller.NewPusher(sellerPushStore{m.DB}, sellerCatalog{m}, m.Log, func() { m.Dispatcher.Wake() })
@@ -41,6 +42,39 @@ func (m *Main) wireSeller() {
 		prev := *h
 		*h = func(done, failed int) { prev(done, failed); m.seller.applier.Wake() }
 	}
+}
+
+// sellerModel is the model of bot when its brain is an LLM: a linked
+// seller's message the rules do not read is then read by it.
+func (m *Main) sellerModel(bot concierge.BotID) seller.Model {
+	if m.Agent == nil {
+		return nil
+	}
+	shop := m.Agent.Shop(bot)
+	if shop == nil {
+		return nil
+	}
+	if b, ok := shop.Brain.(sellerCaller); ok {
+		return sellerLLM{b}
+	}
+	return nil
+}
+
+// sellerCaller is the LLM brain's capability to choose a seller operation.
+type sellerCaller interface {
+	SellerCall(ctx context.Context, bot concierge.BotID, text string) (llm.SellerCall, error)
+}
+
+// sellerLLM adapts the LLM brain to seller.Model.
+type sellerLLM struct{ b sellerCaller }
+
+func (s sellerLLM) Command(ctx context.Context, bot concierge.BotID, text string) (seller.Command, error) {
+	c, err := s.b.SellerCall(ctx, bot, text)
+	if err != nil {
+		return seller.Command{}, err
+	}
+	return seller.Command{Kind: seller.Kind(c.Op), Lang: concierge.Locale(c.Lang), Period: seller.Period(c.Period),
+		Product: c.Product, N: c.N, Amount: c.Amount, ID: c.ID, Reason: c.Reason}, nil
 }
 
 // runSeller applies confirmed changes and sends pushes until ctx ends.
