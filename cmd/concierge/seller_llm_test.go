@@ -22,7 +22,8 @@ var wantSellerTools = []string{"orders", "revenue", "inbox", "stock", "low_stock
 // operations as tools; the chosen operation is answered by the same code
 // as a parsed message. Reads in English, French and Chinese; a change is
 // shown for confirmation and applied only on the press, with its audit
-// entry; an agent's refund decision is refused; a model that fails or
+// entry; an agent's refund decision or price change is refused, and a
+// price in another currency too; a model that fails or
 // answers garbage leaves the rules' "not understood" help. The model
 // reads the seller's message only.
 func TestSellerLLMTools(t *testing.T) {
@@ -47,6 +48,10 @@ func TestSellerLLMTools(t *testing.T) {
 			return calls(call("set_stock", `{"lang":"en","product":"LAMP-01","count":15}`))
 		case "Give the customer of case 17 their money back":
 			return calls(call("approve_refund", `{"lang":"en","refund":17}`))
+		case "Make the Luna lamp cost 45 euros":
+			return calls(call("set_price", `{"lang":"en","product":"Luna","price":"45 €"}`))
+		case "Luna should be 39 dollars now":
+			return calls(call("set_price", `{"lang":"en","product":"Luna","price":"39 USD"}`))
 		case "what's the weather like":
 			return http.StatusInternalServerError, map[string]any{"error": map[string]any{"message": "boom", "type": "server_error"}}
 		case "tell me a joke":
@@ -94,6 +99,10 @@ func TestSellerLLMTools(t *testing.T) {
 	})
 	t.Run("an agent's refund decision is refused", func(t *testing.T) {
 		mustHave(t, alChat.say("Give the customer of case 17 their money back"), "Only a supervisor decides refunds; nothing was decided.")
+		mustHave(t, alChat.say("Make the Luna lamp cost 45 euros"), "Only a supervisor changes prices; nothing was changed.")
+	})
+	t.Run("a price in another currency is refused", func(t *testing.T) {
+		mustHave(t, sueChat.say("Luna should be 39 dollars now"), "The price is in USD but the shop sells in EUR; nothing was changed.")
 	})
 	t.Run("a failing or confused model leaves the rules' help", func(t *testing.T) {
 		for _, msg := range []string{"what's the weather like", "tell me a joke", "put lots of Aurore lamps on the shelf", "hmm"} {
@@ -102,12 +111,17 @@ func TestSellerLLMTools(t *testing.T) {
 		if n := stockOf(t, s.shop, "LAMP-01"); n != 15 {
 			t.Errorf("stock of LAMP-01 is %d after garbage; want 15", n)
 		}
+		// Refused requests and garbage wrote nothing: sue's stock change
+		// is still the last entry.
+		if es, err := s.m.DB.AuditLog(ctx, 10); err != nil || len(es) == 0 || es[0].Action != "set_stock" || es[0].After != "15" {
+			t.Errorf("audit log %+v, %v; want sue's stock change last", es, err)
+		}
 	})
 	t.Run("the model reads the seller's message only", func(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
-		if len(sellerAsked) != 9 {
-			t.Errorf("the model was asked %d seller messages; want 9", len(sellerAsked))
+		if len(sellerAsked) != 11 {
+			t.Errorf("the model was asked %d seller messages; want 11", len(sellerAsked))
 		}
 		for _, req := range sellerAsked {
 			if len(req.Messages) != 2 || req.Messages[1].Role != openai.ChatMessageRoleUser {
