@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 )
 
@@ -83,14 +84,25 @@ func newClient(conns int) *http.Client {
 // {"accepted":true}.
 const statusBadAck = -1
 
-// poster sends shopper messages to one bot's web chat.
+// poster sends shopper messages to one bot's web chat, round-robin over
+// the servers of a run.
 type poster struct {
 	client *http.Client
-	url    string // http://127.0.0.1:PORT/chat/{bot}/api/messages
+	urls   []string // http://127.0.0.1:PORT/chat/{bot}/api/messages, one per server
+	next   atomic.Uint64
 }
 
-func newPoster(client *http.Client, base, bot string) *poster {
-	return &poster{client: client, url: base + "/chat/" + url.PathEscape(bot) + "/api/messages"}
+func newPoster(client *http.Client, bases []string, bot string) *poster {
+	p := &poster{client: client}
+	for _, b := range bases {
+		p.urls = append(p.urls, b+"/chat/"+url.PathEscape(bot)+"/api/messages")
+	}
+	return p
+}
+
+// url is the address of the next post: each server in turn.
+func (p *poster) url() string {
+	return p.urls[(p.next.Add(1)-1)%uint64(len(p.urls))]
 }
 
 // widgetPost is the body of POST /chat/{bot}/api/messages.
@@ -115,7 +127,7 @@ func (p *poster) post(ctx context.Context, session, id string, c, k int) outcome
 	if err != nil {
 		return outcome{Made: true, Err: fmt.Errorf("post: encode: %w", err)}
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url(), bytes.NewReader(body))
 	if err != nil {
 		return outcome{Made: true, Err: fmt.Errorf("post: %w", err)}
 	}

@@ -44,7 +44,7 @@ func (d delivery) repliesPerSec() float64 {
 // growth, or nothing grew for quietLimit), or when drainLimit has passed.
 // The posting phase before that is bounded by its own message count and
 // request timeouts.
-func watchDelivery(ctx context.Context, srv *server, start time.Time, base counters, acked <-chan int) delivery {
+func watchDelivery(ctx context.Context, srv fleet, start time.Time, base counters, acked <-chan int) delivery {
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	var (

@@ -32,6 +32,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -97,7 +98,7 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
 // fills rep as it goes so that a failed second run still reports the
 // first.
 func measure(ctx context.Context, o options, dir string, rep *report) error {
-	st, err := withServer(ctx, o, filepath.Join(dir, "throughput"), func(srv *server) error {
+	st, err := withServer(ctx, o, filepath.Join(dir, "throughput"), func(srv fleet) error {
 		r, err := runThroughput(ctx, srv, o)
 		rep.Throughput = &r
 		return err
@@ -106,7 +107,7 @@ func measure(ctx context.Context, o options, dir string, rep *report) error {
 	if err != nil {
 		return err
 	}
-	st, err = withServer(ctx, o, filepath.Join(dir, "rate"), func(srv *server) error {
+	st, err = withServer(ctx, o, filepath.Join(dir, "rate"), func(srv fleet) error {
 		r, err := runRate(ctx, srv, o)
 		rep.Rate = &r
 		return err
@@ -124,20 +125,41 @@ type serverStats struct {
 	LogErr  error
 }
 
-// withServer starts a server in dir, runs f against it, and stops it
-// whatever happens, reading its peak RSS just before (the /proc entry goes
-// with the process) and its log just after.
-func withServer(ctx context.Context, o options, dir string, f func(*server) error) (*serverStats, error) {
-	srv, err := startServer(ctx, o.Bin, o.Config, dir)
-	if err != nil {
-		return &serverStats{}, err
+// withServer starts the servers of a run in dir (one, or -replicas on
+// -db), runs f against them, and stops them whatever happens, reading
+// their peak RSS just before (the /proc entry goes with the process) and
+// their logs just after.
+func withServer(ctx context.Context, o options, dir string, f func(fleet) error) (*serverStats, error) {
+	var srvs fleet
+	stopAll := func() {
+		for _, s := range srvs {
+			s.stop()
+		}
 	}
-	st := &serverStats{Started: true}
-	runErr := f(srv)
-	st.PeakRSS, _ = srv.peakRSS() // 0 reads as n/a in the report
-	st.Crashed = srv.crashed()
-	srv.stop()
-	st.Log, st.LogErr = scanLog(srv.logPath)
+	for i := range o.Replicas {
+		sub := dir
+		if o.Replicas > 1 {
+			sub = filepath.Join(dir, fmt.Sprintf("replica%d", i+1))
+		}
+		srv, err := startServer(ctx, o.Bin, o.Config, o.DB, sub)
+		if err != nil {
+			stopAll()
+			return &serverStats{}, err
+		}
+		srvs = append(srvs, srv)
+	}
+	runErr := f(srvs)
+	sts := make([]*serverStats, len(srvs))
+	for i, srv := range srvs {
+		sts[i] = &serverStats{Started: true}
+		sts[i].PeakRSS, _ = srv.peakRSS() // 0 reads as n/a in the report
+		sts[i].Crashed = srv.crashed()
+	}
+	stopAll()
+	for i, srv := range srvs {
+		sts[i].Log, sts[i].LogErr = scanLog(srv.logPath)
+	}
+	st := mergeStats(sts)
 	if st.Crashed != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("server %s", st.Crashed))
 	}
@@ -154,6 +176,8 @@ type options struct {
 	Duration         time.Duration
 	Out              string
 	Keep             bool
+	DB               string // "" for a temporary SQLite file per run
+	Replicas         int
 
 	// -channel telegram (telegram.go).
 	Channel   string
@@ -175,6 +199,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Rate, "rate", 1000, "messages per second in the fixed-rate run")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of the fixed-rate run")
 	fs.StringVar(&o.Out, "out", "", "markdown file to append the results to")
+	fs.StringVar(&o.DB, "db", "", "database URL every server of a run uses (e.g. postgres://…; it is not emptied between runs); default: a fresh SQLite file per run")
+	fs.IntVar(&o.Replicas, "replicas", 1, "web: concierge serve processes per run on -db, posts spread round-robin over them (more than 1 needs -db postgres://…)")
 	fs.BoolVar(&o.Keep, "keep", false, "keep the temp dir (databases and server logs)")
 	fs.StringVar(&o.Channel, "channel", "web", "web (the chat widget: throughput and fixed-rate runs) or telegram (the webhook against a fake Bot API, beside a go-telegram-bot-api echo bot)")
 	o.Latencies = latencyList{0, 50 * time.Millisecond}
@@ -211,6 +237,12 @@ func (o options) validate() error {
 		return fmt.Errorf("-channel %q: want web or telegram", o.Channel)
 	case len(o.Latencies) < 1 || len(o.Latencies) > maxLatencies:
 		return fmt.Errorf("-platform-latency: want 1 to %d values", maxLatencies)
+	case o.Replicas < 1 || o.Replicas > maxReplicas:
+		return fmt.Errorf("-replicas %d: want 1 to %d", o.Replicas, maxReplicas)
+	case o.Replicas > 1 && !isPostgresURL(o.DB):
+		return fmt.Errorf("-replicas %d: several replicas share one PostgreSQL database; give -db postgres://…", o.Replicas)
+	case o.Replicas > 1 && o.Channel != "web":
+		return fmt.Errorf("-replicas %d: only the web runs spread over replicas", o.Replicas)
 	case o.Drain < time.Second || o.Drain > 10*time.Minute:
 		return fmt.Errorf("-drain %v: want 1s to 10m", o.Drain)
 	}
@@ -223,6 +255,13 @@ func (o options) validate() error {
 		return fmt.Errorf("-bin: %w (build it with `make build`)", err)
 	}
 	return nil
+}
+
+// maxReplicas bounds -replicas: they all run on this machine.
+const maxReplicas = 16
+
+func isPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
 }
 
 // rateMessages is the number of messages the fixed-rate run schedules.

@@ -29,10 +29,10 @@ func (r rateResult) achieved() float64 {
 
 // runRate posts o.Rate messages a second for o.Duration to a fresh
 // server, then reads what its agent made of them.
-func runRate(ctx context.Context, srv *server, o options) (rateResult, error) {
+func runRate(ctx context.Context, srv fleet, o options) (rateResult, error) {
 	client := newClient(o.Conns)
 	defer client.CloseIdleConnections()
-	p := newPoster(client, srv.base, o.Bot)
+	p := newPoster(client, srv.bases(), o.Bot)
 	base, err := srv.scrape(ctx)
 	if err != nil {
 		return rateResult{}, fmt.Errorf("rate: %w", err)

@@ -4,6 +4,7 @@ import (
 	"debug/buildinfo"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,9 +37,20 @@ func newReport(o options, argv []string) report {
 		Machine:    probeMachine(o.Bin),
 		LoadBefore: loadAverage(),
 		Command:    commandLine(argv),
-		Settings: fmt.Sprintf("-conns %d -conversations %d -n %d -rate %d -duration %v -config %s -bot %s",
-			o.Conns, o.Conversations, o.N, o.Rate, o.Duration, o.Config, o.Bot),
+		Settings: fmt.Sprintf("-conns %d -conversations %d -n %d -rate %d -duration %v -config %s -bot %s -replicas %d -db %s",
+			o.Conns, o.Conversations, o.N, o.Rate, o.Duration, o.Config, o.Bot, o.Replicas, dbKind(o.DB)),
 	}
+}
+
+// dbKind names the database of the runs without its URL.
+func dbKind(db string) string {
+	if db == "" {
+		return "sqlite(temporary)"
+	}
+	if isPostgresURL(db) {
+		return "postgres"
+	}
+	return "given"
 }
 
 // machine says where the figures were taken, since they mean nothing
@@ -98,9 +110,22 @@ func commandLine(argv []string) string {
 	}
 	parts := []string{prog}
 	for _, a := range argv[1:] {
+		if isPostgresURL(a) {
+			a = hidePassword(a) // the report is shared; the database's password is not
+		}
 		parts = append(parts, shellQuote(a))
 	}
 	return strings.Join(parts, " ")
+}
+
+// hidePassword replaces the password of a database URL with xxxxx, and
+// the whole URL when it does not parse.
+func hidePassword(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 func shellQuote(s string) string {

@@ -38,11 +38,14 @@ type server struct {
 	stopping atomic.Bool   // set when loadgen asks it to stop
 }
 
-// startServer runs `bin serve` on a fresh database in dir and waits until
-// /healthz answers 200. On any error the process is already stopped.
-func startServer(ctx context.Context, bin, config, dir string) (*server, error) {
+// startServer runs `bin serve` on db, or on a fresh SQLite file in dir
+// when db is "", and waits until /healthz answers 200. On any error the
+// process is already stopped.
+func startServer(ctx context.Context, bin, config, db, dir string) (*server, error) {
 	return startChild(ctx, dir, func(addr string) *exec.Cmd {
-		db := "sqlite:" + filepath.Join(dir, "bench.db")
+		if db == "" {
+			db = "sqlite:" + filepath.Join(dir, "bench.db")
+		}
 		return exec.Command(bin, "serve", "--config", config, "--db", db, "--addr", addr)
 	})
 }

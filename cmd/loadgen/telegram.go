@@ -146,7 +146,7 @@ func measureTelegram(ctx context.Context, o options, dir string, rep *telegramRe
 				if err := os.WriteFile(path, bot, 0o600); err != nil {
 					return nil, err
 				}
-				return startServer(ctx, o.Bin, path, dir)
+				return startServer(ctx, o.Bin, path, "", dir)
 			}},
 		{Name: targetEchobot, Path: "/webhook",
 			start: func(ctx context.Context, dir string, c tgCreds) (*server, error) {

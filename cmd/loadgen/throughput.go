@@ -27,10 +27,10 @@ func (r throughputResult) ackRate() float64 {
 // runThroughput has o.Conns workers post o.N messages as fast as the server
 // acknowledges them, spread over o.Conversations sessions, then follows
 // /metrics until the agent has handled them and the replies are out.
-func runThroughput(ctx context.Context, srv *server, o options) (throughputResult, error) {
+func runThroughput(ctx context.Context, srv fleet, o options) (throughputResult, error) {
 	client := newClient(o.Conns)
 	defer client.CloseIdleConnections()
-	p := newPoster(client, srv.base, o.Bot)
+	p := newPoster(client, srv.bases(), o.Bot)
 
 	base, err := srv.scrape(ctx)
 	if err != nil {
