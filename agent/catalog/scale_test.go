@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func BenchmarkScale(b *testing.B) {
 	sizes := []int{10_000, 100_000}
 	if s := os.Getenv("CATALOG_SIZES"); s != "" {
 		sizes = nil
-		for _, f := range splitComma(s) {
+		for _, f := range strings.Split(s, ",") {
 			n, err := strconv.Atoi(f)
 			if err != nil {
 				b.Fatalf("CATALOG_SIZES: %v", err)
@@ -60,20 +61,4 @@ func BenchmarkScale(b *testing.B) {
 			runtime.KeepAlive(ix)
 		})
 	}
-}
-
-func splitComma(s string) []string {
-	var out []string
-	for len(s) > 0 {
-		i := 0
-		for i < len(s) && s[i] != ',' {
-			i++
-		}
-		out = append(out, s[:i])
-		if i < len(s) {
-			i++
-		}
-		s = s[i:]
-	}
-	return out
 }
