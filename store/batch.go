@@ -22,6 +22,33 @@ type Ingester struct {
 	// committed is called after each successful commit so that the turn
 	// runner wakes at once instead of polling.
 	committed func()
+	// media, if set, is called after a commit that stored a customer's
+	// file, so that the media fetcher wakes only for those (a voice note
+	// holds its conversation until it is heard).
+	media func()
+}
+
+// WakeOnMedia sets f to be called after a commit that stored a new media
+// event. Call it before Run.
+func (in *Ingester) WakeOnMedia(f func()) { in.media = f }
+
+// wake calls the callbacks after a commit of reqs.
+func (in *Ingester) wake(reqs []*ingestReq) {
+	in.committed()
+	if in.media == nil {
+		return
+	}
+	for _, r := range reqs {
+		if r.err != nil {
+			continue
+		}
+		for i, ev := range r.evs {
+			if ev.Kind == concierge.EventMedia && i < len(r.out) && !r.out[i].Duplicate {
+				in.media()
+				return
+			}
+		}
+	}
 }
 
 type ingestReq struct {
@@ -138,7 +165,7 @@ func (in *Ingester) commit(batch []*ingestReq) {
 			r.out, r.err = in.db.Ingest(context.WithoutCancel(r.ctx), r.evs)
 			close(r.done)
 		}
-		in.committed()
+		in.wake(live)
 		return
 	}
 	for _, r := range live {
@@ -149,6 +176,6 @@ func (in *Ingester) commit(batch []*ingestReq) {
 		close(r.done)
 	}
 	if err == nil {
-		in.committed()
+		in.wake(live)
 	}
 }

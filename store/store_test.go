@@ -488,3 +488,39 @@ func TestClaimSkipsLeasedConversations(t *testing.T) {
 		}
 	})
 }
+
+// TestIngesterWakesOnMediaOnly: the media callback runs after a commit
+// that stored a new file, not after text, and not for a duplicate.
+func TestIngesterWakesOnMediaOnly(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var mu sync.Mutex
+		media := 0
+		in := store.NewIngester(db, 16, nil)
+		in.WakeOnMedia(func() { mu.Lock(); media++; mu.Unlock() })
+		go in.Run(ctx)
+		woken := func() int { mu.Lock(); defer mu.Unlock(); return media }
+		for _, step := range []struct {
+			ev   concierge.Event
+			want int
+		}{
+			{textEvent("w", "t1", "hello"), 0},
+			{mediaEvent("w", "m1", "image:123456"), 1},
+			{mediaEvent("w", "m1", "image:123456"), 1}, // a duplicate
+		} {
+			// Ingest returns after the commit and its callbacks' caller
+			// has closed the request; the callback runs right after, in
+			// the ingester's goroutine, before it takes the next batch.
+			if _, err := in.Ingest(ctx, []concierge.Event{step.ev}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := in.Ingest(ctx, []concierge.Event{textEvent("w2", step.ev.DedupeKey+"-sync", "x")}); err != nil {
+				t.Fatal(err)
+			}
+			if got := woken(); got != step.want {
+				t.Fatalf("after %s %s: media woken %d times, want %d", step.ev.Kind, step.ev.DedupeKey, got, step.want)
+			}
+		}
+	})
+}

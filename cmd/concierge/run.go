@@ -276,7 +276,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Runner.Traces = m.Traces
 	m.Planned = agent.NewPlannedRunner(m.Agent, planGlue{m.DB}, m.llm.bots, m.Log, m.Runner.Handled)
 	m.Planned.Traces = m.Traces
-	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake(); m.wakeMedia() })
+	m.Ingester = store.NewIngester(m.DB, 256, func() { m.Runner.Wake(); m.Planned.Wake() })
+	m.Ingester.WakeOnMedia(m.wakeMedia) // not on every message: a claim query each time costs
 	if err := m.wireInbox(); err != nil {
 		return err
 	}
