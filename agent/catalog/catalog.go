@@ -422,11 +422,13 @@ func (ix *Index) splitCompounds(locales []concierge.Locale) {
 func lexiconFor(products []concierge.Product) *lexicon {
 	lx := sharedLexicon()
 	var keep []string
+	letters := map[string]bool{}
 	for i := range products {
 		seen := map[string]int{}
 		for _, name := range products[i].Name {
 			words := map[string]bool{}
-			for _, t := range tokenize(Fold(name)) {
+			toks := tokenize(Fold(name))
+			for _, t := range toks {
 				if !t.han && lx.stop[t.text] && len(t.text) >= 4 {
 					words[t.text] = true
 				}
@@ -434,6 +436,10 @@ func lexiconFor(products []concierge.Product) *lexicon {
 			for w := range words {
 				seen[w]++
 			}
+			addNameLetters(lx, toks, letters)
+		}
+		for _, tag := range products[i].Tags {
+			addNameLetters(lx, tokenize(Fold(tag)), letters)
 		}
 		for w, n := range seen {
 			if n >= 2 && !slices.Contains(keep, w) {
@@ -441,10 +447,11 @@ func lexiconFor(products []concierge.Product) *lexicon {
 			}
 		}
 	}
-	if len(keep) == 0 {
+	if len(keep) == 0 && len(letters) == 0 {
 		return lx
 	}
 	own := *lx
+	own.letters = letters
 	own.stop = make(map[string]bool, len(lx.stop))
 	for w := range lx.stop {
 		if !slices.Contains(keep, w) {
@@ -452,4 +459,23 @@ func lexiconFor(products []concierge.Product) *lexicon {
 		}
 	}
 	return &own
+}
+
+// addNameLetters records the one-letter stop words that toks, a name or a
+// tag, writes after a word ("Vitamine D", "vitamin c"): said after that
+// word, such a letter is the name's, not an article.
+func addNameLetters(lx *lexicon, toks []token, letters map[string]bool) {
+	for i := 1; i < len(toks); i++ {
+		t, prev := toks[i], toks[i-1]
+		if len(t.text) == 1 && !t.han && !t.elided && lx.stop[t.text] && !prev.han && !prev.elided && !lx.stop[prev.text] {
+			letters[letterKey(stem(prev.text), t.text)] = true
+		}
+	}
+}
+
+// NameLetter reports whether the one-letter word letter, said right after
+// the word prev, is a word of some product's name ("vitamine D"), where
+// it would otherwise be an article or a pronoun. Both are folded.
+func (ix *Index) NameLetter(prev, letter string) bool {
+	return ix.lx.letters[letterKey(stem(prev), letter)]
 }

@@ -165,7 +165,11 @@ type lexicon struct {
 	han    map[string][]string
 	hanMax int // the longest Han word, in runes
 	stop   map[string]bool
-	kinds  map[string]kind
+	// letters are the one-letter stop words a name writes after a word
+	// ("vitamine D", "vitamin C"), keyed by letterKey: after that word,
+	// the letter names a product instead of being an elided article.
+	letters map[string]bool
+	kinds   map[string]kind
 	// words are the single Latin stems of the lexicon, candidates for typo
 	// correction.
 	words []string
@@ -255,6 +259,18 @@ func (lx *lexicon) addPhrase(p phrase) {
 
 // isStop reports whether the folded word w, or its stem s, is a stop word.
 func (lx *lexicon) isStop(w, s string) bool { return lx.stop[w] || lx.stop[s] }
+
+// letterKey keys a one-letter word by the stem of the word before it.
+func letterKey(prevStem, letter string) string { return prevStem + " " + letter }
+
+// nameLetter reports whether token i of toks is a one-letter stop word that
+// some name writes after the word before it ("vitamine D"), and so a word
+// of that name here. stems are the tokens' stems.
+func (lx *lexicon) nameLetter(toks []token, stems []string, i int) bool {
+	t := toks[i]
+	return len(lx.letters) > 0 && len(t.text) == 1 && !t.han && !t.elided && i > 0 && !toks[i-1].han &&
+		lx.letters[letterKey(stems[i-1], t.text)]
+}
 
 // appendNew appends the elements of add not already in list.
 func appendNew(list []string, add ...string) []string {

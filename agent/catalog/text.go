@@ -94,6 +94,9 @@ func IsHan(r rune) bool { return unicode.Is(unicode.Han, r) }
 type token struct {
 	text string
 	han  bool
+	// elided is set on a word an apostrophe ends ("d'", "l'"): a
+	// French article, never the letter of a name ("vitamine D").
+	elided bool
 }
 
 // tokenize splits folded text into words and Han runs. A word is cut
@@ -134,6 +137,11 @@ func tokenize(folded string) []token {
 			// "3/4", "1/2": one size, as the parser reads it; "3/4"
 			// must not find "4/4".
 		default:
+			if r == '\'' && start >= 0 && !han {
+				flush(i)
+				out[len(out)-1].elided = true
+				continue
+			}
 			flush(i)
 		}
 	}

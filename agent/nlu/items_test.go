@@ -282,6 +282,21 @@ func TestSizesAndPacksInNames(t *testing.T) {
 	if len(in.Items) != 2 || in.Items[1].Quantity != 2 {
 		t.Errorf("Parse(菜籽油一瓶，再加两袋1公斤的小麦面粉).Items = %+v, want two, the second ×2", in.Items)
 	}
+	// A letter a name writes after a word is the name's ("vitamine D"),
+	// not an article; an elided one ("d'origine") still is.
+	for text, want := range map[string]concierge.SKU{
+		"je voudrais de la vitamine D": "VIT-D",
+		"add vitamin c please":         "VIT-C",
+	} {
+		in := nlu.Parse(text, ix, "fr")
+		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 5})
+		if len(hits) != 1 || hits[0].SKU != want {
+			t.Errorf("Search(Parse(%q).Query = %q) = %+v, want %s alone", text, in.Query, hits, want)
+		}
+	}
+	if in := nlu.Parse("une vitamine d'origine naturelle", ix, "fr"); containsWord(in.Query, "d") {
+		t.Errorf("Parse(une vitamine d'origine naturelle).Query = %q, want no article d", in.Query)
+	}
 	// A size written as a fraction finds its product only.
 	hits := ix.Search(catalog.Query{Text: "violon 4/4", Limit: 5})
 	if len(hits) != 1 || hits[0].SKU != "VIOLIN-44" {

@@ -514,6 +514,15 @@ var queryStop = setOf(
 	"是", "在", "个", "有", "没", "想", "给", "这", "那", "哪", "么", "什", "款", "用",
 )
 
+// nameLetter reports whether token i is a one-letter word that a name
+// writes after the word before it ("vitamine D", "vitamin C"), so a word of
+// the query rather than an article.
+func (p *parse) nameLetter(i int) bool {
+	t := p.toks[i]
+	return p.ix != nil && !p.used[i] && t.kind == tWord && len(t.norm) == 1 && !t.elided && i > 0 &&
+		p.toks[i-1].kind == tWord && !p.toks[i-1].elided && p.ix.NameLetter(p.toks[i-1].norm, t.norm)
+}
+
 // query joins the tokens no slot or cue took, without stop words, numbers
 // or symbols. Chinese characters that were next to each other stay
 // together.
@@ -524,6 +533,8 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
+		} else if p.nameLetter(i) {
+			keep = true // "vitamine D"
 		} else if p.sizeLetter(i) {
 			keep = true // "taille M", "L号"
 			if i > 0 && p.toks[i-1].norm != "taille" && p.toks[i-1].norm != "size" && t.kind == tWord && (i+1 == len(p.toks) || p.toks[i+1].norm == "one") {

@@ -39,6 +39,8 @@ type tok struct {
 	// joiner is the slash or hyphen typed between this number and the
 	// number before it, without spaces ("3/4", "3-6"); 0 otherwise.
 	joiner rune
+	// elided is set on a word an apostrophe ends ("d'", "l'").
+	elided bool
 }
 
 // codePattern finds hyphenated codes with a digit (SKUs, order numbers), so
@@ -107,6 +109,9 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			glued, joiner = false, r
 			i++
 		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):
+			if (r == '\'' || r == '’') && glued && len(toks) > 0 && toks[len(toks)-1].kind == tWord {
+				toks[len(toks)-1].elided = true
+			}
 			if strings.ContainsRune(",;.!、，；。！", r) {
 				sep = true
 			}
