@@ -18,6 +18,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/conciergehq/concierge"
 )
@@ -436,10 +437,7 @@ func lexiconFor(products []concierge.Product) *lexicon {
 			for w := range words {
 				seen[w]++
 			}
-			addNameLetters(lx, toks, letters)
-		}
-		for _, tag := range products[i].Tags {
-			addNameLetters(lx, tokenize(Fold(tag)), letters)
+			addNameLetters(lx, toks, capitals(name), letters)
 		}
 		for w, n := range seen {
 			if n >= 2 && !slices.Contains(keep, w) {
@@ -461,16 +459,35 @@ func lexiconFor(products []concierge.Product) *lexicon {
 	return &own
 }
 
-// addNameLetters records the one-letter stop words that toks, a name or a
-// tag, writes after a word ("Vitamine D", "vitamin c"): said after that
-// word, such a letter is the name's, not an article.
-func addNameLetters(lx *lexicon, toks []token, letters map[string]bool) {
+// addNameLetters records the one-letter stop words that toks, a name,
+// writes in capitals after a word ("Vitamine D", "MX Master 3S"): said
+// after that word, such a letter is the name's, not an article. A letter
+// in lower case ("Ampoule à filament") is a word of the language.
+func addNameLetters(lx *lexicon, toks []token, caps map[string]bool, letters map[string]bool) {
 	for i := 1; i < len(toks); i++ {
 		t, prev := toks[i], toks[i-1]
-		if len(t.text) == 1 && !t.han && !t.elided && lx.stop[t.text] && !prev.han && !prev.elided && !lx.stop[prev.text] {
+		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.han && !prev.elided && !lx.stop[prev.text] {
 			letters[letterKey(stem(prev.text), t.text)] = true
 		}
 	}
+}
+
+// capitals returns, folded, the capital letters that s writes alone or
+// before digits ("D", "C", "S" of "3S"... and "D" of "D3").
+func capitals(s string) map[string]bool {
+	out := map[string]bool{}
+	rs := []rune(s)
+	for i, r := range rs {
+		if r < 'A' || r > 'Z' {
+			continue
+		}
+		before := i == 0 || !unicode.IsLetter(rs[i-1])
+		after := i+1 == len(rs) || !unicode.IsLetter(rs[i+1])
+		if before && after {
+			out[string(r+'a'-'A')] = true
+		}
+	}
+	return out
 }
 
 // NameLetter reports whether the one-letter word letter, said right after

@@ -357,12 +357,16 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 			best = i
 		}
 	}
+	whole := make([]bool, len(skus)) // some name of it misses no word of its own
+	for i, f := range fits {
+		whole[i] = f.missed == 0
+	}
 	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ix.baseModel(said, skus)
+		return ix.baseModel(said, skus, whole)
 	}
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ix.baseModel(said, skus)
+			return ix.baseModel(said, skus, whole)
 		}
 	}
 	return skus[best]
@@ -391,8 +395,11 @@ func (ix *Index) mustTerms(text string) []term {
 
 // baseModel returns the product whose proper name is all that was said
 // when the others' names add a word that was not: "les écouteurs Pulse"
-// is the Pulse, not the Pulse Pro. Otherwise "".
-func (ix *Index) baseModel(said map[string]bool, skus []concierge.SKU) concierge.SKU {
+// is the Pulse, not the Pulse Pro. Otherwise "". whole says which of skus
+// have a name none of whose own words went unsaid: a colour ("gris
+// clair") is no proper-name word, but a name that has it unsaid is not
+// the base of its line.
+func (ix *Index) baseModel(said map[string]bool, skus []concierge.SKU, whole []bool) concierge.SKU {
 	nameWords := func(d int) []string {
 		var ws []string
 		for w, docs := range ix.names {
@@ -404,13 +411,13 @@ func (ix *Index) baseModel(said map[string]bool, skus []concierge.SKU) concierge
 	}
 	base := ""
 	var baseWords []string
-	for _, sku := range skus {
+	for i, sku := range skus {
 		d, ok := ix.skus[compact(Fold(string(sku)))]
 		if !ok {
 			return ""
 		}
 		ws := nameWords(d)
-		all := len(ws) > 0
+		all := len(ws) > 0 && whole[i]
 		for _, w := range ws {
 			all = all && said[w]
 		}

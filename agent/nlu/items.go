@@ -189,6 +189,9 @@ func (p *parse) badQuantity(maxQty int) (bad, tooMany bool) {
 			if n.end < len(p.toks) && classifiers[p.toks[n.end].norm] && n.value > float64(maxQty) {
 				return true, true
 			}
+			if n.end < len(p.toks) && classifiers[p.toks[n.end].norm] && n.value == 0 {
+				return true, false // "加零包": zero before a counter
+			}
 			continue
 		}
 		switch {

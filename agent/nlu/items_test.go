@@ -251,6 +251,8 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "2 boîtes de bougies de 24", quantity: 2, query: "24"},
 		{text: "zinc 15 mg, 60 gélules", quantity: 0, query: "60"},
 		{text: "je veux zéro violon", bad: true},
+		{text: "加零包小麦面粉", bad: true},
+		{text: "huile de colza x2", quantity: 2, query: "colza"},
 		{text: "add a 2-in-1 brush set", quantity: 0, query: "2-in-1"},
 		{text: "add two 2-in-1 brush sets", quantity: 2, query: "2-in-1"},
 		{text: "order A1B2C3 please", order: "A1B2C3"},
@@ -293,6 +295,10 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		if len(hits) != 1 || hits[0].SKU != want {
 			t.Errorf("Search(Parse(%q).Query = %q) = %+v, want %s alone", text, in.Query, hits, want)
 		}
+	}
+	// The sign of "x2" is the count's: an emoji and "x2" search nothing.
+	if in := nlu.Parse("👗 x2", ix, "fr"); in.Query != "" || in.Quantity != 2 {
+		t.Errorf("Parse(👗 x2) = query %q, quantity %d; want no query, 2", in.Query, in.Quantity)
 	}
 	if in := nlu.Parse("une vitamine d'origine naturelle", ix, "fr"); containsWord(in.Query, "d") {
 		t.Errorf("Parse(une vitamine d'origine naturelle).Query = %q, want no article d", in.Query)

@@ -1,0 +1,35 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+)
+
+func TestClosest(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	mice := []concierge.SKU{"MOUSE-GRAPHITE", "MOUSE-GREY"}
+	buds := []concierge.SKU{"BUDS", "BUDS-PRO"}
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU // "" = the caller must ask
+	}{
+		// Both mice are "MX Master 3S": the colour is unsaid, so neither
+		// is the base of the line.
+		{"souris mx master 3s", mice, ""},
+		{"the mx master 3s", mice, ""},
+		{"mx master 3s gris clair", mice, "MOUSE-GREY"},
+		{"the graphite mx master", mice, "MOUSE-GRAPHITE"},
+		// The Pulse is the Pulse Pro less a word: said alone, it is the Pulse.
+		{"les écouteurs Pulse", buds, "BUDS"},
+		{"pulse pro", buds, "BUDS-PRO"},
+	}
+	for _, tt := range tests {
+		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
