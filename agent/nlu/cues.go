@@ -168,7 +168,8 @@ var cueTable = [numSignals][]string{
 		"on veut", "nous voudrions", "j ai besoin d", "j ai besoin de", "il nous faut", "i wanna", "i ll need",
 		"can i get", "could i get", "can i have", "could i have", "may i have", "can you add", "i want to buy",
 		"je veux acheter", "je voudrais acheter", "puis je avoir", "我想买", "想买", "我要买", "帮我拿", "let me have", "i ll go with", "我要", "我想要", "给我",
-		"要", "来", "买",
+		"要", "来", "买", "order me", "i ll order", "ill order", "i will order", "can i order", "could i order",
+		"let me order", "please order", "订", "订购", "预订", "我订",
 	},
 	sigRemove: {
 		"take … out", "take … off", "把 … 删", "把 … 去掉", "把 … 拿掉", "enleve … du panier", "retire … du panier",

@@ -252,6 +252,9 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "zinc 15 mg, 60 gélules", quantity: 0, query: "60"},
 		{text: "je veux zéro violon", bad: true},
 		{text: "加零包小麦面粉", bad: true},
+		{text: "来两个6杯的摩卡壶", quantity: 2, query: "6杯"},
+		{text: "订两束24枝的红玫瑰", quantity: 2, query: "24枝"},
+		{text: "6杯的摩卡壶来一个", quantity: 1, query: "6杯"},
 		{text: "huile de colza x2", quantity: 2, query: "colza"},
 		{text: "add a 2-in-1 brush set", quantity: 0, query: "2-in-1"},
 		{text: "add two 2-in-1 brush sets", quantity: 2, query: "2-in-1"},
@@ -294,6 +297,12 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 5})
 		if len(hits) != 1 || hits[0].SKU != want {
 			t.Errorf("Search(Parse(%q).Query = %q) = %+v, want %s alone", text, in.Query, hits, want)
+		}
+	}
+	// Ordering is wanting: "order me", "订".
+	for _, text := range []string{"order me the rapeseed oil", "订一瓶菜籽油"} {
+		if in := nlu.Parse(text, ix, "fr"); !in.Wanted {
+			t.Errorf("Parse(%q).Wanted = false, want true", text)
 		}
 	}
 	// The sign of "x2" is the count's: an emoji and "x2" search nothing.

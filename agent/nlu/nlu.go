@@ -514,6 +514,12 @@ var queryStop = setOf(
 	"是", "在", "个", "有", "没", "想", "给", "这", "那", "哪", "么", "什", "款", "用",
 )
 
+// measure reports whether the number at i is followed by a counter and
+// "的" ("6杯的摩卡壶"): a measure of the thing, which tells products apart.
+func (p *parse) measure(i int) bool {
+	return i+2 < len(p.toks) && classifiers[p.toks[i+1].norm] && p.toks[i+2].norm == "的"
+}
+
 // nameLetter reports whether token i is a one-letter word that a name
 // writes after the word before it ("vitamine D", "vitamin C"), so a word of
 // the query rather than an article.
@@ -545,7 +551,7 @@ func (p *parse) query() string {
 				}
 				b.WriteString("size")
 			}
-		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && units[p.toks[i+1].norm] {
+		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && (units[p.toks[i+1].norm] || p.measure(i)) {
 			// A number of a product's name ("chargeur 65 W"), or a size
 			// ("a 2 m cable"): it tells products apart.
 			// A number of a product's name: "chargeur 65 W".

@@ -90,6 +90,8 @@ var (
 		"颗": true, "款": true, "台": true, "把": true, "条": true,
 		"盒": true, "包": true, "袋": true, "瓶": true, "罐": true, "双": true, "本": true, "副": true, "箱": true, "对": true,
 		"根": true, "卷": true, "块": true, "顶": true, "枚": true, "粒": true, "册": true, "幅": true, "组": true,
+		"束": true, "枝": true, "朵": true, "盆": true, "株": true, "棵": true, "杯": true, "壶": true, "听": true,
+		"桶": true, "片": true, "部": true, "辆": true, "提": true,
 	}
 )
 
@@ -553,9 +555,12 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if end < len(p.toks) {
 		after = p.toks[end].norm
 	}
+	if p.measure(end - 1) {
+		return 0, 0 // "6杯的摩卡壶", "24枝的红玫瑰": a measure of the thing, not a count
+	}
 	if t.kind == tHan {
 		// Chinese counts things with a classifier: "两个", "三盏".
-		if !classifiers[after] && prev != "要" && prev != "来" && prev != "买" {
+		if !classifiers[after] && prev != "要" && prev != "来" && prev != "买" && prev != "订" {
 			return 0, 0
 		}
 		if refBefore[prev] {
