@@ -33,3 +33,24 @@ func TestClosest(t *testing.T) {
 		}
 	}
 }
+
+func TestBySize(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	tests := []struct {
+		skus    []concierge.SKU
+		largest bool
+		want    concierge.SKU
+	}{
+		{[]concierge.SKU{"MONSTERA-21", "MONSTERA-12"}, false, "MONSTERA-12"},
+		{[]concierge.SKU{"MONSTERA-12", "MONSTERA-21"}, true, "MONSTERA-21"},
+		// Names that differ by more than a number have no order of size.
+		{[]concierge.SKU{"MONSTERA-12", "POT-21"}, true, ""},
+		{[]concierge.SKU{"BUDS", "BUDS-PRO"}, true, ""},
+		{[]concierge.SKU{"MONSTERA-12"}, true, ""},
+	}
+	for _, tt := range tests {
+		if got := ix.BySize(tt.skus, tt.largest); got != tt.want {
+			t.Errorf("BySize(%v, largest=%v) = %q, want %q", tt.skus, tt.largest, got, tt.want)
+		}
+	}
+}

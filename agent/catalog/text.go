@@ -97,6 +97,9 @@ type token struct {
 	// elided is set on a word an apostrophe ends ("d'", "l'"): a
 	// French article, never the letter of a name ("vitamine D").
 	elided bool
+	// code is set on letters glued to the digits after them ("t" of
+	// "T14", "x" of "X1"): a model's code, never an article.
+	code bool
 }
 
 // tokenize splits folded text into words and Han runs. A word is cut
@@ -125,7 +128,9 @@ func tokenize(folded string) []token {
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			d := unicode.IsDigit(r)
 			if start >= 0 && (han || d != digit) {
+				code := !han && !digit && d
 				flush(i)
+				out[len(out)-1].code = code
 			}
 			if start < 0 {
 				start, han, digit = i, false, d

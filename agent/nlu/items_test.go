@@ -299,6 +299,12 @@ func TestSizesAndPacksInNames(t *testing.T) {
 			t.Errorf("Search(Parse(%q).Query = %q) = %+v, want %s alone", text, in.Query, hits, want)
 		}
 	}
+	// Size words pick by the number that tells one name's products apart.
+	for text, want := range map[string]int{"the small one": -1, "la plus grande": 1, "大的多少钱": 1, "小提琴": 0, "the one with 2 stems": 0} {
+		if in := nlu.Parse(text, ix, "fr"); in.Size != want {
+			t.Errorf("Parse(%q).Size = %d, want %d", text, in.Size, want)
+		}
+	}
 	// Ordering is wanting: "order me", "订".
 	for _, text := range []string{"order me the rapeseed oil", "订一瓶菜籽油"} {
 		if in := nlu.Parse(text, ix, "fr"); !in.Wanted {

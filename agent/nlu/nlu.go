@@ -135,6 +135,10 @@ type Intent struct {
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
 	Swap bool
+	// Size is -1 for "the small one", "la petite", "小的" and +1 for "the
+	// big one", "le grand", "大的": among products that differ only by a
+	// number of their names, the smallest or the largest. 0 when not said.
+	Size int
 }
 
 // MaxQuantity is the largest count the parser takes as a quantity; the
@@ -264,6 +268,12 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		// nor what the ruled-out words describe ("the Merci, not the
 		// 100 ml one").
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
+		if in.Size != 0 && len(in.Products) > 1 && !p.sigs[sigCompare] {
+			// "大的龟背竹": of one name in two sizes, the large one.
+			if s := ix.BySize(in.Products, in.Size > 0); s != "" {
+				in.Products = []concierge.SKU{s}
+			}
+		}
 	}
 	in.Name = p.decide(&in)
 	in.AddVerb = p.sigs[sigAdd]
@@ -456,6 +466,37 @@ func (p *parse) readCues(in *Intent) {
 	case p.sigs[sigSortDesc]:
 		in.Sort = catalog.PriceDesc
 	}
+	in.Size = p.size()
+}
+
+// Words that ask for the smallest or largest of products that differ by a
+// number of their names. They stay in the query: "grand" may be a word of
+// a name ("Grand cru").
+var (
+	smallWords = setOf("small", "smaller", "smallest", "petit", "petite", "petits", "petites", "mini")
+	bigWords   = setOf("big", "bigger", "biggest", "large", "larger", "largest", "grand", "grande", "grands",
+		"grandes", "gros", "grosse", "huge")
+)
+
+// size reads Intent.Size.
+func (p *parse) size() int {
+	for i, t := range p.toks {
+		if p.used[i] || p.negated[i] {
+			continue
+		}
+		switch {
+		case t.kind == tWord && smallWords[t.norm]:
+			return -1
+		case t.kind == tWord && bigWords[t.norm]:
+			return 1
+		case t.kind == tHan && (t.norm == "小" || t.norm == "大") && (p.seq(i+1, "的") || p.seq(i+1, "一", "点") || p.seq(i-1, "最") || p.seq(i-1, "更")):
+			if t.norm == "小" {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // lookUp asks the catalog which products the text names, which category
@@ -514,6 +555,10 @@ var queryStop = setOf(
 	"是", "在", "个", "有", "没", "想", "给", "这", "那", "哪", "么", "什", "款", "用",
 )
 
+// withWords say what a product has: a number after them ("the one with 2
+// stems") describes the product.
+var withWords = setOf("with", "avec", "带")
+
 // measure reports whether the number at i is followed by a counter and
 // "的" ("6杯的摩卡壶"): a measure of the thing, which tells products apart.
 func (p *parse) measure(i int) bool {
@@ -551,7 +596,8 @@ func (p *parse) query() string {
 				}
 				b.WriteString("size")
 			}
-		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && (units[p.toks[i+1].norm] || p.measure(i)) {
+		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && (units[p.toks[i+1].norm] || p.measure(i)) ||
+			t.kind == tNumber && i > 0 && withWords[p.toks[i-1].norm] {
 			// A number of a product's name ("chargeur 65 W"), or a size
 			// ("a 2 m cable"): it tells products apart.
 			// A number of a product's name: "chargeur 65 W".

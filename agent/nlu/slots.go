@@ -485,6 +485,9 @@ var (
 	refBefore = map[string]bool{
 		"ces": true, "these": true, "those": true, "这": true, "那": true, "前": true, "后": true,
 		"entre": true, "between": true, "of": true,
+		// "the one with 2 stems" (withWords): what a product has, not
+		// how many are wanted.
+		"with": true, "avec": true, "带": true,
 	}
 )
 

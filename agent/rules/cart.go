@@ -55,6 +55,17 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 			fit = []concierge.SKU{s}
 		}
 	}
+	if len(fit) != 1 && in.Size != 0 {
+		// "the small one": among what was offered, or among those of
+		// them the words found.
+		among := fit
+		if len(among) == 0 {
+			among = shown
+		}
+		if s := t.Shop.Catalog.BySize(among, in.Size > 0); s != "" {
+			fit = []concierge.SKU{s}
+		}
+	}
 	if len(fit) != 1 {
 		return false, nil
 	}
@@ -98,7 +109,12 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
 		}
-		return b.choose(t, it, skus), nil
+		p := b.choose(t, it, skus)
+		if p.sku == "" && in.Size != 0 && len(in.Items) == 0 {
+			// "the big monstera": the largest of one name.
+			p.sku = t.Shop.Catalog.BySize(p.candidates, in.Size > 0)
+		}
+		return p, nil
 	}
 	if in.Sort != catalog.Relevance && len(mem.Shown) > 1 && len(in.Items) == 0 {
 		// "I'll take the cheaper one": among what was shown.

@@ -374,6 +374,17 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.ShowDetails(pvs[0])
 		return nil
 	}
+	if in.Size != 0 {
+		// "the small monstera": of one name in several sizes, that one first.
+		skus := make([]concierge.SKU, len(pvs))
+		for i := range pvs {
+			skus[i] = pvs[i].SKU
+		}
+		if s := t.Shop.Catalog.BySize(skus, in.Size > 0); s != "" {
+			k := slices.Index(skus, s)
+			pvs = append(append([]agent.ProductView{pvs[k]}, pvs[:k]...), pvs[k+1:]...)
+		}
+	}
 	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
 	if in.Wanted {
 		// "je voudrais un casque": the customer asked to have one of
