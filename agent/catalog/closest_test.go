@@ -54,3 +54,21 @@ func TestBySize(t *testing.T) {
 		}
 	}
 }
+
+func TestNameHasNumber(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	for _, tt := range []struct {
+		sku  concierge.SKU
+		v    float64
+		want bool
+	}{
+		{"MONSTERA-12", 12, true},
+		{"MONSTERA-12", 21, false},
+		{"MOUSE-GREY", 3, false}, // "3S" is a code, not a number
+		{"NOPE", 3, false},
+	} {
+		if got := ix.NameHasNumber(tt.sku, tt.v); got != tt.want {
+			t.Errorf("NameHasNumber(%s, %v) = %v, want %v", tt.sku, tt.v, got, tt.want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"github.com/conciergehq/concierge"
 	"regexp"
 	"strconv"
 	"strings"
@@ -157,6 +158,9 @@ func (ix *Index) buildNameNumbers() {
 				}
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 				ix.recordSides(left, right, v)
+				if tail := latinAfter(toks, k+n); tail != "" {
+					ix.nameNums[numKey('S', tail, v)] = true // "… 12 red roses"
+				}
 				if k > 0 && !toks[k-1].han && connectors[toks[k-1].text] && toks[k-1].text != "x" && left != "" {
 					// "boîte de 12", "box of 50": a pack's size after "of".
 					ix.nameNums[numKey('D', "", v)] = true
@@ -359,6 +363,23 @@ func (ix *Index) NamesDimension(a, b float64) bool { return ix.nameNums[dimensio
 // "the 50 one" among gift cards of 25 and 50, "1984" among books.
 func (ix *Index) NamesNumber(v float64) bool { return ix.nameNums[numKey('A', "", v)] }
 
+// NameHasNumber reports whether some name of the product sku writes the
+// number v ("moka pot, 3 cups" has 3).
+func (ix *Index) NameHasNumber(sku concierge.SKU, v float64) bool {
+	p := ix.Product(sku)
+	if p == nil {
+		return false
+	}
+	for _, name := range p.Name {
+		for _, t := range nameTokens(Fold(name)) {
+			if w, ok := NumberValue(t.text); ok && w == v {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // NumberInName reports whether the number v, standing in a message with
 // the words before it (nearest first) and after it (nearest first), is
 // written as part of a product's name: whether some name has v right
@@ -393,7 +414,52 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 		// said after the product, as names write "boîte de 50".
 		return true
 	}
+	for n := 2; n <= 4; n++ {
+		// "send 12 red roses" when a name ends "12 red roses": the words
+		// after the number are all the rest of the name, so the number
+		// is the name's. A count is followed by other words ("3
+		// t-shirts col V" when a name ends "3 t-shirts blancs").
+		if tail := wordsAfter(after, n); tail != "" && ix.nameNums[numKey('S', tail, v)] {
+			return true
+		}
+	}
 	return r != "" && ix.nameNums[pairKey("*", r, v)]
+}
+
+// latinAfter returns the stems of the words that follow token k-1 of a
+// name to its end, joined by spaces, when they are two to four Latin
+// words ("12 red roses"), or "".
+func latinAfter(toks []nameToken, k int) string {
+	if n := len(toks) - k; n < 2 || n > 4 {
+		return ""
+	}
+	ws := make([]string, 0, 4)
+	for _, t := range toks[k:] {
+		if t.han {
+			return ""
+		}
+		ws = append(ws, t.text)
+	}
+	return wordsAfter(ws, len(ws))
+}
+
+// wordsAfter returns the stems of the first n words of ws joined by
+// spaces, when they are all words of letters, or "".
+func wordsAfter(ws []string, n int) string {
+	if len(ws) < n {
+		return ""
+	}
+	stems := make([]string, n)
+	for i, w := range ws[:n] {
+		if w == "" || containsHan(w) || !strings.ContainsFunc(w, unicode.IsLetter) {
+			return ""
+		}
+		if _, isNum := NumberValue(w); isNum {
+			return ""
+		}
+		stems[i] = stem(w)
+	}
+	return strings.Join(stems, " ")
 }
 
 // NumberInNameAcross is NumberInName for a number after a comma: the

@@ -253,6 +253,10 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "je veux zéro violon", bad: true},
 		{text: "加零包小麦面粉", bad: true},
 		{text: "来两个6杯的摩卡壶", quantity: 2, query: "6杯"},
+		// The words after a number are all the rest of a name: the name's.
+		{text: "i want to send 12 red roses to my mum", quantity: 0, query: "12"},
+		{text: "add 2 bouquets of 12 red roses", quantity: 2, query: "12"},
+		{text: "ajoute 3 t-shirts col v noirs", quantity: 3},
 		{text: "订两束24枝的红玫瑰", quantity: 2, query: "24枝"},
 		{text: "6杯的摩卡壶来一个", quantity: 1, query: "6杯"},
 		{text: "huile de colza x2", quantity: 2, query: "colza"},

@@ -55,6 +55,19 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 			fit = []concierge.SKU{s}
 		}
 	}
+	if len(fit) > 1 && in.Quantity > 0 {
+		// "3 cups" among the 3-cup and 6-cup pots: the number is the
+		// one name's, not a count.
+		var named []concierge.SKU
+		for _, s := range fit {
+			if t.Shop.Catalog.NameHasNumber(s, float64(in.Quantity)) {
+				named = append(named, s)
+			}
+		}
+		if len(named) == 1 {
+			fit, in.Quantity = named, 0
+		}
+	}
 	if len(fit) != 1 && in.Size != 0 {
 		// "the small one": among what was offered, or among those of
 		// them the words found.
