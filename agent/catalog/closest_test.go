@@ -12,6 +12,7 @@ func TestClosest(t *testing.T) {
 	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
 	mice := []concierge.SKU{"MOUSE-GRAPHITE", "MOUSE-GREY"}
 	buds := []concierge.SKU{"BUDS", "BUDS-PRO"}
+	phones := []concierge.SKU{"IP15P-128", "IP15-128"}
 	tests := []struct {
 		text string
 		skus []concierge.SKU
@@ -26,6 +27,9 @@ func TestClosest(t *testing.T) {
 		// The Pulse is the Pulse Pro less a word: said alone, it is the Pulse.
 		{"les écouteurs Pulse", buds, "BUDS"},
 		{"pulse pro", buds, "BUDS-PRO"},
+		{"iphone 15 128 go", phones, "IP15-128"},
+		{"iphone 15 128", phones, "IP15-128"},
+		{"iphone 15 pro 128 go", phones, "IP15P-128"},
 	}
 	for _, tt := range tests {
 		if got := ix.Closest(tt.text, tt.skus); got != tt.want {

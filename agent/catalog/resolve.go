@@ -362,11 +362,11 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		whole[i] = f.missed == 0
 	}
 	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ix.baseModel(said, skus, whole)
+		return ix.baseOf(said, skus, whole, names)
 	}
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ix.baseModel(said, skus, whole)
+			return ix.baseOf(said, skus, whole, names)
 		}
 	}
 	return skus[best]
@@ -391,6 +391,66 @@ func multiset(terms []term) map[string]bool {
 func (ix *Index) mustTerms(text string) []term {
 	terms, _ := ix.queryTerms(text)
 	return terms
+}
+
+// baseOf returns the base model of skus (baseModel), or else the one
+// product whose name, in some locale, is every other candidate's name in
+// that locale less words none of which was said: "iPhone 15 128 Go" among
+// it and "iPhone 15 Pro 128 Go" when "pro" was not said. names are the
+// candidates' name terms by locale.
+func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool, names []map[concierge.Locale]map[string]bool) concierge.SKU {
+	if s := ix.baseModel(said, skus, whole); s != "" {
+		return s
+	}
+	found := -1
+	for i := range skus {
+		for loc, own := range names[i] {
+			if !ix.shorterName(said, own, names, i, loc) {
+				continue
+			}
+			if found >= 0 && found != i {
+				return ""
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return ""
+	}
+	return skus[found]
+}
+
+// shorterName reports whether own, candidate i's name terms in loc, has a
+// said term and is a strict subset of every other candidate's name terms
+// in loc, whose extra terms were all left unsaid.
+func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Locale]map[string]bool, i int, loc concierge.Locale) bool {
+	hit := false
+	for k := range own {
+		hit = hit || said[k]
+	}
+	if !hit {
+		return false
+	}
+	for j := range names {
+		if j == i {
+			continue
+		}
+		other, ok := names[j][loc]
+		if !ok || len(other) <= len(own) {
+			return false
+		}
+		for k := range own {
+			if !other[k] {
+				return false
+			}
+		}
+		for k := range other {
+			if !own[k] && said[k] {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // baseModel returns the product whose proper name is all that was said

@@ -28,6 +28,8 @@ var numberWords = map[string]int{
 var hanDigits = map[string]int{
 	"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
 	"十": 10, "百": 100, "千": 1000, "万": 10000, "亿": 100000000,
+	// "俩", "仨": two, three, with their counter in them ("来俩").
+	"俩": 2, "仨": 3,
 }
 
 // number is a number read in a message: tokens [start, end).

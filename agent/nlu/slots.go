@@ -561,9 +561,12 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if p.measure(end - 1) {
 		return 0, 0 // "6杯的摩卡壶", "24枝的红玫瑰": a measure of the thing, not a count
 	}
+	if (t.norm == "俩" || t.norm == "仨") && prev == "们" {
+		return 0, 0 // "我们俩": the two of us
+	}
 	if t.kind == tHan {
 		// Chinese counts things with a classifier: "两个", "三盏".
-		if !classifiers[after] && prev != "要" && prev != "来" && prev != "买" && prev != "订" {
+		if !classifiers[after] && prev != "要" && prev != "来" && prev != "买" && prev != "订" && t.norm != "俩" && t.norm != "仨" {
 			return 0, 0
 		}
 		if refBefore[prev] {
