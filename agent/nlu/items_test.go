@@ -257,6 +257,10 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "i want to send 12 red roses to my mum", quantity: 0, query: "12"},
 		{text: "add 2 bouquets of 12 red roses", quantity: 2, query: "12"},
 		{text: "ajoute 3 t-shirts col v noirs", quantity: 3},
+		// A count noun that a name has ("Sac à dos") is the product
+		// after an article, and counts before "de".
+		{text: "je veux un sac", quantity: 0, query: "sac"},
+		{text: "un sac de farine de blé", quantity: 1, query: "farine"},
 		{text: "订两束24枝的红玫瑰", quantity: 2, query: "24枝"},
 		{text: "6杯的摩卡壶来一个", quantity: 1, query: "6杯"},
 		{text: "huile de colza x2", quantity: 2, query: "colza"},

@@ -523,12 +523,12 @@ func (p *parse) quantityAt(i int) (int, int) {
 	}
 	switch t.norm {
 	case "a", "an":
-		if countNouns[next] {
+		if countNouns[next] && !p.articleOfName(i) {
 			return 1, p.skipCountNoun(i + 1) // "a pair of boots" is one pair
 		}
 		return 0, 0
 	case "un", "une":
-		if countNouns[next] {
+		if countNouns[next] && !p.articleOfName(i) {
 			return 1, p.skipCountNoun(i + 1)
 		}
 		// An article unless it stands alone at the end ("mets-en une"),
@@ -616,6 +616,20 @@ func (p *parse) skipCountNoun(end int) int {
 		return k
 	}
 	return end
+}
+
+// articleOfName reports whether the article at i stands before a count
+// noun that is itself a word of some product's name and says no "of"
+// after it: "un sac" in a shop that sells a "Sac à main" asks for the
+// bag, where "un sac de terreau" counts bags of compost.
+func (p *parse) articleOfName(i int) bool {
+	if p.ix == nil || i+1 >= len(p.toks) {
+		return false
+	}
+	if k := i + 2; k < len(p.toks) && (p.toks[k].norm == "de" || p.toks[k].norm == "d" || p.toks[k].norm == "of") {
+		return false
+	}
+	return p.ix.NameWord(p.toks[i+1].norm)
 }
 
 // pronounOne reports whether "one" at i stands for a product described
