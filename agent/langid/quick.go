@@ -23,12 +23,17 @@ var functionWords = map[lingua.Language]map[string]bool{
 		"aux", "est", "c", "ce", "cette", "ces", "mon", "ma", "mes", "votre", "vos", "pour", "avec", "dans", "sur",
 		"pas", "ne", "qu", "que", "qui", "quoi", "quel", "quelle", "combien", "comment", "pourquoi", "veux",
 		"voudrais", "cherche", "avez", "ai", "suis", "moi", "merci", "bonjour", "salut", "oui", "non", "svp", "très",
-		"trop", "aussi", "mais", "donc", "alors", "peux", "pouvez", "faut", "d", "m", "n", "s", "y", "où", "ça"),
+		"trop", "aussi", "mais", "donc", "alors", "peux", "pouvez", "faut", "d", "m", "n", "s", "y", "où", "ça",
+		// The imperatives of a cart, which open short orders ("ajoute
+		// la vitamine C"): words of any shop, of no catalog.
+		"ajoute", "ajoutez", "enlève", "enleve", "retire", "retirez", "mets", "mettez", "prends", "donne", "montre"),
 	lingua.English: set("i", "you", "the", "is", "are", "was", "my", "your", "it", "this", "that", "what", "which",
 		"where", "how", "do", "does", "did", "can", "could", "would", "to", "for", "with", "of", "and", "please",
 		"want", "need", "looking", "have", "has", "any", "some", "there", "me", "we", "our", "an", "am", "be", "will",
 		"just", "thanks", "thank", "hello", "hi", "yes", "don't", "i'm", "i'll", "i'd", "it's", "what's", "got", "get",
-		"show", "tell", "about", "under", "these", "those", "them", "from", "in", "at", "on", "too", "also"),
+		"show", "tell", "about", "under", "these", "those", "them", "from", "in", "at", "on", "too", "also",
+		// The imperatives of a cart ("add vitamin C").
+		"add", "remove", "take", "put", "give", "buy"),
 }
 
 func set(ws ...string) map[string]bool {
