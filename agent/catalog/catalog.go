@@ -64,6 +64,11 @@ type Index struct {
 	// hanPairs the two-character sequences they hold.
 	hanRuns  map[rune][][]rune
 	hanPairs map[string]bool
+	// hanWhole maps the longest Chinese run of each name, of three
+	// characters or more ("蜂蜜润唇膏"), to the products so named: typed
+	// whole, it names them even when a lexicon word inside it ("唇膏",
+	// lipstick) names a kind of product they are not.
+	hanWhole map[string][]int
 	// written are the words products' names, tags and categories write
 	// as such (not joined from two, see joinedPairs).
 	written map[string]bool
@@ -176,6 +181,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		skus:     map[string]int{},
 		markers:  map[string][]marker{},
 		written:  map[string]bool{},
+		hanWhole: map[string][]int{},
 	}
 	for i := range products {
 		ix.addDoc(i, &products[i], locales)
@@ -214,6 +220,7 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 		}
 	}
 	for _, loc := range localeOrder(p.Name, locales) {
+		ix.addHanWhole(i, p.Name[loc])
 		add(p.Name[loc], weightName, true, false)
 		for _, j := range joinedPairs(p.Name[loc]) {
 			// "tea cups" is also found as "teacups".
@@ -413,6 +420,23 @@ func (ix *Index) splitCompounds(locales []concierge.Locale) {
 				}
 			}
 		}
+	}
+}
+
+// addHanWhole records the longest Chinese run of name, when it has three
+// characters or more, as naming product i (hanWhole).
+func (ix *Index) addHanWhole(i int, name string) {
+	longest := ""
+	for _, t := range tokenize(Fold(name)) {
+		if t.han && runeLen(t.text) > runeLen(longest) {
+			longest = t.text
+		}
+	}
+	if n := runeLen(longest); n < 3 || n > maxHanWhole {
+		return
+	}
+	if docs := ix.hanWhole[longest]; !slices.Contains(docs, i) {
+		ix.hanWhole[longest] = append(docs, i)
 	}
 }
 

@@ -76,3 +76,16 @@ func TestNameHasNumber(t *testing.T) {
 		}
 	}
 }
+
+// A Chinese name typed whole finds its product even when a lexicon word
+// inside it names another kind ("唇膏" is a lipstick, "润唇膏" a balm).
+func TestWholeChineseName(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	hits := ix.Search(catalog.Query{Text: "两支蜂蜜润唇膏", Limit: 5})
+	if len(hits) != 1 || hits[0].SKU != "LIP-BALM" {
+		t.Errorf("Search(两支蜂蜜润唇膏) = %+v, want LIP-BALM alone", hits)
+	}
+	if hits := ix.Search(catalog.Query{Text: "唇膏", Limit: 5}); len(hits) != 1 || hits[0].SKU != "LIPSTICK-RED" {
+		t.Errorf("Search(唇膏) = %+v, want the lipstick alone", hits)
+	}
+}

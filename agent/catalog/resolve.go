@@ -253,6 +253,40 @@ func (ix *Index) Resolve(text string) []concierge.SKU {
 	return out
 }
 
+// maxHanWhole bounds the length of a whole Chinese name looked for in a
+// message: names longer than this are found by their words.
+const maxHanWhole = 16
+
+// wholeHanNames appends the mentions of products whose whole Chinese name
+// run (hanWhole) the Han token run, at token i, contains; the longest
+// first, and none inside a longer one already found.
+func (ix *Index) wholeHanNames(run string, i int, ms []mention) []mention {
+	if len(ix.hanWhole) == 0 {
+		return ms
+	}
+	rs := []rune(run)
+	taken := make([]bool, len(rs))
+	for n := min(len(rs), maxHanWhole); n >= 3; n-- {
+	next:
+		for k := 0; k+n <= len(rs); k++ {
+			docs, ok := ix.hanWhole[string(rs[k:k+n])]
+			if !ok {
+				continue
+			}
+			for j := k; j < k+n; j++ {
+				if taken[j] {
+					continue next
+				}
+			}
+			for j := k; j < k+n; j++ {
+				taken[j] = true
+			}
+			ms = append(ms, mention{pos: i<<10 + k, docs: docs})
+		}
+	}
+	return ms
+}
+
 // nameDocs returns the products a folded word names, forgiving a typo in
 // a word that is not otherwise known.
 func (ix *Index) nameDocs(w string) []int {

@@ -29,7 +29,8 @@ func (ix *Index) Search(q Query) []Hit {
 
 // search is Search with the query's terms already read.
 func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
-	skuDocs := ix.skuMentions(Fold(q.Text))
+	folded := Fold(q.Text)
+	skuDocs := ix.skuMentions(folded)
 	words := len(terms) > 0 || len(skuDocs) > 0
 	if !words && unknown > 0 {
 		return nil
@@ -63,7 +64,10 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 	}
 	var ofKind []bool
 	if len(types) > 0 {
-		ofKind = ix.ofKind(types, skuDocs)
+		// A product whose whole Chinese name was typed is of the kind
+		// asked for, whatever a word inside it means ("蜂蜜润唇膏" is a
+		// lip balm, though "唇膏" alone is a lipstick).
+		ofKind = ix.ofKind(types, append(skuDocs, ix.hanWholeDocs(folded)...))
 	}
 	category := Fold(q.Category)
 	excluded := ix.excluded(q.Exclude, terms)
@@ -295,6 +299,28 @@ func (ix *Index) skuMentions(folded string) []int {
 		}
 		if d, n, ok := ix.joinedSKU(toks, i); ok && !slices.Contains(out, d) && (n > 1 || hasDigit(toks[i].text)) {
 			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// hanWholeDocs returns the products whose whole Chinese name the folded
+// text contains (hanWhole).
+func (ix *Index) hanWholeDocs(folded string) []int {
+	if len(ix.hanWhole) == 0 {
+		return nil
+	}
+	var out []int
+	for _, t := range tokenize(folded) {
+		if !t.han {
+			continue
+		}
+		for _, m := range ix.wholeHanNames(t.text, 0, nil) {
+			for _, d := range m.docs {
+				if !slices.Contains(out, d) {
+					out = append(out, d)
+				}
+			}
 		}
 	}
 	return out
