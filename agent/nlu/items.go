@@ -365,6 +365,23 @@ var conjunctions = setOf("and", "et", "&", "+", "plus", "和", "跟", "还有", 
 
 func isConj(w string) bool { return conjunctions[w] && w != "plus" }
 
+// hanConjunctions are the conjunctions of two Chinese characters, which
+// the tokens hold one character each: "来3支护手霜还有一个绿泥面膜".
+var hanConjunctions = [][2]string{{"还", "有"}, {"以", "及"}, {"再", "加"}, {"加", "上"}, {"另", "外"}, {"外", "加"}}
+
+// conjAt returns how many tokens of a conjunction start at i, or 0.
+func (p *parse) conjAt(i int) int {
+	if isConj(p.toks[i].norm) {
+		return 1
+	}
+	for _, c := range hanConjunctions {
+		if p.seq(i, c[0], c[1]) {
+			return 2
+		}
+	}
+	return 0
+}
+
 // maxItems and maxItemWords bound what reads as a list of items: an
 // order names a few products in a few words each; a long message with
 // commas is a story ("我上周参加了婚礼，大家都在聊面霜、精华液…") and
@@ -389,6 +406,12 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		t := p.toks[i]
 		switch {
 		case p.negated[i]:
+		case p.conjAt(i) == 2 && !p.used[i] && !p.used[i+1]:
+			if ix.ConjInName(p.toks[i-1].norm, t.norm+p.toks[i+1].norm, p.next(i+1)) {
+				continue
+			}
+			cuts = append(cuts, i)
+			i++
 		case isConj(t.norm) && !p.used[i]:
 			if ix.ConjInName(p.toks[i-1].norm, t.norm, p.next(i)) {
 				continue
@@ -411,8 +434,8 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 	start := 0
 	for _, c := range append(cuts, len(p.toks)) {
 		from := start
-		for from < c && isConj(p.toks[from].norm) {
-			from++
+		for from < c && p.conjAt(from) > 0 {
+			from += p.conjAt(from)
 		}
 		start = c
 		if p.words(from, c) > maxItemWords {

@@ -2,6 +2,7 @@ package nlu_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -312,6 +313,11 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		if in := nlu.Parse(text, ix, "fr"); in.Size != want {
 			t.Errorf("Parse(%q).Size = %d, want %d", text, in.Size, want)
 		}
+	}
+	// Two-character Chinese conjunctions cut items; a digit's counter is
+	// the count's.
+	if in := nlu.Parse("来3瓶菜籽油还有一袋小麦面粉", ix, "zh"); len(in.Items) != 2 || in.Items[0].Quantity != 3 || strings.Contains(in.Items[0].Query, "瓶") {
+		t.Errorf("Parse(来3瓶菜籽油还有一袋小麦面粉).Items = %+v, want two, the first ×3 without its counter", in.Items)
 	}
 	// Ordering is wanting: "order me", "订".
 	for _, text := range []string{"order me the rapeseed oil", "订一瓶菜籽油"} {

@@ -588,6 +588,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if (prev == "les" || prev == "the") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
 		return 0, 0 // "je prends les deux": both of what was shown
 	}
+	if k := p.skipClassifier(end); k > end {
+		return int(n.value), k // "3支护手霜": the counter is the count's
+	}
 	return int(n.value), p.skipCountNoun(end)
 }
 
