@@ -222,6 +222,10 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 	for _, loc := range localeOrder(p.Name, locales) {
 		ix.addHanWhole(i, p.Name[loc])
 		add(p.Name[loc], weightName, true, false)
+		for _, h := range hanHeads(p.Name[loc]) {
+			best[h] = max(best[h], weightTag)
+			d.strong[h] = true
+		}
 		for _, j := range joinedPairs(p.Name[loc]) {
 			// "tea cups" is also found as "teacups".
 			best[j] = max(best[j], weightName)
@@ -421,6 +425,52 @@ func (ix *Index) splitCompounds(locales []concierge.Locale) {
 			}
 		}
 	}
+}
+
+// hanHeads returns the head terms of the Chinese runs of text: a Chinese
+// word ends with what it is ("洋槐蜜" and "蜂蜜" are honeys, "润唇膏" a
+// balm), so a run's last character, keyed "^" + it, finds words of the
+// same kind when none of the shopper's words is written in any name.
+func hanHeads(text string) []string {
+	var out []string
+	for _, t := range tokenize(Fold(text)) {
+		if !t.han {
+			continue
+		}
+		rs := []rune(t.text)
+		if len(rs) < 2 {
+			continue
+		}
+		if h := hanHeadKey(hanHead(rs)); !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func hanHeadKey(r rune) string { return "^" + string(r) }
+
+// hanHead returns the character a Chinese word of two or more ends with,
+// before a pack ("跑步袜三双装" is a sock: "三双装" says how many) and a
+// nominal suffix ("豆子" is a bean, "杯子" a cup).
+func hanHead(rs []rune) rune {
+	n := len(rs)
+	if n > 1 && (rs[n-1] == '装' || rs[n-1] == '份') {
+		n--
+	}
+	if n > 2 && counters[rs[n-1]] {
+		k := n - 1
+		for k > 0 && hanNumerals[rs[k-1]] > 0 {
+			k--
+		}
+		if k < n-1 && k > 0 {
+			n = k // "三双": a count before the counter
+		}
+	}
+	if n >= 2 && (rs[n-1] == '子' || rs[n-1] == '儿') {
+		return rs[n-2]
+	}
+	return rs[n-1]
 }
 
 // addHanWhole records the longest Chinese run of name, when it has three

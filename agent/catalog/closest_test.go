@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -87,5 +88,21 @@ func TestWholeChineseName(t *testing.T) {
 	}
 	if hits := ix.Search(catalog.Query{Text: "唇膏", Limit: 5}); len(hits) != 1 || hits[0].SKU != "LIPSTICK-RED" {
 		t.Errorf("Search(唇膏) = %+v, want the lipstick alone", hits)
+	}
+}
+
+// A Chinese word no name writes finds the names that end with its kind:
+// "蜂蜜" (honey) the "洋槐蜜" and "荔枝蜜", "袜子" every sock, a pack's
+// "三双装" aside.
+func TestChineseHeads(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/heads.yaml"), []concierge.Locale{"zh", "en"})
+	for text, want := range map[string][]concierge.SKU{
+		"有蜂蜜吗":   {"HONEY-ACACIA", "HONEY-LYCHEE"},
+		"一双袜子":   {"SOCKS-3", "SOCKS-WOOL"},
+		"来一瓶荔枝蜜": {"HONEY-LYCHEE"},
+	} {
+		if got := sorted(skus(ix.Search(catalog.Query{Text: text, Limit: 5}))); !slices.Equal(got, want) {
+			t.Errorf("Search(%s) = %v, want %v", text, got, want)
+		}
 	}
 }

@@ -177,11 +177,27 @@ func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
 			terms = append(terms, t)
 		}
 	}
+	knownAt := map[int]bool{} // Han runs (by position) with a known term
 	for _, t := range raw {
+		if t.kind == hanGram && len(ix.postings[t.key]) > 0 || t.kind == conceptTerm {
+			knownAt[t.pos] = true // a count ("一双") is no word of the kind
+		}
+	}
+	for k, t := range raw {
 		switch {
 		case t.kind == conceptTerm, len(ix.postings[t.key]) > 0:
 			// A concept is a shopping word even when no product has it.
 			add(t)
+		case t.kind == hanGram && !knownAt[t.pos] && (k+1 == len(raw) || raw[k+1].pos != t.pos):
+			// A Chinese word no name writes ("蜂蜜" where names say
+			// "洋槐蜜"): its last character, the kind it ends with,
+			// finds the words of that kind (hanHeads).
+			rs := []rune(t.key)
+			if h := hanHeadKey(hanHead(rs)); len(rs) == 2 && len(ix.postings[h]) > 0 {
+				add(term{key: h, kind: literal, pos: t.pos})
+			} else {
+				unknown++
+			}
 		case t.kind == hanGram:
 			unknown++
 		default:
