@@ -35,6 +35,8 @@ type AgentUCP struct {
 	// the profile publishes its public half in signing_keys.
 	SigningKey        string `yaml:"signing_key" json:"signing_key,omitempty" jsonschema:"description=PKCS#8 private key (PEM or base64 DER; Ed25519 or ECDSA P-256) that signs responses (RFC 9421); its public key is published in the profile's signing_keys. Use ${VAR}."`
 	RequireSignatures bool   `yaml:"require_signatures" json:"require_signatures,omitempty" jsonschema:"description=Refuse unsigned requests with 401. Signed requests are always verified against the keys of the profile named in UCP-Agent."`
+	// WebhookURL is the platform's order webhook, given at onboarding.
+	WebhookURL string `yaml:"webhook_url" json:"webhook_url,omitempty" jsonschema:"description=The platform's order webhook (given at onboarding): order events (the full order after it is created and after each change) are POSTed there signed with signing_key (RFC 9421). Needs signing_key."`
 }
 
 // AgentACP enables ACP.
@@ -43,6 +45,8 @@ type AgentACP struct {
 	APIKeys       []string `yaml:"api_keys" json:"api_keys,omitempty" jsonschema:"description=The bearer keys agents send in Authorization (at least 16 characters each); use ${VAR}. Required when ACP is enabled."`
 	WebhookURL    string   `yaml:"webhook_url" json:"webhook_url,omitempty" jsonschema:"description=Where order events (order_create and order_update) are POSTed signed in Merchant-Signature; see docs/agents.md."`
 	WebhookSecret string   `yaml:"webhook_secret" json:"webhook_secret,omitempty" jsonschema:"description=The HMAC secret of those events; use ${VAR}."`
+	// SigningSecret is the HMAC secret the agent signs its requests with.
+	SigningSecret string `yaml:"signing_secret" json:"signing_secret,omitempty" jsonschema:"description=The HMAC secret the agent signs its requests with (Signature and Timestamp headers, at least 32 characters); set, unsigned, forged or stale requests are refused with 401. Use ${VAR}."`
 }
 
 // AgentMCP enables the MCP server.
@@ -89,6 +93,10 @@ func (c *checker) agents() {
 			c.errorf("agents.ucp.signing_key", "agents.ucp.signing_key: %v", err)
 		}
 	}
+	if u := a.UCP; u != nil && u.WebhookURL != "" {
+		c.url("agents.ucp.webhook_url", &u.WebhookURL, "")
+		c.required("agents.ucp.signing_key", u.SigningKey, ": it signs the order events sent to webhook_url")
+	}
 	if acp := a.ACP; acp != nil && acp.Enabled {
 		if len(acp.APIKeys) == 0 && !c.failed("agents.acp.api_keys") {
 			c.errorf("agents.acp", "agents.acp.api_keys is required: agents authenticate with one of these keys")
@@ -97,6 +105,9 @@ func (c *checker) agents() {
 		if acp.WebhookURL != "" {
 			c.url("agents.acp.webhook_url", &acp.WebhookURL, "")
 			c.required("agents.acp.webhook_secret", acp.WebhookSecret, ": it signs the order events")
+		}
+		if acp.SigningSecret != "" && !c.failed("agents.acp.signing_secret") && len(acp.SigningSecret) < MinWebhookSecret {
+			c.errorf("agents.acp.signing_secret", "agents.acp.signing_secret is %d characters; it needs at least %d (try openssl rand -hex 32)", len(acp.SigningSecret), MinWebhookSecret)
 		}
 	}
 	if m := a.MCP; m != nil {

@@ -45,6 +45,9 @@ func TestAgentsSection(t *testing.T) {
 		{"unknown handler", "agents:\n  payment_handlers: [paypal]\n", "unknown payment handler"},
 		{"bad signing key", "agents:\n  ucp: { signing_key: \"not a key!\" }\n", "agents.ucp.signing_key: is neither PEM nor base64"},
 		{"not PKCS#8", "agents:\n  ucp: { signing_key: aGVsbG8gd29ybGQ= }\n", "is not a PKCS#8 private key"},
+		{"short signing secret", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], signing_secret: short }\n", "agents.acp.signing_secret is 5 characters; it needs at least 32"},
+		{"ucp webhook without key", "agents:\n  ucp: { webhook_url: \"https://platform.example/hooks\" }\n", "agents.ucp.signing_key is required: it signs the order events"},
+		{"ucp webhook not a URL", "agents:\n  ucp: { webhook_url: \"not a url\", signing_key: MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF }\n", "agents.ucp.webhook_url"},
 		{"stripe without payments.stripe", "agents:\n  payment_handlers: [stripe]\n", "payment handler stripe needs payments.stripe"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
@@ -30,9 +31,15 @@ type Config struct {
 	BaseURL string
 	// Keys are the bearer keys of each bot that enables ACP.
 	Keys map[concierge.BotID][]string
+	// SigningSecrets are the HMAC secrets the bots share with their
+	// agent: a bot with one refuses requests whose Signature and
+	// Timestamp do not verify (see checkSignature).
+	SigningSecrets map[concierge.BotID][]byte
 	// RatePerMinute limits each API key; zero is 120.
 	RatePerMinute int
-	Log           *slog.Logger
+	// Now is the clock of signatures; nil is time.Now.
+	Now func() time.Time
+	Log *slog.Logger
 }
 
 // Handler serves ACP.
@@ -167,10 +174,17 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 	if id := r.Header.Get("Request-Id"); id != "" {
 		w.Header().Set("Request-Id", id)
 	}
+	if e := h.checkSignature(r, bot, body); e != nil {
+		fail(w, http.StatusUnauthorized, e.code, e.msg, "")
+		return
+	}
 	// Keys are scoped to the authenticated identity and the endpoint, as
 	// the spec says; the endpoint is part of the hashed request.
 	scope := string(bot) + "/acp/" + keyID
 	code, resp, replayed, err := h.cfg.Service.DoOnce(r.Context(), scope, key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
+		if err := claimSignature(r.Context(), tx, bot, r, key); err != nil {
+			return 0, nil, err
+		}
 		s, err := op(r.Context(), tx, bot, body)
 		if err != nil {
 			return 0, nil, err
@@ -195,6 +209,10 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 // envelope: a refused request changed nothing, and the agent reads the
 // session again with GET.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.BotID, err error) {
+	if se := asSignatureError(err); se != nil {
+		fail(w, http.StatusUnauthorized, se.code, se.msg, "")
+		return
+	}
 	e := agentcommerce.AsError(err)
 	if e == nil {
 		h.cfg.Log.Error("acp", "bot", bot, "path", r.URL.Path, "err", err)

@@ -37,6 +37,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acpKeys := map[concierge.BotID][]string{}
 	mcpKeys := map[concierge.BotID][]string{}
 	acpHooks := map[concierge.BotID]acp.Endpoint{}
+	acpSecrets := map[concierge.BotID][]byte{}
 	ucpKeys := map[concierge.BotID]*httpsig.PrivateKey{}
 	ucpRequire := map[concierge.BotID]bool{}
 	rate := 0
@@ -110,6 +111,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
+			if a.ACP.SigningSecret != "" {
+				acpSecrets[bot.ID] = []byte(a.ACP.SigningSecret)
+			}
 			if a.ACP.WebhookURL != "" {
 				acpHooks[bot.ID] = acp.Endpoint{URL: a.ACP.WebhookURL, Secret: []byte(a.ACP.WebhookSecret)}
 				shop.OrderEvents = map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}
@@ -128,7 +132,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	m.agents.mux = http.NewServeMux()
 	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
 		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}}).Register(m.agents.mux)
-	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	if len(acpHooks) > 0 {
 		m.agents.webhooks = acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Events: agentEvents{m.DB}, Endpoints: acpHooks, Log: m.Log})
