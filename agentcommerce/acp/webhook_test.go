@@ -53,9 +53,10 @@ func TestOrderWebhooks(t *testing.T) {
 		defer recv.Close()
 		secret := []byte("whsec-test-0123456789abcdef")
 		var logs bytes.Buffer
-		wh := acp.NewWebhooks(acp.WebhookConfig{Service: f.svc, Events: eventGlue{f.db},
+		wh := acp.NewWebhooks(acp.WebhookConfig{Service: f.svc,
 			Endpoints: map[concierge.BotID]acp.Endpoint{"shop-a": {URL: recv.URL + "/hooks?token=url-token-secret", Secret: secret}},
-			Log:       slog.New(slog.NewTextHandler(&logs, nil)), Now: f.clock, BaseDelay: 10 * time.Second})
+			Delivery: agentcommerce.WebhookConfig{Events: eventGlue{f.db}, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+				Now: f.clock, BaseDelay: 10 * time.Second}})
 
 		if n, err := wh.RunOnce(ctx); err != nil || n != 0 {
 			t.Fatalf("before any order: %d %v", n, err)

@@ -25,7 +25,7 @@ type agentParts struct {
 	svc *agentcommerce.Service
 	mux *http.ServeMux
 	// webhooks sends ACP order events; nil when no bot has a webhook_url.
-	webhooks *acp.Webhooks
+	webhooks *agentcommerce.Webhooks
 }
 
 // wireAgents builds the agents' shops from the bot files' agents
@@ -135,7 +135,8 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	if len(acpHooks) > 0 {
-		m.agents.webhooks = acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Events: agentEvents{m.DB}, Endpoints: acpHooks, Log: m.Log})
+		m.agents.webhooks = acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks,
+			Delivery: agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log}})
 	}
 	return nil
 }
