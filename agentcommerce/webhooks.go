@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +25,21 @@ type EventRequests interface {
 	// An error wrapping ErrNoEndpoint means e's bot has no webhook for
 	// it: the event fails at once.
 	Request(ctx context.Context, e *Event, now time.Time) (req *http.Request, secrets []string, err error)
+}
+
+// URLSecrets are what a webhook URL may hold of a secret, to keep out of
+// logs and rows: its query's values and its password.
+func URLSecrets(raw string) []string {
+	var out []string
+	if u, err := url.Parse(raw); err == nil {
+		for _, vs := range u.Query() {
+			out = append(out, vs...)
+		}
+		if pw, ok := u.User.Password(); ok {
+			out = append(out, pw)
+		}
+	}
+	return out
 }
 
 // ErrNoEndpoint is what EventRequests.Request's error wraps when the

@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -43,18 +42,9 @@ type Endpoint struct {
 }
 
 // secrets are what must not reach a log or a row: the signing secret and
-// what the URL may hold of one (its query's values, its password).
+// what the URL may hold of one.
 func (ep Endpoint) secrets() []string {
-	out := []string{string(ep.Secret)}
-	if u, err := url.Parse(ep.URL); err == nil {
-		for _, vs := range u.Query() {
-			out = append(out, vs...)
-		}
-		if pw, ok := u.User.Password(); ok {
-			out = append(out, pw)
-		}
-	}
-	return out
+	return append([]string{string(ep.Secret)}, agentcommerce.URLSecrets(ep.URL)...)
 }
 
 // WebhookConfig is where ACP order events go and how they are sent.

@@ -111,12 +111,14 @@ func (h *Handler) envelope(bot concierge.BotID) map[string]any {
 	return map[string]any{
 		"version":          Version,
 		"status":           "success",
-		"capabilities":     capabilities(),
+		"capabilities":     h.capabilities(bot),
 		"payment_handlers": h.handlers(bot),
 	}
 }
 
-func capabilities() map[string]any {
+// capabilities are the capabilities bot implements: checkout and
+// fulfillment, and order when it sends order events.
+func (h *Handler) capabilities(bot concierge.BotID) map[string]any {
 	entry := func(name, extends string) []map[string]any {
 		c := map[string]any{"version": Version, "spec": "https://ucp.dev/" + Version + "/specification/" + name,
 			"schema": "https://ucp.dev/" + Version + "/schemas/shopping/" + name + ".json"}
@@ -125,10 +127,14 @@ func capabilities() map[string]any {
 		}
 		return []map[string]any{c}
 	}
-	return map[string]any{
+	out := map[string]any{
 		"dev.ucp.shopping.checkout":    entry("checkout", ""),
 		"dev.ucp.shopping.fulfillment": entry("fulfillment", "dev.ucp.shopping.checkout"),
 	}
+	if h.cfg.WebhookURLs[bot] != "" && h.cfg.SigningKeys[bot] != nil {
+		out[OrderCapability] = entry("order", "")
+	}
+	return out
 }
 
 // handlers are the shop's payment handlers in UCP's registry shape.
@@ -167,7 +173,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		"ucp": map[string]any{
 			"version":          Version,
 			"services":         map[string]any{"dev.ucp.shopping": services},
-			"capabilities":     capabilities(),
+			"capabilities":     h.capabilities(bot),
 			"payment_handlers": h.handlers(bot),
 		},
 		// The key responses are signed with, when the bot file gives one.

@@ -41,6 +41,10 @@ type Config struct {
 	// Keys resolves a signed request's keys from the platform's profile;
 	// nil refuses signed requests (they cannot be checked).
 	Keys KeyResolver
+	// WebhookURLs are the platforms' order webhooks of the bots that send
+	// order events (agents.ucp.webhook_url); each needs a SigningKeys
+	// entry, which signs them.
+	WebhookURLs map[concierge.BotID]string
 	// RequireSignatures are the bots that refuse unsigned requests.
 	RequireSignatures map[concierge.BotID]bool
 	// Now is the clock of signatures; nil is time.Now.

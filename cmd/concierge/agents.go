@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -24,8 +25,9 @@ import (
 type agentParts struct {
 	svc *agentcommerce.Service
 	mux *http.ServeMux
-	// webhooks sends ACP order events; nil when no bot has a webhook_url.
-	webhooks *agentcommerce.Webhooks
+	// webhooks send order events, one sender per protocol that some bot
+	// gives a webhook_url.
+	webhooks []*agentcommerce.Webhooks
 }
 
 // wireAgents builds the agents' shops from the bot files' agents
@@ -40,6 +42,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acpSecrets := map[concierge.BotID][]byte{}
 	ucpKeys := map[concierge.BotID]*httpsig.PrivateKey{}
 	ucpRequire := map[concierge.BotID]bool{}
+	ucpHooks := map[concierge.BotID]string{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -108,6 +111,10 @@ func (m *Main) wireAgents(ctx context.Context) error {
 				ucpKeys[bot.ID] = k
 			}
 			ucpRequire[bot.ID] = a.UCP.RequireSignatures
+			if a.UCP.WebhookURL != "" {
+				ucpHooks[bot.ID] = a.UCP.WebhookURL
+				shop.OrderEvents = addEvents(shop.OrderEvents, agentcommerce.UCP)
+			}
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
@@ -116,7 +123,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			}
 			if a.ACP.WebhookURL != "" {
 				acpHooks[bot.ID] = acp.Endpoint{URL: a.ACP.WebhookURL, Secret: []byte(a.ACP.WebhookSecret)}
-				shop.OrderEvents = map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}
+				shop.OrderEvents = addEvents(shop.OrderEvents, agentcommerce.ACP)
 			}
 		}
 		if a.MCP != nil && a.MCP.Enabled {
@@ -130,22 +137,39 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	}
 	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
 	m.agents.mux = http.NewServeMux()
-	ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
-		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}}).Register(m.agents.mux)
+	ucpHandler := ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
+		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks})
+	ucpHandler.Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	delivery := agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log}
 	if len(acpHooks) > 0 {
-		m.agents.webhooks = acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks,
-			Delivery: agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log}})
+		m.agents.webhooks = append(m.agents.webhooks, acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks, Delivery: delivery}))
+	}
+	if len(ucpHooks) > 0 {
+		d := delivery
+		d.Protocol, d.Requests = agentcommerce.UCP, ucpHandler
+		m.agents.webhooks = append(m.agents.webhooks, agentcommerce.NewWebhooks(d))
 	}
 	return nil
 }
 
-// runAgentWebhooks sends ACP order events until ctx ends.
-func (m *Main) runAgentWebhooks(ctx context.Context) {
-	if m.agents.webhooks != nil {
-		m.agents.webhooks.Run(ctx)
+// addEvents is events with p's order events turned on.
+func addEvents(events map[agentcommerce.Protocol]bool, p agentcommerce.Protocol) map[agentcommerce.Protocol]bool {
+	if events == nil {
+		events = map[agentcommerce.Protocol]bool{}
 	}
+	events[p] = true
+	return events
+}
+
+// runAgentWebhooks sends the agents' order events until ctx ends.
+func (m *Main) runAgentWebhooks(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, w := range m.agents.webhooks {
+		wg.Go(func() { w.Run(ctx) })
+	}
+	wg.Wait()
 }
 
 // handler is the server's HTTP handler: the agents' routes, then
