@@ -2,6 +2,7 @@ package agentcommerce
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -71,10 +72,40 @@ type EventStore interface {
 }
 
 // queueOrderCreate queues the OrderCreate event of a completed session
-// when its shop sends its protocol's agents order events.
+// when its shop sends its protocol's agents order events, or its platform
+// asked for them.
 func (s *Service) queueOrderCreate(ctx context.Context, tx Tx, shop *Shop, sess *Session) error {
-	if !shop.OrderEvents[sess.Protocol] {
+	if !shop.OrderEvents[sess.Protocol] && sess.Webhook == "" {
 		return nil
 	}
 	return tx.AddAgentEvent(ctx, sess.Bot, string(sess.Protocol), sess.ID, sess.Order, string(OrderCreate), concierge.OrderPaid)
+}
+
+// SessionOfOrder returns the session of bot whose order is id, with the
+// order's current state. An order of another bot, of no agent, or that a
+// session replaced (its items changed) is not found.
+func (s *Service) SessionOfOrder(ctx context.Context, tx Tx, bot concierge.BotID, id concierge.OrderID) (*Session, concierge.OrderState, error) {
+	notFound := refuse(ReasonNotFound, "", "no such order")
+	o, err := tx.Order(ctx, id)
+	if errors.Is(err, concierge.ErrNotFound) || (err == nil && o.Bot != bot) {
+		return nil, "", notFound
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	conv, err := tx.Conversation(ctx, o.Conversation)
+	if err != nil {
+		return nil, "", err
+	}
+	if !IsAgentChannel(conv.Channel) {
+		return nil, "", notFound
+	}
+	sess, err := s.Get(ctx, tx, bot, string(conv.Chat))
+	if errors.Is(err, concierge.ErrNotFound) || (err == nil && sess.Order != id) {
+		return nil, "", notFound
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return sess, o.State, nil
 }

@@ -159,7 +159,8 @@ func (s *Service) Create(ctx context.Context, tx Tx, bot concierge.BotID, p Prot
 		}
 	}
 	now := tx.Now()
-	sess := &Session{ID: newID("chk_"), Bot: bot, Protocol: p, Currency: shop.Bot.Currency, Locale: loc, CreatedAt: now}
+	sess := &Session{ID: newID("chk_"), Bot: bot, Protocol: p, Currency: shop.Bot.Currency, Locale: loc, CreatedAt: now,
+		Platform: ch.Platform, Webhook: ch.Webhook}
 	conv, err := tx.OpenConversation(ctx, bot, p.Channel(), concierge.ChatID(sess.ID), loc)
 	if err != nil {
 		return nil, err

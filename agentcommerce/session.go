@@ -38,9 +38,17 @@ type Session struct {
 	Order        concierge.OrderID        `json:"order,omitempty"`
 	Conversation concierge.ConversationID `json:"conversation"`
 	PaymentRef   string                   `json:"payment_ref,omitempty"`
-	CreatedAt    time.Time                `json:"created_at"`
-	UpdatedAt    time.Time                `json:"updated_at"`
-	ExpiresAt    time.Time                `json:"expires_at"`
+	// Platform is the agent's platform as it named itself at creation
+	// (UCP: the profile URL of UCP-Agent); only that platform may read
+	// the order back.
+	Platform string `json:"platform,omitempty"`
+	// Webhook is where the platform asked for this session's order
+	// events (UCP: its verified profile's order capability config); empty
+	// uses the bot file's.
+	Webhook   string    `json:"webhook,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // Physical reports whether a line of s must be shipped.
@@ -108,6 +116,9 @@ type Changes struct {
 	Shipping *string
 	Currency string
 	Locale   concierge.Locale
+	// Platform and Webhook are set at creation only; see Session.
+	Platform string
+	Webhook  string
 }
 
 // Payment is how the agent pays at completion: the handler it chose from

@@ -109,6 +109,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		ch.Locale = locale(r)
+		ch.Platform, ch.Webhook = h.platform(ctx, r, bot)
 		return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.UCP, ch)
 	})
 }

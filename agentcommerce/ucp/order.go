@@ -109,11 +109,6 @@ func (h *Handler) webhookID(e *agentcommerce.Event) string {
 // Content-Digest. Created and updated events differ only by the order
 // they carry: the event id and the order's state say which.
 func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.Time) (*http.Request, []string, error) {
-	dest, key := h.cfg.WebhookURLs[e.Bot], h.cfg.SigningKeys[e.Bot]
-	if dest == "" || key == nil {
-		return nil, nil, fmt.Errorf("ucp: %w: no webhook_url and signing_key for bot %s", agentcommerce.ErrNoEndpoint, e.Bot)
-	}
-	secrets := agentcommerce.URLSecrets(dest)
 	var sess *agentcommerce.Session
 	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		var err error
@@ -121,8 +116,18 @@ func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.
 		return err
 	})
 	if err != nil {
-		return nil, secrets, fmt.Errorf("session %s: %w", e.Session, err)
+		return nil, nil, fmt.Errorf("session %s: %w", e.Session, err)
 	}
+	// The platform's own webhook (from its verified profile) first, then
+	// the one the bot file was given at onboarding.
+	dest, key := sess.Webhook, h.cfg.SigningKeys[e.Bot]
+	if dest == "" {
+		dest = h.cfg.WebhookURLs[e.Bot]
+	}
+	if dest == "" || key == nil {
+		return nil, nil, fmt.Errorf("ucp: %w: no webhook and signing_key for bot %s", agentcommerce.ErrNoEndpoint, e.Bot)
+	}
+	secrets := agentcommerce.URLSecrets(dest)
 	o := h.order(sess, e.State, e.CreatedAt)
 	id := h.webhookID(e)
 	// The event's id and time in the body too, as order.md's example
@@ -158,3 +163,86 @@ func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.
 }
 
 var _ agentcommerce.EventRequests = (*Handler)(nil)
+
+// platform is who is creating a session: the profile URL its UCP-Agent
+// names, and, when the request's signature verified against that
+// profile's keys and the bot can sign webhooks, the order webhook the
+// profile declares. An unsigned request's profile is a claim, so its
+// webhook is not used: events would go wherever a caller pointed.
+func (h *Handler) platform(ctx context.Context, r *http.Request, bot concierge.BotID) (profile, webhook string) {
+	profile = profileURL(r.Header.Get("UCP-Agent"))
+	wr, ok := h.cfg.Keys.(WebhookResolver)
+	if !ok || r.Header.Get("Signature-Input") == "" || h.cfg.SigningKeys[bot] == nil {
+		return profile, ""
+	}
+	// call verified the signature against this profile, which is cached.
+	w, err := wr.OrderWebhook(ctx, profile)
+	if err != nil {
+		h.cfg.Log.Warn("ucp: the platform's order webhook could not be read", "bot", bot, "profile", profile, "err", err)
+		return profile, ""
+	}
+	return profile, w
+}
+
+// getOrder serves Get Order (GET /orders/{id}, order-rest.md): the order
+// of a session the requesting platform created, which it proves by
+// signing the request (RFC 9421) with a key of the profile that created
+// the session. Business outcomes (unsigned, another platform's, unknown)
+// are 200 with the spec's error messages.
+func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) {
+	bot, ok := h.bot(r)
+	if !ok {
+		protocolError(w, http.StatusNotFound, "not_found", "this shop does not speak UCP")
+		return
+	}
+	agent := r.Header.Get("UCP-Agent")
+	if agent == "" {
+		protocolError(w, http.StatusBadRequest, "invalid_request", `the UCP-Agent header is required (profile="https://…/.well-known/ucp")`)
+		return
+	}
+	if !h.limit.Allow(string(bot) + "|" + agent + "|" + clientIP(r)) {
+		w.Header().Set("Retry-After", "10")
+		protocolError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down")
+		return
+	}
+	if r.Header.Get("Signature-Input") == "" {
+		orderError(w, "unauthorized", "Sign the request (RFC 9421) with a key of the profile that created the checkout to read its order.")
+		return
+	}
+	if code, msg := h.verify(r, bot, nil); code != "" {
+		protocolError(w, http.StatusUnauthorized, code, msg)
+		return
+	}
+	var sess *agentcommerce.Session
+	var state concierge.OrderState
+	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+		var err error
+		sess, state, err = h.cfg.Service.SessionOfOrder(r.Context(), tx, bot, concierge.OrderID(r.PathValue("id")))
+		return err
+	})
+	if e := agentcommerce.AsError(err); e != nil && e.Reason == agentcommerce.ReasonNotFound {
+		orderError(w, "not_found", "Order not found.")
+		return
+	}
+	if err != nil {
+		h.cfg.Log.Error("ucp: get order", "bot", bot, "err", err)
+		protocolError(w, http.StatusInternalServerError, "internal_error", "internal error")
+		return
+	}
+	if sess.Protocol != agentcommerce.UCP || sess.Platform != profileURL(agent) {
+		orderError(w, "unauthorized", "Not authorized to access this order.")
+		return
+	}
+	// Get Order is the current state, as of now.
+	writeJSON(w, http.StatusOK, h.order(sess, state, h.now()))
+}
+
+// orderError is Get Order's business outcome: 200 with the order
+// capability's ucp envelope and one unrecoverable error message.
+func orderError(w http.ResponseWriter, code, content string) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"ucp": map[string]any{"version": Version, "status": "error",
+			"capabilities": map[string]any{OrderCapability: []map[string]any{{"version": Version}}}},
+		"messages": []map[string]any{{"type": "error", "code": code, "severity": "unrecoverable", "content": content}},
+	})
+}

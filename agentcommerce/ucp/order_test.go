@@ -76,7 +76,9 @@ func (s *orderShop) advance(d time.Duration) {
 	s.now.Store(&t)
 }
 
-func newOrderShop(t *testing.T, url, webhook string) *orderShop {
+// newOrderShop serves UCP with cfg (Service, BaseURL, Bots, Now and
+// SigningKeys are set here) and order webhooks to webhook, if any.
+func newOrderShop(t *testing.T, url, webhook string, cfg ucp.Config) *orderShop {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, url)
@@ -111,8 +113,14 @@ func newOrderShop(t *testing.T, url, webhook string) *orderShop {
 	}
 	svc := agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{sh})
 	svc.Now = s.clock
-	s.h = ucp.New(ucp.Config{Service: svc, BaseURL: "http://localhost", Bots: []concierge.BotID{bot.ID}, Now: s.clock,
-		SigningKeys: map[concierge.BotID]*httpsig.PrivateKey{bot.ID: s.key}, WebhookURLs: map[concierge.BotID]string{bot.ID: webhook}})
+	cfg.Service, cfg.BaseURL, cfg.Bots, cfg.Now = svc, "http://localhost", []concierge.BotID{bot.ID}, s.clock
+	cfg.SigningKeys = map[concierge.BotID]*httpsig.PrivateKey{bot.ID: s.key}
+	if webhook != "" {
+		cfg.WebhookURLs = map[concierge.BotID]string{bot.ID: webhook}
+	} else {
+		sh.OrderEvents = nil
+	}
+	s.h = ucp.New(cfg)
 	mux := http.NewServeMux()
 	s.h.Register(mux)
 	s.srv = httptest.NewServer(mux)
@@ -122,6 +130,12 @@ func newOrderShop(t *testing.T, url, webhook string) *orderShop {
 
 // call makes an unsigned UCP request and returns its status and body.
 func (s *orderShop) call(t *testing.T, method, path, key, body string) (int, map[string]any) {
+	return s.callAs(t, nil, method, path, key, body)
+}
+
+// callAs makes a UCP request as platform p (signed with its key), or
+// unsigned as https://platform.example when p is nil.
+func (s *orderShop) callAs(t *testing.T, p *platform, method, path, key, body string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(method, s.srv.URL+path, strings.NewReader(body))
 	if err != nil {
@@ -131,6 +145,9 @@ func (s *orderShop) call(t *testing.T, method, path, key, body string) (int, map
 	req.Header.Set("Content-Type", "application/json")
 	if key != "" {
 		req.Header.Set("Idempotency-Key", key)
+	}
+	if p != nil {
+		p.sign(t, req, body)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -148,8 +165,14 @@ func (s *orderShop) call(t *testing.T, method, path, key, body string) (int, map
 // buy checks out one lamp shipped to Lyon, paid in the sandbox, and
 // returns the session and order ids.
 func (s *orderShop) buy(t *testing.T) (session, order string) {
+	return s.buyAs(t, nil, "")
+}
+
+// buyAs is buy with the checkout created by platform p (nil: unsigned),
+// its idempotency keys suffixed with k.
+func (s *orderShop) buyAs(t *testing.T, p *platform, k string) (session, order string) {
 	t.Helper()
-	st, c := s.call(t, "POST", "/ucp/shop-a/checkout-sessions", "k-create", `{"buyer":{"email":"jane@example.com"},
+	st, c := s.callAs(t, p, "POST", "/ucp/shop-a/checkout-sessions", "k-create"+k, `{"buyer":{"email":"jane@example.com"},
 		"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],
 		"fulfillment":{"methods":[{"type":"shipping","destinations":[{"street_address":"1 rue de la Paix","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
 		"groups":[{"selected_option_id":"standard"}]}]}}`)
@@ -157,7 +180,7 @@ func (s *orderShop) buy(t *testing.T) (session, order string) {
 		t.Fatalf("create: %d %v", st, c)
 	}
 	session = c["id"].(string)
-	st, done := s.call(t, "POST", "/ucp/shop-a/checkout-sessions/"+session+"/complete", "k-pay",
+	st, done := s.call(t, "POST", "/ucp/shop-a/checkout-sessions/"+session+"/complete", "k-pay"+k,
 		`{"payment":{"instruments":[{"id":"pi_1","handler_id":"sandbox","type":"card","credential":{"type":"token","token":"success_token"}}]}}`)
 	o, _ := done["order"].(map[string]any)
 	if st != http.StatusOK || done["status"] != "completed" || o == nil {
@@ -278,7 +301,7 @@ func TestOrderWebhooks(t *testing.T) {
 			if db == "postgres" {
 				url = testenv.PostgresURL(t)
 			}
-			shop = newOrderShop(t, url, recv.URL+"/webhooks/partners/test_partner/events/order?token=url-token-secret")
+			shop = newOrderShop(t, url, recv.URL+"/webhooks/partners/test_partner/events/order?token=url-token-secret", ucp.Config{})
 			var logs bytes.Buffer
 			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: eventGlue{shop.db}, Requests: shop.h,
 				Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: shop.clock, BaseDelay: 10 * time.Second})
@@ -398,6 +421,147 @@ func TestOrderWebhooks(t *testing.T) {
 			}
 			if !strings.Contains(logs.String(), "HTTP 500") {
 				t.Errorf("the failure is not logged: %s", logs.String())
+			}
+		})
+	}
+}
+
+// platform is an agent platform over TLS: its profile publishes its
+// signing key and, in the order capability's config, its order webhook,
+// which it serves and whose deliveries it checks against the business's
+// key.
+type platform struct {
+	// unsigned names the profile in UCP-Agent without signing: a claim.
+	unsigned bool
+	key      *httpsig.PrivateKey
+	srv      *httptest.Server
+	got      chan delivery
+	shop     *orderShop
+}
+
+func newPlatform(t *testing.T) *platform {
+	t.Helper()
+	k, err := httpsig.GenerateES256()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &platform{key: k, got: make(chan delivery, 10)}
+	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/.well-known/ucp" {
+			json.NewEncoder(w).Encode(map[string]any{
+				"ucp": map[string]any{"version": ucp.Version, "capabilities": map[string]any{
+					ucp.OrderCapability: []any{map[string]any{"version": ucp.Version, "config": map[string]any{"webhook_url": p.srv.URL + "/webhooks/orders"}}}}},
+				"signing_keys": []httpsig.JWK{k.JWK()}})
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		d := delivery{header: r.Header, body: b}
+		json.Unmarshal(b, &d.order)
+		if d.sigErr = httpsig.CheckDigest(r.Header.Get("Content-Digest"), b); d.sigErr == nil {
+			_, d.sigErr = httpsig.Verify(httpsig.FromRequest(r), []httpsig.JWK{p.shop.key.JWK()},
+				[]string{"@method", "@authority", "@path", "content-digest", "content-type"}, p.shop.clock())
+		}
+		p.got <- d
+		w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+// sign signs req as the platform, naming its profile in UCP-Agent.
+func (p *platform) sign(t *testing.T, req *http.Request, body string) {
+	t.Helper()
+	req.Header.Set("UCP-Agent", `profile="`+p.srv.URL+`/.well-known/ucp"`)
+	if p.unsigned {
+		return
+	}
+	components := []string{"@method", "@authority", "@path", "ucp-agent"}
+	if req.Header.Get("Idempotency-Key") != "" {
+		components = append(components, "idempotency-key")
+	}
+	if body != "" {
+		req.Header.Set("Content-Digest", httpsig.Digest([]byte(body)))
+		components = append(components, "content-digest", "content-type")
+	}
+	m := httpsig.Message{Method: req.Method, Authority: req.URL.Host, Path: req.URL.EscapedPath(), Header: req.Header}
+	in, sig, err := httpsig.Sign(m, "sig1", components, p.key, p.shop.clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Signature-Input", in)
+	req.Header.Set("Signature", sig)
+}
+
+// TestGetOrderAndPlatformWebhook: a platform whose signed request created
+// a checkout reads its order back with Get Order (signed), and receives
+// its order events at the webhook its profile declares, signed by the
+// business. Unsigned, another platform's and unknown-order reads get the
+// spec's error messages and no order; a forged read is refused with 401;
+// an unsigned checkout's order sends no event (its profile is a claim).
+func TestGetOrderAndPlatformWebhook(t *testing.T) {
+	req := loadRequired(t)
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			url := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+			if db == "postgres" {
+				url = testenv.PostgresURL(t)
+			}
+			p, stranger := newPlatform(t), newPlatform(t)
+			// One client trusts both platforms' test certificates (they
+			// share httptest's).
+			shop := newOrderShop(t, url, "", ucp.Config{Keys: &ucp.ProfileKeys{Client: p.srv.Client()}})
+			p.shop, stranger.shop = shop, shop
+			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: eventGlue{shop.db}, Requests: shop.h,
+				Client: p.srv.Client(), Now: shop.clock})
+
+			// An unsigned checkout naming the platform's profile gets no
+			// event.
+			shop.buyAs(t, &platform{unsigned: true, srv: p.srv}, "-unsigned")
+			if n, err := wh.RunOnce(ctx); err != nil || n != 0 {
+				t.Fatalf("unsigned checkout: claimed %d events, %v", n, err)
+			}
+
+			session, orderID := shop.buyAs(t, p, "-signed")
+			if n, err := wh.RunOnce(ctx); err != nil || n != 1 {
+				t.Fatalf("signed checkout: claimed %d events, %v", n, err)
+			}
+			d := <-p.got
+			if d.sigErr != nil || d.order["id"] != orderID || d.order["checkout_id"] != session {
+				t.Errorf("event at the platform's webhook: %v %s", d.sigErr, d.body)
+			}
+			if n, err := wh.RunOnce(ctx); err != nil || n != 0 {
+				t.Fatalf("after the 2xx: claimed %d, %v", n, err)
+			}
+
+			path := "/ucp/shop-a/orders/" + orderID
+			st, o := shop.callAs(t, p, "GET", path, "", "")
+			if st != http.StatusOK || o["id"] != orderID || o["checkout_id"] != session {
+				t.Fatalf("get order: %d %v", st, o)
+			}
+			checkOrder(t, req, o)
+			for _, c := range []struct {
+				name string
+				as   *platform
+				path string
+				code string
+			}{
+				{"unsigned", nil, path, "unauthorized"},
+				{"unsigned, naming the platform", &platform{unsigned: true, srv: p.srv}, path, "unauthorized"},
+				{"another platform", stranger, path, "unauthorized"},
+				{"unknown order", p, "/ucp/shop-a/orders/ord_nope", "not_found"},
+			} {
+				st, out := shop.callAs(t, c.as, "GET", c.path, "", "")
+				msg, _ := first(out["messages"]).(map[string]any)
+				if st != http.StatusOK || msg == nil || msg["code"] != c.code || msg["severity"] != "unrecoverable" || out["id"] != nil {
+					t.Errorf("%s: %d %v, want 200 %s", c.name, st, out, c.code)
+				}
+			}
+			// Signed with a key that is not in the profile under its kid.
+			forger := &platform{key: stranger.key, srv: p.srv, shop: shop}
+			forger.key.KeyID = p.key.KeyID
+			if st, out := shop.callAs(t, forger, "GET", path, "", ""); st != http.StatusUnauthorized || out["code"] != "signature_invalid" {
+				t.Errorf("forged: %d %v", st, out)
 			}
 		})
 	}

@@ -111,14 +111,15 @@ func (h *Handler) envelope(bot concierge.BotID) map[string]any {
 	return map[string]any{
 		"version":          Version,
 		"status":           "success",
-		"capabilities":     h.capabilities(bot),
+		"capabilities":     capabilities(),
 		"payment_handlers": h.handlers(bot),
 	}
 }
 
-// capabilities are the capabilities bot implements: checkout and
-// fulfillment, and order when it sends order events.
-func (h *Handler) capabilities(bot concierge.BotID) map[string]any {
+// capabilities are the capabilities bot implements: checkout,
+// fulfillment and order (Get Order, and order events when the bot can
+// sign them).
+func capabilities() map[string]any {
 	entry := func(name, extends string) []map[string]any {
 		c := map[string]any{"version": Version, "spec": "https://ucp.dev/" + Version + "/specification/" + name,
 			"schema": "https://ucp.dev/" + Version + "/schemas/shopping/" + name + ".json"}
@@ -127,14 +128,11 @@ func (h *Handler) capabilities(bot concierge.BotID) map[string]any {
 		}
 		return []map[string]any{c}
 	}
-	out := map[string]any{
+	return map[string]any{
 		"dev.ucp.shopping.checkout":    entry("checkout", ""),
 		"dev.ucp.shopping.fulfillment": entry("fulfillment", "dev.ucp.shopping.checkout"),
+		OrderCapability:                entry("order", ""),
 	}
-	if h.cfg.WebhookURLs[bot] != "" && h.cfg.SigningKeys[bot] != nil {
-		out[OrderCapability] = entry("order", "")
-	}
-	return out
 }
 
 // handlers are the shop's payment handlers in UCP's registry shape.
@@ -173,7 +171,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		"ucp": map[string]any{
 			"version":          Version,
 			"services":         map[string]any{"dev.ucp.shopping": services},
-			"capabilities":     h.capabilities(bot),
+			"capabilities":     capabilities(),
 			"payment_handlers": h.handlers(bot),
 		},
 		// The key responses are signed with, when the bot file gives one.

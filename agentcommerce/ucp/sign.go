@@ -35,8 +35,9 @@ type ProfileKeys struct {
 }
 
 type cachedKeys struct {
-	keys []httpsig.JWK
-	at   time.Time
+	keys    []httpsig.JWK
+	webhook string
+	at      time.Time
 }
 
 // maxProfile bounds a fetched profile.
@@ -44,9 +45,22 @@ const maxProfile = 256 << 10
 
 // Keys implements KeyResolver.
 func (p *ProfileKeys) Keys(ctx context.Context, profileURL string) ([]httpsig.JWK, error) {
+	c, err := p.profile(ctx, profileURL)
+	return c.keys, err
+}
+
+// OrderWebhook implements WebhookResolver: the webhook_url of the order
+// capability's config in the platform's profile, or "".
+func (p *ProfileKeys) OrderWebhook(ctx context.Context, profileURL string) (string, error) {
+	c, err := p.profile(ctx, profileURL)
+	return c.webhook, err
+}
+
+// profile fetches (or recalls) what Keys and OrderWebhook read.
+func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKeys, error) {
 	u, err := url.Parse(profileURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return nil, errors.New("the UCP-Agent profile must be an https URL")
+		return cachedKeys{}, errors.New("the UCP-Agent profile must be an https URL")
 	}
 	ttl := p.TTL
 	if ttl <= 0 {
@@ -56,7 +70,7 @@ func (p *ProfileKeys) Keys(ctx context.Context, profileURL string) ([]httpsig.JW
 	c, ok := p.cache[profileURL]
 	p.mu.Unlock()
 	if ok && time.Since(c.at) < ttl {
-		return c.keys, nil
+		return c, nil
 	}
 	client := p.Client
 	if client == nil {
@@ -64,32 +78,53 @@ func (p *ProfileKeys) Keys(ctx context.Context, profileURL string) ([]httpsig.JW
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, profileURL, nil)
 	if err != nil {
-		return nil, err
+		return cachedKeys{}, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetch the profile: %w", err)
+		return cachedKeys{}, fmt.Errorf("fetch the profile: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch the profile: HTTP %d", resp.StatusCode)
+		return cachedKeys{}, fmt.Errorf("fetch the profile: HTTP %d", resp.StatusCode)
 	}
 	var prof struct {
+		UCP struct {
+			Capabilities map[string][]struct {
+				Config struct {
+					WebhookURL string `json:"webhook_url"`
+				} `json:"config"`
+			} `json:"capabilities"`
+		} `json:"ucp"`
 		SigningKeys []httpsig.JWK `json:"signing_keys"`
 		Keys        []httpsig.JWK `json:"keys"` // the JWK Set mirror some profiles publish
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxProfile)).Decode(&prof); err != nil {
-		return nil, fmt.Errorf("read the profile: %w", err)
+		return cachedKeys{}, fmt.Errorf("read the profile: %w", err)
 	}
-	keys := append(prof.SigningKeys, prof.Keys...)
+	c = cachedKeys{keys: append(prof.SigningKeys, prof.Keys...), at: time.Now()}
+	for _, o := range prof.UCP.Capabilities[OrderCapability] {
+		// Only an https webhook is taken: events carry the buyer's
+		// address.
+		if w, err := url.Parse(o.Config.WebhookURL); err == nil && w.Scheme == "https" && w.Host != "" {
+			c.webhook = o.Config.WebhookURL
+			break
+		}
+	}
 	p.mu.Lock()
 	if p.cache == nil {
 		p.cache = map[string]cachedKeys{}
 	}
-	p.cache[profileURL] = cachedKeys{keys: keys, at: time.Now()}
+	p.cache[profileURL] = c
 	p.mu.Unlock()
-	return keys, nil
+	return c, nil
+}
+
+// WebhookResolver is a KeyResolver that also reads where a platform's
+// profile asks for order events; ProfileKeys is one.
+type WebhookResolver interface {
+	OrderWebhook(ctx context.Context, profileURL string) (string, error)
 }
 
 // profileURL is the profile of a UCP-Agent header: profile="https://…".

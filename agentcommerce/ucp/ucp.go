@@ -82,6 +82,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /ucp/{bot}/checkout-sessions/{id}", h.signed(h.update))
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.signed(h.complete))
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.signed(h.cancel))
+	mux.HandleFunc("GET /ucp/{bot}/orders/{id}", h.signed(h.getOrder))
 }
 
 // bot returns the request's bot, or "" for /.well-known/ucp.

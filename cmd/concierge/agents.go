@@ -146,7 +146,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	if len(acpHooks) > 0 {
 		m.agents.webhooks = append(m.agents.webhooks, acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks, Delivery: delivery}))
 	}
-	if len(ucpHooks) > 0 {
+	// A bot with a signing key sends order events to the webhooks that
+	// platforms' verified profiles declare, as well as to its own.
+	if len(ucpHooks) > 0 || len(ucpKeys) > 0 {
 		d := delivery
 		d.Protocol, d.Requests = agentcommerce.UCP, ucpHandler
 		m.agents.webhooks = append(m.agents.webhooks, agentcommerce.NewWebhooks(d))
