@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -22,6 +23,9 @@ type Export struct {
 	Handoffs     []concierge.Handoff     `json:"handoffs"`
 	// Media lists the files the customer sent, without their bytes.
 	Media []ExportMedia `json:"media"`
+	// AgentSessions are the checkout sessions of an agent's buyer (UCP,
+	// ACP, MCP) as kept: items, buyer, address, totals.
+	AgentSessions []json.RawMessage `json:"agent_sessions,omitempty"`
 }
 
 // ExportMedia is one file of an export.
@@ -69,7 +73,10 @@ func (db *DB) ExportConversation(ctx context.Context, bot concierge.BotID, ch co
 		if ex.Cart, err = tx.Cart(ctx, conv.ID); err != nil {
 			return err
 		}
-		ex.Orders, err = tx.Orders(ctx, conv.ID)
+		if ex.Orders, err = tx.Orders(ctx, conv.ID); err != nil {
+			return err
+		}
+		ex.AgentSessions, err = tx.agentSessionBodies(ctx, conv.ID)
 		return err
 	})
 	if err != nil {
@@ -208,6 +215,6 @@ func (db *DB) erase(ctx context.Context, conv *concierge.Conversation) error {
 				return fmt.Errorf("store: erase: %w", err)
 			}
 		}
-		return nil
+		return tx.eraseAgentSessions(ctx, conv.ID)
 	})
 }

@@ -84,3 +84,42 @@ func TestUCPOrderWebhookServed(t *testing.T) {
 		t.Fatal("no order event within 30 s (the sender polls every 2 s)")
 	}
 }
+
+// TestAgentBuyerCustomerCommand: a person who bought through a UCP agent
+// is found by their email: `customer export --email` prints their
+// checkout (email, address), `customer erase --email` erases it, after
+// which the session is unknown to the agent API and no longer found, and
+// another buyer's checkout is untouched.
+func TestAgentBuyerCustomerCommand(t *testing.T) {
+	s := agentShop(t, "sqlite")
+	path := "/ucp/maison-lumiere/checkout-sessions"
+	buy := func(key, email string) string {
+		st, c, _ := s.agent(agentCall{"POST", path, ucpHeaders(key), `{"buyer":{"email":"` + email + `"},
+			"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],
+			"fulfillment":{"methods":[{"type":"shipping","destinations":[{"street_address":"7 impasse Quorvik","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
+			"groups":[{"selected_option_id":"standard"}]}]}}`})
+		if st != 201 {
+			t.Fatalf("create: %d %v", st, c)
+		}
+		return c["id"].(string)
+	}
+	jane, other := buy("g-1", "Jane.Buyer@example.com"), buy("g-2", "other@example.com")
+
+	code, out, errOut := runCmd(t, "", "customer", "export", "--db", s.m.DBURL, "--bot", "maison-lumiere", "--email", "jane.buyer@example.com")
+	if code != 0 || !strings.Contains(out, "Jane.Buyer@example.com") || !strings.Contains(out, "7 impasse Quorvik") || !strings.Contains(out, jane) || strings.Contains(out, other) {
+		t.Fatalf("export: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, "", "customer", "erase", "--db", s.m.DBURL, "--bot", "maison-lumiere", "--email", "jane.buyer@example.com", "--yes")
+	if code != 0 || !strings.Contains(out, "on agent:ucp") {
+		t.Fatalf("erase: exit %d\n%s%s", code, out, errOut)
+	}
+	if st, body, _ := s.agent(agentCall{"GET", path + "/" + jane, ucpHeaders(""), ""}); st != 404 {
+		t.Errorf("the erased checkout is still served: %d %v", st, body)
+	}
+	if code, _, errOut := runCmd(t, "", "customer", "export", "--db", s.m.DBURL, "--bot", "maison-lumiere", "--email", "jane.buyer@example.com"); code != 1 || !strings.Contains(errOut, "no agent checkout") {
+		t.Errorf("after the erasure: exit %d %s", code, errOut)
+	}
+	if st, body, _ := s.agent(agentCall{"GET", path + "/" + other, ucpHeaders(""), ""}); st != 200 || jget(body, "buyer.email") != "other@example.com" {
+		t.Errorf("another buyer's checkout: %d %v", st, body)
+	}
+}
