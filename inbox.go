@@ -39,6 +39,11 @@ func (p *Person) Sees(bot BotID) bool {
 // Author is how the transcript names a person's messages: "agent:NAME".
 func (p *Person) Author() string { return "agent:" + p.Name }
 
+// CallAuthorPrefix begins the author of a transcript line that records
+// what an outside AI agent did to its checkout ("call:ucp"), for the
+// inbox: no person wrote it and no chat receives it.
+const CallAuthorPrefix = "call:"
+
 // HandoffPacket is what the brain writes for people when it hands a
 // conversation off: why, and a structured summary of where the customer
 // was. The inbox shows it above the transcript, with the cart, orders and

@@ -169,6 +169,9 @@ func (s *Service) Create(ctx context.Context, tx Tx, bot concierge.BotID, p Prot
 	if err := s.apply(ctx, tx, shop, sess, ch, true); err != nil {
 		return nil, err
 	}
+	if err := s.record(ctx, tx, shop, sess, "created the checkout"); err != nil {
+		return nil, err
+	}
 	return sess, s.save(ctx, tx, sess)
 }
 
@@ -185,6 +188,9 @@ func (s *Service) Update(ctx context.Context, tx Tx, bot concierge.BotID, id str
 		return nil, err
 	}
 	if err := s.apply(ctx, tx, shop, sess, ch, false); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, shop, sess, "updated the checkout"); err != nil {
 		return nil, err
 	}
 	return sess, s.save(ctx, tx, sess)
@@ -251,12 +257,15 @@ func (s *Service) Complete(ctx context.Context, tx Tx, bot concierge.BotID, id s
 	if err := s.queueOrderCreate(ctx, tx, shop, sess); err != nil {
 		return nil, err
 	}
+	if err := s.record(ctx, tx, shop, sess, "paid the checkout with "+pay.Handler); err != nil {
+		return nil, err
+	}
 	return sess, s.save(ctx, tx, sess)
 }
 
 // Cancel cancels an open session and releases its stock.
 func (s *Service) Cancel(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, error) {
-	sess, _, err := s.open(ctx, tx, bot, id)
+	sess, shop, err := s.open(ctx, tx, bot, id)
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +273,9 @@ func (s *Service) Cancel(ctx context.Context, tx Tx, bot concierge.BotID, id str
 		return nil, err
 	}
 	sess.Status, sess.Messages = StatusCanceled, nil
+	if err := s.record(ctx, tx, shop, sess, "canceled the checkout"); err != nil {
+		return nil, err
+	}
 	return sess, s.save(ctx, tx, sess)
 }
 

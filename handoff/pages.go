@@ -503,6 +503,9 @@ func entryOf(e Entry) entryView {
 		v.From, v.Who = "bot", "Bot"
 		if name, ok := strings.CutPrefix(e.Author, "agent:"); ok {
 			v.From, v.Who = "agent", name
+		} else if proto, ok := strings.CutPrefix(e.Author, concierge.CallAuthorPrefix); ok {
+			// An outside AI agent's call to its checkout (UCP, ACP, MCP).
+			v.From, v.Who = "call", strings.ToUpper(proto)+" agent"
 		} else if e.Author == "system" {
 			v.From, v.Who = "system", "System"
 		}
