@@ -190,19 +190,8 @@ func (h *Handler) platform(ctx context.Context, r *http.Request, bot concierge.B
 // the session. Business outcomes (unsigned, another platform's, unknown)
 // are 200 with the spec's error messages.
 func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) {
-	bot, ok := h.bot(r)
+	bot, agent, ok := h.admit(w, r)
 	if !ok {
-		protocolError(w, http.StatusNotFound, "not_found", "this shop does not speak UCP")
-		return
-	}
-	agent := r.Header.Get("UCP-Agent")
-	if agent == "" {
-		protocolError(w, http.StatusBadRequest, "invalid_request", `the UCP-Agent header is required (profile="https://…/.well-known/ucp")`)
-		return
-	}
-	if !h.limit.Allow(string(bot) + "|" + agent + "|" + clientIP(r)) {
-		w.Header().Set("Retry-After", "10")
-		protocolError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down")
 		return
 	}
 	if r.Header.Get("Signature-Input") == "" {

@@ -119,22 +119,32 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Write(b)
 }
 
-// call is one checkout request: checked, limited, made idempotent and
-// answered.
-func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+// admit checks a request's bot and UCP-Agent and its agent's rate, and
+// answers when they fail. It returns the bot and the UCP-Agent header.
+func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID, string, bool) {
 	bot, ok := h.bot(r)
 	if !ok {
 		protocolError(w, http.StatusNotFound, "not_found", "this shop does not speak UCP")
-		return
+		return "", "", false
 	}
 	agent := r.Header.Get("UCP-Agent")
 	if agent == "" {
 		protocolError(w, http.StatusBadRequest, "invalid_request", `the UCP-Agent header is required (profile="https://…/.well-known/ucp")`)
-		return
+		return "", "", false
 	}
 	if !h.limit.Allow(string(bot) + "|" + agent + "|" + clientIP(r)) {
 		w.Header().Set("Retry-After", "10")
 		protocolError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down")
+		return "", "", false
+	}
+	return bot, agent, true
+}
+
+// call is one checkout request: checked, limited, made idempotent and
+// answered.
+func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	bot, _, ok := h.admit(w, r)
+	if !ok {
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")
