@@ -66,6 +66,9 @@ type Tx interface {
 	// it reports; a state already reported for the session is not queued
 	// again.
 	AddAgentEvent(ctx context.Context, bot concierge.BotID, protocol, session string, order concierge.OrderID, typ string, state concierge.OrderState) error
+	// AgentEventStates returns the order states the session's events up
+	// to event upTo (all: 0) reported, with when each was queued.
+	AgentEventStates(ctx context.Context, session string, upTo int64) (map[concierge.OrderState]time.Time, error)
 }
 
 // Store runs transactions.

@@ -169,3 +169,32 @@ func (db *DB) AgentEventStatus(ctx context.Context, id int64) (status string, at
 	}
 	return status, attempts, errText, nil
 }
+
+// AgentEventStates returns the order states reported for session's order
+// by its events with an id up to upTo (all when upTo is 0), with when
+// each was queued: the order's history as its agent was told it, so that
+// a later snapshot still shows an earlier shipment.
+func (tx *Tx) AgentEventStates(ctx context.Context, session string, upTo int64) (map[concierge.OrderState]time.Time, error) {
+	q, args := `SELECT order_state, created_at FROM agent_events WHERE session_id = ?`, []any{session}
+	if upTo > 0 {
+		q, args = q+` AND id <= ?`, append(args, upTo)
+	}
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: agent event states: %w", err)
+	}
+	defer rows.Close()
+	out := map[concierge.OrderState]time.Time{}
+	for rows.Next() {
+		var st string
+		var at int64
+		if err := rows.Scan(&st, &at); err != nil {
+			return nil, fmt.Errorf("store: agent event states: %w", err)
+		}
+		out[concierge.OrderState(st)] = fromMillis(at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: agent event states: %w", err)
+	}
+	return out, nil
+}

@@ -20,15 +20,23 @@ import (
 const OrderCapability = "dev.ucp.shopping.order"
 
 // order is the UCP order entity (source/schemas/shopping/order.json) of
-// s's order as it stood in state, which became true at at: a full
-// current-state snapshot, never a delta, as the order capability's
-// events require (docs/specification/order.md). Everything in it comes
-// from the session and the state, so a retried event sends the same
-// order.
-func (h *Handler) order(s *agentcommerce.Session, state concierge.OrderState, at time.Time) map[string]any {
+// s's order in state, a full current-state snapshot, never a delta, as
+// the order capability's events require (docs/specification/order.md).
+// history is when each state was reported to the agent (so that a refund
+// after the shipment still shows the shipment); a state missing from it
+// is dated now. Everything comes from the session, the state and the
+// history, so a retried event sends the same order.
+func (h *Handler) order(s *agentcommerce.Session, state concierge.OrderState, history map[concierge.OrderState]time.Time, now time.Time) map[string]any {
 	shop := h.cfg.Service.Shop(s.Bot)
-	fulfilled := state == concierge.OrderFulfilled
-	stamp := at.UTC().Format(time.RFC3339)
+	when := func(st concierge.OrderState) string {
+		at, ok := history[st]
+		if !ok {
+			at = now
+		}
+		return at.UTC().Format(time.RFC3339)
+	}
+	_, shippedBefore := history[concierge.OrderFulfilled]
+	fulfilled := state == concierge.OrderFulfilled || (state == concierge.OrderRefunded && shippedBefore)
 	lines := make([]map[string]any, 0, len(s.Lines))
 	refs := make([]map[string]any, 0, len(s.Lines))
 	for _, l := range s.Lines {
@@ -58,14 +66,14 @@ func (h *Handler) order(s *agentcommerce.Session, state concierge.OrderState, at
 		ful["expectations"] = []any{exp}
 	}
 	if fulfilled {
-		ful["events"] = []any{map[string]any{"id": "ful_" + string(s.Order), "occurred_at": stamp, "type": "shipped", "line_items": refs}}
+		ful["events"] = []any{map[string]any{"id": "ful_" + string(s.Order), "occurred_at": when(concierge.OrderFulfilled), "type": "shipped", "line_items": refs}}
 	}
 	adjustments := []any{}
 	if state == concierge.OrderRefunded {
 		// Concierge's order state says refunded without partial amounts:
 		// the whole total. (A paid order is never cancelled: it is
 		// refunded.)
-		adjustments = append(adjustments, map[string]any{"id": "refund_" + string(s.Order), "type": "refund", "occurred_at": stamp,
+		adjustments = append(adjustments, map[string]any{"id": "refund_" + string(s.Order), "type": "refund", "occurred_at": when(concierge.OrderRefunded),
 			"status": "completed", "amount": s.Total.Minor, "line_items": refs})
 	}
 	totals := []total{{"subtotal", s.Subtotal.Minor}}
@@ -110,9 +118,13 @@ func (h *Handler) webhookID(e *agentcommerce.Event) string {
 // they carry: the event id and the order's state say which.
 func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.Time) (*http.Request, []string, error) {
 	var sess *agentcommerce.Session
+	var history map[concierge.OrderState]time.Time
 	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		var err error
-		sess, err = h.cfg.Service.Get(ctx, tx, e.Bot, e.Session)
+		if sess, err = h.cfg.Service.Get(ctx, tx, e.Bot, e.Session); err != nil {
+			return err
+		}
+		history, err = tx.AgentEventStates(ctx, e.Session, e.ID)
 		return err
 	})
 	if err != nil {
@@ -128,7 +140,7 @@ func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.
 		return nil, nil, fmt.Errorf("ucp: %w: no webhook and signing_key for bot %s", agentcommerce.ErrNoEndpoint, e.Bot)
 	}
 	secrets := agentcommerce.URLSecrets(dest)
-	o := h.order(sess, e.State, e.CreatedAt)
+	o := h.order(sess, e.State, history, e.CreatedAt)
 	id := h.webhookID(e)
 	// The event's id and time in the body too, as order.md's example
 	// shows; the headers are the openapi's.
@@ -204,9 +216,14 @@ func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	var sess *agentcommerce.Session
 	var state concierge.OrderState
+	var history map[concierge.OrderState]time.Time
 	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
 		var err error
 		sess, state, err = h.cfg.Service.SessionOfOrder(r.Context(), tx, bot, concierge.OrderID(r.PathValue("id")))
+		if err != nil {
+			return err
+		}
+		history, err = tx.AgentEventStates(r.Context(), sess.ID, 0)
 		return err
 	})
 	if e := agentcommerce.AsError(err); e != nil && e.Reason == agentcommerce.ReasonNotFound {
@@ -223,7 +240,7 @@ func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Get Order is the current state, as of now.
-	writeJSON(w, http.StatusOK, h.order(sess, state, h.now()))
+	writeJSON(w, http.StatusOK, h.order(sess, state, history, h.now()))
 }
 
 // orderError is Get Order's business outcome: 200 with the order
