@@ -3,6 +3,7 @@ package agentcommerce
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -108,4 +109,24 @@ func (s *Service) SessionOfOrder(ctx context.Context, tx Tx, bot concierge.BotID
 		return nil, "", err
 	}
 	return sess, o.State, nil
+}
+
+// EventSession returns the session an event reports on, with the order
+// states its events reported up to this one and when: what a protocol
+// renders the event's order from, the same on every retry.
+func (s *Service) EventSession(ctx context.Context, e *Event) (*Session, map[concierge.OrderState]time.Time, error) {
+	var sess *Session
+	var history map[concierge.OrderState]time.Time
+	err := s.View(ctx, func(tx Tx) error {
+		var err error
+		if sess, err = s.Get(ctx, tx, e.Bot, e.Session); err != nil {
+			return err
+		}
+		history, err = tx.AgentEventStates(ctx, e.Session, e.ID)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("agentcommerce: session %s of event %d: %w", e.Session, e.ID, err)
+	}
+	return sess, history, nil
 }

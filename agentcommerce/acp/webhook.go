@@ -159,25 +159,23 @@ func orderStatus(t agentcommerce.EventType, st concierge.OrderState) string {
 // body renders e from its session, with the order state the event
 // reports.
 func (q *requests) body(ctx context.Context, e *agentcommerce.Event) ([]byte, error) {
-	var sess *agentcommerce.Session
-	err := q.svc.View(ctx, func(tx agentcommerce.Tx) error {
-		var err error
-		sess, err = q.svc.Get(ctx, tx, e.Bot, e.Session)
-		return err
-	})
+	sess, history, err := q.svc.EventSession(ctx, e)
 	if err != nil {
-		return nil, fmt.Errorf("session %s: %w", e.Session, err)
+		return nil, err
 	}
+	// A refund after the shipment still shows the lines fulfilled: data
+	// is the whole order.
+	_, shipped := history[concierge.OrderFulfilled]
 	cur := strings.ToLower(sess.Currency)
 	d := orderData{Type: "order", ID: string(e.Order), CheckoutSessionID: sess.ID, PermalinkURL: q.svc.ContinueURL(sess),
 		Status: orderStatus(e.Type, e.State), Currency: cur, LineItems: []orderLine{}, Adjustments: []adjustment{}}
 	for _, l := range sess.Lines {
 		ol := orderLine{ID: l.ID, Title: l.Title, UnitPrice: l.Unit.Minor, Subtotal: l.Total.Minor}
 		ol.Quantity.Ordered, ol.Quantity.Current = l.Quantity, l.Quantity
-		switch e.State {
-		case concierge.OrderFulfilled:
+		switch {
+		case e.State == concierge.OrderFulfilled, e.State == concierge.OrderRefunded && shipped:
 			ol.Quantity.Fulfilled, ol.Status = l.Quantity, "fulfilled"
-		case concierge.OrderCancelled, concierge.OrderExpired:
+		case e.State == concierge.OrderCancelled, e.State == concierge.OrderExpired:
 			ol.Quantity.Current = 0
 		}
 		d.LineItems = append(d.LineItems, ol)

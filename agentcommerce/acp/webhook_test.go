@@ -32,7 +32,8 @@ type received struct {
 // sender delivers it signed (Merchant-Signature, HMAC-SHA256 over
 // "t.body"), retries after the receiver's 500 once due, and marks it sent
 // after the 2xx, never sending it again; the order's fulfilment is then
-// sent as order_update. Neither the secret nor the URL's token reaches
+// sent as order_update, and its refund as the whole order, lines still
+// fulfilled. Neither the secret nor the URL's token reaches
 // the log or the stored error.
 func TestOrderWebhooks(t *testing.T) {
 	eachStore(t, agentcommerce.Sandbox{}, func(t *testing.T, f *fixture) {
@@ -132,6 +133,30 @@ func TestOrderWebhooks(t *testing.T) {
 		}
 		if n, err := wh.RunOnce(ctx); err != nil || n != 0 || calls.Load() != 3 {
 			t.Fatalf("after the update: claimed %d, receiver called %d times, %v", n, calls.Load(), err)
+		}
+
+		// The shipped order is refunded: the whole order again, its lines
+		// still fulfilled, with the refund.
+		err = f.db.InTx(ctx, func(tx *store.Tx) error {
+			o, err := tx.Order(ctx, oid)
+			if err != nil {
+				return err
+			}
+			return tx.TransitionOrder(ctx, o, concierge.OrderRefunded)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := wh.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("refund: %d %v", n, err)
+		}
+		ref := <-got
+		data, _ = ref.event["data"].(map[string]any)
+		line, _ := data["line_items"].([]any)[0].(map[string]any)
+		adj, _ := data["adjustments"].([]any)
+		if ref.event["type"] != "order_update" || data["status"] != "completed" || len(adj) != 1 ||
+			line["quantity"].(map[string]any)["fulfilled"] != 1.0 || line["status"] != "fulfilled" {
+			t.Errorf("refund after shipping: %s", ref.body)
 		}
 
 		for _, secret := range []string{string(secret), "url-token-secret"} {

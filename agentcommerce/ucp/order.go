@@ -117,18 +117,9 @@ func (h *Handler) webhookID(e *agentcommerce.Event) string {
 // Content-Digest. Created and updated events differ only by the order
 // they carry: the event id and the order's state say which.
 func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.Time) (*http.Request, []string, error) {
-	var sess *agentcommerce.Session
-	var history map[concierge.OrderState]time.Time
-	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
-		var err error
-		if sess, err = h.cfg.Service.Get(ctx, tx, e.Bot, e.Session); err != nil {
-			return err
-		}
-		history, err = tx.AgentEventStates(ctx, e.Session, e.ID)
-		return err
-	})
+	sess, history, err := h.cfg.Service.EventSession(ctx, e)
 	if err != nil {
-		return nil, nil, fmt.Errorf("session %s: %w", e.Session, err)
+		return nil, nil, err
 	}
 	// The platform's own webhook (from its verified profile) first, then
 	// the one the bot file was given at onboarding.
