@@ -123,7 +123,14 @@ func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 // post sends an ACP request and returns its status, JSON body and headers.
 func (f *fixture) post(t *testing.T, path, key, body string) (int, map[string]any, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, f.srv.URL+path, bytes.NewReader([]byte(body)))
+	return postTo(t, f.srv.URL, path, key, body, nil)
+}
+
+// postTo sends an authorised ACP request with extra headers to the
+// server at base.
+func postTo(t *testing.T, base, path, key, body string, extra map[string]string) (int, map[string]any, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader([]byte(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,6 +138,9 @@ func (f *fixture) post(t *testing.T, path, key, body string) (int, map[string]an
 	req.Header.Set("API-Version", acp.Version)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", key)
+	for k, v := range extra {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Error(err)

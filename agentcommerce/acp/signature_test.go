@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -33,31 +31,14 @@ func signedServer(t *testing.T, f *fixture) *httptest.Server {
 // (left out when empty).
 func signedPost(t *testing.T, base, path, key, sig, ts string, body []byte) (int, map[string]any, http.Header) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("API-Version", acp.Version)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", key)
+	extra := map[string]string{}
 	if sig != "" {
-		req.Header.Set("Signature", sig)
+		extra["Signature"] = sig
 	}
 	if ts != "" {
-		req.Header.Set("Timestamp", ts)
+		extra["Timestamp"] = ts
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("POST %s: %d %s: not JSON", path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, out, resp.Header
+	return postTo(t, base, path, key, string(body), extra)
 }
 
 // TestRequestSignatures: with a signing secret in the bot file, a
