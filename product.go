@@ -14,6 +14,12 @@ type Product struct {
 	Image   string            `json:"image,omitempty"`
 	Digital bool              `json:"digital,omitempty"`
 	Attrs   map[string]string `json:"attrs,omitempty"`
+	// Group names the product this one is a variant of ("TRAIL-RUNNER"):
+	// products with the same Group are the sizes and colours of one
+	// thing, each with its own SKU, price and stock, told apart by their
+	// Attrs (size, color…). Feeds call it item_group_id. Empty for a
+	// product that has no variants.
+	Group string `json:"group,omitempty"`
 }
 
 // Title returns the product's name in loc, falling back to any name.

@@ -66,7 +66,7 @@ func readACPJSON(r io.Reader, b *builder) error {
 				continue
 			}
 			found = true
-			b.add(jsonRecord(fields, start, pos, b))
+			addACPProduct(fields, start, pos, b)
 		default:
 			line, col := pos.at(start)
 			return &Problem{Name: b.o.Name, Line: line, Col: col, Message: "expected a product object, a list of them or {\"products\": […]}"}
@@ -99,7 +99,7 @@ func readJSONList(raw []byte, base int, pos lines, b *builder) error {
 		if err != nil {
 			return jsonProblem(b.o.Name, pos, err, start)
 		}
-		b.add(jsonRecord(fields, start, pos, b))
+		addACPProduct(fields, start, pos, b)
 	}
 	return nil
 }

@@ -95,10 +95,12 @@ const (
 	// FieldInStock says the feed called the product in stock without a
 	// count: an earlier source's count is kept unless it is 0.
 	FieldInStock
+	// FieldGroup is the product's variant group (item_group_id).
+	FieldGroup
 )
 
 // AllFields is every field but FieldInStock, as a bot file's own product gives them.
-const AllFields = FieldName | FieldDescription | FieldCategory | FieldPrice | FieldStock | FieldTags | FieldImage | FieldDigital | FieldAttrs
+const AllFields = FieldName | FieldDescription | FieldCategory | FieldPrice | FieldStock | FieldTags | FieldImage | FieldDigital | FieldAttrs | FieldGroup
 
 // Item is one product as one feed gives it.
 type Item struct {

@@ -33,6 +33,10 @@ func TestGolden(t *testing.T) {
 		{"acp_feed.csv", Options{Format: ACP, Locale: "en", Currency: "EUR"}},
 		{"extra.csv", Options{Format: CSV, Locale: "fr", Currency: "EUR", Columns: map[string]string{"name": "nom", "price": "prix_ttc", "category": "catégorie"}}},
 		{"cny.csv", Options{Format: CSV, Locale: "zh", Currency: "CNY"}},
+		// Variants: item_group_id with size and color, and the nested
+		// ACP feed whose products hold their variants.
+		{"google_variants.tsv", Options{Format: GoogleMerchant, Locale: "en", Currency: "EUR"}},
+		{"acp_nested.json", Options{Format: ACP, Locale: "en", Currency: "EUR"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

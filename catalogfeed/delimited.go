@@ -21,13 +21,14 @@ var (
 		"sale_price": "sale_price", "sale_price_effective_date": "sale_price_effective_date",
 		"availability": "availability", "quantity": "stock", "sell_on_google_quantity": "stock",
 		"product_type": "category", "google_product_category": "google_category",
-		"image_link": "image",
+		"image_link": "image", "item_group_id": "group",
 	}
 	acpAliases = map[string]string{
 		"id": "sku", "item_id": "sku", "title": "name", "description": "description",
 		"price": "price", "sale_price": "sale_price", "sale_price_effective_date": "sale_price_effective_date",
 		"availability": "availability", "inventory_quantity": "stock", "quantity": "stock",
 		"product_category": "category", "image_link": "image", "image_url": "image",
+		"item_group_id": "group", "group_id": "group",
 	}
 	csvAliases = map[string]string{
 		"sku": "sku", "id": "sku", "name": "name", "title": "name", "description": "description",
@@ -35,12 +36,13 @@ var (
 		"availability": "availability", "stock": "stock", "quantity": "stock", "inventory_quantity": "stock",
 		"category": "category", "product_type": "category", "tags": "tags", "image": "image",
 		"image_link": "image", "image_url": "image", "digital": "digital",
+		"group": "group", "item_group_id": "group", "group_id": "group",
 	}
 )
 
 // MappableFields are the product fields Options.Columns may map, besides
 // name_xx and description_xx for one language.
-var MappableFields = []string{"sku", "name", "description", "price", "sale_price", "sale_price_effective_date", "availability", "stock", "category", "tags", "image", "digital"}
+var MappableFields = []string{"sku", "name", "description", "price", "sale_price", "sale_price_effective_date", "availability", "stock", "category", "tags", "image", "digital", "group"}
 
 // normaliseHeader makes column names comparable: "Image Link", "g:image_link"
 // and "image_link" are one column.

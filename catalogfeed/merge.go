@@ -56,6 +56,9 @@ func (c *Catalog) Add(it Item) {
 	if it.Fields&FieldDigital != 0 {
 		p.Digital = q.Digital
 	}
+	if it.Fields&FieldGroup != 0 {
+		p.Group = q.Group
+	}
 	if it.Fields&FieldAttrs != 0 {
 		if p.Attrs == nil {
 			p.Attrs = map[string]string{}

@@ -141,6 +141,10 @@ func (b *builder) add(r *record) {
 			it.Fields |= FieldImage
 		}
 	}
+	if c, ok := r.cells["group"]; ok && c.text != "" {
+		p.Group = c.text
+		it.Fields |= FieldGroup
+	}
 	if c, ok := r.cells["digital"]; ok && c.text != "" {
 		d, err := parseBool(c.text)
 		if err != nil {

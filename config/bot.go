@@ -84,6 +84,7 @@ func (p *Product) product(currency string) concierge.Product {
 		Image:       p.Image,
 		Digital:     p.Digital,
 		Attrs:       maps.Clone(p.Attrs),
+		Group:       p.Group,
 	}
 }
 

@@ -221,6 +221,7 @@ type Product struct {
 	Image       string            `yaml:"image" json:"image,omitempty" jsonschema:"description=An https URL or a path on this server such as /chat/static/img/desk.svg."`
 	Digital     bool              `yaml:"digital" json:"digital,omitempty" jsonschema:"description=Nothing is shipped (gift cards or downloads); Telegram sells these in Stars."`
 	Attrs       map[string]string `yaml:"attrs" json:"attrs,omitempty" jsonschema:"description=Attributes shown when comparing products such as lumens or color_temperature or power or dimmable or material or height."`
+	Group       string            `yaml:"group" json:"group,omitempty" jsonschema:"description=Makes this product a variant: products with the same group (such as TRAIL-RUNNER) are the sizes and colours of one thing and are shown as one card with the choices; their attrs (such as size and color) tell them apart. Feeds call it item_group_id. See docs/catalog.md."`
 }
 
 // Handoff says when a conversation goes to a person.
