@@ -165,6 +165,9 @@ func parse(name string, data []byte, getenv func(string) string, warn *Errors) (
 	}
 	check(f, src, errs)
 	readSources(f, src, errs, warn != nil)
+	if warn != nil {
+		checkVariants(f, src, errs)
+	}
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
