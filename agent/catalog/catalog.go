@@ -72,6 +72,8 @@ type Index struct {
 	// written are the words products' names, tags and categories write
 	// as such (not joined from two, see joinedPairs).
 	written map[string]bool
+	// variants are the catalog's groups of variants (see variants.go).
+	variants variantIndex
 }
 
 // doc is what the index keeps of one product.
@@ -193,6 +195,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 	ix.buildCategories()
 	ix.buildNameNumbers()
 	ix.buildHanRuns()
+	ix.buildVariants()
 	return ix
 }
 

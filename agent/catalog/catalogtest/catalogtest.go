@@ -28,6 +28,7 @@ type file struct {
 		Tags        []string          `yaml:"tags"`
 		Digital     bool              `yaml:"digital"`
 		Attrs       map[string]string `yaml:"attrs"`
+		Group       string            `yaml:"group"`
 	} `yaml:"products"`
 }
 
@@ -59,6 +60,7 @@ func Load(tb testing.TB, path string) []concierge.Product {
 			Tags:        p.Tags,
 			Digital:     p.Digital,
 			Attrs:       p.Attrs,
+			Group:       p.Group,
 		})
 	}
 	return out

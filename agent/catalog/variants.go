@@ -1,0 +1,357 @@
+package catalog
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+)
+
+// Variants: products with the same concierge.Product.Group are the sizes
+// and colours of one thing. The index knows each group's variants, the
+// attributes that tell them apart (its axes) and their values, so that
+// search results show one card per group, an add asks which variant, and
+// the parser knows that "en 42" is a size and not 42 pairs.
+
+// variantIndex is what New records of the catalog's groups.
+type variantIndex struct {
+	groups map[string][]int // group → its products, in catalog order
+	axes   map[string][]string
+	// values are the folded values of every axis of every group
+	// ("42", "m", "bleu"), for the parser.
+	values map[string]bool
+	// byAttr are the terms of the values each axis attribute has anywhere
+	// in the catalog ("color" → @blue, @black, @red): a value said that
+	// the group lacks is then known to be a choice it does not offer.
+	byAttr map[string]map[string]bool
+}
+
+// buildVariants computes ix.variants.
+func (ix *Index) buildVariants() {
+	v := variantIndex{groups: map[string][]int{}, axes: map[string][]string{}, values: map[string]bool{}, byAttr: map[string]map[string]bool{}}
+	for i := range ix.products {
+		if g := ix.products[i].Group; g != "" {
+			v.groups[g] = append(v.groups[g], i)
+		}
+	}
+	for g, docs := range v.groups {
+		if len(docs) < 2 {
+			continue
+		}
+		for _, k := range ix.differing(docs) {
+			v.axes[g] = append(v.axes[g], k)
+			for _, d := range docs {
+				val := Fold(strings.TrimSpace(ix.products[d].Attrs[k]))
+				if val == "" {
+					continue
+				}
+				v.values[val] = true
+				if v.byAttr[k] == nil {
+					v.byAttr[k] = map[string]bool{}
+				}
+			}
+		}
+	}
+	for i := range ix.products {
+		for k, val := range ix.products[i].Attrs {
+			if v.byAttr[k] == nil {
+				continue
+			}
+			if terms := ix.lx.analyze(Fold(val)); len(terms) == 1 {
+				v.byAttr[k][terms[0].key] = true
+			}
+		}
+	}
+	ix.variants = v
+}
+
+// differing returns the attributes whose values are not the same for all
+// of docs, sorted.
+func (ix *Index) differing(docs []int) []string {
+	keys := map[string]bool{}
+	for _, d := range docs {
+		for k := range ix.products[d].Attrs {
+			keys[k] = true
+		}
+	}
+	var out []string
+	for _, k := range sortedKeys(keys) {
+		first := Fold(strings.TrimSpace(ix.products[docs[0]].Attrs[k]))
+		for _, d := range docs[1:] {
+			if Fold(strings.TrimSpace(ix.products[d].Attrs[k])) != first {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// Variants returns the products of sku's group in catalog order, sku
+// among them; nil when sku has no group or is its group's only product.
+func (ix *Index) Variants(sku concierge.SKU) []concierge.SKU {
+	p := ix.Product(sku)
+	if p == nil || p.Group == "" || len(ix.variants.groups[p.Group]) < 2 {
+		return nil
+	}
+	out := make([]concierge.SKU, 0, len(ix.variants.groups[p.Group]))
+	for _, d := range ix.variants.groups[p.Group] {
+		out = append(out, ix.products[d].SKU)
+	}
+	return out
+}
+
+// GroupOf returns the group of sku when it has other variants, or "".
+func (ix *Index) GroupOf(sku concierge.SKU) string {
+	if p := ix.Product(sku); p != nil && len(ix.variants.groups[p.Group]) >= 2 {
+		return p.Group
+	}
+	return ""
+}
+
+// Choice is an attribute that tells variants apart and its values: size
+// 40, 41, 42.
+type Choice struct {
+	Attr   string
+	Values []string // as the catalog writes them
+}
+
+// Choices returns the attributes that tell skus apart (the group's axes
+// whose values differ among skus), each with its values: numbers in
+// ascending order, other values in catalog order.
+func (ix *Index) Choices(skus []concierge.SKU) []Choice {
+	if len(skus) < 2 {
+		return nil
+	}
+	g := ix.GroupOf(skus[0])
+	var out []Choice
+	for _, k := range ix.variants.axes[g] {
+		var vals []string
+		seen := map[string]bool{}
+		for _, s := range skus {
+			p := ix.Product(s)
+			if p == nil {
+				continue
+			}
+			v := strings.TrimSpace(p.Attrs[k])
+			if v != "" && !seen[Fold(v)] {
+				seen[Fold(v)] = true
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) < 2 {
+			continue
+		}
+		if allNumbers(vals) {
+			slices.SortStableFunc(vals, func(a, b string) int {
+				x, _ := strconv.ParseFloat(strings.ReplaceAll(a, ",", "."), 64)
+				y, _ := strconv.ParseFloat(strings.ReplaceAll(b, ",", "."), 64)
+				return cmpFloat(x, y)
+			})
+		}
+		out = append(out, Choice{Attr: k, Values: vals})
+	}
+	return out
+}
+
+func allNumbers(vals []string) bool {
+	for _, v := range vals {
+		if _, err := strconv.ParseFloat(strings.ReplaceAll(v, ",", "."), 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// VariantValue reports whether w, a folded word or number, is the value
+// of an attribute that tells some group's variants apart ("42" where
+// shoes come in 42): the parser then reads "en 42" as that value.
+func (ix *Index) VariantValue(w string) bool { return ix.variants.values[w] }
+
+// sizeWords introduce a value in a message: "en 42", "in 42", "taille
+// M", "size 8", "pointure 42", "尺码42", and the attribute's own name
+// ("color blue"). "号" and "码" follow one ("42码", "L号").
+var sizeWords = map[string]bool{"en": true, "in": true, "taille": true, "size": true, "pointure": true, "尺码": true}
+
+// Said is what a message says of variants' attributes: the attribute and
+// the value as the catalog writes it.
+type Said map[string]string
+
+// Narrow reads which of skus, variants of one group, a text chooses by
+// their attributes: "la bleue en 42", "the blue one in 42", "42码的蓝色".
+// It returns the variants that have every value the text states (all of
+// skus when it states none), what it states, and the values it states
+// that none of skus has ("en 47", "la rouge" where the catalog sells red
+// elsewhere), as the text writes them.
+func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU, said Said, missing []string) {
+	said = Said{}
+	g := ""
+	if len(skus) > 0 {
+		g = ix.GroupOf(skus[0])
+	}
+	folded := Fold(text)
+	toks := tokenize(folded)
+	terms := ix.lx.analyze(folded)
+	have := map[string]bool{}
+	for _, t := range terms {
+		have[t.key] = true
+	}
+	matched := make([]bool, len(toks)) // tokens that stated a value
+	for _, k := range ix.variants.axes[g] {
+		best, bestLen := "", 0
+		for _, s := range skus {
+			p := ix.Product(s)
+			if p == nil {
+				continue
+			}
+			v := strings.TrimSpace(p.Attrs[k])
+			if n := ix.states(toks, have, k, v, matched); n > bestLen {
+				best, bestLen = v, n
+			}
+		}
+		if best != "" {
+			said[k] = best
+		}
+	}
+	for _, s := range skus {
+		p := ix.Product(s)
+		if p == nil {
+			continue
+		}
+		ok := true
+		for k, v := range said {
+			ok = ok && Fold(strings.TrimSpace(p.Attrs[k])) == Fold(v)
+		}
+		if ok {
+			fit = append(fit, s)
+		}
+	}
+	missing = ix.unoffered(toks, matched, g, said)
+	return fit, said, missing
+}
+
+// states reports how strongly the tokens state the value v of attribute
+// k (0 when they do not): words by meaning ("bleue", "blue" and "蓝色"
+// state "bleu"), sizes and codes as written, a number or a letter only
+// where it reads as one ("en 42", "42码", "taille M", or the whole
+// message), never as a count.
+func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched []bool) int {
+	fv := Fold(v)
+	if fv == "" {
+		return 0
+	}
+	vt := tokenize(fv)
+	if len(vt) == 1 && !vt[0].han {
+		for i, t := range toks {
+			if t.text != vt[0].text || t.elided {
+				continue
+			}
+			_, number := NumberValue(t.text)
+			if (number || runeLen(t.text) == 1) && !ix.sized(toks, i, k) {
+				continue
+			}
+			matched[i] = true
+			return len(t.text)
+		}
+	}
+	if _, number := NumberValue(fv); number || runeLen(fv) == 1 {
+		return 0
+	}
+	terms := ix.lx.analyze(fv)
+	if len(terms) == 0 {
+		return 0
+	}
+	for _, t := range terms {
+		if !have[t.key] {
+			return 0
+		}
+	}
+	keys := map[string]bool{}
+	for _, t := range terms {
+		keys[t.key] = true
+	}
+	for i, tok := range toks {
+		for _, t := range ix.lx.analyze(tok.text) {
+			matched[i] = matched[i] || keys[t.key]
+		}
+	}
+	return 100 + len(terms) // a phrase by meaning outranks a code
+}
+
+// sized reports whether token i, a number or a letter, is said as a
+// value of attribute k: after "en", "in", "taille", "size", "pointure"
+// or k itself, before "码" or "号", or alone.
+func (ix *Index) sized(toks []token, i int, k string) bool {
+	if len(toks) == 1 {
+		return true
+	}
+	if i > 0 && (sizeWords[toks[i-1].text] || toks[i-1].text == Fold(k) || strings.HasSuffix(toks[i-1].text, "尺码")) {
+		return true
+	}
+	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
+		return true
+	}
+	return false
+}
+
+// unoffered returns the values a message states that the group does not
+// offer: a number said as a size of a group whose sizes are numbers, or
+// a value other products of the catalog have for one of the group's
+// attributes.
+func (ix *Index) unoffered(toks []token, matched []bool, g string, said Said) []string {
+	var out []string
+	for i, t := range toks {
+		if matched[i] || t.elided {
+			continue
+		}
+		for _, k := range ix.variants.axes[g] {
+			if _, ok := said[k]; ok {
+				continue
+			}
+			_, number := NumberValue(t.text)
+			switch {
+			case number && ix.sized(toks, i, k) && len(toks) > 1 && ix.numericAxis(g, k):
+				out = append(out, t.text)
+			case !number && ix.knownValue(k, t.text):
+				out = append(out, t.text)
+			default:
+				continue
+			}
+			break
+		}
+	}
+	return out
+}
+
+// numericAxis reports whether every value of the group's attribute k is
+// a number.
+func (ix *Index) numericAxis(g, k string) bool {
+	var vals []string
+	for _, d := range ix.variants.groups[g] {
+		vals = append(vals, strings.TrimSpace(ix.products[d].Attrs[k]))
+	}
+	return len(vals) > 0 && allNumbers(vals)
+}
+
+// knownValue reports whether the token w states a value that attribute k
+// has somewhere in the catalog ("rouge", "red" or "红色" where something
+// is red).
+func (ix *Index) knownValue(k, w string) bool {
+	for _, t := range ix.lx.analyze(w) {
+		if ix.variants.byAttr[k][t.key] {
+			return true
+		}
+	}
+	return false
+}

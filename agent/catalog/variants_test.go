@@ -1,0 +1,126 @@
+package catalog_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+)
+
+func variantIndex(tb testing.TB) *catalog.Index {
+	tb.Helper()
+	return catalog.New(catalogtest.Load(tb, "testdata/variants.yaml"), []concierge.Locale{"fr", "en", "zh"})
+}
+
+func TestVariantsAndChoices(t *testing.T) {
+	ix := variantIndex(t)
+	shoes := ix.Variants("TRAIL-BLK-41")
+	if want := []concierge.SKU{"TRAIL-BLU-40", "TRAIL-BLU-41", "TRAIL-BLU-42", "TRAIL-BLK-40", "TRAIL-BLK-41", "TRAIL-BLK-42"}; !slices.Equal(shoes, want) {
+		t.Errorf("Variants = %v, want %v", shoes, want)
+	}
+	if got := ix.Variants("CAP-01"); got != nil {
+		t.Errorf("a product without a group has no variants, got %v", got)
+	}
+	if g := ix.GroupOf("TEE-BASIC-M"); g != "TEE-BASIC" {
+		t.Errorf("GroupOf = %q", g)
+	}
+	tests := []struct {
+		skus []concierge.SKU
+		want string
+	}{
+		{shoes, "color: bleu, noir; size: 40, 41, 42"}, // material is the same: not a choice
+		{shoes[:3], "size: 40, 41, 42"},
+		{[]concierge.SKU{"TRAIL-BLU-42", "TRAIL-BLK-42"}, "color: bleu, noir"},
+		{ix.Variants("TEE-BASIC-S"), "size: S, M, L"},
+		{shoes[:1], ""},
+	}
+	for _, tt := range tests {
+		var parts []string
+		for _, c := range ix.Choices(tt.skus) {
+			parts = append(parts, c.Attr+": "+strings.Join(c.Values, ", "))
+		}
+		if got := strings.Join(parts, "; "); got != tt.want {
+			t.Errorf("Choices(%v) = %q, want %q", tt.skus, got, tt.want)
+		}
+	}
+	for _, w := range []string{"42", "40", "m", "bleu", "noir"} {
+		if !ix.VariantValue(w) {
+			t.Errorf("VariantValue(%q) = false", w)
+		}
+	}
+	for _, w := range []string{"43", "mesh", "rouge", "2"} {
+		if ix.VariantValue(w) {
+			t.Errorf("VariantValue(%q) = true: not a value that tells variants apart", w)
+		}
+	}
+}
+
+// TestNarrow: what a message says of sizes and colours picks variants,
+// in French, English and Chinese; a number is a size only where it reads
+// as one; a value the group lacks is reported.
+func TestNarrow(t *testing.T) {
+	ix := variantIndex(t)
+	shoes := ix.Variants("TRAIL-BLU-40")
+	tees := ix.Variants("TEE-BASIC-S")
+	tests := []struct {
+		text    string
+		skus    []concierge.SKU
+		fit     string
+		said    string
+		missing string
+	}{
+		{"la bleue en 42", shoes, "TRAIL-BLU-42", "color=bleu size=42", ""},
+		{"the blue one in 42", shoes, "TRAIL-BLU-42", "color=bleu size=42", ""},
+		{"42码的蓝色", shoes, "TRAIL-BLU-42", "color=bleu size=42", ""},
+		{"pointure 41, en noir", shoes, "TRAIL-BLK-41", "color=noir size=41", ""},
+		{"black, size 40", shoes, "TRAIL-BLK-40", "color=noir size=40", ""},
+		{"黑色的", shoes, "TRAIL-BLK-40 TRAIL-BLK-41 TRAIL-BLK-42", "color=noir", ""},
+		{"42", shoes, "TRAIL-BLU-42 TRAIL-BLK-42", "size=42", ""},
+		{"en 42", shoes, "TRAIL-BLU-42 TRAIL-BLK-42", "size=42", ""},
+		{"taille 42", shoes, "TRAIL-BLU-42 TRAIL-BLK-42", "size=42", ""},
+		// A count is not a size.
+		{"2 paires de noires", shoes, "TRAIL-BLK-40 TRAIL-BLK-41 TRAIL-BLK-42", "color=noir", ""},
+		{"les chaussures de trail", shoes, strings.Join(skuStrings(shoes), " "), "", ""},
+		{"en 47", shoes, strings.Join(skuStrings(shoes), " "), "", "47"},
+		{"la rouge en 42", shoes, "TRAIL-BLU-42 TRAIL-BLK-42", "size=42", "rouge"},
+		{"in red", shoes, strings.Join(skuStrings(shoes), " "), "", "red"},
+		{"taille M", tees, "TEE-BASIC-M", "size=M", ""},
+		{"en L", tees, "TEE-BASIC-L", "size=L", ""},
+		{"L码", tees, "TEE-BASIC-L", "size=L", ""},
+		{"S", tees, "TEE-BASIC-S", "size=S", ""},
+		// A letter that is an elided article or a plural is no size.
+		{"je l'aime", tees, strings.Join(skuStrings(tees), " "), "", ""},
+		{"the t-shirts", tees, strings.Join(skuStrings(tees), " "), "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.text, func(t *testing.T) {
+			fit, said, missing := ix.Narrow(tt.text, tt.skus)
+			if got := strings.Join(skuStrings(fit), " "); got != tt.fit {
+				t.Errorf("fit = %s, want %s", got, tt.fit)
+			}
+			var s []string
+			for k, v := range said {
+				s = append(s, fmt.Sprintf("%s=%s", k, v))
+			}
+			slices.Sort(s)
+			if got := strings.Join(s, " "); got != tt.said {
+				t.Errorf("said = %s, want %s", got, tt.said)
+			}
+			if got := strings.Join(missing, " "); got != tt.missing {
+				t.Errorf("missing = %q, want %q", got, tt.missing)
+			}
+		})
+	}
+}
+
+func skuStrings(skus []concierge.SKU) []string {
+	out := make([]string, len(skus))
+	for i, s := range skus {
+		out[i] = string(s)
+	}
+	return out
+}
