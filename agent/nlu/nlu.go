@@ -245,6 +245,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
 	p.markNamedNumbers(ix)
+	p.markVariantValues() // "en 42" is a size where shoes come in 42
 	// A word of a name ("700x25C") is not an order reference either.
 	p.extractOrder(&in, func(s string) bool {
 		return ix != nil && (ix.Product(concierge.SKU(s)) != nil || ix.NameWord(catalog.Fold(s)))
