@@ -42,7 +42,8 @@ type Memory struct {
 	// Pending is a question the bot asked and awaits an answer to.
 	Pending Question `json:"pending,omitempty"`
 	// PendingQuantity is the count the customer asked for when Pending is
-	// QuestionWhichProduct ("add 2 bulbs" → "which one?").
+	// QuestionWhichProduct ("add 2 bulbs" → "which one?") or
+	// QuestionWhichVariant ("2 pairs of the trail shoes" → "which size?").
 	PendingQuantity int `json:"pending_quantity,omitempty"`
 	// FailedTurns counts consecutive turns the brain did not understand.
 	FailedTurns int `json:"failed_turns,omitempty"`
@@ -77,6 +78,10 @@ const (
 	// QuestionWhichProduct asks which of the products shown the customer
 	// meant; the answer completes the add (Memory.PendingQuantity).
 	QuestionWhichProduct Question = "which_product"
+	// QuestionWhichVariant asks which size or colour of a product the
+	// customer wants; Memory.Shown holds the variants still possible, and
+	// the answer completes the add (Memory.PendingQuantity).
+	QuestionWhichVariant Question = "which_variant"
 )
 
 // Handoff records that a conversation was given to people, and why.

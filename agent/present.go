@@ -63,6 +63,7 @@ func (t *Turn) Card(pv ProductView, buttons ...concierge.Button) concierge.Card 
 	default:
 		c.StockText = t.T("stock_in", nil)
 	}
+	t.groupCard(&c, pv)
 	return c
 }
 
@@ -89,7 +90,11 @@ func (t *Turn) productsMessage(intro string, pvs []ProductView, total, offset in
 	var lines []string
 	for i, pv := range pvs {
 		var bs []concierge.Button
-		if pv.Stock > 0 || pv.Digital {
+		if len(pv.Variants) > 1 {
+			// A group: its choices are the buttons; adding one of its
+			// variants without them would be a guess.
+			bs = t.choiceButtons(pv.SKU, t.choices(pv), nil)
+		} else if pv.Stock > 0 || pv.Digital {
 			bs = append(bs,
 				concierge.Button{Label: t.T("btn_add", nil), Value: ValueAdd + string(pv.SKU)},
 				concierge.Button{Label: t.T("btn_buy", nil), Value: ValueBuy + string(pv.SKU)})
@@ -99,7 +104,11 @@ func (t *Turn) productsMessage(intro string, pvs []ProductView, total, offset in
 		}
 		c := t.Card(pv, bs...)
 		m.Cards = append(m.Cards, c)
-		lines = append(lines, fmt.Sprintf("%d. %s — %s (%s)", offset+i+1, c.Title, c.PriceText, c.StockText))
+		line := fmt.Sprintf("%d. %s — %s (%s)", offset+i+1, c.Title, c.PriceText, c.StockText)
+		if len(pv.Variants) > 1 {
+			line += " — " + t.choicesText(t.choices(pv))
+		}
+		lines = append(lines, line)
 	}
 	m.Fallback = intro + "\n" + strings.Join(lines, "\n")
 	if len(pvs) >= 2 {
@@ -110,6 +119,10 @@ func (t *Turn) productsMessage(intro string, pvs []ProductView, total, offset in
 
 // ShowDetails shows one product with its description and attributes.
 func (t *Turn) ShowDetails(pv ProductView) {
+	if len(pv.Variants) > 1 {
+		t.showGroupDetails(pv)
+		return
+	}
 	var bs []concierge.Button
 	if pv.Stock > 0 || pv.Digital {
 		bs = append(bs,
@@ -183,6 +196,9 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 	sort.Strings(ks)
 	for _, k := range ks {
 		row(t.attrLabel(k), func(i int) string {
+			if vs := t.groupValues(pvs[i], k); vs != "" {
+				return vs // "40, 41, 42": the sizes of a group
+			}
 			if v := pvs[i].Attrs[k]; v != "" {
 				return t.attrValue(v)
 			}
@@ -195,7 +211,9 @@ func (t *Turn) ShowComparison(pvs []ProductView) {
 	for i, c := range cmp.Products {
 		var attrs []string
 		for _, k := range ks {
-			if v := pvs[i].Attrs[k]; v != "" {
+			if vs := t.groupValues(pvs[i], k); vs != "" {
+				attrs = append(attrs, t.attrLabel(k)+" "+vs)
+			} else if v := pvs[i].Attrs[k]; v != "" {
 				attrs = append(attrs, t.attrLabel(k)+" "+t.attrValue(v))
 			}
 		}
@@ -234,9 +252,8 @@ func (t *Turn) ShowCart(intro string, cv CartView) {
 		lines = append(lines, intro)
 	}
 	var bs []concierge.Button
-	def := t.Shop.Bot.DefaultLocale()
 	for _, l := range cv.Lines {
-		title := l.Product.Title(t.Locale, def)
+		title := t.ProductTitle(l.Product)
 		lv := concierge.CartLineView{SKU: l.Product.SKU, Title: title, Quantity: l.Quantity, Unit: l.Product.Price, Total: l.Total,
 			TotalText: t.Shop.Text.Money(t.Locale, l.Total)}
 		view.Lines = append(view.Lines, lv)

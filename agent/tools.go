@@ -31,6 +31,10 @@ const MaxQuantity = 20
 type ProductView struct {
 	*concierge.Product
 	Stock int
+	// Variants are the product's group with their live stock, this
+	// product among them, when it stands for a group of variants (see
+	// variants.go); nil otherwise.
+	Variants []ProductView
 }
 
 // SearchArgs are the search tool's arguments.
@@ -54,12 +58,16 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 	if a.Limit <= 0 || a.Limit > MaxResults {
 		a.Limit = PageSize
 	}
-	hits := tl.shop.Catalog.Search(catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude})
+	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude}
+	if tl.shop.Catalog.HasVariants() {
+		q.Limit = 0 // the variants of a group make one result: cap after grouping
+	}
+	hits := tl.shop.Catalog.Search(q)
 	skus := make([]concierge.SKU, len(hits))
 	for i, h := range hits {
 		skus[i] = h.SKU
 	}
-	out, err := tl.views(ctx, skus)
+	out, err := tl.collapse(ctx, skus, a.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -106,10 +114,12 @@ func (tl *Tools) views(ctx context.Context, skus []concierge.SKU) ([]ProductView
 func (tl *Tools) Show(ctx context.Context, sku concierge.SKU) (ProductView, error) {
 	ctx, end := toolSpan(ctx, "show_product")
 	defer end()
-	pv, err := tl.view(ctx, sku)
+	pvs, err := tl.collapse(ctx, []concierge.SKU{sku}, 0)
 	if err != nil {
-		return pv, err
+		return ProductView{}, err
 	}
+	pv := pvs[0]
+	pv.Product, pv.Stock = tl.shop.Bot.Product(sku), viewOf(pv, sku).Stock // the one asked for, not the group's best
 	tl.remember([]ProductView{pv})
 	return pv, nil
 }
@@ -122,15 +132,24 @@ func (tl *Tools) Compare(ctx context.Context, skus []concierge.SKU) ([]ProductVi
 	if len(skus) < 2 || len(skus) > 4 {
 		return nil, concierge.Errorf(concierge.CodeInvalid, "compare", "compare needs two to four products, got %d", len(skus))
 	}
-	out := make([]ProductView, 0, len(skus))
 	for _, s := range skus {
-		pv, err := tl.view(ctx, s)
-		if err != nil {
-			return nil, err
+		if tl.shop.Bot.Product(s) == nil {
+			return nil, concierge.Errorf(concierge.CodeNotFound, "product", "no product %q in this shop", s)
 		}
-		out = append(out, pv)
 	}
-	tl.conv.Memory.Shown = skus
+	// Sizes of one product are not compared with each other: a
+	// comparison is of groups.
+	out, err := tl.collapse(ctx, skus, 0)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) < 2 {
+		return nil, concierge.Errorf(concierge.CodeInvalid, "compare", "compare needs two to four products, got the variants of one")
+	}
+	tl.conv.Memory.Shown = tl.conv.Memory.Shown[:0]
+	for _, pv := range out {
+		tl.conv.Memory.Shown = append(tl.conv.Memory.Shown, pv.SKU)
+	}
 	return out, nil
 }
 
@@ -168,7 +187,7 @@ func (tl *Tools) remember(pvs []ProductView) {
 func (tl *Tools) Offer(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
 	ctx, end := toolSpan(ctx, "offer_products")
 	defer end()
-	out, err := tl.views(ctx, slices.Compact(skus))
+	out, err := tl.collapse(ctx, slices.Compact(skus), 0)
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,8 @@ type variantIndex struct {
 	// in the catalog ("color" → @blue, @black, @red): a value said that
 	// the group lacks is then known to be a choice it does not offer.
 	byAttr map[string]map[string]bool
+	// multi is set when some group has two products or more.
+	multi bool
 }
 
 // buildVariants computes ix.variants.
@@ -39,7 +41,8 @@ func (ix *Index) buildVariants() {
 		if len(docs) < 2 {
 			continue
 		}
-		for _, k := range ix.differing(docs) {
+		v.multi = true
+		for _, k := range ix.axesOf(docs) {
 			v.axes[g] = append(v.axes[g], k)
 			for _, d := range docs {
 				val := Fold(strings.TrimSpace(ix.products[d].Attrs[k]))
@@ -64,6 +67,22 @@ func (ix *Index) buildVariants() {
 		}
 	}
 	ix.variants = v
+}
+
+// axesOf returns the attributes that tell docs apart, the one with the
+// most values first ("size" before "color" for shoes in five sizes and two
+// colours), ties in alphabetical order.
+func (ix *Index) axesOf(docs []int) []string {
+	keys := ix.differing(docs)
+	count := func(k string) int {
+		seen := map[string]bool{}
+		for _, d := range docs {
+			seen[Fold(strings.TrimSpace(ix.products[d].Attrs[k]))] = true
+		}
+		return len(seen)
+	}
+	slices.SortStableFunc(keys, func(a, b string) int { return count(b) - count(a) })
+	return keys
 }
 
 // differing returns the attributes whose values are not the same for all
@@ -101,6 +120,10 @@ func (ix *Index) Variants(sku concierge.SKU) []concierge.SKU {
 	}
 	return out
 }
+
+// HasVariants reports whether some group of the catalog has two products
+// or more.
+func (ix *Index) HasVariants() bool { return len(ix.variants.axes) > 0 || ix.variants.multi }
 
 // GroupOf returns the group of sku when it has other variants, or "".
 func (ix *Index) GroupOf(sku concierge.SKU) string {

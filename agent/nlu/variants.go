@@ -35,21 +35,39 @@ func (p *parse) markVariantValues() {
 			p.markNamed(n)
 		}
 	}
+	// "en 47" where shoes come in 40 to 42 is a size the shop lacks, which
+	// the brain says so, not 47 pairs.
+	for i := 0; i < len(p.toks) && p.ix.HasVariants(); i++ {
+		t := p.toks[i]
+		if p.used[i] || t.kind != tNumber || t.neg {
+			continue
+		}
+		if n, ok := numberAt(p.toks, i); ok && n.end == i+1 && p.sizeContext(n) {
+			p.markNamed(n)
+		}
+	}
 }
 
 // saidAsValue reports whether the number n reads as a variant's value:
 // after "en", "in", "taille", "size", "pointure", "尺码", before "码" or
 // "号", alone, or too large to be a count and not a price.
 func (p *parse) saidAsValue(n number) bool {
-	if k := p.endsBefore(n.start, sizeBefore); k > 0 {
-		at := n.start - k
-		return !(p.toks[at].norm == "en" && at > 0 && enVerbs[p.toks[at-1].norm])
-	}
-	if n.end < len(p.toks) && (p.toks[n.end].norm == "码" || p.toks[n.end].norm == "号") {
+	if p.sizeContext(n) {
 		return true
 	}
 	if len(p.toks) == 1 {
 		return true // the answer to "which size?"
 	}
 	return n.value > MaxQuantity && !p.moneyLike(n) && !p.priceBound(n)
+}
+
+// sizeContext reports a number said as a size: after "en", "in",
+// "taille", "size", "pointure", "尺码" (but not "mets-en 2"), or before
+// "码" or "号".
+func (p *parse) sizeContext(n number) bool {
+	if k := p.endsBefore(n.start, sizeBefore); k > 0 {
+		at := n.start - k
+		return !(p.toks[at].norm == "en" && at > 0 && enVerbs[p.toks[at-1].norm])
+	}
+	return n.end < len(p.toks) && (p.toks[n.end].norm == "码" || p.toks[n.end].norm == "号")
 }

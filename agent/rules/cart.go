@@ -21,6 +21,10 @@ type pick struct {
 	sku        concierge.SKU
 	candidates []concierge.SKU
 	quantity   int // the count asked for, when the pick is a question
+	// variants are the variants of one product to ask about, and text
+	// the words that asked for it (see variants.go).
+	variants []concierge.SKU
+	text     string
 }
 
 // answerChoice takes a reply to "which one do you mean?" that picks one
@@ -85,7 +89,7 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 	if in.Quantity > 0 {
 		qty = in.Quantity
 	}
-	return true, b.add(ctx, t, fit[0], max(qty, 1))
+	return true, b.addChosen(ctx, t, fit[0], max(qty, 1))
 }
 
 // items returns the items of an add request: those the parser split, or
@@ -262,6 +266,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		if err != nil {
 			return err
 		}
+		p = b.variantPick(ctx, t, it, p)
 		switch {
 		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
 			// Named twice in one message ("the boots, the suede ones"):
@@ -290,7 +295,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 				continue
 			}
 			cv, added, addedQty = c, append(added, p.sku), qty
-		case len(p.candidates) > 0 && ask == nil:
+		case (len(p.candidates) > 0 || len(p.variants) > 0) && ask == nil:
 			p.quantity = it.Quantity
 			ask = &p
 		}
@@ -301,11 +306,14 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 	}
 	if len(added) > 0 {
 		if len(added) == 1 {
-			name := t.Shop.Bot.Product(added[0]).Title(t.Locale, t.Shop.Bot.DefaultLocale())
+			name := t.ProductTitle(t.Shop.Bot.Product(added[0]))
 			t.ShowCart(t.T("added", map[string]any{"count": addedQty, "N": addedQty, "Name": name}), cv)
 		} else {
 			t.ShowCart(t.T("added_several", nil), cv)
 		}
+	}
+	if ask != nil && len(ask.variants) > 0 {
+		return b.askVariant(ctx, t, ask.text, ask.variants, ask.quantity)
 	}
 	if ask != nil {
 		pvs, err := t.Tools.Offer(ctx, ask.candidates)
@@ -367,7 +375,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 		return nil
 	case old == "":
-		return b.add(ctx, t, p.sku, max(it.Quantity, 1))
+		return b.addChosen(ctx, t, p.sku, max(it.Quantity, 1))
 	case old == p.sku:
 		// "actually make it the L" that finds only what is in the cart:
 		// the words did not say what to change to. Adding another

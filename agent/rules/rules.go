@@ -129,6 +129,13 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			mem.FailedTurns = 0
 		}
 	}()
+	if mem.Pending == concierge.QuestionWhichVariant || mem.Pending == "" && b.lookingAtGroup(t, in) {
+		qty := mem.PendingQuantity
+		mem.Pending, mem.PendingQuantity = "", 0
+		if ok, err := b.answerVariant(ctx, t, in, qty); ok || err != nil {
+			return err
+		}
+	}
 	if mem.Pending == concierge.QuestionWhichProduct {
 		qty := mem.PendingQuantity
 		mem.Pending, mem.PendingQuantity = "", 0
@@ -370,6 +377,10 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("search_none", nil), Buttons: t.BrowseButtons()})
 		return nil
 	}
+	if len(pvs) == 1 && in.Wanted && len(pvs[0].Variants) > 1 {
+		// "我要越野跑鞋": to have it, the customer must choose a variant.
+		return b.askVariant(ctx, t, t.Event.Text, t.Shop.Catalog.Variants(pvs[0].SKU), max(in.Quantity, 1))
+	}
 	if len(pvs) == 1 {
 		t.ShowDetails(pvs[0])
 		return nil
@@ -526,7 +537,7 @@ func (b Brain) add(ctx context.Context, t *agent.Turn, sku concierge.SKU, qty in
 		return b.toolError(t, err)
 	}
 	p := t.Shop.Bot.Product(sku)
-	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": p.Title(t.Locale, t.Shop.Bot.DefaultLocale())}), cv)
+	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": t.ProductTitle(p)}), cv)
 	return nil
 }
 
@@ -580,7 +591,10 @@ func (b Brain) orderStatus(ctx context.Context, t *agent.Turn, ref concierge.Ord
 // language understanding is needed.
 func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 	t.Conv.Memory.FailedTurns = 0
-	if t.Conv.Memory.Pending == concierge.QuestionWhichProduct {
+	if sku, said, ok := agent.ParseVariantButton(v); ok {
+		return b.variantButton(ctx, t, sku, said)
+	}
+	if t.Conv.Memory.Pending == concierge.QuestionWhichProduct || t.Conv.Memory.Pending == concierge.QuestionWhichVariant {
 		t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = "", 0 // a press answers it
 	}
 	arg := func(prefix string) (string, bool) {

@@ -1,0 +1,218 @@
+package rules
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// Variants and the cart rule: a product that comes in sizes or colours is
+// added only once the customer said (or pressed) the values that tell its
+// variants apart. "ajoute les chaussures trail" asks which one with the
+// choices as buttons and adds nothing; "la bleue en 42" then adds that
+// one; a choice no variant in stock has is said so, with what exists.
+
+// variantPick turns the pick of an item into a pick of one variant when
+// it fell on a group: the variant the item's words choose, or the group's
+// variants to ask about. A variant already in the cart stays the pick of
+// words that choose nothing ("mets-en deux"): it was chosen before.
+func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, p pick) pick {
+	ix := t.Shop.Catalog
+	group := ix.Variants(p.sku)
+	if p.sku == "" {
+		group = oneGroup(ix, p.candidates)
+	}
+	if len(group) == 0 {
+		return p
+	}
+	text := it.Text
+	if text == "" {
+		text = t.Event.Text
+	}
+	fit, said, missing := ix.Narrow(text, group)
+	if len(said) == 0 && len(missing) == 0 && text != t.Event.Text {
+		// "add the basic t-shirt, size S": the size came after a comma
+		// that cut the message into items.
+		text = t.Event.Text
+		fit, said, missing = ix.Narrow(text, group)
+	}
+	if p.sku != "" && len(said) == 0 && len(missing) == 0 && b.inCart(ctx, t, p.sku) {
+		return p
+	}
+	if len(fit) == 1 && len(missing) == 0 {
+		return pick{sku: fit[0]}
+	}
+	if len(ix.Choices(fit)) == 0 && len(fit) > 0 && len(missing) == 0 {
+		// Variants nothing tells apart (validate reports them): one
+		// is as good as another.
+		return pick{sku: fit[0]}
+	}
+	return pick{variants: group, text: text, quantity: it.Quantity}
+}
+
+// oneGroup returns the variants of the group all of skus belong to, or
+// nil when they are not all variants of one group.
+func oneGroup(ix *catalog.Index, skus []concierge.SKU) []concierge.SKU {
+	if len(skus) == 0 {
+		return nil
+	}
+	g := ix.GroupOf(skus[0])
+	for _, s := range skus {
+		if g == "" || ix.GroupOf(s) != g {
+			return nil
+		}
+	}
+	return ix.Variants(skus[0])
+}
+
+// askVariant answers a request for a group of variants that text does not
+// pin down: it adds the one variant text chooses when it is in stock,
+// and otherwise asks, with the choices left as buttons (saying first
+// when what was asked for does not exist or is sold out). qty is the
+// count asked for, added once the customer chooses.
+func (b Brain) askVariant(ctx context.Context, t *agent.Turn, text string, group []concierge.SKU, qty int) error {
+	fit, said, missing := t.Shop.Catalog.Narrow(text, group)
+	return b.chooseVariant(ctx, t, group, fit, said, missing, qty)
+}
+
+// chooseVariant adds the one variant of fit when the customer's choice
+// (said) leaves one in stock and no other choice to make, and otherwise
+// asks among group's variants.
+func (b Brain) chooseVariant(ctx context.Context, t *agent.Turn, group, fit []concierge.SKU, said catalog.Said, missing []string, qty int) error {
+	ix := t.Shop.Catalog
+	if len(missing) > 0 {
+		// "en 47", "la rouge": a choice the product does not come in.
+		return b.offerVariants(ctx, t, group, nil, "variant_unavailable", strings.Join(missing, " "), qty)
+	}
+	pv, err := t.Tools.OfferVariants(ctx, fit)
+	if err != nil {
+		return err
+	}
+	avail := pv.Available()
+	switch {
+	case len(avail) == 0 && len(said) > 0:
+		// What was chosen exists but is sold out: offer what is left.
+		return b.offerVariants(ctx, t, group, nil, "variant_sold_out", "", qty)
+	case len(fit) == 1 || len(avail) >= 1 && len(ix.Choices(avail)) == 0 && len(ix.Choices(fit)) == 0:
+		return b.add(ctx, t, avail[0], max(qty, 1))
+	}
+	return b.offerVariants(ctx, t, fit, said, "variant_which", "", qty)
+}
+
+// offerVariants asks which of skus the customer wants, after the text id
+// (with the product's name and what was asked for), and leaves the
+// question pending for the next message.
+func (b Brain) offerVariants(ctx context.Context, t *agent.Turn, skus []concierge.SKU, said catalog.Said, id, asked string, qty int) error {
+	pv, err := t.Tools.OfferVariants(ctx, skus)
+	if err != nil {
+		return err
+	}
+	if len(pv.Available()) == 0 {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"count": 0, "N": 0}), Buttons: t.BrowseButtons()})
+		return nil
+	}
+	if id == "variant_sold_out" {
+		pv.Variants = availableOnly(pv.Variants)
+	}
+	name := pv.Title(t.Locale, t.Shop.Bot.DefaultLocale())
+	t.ShowVariants(t.T(id, map[string]any{"Name": name, "Said": asked}), pv, said)
+	t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = concierge.QuestionWhichVariant, max(qty, 1)
+	return nil
+}
+
+func availableOnly(vs []agent.ProductView) []agent.ProductView {
+	var out []agent.ProductView
+	for _, v := range vs {
+		if v.Stock > 0 || v.Digital {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// answerVariant takes a reply to "which one?" about variants: the values
+// it states ("la bleue en 42", "42码的蓝色", "in black") narrow the
+// variants still possible, or all of the group when it changes a choice.
+// It reports whether the reply was such an answer; anything else is
+// understood as usual.
+func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int) (bool, error) {
+	switch in.Name {
+	case nlu.Search, nlu.Details, nlu.AddToCart, nlu.OutOfScope, nlu.ChangeQuantity, nlu.ConsentYes:
+	default:
+		return false, nil
+	}
+	ix := t.Shop.Catalog
+	shown := t.Conv.Memory.Shown
+	group := oneGroup(ix, shown)
+	if group == nil {
+		return false, nil
+	}
+	fit, said, missing := ix.Narrow(t.Event.Text, group)
+	if len(said) == 0 && len(missing) == 0 {
+		return false, nil
+	}
+	if in.Quantity > 0 {
+		qty = in.Quantity
+	}
+	if len(missing) > 0 {
+		return true, b.chooseVariant(ctx, t, group, fit, said, missing, qty)
+	}
+	// What was chosen before holds unless this reply changes it.
+	if kept := intersect(fit, shown); len(kept) > 0 {
+		fit = kept
+	}
+	return true, b.chooseVariant(ctx, t, group, fit, said, nil, qty)
+}
+
+func intersect(a, b []concierge.SKU) []concierge.SKU {
+	var out []concierge.SKU
+	for _, s := range a {
+		if slices.Contains(b, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// variantButton answers a press of a choice button: the values it carries
+// narrow the group of its SKU.
+func (b Brain) variantButton(ctx context.Context, t *agent.Turn, sku concierge.SKU, said catalog.Said) error {
+	qty := 1
+	if t.Conv.Memory.Pending == concierge.QuestionWhichVariant {
+		qty = max(t.Conv.Memory.PendingQuantity, 1)
+	}
+	t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = "", 0
+	ix := t.Shop.Catalog
+	group := ix.Variants(sku)
+	if group == nil {
+		if ix.Product(sku) == nil {
+			t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
+			return nil
+		}
+		return b.add(ctx, t, sku, qty)
+	}
+	return b.chooseVariant(ctx, t, group, agent.Matching(ix, group, said), said, nil, qty)
+}
+
+// addChosen adds the product the customer's words picked, or asks which
+// variant when it is one of a group and the words do not say which.
+func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, qty int) error {
+	p := b.variantPick(ctx, t, nlu.Item{Text: t.Event.Text}, pick{sku: sku})
+	if len(p.variants) > 0 {
+		return b.askVariant(ctx, t, p.text, p.variants, qty)
+	}
+	return b.add(ctx, t, p.sku, qty)
+}
+
+// lookingAtGroup reports whether the customer is looking at one product
+// with variants (its card was the only one shown) and the message is not
+// a question: "la bleue en 42" then picks that variant.
+func (b Brain) lookingAtGroup(t *agent.Turn, in nlu.Intent) bool {
+	shown := t.Conv.Memory.Shown
+	return !in.Question && len(shown) == 1 && t.Shop.Catalog.GroupOf(shown[0]) != "" && in.Name != nlu.AddToCart
+}
