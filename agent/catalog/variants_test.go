@@ -32,7 +32,7 @@ func TestVariantsAndChoices(t *testing.T) {
 		skus []concierge.SKU
 		want string
 	}{
-		{shoes, "color: bleu, noir; size: 40, 41, 42"}, // material is the same: not a choice
+		{shoes, "size: 40, 41, 42; color: bleu, noir"}, // the axis with more values first; material is the same: not a choice
 		{shoes[:3], "size: 40, 41, 42"},
 		{[]concierge.SKU{"TRAIL-BLU-42", "TRAIL-BLK-42"}, "color: bleu, noir"},
 		{ix.Variants("TEE-BASIC-S"), "size: S, M, L"},
