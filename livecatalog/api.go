@@ -178,6 +178,7 @@ type apiProduct struct {
 	Image       *string           `json:"image"`
 	Digital     *bool             `json:"digital"`
 	Attrs       map[string]string `json:"attrs"`
+	Group       *string           `json:"group"`
 }
 
 // decodeBatch reads a body holding a JSON list of products, or an object
@@ -228,7 +229,7 @@ func (c *Catalog) decodeRow(raw json.RawMessage, row int) (Update, *RowError) {
 		e := &RowError{Row: row, Message: err.Error()}
 		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			e.Field = strings.Trim(f, `"`)
-			e.Message = "unknown field (sku, name, description, category, price, stock, tags, image, digital, attrs)"
+			e.Message = "unknown field (sku, name, description, category, price, stock, tags, image, digital, attrs, group)"
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
@@ -244,7 +245,7 @@ func (c *Catalog) decodeRow(raw json.RawMessage, row int) (Update, *RowError) {
 		return Update{}, e
 	}
 	u := Update{SKU: concierge.SKU(p.SKU), Category: p.Category, Stock: p.Stock, Tags: p.Tags, Image: p.Image, Digital: p.Digital, Attrs: p.Attrs,
-		Name: locales(p.Name), Description: locales(p.Description)}
+		Group: p.Group, Name: locales(p.Name), Description: locales(p.Description)}
 	if len(p.Price) > 0 && string(p.Price) != "null" {
 		text := string(p.Price)
 		var s string

@@ -31,6 +31,9 @@ type Update struct {
 	Image   *string
 	Digital *bool
 	Attrs   map[string]string
+	// Group makes the product a variant of a group ("" leaves the group
+	// it was in): see concierge.Product.Group.
+	Group *string
 }
 
 // RowError is why a batch was refused: the row (1-based position in the
@@ -215,6 +218,9 @@ func (c *Catalog) check(u *Update, row int) (catalogfeed.Item, error) {
 	}
 	if u.Attrs != nil {
 		p.Attrs, it.Fields = maps.Clone(u.Attrs), it.Fields|catalogfeed.FieldAttrs
+	}
+	if u.Group != nil {
+		p.Group, it.Fields = strings.TrimSpace(*u.Group), it.Fields|catalogfeed.FieldGroup
 	}
 	if it.Fields == 0 {
 		return bad("", "changes nothing: give at least one field besides sku")

@@ -351,3 +351,34 @@ func TestConcurrentPatchesMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestUpsertGroup: the API's group makes products variants of one
+// product, for the next search and after a restart; a later patch of
+// the stock keeps the group.
+func TestUpsertGroup(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func() *store.DB) {
+		ctx := context.Background()
+		db := open()
+		a := newReplica(t, db)
+		name := map[concierge.Locale]string{"en": "Trail shoe"}
+		err := a.cat.Upsert(ctx, []livecatalog.Update{
+			{SKU: "SHOE-41", Name: name, Price: eur(8900), Stock: ptr(2), Group: ptr("SHOE"), Attrs: map[string]string{"size": "41"}},
+			{SKU: "SHOE-42", Name: name, Price: eur(8900), Stock: ptr(3), Group: ptr(" SHOE "), Attrs: map[string]string{"size": "42"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.cat.Upsert(ctx, []livecatalog.Update{{SKU: "SHOE-42", Stock: ptr(7)}}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []*replica{a, newReplica(t, open())} {
+			s := r.shop.Current()
+			if got := s.Catalog.Variants("SHOE-41"); len(got) != 2 || got[1] != "SHOE-42" {
+				t.Fatalf("variants of SHOE-41: %v", got)
+			}
+			if got := s.Catalog.Variants("MUG-01"); got != nil {
+				t.Errorf("a product without a group has variants: %v", got)
+			}
+		}
+	})
+}
