@@ -69,6 +69,21 @@ func TestExampleConversations(t *testing.T) {
 	}
 }
 
+// TestVariantConversations runs the conversation tests of the variants
+// example shop (examples/variants): a product that comes in sizes and
+// colours is asked about, picked by words or buttons in fr, en and zh,
+// and never added without a choice.
+func TestVariantConversations(t *testing.T) {
+	files, err := filepath.Glob("../../examples/variants/tests/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no variant tests: %v", err)
+	}
+	code, out, errs := runTest(t, nil, append([]string{"--config", "../../examples/variants"}, files...)...)
+	if code != 0 || !regexp.MustCompile(`(?m)^PASS: \d+ cases passed$`).MatchString(out) {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errs)
+	}
+}
+
 // TestConversationTestsFail proves that each kind of check can fail: a
 // file whose expectation is wrong makes `concierge test` exit 1 and
 // print the step, what it expected, what it got and the bot's replies.
