@@ -276,7 +276,7 @@ func (t *Turn) OrderView(o *concierge.Order) *concierge.OrderView {
 	for _, l := range o.Lines {
 		title := l.Title
 		if p := t.Shop.Bot.Product(l.SKU); p != nil {
-			title = p.Title(t.Locale, t.Shop.Bot.DefaultLocale())
+			title = t.ProductTitle(p)
 		}
 		tot := l.Unit.Mul(l.Quantity)
 		v.Lines = append(v.Lines, concierge.CartLineView{SKU: l.SKU, Title: title, Quantity: l.Quantity, Unit: l.Unit, Total: tot,

@@ -52,25 +52,6 @@ func ParseVariantButton(v string) (sku concierge.SKU, said catalog.Said, ok bool
 	return concierge.SKU(s), said, true
 }
 
-// Matching returns the variants among skus that have every value of said.
-func Matching(ix *catalog.Index, skus []concierge.SKU, said catalog.Said) []concierge.SKU {
-	var out []concierge.SKU
-	for _, s := range skus {
-		p := ix.Product(s)
-		if p == nil {
-			continue
-		}
-		ok := true
-		for k, v := range said {
-			ok = ok && catalog.Fold(strings.TrimSpace(p.Attrs[k])) == catalog.Fold(strings.TrimSpace(v))
-		}
-		if ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // collapse turns a list of products, best first, into views with one per
 // group: the group's first product in the list that is in stock stands
 // for it, with all the group's variants and their stock. limit caps the

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,7 +171,7 @@ func (ix *Index) Choices(skus []concierge.SKU) []Choice {
 			slices.SortStableFunc(vals, func(a, b string) int {
 				x, _ := strconv.ParseFloat(strings.ReplaceAll(a, ",", "."), 64)
 				y, _ := strconv.ParseFloat(strings.ReplaceAll(b, ",", "."), 64)
-				return cmpFloat(x, y)
+				return cmp.Compare(x, y)
 			})
 		}
 		out = append(out, Choice{Attr: k, Values: vals})
@@ -185,16 +186,6 @@ func allNumbers(vals []string) bool {
 		}
 	}
 	return true
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // VariantValue reports whether w, a folded word or number, is the value
@@ -247,6 +238,14 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 			said[k] = best
 		}
 	}
+	missing = ix.unoffered(toks, matched, g, said)
+	return ix.Matching(skus, said), said, missing
+}
+
+// Matching returns the products among skus that have every value of
+// said, compared without case, accents or surrounding spaces.
+func (ix *Index) Matching(skus []concierge.SKU, said Said) []concierge.SKU {
+	var out []concierge.SKU
 	for _, s := range skus {
 		p := ix.Product(s)
 		if p == nil {
@@ -254,14 +253,13 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 		}
 		ok := true
 		for k, v := range said {
-			ok = ok && Fold(strings.TrimSpace(p.Attrs[k])) == Fold(v)
+			ok = ok && Fold(strings.TrimSpace(p.Attrs[k])) == Fold(strings.TrimSpace(v))
 		}
 		if ok {
-			fit = append(fit, s)
+			out = append(out, s)
 		}
 	}
-	missing = ix.unoffered(toks, matched, g, said)
-	return fit, said, missing
+	return out
 }
 
 // states reports how strongly the tokens state the value v of attribute

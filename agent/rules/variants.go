@@ -149,7 +149,7 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 	ix := t.Shop.Catalog
 	shown := t.Conv.Memory.Shown
 	group := oneGroup(ix, shown)
-	if group == nil {
+	if group == nil || b.findsElsewhere(t, in, group) {
 		return false, nil
 	}
 	fit, said, missing := ix.Narrow(t.Event.Text, group)
@@ -167,6 +167,17 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 		fit = kept
 	}
 	return true, b.chooseVariant(ctx, t, group, fit, said, nil, qty)
+}
+
+// findsElsewhere reports whether the message's words are about another
+// product than the group's: "la casquette rouge" while choosing shoes
+// looks for the cap, it is no colour of the shoes.
+func (b Brain) findsElsewhere(t *agent.Turn, in nlu.Intent, group []concierge.SKU) bool {
+	if len(in.Products) > 0 {
+		return !slices.Contains(group, in.Products[0])
+	}
+	hits := t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Limit: 1})
+	return len(hits) == 1 && hits[0].Score > 0 && !slices.Contains(group, hits[0].SKU)
 }
 
 func intersect(a, b []concierge.SKU) []concierge.SKU {
@@ -196,7 +207,7 @@ func (b Brain) variantButton(ctx context.Context, t *agent.Turn, sku concierge.S
 		}
 		return b.add(ctx, t, sku, qty)
 	}
-	return b.chooseVariant(ctx, t, group, agent.Matching(ix, group, said), said, nil, qty)
+	return b.chooseVariant(ctx, t, group, ix.Matching(group, said), said, nil, qty)
 }
 
 // addChosen adds the product the customer's words picked, or asks which
