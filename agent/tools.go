@@ -60,7 +60,9 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 	}
 	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude}
 	if tl.shop.Catalog.HasVariants() {
-		q.Limit = 0 // the variants of a group make one result: cap after grouping
+		// The variants of a group make one result: cap after grouping,
+		// reading enough hits for groups of up to variantsPerResult.
+		q.Limit = a.Limit * variantsPerResult
 	}
 	hits := tl.shop.Catalog.Search(q)
 	skus := make([]concierge.SKU, len(hits))

@@ -23,6 +23,11 @@ const ValueVariant = "variant:"
 // maxChoiceButtons bounds the choice buttons of one card.
 const maxChoiceButtons = 12
 
+// variantsPerResult is how many hits a search reads per result it
+// returns when the catalog has variants: a group's variants are one
+// result, and a search must not rank every product of a large catalog.
+const variantsPerResult = 50
+
 // VariantButtonValue is the value of a button that chooses said among the
 // variants of sku's group.
 func VariantButtonValue(sku concierge.SKU, said catalog.Said) string {
