@@ -360,6 +360,9 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	if err != nil {
 		return err
 	}
+	if s := b.variantSwap(t, old); s != "" {
+		p = pick{sku: s} // "finalement en 41": the same product, another size
+	}
 	if p.sku == "" && old != "" && len(p.candidates) > 1 {
 		p.sku = t.Shop.Catalog.Nearest(old, p.candidates)
 	}

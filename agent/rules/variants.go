@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 
@@ -35,11 +36,13 @@ func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, p pi
 		text = t.Event.Text
 	}
 	fit, said, missing := ix.Narrow(text, group)
-	if len(said) == 0 && len(missing) == 0 && text != t.Event.Text {
-		// "add the basic t-shirt, size S": the size came after a comma
-		// that cut the message into items.
-		text = t.Event.Text
-		fit, said, missing = ix.Narrow(text, group)
+	if text != t.Event.Text {
+		// "add the basic t-shirt, size S", "the trail shoes, blue, size
+		// 41": the values came after a comma that cut the message into
+		// items.
+		if f, s, m := ix.Narrow(t.Event.Text, group); len(s) > len(said) {
+			text, fit, said, missing = t.Event.Text, f, s, m
+		}
 	}
 	if p.sku != "" && len(said) == 0 && len(missing) == 0 && b.inCart(ctx, t, p.sku) {
 		return p
@@ -226,4 +229,30 @@ func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, 
 func (b Brain) lookingAtGroup(t *agent.Turn, in nlu.Intent) bool {
 	shown := t.Conv.Memory.Shown
 	return !in.Question && len(shown) == 1 && t.Shop.Catalog.GroupOf(shown[0]) != "" && in.Name != nlu.AddToCart
+}
+
+// variantSwap returns the variant that a change of mind about old, a
+// variant in the cart, asks for: old's values with those the message
+// states ("finalement en 41", "in black instead"); "" when the message
+// states none, or a combination the product does not come in.
+func (b Brain) variantSwap(t *agent.Turn, old concierge.SKU) concierge.SKU {
+	ix := t.Shop.Catalog
+	group := ix.Variants(old)
+	p := ix.Product(old)
+	if group == nil || p == nil {
+		return ""
+	}
+	_, said, missing := ix.Narrow(t.Event.Text, group)
+	if len(said) == 0 || len(missing) > 0 {
+		return ""
+	}
+	want := catalog.Said{}
+	for _, c := range ix.Choices(group) {
+		want[c.Attr] = p.Attrs[c.Attr]
+	}
+	maps.Copy(want, said)
+	if fit := ix.Matching(group, want); len(fit) == 1 {
+		return fit[0]
+	}
+	return ""
 }
