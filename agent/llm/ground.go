@@ -35,6 +35,12 @@ func grounded(ctx context.Context, t *agent.Turn, a agent.Action) error {
 	if t.Event.Kind == concierge.EventButton {
 		at.Pressed = t.Event.Value
 	}
+	if done, err := variantChange(t, at, ch); err != nil || done {
+		if err != nil {
+			return fmt.Errorf("refused: %w", err)
+		}
+		return nil
+	}
 	if err := nlu.Check(t.Event.Text, t.Shop.Catalog, t.Locale, at, ch); err != nil {
 		return fmt.Errorf("refused: %w", err)
 	}

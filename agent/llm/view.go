@@ -19,6 +19,9 @@ type productView struct {
 	Category    string            `json:"category,omitempty"`
 	Description string            `json:"description,omitempty"`
 	Attrs       map[string]string `json:"attributes,omitempty"`
+	// Variants are the sizes, colours… the product comes in, each its
+	// own SKU: the one to add is the one the customer chose.
+	Variants []variantView `json:"variants,omitempty"`
 }
 
 type lineView struct {
@@ -57,10 +60,17 @@ func view(t *agent.Turn, r *agent.Result) string {
 	v := resultView{Comparison: r.Comparison, HandedOff: r.HandedOff, Consent: r.Consent}
 	for _, pv := range r.Products {
 		v.Products = append(v.Products, productView{SKU: pv.SKU, Name: pv.Title(t.Locale, def), Price: money(pv.Price), Stock: pv.Stock,
-			Digital: pv.Digital, Category: pv.Category, Description: concierge.LocalText(pv.Description, t.Locale, def), Attrs: pv.Attrs})
+			Digital: pv.Digital, Category: pv.Category, Description: concierge.LocalText(pv.Description, t.Locale, def), Attrs: pv.Attrs,
+			Variants: variantsOf(t, pv)})
 	}
 	if len(r.Products) > 0 {
 		v.Note = "The customer sees these products as cards with buttons under your answer."
+		for _, p := range v.Products {
+			if len(p.Variants) > 0 {
+				v.Note += " A product with variants is added by the SKU of the variant the customer chose; ask which one when they have not said."
+				break
+			}
+		}
 	}
 	if r.Products != nil && len(r.Products) == 0 {
 		v.Note = "Nothing matched."

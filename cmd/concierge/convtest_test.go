@@ -250,24 +250,52 @@ type llmScript []struct {
 // file's brain.llm settings) against a scripted OpenAI-compatible model:
 // the file holds on both brains, and every scripted turn was asked.
 func TestConversationTestsOnTheLLMBrain(t *testing.T) {
-	raw, err := os.ReadFile("testdata/convtest/maison-lumiere.llm.yaml")
+	f, script, asked := scriptedModel(t, "testdata/convtest/maison-lumiere.llm.yaml")
+	// The model's gateway wants a header of its own (newFakeModel checks
+	// it); the brain stays rules in the file, and --brain llm overrides it.
+	bot := rewrite(t, sampleBot(t), map[string]string{
+		`    api_key: "${LLM_API_KEY:-}"`: "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }",
+	})
+	env := map[string]string{"LLM_BASE_URL": f.srv.URL + "/v1", "LLM_MODEL": "test-model", "LLM_API_KEY": "test-key"}
+	code, out, errs := runTest(t, func(k string) string { return env[k] }, "--config", writeBot(t, bot), "--brain", "llm", "--log-level", "info", sampleTestsPath)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errs)
+	}
+	if !strings.Contains(out, "brain llm") {
+		t.Errorf("the run does not say it is on the llm brain:\n%s", out)
+	}
+	if strings.Contains(errs, "falling back to rules") {
+		t.Errorf("the model was not used for every turn:\n%s", errs)
+	}
+	for _, s := range script {
+		if asked(s.User) == 0 {
+			t.Errorf("the model was never asked about %q: is it still in %s?", s.User, sampleTestsPath)
+		}
+	}
+}
+
+// scriptedModel serves the script at path as an OpenAI-compatible model:
+// for each customer message, its tool calls, then its words once it has
+// read their results. asked counts how often a message reached it.
+func scriptedModel(t *testing.T, path string) (f *fakeModel, script llmScript, asked func(user string) int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var script llmScript
 	if err := yaml.Unmarshal(raw, &script); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
-	asked := map[string]int{}
-	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+	counts := map[string]int{}
+	f = newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
 		user, results := turn(req)
 		for _, s := range script {
 			if s.User != user {
 				continue
 			}
 			mu.Lock()
-			asked[user]++
+			counts[user]++
 			mu.Unlock()
 			if len(results) > 0 || len(s.Calls) == 0 {
 				return say(s.Say)
@@ -287,25 +315,35 @@ func TestConversationTestsOnTheLLMBrain(t *testing.T) {
 		t.Errorf("the script has no turn for %q", user)
 		return say("?")
 	})
-	// The model's gateway wants a header of its own (newFakeModel checks
-	// it); the brain stays rules in the file, and --brain llm overrides it.
-	bot := rewrite(t, sampleBot(t), map[string]string{
-		`    api_key: "${LLM_API_KEY:-}"`: "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }",
-	})
+	return f, script, func(user string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return counts[user]
+	}
+}
+
+// TestVariantsOnTheLLMBrain: on the LLM brain, a model that adds a
+// product with variants before the customer chose one is refused (and
+// told the choices), and the variant the customer's words choose ("the
+// blue one in 42") is added.
+func TestVariantsOnTheLLMBrain(t *testing.T) {
+	f, script, asked := scriptedModel(t, "testdata/convtest/variants.llm.yaml")
 	env := map[string]string{"LLM_BASE_URL": f.srv.URL + "/v1", "LLM_MODEL": "test-model", "LLM_API_KEY": "test-key"}
-	code, out, errs := runTest(t, func(k string) string { return env[k] }, "--config", writeBot(t, bot), "--brain", "llm", "--log-level", "info", sampleTestsPath)
-	if code != 0 {
-		t.Fatalf("exit %d, want 0\n%s\n%s", code, out, errs)
+	tests := "testdata/convtest/variants.llm.tests.yaml"
+	src, err := os.ReadFile("../../examples/variants/trail-et-coton.yaml")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(out, "brain llm") {
-		t.Errorf("the run does not say it is on the llm brain:\n%s", out)
-	}
-	if strings.Contains(errs, "falling back to rules") {
-		t.Errorf("the model was not used for every turn:\n%s", errs)
+	bot := rewrite(t, string(src), map[string]string{"  kind: rules\n": `  kind: rules
+  llm: { base_url: "${LLM_BASE_URL}", model: "${LLM_MODEL}", api_key: "${LLM_API_KEY}", headers: { X-Gateway: shop-1 } }
+`})
+	code, out, errs := runTest(t, func(k string) string { return env[k] }, "--config", writeBot(t, bot), "--brain", "llm", tests)
+	if code != 0 || strings.Contains(errs, "falling back to rules") {
+		t.Fatalf("exit %d, want 0, every turn on the model\n%s\n%s", code, out, errs)
 	}
 	for _, s := range script {
-		if asked[s.User] == 0 {
-			t.Errorf("the model was never asked about %q: is it still in %s?", s.User, sampleTestsPath)
+		if asked(s.User) == 0 {
+			t.Errorf("the model was never asked about %q: is it still in %s?", s.User, tests)
 		}
 	}
 }
