@@ -42,6 +42,8 @@ var rules = []rule{
 		"the live catalog reaches the database through its Store and the agent through its Sink, which cmd wires; it serves its API as a plain http.Handler that webhooks mounts"},
 	{"catalogindex/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "livecatalog/", "github.com/labstack/echo"},
 		"the catalog index turns products into a bleve index and answers with SKUs; the agent takes it through an interface of its own, and cmd wires both"},
+	{"offers/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "livecatalog/", "github.com/labstack/echo"},
+		"the supplier client asks suppliers and answers with concierge.Offer; the agent and checkout take it through interfaces of their own, and cmd wires it"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
