@@ -33,7 +33,7 @@ func TestRead(t *testing.T) {
 		err     string
 	}{
 		{file: "rooms.json", paths: roomPaths,
-			want: []want{{"DBL-12", 12900, 3}, {"SGL-02", 8950, 1}, {"4711", 19900, 2}},
+			want:    []want{{"DBL-12", 12900, 3}, {"SGL-02", 8950, 1}, {"4711", 19900, 2}},
 			skipped: []string{`offer 4: priced in "USD"`, `offer 5: no id`, `offer 6: no title`, `offer 7: price`, `offer 8: price`}},
 		{file: "seats.json", paths: seatPaths,
 			want: []want{{"A1", 4500, 100}, {"B7", 3900, 100}, {"C3", 3900, 100}}},
