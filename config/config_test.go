@@ -24,6 +24,7 @@ var testEnv = map[string]string{
 	"SECRET_TIMEOUT": "sekrit-timeout-value",
 	"SECRET_TOKEN":   "sekrit token value!",
 	"SECRET_PRICE":   "12.3456789",
+	"SUPPLIER_TOKEN": "sup-token-value-123",
 }
 
 func getenv(env map[string]string) func(string) string {

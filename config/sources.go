@@ -16,7 +16,7 @@ import (
 // Source is one product feed of catalog.sources: a file the merchant's
 // shop system or spreadsheet writes.
 type Source struct {
-	Format  string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon)."`
+	Format  string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,enum=http,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon); http: a supplier's availability API asked at each search (see name and url and headers and offers)."`
 	Path    string            `yaml:"path" json:"path,omitempty" jsonschema:"description=The feed file; relative to the bot file. Give path or url."`
 	URL     string            `yaml:"url" json:"url,omitempty" jsonschema:"description=The feed's http(s) URL; the server fetches it at start and again every refresh (with ETag and If-Modified-Since) and keeps the last good feed when a refresh fails. Use ${VAR} for a key in it. Give path or url."`
 	Refresh string            `yaml:"refresh" json:"refresh,omitempty" jsonschema:"default=15m,description=For a url source: how often it is fetched again as a Go duration such as 15m; at least 10s. Defaults to 15m."`
@@ -24,6 +24,13 @@ type Source struct {
 	Columns map[string]string `yaml:"columns" json:"columns,omitempty" jsonschema:"description=For CSV: which column gives which field such as {sku: id; price: prix_ttc; name_en: English name}. Fields: sku name description price sale_price sale_price_effective_date availability stock category tags image digital and name_xx or description_xx for a language. Unmapped fields are read from their usual column names."`
 	Strict  bool              `yaml:"strict" json:"strict,omitempty" jsonschema:"description=Refuse the whole source when one row is bad. By default bad rows are reported by concierge validate and skipped (and counted) by serve."`
 	InStock int               `yaml:"in_stock" json:"in_stock,omitempty" jsonschema:"minimum=0,default=100,description=The stock given to a product the feed says is in stock without a count (Google's availability has none) or says nothing about. Defaults to 100."`
+
+	// The keys of a supplier source (format http), see suppliers.go.
+	Name     string            `yaml:"name" json:"name,omitempty" jsonschema:"description=For format http: the supplier's short name such as hotel (lower case letters and digits and - and _); it marks its offers in carts and orders."`
+	Headers  map[string]string `yaml:"headers" json:"headers,omitempty" jsonschema:"description=For format http: HTTP headers sent with every request such as {Authorization: Bearer ${SUPPLIER_TOKEN}}; use ${VAR} for keys. Never logged or shown."`
+	Offers   *OfferPaths       `yaml:"offers" json:"offers,omitempty" jsonschema:"description=For format http: the JSON paths of the list of offers and of each offer's id and title and price (and currency and availability)."`
+	Timeout  string            `yaml:"timeout" json:"timeout,omitempty" jsonschema:"default=3s,description=For format http: how long a search waits for the supplier as a Go duration; at most 10s. Defaults to 3s."`
+	CacheTTL string            `yaml:"cache_ttl" json:"cache_ttl,omitempty" jsonschema:"default=1m,description=For format http: how long an answer is reused for the same request; 0s never reuses one. Defaults to 1m. Checkout always asks again."`
 }
 
 // FeedReport says what one catalog source gave when the bot file was
@@ -73,6 +80,9 @@ func (f *File) CatalogLayers() []CatalogLayer {
 	}
 	for i := range f.Catalog.Sources {
 		s := &f.Catalog.Sources[i]
+		if s.Format == FormatHTTP {
+			continue // a supplier is asked at each search (Suppliers)
+		}
 		l := CatalogLayer{Name: s.Path, Source: s}
 		if s.URL != "" {
 			l.Name = s.URL
@@ -113,10 +123,11 @@ func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
 		c.errorf("catalog.api_token", "catalog.api_token is %d characters; it needs at least %d (try openssl rand -hex 32)", len(t), MinAPIToken)
 	}
 	var from []int // the index in f.feedReports of each item's source
+	suppliers := map[string]string{} // a supplier's name → where it is
 	for i := range f.Catalog.Sources {
 		s := &f.Catalog.Sources[i]
 		at := fmt.Sprintf("catalog.sources[%d]", i)
-		if !c.source(at, s) || len(f.Locales) == 0 || !money.ValidCurrency(f.Currency) || s.URL != "" {
+		if !c.source(at, s, suppliers) || len(f.Locales) == 0 || !money.ValidCurrency(f.Currency) || s.URL != "" {
 			continue // a url source is fetched by the server, or by validate --fetch
 		}
 		feed, ok := c.readFeed(at, s)
@@ -201,13 +212,18 @@ func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
 
 // source checks one source's keys and applies its defaults; it reports
 // whether the feed can be read.
-func (c *checker) source(at string, s *Source) bool {
+func (c *checker) source(at string, s *Source, suppliers map[string]string) bool {
+	if s.Format == FormatHTTP {
+		c.supplier(at, s, suppliers)
+		return false // asked at each search, never read as a feed
+	}
+	c.otherSourceKeys(at, s)
 	ok := true
 	switch {
 	case s.Format == "" && c.failed(at+".format"):
 		ok = false
 	case s.Format == "":
-		c.required(at+".format", s.Format, " (google_merchant, acp or csv)")
+		c.required(at+".format", s.Format, " (google_merchant, acp, csv or http)")
 		ok = false
 	case !slices.Contains(catalogfeed.Formats, catalogfeed.Format(s.Format)):
 		names := make([]string, len(catalogfeed.Formats))
@@ -218,7 +234,7 @@ func (c *checker) source(at string, s *Source) bool {
 		if sug := suggest(s.Format, names); sug != "" {
 			hint = fmt.Sprintf("; did you mean %q?", sug)
 		}
-		c.errorf(at+".format", "unknown feed format %s (google_merchant, acp or csv)%s", c.show(at+".format", s.Format), hint)
+		c.errorf(at+".format", "unknown feed format %s (google_merchant, acp, csv or http)%s", c.show(at+".format", s.Format), hint)
 		ok = false
 	}
 	switch {

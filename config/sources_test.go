@@ -126,9 +126,9 @@ func TestSourcesErrors(t *testing.T) {
 		name, sources string
 		want          []string
 	}{
-		{"unknown format", "- { format: google, path: ok.csv }", []string{`bot.yaml:5:17: unknown feed format "google" (google_merchant, acp or csv)`}},
+		{"unknown format", "- { format: google, path: ok.csv }", []string{`bot.yaml:5:17: unknown feed format "google" (google_merchant, acp, csv or http)`}},
 		{"no path", "- { format: csv }", []string{`bot.yaml:5:9: catalog.sources[0].path is required: the feed file, relative to the bot file`}},
-		{"no format", "- { path: ok.csv }", []string{`bot.yaml:5:9: catalog.sources[0].format is required (google_merchant, acp or csv)`}},
+		{"no format", "- { path: ok.csv }", []string{`bot.yaml:5:9: catalog.sources[0].format is required (google_merchant, acp, csv or http)`}},
 		{"locale not the bot's", "- { format: csv, path: ok.csv, locale: de }", []string{`bot.yaml:5:44: locale "de" is not one of the bot's locales (fr, en)`}},
 		{"unknown column field", "- { format: csv, path: ok.csv, columns: { prix: p } }", []string{`unknown field "prix" in columns`, `did you mean "price"?`}},
 		{"missing file", "- { format: csv, path: nope.csv }", []string{`bot.yaml:5:28: cannot read the feed `, `nope.csv: no such file or directory`}},

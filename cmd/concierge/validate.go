@@ -137,8 +137,8 @@ func urlSources(f *config.File, fetch bool) (remoteReport, error) {
 	var r remoteReport
 	var client *http.Client
 	for i, s := range f.Catalog.Sources {
-		if s.URL == "" {
-			continue
+		if s.URL == "" || s.Format == config.FormatHTTP {
+			continue // a file, or a supplier asked at each search
 		}
 		if !fetch {
 			r.skipped++
