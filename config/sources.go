@@ -122,7 +122,7 @@ func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
 	if t := f.Catalog.APIToken; t != "" && len(t) < MinAPIToken && !c.failed("catalog.api_token") {
 		c.errorf("catalog.api_token", "catalog.api_token is %d characters; it needs at least %d (try openssl rand -hex 32)", len(t), MinAPIToken)
 	}
-	var from []int // the index in f.feedReports of each item's source
+	var from []int                   // the index in f.feedReports of each item's source
 	suppliers := map[string]string{} // a supplier's name → where it is
 	for i := range f.Catalog.Sources {
 		s := &f.Catalog.Sources[i]
