@@ -63,6 +63,9 @@ type Memory struct {
 	// language they write; before, the conversation's locale is only the
 	// platform's hint or the bot's default.
 	LangSeen bool `json:"lang_seen,omitempty"`
+	// Offers are the suppliers' offers of the last search, so that "the
+	// first one" or a button can put one in the cart at the price shown.
+	Offers []Offer `json:"offers,omitempty"`
 	// Intents are the last few things the brain understood, newest last;
 	// the hand-off packet shows them to people.
 	Intents []string `json:"intents,omitempty"`

@@ -102,6 +102,10 @@ type PaymentFailure struct {
 type CartLine struct {
 	SKU      SKU `json:"sku"`
 	Quantity int `json:"quantity"`
+	// Offer is set when the line is a supplier's offer (SKU.IsOffer): it
+	// keeps the offer's id and the price it was put in the cart at, which
+	// checkout confirms with the supplier before the customer pays.
+	Offer *Offer `json:"offer,omitempty"`
 }
 
 // Refund is money given back on a paid order through its provider.

@@ -55,6 +55,9 @@ type Shop struct {
 	// Lang identifies the language of each message among the bot's
 	// locales; nil leaves it to the brain's own reading.
 	Lang LanguageDetector
+	// Offers asks the bot's suppliers during searches and at checkout
+	// (catalog sources of format http); nil when it has none.
+	Offers OfferFinder
 
 	// live holds the catalog swapped in by SetProducts; shops copied by
 	// Current share it.
@@ -320,6 +323,10 @@ type Turn struct {
 	// pendingAtStart is the question the bot had asked before this
 	// turn; a planned consent is accepted only as an answer to it.
 	pendingAtStart concierge.Question
+
+	// offersFailed is set once the customer was told that a supplier
+	// did not answer, so that several searches of one turn say it once.
+	offersFailed bool
 }
 
 // Say queues a message to the customer; it is stored with the turn.

@@ -27,7 +27,9 @@ type Tools struct {
 // goes to a person.
 const MaxQuantity = 20
 
-// ProductView is a product with its live stock.
+// ProductView is a product with its live stock. A supplier's offer is
+// shown as a product too: Offer is then set, Product is made from it and
+// Stock is what the supplier said it has.
 type ProductView struct {
 	*concierge.Product
 	Stock int
@@ -35,6 +37,8 @@ type ProductView struct {
 	// product among them, when it stands for a group of variants (see
 	// variants.go); nil otherwise.
 	Variants []ProductView
+	// Offer is set when the product is a supplier's offer.
+	Offer *concierge.Offer
 }
 
 // SearchArgs are the search tool's arguments.
@@ -48,6 +52,12 @@ type SearchArgs struct {
 	// Exclude is what the customer ruled out ("not the cast iron one"):
 	// products with those words are not shown.
 	Exclude string `json:"exclude,omitempty" jsonschema:"description=Words of what the customer ruled out, e.g. cast iron in 'a glass teapot, not the cast iron one'"`
+	// Date, From, To and Quantity fill a supplier's request (rooms,
+	// seats, rentals) besides Query; the catalog ignores them.
+	Date     string `json:"date,omitempty" jsonschema:"description=The day asked for as YYYY-MM-DD, for suppliers' offers (a seat, a rental)"`
+	From     string `json:"from,omitempty" jsonschema:"description=The first day asked for as YYYY-MM-DD, for suppliers' offers (a room from this day)"`
+	To       string `json:"to,omitempty" jsonschema:"description=The last day asked for as YYYY-MM-DD, for suppliers' offers"`
+	Quantity int    `json:"quantity,omitempty" jsonschema:"description=How many people or units, for suppliers' offers"`
 }
 
 // Search finds products. Its results become the conversation's "shown"
@@ -73,6 +83,7 @@ func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error
 	if err != nil {
 		return nil, err
 	}
+	out = tl.mergeOffers(out, tl.searchOffers(ctx, a), a.Limit)
 	tl.remember(out)
 	return out, nil
 }
@@ -88,7 +99,7 @@ type StockReader interface {
 func (tl *Tools) views(ctx context.Context, skus []concierge.SKU) ([]ProductView, error) {
 	out := make([]ProductView, 0, len(skus))
 	sr, ok := tl.tx.(StockReader)
-	if !ok || len(skus) < 2 {
+	if !ok || len(skus) < 2 || slices.ContainsFunc(skus, concierge.SKU.IsOffer) {
 		for _, s := range skus {
 			pv, err := tl.view(ctx, s)
 			if err != nil {
@@ -156,6 +167,13 @@ func (tl *Tools) Compare(ctx context.Context, skus []concierge.SKU) ([]ProductVi
 }
 
 func (tl *Tools) view(ctx context.Context, sku concierge.SKU) (ProductView, error) {
+	if sku.IsOffer() {
+		o, err := tl.offer(ctx, sku)
+		if err != nil {
+			return ProductView{}, err
+		}
+		return tl.offerView(o), nil
+	}
 	p := tl.shop.Bot.Product(sku)
 	if p == nil {
 		return ProductView{}, concierge.Errorf(concierge.CodeNotFound, "product", "no product %q in this shop", sku)
@@ -249,6 +267,12 @@ func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity in
 	if quantity < 0 || quantity > MaxQuantity {
 		return CartView{}, concierge.Errorf(concierge.CodeInvalid, "cart", "quantity must be between 0 and %d", MaxQuantity)
 	}
+	if quantity > 0 && sku.IsOffer() {
+		if err := tl.setOfferLine(ctx, sku, quantity); err != nil {
+			return CartView{}, err
+		}
+		return tl.Cart(ctx)
+	}
 	if quantity > 0 {
 		pv, err := tl.view(ctx, sku)
 		if err != nil {
@@ -284,6 +308,10 @@ func (tl *Tools) Cart(ctx context.Context) (CartView, error) {
 	cv := CartView{Total: concierge.Money{Currency: tl.shop.Bot.Currency}}
 	for _, l := range lines {
 		p := tl.shop.Bot.Product(l.SKU)
+		if l.Offer != nil {
+			// A supplier's offer, at the price it was put in the cart.
+			p = tl.offerView(*l.Offer).Product
+		}
 		if p == nil {
 			continue
 		}
@@ -320,6 +348,9 @@ func (tl *Tools) Checkout(ctx context.Context) (*concierge.Order, *concierge.Pay
 	if tl.shop.Bot.Policies.ConsentBefore == "checkout" && !tl.conv.Memory.Consent {
 		tl.conv.Memory.Pending = concierge.QuestionConsent
 		return nil, nil, ErrConsentNeeded
+	}
+	if err := tl.recheckOffers(ctx, lines); err != nil {
+		return nil, nil, err
 	}
 	o, pr, err := tl.checkout.PlaceOrder(ctx, tl.tx, tl.shop.Bot, tl.conv, lines)
 	if err != nil {

@@ -99,6 +99,15 @@ func (s *Service) PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierg
 	o := &concierge.Order{Bot: bot.ID, Conversation: conv.ID, State: concierge.OrderPending, Provider: prov.Name(),
 		Total: concierge.Money{Currency: bot.Currency}, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	for _, l := range lines {
+		if l.Offer != nil {
+			line, err := offerLine(bot, l)
+			if err != nil {
+				return nil, nil, err
+			}
+			o.Lines = append(o.Lines, line)
+			o.Total = o.Total.Add(line.Unit.Mul(l.Quantity))
+			continue
+		}
 		p := bot.Product(l.SKU)
 		if p == nil {
 			return nil, nil, concierge.Errorf(concierge.CodeNotFound, "checkout", "product %s is no longer sold", l.SKU)
@@ -125,6 +134,21 @@ func (s *Service) PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concierg
 		return nil, nil, fmt.Errorf("checkout: %s request: %w", prov.Name(), err)
 	}
 	return o, pr, nil
+}
+
+// offerLine prices a cart line that is a supplier's offer: at the price
+// the line holds, which the agent confirmed with the supplier just before
+// (agent.Tools.Checkout), never at the catalog's.
+func offerLine(bot *concierge.Bot, l concierge.CartLine) (concierge.OrderLine, error) {
+	switch {
+	case !l.SKU.IsOffer() || l.Offer.SKU != l.SKU:
+		return concierge.OrderLine{}, concierge.Errorf(concierge.CodeInternal, "checkout", "cart line %s holds the offer %s", l.SKU, l.Offer.SKU)
+	case l.Quantity <= 0:
+		return concierge.OrderLine{}, concierge.Errorf(concierge.CodeInvalid, "checkout", "quantity of %s must be positive", l.SKU)
+	case l.Offer.Price.Currency != bot.Currency || l.Offer.Price.Minor <= 0:
+		return concierge.OrderLine{}, concierge.Errorf(concierge.CodeInternal, "checkout", "offer %s is priced %d %s, the shop sells in %s", l.SKU, l.Offer.Price.Minor, l.Offer.Price.Currency, bot.Currency)
+	}
+	return concierge.OrderLine{SKU: l.SKU, Title: l.Offer.Title, Quantity: l.Quantity, Unit: l.Offer.Price}, nil
 }
 
 // orderAlphabet has no 0/O or 1/I/L, so an order number read over the

@@ -12,7 +12,7 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-const cartQuery = `SELECT sku, quantity FROM cart_lines WHERE conversation_id = ? ORDER BY added_at, sku`
+const cartQuery = `SELECT sku, quantity, offer FROM cart_lines WHERE conversation_id = ? ORDER BY added_at, sku`
 
 // Cart returns a conversation's cart lines in the order they were added.
 func (tx *Tx) Cart(ctx context.Context, conv concierge.ConversationID) ([]concierge.CartLine, error) {
@@ -28,11 +28,17 @@ func scanCart(rows *sql.Rows) ([]concierge.CartLine, error) {
 	var out []concierge.CartLine
 	for rows.Next() {
 		var l concierge.CartLine
-		var sku string
-		if err := rows.Scan(&sku, &l.Quantity); err != nil {
+		var sku, offer string
+		if err := rows.Scan(&sku, &l.Quantity, &offer); err != nil {
 			return nil, fmt.Errorf("store: cart: %w", err)
 		}
 		l.SKU = concierge.SKU(sku)
+		if offer != "" {
+			l.Offer = new(concierge.Offer)
+			if err := json.Unmarshal([]byte(offer), l.Offer); err != nil {
+				return nil, fmt.Errorf("store: cart line %s: %w", sku, err)
+			}
+		}
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -50,6 +56,28 @@ func (tx *Tx) SetCartLine(ctx context.Context, conv concierge.ConversationID, sk
 	}
 	if err != nil {
 		return fmt.Errorf("store: set cart line: %w", err)
+	}
+	return nil
+}
+
+// SetCartOffer sets the cart line of a supplier's offer: its quantity and
+// the offer as it is now (its price); zero removes it.
+func (tx *Tx) SetCartOffer(ctx context.Context, conv concierge.ConversationID, o concierge.Offer, qty int) error {
+	if !o.SKU.IsOffer() {
+		return fmt.Errorf("store: set cart offer: %q is not an offer's SKU", o.SKU)
+	}
+	if qty <= 0 {
+		return tx.SetCartLine(ctx, conv, o.SKU, 0)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("store: set cart offer: %w", err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO cart_lines (conversation_id, sku, quantity, added_at, offer) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (conversation_id, sku) DO UPDATE SET quantity = excluded.quantity, offer = excluded.offer`,
+		conv, string(o.SKU), qty, tx.db.millis(tx.now), string(b))
+	if err != nil {
+		return fmt.Errorf("store: set cart offer: %w", err)
 	}
 	return nil
 }
@@ -159,6 +187,9 @@ func (db *DB) StockLevels(ctx context.Context, bot concierge.BotID) (map[concier
 // adjustStock adds delta to sku's stock; a negative delta fails with
 // ErrOutOfStock rather than going below zero.
 func (tx *Tx) adjustStock(ctx context.Context, bot concierge.BotID, sku concierge.SKU, delta int) error {
+	if sku.IsOffer() {
+		return nil // the supplier keeps its own count; checkout asked it
+	}
 	res, err := tx.exec(ctx, `UPDATE stock SET quantity = quantity + ? WHERE bot = ? AND sku = ? AND quantity + ? >= 0`,
 		delta, string(bot), string(sku), delta)
 	if err != nil {

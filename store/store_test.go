@@ -370,7 +370,7 @@ func TestCart(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if fmt.Sprint(lines) != "[{A 3}]" {
+			if fmt.Sprint(lines) != "[{A 3 <nil>}]" {
 				return fmt.Errorf("cart = %v", lines)
 			}
 			return tx.ClearCart(ctx, conv)

@@ -306,7 +306,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 	}
 	if len(added) > 0 {
 		if len(added) == 1 {
-			name := t.ProductTitle(t.Shop.Bot.Product(added[0]))
+			name := t.ProductTitle(t.Product(ctx, added[0]))
 			t.ShowCart(t.T("added", map[string]any{"count": addedQty, "N": addedQty, "Name": name}), cv)
 		} else {
 			t.ShowCart(t.T("added_several", nil), cv)
@@ -398,7 +398,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 		return b.toolError(t, err)
 	}
-	name := t.Shop.Bot.Product(p.sku).Title(t.Locale, t.Shop.Bot.DefaultLocale())
+	name := t.Product(ctx, p.sku).Title(t.Locale, t.Shop.Bot.DefaultLocale())
 	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": name}), cv)
 	return nil
 }

@@ -536,13 +536,14 @@ func (b Brain) add(ctx context.Context, t *agent.Turn, sku concierge.SKU, qty in
 	if err != nil {
 		return b.toolError(t, err)
 	}
-	p := t.Shop.Bot.Product(sku)
+	p := t.Product(ctx, sku) // a catalog product or a supplier's offer
 	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": t.ProductTitle(p)}), cv)
 	return nil
 }
 
 func (b Brain) checkout(ctx context.Context, t *agent.Turn) error {
 	o, pr, err := t.Tools.Checkout(ctx)
+	var changed *agent.OfferCheckError
 	switch {
 	case errors.Is(err, agent.ErrConsentNeeded):
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("consent_ask", map[string]any{"Shop": t.Shop.Bot.Name, "Days": t.Shop.Bot.Policies.RetentionDays}),
@@ -558,6 +559,10 @@ func (b Brain) checkout(ctx context.Context, t *agent.Turn) error {
 		}
 		t.ShowCart(t.T("checkout_out_of_stock", nil), cv)
 		return nil
+	case errors.As(err, &changed):
+		// A supplier changed a price or no longer has an offer: told
+		// before any payment, with the cart as it is now.
+		return t.ShowOfferChanges(ctx, changed)
 	case err != nil:
 		return b.toolError(t, err)
 	}
