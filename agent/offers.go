@@ -16,17 +16,21 @@ import (
 // and must return within its suppliers' timeouts; it returns the offers of
 // the suppliers that answered and an error for those that did not.
 // Recheck asks o's supplier again, without a cache, at checkout: the offer
-// as it is now, or an error wrapping ErrOfferGone when the supplier no
-// longer has it.
+// as it is now, or an error with a Gone() bool method that says true
+// (see offerGone) when the supplier no longer has it; any other error
+// means the supplier could not confirm it.
 type OfferFinder interface {
 	Find(ctx context.Context, req concierge.OfferRequest) ([]concierge.Offer, error)
 	Recheck(ctx context.Context, o concierge.Offer) (concierge.Offer, error)
 }
 
-// ErrOfferGone is what an OfferFinder's Recheck wraps when the supplier no
-// longer lists the offer as available (offers.ErrGone is the one cmd
-// hands in as this).
-var ErrOfferGone = errors.New("offer no longer available")
+// offerGone reports whether a Recheck error says the supplier no longer
+// has the offer (offers.Error has the method), as opposed to a supplier
+// that did not answer.
+func offerGone(err error) bool {
+	var g interface{ Gone() bool }
+	return errors.As(err, &g) && g.Gone()
+}
 
 // CartOfferSetter is an optional capability of the turn's concierge.Tx: a
 // cart line that keeps a supplier's offer (store.Tx has it). Without it
@@ -35,12 +39,16 @@ type CartOfferSetter interface {
 	SetCartOffer(ctx context.Context, conv concierge.ConversationID, o concierge.Offer, qty int) error
 }
 
-// searchOffers asks the shop's suppliers for a search's text and keeps
-// what they found in the conversation's memory. A supplier that fails is
-// told to the customer once per turn; the catalog's products are still
-// shown.
+// searchOffers asks the shop's suppliers for a search's text. A supplier
+// that fails is told to the customer once per turn, and not asked again in
+// that turn; the catalog's products are still shown.
 func (tl *Tools) searchOffers(ctx context.Context, a SearchArgs) []concierge.Offer {
 	if tl.shop.Offers == nil || strings.TrimSpace(a.Query) == "" {
+		return nil
+	}
+	if tl.turn != nil && tl.turn.offersFailed {
+		// A brain may search several times in a turn (narrowing, then
+		// widening): a supplier that just failed is not waited for again.
 		return nil
 	}
 	req := concierge.OfferRequest{Query: a.Query, Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity}
@@ -214,7 +222,7 @@ func (tl *Tools) recheckOffers(ctx context.Context, lines []concierge.CartLine) 
 		}
 		now, err := tl.shop.Offers.Recheck(ctx, *l.Offer)
 		switch {
-		case errors.Is(err, ErrOfferGone) || (err == nil && now.Available < l.Quantity):
+		case offerGone(err) || (err == nil && now.Available < l.Quantity):
 			changes = append(changes, OfferChange{Was: *l.Offer})
 			if err := tl.tx.SetCartLine(ctx, tl.conv.ID, l.SKU, 0); err != nil {
 				return err

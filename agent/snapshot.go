@@ -74,6 +74,7 @@ func (a *Agent) TakeSnapshot(ctx context.Context, tx concierge.Tx, conv *concier
 	}
 	s.Conv.Memory.Shown = slices.Clone(conv.Memory.Shown)
 	s.Conv.Memory.Intents = slices.Clone(conv.Memory.Intents)
+	s.Conv.Memory.Offers = slices.Clone(conv.Memory.Offers)
 	var err error
 	if s.Cart, err = tx.Cart(ctx, conv.ID); err != nil {
 		return nil, err
@@ -152,6 +153,18 @@ func (o *overlay) SetCartLine(_ context.Context, _ concierge.ConversationID, sku
 	return nil
 }
 
+// SetCartOffer is CartOfferSetter's, in memory.
+func (o *overlay) SetCartOffer(ctx context.Context, conv concierge.ConversationID, offer concierge.Offer, qty int) error {
+	if err := o.SetCartLine(ctx, conv, offer.SKU, qty); err != nil || qty <= 0 {
+		return err
+	}
+	i := slices.IndexFunc(o.cart, func(l concierge.CartLine) bool { return l.SKU == offer.SKU })
+	o.cart[i].Offer = &offer
+	return nil
+}
+
+var _ CartOfferSetter = (*overlay)(nil)
+
 func (o *overlay) ClearCart(context.Context, concierge.ConversationID) error {
 	o.cart = nil
 	return nil
@@ -163,12 +176,17 @@ func (o *overlay) Stock(_ context.Context, _ concierge.BotID, sku concierge.SKU)
 
 func (o *overlay) CreateOrder(_ context.Context, ord *concierge.Order) error {
 	for _, l := range ord.Lines {
+		if l.SKU.IsOffer() {
+			continue // the supplier's count, as the store does
+		}
 		if o.stock[l.SKU] < l.Quantity {
 			return concierge.ErrOutOfStock
 		}
 	}
 	for _, l := range ord.Lines {
-		o.stock[l.SKU] -= l.Quantity
+		if !l.SKU.IsOffer() {
+			o.stock[l.SKU] -= l.Quantity
+		}
 	}
 	o.orders = append([]*concierge.Order{ord}, o.orders...)
 	return nil

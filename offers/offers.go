@@ -117,6 +117,11 @@ func (e *Error) Error() string {
 // Is makes errors.Is(err, ErrSlow) and the like work.
 func (e *Error) Is(target error) bool { return target == e.Kind }
 
+// Gone reports whether the supplier no longer has the offer: the agent
+// tells this apart from a supplier that did not answer without importing
+// this package.
+func (e *Error) Gone() bool { return e.Kind == ErrGone }
+
 // Unwrap returns the redacted cause.
 func (e *Error) Unwrap() error { return e.err }
 

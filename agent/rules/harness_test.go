@@ -60,6 +60,13 @@ func (c *clock) Advance(d time.Duration) {
 
 func openShop(t *testing.T) *shop {
 	t.Helper()
+	return openShopWith(t, nil)
+}
+
+// openShopWith is openShop with configure changing the shop before it
+// serves (its suppliers, say).
+func openShopWith(t *testing.T, configure func(*agent.Shop)) *shop {
+	t.Helper()
 	ctx := context.Background()
 	f, err := config.LoadFile(filepath.Join("..", "..", "examples", "maison-lumiere.yaml"), func(string) string { return "" })
 	if err != nil {
@@ -92,6 +99,9 @@ func openShop(t *testing.T) *shop {
 		t.Fatal(err)
 	}
 	sh.Lang = langid.New(bot.Locales) // as cmd/concierge wires it
+	if configure != nil {
+		configure(sh)
+	}
 	co := checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: sb}, nil)
 	a := agent.New([]*agent.Shop{sh}, co, slog.New(slog.DiscardHandler))
 	co.SetAnnouncer(a)
