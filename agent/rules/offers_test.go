@@ -191,7 +191,7 @@ func TestSupplierOffers(t *testing.T) {
 // lamps, and the turn does not fail.
 func TestSupplierDoesNotAnswer(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
+		name   string
 		break_ func(*offerstest.Supplier)
 	}{
 		{"slow", func(s *offerstest.Supplier) { s.Hang(true) }},
