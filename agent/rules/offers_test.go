@@ -191,15 +191,15 @@ func TestSupplierOffers(t *testing.T) {
 // lamps, and the turn does not fail.
 func TestSupplierDoesNotAnswer(t *testing.T) {
 	for _, tt := range []struct {
-		name   string
-		break_ func(*offerstest.Supplier)
+		name string
+		fail func(*offerstest.Supplier)
 	}{
 		{"slow", func(s *offerstest.Supplier) { s.Hang(true) }},
 		{"down", func(s *offerstest.Supplier) { s.SetStatus(http.StatusInternalServerError) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s, sup, logs := supplierShop(t, 100*time.Millisecond)
-			tt.break_(sup)
+			tt.fail(sup)
 			c := s.customer("en")
 			replies := c.say("I'm looking for a lamp")
 			shown := c.cards(replies)
