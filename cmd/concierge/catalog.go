@@ -15,6 +15,7 @@ import (
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/internal/httpclient"
 	"github.com/conciergehq/concierge/livecatalog"
+	"github.com/conciergehq/concierge/offers"
 )
 
 // reportCatalogSources logs what each bot's catalog sources gave and the
@@ -83,6 +84,31 @@ func (m *Main) wireCatalog(ctx context.Context, f *config.File, bot *concierge.B
 		m.catalog.api = livecatalog.NewAPI(m.Log)
 	}
 	m.catalog.api.Add(lc, f.Catalog.APIToken)
+	return nil
+}
+
+// wireSuppliers gives shop the clients of f's supplier sources.
+func (m *Main) wireSuppliers(f *config.File, shop *agent.Shop) error {
+	srcs := f.Suppliers()
+	if len(srcs) == 0 {
+		return nil
+	}
+	if m.SupplierClient == nil {
+		m.SupplierClient = httpclient.New(offers.MaxTimeout)
+	}
+	var clients []*offers.Client
+	for _, s := range srcs {
+		c, err := offers.New(s, m.SupplierClient, m.Log)
+		if err != nil {
+			return fmt.Errorf("bot %s: %w", f.ID, err)
+		}
+		clients = append(clients, c)
+	}
+	sup, err := offers.NewSuppliers(clients...)
+	if err != nil {
+		return fmt.Errorf("bot %s: %w", f.ID, err)
+	}
+	shop.Offers = sup
 	return nil
 }
 

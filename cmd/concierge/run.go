@@ -124,6 +124,9 @@ type Main struct {
 	// 30 s timeout); CatalogPoll is how often a replica looks for catalog
 	// changes made on another (zero: 250 ms). See catalog.go.
 	CatalogClient *http.Client
+	// SupplierClient asks suppliers' availability APIs (nil: a client of
+	// the server's own; each request has its source's timeout).
+	SupplierClient *http.Client
 	CatalogPoll   time.Duration
 	catalog       catalogParts
 
@@ -254,6 +257,11 @@ func (m *Main) Open(ctx context.Context) error {
 		// The live catalog: url sources, the API's changes, the stock
 		// (see catalog.go).
 		if err := m.wireCatalog(ctx, f, bot, shop); err != nil {
+			return err
+		}
+		// Suppliers asked at each search (catalog sources of format
+		// http, see catalog.go).
+		if err := m.wireSuppliers(f, shop); err != nil {
 			return err
 		}
 	}

@@ -80,6 +80,9 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 			case remote.fetched > 0:
 				note += fmt.Sprintf("; %d more from %d url sources", remote.products, remote.fetched)
 			}
+			if n := len(f.Suppliers()); n > 0 {
+				note += fmt.Sprintf("; %d suppliers asked at each search", n)
+			}
 			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products%s)\n", f.Path(), f.ID, len(f.Bot().Products), note)
 		}
 	}
