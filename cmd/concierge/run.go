@@ -127,8 +127,8 @@ type Main struct {
 	// SupplierClient asks suppliers' availability APIs (nil: a client of
 	// the server's own; each request has its source's timeout).
 	SupplierClient *http.Client
-	CatalogPoll   time.Duration
-	catalog       catalogParts
+	CatalogPoll    time.Duration
+	catalog        catalogParts
 
 	// langs are the language detectors, one per set of locales: building
 	// one loads statistical models, which bots with the same locales share.
