@@ -44,6 +44,12 @@ type SearchCall struct {
 	PriceMax int64  `json:"price_max,omitempty" jsonschema:"minimum=0,description=Highest price in minor units (cents)"`
 	PriceMin int64  `json:"price_min,omitempty" jsonschema:"minimum=0,description=Lowest price in minor units (cents)"`
 	Sort     string `json:"sort,omitempty" jsonschema:"enum=relevance,enum=price_asc,enum=price_desc"`
+	// The slots of a supplier's request (rooms, seats, rentals): the
+	// shop's suppliers are asked with them, the catalog ignores them.
+	Date     string `json:"date,omitempty" jsonschema:"description=For what a supplier has on one day (a seat or a rental): the day as YYYY-MM-DD"`
+	From     string `json:"from,omitempty" jsonschema:"description=For a stay or a rental over days: the first day as YYYY-MM-DD"`
+	To       string `json:"to,omitempty" jsonschema:"description=For a stay or a rental over days: the last day as YYYY-MM-DD"`
+	Quantity int    `json:"quantity,omitempty" jsonschema:"minimum=0,description=How many people or units the customer needs"`
 }
 
 // ShowCall shows one product in detail.
@@ -152,7 +158,8 @@ func (a SearchCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 	case "price_desc":
 		s = catalog.PriceDesc
 	}
-	pvs, err := t.Tools.Search(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s})
+	pvs, err := t.Tools.Search(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s,
+		Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity})
 	if err != nil {
 		return nil, err
 	}

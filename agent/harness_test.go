@@ -87,6 +87,13 @@ func sampleBot(t *testing.T) *concierge.Bot {
 
 func openShop(t *testing.T) *shop {
 	t.Helper()
+	return openShopWith(t, nil)
+}
+
+// openShopWith is openShop with configure changing the shop before it
+// serves (its suppliers, say).
+func openShopWith(t *testing.T, configure func(*agent.Shop)) *shop {
+	t.Helper()
 	ctx := context.Background()
 	bot := sampleBot(t)
 	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "x.db"))
@@ -114,6 +121,9 @@ func openShop(t *testing.T) *shop {
 	sh, err := agent.NewShop(bot, brain, texts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(sh)
 	}
 	co := checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: sb}, nil)
 	a := agent.New([]*agent.Shop{sh}, co, slog.New(slog.DiscardHandler))

@@ -250,6 +250,17 @@ func (tl *Tools) recheckOffers(ctx context.Context, lines []concierge.CartLine) 
 // changed in their cart, and shows the cart as it is now, before any
 // payment.
 func (t *Turn) ShowOfferChanges(ctx context.Context, e *OfferCheckError) error {
+	cv, err := t.Tools.Cart(ctx)
+	if err != nil {
+		return err
+	}
+	t.ShowCart(t.offerChangesText(e), cv)
+	return nil
+}
+
+// offerChangesText says, in the turn's language, each change of e and
+// that nothing was charged.
+func (t *Turn) offerChangesText(e *OfferCheckError) string {
 	var lines []string
 	for _, c := range e.Changes {
 		data := map[string]any{"Name": c.Was.Title}
@@ -263,10 +274,5 @@ func (t *Turn) ShowOfferChanges(ctx context.Context, e *OfferCheckError) error {
 			lines = append(lines, t.T("offer_price_changed", data))
 		}
 	}
-	cv, err := t.Tools.Cart(ctx)
-	if err != nil {
-		return err
-	}
-	t.ShowCart(strings.Join(append(lines, t.T("offers_changed_end", nil)), "\n"), cv)
-	return nil
+	return strings.Join(append(lines, t.T("offers_changed_end", nil)), "\n")
 }

@@ -249,9 +249,12 @@ func (t *Turn) AskConsent() {
 // SayToolError tells the customer, in their language, why a tool refused.
 func (t *Turn) SayToolError(err error) {
 	var short *ShortError
+	var changed *OfferCheckError
 	var e *concierge.Error
 	errors.As(err, &e)
 	switch {
+	case errors.As(err, &changed):
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.offerChangesText(changed), Buttons: []concierge.Button{{Label: t.T("btn_cart", nil), Value: ValueCart}}})
 	case errors.As(err, &short):
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("out_of_stock", map[string]any{"count": short.Available, "N": short.Available})})
 	case errors.Is(err, concierge.ErrOutOfStock):
