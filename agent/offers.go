@@ -181,7 +181,10 @@ type OfferCheckError struct {
 	Changes []OfferChange
 }
 
-func (e *OfferCheckError) Error() string {
+func (e *OfferCheckError) Error() string { return "checkout: " + e.detail() }
+
+// detail says each change, for a model as for a log.
+func (e *OfferCheckError) detail() string {
 	var parts []string
 	for _, c := range e.Changes {
 		switch {
@@ -190,15 +193,15 @@ func (e *OfferCheckError) Error() string {
 		case c.Now == nil:
 			parts = append(parts, fmt.Sprintf("%s is no longer available and left the cart", c.Was.Title))
 		default:
-			parts = append(parts, fmt.Sprintf("%s now costs %d (was %d minor units)", c.Was.Title, c.Now.Price.Minor, c.Was.Price.Minor))
+			parts = append(parts, fmt.Sprintf("%s now costs %d (was %d minor units); the cart has the new price", c.Was.Title, c.Now.Price.Minor, c.Was.Price.Minor))
 		}
 	}
-	return "checkout: the suppliers' offers changed, no order was placed: " + strings.Join(parts, "; ")
+	return "the suppliers' offers changed, no order was placed, nothing was charged: " + strings.Join(parts, "; ")
 }
 
 // Unwrap makes the change a conflict: the cart changed under the customer.
 func (e *OfferCheckError) Unwrap() error {
-	return &concierge.Error{Code: concierge.CodeConflict, Op: "checkout", Message: "the suppliers' offers changed"}
+	return &concierge.Error{Code: concierge.CodeConflict, Op: "checkout", Message: e.detail()}
 }
 
 // recheckOffers asks each offer's supplier again before an order is

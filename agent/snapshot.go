@@ -232,6 +232,9 @@ func (simCheckout) PlaceOrder(ctx context.Context, tx concierge.Tx, bot *concier
 		Total: concierge.Money{Currency: bot.Currency}, CreatedAt: now, ExpiresAt: now.Add(30 * time.Minute)}
 	for _, l := range lines {
 		p := bot.Product(l.SKU)
+		if l.Offer != nil {
+			p = l.Offer.Product(bot.DefaultLocale()) // at the line's price, as checkout prices it
+		}
 		if p == nil {
 			return nil, nil, concierge.Errorf(concierge.CodeNotFound, "checkout", "product %s is no longer sold", l.SKU)
 		}

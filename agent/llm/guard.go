@@ -63,8 +63,15 @@ func knownAmounts(t *agent.Turn, snap *agent.Snapshot, results []*agent.Result) 
 	}
 	if snap != nil {
 		var total concierge.Money
+		for _, o := range snap.Conv.Memory.Offers {
+			add(o.Price) // the suppliers' offers the customer was shown
+		}
 		for _, l := range snap.Cart {
-			if p := bot.Product(l.SKU); p != nil {
+			p := bot.Product(l.SKU)
+			if l.Offer != nil {
+				p = l.Offer.Product(t.Locale) // at the price the cart holds
+			}
+			if p != nil {
 				price(p)
 				add(p.Price.Mul(l.Quantity))
 				total.Minor, total.Currency = total.Minor+p.Price.Mul(l.Quantity).Minor, p.Price.Currency

@@ -43,6 +43,9 @@ func TestGuard(t *testing.T) {
 	withCart := &agent.Snapshot{Cart: []concierge.CartLine{{SKU: "LAMP-02", Quantity: 3}}}
 	shown := &agent.Snapshot{Conv: concierge.Conversation{Memory: concierge.Memory{Shown: []concierge.SKU{"SOFA-01"}}}}
 	ordered := &agent.Snapshot{Orders: []*concierge.Order{paid}}
+	room := concierge.Offer{SKU: concierge.OfferSKU("hotel", "DBL"), Title: "Double room", Price: concierge.Money{Minor: 12900, Currency: "EUR"}, Available: 2}
+	offerShown := &agent.Snapshot{Conv: concierge.Conversation{Memory: concierge.Memory{Offers: []concierge.Offer{room}}}}
+	offerInCart := &agent.Snapshot{Cart: []concierge.CartLine{{SKU: room.SKU, Quantity: 2, Offer: &room}}}
 
 	const below, unchecked = "llm_prices_below", "llm_amount_unchecked"
 	tests := []struct {
@@ -64,6 +67,9 @@ func TestGuard(t *testing.T) {
 		{"snapshot cart, wrong total", "en", withCart, nil, []string{"Your 3 Zéniths come to €200."}, []string{unchecked}},
 		{"earlier order", "en", ordered, nil, []string{"Order A1 of €128.00 was paid."}, []string{"Order A1 of €128.00 was paid."}},
 		{"product shown earlier", "en", shown, nil, []string{"The sofa is €1,234.56."}, []string{"The sofa is €1,234.56."}},
+		{"supplier's offer shown earlier", "en", offerShown, nil, []string{"The double room is €129.00 a night."}, []string{"The double room is €129.00 a night."}},
+		{"supplier's offer in the cart", "en", offerInCart, nil, []string{"Two nights: €258.00."}, []string{"Two nights: €258.00."}},
+		{"supplier's offer, invented price", "en", offerInCart, nil, []string{"The double room is €99."}, []string{unchecked}},
 		{"policy amount", "fr", nil, []*agent.Result{handoff}, []string{"Les remboursements de moins de 30 € sont immédiats."}, []string{"Les remboursements de moins de 30 € sont immédiats."}},
 		{"refund of the order's total", "fr", nil, []*agent.Result{refund}, []string{"Un conseiller examine le remboursement de 128,00 €."}, []string{"Un conseiller examine le remboursement de 128,00 €."}},
 		{"refund of 500", "fr", nil, []*agent.Result{refund}, []string{"Un conseiller va examiner votre remboursement de 500 €."}, []string{unchecked}},

@@ -64,7 +64,9 @@ func systemPrompt(t *agent.Turn, snap *agent.Snapshot, persona string) string {
 		b.WriteString("- Cart:")
 		for _, l := range snap.Cart {
 			name := string(l.SKU)
-			if p := bot.Product(l.SKU); p != nil {
+			if l.Offer != nil {
+				name = l.Offer.Title + " (" + string(l.SKU) + ", a supplier's offer at " + money(l.Offer.Price) + ")"
+			} else if p := bot.Product(l.SKU); p != nil {
 				name = p.Title(t.Locale, bot.DefaultLocale()) + " (" + string(l.SKU) + ")"
 			}
 			fmt.Fprintf(&b, " %d × %s;", l.Quantity, name)

@@ -2,8 +2,11 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/web"
@@ -114,5 +117,75 @@ func TestValidateSupplier(t *testing.T) {
 		if strings.Contains(out.String()+errb.String(), v) {
 			t.Errorf("validate showed the value %q", v)
 		}
+	}
+}
+
+// TestSupplierOffersLLM: the LLM brain searches with the supplier's
+// slots, puts the offer the customer points at in the cart, and a
+// checkout after the supplier raised its price places no order, tells the
+// model why, and leaves the new price in the cart.
+func TestSupplierOffersLLM(t *testing.T) {
+	sup := offerstest.Start(t,
+		offerstest.Room{Code: "BRASS-1", Name: "Made-to-order brass lamp", Price: 129.0, Left: 2},
+		offerstest.Room{Code: "OAK-2", Name: "Made-to-order oak lamp", Price: 89.0, Left: 1})
+	var checkoutResults []string
+	f := newFakeModel(t, func(req openai.ChatCompletionRequest) (int, any) {
+		user, res := turn(req)
+		switch {
+		case strings.Contains(user, "made to measure") && len(res) == 0:
+			return calls(call("search_products", `{"query":"made-to-order","from":"2026-12-24","quantity":1}`))
+		case strings.Contains(user, "made to measure"):
+			return say("Our workshop can make a brass lamp or an oak lamp.")
+		case strings.Contains(user, "first one") && len(res) == 0:
+			return calls(call("add_to_cart", `{"sku":"@atelier/BRASS-1"}`))
+		case strings.Contains(user, "first one"):
+			return say("It is in your cart.")
+		case strings.Contains(user, "pay") && len(res) == 0:
+			return calls(call("checkout", `{}`))
+		case strings.Contains(user, "pay"):
+			checkoutResults = append(checkoutResults, res[0])
+			return say("The workshop changed its price: please look at your cart before paying.")
+		}
+		return say("?")
+	})
+	y := supplierBot(t, sup)
+	cfg, err := os.ReadFile(y.ConfigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bot := rewrite(t, string(cfg), map[string]string{"kind: rules ": "kind: llm   ", "  consent: { before: checkout }\n": "",
+		`    api_key: "${LLM_API_KEY:-}"`: "    api_key: \"${LLM_API_KEY:-}\"\n    headers: { X-Gateway: shop-1 }"})
+	s := runLLMShop(t, f, bot, func(m *Main) {
+		m.Getenv = func(k string) string {
+			return map[string]string{"ATELIER_KEY": atelierKey, "LLM_BASE_URL": f.srv.URL + "/v1", "LLM_MODEL": "test-model", "LLM_API_KEY": "test-key"}[k]
+		}
+	})
+	c := s.customer("en")
+
+	c.say("Do you have lamps made to measure?")
+	if r := sup.Requests(); len(r) == 0 || !strings.Contains(r[0].URL, "q=made-to-order") {
+		t.Fatalf("the supplier was asked %+v", r)
+	}
+	c.say("I'll take the first one")
+	lines, err := s.m.DB.CartOf(t.Context(), mustConv(t, s, c).ID)
+	if err != nil || len(lines) != 1 || lines[0].Offer == nil || lines[0].Offer.Price.Minor != 12900 {
+		t.Fatalf("cart %+v (%v): want the brass lamp at 129.00", lines, err)
+	}
+	sup.SetPrice("BRASS-1", 149.0)
+	es := c.say("Let me pay")
+	for _, e := range es {
+		if e.Message.Kind == concierge.MessagePayment {
+			t.Fatalf("a payment was asked after the price changed:%s", dump(es))
+		}
+	}
+	if len(checkoutResults) == 0 || !strings.Contains(checkoutResults[0], "now costs 14900 (was 12900") {
+		t.Errorf("the model was told %q", checkoutResults)
+	}
+	lines, _ = s.m.DB.CartOf(t.Context(), mustConv(t, s, c).ID)
+	if len(lines) != 1 || lines[0].Offer.Price.Minor != 14900 {
+		t.Errorf("cart %+v: want the new price", lines)
+	}
+	if conv := mustConv(t, s, c); conv.Memory.LastOrder != "" {
+		t.Errorf("an order was placed: %s", conv.Memory.LastOrder)
 	}
 }
