@@ -87,23 +87,17 @@ func (s *Supplier) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // SetPrice changes the price the supplier asks for code.
-func (s *Supplier) SetPrice(code string, price any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := range s.rooms {
-		if s.rooms[i].Code == code {
-			s.rooms[i].Price = price
-		}
-	}
-}
+func (s *Supplier) SetPrice(code string, price any) { s.edit(code, func(r *Room) { r.Price = price }) }
 
 // SetLeft changes how many of code are left (0: sold out).
-func (s *Supplier) SetLeft(code string, left int) {
+func (s *Supplier) SetLeft(code string, left int) { s.edit(code, func(r *Room) { r.Left = left }) }
+
+func (s *Supplier) edit(code string, fn func(*Room)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range s.rooms {
 		if s.rooms[i].Code == code {
-			s.rooms[i].Left = left
+			fn(&s.rooms[i])
 		}
 	}
 }
