@@ -240,3 +240,42 @@ func TestSuppliers(t *testing.T) {
 		t.Fatalf("recheck of an unknown source: %v", err)
 	}
 }
+
+// TestRestAfterFailure: after a supplier was down, searches do not ask it
+// again until the rest is over; a recheck always asks, and an answer ends
+// the rest.
+func TestRestAfterFailure(t *testing.T) {
+	ctx := context.Background()
+	sup := offerstest.Start(t, rooms()...)
+	c, _ := newClient(t, sup.URL, func(s *Source) { s.RestAfterFailure = 10 * time.Second; s.CacheTTL = -1 })
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return now }
+	sup.SetStatus(500)
+	for range 3 {
+		if _, err := c.Search(ctx, concierge.OfferRequest{Query: "room"}); !errors.Is(err, ErrDown) {
+			t.Fatalf("err = %v, want ErrDown", err)
+		}
+	}
+	if n := len(sup.Requests()); n != 1 {
+		t.Fatalf("%d requests while resting, want 1", n)
+	}
+	sup.SetStatus(200)
+	now = now.Add(9 * time.Second)
+	if _, err := c.Search(ctx, concierge.OfferRequest{Query: "other"}); !errors.Is(err, ErrDown) {
+		t.Fatalf("within the rest: err = %v, want the failure again", err)
+	}
+	if _, err := c.Recheck(ctx, concierge.Offer{ID: "DBL", Request: concierge.OfferRequest{Query: "room"}}); err != nil {
+		t.Fatalf("a recheck while resting: %v", err)
+	}
+	if got, err := c.Search(ctx, concierge.OfferRequest{Query: "room"}); err != nil || len(got) != 2 {
+		t.Fatalf("after the recheck answered: %v %v", got, err)
+	}
+	sup.SetStatus(503)
+	now = now.Add(time.Second)
+	c.Search(ctx, concierge.OfferRequest{Query: "room"})
+	now = now.Add(10 * time.Second)
+	sup.SetStatus(200)
+	if got, err := c.Search(ctx, concierge.OfferRequest{Query: "room"}); err != nil || len(got) != 2 {
+		t.Fatalf("after the rest: %v %v", got, err)
+	}
+}

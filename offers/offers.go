@@ -39,6 +39,10 @@ const (
 	DefaultMaxBytes = 4 << 20
 	// maxCached bounds the answers kept per source.
 	maxCached = 1000
+	// DefaultRestAfterFailure is how long searches do not ask a supplier
+	// that was slow or down: each search would otherwise wait up to the
+	// timeout again, inside a customer's turn.
+	DefaultRestAfterFailure = 15 * time.Second
 )
 
 // Paths say where a supplier's answer holds its offers, in gjson's path
@@ -76,6 +80,10 @@ type Source struct {
 	InStock int
 	// MaxBytes bounds the answer (DefaultMaxBytes when 0).
 	MaxBytes int64
+	// RestAfterFailure is how long Search answers a supplier's slowness
+	// or failure again without asking it (DefaultRestAfterFailure when
+	// 0; negative: always ask). Recheck always asks.
+	RestAfterFailure time.Duration
 }
 
 // The kinds of failure of a supplier, for errors.Is.
@@ -136,6 +144,10 @@ type Client struct {
 
 	mu    sync.Mutex
 	cache map[string]cached
+	// failed is the last failure of a search (ErrSlow, ErrDown) and
+	// resting until when searches return it without asking.
+	failed  *Error
+	resting time.Time
 }
 
 type cached struct {
@@ -171,6 +183,9 @@ func New(src Source, hc *http.Client, log *slog.Logger) (*Client, error) {
 	if src.MaxBytes <= 0 {
 		src.MaxBytes = DefaultMaxBytes
 	}
+	if src.RestAfterFailure == 0 {
+		src.RestAfterFailure = DefaultRestAfterFailure
+	}
 	if hc == nil {
 		hc = http.DefaultClient
 	}
@@ -185,17 +200,31 @@ func (c *Client) Name() string { return c.src.Name }
 
 // Search returns what the supplier offers for req, from the cache when the
 // same filled URL was asked within the TTL. Offers that are not available
-// are left out. A failure is an *Error.
+// are left out. A failure is an *Error; after one of kind ErrSlow or
+// ErrDown, searches return it for RestAfterFailure without asking.
 func (c *Client) Search(ctx context.Context, req concierge.OfferRequest) ([]concierge.Offer, error) {
 	u := c.tmpl.fill(req)
 	now := c.now()
 	c.mu.Lock()
 	hit, ok := c.cache[u]
+	failed := c.failed
+	if failed != nil && !now.Before(c.resting) {
+		failed = nil
+	}
 	c.mu.Unlock()
 	if ok && now.Before(hit.until) {
 		return hit.offers, nil
 	}
+	if failed != nil {
+		return nil, failed
+	}
 	offers, err := c.fetch(ctx, u, req)
+	var e *Error
+	if errors.As(err, &e) && (e.Kind == ErrSlow || e.Kind == ErrDown) && c.src.RestAfterFailure > 0 {
+		c.mu.Lock()
+		c.failed, c.resting = e, now.Add(c.src.RestAfterFailure)
+		c.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -222,12 +251,15 @@ func (c *Client) Recheck(ctx context.Context, o concierge.Offer) (concierge.Offe
 	return concierge.Offer{}, &Error{Source: c.src.Name, URL: c.shown, Kind: ErrGone, Detail: fmt.Sprintf("offer %q is not listed as available", o.ID)}
 }
 
+// remember caches an answer; the supplier answered, so it is no longer
+// resting.
 func (c *Client) remember(u string, offers []concierge.Offer, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.failed = nil
 	if c.src.CacheTTL < 0 {
 		return
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if len(c.cache) >= maxCached {
 		for k, v := range c.cache {
 			if !now.Before(v.until) {
