@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -58,7 +59,9 @@ func (tl *Tools) searchOffers(ctx context.Context, a SearchArgs) []concierge.Off
 		tl.turn.Say(concierge.Message{Kind: concierge.MessageText, Text: tl.turn.T("offers_unavailable", nil)})
 	}
 	var out []concierge.Offer
-	exclude := strings.Fields(strings.ToLower(a.Exclude))
+	// The words ruled out: one- and two-letter ones ("a", "le") hide no
+	// title; a Chinese character (three bytes) is a word.
+	exclude := slices.DeleteFunc(strings.Fields(strings.ToLower(a.Exclude)), func(w string) bool { return len(w) < 3 })
 	for _, o := range found {
 		if o.Price.Currency != tl.shop.Bot.Currency || (a.PriceMax > 0 && o.Price.Minor > a.PriceMax) || o.Price.Minor < a.PriceMin {
 			continue
@@ -70,9 +73,9 @@ func (tl *Tools) searchOffers(ctx context.Context, a SearchArgs) []concierge.Off
 	}
 	switch a.Sort {
 	case catalog.PriceAsc:
-		slices.SortStableFunc(out, func(x, y concierge.Offer) int { return int(x.Price.Minor - y.Price.Minor) })
+		slices.SortStableFunc(out, func(x, y concierge.Offer) int { return cmp.Compare(x.Price.Minor, y.Price.Minor) })
 	case catalog.PriceDesc:
-		slices.SortStableFunc(out, func(x, y concierge.Offer) int { return int(y.Price.Minor - x.Price.Minor) })
+		slices.SortStableFunc(out, func(x, y concierge.Offer) int { return cmp.Compare(y.Price.Minor, x.Price.Minor) })
 	}
 	if len(out) > MaxResults {
 		out = out[:MaxResults]
