@@ -132,7 +132,9 @@ func (tl *Tools) Show(ctx context.Context, sku concierge.SKU) (ProductView, erro
 		return ProductView{}, err
 	}
 	pv := pvs[0]
-	pv.Product, pv.Stock = tl.shop.Bot.Product(sku), viewOf(pv, sku).Stock // the one asked for, not the group's best
+	if !sku.IsOffer() {
+		pv.Product, pv.Stock = tl.shop.Bot.Product(sku), viewOf(pv, sku).Stock // the one asked for, not the group's best
+	}
 	tl.remember([]ProductView{pv})
 	return pv, nil
 }
@@ -146,7 +148,7 @@ func (tl *Tools) Compare(ctx context.Context, skus []concierge.SKU) ([]ProductVi
 		return nil, concierge.Errorf(concierge.CodeInvalid, "compare", "compare needs two to four products, got %d", len(skus))
 	}
 	for _, s := range skus {
-		if tl.shop.Bot.Product(s) == nil {
+		if !s.IsOffer() && tl.shop.Bot.Product(s) == nil { // offers are asked in collapse
 			return nil, concierge.Errorf(concierge.CodeNotFound, "product", "no product %q in this shop", s)
 		}
 	}
