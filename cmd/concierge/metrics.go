@@ -41,7 +41,7 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 			return float64(n)
 		}
 	}
-	reg.MustRegister(m.sent, m.sendFailed, m.turns, m.refundsUnrecorded, readBuildInfo().collector(),
+	reg.MustRegister(m.sent, m.sendFailed, m.turns, m.refundsUnrecorded, buildInfoCollector(readBuildInfo()),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_inbox_pending", Help: "Inbound events stored and not yet handled (queue depth)."}, count(db.PendingInbound)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_outbox_pending", Help: "Outbound messages not yet delivered."}, count(db.PendingOutbound)),
 		&orderCollector{db: db, desc: prometheus.NewDesc("concierge_orders", "Orders by state.", []string{"state"}, nil)},

@@ -4,10 +4,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/conciergehq/concierge/internal/buildinfo"
 )
 
 // The image build stamps these with -ldflags "-X main.stampVersion=…",
@@ -20,62 +20,20 @@ var (
 	stampTime     string
 )
 
-// buildInfo is what a binary knows of its own build.
-type buildInfo struct {
-	Version  string // module version: a tag, a pseudo-version or "(devel)"
-	Revision string // VCS commit, "" when unknown
-	Time     string // commit time (RFC 3339) or, in an image, the build time
-	Modified bool   // the work tree had uncommitted changes
-	Go       string // Go toolchain version
+// readBuildInfo is this binary's build: the stamps above over what the
+// Go toolchain recorded.
+func readBuildInfo() buildinfo.Info {
+	return buildinfo.Read(buildinfo.Info{Version: stampVersion, Revision: stampRevision, Time: stampTime})
 }
 
-// readBuildInfo reads the build's stamps, falling back to what the Go
-// toolchain recorded.
-func readBuildInfo() buildInfo {
-	b := buildInfo{Version: "(devel)", Go: runtime.Version()}
-	if info, ok := debug.ReadBuildInfo(); ok {
-		if v := info.Main.Version; v != "" {
-			b.Version = v
-		}
-		for _, s := range info.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				b.Revision = s.Value
-			case "vcs.time":
-				b.Time = s.Value
-			case "vcs.modified":
-				b.Modified = s.Value == "true"
-			}
-		}
-	}
-	if stampVersion != "" {
-		b.Version = stampVersion
-	}
-	if stampRevision != "" {
-		b.Revision, b.Modified = stampRevision, false
-	}
-	if stampTime != "" {
-		b.Time = stampTime
-	}
-	return b
-}
-
-// labels are the build's values as metric labels.
-func (b buildInfo) labels() prometheus.Labels {
-	rev := b.Revision
-	if b.Modified {
-		rev += "-modified"
-	}
-	return prometheus.Labels{"version": b.Version, "revision": rev, "time": b.Time, "goversion": b.Go}
-}
-
-// collector is the concierge_build_info gauge, always 1, whose labels say
-// which build is running (to tell replicas apart during a rolling upgrade).
-func (b buildInfo) collector() prometheus.Collector {
+// buildInfoCollector is the concierge_build_info gauge, always 1, whose
+// labels say which build is running (to tell replicas apart during a
+// rolling upgrade).
+func buildInfoCollector(b buildinfo.Info) prometheus.Collector {
 	g := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name:        "concierge_build_info",
 		Help:        "Always 1; the labels say which build of concierge runs (version, VCS revision, commit or build time, Go version).",
-		ConstLabels: b.labels(),
+		ConstLabels: b.Labels(),
 	})
 	g.Set(1)
 	return g

@@ -29,7 +29,7 @@ func TestVersion(t *testing.T) {
 	if line == "" {
 		t.Fatalf("no concierge_build_info in /metrics")
 	}
-	for k, v := range b.labels() {
+	for k, v := range b.Labels() {
 		if !strings.Contains(line, k+`="`+v+`"`) {
 			t.Errorf("%s lacks %s=%q", line, k, v)
 		}
@@ -46,7 +46,7 @@ func TestVersionStamps(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(stdout, want) {
 		t.Errorf("exit %d, printed:\n%s\nwant it to start with:\n%s", code, stdout, want)
 	}
-	if got := readBuildInfo().labels()["revision"]; got != "0123456789abcdef" {
+	if got := readBuildInfo().Labels()["revision"]; got != "0123456789abcdef" {
 		t.Errorf("revision label %q", got)
 	}
 }
