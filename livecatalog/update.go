@@ -124,6 +124,28 @@ func (c *Catalog) Upsert(ctx context.Context, updates []Update) error {
 	return c.Sync(ctx)
 }
 
+// SetPrice changes one product's price through Upsert, so that the
+// change is kept in the database and every replica applies it as it does
+// the API's, and returns the price before. It is the seller's assistant's
+// price change from chat. A SKU the catalog does not have is ErrNotFound.
+func (c *Catalog) SetPrice(ctx context.Context, sku concierge.SKU, price concierge.Money) (concierge.Money, error) {
+	var before concierge.Money
+	found := false
+	for _, pr := range c.Products() {
+		if pr.SKU == sku {
+			before, found = pr.Price, true
+			break
+		}
+	}
+	if !found {
+		return concierge.Money{}, fmt.Errorf("set price of %s: %w", sku, ErrNotFound)
+	}
+	if err := c.Upsert(ctx, []Update{{SKU: sku, Price: &price}}); err != nil {
+		return concierge.Money{}, fmt.Errorf("set price of %s: %w", sku, err)
+	}
+	return before, nil
+}
+
 // Delete withdraws a product, whichever source gave it, until an Upsert
 // of its SKU brings it back. It returns ErrNotFound for a SKU the catalog
 // does not have.
