@@ -113,6 +113,9 @@ func TestImportRules(t *testing.T) {
 			if strings.HasPrefix(imp, module+"/cmd") {
 				t.Errorf("%s imports %s: nothing imports cmd/ — it wires everything", dir, imp)
 			}
+			if imp == module+"/server" && !strings.HasPrefix(dir, "cmd/") {
+				t.Errorf("%s imports %s: only cmd/ imports server — it assembles everything", dir, imp)
+			}
 			if imp == module+"/internal/testenv" {
 				t.Errorf("%s imports %s: testenv is for tests only", dir, imp)
 			}

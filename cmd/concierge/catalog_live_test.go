@@ -85,7 +85,7 @@ func TestCatalogURLSource(t *testing.T) {
 	if p := lampPrice(m); p != 4900 {
 		t.Fatalf("lamp price %d, want 4900", p)
 	}
-	lc := m.catalog.live[0]
+	lc := m.LiveCatalog("live-shop")
 
 	feed.set("45.00", http.StatusInternalServerError)
 	if err := lc.RefreshAll(context.Background()); err == nil {
@@ -251,17 +251,17 @@ func TestSellerPricesThroughLiveCatalog(t *testing.T) {
 	feed := newLiveFeed(t, "49.00")
 	m := liveMain(t, feed, tempSQLite(t))
 	runMain(t, m)
-	before, err := catalogPrices{m}.SetPrice(context.Background(), "live-shop", "LAMP-01", concierge.Money{Minor: 4200, Currency: "EUR"})
+	before, err := m.LiveCatalog("live-shop").SetPrice(context.Background(), "LAMP-01", concierge.Money{Minor: 4200, Currency: "EUR"})
 	if err != nil || before.Minor != 4900 {
 		t.Fatalf("SetPrice: before %v, %v", before, err)
 	}
 	if p := lampPrice(m); p != 4200 {
 		t.Fatalf("the search finds the lamp at %d, want 4200", p)
 	}
-	if _, err := (catalogPrices{m}).SetPrice(context.Background(), "live-shop", "LAMP-01", concierge.Money{Minor: 4200, Currency: "USD"}); err == nil {
+	if _, err := m.LiveCatalog("live-shop").SetPrice(context.Background(), "LAMP-01", concierge.Money{Minor: 4200, Currency: "USD"}); err == nil {
 		t.Fatal("a price in USD was accepted")
 	}
-	if bot := (sellerCatalog{m}).Bot("live-shop"); bot.Product("LAMP-01").Price.Minor != 4200 {
+	if bot := m.Agent.Shop("live-shop").Current().Bot; bot.Product("LAMP-01").Price.Minor != 4200 {
 		t.Fatalf("the seller's assistant reads %v", bot.Product("LAMP-01").Price)
 	}
 }
@@ -271,7 +271,7 @@ func TestSellerPricesThroughLiveCatalog(t *testing.T) {
 // is priced with it.
 func TestAgentsSeeLiveCatalog(t *testing.T) {
 	s := startShopWith(t, "", func(cfg string) string { return cfg + agentsSection + "  rate_per_minute: 6000\n" })
-	lc := s.m.liveCatalog("maison-lumiere")
+	lc := s.m.LiveCatalog("maison-lumiere")
 	if err := lc.Upsert(context.Background(), []livecatalog.Update{{SKU: "LAMP-01", Price: &concierge.Money{Minor: 3300, Currency: "EUR"}}}); err != nil {
 		t.Fatal(err)
 	}

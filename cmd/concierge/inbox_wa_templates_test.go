@@ -27,7 +27,7 @@ func TestInboxWhatsAppInboxTemplates(t *testing.T) {
 	c, conv, page, sue := waHandedToSue(t, s, "33611220000")
 	sue.get(page)
 	sue.mustPost(page+"/claim", nil)
-	s.m.waStripe.skew.Store(int64(25 * time.Hour))
+	s.m.SkewWhatsAppClock(25 * time.Hour)
 
 	_, view := sue.get(page)
 	for _, want := range []string{`name="template" value="follow_up|en"`, "Hello [Customer name], this is [Your name] from Maison Lumière.",

@@ -36,7 +36,7 @@ func TestInboxWhatsAppWindow(t *testing.T) {
 	}
 
 	// 25 hours later.
-	s.m.waStripe.skew.Store(int64(25 * time.Hour))
+	s.m.SkewWhatsAppClock(25 * time.Hour)
 	_, view = sue.get(page)
 	for _, want := range []string{`id="window-closed"`, "more than 24 hours ago", `id="templates"`, `id="template-form-1"`,
 		`name="template" value="order_update|en_US"`, `id="template-1-param-1"`, `id="template-send-1"`} {
@@ -107,7 +107,7 @@ func TestInboxWhatsAppWindow(t *testing.T) {
 	}
 
 	// The customer writes again: free text is back.
-	s.m.waStripe.skew.Store(0)
+	s.m.SkewWhatsAppClock(0)
 	c.say("yes?")
 	_, view = sue.get(page)
 	if !strings.Contains(view, `id="reply-text"`) || strings.Contains(view, `id="window-closed"`) {

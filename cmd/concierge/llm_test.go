@@ -234,7 +234,7 @@ func startLLMShopWith(t *testing.T, f *fakeModel, limits llmLimits, llmYAML stri
 	if !strings.Contains(y, "kind: llm") || !strings.Contains(y, "X-Gateway") {
 		t.Fatal("could not rewrite the sample bot file")
 	}
-	return runLLMShop(t, f, y, func(m *Main) { m.llm.limits = limits })
+	return runLLMShop(t, f, y, func(m *Main) { m.LLMLimits = limits })
 }
 
 // runLLMShop runs a server with the bot file y, whose brain.llm settings

@@ -1,7 +1,8 @@
 // Command concierge is the Concierge server and its tools: serve, chat,
-// validate, migrate, schema and test. main.go parses the command line; Main (in
-// run.go) wires every package together and is reused by the end-to-end
-// tests. Nothing imports this package.
+// validate, migrate, schema and test. It parses the command line and
+// hands the rest to the packages: server.Main wires every package
+// together (and is reused by the end-to-end tests here). Nothing imports
+// this package.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
 	"github.com/conciergehq/concierge/internal/tracing"
+	"github.com/conciergehq/concierge/server"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -89,7 +91,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "concierge: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
-	m := &Main{Getenv: getenv, Stdout: stdout, Stderr: stderr}
+	m := &server.Main{Getenv: getenv, Stdout: stdout, Stderr: stderr, Build: readBuildInfo()}
 	f := newServerFlags(cmd, m, stderr, getenv)
 	if err := f.fs.Parse(args); err != nil {
 		return 2
@@ -171,7 +173,7 @@ type serverFlags struct {
 
 // newServerFlags defines cmd's flags, binding those Main reads to m. A
 // flag a command does not define keeps its zero value.
-func newServerFlags(cmd string, m *Main, stderr io.Writer, getenv func(string) string) *serverFlags {
+func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(string) string) *serverFlags {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := &serverFlags{fs: fs, logLevel: "info"}
@@ -185,7 +187,7 @@ func newServerFlags(cmd string, m *Main, stderr io.Writer, getenv func(string) s
 		fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 		fs.StringVar(&f.logFormat, "log-format", "text", "text (key=value lines) or json (one object a line)")
 	}
-	server := func() {
+	listen := func() {
 		fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
 		fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
 	}
@@ -193,13 +195,13 @@ func newServerFlags(cmd string, m *Main, stderr io.Writer, getenv func(string) s
 	case "serve":
 		config()
 		db()
-		server()
+		listen()
 		logLevel()
 		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
 	case "chat":
 		config()
 		db()
-		server()
+		listen()
 		logLevel()
 		fs.StringVar(&f.bot, "bot", "", "bot to talk to (default the first)")
 	case "migrate":

@@ -9,7 +9,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/conciergehq/concierge/server"
 )
+
+// Main is the server the end-to-end tests build and drive.
+type Main = server.Main
+
+// llmLimits shrinks the LLM brain's bounds in tests.
+type llmLimits = server.LLMLimits
 
 func runCmd(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()

@@ -248,13 +248,13 @@ func TestSellerTelegram(t *testing.T) {
 		sueChat.say("How many orders today?") // back to English
 		asker := s.customer("en")
 		asker.say("I want to talk to a person")
-		if _, err := s.m.seller.pusher.Pass(ctx); err != nil {
+		if _, err := s.m.SellerPusher().Pass(ctx); err != nil {
 			t.Fatal(err)
 		}
 		mustHave(t, sueChat.until(nil, "New hand-off waiting"), "New hand-off waiting: conversation #")
 		ask := sueChat.say("set stock of LAMP-03 to 0")
 		sueChat.until(sueChat.press(ask, "seller:yes:"), "Done: LAMP-03")
-		if _, err := s.m.seller.pusher.Pass(ctx); err != nil {
+		if _, err := s.m.SellerPusher().Pass(ctx); err != nil {
 			t.Fatal(err)
 		}
 		mustHave(t, sueChat.until(nil, "Out of stock"), "Out of stock: Luna touch lamp (LAMP-03).")
@@ -265,7 +265,7 @@ func TestSellerTelegram(t *testing.T) {
 		}
 		ask = sueChat.say("set stock of LAMP-04 to 0")
 		sueChat.until(sueChat.press(ask, "seller:yes:"), "Done: LAMP-04")
-		if _, err := s.m.seller.pusher.Pass(ctx); err != nil {
+		if _, err := s.m.SellerPusher().Pass(ctx); err != nil {
 			t.Fatal(err)
 		}
 		if got := sueChat.quiet(); strings.Contains(dumpCalls(got), "Out of stock") {
@@ -372,7 +372,7 @@ func TestSellerTelegramPostgres(t *testing.T) {
 	ask := sueChat.say("mets le stock de LAMP-01 à 0")
 	sueChat.until(sueChat.press(ask, "seller:yes:"), "C'est fait : LAMP-01, 12 → 0.")
 	mustHave(t, sueChat.press(ask, "seller:yes:"), "déjà été appliquée")
-	if _, err := s.m.seller.pusher.Pass(ctx); err != nil {
+	if _, err := s.m.SellerPusher().Pass(ctx); err != nil {
 		t.Fatal(err)
 	}
 	mustHave(t, sueChat.until(nil, "Rupture de stock"), "Rupture de stock : Lampe de chevet Aurore (LAMP-01).")

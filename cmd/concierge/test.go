@@ -14,13 +14,14 @@ import (
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
 	"github.com/conciergehq/concierge/internal/tracing"
+	"github.com/conciergehq/concierge/server"
 )
 
 const testUsage = "usage: concierge test --config PATH [--bot NAME] [--junit out.xml] [--brain rules|llm] [--summary] FILES..."
 
 // testCommand runs `concierge test`: the conversation tests of package
 // convtest, each file through the pipeline serve wires (Main.Open) on a
-// fresh SQLite database, with the bot files made offline first
+// fresh SQLite database (server.Main.Pipeline), with the bot files made offline first
 // (convtest.Offline). It returns 0 when every case passed, 1 when one
 // failed, and 2 for a usage, bot file or test file error.
 func testCommand(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
@@ -75,7 +76,8 @@ func testCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 	r.Open = func(ctx context.Context, bot concierge.BotID) (*convtest.Pipeline, error) {
 		opened++
 		db := "sqlite:" + filepath.Join(dir, fmt.Sprintf("%d.db", opened))
-		return openTestPipeline(ctx, &Main{Files: bots, DBURL: db, Getenv: getenv, Log: log, Stdout: io.Discard, Stderr: stderr}, bot)
+		m := &server.Main{Files: bots, DBURL: db, Getenv: getenv, Log: log, Stdout: io.Discard, Stderr: stderr}
+		return m.Pipeline(ctx, bot)
 	}
 	res, err := r.Run(ctx, files)
 	if err != nil {
@@ -134,33 +136,6 @@ func readTestFiles(paths []string) ([]*convtest.File, error) {
 		files = append(files, f)
 	}
 	return files, errors.Join(errs...)
-}
-
-// openTestPipeline opens m, whose Files and DBURL are set, and returns
-// bot's pipeline for convtest: both turn runners (rules batches, planned
-// LLM turns), the HTTP handler that receives the sandbox's notifications
-// and the sandbox provider that signs them.
-func openTestPipeline(ctx context.Context, m *Main, bot concierge.BotID) (*convtest.Pipeline, error) {
-	if err := m.Open(ctx); err != nil {
-		if m.DB != nil {
-			m.DB.Close()
-		}
-		return nil, err
-	}
-	p := &convtest.Pipeline{DB: m.DB, Turns: []convtest.TurnRunner{m.Runner, m.Planned}, Webhooks: m.Server, Close: m.DB.Close}
-	for _, b := range m.Bots {
-		if b.ID == bot {
-			p.Bot = b
-		}
-	}
-	if sb := m.SandboxProvider(bot); sb != nil {
-		p.Sandbox = sb
-	}
-	if p.Bot == nil {
-		m.DB.Close()
-		return nil, fmt.Errorf("no bot %s", bot)
-	}
-	return p, nil
 }
 
 func writeJUnit(path string, res *convtest.Result) error {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/conciergehq/concierge/internal/buildinfo"
 )
 
@@ -24,19 +22,6 @@ var (
 // Go toolchain recorded.
 func readBuildInfo() buildinfo.Info {
 	return buildinfo.Read(buildinfo.Info{Version: stampVersion, Revision: stampRevision, Time: stampTime})
-}
-
-// buildInfoCollector is the concierge_build_info gauge, always 1, whose
-// labels say which build is running (to tell replicas apart during a
-// rolling upgrade).
-func buildInfoCollector(b buildinfo.Info) prometheus.Collector {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{
-		Name:        "concierge_build_info",
-		Help:        "Always 1; the labels say which build of concierge runs (version, VCS revision, commit or build time, Go version).",
-		ConstLabels: b.Labels(),
-	})
-	g.Set(1)
-	return g
 }
 
 // versionCommand prints the build's version, commit and time.

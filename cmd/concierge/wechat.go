@@ -5,142 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
-	"time"
 
-	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/adapters/wechat"
-	"github.com/conciergehq/concierge/adapters/wechat/redistoken"
-	"github.com/conciergehq/concierge/agent"
-	"github.com/conciergehq/concierge/agent/catalog"
-	"github.com/conciergehq/concierge/checkout"
-	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/config"
+	"github.com/conciergehq/concierge/server"
 )
-
-// wechatParts are the WeChat adapters (issue 5) by bot, and the WeChat
-// Pay providers that serve WeChat conversations only (when the bot has
-// another provider for its other channels).
-type wechatParts struct {
-	byChannel []channelProvider
-	// skew moves the WeChat adapters' clock ahead; tests use it to step
-	// outside the 48-hour window.
-	skew time.Duration
-	// payClient, when set, is the WeChat Pay providers' HTTP client; tests
-	// use it to trust a TLS fake's certificate.
-	payClient *http.Client
-	// tokenCaches are the Redis connections of channels.wechat.token_cache
-	// by URL, so that bots naming the same server share one pool.
-	tokenCaches map[string]*redistoken.Tokens
-	// tokenPrefix, when set, starts the Redis keys; tests use their own.
-	tokenPrefix string
-}
-
-// wireWeChat builds bot's Official Account adapter and WeChat Pay
-// provider from its file. WeChat Pay is the bot's provider when it has no
-// other; otherwise it serves the bot's WeChat conversations.
-func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
-	w := f.Channels.WeChat
-	if w != nil {
-		a, err := m.wechatAdapter(bot.ID, w)
-		if err != nil {
-			return fmt.Errorf("bot %s: %w", bot.ID, err)
-		}
-		m.Registry.AddChannel(bot.ID, concierge.ChannelWeChat, a)
-	}
-	if wp := f.Payments.WeChatPay; wp != nil {
-		if w == nil {
-			return fmt.Errorf("bot %s: payments.wechatpay needs channels.wechat (its app_id is the payment's appid)", bot.ID)
-		}
-		pc := wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL, Client: m.wechat.payClient}
-		// The config checked the certificate; read again here, a file that
-		// went missing since is still a clear startup error.
-		switch {
-		case wp.CertP12 != "":
-			cert, err := wechatpay.LoadPKCS12(wp.CertP12, wp.CertP12Password)
-			if err != nil {
-				return fmt.Errorf("bot %s: payments.wechatpay.cert_p12: %w", bot.ID, err)
-			}
-			pc.Certificate = &cert
-		case wp.CertFile != "":
-			cert, err := wechatpay.LoadCertificate(wp.CertFile, wp.KeyFile)
-			if err != nil {
-				return fmt.Errorf("bot %s: payments.wechatpay.cert_file: %w", bot.ID, err)
-			}
-			pc.Certificate = &cert
-		}
-		p, err := wechatpay.New(pc)
-		if err != nil {
-			return fmt.Errorf("bot %s: %w", bot.ID, err)
-		}
-		m.Registry.AddProvider(bot.ID, p)
-		if providers[bot.ID] == nil {
-			providers[bot.ID] = p
-		} else {
-			m.wechat.byChannel = append(m.wechat.byChannel, channelProvider{bot.ID, concierge.ChannelWeChat, p})
-		}
-	}
-	return nil
-}
-
-func (m *Main) wechatAdapter(bot concierge.BotID, w *config.WeChat) (*wechat.Adapter, error) {
-	cfg := wechat.Config{Bot: bot, AppID: w.AppID, AppSecret: w.AppSecret, Token: w.Token, EncodingAESKey: w.EncodingAESKey,
-		AccountID: w.OriginalID, APIBase: w.APIBase, BaseURL: m.BaseURL, Log: m.Log,
-		Now: func() time.Time { return time.Now().Add(m.wechat.skew) }}
-	if m.DB != nil {
-		cfg.Window, cfg.Tokens, cfg.AccessTokens = windowGlue{m.DB}, m.DB, m.DB
-	}
-	if w.TokenCache != "" {
-		tc, err := m.wechatTokenCache(w.TokenCache)
-		if err != nil {
-			return nil, fmt.Errorf("channels.wechat.token_cache: %w", err)
-		}
-		cfg.AccessTokens = tc
-	}
-	return wechat.New(cfg)
-}
-
-// wechatTokenCache returns the Redis token cache at rawURL, opened on
-// first use. Opening checks that Redis answers, so a wrong address or
-// password stops the server at startup rather than at the first send.
-func (m *Main) wechatTokenCache(rawURL string) (*redistoken.Tokens, error) {
-	if tc := m.wechat.tokenCaches[rawURL]; tc != nil {
-		return tc, nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	tc, err := redistoken.Open(ctx, rawURL, m.wechat.tokenPrefix)
-	if err != nil {
-		return nil, err
-	}
-	if m.wechat.tokenCaches == nil {
-		m.wechat.tokenCaches = map[string]*redistoken.Tokens{}
-	}
-	m.wechat.tokenCaches[rawURL] = tc
-	return tc, nil
-}
-
-// closeWeChat closes the Redis token caches.
-func (m *Main) closeWeChat() {
-	for u, tc := range m.wechat.tokenCaches {
-		tc.Close()
-		delete(m.wechat.tokenCaches, u)
-	}
-}
-
-// useWeChatProviders hands checkout the WeChat Pay providers that serve
-// WeChat conversations only.
-func (m *Main) useWeChatProviders(co *checkout.Service) {
-	for _, cp := range m.wechat.byChannel {
-		co.UseFor(cp.bot, cp.ch, cp.p)
-	}
-}
-
-// WeChatAdapter returns bot's WeChat adapter, or nil.
-func (m *Main) WeChatAdapter(bot concierge.BotID) *wechat.Adapter {
-	a, _ := m.Registry.Channel(bot, concierge.ChannelWeChat).(*wechat.Adapter)
-	return a
-}
 
 const wechatUsage = `Usage:
   concierge wechat menu --config PATH [--bot NAME] [--db URL]
@@ -186,69 +54,10 @@ func wechatMenu(ctx context.Context, path, botName, dbURL string, stdout io.Writ
 		return err
 	}
 	defer db.Close()
-	m := &Main{DB: db}
-	defer m.closeWeChat()
-	a, err := m.wechatAdapter(concierge.BotID(f.ID), f.Channels.WeChat)
+	n, err := server.PublishWeChatMenu(ctx, db, f)
 	if err != nil {
 		return err
 	}
-	buttons, err := menuButtons(f)
-	if err != nil {
-		return err
-	}
-	if err := a.PublishMenu(ctx, buttons); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "published the menu of %s (%d buttons)\n", f.ID, len(buttons))
+	fmt.Fprintf(stdout, "published the menu of %s (%d buttons)\n", f.ID, n)
 	return nil
-}
-
-// menuButtons is the bot file's menu, or the default one.
-func menuButtons(f *config.File) ([]wechat.MenuButton, error) {
-	var conv func(b config.WeChatMenuButton) wechat.MenuButton
-	conv = func(b config.WeChatMenuButton) wechat.MenuButton {
-		mb := wechat.MenuButton{Name: b.Name}
-		switch {
-		case len(b.SubButtons) > 0:
-			for _, sb := range b.SubButtons {
-				mb.SubButton = append(mb.SubButton, conv(sb))
-			}
-		case b.URL != "":
-			mb.Type, mb.URL = "view", b.URL
-		default:
-			mb.Type, mb.Key = "click", b.Key
-		}
-		return mb
-	}
-	var out []wechat.MenuButton
-	for _, b := range f.Channels.WeChat.Menu {
-		out = append(out, conv(b))
-	}
-	if len(out) > 0 {
-		return out, nil
-	}
-	texts, err := agent.LoadTexts()
-	if err != nil {
-		return nil, err
-	}
-	bot := f.Bot()
-	browse := wechat.MenuButton{Name: "逛逛商品"}
-	for _, c := range catalog.New(bot.Products, bot.Locales).Categories() {
-		if len(browse.SubButton) == 5 {
-			break
-		}
-		browse.SubButton = append(browse.SubButton, wechat.MenuButton{Type: "click", Name: texts.T("zh", "cat_"+c, nil), Key: agent.ValueBrowse + c})
-	}
-	if len(browse.SubButton) == 0 {
-		browse = wechat.MenuButton{Type: "click", Name: "逛逛商品", Key: "browse"}
-	}
-	return []wechat.MenuButton{browse,
-		{Type: "click", Name: "我的订单", Key: agent.ValueOrders},
-		{Type: "click", Name: "人工客服", Key: agent.ValueHuman}}, nil
-}
-
-// WeChatPayProvider returns bot's WeChat Pay provider, or nil.
-func (m *Main) WeChatPayProvider(bot concierge.BotID) *wechatpay.Provider {
-	p, _ := m.Registry.Provider(bot, wechatpay.ProviderName).(*wechatpay.Provider)
-	return p
 }

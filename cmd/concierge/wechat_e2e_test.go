@@ -130,7 +130,7 @@ payments:
 	}
 	m := &Main{ConfigPath: writeBot(t, cfg), DBURL: opt.db}
 	if opt.tls {
-		m.wechat.payClient = pay.Client()
+		m.WeChatPayClient = pay.Client()
 	}
 	sh := runMain(t, m)
 	return &wxShop{t: t, m: sh.m, base: sh.base, api: api, pay: pay, logs: sh.logs, spans: sh.spans,

@@ -278,7 +278,7 @@ func TestWeChatReconcileLease(t *testing.T) {
 func (s *wxShop) replica(t *testing.T) *Main {
 	t.Helper()
 	m := &Main{ConfigPath: s.m.ConfigPath, DBURL: s.m.DBURL, BaseURL: s.base, Log: s.m.Log, Stdout: s.m.Stdout, Stderr: s.m.Stderr}
-	m.wechat.payClient = s.m.wechat.payClient
+	m.WeChatPayClient = s.m.WeChatPayClient
 	if err := m.Open(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func TestWhatsAppOutsideWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 25 hours later, the bot speaks.
-	s.m.waStripe.skew.Store(int64(25 * time.Hour))
+	s.m.SkewWhatsAppClock(25 * time.Hour)
 	err = s.m.DB.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: "Anything else?"})
 		return err

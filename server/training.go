@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"fmt"
@@ -22,7 +22,7 @@ func (m *Main) trainingCustomers() (map[concierge.BotID]handoff.CustomerModel, e
 		}
 		c := f.Brain.LLM
 		cfg := llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Organization: c.Organization, Headers: c.Headers,
-			CallTimeout: m.llm.limits.CallTimeout, Log: m.Log}
+			CallTimeout: m.LLMLimits.CallTimeout, Log: m.Log}
 		if c.Timeout != "" {
 			d, err := time.ParseDuration(c.Timeout)
 			if err != nil {

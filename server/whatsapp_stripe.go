@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -72,6 +72,10 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, providers 
 	}
 	return nil
 }
+
+// SkewWhatsAppClock moves the WhatsApp adapters' clock d ahead, while the
+// server runs; tests use it to step outside the 24-hour window.
+func (m *Main) SkewWhatsAppClock(d time.Duration) { m.waStripe.skew.Store(int64(d)) }
 
 // useChannelProviders hands checkout the providers that serve one channel.
 func (m *Main) useChannelProviders(co *checkout.Service) {

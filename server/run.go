@@ -1,4 +1,14 @@
-package main
+// Package server assembles Concierge. Main loads the bot files, opens the
+// database, builds every package from them (each bot's channels and
+// payment providers into the registry, the agent, checkout, the inbox,
+// the outbox and the background jobs), adapts the store to each package's
+// own interfaces, and serves HTTP until it is stopped. It holds no domain
+// logic: what it decides on belongs to the package that owns the noun.
+//
+// cmd/concierge parses the command line and runs Main; the end-to-end
+// tests there build one on a temporary database. Nothing else imports
+// this package.
+package server
 
 import (
 	"context"
@@ -31,6 +41,7 @@ import (
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/handoff/mediafetch"
+	"github.com/conciergehq/concierge/internal/buildinfo"
 	"github.com/conciergehq/concierge/speech"
 	"github.com/conciergehq/concierge/store"
 	"github.com/conciergehq/concierge/webhooks"
@@ -51,6 +62,9 @@ type Main struct {
 	// traces (webhook, turn, send) start their spans from; serve builds
 	// it from the OTEL_* variables (see tracing.go). Nil: no traces.
 	Traces trace.TracerProvider
+	// Build is the build that runs, on /metrics as concierge_build_info
+	// (zero: what the Go toolchain recorded).
+	Build buildinfo.Info
 
 	DB         *store.DB
 	Bots       []*concierge.Bot
@@ -93,6 +107,9 @@ type Main struct {
 	telegram            telegramParts
 	waStripe            whatsappStripeParts // see whatsapp_stripe.go
 	wechat              wechatParts         // see wechat.go
+	// WeChatPayClient, when set, is the WeChat Pay providers' HTTP
+	// client; tests use it to trust a TLS fake's certificate.
+	WeChatPayClient *http.Client
 
 	// Inbox is the human inbox at /inbox (see inbox.go);
 	// InboxPoll is how often its live stream looks for changes (zero: 1s
@@ -104,6 +121,9 @@ type Main struct {
 	// Planned runs the turns of LLM bots (see llm.go).
 	Planned *agent.PlannedRunner
 	llm     llmParts
+	// LLMLimits shrinks the LLM brain's bounds (zero: the defaults);
+	// tests use it.
+	LLMLimits LLMLimits
 
 	// HandoffHooks tunes the hand-off webhooks' sender (see
 	// handoff_hooks.go); its Endpoints come from the bot files.
@@ -187,7 +207,10 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Prom = prometheus.NewRegistry()
 	m.Prom.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.Metrics = newMetrics(m.Prom, m.DB)
+	if m.Build == (buildinfo.Info{}) {
+		m.Build = buildinfo.Read(buildinfo.Info{})
+	}
+	m.Metrics = newMetrics(m.Prom, m.DB, m.Build)
 	m.reportCatalogSources() // bad feed rows skipped, see catalog.go
 
 	providers := map[concierge.BotID]concierge.PaymentProvider{}

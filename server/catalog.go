@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -179,39 +179,12 @@ func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// liveCatalog returns bot's live catalog, or nil.
-func (m *Main) liveCatalog(bot concierge.BotID) *livecatalog.Catalog {
+// LiveCatalog returns bot's live catalog, or nil.
+func (m *Main) LiveCatalog(bot concierge.BotID) *livecatalog.Catalog {
 	for _, lc := range m.catalog.live {
 		if lc.Bot() == bot {
 			return lc
 		}
 	}
 	return nil
-}
-
-// catalogPrices lets the seller's assistant change a price from chat
-// (seller.CatalogWriter's SetPrice) through the live catalog, as the catalog API does: the
-// change is kept in the database and every replica applies it.
-type catalogPrices struct{ m *Main }
-
-func (p catalogPrices) SetPrice(ctx context.Context, bot concierge.BotID, sku concierge.SKU, price concierge.Money) (concierge.Money, error) {
-	lc := p.m.liveCatalog(bot)
-	if lc == nil {
-		return concierge.Money{}, fmt.Errorf("set price: unknown bot %q", bot)
-	}
-	var before concierge.Money
-	found := false
-	for _, pr := range lc.Products() {
-		if pr.SKU == sku {
-			before, found = pr.Price, true
-			break
-		}
-	}
-	if !found {
-		return concierge.Money{}, fmt.Errorf("set price of %s: %w", sku, livecatalog.ErrNotFound)
-	}
-	if err := lc.Upsert(ctx, []livecatalog.Update{{SKU: sku, Price: &price}}); err != nil {
-		return concierge.Money{}, fmt.Errorf("set price of %s: %w", sku, err)
-	}
-	return before, nil
 }

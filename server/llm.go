@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -24,12 +24,12 @@ type llmParts struct {
 	turns   *prometheus.CounterVec
 	calls   *prometheus.CounterVec
 	fixed   *prometheus.CounterVec
-	limits  llmLimits
 	metrics bool
 }
 
-// llmLimits lets tests shrink the brain's bounds; zero keeps the defaults.
-type llmLimits struct {
+// LLMLimits lets tests shrink the LLM brain's bounds; zero keeps the
+// defaults.
+type LLMLimits struct {
 	CallTimeout, TurnTimeout time.Duration
 	MaxCalls, MaxSteps       int
 	HistoryTokens            int
@@ -47,8 +47,8 @@ func (m *Main) brainFor(f *config.File, bot *concierge.Bot) (agent.Brain, error)
 	m.llmMetrics()
 	c := f.Brain.LLM
 	cfg := llm.Config{BaseURL: c.BaseURL, Model: c.Model, APIKey: c.APIKey, Organization: c.Organization, Headers: c.Headers, Persona: c.Persona,
-		CallTimeout: m.llm.limits.CallTimeout, TurnTimeout: m.llm.limits.TurnTimeout, MaxCalls: m.llm.limits.MaxCalls,
-		MaxSteps: m.llm.limits.MaxSteps, HistoryTokens: m.llm.limits.HistoryTokens, Log: m.Log, Observe: m.observeLLM}
+		CallTimeout: m.LLMLimits.CallTimeout, TurnTimeout: m.LLMLimits.TurnTimeout, MaxCalls: m.LLMLimits.MaxCalls,
+		MaxSteps: m.LLMLimits.MaxSteps, HistoryTokens: m.LLMLimits.HistoryTokens, Log: m.Log, Observe: m.observeLLM}
 	if c.Timeout != "" {
 		d, err := time.ParseDuration(c.Timeout)
 		if err != nil {

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/buildinfo"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -22,7 +23,7 @@ type metrics struct {
 	refundsUnrecorded prometheus.Counter
 }
 
-func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
+func newMetrics(reg *prometheus.Registry, db *store.DB, build buildinfo.Info) *metrics {
 	m := &metrics{
 		sent:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_messages_sent_total", Help: "Outbound messages delivered, by channel."}, []string{"channel"}),
 		sendFailed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "concierge_send_failures_total", Help: "Failed send attempts, by channel and outcome (retry, failed, undeliverable)."}, []string{"channel", "status"}),
@@ -41,7 +42,7 @@ func newMetrics(reg *prometheus.Registry, db *store.DB) *metrics {
 			return float64(n)
 		}
 	}
-	reg.MustRegister(m.sent, m.sendFailed, m.turns, m.refundsUnrecorded, buildInfoCollector(readBuildInfo()),
+	reg.MustRegister(m.sent, m.sendFailed, m.turns, m.refundsUnrecorded, buildInfoCollector(build),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_inbox_pending", Help: "Inbound events stored and not yet handled (queue depth)."}, count(db.PendingInbound)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_outbox_pending", Help: "Outbound messages not yet delivered."}, count(db.PendingOutbound)),
 		&orderCollector{db: db, desc: prometheus.NewDesc("concierge_orders", "Orders by state.", []string{"state"}, nil)},
@@ -72,4 +73,17 @@ func (c *orderCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, s := range []concierge.OrderState{concierge.OrderPending, concierge.OrderPaid, concierge.OrderFulfilled, concierge.OrderCancelled, concierge.OrderExpired, concierge.OrderRefunded} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
 	}
+}
+
+// buildInfoCollector is the concierge_build_info gauge, always 1, whose
+// labels say which build is running (to tell replicas apart during a
+// rolling upgrade).
+func buildInfoCollector(b buildinfo.Info) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "concierge_build_info",
+		Help:        "Always 1; the labels say which build of concierge runs (version, VCS revision, commit or build time, Go version).",
+		ConstLabels: b.Labels(),
+	})
+	g.Set(1)
+	return g
 }
