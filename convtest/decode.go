@@ -63,6 +63,23 @@ func ReadFile(path string) (*File, error) {
 	return Parse(path, data)
 }
 
+// ReadFiles reads and checks every test file at paths, and returns the
+// problems of all of them together (errors.Join), so that one run shows
+// every file to fix.
+func ReadFiles(paths []string) ([]*File, error) {
+	var files []*File
+	var errs []error
+	for _, p := range paths {
+		f, err := ReadFile(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		files = append(files, f)
+	}
+	return files, errors.Join(errs...)
+}
+
 // Parse reads a test file from data; name is the file name used in
 // messages. A file that is not valid YAML or not of the format returns
 // Errors, each at its line and column: unknown keys, wrong types, a step

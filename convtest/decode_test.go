@@ -1,6 +1,7 @@
 package convtest
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -175,5 +176,35 @@ func TestCheckBot(t *testing.T) {
 	}
 	if n := strings.Count(got, "\n") + 1; n != 6 {
 		t.Errorf("%d problems, want 6:\n%s", n, got)
+	}
+}
+
+// TestReadFiles: every file's problems come back together, and the good
+// files are read.
+func TestReadFiles(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good, err := os.ReadFile(filepath.Join("..", "examples", "tests", "maison-lumiere.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{write("empty.yaml", ""), write("good.yaml", string(good)), filepath.Join(dir, "missing.yaml")}
+	files, err := ReadFiles(paths)
+	if len(files) != 1 || files[0].Path != paths[1] {
+		t.Fatalf("read %d files, want the good one", len(files))
+	}
+	for _, want := range []string{"empty.yaml:1:1", "missing.yaml"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+	if files, err := ReadFiles(paths[1:2]); err != nil || len(files) != 1 {
+		t.Fatalf("good file alone: %d files, %v", len(files), err)
 	}
 }

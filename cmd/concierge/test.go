@@ -56,7 +56,7 @@ func testCommand(ctx context.Context, args []string, stdout, stderr io.Writer, g
 		}
 		r.Bots = append(r.Bots, f.Bot())
 	}
-	files, err := readTestFiles(paths)
+	files, err := convtest.ReadFiles(paths)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -120,22 +120,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-}
-
-// readTestFiles reads every test file, and returns all their problems
-// together.
-func readTestFiles(paths []string) ([]*convtest.File, error) {
-	var files []*convtest.File
-	var errs []error
-	for _, p := range paths {
-		f, err := convtest.ReadFile(p)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		files = append(files, f)
-	}
-	return files, errors.Join(errs...)
 }
 
 func writeJUnit(path string, res *convtest.Result) error {
