@@ -9,11 +9,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/catalogfeed"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/internal/httpclient"
-	"github.com/conciergehq/concierge/livecatalog"
 )
 
 // validateCommand checks bot files and prints every problem as
@@ -37,6 +34,10 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 		fmt.Fprintln(stderr, "concierge validate: give a bot file or folder")
 		return 2
 	}
+	var client *http.Client // nil: url sources are not fetched
+	if *fetch {
+		client = httpclient.New(30 * time.Second)
+	}
 	code := 0
 	for _, p := range paths {
 		var (
@@ -57,14 +58,14 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 		for _, f := range files {
 			// Check reports bad feed rows as errors; Load (--strict-env)
 			// keeps them for serve to skip, and validate fails on them too.
-			bad := feedProblems(f)
-			remote, err := urlSources(f, *fetch)
+			bad := f.FeedProblems()
+			remote, err := f.CheckSources(context.Background(), client)
 			if err != nil {
 				printDiagnostics(stderr, nil, err)
 				code = 1
 				continue
 			}
-			bad = append(bad, remote.problems...)
+			bad = append(bad, remote.Problems...)
 			if len(bad) > 0 {
 				printDiagnostics(stderr, nil, &config.Errors{Diagnostics: bad})
 				code = 1
@@ -75,10 +76,10 @@ func validateCommand(args []string, stdout, stderr io.Writer, getenv func(string
 				note = fmt.Sprintf(", %d unset variables: serve needs them", n)
 			}
 			switch {
-			case remote.skipped > 0:
-				note += fmt.Sprintf("; %d url sources not fetched: --fetch fetches them", remote.skipped)
-			case remote.fetched > 0:
-				note += fmt.Sprintf("; %d more from %d url sources", remote.products, remote.fetched)
+			case remote.Skipped > 0:
+				note += fmt.Sprintf("; %d url sources not fetched: --fetch fetches them", remote.Skipped)
+			case remote.Fetched > 0:
+				note += fmt.Sprintf("; %d more from %d url sources", remote.Products, remote.Fetched)
 			}
 			if n := len(f.Suppliers()); n > 0 {
 				note += fmt.Sprintf("; %d suppliers asked at each search", n)
@@ -113,55 +114,4 @@ func countIn(ds []config.Diagnostic, file string) int {
 		}
 	}
 	return n
-}
-
-// feedProblems lists the bad rows of f's catalog sources that Load skipped.
-func feedProblems(f *config.File) []config.Diagnostic {
-	var out []config.Diagnostic
-	for _, r := range f.Feeds() {
-		out = append(out, r.Problems...)
-		if n := r.Skipped - len(r.Problems); n > 0 {
-			out = append(out, config.Diagnostic{File: r.Path, Message: fmt.Sprintf("and %d more bad rows", n)})
-		}
-	}
-	return out
-}
-
-// remoteReport is what validate found in a bot file's url sources.
-type remoteReport struct {
-	skipped, fetched, products int
-	problems                   []config.Diagnostic
-}
-
-// urlSources fetches f's url sources when fetch is set, as serve would,
-// and reports their bad rows as file:row:column diagnostics under the URL
-// (without its query). A feed that cannot be fetched or read is an error.
-func urlSources(f *config.File, fetch bool) (remoteReport, error) {
-	var r remoteReport
-	var client *http.Client
-	for i, s := range f.Catalog.Sources {
-		if s.URL == "" || s.Format == config.FormatHTTP {
-			continue // a file, or a supplier asked at each search
-		}
-		if !fetch {
-			r.skipped++
-			continue
-		}
-		if client == nil {
-			client = httpclient.New(30 * time.Second)
-		}
-		shown := livecatalog.DisplayURL(s.URL)
-		feed, err := livecatalog.Fetch(context.Background(), client, s.URL, catalogfeed.Options{
-			Format: catalogfeed.Format(s.Format), Name: shown, Locale: concierge.Locale(s.Locale),
-			Currency: f.Currency, Columns: s.Columns, InStock: s.InStock}, 0)
-		if err != nil {
-			return r, &config.Errors{Diagnostics: []config.Diagnostic{{File: f.Path(), Message: fmt.Sprintf("catalog.sources[%d]: %v", i, err)}}}
-		}
-		r.fetched++
-		r.products += len(feed.Items)
-		for _, p := range feed.Problems {
-			r.problems = append(r.problems, config.Diagnostic{File: p.Name, Line: p.Line, Col: p.Col, Message: p.Message})
-		}
-	}
-	return r, nil
 }
