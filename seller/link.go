@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -72,6 +73,33 @@ func FindCode(text string) string {
 func HashCode(code string) string {
 	h := sha256.Sum256([]byte(code))
 	return hex.EncodeToString(h[:])
+}
+
+// LinkStore is the store as Link uses it.
+type LinkStore interface {
+	InboxUser(ctx context.Context, name string) (*concierge.Person, error)
+	CreateLinkCode(ctx context.Context, c concierge.LinkCode) error
+}
+
+// Link makes and stores a one-time code (`concierge inbox user link`)
+// for the inbox person named name to send from their account on ch; see
+// NewLinkCode.
+func Link(ctx context.Context, s LinkStore, name string, ch concierge.Channel, account string, now time.Time) (string, error) {
+	p, err := s.InboxUser(ctx, name)
+	if err != nil {
+		if errors.Is(err, concierge.ErrNotFound) {
+			return "", fmt.Errorf("there is no person named %q", name)
+		}
+		return "", err
+	}
+	code, row, err := NewLinkCode(p.ID, ch, account, now)
+	if err != nil {
+		return "", err
+	}
+	if err := s.CreateLinkCode(ctx, row); err != nil {
+		return "", err
+	}
+	return code, nil
 }
 
 // NewLinkCode makes a code for person on channel (account, when not

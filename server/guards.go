@@ -7,6 +7,7 @@ import (
 	"github.com/conciergehq/concierge/checkout"
 	tgpay "github.com/conciergehq/concierge/checkout/telegram"
 	"github.com/conciergehq/concierge/handoff/mediafetch"
+	"github.com/conciergehq/concierge/seller"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -25,6 +26,7 @@ var (
 	_ checkout.RefundTx     = (*store.Tx)(nil)
 	_ checkout.RefundReader = (*store.DB)(nil)
 	_ mediafetch.Store      = (*store.DB)(nil)
+	_ seller.LinkStore      = (*store.DB)(nil)
 )
 
 // Telegram payments call the Bot API through the channel's client.

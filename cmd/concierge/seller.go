@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,18 +19,8 @@ import (
 // linkCommand runs `concierge inbox user link NAME --channel C`: it
 // prints a one-time code for NAME to send from their chat account.
 func linkCommand(ctx context.Context, db *store.DB, name, channel, account string, stdout io.Writer) error {
-	p, err := db.InboxUser(ctx, name)
+	code, err := seller.Link(ctx, db, name, concierge.Channel(channel), account, time.Now())
 	if err != nil {
-		if errors.Is(err, concierge.ErrNotFound) {
-			return fmt.Errorf("there is no person named %q", name)
-		}
-		return err
-	}
-	code, row, err := seller.NewLinkCode(p.ID, concierge.Channel(channel), account, time.Now())
-	if err != nil {
-		return err
-	}
-	if err := db.CreateLinkCode(ctx, row); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s\n", code)
