@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return validateCommand(args, stdout, stderr, getenv)
 	}
 	switch cmd {
-	case "serve", "chat", "migrate", "validate", "schema":
+	case "serve", "chat", "migrate", "schema":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -110,8 +110,6 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 
 	switch cmd {
-	case "validate":
-		return validate(f.fs.Args(), m.ConfigPath, stdout, stderr, getenv)
 	case "schema":
 		schema := config.Schema
 		if f.testsSchema {
@@ -159,7 +157,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return 0
 }
 
-// serverFlags are the flags of serve, chat, migrate, validate and schema.
+// serverFlags are the flags of serve, chat, migrate and schema.
 // Each command gets only its own, so `concierge serve --help` lists what
 // serve reads and refuses what it would ignore.
 type serverFlags struct {
@@ -207,36 +205,10 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 	case "migrate":
 		db()
 		logLevel()
-	case "validate":
-		config()
 	case "schema":
 		fs.BoolVar(&f.testsSchema, "tests", false, "print the schema of conversation test files (concierge test) instead of bot files")
 	}
 	return f
-}
-
-// validate checks bot files and prints every problem as file:line:col: message.
-func validate(paths []string, flagPath string, stdout, stderr io.Writer, getenv func(string) string) int {
-	if flagPath != "" {
-		paths = append(paths, flagPath)
-	}
-	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "concierge validate: give a bot file or folder")
-		return 2
-	}
-	code := 0
-	for _, p := range paths {
-		files, err := config.Load(p, getenv)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			code = 1
-			continue
-		}
-		for _, f := range files {
-			fmt.Fprintf(stdout, "%s: ok (bot %s, %d products)\n", f.Path(), f.ID, len(f.Catalog.Products))
-		}
-	}
-	return code
 }
 
 // tuneGC trades memory for CPU unless the operator chose: the server's
