@@ -227,10 +227,13 @@ func (g agentEvents) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, 
 	return out, err
 }
 
-var eventStatus = map[agentcommerce.EventOutcome]string{
-	agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed, agentcommerce.EventRetry: store.HookPending,
+// eventStatus is the store's status of an event's outcome.
+func eventStatus(o agentcommerce.EventOutcome) string {
+	return map[agentcommerce.EventOutcome]string{
+		agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed, agentcommerce.EventRetry: store.HookPending,
+	}[o]
 }
 
 func (g agentEvents) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
-	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, eventStatus[r.Outcome], r.Next, r.Counted, r.Error)
+	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, eventStatus(r.Outcome), r.Next, r.Counted, r.Error)
 }

@@ -26,7 +26,7 @@ func (m *Main) reportCatalogSources() {
 		Name: "concierge_catalog_rows_skipped",
 		Help: "Rows of a catalog source (a product feed) skipped at load because they were bad; concierge validate lists them.",
 	}, []string{"bot", "source"})
-	m.Prom.MustRegister(skipped, catalogCollector{m})
+	m.Prom.MustRegister(skipped, newCatalogCollector(m))
 	for _, f := range m.Files {
 		for _, r := range f.Feeds() {
 			skipped.WithLabelValues(f.ID, r.Path).Set(float64(r.Skipped))
@@ -152,18 +152,23 @@ func (m *Main) catalogDetails() []string {
 
 // catalogCollector exposes each url source's last good refresh and its
 // failures.
-type catalogCollector struct{ m *Main }
+type catalogCollector struct {
+	m                     *Main
+	lastSuccess, failures *prometheus.Desc
+}
 
-var (
-	catalogLastSuccess = prometheus.NewDesc("concierge_catalog_source_last_success_timestamp_seconds",
-		"When a url catalog source was last fetched and read, or found unchanged (0: never).", []string{"bot", "source"}, nil)
-	catalogFailures = prometheus.NewDesc("concierge_catalog_source_failures_total",
-		"Failed refreshes of a url catalog source (HTTP error, timeout, unreadable or too large feed); the last good feed is kept.", []string{"bot", "source"}, nil)
-)
+func newCatalogCollector(m *Main) catalogCollector {
+	return catalogCollector{m: m,
+		lastSuccess: prometheus.NewDesc("concierge_catalog_source_last_success_timestamp_seconds",
+			"When a url catalog source was last fetched and read, or found unchanged (0: never).", []string{"bot", "source"}, nil),
+		failures: prometheus.NewDesc("concierge_catalog_source_failures_total",
+			"Failed refreshes of a url catalog source (HTTP error, timeout, unreadable or too large feed); the last good feed is kept.", []string{"bot", "source"}, nil),
+	}
+}
 
 func (c catalogCollector) Describe(ch chan<- *prometheus.Desc) {
-	ch <- catalogLastSuccess
-	ch <- catalogFailures
+	ch <- c.lastSuccess
+	ch <- c.failures
 }
 
 func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
@@ -173,8 +178,8 @@ func (c catalogCollector) Collect(ch chan<- prometheus.Metric) {
 			if !s.LastSuccess.IsZero() {
 				ts = float64(s.LastSuccess.UnixMilli()) / 1000
 			}
-			ch <- prometheus.MustNewConstMetric(catalogLastSuccess, prometheus.GaugeValue, ts, string(s.Bot), s.Source)
-			ch <- prometheus.MustNewConstMetric(catalogFailures, prometheus.CounterValue, float64(s.Failures), string(s.Bot), s.Source)
+			ch <- prometheus.MustNewConstMetric(c.lastSuccess, prometheus.GaugeValue, ts, string(s.Bot), s.Source)
+			ch <- prometheus.MustNewConstMetric(c.failures, prometheus.CounterValue, float64(s.Failures), string(s.Bot), s.Source)
 		}
 	}
 }
