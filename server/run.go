@@ -106,7 +106,11 @@ type Main struct {
 	TelegramPollTimeout time.Duration
 	telegram            telegramParts
 	waStripe            whatsappStripeParts // see whatsapp_stripe.go
-	wechat              wechatParts         // see wechat.go
+	// byChannel are the payment providers that serve one channel of a
+	// bot only: Telegram's invoices next to Stripe, WeChat Pay next to
+	// another provider.
+	byChannel []channelProvider
+	wechat    wechatParts // see wechat.go
 	// WeChatPayClient, when set, is the WeChat Pay providers' HTTP
 	// client; tests use it to trust a TLS fake's certificate.
 	WeChatPayClient *http.Client
@@ -290,8 +294,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Checkout = checkout.New(providers, nil)
 	m.Checkout.UseRefunds(m.Registry, m.DB)
-	m.useChannelProviders(m.Checkout)
-	m.useWeChatProviders(m.Checkout)
+	for _, cp := range m.byChannel {
+		m.Checkout.UseFor(cp.bot, cp.ch, cp.p)
+	}
 	m.Agent = agent.New(shops, m.Checkout, m.Log)
 	m.Checkout.SetAnnouncer(m.Agent)
 

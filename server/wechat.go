@@ -10,17 +10,13 @@ import (
 	"github.com/conciergehq/concierge/adapters/wechat/redistoken"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/catalog"
-	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/store"
 )
 
-// wechatParts are the WeChat adapters (issue 5) by bot, and the WeChat
-// Pay providers that serve WeChat conversations only (when the bot has
-// another provider for its other channels).
+// wechatParts is what the WeChat adapters (issue 5) share.
 type wechatParts struct {
-	byChannel []channelProvider
 	// skew moves the WeChat adapters' clock ahead; tests use it to step
 	// outside the 48-hour window.
 	skew time.Duration
@@ -33,7 +29,8 @@ type wechatParts struct {
 
 // wireWeChat builds bot's Official Account adapter and WeChat Pay
 // provider from its file. WeChat Pay is the bot's provider when it has no
-// other; otherwise it serves the bot's WeChat conversations.
+// other; otherwise it serves the bot's WeChat conversations only
+// (Main.byChannel).
 func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, providers map[concierge.BotID]concierge.PaymentProvider) error {
 	w := f.Channels.WeChat
 	if w != nil {
@@ -72,7 +69,7 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, providers map[conc
 		if providers[bot.ID] == nil {
 			providers[bot.ID] = p
 		} else {
-			m.wechat.byChannel = append(m.wechat.byChannel, channelProvider{bot.ID, concierge.ChannelWeChat, p})
+			m.byChannel = append(m.byChannel, channelProvider{bot.ID, concierge.ChannelWeChat, p})
 		}
 	}
 	return nil
@@ -120,14 +117,6 @@ func (m *Main) closeWeChat() {
 	for u, tc := range m.wechat.tokenCaches {
 		tc.Close()
 		delete(m.wechat.tokenCaches, u)
-	}
-}
-
-// useWeChatProviders hands checkout the WeChat Pay providers that serve
-// WeChat conversations only.
-func (m *Main) useWeChatProviders(co *checkout.Service) {
-	for _, cp := range m.wechat.byChannel {
-		co.UseFor(cp.bot, cp.ch, cp.p)
 	}
 }
 

@@ -14,15 +14,14 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// whatsappStripeParts are the WhatsApp adapters (issue 4) by bot, and the
-// payment providers that serve one channel of a bot only.
+// whatsappStripeParts is what the WhatsApp adapters (issue 4) share.
 type whatsappStripeParts struct {
-	byChannel []channelProvider
 	// skew moves the WhatsApp adapters' clock ahead; tests use it to
 	// step outside the 24-hour window.
 	skew atomic.Int64
 }
 
+// channelProvider is a payment provider that serves one channel of a bot.
 type channelProvider struct {
 	bot concierge.BotID
 	ch  concierge.Channel
@@ -65,7 +64,7 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, providers 
 			return fmt.Errorf("bot %s: %w", bot.ID, err)
 		}
 		if prev := providers[bot.ID]; prev != nil && m.TelegramAdapter(bot.ID) != nil {
-			m.waStripe.byChannel = append(m.waStripe.byChannel, channelProvider{bot.ID, concierge.ChannelTelegram, prev})
+			m.byChannel = append(m.byChannel, channelProvider{bot.ID, concierge.ChannelTelegram, prev})
 		}
 		providers[bot.ID] = p
 		m.Registry.AddProvider(bot.ID, p)
@@ -76,13 +75,6 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, providers 
 // SkewWhatsAppClock moves the WhatsApp adapters' clock d ahead, while the
 // server runs; tests use it to step outside the 24-hour window.
 func (m *Main) SkewWhatsAppClock(d time.Duration) { m.waStripe.skew.Store(int64(d)) }
-
-// useChannelProviders hands checkout the providers that serve one channel.
-func (m *Main) useChannelProviders(co *checkout.Service) {
-	for _, cp := range m.waStripe.byChannel {
-		co.UseFor(cp.bot, cp.ch, cp.p)
-	}
-}
 
 // WhatsAppAdapter returns bot's WhatsApp adapter, or nil.
 func (m *Main) WhatsAppAdapter(bot concierge.BotID) *whatsapp.Adapter {
