@@ -4,13 +4,15 @@
 // diagnostic, the JSON Schema that editors use, and the conversion of a
 // file into the domain's concierge.Bot.
 //
-// cmd/concierge imports it to load bots for serve, validate and chat, and
-// hands each part of a File (channel credentials, payment keys, the Bot) to
-// the package that needs it. Feature packages (adapters, agent, checkout,
-// handoff, webhooks) do not import it; they receive concierge types or their
-// own small config structs. It imports the root package, internal/money,
-// catalogfeed (to read the product feeds of catalog.sources, see
-// sources.go), goccy/go-yaml and invopop/jsonschema.
+// cmd/concierge imports it to load bots for validate and the other
+// commands, and server to build the server: it hands each part of a File
+// (channel credentials, payment keys, the Bot) to the package that needs
+// it. Feature packages (adapters, agent, checkout, handoff, webhooks) do
+// not import it; they receive concierge types or their own small config
+// structs. It imports the root package, internal/money, catalogfeed (to
+// read the product feeds of catalog.sources, see sources.go), livecatalog
+// (to fetch the url sources for validate --fetch, see remote.go),
+// goccy/go-yaml and invopop/jsonschema.
 //
 // # Reading a file
 //
