@@ -17,7 +17,8 @@
 //
 // It imports the root package, catalogfeed, internal/money and
 // internal/redact; it reaches the database through Store and the agent
-// through Sink, which cmd/concierge wires.
+// through Sink, which server wires. config fetches url sources with Fetch
+// for validate --fetch.
 package livecatalog
 
 import (
