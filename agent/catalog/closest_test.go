@@ -106,3 +106,13 @@ func TestChineseHeads(t *testing.T) {
 		}
 	}
 }
+
+// A kind of product the shop does not sell is a purpose, not a filter:
+// "they're gifts" in a shop without gifts still finds the earbuds.
+func TestKindTheShopLacks(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/lines.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	hits := ix.Search(catalog.Query{Text: "pulse pro earbuds they gifts kids", Limit: 5})
+	if len(hits) == 0 || hits[0].SKU != "BUDS-PRO" {
+		t.Errorf("Search(pulse pro earbuds they gifts kids) = %+v, want BUDS-PRO first", hits)
+	}
+}
