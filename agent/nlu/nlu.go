@@ -135,6 +135,10 @@ type Intent struct {
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
 	Swap bool
+	// Continues is set when the message opens with "and", "et", "还有":
+	// it goes on with what the customer asked before ("and a 150ml baby
+	// bottle" after adding a cream is another add).
+	Continues bool
 	// Size is -1 for "the small one", "la petite", "小的" and +1 for "the
 	// big one", "le grand", "大的": among products that differ only by a
 	// number of their names, the smallest or the largest. 0 when not said.
@@ -277,6 +281,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		}
 	}
 	in.Name = p.decide(&in)
+	in.Continues = len(p.toks) > 1 && p.conjAt(0) > 0
 	in.AddVerb = p.sigs[sigAdd]
 	in.Question = p.question
 	in.Wanted = (p.sigs[sigWant] || p.sigs[sigAdd] || p.polite()) && !p.question && !p.browsing(&in)

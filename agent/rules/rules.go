@@ -42,6 +42,12 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 		}
 	}
 	in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale)
+	if mem := t.Conv.Memory; in.Continues && in.Name == nlu.Search && !in.Question &&
+		len(mem.Intents) > 0 && mem.Intents[len(mem.Intents)-1] == string(nlu.AddToCart) {
+		// "and a 150ml baby bottle" right after an add: another add,
+		// which asks when the words find several products.
+		in.Name = nlu.AddToCart
+	}
 	t.Understood(string(in.Name)) // for the hand-off packet
 	// Chinese script is unambiguous; Latin gibberish says nothing about
 	// the customer's language, nor does a word or two.
