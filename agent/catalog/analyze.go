@@ -61,7 +61,7 @@ func (lx *lexicon) analyze(folded string) []term {
 			terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: i})
 			continue
 		}
-		if lx.isStop(t.text, stems[i]) && !lx.nameLetter(toks, stems, i) && !(t.code && len(t.text) == 1) {
+		if lx.isStop(t.text, stems[i]) && !lx.nameLetter(toks, i) && !(t.code && len(t.text) == 1) {
 			continue
 		}
 		key := stems[i]

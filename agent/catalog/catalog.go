@@ -543,8 +543,8 @@ func lexiconFor(products []concierge.Product) *lexicon {
 func addNameLetters(lx *lexicon, toks []token, caps map[string]bool, letters map[string]bool) {
 	for i := 1; i < len(toks); i++ {
 		t, prev := toks[i], toks[i-1]
-		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.han && !prev.elided && !lx.stop[prev.text] {
-			letters[letterKey(stem(prev.text), t.text)] = true
+		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.elided && (prev.han || !lx.stop[prev.text]) {
+			letters[letterKey(prev.text, t.text)] = true
 		}
 	}
 }
@@ -558,8 +558,9 @@ func capitals(s string) map[string]bool {
 		if r < 'A' || r > 'Z' {
 			continue
 		}
-		before := i == 0 || !unicode.IsLetter(rs[i-1])
-		after := i+1 == len(rs) || !unicode.IsLetter(rs[i+1])
+		// A Chinese character is no letter of the same word: "维生素D".
+		before := i == 0 || !unicode.IsLetter(rs[i-1]) || IsHan(rs[i-1])
+		after := i+1 == len(rs) || !unicode.IsLetter(rs[i+1]) || IsHan(rs[i+1])
 		if before && after {
 			out[string(r+'a'-'A')] = true
 		}
@@ -571,5 +572,5 @@ func capitals(s string) map[string]bool {
 // the word prev, is a word of some product's name ("vitamine D"), where
 // it would otherwise be an article or a pronoun. Both are folded.
 func (ix *Index) NameLetter(prev, letter string) bool {
-	return ix.lx.letters[letterKey(stem(prev), letter)]
+	return ix.lx.letters[letterKey(prev, letter)]
 }

@@ -260,16 +260,22 @@ func (lx *lexicon) addPhrase(p phrase) {
 // isStop reports whether the folded word w, or its stem s, is a stop word.
 func (lx *lexicon) isStop(w, s string) bool { return lx.stop[w] || lx.stop[s] }
 
-// letterKey keys a one-letter word by the stem of the word before it.
-func letterKey(prevStem, letter string) string { return prevStem + " " + letter }
+// letterKey keys a one-letter word by the word before it: its stem, or
+// its last character when it is Chinese ("维生素D").
+func letterKey(prev, letter string) string {
+	if rs := []rune(prev); len(rs) > 0 && IsHan(rs[len(rs)-1]) {
+		return string(rs[len(rs)-1]) + " " + letter
+	}
+	return stem(prev) + " " + letter
+}
 
 // nameLetter reports whether token i of toks is a one-letter stop word that
 // some name writes after the word before it ("vitamine D"), and so a word
-// of that name here. stems are the tokens' stems.
-func (lx *lexicon) nameLetter(toks []token, stems []string, i int) bool {
+// of that name here.
+func (lx *lexicon) nameLetter(toks []token, i int) bool {
 	t := toks[i]
-	return len(lx.letters) > 0 && len(t.text) == 1 && !t.han && !t.elided && i > 0 && !toks[i-1].han &&
-		lx.letters[letterKey(stems[i-1], t.text)]
+	return len(lx.letters) > 0 && len(t.text) == 1 && !t.han && !t.elided && i > 0 &&
+		lx.letters[letterKey(toks[i-1].text, t.text)]
 }
 
 // appendNew appends the elements of add not already in list.

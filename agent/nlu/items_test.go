@@ -301,6 +301,7 @@ func TestSizesAndPacksInNames(t *testing.T) {
 	for text, want := range map[string]concierge.SKU{
 		"je voudrais de la vitamine D": "VIT-D",
 		"add vitamin c please":         "VIT-C",
+		"有没有维生素D":                      "VIT-D",
 	} {
 		in := nlu.Parse(text, ix, "fr")
 		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 5})

@@ -577,7 +577,7 @@ func (p *parse) measure(i int) bool {
 func (p *parse) nameLetter(i int) bool {
 	t := p.toks[i]
 	return p.ix != nil && !p.used[i] && t.kind == tWord && len(t.norm) == 1 && !t.elided && i > 0 &&
-		p.toks[i-1].kind == tWord && !p.toks[i-1].elided && p.ix.NameLetter(p.toks[i-1].norm, t.norm)
+		(p.toks[i-1].kind == tWord || p.toks[i-1].kind == tHan) && !p.toks[i-1].elided && p.ix.NameLetter(p.toks[i-1].norm, t.norm)
 }
 
 // query joins the tokens no slot or cue took, without stop words, numbers
