@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"syscall"
@@ -133,6 +134,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			}
 			defer stop()
 		}
+		if f.memProfile != "" {
+			defer func() {
+				if perr := writeHeapProfile(f.memProfile); perr != nil {
+					fmt.Fprintf(stderr, "concierge: %v\n", perr)
+				}
+			}()
+		}
 		// Traces from the OTEL_* variables, off when none is set
 		// (tracing.go).
 		var flush func()
@@ -166,6 +174,7 @@ type serverFlags struct {
 	logFormat   string
 	bot         string
 	cpuProfile  string
+	memProfile  string
 	testsSchema bool
 }
 
@@ -196,6 +205,7 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		listen()
 		logLevel()
 		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
+		fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to this file when serve stops (for benchmarking)")
 	case "chat":
 		config()
 		db()
@@ -235,6 +245,22 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// writeHeapProfile writes the heap profile as serve stops: in-use space
+// as of the last collection, which is what peak RSS is a multiple of
+// under GOGC, and the space allocated since the start.
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	runtime.GC() // in-use figures as of now, not of the last cycle
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return f.Close()
 }
 
 func migrate(ctx context.Context, url string) error {

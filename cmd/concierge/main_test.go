@@ -66,8 +66,8 @@ func TestEachCommandItsOwnFlags(t *testing.T) {
 		cmd       string
 		want, not []string
 	}{
-		{"serve", []string{"-config", "-db", "-addr", "-base-url", "-log-level", "-cpuprofile"}, []string{"-bot", "-tests"}},
-		{"chat", []string{"-config", "-db", "-addr", "-bot", "-log-level"}, []string{"-cpuprofile", "-tests"}},
+		{"serve", []string{"-config", "-db", "-addr", "-base-url", "-log-level", "-cpuprofile", "-memprofile"}, []string{"-bot", "-tests"}},
+		{"chat", []string{"-config", "-db", "-addr", "-bot", "-log-level"}, []string{"-cpuprofile", "-memprofile", "-tests"}},
 		{"migrate", []string{"-db"}, []string{"-config", "-bot", "-addr", "-tests"}},
 		{"validate", []string{"-config"}, []string{"-db", "-bot", "-addr", "-tests"}},
 		{"schema", []string{"-tests"}, []string{"-config", "-db", "-bot", "-addr"}},
