@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
 	"github.com/conciergehq/concierge/catalogindex"
+	"github.com/conciergehq/concierge/internal/testenv"
 )
 
 // The benchmarks compare the candidates of issue 13 on generated catalogs
@@ -176,7 +176,7 @@ func importOnce(b *testing.B, e engine, ps []concierge.Product) {
 	}
 	runtime.GC()
 	resetPeakRSS()
-	cpu0 := cpuTime()
+	cpu0 := testenv.CPUTime()
 	b.StartTimer()
 	start := time.Now()
 	ix, err := e.open(ctx, filepath.Join(dir, "index"))
@@ -188,7 +188,7 @@ func importOnce(b *testing.B, e engine, ps []concierge.Product) {
 	}
 	took := time.Since(start)
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	cpu := testenv.CPUTime() - cpu0
 	peak := procStatusMiB("VmHWM")
 
 	// An update: a new product under a name no other has, timed from the
@@ -273,7 +273,7 @@ func BenchmarkSearch(b *testing.B) {
 					b.Run(lang, func(b *testing.B) {
 						qs := benchQueries[lang]
 						var times []time.Duration
-						cpu0 := cpuTime()
+						cpu0 := testenv.CPUTime()
 						for b.Loop() {
 							for i := range samples {
 								t := time.Now()
@@ -284,7 +284,7 @@ func BenchmarkSearch(b *testing.B) {
 								}
 							}
 						}
-						cpuPerQuery := (cpuTime() - cpu0) / time.Duration(len(times))
+						cpuPerQuery := (testenv.CPUTime() - cpu0) / time.Duration(len(times))
 						slices.Sort(times)
 						b.ReportMetric(float64(cpuPerQuery.Microseconds())/1000, "cpu-ms/q")
 						b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
@@ -317,14 +317,6 @@ func procStatusMiB(field string) float64 {
 // cpuTime is the user and system CPU the process has used: on a shared
 // machine the wall time of an import says as much about the neighbours as
 // about the index.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // resetPeakRSS starts VmHWM again from the current RSS (Linux 4.0+).
 func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 

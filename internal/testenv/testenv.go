@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
@@ -87,4 +88,16 @@ func Chromium(t testing.TB) string {
 	}
 	Missing(t, "no Chromium found (apt-get install chromium, or set CHROMIUM)")
 	return ""
+}
+
+// CPUTime returns the user and system CPU time the process has used so
+// far, for benchmarks that report CPU beside wall time: on a shared
+// machine, and where an fsync is most of the wall time, it is the figure
+// that compares.
+func CPUTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
