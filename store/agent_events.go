@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -99,8 +98,8 @@ func (db *DB) ClaimAgentEvents(ctx context.Context, protocol string, limit int, 
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		rows, err = tx.queryOnce(ctx, `SELECT id, attempts, bot, protocol, session_id, order_id, type, order_state, created_at
-			FROM agent_events WHERE id IN (`+strings.Join(ids, ",")+`) AND lease_owner = ? ORDER BY id`, token)
+		rows, err = tx.query(ctx, `SELECT id, attempts, bot, protocol, session_id, order_id, type, order_state, created_at
+			FROM agent_events WHERE `+db.inIDs("id")+` AND lease_owner = ? ORDER BY id`, db.idList(ids), token)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -102,14 +101,14 @@ func (db *DB) ClaimHandoffHooks(ctx context.Context, bots []concierge.BotID, lim
 
 // handoffHooks reads the leased hooks ids, with their conversation and
 // the packet written with each.
-func (tx *Tx) handoffHooks(ctx context.Context, ids []string, token string) ([]HandoffHook, error) {
-	rows, err := tx.queryOnce(ctx, `SELECT h.id, h.hook_attempts, c.bot, h.conversation_id, c.channel, c.locale,
+func (tx *Tx) handoffHooks(ctx context.Context, ids []int64, token string) ([]HandoffHook, error) {
+	rows, err := tx.query(ctx, `SELECT h.id, h.hook_attempts, c.bot, h.conversation_id, c.channel, c.locale,
 			h.from_state, h.to_state, h.reason, h.by_whom, h.at,
 			COALESCE((SELECT p.body FROM handoff_packets p WHERE h.to_state = 'waiting' AND p.conversation_id = h.conversation_id
 				AND p.at = h.at ORDER BY p.id DESC LIMIT 1), '')
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
-		WHERE h.id IN (`+strings.Join(ids, ",")+`) AND h.hook_lease_owner = ?
-		ORDER BY h.id`, token)
+		WHERE `+tx.db.inIDs("h.id")+` AND h.hook_lease_owner = ?
+		ORDER BY h.id`, tx.db.idList(ids), token)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim handoff hooks: %w", err)
 	}

@@ -179,10 +179,6 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-// scanIDs reads a column of row ids, as decimal text to splice into an
-// IN (...) list: they come from the database as integers, so the list
-// carries nothing a caller wrote. It closes rows before returning, because
-// the callers' next query runs on the same transaction.
 // collect reads every row of rows with scan and closes them; the caller
 // wraps the error with its operation. Every list the store returns is read
 // this way, so none forgets rows.Err (a read cut short is an error, not a
@@ -200,15 +196,17 @@ func collect[T any](rows *sql.Rows, scan func(row interface{ Scan(...any) error 
 	return out, rows.Err()
 }
 
-func scanIDs(rows *sql.Rows) ([]string, error) {
+// scanIDs reads a column of row ids, for an idList. It closes rows before
+// returning, because the callers' next query runs on the same transaction.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
 	defer rows.Close()
-	var ids []string
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
-		ids = append(ids, fmt.Sprint(id))
+		ids = append(ids, id)
 	}
 	return ids, rows.Err()
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -50,10 +49,10 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		if len(ids) == 0 {
 			return nil
 		}
-		rows, err = tx.queryOnce(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at, m.author, m.traceparent
-			FROM messages m JOIN conversations c ON c.id = m.conversation_id
-			WHERE m.conversation_id IN (`+strings.Join(ids, ",")+`) AND m.dir = 'out' AND m.status = 'pending'
-			ORDER BY m.conversation_id, m.seq`)
+		rows, err = tx.query(ctx, `SELECT m.id, m.conversation_id, m.seq, m.bot, m.channel, c.chat, c.locale, m.body, m.attempts, m.next_attempt_at, m.author, m.traceparent
+			FROM `+db.joinIDs("messages m", "m.conversation_id")+` JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.dir = 'out' AND m.status = 'pending'
+			ORDER BY m.conversation_id, m.seq`, db.idList(ids))
 		if err != nil {
 			return fmt.Errorf("store: claim outbox: %w", err)
 		}
@@ -105,17 +104,15 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		for _, msgs := range b {
 			got[msgs[0].Conversation] = true
 		}
-		var idle []string
+		var idle []int64
 		for _, id := range ids {
-			var c int64
-			fmt.Sscan(id, &c)
-			if !got[concierge.ConversationID(c)] {
+			if !got[concierge.ConversationID(id)] {
 				idle = append(idle, id)
 			}
 		}
 		if len(idle) > 0 {
-			if _, err := tx.execOnce(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
-				WHERE id IN (`+strings.Join(idle, ",")+`) AND send_lease_owner = ?`, db.replica); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
+				WHERE `+db.inIDs("id")+` AND send_lease_owner = ?`, db.idList(idle), db.replica); err != nil {
 				return fmt.Errorf("store: claim outbox: %w", err)
 			}
 		}
@@ -137,12 +134,12 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 		now := tx.db.millis(tx.now)
 		held := map[concierge.ConversationID]bool{}
 		if len(convs) > 0 {
-			ids := make([]string, len(convs))
+			ids := make([]int64, len(convs))
 			for i, c := range convs {
-				ids[i] = fmt.Sprint(int64(c))
+				ids[i] = int64(c)
 			}
-			rows, err := tx.queryOnce(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
-				WHERE id IN (`+strings.Join(ids, ",")+`) AND send_lease_owner = ? RETURNING id`, db.replica)
+			rows, err := tx.query(ctx, `UPDATE conversations SET send_lease_until = 0, send_lease_owner = ''
+				WHERE `+db.inIDs("id")+` AND send_lease_owner = ? RETURNING id`, db.idList(ids), db.replica)
 			if err != nil {
 				return fmt.Errorf("store: finish outbox: %w", err)
 			}
@@ -158,7 +155,7 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 			}
 		}
 		// The common case, sent, is one statement for the whole batch.
-		var sent []string
+		var sent []int64
 		for _, r := range results {
 			if !held[r.Conversation] {
 				lost++
@@ -167,7 +164,7 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 			var err error
 			switch r.Status {
 			case concierge.DeliverySent:
-				sent = append(sent, fmt.Sprint(r.ID))
+				sent = append(sent, r.ID)
 			case concierge.DeliveryRetry:
 				counted := 1
 				if r.Interrupted {
@@ -192,8 +189,8 @@ func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, co
 			}
 		}
 		if len(sent) > 0 {
-			if _, err := tx.execOnce(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = ''
-				WHERE id IN (`+strings.Join(sent, ",")+`)`, now); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE messages SET status = 'sent', attempts = attempts + 1, done_at = ?, last_error = ''
+				WHERE `+db.inIDs("id"), now, db.idList(sent)); err != nil {
 				return fmt.Errorf("store: finish outbox: %w", err)
 			}
 		}

@@ -333,9 +333,53 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	return st.QueryContext(ctx, args...)
 }
 
-// queryOnce runs a query whose text changes from call to call (an IN list
-// of ids); it bypasses the statement cache, which would otherwise grow
-// without bound.
+// A list of row ids is bound as one parameter, so that a statement over
+// any number of rows keeps one text and the statement cache prepares it
+// once. Spliced into the text, every list was parsed and planned anew
+// (and, on PostgreSQL, took a place in the driver's per-connection
+// statement cache). SQLite reads the list as a JSON array with
+// json_each, PostgreSQL as a bigint[].
+
+// inIDs returns the condition that col is one of the ids of an idList.
+func (db *DB) inIDs(col string) string {
+	if db.dialect == Postgres {
+		return col + " = ANY(CAST(? AS bigint[]))"
+	}
+	return col + " IN (SELECT value FROM json_each(?))"
+}
+
+// joinIDs returns "ids JOIN table ON col = id", to follow FROM: the rows
+// of table whose col is one of the ids of an idList, read id by id
+// through col's index. On SQLite the join is a CROSS JOIN, which keeps
+// the list as the outer loop: with a plain JOIN, or inIDs, the planner
+// cannot see how short the list is and may scan another index of table
+// (on messages, every pending message) instead.
+func (db *DB) joinIDs(table, col string) string {
+	if db.dialect == Postgres {
+		return "unnest(CAST(? AS bigint[])) AS ids(id) JOIN " + table + " ON " + col + " = ids.id"
+	}
+	return "json_each(?) AS ids CROSS JOIN " + table + " ON " + col + " = ids.value"
+}
+
+// idList is the argument that inIDs and joinIDs read. The ids must be
+// distinct where joinIDs joins them, as ids read from a table are.
+func (db *DB) idList(ids []int64) any {
+	if db.dialect == Postgres {
+		return ids
+	}
+	b := make([]byte, 0, 2+len(ids)*8)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// queryOnce runs a query whose text changes from call to call; it
+// bypasses the statement cache, which would otherwise grow without bound.
 func (tx *Tx) queryOnce(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, tx.db.q(query), args...)
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/conciergehq/concierge"
 )
@@ -156,7 +155,7 @@ func (tx *Tx) pendingInbound(ctx context.Context, limit int, skip []concierge.Bo
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err = tx.queryOnce(ctx, sel+` AND conversation_id IN (`+strings.Join(ids, ",")+`) ORDER BY conversation_id, seq LIMIT ?`, limit*4)
+	rows, err = tx.query(ctx, sel+` AND `+tx.db.inIDs("conversation_id")+` ORDER BY conversation_id, seq LIMIT ?`, tx.db.idList(ids), limit*4)
 	if err != nil {
 		return nil, fmt.Errorf("store: pending inbound: %w", err)
 	}
