@@ -148,3 +148,24 @@ func TestCustomerExportErase(t *testing.T) {
 		t.Fatalf("export after erase: exit %d, want 1 (not found)", code)
 	}
 }
+
+// TestGCPercent: serve's heap may grow by at least gcHeadroom between
+// collections, and by 1× to 4× the live heap.
+func TestGCPercent(t *testing.T) {
+	const mib = 1 << 20
+	for _, tt := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 400},         // not measured: the old default
+		{8 * mib, 400},   // small heap: 4× (capped)
+		{12 * mib, 400},  // the heap before language models
+		{16 * mib, 300},  // 48 MiB of headroom
+		{45 * mib, 106},  // with lingua's fr and en models
+		{200 * mib, 100}, // never less than Go's default
+	} {
+		if got := gcPercent(tt.live); got != tt.want {
+			t.Errorf("gcPercent(%d MiB) = %d, want %d", tt.live/mib, got, tt.want)
+		}
+	}
+}
