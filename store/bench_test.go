@@ -15,25 +15,11 @@ import (
 // eachStoreB is eachStore for benchmarks.
 func eachStoreB(b *testing.B, fn func(b *testing.B, db *store.DB)) {
 	b.Run("sqlite", func(b *testing.B) {
-		fn(b, openB(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db")))
+		fn(b, open(b, "sqlite:"+filepath.Join(b.TempDir(), "bench.db")))
 	})
 	b.Run("postgres", func(b *testing.B) {
-		fn(b, openB(b, testenv.PostgresURL(b)))
+		fn(b, open(b, testenv.PostgresURL(b)))
 	})
-}
-
-func openB(b *testing.B, url string) *store.DB {
-	b.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	return db
 }
 
 // BenchmarkPendingInbound reads the inbox's queue depth, the gauge every
@@ -61,6 +47,11 @@ func BenchmarkPendingInbound(b *testing.B) {
 					done += n
 				}
 			}
+		}
+		// The first read opens a read connection (and, on SQLite, reads
+		// the schema): not the gauge's cost.
+		if _, err := db.PendingInbound(ctx); err != nil {
+			b.Fatal(err)
 		}
 		for b.Loop() {
 			n, err := db.PendingInbound(ctx)

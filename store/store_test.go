@@ -25,7 +25,7 @@ func eachStore(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	})
 }
 
-func open(t *testing.T, url string) *store.DB {
+func open(t testing.TB, url string) *store.DB {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, url)
