@@ -34,6 +34,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./agent/catalog ./agent/nlu ./agent/langid
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./catalogindex
 	$(GO) test -run '^$$' -bench BenchmarkTurns -benchtime 20000x ./cmd/concierge
+	$(GO) test -run '^$$' -bench . -benchtime 300x ./store
 	$(GO) run ./cmd/loadgen -bin ./bin/concierge
 	$(GO) run ./cmd/loadgen -bin ./bin/concierge -channel telegram -platform-latency 0s,10ms,20ms,50ms
 
