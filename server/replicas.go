@@ -11,7 +11,9 @@ import (
 
 // Replicas on PostgreSQL (see store/replicas.go and store/work_notify.go):
 // each beats every 500 ms and takes over the leases of any replica whose
-// heartbeat is 3 s old, then wakes its own workers to claim that work; and
+// heartbeat is 3 s old, then wakes its own workers to claim that work; on
+// the same tick it renews the leases of its own work still in progress
+// (on SQLite too: store/lease_renew.go); and
 // each listens for NOTIFY of new turns and outbound messages committed by
 // any replica, so its workers wake at once rather than on their 250 ms
 // poll, which stays as the fallback. SQLite is one process: its workers
@@ -34,17 +36,18 @@ func (m *Main) wireReplicas() {
 	m.Prom.MustRegister(m.replicas.wakeups, m.replicas.takeovers)
 }
 
-// runHeartbeat beats and reaps until ctx ends, then removes this
-// replica's row (PostgreSQL only). Start stops it after the workers, so
-// the replica is alive for as long as it holds leases.
+// runHeartbeat renews the leases of work in progress until ctx ends and,
+// on PostgreSQL, beats and reaps too, then removes this replica's row.
+// Start stops it after the workers, so the replica is alive, and its
+// leases renewed, for as long as it holds them.
 func (m *Main) runHeartbeat(ctx context.Context) {
-	if m.DB.Dialect() != store.Postgres {
-		return
-	}
 	m.DB.RunHeartbeat(ctx, store.HeartbeatConfig{Log: m.Log, Reaped: func(ids []string) {
 		m.replicas.takeovers.Add(float64(len(ids)))
 		m.wakeWorkers()
 	}})
+	if m.DB.Dialect() != store.Postgres {
+		return
+	}
 	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n, err := m.DB.Deregister(dctx)

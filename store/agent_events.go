@@ -75,10 +75,12 @@ func (db *DB) ClaimAgentEvents(ctx context.Context, protocol string, limit int, 
 		return nil, nil
 	}
 	var out []AgentEvent
+	var at time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = nil
+		at = tx.now
 		now := db.millis(tx.now)
-		token := newToken()
+		token := db.leaseToken()
 		lock := ""
 		if db.dialect == Postgres {
 			lock = " FOR UPDATE OF e SKIP LOCKED"
@@ -116,8 +118,13 @@ func (db *DB) ClaimAgentEvents(ctx context.Context, protocol string, limit int, 
 	if err != nil {
 		return nil, fmt.Errorf("store: claim agent events: %w", err)
 	}
+	for i := range out {
+		db.hold(out[i].held(), at, lease)
+	}
 	return out, nil
 }
+
+func (e *AgentEvent) held() heldKey { return heldKey{kind: leaseAgentEvent, id: e.ID, owner: e.Token} }
 
 // FinishAgentEvent records what became of a send of e and releases its
 // lease: status is HookSent, HookFailed (attempts used up) or HookPending
@@ -125,6 +132,7 @@ func (db *DB) ClaimAgentEvents(ctx context.Context, protocol string, limit int, 
 // no attempt). It reports false, changing nothing, when the lease is no
 // longer e's.
 func (db *DB) FinishAgentEvent(ctx context.Context, e *AgentEvent, status string, next time.Time, counted bool, errText string) (bool, error) {
+	db.drop(e.held())
 	var n int64
 	err := db.InTx(ctx, func(tx *Tx) error {
 		now := db.millis(tx.now)

@@ -61,8 +61,10 @@ func (db *DB) ClaimHandoffHooks(ctx context.Context, bots []concierge.BotID, lim
 		return nil, nil
 	}
 	var out []HandoffHook
+	var at time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = nil
+		at = tx.now
 		now := db.millis(tx.now)
 		token := db.leaseToken()
 		args := []any{now + lease.Milliseconds(), token, now, now, now}
@@ -96,8 +98,15 @@ func (db *DB) ClaimHandoffHooks(ctx context.Context, bots []concierge.BotID, lim
 		out, err = tx.handoffHooks(ctx, ids, token)
 		return err
 	})
+	if err == nil {
+		for i := range out {
+			db.hold(out[i].held(), at, lease)
+		}
+	}
 	return out, err
 }
+
+func (h *HandoffHook) held() heldKey { return heldKey{kind: leaseHook, id: h.ID, owner: h.Token} }
 
 // handoffHooks reads the leased hooks ids, with their conversation and
 // the packet written with each.
@@ -138,6 +147,7 @@ func (tx *Tx) handoffHooks(ctx context.Context, ids []int64, token string) ([]Ha
 // lease. It reports false, and changes nothing, when the lease is no
 // longer h's (it ran out and another sender took the hook).
 func (db *DB) FinishHandoffHook(ctx context.Context, h *HandoffHook, r HookResult) (bool, error) {
+	db.drop(h.held())
 	var res interface{ RowsAffected() (int64, error) }
 	err := db.InTx(ctx, func(tx *Tx) error {
 		now := db.millis(tx.now)

@@ -41,8 +41,10 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 		return nil, nil
 	}
 	var l *TurnLease
+	var at time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		l = nil
+		at = tx.now
 		now := db.millis(tx.now)
 		args := []any{now}
 		for _, b := range bots {
@@ -91,7 +93,14 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 	if err != nil {
 		return nil, err
 	}
+	if l != nil {
+		db.hold(l.held(), at, ttl)
+	}
 	return l, nil
+}
+
+func (l *TurnLease) held() heldKey {
+	return heldKey{kind: leaseTurn, id: int64(l.Conv), owner: l.Token}
 }
 
 // ApplyTurn handles the leased event in one transaction, as RunTurns does
@@ -100,6 +109,7 @@ func (db *DB) LeaseTurn(ctx context.Context, bots []concierge.BotID, ttl time.Du
 // the event still pending; then it releases the lease. It reports whether
 // the turn succeeded, or ErrLeaseLost.
 func (db *DB) ApplyTurn(ctx context.Context, l *TurnLease, turn TurnFunc, fail FailFunc) (done bool, err error) {
+	db.drop(l.held())
 	var st turnStats
 	err = db.InTx(ctx, func(tx *Tx) error {
 		st = turnStats{}
@@ -132,6 +142,7 @@ func (db *DB) ApplyTurn(ctx context.Context, l *TurnLease, turn TurnFunc, fail F
 
 // ReleaseTurn gives a lease up without handling its event.
 func (db *DB) ReleaseTurn(ctx context.Context, l *TurnLease) error {
+	db.drop(l.held())
 	return db.InTx(ctx, func(tx *Tx) error { return tx.releaseTurn(ctx, l) })
 }
 

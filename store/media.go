@@ -94,8 +94,10 @@ func (db *DB) ClaimMedia(ctx context.Context, bots []concierge.BotID, limit int,
 		return nil, nil
 	}
 	var out []MediaJob
+	var at time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		out = nil
+		at = tx.now
 		now := db.millis(tx.now)
 		token := db.leaseToken()
 		args := []any{now, now}
@@ -139,8 +141,15 @@ func (db *DB) ClaimMedia(ctx context.Context, bots []concierge.BotID, limit int,
 		slices.SortFunc(out, func(a, b MediaJob) int { return cmp.Compare(a.ID, b.ID) })
 		return tx.markHear(ctx, out)
 	})
+	if err == nil {
+		for _, j := range out {
+			db.hold(mediaHeld(&j), at, lease)
+		}
+	}
 	return out, err
 }
+
+func mediaHeld(j *MediaJob) heldKey { return heldKey{kind: leaseMedia, id: j.ID, owner: j.Token} }
 
 // markHear sets Hear on the jobs whose message waits for its words.
 func (tx *Tx) markHear(ctx context.Context, jobs []MediaJob) error {
@@ -181,6 +190,7 @@ type MediaResult = concierge.MediaResult
 // nothing, when the lease is no longer j's (it ran out and another
 // fetcher took the file).
 func (db *DB) FinishMedia(ctx context.Context, j *MediaJob, r MediaResult) (bool, error) {
+	db.drop(mediaHeld(j))
 	var res sql.Result
 	err := db.InTx(ctx, func(tx *Tx) error {
 		now := db.millis(tx.now)

@@ -16,8 +16,10 @@ import (
 // ReleaseOutbox, or expires after lease if the sender dies.
 func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([][]concierge.Outbound, error) {
 	var b [][]concierge.Outbound
+	var at time.Time
 	err := db.InTx(ctx, func(tx *Tx) error {
 		b = nil
+		at = tx.now
 		now := tx.db.millis(tx.now)
 		// The candidates are picked once, in a materialized CTE, and on
 		// PostgreSQL row-locked with SKIP LOCKED: a claim never waits for
@@ -118,7 +120,17 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 		}
 		return nil
 	})
+	if err == nil {
+		for _, msgs := range b {
+			db.hold(db.sendHeld(msgs[0].Conversation), at, lease)
+		}
+	}
 	return b, err
+}
+
+// sendHeld names the outbox lease of conv, whose owner is the replica.
+func (db *DB) sendHeld(conv concierge.ConversationID) heldKey {
+	return heldKey{kind: leaseSend, id: int64(conv), owner: db.replica}
 }
 
 // FinishOutbox records send results and releases the conversations' leases,
@@ -128,6 +140,9 @@ func (db *DB) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) (
 // holder's, and its results here are dropped with an error wrapping
 // ErrLeaseLost, after the others were committed.
 func (db *DB) FinishOutbox(ctx context.Context, results []concierge.Delivery, convs []concierge.ConversationID) error {
+	for _, c := range convs {
+		db.drop(db.sendHeld(c))
+	}
 	lost := 0
 	err := db.InTx(ctx, func(tx *Tx) error {
 		lost = 0

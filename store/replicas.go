@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -131,6 +132,8 @@ func (tx *Tx) releaseReplica(ctx context.Context, id string) (int64, error) {
 		{`UPDATE conversations SET send_lease_until = 0, send_lease_owner = '' WHERE send_lease_owner = ?`, id},
 		{`UPDATE handoffs SET hook_lease_until = 0, hook_lease_owner = '' WHERE hook_lease_owner LIKE ?`, like},
 		{`UPDATE media SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
+		{`UPDATE agent_events SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
+		{`UPDATE wechat_tokens SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
 		{`DELETE FROM leases WHERE owner LIKE ?`, like},
 	} {
 		res, err := tx.execOnce(ctx, q.sql, q.arg)
@@ -199,12 +202,19 @@ type HeartbeatConfig struct {
 	// Reaped is called after dead replicas' leases were released, so the
 	// caller wakes its workers to claim that work now.
 	Reaped func(ids []string)
-	Log    *slog.Logger
+	// MaxHold is how long one lease of work in progress is renewed at
+	// most (MaxHold); see RenewLeases.
+	MaxHold time.Duration
+	Log     *slog.Logger
 }
 
-// RunHeartbeat beats and reaps every cfg.Every until ctx ends. A failed
-// beat is logged and tried again on the next tick: the replica keeps
-// working, and its completions are fenced if it is reaped meanwhile.
+// RunHeartbeat beats, reaps and renews the leases of this replica's work
+// in progress every cfg.Every until ctx ends. On SQLite, which one
+// process serves, it only renews: a lease the process let run out would
+// be claimed again by its own next claim while the work still runs. A
+// failed beat is logged and tried again on the next tick: the replica
+// keeps working, and its completions are fenced if it is reaped
+// meanwhile.
 func (db *DB) RunHeartbeat(ctx context.Context, cfg HeartbeatConfig) {
 	if cfg.Every <= 0 {
 		cfg.Every = HeartbeatEvery
@@ -219,37 +229,65 @@ func (db *DB) RunHeartbeat(ctx context.Context, cfg HeartbeatConfig) {
 	defer t.Stop()
 	failing := false
 	for {
-		revived, err := db.Heartbeat(ctx)
-		if ctx.Err() != nil {
-			return
+		if db.dialect == Postgres {
+			failing = db.beatAndReap(ctx, cfg, failing)
 		}
-		switch {
-		case err != nil && !failing:
-			failing = true
-			cfg.Log.Error("replica: heartbeat failed; other replicas take this one's work over if it lasts", "err", err, "stale_after", cfg.Stale)
-		case err == nil && failing:
-			failing = false
-			cfg.Log.Info("replica: heartbeat back")
-		}
-		if revived {
-			cfg.Log.Warn("replica: declared dead by another replica while stalled; its leases were taken over", "replica", db.replica)
-		}
-		if err == nil {
-			ids, err := db.Reap(ctx, cfg.Stale)
-			if err != nil && ctx.Err() == nil {
-				cfg.Log.Error("replica: reap", "err", err)
-			}
-			if len(ids) > 0 {
-				cfg.Log.Warn("replica: took over the leases of replicas whose heartbeat stopped", "replicas", ids)
-				if cfg.Reaped != nil {
-					cfg.Reaped(ids)
-				}
-			}
-		}
+		db.renewTick(ctx, cfg)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// renewTick renews the leases due and logs what could not be renewed.
+func (db *DB) renewTick(ctx context.Context, cfg HeartbeatConfig) {
+	r, err := db.RenewLeases(ctx, cfg.MaxHold)
+	if err != nil && ctx.Err() == nil {
+		// Tried again next tick; a lease that runs out meanwhile is
+		// claimed by another worker, whose completion then wins.
+		cfg.Log.Error("replica: renew leases", "err", err)
+	}
+	if len(r.Lost) > 0 {
+		cfg.Log.Warn("replica: leases of work in progress were taken over; its outcome will be refused", "leases", r.Lost)
+	}
+	if len(r.Expired) > 0 {
+		cfg.Log.Warn("replica: work held its lease past the longest renewal; no longer renewed, another worker may take it over",
+			"leases", r.Expired, "max_hold", cmp.Or(cfg.MaxHold, MaxHold))
+	}
+}
+
+// beatAndReap beats once and, if the beat worked, reaps dead replicas;
+// failing says whether the previous beat failed, and it returns whether
+// this one did.
+func (db *DB) beatAndReap(ctx context.Context, cfg HeartbeatConfig, failing bool) bool {
+	revived, err := db.Heartbeat(ctx)
+	if ctx.Err() != nil {
+		return failing
+	}
+	switch {
+	case err != nil && !failing:
+		failing = true
+		cfg.Log.Error("replica: heartbeat failed; other replicas take this one's work over if it lasts", "err", err, "stale_after", cfg.Stale)
+	case err == nil && failing:
+		failing = false
+		cfg.Log.Info("replica: heartbeat back")
+	}
+	if revived {
+		cfg.Log.Warn("replica: declared dead by another replica while stalled; its leases were taken over", "replica", db.replica)
+	}
+	if err == nil {
+		ids, err := db.Reap(ctx, cfg.Stale)
+		if err != nil && ctx.Err() == nil {
+			cfg.Log.Error("replica: reap", "err", err)
+		}
+		if len(ids) > 0 {
+			cfg.Log.Warn("replica: took over the leases of replicas whose heartbeat stopped", "replicas", ids)
+			if cfg.Reaped != nil {
+				cfg.Reaped(ids)
+			}
+		}
+	}
+	return failing
 }

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -59,91 +58,18 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		bots := []concierge.BotID{"shop"}
-		noop := func(context.Context, concierge.Tx, *concierge.Conversation, *concierge.Event) error { return nil }
-
-		// Work: a turn of chat t, a reply due in chat o, a hand-off hook
-		// in chat h, a file to fetch in chat m.
-		if _, err := a.Ingest(ctx, []concierge.Event{textEvent("o", "o1", "hi")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.RunTurns(ctx, 10, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
-			_, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: "hello"})
-			return err
-		}, nil); err != nil {
-			t.Fatal(err)
-		}
-		hconv := conversations(t, a, "shop", "h")[0]
-		if _, _, err := a.RunTurns(ctx, 10, noop, nil); err != nil {
-			t.Fatal(err)
-		}
-		hookHandOff(t, a, hconv, concierge.StateBot, concierge.StateWaiting, "bot")
-		if _, err := a.Ingest(ctx, []concierge.Event{mediaEvent("m", "m1", "image:IMG")}); err != nil {
-			t.Fatal(err)
-		}
-		if _, _, err := a.RunTurns(ctx, 10, noop, nil); err != nil { // the file stays to fetch
-			t.Fatal(err)
-		}
-		if _, err := a.Ingest(ctx, []concierge.Event{textEvent("t", "t1", "hi")}); err != nil {
-			t.Fatal(err)
-		}
-
+		seedLeasedWork(t, a)
 		// A leases all of it, for an hour.
-		turn, err := a.LeaseTurn(ctx, bots, time.Hour, noop)
-		if err != nil || turn == nil {
-			t.Fatalf("A lease turn: %+v %v", turn, err)
+		w := claimLeasedWork(t, a, time.Hour)
+		if got := w.kinds(); !slices.Equal(got, allLeasedKinds) {
+			t.Fatalf("A claimed %v, want %v", got, allLeasedKinds)
 		}
-		out, err := a.ClaimOutbox(ctx, 10, time.Hour)
-		if err != nil || len(out) != 1 {
-			t.Fatalf("A claim outbox: %+v %v", out, err)
-		}
-		hooks, err := a.ClaimHandoffHooks(ctx, bots, 10, time.Hour)
-		if err != nil || len(hooks) != 1 {
-			t.Fatalf("A claim hooks: %+v %v", hooks, err)
-		}
-		files, err := a.ClaimMedia(ctx, bots, 10, time.Hour)
-		if err != nil || len(files) != 1 {
-			t.Fatalf("A claim media: %+v %v", files, err)
-		}
-		if _, ok, err := a.TakeLease(ctx, "sweep", time.Hour); err != nil || !ok {
-			t.Fatalf("A take lease: %v %v", ok, err)
-		}
-
-		// B claims what is free; it reports which kinds it got.
-		var bTurn *store.TurnLease
-		var bOut [][]concierge.Outbound
-		var bHooks []store.HandoffHook
-		var bFiles []store.MediaJob
+		// B claims what is free.
+		var bw leasedWork
 		claim := func() []string {
 			t.Helper()
-			var got []string
-			var err error
-			if bTurn, err = b.LeaseTurn(ctx, bots, time.Hour, noop); err != nil {
-				t.Fatal(err)
-			} else if bTurn != nil {
-				got = append(got, "turn")
-			}
-			if bOut, err = b.ClaimOutbox(ctx, 10, time.Hour); err != nil {
-				t.Fatal(err)
-			} else if len(bOut) > 0 {
-				got = append(got, "outbox")
-			}
-			if bHooks, err = b.ClaimHandoffHooks(ctx, bots, 10, time.Hour); err != nil {
-				t.Fatal(err)
-			} else if len(bHooks) > 0 {
-				got = append(got, "hook")
-			}
-			if bFiles, err = b.ClaimMedia(ctx, bots, 10, time.Hour); err != nil {
-				t.Fatal(err)
-			} else if len(bFiles) > 0 {
-				got = append(got, "media")
-			}
-			if _, ok, err := b.TakeLease(ctx, "sweep", time.Hour); err != nil {
-				t.Fatal(err)
-			} else if ok {
-				got = append(got, "named")
-			}
-			return got
+			bw = claimLeasedWork(t, b, time.Hour)
+			return bw.kinds()
 		}
 
 		// A beat 2 s ago, B just now: A is alive, nothing moves.
@@ -170,8 +96,8 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 		if again, err := b.Reap(ctx, store.StaleAfter); err != nil || len(again) != 0 {
 			t.Fatalf("second reap: %v %v, want nothing", again, err)
 		}
-		if got, want := claim(), []string{"turn", "outbox", "hook", "media", "named"}; !slices.Equal(got, want) {
-			t.Fatalf("B claimed %v after A's heartbeat went stale, want %v", got, want)
+		if got := claim(); !slices.Equal(got, allLeasedKinds) {
+			t.Fatalf("B claimed %v after A's heartbeat went stale, want %v", got, allLeasedKinds)
 		}
 		rs, err := b.Replicas(ctx)
 		if err != nil || len(rs) != 1 || rs[0].ID != b.ReplicaID() {
@@ -179,18 +105,8 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 		}
 
 		// A was only stalled: everything it finishes now is refused.
-		if _, err := a.ApplyTurn(ctx, turn, noop, nil); !errors.Is(err, store.ErrLeaseLost) {
-			t.Errorf("A applies its taken-over turn: %v, want ErrLeaseLost", err)
-		}
-		sent := []concierge.Delivery{{ID: out[0][0].ID, Conversation: out[0][0].Conversation, Status: concierge.DeliveryFailed, Error: "stale"}}
-		if err := a.FinishOutbox(ctx, sent, []concierge.ConversationID{out[0][0].Conversation}); !errors.Is(err, store.ErrLeaseLost) {
-			t.Errorf("A finishes its taken-over outbox: %v, want ErrLeaseLost", err)
-		}
-		if ok, err := a.FinishHandoffHook(ctx, &hooks[0], store.HookResult{Status: store.HookSent}); err != nil || ok {
-			t.Errorf("A finishes its taken-over hook: %v %v, want false", ok, err)
-		}
-		if ok, err := a.FinishMedia(ctx, &files[0], store.MediaResult{Status: store.MediaGone}); err != nil || ok {
-			t.Errorf("A finishes its taken-over file: %v %v, want false", ok, err)
+		if refused := w.finish(t, a, concierge.DeliveryFailed); !slices.Equal(refused, allLeasedKinds[:4]) {
+			t.Errorf("A's completions of its taken-over work: %v refused, want %v", refused, allLeasedKinds[:4])
 		}
 		// A's beat registers it again, and says it had been declared dead.
 		if revived, err := a.Heartbeat(ctx); err != nil || !revived {
@@ -198,19 +114,8 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 		}
 
 		// B, the holder, finishes all of it.
-		if done, err := b.ApplyTurn(ctx, bTurn, noop, nil); err != nil || !done {
-			t.Errorf("B applies the turn: %v %v", done, err)
-		}
-		msg := bOut[0][0]
-		if err := b.FinishOutbox(ctx, []concierge.Delivery{{ID: msg.ID, Conversation: msg.Conversation, Status: concierge.DeliverySent}},
-			[]concierge.ConversationID{msg.Conversation}); err != nil {
-			t.Errorf("B finishes the outbox: %v", err)
-		}
-		if ok, err := b.FinishHandoffHook(ctx, &bHooks[0], store.HookResult{Status: store.HookSent}); err != nil || !ok {
-			t.Errorf("B finishes the hook: %v %v", ok, err)
-		}
-		if ok, err := b.FinishMedia(ctx, &bFiles[0], store.MediaResult{Status: store.MediaGone}); err != nil || !ok {
-			t.Errorf("B finishes the file: %v %v", ok, err)
+		if refused := bw.finish(t, b, concierge.DeliverySent); len(refused) != 0 {
+			t.Errorf("B's completions refused: %v", refused)
 		}
 		// The message was recorded once, as B sent it, not as A's failure.
 		tr, err := b.Transcript(ctx, "shop", concierge.ChannelWeb, "o", 0, 10)

@@ -64,6 +64,9 @@ type DB struct {
 	// heartbeat registered it (see replicas.go).
 	replica string
 	beating atomic.Bool
+	// held is the leases of this replica's work in progress, which
+	// RenewLeases keeps from running out (see lease_renew.go).
+	held heldLeases
 
 	// stmts caches prepared write statements by query text. Preparing
 	// (parsing) a statement costs more than running it on SQLite, and the

@@ -35,7 +35,7 @@ func (db *DB) TakeOver(ctx context.Context) error {
 var ErrInUse = errors.New("store: database in use by another process")
 
 // ReleaseLeases ends every lease in the store at once: the turn, outbox,
-// hand-off hook and media leases, the named leases and the WeChat token
+// hand-off hook, agent event and media leases, the named leases and the WeChat token
 // refresh lease. Work a dead process held is then taken by the next
 // claim instead of after its lease expires. It refuses on PostgreSQL,
 // where a lease may belong to a live replica.
@@ -49,9 +49,10 @@ func (db *DB) ReleaseLeases(ctx context.Context) error {
 				WHERE turn_lease_until <> 0 OR turn_lease_owner <> '' OR send_lease_until <> 0 OR send_lease_owner <> ''`,
 			`UPDATE handoffs SET hook_lease_until = 0, hook_lease_owner = '' WHERE hook_lease_until <> 0 OR hook_lease_owner <> ''`,
 			`UPDATE media SET lease_until = 0, lease_owner = '' WHERE lease_until <> 0 OR lease_owner <> ''`,
+			`UPDATE agent_events SET lease_until = 0, lease_owner = '' WHERE lease_until <> 0 OR lease_owner <> ''`,
 			`DELETE FROM leases`,
 			`DELETE FROM replicas`,
-			`UPDATE wechat_tokens SET lease_until = 0 WHERE lease_until <> 0`,
+			`UPDATE wechat_tokens SET lease_until = 0, lease_owner = '' WHERE lease_until <> 0 OR lease_owner <> ''`,
 		} {
 			if _, err := tx.execOnce(ctx, q); err != nil {
 				return err

@@ -24,15 +24,20 @@ func (db *DB) LoadAccessToken(ctx context.Context, app string) (string, time.Tim
 }
 
 // LeaseAccessToken claims app's token refresh until until, unless another
-// replica holds a lease that has not run out at now.
+// replica holds a lease that has not run out at now. The lease carries
+// this replica as its holder, so that when its heartbeat stops Reap
+// releases it and another replica refreshes at once. It is not renewed
+// (see RenewLeases): it covers one call to WeChat, which its HTTP
+// client's timeout bounds well within the lease, and it is released only
+// by a saved token, so a failed fetch leaves it to run out.
 func (db *DB) LeaseAccessToken(ctx context.Context, app string, now, until time.Time) (bool, error) {
 	var won bool
 	err := db.InTx(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(ctx, `INSERT INTO wechat_tokens (app_id) VALUES (?) ON CONFLICT (app_id) DO NOTHING`, app); err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE wechat_tokens SET lease_until = ? WHERE app_id = ? AND lease_until <= ?`,
-			until.UnixMilli(), app, now.UnixMilli())
+		res, err := tx.exec(ctx, `UPDATE wechat_tokens SET lease_until = ?, lease_owner = ? WHERE app_id = ? AND lease_until <= ?`,
+			until.UnixMilli(), db.leaseToken(), app, now.UnixMilli())
 		if err != nil {
 			return err
 		}
@@ -49,8 +54,8 @@ func (db *DB) LeaseAccessToken(ctx context.Context, app string, now, until time.
 // SaveAccessToken stores app's fresh token and releases the lease.
 func (db *DB) SaveAccessToken(ctx context.Context, app, token string, expires time.Time) error {
 	err := db.InTx(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO wechat_tokens (app_id, token, expires_at, lease_until) VALUES (?, ?, ?, 0)
-			ON CONFLICT (app_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, lease_until = 0`,
+		_, err := tx.exec(ctx, `INSERT INTO wechat_tokens (app_id, token, expires_at, lease_until, lease_owner) VALUES (?, ?, ?, 0, '')
+			ON CONFLICT (app_id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at, lease_until = 0, lease_owner = ''`,
 			app, token, expires.UnixMilli())
 		return err
 	})

@@ -154,14 +154,19 @@ func (f *Fetcher) Once(ctx context.Context) (int, error) {
 			f.Heard()
 		}
 	}()
+	// Every claimed file is fetched and finished even after one finish
+	// failed: the store renews a claimed file's lease until its finish
+	// (store.RenewLeases), so one left unfinished would stay leased far
+	// longer than Lease.
+	var first error
 	for i := range jobs {
 		ok, err := f.fetch(ctx, &jobs[i])
 		heard = heard || ok && jobs[i].Hear
-		if err != nil {
-			return len(jobs), err
+		if err != nil && first == nil {
+			first = err
 		}
 	}
-	return len(jobs), nil
+	return len(jobs), first
 }
 
 // fetch downloads one leased file, hears it when its conversation waits
