@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,6 +35,20 @@ func (m *Main) wireReplicas() {
 	m.replicas.takeovers = prometheus.NewCounter(prometheus.CounterOpts{Name: "concierge_replica_takeovers_total",
 		Help: "Replicas declared dead (heartbeat stale) whose leases this replica released for takeover."})
 	m.Prom.MustRegister(m.replicas.wakeups, m.replicas.takeovers)
+}
+
+// registerReplica beats once before any worker starts (PostgreSQL only):
+// a lease names its replica, and Reap finds a dead replica by its row, so
+// a replica that claimed work before its first beat and died then would
+// leave leases nobody reaps, held until they run out.
+func (m *Main) registerReplica(ctx context.Context) error {
+	if m.DB.Dialect() != store.Postgres {
+		return nil
+	}
+	if _, err := m.DB.Heartbeat(ctx); err != nil {
+		return fmt.Errorf("register replica: %w", err)
+	}
+	return nil
 }
 
 // runHeartbeat renews the leases of work in progress until ctx ends and,

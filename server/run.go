@@ -365,6 +365,9 @@ func baseURL(addr string) string {
 // Start runs the background loops and the HTTP server; it returns once the
 // server listens. Stop (via ctx) with Wait.
 func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
+	if err := m.registerReplica(ctx); err != nil { // see replicas.go
+		return nil, err
+	}
 	ln := m.Listener
 	if ln == nil {
 		var err error

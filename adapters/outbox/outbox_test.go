@@ -47,8 +47,16 @@ func (f *flaky) Send(ctx context.Context, m *concierge.Outbound) error {
 }
 
 func setup(t *testing.T, chats int, perChat int) *store.DB {
+	db := openStore(t, "sqlite:"+filepath.Join(t.TempDir(), "o.db"))
+	seed(t, db, chats, perChat)
+	return db
+}
+
+// openStore opens and migrates the store at url.
+func openStore(t *testing.T, url string) *store.DB {
+	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "o.db"))
+	db, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,6 +64,13 @@ func setup(t *testing.T, chats int, perChat int) *store.DB {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// seed makes perChat replies due in each of chats conversations.
+func seed(t *testing.T, db *store.DB, chats int, perChat int) {
+	t.Helper()
+	ctx := context.Background()
 	var evs []concierge.Event
 	for c := 0; c < chats; c++ {
 		evs = append(evs, concierge.Event{Kind: concierge.EventText, Bot: "shop", Channel: concierge.ChannelWeb,
@@ -64,7 +79,7 @@ func setup(t *testing.T, chats int, perChat int) *store.DB {
 	if _, err := db.Ingest(ctx, evs); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = db.RunTurns(ctx, 10000, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
+	_, _, err := db.RunTurns(ctx, 10000, func(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event) error {
 		for i := 1; i <= perChat; i++ {
 			if _, err := tx.Emit(ctx, conv, "bot", concierge.Message{Kind: concierge.MessageText, Text: fmt.Sprint("m", i)}); err != nil {
 				return err
@@ -75,7 +90,6 @@ func setup(t *testing.T, chats int, perChat int) *store.DB {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return db
 }
 
 func run(t *testing.T, db *store.DB, f *flaky, cfg outbox.Config) {
