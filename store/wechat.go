@@ -27,9 +27,9 @@ func (db *DB) LoadAccessToken(ctx context.Context, app string) (string, time.Tim
 // replica holds a lease that has not run out at now. The lease carries
 // this replica as its holder, so that when its heartbeat stops Reap
 // releases it and another replica refreshes at once. It is not renewed
-// (see RenewLeases): it covers one call to WeChat, which its HTTP
-// client's timeout bounds well within the lease, and it is released only
-// by a saved token, so a failed fetch leaves it to run out.
+// (see RenewLeases): it covers one call to WeChat, bounded by the
+// caller's deadline, and it is released only by a saved token, so a
+// failed fetch must leave it to run out (docs/decisions.md).
 func (db *DB) LeaseAccessToken(ctx context.Context, app string, now, until time.Time) (bool, error) {
 	var won bool
 	err := db.InTx(ctx, func(tx *Tx) error {
