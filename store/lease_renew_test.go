@@ -144,6 +144,42 @@ func (w *leasedWork) finish(t *testing.T, db *store.DB, sent concierge.DeliveryS
 	return refused
 }
 
+// fakeClock sets one clock on every db, at a fixed time, and returns it:
+// the test moves it with *now = now.Add(d).
+func fakeClock(dbs ...*store.DB) *time.Time {
+	now := time.Unix(1_800_000_000, 0)
+	for _, db := range dbs {
+		db.SetClock(func() time.Time { return now })
+	}
+	return &now
+}
+
+// beat records a heartbeat of each db, as its RunHeartbeat would.
+func beat(t *testing.T, dbs ...*store.DB) {
+	t.Helper()
+	for _, db := range dbs {
+		if _, err := db.Heartbeat(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// outStatuses lists the statuses of the outbound messages of chat.
+func outStatuses(t *testing.T, db *store.DB, chat concierge.ChatID) []string {
+	t.Helper()
+	tr, err := db.Transcript(context.Background(), "shop", concierge.ChannelWeb, chat, 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, e := range tr {
+		if e.Dir == "out" {
+			statuses = append(statuses, e.Status)
+		}
+	}
+	return statuses
+}
+
 var allLeasedKinds = []string{"turn", "outbox", "hook", "media", "named"}
 
 // TestRenewLongWork: replica A claims every kind of work for 10 s and is
@@ -155,10 +191,7 @@ var allLeasedKinds = []string{"turn", "outbox", "hook", "media", "named"}
 func TestRenewLongWork(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		now := time.Unix(1_800_000_000, 0)
-		clock := func() time.Time { return now }
-		a.SetClock(clock)
-		b.SetClock(clock)
+		now := fakeClock(a, b)
 		seedLeasedWork(t, a)
 		const ttl = 10 * time.Second
 		w := claimLeasedWork(t, a, ttl)
@@ -168,15 +201,11 @@ func TestRenewLongWork(t *testing.T) {
 		if n := a.HeldLeases(); n != 5 {
 			t.Fatalf("A holds %d leases of work in progress, want 5", n)
 		}
-		start := now
+		start := *now
 		// Ticks every 500 ms, as RunHeartbeat's; B tries to claim at each.
 		for now.Sub(start) < 25*time.Second {
-			now = now.Add(store.HeartbeatEvery)
-			for _, db := range []*store.DB{a, b} {
-				if _, err := db.Heartbeat(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
+			*now = now.Add(store.HeartbeatEvery)
+			beat(t, a, b)
 			r, err := a.RenewLeases(ctx, 0)
 			if err != nil || len(r.Lost) != 0 || len(r.Expired) != 0 {
 				t.Fatalf("at +%v A renewed %+v (%v), want none lost", now.Sub(start), r, err)
@@ -202,21 +231,11 @@ func TestRenewLongWork(t *testing.T) {
 		if n := a.HeldLeases(); n != 0 {
 			t.Fatalf("A still holds %d leases after finishing everything", n)
 		}
-		now = now.Add(time.Hour)
+		*now = now.Add(time.Hour)
 		if r, err := a.RenewLeases(ctx, 0); err != nil || r.Renewed != 0 || len(r.Lost) != 0 {
 			t.Fatalf("renewal after the work ended: %+v (%v), want nothing", r, err)
 		}
-		tr, err := a.Transcript(ctx, "shop", concierge.ChannelWeb, "o", 0, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var statuses []string
-		for _, e := range tr {
-			if e.Dir == "out" {
-				statuses = append(statuses, e.Status)
-			}
-		}
-		if !slices.Equal(statuses, []string{"sent"}) {
+		if statuses := outStatuses(t, a, "o"); !slices.Equal(statuses, []string{"sent"}) {
 			t.Errorf("outbound statuses %v, want [sent]", statuses)
 		}
 	})
@@ -230,36 +249,25 @@ func TestRenewLongWork(t *testing.T) {
 func TestRenewedLeasesOfDeadReplicaTakenOver(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		now := time.Unix(1_800_000_000, 0)
-		clock := func() time.Time { return now }
-		a.SetClock(clock)
-		b.SetClock(clock)
+		now := fakeClock(a, b)
 		seedLeasedWork(t, a)
 		w := claimLeasedWork(t, a, 10*time.Second)
-		now = now.Add(6 * time.Second)
-		for _, db := range []*store.DB{a, b} {
-			if _, err := db.Heartbeat(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		*now = now.Add(6 * time.Second)
+		beat(t, a, b)
 		if r, err := a.RenewLeases(ctx, 0); err != nil || r.Renewed != 5 {
 			t.Fatalf("A renewed %+v (%v), want 5", r, err)
 		}
 		// A's last beat was at +6 s; its leases now run to +16 s.
-		now = now.Add(2 * time.Second)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(2 * time.Second)
+		beat(t, b)
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || len(ids) != 0 {
 			t.Fatalf("B reaped %v (%v) 2 s after A's beat", ids, err)
 		}
 		if got := claimLeasedWork(t, b, time.Minute); len(got.kinds()) != 0 {
 			t.Fatalf("B claimed %v while A is alive", got.kinds())
 		}
-		now = now.Add(1500 * time.Millisecond)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(1500 * time.Millisecond)
+		beat(t, b)
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || !slices.Equal(ids, []string{a.ReplicaID()}) {
 			t.Fatalf("reap: %v %v, want [%s]", ids, err, a.ReplicaID())
 		}
@@ -270,7 +278,7 @@ func TestRenewedLeasesOfDeadReplicaTakenOver(t *testing.T) {
 
 		// A wakes up: its next renewal (past half its leases) finds them
 		// all gone and forgets them.
-		now = now.Add(2 * time.Second)
+		*now = now.Add(2 * time.Second)
 		r, err := a.RenewLeases(ctx, 0)
 		if err != nil || r.Renewed != 0 || len(r.Lost) != 5 {
 			t.Fatalf("A's renewal after the takeover: %+v (%v), want 5 lost", r, err)
@@ -295,17 +303,14 @@ func TestRenewedLeasesOfDeadReplicaTakenOver(t *testing.T) {
 func TestRenewStopsAtMaxHold(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		now := time.Unix(1_800_000_000, 0)
-		clock := func() time.Time { return now }
-		a.SetClock(clock)
-		b.SetClock(clock)
+		now := fakeClock(a, b)
 		seedLeasedWork(t, a)
 		const ttl, maxHold = 10 * time.Second, 30 * time.Second
 		w := claimLeasedWork(t, a, ttl)
 		var expired int
-		start := now
+		start := *now
 		for now.Sub(start) < maxHold+ttl+time.Second {
-			now = now.Add(store.HeartbeatEvery)
+			*now = now.Add(store.HeartbeatEvery)
 			r, err := a.RenewLeases(ctx, maxHold)
 			if err != nil || len(r.Lost) != 0 {
 				t.Fatalf("at +%v: %+v %v", now.Sub(start), r, err)
@@ -338,36 +343,25 @@ func TestRenewStopsAtMaxHold(t *testing.T) {
 func TestWeChatRefreshLeaseTakenOver(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		now := time.Unix(1_800_000_000, 0)
-		clock := func() time.Time { return now }
-		a.SetClock(clock)
-		b.SetClock(clock)
-		for _, db := range []*store.DB{a, b} {
-			if _, err := db.Heartbeat(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ok, err := a.LeaseAccessToken(ctx, "wx1", now, now.Add(30*time.Second)); err != nil || !ok {
+		now := fakeClock(a, b)
+		beat(t, a, b)
+		if ok, err := a.LeaseAccessToken(ctx, "wx1", *now, now.Add(30*time.Second)); err != nil || !ok {
 			t.Fatalf("A's lease: %v %v", ok, err)
 		}
-		now = now.Add(2 * time.Second)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(2 * time.Second)
+		beat(t, b)
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || len(ids) != 0 {
 			t.Fatalf("B reaped %v (%v) while A is alive", ids, err)
 		}
-		if ok, err := b.LeaseAccessToken(ctx, "wx1", now, now.Add(30*time.Second)); err != nil || ok {
+		if ok, err := b.LeaseAccessToken(ctx, "wx1", *now, now.Add(30*time.Second)); err != nil || ok {
 			t.Fatalf("B leased the refresh A holds: %v %v", ok, err)
 		}
-		now = now.Add(1500 * time.Millisecond)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(1500 * time.Millisecond)
+		beat(t, b)
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || !slices.Equal(ids, []string{a.ReplicaID()}) {
 			t.Fatalf("reap: %v %v, want [%s]", ids, err, a.ReplicaID())
 		}
-		if ok, err := b.LeaseAccessToken(ctx, "wx1", now, now.Add(30*time.Second)); err != nil || !ok {
+		if ok, err := b.LeaseAccessToken(ctx, "wx1", *now, now.Add(30*time.Second)); err != nil || !ok {
 			t.Fatalf("B's lease 3.5 s after A's last beat: %v %v, want it taken over", ok, err)
 		}
 		if err := b.SaveAccessToken(ctx, "wx1", "T2", now.Add(2*time.Hour)); err != nil {

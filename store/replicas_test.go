@@ -46,18 +46,11 @@ func eachReplicaPair(t *testing.T, fn func(t *testing.T, a, b *store.DB)) {
 func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 	eachReplicaPair(t, func(t *testing.T, a, b *store.DB) {
 		ctx := context.Background()
-		now := time.Unix(1_800_000_000, 0)
-		clock := func() time.Time { return now }
-		a.SetClock(clock)
-		b.SetClock(clock)
+		now := fakeClock(a, b)
 		if a.ReplicaID() == b.ReplicaID() || a.ReplicaID() == "" {
 			t.Fatalf("replica ids %q and %q: want two different ones", a.ReplicaID(), b.ReplicaID())
 		}
-		for _, db := range []*store.DB{a, b} {
-			if _, err := db.Heartbeat(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
+		beat(t, a, b)
 		seedLeasedWork(t, a)
 		// A leases all of it, for an hour.
 		w := claimLeasedWork(t, a, time.Hour)
@@ -73,10 +66,8 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 		}
 
 		// A beat 2 s ago, B just now: A is alive, nothing moves.
-		now = now.Add(2 * time.Second)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(2 * time.Second)
+		beat(t, b)
 		if ids, err := b.Reap(ctx, store.StaleAfter); err != nil || len(ids) != 0 {
 			t.Fatalf("reap of a live replica: %v %v", ids, err)
 		}
@@ -85,10 +76,8 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 		}
 
 		// 3.5 s after A's last beat: A is dead, B takes everything over.
-		now = now.Add(1500 * time.Millisecond)
-		if _, err := b.Heartbeat(ctx); err != nil {
-			t.Fatal(err)
-		}
+		*now = now.Add(1500 * time.Millisecond)
+		beat(t, b)
 		ids, err := b.Reap(ctx, store.StaleAfter)
 		if err != nil || !slices.Equal(ids, []string{a.ReplicaID()}) {
 			t.Fatalf("reap: %v %v, want [%s]", ids, err, a.ReplicaID())
@@ -118,17 +107,7 @@ func TestTakeoverOnStaleHeartbeat(t *testing.T) {
 			t.Errorf("B's completions refused: %v", refused)
 		}
 		// The message was recorded once, as B sent it, not as A's failure.
-		tr, err := b.Transcript(ctx, "shop", concierge.ChannelWeb, "o", 0, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var statuses []string
-		for _, e := range tr {
-			if e.Dir == "out" {
-				statuses = append(statuses, e.Status)
-			}
-		}
-		if !slices.Equal(statuses, []string{"sent"}) {
+		if statuses := outStatuses(t, b, "o"); !slices.Equal(statuses, []string{"sent"}) {
 			t.Errorf("outbound statuses %v, want [sent]", statuses)
 		}
 	})
