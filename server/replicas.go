@@ -12,9 +12,9 @@ import (
 
 // Replicas on PostgreSQL (see store/replicas.go and store/work_notify.go):
 // each beats every 500 ms and takes over the leases of any replica whose
-// heartbeat is 3 s old, then wakes its own workers to claim that work; on
-// the same tick it renews the leases of its own work still in progress
-// (on SQLite too: store/lease_renew.go); and
+// heartbeat is 3 s old, then wakes its own workers to claim that work; as
+// often, it renews the leases of its own work still in progress (on SQLite
+// too: store/lease_renew.go); and
 // each listens for NOTIFY of new turns and outbound messages committed by
 // any replica, so its workers wake at once rather than on their 250 ms
 // poll, which stays as the fallback. SQLite is one process: its workers

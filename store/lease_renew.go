@@ -13,7 +13,9 @@ import (
 // leases are in progress, since it hands each one out at a claim and
 // takes it back at the matching finish or release. Each claim records the
 // lease here; each finish or release forgets it, whatever its outcome;
-// RenewLeases, called on every heartbeat tick (RunHeartbeat), extends
+// RenewLeases, called by RunHeartbeat as often as it beats (in a loop of
+// its own, so that a renewal waiting for a locked row never delays a
+// beat), extends
 // those past half their length by their length again, checking that each
 // is still this replica's. Workers do nothing for it: one code path serves
 // turns, outbox conversations, hand-off hooks, agent events, media and

@@ -225,14 +225,28 @@ func (db *DB) RunHeartbeat(ctx context.Context, cfg HeartbeatConfig) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	t := time.NewTicker(cfg.Every)
-	defer t.Stop()
+	// Renewals tick apart from the beats: a renewal may wait for a row
+	// another transaction holds (a turn batch locks its conversations,
+	// and may ask a supplier for seconds meanwhile), which must never
+	// delay the beat that keeps this replica from being declared dead.
+	renewing := make(chan struct{})
+	go func() { defer close(renewing); every(ctx, cfg.Every, func() { db.renewTick(ctx, cfg) }) }()
+	defer func() { <-renewing }()
+	if db.dialect != Postgres {
+		<-ctx.Done()
+		return
+	}
 	failing := false
+	every(ctx, cfg.Every, func() { failing = db.beatAndReap(ctx, cfg, failing) })
+}
+
+// every calls fn at once and then every d until ctx ends; a call that
+// takes longer than d delays the next rather than piling calls up.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
+	defer t.Stop()
 	for {
-		if db.dialect == Postgres {
-			failing = db.beatAndReap(ctx, cfg, failing)
-		}
-		db.renewTick(ctx, cfg)
+		fn()
 		select {
 		case <-ctx.Done():
 			return
