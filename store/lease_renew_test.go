@@ -2,12 +2,14 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/testenv"
 	"github.com/conciergehq/concierge/store"
 )
 
@@ -371,4 +373,91 @@ func TestWeChatRefreshLeaseTakenOver(t *testing.T) {
 			t.Fatalf("stored token %q (%v), want B's", tok, err)
 		}
 	})
+}
+
+// TestRenewalWaitingDoesNotDelayBeats: on PostgreSQL a renewal can wait
+// for a conversation row another transaction has locked (a turn batch
+// locks its conversations). The replica must keep beating meanwhile, or
+// the others would declare it dead: its heartbeat advances for a whole
+// second while its outbox lease's renewal waits for the lock, and the
+// lease is renewed once the lock is gone.
+func TestRenewalWaitingDoesNotDelayBeats(t *testing.T) {
+	url := testenv.PostgresURL(t)
+	a := open(t, url)
+	ctx := context.Background()
+	seedLeasedWork(t, a)
+	beat(t, a)
+	const ttl = time.Second
+	out, err := a.ClaimOutbox(ctx, 10, ttl)
+	if err != nil || len(out) != 1 {
+		t.Fatalf("claim outbox: %+v %v", out, err)
+	}
+	conv := out[0][0].Conversation
+
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	lock, err := raw.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Rollback()
+	if _, err := lock.ExecContext(ctx, `SELECT id FROM conversations WHERE id = $1 FOR UPDATE`, conv); err != nil {
+		t.Fatal(err)
+	}
+	locked := time.Now()
+
+	hctx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { a.RunHeartbeat(hctx, store.HeartbeatConfig{Every: 20 * time.Millisecond}); close(done) }()
+	defer func() { stop(); <-done }()
+	lastBeat := func() time.Time {
+		rs, err := a.Replicas(ctx)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("replicas: %+v %v", rs, err)
+		}
+		return rs[0].Heartbeat
+	}
+	// The renewal is due half a second after the claim and then waits;
+	// the beats must go on.
+	waitUntil(t, "no heartbeat a second after the renewal began to wait for the lock", 10*time.Second, func() bool {
+		return lastBeat().After(locked.Add(ttl/2 + time.Second))
+	})
+	if n := a.HeldLeases(); n != 1 {
+		t.Fatalf("A holds %d leases, want its outbox lease", n)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// Once the lock is gone the lease is renewed, and stays A's well past
+	// its first length: another replica's claim finds nothing.
+	b, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	claimedAt := time.Now()
+	waitUntil(t, "B claimed nothing over three lease lengths", 10*time.Second, func() bool {
+		got, err := b.ClaimOutbox(ctx, 10, ttl)
+		if err != nil || len(got) > 0 {
+			t.Fatalf("B claimed %+v (%v): A's renewed lease ran out", got, err)
+		}
+		return time.Since(claimedAt) > 3*ttl
+	})
+}
+
+// waitUntil polls cond until it holds or the deadline passes.
+func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", within, what)
+		}
+		<-tick.C
+	}
 }
