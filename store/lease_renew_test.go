@@ -422,7 +422,7 @@ func TestRenewalWaitingDoesNotDelayBeats(t *testing.T) {
 	}
 	// The renewal is due half a second after the claim and then waits;
 	// the beats must go on.
-	waitUntil(t, "no heartbeat a second after the renewal began to wait for the lock", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "no heartbeat a second after the renewal began to wait for the lock", 10*time.Second, func() bool {
 		return lastBeat().After(locked.Add(ttl/2 + time.Second))
 	})
 	if n := a.HeldLeases(); n != 1 {
@@ -439,25 +439,11 @@ func TestRenewalWaitingDoesNotDelayBeats(t *testing.T) {
 	}
 	defer b.Close()
 	claimedAt := time.Now()
-	waitUntil(t, "B claimed nothing over three lease lengths", 10*time.Second, func() bool {
+	testenv.WaitFor(t, "B claimed nothing over three lease lengths", 10*time.Second, func() bool {
 		got, err := b.ClaimOutbox(ctx, 10, ttl)
 		if err != nil || len(got) > 0 {
 			t.Fatalf("B claimed %+v (%v): A's renewed lease ran out", got, err)
 		}
 		return time.Since(claimedAt) > 3*ttl
 	})
-}
-
-// waitUntil polls cond until it holds or the deadline passes.
-func waitUntil(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", within, what)
-		}
-		<-tick.C
-	}
 }

@@ -84,20 +84,6 @@ func (m *mortal) ClaimOutbox(ctx context.Context, limit int, lease time.Duration
 	return m.DB.ClaimOutbox(ctx, limit, lease)
 }
 
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", within, what)
-		}
-		<-tick.C
-	}
-}
-
 // replicaPair runs fn with two stores on one database (a SQLite file, a
 // fresh PostgreSQL schema), as two replicas (or, on SQLite, a process and
 // its own next claim) see it, with one reply due in chat c0.
@@ -178,14 +164,14 @@ func TestSendOutlastingLeaseNotSentTwice(t *testing.T) {
 		bLog := &claimLog{DB: b}
 		startDispatcher(t, bLog, pb, testLease)
 		// B keeps claiming until well past the end of A's first lease.
-		waitFor(t, "B made no claim 3 leases after A's send began", 20*time.Second, func() bool {
+		testenv.WaitFor(t, "B made no claim 3 leases after A's send began", 20*time.Second, func() bool {
 			return bLog.claimedAfter(sendStart.Add(3 * testLease))
 		})
 		if n := pb.count(); n != 0 {
 			t.Fatalf("B sent the message A was still sending (%d sends)", n)
 		}
 		close(pa.gate)
-		waitFor(t, "the message is not recorded sent", 10*time.Second, func() bool {
+		testenv.WaitFor(t, "the message is not recorded sent", 10*time.Second, func() bool {
 			n, err := a.PendingOutbound(context.Background())
 			return err == nil && n == 0
 		})
@@ -220,7 +206,7 @@ func TestSendOfDeadHolderTakenOver(t *testing.T) {
 		}
 		startHeartbeat(t, b, store.HeartbeatConfig{Every: 20 * time.Millisecond, Stale: 300 * time.Millisecond, Log: testLog(t)})
 		startDispatcher(t, b, pb, time.Minute)
-		waitFor(t, "B did not take over the dead holder's send", 10*time.Second, func() bool {
+		testenv.WaitFor(t, "B did not take over the dead holder's send", 10*time.Second, func() bool {
 			n, err := b.PendingOutbound(ctx)
 			return err == nil && n == 0
 		})
