@@ -7,7 +7,7 @@
 // here and in checkout, never by the brain.
 //
 // The rules brain (agent/rules) serves offline; an LLM brain uses the same
-// tools. cmd/concierge wires this package, and the brains below it
+// tools. server wires this package, and the brains below it
 // (agent/rules, agent/llm) import it for Turn and Tools; it reaches checkout
 // through the Checkout interface and storage through concierge.Tx.
 package agent

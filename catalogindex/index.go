@@ -11,7 +11,7 @@
 //
 // It wraps github.com/blevesearch/bleve/v2 with its scorch engine, chosen
 // over SQLite FTS5 on the figures in docs/benchmarks.md. It imports the
-// root package and bleve only; cmd wires it, and nothing in agent/ may
+// root package and bleve only; server wires it, and nothing in agent/ may
 // import it (the agent takes a small interface).
 package catalogindex
 

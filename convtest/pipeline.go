@@ -17,7 +17,7 @@ import (
 )
 
 // Pipeline is one bot's real conversation pipeline on a database of its
-// own, as cmd/concierge wires it for `concierge serve`, minus the HTTP
+// own, as server wires it for `concierge serve`, minus the HTTP
 // listener, the outbox and the background loops: the runner stores each
 // event, runs its turn at once and reads the replies from the transcript.
 type Pipeline struct {

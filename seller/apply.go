@@ -14,7 +14,7 @@ import (
 	"github.com/conciergehq/concierge/internal/money"
 )
 
-// Inbox is the inbox's state machine as the applier uses it; cmd wires
+// Inbox is the inbox's state machine as the applier uses it; server wires
 // handoff.Service, so a decision from chat is taken by the very code of
 // the inbox's forms, with its checks (role, grants, single decision,
 // refund execution, ownership).

@@ -11,7 +11,7 @@
 // Poller is the long-polling mode for servers Telegram cannot reach.
 //
 // The package imports the standard library, the root package, the client
-// library and golang.org/x/time/rate; cmd/concierge wires it and webhooks
+// library and golang.org/x/time/rate; server wires it and webhooks
 // calls it (see deps_test.go). Routing, the secret-token check, status
 // codes, de-duplication, storage and payments belong to webhooks and
 // checkout, not here.

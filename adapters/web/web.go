@@ -7,7 +7,7 @@
 // routes call: Decode turns a widget POST into a concierge.Event, Adapter is
 // the channel's concierge.Sender, and Hub carries sent messages to the open
 // Server-Sent Events streams. It imports only the standard library and the
-// root package; cmd/concierge wires it and webhooks calls it (see
+// root package; server wires it and webhooks calls it (see
 // deps_test.go). Routing, body limits, status codes, de-duplication and
 // storage belong to webhooks, not here.
 //

@@ -58,7 +58,7 @@ type Config struct {
 	StarsPerUnit    int64 // Stars for one unit (not minor unit) of the shop's currency
 	// Client, when set, makes the provider's Bot API calls (refunds):
 	// the channel's own client, so that payments and messages share one
-	// set of rate limits and 429 handling. cmd/concierge wires the
+	// set of rate limits and 429 handling. server wires the
 	// adapter's. Without it, Token and APIEndpoint reach the Bot API
 	// directly.
 	Client      Caller

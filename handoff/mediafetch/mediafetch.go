@@ -16,7 +16,7 @@
 // asked to write instead of waiting for the file's retries.
 //
 // It reaches storage through Store, channels through a lookup function
-// that cmd/concierge wires to the registry, and transcribers through
+// that server wires to the registry, and transcribers through
 // another; it imports the root package and internal/ only.
 package mediafetch
 
