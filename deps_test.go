@@ -31,25 +31,25 @@ var rules = []rule{
 	{"store/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "config/", "handoff/"},
 		"the store knows the vocabulary, not the features"},
 	{"config/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "handoff/"},
-		"config parses bot files into the vocabulary; cmd hands the parts to features"},
+		"config parses bot files into the vocabulary; server hands the parts to features"},
 	{"webhooks/", []string{"agent/", "store/", "config/", "checkout", "handoff/", "adapters/outbox", "adapters/cli", "convtest/"},
-		"webhooks owns HTTP ingress; it never calls a brain, reaches storage, checkout and the inbox through interfaces cmd hands it, and finds channels and providers in the registry"},
+		"webhooks owns HTTP ingress; it never calls a brain, reaches storage, checkout and the inbox through interfaces server hands it, and finds channels and providers in the registry"},
 	{"handoff/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "github.com/labstack/echo"},
-		"the inbox reaches storage through its own Store interface and sends through the outbox; cmd wires the store"},
+		"the inbox reaches storage through its own Store interface and sends through the outbox; server wires the store"},
 	{"seller/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
-		"the seller's assistant reaches storage, the agent and the inbox through interfaces cmd hands it"},
+		"the seller's assistant reaches storage, the agent and the inbox through interfaces server hands it"},
 	{"livecatalog/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
-		"the live catalog reaches the database through its Store and the agent through its Sink, which cmd wires; it serves its API as a plain http.Handler that webhooks mounts"},
+		"the live catalog reaches the database through its Store and the agent through its Sink, which server wires; it serves its API as a plain http.Handler that webhooks mounts"},
 	{"catalogindex/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "livecatalog/", "github.com/labstack/echo"},
-		"the catalog index turns products into a bleve index and answers with SKUs; the agent takes it through an interface of its own, and cmd wires both"},
+		"the catalog index turns products into a bleve index and answers with SKUs; the agent takes it through an interface of its own, and server wires both"},
 	{"offers/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "livecatalog/", "github.com/labstack/echo"},
-		"the supplier client asks suppliers and answers with concierge.Offer; the agent and checkout take it through interfaces of their own, and cmd wires it"},
+		"the supplier client asks suppliers and answers with concierge.Offer; the agent and checkout take it through interfaces of their own, and server wires it"},
 	{"internal/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "cmd/"},
 		"internal helpers sit below every feature"},
 	{"speech/", []string{"adapters/", "agent/", "checkout/", "webhooks/", "store/", "config/", "handoff/", "github.com/labstack/echo"},
-		"speech wraps a transcription endpoint; the media fetcher reaches it through an interface cmd hands it"},
+		"speech wraps a transcription endpoint; the media fetcher reaches it through an interface server hands it"},
 	{"convtest/", []string{"adapters/", "agent/", "checkout", "webhooks/", "handoff/", "github.com/labstack/echo"},
-		"conversation tests play through the pipeline cmd builds and passes in (brain included); they send payments as the sandbox does, through the server's handler"},
+		"conversation tests play through the pipeline server builds and passes in (brain included); they send payments as the sandbox does, through the server's handler"},
 }
 
 // plain lists the packages (exactly these directories, not below) that may
@@ -60,8 +60,8 @@ var plain = map[string]string{
 	"catalogfeed":        "feed reading turns files into the vocabulary; config hands it the bytes, and it knows no feature",
 	"adapters/web":       "the web adapter is a translator: echo belongs to webhooks, and adapters share no code",
 	"adapters/wechat":    "the WeChat adapter speaks the protocol with the standard library; the Redis token cache lives in redistoken, so a binary without Redis does not link go-redis",
-	"checkout/sandbox":   "the sandbox is a payment provider: cmd wires it to the store, the agent and echo",
-	"handoff/mediafetch": "the media fetcher finds channels in the registry and reaches storage through its Store; cmd wires both",
+	"checkout/sandbox":   "the sandbox is a payment provider: server wires it to the store, the agent and echo",
+	"handoff/mediafetch": "the media fetcher finds channels in the registry and reaches storage through its Store; server wires both",
 	"internal/jobloop":   "the job loop is below every worker that uses it",
 }
 
@@ -111,7 +111,7 @@ func TestImportRules(t *testing.T) {
 	for dir, imps := range imports {
 		for _, imp := range imps {
 			if strings.HasPrefix(imp, module+"/cmd") {
-				t.Errorf("%s imports %s: nothing imports cmd/ — it wires everything", dir, imp)
+				t.Errorf("%s imports %s: nothing imports cmd/ — it is the command line", dir, imp)
 			}
 			if imp == module+"/server" && !strings.HasPrefix(dir, "cmd/") {
 				t.Errorf("%s imports %s: only cmd/ imports server — it assembles everything", dir, imp)
