@@ -192,11 +192,15 @@ func stem(w string) string {
 	case strings.HasSuffix(w, "eaux"):
 		return w[:n-1]
 	case strings.HasSuffix(w, "ees") && n > 5:
-		return w[:n-2] // "reliées" is "relié"
+		return stem(w[:n-2]) // "reliées" is "relié"
 	case strings.HasSuffix(w, "ee") && n > 4:
-		return w[:n-1]
+		return stem(w[:n-1])
 	case strings.HasSuffix(w, "ies") && n > 4:
 		return w[:n-3] + "y"
+	case strings.HasSuffix(w, "ie") && n > 4:
+		// French "-ie" meets its plural "-ies" and English "-y":
+		// "bougie" and "bougies", "batterie" and "battery".
+		return w[:n-2] + "y"
 	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
 		return w
 	case strings.HasSuffix(w, "s"):
