@@ -302,6 +302,7 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		"je voudrais de la vitamine D": "VIT-D",
 		"add vitamin c please":         "VIT-C",
 		"有没有维生素D":                      "VIT-D",
+		"une gourde d'un litre svp":    "BOTTLE-1L",
 	} {
 		in := nlu.Parse(text, ix, "fr")
 		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 5})

@@ -561,6 +561,16 @@ var queryStop = setOf(
 	"是", "在", "个", "有", "没", "想", "给", "这", "那", "哪", "么", "什", "款", "用",
 )
 
+// oneOfUnit reports an article or "one" right before a unit ("d'un
+// litre", "one meter"): the number one of a measure.
+func (p *parse) oneOfUnit(i int) bool {
+	switch p.toks[i].norm {
+	case "un", "une", "one":
+		return !p.used[i] && i+1 < len(p.toks) && units[p.toks[i+1].norm] && p.toks[i+1].norm != "an" && p.toks[i+1].norm != "ans"
+	}
+	return false
+}
+
 // withWords say what a product has: a number after them ("the one with 2
 // stems") describes the product.
 var withWords = setOf("with", "avec", "带")
@@ -590,6 +600,8 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
+		} else if p.oneOfUnit(i) {
+			keep = true
 		} else if p.nameLetter(i) {
 			keep = true // "vitamine D"
 		} else if p.sizeLetter(i) {
@@ -622,6 +634,11 @@ func (p *parse) query() string {
 		}
 		if t.neg {
 			b.WriteByte('-') // "-5 °C" is not "5 °C"
+		}
+		if p.oneOfUnit(i) {
+			b.WriteString("1") // "une gourde d'un litre" is the 1 L one
+			prevKept = true
+			continue
 		}
 		b.WriteString(t.orig)
 		prevKept = true

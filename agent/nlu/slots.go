@@ -470,6 +470,9 @@ var (
 		"jours": true, "day": true, "days": true, "min": true, "minute": true, "minutes": true, "%": true,
 		"°": true, "fois": true, "times": true, "瓦": true, "年": true, "天": true, "小": true, "分": true, "号": true,
 		"ml": true, "cl": true, "l": true, "kg": true, "g": true, "mah": true, "gb": true, "go": true, "tb": true, "v": true,
+		"litre": true, "litres": true, "liter": true, "liters": true, "kilo": true, "kilos": true,
+		"gramme": true, "grammes": true, "gram": true, "grams": true, "metre": true, "metres": true,
+		"meter": true, "meters": true, "pouce": true, "pouces": true, "inch": true, "inches": true,
 		"公": true, "克": true, "升": true, "毫": true,
 		"厘": true, "米": true,
 	}
