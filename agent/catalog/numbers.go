@@ -401,6 +401,11 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	// ("3 paires de chaussettes en mérinos"), unless a name opens with it
 	// and the same word after it ("1984", "25欧元礼品卡", "五常大米").
 	if l != "" && ix.nameNums[numKey('L', l, v)] {
+		if rs := []rune(r); len(rs) > 0 && counters[rs[0]] && !ix.nameNums[numKey('R', r, v)] && !ix.nameNums[pairKey(l, r, v)] {
+			// "跑步袜三包" of "跑步袜（3双装）": a counter the name does
+			// not write after its number counts packs of it.
+			return false
+		}
 		return true
 	}
 	if l != "" && r != "" && ix.nameNums[numKey('R', r, v)] && (ix.afterNameWords(before) || len([]rune(r)) == 2 && containsHan(r)) {

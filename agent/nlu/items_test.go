@@ -254,6 +254,9 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "je veux zéro violon", bad: true},
 		{text: "加零包小麦面粉", bad: true},
 		{text: "来两个6杯的摩卡壶", quantity: 2, query: "6杯"},
+		// A counter the name does not write after its number counts packs.
+		{text: "羊毛袜三包", quantity: 3},
+		{text: "羊毛袜3双装", quantity: 0, query: "3双装"},
 		// The words after a number are all the rest of a name: the name's.
 		{text: "i want to send 12 red roses to my mum", quantity: 0, query: "12"},
 		{text: "add 2 bouquets of 12 red roses", quantity: 2, query: "12"},
