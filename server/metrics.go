@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +48,9 @@ func newMetrics(reg *prometheus.Registry, db *store.DB, build buildinfo.Info) *m
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_inbox_pending", Help: "Inbound events stored and not yet handled (queue depth)."}, count(db.PendingInbound)),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "concierge_outbox_pending", Help: "Outbound messages not yet delivered."}, count(db.PendingOutbound)),
 		&orderCollector{db: db, desc: prometheus.NewDesc("concierge_orders", "Orders by state.", []string{"state"}, nil)},
+		&agentEventCollector{db: db, desc: prometheus.NewDesc("concierge_agent_events",
+			"Order events owed to AI agents' platforms, by protocol and status: pending (waiting or being retried) or failed (given up on after the last attempt).",
+			[]string{"protocol", "status"}, nil)},
 	)
 	return m
 }
@@ -72,6 +77,29 @@ func (c *orderCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, s := range []concierge.OrderState{concierge.OrderPending, concierge.OrderPaid, concierge.OrderFulfilled, concierge.OrderCancelled, concierge.OrderExpired, concierge.OrderRefunded} {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[s]), string(s))
+	}
+}
+
+// agentEventCollector reads the agents' order-event queue at scrape time:
+// failed events are order updates a platform never received.
+type agentEventCollector struct {
+	db   *store.DB
+	desc *prometheus.Desc
+}
+
+func (c *agentEventCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *agentEventCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	counts, err := c.db.AgentEventCounts(ctx)
+	if err != nil {
+		return
+	}
+	for _, protocol := range slices.Sorted(maps.Keys(counts)) {
+		for _, status := range []string{store.HookPending, store.HookFailed} {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[protocol][status]), protocol, status)
+		}
 	}
 }
 

@@ -167,6 +167,39 @@ func (db *DB) FinishAgentEvent(ctx context.Context, e *AgentEvent, status string
 	return n == 1, nil
 }
 
+// AgentEventCounts returns, by protocol, how many order events wait to be
+// sent (HookPending) and how many were given up on (HookFailed), for the
+// metrics: a platform that no longer receives its order events shows as
+// failed events. Each status is counted on its own, so that the index on
+// (status, next_at) serves it and sent events are never read.
+func (db *DB) AgentEventCounts(ctx context.Context) (map[string]map[string]int, error) {
+	out := map[string]map[string]int{}
+	for _, status := range []string{HookPending, HookFailed} {
+		rows, err := db.r.QueryContext(ctx, db.q(`SELECT protocol, count(*) FROM agent_events WHERE status = ? GROUP BY protocol`), status)
+		if err != nil {
+			return nil, fmt.Errorf("store: agent event counts: %w", err)
+		}
+		for rows.Next() {
+			var protocol string
+			var n int
+			if err := rows.Scan(&protocol, &n); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: agent event counts: %w", err)
+			}
+			if out[protocol] == nil {
+				out[protocol] = map[string]int{}
+			}
+			out[protocol][status] = n
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: agent event counts: %w", err)
+		}
+		rows.Close()
+	}
+	return out, nil
+}
+
 // AgentEventStatus returns the status, attempts and last error of event
 // id, for tests and the operator.
 func (db *DB) AgentEventStatus(ctx context.Context, id int64) (status string, attempts int, errText string, err error) {

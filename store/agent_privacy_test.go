@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -146,6 +147,37 @@ func TestAgentBuyerExportAndErase(t *testing.T) {
 			if got, _ := db.AgentChatsByEmail(ctx, "shop", email); len(got) != 0 {
 				t.Errorf("%s still found: %v", email, got)
 			}
+		}
+	})
+}
+
+// TestAgentEventCounts: the metrics' view of agents' order events counts
+// those waiting and those given up on, by protocol, and not those sent.
+func TestAgentEventCounts(t *testing.T) {
+	eachStore(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, s := range []string{"cs_a", "cs_b", "cs_c"} {
+			agentBuyer(t, db, s, s+"@example.com")
+		}
+		evs, err := db.ClaimAgentEvents(ctx, "ucp", 10, time.Minute)
+		if err != nil || len(evs) != 3 {
+			t.Fatalf("claimed %d events, %v; want 3", len(evs), err)
+		}
+		if ok, err := db.FinishAgentEvent(ctx, &evs[0], store.HookSent, time.Time{}, true, ""); !ok || err != nil {
+			t.Fatalf("finish sent: %v %v", ok, err)
+		}
+		if ok, err := db.FinishAgentEvent(ctx, &evs[1], store.HookFailed, time.Time{}, true, "HTTP 500"); !ok || err != nil {
+			t.Fatalf("finish failed: %v %v", ok, err)
+		}
+		if ok, err := db.FinishAgentEvent(ctx, &evs[2], store.HookPending, time.Now().Add(time.Minute), true, "timeout"); !ok || err != nil {
+			t.Fatalf("finish retry: %v %v", ok, err)
+		}
+		got, err := db.AgentEventCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]map[string]int{"ucp": {store.HookPending: 1, store.HookFailed: 1}}; !maps.EqualFunc(got, want, maps.Equal) {
+			t.Errorf("AgentEventCounts = %v, want %v", got, want)
 		}
 	})
 }
