@@ -72,8 +72,8 @@ func nameTokens(folded string) []nameToken {
 		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1])):
 			// "Sac de couchage -5 °C": a negative number is the name's.
 			j := i + 2
-			for j < len(rs) && unicode.IsDigit(rs[j]) {
-				j++
+			for j < len(rs) && (unicode.IsDigit(rs[j]) || (rs[j] == '.' || rs[j] == ',') && j+1 < len(rs) && unicode.IsDigit(rs[j+1])) {
+				j++ // "-2.50", a lens's power, keeps its decimals
 			}
 			out = append(out, nameToken{text: "-" + string(rs[i+1:j])})
 			i = j
@@ -158,6 +158,10 @@ func (ix *Index) buildNameNumbers() {
 				}
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 				ix.recordSides(left, right, v)
+				if k >= 2 && !toks[k-1].han && !toks[k-2].han && isLetters(toks[k-1].text) && isLetters(toks[k-2].text) {
+					// "Spider-Man 2" is also said "spiderman 2".
+					ix.nameNums[numKey('L', stem(toks[k-2].text+toks[k-1].text), v)] = true
+				}
 				if tail := latinAfter(toks, k+n); tail != "" {
 					ix.nameNums[numKey('S', tail, v)] = true // "… 12 red roses"
 				}
@@ -171,6 +175,16 @@ func (ix *Index) buildNameNumbers() {
 	}
 }
 
+// isLetters reports a word of letters only.
+func isLetters(w string) bool {
+	for _, r := range w {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return w != ""
+}
+
 // compoundNumber finds numbers joined by a slash or a hyphen without
 // spaces: sizes and ranges such as "3/4" (a guitar), "3-6" (ages).
 var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/-][0-9]+(?:[.,][0-9]+)?)+`)
@@ -180,8 +194,12 @@ var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/-][0-9]+(?:[.
 // numbers ("3/4", "3-6"), so that the parser can tell a word of a name
 // from an order reference and a size from two numbers.
 func (ix *Index) recordWords(folded string) {
-	for _, w := range strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || IsHan(r) }) {
+	words := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || IsHan(r) })
+	for j, w := range words {
 		ix.nameNums["W|"+w] = true
+		if j > 0 {
+			ix.nameNums["B|"+words[j-1]+" "+w] = true
+		}
 	}
 	rs := []rune(folded)
 	for i := 0; i+1 < len(rs); i++ {
@@ -197,6 +215,11 @@ func (ix *Index) recordWords(folded string) {
 // NameWord reports whether some name writes the folded word w as one
 // word: "700x25c" is a size of a product, not an order reference.
 func (ix *Index) NameWord(w string) bool { return ix.nameNums["W|"+w] }
+
+// NameBigram reports whether some name writes the folded words a and b
+// one after the other: "sans huile" of "Friteuse sans huile" is a kind of
+// fryer, not "without oil".
+func (ix *Index) NameBigram(a, b string) bool { return ix.nameNums["B|"+a+" "+b] }
 
 // NamesCompound reports whether some name writes the numbers of c joined
 // as c does ("3-6", "3/4"): then they are one size, not two numbers.

@@ -53,20 +53,22 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			continue
 		}
 		v := n.value
-		if p.toks[n.start].neg || p.seq(n.start-2, "零", "下") {
+		below := p.seq(n.start-2, "零", "下") // "零下5度": a sign said in words
+		if p.toks[n.start].neg || below {
 			v = -v // "sac de couchage -5", "零下5度": a name writes it so
 			p.toks[n.start].neg = true
-		}
-		if v < 0 && ix.NamesNumber(v) {
-			// A negative number is never a count: "-5" in a shop that
-			// names "-5 °C" is that product's.
-			p.markNamed(n)
-			i = n.end - 1
-			continue
 		}
 		inName := ix.NumberInName
 		if p.toks[n.start].sep {
 			inName = ix.NumberInNameAcross
+		}
+		if v < 0 && ix.NamesNumber(v) && (below || inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) || p.endsNaming(n)) {
+			// A negative number is never a count: "-5" in a shop that
+			// names "-5 °C" is that product's, when it stands where a
+			// name has it; "add -2 clips" stays a bad count.
+			p.markNamed(n)
+			i = n.end - 1
+			continue
 		}
 		if !p.priceBound(n) && (inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
@@ -76,6 +78,12 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		}
 		i = n.end - 1
 	}
+}
+
+// endsNaming reports a number that ends the message or stands before a
+// unit, after words: "sac de couchage -5", "the -5 °C one".
+func (p *parse) endsNaming(n number) bool {
+	return n.start > 0 && (n.end == len(p.toks) || p.toks[n.end].kind == tSymbol || units[p.toks[n.end].norm])
 }
 
 // afterNumberMark reports a number written after "No.", "n°", "#",
@@ -108,15 +116,18 @@ func (p *parse) dimensions(n number) int {
 // pointsAtNumber reports whether a number is used to point at a product
 // rather than to count: "the 50 one", "la 25", "celle de 50", "not the 25".
 func (p *parse) pointsAtNumber(n number) bool {
-	prev := ""
-	if n.start > 0 {
-		prev = p.toks[n.start-1].norm
+	prev, at := "", n.start-1
+	if at > 0 && p.toks[at].norm == "+" {
+		at-- // "the +1.5"
+	}
+	if at >= 0 {
+		prev = p.toks[at].norm
 	}
 	switch prev {
 	case "the", "le", "la", "celle", "celui", "du":
 		return true
 	case "de":
-		return n.start > 1 && (p.toks[n.start-2].norm == "celle" || p.toks[n.start-2].norm == "celui")
+		return at > 0 && (p.toks[at-1].norm == "celle" || p.toks[at-1].norm == "celui")
 	}
 	return false
 }
@@ -144,6 +155,9 @@ func (p *parse) wordsFrom(i, dir int) []string {
 	var out []string
 	for ; i >= 0 && i < len(p.toks) && len(out) < 3; i += dir {
 		t := p.toks[i]
+		if t.norm == "+" && dir < 0 && i+1 < len(p.toks) && p.toks[i+1].glued && p.toks[i+1].kind == tNumber {
+			continue // "+2.5": the sign of a lens's power
+		}
 		if t.kind == tSymbol && !strings.ContainsAny(t.norm, "€$¥£%°") {
 			break
 		}
@@ -243,6 +257,9 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		rest := p.textWithout(i, end)
 		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) {
 			continue
+		}
+		if i+k < len(p.toks) && ix.NameBigram(p.toks[i+k-1].norm, p.toks[i+k].norm) {
+			continue // "friteuse sans huile": a name's words, not a negation
 		}
 		if !ix.Meaningful(neg) {
 			if i > 0 && p.toks[i].sep && k > 0 && p.toks[i].kind == tHan {

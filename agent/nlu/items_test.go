@@ -254,6 +254,15 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "je veux zéro violon", bad: true},
 		{text: "加零包小麦面粉", bad: true},
 		{text: "来两个6杯的摩卡壶", quantity: 2, query: "6杯"},
+		// Signed powers are the names' ("-2.50", "+2.5"); a negative
+		// count that stands where no name has it is a bad count.
+		{text: "ajoutez 2 boîtes de lentilles mensuelles -2.50", quantity: 2, query: "-2.50"},
+		{text: "ajoute 3 lunettes de lecture +2.5", quantity: 3, query: "2.5"},
+		{text: "add -2 blue light clips", quantity: 2, bad: true},
+		// "spiderman" is the name's "Spider-Man": the 2 after it is the name's.
+		{text: "add spiderman 2", quantity: 0, query: "2"},
+		// "sans huile" is the fryer's name, not "without oil".
+		{text: "je prends 2 friteuses sans huile 6 L", quantity: 2, query: "huile"},
 		// A counter the name does not write after its number counts packs.
 		{text: "羊毛袜三包", quantity: 3},
 		{text: "羊毛袜3双装", quantity: 0, query: "3双装"},
