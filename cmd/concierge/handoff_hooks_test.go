@@ -248,7 +248,13 @@ func TestHandoffWebhooks(t *testing.T) {
 			if fmt.Sprint(order) != fmt.Sprint([]hooks.Type{hooks.Requested, hooks.Claimed, hooks.Resolved}) {
 				t.Errorf("delivered in the order %v", order)
 			}
-			if got := hookOutcomes(t, s.m); got["sent"] != 3 || got["retry"] != 1 || got["failed"] != 0 {
+			// The sender counts an outcome after it records it: wait
+			// for the count of the last one, then check them all.
+			got := hookOutcomes(t, s.m)
+			for deadline := time.Now().Add(5 * time.Second); got["sent"] < 3 && time.Now().Before(deadline); got = hookOutcomes(t, s.m) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if got["sent"] != 3 || got["retry"] != 1 || got["failed"] != 0 {
 				t.Errorf("concierge_handoff_webhooks_total = %v; want 3 sent, 1 retry", got)
 			}
 			states, err := s.m.DB.HandoffHookStates(context.Background(), conv)
