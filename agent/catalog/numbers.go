@@ -158,7 +158,7 @@ func (ix *Index) buildNameNumbers() {
 				}
 				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 				ix.recordSides(left, right, v)
-				if k >= 2 && !toks[k-1].han && !toks[k-2].han && isLetters(toks[k-1].text) && isLetters(toks[k-2].text) {
+				if k >= 2 && !toks[k-1].han && !toks[k-2].han && isWord(toks[k-1].text) && isWord(toks[k-2].text) {
 					// "Spider-Man 2" is also said "spiderman 2".
 					ix.nameNums[numKey('L', stem(toks[k-2].text+toks[k-1].text), v)] = true
 				}
@@ -173,16 +173,6 @@ func (ix *Index) buildNameNumbers() {
 			}
 		}
 	}
-}
-
-// isLetters reports a word of letters only.
-func isLetters(w string) bool {
-	for _, r := range w {
-		if !unicode.IsLetter(r) {
-			return false
-		}
-	}
-	return w != ""
 }
 
 // compoundNumber finds numbers joined by a slash or a hyphen without

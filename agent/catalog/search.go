@@ -40,9 +40,9 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 	// tags or attributes: a description's passing mention does not count.
 	covered := make([]uint8, len(ix.docs))
 	var types []string
-	// other marks the products a word that is not a kind of product
-	// finds in their name, tags or attributes.
-	var other []bool
+	// other is set when a word that is not a kind of product finds some
+	// product by its name, tags or attributes.
+	other := false
 	for _, t := range terms {
 		ps := ix.postings[t.key]
 		if len(ps) == 0 {
@@ -53,17 +53,12 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 			f *= typoFactor
 		}
 		isKind := t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind
-		if !isKind && other == nil {
-			other = make([]bool, len(ix.docs))
-		}
 		for _, p := range ps {
 			scores[p.doc] += float64(p.weight) * f
 			if p.weight > weightDescription && covered[p.doc] < 255 {
 				covered[p.doc]++
 			}
-			if !isKind && p.weight > weightDescription {
-				other[p.doc] = true
-			}
+			other = other || !isKind && p.weight > weightDescription
 		}
 		if isKind {
 			types = append(types, t.key)
@@ -78,7 +73,7 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		// asked for, whatever a word inside it means ("蜂蜜润唇膏" is a
 		// lip balm, though "唇膏" alone is a lipstick).
 		ofKind = ix.ofKind(types, append(skuDocs, ix.hanWholeDocs(folded)...))
-		if other != nil && !slices.Contains(ofKind, true) && slices.Contains(other, true) {
+		if other && !slices.Contains(ofKind, true) {
 			// The shop has no product of the kind, and the other words
 			// find products: the kind word was a purpose ("AirPods,
 			// they're gifts for my kids"), not what to show.
