@@ -23,6 +23,7 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 	ix.names = map[string][]int{}
 	ix.nameWords = map[int][]vocabWord{}
 	descriptors := map[string]bool{}
+	common := map[string]bool{} // words some product's names do not all have
 	for i := range ix.docs {
 		for k := range ix.docs[i].structured {
 			descriptors[k] = true
@@ -61,6 +62,9 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 			if runeLen(w) < 3 || descriptors[w] || !isNameWord(w) {
 				continue
 			}
+			if counts[w] == 1 && latin > 1 {
+				common[w] = true
+			}
 			if counts[w] >= 2 || latin == 1 {
 				ix.names[w] = append(ix.names[w], i)
 				proper = true
@@ -76,6 +80,13 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 				}
 			}
 		}
+	}
+	for w := range common {
+		// "camping" in "Chair One camping chair" and "Chaise de camping
+		// Chair One" is also a plain word of "Chariot de camping
+		// pliant": a word another product's name uses as an ordinary
+		// word is no proper name.
+		delete(ix.names, w)
 	}
 	for _, w := range sortedKeys(ix.names) {
 		rs := []rune(w)

@@ -53,7 +53,7 @@ func Check(text string, ix *catalog.Index, hint concierge.Locale, at Pointable, 
 	if slices.Contains(in.Excluded, ch.SKU) {
 		return fmt.Errorf("the customer ruled %s out in their message; do not add it", ch.SKU)
 	}
-	stated, ok := statedFor(in, ix, at, ch.SKU)
+	stated, ok := statedFor(in, text, ix, at, ch.SKU)
 	if !ok {
 		return fmt.Errorf("the customer did not name, pick or point at %s in their message; ask them which product they mean instead of adding one", ch.SKU)
 	}
@@ -87,7 +87,7 @@ func Check(text string, ix *catalog.Index, hint concierge.Locale, at Pointable, 
 // is stated) and whether the message designates sku at all: by name, by a
 // description it alone fits among what the words find, by position in
 // what was shown, or by pointing at the product in focus.
-func statedFor(in Intent, ix *catalog.Index, at Pointable, sku concierge.SKU) (int, bool) {
+func statedFor(in Intent, text string, ix *catalog.Index, at Pointable, sku concierge.SKU) (int, bool) {
 	items := in.Items
 	if len(items) == 0 {
 		items = []Item{{Query: in.Query, Category: in.Category, Products: in.Products, Quantity: in.Quantity, RefShown: in.RefShown}}
@@ -105,7 +105,7 @@ func statedFor(in Intent, ix *catalog.Index, at Pointable, sku concierge.SKU) (i
 		// shown ("the glass one"); words that fit several are no choice.
 		hits := ix.Search(catalog.Query{Text: it.Query, Category: it.Category, Exclude: in.NotQuery, Limit: 5})
 		for _, h := range hits {
-			if h.SKU == sku && (len(hits) == 1 || slices.Contains(at.Shown, sku) && len(hits) < len(at.Shown)) {
+			if h.SKU == sku && (len(hits) == 1 && !in.Strange(it, text) || slices.Contains(at.Shown, sku) && len(hits) < len(at.Shown)) {
 				return it.Quantity, true
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
@@ -143,6 +144,11 @@ type Intent struct {
 	// big one", "le grand", "大的": among products that differ only by a
 	// number of their names, the smallest or the largest. 0 when not said.
 	Size int
+	// Strangers are the words of the request the catalog does not know
+	// where they decide what was asked ("espresso" in "add an espresso
+	// machine", catalog.Stranger), folded. A product found by the words
+	// beside them is shown, not chosen.
+	Strangers []string
 }
 
 // MaxQuantity is the largest count the parser takes as a quantity; the
@@ -267,6 +273,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	in.RefShown = p.ref
 	in.pointed = p.ref || len(in.Ordinals) > 0
 	in.Query = p.query()
+	in.Strangers = p.strangers()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(), ix)
 		// What was named only where it was ruled out is not asked for,
@@ -542,6 +549,53 @@ func truncate(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// Strange reports whether item holds words of Strangers: a product its
+// other words find is then not what was asked. text is the whole message,
+// for an item that has no text of its own.
+func (in Intent) Strange(item Item, text string) bool {
+	if len(in.Strangers) == 0 {
+		return false
+	}
+	if item.Text != "" {
+		text = item.Text
+	}
+	words := strings.FieldsFunc(catalog.Fold(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for _, w := range in.Strangers {
+		if slices.Contains(words, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// strangers returns the words of the query that catalog.Stranger finds
+// out of place beside their neighbour in the query, as typed: the cue
+// words, counts and stop words the parser took are no neighbours.
+func (p *parse) strangers() []string {
+	if p.ix == nil {
+		return nil
+	}
+	in := func(i int) bool {
+		t := p.toks[i]
+		return t.kind == tWord && !p.used[i] && !p.negated[i] && !queryStop[t.norm]
+	}
+	var out []string
+	for i := 0; i+1 < len(p.toks); i++ {
+		if !in(i) || !in(i+1) || p.toks[i+1].sep {
+			continue
+		}
+		prev := ""
+		if i > 0 && in(i-1) {
+			prev = p.toks[i-1].norm
+		}
+		a, b := p.toks[i].norm, p.toks[i+1].norm
+		if p.ix.Stranger(prev, a, b) {
+			out = append(out, a, b)
+		}
+	}
+	return out
 }
 
 // queryStop are words that never belong in a search query.

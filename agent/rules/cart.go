@@ -89,7 +89,7 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 	if in.Quantity > 0 {
 		qty = in.Quantity
 	}
-	return true, b.addChosen(ctx, t, fit[0], max(qty, 1))
+	return true, b.addChosen(ctx, t, fit[0], in.NotQuery, max(qty, 1))
 }
 
 // items returns the items of an add request: those the parser split, or
@@ -122,6 +122,12 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		skus, err := b.found(ctx, t, it, in)
 		if err != nil {
 			return pick{}, err
+		}
+		if in.Strange(it, t.Event.Text) {
+			// "add an espresso machine" where only a soy-milk machine
+			// is sold: a word the shop does not know beside the one it
+			// does names something else; show and ask.
+			return pick{candidates: skus}, nil
 		}
 		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
@@ -266,7 +272,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		if err != nil {
 			return err
 		}
-		p = b.variantPick(ctx, t, it, p)
+		p = b.variantPick(ctx, t, it, in.NotQuery, p)
 		switch {
 		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
 			// Named twice in one message ("the boots, the suede ones"):
@@ -313,7 +319,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		}
 	}
 	if ask != nil && len(ask.variants) > 0 {
-		return b.askVariant(ctx, t, ask.text, ask.variants, ask.quantity)
+		return b.askVariant(ctx, t, ask.text, "", ask.variants, ask.quantity)
 	}
 	if ask != nil {
 		pvs, err := t.Tools.Offer(ctx, ask.candidates)
@@ -378,7 +384,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 		return nil
 	case old == "":
-		return b.addChosen(ctx, t, p.sku, max(it.Quantity, 1))
+		return b.addChosen(ctx, t, p.sku, in.NotQuery, max(it.Quantity, 1))
 	case old == p.sku:
 		// "actually make it the L" that finds only what is in the cart:
 		// the words did not say what to change to. Adding another

@@ -385,7 +385,7 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	}
 	if len(pvs) == 1 && in.Wanted && len(pvs[0].Variants) > 1 {
 		// "我要越野跑鞋": to have it, the customer must choose a variant.
-		return b.askVariant(ctx, t, t.Event.Text, t.Shop.Catalog.Variants(pvs[0].SKU), max(in.Quantity, 1))
+		return b.askVariant(ctx, t, t.Event.Text, in.NotQuery, t.Shop.Catalog.Variants(pvs[0].SKU), max(in.Quantity, 1))
 	}
 	if len(pvs) == 1 {
 		t.ShowDetails(pvs[0])

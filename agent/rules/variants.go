@@ -22,7 +22,11 @@ import (
 // it fell on a group: the variant the item's words choose, or the group's
 // variants to ask about. A variant already in the cart stays the pick of
 // words that choose nothing ("mets-en deux"): it was chosen before.
-func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, p pick) pick {
+//
+// not is what the message rules out (Intent.NotQuery): "la laine douce,
+// pas la rouge" leaves the other colours to choose from, and the "rouge"
+// it says is no choice of one.
+func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, not string, p pick) pick {
 	ix := t.Shop.Catalog
 	group := ix.Variants(p.sku)
 	if p.sku == "" {
@@ -31,17 +35,23 @@ func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, p pi
 	if len(group) == 0 {
 		return p
 	}
+	group = withoutRuledOut(ix, group, not)
+	if len(group) == 0 {
+		// Every variant was ruled out: nothing of the group is asked for.
+		return pick{}
+	}
 	text := it.Text
 	if text == "" {
 		text = t.Event.Text
 	}
+	text = cutRuledOut(text, not)
 	fit, said, missing := ix.Narrow(text, group)
-	if text != t.Event.Text {
+	if whole := cutRuledOut(t.Event.Text, not); text != whole {
 		// "add the basic t-shirt, size S", "the trail shoes, blue, size
 		// 41": the values came after a comma that cut the message into
 		// items.
-		if f, s, m := ix.Narrow(t.Event.Text, group); len(s) > len(said) {
-			text, fit, said, missing = t.Event.Text, f, s, m
+		if f, s, m := ix.Narrow(whole, group); len(s) > len(said) {
+			text, fit, said, missing = whole, f, s, m
 		}
 	}
 	if p.sku != "" && len(said) == 0 && len(missing) == 0 && b.inCart(ctx, t, p.sku) {
@@ -56,6 +66,44 @@ func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, p pi
 		return pick{sku: fit[0]}
 	}
 	return pick{variants: group, text: text, quantity: it.Quantity}
+}
+
+// withoutRuledOut drops from group the variants that a part of not
+// chooses by their attributes ("la rouge", "大楷"); a part that states no
+// attribute value rules out none of them here (the parser has already
+// left out the products it names).
+func withoutRuledOut(ix *catalog.Index, group []concierge.SKU, not string) []concierge.SKU {
+	if not == "" {
+		return group
+	}
+	for _, part := range strings.Split(not, catalog.ExcludeSep) {
+		out, said, _ := ix.Narrow(part, group)
+		if len(said) == 0 {
+			continue
+		}
+		group = slices.DeleteFunc(slices.Clone(group), func(s concierge.SKU) bool { return slices.Contains(out, s) })
+	}
+	return group
+}
+
+// cutRuledOut removes from text the parts of not, so that the values they
+// state are not read as the customer's choice.
+func cutRuledOut(text, not string) string {
+	if not == "" {
+		return text
+	}
+	for _, part := range strings.Split(not, catalog.ExcludeSep) {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if i := strings.Index(strings.ToLower(text), strings.ToLower(part)); i >= 0 && len(strings.ToLower(text)) == len(text) {
+			text = text[:i] + " " + text[i+len(part):]
+		} else if i := strings.Index(text, part); i >= 0 {
+			text = text[:i] + " " + text[i+len(part):]
+		}
+	}
+	return text
 }
 
 // oneGroup returns the variants of the group all of skus belong to, or
@@ -78,8 +126,12 @@ func oneGroup(ix *catalog.Index, skus []concierge.SKU) []concierge.SKU {
 // and otherwise asks, with the choices left as buttons (saying first
 // when what was asked for does not exist or is sold out). qty is the
 // count asked for, added once the customer chooses.
-func (b Brain) askVariant(ctx context.Context, t *agent.Turn, text string, group []concierge.SKU, qty int) error {
-	fit, said, missing := t.Shop.Catalog.Narrow(text, group)
+func (b Brain) askVariant(ctx context.Context, t *agent.Turn, text, not string, group []concierge.SKU, qty int) error {
+	if group = withoutRuledOut(t.Shop.Catalog, group, not); len(group) == 0 {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
+		return nil
+	}
+	fit, said, missing := t.Shop.Catalog.Narrow(cutRuledOut(text, not), group)
 	return b.chooseVariant(ctx, t, group, fit, said, missing, qty)
 }
 
@@ -155,7 +207,10 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 	if group == nil || b.findsElsewhere(t, in, group) {
 		return false, nil
 	}
-	fit, said, missing := ix.Narrow(t.Event.Text, group)
+	if group = withoutRuledOut(ix, group, in.NotQuery); len(group) == 0 {
+		return false, nil
+	}
+	fit, said, missing := ix.Narrow(cutRuledOut(t.Event.Text, in.NotQuery), group)
 	if len(said) == 0 && len(missing) == 0 {
 		return false, nil
 	}
@@ -215,10 +270,14 @@ func (b Brain) variantButton(ctx context.Context, t *agent.Turn, sku concierge.S
 
 // addChosen adds the product the customer's words picked, or asks which
 // variant when it is one of a group and the words do not say which.
-func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, qty int) error {
-	p := b.variantPick(ctx, t, nlu.Item{Text: t.Event.Text}, pick{sku: sku})
+func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, not string, qty int) error {
+	p := b.variantPick(ctx, t, nlu.Item{Text: t.Event.Text}, not, pick{sku: sku})
 	if len(p.variants) > 0 {
-		return b.askVariant(ctx, t, p.text, p.variants, qty)
+		return b.askVariant(ctx, t, p.text, "", p.variants, qty)
+	}
+	if p.sku == "" {
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
+		return nil
 	}
 	return b.add(ctx, t, p.sku, qty)
 }
