@@ -34,7 +34,7 @@ var concepts = []concept{
 	{"color", attribute}, {"cordless", attribute}, {"touch", attribute}, {"vintage", attribute},
 	{"adjustable", attribute}, {"black", attribute}, {"white", attribute}, {"gold", attribute},
 	{"red", attribute}, {"blue", attribute}, {"green", attribute}, {"pink", attribute}, {"grey", attribute},
-	{"yellow", attribute}, {"purple", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute},
+	{"yellow", attribute}, {"purple", attribute}, {"navy", attribute}, {"turquoise", attribute}, {"khaki", attribute}, {"ecru", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute},
 	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
 	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
 	{"sizexs", attribute}, {"sizes", attribute}, {"sizem", attribute}, {"sizel", attribute}, {"sizexl", attribute},
@@ -97,6 +97,12 @@ var senses = []sense{
 	{[]string{"red"}, []string{"red", "rouge", "rouges", "红色"}},
 	{[]string{"lipstick"}, []string{"rouge a levres", "rouges a levres", "lipstick", "口红", "唇膏"}},
 	{[]string{"blue"}, []string{"blue", "bleu", "bleue", "bleus", "bleues", "蓝色"}},
+	// Navy is a blue: "blue" fits a navy variant too (and then asks
+	// which), "navy" fits the navy one only.
+	{[]string{"navy", "blue"}, []string{"navy", "navy blue", "bleu marine", "藏青", "藏青色", "海军蓝"}},
+	{[]string{"turquoise"}, []string{"turquoise", "turquoises", "绿松石色", "青绿色"}},
+	{[]string{"khaki"}, []string{"khaki", "kaki", "卡其", "卡其色"}},
+	{[]string{"ecru"}, []string{"ecru", "off white", "off-white", "blanc casse", "米白", "米白色"}},
 	{[]string{"green"}, []string{"green", "vert", "verte", "verts", "vertes", "绿色"}},
 	{[]string{"pink"}, []string{"pink", "粉色", "粉红", "粉红色"}},
 	{[]string{"grey"}, []string{"grey", "gray", "gris", "grise", "灰色"}},

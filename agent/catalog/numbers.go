@@ -441,6 +441,20 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 			return true
 		}
 	}
+	if len(before) > 0 && connectors[before[0]] && before[0] != "x" && r != "" && ix.nameNums[numKey('R', r, v)] {
+		// "la boîte de 12 couleurs" of "Couleurs … 12 couleurs": after
+		// "de" or "of", and before the word a name writes after it, a
+		// number says what the thing holds; a count would open the
+		// phrase ("2 boîtes de 12 couleurs").
+		return true
+	}
+	if rs := []rune(r); len(rs) == 1 && IsHan(rs[0]) && !counters[rs[0]] && ix.nameNums[numKey('R', r, v)] {
+		// "12色国画颜料" of "国画颜料 12色": a Chinese count takes a
+		// counter before what it counts ("两盒"); a number before the
+		// character a name writes after it, with no counter, is the
+		// name's wherever it stands.
+		return true
+	}
 	return r != "" && ix.nameNums[pairKey("*", r, v)]
 }
 

@@ -280,6 +280,12 @@ func TestSizesAndPacksInNames(t *testing.T) {
 		{text: "add a 2-in-1 brush set", quantity: 0, query: "2-in-1"},
 		{text: "add two 2-in-1 brush sets", quantity: 2, query: "2-in-1"},
 		{text: "order A1B2C3 please", order: "A1B2C3"},
+		// A Chinese count takes a counter: "12色" with none is the name's.
+		{text: "加12色国画颜料", quantity: 0, query: "12色国画颜料"},
+		{text: "加两盒12色国画颜料", quantity: 2, query: "12色国画颜料"},
+		// After "de", before the word a name writes after it: the name's.
+		{text: "ajoute la boite de 12 couleurs de peinture chinoise", quantity: 0, query: "12"},
+		{text: "ajoute 2 boites de 12 couleurs", quantity: 2, query: "12"},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "fr")
@@ -382,5 +388,31 @@ func TestSizesAndPacksInNames(t *testing.T) {
 	}
 	if in := nlu.Parse("vous avez des violons ?", ix, "fr"); in.Wanted || !in.Question {
 		t.Errorf("vous avez des violons ?: Wanted %v Question %v", in.Wanted, in.Question)
+	}
+}
+
+// TestKuai: "块" is yuan in speech and the counter of solid things; beside
+// a product, with no money word after it, it counts.
+func TestKuai(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "INK", Name: map[concierge.Locale]string{"zh": "油烟墨锭 5号", "en": "Ink stick No. 5"}, Price: concierge.Money{Minor: 3600, Currency: "CNY"}},
+		{SKU: "BRUSH", Name: map[concierge.Locale]string{"zh": "狼毫毛笔", "en": "Weasel-hair brush"}, Price: concierge.Money{Minor: 3800, Currency: "CNY"}},
+	}, []concierge.Locale{"zh", "en"})
+	tests := []struct {
+		text     string
+		quantity int
+		priceMax int64
+	}{
+		{"5号墨锭一块", 1, 0},
+		{"给我来两块墨锭", 2, 0},
+		{"墨锭50块以下", 0, 5000},
+		{"有没有50块左右的毛笔", 0, 5000},
+		{"50块的毛笔", 0, 5000},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "zh")
+		if in.Quantity != tt.quantity || in.PriceMax != tt.priceMax {
+			t.Errorf("Parse(%q) = Quantity %d, PriceMax %d; want %d, %d", tt.text, in.Quantity, in.PriceMax, tt.quantity, tt.priceMax)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package nlu
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -112,7 +113,7 @@ func (p *parse) amountAt(i int) (amount, bool) {
 		return amount{}, false
 	}
 	a := amount{value: n.value, start: n.start, end: n.end}
-	if k := p.startsAt(n.end, currencies); k > 0 && !p.sells(n.end) {
+	if k := p.startsAt(n.end, currencies); k > 0 && !p.sells(n.end) && !p.piecesOf(i, n.end+k) {
 		a.end += k
 		a.currency = true
 	} else if k := p.endsBefore(i, currencies[:4]); k > 0 {
@@ -130,6 +131,49 @@ func (p *parse) sells(i int) bool {
 }
 
 var slang = setOf("balle", "balles", "bucks", "kuai", "块")
+
+// piecesOf reports whether the "块" of the amount at i, ending at end, is
+// the counter of a product rather than yuan: "一块墨锭" and "5号墨锭一块"
+// are one ink stick, "墨锭50块以下" and "50块的墨锭" a budget. It counts
+// when the Chinese words right after it are the catalog's, or when those
+// right before the number are and nothing but punctuation follows.
+func (p *parse) piecesOf(i, end int) bool {
+	if p.ix == nil || p.toks[end-1].norm != "块" {
+		return false
+	}
+	if after := p.hanRun(end, 1); after != "" {
+		for _, w := range moneyTail {
+			if strings.HasPrefix(after, w) {
+				return false // "50块的", "50块左右"
+			}
+		}
+		return p.ix.Meaningful(after)
+	}
+	for _, t := range p.toks[end:] {
+		if t.kind != tSymbol {
+			return false
+		}
+	}
+	before := p.hanRun(i-1, -1)
+	return before != "" && p.ix.Meaningful(before)
+}
+
+// moneyTail are what may follow "N块" when it is yuan.
+var moneyTail = []string{"的", "钱", "左右", "以下", "以内", "之内", "以上", "起", "多", "一个", "一件", "一盒"}
+
+// hanRun returns the Chinese characters from token i on, going in
+// direction dir (+1 after, -1 before), up to anything else; "" when the
+// token at i is not one.
+func (p *parse) hanRun(i, dir int) string {
+	var rs []string
+	for ; i >= 0 && i < len(p.toks) && p.toks[i].kind == tHan; i += dir {
+		rs = append(rs, p.toks[i].orig)
+	}
+	if dir < 0 {
+		slices.Reverse(rs)
+	}
+	return strings.Join(rs, "")
+}
 
 // looksLikePrice reports whether a, with no currency, is still a price:
 // nothing after it makes it a count of things.

@@ -1,0 +1,39 @@
+package catalog_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// TestColourNames: a colour written in one language is found in another
+// ("navy" is the variant whose colour is "bleu marine"); "blue" is the
+// variant written "bleu", not the navy one, when both exist.
+func TestColourNames(t *testing.T) {
+	yarn := func(sku concierge.SKU, colour string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "YARN", Name: map[concierge.Locale]string{"fr": "Pelote de laine Douce", "en": "Douce yarn ball"},
+			Attrs: map[string]string{"colour": colour}}
+	}
+	ix := catalog.New([]concierge.Product{yarn("NAVY", "bleu marine"), yarn("BLUE", "bleu"), yarn("RED", "rouge"), yarn("ECRU", "écru")},
+		[]concierge.Locale{"fr", "en"})
+	group := []concierge.SKU{"NAVY", "BLUE", "RED", "ECRU"}
+	tests := []struct {
+		text string
+		want []concierge.SKU
+	}{
+		{"3 balls of douce yarn in navy", []concierge.SKU{"NAVY"}},
+		{"la douce en bleu marine", []concierge.SKU{"NAVY"}},
+		{"the off-white one", []concierge.SKU{"ECRU"}},
+		{"the red one", []concierge.SKU{"RED"}},
+	}
+	for _, tt := range tests {
+		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+	if fit, _, _ := ix.Narrow("the blue one", group); !slices.Equal(fit, []concierge.SKU{"BLUE"}) {
+		t.Errorf("Narrow(the blue one) = %v, want [BLUE]", fit)
+	}
+}
