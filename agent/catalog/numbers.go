@@ -1,11 +1,14 @@
 package catalog
 
 import (
-	"github.com/conciergehq/concierge"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/conciergehq/concierge"
 )
 
 // Numbers inside product names.
@@ -138,7 +141,7 @@ func numKey(side byte, word string, v float64) string {
 func (ix *Index) buildNameNumbers() {
 	ix.nameNums = map[string]bool{}
 	for i := range ix.products {
-		for _, name := range ix.products[i].Name {
+		for _, name := range namesWithValues(&ix.products[i]) {
 			ix.recordWords(Fold(name))
 			toks := nameTokens(Fold(name))
 			for k := 0; k < len(toks); k++ {
@@ -173,6 +176,30 @@ func (ix *Index) buildNameNumbers() {
 			}
 		}
 	}
+}
+
+// namesWithValues returns a product's names, and for a variant, each
+// name followed by each attribute value that holds a number: "Comté AOP
+// 250 g" affined "18 mois" is also "Comté AOP 250 g 18 mois", so that
+// "un comté 18 mois" reads 18 as the variant's and not as a count.
+func namesWithValues(p *concierge.Product) []string {
+	names := make([]string, 0, len(p.Name)*2)
+	for _, n := range p.Name {
+		names = append(names, n)
+	}
+	if p.Group == "" {
+		return names
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Attrs)) {
+		v := p.Attrs[k]
+		if !strings.ContainsFunc(v, unicode.IsDigit) {
+			continue
+		}
+		for _, n := range p.Name {
+			names = append(names, n+" "+v)
+		}
+	}
+	return names
 }
 
 // compoundNumber finds numbers joined by a slash or a hyphen without
@@ -345,6 +372,16 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 		if !connectors[w] && !articles[w] {
 			return stem(w)
 		}
+	}
+	if j >= 0 && j < len(toks) {
+		// "奶酪刀 No. 2": past the connector, the Chinese word is the
+		// neighbour; without it the 2 would be a name by itself and
+		// every 2 of a message the name's.
+		var hs []string
+		for ; j >= 0 && j < len(toks) && toks[j].han && len(hs) < 2; j += dir {
+			hs = append(hs, toks[j].text)
+		}
+		return hanPair(hs, dir)
 	}
 	return ""
 }

@@ -98,6 +98,9 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		}
 	}
 	found = keepBestCovered(found, covered, skuDocs)
+	// After: a contradicted size leaves nothing rather than promoting a
+	// product found by the number alone.
+	found = ix.withoutOtherMeasures(folded, found)
 	found = ix.best(found, q.Sort, q.Limit)
 	hits := make([]Hit, len(found))
 	for i, f := range found {

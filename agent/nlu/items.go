@@ -382,13 +382,35 @@ var conjunctions = setOf("and", "et", "&", "+", "plus", "和", "跟", "还有", 
 
 func isConj(w string) bool { return conjunctions[w] && w != "plus" }
 
+// plusJoins reports a "plus" that joins two items: "2 heaters 50 W plus
+// a fish net", "un comté plus deux rillettes" — after something and
+// before an article or a count. "le plus cher", "plus de 30 €", "un de
+// plus", "en plus" and "Aqua Plus" are no joins.
+func (p *parse) plusJoins(i int) bool {
+	if p.toks[i].norm != "plus" || i == 0 || i+1 >= len(p.toks) {
+		return false
+	}
+	switch p.toks[i-1].norm {
+	case "le", "la", "les", "de", "en", "un", "une", "the", "one", "no", "ni":
+		return false
+	}
+	next := p.toks[i+1]
+	if next.kind == tNumber {
+		return true
+	}
+	_, count := numberWords[next.norm]
+	return count || plusArticles[next.norm]
+}
+
+var plusArticles = setOf("a", "an", "the", "some", "un", "une", "des", "le", "la", "les", "du")
+
 // hanConjunctions are the conjunctions of two Chinese characters, which
 // the tokens hold one character each: "来3支护手霜还有一个绿泥面膜".
 var hanConjunctions = [][2]string{{"还", "有"}, {"以", "及"}, {"再", "加"}, {"加", "上"}, {"另", "外"}, {"外", "加"}}
 
 // conjAt returns how many tokens of a conjunction start at i, or 0.
 func (p *parse) conjAt(i int) int {
-	if isConj(p.toks[i].norm) {
+	if isConj(p.toks[i].norm) || p.plusJoins(i) {
 		return 1
 	}
 	for _, c := range hanConjunctions {
@@ -429,7 +451,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			}
 			cuts = append(cuts, i)
 			i++
-		case isConj(t.norm) && !p.used[i]:
+		case (isConj(t.norm) || p.plusJoins(i)) && !p.used[i]:
 			if ix.ConjInName(p.toks[i-1].norm, t.norm, p.next(i)) {
 				continue
 			}

@@ -416,3 +416,33 @@ func TestKuai(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersOfVariantsAndMarks: a number of a variant's value ("18
+// mois") is the variant's, not a count; a name's "No. 2" after a Chinese
+// word is not a name by itself (every other 2 still counts); "plus" joins
+// items before an article or a count, and stays a name's word otherwise.
+func TestNumbersOfVariantsAndMarks(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "testdata/workshop.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	tests := []struct {
+		text     string
+		quantity int
+		items    int
+	}{
+		{"ajoute un comté 18 mois", 0, 0}, // not 18
+		{"ajoute 2 comtés 12 mois", 2, 0},
+		{"ajoute 2 couteaux à fromage No. 2", 2, 0},
+		{"add 2 comte 18 mois plus a fish net", 2, 2},
+		{"add the aqua plus", 0, 0},
+		{"un de plus", 1, 0}, // one more, no item
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		q := in.Quantity
+		if len(in.Items) > 0 {
+			q = in.Items[0].Quantity
+		}
+		if q != tt.quantity || len(in.Items) != tt.items {
+			t.Errorf("Parse(%q) = quantity %d, %d items; want %d, %d", tt.text, q, len(in.Items), tt.quantity, tt.items)
+		}
+	}
+}

@@ -1,0 +1,101 @@
+package catalog
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// measure is a quantity with its unit that a name or a request writes:
+// "90 cm", "1,5 L", "250克". Values are in the unit's base (mm, ml, g).
+type measure struct {
+	unit  string
+	value float64
+}
+
+// measureUnits maps a unit as written (folded) to its base unit and the
+// factor to it.
+var measureUnits = map[string]struct {
+	base   string
+	factor float64
+}{
+	"mm": {"mm", 1}, "cm": {"mm", 10}, "m": {"mm", 1000}, "毫米": {"mm", 1}, "厘米": {"mm", 10}, "米": {"mm", 1000},
+	"ml": {"ml", 1}, "cl": {"ml", 10}, "l": {"ml", 1000}, "毫升": {"ml", 1}, "升": {"ml", 1000},
+	"g": {"g", 1}, "kg": {"g", 1000}, "克": {"g", 1}, "千克": {"g", 1000}, "公斤": {"g", 1000},
+	"w": {"w", 1}, "瓦": {"w", 1}, "v": {"v", 1}, "mah": {"mah", 1}, "lm": {"lm", 1},
+	"gb": {"gb", 1}, "go": {"gb", 1}, "tb": {"gb", 1000},
+}
+
+var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|米|升|克|瓦|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|m|l|g|w|v)`)
+
+// measures returns the measures folded text writes. A Latin unit must end
+// its word ("90 cm", not "90 cmx"), a number must start its own ("4-6",
+// not "a4 6l" read as 4).
+func measures(folded string) []measure {
+	var out []measure
+	for _, m := range measurePattern.FindAllStringSubmatchIndex(folded, -1) {
+		start, end := m[0], m[1]
+		if r, _ := utf8.DecodeLastRuneInString(folded[:start]); start > 0 && (unicode.IsLetter(r) || unicode.IsDigit(r)) && !IsHan(r) {
+			continue
+		}
+		unit := folded[m[4]:m[5]]
+		if r, _ := utf8.DecodeRuneInString(folded[end:]); end < len(folded) && !IsHan([]rune(unit)[0]) && (unicode.IsLetter(r) || unicode.IsDigit(r)) && !IsHan(r) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.Replace(folded[m[2]:m[3]], ",", ".", 1), 64)
+		if err != nil {
+			continue
+		}
+		u := measureUnits[unit]
+		out = append(out, measure{unit: u.base, value: v * u.factor})
+	}
+	return out
+}
+
+// withoutOtherMeasures drops from found the products that, for a measure
+// the query states ("a light bar 90 cm"), write the same kind of measure
+// in its name with other values only ("LED light bar 60 cm"): a product that
+// contradicts a stated size is not what was asked. Products that write no
+// such measure stay; the query's other words judge them.
+func (ix *Index) withoutOtherMeasures(folded string, found []scored) []scored {
+	asked := measures(folded)
+	if len(asked) == 0 {
+		return found
+	}
+	out := found[:0]
+	for _, f := range found {
+		if ix.fitsMeasures(f.doc, asked) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fitsMeasures reports whether product doc's names write, for each unit
+// of asked they write at all, one of the values asked in that unit: a
+// message may list several items ("a zip of 20 cm and one of 50 cm").
+// Attributes are not read: a backpack's weight is no answer to "2 kg
+// dumbbells" said beside it, and variants are told apart by Narrow.
+func (ix *Index) fitsMeasures(doc int, asked []measure) bool {
+	p := &ix.products[doc]
+	var have []measure
+	for _, n := range p.Name {
+		have = append(have, measures(Fold(n))...)
+	}
+	for _, h := range have {
+		same, fits := false, false
+		for _, a := range asked {
+			if a.unit == h.unit {
+				same = true
+				fits = fits || slices.ContainsFunc(have, func(x measure) bool { return x == a })
+			}
+		}
+		if same && !fits {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,47 @@
+package catalog_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// TestMeasuresContradict: a size the query states drops the products whose
+// names write the same kind of size with other values only ("a light bar
+// 90 cm" is not the 60 cm one), in any unit spelling; products that write
+// no such size stay, and a list of sizes keeps each ("20 cm … 50 cm").
+func TestMeasuresContradict(t *testing.T) {
+	p := func(sku concierge.SKU, en, zh string) concierge.Product {
+		return concierge.Product{SKU: sku, Name: map[concierge.Locale]string{"en": en, "zh": zh}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("BAR-60", "LED light bar 60 cm", "LED灯条 60厘米"),
+		p("BAR-120", "LED light bar 1.2 m", "LED灯条 1.2米"),
+		p("ZIP-20", "Zip 20 cm", "拉链 20厘米"),
+		p("ZIP-50", "Zip 50 cm", "拉链 50厘米"),
+		p("TIMER", "LED light timer", "LED定时器"),
+	}, []concierge.Locale{"en", "zh"})
+	tests := []struct {
+		query string
+		want  []concierge.SKU
+	}{
+		{"LED light bar 90 cm", nil},
+		{"LED light bar 60cm", []concierge.SKU{"BAR-60"}},
+		{"light bar 120 cm", []concierge.SKU{"BAR-120"}},
+		{"LED灯条 60厘米", []concierge.SKU{"BAR-60"}},
+		{"zip 20 cm zip 50 cm", []concierge.SKU{"ZIP-20", "ZIP-50"}},
+		{"zip 35 cm", nil},
+	}
+	for _, tt := range tests {
+		var got []concierge.SKU
+		for _, h := range ix.Search(catalog.Query{Text: tt.query}) {
+			got = append(got, h.SKU)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Search(%q) = %v, want %v", tt.query, got, tt.want)
+		}
+	}
+}
