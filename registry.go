@@ -20,8 +20,9 @@ import (
 // assertion, as net/http finds an http.Flusher: no consumer switches on a
 // channel's or a provider's name.
 type Registry struct {
-	channels  map[channelKey]Sender
-	providers map[providerKey]PaymentProvider
+	channels    map[channelKey]Sender
+	providers   map[providerKey]PaymentProvider
+	agentPayers map[providerKey]AgentPayer
 }
 
 type channelKey struct {
@@ -66,6 +67,35 @@ func (r *Registry) Provider(bot BotID, name string) PaymentProvider {
 		return nil
 	}
 	return r.providers[providerKey{bot, name}]
+}
+
+// AgentPayer is a payment handler of outside AI agents' checkouts (UCP,
+// ACP, MCP): it charges an order with the credential an agent sends in
+// place of a card (a Stripe PaymentMethod id, the sandbox's test token).
+// agentcommerce.Payer says when Charge is called and what its errors
+// mean; it may block on the network and must honour ctx.
+type AgentPayer interface {
+	Charge(ctx context.Context, o *Order, token string) (ref string, err error)
+}
+
+// AddAgentPayer registers p as bot's agent payment handler called name,
+// the word a bot file's agents.payment_handlers lists and agents send
+// back, in place of any before it of that name. The wiring of the
+// provider behind it registers it, so that the agents' wiring looks the
+// names up instead of knowing them.
+func (r *Registry) AddAgentPayer(bot BotID, name string, p AgentPayer) {
+	if r.agentPayers == nil {
+		r.agentPayers = map[providerKey]AgentPayer{}
+	}
+	r.agentPayers[providerKey{bot, name}] = p
+}
+
+// AgentPayer returns bot's agent payment handler called name, or nil.
+func (r *Registry) AgentPayer(bot BotID, name string) AgentPayer {
+	if r == nil {
+		return nil
+	}
+	return r.agentPayers[providerKey{bot, name}]
 }
 
 // Providers yields every bot's providers, by bot then name, so that a

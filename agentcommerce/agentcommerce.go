@@ -79,7 +79,9 @@ type Store interface {
 }
 
 // Payer charges a session's order with an agent's payment token. The
-// sandbox is one; Stripe is another (not yet: see docs/agents.md).
+// sandbox is one (Sandbox), Stripe another (package stripepay); the
+// server finds each in the registry (concierge.Registry.AgentPayer) under
+// the name the bot file's agents.payment_handlers lists.
 //
 // Charge is called in the session's transaction, once per completion that
 // reaches payment; ref must identify the charge at the provider so that
@@ -87,4 +89,17 @@ type Store interface {
 // means the buyer's payment was refused and the order waits on.
 type Payer interface {
 	Charge(ctx context.Context, o *concierge.Order, token string) (ref string, err error)
+}
+
+// Presenter is a Payer that says how the protocols present it. Without
+// it, handler id is dev.concierge.<id> in UCP's registry and shows as id.
+type Presenter interface {
+	// Presentation is constant for the Payer's life; it does no I/O.
+	Presentation() Presentation
+}
+
+// Presentation is how the protocols show a payment handler.
+type Presentation struct {
+	Name    string // its name in UCP's payment handler registry ("com.stripe")
+	Display string // the name buyers read ("Sandbox (test tokens)")
 }

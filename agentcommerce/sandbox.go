@@ -13,12 +13,24 @@ const (
 	FailToken    = "fail_token"
 )
 
+// SandboxHandler is the name of the sandbox's payment handler, in bot
+// files and in the protocols.
+const SandboxHandler = "sandbox"
+
 // Sandbox is the Payer of the sandbox handler: success_token pays, any
 // other token is declined. No money moves; the bot file allows it only
 // where sandbox payments are enabled.
 type Sandbox struct{}
 
-var _ Payer = Sandbox{}
+var (
+	_ Payer     = Sandbox{}
+	_ Presenter = Sandbox{}
+)
+
+// Presentation names the sandbox for buyers as a test handler.
+func (Sandbox) Presentation() Presentation {
+	return Presentation{Name: "dev.concierge." + SandboxHandler, Display: "Sandbox (test tokens)"}
+}
 
 // Charge pays o when token is SuccessToken.
 func (Sandbox) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {

@@ -12,8 +12,8 @@ import (
 type Shop struct {
 	Bot      *concierge.Bot
 	Shipping []ShippingOption
-	// Handlers are the payment handlers offered, by id ("sandbox",
-	// "stripe"), each with its Payer.
+	// Handlers are the payment handlers offered, by id (the names of the
+	// bot file's agents.payment_handlers), each with its Payer.
 	Handlers map[string]Payer
 	// TestMode accepts the conformance suite's mock_payment_handler as the
 	// sandbox.
@@ -141,9 +141,18 @@ func (s *Shop) HandlerIDs() []string {
 // sandbox in test mode.
 func (s *Shop) payer(id string) Payer {
 	if id == "mock_payment_handler" && s.TestMode {
-		id = "sandbox"
+		id = SandboxHandler
 	}
 	return s.Handlers[id]
+}
+
+// Presentation is how the protocols show handler id: as its Payer says
+// if it is a Presenter, else as dev.concierge.<id>.
+func (s *Shop) Presentation(id string) Presentation {
+	if p, ok := s.Handlers[id].(Presenter); ok {
+		return p.Presentation()
+	}
+	return Presentation{Name: "dev.concierge." + id, Display: id}
 }
 
 // Search returns the products whose name, description, category, tags or

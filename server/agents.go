@@ -13,7 +13,6 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce/acp"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
-	"github.com/conciergehq/concierge/agentcommerce/stripepay"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/internal/money"
@@ -80,15 +79,11 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			}
 			shop.EscalateAbove = v
 		}
+		// Each provider's wiring registered its agent payment handler
+		// (run.go, whatsapp_stripe.go); config checked that every name
+		// listed has its provider configured.
 		for _, h := range a.PaymentHandlers {
-			switch {
-			case h == "sandbox":
-				shop.Handlers[h] = agentcommerce.Sandbox{}
-			case h == "stripe" && f.Payments.Stripe != nil:
-				p, err := stripepay.New(stripepay.Config{SecretKey: f.Payments.Stripe.SecretKey, APIBase: f.Payments.Stripe.APIBase})
-				if err != nil {
-					return fmt.Errorf("bot %s: agents.payment_handlers stripe: %w", bot.ID, err)
-				}
+			if p := m.Registry.AgentPayer(bot.ID, h); p != nil {
 				shop.Handlers[h] = p
 			}
 		}

@@ -35,6 +35,7 @@ import (
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agent/langid"
+	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
@@ -252,6 +253,8 @@ func (m *Main) Open(ctx context.Context) error {
 			}
 			providers[bot.ID] = p
 			m.Registry.AddProvider(bot.ID, p)
+			// Outside agents pay with the sandbox's test tokens.
+			m.Registry.AddAgentPayer(bot.ID, agentcommerce.SandboxHandler, agentcommerce.Sandbox{})
 		}
 		// Telegram channel and payments, see telegram.go.
 		if err := m.wireTelegram(f, bot, providers); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/whatsapp"
+	"github.com/conciergehq/concierge/agentcommerce/stripepay"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/stripe"
 	"github.com/conciergehq/concierge/config"
@@ -68,6 +69,13 @@ func (m *Main) wireWhatsAppStripe(f *config.File, bot *concierge.Bot, providers 
 		}
 		providers[bot.ID] = p
 		m.Registry.AddProvider(bot.ID, p)
+		// Outside agents pay with Stripe PaymentMethods on the same
+		// account.
+		ap, err := stripepay.New(stripepay.Config{SecretKey: s.SecretKey, APIBase: s.APIBase})
+		if err != nil {
+			return fmt.Errorf("bot %s: stripe for agents: %w", bot.ID, err)
+		}
+		m.Registry.AddAgentPayer(bot.ID, stripepay.Handler, ap)
 	}
 	return nil
 }

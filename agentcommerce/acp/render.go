@@ -205,11 +205,7 @@ func (h *Handler) handlers(shop *agentcommerce.Shop) []handler {
 	}
 	spec := "https://github.com/conciergehq/concierge/blob/main/docs/agents.md"
 	for _, id := range shop.HandlerIDs() {
-		display := id
-		if id == "sandbox" {
-			display = "Sandbox (test tokens)"
-		}
-		out = append(out, handler{ID: id, Name: "dev.concierge." + id, DisplayName: display, Version: Version, Spec: spec,
+		out = append(out, handler{ID: id, Name: "dev.concierge." + id, DisplayName: shop.Presentation(id).Display, Version: Version, Spec: spec,
 			PSP: id, ConfigSchema: spec, InstrumentSchemas: []string{spec}, Config: map[string]any{}})
 	}
 	return out

@@ -39,7 +39,19 @@ type Payer struct {
 	secrets []string
 }
 
-var _ agentcommerce.Payer = (*Payer)(nil)
+var (
+	_ agentcommerce.Payer     = (*Payer)(nil)
+	_ agentcommerce.Presenter = (*Payer)(nil)
+)
+
+// Handler is the name of this payment handler, in bot files and in the
+// protocols.
+const Handler = "stripe"
+
+// Presentation names the handler as UCP's registry names Stripe.
+func (*Payer) Presentation() agentcommerce.Presentation {
+	return agentcommerce.Presentation{Name: "com.stripe", Display: Handler}
+}
 
 // New returns a Payer for cfg.
 func New(cfg Config) (*Payer, error) {

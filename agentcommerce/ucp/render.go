@@ -143,11 +143,7 @@ func (h *Handler) handlers(bot concierge.BotID) map[string]any {
 		return out
 	}
 	for _, id := range shop.HandlerIDs() {
-		name := "dev.concierge." + id
-		if id == "stripe" {
-			name = "com.stripe"
-		}
-		out[name] = []map[string]any{{"id": id, "version": Version, "available_instruments": []any{map[string]any{"type": "card"}}, "config": map[string]any{}}}
+		out[shop.Presentation(id).Name] = []map[string]any{{"id": id, "version": Version, "available_instruments": []any{map[string]any{"type": "card"}}, "config": map[string]any{}}}
 	}
 	return out
 }
