@@ -87,22 +87,53 @@ const (
 	QuestionWhichVariant Question = "which_variant"
 )
 
-// Handoff records that a conversation was given to people, and why.
+// Handoff records that a conversation changed hands, why and by whom.
 type Handoff struct {
 	Conversation ConversationID    `json:"conversation"`
 	From         ConversationState `json:"from"`
 	To           ConversationState `json:"to"`
-	Reason       string            `json:"reason"`
-	By           string            `json:"by"`
-	At           time.Time         `json:"at"`
+	Reason       HandoffReason     `json:"reason"`
+	// Note is free text for people beside the reason, never decided on:
+	// for HandoffAssigned, to whom, from whom and the supervisor's why
+	// ("to dan (was bob): bob is off"). Empty for most moves.
+	Note string    `json:"note,omitempty"`
+	By   string    `json:"by"`
+	At   time.Time `json:"at"`
 }
 
-// Handoff reasons.
+// HandoffReason says why a conversation changed hands. The code decides
+// on it (the inbox filters by it, training maps it to a kind of case, the
+// packet explains it), so every value is one of the constants below;
+// free words for people go in Handoff.Note. Rows written by an older
+// version may hold another word: it is shown as it is.
+type HandoffReason string
+
+// The reasons a brain or checkout hands a conversation to people
+// (to waiting).
 const (
-	HandoffAsked   = "asked" // the customer asked for a person
-	HandoffFailed  = "not_understood"
-	HandoffRefund  = "refund"
-	HandoffDispute = "dispute" // the customer contests a charge or an order
-	HandoffKeyword = "keyword"
-	HandoffPayment = "payment_problem"
+	HandoffAsked   HandoffReason = "asked" // the customer asked for a person
+	HandoffFailed  HandoffReason = "not_understood"
+	HandoffRefund  HandoffReason = "refund"
+	HandoffDispute HandoffReason = "dispute" // the customer contests a charge or an order
+	HandoffKeyword HandoffReason = "keyword" // one of the bot file's hand-off words
+	HandoffPayment HandoffReason = "payment_problem"
+	// HandoffComplaint and HandoffOther are the language model's words
+	// (its handoff_to_human tool's enum); its summary in the packet says
+	// more.
+	HandoffComplaint HandoffReason = "complaint"
+	HandoffOther     HandoffReason = "other"
+)
+
+// The reasons of the moves people and the inbox make.
+const (
+	HandoffClaimed HandoffReason = "claimed" // a person took a waiting conversation
+	// HandoffAssigned: a supervisor gave the conversation to someone; the
+	// Note says to whom, from whom and why.
+	HandoffAssigned HandoffReason = "assigned"
+	// HandoffResolved: a person handed the conversation back to the bot
+	// or closed it.
+	HandoffResolved HandoffReason = "resolved"
+	// HandoffOwnerRemoved: the person who owned it was removed from the
+	// inbox, and it waits again.
+	HandoffOwnerRemoved HandoffReason = "owner_removed"
 )

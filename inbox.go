@@ -50,7 +50,7 @@ const CallAuthorPrefix = "call:"
 // payments it reads live.
 type HandoffPacket struct {
 	Conversation ConversationID `json:"conversation"`
-	Reason       string         `json:"reason"`
+	Reason       HandoffReason  `json:"reason"`
 	By           string         `json:"by"` // "bot", "checkout" …
 	At           time.Time      `json:"at"`
 	// Summary is one or two plain sentences for a person in a hurry.
@@ -89,10 +89,10 @@ type Proposal struct {
 	ID           int64          `json:"id"`
 	Conversation ConversationID `json:"conversation"`
 	Bot          BotID          `json:"bot"`
-	Kind         string         `json:"kind"` // ProposalRefund or ProposalDispute
+	Kind         ProposalKind   `json:"kind"`
 	Order        OrderID        `json:"order,omitempty"`
 	Amount       Money          `json:"amount"`
-	Suggest      string         `json:"suggest"` // "approve", "refuse" or "investigate"
+	Suggest      Suggestion     `json:"suggest"`
 	Why          string         `json:"why"`
 	Evidence     Evidence       `json:"evidence"`
 	At           time.Time      `json:"at"`
@@ -166,17 +166,25 @@ const (
 	DeliveryNone      = "not recorded"
 )
 
+// ProposalKind is what a proposal asks people to decide.
+type ProposalKind string
+
 // The proposal kinds.
 const (
-	ProposalRefund  = "refund"
-	ProposalDispute = "dispute"
+	ProposalRefund  ProposalKind = "refund"
+	ProposalDispute ProposalKind = "dispute"
 )
+
+// Suggestion is what the AI suggests people decide on a proposal.
+type Suggestion string
 
 // The suggestions of a proposal.
 const (
-	SuggestApprove     = "approve"
-	SuggestRefuse      = "refuse"
-	SuggestInvestigate = "investigate"
+	SuggestApprove Suggestion = "approve"
+	SuggestRefuse  Suggestion = "refuse"
+	// SuggestInvestigate is for a dispute the evidence does not settle;
+	// such a proposal has no Amount.
+	SuggestInvestigate Suggestion = "investigate"
 )
 
 // Note is a private note people leave on a conversation; the customer never
@@ -192,18 +200,14 @@ type Note struct {
 // Case is a conversation in people's hands: handed off and not yet handed
 // back. Assignee is empty while it waits.
 type Case struct {
-	Conversation Conversation `json:"conversation"`
-	Reason       string       `json:"reason"`
-	Since        time.Time    `json:"since"`
-	Assignee     string       `json:"assignee,omitempty"`
-	ClaimedAt    time.Time    `json:"claimed_at,omitzero"`
+	Conversation Conversation  `json:"conversation"`
+	Reason       HandoffReason `json:"reason"`
+	Since        time.Time     `json:"since"`
+	Assignee     string        `json:"assignee,omitempty"`
+	ClaimedAt    time.Time     `json:"claimed_at,omitzero"`
 	// LastInbound is the seq and time of the customer's latest message,
 	// so the queue can show who wrote since.
 	LastInbound   int64     `json:"last_inbound"`
 	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
 	Preview       string    `json:"preview,omitempty"`
 }
-
-// HandBackReason is the reason recorded when a person hands a
-// conversation back to the bot.
-const HandBackReason = "resolved"

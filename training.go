@@ -27,7 +27,7 @@ var TrainingKinds = []string{TrainingRefund, TrainingDispute, TrainingProduct, T
 // match its order is a dispute; a customer who used one of the bot file's
 // hand-off words (complaints, insults) is an angry customer; asking for a
 // person or not being understood is a product question.
-func TrainingKindOf(reason string) string {
+func TrainingKindOf(reason HandoffReason) string {
 	switch reason {
 	case HandoffRefund:
 		return TrainingRefund

@@ -116,10 +116,10 @@ type RefundCall struct {
 // order: Order says which order, and Assessment is the model's reasoning
 // for it (shown, never parsed).
 type HandoffCall struct {
-	Reason     string            `json:"reason" jsonschema:"required,enum=asked,enum=dispute,enum=complaint,enum=other"`
-	Summary    string            `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over"`
-	Order      concierge.OrderID `json:"order,omitempty" jsonschema:"description=For a dispute: the order number the customer contests; empty for the latest paid order"`
-	Assessment string            `json:"assessment,omitempty" jsonschema:"description=For a dispute: one or two sentences for the person who decides, on what the customer contests (a double charge, an order never received, an item not as described) from what they said and what the tools returned. Do not state an amount: the shop computes it."`
+	Reason     concierge.HandoffReason `json:"reason" jsonschema:"required,enum=asked,enum=dispute,enum=complaint,enum=other"`
+	Summary    string                  `json:"summary,omitempty" jsonschema:"description=One or two sentences for the person who takes over"`
+	Order      concierge.OrderID       `json:"order,omitempty" jsonschema:"description=For a dispute: the order number the customer contests; empty for the latest paid order"`
+	Assessment string                  `json:"assessment,omitempty" jsonschema:"description=For a dispute: one or two sentences for the person who decides, on what the customer contests (a double charge, an order never received, an item not as described) from what they said and what the tools returned. Do not state an amount: the shop computes it."`
 }
 
 func (SearchCall) Tool() string         { return "search_products" }
@@ -267,10 +267,7 @@ func (a RefundCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 }
 
 func (a HandoffCall) Do(ctx context.Context, t *Turn) (*Result, error) {
-	reason := concierge.HandoffAsked
-	if a.Reason != "" && a.Reason != "asked" {
-		reason = a.Reason
-	}
+	reason := a.reason()
 	// The model's own words for the person come first in the packet; the
 	// structured summary of the rules side stays beside them.
 	t.HandoffNote = a.Summary
@@ -291,6 +288,19 @@ func (a HandoffCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 		return nil, err
 	}
 	return &Result{HandedOff: true}, nil
+}
+
+// reason is the hand-off reason of the model's words: one of its enum,
+// asked when it gave none, and other for a word outside the enum (its
+// summary still says why), so that only known reasons are recorded.
+func (a HandoffCall) reason() concierge.HandoffReason {
+	switch a.Reason {
+	case "", concierge.HandoffAsked:
+		return concierge.HandoffAsked
+	case concierge.HandoffDispute, concierge.HandoffComplaint, concierge.HandoffOther:
+		return a.Reason
+	}
+	return concierge.HandoffOther
 }
 
 // Actions lists one zero value of every tool's arguments, in the order the

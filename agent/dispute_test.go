@@ -24,7 +24,7 @@ func TestOpenDispute(t *testing.T) {
 		second  bool          // a second payment is recorded for the order
 		later   time.Duration // how long after payment the customer writes
 		name2   bool          // the customer names the order
-		suggest string
+		suggest concierge.Suggestion
 		amount  func(o *concierge.Order) int64
 		why     string
 	}{

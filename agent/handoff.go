@@ -42,7 +42,7 @@ func (t *Turn) Understood(intent string) {
 
 // packet writes the hand-off packet: the structured summary of the rules
 // side, from the conversation's memory and this turn.
-func (tl *Tools) packet(reason string) concierge.HandoffPacket {
+func (tl *Tools) packet(reason concierge.HandoffReason) concierge.HandoffPacket {
 	mem := &tl.conv.Memory
 	p := concierge.HandoffPacket{
 		Conversation: tl.conv.ID, Reason: reason, By: "bot", At: tl.tx.Now(),
@@ -58,7 +58,7 @@ func (tl *Tools) packet(reason string) concierge.HandoffPacket {
 	if tl.turn != nil && tl.turn.Event != nil {
 		p.CustomerSaid = tl.turn.Event.Text
 	}
-	why := map[string]string{
+	why := map[concierge.HandoffReason]string{
 		concierge.HandoffAsked:   "The customer asked for a person",
 		concierge.HandoffKeyword: "The customer used a hand-off word",
 		concierge.HandoffFailed:  fmt.Sprintf("The bot did not understand %d messages in a row", mem.FailedTurns),
@@ -67,7 +67,7 @@ func (tl *Tools) packet(reason string) concierge.HandoffPacket {
 		concierge.HandoffPayment: "A payment did not match its order",
 	}[reason]
 	if why == "" {
-		why = "Handed off (" + reason + ")"
+		why = "Handed off (" + string(reason) + ")"
 	}
 	p.Summary = why + "."
 	if p.LastSearch != "" {
@@ -114,11 +114,11 @@ func (tl *Tools) refundProposal(ctx context.Context, rp *RefundProposal) *concie
 	money := tl.shop.Text.Money("en", o.Total)
 	switch {
 	case rp.Within:
-		p.Suggest = "approve"
+		p.Suggest = concierge.SuggestApprove
 		p.Why = fmt.Sprintf("Order %s (%s) was paid %d days ago, inside the %d-day refund window; a refund of %s is above the auto-approve limit of %s, so a person decides.",
 			o.ID, o.State, days, pol.RefundWindowDays, money, tl.shop.Text.Money("en", pol.RefundAutoApproveBelow))
 	default:
-		p.Suggest = "refuse"
+		p.Suggest = concierge.SuggestRefuse
 		p.Why = fmt.Sprintf("Order %s was paid %d days ago, outside the %d-day refund window.", o.ID, days, pol.RefundWindowDays)
 	}
 	// A brain's own reasoning replaces the sentence above when it is
@@ -148,7 +148,7 @@ func refundReason(note string) (string, bool) {
 
 // handoffRecords leaves people the packet and learns the customer's place
 // in the queue, when the store can.
-func (tl *Tools) handoffRecords(ctx context.Context, reason string) error {
+func (tl *Tools) handoffRecords(ctx context.Context, reason concierge.HandoffReason) error {
 	hs, ok := tl.tx.(HandoffStore)
 	if !ok {
 		return nil

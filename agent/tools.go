@@ -458,7 +458,7 @@ func (tl *Tools) RequestRefund(ctx context.Context, ref concierge.OrderID, reaso
 
 // Handoff gives the conversation to people: it waits for one to claim it,
 // and the bot stays silent until it is handed back.
-func (tl *Tools) Handoff(ctx context.Context, reason string) error {
+func (tl *Tools) Handoff(ctx context.Context, reason concierge.HandoffReason) error {
 	ctx, end := toolSpan(ctx, "handoff_to_human")
 	defer end()
 	if tl.conv.State != concierge.StateBot {

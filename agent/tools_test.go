@@ -334,12 +334,12 @@ func TestCartChangesEnforceStockAndLimits(t *testing.T) {
 // conversation then waits for a person; a second hand-off in the same turn
 // records nothing more.
 func TestHandoff(t *testing.T) {
-	for _, reason := range []string{concierge.HandoffAsked, concierge.HandoffRefund, concierge.HandoffFailed} {
-		t.Run(reason, func(t *testing.T) {
+	for _, reason := range []concierge.HandoffReason{concierge.HandoffAsked, concierge.HandoffRefund, concierge.HandoffFailed} {
+		t.Run(string(reason), func(t *testing.T) {
 			s := openShop(t)
 			c := s.customer("fr")
 			c.turn(func(ctx context.Context, tn *agent.Turn) error {
-				tn.Conv.Memory.Pending, tn.Conv.Memory.FailedTurns = "consent", 1
+				tn.Conv.Memory.Pending, tn.Conv.Memory.FailedTurns = concierge.QuestionConsent, 1
 				return nil
 			})
 			before := s.clock.now

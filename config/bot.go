@@ -23,7 +23,7 @@ func (f *File) Bot() *concierge.Bot {
 		ID:       concierge.BotID(f.ID),
 		Name:     f.Name,
 		Currency: f.Currency,
-		Brain:    concierge.BrainKind(f.Brain.Kind),
+		Brain:    f.Brain.Kind,
 		Handoff: concierge.HandoffPolicy{
 			Keywords:            slices.Clone(f.Handoff.Keywords),
 			AfterFailedTurns:    f.Handoff.AfterFailedTurns,

@@ -1,6 +1,9 @@
 package config
 
-import "github.com/conciergehq/concierge/catalogfeed"
+import (
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/catalogfeed"
+)
 
 // File is one merchant bot file, field for field. Load fills it from YAML,
 // expands ${VAR} references, applies the defaults documented on each field
@@ -36,8 +39,8 @@ type File struct {
 
 // Brain chooses and configures what answers customers.
 type Brain struct {
-	Kind string `yaml:"kind" json:"kind,omitempty" jsonschema:"enum=rules,enum=llm,default=rules,description=rules answers offline from the catalog with no account anywhere; llm asks an OpenAI-compatible model that may use the shop's tools. Defaults to rules."`
-	LLM  *LLM   `yaml:"llm" json:"llm,omitempty" jsonschema:"description=The OpenAI-compatible model used when kind is llm; ignored otherwise."`
+	Kind concierge.BrainKind `yaml:"kind" json:"kind,omitempty" jsonschema:"enum=rules,enum=llm,default=rules,description=rules answers offline from the catalog with no account anywhere; llm asks an OpenAI-compatible model that may use the shop's tools. Defaults to rules."`
+	LLM  *LLM                `yaml:"llm" json:"llm,omitempty" jsonschema:"description=The OpenAI-compatible model used when kind is llm; ignored otherwise."`
 }
 
 // LLM configures an OpenAI-compatible chat completions endpoint.

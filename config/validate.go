@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/internal/money"
 	"golang.org/x/crypto/pkcs12"
 )
@@ -249,20 +250,20 @@ func (c *checker) brain() {
 	b := &c.f.Brain
 	switch b.Kind {
 	case "":
-		b.Kind = "rules"
-	case "rules", "llm":
+		b.Kind = concierge.BrainRules
+	case concierge.BrainRules, concierge.BrainLLM:
 	default:
 		if !c.failed("brain.kind") {
-			c.errorf("brain.kind", `brain.kind must be "rules" or "llm", got %s`, c.show("brain.kind", b.Kind))
+			c.errorf("brain.kind", `brain.kind must be "rules" or "llm", got %s`, c.show("brain.kind", string(b.Kind)))
 		}
 	}
-	if b.Kind == "llm" && b.LLM == nil {
+	if b.Kind == concierge.BrainLLM && b.LLM == nil {
 		c.errorf("brain.kind", "brain.kind is llm but there is no brain.llm section (base_url and model are required)")
 	}
 	if b.LLM == nil {
 		return
 	}
-	if b.Kind == "llm" {
+	if b.Kind == concierge.BrainLLM {
 		why := " when brain.kind is llm"
 		c.required("brain.llm.base_url", b.LLM.BaseURL, why)
 		c.required("brain.llm.model", b.LLM.Model, why)

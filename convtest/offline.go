@@ -3,13 +3,8 @@ package convtest
 import (
 	"fmt"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/config"
-)
-
-// Brain kinds that --brain accepts.
-const (
-	BrainRules = "rules"
-	BrainLLM   = "llm"
 )
 
 // Offline changes a loaded bot file for a test run: its channels are
@@ -20,14 +15,14 @@ const (
 // keeps the file's brain.llm settings; a file without them cannot run
 // on it.
 func Offline(f *config.File, brain string) error {
-	switch brain {
+	switch k := concierge.BrainKind(brain); k {
 	case "":
-	case BrainRules, BrainLLM:
-		f.Brain.Kind = brain
+	case concierge.BrainRules, concierge.BrainLLM:
+		f.Brain.Kind = k
 	default:
 		return fmt.Errorf("convtest: --brain %q: want rules or llm", brain)
 	}
-	if f.Brain.Kind == BrainLLM && f.Brain.LLM == nil {
+	if f.Brain.Kind == concierge.BrainLLM && f.Brain.LLM == nil {
 		return fmt.Errorf("convtest: bot %s: the llm brain needs brain.llm (base_url, model) in the bot file", f.ID)
 	}
 	f.Channels = config.Channels{Web: &config.Web{Enabled: true}}

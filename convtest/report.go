@@ -16,7 +16,7 @@ func (r *Runner) printFile(fr *FileResult) {
 	}
 	brain := fr.Bot.Brain
 	if brain == "" {
-		brain = "rules"
+		brain = concierge.BrainRules
 	}
 	fmt.Fprintf(r.Out, "=== %s (bot %s, brain %s)\n", fr.File.Path, fr.Bot.ID, brain)
 }

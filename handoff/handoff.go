@@ -388,7 +388,7 @@ func (s *Service) Claim(ctx context.Context, p *concierge.Person, conv concierge
 			return concierge.Errorf(concierge.CodeConflict, op, "someone else has just claimed this conversation")
 		}
 		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: concierge.StateHuman,
-			Reason: "claimed", By: p.Author(), At: tx.Now()}); err != nil {
+			Reason: concierge.HandoffClaimed, By: p.Author(), At: tx.Now()}); err != nil {
 			return err
 		}
 		c.State = concierge.StateHuman
@@ -581,15 +581,15 @@ func (s *Service) Assign(ctx context.Context, p *concierge.Person, conv concierg
 		if !ok {
 			return concierge.Errorf(concierge.CodeConflict, op, "someone else has just claimed or reassigned this conversation; nothing changed")
 		}
-		reason := "assigned to " + target.Name
+		note := "to " + target.Name
 		if from != "" {
-			reason += " (was " + from + ")"
+			note += " (was " + from + ")"
 		}
 		if why != "" {
-			reason += ": " + why
+			note += ": " + why
 		}
 		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: concierge.StateHuman,
-			Reason: reason, By: p.Author(), At: tx.Now()}); err != nil {
+			Reason: concierge.HandoffAssigned, Note: note, By: p.Author(), At: tx.Now()}); err != nil {
 			return err
 		}
 		c.State = concierge.StateHuman
@@ -651,7 +651,7 @@ func (s *Service) HandBack(ctx context.Context, p *concierge.Person, conv concie
 			return err
 		}
 		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: conv, From: c.State, To: to,
-			Reason: concierge.HandBackReason, By: p.Author(), At: tx.Now()}); err != nil {
+			Reason: concierge.HandoffResolved, By: p.Author(), At: tx.Now()}); err != nil {
 			return err
 		}
 		c.State = to

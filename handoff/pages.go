@@ -298,12 +298,12 @@ func (in *Inbox) queue(w http.ResponseWriter, r *http.Request) {
 		add(&opts.Bots, string(cv.Bot))
 		add(&opts.Channels, string(cv.Channel))
 		add(&opts.Locales, string(cv.Locale))
-		add(&opts.Reasons, c.Reason)
+		add(&opts.Reasons, string(c.Reason))
 		if cv.State == concierge.StateWaiting {
 			d.Waiting++
 		}
 		if (f.Bot != "" && string(cv.Bot) != f.Bot) || (f.Channel != "" && string(cv.Channel) != f.Channel) ||
-			(f.Locale != "" && string(cv.Locale) != f.Locale) || (f.Reason != "" && c.Reason != f.Reason) ||
+			(f.Locale != "" && string(cv.Locale) != f.Locale) || (f.Reason != "" && string(c.Reason) != f.Reason) ||
 			(f.State == "mine" && !c.Mine) || (f.State == "waiting" && cv.State != concierge.StateWaiting) {
 			continue
 		}

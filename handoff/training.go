@@ -426,7 +426,7 @@ func (in *Inbox) trainingPage(w http.ResponseWriter, r *http.Request) {
 	if tv.Finished {
 		conv.State = concierge.StateBot
 	}
-	cv := &caseView{Case: concierge.Case{Conversation: conv, Reason: c.Kind, Assignee: s.Trainee}, BotName: in.botName(c.Bot)}
+	cv := &caseView{Case: concierge.Case{Conversation: conv, Assignee: s.Trainee}, BotName: in.botName(c.Bot)}
 	d := pageData{Title: fmt.Sprintf("Training #%d %s", s.ID, cv.BotName), Case: cv, Training: tv, Packet: c.Packet,
 		Mine: tv.Trainee && s.Status == concierge.TrainingActive}
 	for _, m := range msgs {

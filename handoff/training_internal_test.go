@@ -187,7 +187,7 @@ func TestSaysPlainly(t *testing.T) {
 
 // TestTrainingKindOf maps every hand-off reason to a kind of case.
 func TestTrainingKindOf(t *testing.T) {
-	for reason, kind := range map[string]string{
+	for reason, kind := range map[concierge.HandoffReason]string{
 		concierge.HandoffRefund: concierge.TrainingRefund, concierge.HandoffDispute: concierge.TrainingDispute,
 		concierge.HandoffPayment: concierge.TrainingDispute, concierge.HandoffKeyword: concierge.TrainingAngry,
 		concierge.HandoffAsked: concierge.TrainingProduct, concierge.HandoffFailed: concierge.TrainingProduct,

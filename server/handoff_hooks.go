@@ -80,7 +80,7 @@ func (s hookStore) Claim(ctx context.Context, bots []concierge.BotID, limit int,
 	out := make([]hooks.Hook, len(hs))
 	for i, h := range hs {
 		out[i] = hooks.Hook{ID: h.ID, Lease: h.Token, Attempts: h.Attempts, Bot: h.Bot, Conversation: h.Conversation,
-			Channel: h.Channel, Locale: h.Locale, From: h.From, To: h.To, Reason: h.Reason, By: h.By, At: h.At, Packet: h.Packet}
+			Channel: h.Channel, Locale: h.Locale, From: h.From, To: h.To, Reason: h.Reason, Note: h.Note, By: h.By, At: h.At, Packet: h.Packet}
 	}
 	return out, nil
 }

@@ -105,8 +105,8 @@ func (tx *Tx) Emit(ctx context.Context, c *concierge.Conversation, author string
 // RecordHandoff stores a conversation state change made by a person or a
 // rule, with who and why.
 func (tx *Tx) RecordHandoff(ctx context.Context, h concierge.Handoff) error {
-	_, err := tx.exec(ctx, `INSERT INTO handoffs (conversation_id, from_state, to_state, reason, by_whom, at) VALUES (?, ?, ?, ?, ?, ?)`,
-		h.Conversation, string(h.From), string(h.To), h.Reason, h.By, tx.db.millis(h.At))
+	_, err := tx.exec(ctx, `INSERT INTO handoffs (conversation_id, from_state, to_state, reason, note, by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		h.Conversation, string(h.From), string(h.To), string(h.Reason), h.Note, h.By, tx.db.millis(h.At))
 	if err != nil {
 		return fmt.Errorf("store: record handoff: %w", err)
 	}
@@ -141,7 +141,7 @@ func (db *DB) GetConversation(ctx context.Context, id concierge.ConversationID) 
 
 // Handoffs lists a conversation's state changes, oldest first.
 func (db *DB) Handoffs(ctx context.Context, id concierge.ConversationID) ([]concierge.Handoff, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT from_state, to_state, reason, by_whom, at FROM handoffs WHERE conversation_id = ? ORDER BY id`), id)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT from_state, to_state, reason, note, by_whom, at FROM handoffs WHERE conversation_id = ? ORDER BY id`), id)
 	if err != nil {
 		return nil, fmt.Errorf("store: handoffs: %w", err)
 	}
@@ -149,12 +149,13 @@ func (db *DB) Handoffs(ctx context.Context, id concierge.ConversationID) ([]conc
 	var out []concierge.Handoff
 	for rows.Next() {
 		h := concierge.Handoff{Conversation: id}
-		var from, to string
+		var from, to, reason string
 		var at int64
-		if err := rows.Scan(&from, &to, &h.Reason, &h.By, &at); err != nil {
+		if err := rows.Scan(&from, &to, &reason, &h.Note, &h.By, &at); err != nil {
 			return nil, fmt.Errorf("store: handoffs: %w", err)
 		}
 		h.From, h.To, h.At = concierge.ConversationState(from), concierge.ConversationState(to), fromMillis(at)
+		h.Reason = concierge.HandoffReason(reason)
 		out = append(out, h)
 	}
 	return out, rows.Err()

@@ -23,7 +23,8 @@ type HandoffHook struct {
 	Channel      concierge.Channel
 	Locale       concierge.Locale
 	From, To     concierge.ConversationState
-	Reason       string
+	Reason       concierge.HandoffReason
+	Note         string // free text beside the reason (concierge.Handoff.Note)
 	By           string // "bot", "checkout", "system" or "agent:NAME"
 	At           time.Time
 	// Packet is the hand-off packet written with a change to waiting (same
@@ -112,7 +113,7 @@ func (h *HandoffHook) held() heldKey { return heldKey{kind: leaseHook, id: h.ID,
 // the packet written with each.
 func (tx *Tx) handoffHooks(ctx context.Context, ids []int64, token string) ([]HandoffHook, error) {
 	rows, err := tx.query(ctx, `SELECT h.id, h.hook_attempts, c.bot, h.conversation_id, c.channel, c.locale,
-			h.from_state, h.to_state, h.reason, h.by_whom, h.at,
+			h.from_state, h.to_state, h.reason, h.note, h.by_whom, h.at,
 			COALESCE((SELECT p.body FROM handoff_packets p WHERE h.to_state = 'waiting' AND p.conversation_id = h.conversation_id
 				AND p.at = h.at ORDER BY p.id DESC LIMIT 1), '')
 		FROM handoffs h JOIN conversations c ON c.id = h.conversation_id
@@ -125,11 +126,12 @@ func (tx *Tx) handoffHooks(ctx context.Context, ids []int64, token string) ([]Ha
 	var out []HandoffHook
 	for rows.Next() {
 		h := HandoffHook{Token: token}
-		var bot, channel, locale, from, to, packet string
+		var bot, channel, locale, from, to, reason, packet string
 		var at int64
-		if err := rows.Scan(&h.ID, &h.Attempts, &bot, &h.Conversation, &channel, &locale, &from, &to, &h.Reason, &h.By, &at, &packet); err != nil {
+		if err := rows.Scan(&h.ID, &h.Attempts, &bot, &h.Conversation, &channel, &locale, &from, &to, &reason, &h.Note, &h.By, &at, &packet); err != nil {
 			return nil, fmt.Errorf("store: claim handoff hooks: %w", err)
 		}
+		h.Reason = concierge.HandoffReason(reason)
 		h.Bot, h.Channel, h.Locale = concierge.BotID(bot), concierge.Channel(channel), concierge.Locale(locale)
 		h.From, h.To, h.At = concierge.ConversationState(from), concierge.ConversationState(to), fromMillis(at)
 		if packet != "" {

@@ -17,7 +17,7 @@ type FailedHook struct {
 	Bot          concierge.BotID
 	Conversation concierge.ConversationID
 	From, To     concierge.ConversationState
-	Reason       string
+	Reason       concierge.HandoffReason
 	At           time.Time
 	Attempts     int
 	Error        string
@@ -94,12 +94,13 @@ func (db *DB) FailedHandoffHooks(ctx context.Context, limit int) ([]FailedHook, 
 	var out []FailedHook
 	for rows.Next() {
 		var f FailedHook
-		var bot, from, to string
+		var bot, from, to, reason string
 		var at int64
-		if err := rows.Scan(&f.ID, &bot, &f.Conversation, &from, &to, &f.Reason, &at, &f.Attempts, &f.Error); err != nil {
+		if err := rows.Scan(&f.ID, &bot, &f.Conversation, &from, &to, &reason, &at, &f.Attempts, &f.Error); err != nil {
 			return nil, fmt.Errorf("store: failed hand-off events: %w", err)
 		}
 		f.Bot, f.From, f.To, f.At = concierge.BotID(bot), concierge.ConversationState(from), concierge.ConversationState(to), fromMillis(at)
+		f.Reason = concierge.HandoffReason(reason)
 		out = append(out, f)
 	}
 	return out, rows.Err()

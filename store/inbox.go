@@ -98,7 +98,7 @@ func (db *DB) RemoveInboxUser(ctx context.Context, name string) error {
 			}
 			if c.State == concierge.StateHuman {
 				if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: id, From: c.State, To: concierge.StateWaiting,
-					Reason: "owner_removed", By: "system", At: tx.now}); err != nil {
+					Reason: concierge.HandoffOwnerRemoved, By: "system", At: tx.now}); err != nil {
 					return err
 				}
 				c.State = concierge.StateWaiting
@@ -201,7 +201,7 @@ func (tx *Tx) RecordPacket(ctx context.Context, p concierge.HandoffPacket) error
 		return fmt.Errorf("store: record packet: %w", err)
 	}
 	_, err = tx.exec(ctx, `INSERT INTO handoff_packets (conversation_id, reason, body, at) VALUES (?, ?, ?, ?)`,
-		p.Conversation, p.Reason, string(body), tx.db.millis(p.At))
+		p.Conversation, string(p.Reason), string(body), tx.db.millis(p.At))
 	if err != nil {
 		return fmt.Errorf("store: record packet: %w", err)
 	}
@@ -219,7 +219,7 @@ func (tx *Tx) RecordProposal(ctx context.Context, p *concierge.Proposal) error {
 	}
 	err = tx.queryRow(ctx, `INSERT INTO proposals (conversation_id, bot, kind, order_id, amount_minor, currency, suggest, why, evidence, at, status)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		p.Conversation, string(p.Bot), p.Kind, string(p.Order), p.Amount.Minor, p.Amount.Currency, p.Suggest, p.Why, string(ev),
+		p.Conversation, string(p.Bot), string(p.Kind), string(p.Order), p.Amount.Minor, p.Amount.Currency, string(p.Suggest), p.Why, string(ev),
 		tx.db.millis(p.At), string(p.Status)).Scan(&p.ID)
 	if err != nil {
 		return fmt.Errorf("store: record proposal: %w", err)

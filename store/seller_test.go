@@ -309,7 +309,7 @@ func TestSellerNews(t *testing.T) {
 				t.Errorf("stored mark %d, %v, %v; want %d", m, had, err, mark)
 			}
 			ns, err := tx.NewsAfter(ctx, concierge.NewsHandoff, m, 10)
-			if err != nil || len(ns) != 1 || ns[0].Conversation != c.ID || ns[0].Bot != "shop" || ns[0].Reason != concierge.HandoffAsked {
+			if err != nil || len(ns) != 1 || ns[0].Conversation != c.ID || ns[0].Bot != "shop" || ns[0].Reason != string(concierge.HandoffAsked) {
 				t.Errorf("news %+v, %v; want the new hand-off", ns, err)
 			}
 			if ok, err := tx.MovePushMark(ctx, concierge.NewsHandoff, m+1000, true, ns[0].Mark); ok || err != nil {

@@ -21,7 +21,7 @@ func handBack(t *testing.T, db *store.DB, conv *concierge.Conversation) {
 			return err
 		}
 		if err := tx.RecordHandoff(ctx, concierge.Handoff{Conversation: c.ID, From: concierge.StateHuman, To: concierge.StateBot,
-			Reason: concierge.HandBackReason, By: "agent:sue", At: tx.Now()}); err != nil {
+			Reason: concierge.HandoffResolved, By: "agent:sue", At: tx.Now()}); err != nil {
 			return err
 		}
 		c.State = concierge.StateBot

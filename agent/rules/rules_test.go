@@ -80,7 +80,7 @@ type expect struct {
 
 	State    concierge.ConversationState `yaml:"state"`
 	Locale   concierge.Locale            `yaml:"locale"`
-	Handoff  string                      `yaml:"handoff"`  // reason of the latest recorded hand-off
+	Handoff  concierge.HandoffReason     `yaml:"handoff"`  // reason of the latest recorded hand-off
 	Handoffs *int                        `yaml:"handoffs"` // how many hand-offs are recorded
 
 	Orders        *int           `yaml:"orders"` // how many orders the conversation has
@@ -94,11 +94,11 @@ type expect struct {
 // expectedProposal is a proposal's kind, suggestion and amount ("0.00"
 // for none), for the latest order ($ORDER) unless Order says otherwise.
 type expectedProposal struct {
-	Kind    string `yaml:"kind"`
-	Suggest string `yaml:"suggest"`
-	Amount  string `yaml:"amount"`
-	Why     string `yaml:"why_contains"`
-	Said    string `yaml:"customer_said"`
+	Kind    concierge.ProposalKind `yaml:"kind"`
+	Suggest concierge.Suggestion   `yaml:"suggest"`
+	Amount  string                 `yaml:"amount"`
+	Why     string                 `yaml:"why_contains"`
+	Said    string                 `yaml:"customer_said"`
 }
 
 type expectedOrder struct {

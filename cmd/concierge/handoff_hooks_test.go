@@ -196,10 +196,10 @@ func TestHandoffWebhooks(t *testing.T) {
 
 			req := rcv.delivered(t, hooks.Requested)
 			if req.Bot != "maison-lumiere" || req.Conversation != int64(conv) || req.Channel != "web" || req.Language != "en" ||
-				req.From != "bot" || req.To != "waiting" || req.Reason != concierge.HandoffAsked || req.By != "bot" || req.Person != "" {
+				req.From != "bot" || req.To != "waiting" || req.Reason != string(concierge.HandoffAsked) || req.By != "bot" || req.Person != "" {
 				t.Errorf("handoff.requested = %+v", req)
 			}
-			if req.Packet == nil || req.Packet.Reason != concierge.HandoffAsked || !strings.Contains(req.Packet.Summary, "asked for a person") {
+			if req.Packet == nil || req.Packet.Reason != string(concierge.HandoffAsked) || !strings.Contains(req.Packet.Summary, "asked for a person") {
 				t.Errorf("handoff.requested packet = %+v", req.Packet)
 			}
 			if req.Time.IsZero() || time.Since(req.Time) > time.Minute {
@@ -219,7 +219,7 @@ func TestHandoffWebhooks(t *testing.T) {
 			alice.mustPost(page+"/handback", nil)
 			resolved := rcv.delivered(t, hooks.Resolved)
 			if resolved.Conversation != int64(conv) || resolved.From != "human" || resolved.To != "bot" || resolved.Person != "alice" ||
-				resolved.Reason != concierge.HandBackReason {
+				resolved.Reason != string(concierge.HandoffResolved) {
 				t.Errorf("handoff.resolved = %+v", resolved)
 			}
 

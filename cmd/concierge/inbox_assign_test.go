@@ -58,7 +58,8 @@ func TestInboxAssign(t *testing.T) {
 	}
 	hs, _ := s.m.DB.Handoffs(ctx, first)
 	last := hs[len(hs)-1]
-	if last.From != concierge.StateWaiting || last.To != concierge.StateHuman || last.By != "agent:sue" || last.Reason != "assigned to bob: speaks Breton" {
+	if last.From != concierge.StateWaiting || last.To != concierge.StateHuman || last.By != "agent:sue" ||
+		last.Reason != concierge.HandoffAssigned || last.Note != "to bob: speaks Breton" {
 		t.Errorf("the history row %+v; want waiting → human by sue, assigned to bob with the reason", last)
 	}
 	if !strings.Contains(view, "assigned to bob: speaks Breton") || !strings.Contains(view, `id="owner">with bob`) {
@@ -102,7 +103,7 @@ func TestInboxAssign(t *testing.T) {
 		t.Fatalf("after moving to dan: %s, owner %q", st, owner)
 	}
 	hs, _ = s.m.DB.Handoffs(ctx, first)
-	if last := hs[len(hs)-1]; last.From != concierge.StateHuman || last.Reason != "assigned to dan (was bob): bob is off" || last.By != "agent:sue" {
+	if last := hs[len(hs)-1]; last.From != concierge.StateHuman || last.Reason != concierge.HandoffAssigned || last.Note != "to dan (was bob): bob is off" || last.By != "agent:sue" {
 		t.Errorf("the history row %+v; want human → human, assigned to dan (was bob)", last)
 	}
 	if code, body := bob.post(page(first)+"/reply", url.Values{"text": {"still here"}}); code != http.StatusConflict || !strings.Contains(body, "dan owns this conversation") {

@@ -85,7 +85,7 @@ func TestBrowserInboxBothSides(t *testing.T) {
 	// 5. The packet and the proposal say what happened.
 	sue.waitFor("the packet", "#packet")
 	packet := sue.liveText("read the packet", "#packet")
-	for _, want := range []string{concierge.HandoffRefund + " (by", "The customer asked for a refund", "Last order: " + string(order), "arrived broken"} {
+	for _, want := range []string{string(concierge.HandoffRefund) + " (by", "The customer asked for a refund", "Last order: " + string(order), "arrived broken"} {
 		if !strings.Contains(packet, want) {
 			t.Errorf("the packet lacks %q:\n%s", want, packet)
 		}

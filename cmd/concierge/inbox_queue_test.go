@@ -24,7 +24,7 @@ func TestInboxQueueFilters(t *testing.T) {
 	fr.say("xqzw blorp vrrm")
 	fr.say("zzkq plimf gnarv")
 	a, b := en.conversation(), fr.conversation()
-	reason := map[concierge.ConversationID]string{}
+	reason := map[concierge.ConversationID]concierge.HandoffReason{}
 	for _, id := range []concierge.ConversationID{a, b} {
 		cs, err := s.m.DB.Cases(context.Background(), id)
 		if err != nil || len(cs) != 1 || cs[0].Conversation.State != concierge.StateWaiting {
@@ -47,13 +47,13 @@ func TestInboxQueueFilters(t *testing.T) {
 		{"channel=telegram", nil},
 		{"lang=en", []concierge.ConversationID{a}},
 		{"lang=fr", []concierge.ConversationID{b}},
-		{"reason=" + url.QueryEscape(reason[a]), []concierge.ConversationID{a}},
-		{"reason=" + url.QueryEscape(reason[b]), []concierge.ConversationID{b}},
+		{"reason=" + url.QueryEscape(string(reason[a])), []concierge.ConversationID{a}},
+		{"reason=" + url.QueryEscape(string(reason[b])), []concierge.ConversationID{b}},
 		{"reason=no-such-reason", nil},
 		{"state=waiting", []concierge.ConversationID{b}},
 		{"state=mine", []concierge.ConversationID{a}},
 		{"state=waiting&lang=en", nil},
-		{"lang=fr&channel=web&reason=" + url.QueryEscape(reason[b]), []concierge.ConversationID{b}},
+		{"lang=fr&channel=web&reason=" + url.QueryEscape(string(reason[b])), []concierge.ConversationID{b}},
 	}
 	if reason[a] != concierge.HandoffAsked || reason[b] != concierge.HandoffFailed {
 		t.Fatalf("reasons %q and %q, want %q and %q", reason[a], reason[b], concierge.HandoffAsked, concierge.HandoffFailed)

@@ -39,9 +39,9 @@ func TestLLMDispute(t *testing.T) {
 	)
 	tests := []struct {
 		name    string
-		twice   bool   // the provider reports a second charge of the order before the dispute
-		suggest string // the code's suggestion
-		amount  int64  // the code's amount, in cents; 0 is "no amount"
+		twice   bool                 // the provider reports a second charge of the order before the dispute
+		suggest concierge.Suggestion // the code's suggestion
+		amount  int64                // the code's amount, in cents; 0 is "no amount"
 	}{
 		{"never received", false, concierge.SuggestInvestigate, 0},
 		{"charged twice", true, concierge.SuggestApprove, 4900},
@@ -126,7 +126,7 @@ func TestLLMDispute(t *testing.T) {
 
 			_, view := sue.get(page)
 			wants := []string{"Dispute proposal", `<p class="why">` + html.EscapeString(assessment) + "</p>",
-				`suggests <strong class="suggest">` + tt.suggest + "</strong>", html.EscapeString(complaint)}
+				`suggests <strong class="suggest">` + string(tt.suggest) + "</strong>", html.EscapeString(complaint)}
 			if tt.amount == 0 {
 				wants = append(wants, "No amount proposed")
 			} else {

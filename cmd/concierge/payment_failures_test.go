@@ -156,7 +156,7 @@ func TestPaymentDeclinedTwiceHandsOff(t *testing.T) {
 			s.addPerson("alice", concierge.RoleAgent, 3)
 			alice := s.person("alice")
 			alice.signIn()
-			code, queue := alice.get("/inbox?state=waiting&reason=" + concierge.HandoffPayment)
+			code, queue := alice.get("/inbox?state=waiting&reason=" + string(concierge.HandoffPayment))
 			if code != http.StatusOK || !strings.Contains(queue, fmt.Sprintf(`data-conversation="%d"`, conv)) {
 				t.Fatalf("queue of waiting payment problems (%d) does not list conversation %d:\n%s", code, conv, queue)
 			}

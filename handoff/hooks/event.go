@@ -47,7 +47,8 @@ type Hook struct {
 	Channel      concierge.Channel
 	Locale       concierge.Locale
 	From, To     concierge.ConversationState
-	Reason       string
+	Reason       concierge.HandoffReason
+	Note         string // free text beside the reason (concierge.Handoff.Note)
 	By           string // "bot", "checkout", "system" or "agent:NAME"
 	At           time.Time
 	Packet       *concierge.HandoffPacket // with a request, when the brain wrote one
@@ -66,7 +67,11 @@ type Payload struct {
 	Language     string    `json:"language,omitempty"`
 	From         string    `json:"from"`
 	To           string    `json:"to"`
-	Reason       string    `json:"reason"`
+	// Reason is a concierge.HandoffReason, sent as its string so that
+	// receivers need nothing of Go; Note is the free text people wrote
+	// beside it (a supervisor's assignment: "to dan (was bob): why").
+	Reason string `json:"reason"`
+	Note   string `json:"note,omitempty"`
 	// By is who made the move: "bot", "checkout", "system" or
 	// "agent:NAME"; Person is NAME when a person did.
 	By     string  `json:"by"`
@@ -88,13 +93,13 @@ func payload(h *Hook, t Type) Payload {
 	p := Payload{
 		ID: EventID(h.ID), Type: t, Time: h.At.UTC(), Bot: string(h.Bot), Conversation: int64(h.Conversation),
 		Channel: string(h.Channel), Language: string(h.Locale), From: string(h.From), To: string(h.To),
-		Reason: h.Reason, By: h.By,
+		Reason: string(h.Reason), Note: h.Note, By: h.By,
 	}
 	if name, ok := strings.CutPrefix(h.By, "agent:"); ok {
 		p.Person = name
 	}
 	if t == Requested && h.Packet != nil {
-		p.Packet = &Packet{Reason: h.Packet.Reason, Summary: h.Packet.Summary}
+		p.Packet = &Packet{Reason: string(h.Packet.Reason), Summary: h.Packet.Summary}
 	}
 	return p
 }
