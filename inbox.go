@@ -152,18 +152,21 @@ type Evidence struct {
 	// Delivery is what is known of the order's delivery (DeliveryFulfilled,
 	// DeliveryDigital or DeliveryNone) and ExpectedBy when it was due.
 	// Set on disputes.
-	Delivery   string    `json:"delivery,omitempty"`
-	ExpectedBy time.Time `json:"expected_by,omitzero"`
+	Delivery   DeliveryKnown `json:"delivery,omitempty"`
+	ExpectedBy time.Time     `json:"expected_by,omitzero"`
 }
+
+// DeliveryKnown is what a dispute's evidence knows of an order's delivery.
+type DeliveryKnown string
 
 // The delivery states of a dispute's evidence. The store records no
 // shipments: an order the shop marked fulfilled is delivered as far as it
 // knows, an order of digital products has nothing to deliver, and any
 // other has no delivery recorded.
 const (
-	DeliveryFulfilled = "fulfilled"
-	DeliveryDigital   = "digital"
-	DeliveryNone      = "not recorded"
+	DeliveryFulfilled DeliveryKnown = "fulfilled"
+	DeliveryDigital   DeliveryKnown = "digital"
+	DeliveryNone      DeliveryKnown = "not recorded"
 )
 
 // ProposalKind is what a proposal asks people to decide.

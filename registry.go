@@ -306,3 +306,45 @@ type RefundOutcome struct {
 type RefundQuerier interface {
 	RefundOutcome(ctx context.Context, ref string) (RefundOutcome, error)
 }
+
+// PaymentNotifier is a payment provider whose notifications arrive by
+// webhook at POST /webhooks/{bot}/{provider name}, when verifying and
+// decoding are all they need (Stripe's, the sandbox's); a provider with
+// more (WeChat Pay's encrypted bodies and answers of its own) has its own
+// route in webhooks. webhooks owns the route, the body limit, the status
+// codes and applying the notice once.
+type PaymentNotifier interface {
+	// Notice is called once per request, before anything changes. It
+	// checks the signature over the raw body first (an error with
+	// CodeUnauthorized answers 401 and nothing is applied), then decodes
+	// the body. It does no I/O.
+	Notice(header http.Header, body []byte) (PaymentNotice, error)
+}
+
+// NoticeKind says what a payment notification asks of Concierge.
+type NoticeKind string
+
+// The kinds of payment notifications.
+const (
+	NoticePaid     NoticeKind = "paid"     // Payment was made: the order is paid once
+	NoticeFailed   NoticeKind = "failed"   // an attempt failed (Failure); the order waits on
+	NoticeExpired  NoticeKind = "expired"  // the provider will never take Order's payment
+	NoticeRefunded NoticeKind = "refunded" // Refunds were made, perhaps at the provider's dashboard
+	NoticeIgnored  NoticeKind = "ignored"  // verified, of no use: acknowledged, nothing changes
+)
+
+// PaymentNotice is a verified payment notification, reduced to what
+// Concierge applies.
+type PaymentNotice struct {
+	Kind NoticeKind
+	// Event and Type are the provider's event id and its own word for
+	// the event, for logs.
+	Event, Type string
+	// Bot is the bot the provider says the event is for; "" when it did
+	// not say. A notice for another bot than the route's changes nothing.
+	Bot     BotID
+	Order   OrderID
+	Payment Payment        // NoticePaid
+	Failure PaymentFailure // NoticeFailed
+	Refunds []Refund       // NoticeRefunded
+}

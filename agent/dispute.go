@@ -124,7 +124,7 @@ func (tl *Tools) disputeProposal(ctx context.Context, o *concierge.Order, said s
 }
 
 // deliveryOf is what the shop knows of o's delivery.
-func (tl *Tools) deliveryOf(o *concierge.Order) string {
+func (tl *Tools) deliveryOf(o *concierge.Order) concierge.DeliveryKnown {
 	if o.State == concierge.OrderFulfilled {
 		return concierge.DeliveryFulfilled
 	}

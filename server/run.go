@@ -346,9 +346,9 @@ func (m *Main) Open(ctx context.Context) error {
 		Traces:       m.Traces,
 
 		// WhatsApp statuses and Stripe's expiries and refunds.
-		Deliveries:   deliveriesGlue{m.DB},
-		StripeOrders: stripeOrdersGlue{m.DB, m.Checkout},
-		Failures:     failuresGlue{m.DB, m.Checkout},
+		Deliveries: deliveriesGlue{m.DB},
+		Orders:     providerOrdersGlue{m.DB, m.Checkout},
+		Failures:   failuresGlue{m.DB, m.Checkout},
 	})
 	// Outside AI agents: UCP, ACP and MCP (issue 15), see agents.go.
 	return m.wireAgents(ctx)

@@ -111,14 +111,14 @@ func (g deliveriesGlue) ApplyStatus(ctx context.Context, ev concierge.Event) (st
 	return string(r), err
 }
 
-// stripeOrdersGlue applies Stripe's expiries and refunds in store
-// transactions.
-type stripeOrdersGlue struct {
+// providerOrdersGlue applies payment providers' expiries and refunds
+// (Stripe's) in store transactions.
+type providerOrdersGlue struct {
 	db *store.DB
 	co *checkout.Service
 }
 
-func (g stripeOrdersGlue) ProviderExpired(ctx context.Context, bot concierge.BotID, id concierge.OrderID) (bool, error) {
+func (g providerOrdersGlue) ProviderExpired(ctx context.Context, bot concierge.BotID, id concierge.OrderID) (bool, error) {
 	var ended bool
 	err := g.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
@@ -128,6 +128,6 @@ func (g stripeOrdersGlue) ProviderExpired(ctx context.Context, bot concierge.Bot
 	return ended, err
 }
 
-func (g stripeOrdersGlue) RecordRefunds(ctx context.Context, bot concierge.BotID, rs []concierge.Refund) (int, int, error) {
+func (g providerOrdersGlue) RecordRefunds(ctx context.Context, bot concierge.BotID, rs []concierge.Refund) (int, int, error) {
 	return g.db.RecordRefunds(ctx, bot, rs)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/wechat"
 	"github.com/conciergehq/concierge/adapters/whatsapp"
 	"github.com/conciergehq/concierge/checkout/sandbox"
-	"github.com/conciergehq/concierge/checkout/stripe"
 	tgpay "github.com/conciergehq/concierge/checkout/telegram"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
 )
@@ -71,11 +70,6 @@ func (s *Server) wechatPayOf(b *Bot) *wechatPayRoute {
 		}
 	}
 	return r
-}
-
-func (s *Server) stripeOf(b *Bot) *stripe.Provider {
-	p, _ := s.cfg.Channels.Provider(b.Bot.ID, stripe.ProviderName).(*stripe.Provider)
-	return p
 }
 
 func (s *Server) sandboxOf(b *Bot) *sandbox.Provider {

@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -21,38 +20,6 @@ func (s *Server) sandboxBot(c echo.Context) (*Bot, error) {
 		return nil, concierge.Errorf(concierge.CodeNotFound, "webhooks", "sandbox payments are not enabled for this bot")
 	}
 	return b, nil
-}
-
-// sandboxNotify receives the sandbox's signed payment notification, as a
-// real provider's webhook would be received: verify, then apply once — a
-// payment, or a declined attempt counted once per event id.
-func (s *Server) sandboxNotify(c echo.Context) error {
-	b, err := s.sandboxBot(c)
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(c.Request().Body)
-	if err != nil {
-		return err
-	}
-	n, err := s.sandboxOf(b).Verify(c.Request().Header.Get(sandbox.HeaderSignature), body)
-	if err != nil {
-		return err
-	}
-	if n.Bot != b.Bot.ID {
-		return concierge.Errorf(concierge.CodeInvalid, "sandbox", "notification is for another bot")
-	}
-	var res string
-	if n.Failed() {
-		res, err = s.applyFailure(c.Request().Context(), b, n.Failure())
-	} else {
-		res, err = s.cfg.Payments.ApplyPayment(c.Request().Context(), b.Bot.ID, n.Payment())
-	}
-	if err != nil {
-		return err
-	}
-	s.cfg.Log.InfoContext(c.Request().Context(), "payment notification", "bot", b.Bot.ID, "provider", "sandbox", "type", n.Type, "order", n.Order, "result", res)
-	return c.JSON(http.StatusOK, map[string]string{"result": res})
 }
 
 func (s *Server) sandboxOrder(c echo.Context) (*Bot, *concierge.Order, error) {

@@ -100,12 +100,11 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 	}
 	if r := u.Refund; r != nil {
 		s.cfg.Log.InfoContext(ctx, "telegram refund reported", "bot", bot, "order", r.Order, "amount", r.Amount.Minor, "currency", r.Amount.Currency)
-		// The order records each refund once, keyed on Telegram's charge id
-		// (StripeOrders.RecordRefunds is provider-neutral despite its name).
-		if s.cfg.StripeOrders != nil && r.Order != "" {
-			ref := concierge.Refund{Order: r.Order, Provider: "telegram", ProviderRef: r.ChargeID, Amount: r.Amount,
+		// The order records each refund once, keyed on Telegram's charge id.
+		if s.cfg.Orders != nil && r.Order != "" {
+			ref := concierge.Refund{Order: r.Order, Provider: tgpay.ProviderName, ProviderRef: r.ChargeID, Amount: r.Amount,
 				Reason: "refunded_payment", Status: "succeeded", At: s.cfg.Now()}
-			if _, _, err := s.cfg.StripeOrders.RecordRefunds(ctx, b.Bot.ID, []concierge.Refund{ref}); err != nil {
+			if _, _, err := s.cfg.Orders.RecordRefunds(ctx, b.Bot.ID, []concierge.Refund{ref}); err != nil {
 				return nil, err
 			}
 		}

@@ -6,8 +6,11 @@
 // request.
 //
 // Adapters and providers translate; this package decides what HTTP answers.
-// It reaches storage and checkout through the functions in Config, which
-// cmd/concierge supplies, and never calls a brain. Only cmd imports it.
+// It finds channels and providers in the registry (a concierge.Receiver or
+// concierge.PaymentNotifier is served at /webhooks/{bot}/{name} without
+// this package naming it), reaches storage and checkout through the
+// interfaces in Config, which server supplies, and never calls a brain.
+// Only server and cmd import it.
 package webhooks
 
 import (
@@ -29,7 +32,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/adapters/wechat"
 	"github.com/conciergehq/concierge/adapters/whatsapp"
-	"github.com/conciergehq/concierge/checkout/stripe"
 )
 
 // Ingester stores inbound events durably and says which were seen before.
@@ -76,8 +78,9 @@ type Config struct {
 	Now         func() time.Time
 	// Deliveries applies WhatsApp delivery statuses (see whatsapp.go).
 	Deliveries Deliveries
-	// StripeOrders applies Stripe's expiries and refunds (see stripe.go).
-	StripeOrders StripeOrders
+	// Orders applies payment providers' expiries and refunds (see
+	// notice.go).
+	Orders ProviderOrders
 	// WeChatPayer returns the OpenID of the WeChat customer whose
 	// conversation placed the order, or "" when it was placed on another
 	// channel (see wechatpay.go).
@@ -145,11 +148,10 @@ func New(cfg Config) *Server {
 	e.GET("/webhooks/:bot/wechat", s.wechatVerify)
 	e.POST("/webhooks/:bot/wechat", s.wechatMessage, middleware.BodyLimit(bodyLimit(wechat.MaxBodyBytes)))
 	s.wechatPayRoutes(e)
-	e.POST("/webhooks/:bot/stripe", s.stripeNotify, middleware.BodyLimit(bodyLimit(stripe.MaxBodyBytes)))
-	e.POST("/webhooks/:bot/sandbox", s.sandboxNotify, middleware.BodyLimit(bodyLimit(64<<10)))
-	// Any other channel that is a concierge.Receiver; the routes above,
-	// whose last segment is fixed, take precedence.
-	e.POST("/webhooks/:bot/:channel", s.receive, middleware.BodyLimit(bodyLimit(cfg.MaxBody)))
+	// Any other channel that is a concierge.Receiver, and every payment
+	// provider that is a concierge.PaymentNotifier (Stripe, the sandbox);
+	// the routes above, whose last segment is fixed, take precedence.
+	e.POST("/webhooks/:bot/:name", s.receive, middleware.BodyLimit(bodyLimit(cfg.MaxBody)))
 	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
 	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit(bodyLimit(sandboxPayMaxBody)))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
