@@ -20,7 +20,7 @@ import (
 	"github.com/conciergehq/concierge/internal/testenv"
 )
 
-// The benchmarks compare the candidates of issue 13 on generated catalogs
+// The benchmarks compare the index candidates on generated catalogs
 // (catalogtest.Large: the 20 products of the test catalog in fr, en and
 // zh, multiplied, each copy with its own made-up name). CATALOG_SIZES
 // chooses the sizes ("1000" by default, so make bench stays short;

@@ -6,7 +6,7 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// TestParse reads the phrasings of issue 16 in English, French and
+// TestParse reads the phrasings sellers use in English, French and
 // Chinese, and a few that must not be taken for another command.
 func TestParse(t *testing.T) {
 	for _, tc := range []struct {

@@ -1,4 +1,4 @@
-// Package seller is the seller's assistant (issue 16): a person of the
+// Package seller is the seller's assistant: a person of the
 // inbox links one chat identity (Telegram, WhatsApp, WeChat or the web)
 // with a one-time code, and from then on that chat talks to this
 // assistant instead of the shop. It answers a seller's everyday questions

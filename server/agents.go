@@ -19,7 +19,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// agentParts are the outside agents' protocols (issue 15): one session
+// agentParts are the outside agents' protocols: one session
 // core, UCP, ACP and MCP on their own mux, in front of webhooks' routes.
 type agentParts struct {
 	svc *agentcommerce.Service

@@ -11,7 +11,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// The human inbox (issue 6): its wiring into the server.
+// The human inbox: its wiring into the server.
 
 // wireInbox builds the inbox on the store. Its cookie is Secure when the
 // server's public base URL is https.

@@ -142,8 +142,8 @@ type Main struct {
 	// section (see media.go).
 	hearers map[concierge.BotID]*speech.Transcriber
 
-	agents agentParts  // outside AI agents (issue 15), see agents.go
-	seller sellerParts // the seller's assistant (issue 16), see seller.go
+	agents agentParts  // outside AI agents, see agents.go
+	seller sellerParts // the seller's assistant, see seller.go
 
 	// CatalogClient fetches url catalog sources (nil: a client with a
 	// 30 s timeout); CatalogPoll is how often a replica looks for catalog
@@ -350,7 +350,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Orders:     providerOrdersGlue{m.DB, m.Checkout},
 		Failures:   failuresGlue{m.DB, m.Checkout},
 	})
-	// Outside AI agents: UCP, ACP and MCP (issue 15), see agents.go.
+	// Outside AI agents: UCP, ACP and MCP, see agents.go.
 	return m.wireAgents(ctx)
 }
 

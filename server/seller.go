@@ -13,7 +13,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// The seller's assistant (issue 16): its wiring into the agent and the
+// The seller's assistant: its wiring into the agent and the
 // inbox, and the `concierge inbox user link|unlink|pushes` commands.
 
 // sellerParts are the assistant's running parts.

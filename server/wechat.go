@@ -15,7 +15,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// wechatParts is what the WeChat adapters (issue 5) share.
+// wechatParts is what the WeChat adapters share.
 type wechatParts struct {
 	// skew moves the WeChat adapters' clock ahead; tests use it to step
 	// outside the 48-hour window.

@@ -15,7 +15,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// whatsappStripeParts is what the WhatsApp adapters (issue 4) share.
+// whatsappStripeParts is what the WhatsApp adapters share.
 type whatsappStripeParts struct {
 	// skew moves the WhatsApp adapters' clock ahead; tests use it to
 	// step outside the 24-hour window.

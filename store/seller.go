@@ -11,7 +11,7 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// The seller's assistant (issue 16): link codes, linked chats, the
+// The seller's assistant: link codes, linked chats, the
 // changes asked from a chat, the audit log and the reads behind a
 // seller's everyday questions.
 

@@ -15,7 +15,7 @@ import (
 	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
 )
 
-// BenchmarkScale measures the in-memory index at the sizes of issue 13:
+// BenchmarkScale measures the in-memory index at the catalog sizes it must serve:
 // the time to build it, the heap it keeps, and the spread of search
 // times over fr, en and zh queries. CATALOG_SIZES chooses the sizes
 // ("10000,100000" by default; 1000000 needs some 10 GB here). The figures

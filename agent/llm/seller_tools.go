@@ -12,7 +12,7 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// The seller's assistant's tools (issue 16). When a linked seller writes
+// The seller's assistant's tools. When a linked seller writes
 // to a bot whose brain is this one and the seller's rules do not read the
 // message, the model only chooses which seller operation was meant and
 // with what arguments. It is given the message and nothing else: no shop

@@ -19,7 +19,7 @@ import (
 	"github.com/conciergehq/concierge/store"
 )
 
-// The recovery targets of issue 14 for replicas on PostgreSQL, with real
+// The recovery targets for replicas on PostgreSQL, with real
 // processes: two `concierge serve` built from the repository on one
 // database (a fresh schema), customers posting to both as a load balancer
 // would, failing over to the other replica when one refuses.

@@ -82,7 +82,7 @@ func mustHave(t *testing.T, calls []telegramtest.Call, want ...string) {
 // to the seller's assistant with codes printed by the CLI, and runs the
 // shop from them in English, French and Chinese against the fake Bot
 // API: reads, changes confirmed with buttons and applied by the inbox's
-// code, pushes, and every bad input of issue 16, each refused with a
+// code, pushes, and every bad input a seller may send, each refused with a
 // clear message and nothing changed. The audit log shows the changes
 // with the person's name.
 func TestSellerTelegram(t *testing.T) {
