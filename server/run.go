@@ -344,6 +344,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Registry:     m.Prom,
 		Inbox:        m.Inbox,
 		Traces:       m.Traces,
+		Texts:        texts.T,
 
 		// WhatsApp statuses and Stripe's expiries and refunds.
 		Deliveries: deliveriesGlue{m.DB},

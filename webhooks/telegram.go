@@ -85,7 +85,7 @@ func (s *Server) TelegramUpdate(ctx context.Context, bot concierge.BotID, body [
 				loc = u.Event.Locale
 			}
 			s.cfg.Log.InfoContext(ctx, "telegram button expired", "bot", bot, "update", u.ID)
-			return telegram.CallbackAnswer(u.Callback.QueryID, telegram.ExpiredText(s.locale(b, loc))), nil
+			return telegram.CallbackAnswer(u.Callback.QueryID, s.text(s.locale(b, loc), textChoiceExpired, nil)), nil
 		}
 	}
 	if pc := u.PreCheckout; pc != nil {
@@ -136,7 +136,7 @@ func (s *Server) telegramPreCheckout(ctx context.Context, b *Bot, pc *telegram.P
 	}
 	reason := ""
 	if refusal != "" {
-		reason = tgpay.RefusalText(refusal, s.locale(b, pc.Locale), pc.Order)
+		reason = s.text(s.locale(b, pc.Locale), refusal.TextID(), map[string]any{"ID": string(pc.Order)})
 	}
 	err := tg.Adapter.AnswerPreCheckout(ctx, pc.QueryID, refusal == "", reason)
 	if errors.Is(err, telegram.ErrQueryExpired) {

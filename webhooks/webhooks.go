@@ -93,6 +93,10 @@ type Config struct {
 	// Failures applies failed payment attempts (see failures.go); nil
 	// acknowledges them and changes nothing.
 	Failures PaymentFailures
+	// Texts returns message id of the locale catalogs in loc, with data
+	// filled in: what HTTP answers show customers (Telegram's answer to
+	// an expired button or a refused payment). Nil shows the ids.
+	Texts func(loc concierge.Locale, id string, data map[string]any) string
 	// MaxBody is the largest webhook body accepted (default 1 MiB).
 	MaxBody int64
 	// Inbox, if set, serves /inbox and below (package handoff): its own
@@ -164,6 +168,18 @@ func New(cfg Config) *Server {
 		e.Any("/inbox/*", echo.WrapHandler(cfg.Inbox), middleware.BodyLimit(bodyLimit(inboxMaxBody)))
 	}
 	return s
+}
+
+// textChoiceExpired answers a button whose token is unknown (the same
+// text the agent answers with on other channels).
+const textChoiceExpired = "choice_expired"
+
+// text is message id in loc from the catalogs, or id without them.
+func (s *Server) text(loc concierge.Locale, id string, data map[string]any) string {
+	if s.cfg.Texts == nil {
+		return id
+	}
+	return s.cfg.Texts(loc, id, data)
 }
 
 // ServeHTTP makes the server an http.Handler.

@@ -278,16 +278,5 @@ func (a *Adapter) AnswerPreCheckout(ctx context.Context, queryID string, ok bool
 // No retry can answer it, so the update that carried it is done.
 var ErrQueryExpired = errors.New("query expired or already answered")
 
-// ExpiredText is the callback answer to a button whose token is unknown.
-func ExpiredText(l concierge.Locale) string {
-	switch l {
-	case "fr":
-		return "Ce choix a expiré. Écrivez-moi ce que vous cherchez."
-	case "zh":
-		return "该选项已过期，请直接告诉我您想要什么。"
-	}
-	return "This choice has expired. Tell me what you are looking for."
-}
-
 // defaultTimeout bounds one call made outside the outbox.
 const defaultTimeout = 10 * time.Second

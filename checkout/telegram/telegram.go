@@ -166,7 +166,7 @@ func (p *Provider) stars(m concierge.Money) int64 {
 // Refusal is why a pre-checkout query is refused.
 type Refusal string
 
-// The refusals, each with a text in the customer's language (RefusalText).
+// The refusals, each with a text in the customer's language (TextID).
 const (
 	RefuseUnknown   Refusal = "unknown"   // the payload names no order of this bot
 	RefusePaid      Refusal = "paid"      // already paid
@@ -195,27 +195,10 @@ func (p *Provider) Check(o *concierge.Order, amount concierge.Money, now time.Ti
 	return ""
 }
 
-// RefusalText is what Telegram's payment form shows for r, in l (English
-// when l is not French or Chinese).
-func RefusalText(r Refusal, l concierge.Locale, order concierge.OrderID) string {
-	t := refusals[r]
-	s := t[0]
-	switch l {
-	case "fr":
-		s = t[1]
-	case "zh":
-		s = t[2]
-	}
-	return strings.ReplaceAll(s, "{ID}", string(order))
-}
-
-var refusals = map[Refusal][3]string{
-	RefuseUnknown:   {"This invoice is not valid any more. Please ask for a new one in the chat.", "Cette facture n'est plus valable. Demandez-en une nouvelle dans la conversation.", "此账单已失效，请在对话中重新下单。"},
-	RefusePaid:      {"Order {ID} is already paid.", "La commande {ID} est déjà payée.", "订单 {ID} 已支付。"},
-	RefuseExpired:   {"Order {ID} expired and its items were released. Please order again.", "La commande {ID} a expiré et ses articles ont été remis en vente. Merci de commander à nouveau.", "订单 {ID} 已过期，商品已释放，请重新下单。"},
-	RefuseCancelled: {"Order {ID} was cancelled.", "La commande {ID} a été annulée.", "订单 {ID} 已取消。"},
-	RefuseChanged:   {"Order {ID} changed since this invoice was sent. Please ask for a new one.", "La commande {ID} a changé depuis l'envoi de cette facture. Demandez-en une nouvelle.", "订单 {ID} 在账单发出后有变动，请重新获取账单。"},
-}
+// TextID is the id of r's text in the locale catalogs (agent/locales),
+// which Telegram's payment form shows the customer; it takes the order's
+// number as ID.
+func (r Refusal) TextID() string { return "invoice_refused_" + string(r) }
 
 // Settle turns a successful_payment of amount for o, with Telegram's
 // charge id, into the payment checkout applies: the order's total when

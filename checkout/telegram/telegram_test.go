@@ -2,8 +2,13 @@ package telegram
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/goccy/go-yaml"
 
 	"github.com/conciergehq/concierge"
 )
@@ -85,10 +90,21 @@ func TestCheckAndSettle(t *testing.T) {
 			t.Errorf("%d: Check = %q, want %q", i, got, tt.want)
 		}
 	}
-	for _, l := range []concierge.Locale{"en", "fr", "zh", "de"} {
-		for r := range refusals {
-			if s := RefusalText(r, l, "S-1"); s == "" || len(s) > 200 {
-				t.Errorf("RefusalText(%s, %s) = %q", r, l, s)
+	// Each refusal has its text in every locale catalog, short enough
+	// for Telegram's payment form.
+	for _, l := range []string{"en", "fr", "zh"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "agent", "locales", l+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var catalog map[string]any
+		if err := yaml.Unmarshal(b, &catalog); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range []Refusal{RefuseUnknown, RefusePaid, RefuseExpired, RefuseCancelled, RefuseChanged} {
+			s, _ := catalog[r.TextID()].(string)
+			if s = strings.ReplaceAll(s, "{{.ID}}", "S-1"); s == "" || len(s) > 200 {
+				t.Errorf("%s: %s = %q", l, r.TextID(), s)
 			}
 		}
 	}

@@ -190,7 +190,7 @@ func TestTelegramPages(t *testing.T) {
 		t.Errorf("an expired page token made %s", dumpCalls(q))
 	}
 	a := s.fake.WaitCalls(answers, 1, 5*time.Second, "answerCallbackQuery")
-	if len(a) != 1 || a[0].Params.Get("text") != telegram.ExpiredText("fr") {
+	if len(a) != 1 || a[0].Params.Get("text") != "Ce choix a expiré. Écrivez-moi ce que vous cherchez." {
 		t.Errorf("expired page token answered %v", a)
 	}
 }
