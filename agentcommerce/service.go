@@ -402,7 +402,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, shop *Shop, sess *Session, c
 	if sess.ShippingID == "" && sess.Physical(shop) && len(shop.Shipping) == 1 {
 		sess.ShippingID = shop.Shipping[0].ID
 	}
-	if o := shop.Option(sess.ShippingID); o != nil && sess.Address != nil && !o.Serves(sess.Address.Country) {
+	if o := shop.Option(sess.ShippingID); o != nil && sess.Address != nil && !shop.Serves(*o, sess.Address.Country) {
 		return refuse(ReasonInvalid, "$.fulfillment.address.country", fmt.Sprintf("shipping option %s does not deliver to %s", o.ID, sess.Address.Country))
 	}
 	if reprice {
@@ -537,6 +537,12 @@ func (s *Service) ContinueURL(sess *Session) string {
 		return ""
 	}
 	return shop.WidgetURL + "?checkout=" + sess.ID
+}
+
+// InTx runs fn in a transaction that may write: what a protocol does
+// beyond the session core (UCP's simulated shipment in test mode).
+func (s *Service) InTx(ctx context.Context, fn func(tx Tx) error) error {
+	return s.store.InTx(ctx, fn)
 }
 
 // View runs fn in a transaction, for reads.

@@ -76,11 +76,33 @@ type ShippingOption struct {
 	Price     concierge.Money
 	Countries []string // ISO 3166-1 alpha-2; empty means anywhere
 	Days      string   // such as "2-4"
+	// Level is the service level (standard, express…); see Shop.Serves.
+	Level string
 }
 
 // Serves reports whether o delivers to country.
 func (o ShippingOption) Serves(country string) bool {
 	return len(o.Countries) == 0 || slices.Contains(o.Countries, strings.ToUpper(country))
+}
+
+// Serves reports whether the shop offers o for delivery to country: o
+// delivers there and, when o serves anywhere, no option of its service
+// level names the country. A country's own rate replaces the default one
+// of its level, as the UCP samples' flower shop prices shipping
+// (exp-ship-us for the US, exp-ship-intl elsewhere).
+func (s *Shop) Serves(o ShippingOption, country string) bool {
+	if !o.Serves(country) {
+		return false
+	}
+	if len(o.Countries) > 0 || o.Level == "" {
+		return true
+	}
+	for _, x := range s.Shipping {
+		if x.ID != o.ID && x.Level == o.Level && len(x.Countries) > 0 && x.Serves(country) {
+			return false
+		}
+	}
+	return true
 }
 
 // ShippingSKU is the SKU of the order line that charges shipping option

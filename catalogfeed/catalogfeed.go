@@ -72,6 +72,10 @@ type Options struct {
 	// InStock is the stock of a product "in stock" without a count; zero
 	// means DefaultInStock.
 	InStock int
+	// MinorUnits says that prices are whole numbers of the currency's
+	// minor units (3500 is 35.00 USD), as the UCP samples' flower shop
+	// writes them, rather than amounts such as "35.00 USD".
+	MinorUnits bool
 	// Now tells whether a sale_price_effective_date period is on; nil
 	// means time.Now.
 	Now func() time.Time

@@ -33,6 +33,8 @@ func TestGolden(t *testing.T) {
 		{"acp_feed.csv", Options{Format: ACP, Locale: "en", Currency: "EUR"}},
 		{"extra.csv", Options{Format: CSV, Locale: "fr", Currency: "EUR", Columns: map[string]string{"name": "nom", "price": "prix_ttc", "category": "catégorie"}}},
 		{"cny.csv", Options{Format: CSV, Locale: "zh", Currency: "CNY"}},
+		// Prices in cents, as the UCP samples' flower shop writes them.
+		{"minor_units.csv", Options{Format: CSV, Locale: "en", Currency: "USD", MinorUnits: true}},
 		// Variants: item_group_id with size and color, and the nested
 		// ACP feed whose products hold their variants.
 		{"google_variants.tsv", Options{Format: GoogleMerchant, Locale: "en", Currency: "EUR"}},

@@ -99,7 +99,7 @@ func (b *builder) add(r *record) {
 	p.Description = b.localized(r, "description", &it, FieldDescription)
 
 	if c, ok := r.cells["price"]; ok && c.text != "" {
-		m, err := money.ParseListed(c.text, b.o.Currency)
+		m, err := b.price(c.text)
 		if err != nil {
 			fail(c, "%s", priceReason(err))
 		} else {
@@ -107,7 +107,7 @@ func (b *builder) add(r *record) {
 			it.Fields |= FieldPrice
 		}
 		if sale, ok := r.cells["sale_price"]; ok && sale.text != "" && b.saleOn(r) {
-			m, err := money.ParseListed(sale.text, b.o.Currency)
+			m, err := b.price(sale.text)
 			switch {
 			case err != nil:
 				fail(sale, "%s", priceReason(err))
@@ -293,6 +293,19 @@ func parseWhen(s string, end bool) (time.Time, bool) {
 		return t, true
 	}
 	return time.Time{}, false
+}
+
+// price reads a price cell: an amount such as "49.00 EUR", or with
+// Options.MinorUnits a whole number of minor units.
+func (b *builder) price(text string) (concierge.Money, error) {
+	if !b.o.MinorUnits {
+		return money.ParseListed(text, b.o.Currency)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil || n < 0 {
+		return concierge.Money{}, &money.ParseError{Input: text, Reason: "is not a whole number of minor units (the source says minor_units: 3500 is 35.00)"}
+	}
+	return concierge.Money{Minor: n, Currency: b.o.Currency}, nil
 }
 
 // priceReason completes a sentence about a price cell.

@@ -21,10 +21,14 @@ type Agents struct {
 	ACP             *AgentACP        `yaml:"acp" json:"acp,omitempty" jsonschema:"description=The Agentic Commerce Protocol: checkout_sessions under /acp/{bot}/ and the product feed at /acp/{bot}/feed."`
 	MCP             *AgentMCP        `yaml:"mcp" json:"mcp,omitempty" jsonschema:"description=A Model Context Protocol server at /mcp/{bot} (Streamable HTTP) with catalog and checkout tools."`
 	Shipping        []ShippingOption `yaml:"shipping" json:"shipping,omitempty" jsonschema:"description=The shipping options offered to agents for physical goods. Without any physical goods ship free with no address asked."`
+	ShippingRates   []ShippingRates  `yaml:"shipping_rates" json:"shipping_rates,omitempty" jsonschema:"description=CSV files of shipping options added to shipping (such as the UCP conformance flower shop's shipping_rates.csv); see docs/agents.md."`
 	PaymentHandlers []string         `yaml:"payment_handlers" json:"payment_handlers,omitempty" jsonschema:"description=The payment handlers agents may pay with: sandbox (test tokens; needs payments.sandbox) or stripe (needs payments.stripe; agents send a Stripe PaymentMethod id). Defaults to [sandbox] when the sandbox is enabled."`
-	TestMode        bool             `yaml:"test_mode" json:"test_mode,omitempty" jsonschema:"description=Accept the UCP conformance suite's mock_payment_handler as the sandbox. Never in production."`
-	EscalateAbove   string           `yaml:"escalate_above" json:"escalate_above,omitempty" jsonschema:"description=Checkouts whose total is above this amount are handed to the buyer in the web chat (requires_escalation) instead of being completed by the agent. Empty never does."`
-	RatePerMinute   int              `yaml:"rate_per_minute" json:"rate_per_minute,omitempty" jsonschema:"minimum=1,default=120,description=Requests a minute one agent (API key or profile) may make; more are refused with 429. Defaults to 120."`
+	TestMode        bool             `yaml:"test_mode" json:"test_mode,omitempty" jsonschema:"description=Accept the UCP conformance suite's mock_payment_handler as the sandbox and serve its POST /testing/simulate-shipping/{order_id} (with simulation_secret). Never in production."`
+	// SimulationSecret guards the conformance suite's simulation
+	// endpoint, served only in test mode.
+	SimulationSecret string `yaml:"simulation_secret" json:"simulation_secret,omitempty" jsonschema:"description=With test_mode: the Simulation-Secret header that POST /testing/simulate-shipping/{order_id} requires (at least 16 characters); use ${VAR}. Without it the endpoint is not served."`
+	EscalateAbove    string `yaml:"escalate_above" json:"escalate_above,omitempty" jsonschema:"description=Checkouts whose total is above this amount are handed to the buyer in the web chat (requires_escalation) instead of being completed by the agent. Empty never does."`
+	RatePerMinute    int    `yaml:"rate_per_minute" json:"rate_per_minute,omitempty" jsonschema:"minimum=1,default=120,description=Requests a minute one agent (API key or profile) may make; more are refused with 429. Defaults to 120."`
 }
 
 // AgentUCP enables UCP.
@@ -62,6 +66,9 @@ type ShippingOption struct {
 	Price     string            `yaml:"price" json:"price" jsonschema:"required,description=The price in the bot's currency such as 4.90."`
 	Countries []string          `yaml:"countries" json:"countries,omitempty" jsonschema:"description=The ISO 3166-1 alpha-2 countries it delivers to; empty means anywhere."`
 	Days      string            `yaml:"days" json:"days,omitempty" jsonschema:"description=How many business days delivery takes such as 2-4."`
+	// Level groups options of one service level: for a country, an
+	// option that names it hides those of its level serving anywhere.
+	Level string `yaml:"level" json:"level,omitempty" jsonschema:"description=The service level such as standard or express: for a buyer's country an option of this level that lists the country replaces those of the level that serve anywhere."`
 }
 
 var (
@@ -113,6 +120,15 @@ func (c *checker) agents() {
 	if m := a.MCP; m != nil {
 		c.apiKeys("agents.mcp.api_keys", m.APIKeys)
 	}
+	if a.SimulationSecret != "" && !c.failed("agents.simulation_secret") {
+		if len(a.SimulationSecret) < 16 {
+			c.errorf("agents.simulation_secret", "agents.simulation_secret is %d characters; it needs at least 16 (try openssl rand -hex 16)", len(a.SimulationSecret))
+		}
+		if !a.TestMode {
+			c.errorf("agents.simulation_secret", "agents.simulation_secret needs agents.test_mode: true (the simulation endpoint is for the conformance suite, never production)")
+		}
+	}
+	c.shippingRates()
 	seen := map[string]bool{}
 	for i, o := range a.Shipping {
 		p := fmt.Sprintf("agents.shipping[%d]", i)

@@ -50,7 +50,7 @@ func (f *File) CheckSources(ctx context.Context, client *http.Client) (SourcesRe
 		shown := livecatalog.DisplayURL(s.URL)
 		feed, err := livecatalog.Fetch(ctx, client, s.URL, catalogfeed.Options{
 			Format: catalogfeed.Format(s.Format), Name: shown, Locale: concierge.Locale(s.Locale),
-			Currency: f.Currency, Columns: s.Columns, InStock: s.InStock}, 0)
+			Currency: f.Currency, Columns: s.Columns, InStock: s.InStock, MinorUnits: s.MinorUnits}, 0)
 		if err != nil {
 			return r, &Errors{Diagnostics: []Diagnostic{{File: f.Path(), Message: fmt.Sprintf("catalog.sources[%d]: %v", i, err)}}}
 		}

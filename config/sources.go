@@ -16,14 +16,15 @@ import (
 // Source is one product feed of catalog.sources: a file the merchant's
 // shop system or spreadsheet writes.
 type Source struct {
-	Format  string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,enum=http,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon); http: a supplier's availability API asked at each search (see name and url and headers and offers)."`
-	Path    string            `yaml:"path" json:"path,omitempty" jsonschema:"description=The feed file; relative to the bot file. Give path or url."`
-	URL     string            `yaml:"url" json:"url,omitempty" jsonschema:"description=The feed's http(s) URL; the server fetches it at start and again every refresh (with ETag and If-Modified-Since) and keeps the last good feed when a refresh fails. Use ${VAR} for a key in it. Give path or url."`
-	Refresh string            `yaml:"refresh" json:"refresh,omitempty" jsonschema:"default=15m,description=For a url source: how often it is fetched again as a Go duration such as 15m; at least 10s. Defaults to 15m."`
-	Locale  string            `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's titles and descriptions; one of the bot's locales. Defaults to the bot's first locale. A CSV file may also have title_fr and description_en … columns."`
-	Columns map[string]string `yaml:"columns" json:"columns,omitempty" jsonschema:"description=For CSV: which column gives which field such as {sku: id; price: prix_ttc; name_en: English name}. Fields: sku name description price sale_price sale_price_effective_date availability stock category tags image digital and name_xx or description_xx for a language. Unmapped fields are read from their usual column names."`
-	Strict  bool              `yaml:"strict" json:"strict,omitempty" jsonschema:"description=Refuse the whole source when one row is bad. By default bad rows are reported by concierge validate and skipped (and counted) by serve."`
-	InStock int               `yaml:"in_stock" json:"in_stock,omitempty" jsonschema:"minimum=0,default=100,description=The stock given to a product the feed says is in stock without a count (Google's availability has none) or says nothing about. Defaults to 100."`
+	Format     string            `yaml:"format" json:"format" jsonschema:"required,enum=google_merchant,enum=acp,enum=csv,enum=http,description=google_merchant: Google Merchant Center product data (tab-separated or XML as RSS 2.0 or Atom with g: fields); acp: OpenAI's Agentic Commerce product feed (JSON or JSON Lines or CSV); csv: a plain CSV file with a header row (comma or semicolon); http: a supplier's availability API asked at each search (see name and url and headers and offers)."`
+	Path       string            `yaml:"path" json:"path,omitempty" jsonschema:"description=The feed file; relative to the bot file. Give path or url."`
+	URL        string            `yaml:"url" json:"url,omitempty" jsonschema:"description=The feed's http(s) URL; the server fetches it at start and again every refresh (with ETag and If-Modified-Since) and keeps the last good feed when a refresh fails. Use ${VAR} for a key in it. Give path or url."`
+	Refresh    string            `yaml:"refresh" json:"refresh,omitempty" jsonschema:"default=15m,description=For a url source: how often it is fetched again as a Go duration such as 15m; at least 10s. Defaults to 15m."`
+	Locale     string            `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's titles and descriptions; one of the bot's locales. Defaults to the bot's first locale. A CSV file may also have title_fr and description_en … columns."`
+	Columns    map[string]string `yaml:"columns" json:"columns,omitempty" jsonschema:"description=For CSV: which column gives which field such as {sku: id; price: prix_ttc; name_en: English name}. Fields: sku name description price sale_price sale_price_effective_date availability stock category tags image digital and name_xx or description_xx for a language. Unmapped fields are read from their usual column names."`
+	Strict     bool              `yaml:"strict" json:"strict,omitempty" jsonschema:"description=Refuse the whole source when one row is bad. By default bad rows are reported by concierge validate and skipped (and counted) by serve."`
+	MinorUnits bool              `yaml:"minor_units" json:"minor_units,omitempty" jsonschema:"description=Prices are whole numbers of the currency's minor units such as 3500 for 35.00 (as the UCP samples' flower shop CSV writes them)."`
+	InStock    int               `yaml:"in_stock" json:"in_stock,omitempty" jsonschema:"minimum=0,default=100,description=The stock given to a product the feed says is in stock without a count (Google's availability has none) or says nothing about. Defaults to 100."`
 
 	// The keys of a supplier source (format http), see suppliers.go.
 	Name     string            `yaml:"name" json:"name,omitempty" jsonschema:"description=For format http: the supplier's short name such as hotel (lower case letters and digits and - and _); it marks its offers in carts and orders."`
@@ -303,12 +304,13 @@ func (c *checker) readFeed(at string, s *Source) (*catalogfeed.Feed, bool) {
 	}
 	defer file.Close()
 	feed, err := catalogfeed.Read(file, catalogfeed.Options{
-		Format:   catalogfeed.Format(s.Format),
-		Name:     s.Path,
-		Locale:   concierge.Locale(s.Locale),
-		Currency: c.f.Currency,
-		Columns:  s.Columns,
-		InStock:  s.InStock,
+		Format:     catalogfeed.Format(s.Format),
+		Name:       s.Path,
+		Locale:     concierge.Locale(s.Locale),
+		Currency:   c.f.Currency,
+		Columns:    s.Columns,
+		InStock:    s.InStock,
+		MinorUnits: s.MinorUnits,
 	})
 	if err != nil {
 		if p, ok := err.(*catalogfeed.Problem); ok {

@@ -42,6 +42,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	ucpKeys := map[concierge.BotID]*httpsig.PrivateKey{}
 	ucpRequire := map[concierge.BotID]bool{}
 	ucpHooks := map[concierge.BotID]string{}
+	simulation := map[concierge.BotID]string{}
 	rate := 0
 	for _, f := range m.Files {
 		a := f.Agents
@@ -70,7 +71,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			for l, t := range o.Title {
 				title[concierge.Locale(l)] = t
 			}
-			shop.Shipping = append(shop.Shipping, agentcommerce.ShippingOption{ID: o.ID, Title: title, Price: price, Countries: o.Countries, Days: o.Days})
+			shop.Shipping = append(shop.Shipping, agentcommerce.ShippingOption{ID: o.ID, Title: title, Price: price, Countries: o.Countries, Days: o.Days, Level: o.Level})
 		}
 		if a.EscalateAbove != "" {
 			v, err := money.Parse(a.EscalateAbove, bot.Currency)
@@ -106,6 +107,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 				ucpKeys[bot.ID] = k
 			}
 			ucpRequire[bot.ID] = a.UCP.RequireSignatures
+			if a.TestMode && a.SimulationSecret != "" {
+				simulation[bot.ID] = a.SimulationSecret
+			}
 			if a.UCP.WebhookURL != "" {
 				ucpHooks[bot.ID] = a.UCP.WebhookURL
 				shop.OrderEvents = addEvents(shop.OrderEvents, agentcommerce.UCP)
@@ -133,7 +137,8 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
 	m.agents.mux = http.NewServeMux()
 	ucpHandler := ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
-		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks})
+		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks,
+		SimulationSecrets: simulation, Shipped: m.wakeAgentWebhooks})
 	ucpHandler.Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
@@ -160,6 +165,14 @@ func addEvents(events map[agentcommerce.Protocol]bool, p agentcommerce.Protocol)
 	return events
 }
 
+// wakeAgentWebhooks makes the order events' senders look now, after a
+// change they report.
+func (m *Main) wakeAgentWebhooks() {
+	for _, w := range m.agents.webhooks {
+		w.Wake()
+	}
+}
+
 // runAgentWebhooks sends the agents' order events until ctx ends.
 func (m *Main) runAgentWebhooks(ctx context.Context) {
 	var wg sync.WaitGroup
@@ -177,7 +190,8 @@ func (m *Main) handler() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, "/ucp/") || strings.HasPrefix(p, "/acp/") || p == "/mcp" || strings.HasPrefix(p, "/mcp/") || p == "/.well-known/ucp" {
+		if strings.HasPrefix(p, "/ucp/") || strings.HasPrefix(p, "/acp/") || p == "/mcp" || strings.HasPrefix(p, "/mcp/") || p == "/.well-known/ucp" ||
+			strings.HasPrefix(p, "/testing/simulate-shipping/") {
 			m.agents.mux.ServeHTTP(w, r)
 			return
 		}

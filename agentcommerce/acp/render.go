@@ -157,7 +157,7 @@ func (h *Handler) render(s *agentcommerce.Session) session {
 	}
 	if s.Physical(shop) {
 		for _, o := range shop.Shipping {
-			if s.Address != nil && !o.Serves(s.Address.Country) {
+			if s.Address != nil && !shop.Serves(o, s.Address.Country) {
 				continue
 			}
 			fo := fulfillmentOption{Type: "shipping", ID: o.ID, Title: concierge.LocalText(o.Title, s.Locale, shop.Bot.DefaultLocale()),

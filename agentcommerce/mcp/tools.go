@@ -266,7 +266,7 @@ func (h *Handler) checkout(s *agentcommerce.Session) Checkout {
 	}
 	if s.Physical(shop) {
 		for _, o := range shop.Shipping {
-			if s.Address == nil || o.Serves(s.Address.Country) {
+			if s.Address == nil || shop.Serves(o, s.Address.Country) {
 				out.ShippingOptions = append(out.ShippingOptions, ShippingOption{ID: o.ID, Title: concierge.LocalText(o.Title, s.Locale, shop.Bot.DefaultLocale()), Price: o.Price.Minor, Days: o.Days})
 			}
 		}

@@ -66,6 +66,7 @@ type orderShop struct {
 	srv *httptest.Server
 	h   *ucp.Handler
 	key *httpsig.PrivateKey
+	svc *agentcommerce.Service
 	now atomic.Pointer[time.Time]
 }
 
@@ -113,6 +114,7 @@ func newOrderShop(t *testing.T, url, webhook string, cfg ucp.Config) *orderShop 
 	}
 	svc := agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{sh})
 	svc.Now = s.clock
+	s.svc = svc
 	cfg.Service, cfg.BaseURL, cfg.Bots, cfg.Now = svc, "http://localhost", []concierge.BotID{bot.ID}, s.clock
 	cfg.SigningKeys = map[concierge.BotID]*httpsig.PrivateKey{bot.ID: s.key}
 	if webhook != "" {

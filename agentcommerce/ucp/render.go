@@ -82,7 +82,7 @@ func messages(ms []agentcommerce.Message) []map[string]any {
 func fulfillment(shop *agentcommerce.Shop, s *agentcommerce.Session, ids []string) map[string]any {
 	var opts []map[string]any
 	for _, o := range shop.Shipping {
-		if s.Address != nil && !o.Serves(s.Address.Country) {
+		if s.Address != nil && !shop.Serves(o, s.Address.Country) {
 			continue
 		}
 		x := map[string]any{"id": o.ID, "title": concierge.LocalText(o.Title, s.Locale, shop.Bot.DefaultLocale()),

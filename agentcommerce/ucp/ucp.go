@@ -47,6 +47,13 @@ type Config struct {
 	WebhookURLs map[concierge.BotID]string
 	// RequireSignatures are the bots that refuse unsigned requests.
 	RequireSignatures map[concierge.BotID]bool
+	// SimulationSecrets are the bots in test mode that serve the
+	// conformance suite's POST /testing/simulate-shipping/{order_id},
+	// with the Simulation-Secret each requires.
+	SimulationSecrets map[concierge.BotID]string
+	// Shipped, if set, is called after a simulated shipment, to wake the
+	// order webhooks' senders.
+	Shipped func()
 	// Now is the clock of signatures; nil is time.Now.
 	Now func() time.Time
 	Log *slog.Logger
@@ -83,6 +90,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.signed(h.complete))
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.signed(h.cancel))
 	mux.HandleFunc("GET /ucp/{bot}/orders/{id}", h.signed(h.getOrder))
+	mux.HandleFunc("POST /ucp/{bot}/testing/simulate-shipping/{id}", h.simulateShipping)
+	if len(h.cfg.Bots) == 1 {
+		mux.HandleFunc("POST /testing/simulate-shipping/{id}", h.simulateShipping)
+	}
 }
 
 // bot returns the request's bot, or "" for /.well-known/ucp.
