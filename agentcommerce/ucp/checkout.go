@@ -144,6 +144,14 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
 		if in != nil {
 			pay = agentcommerce.Payment{Handler: in.HandlerID, Token: in.Credential.Token}
 		}
+		// A completed checkout is not modifiable: completing it again
+		// under another Idempotency-Key is 409, as the conformance suite's
+		// lifecycle test (test_complete_is_idempotent) expects; the same
+		// key replays the first answer before this runs. The core would
+		// return it unchanged, and pays once either way.
+		if cur, err := h.cfg.Service.Get(ctx, tx, bot, r.PathValue("id")); err == nil && cur.Status == agentcommerce.StatusCompleted {
+			return nil, &agentcommerce.Error{Reason: agentcommerce.ReasonFinished, Message: "the checkout is already completed; read it with GET"}
+		}
 		return h.cfg.Service.Complete(ctx, tx, bot, r.PathValue("id"), ch, pay)
 	})
 }
