@@ -271,6 +271,10 @@ type Service struct {
 	// hookWake tells its sender a resent event waits.
 	hooks    HookDeliveries
 	hookWake func()
+	// agentEvents, when set, has agents' order events' deliveries;
+	// agentEventWake tells their senders a retried event waits.
+	agentEvents    AgentEventDeliveries
+	agentEventWake func()
 	// log and unrecorded report a refund the provider made that could
 	// not be recorded here (see execute).
 	log        *slog.Logger

@@ -46,8 +46,13 @@ type Config struct {
 	// the sender one waits.
 	Hooks    HookDeliveries
 	HookWake func()
-	Log      *slog.Logger
-	Now      func() time.Time
+	// AgentEvents, when set, shows on an agent order's page the order
+	// events sent to the agent's webhook and lets supervisors retry
+	// failed ones; AgentEventWake tells the senders one waits.
+	AgentEvents    AgentEventDeliveries
+	AgentEventWake func()
+	Log            *slog.Logger
+	Now            func() time.Time
 	// Training, when set, serves the staff-training simulator at
 	// /inbox/training (docs/training.md); Customers are the models
 	// that role-play a training case's customer, by bot (the bots with
@@ -109,6 +114,9 @@ func New(cfg Config) (*Inbox, error) {
 	if cfg.Hooks != nil {
 		in.svc.UseHookDeliveries(cfg.Hooks, cfg.HookWake)
 	}
+	if cfg.AgentEvents != nil {
+		in.svc.UseAgentEvents(cfg.AgentEvents, cfg.AgentEventWake)
+	}
 	for _, b := range cfg.Bots {
 		in.bots[b.ID] = b
 	}
@@ -132,6 +140,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("POST /inbox/p/{id}/decide", in.authed(in.decide))
 	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
 	mux.HandleFunc("POST /inbox/h/{id}/resend", in.authed(in.resendHook))
+	mux.HandleFunc("POST /inbox/e/{id}/retry", in.authed(in.retryAgentEvent))
 	mux.HandleFunc("GET /inbox/training", in.authed(in.trainingHome))
 	mux.HandleFunc("POST /inbox/training/assign", in.authed(in.trainingAssign))
 	mux.HandleFunc("GET /inbox/training/s/{id}", in.authed(in.trainingPage))

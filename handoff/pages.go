@@ -41,8 +41,10 @@ type pageData struct {
 	CartTotal string
 	Orders    []orderView
 	Handoffs  []historyRow
-	Mine      bool // this person owns the conversation
-	Audit     []*concierge.Proposal
+	// AgentEvents are an agent order's webhook events.
+	AgentEvents []AgentEvent
+	Mine        bool // this person owns the conversation
+	Audit       []*concierge.Proposal
 	// Changes are the audit log's other entries (the seller's
 	// assistant's changes), when the store keeps them.
 	Changes []concierge.AuditEntry
@@ -431,6 +433,9 @@ func (in *Inbox) loadConversation(r *http.Request, d *pageData, c *caseView) err
 		return err
 	}
 	if d.Handoffs, err = in.svc.history(ctx, &c.Conversation, hs); err != nil {
+		return err
+	}
+	if d.AgentEvents, err = in.svc.agentEventsOf(ctx, &c.Conversation); err != nil {
 		return err
 	}
 	lines, err := st.Cart(ctx, id)

@@ -142,7 +142,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	ucpHandler.Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
-	delivery := agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log}
+	delivery := agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log,
+		MaxAttempts: m.AgentWebhooks.MaxAttempts, BaseDelay: m.AgentWebhooks.BaseDelay, MaxDelay: m.AgentWebhooks.MaxDelay,
+		Poll: m.AgentWebhooks.Poll, Lease: m.AgentWebhooks.Lease, Timeout: m.AgentWebhooks.Timeout}
 	if len(acpHooks) > 0 {
 		m.agents.webhooks = append(m.agents.webhooks, acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks, Delivery: delivery}))
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/store"
@@ -39,6 +40,10 @@ func (m *Main) wireInbox() error {
 				s.Wake()
 			}
 		},
+		// An agent order's page shows its webhook events to the agent;
+		// supervisors retry failed ones.
+		AgentEvents:    inboxAgentEvents{m.DB},
+		AgentEventWake: m.wakeAgentWebhooks,
 		// The staff-training simulator: sandboxed cases in their own
 		// tables (docs/training.md).
 		Training:  m.DB,
@@ -194,4 +199,34 @@ func (h inboxHooks) HookConversation(ctx context.Context, id int64) (concierge.C
 
 func (h inboxHooks) ResendHook(ctx context.Context, id int64, by string) error {
 	return h.m.DB.ResendHandoffHook(ctx, id, by)
+}
+
+// inboxAgentEvents implements handoff.AgentEventDeliveries over the
+// store's agent_events.
+type inboxAgentEvents struct{ db *store.DB }
+
+var _ handoff.AgentEventDeliveries = inboxAgentEvents{}
+
+func (a inboxAgentEvents) AgentEvents(ctx context.Context, conv *concierge.Conversation) ([]handoff.AgentEvent, error) {
+	if !agentcommerce.IsAgentChannel(conv.Channel) {
+		return nil, nil
+	}
+	es, err := a.db.AgentEventsOfConversation(ctx, conv.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]handoff.AgentEvent, len(es))
+	for i, e := range es {
+		out[i] = handoff.AgentEvent{ID: e.ID, Protocol: e.Protocol, Type: e.Type, Order: e.Order, OrderState: e.OrderState,
+			Status: e.Status, Attempts: e.Attempts, Error: e.Error, Superseded: e.Superseded}
+	}
+	return out, nil
+}
+
+func (a inboxAgentEvents) AgentEventConversation(ctx context.Context, id int64) (concierge.ConversationID, error) {
+	return a.db.AgentEventConversation(ctx, id)
+}
+
+func (a inboxAgentEvents) RetryAgentEvent(ctx context.Context, id int64, by string) error {
+	return a.db.RetryAgentEvent(ctx, id, by)
 }

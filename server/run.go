@@ -34,6 +34,7 @@ import (
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agent/langid"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/checkout"
@@ -134,6 +135,10 @@ type Main struct {
 	// handoff_hooks.go); its Endpoints come from the bot files.
 	HandoffHooks handoffHooksConfig
 	handoffHooks handoffHookParts
+	// AgentWebhooks tunes the senders of agents' order events (see
+	// agents.go): its MaxAttempts, BaseDelay, MaxDelay, Poll, Lease and
+	// Timeout (zero: the defaults); tests use it.
+	AgentWebhooks agentcommerce.WebhookConfig
 
 	// Media tunes the download of customers' files (see media.go).
 	Media mediafetch.Config
