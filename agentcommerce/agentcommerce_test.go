@@ -4,37 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/checkout"
-	"github.com/conciergehq/concierge/checkout/sandbox"
-	"github.com/conciergehq/concierge/internal/testenv"
 	"github.com/conciergehq/concierge/store"
 )
-
-// storeGlue and checkoutGlue adapt the real store and checkout, as cmd
-// does.
-type storeGlue struct{ db *store.DB }
-
-func (g storeGlue) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
-	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-func (g storeGlue) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	return g.db.PruneIdempotencyKeys(ctx, before)
-}
-
-type checkoutGlue struct{ *checkout.Service }
-
-func (g checkoutGlue) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
-	r, err := g.Service.Paid(ctx, tx, bot, p)
-	return string(r), err
-}
 
 type fixture struct {
 	db  *store.DB
@@ -57,43 +36,24 @@ func testBot(id concierge.BotID) *concierge.Bot {
 // eachStore runs fn on SQLite and on PostgreSQL (skipped locally when no
 // server answers, failed in CI).
 func eachStore(t *testing.T, fn func(t *testing.T, f *fixture)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))) })
-	t.Run("postgres", func(t *testing.T) { fn(t, newFixture(t, testenv.PostgresURL(t))) })
+	act.EachDB(t, func(t *testing.T, url string) { fn(t, newFixture(t, url)) })
 }
 
 func newFixture(t *testing.T, url string) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := act.OpenStore(t, url)
 	f := &fixture{db: db, now: time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
 	db.SetClock(func() time.Time { return f.now })
-	providers := map[concierge.BotID]concierge.PaymentProvider{}
 	var shops []*agentcommerce.Shop
 	for _, id := range []concierge.BotID{"shop-a", "shop-b"} {
-		p, err := sandbox.New(sandbox.Config{Secret: bytes.Repeat([]byte("s"), 32), BaseURL: "http://localhost"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		providers[id] = p
-		shop := &agentcommerce.Shop{Bot: testBot(id), Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
+		shops = append(shops, &agentcommerce.Shop{Bot: testBot(id), Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
 			Shipping: []agentcommerce.ShippingOption{
 				{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490), Countries: []string{"FR", "BE"}},
 				{ID: "express", Title: map[concierge.Locale]string{"en": "Express"}, Price: eur(1290)},
 			},
-			EscalateAbove: eur(50000), WidgetURL: "http://localhost/chat/" + string(id)}
-		if err := db.SeedStock(ctx, id, append(shop.Bot.Products, shop.ShippingProducts()...)); err != nil {
-			t.Fatal(err)
-		}
-		shops = append(shops, shop)
+			EscalateAbove: eur(50000), WidgetURL: "http://localhost/chat/" + string(id)})
 	}
-	f.svc = agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(providers, nil)}, shops)
+	f.svc = act.NewService(t, db, shops...)
 	f.svc.Now = func() time.Time { return f.now }
 	return f
 }

@@ -3,11 +3,8 @@ package acp_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,32 +12,11 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
-	"github.com/conciergehq/concierge/checkout"
-	"github.com/conciergehq/concierge/checkout/sandbox"
-	"github.com/conciergehq/concierge/internal/testenv"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/store"
 )
 
 const apiKey = "acp-test-key-0123456789"
-
-// storeGlue and checkoutGlue adapt the real store and checkout, as cmd
-// does.
-type storeGlue struct{ db *store.DB }
-
-func (g storeGlue) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
-	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-func (g storeGlue) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	return g.db.PruneIdempotencyKeys(ctx, before)
-}
-
-type checkoutGlue struct{ *checkout.Service }
-
-func (g checkoutGlue) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
-	r, err := g.Service.Paid(ctx, tx, bot, p)
-	return string(r), err
-}
 
 // heldPayer is a Payer whose Charge waits, once entered is signalled,
 // until release is closed: a request held in flight.
@@ -75,29 +51,16 @@ func (f *fixture) advance(d time.Duration) {
 // eachStore runs fn on SQLite and on PostgreSQL (skipped locally when no
 // server answers, failed in CI).
 func eachStore(t *testing.T, payer agentcommerce.Payer, fn func(t *testing.T, f *fixture)) {
-	t.Run("sqlite", func(t *testing.T) { fn(t, newFixture(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), payer)) })
-	t.Run("postgres", func(t *testing.T) { fn(t, newFixture(t, testenv.PostgresURL(t), payer)) })
+	act.EachDB(t, func(t *testing.T, url string) { fn(t, newFixture(t, url, payer)) })
 }
 
 func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := act.OpenStore(t, url)
 	f := &fixture{db: db}
 	start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	f.now.Store(&start)
 	db.SetClock(f.clock)
-	p, err := sandbox.New(sandbox.Config{Secret: bytes.Repeat([]byte("s"), 32), BaseURL: "http://localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	bot := &concierge.Bot{ID: "shop-a", Name: "Shop", Locales: []concierge.Locale{"en"}, Currency: "EUR",
 		Products: []concierge.Product{
 			{SKU: "LAMP-01", Name: map[concierge.Locale]string{"en": "Aurore lamp"}, Price: concierge.Money{Minor: 4900, Currency: "EUR"}, Stock: 12},
@@ -107,10 +70,7 @@ func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"},
 			Price: concierge.Money{Minor: 490, Currency: "EUR"}}},
 		WidgetURL: "http://localhost/chat/shop-a", OrderEvents: map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}}
-	if err := db.SeedStock(ctx, bot.ID, append(bot.Products, shop.ShippingProducts()...)); err != nil {
-		t.Fatal(err)
-	}
-	f.svc = agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{shop})
+	f.svc = act.NewService(t, db, shop)
 	f.svc.Now = f.clock
 	f.shop = shop
 	mux := http.NewServeMux()
@@ -141,18 +101,11 @@ func postTo(t *testing.T, base, path, key, body string, extra map[string]string)
 	for k, v := range extra {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Error(err)
-		return 0, nil, nil
+	st, out, b, h := act.Do(t, req)
+	if st != 0 && out == nil {
+		t.Errorf("POST %s: %d %s: not JSON", path, st, b)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Errorf("POST %s: %d %s: not JSON", path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, out, resp.Header
+	return st, out, h
 }
 
 // ready creates a session that is ready for payment and returns its id.
@@ -218,25 +171,4 @@ func TestIdempotencyInFlight(t *testing.T) {
 			t.Errorf("charged %d times, want 1", n)
 		}
 	})
-}
-
-// eventGlue adapts the store's agent_events queue, as cmd does.
-type eventGlue struct{ db *store.DB }
-
-func (g eventGlue) WatchOrders(ctx context.Context) (int64, error) { return g.db.WatchAgentOrders(ctx) }
-
-func (g eventGlue) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
-	rows, err := g.db.ClaimAgentEvents(ctx, string(p), limit, lease)
-	out := make([]agentcommerce.Event, len(rows))
-	for i, r := range rows {
-		out[i] = agentcommerce.Event{ID: r.ID, Token: r.Token, Attempts: r.Attempts, Bot: r.Bot, Protocol: agentcommerce.Protocol(r.Protocol),
-			Session: r.Session, Order: r.Order, Type: agentcommerce.EventType(r.Type), State: r.OrderState, CreatedAt: r.CreatedAt}
-	}
-	return out, err
-}
-
-func (g eventGlue) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
-	status := map[agentcommerce.EventOutcome]string{agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed,
-		agentcommerce.EventRetry: store.HookPending}[r.Outcome]
-	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, status, r.Next, r.Counted, r.Error)
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/handoff/hooks"
 	"github.com/conciergehq/concierge/store"
 )
@@ -56,7 +57,7 @@ func TestOrderWebhooks(t *testing.T) {
 		var logs bytes.Buffer
 		wh := acp.NewWebhooks(acp.WebhookConfig{Service: f.svc,
 			Endpoints: map[concierge.BotID]acp.Endpoint{"shop-a": {URL: recv.URL + "/hooks?token=url-token-secret", Secret: secret}},
-			Delivery: agentcommerce.WebhookConfig{Events: eventGlue{f.db}, Log: slog.New(slog.NewTextHandler(&logs, nil)),
+			Delivery: agentcommerce.WebhookConfig{Events: act.Events{DB: f.db}, Log: slog.New(slog.NewTextHandler(&logs, nil)),
 				Now: f.clock, BaseDelay: 10 * time.Second}})
 
 		if n, err := wh.RunOnce(ctx); err != nil || n != 0 {

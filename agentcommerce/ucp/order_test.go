@@ -21,34 +21,12 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
-	"github.com/conciergehq/concierge/checkout"
-	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/internal/testenv"
 	"github.com/conciergehq/concierge/store"
 )
-
-// eventGlue adapts the store's agent_events queue, as cmd does.
-type eventGlue struct{ db *store.DB }
-
-func (g eventGlue) WatchOrders(ctx context.Context) (int64, error) { return g.db.WatchAgentOrders(ctx) }
-
-func (g eventGlue) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
-	rows, err := g.db.ClaimAgentEvents(ctx, string(p), limit, lease)
-	out := make([]agentcommerce.Event, len(rows))
-	for i, r := range rows {
-		out[i] = agentcommerce.Event{ID: r.ID, Token: r.Token, Attempts: r.Attempts, Bot: r.Bot, Protocol: agentcommerce.Protocol(r.Protocol),
-			Session: r.Session, Order: r.Order, Type: agentcommerce.EventType(r.Type), State: r.OrderState, CreatedAt: r.CreatedAt}
-	}
-	return out, err
-}
-
-func (g eventGlue) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
-	status := map[agentcommerce.EventOutcome]string{agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed,
-		agentcommerce.EventRetry: store.HookPending}[r.Outcome]
-	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, status, r.Next, r.Counted, r.Error)
-}
 
 // delivery is one request the platform's webhook receiver got, with
 // what its signature check said.
@@ -81,23 +59,11 @@ func (s *orderShop) advance(d time.Duration) {
 // SigningKeys are set here) and order webhooks to webhook, if any.
 func newOrderShop(t *testing.T, url, webhook string, cfg ucp.Config) *orderShop {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := act.OpenStore(t, url)
 	s := &orderShop{db: db}
 	start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	s.now.Store(&start)
 	db.SetClock(s.clock)
-	p, err := sandbox.New(sandbox.Config{Secret: bytes.Repeat([]byte("s"), 32), BaseURL: "http://localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	bot := &concierge.Bot{ID: "shop-a", Name: "Shop", Locales: []concierge.Locale{"en"}, Currency: "EUR",
 		Products: []concierge.Product{{SKU: "LAMP-01", Name: map[concierge.Locale]string{"en": "Aurore lamp"},
 			Price: concierge.Money{Minor: 4900, Currency: "EUR"}, Stock: 12}},
@@ -106,13 +72,11 @@ func newOrderShop(t *testing.T, url, webhook string, cfg ucp.Config) *orderShop 
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"},
 			Price: concierge.Money{Minor: 490, Currency: "EUR"}}},
 		WidgetURL: "http://localhost/chat/shop-a", OrderEvents: map[agentcommerce.Protocol]bool{agentcommerce.UCP: true}}
-	if err := db.SeedStock(ctx, bot.ID, append(bot.Products, sh.ShippingProducts()...)); err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	if s.key, err = httpsig.GenerateES256(); err != nil {
 		t.Fatal(err)
 	}
-	svc := agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{sh})
+	svc := act.NewService(t, db, sh)
 	svc.Now = s.clock
 	s.svc = svc
 	cfg.Service, cfg.BaseURL, cfg.Bots, cfg.Now = svc, "http://localhost", []concierge.BotID{bot.ID}, s.clock
@@ -151,17 +115,11 @@ func (s *orderShop) callAs(t *testing.T, p *platform, method, path, key, body st
 	if p != nil {
 		p.sign(t, req, body)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	st, out, b, _ := act.Do(t, req)
+	if out == nil {
+		t.Fatalf("%s %s: %d %s", method, path, st, b)
 	}
-	defer resp.Body.Close()
-	var out map[string]any
-	b, _ := io.ReadAll(resp.Body)
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-	}
-	return resp.StatusCode, out
+	return st, out
 }
 
 // buy checks out one lamp shipped to Lyon, paid in the sandbox, and
@@ -306,7 +264,7 @@ func TestOrderWebhooks(t *testing.T) {
 			}
 			shop = newOrderShop(t, url, recv.URL+"/webhooks/partners/test_partner/events/order?token=url-token-secret", ucp.Config{})
 			var logs bytes.Buffer
-			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: eventGlue{shop.db}, Requests: shop.h,
+			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: act.Events{DB: shop.db}, Requests: shop.h,
 				Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: shop.clock, BaseDelay: 10 * time.Second})
 
 			if n, err := wh.RunOnce(ctx); err != nil || n != 0 {
@@ -519,7 +477,7 @@ func TestGetOrderAndPlatformWebhook(t *testing.T) {
 			// share httptest's).
 			shop := newOrderShop(t, url, "", ucp.Config{Keys: &ucp.ProfileKeys{Client: p.srv.Client()}})
 			p.shop, stranger.shop = shop, shop
-			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: eventGlue{shop.db}, Requests: shop.h,
+			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: act.Events{DB: shop.db}, Requests: shop.h,
 				Client: p.srv.Client(), Now: shop.clock})
 
 			// An unsigned checkout naming the platform's profile gets no

@@ -9,35 +9,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
-	"github.com/conciergehq/concierge/checkout"
-	"github.com/conciergehq/concierge/checkout/sandbox"
 	"github.com/conciergehq/concierge/store"
 )
-
-type storeGlue struct{ db *store.DB }
-
-func (g storeGlue) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
-	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-func (g storeGlue) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	return g.db.PruneIdempotencyKeys(ctx, before)
-}
-
-type checkoutGlue struct{ *checkout.Service }
-
-func (g checkoutGlue) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
-	r, err := g.Service.Paid(ctx, tx, bot, p)
-	return string(r), err
-}
 
 // shop serves UCP for one bot over a real SQLite store.
 type shop struct {
@@ -47,28 +28,13 @@ type shop struct {
 
 func newShop(t *testing.T, cfg ucp.Config) *shop {
 	t.Helper()
-	ctx := context.Background()
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	p, err := sandbox.New(sandbox.Config{Secret: bytes.Repeat([]byte("s"), 32), BaseURL: "http://localhost"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := act.OpenStore(t, act.SQLite(t))
 	bot := &concierge.Bot{ID: "shop-a", Name: "Shop", Locales: []concierge.Locale{"en"}, Currency: "EUR",
 		Products: []concierge.Product{{SKU: "GIFT-30", Name: map[concierge.Locale]string{"en": "Gift card"},
 			Price: concierge.Money{Minor: 3000, Currency: "EUR"}, Stock: 10, Digital: true}},
 		Policies: concierge.Policies{OrderTTL: 30 * time.Minute}}
-	if err := db.SeedStock(ctx, bot.ID, bot.Products); err != nil {
-		t.Fatal(err)
-	}
 	sh := &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}}, WidgetURL: "http://localhost/chat/shop-a"}
-	cfg.Service = agentcommerce.New(storeGlue{db}, checkoutGlue{checkout.New(map[concierge.BotID]concierge.PaymentProvider{bot.ID: p}, nil)}, []*agentcommerce.Shop{sh})
+	cfg.Service = act.NewService(t, db, sh)
 	cfg.BaseURL, cfg.Bots = "http://localhost", []concierge.BotID{bot.ID}
 	mux := http.NewServeMux()
 	ucp.New(cfg).Register(mux)
@@ -135,17 +101,14 @@ func (a *agent) request(t *testing.T, base, method, path, key, body string, comp
 	return req
 }
 
+// do sends req; the response is its status and headers, with its body.
 func do(t *testing.T, req *http.Request) (*http.Response, []byte, map[string]any) {
 	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	st, out, b, h := act.Do(t, req)
+	if st == 0 {
+		t.FailNow()
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	json.Unmarshal(b, &out)
-	return resp, b, out
+	return &http.Response{StatusCode: st, Header: h}, b, out
 }
 
 var full = []string{"@method", "@authority", "@path", "ucp-agent", "idempotency-key", "content-digest", "content-type"}

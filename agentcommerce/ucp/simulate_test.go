@@ -3,15 +3,14 @@ package ucp_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/internal/testenv"
 )
@@ -30,15 +29,8 @@ func (s *orderShop) simulate(t *testing.T, path, secret string) (int, map[string
 	if secret != "" {
 		req.Header.Set("Simulation-Secret", secret)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	json.Unmarshal(b, &out)
-	return resp.StatusCode, out
+	st, out, _, _ := act.Do(t, req)
+	return st, out
 }
 
 func (s *orderShop) state(t *testing.T, id string) concierge.OrderState {
@@ -60,7 +52,7 @@ func TestSimulateShipping(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
 			ctx := context.Background()
-			url := "sqlite:" + filepath.Join(t.TempDir(), "t.db")
+			url := act.SQLite(t)
 			if db == "postgres" {
 				url = testenv.PostgresURL(t)
 			}
@@ -74,7 +66,7 @@ func TestSimulateShipping(t *testing.T) {
 			var woken atomic.Int32
 			shop := newOrderShop(t, url, recv.URL+"/orders", ucp.Config{SimulationSecrets: map[concierge.BotID]string{"shop-a": simSecret},
 				Shipped: func() { woken.Add(1) }})
-			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: eventGlue{shop.db}, Requests: shop.h, Now: shop.clock})
+			wh := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.UCP, Events: act.Events{DB: shop.db}, Requests: shop.h, Now: shop.clock})
 			_, orderID := shop.buy(t)
 			if n, err := wh.RunOnce(ctx); err != nil || n != 1 {
 				t.Fatalf("order created: %d %v", n, err)
@@ -154,7 +146,7 @@ func TestSimulateShipping(t *testing.T) {
 // TestSimulateShippingOff: without test mode (no simulation secret) the
 // endpoint does not exist, whatever the secret.
 func TestSimulateShippingOff(t *testing.T) {
-	shop := newOrderShop(t, "sqlite:"+filepath.Join(t.TempDir(), "t.db"), "", ucp.Config{})
+	shop := newOrderShop(t, act.SQLite(t), "", ucp.Config{})
 	_, orderID := shop.buy(t)
 	for _, p := range []string{"/ucp/shop-a/testing/simulate-shipping/", "/testing/simulate-shipping/"} {
 		for _, secret := range []string{"", simSecret} {
