@@ -179,7 +179,7 @@ func (s *Shop) Presentation(id string) Presentation {
 
 // Search returns the products whose name, description, category, tags or
 // SKU contain every word of query (all products for an empty query), at
-// most limit of them.
+// most limit of them (all when limit is 0).
 func (s *Shop) Search(query string, limit int) []*concierge.Product {
 	words := strings.Fields(strings.ToLower(query))
 	var out []*concierge.Product
@@ -206,6 +206,57 @@ func (s *Shop) Search(query string, limit int) []*concierge.Product {
 			if len(out) == limit {
 				break
 			}
+		}
+	}
+	return out
+}
+
+// Variants returns the products of p's variant group (the sizes and
+// colours of one thing: concierge.Product.Group), in catalog order, and
+// the attributes whose values differ between them (sorted), which are
+// what a buyer chooses. It returns nil when p's group has no other
+// product.
+func (s *Shop) Variants(p *concierge.Product) (variants []*concierge.Product, axes []string) {
+	if p.Group == "" {
+		return nil, nil
+	}
+	for i := range s.Bot.Products {
+		if q := &s.Bot.Products[i]; q.Group == p.Group {
+			variants = append(variants, q)
+		}
+	}
+	if len(variants) < 2 {
+		return nil, nil
+	}
+	keys := map[string]bool{}
+	for _, v := range variants {
+		for k := range v.Attrs {
+			keys[k] = true
+		}
+	}
+	for k := range keys {
+		first := strings.TrimSpace(variants[0].Attrs[k])
+		for _, v := range variants[1:] {
+			if !strings.EqualFold(strings.TrimSpace(v.Attrs[k]), first) {
+				axes = append(axes, k)
+				break
+			}
+		}
+	}
+	slices.Sort(axes)
+	return variants, axes
+}
+
+// Options are the values of axes that p has: what tells it apart from
+// the other variants of its group.
+func Options(p *concierge.Product, axes []string) map[string]string {
+	if len(axes) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(axes))
+	for _, k := range axes {
+		if v := strings.TrimSpace(p.Attrs[k]); v != "" {
+			out[k] = v
 		}
 	}
 	return out

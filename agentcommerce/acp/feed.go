@@ -29,6 +29,20 @@ type feedProduct struct {
 	Tags              []string `json:"tags,omitempty"`
 	SellerName        string   `json:"seller_name,omitempty"`
 	SellerURL         string   `json:"seller_url,omitempty"`
+	// A variant (a size, a colour) is its own item sharing its group's
+	// item_group_id, as the feed spec groups them; color and size are
+	// the spec's fields, other attributes that differ between the
+	// variants its Custom_variantN_category/option pairs (at most 3).
+	ItemGroupID    string `json:"item_group_id,omitempty"`
+	ItemGroupTitle string `json:"item_group_title,omitempty"`
+	Color          string `json:"color,omitempty"`
+	Size           string `json:"size,omitempty"`
+	Variant1       string `json:"Custom_variant1_category,omitempty"`
+	Variant1Option string `json:"Custom_variant1_option,omitempty"`
+	Variant2       string `json:"Custom_variant2_category,omitempty"`
+	Variant2Option string `json:"Custom_variant2_option,omitempty"`
+	Variant3       string `json:"Custom_variant3_category,omitempty"`
+	Variant3Option string `json:"Custom_variant3_option,omitempty"`
 }
 
 // feed serves the bot's catalog as an ACP product feed, with live stock.
@@ -77,6 +91,25 @@ func (h *Handler) feedProduct(shop *agentcommerce.Shop, p *concierge.Product, lo
 	}
 	if p.Image != "" {
 		fp.ImageLink = h.absolute(p.Image)
+	}
+	if _, axes := shop.Variants(p); axes != nil {
+		fp.ItemGroupID, fp.ItemGroupTitle = p.Group, fp.Title
+		opts := agentcommerce.Options(p, axes)
+		custom := []struct{ category, option *string }{{&fp.Variant1, &fp.Variant1Option}, {&fp.Variant2, &fp.Variant2Option}, {&fp.Variant3, &fp.Variant3Option}}
+		n := 0
+		for _, k := range axes { // sorted, so the custom pairs are stable
+			v := opts[k]
+			switch l := strings.ToLower(k); {
+			case v == "":
+			case l == "color" || l == "colour":
+				fp.Color = v
+			case l == "size":
+				fp.Size = v
+			case n < len(custom):
+				*custom[n].category, *custom[n].option = k, v
+				n++
+			}
+		}
 	}
 	return fp
 }

@@ -26,6 +26,19 @@ type Product struct {
 	Digital     bool   `json:"digital,omitempty" jsonschema:"true when nothing is shipped"`
 	Image       string `json:"image,omitempty"`
 	URL         string `json:"url,omitempty" jsonschema:"the shop's web chat, where the buyer can ask about it"`
+	// A product sold in sizes, colours… is one group of variants, each
+	// its own SKU with its own price and stock.
+	Group    string            `json:"group,omitempty" jsonschema:"the product group this is one variant of; its variants list them all"`
+	Options  map[string]string `json:"options,omitempty" jsonschema:"what tells this variant apart, such as {size: 42, color: blue}"`
+	Variants []Variant         `json:"variants,omitempty" jsonschema:"every variant of the group: put the id of the one the buyer chose in a checkout's items"`
+}
+
+// Variant is one variant of a product group.
+type Variant struct {
+	ID        string            `json:"id" jsonschema:"the variant's SKU, to put in a checkout's items"`
+	Options   map[string]string `json:"options" jsonschema:"its size, color… as the shop names them"`
+	Price     int64             `json:"price" jsonschema:"the unit price in minor units (cents)"`
+	Available int               `json:"available" jsonschema:"how many can be bought now"`
 }
 
 // SearchInput is search_catalog's input.
@@ -118,7 +131,7 @@ type ShippingOption struct {
 func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
 	shop := h.cfg.Service.Shop(bot)
-	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units."},
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants."},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, SearchOutput, error) {
 			limit := in.Limit
 			if limit <= 0 || limit > 100 {
@@ -126,7 +139,17 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			}
 			out := SearchOutput{Products: []Product{}}
 			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
-				for _, p := range shop.Search(in.Query, limit) {
+				seen := map[string]bool{} // groups listed
+				for _, p := range shop.Search(in.Query, 0) {
+					if len(out.Products) == limit {
+						break
+					}
+					if p.Group != "" {
+						if seen[p.Group] {
+							continue
+						}
+						seen[p.Group] = true
+					}
 					pr, err := h.product(ctx, tx, shop, p)
 					if err != nil {
 						return err
@@ -137,7 +160,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 			return nil, out, h.fail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id."},
+	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some."},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, Product, error) {
 			p := shop.Bot.Product(concierge.SKU(in.ID))
 			if p == nil {
@@ -251,6 +274,16 @@ func (h *Handler) product(ctx context.Context, tx agentcommerce.Tx, shop *agentc
 	}
 	if shop.WidgetURL != "" {
 		out.URL = shop.WidgetURL + "?product=" + url.QueryEscape(string(p.SKU))
+	}
+	if variants, axes := shop.Variants(p); variants != nil {
+		out.Group, out.Options = p.Group, agentcommerce.Options(p, axes)
+		for _, v := range variants {
+			free, err := tx.Stock(ctx, shop.Bot.ID, v.SKU)
+			if err != nil {
+				return Product{}, err
+			}
+			out.Variants = append(out.Variants, Variant{ID: string(v.SKU), Options: agentcommerce.Options(v, axes), Price: v.Price.Minor, Available: max(free, 0)})
+		}
 	}
 	return out, nil
 }
