@@ -34,7 +34,6 @@ import (
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
-	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agent/langid"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/checkout"
