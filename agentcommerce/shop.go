@@ -179,12 +179,17 @@ func (s *Shop) Presentation(id string) Presentation {
 
 // Search returns the products whose name, description, category, tags or
 // SKU contain every word of query (all products for an empty query), at
-// most limit of them (all when limit is 0).
+// most limit of them. A variant group is one product: only its first
+// matching variant is listed (Variants gives the others).
 func (s *Shop) Search(query string, limit int) []*concierge.Product {
 	words := strings.Fields(strings.ToLower(query))
 	var out []*concierge.Product
+	groups := map[string]bool{} // listed
 	for i := range s.Bot.Products {
 		p := &s.Bot.Products[i]
+		if p.Group != "" && groups[p.Group] {
+			continue
+		}
 		var text strings.Builder
 		text.WriteString(strings.ToLower(string(p.SKU) + " " + p.Category + " " + strings.Join(p.Tags, " ")))
 		for _, n := range p.Name {
@@ -203,6 +208,9 @@ func (s *Shop) Search(query string, limit int) []*concierge.Product {
 		}
 		if ok {
 			out = append(out, p)
+			if p.Group != "" {
+				groups[p.Group] = true
+			}
 			if len(out) == limit {
 				break
 			}

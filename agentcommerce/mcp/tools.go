@@ -139,17 +139,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			}
 			out := SearchOutput{Products: []Product{}}
 			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
-				seen := map[string]bool{} // groups listed
-				for _, p := range shop.Search(in.Query, 0) {
-					if len(out.Products) == limit {
-						break
-					}
-					if p.Group != "" {
-						if seen[p.Group] {
-							continue
-						}
-						seen[p.Group] = true
-					}
+				for _, p := range shop.Search(in.Query, limit) {
 					pr, err := h.product(ctx, tx, shop, p)
 					if err != nil {
 						return err
