@@ -122,11 +122,11 @@ func (c *Config) defaults() {
 	defd(&c.MaxDelay, time.Hour)
 	defd(&c.Poll, time.Second)
 	defd(&c.SkipEvery, time.Minute)
-	// A request must end before its lease, or a second sender could
-	// start the same event while the first still waits for an answer.
-	if c.Timeout > c.Lease/2 {
-		c.Timeout = c.Lease / 2
-	}
+	// A request may outlast its lease: the store renews the lease of
+	// work in progress while the replica's heartbeat runs
+	// (store.RenewLeases), so no second sender starts the event. Cutting
+	// the request at half the lease, as before renewals, turned a
+	// receiver slower than that into a retry and a second delivery.
 }
 
 // Sender sends the hand-off events of the bots with an Endpoint.

@@ -66,6 +66,10 @@ type Config struct {
 	Backoff  time.Duration // the first retry's delay, doubled each time up to MaxBackoff (30 s)
 	Max      int64         // the largest file downloaded (10 MiB)
 	Attempts int           // fetches before giving up on a file (8)
+	// Lease is how long a claimed file is kept from other fetchers if
+	// this process dies (Lease); a live one's lease is renewed by the
+	// store while the fetch runs. Tests shorten it.
+	Lease time.Duration
 }
 
 // WithDefaults fills the zero values.
@@ -82,12 +86,15 @@ func (c Config) WithDefaults() Config {
 	if c.Attempts <= 0 {
 		c.Attempts = 8
 	}
+	if c.Lease <= 0 {
+		c.Lease = Lease
+	}
 	return c
 }
 
 const (
-	// Lease is how long a claimed file is kept from other fetchers: a
-	// fetch is cut off well before (Timeout).
+	// Lease is how long a claimed file is kept from other fetchers by
+	// default (Config.Lease): a fetch is cut off well before (Timeout).
 	Lease = 3 * time.Minute
 	// Timeout bounds one download.
 	Timeout = time.Minute
@@ -144,7 +151,7 @@ func (f *Fetcher) wakeChan() chan struct{} {
 // Once claims a batch of due files and fetches each; it returns how many
 // it claimed.
 func (f *Fetcher) Once(ctx context.Context) (int, error) {
-	jobs, err := f.Store.ClaimMedia(ctx, f.Bots, Batch, Lease)
+	jobs, err := f.Store.ClaimMedia(ctx, f.Bots, Batch, f.Config.WithDefaults().Lease)
 	if err != nil {
 		return 0, fmt.Errorf("claim: %w", err)
 	}
