@@ -56,7 +56,7 @@ func (m *Main) registerReplica(ctx context.Context) error {
 // Start stops it after the workers, so the replica is alive, and its
 // leases renewed, for as long as it holds them.
 func (m *Main) runHeartbeat(ctx context.Context) {
-	m.DB.RunHeartbeat(ctx, store.HeartbeatConfig{Log: m.Log, Reaped: func(ids []string) {
+	m.DB.RunHeartbeat(ctx, store.HeartbeatConfig{Log: m.Log, MaxHold: m.MaxHold, Reaped: func(ids []string) {
 		m.replicas.takeovers.Add(float64(len(ids)))
 		m.wakeWorkers()
 	}})

@@ -90,6 +90,10 @@ type Main struct {
 	// (tests listen on port 0 first so the base URL is known).
 	Listener net.Listener
 
+	// MaxHold is how long the lease of one piece of work in progress
+	// is renewed at most (zero: store.MaxHold); serve's --max-hold,
+	// checked by store.CheckMaxHold.
+	MaxHold time.Duration
 	// WorkPoll is how often the turn runners and the outbox look for
 	// work when not woken (zero: 250 ms); tests lengthen it to show that
 	// a NOTIFY wakes them (see replicas.go).

@@ -98,6 +98,27 @@ func (db *DB) drop(ks ...heldKey) {
 // another worker may take the work over, whose completion then wins.
 const MaxHold = 15 * time.Minute
 
+// The bounds of a MaxHold an operator sets (serve --max-hold). Below
+// MinMaxHold, work still within its workers' own limits (a planned turn
+// of up to a minute of model calls, a download of up to a minute, each
+// after waiting for its batch) could be taken to be stuck and done
+// twice; above MaxMaxHold, work that hangs keeps its lease for longer
+// than any customer waits.
+const (
+	MinMaxHold = 2 * time.Minute
+	MaxMaxHold = 24 * time.Hour
+)
+
+// CheckMaxHold says why d cannot be the longest renewal of a lease, or
+// nil when it can.
+func CheckMaxHold(d time.Duration) error {
+	if d < MinMaxHold || d > MaxMaxHold {
+		return fmt.Errorf("%s is outside %s–%s: below, work still within its limits could be done twice; above, stuck work keeps its lease for a day or more",
+			d, MinMaxHold, MaxMaxHold)
+	}
+	return nil
+}
+
 // Renewed is what one RenewLeases call did.
 type Renewed struct {
 	Renewed int      // leases extended

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +20,7 @@ import (
 	rtmetrics "runtime/metrics"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
@@ -110,6 +112,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintf(stderr, "concierge: bad --log-format: %v\n", err)
 		return 2
 	}
+	if f.maxHold != "" {
+		if m.MaxHold, err = parseMaxHold(f.maxHold); err != nil {
+			fmt.Fprintf(stderr, "concierge: bad --max-hold (or CONCIERGE_MAX_HOLD) %q: %v\n", f.maxHold, err)
+			return 2
+		}
+	}
 
 	switch cmd {
 	case "schema":
@@ -179,6 +187,7 @@ type serverFlags struct {
 	bot         string
 	cpuProfile  string
 	memProfile  string
+	maxHold     string
 	testsSchema bool
 }
 
@@ -210,6 +219,8 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		logLevel()
 		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
 		fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to this file when serve stops (for benchmarking)")
+		fs.StringVar(&f.maxHold, "max-hold", cmp.Or(getenv("CONCIERGE_MAX_HOLD"), store.MaxHold.String()),
+			"longest time the lease of one piece of work in progress is renewed; then it is taken to be stuck and another worker may take it over ($CONCIERGE_MAX_HOLD)")
 	case "chat":
 		config()
 		db()
@@ -223,6 +234,15 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		fs.BoolVar(&f.testsSchema, "tests", false, "print the schema of conversation test files (concierge test) instead of bot files")
 	}
 	return f
+}
+
+// parseMaxHold reads serve's --max-hold.
+func parseMaxHold(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New("not a duration such as 15m or 1h")
+	}
+	return d, store.CheckMaxHold(d)
 }
 
 // tuneGC sets a soft memory limit of 1 GiB unless the operator chose

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -59,6 +60,48 @@ func TestServeRefusesInvalidBotFile(t *testing.T) {
 	}
 }
 
+// TestServeRefusesBadMaxHold: a longest renewal that is not a duration,
+// or one outside its bounds, from the flag or the environment, stops
+// serve with the reason before it opens anything: no database is made.
+func TestServeRefusesBadMaxHold(t *testing.T) {
+	for _, c := range []struct {
+		flag, env, want string
+	}{
+		{"abc", "", `bad --max-hold (or CONCIERGE_MAX_HOLD) "abc": not a duration`},
+		{"30s", "", `"30s": 30s is outside 2m0s–24h0m0s`},
+		{"48h", "", `"48h": 48h0m0s is outside`},
+		{"-5m", "", `is outside`},
+		{"", "1s", `"1s": 1s is outside`},
+		{"", "soon", `"soon": not a duration`},
+	} {
+		t.Run(c.flag+c.env, func(t *testing.T) {
+			dbFile := filepath.Join(t.TempDir(), "x.db")
+			args := []string{"serve", "--config", "../../examples/maison-lumiere.yaml", "--db", "sqlite:" + dbFile, "--addr", "127.0.0.1:0"}
+			if c.flag != "" {
+				args = append(args, "--max-hold", c.flag)
+			}
+			var out, errb bytes.Buffer
+			code := run(context.Background(), args, strings.NewReader(""), &out, &errb, func(k string) string {
+				if k == "CONCIERGE_MAX_HOLD" {
+					return c.env
+				}
+				return ""
+			})
+			if code != 2 || !strings.Contains(errb.String(), c.want) {
+				t.Fatalf("exit %d, want 2 with %q; stderr:\n%s", code, c.want, errb.String())
+			}
+			if _, err := os.Stat(dbFile); !os.IsNotExist(err) {
+				t.Fatalf("the database was made before the bad --max-hold was refused (%v)", err)
+			}
+		})
+	}
+	for in, want := range map[string]time.Duration{"2m": 2 * time.Minute, "15m": 15 * time.Minute, "1h30m": 90 * time.Minute, "24h": 24 * time.Hour} {
+		if d, err := parseMaxHold(in); err != nil || d != want {
+			t.Errorf("--max-hold %s: %v (%v), want %v", in, d, err, want)
+		}
+	}
+}
+
 // TestEachCommandItsOwnFlags: a command's --help lists the flags it reads
 // and no other command's, and it refuses another command's flag.
 func TestEachCommandItsOwnFlags(t *testing.T) {
@@ -66,8 +109,8 @@ func TestEachCommandItsOwnFlags(t *testing.T) {
 		cmd       string
 		want, not []string
 	}{
-		{"serve", []string{"-config", "-db", "-addr", "-base-url", "-log-level", "-cpuprofile", "-memprofile"}, []string{"-bot", "-tests"}},
-		{"chat", []string{"-config", "-db", "-addr", "-bot", "-log-level"}, []string{"-cpuprofile", "-memprofile", "-tests"}},
+		{"serve", []string{"-config", "-db", "-addr", "-base-url", "-log-level", "-cpuprofile", "-memprofile", "-max-hold"}, []string{"-bot", "-tests"}},
+		{"chat", []string{"-config", "-db", "-addr", "-bot", "-log-level"}, []string{"-cpuprofile", "-memprofile", "-tests", "-max-hold"}},
 		{"migrate", []string{"-db"}, []string{"-config", "-bot", "-addr", "-tests"}},
 		{"validate", []string{"-config"}, []string{"-db", "-bot", "-addr", "-tests"}},
 		{"schema", []string{"-tests"}, []string{"-config", "-db", "-bot", "-addr"}},
