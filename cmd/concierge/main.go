@@ -157,7 +157,24 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			break
 		}
 		defer flush()
+		// Logs and metrics over OTLP too, each off unless the OTEL_*
+		// variables ask for it: logs from here on, metrics (the
+		// Prometheus registry, read at each export) once Open made them.
+		version := readBuildInfo().Version
+		logs, flushLogs, lerr := startExport(ctx, "logs", m.Log, func() (*tracing.Export, error) { return tracing.LogsFromEnv(ctx, getenv, version) })
+		if err = lerr; err != nil {
+			break
+		}
+		defer flushLogs()
+		m.Log = logs.Tee(m.Log, lvl)
 		if err = m.Open(ctx); err == nil {
+			_, flushMetrics, merr := startExport(ctx, "metrics", m.Log, func() (*tracing.Export, error) {
+				return tracing.MetricsFromEnv(ctx, getenv, version, m.Prom)
+			})
+			if err = merr; err != nil {
+				break
+			}
+			defer flushMetrics()
 			if pct, live, ok := sizeGC(getenv); ok {
 				m.Log.Info("garbage collection sized", "gogc", pct, "live_heap_mib", live>>20)
 			}

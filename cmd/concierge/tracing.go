@@ -30,3 +30,25 @@ func startTracing(ctx context.Context, getenv func(string) string, log *slog.Log
 		}
 	}, nil
 }
+
+// startExport builds one OTLP export of serve (metrics or logs) with
+// build from the OTEL_* variables (off unless an endpoint is set) and
+// returns it and the function that exports what is still buffered when
+// serve ends.
+func startExport(ctx context.Context, what string, log *slog.Logger, build func() (*tracing.Export, error)) (*tracing.Export, func(), error) {
+	e, err := build()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !e.Exporting() {
+		return e, func() {}, nil
+	}
+	log.Info(what+" exported", "to", e.Describe)
+	return e, func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.Shutdown(ctx); err != nil {
+			log.Error(what+": last export", "err", err)
+		}
+	}, nil
+}

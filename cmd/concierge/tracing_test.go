@@ -16,14 +16,17 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
+	"github.com/conciergehq/concierge/internal/testenv"
 	"github.com/conciergehq/concierge/internal/tracing"
 	"github.com/conciergehq/concierge/internal/tracing/tracingtest"
 )
 
-// otelVars are the variables FromEnv reads; the tests blank them so that
+// otelVars are the variables FromEnv, MetricsFromEnv and LogsFromEnv read; the tests blank them so that
 // the environment of the machine running them does not leak in.
 var otelVars = []string{"OTEL_SDK_DISABLED", "OTEL_TRACES_EXPORTER", "OTEL_EXPORTER_OTLP_ENDPOINT",
-	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME"}
+	"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_SERVICE_NAME",
+	"OTEL_METRICS_EXPORTER", "OTEL_LOGS_EXPORTER", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+	"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL"}
 
 // tracedShop starts the sample shop with serve's tracer provider, built
 // from the process environment as serve builds it, and a JSON logger at
@@ -344,5 +347,64 @@ func TestLLMTurnSpans(t *testing.T) {
 		if l := sd.Links(); len(l) != 1 || l[0].SpanContext.SpanID() != tr.SpanContext().SpanID() {
 			t.Errorf("send does not link to the turn:%s", dump)
 		}
+	}
+}
+
+// TestServeExportsMetricsAndLogs runs `concierge serve` as a user would,
+// with only OTEL_EXPORTER_OTLP_ENDPOINT pointing at a fake collector: the
+// Prometheus metrics (concierge_build_info among them) are pushed at the
+// export interval, and the log lines reach the collector too, until and
+// including the last one at the stop.
+func TestServeExportsMetricsAndLogs(t *testing.T) {
+	col := tracingtest.New(t)
+	for _, k := range otelVars {
+		t.Setenv(k, "")
+	}
+	t.Setenv("OTEL_METRIC_EXPORT_INTERVAL", "100") // ms, read by the SDK
+	vars := map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": col.URL}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--config", "../../examples/maison-lumiere.yaml", "--db", tempSQLite(t), "--addr", "127.0.0.1:0"},
+			strings.NewReader(""), io.Discard, &stderr, func(k string) string { return vars[k] })
+	}()
+	has := func(name string) bool {
+		for _, m := range col.Metrics() {
+			if m.Name == name && m.Points > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	logged := func(body string) bool {
+		for _, l := range col.Logs() {
+			if l.Body == body && l.Resource["service.name"] == "concierge" {
+				return true
+			}
+		}
+		return false
+	}
+	testenv.WaitFor(t, "no concierge_build_info metric and start-up log at the collector", 20*time.Second, func() bool {
+		return has("concierge_build_info") && logged("concierge listening")
+	})
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d:\n%s", code, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop within 20 s")
+	}
+	if !logged("concierge stopped") {
+		t.Errorf("the last log line did not reach the collector: %+v", col.Logs())
+	}
+	if s := stderr.String(); !strings.Contains(s, "metrics exported") || !strings.Contains(s, "logs exported") {
+		t.Errorf("serve did not say where metrics and logs go:\n%s", s)
+	}
+	if _, bad := col.Requests(); len(bad) > 0 {
+		t.Errorf("bad exports: %v", bad)
 	}
 }

@@ -65,66 +65,23 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 // _COMPRESSION, _CERTIFICATE, _INSECURE.
 func FromEnv(ctx context.Context, getenv func(string) string, version string) (*Provider, error) {
 	off := &Provider{TracerProvider: noop.NewTracerProvider()}
-	if strings.EqualFold(strings.TrimSpace(getenv("OTEL_SDK_DISABLED")), "true") {
+	tg, on, err := otlpTarget(getenv, tracesSignal)
+	if err != nil {
+		return nil, err
+	}
+	if !on {
 		return off, nil
 	}
-	tracesEndpoint := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
-	endpoint := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"))
-	switch exp := strings.TrimSpace(getenv("OTEL_TRACES_EXPORTER")); exp {
-	case "none":
-		return off, nil
-	case "":
-		if tracesEndpoint == "" && endpoint == "" {
-			return off, nil
-		}
-	case "otlp":
-	default:
-		return nil, fmt.Errorf("tracing: OTEL_TRACES_EXPORTER=%q: only otlp and none are supported", exp)
-	}
-	protocol := strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"))
-	if protocol == "" {
-		protocol = strings.TrimSpace(getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
-	}
-	var (
-		exporter sdktrace.SpanExporter
-		err      error
-		where    string
-	)
-	switch protocol {
-	case "", "http/protobuf":
-		var opts []otlptracehttp.Option
-		switch {
-		case tracesEndpoint != "":
-			// The signal's own endpoint is used as it is.
-			opts, where = append(opts, otlptracehttp.WithEndpointURL(tracesEndpoint)), tracesEndpoint
-		case endpoint != "":
-			// The base endpoint gets the signal's path, as the
-			// specification says.
-			u := strings.TrimRight(endpoint, "/") + "/v1/traces"
-			opts, where = append(opts, otlptracehttp.WithEndpointURL(u)), u
-		default:
-			where = "http://localhost:4318/v1/traces"
-		}
-		exporter, err = otlptracehttp.New(ctx, opts...)
-		where = "OTLP/HTTP " + where
-	case "grpc":
-		var opts []otlptracegrpc.Option
-		switch {
-		case tracesEndpoint != "":
-			opts, where = append(opts, otlptracegrpc.WithEndpointURL(tracesEndpoint)), tracesEndpoint
-		case endpoint != "":
-			opts, where = append(opts, otlptracegrpc.WithEndpointURL(endpoint)), endpoint
-		default:
-			where = "http://localhost:4317"
-		}
-		exporter, err = otlptracegrpc.New(ctx, opts...)
-		where = "OTLP/gRPC " + where
-	default:
-		return nil, fmt.Errorf("tracing: OTLP protocol %q: only http/protobuf and grpc are supported", protocol)
+	var exporter sdktrace.SpanExporter
+	if tg.grpc {
+		exporter, err = otlptracegrpc.New(ctx, grpcOpts(tg, otlptracegrpc.WithEndpointURL)...)
+	} else {
+		exporter, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(tg.url))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("tracing: exporter: %w", err)
 	}
+	where := tg.where
 	res, err := newResource(ctx, getenv, version)
 	if err != nil {
 		return nil, errors.Join(err, exporter.Shutdown(ctx))

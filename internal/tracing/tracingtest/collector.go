@@ -1,8 +1,8 @@
 // Package tracingtest is a fake OpenTelemetry collector for tests: an
 // httptest server that speaks OTLP/HTTP with protobuf bodies (POST
-// /v1/traces, an ExportTraceServiceRequest, gzip or not) as the
-// specification describes, and records every span it receives. Only
-// tests import it.
+// /v1/traces, /v1/metrics and /v1/logs, gzip or not) as the
+// specification describes, and records every span, metric and log record
+// it receives. Only tests import it.
 package tracingtest
 
 import (
@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 
+	collogs "go.opentelemetry.io/proto/otlp/collector/logs/v1"
+	colmetrics "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	common "go.opentelemetry.io/proto/otlp/common/v1"
 	"google.golang.org/protobuf/proto"
@@ -53,8 +55,26 @@ type Collector struct {
 
 	mu       sync.Mutex
 	spans    []Span
-	requests int
+	requests int // traces exports
 	bad      []string
+	metrics  []Metric
+	logs     []LogRecord
+}
+
+// Metric is one received metric (one per export that carried it).
+type Metric struct {
+	Name     string
+	Points   int // data points
+	Resource map[string]string
+}
+
+// LogRecord is one received log record.
+type LogRecord struct {
+	Body     string
+	Severity string // SEVERITY_NUMBER_INFO …
+	TraceID  string // "" outside a span
+	Attrs    map[string]string
+	Resource map[string]string
 }
 
 // New starts a collector, closed when the test ends.
@@ -72,8 +92,18 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		c.mu.Unlock()
 		http.Error(w, msg, code)
 	}
-	if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" {
-		fail(http.StatusNotFound, fmt.Sprintf("%s %s: not an OTLP traces export", r.Method, r.URL.Path))
+	var req proto.Message
+	switch {
+	case r.Method != http.MethodPost:
+	case r.URL.Path == "/v1/traces":
+		req = &coltrace.ExportTraceServiceRequest{}
+	case r.URL.Path == "/v1/metrics":
+		req = &colmetrics.ExportMetricsServiceRequest{}
+	case r.URL.Path == "/v1/logs":
+		req = &collogs.ExportLogsServiceRequest{}
+	}
+	if req == nil {
+		fail(http.StatusNotFound, fmt.Sprintf("%s %s: not an OTLP export", r.Method, r.URL.Path))
 		return
 	}
 	if ct := r.Header.Get("Content-Type"); ct != "application/x-protobuf" {
@@ -94,11 +124,75 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, err.Error())
 		return
 	}
-	var req coltrace.ExportTraceServiceRequest
-	if err := proto.Unmarshal(b, &req); err != nil {
+	if err := proto.Unmarshal(b, req); err != nil {
 		fail(http.StatusBadRequest, "decode: "+err.Error())
 		return
 	}
+	var resp proto.Message
+	switch req := req.(type) {
+	case *coltrace.ExportTraceServiceRequest:
+		c.traces(req)
+		resp = &coltrace.ExportTraceServiceResponse{}
+	case *colmetrics.ExportMetricsServiceRequest:
+		c.metricsOf(req)
+		resp = &colmetrics.ExportMetricsServiceResponse{}
+	case *collogs.ExportLogsServiceRequest:
+		c.logsOf(req)
+		resp = &collogs.ExportLogsServiceResponse{}
+	}
+	out, _ := proto.Marshal(resp)
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.Write(out)
+}
+
+func (c *Collector) metricsOf(req *colmetrics.ExportMetricsServiceRequest) {
+	var got []Metric
+	for _, rm := range req.GetResourceMetrics() {
+		res := attrs(rm.GetResource().GetAttributes())
+		for _, sm := range rm.GetScopeMetrics() {
+			for _, m := range sm.GetMetrics() {
+				n := len(m.GetSum().GetDataPoints()) + len(m.GetGauge().GetDataPoints()) + len(m.GetHistogram().GetDataPoints()) +
+					len(m.GetSummary().GetDataPoints()) + len(m.GetExponentialHistogram().GetDataPoints())
+				got = append(got, Metric{Name: m.GetName(), Points: n, Resource: res})
+			}
+		}
+	}
+	c.mu.Lock()
+	c.metrics = append(c.metrics, got...)
+	c.mu.Unlock()
+}
+
+func (c *Collector) logsOf(req *collogs.ExportLogsServiceRequest) {
+	var got []LogRecord
+	for _, rl := range req.GetResourceLogs() {
+		res := attrs(rl.GetResource().GetAttributes())
+		for _, sl := range rl.GetScopeLogs() {
+			for _, l := range sl.GetLogRecords() {
+				got = append(got, LogRecord{Body: value(l.GetBody()), Severity: l.GetSeverityNumber().String(),
+					TraceID: hex.EncodeToString(l.GetTraceId()), Attrs: attrs(l.GetAttributes()), Resource: res})
+			}
+		}
+	}
+	c.mu.Lock()
+	c.logs = append(c.logs, got...)
+	c.mu.Unlock()
+}
+
+// Metrics returns the metrics received so far, in arrival order.
+func (c *Collector) Metrics() []Metric {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Metric(nil), c.metrics...)
+}
+
+// Logs returns the log records received so far, in arrival order.
+func (c *Collector) Logs() []LogRecord {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]LogRecord(nil), c.logs...)
+}
+
+func (c *Collector) traces(req *coltrace.ExportTraceServiceRequest) {
 	var got []Span
 	for _, rs := range req.GetResourceSpans() {
 		res := attrs(rs.GetResource().GetAttributes())
@@ -124,9 +218,6 @@ func (c *Collector) serve(w http.ResponseWriter, r *http.Request) {
 	c.spans = append(c.spans, got...)
 	c.requests++
 	c.mu.Unlock()
-	out, _ := proto.Marshal(&coltrace.ExportTraceServiceResponse{})
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.Write(out)
 }
 
 // attrs flattens OTLP attributes to strings (ints in decimal, arrays
@@ -169,8 +260,8 @@ func (c *Collector) Spans() []Span {
 	return append([]Span(nil), c.spans...)
 }
 
-// Requests returns how many exports were received, and the bad requests
-// (anything that was not a decodable OTLP/HTTP traces export).
+// Requests returns how many traces exports were received, and the bad
+// requests (anything that was not a decodable OTLP/HTTP export).
 func (c *Collector) Requests() (n int, bad []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
