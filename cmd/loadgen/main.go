@@ -98,6 +98,11 @@ func run(ctx context.Context, argv []string, stdout, stderr io.Writer) int {
 // fills rep as it goes so that a failed second run still reports the
 // first.
 func measure(ctx context.Context, o options, dir string, rep *report) error {
+	if isPostgresURL(o.DB) {
+		// What PostgreSQL spends, over both runs (pgcost.go).
+		done := measurePG(ctx, o.DB, rep)
+		defer done()
+	}
 	st, err := withServer(ctx, o, filepath.Join(dir, "throughput"), func(srv fleet) error {
 		r, err := runThroughput(ctx, srv, o)
 		rep.Throughput = &r

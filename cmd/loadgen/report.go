@@ -29,6 +29,9 @@ type report struct {
 	ThroughputServer *serverStats
 	Rate             *rateResult
 	RateServer       *serverStats
+	// Postgres is what PostgreSQL spent over both runs, on -db
+	// postgres:// only (pgcost.go).
+	Postgres *pgCost
 }
 
 func newReport(o options, argv []string) report {
@@ -157,6 +160,9 @@ func (r report) rows() []row {
 		row{"peak RSS (VmHWM)", fmt.Sprintf("throughput run %s, fixed-rate run %s", peakRSS(r.ThroughputServer), peakRSS(r.RateServer))},
 		row{"server log", fmt.Sprintf("throughput run %s; fixed-rate run %s", logLine(r.ThroughputServer), logLine(r.RateServer))},
 	)
+	if r.Postgres != nil {
+		rows = append(rows, r.Postgres.rows()...)
+	}
 	return rows
 }
 
