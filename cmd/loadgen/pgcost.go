@@ -162,7 +162,6 @@ func parseLSN(s string) (uint64, error) {
 	return h<<32 | l, nil
 }
 
-
 // statements are the statements the run executed, by execution time,
 // the costliest first.
 func (c pgCost) statements() []stmtStat {
