@@ -2,6 +2,7 @@ package seller
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -10,18 +11,22 @@ import (
 
 // Model reads a seller's message the rules do not: the bot's language
 // model, offered the seller's operations as tools (agent/llm's
-// SellerCall). It only names an operation and its arguments; the
-// assistant then answers it exactly as a parsed message: reads from the
-// same functions, changes through the same checks, role rules,
-// confirmation buttons and audit log. A model that fails or answers
-// garbage returns an error, and the seller gets the rules' "not
-// understood" help.
+// SellerCalls). It only names operations and their arguments, one per
+// thing the message asks for, in the seller's order; the assistant then
+// answers each exactly as a parsed message: reads from the same
+// functions, changes through the same checks, role rules, confirmation
+// buttons and audit log. A model that fails or answers garbage returns
+// an error, and the seller gets the rules' "not understood" help.
 type Model interface {
-	Command(ctx context.Context, bot concierge.BotID, text string) (Command, error)
+	Commands(ctx context.Context, bot concierge.BotID, text string) ([]Command, error)
 }
 
+// MaxCommands is the most operations the model's reading of one message
+// is answered with; more, and the message is not understood.
+const MaxCommands = 4
+
 // planned is what PlanIntercept hands to InterceptPlanned.
-type planned struct{ cmd Command }
+type planned struct{ cmds []Command }
 
 // PlanIntercept runs outside any transaction (agent.InterceptPlanner),
 // for an event of a linked chat (or one sending a code) of a bot whose
@@ -49,16 +54,23 @@ func (a *Assistant) PlanIntercept(ctx context.Context, conv concierge.Conversati
 	if len(text) > maxModelRunes {
 		text = text[:maxModelRunes]
 	}
-	c, err := m.Command(ctx, conv.Bot, string(text))
+	cmds, err := m.Commands(ctx, conv.Bot, string(text))
+	if err == nil && (len(cmds) == 0 || len(cmds) > MaxCommands) {
+		err = fmt.Errorf("%d operations, want 1 to %d", len(cmds), MaxCommands)
+	}
 	if err != nil {
 		a.cfg.Log.WarnContext(ctx, "seller: the model did not read the message; the rules answer", "bot", conv.Bot, "conversation", conv.ID, "err", err)
 		return nil, nil
 	}
-	if err := c.valid(); err != "" {
-		a.cfg.Log.WarnContext(ctx, "seller: the model's command was refused; the rules answer", "bot", conv.Bot, "conversation", conv.ID, "reason", err)
-		return nil, nil
+	for i := range cmds {
+		// One command refused refuses them all: the model misread the
+		// message, and answering half of it would mislead the seller.
+		if err := cmds[i].valid(); err != "" {
+			a.cfg.Log.WarnContext(ctx, "seller: the model's command was refused; the rules answer", "bot", conv.Bot, "conversation", conv.ID, "reason", err)
+			return nil, nil
+		}
 	}
-	return &planned{cmd: c}, nil
+	return &planned{cmds: cmds}, nil
 }
 
 // maxModelRunes bounds what the model reads of one seller message.
@@ -68,11 +80,11 @@ const maxModelRunes = 1000
 // PlanIntercept found (agent.InterceptPlanner). Everything else is
 // Intercept's: the link, the person and their bots are read again here.
 func (a *Assistant) InterceptPlanned(ctx context.Context, tx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, v any) (bool, error) {
-	var cmd *Command
+	var cmds []Command
 	if p, ok := v.(*planned); ok && p != nil {
-		cmd = &p.cmd
+		cmds = p.cmds
 	}
-	return a.intercept(ctx, tx, conv, ev, cmd)
+	return a.intercept(ctx, tx, conv, ev, cmds)
 }
 
 // valid checks a command the model chose as the rules' patterns check a

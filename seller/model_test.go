@@ -10,13 +10,13 @@ import (
 
 type fakeModel struct {
 	asked []string
-	cmd   Command
+	cmds  []Command
 	err   error
 }
 
-func (f *fakeModel) Command(_ context.Context, _ concierge.BotID, text string) (Command, error) {
+func (f *fakeModel) Commands(_ context.Context, _ concierge.BotID, text string) ([]Command, error) {
 	f.asked = append(f.asked, text)
-	return f.cmd, f.err
+	return f.cmds, f.err
 }
 
 // TestPlanIntercept: the model is asked only for a text the rules do not
@@ -27,7 +27,7 @@ func TestPlanIntercept(t *testing.T) {
 	ctx := context.Background()
 	conv := concierge.Conversation{ID: 1, Bot: "shop"}
 	text := func(s string) concierge.Event { return concierge.Event{Kind: concierge.EventText, Text: s} }
-	m := &fakeModel{cmd: Command{Kind: StockOf, Lang: "fr", Product: "Aurore"}}
+	m := &fakeModel{cmds: []Command{{Kind: StockOf, Lang: "fr", Product: "Aurore"}}}
 	a := New(Config{Model: func(concierge.BotID) Model { return m }})
 
 	for _, ev := range []concierge.Event{text("stock of LAMP-01"), text("LINK-K7QF-M2XD"), text("  "),
@@ -40,24 +40,39 @@ func TestPlanIntercept(t *testing.T) {
 		t.Fatalf("the model was asked %q", m.asked)
 	}
 	v, err := a.PlanIntercept(ctx, conv, text("il en reste combien, de l'Aurore ?"))
-	if p, ok := v.(*planned); err != nil || !ok || p.cmd.Kind != StockOf || p.cmd.Product != "Aurore" || p.cmd.Period != Today {
+	if p, ok := v.(*planned); err != nil || !ok || len(p.cmds) != 1 || p.cmds[0].Kind != StockOf || p.cmds[0].Product != "Aurore" || p.cmds[0].Period != Today {
 		t.Fatalf("PlanIntercept = %+v, %v; want the model's stock read", v, err)
 	}
+
+	// A message asking for a read and a change plans both, in order,
+	// each checked as a parsed command is.
+	m.cmds = []Command{{Kind: BestSellers, Lang: "en"}, {Kind: SetStock, Lang: "en", Product: "LAMP-01", N: 15}, {Kind: OrderInfo, Lang: "en", ID: "ML-K7QF3X"}}
+	v, err = a.PlanIntercept(ctx, conv, text("what sells best, and put 15 Aurore on the shelf, and where is ML-K7QF3X"))
+	p, ok := v.(*planned)
+	if err != nil || !ok || len(p.cmds) != 3 || p.cmds[0].Kind != BestSellers || p.cmds[0].Period != Month ||
+		p.cmds[1].Kind != SetStock || p.cmds[1].N != 15 || p.cmds[2].ID != "ml-k7qf3x" {
+		t.Fatalf("PlanIntercept = %+v, %v; want best sellers of the month, then the stock change, then the order", v, err)
+	}
+
+	good := Command{Kind: Orders, Lang: "en"}
 	for _, c := range []struct {
-		cmd Command
-		err error
+		cmds []Command
+		err  error
 	}{
 		{err: errors.New("model down")},
-		{cmd: Command{Kind: "drop_tables"}},
-		{cmd: Command{Kind: Help}},
-		{cmd: Command{Kind: SetStock}},
-		{cmd: Command{Kind: Approve, ID: "-3"}},
-		{cmd: Command{Kind: HandBack, ID: "eighty"}},
-		{cmd: Command{Kind: Orders, Period: "year"}},
+		{cmds: nil},
+		{cmds: []Command{{Kind: "drop_tables"}}},
+		{cmds: []Command{{Kind: Help}}},
+		{cmds: []Command{{Kind: SetStock}}},
+		{cmds: []Command{{Kind: Approve, ID: "-3"}}},
+		{cmds: []Command{{Kind: HandBack, ID: "eighty"}}},
+		{cmds: []Command{{Kind: Orders, Period: "year"}}},
+		{cmds: []Command{good, {Kind: Approve, ID: "-3"}}}, // one bad among several
+		{cmds: []Command{good, good, good, good, good}},    // more than MaxCommands
 	} {
-		m.cmd, m.err = c.cmd, c.err
+		m.cmds, m.err = c.cmds, c.err
 		if v, err := a.PlanIntercept(ctx, conv, text("something else")); v != nil || err != nil {
-			t.Errorf("model answering %+v, %v: planned %+v, %v; want nothing", c.cmd, c.err, v, err)
+			t.Errorf("model answering %+v, %v: planned %+v, %v; want nothing", c.cmds, c.err, v, err)
 		}
 	}
 	noModel := New(Config{Model: func(concierge.BotID) Model { return nil }})

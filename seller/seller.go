@@ -116,9 +116,9 @@ func (a *Assistant) Intercept(ctx context.Context, anyTx concierge.Tx, conv *con
 	return a.intercept(ctx, anyTx, conv, ev, nil)
 }
 
-// intercept is Intercept with the command the bot's model chose for a
-// message the rules do not read (nil when there is none).
-func (a *Assistant) intercept(ctx context.Context, anyTx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, planned *Command) (bool, error) {
+// intercept is Intercept with the commands the bot's model chose for a
+// message the rules do not read (none when there is none).
+func (a *Assistant) intercept(ctx context.Context, anyTx concierge.Tx, conv *concierge.Conversation, ev *concierge.Event, planned []Command) (bool, error) {
 	tx, ok := anyTx.(Tx)
 	if !ok {
 		return false, nil
@@ -195,8 +195,8 @@ type session struct {
 	bot  *concierge.Bot
 	loc  concierge.Locale
 	// planned is what the bot's model read the message as, when the
-	// rules could not (model.go).
-	planned *Command
+	// rules could not (model.go): one command per thing asked.
+	planned []Command
 }
 
 func (s *session) say(ctx context.Context, t string) error { return s.a.say(ctx, s.tx, s.conv, t) }
@@ -220,9 +220,23 @@ func (s *session) handle(ctx context.Context) error {
 		return s.say(ctx, s.t("text_only"))
 	}
 	c := Parse(s.ev.Text)
-	if c.Kind == Unknown && s.planned != nil {
-		c = *s.planned
+	if c.Kind != Unknown || len(s.planned) == 0 {
+		return s.run(ctx, c)
 	}
+	// The model's reading: each operation answered in the seller's
+	// order, each with its own message, each change with its own
+	// confirmation. A refusal of one (an agent's refund decision, a
+	// product that does not exist) is its answer and the next goes on.
+	for _, c := range s.planned {
+		if err := s.run(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// run answers one command.
+func (s *session) run(ctx context.Context, c Command) error {
 	if c.Lang != "" {
 		s.loc = c.Lang
 		// Answers, pushes and button presses then speak the language

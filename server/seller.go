@@ -58,19 +58,23 @@ func (m *Main) sellerModel(bot concierge.BotID) seller.Model {
 
 // sellerCaller is the LLM brain's capability to choose a seller operation.
 type sellerCaller interface {
-	SellerCall(ctx context.Context, bot concierge.BotID, text string) (llm.SellerCall, error)
+	SellerCalls(ctx context.Context, bot concierge.BotID, text string) ([]llm.SellerCall, error)
 }
 
 // sellerLLM adapts the LLM brain to seller.Model.
 type sellerLLM struct{ b sellerCaller }
 
-func (s sellerLLM) Command(ctx context.Context, bot concierge.BotID, text string) (seller.Command, error) {
-	c, err := s.b.SellerCall(ctx, bot, text)
+func (s sellerLLM) Commands(ctx context.Context, bot concierge.BotID, text string) ([]seller.Command, error) {
+	cs, err := s.b.SellerCalls(ctx, bot, text)
 	if err != nil {
-		return seller.Command{}, err
+		return nil, err
 	}
-	return seller.Command{Kind: seller.Kind(c.Op), Lang: concierge.Locale(c.Lang), Period: seller.Period(c.Period),
-		Product: c.Product, N: c.N, Amount: c.Amount, ID: c.ID, Reason: c.Reason}, nil
+	out := make([]seller.Command, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, seller.Command{Kind: seller.Kind(c.Op), Lang: concierge.Locale(c.Lang), Period: seller.Period(c.Period),
+			Product: c.Product, N: c.N, Amount: c.Amount, ID: c.ID, Reason: c.Reason})
+	}
+	return out, nil
 }
 
 // SellerPusher is the seller's assistant's pusher; tests run its passes.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -96,20 +97,32 @@ func anys(ss []string) []any {
 }
 
 const sellerPrompt = `You route the messages of a shop's seller (its owner or staff) to the shop's operations.
-Call exactly one of the tools for the seller's message, with the arguments the message gives; do not invent a product, number or amount the message does not contain.
+Call one tool for each operation the message asks for, in the order the seller asked them (at most 4 calls; one when it asks for one thing), with the arguments the message gives; do not invent a product, number or amount the message does not contain.
 If the message asks for none of them, answer with a short text and call no tool.
-You do not see the shop's data and must not answer questions yourself: the tool's answer is shown to the seller by the shop.`
+You do not see the shop's data and must not answer questions yourself: each tool's answer is shown to the seller by the shop, and each change waits for the seller's confirmation.`
+
+// MaxSellerOps is the most operations one seller message may ask for.
+// A model that calls more has misread the message (no seller asks for
+// five things in a sentence), and the whole message is then not
+// understood rather than cut.
+const MaxSellerOps = 4
 
 // ErrNoSellerOp is returned when the model chose no operation, or one
 // that does not exist or whose arguments do not match its schema.
 var ErrNoSellerOp = errors.New("llm: the model chose no seller operation")
 
-// SellerCall asks the model which seller operation text means. Any
-// failure (timeout, outage, no call, a malformed call) is an error, and
-// the seller's assistant then answers as the rules do for a message they
-// do not understand.
+// SellerCalls asks the model which seller operations text means: one
+// call per thing the seller asked for ("orders today and revenue", "how
+// many Aurore are left, and set Luna to 39 €"), in the seller's order,
+// at most MaxSellerOps, the same call twice counted once. The model is
+// asked once and reads no result: the operations are independent, each
+// answered by the shop, and each change confirmed on its own. Any
+// failure (timeout, outage, no call, one malformed call among several,
+// too many) is an error, and the seller's assistant then answers as the
+// rules do for a message they do not understand: a model that misread
+// part of the message may have misread the rest.
 // bot names the bot for the token metrics.
-func (b *Brain) SellerCall(ctx context.Context, bot concierge.BotID, text string) (SellerCall, error) {
+func (b *Brain) SellerCalls(ctx context.Context, bot concierge.BotID, text string) ([]SellerCall, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.TurnTimeout)
 	defer cancel()
 	req := openai.ChatCompletionRequest{Model: b.cfg.Model, Temperature: 0.2, Tools: sellerDefs(), ToolChoice: "auto",
@@ -119,6 +132,10 @@ func (b *Brain) SellerCall(ctx context.Context, bot concierge.BotID, text string
 		}}
 	var u Usage
 	msg, err := b.complete(ctx, req, &u)
+	var out []SellerCall
+	if err == nil {
+		out, err = decodeSellerCalls(msg.ToolCalls)
+	}
 	if b.cfg.Observe != nil {
 		u.Outcome = "seller"
 		if err != nil {
@@ -127,14 +144,30 @@ func (b *Brain) SellerCall(ctx context.Context, bot concierge.BotID, text string
 		b.cfg.Observe(bot, u)
 	}
 	if err != nil {
-		return SellerCall{}, fmt.Errorf("llm: seller call: %w", err)
+		return nil, fmt.Errorf("llm: seller call: %w", err)
 	}
-	if len(msg.ToolCalls) == 0 {
-		return SellerCall{}, ErrNoSellerOp
+	return out, nil
+}
+
+// decodeSellerCalls reads every call of one answer, or none.
+func decodeSellerCalls(tcs []openai.ToolCall) ([]SellerCall, error) {
+	if len(tcs) == 0 {
+		return nil, ErrNoSellerOp
 	}
-	// One message is one operation; a second call is ignored, as the
-	// prompt asks for one.
-	return decodeSellerCall(msg.ToolCalls[0].Function.Name, msg.ToolCalls[0].Function.Arguments)
+	var out []SellerCall
+	for _, tc := range tcs {
+		c, err := decodeSellerCall(tc.Function.Name, tc.Function.Arguments)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) > MaxSellerOps {
+		return nil, fmt.Errorf("%w: %d operations in one message, at most %d", ErrNoSellerOp, len(out), MaxSellerOps)
+	}
+	return out, nil
 }
 
 // decodeSellerCall checks a call against its tool's schema (unknown

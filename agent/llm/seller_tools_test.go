@@ -2,7 +2,10 @@ package llm
 
 import (
 	"errors"
+	"slices"
 	"testing"
+
+	openai "github.com/sashabaranov/go-openai"
 )
 
 // TestDecodeSellerCall: a seller call is read only when it names one of
@@ -42,6 +45,36 @@ func TestDecodeSellerCall(t *testing.T) {
 	for _, c := range bad {
 		if got, err := decodeSellerCall(c.name, c.args); !errors.Is(err, ErrNoSellerOp) {
 			t.Errorf("%s %s = %+v, %v; want ErrNoSellerOp", c.name, c.args, got, err)
+		}
+	}
+}
+
+// TestDecodeSellerCalls: one answer may ask for several operations, read
+// in order with a repeated call counted once; one bad call among them,
+// none, or more than MaxSellerOps, and nothing is read.
+func TestDecodeSellerCalls(t *testing.T) {
+	tc := func(name, args string) openai.ToolCall {
+		return openai.ToolCall{Type: openai.ToolTypeFunction, Function: openai.FunctionCall{Name: name, Arguments: args}}
+	}
+	stock := tc("stock", `{"lang":"en","product":"Aurore"}`)
+	setPrice := tc("set_price", `{"lang":"en","product":"Luna","price":"39 €"}`)
+	got, err := decodeSellerCalls([]openai.ToolCall{stock, setPrice, stock})
+	want := []SellerCall{{Op: "stock", Lang: "en", Product: "Aurore"}, {Op: "set_price", Lang: "en", Product: "Luna", Amount: "39 €"}}
+	if err != nil || !slices.Equal(got, want) {
+		t.Fatalf("decodeSellerCalls = %+v, %v; want %+v", got, err, want)
+	}
+	five := []openai.ToolCall{stock, setPrice, tc("orders", `{"lang":"en"}`), tc("revenue", `{"lang":"en"}`), tc("inbox", `{"lang":"en"}`)}
+	if _, err := decodeSellerCalls(five[:MaxSellerOps]); err != nil {
+		t.Errorf("%d operations refused: %v", MaxSellerOps, err)
+	}
+	for name, calls := range map[string][]openai.ToolCall{
+		"none":              nil,
+		"one bad among two": {stock, tc("set_stock", `{"lang":"en","product":"LAMP-01","count":"lots"}`)},
+		"an unknown one":    {tc("drop_tables", `{"lang":"en"}`), stock},
+		"too many":          five,
+	} {
+		if got, err := decodeSellerCalls(calls); !errors.Is(err, ErrNoSellerOp) || got != nil {
+			t.Errorf("%s: %+v, %v; want ErrNoSellerOp and nothing", name, got, err)
 		}
 	}
 }

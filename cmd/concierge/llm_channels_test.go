@@ -167,6 +167,13 @@ func inHistory(req openai.ChatCompletionRequest, text string) bool {
 // brain on the fake model.
 func startLLMTelegramShop(t *testing.T, f *fakeModel) *tgShop {
 	t.Helper()
+	return startLLMTelegramShopOn(t, f, "")
+}
+
+// startLLMTelegramShopOn is startLLMTelegramShop with the store at dbURL
+// ("" for SQLite in a temporary directory).
+func startLLMTelegramShopOn(t *testing.T, f *fakeModel, dbURL string) *tgShop {
+	t.Helper()
 	fake := newTelegramFake(t)
 	cfg := rewrite(t, sampleBot(t), map[string]string{
 		"channels:\n  web: { enabled: true }":     fmt.Sprintf("channels:\n  telegram: { token: %q, secret_token: %q, api_endpoint: %q, mode: webhook }", tgToken, tgSecret, fake.URL),
@@ -177,6 +184,9 @@ func startLLMTelegramShop(t *testing.T, f *fakeModel) *tgShop {
 	sh := runLLMShop(t, f, cfg, func(m *Main) {
 		m.TelegramLimits = tgTestLimits()
 		m.TelegramPollTimeout = time.Second
+		if dbURL != "" {
+			m.DBURL = dbURL
+		}
 	})
 	s := &tgShop{shop: sh, fake: fake}
 	s.nextID.Store(500000)
