@@ -91,9 +91,8 @@ const (
 	TrainingFinished = "finished"
 )
 
-// TrainingSession is one trainee's run of a case. Next counts the case's
-// lines already played (shown at the start, or replayed as the customer's
-// messages).
+// TrainingSession is one trainee's run of a case. Next and Done are how
+// far the replay of the case's lines went (TrainingReplay).
 type TrainingSession struct {
 	ID            int64          `json:"id"`
 	Case          int64          `json:"case"`
@@ -101,6 +100,7 @@ type TrainingSession struct {
 	AssignedBy    string         `json:"assigned_by"`
 	Status        string         `json:"status"`
 	Next          int            `json:"next"`
+	Done          []int          `json:"done,omitempty"`
 	AssignedAt    time.Time      `json:"assigned_at"`
 	StartedAt     time.Time      `json:"started_at,omitzero"`
 	FirstAnswerAt time.Time      `json:"first_answer_at,omitzero"`
@@ -110,6 +110,19 @@ type TrainingSession struct {
 	DecisionNote  string         `json:"decision_note,omitempty"`
 	Score         *TrainingScore `json:"score,omitempty"`
 }
+
+// TrainingReplay is how far a session's replay of its case's lines went:
+// every line before Next was played (shown at the start, or said by the
+// simulated customer) or passed, and so were the lines of Done, all at or
+// after Next, which the simulated customer said or skipped out of their
+// recorded order (it reacts to the trainee: docs/training.md).
+type TrainingReplay struct {
+	Next int
+	Done []int
+}
+
+// Replay is where s's replay stands.
+func (s *TrainingSession) Replay() TrainingReplay { return TrainingReplay{Next: s.Next, Done: s.Done} }
 
 // TrainingMessage is one message of a session: the simulated customer's,
 // the trainee's, or a line shown for context ("bot").

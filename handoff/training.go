@@ -42,7 +42,9 @@ type TrainingStore interface {
 	TrainingSessions(ctx context.Context, trainee string) ([]*concierge.TrainingSession, error)
 	TrainingMessages(ctx context.Context, session int64) ([]concierge.TrainingMessage, error)
 	StartTrainingSession(ctx context.Context, id int64, at time.Time, shown []concierge.TrainingMessage, next int) (bool, error)
-	AddTrainingTurn(ctx context.Context, id int64, next, nextAfter int, reply concierge.TrainingMessage, answer *concierge.TrainingMessage) (bool, error)
+	// AddTrainingTurn records a reply and the customer's answer, moving
+	// the replay from from to to; false when it moved meanwhile.
+	AddTrainingTurn(ctx context.Context, id int64, from, to concierge.TrainingReplay, reply concierge.TrainingMessage, answer *concierge.TrainingMessage) (bool, error)
 	DecideTraining(ctx context.Context, id int64, status concierge.ProposalStatus, amount concierge.Money, note string) (bool, error)
 	FinishTraining(ctx context.Context, id int64, at time.Time, score concierge.TrainingScore) (bool, error)
 }
@@ -571,17 +573,21 @@ func (in *Inbox) trainingReply(ctx context.Context, s *concierge.TrainingSession
 		return concierge.Errorf(concierge.CodeInvalid, op, "the reply is longer than %d characters; nothing was sent", MaxReply)
 	}
 	reply := concierge.TrainingMessage{Role: "trainee", Text: text, At: in.cfg.Now()}
-	next, after := s.Next, s.Next
+	msgs, err := in.cfg.Training.TrainingMessages(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	// The real customer's line that answers this reply
+	// (training_replay.go): the next one, or the one the trainee's
+	// question or decision brings forward.
+	from := s.Replay()
 	scripted := ""
-	if i := nextCustomerLine(c, s.Next); i >= 0 {
-		scripted, after = c.Lines[i].Text, i+1
+	i, after := newReplayer(c, s).next(msgs, text)
+	if i >= 0 {
+		scripted = c.Lines[i].Text
 	}
 	answer := scripted
 	if m := in.cfg.Customers[c.Bot]; m != nil {
-		msgs, err := in.cfg.Training.TrainingMessages(ctx, s.ID)
-		if err != nil {
-			return err
-		}
 		turns := 0
 		for _, x := range msgs {
 			if x.Role == "trainee" {
@@ -603,7 +609,7 @@ func (in *Inbox) trainingReply(ctx context.Context, s *concierge.TrainingSession
 	if strings.TrimSpace(answer) != "" {
 		ans = &concierge.TrainingMessage{Role: "customer", Text: answer, At: in.cfg.Now()}
 	}
-	ok, err := in.cfg.Training.AddTrainingTurn(ctx, s.ID, next, after, reply, ans)
+	ok, err := in.cfg.Training.AddTrainingTurn(ctx, s.ID, from, after, reply, ans)
 	if err != nil {
 		return err
 	}

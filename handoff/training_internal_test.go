@@ -197,3 +197,103 @@ func TestTrainingKindOf(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayReacts: offline, the simulated customer says only the real
+// customer's lines, but reacts to the trainee: asked for the order
+// number, it says the line holding it first; a question the trainee has
+// already answered is passed; once the trainee decides as the supervisor
+// did, it moves to the lines written after the real decision. A
+// different decision moves nothing.
+func TestReplayReacts(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
+	eur := func(minor int64) concierge.Money { return concierge.Money{Minor: minor, Currency: "EUR"} }
+	c := &concierge.TrainingCase{
+		Orders: []*concierge.Order{{ID: "T-1", State: concierge.OrderPaid, Total: eur(7900)}},
+		Proposal: &concierge.Proposal{Order: "T-1", Kind: concierge.ProposalRefund, Amount: eur(7900),
+			Status: concierge.ProposalApproved, DecidedAt: at(5)},
+		Lines: []concierge.TrainingLine{
+			{Role: "customer", Text: "I want a refund for my lamp", At: at(0), Before: true},
+			{Role: "bot", Text: "A person will answer you.", At: at(0), Before: true},
+			{Role: "customer", Text: "Hello? Where is my refund?", At: at(1)},
+			{Role: "customer", Text: "I am really unhappy with this lamp", At: at(2)},
+			{Role: "customer", Text: "It is order T-1, I paid last week", At: at(3)},
+			{Role: "agent", Text: "Your order is paid; I refund it.", At: at(4)},
+			{Role: "customer", Text: "Any news? Where is my refund?", At: at(4)},
+			{Role: "customer", Text: "Thank you so much!", At: at(6)},
+			{Role: "customer", Text: "Bye", At: at(7)},
+		},
+	}
+	// play runs a session's replies and returns what the customer said
+	// after each ("" for nothing).
+	play := func(decision concierge.ProposalStatus, replies ...string) []string {
+		s := &concierge.TrainingSession{Next: 2, Status: concierge.TrainingActive, Decision: decision}
+		msgs := []concierge.TrainingMessage{{Role: "customer", Text: c.Lines[0].Text}, {Role: "bot", Text: c.Lines[1].Text}}
+		var said []string
+		for _, reply := range replies {
+			i, to := newReplayer(c, s).next(msgs, reply)
+			if to.Next < s.Next {
+				t.Fatalf("the replay went back from %d to %d", s.Next, to.Next)
+			}
+			s.Next, s.Done = to.Next, to.Done
+			msgs = append(msgs, concierge.TrainingMessage{Role: "trainee", Text: reply})
+			if i < 0 {
+				said = append(said, "")
+				continue
+			}
+			said = append(said, c.Lines[i].Text)
+			msgs = append(msgs, concierge.TrainingMessage{Role: "customer", Text: c.Lines[i].Text})
+		}
+		return said
+	}
+	for _, tc := range []struct {
+		name     string
+		decision concierge.ProposalStatus
+		replies  []string
+		want     []string
+	}{
+		{"in order when nothing moves it", "",
+			[]string{"Hello, I'm looking", "I see", "Thanks", "Let me check", "Sure", "OK", "Anything else?"},
+			[]string{"Hello? Where is my refund?", "I am really unhappy with this lamp", "It is order T-1, I paid last week",
+				"Any news? Where is my refund?", "Thank you so much!", "Bye", ""}},
+		{"asked for the order number", "",
+			[]string{"Could you give me your order number?", "Thanks", "I see", "Let me check"},
+			[]string{"It is order T-1, I paid last week", "Hello? Where is my refund?", "I am really unhappy with this lamp", "Any news? Where is my refund?"}},
+		{"in French and Chinese too", "",
+			[]string{"Pouvez-vous m'indiquer votre numéro de commande ?"},
+			[]string{"It is order T-1, I paid last week"}},
+		{"a question answered is not asked again", "",
+			[]string{"Hello", "Your order T-1 is paid, and I am looking at the refund", "I see", "Anything else?"},
+			[]string{"Hello? Where is my refund?", "I am really unhappy with this lamp", "It is order T-1, I paid last week", "Thank you so much!"}},
+		{"not answered, asked again", "",
+			[]string{"Hello", "I am looking into it", "I see", "Hmm"},
+			[]string{"Hello? Where is my refund?", "I am really unhappy with this lamp", "It is order T-1, I paid last week", "Any news? Where is my refund?"}},
+		{"decided as the supervisor: the closing lines", concierge.ProposalApproved,
+			[]string{"I have refunded you 79 €", "Goodbye", "Anything else?"},
+			[]string{"Thank you so much!", "Bye", ""}},
+		{"decided otherwise: nothing moves", concierge.ProposalRefused,
+			[]string{"I cannot refund this", "Sorry"},
+			[]string{"Hello? Where is my refund?", "I am really unhappy with this lamp"}},
+	} {
+		got := play(tc.decision, tc.replies...)
+		if strings.Join(got, " | ") != strings.Join(tc.want, " | ") {
+			t.Errorf("%s:\n got %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+
+	// Decided as the supervisor, with nothing written after the real
+	// decision: the customer has nothing more to say.
+	quiet := *c
+	quiet.Lines = c.Lines[:7]
+	s := &concierge.TrainingSession{Next: 2, Status: concierge.TrainingActive, Decision: concierge.ProposalApproved}
+	if i, to := newReplayer(&quiet, s).next(nil, "Refunded"); i != -1 || to.Next != 7 || len(to.Done) != 0 {
+		t.Errorf("after the decision with no closing line: line %d, replay %+v; want none, next 7", i, to)
+	}
+	// The order number as a word of its own: T-12 is not T-1.
+	r := newReplayer(c, &concierge.TrainingSession{})
+	for text, want := range map[string]bool{"order T-1.": true, "t-1": true, "order T-12": false, "ST-1": false, "订单T-1没到": true} {
+		if got := r.holdsOrderRef(text); got != want {
+			t.Errorf("holdsOrderRef(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

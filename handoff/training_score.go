@@ -127,6 +127,35 @@ func withinWindow(pr *concierge.Proposal, pol concierge.Policies) bool {
 	return pr.At.Sub(pr.Evidence.PaidAt) <= time.Duration(pol.RefundWindowDays)*24*time.Hour
 }
 
+// toldState reports whether replies (lower-cased) tell state plainly.
+func toldState(replies string, state concierge.OrderState) bool {
+	for _, w := range stateWords[state] {
+		if saysPlainly(replies, strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// amountToTell is the amount a trainee should tell the customer of case
+// c about order o: what the trainee approved, else what the supervisor
+// approved, else the proposal's amount, else the order's total.
+func amountToTell(c *concierge.TrainingCase, o *concierge.Order, s *concierge.TrainingSession) concierge.Money {
+	amount := o.Total
+	if pr := c.Proposal; pr != nil {
+		switch {
+		case pr.Status == concierge.ProposalApproved:
+			amount = pr.RefundAmount()
+		case pr.Amount.Minor > 0:
+			amount = pr.Amount
+		}
+	}
+	if s.Decision == concierge.ProposalApproved && s.Decided.Minor > 0 {
+		amount = s.Decided // the amount the trainee decided is the one to tell
+	}
+	return amount
+}
+
 // scoreSession scores a session of case c with its messages, against the
 // supervisor's real decision and the bot file's policies pol.
 func scoreSession(c *concierge.TrainingCase, s *concierge.TrainingSession, msgs []concierge.TrainingMessage, pol concierge.Policies) concierge.TrainingScore {
@@ -195,30 +224,12 @@ func scoreSession(c *concierge.TrainingCase, s *concierge.TrainingSession, msgs 
 	if o := caseOrder(c); o != nil {
 		fp := concierge.ScorePart{Name: "Facts given", Of: pointsFacts}
 		var missing []string
-		gaveState := false
-		for _, w := range stateWords[o.State] {
-			if saysPlainly(replies, strings.ToLower(w)) {
-				gaveState = true
-				break
-			}
-		}
-		if gaveState {
+		if toldState(replies, o.State) {
 			fp.Points += pointsFacts / 2
 		} else {
 			missing = append(missing, fmt.Sprintf("the order's status (%s)", o.State))
 		}
-		amount := o.Total
-		if pr := c.Proposal; pr != nil {
-			switch {
-			case pr.Status == concierge.ProposalApproved:
-				amount = pr.RefundAmount()
-			case pr.Amount.Minor > 0:
-				amount = pr.Amount
-			}
-		}
-		if s.Decision == concierge.ProposalApproved && s.Decided.Minor > 0 {
-			amount = s.Decided // the amount the trainee decided is the one to tell
-		}
+		amount := amountToTell(c, o, s)
 		if mentionsAmount(replies, amount) {
 			fp.Points += pointsFacts / 2
 		} else {

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -103,17 +106,22 @@ func (db *DB) TrainingCase(ctx context.Context, id int64) (*concierge.TrainingCa
 	return &c, nil
 }
 
-const trainingSessionCols = `id, case_id, trainee, assigned_by, status, next_line, assigned_at, started_at, first_answer_at, finished_at,
+const trainingSessionCols = `id, case_id, trainee, assigned_by, status, next_line, done_lines, assigned_at, started_at, first_answer_at, finished_at,
 	decision, decided_minor, decided_currency, decision_note, score`
 
 func scanTrainingSession(r interface{ Scan(...any) error }) (*concierge.TrainingSession, error) {
 	var s concierge.TrainingSession
 	var assigned, started, first, finished int64
-	var decision, score string
-	if err := r.Scan(&s.ID, &s.Case, &s.Trainee, &s.AssignedBy, &s.Status, &s.Next, &assigned, &started, &first, &finished,
+	var decision, score, done string
+	if err := r.Scan(&s.ID, &s.Case, &s.Trainee, &s.AssignedBy, &s.Status, &s.Next, &done, &assigned, &started, &first, &finished,
 		&decision, &s.Decided.Minor, &s.Decided.Currency, &s.DecisionNote, &score); err != nil {
 		return nil, err
 	}
+	d, err := parseLines(done)
+	if err != nil {
+		return nil, fmt.Errorf("session %d's lines: %w", s.ID, err)
+	}
+	s.Done = d
 	s.AssignedAt, s.StartedAt, s.FirstAnswerAt, s.FinishedAt = fromMillis(assigned), fromMillis(started), fromMillis(first), fromMillis(finished)
 	s.Decision = concierge.ProposalStatus(decision)
 	if score != "" {
@@ -215,16 +223,17 @@ func (db *DB) StartTrainingSession(ctx context.Context, id int64, at time.Time, 
 }
 
 // AddTrainingTurn records a trainee's reply and the simulated customer's
-// answer (none when answer is nil) in one transaction: from next to
-// nextAfter lines of the case are then played. The first reply sets the
-// time to first answer. False when the session is not active or another
-// turn moved next first (a double post), and nothing is written.
-func (db *DB) AddTrainingTurn(ctx context.Context, id int64, next, nextAfter int, reply concierge.TrainingMessage, answer *concierge.TrainingMessage) (bool, error) {
+// answer (none when answer is nil) in one transaction, moving the replay
+// of the case's lines from from to to. The first reply sets the time to
+// first answer. False when the session is not active or another turn
+// moved the replay first (a double post), and nothing is written.
+func (db *DB) AddTrainingTurn(ctx context.Context, id int64, from, to concierge.TrainingReplay, reply concierge.TrainingMessage, answer *concierge.TrainingMessage) (bool, error) {
 	ok := false
 	err := db.InTx(ctx, func(tx *Tx) error {
-		res, err := tx.exec(ctx, `UPDATE training_sessions SET next_line = ?,
+		res, err := tx.exec(ctx, `UPDATE training_sessions SET next_line = ?, done_lines = ?,
 				first_answer_at = CASE WHEN first_answer_at = 0 THEN ? ELSE first_answer_at END
-			WHERE id = ? AND status = 'active' AND next_line = ?`, nextAfter, db.millis(reply.At), id, next)
+			WHERE id = ? AND status = 'active' AND next_line = ? AND done_lines = ?`,
+			to.Next, formatLines(to.Done), db.millis(reply.At), id, from.Next, formatLines(from.Done))
 		if err != nil {
 			return err
 		}
@@ -242,6 +251,34 @@ func (db *DB) AddTrainingTurn(ctx context.Context, id int64, next, nextAfter int
 		return false, fmt.Errorf("store: training turn: %w", err)
 	}
 	return ok, nil
+}
+
+// formatLines writes a replay's Done as done_lines: sorted, so that the
+// same set compares equal.
+func formatLines(done []int) string {
+	d := slices.Clone(done)
+	slices.Sort(d)
+	d = slices.Compact(d)
+	parts := make([]string, len(d))
+	for i, n := range d {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseLines(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // DecideTraining records a trainee's decision on the case's proposal, once

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func TestTrainingStore(t *testing.T) {
 
 		t0 := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 		reply := concierge.TrainingMessage{Role: "trainee", Text: "hi", At: t0.Add(30 * time.Second)}
-		if ok, err := db.AddTrainingTurn(ctx, s.ID, 0, 1, reply, nil); ok || err != nil {
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 0}, concierge.TrainingReplay{Next: 1}, reply, nil); ok || err != nil {
 			t.Fatalf("a turn before the start: %v, %v; want refused", ok, err)
 		}
 		shown := []concierge.TrainingMessage{{Role: "customer", Text: "refund T-1", At: t0}}
@@ -81,16 +82,25 @@ func TestTrainingStore(t *testing.T) {
 		if ok, err := db.StartTrainingSession(ctx, s.ID, t0.Add(time.Hour), shown, 1); ok || err != nil {
 			t.Fatalf("a second start: %v, %v; want refused", ok, err)
 		}
-		if ok, err := db.AddTrainingTurn(ctx, s.ID, 0, 2, reply, nil); ok || err != nil {
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 0}, concierge.TrainingReplay{Next: 2}, reply, nil); ok || err != nil {
 			t.Fatalf("a turn from a stale line: %v, %v; want refused", ok, err)
 		}
 		answer := &concierge.TrainingMessage{Role: "customer", Text: "hello?", At: t0.Add(31 * time.Second)}
-		if ok, err := db.AddTrainingTurn(ctx, s.ID, 1, 2, reply, answer); !ok || err != nil {
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 1}, concierge.TrainingReplay{Next: 2}, reply, answer); !ok || err != nil {
 			t.Fatalf("turn: %v, %v", ok, err)
 		}
 		later := concierge.TrainingMessage{Role: "trainee", Text: "sorry", At: t0.Add(5 * time.Minute)}
-		if ok, err := db.AddTrainingTurn(ctx, s.ID, 2, 2, later, nil); !ok || err != nil {
+		// Lines said or passed out of order: the set is the turn's
+		// token too, so a turn computed before it is refused.
+		moved := concierge.TrainingReplay{Next: 2, Done: []int{5, 3}}
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 2}, moved, later, nil); !ok || err != nil {
 			t.Fatalf("second turn: %v, %v", ok, err)
+		}
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 2}, concierge.TrainingReplay{Next: 2, Done: []int{4}}, later, nil); ok || err != nil {
+			t.Fatalf("a turn from before the lines moved: %v, %v; want refused", ok, err)
+		}
+		if gs, err := db.TrainingSession(ctx, s.ID); err != nil || gs.Next != 2 || !slices.Equal(gs.Done, []int{3, 5}) {
+			t.Fatalf("replay read back: %+v, %v; want next 2, done 3 and 5", gs, err)
 		}
 		msgs, err := db.TrainingMessages(ctx, s.ID)
 		if err != nil || len(msgs) != 4 || msgs[0].Text != "refund T-1" || msgs[1].Role != "trainee" || msgs[2].Text != "hello?" || msgs[3].Seq != 4 {
@@ -111,7 +121,7 @@ func TestTrainingStore(t *testing.T) {
 		if ok, err := db.FinishTraining(ctx, s.ID, t0.Add(11*time.Minute), score); ok || err != nil {
 			t.Fatalf("a second finish: %v, %v; want refused", ok, err)
 		}
-		if ok, err := db.AddTrainingTurn(ctx, s.ID, 2, 2, later, nil); ok || err != nil {
+		if ok, err := db.AddTrainingTurn(ctx, s.ID, moved, moved, later, nil); ok || err != nil {
 			t.Fatalf("a turn after finishing: %v, %v; want refused", ok, err)
 		}
 		gs, err := db.TrainingSession(ctx, s.ID)

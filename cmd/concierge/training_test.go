@@ -218,6 +218,25 @@ func trainingRefundCase(t *testing.T, dbURL string) {
 		t.Errorf("the refusing session does not say where it differed:\n%s", view)
 	}
 
+	// A third session that decides first, as the supervisor did: the
+	// simulated customer moves to what the real one wrote after the
+	// real decision, which is nothing, so their pleas before it are
+	// passed and they stay silent.
+	page3 := assignTraining(t, s, sue, pc.conv, "tom")
+	tom.mustPost(page3+"/start", nil)
+	tom.mustPost(page3+"/decide", url.Values{"decision": {"approve"}})
+	view = tom.mustPost(page3+"/reply", url.Values{"text": {"Your order T-1 is paid and I have refunded " + amount + "."}})
+	if replayedIntro.MatchString(view) || strings.Contains(view, "1 Example Street") {
+		t.Errorf("after a decision like the supervisor's, the customer still said what they wrote before it:\n%s", view)
+	}
+	ss, err := s.m.DB.TrainingSessions(ctx, "tom")
+	if err != nil || len(ss) == 0 {
+		t.Fatalf("tom's sessions: %v", err)
+	}
+	if msgs, err := s.m.DB.TrainingMessages(ctx, ss[0].ID); err != nil || len(msgs) == 0 || msgs[len(msgs)-1].Role != "trainee" {
+		t.Errorf("the third session's last message: %+v, %v; want the trainee's reply, unanswered", msgs, err)
+	}
+
 	_, report := tom.get("/inbox/training/people/tom")
 	if !strings.Contains(report, "100/100") || !strings.Contains(report, "You refused; the supervisor approved") {
 		t.Errorf("tom's report lacks a session or its differences:\n%s", report)

@@ -1,0 +1,12 @@
+-- +goose Up
+-- Offline, the simulated customer of a training session reacts to the
+-- trainee (docs/training.md): a line of the case may be said before the
+-- ones recorded ahead of it (the order number, when the trainee asks for
+-- it), and lines may be passed (a question the trainee already answered,
+-- what came before the closing lines once the trainee decided). The
+-- indexes of the lines at or after next_line that were said or passed
+-- so, comma-separated; next_line alone says no more which lines are left.
+ALTER TABLE training_sessions ADD COLUMN done_lines TEXT NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE training_sessions DROP COLUMN done_lines;
