@@ -324,7 +324,25 @@ func (c *checker) speech() {
 	if len(s.Languages) == 0 && c.has("speech.languages") {
 		c.errorf("speech.languages", "speech.languages must not be empty: leave it out to accept the bot's locales")
 	}
+	seen = map[string]bool{}
+	for i, f := range s.Formats {
+		path := fmt.Sprintf("speech.formats[%d]", i)
+		switch {
+		case !slices.Contains(speechFormats, f):
+			c.errorf(path, "speech.formats has %s, which is none of %s", c.show(path, f), strings.Join(speechFormats, ", "))
+		case seen[f]:
+			c.errorf(path, "speech.formats has %s twice", c.show(path, f))
+		}
+		seen[f] = true
+	}
+	if len(s.Formats) == 0 && c.has("speech.formats") {
+		c.errorf("speech.formats", "speech.formats must not be empty: leave it out for the endpoint's defaults")
+	}
 }
+
+// speechFormats are the audio containers the speech package recognises
+// (speech.FormatNames; config imports no implementation).
+var speechFormats = []string{"ogg", "mp3", "amr", "awb", "wav", "flac", "webm", "m4a"}
 
 // MaxTurnTimeout bounds brain.llm.turn_timeout. No channel needs the
 // answer inside its webhook request (acks go first, and Telegram's

@@ -56,7 +56,7 @@ func (m *Main) wireSpeech(f *config.File, bot *concierge.Bot) error {
 	if sp == nil {
 		return nil
 	}
-	cfg := speech.Config{BaseURL: sp.BaseURL, Model: sp.Model, APIKey: sp.APIKey, Languages: sp.Languages}
+	cfg := speech.Config{BaseURL: sp.BaseURL, Model: sp.Model, APIKey: sp.APIKey, Languages: sp.Languages, Formats: sp.Formats}
 	if sp.Timeout != "" {
 		d, err := time.ParseDuration(sp.Timeout)
 		if err != nil {

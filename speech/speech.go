@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -67,6 +69,11 @@ type Config struct {
 	Languages []string
 	Timeout   time.Duration // one transcription; DefaultTimeout when zero
 	MaxBytes  int64         // the largest file sent; MaxBytes when zero
+	// Formats are the containers the endpoint takes, by Format.Name
+	// (ogg, mp3, amr, awb, wav, flac, webm, m4a). Empty means
+	// DefaultFormats(BaseURL): every one, except AMR for the hosted
+	// endpoints known to refuse it.
+	Formats []string
 	// HTTPClient is injected; nil uses a new http.Client.
 	HTTPClient *http.Client
 }
@@ -81,6 +88,10 @@ type Transcript struct {
 type Transcriber struct {
 	cfg    Config
 	client *openai.Client
+	// plainJSON is set once the endpoint refused verbose_json for the
+	// model (OpenAI's gpt-4o-transcribe models answer only json or
+	// text): from then on it is asked for json.
+	plainJSON atomic.Bool
 }
 
 // New returns a Transcriber for cfg.
@@ -106,7 +117,51 @@ func New(cfg Config) (*Transcriber, error) {
 		langs = append(langs, strings.ToLower(strings.TrimSpace(l)))
 	}
 	cfg.Languages = langs
+	if len(cfg.Formats) == 0 {
+		cfg.Formats = DefaultFormats(cfg.BaseURL)
+	}
+	for _, f := range cfg.Formats {
+		if !slices.ContainsFunc(formats, func(k knownFormat) bool { return k.f.Name == f }) {
+			return nil, fmt.Errorf("speech: unknown audio format %q (known: %s)", f, strings.Join(FormatNames(), ", "))
+		}
+	}
 	return &Transcriber{cfg: cfg, client: openai.NewClientWithConfig(oc)}, nil
+}
+
+// noAMR are the hosted endpoints documented to refuse AMR (OpenAI's and
+// Groq's /audio/transcriptions take flac, mp3, mp4, mpeg, mpga, m4a,
+// ogg, wav and webm). Go has no maintained pure-Go AMR decoder to
+// convert WeChat's voice with (and ffmpeg or cgo are not a dependency
+// of this server), so a WeChat voice note without Recognition is refused
+// before sending for them, instead of costing a failing call.
+var noAMR = []string{"api.openai.com", "api.groq.com"}
+
+// DefaultFormats are the containers an endpoint at baseURL is taken to
+// accept when the bot file does not say: all known ones, except AMR for
+// the hosted endpoints known to refuse it. Local servers that decode
+// with ffmpeg (whisper.cpp's --convert, faster-whisper) take AMR.
+func DefaultFormats(baseURL string) []string {
+	host := ""
+	if u, err := url.Parse(baseURL); err == nil {
+		host = strings.ToLower(u.Hostname())
+	}
+	var out []string
+	for _, k := range formats {
+		if (k.f.Name == "amr" || k.f.Name == "awb") && slices.Contains(noAMR, host) {
+			continue
+		}
+		out = append(out, k.f.Name)
+	}
+	return out
+}
+
+// FormatNames are the containers a Transcriber recognises.
+func FormatNames() []string {
+	out := make([]string, len(formats))
+	for i, k := range formats {
+		out[i] = k.f.Name
+	}
+	return out
 }
 
 // MaxBytes is the largest file t sends.
@@ -125,25 +180,69 @@ func (t *Transcriber) Transcribe(ctx context.Context, m concierge.Media) (Transc
 	if err != nil {
 		return Transcript{}, err
 	}
+	if !slices.Contains(t.cfg.Formats, f.Name) {
+		return Transcript{}, fmt.Errorf("%w: %s audio is not among the formats this endpoint takes (%s)%s",
+			ErrUnsupported, strings.ToUpper(f.Name), strings.Join(t.cfg.Formats, ", "), formatHint(f))
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
 	defer cancel()
-	req := openai.AudioRequest{
-		Model:    t.cfg.Model,
-		FilePath: "voice" + f.Ext,
-		Reader:   typedReader{bytes.NewReader(m.Data), f.ContentType},
-		Format:   responseKind,
+	format := responseKind
+	if t.plainJSON.Load() {
+		format = openai.AudioResponseFormatJSON
 	}
-	if len(t.cfg.Languages) == 1 {
-		req.Language = t.cfg.Languages[0]
+	resp, err := t.send(ctx, f, m.Data, format)
+	if err != nil && format == responseKind && refusesVerbose(err) {
+		// The model answers json only: ask again, and from now on.
+		t.plainJSON.Store(true)
+		format = openai.AudioResponseFormatJSON
+		resp, err = t.send(ctx, f, m.Data, format)
 	}
-	resp, err := t.client.CreateTranscription(ctx, req)
 	if err != nil {
 		return Transcript{}, redact.Error(fmt.Errorf("speech: transcribe: %w", err), t.cfg.APIKey)
 	}
 	return t.judge(resp)
 }
 
-// judge turns the server's answer into a transcript, or ErrUnsure.
+// formatHint says what to do about a format an endpoint does not take.
+func formatHint(f Format) string {
+	if f.Name == "amr" || f.Name == "awb" {
+		return "; turn on WeChat's speech recognition, or use a local whisper.cpp (--convert) or faster-whisper server, which take AMR"
+	}
+	return ""
+}
+
+// send is one call to the endpoint.
+func (t *Transcriber) send(ctx context.Context, f Format, data []byte, format openai.AudioResponseFormat) (openai.AudioResponse, error) {
+	req := openai.AudioRequest{
+		Model:    t.cfg.Model,
+		FilePath: "voice" + f.Ext,
+		Reader:   typedReader{bytes.NewReader(data), f.ContentType},
+		Format:   format,
+	}
+	if len(t.cfg.Languages) == 1 {
+		req.Language = t.cfg.Languages[0]
+	}
+	return t.client.CreateTranscription(ctx, req)
+}
+
+// refusesVerbose reports whether err is the endpoint refusing
+// response_format verbose_json for the model (OpenAI answers 400 with
+// param "response_format" for its gpt-4o-transcribe models).
+func refusesVerbose(err error) bool {
+	var api *openai.APIError
+	if !errors.As(err, &api) || api.HTTPStatusCode != http.StatusBadRequest {
+		return false
+	}
+	if api.Param != nil && *api.Param == "response_format" {
+		return true
+	}
+	msg := strings.ToLower(api.Message)
+	return strings.Contains(msg, "verbose_json") || strings.Contains(msg, "response_format")
+}
+
+// judge turns the server's answer into a transcript, or ErrUnsure. A
+// json answer (no segments, no language) has nothing for the confidence
+// and language checks to read: only an empty transcript is refused.
 func (t *Transcriber) judge(resp openai.AudioResponse) (Transcript, error) {
 	text := strings.Join(strings.Fields(resp.Text), " ")
 	if text == "" {
@@ -197,30 +296,33 @@ func (r typedReader) ContentType() string { return r.ct }
 
 // Format is an audio container the transcriber recognised.
 type Format struct {
+	Name        string // as Config.Formats names it
 	Ext         string // the file name's extension servers read the format from
 	ContentType string
+}
+
+type knownFormat struct {
+	f     Format
+	match func([]byte) bool
 }
 
 // formats are the containers recognised by their first bytes. AMR
 // (WeChat's voice) is not among OpenAI's formats: OpenAI refuses it,
 // while local servers that decode with ffmpeg (whisper.cpp's --convert,
 // faster-whisper) take it.
-var formats = []struct {
-	f     Format
-	match func([]byte) bool
-}{
-	{Format{".ogg", "audio/ogg"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("OggS")) }},
-	{Format{".mp3", "audio/mpeg"}, func(b []byte) bool {
+var formats = []knownFormat{
+	{Format{"ogg", ".ogg", "audio/ogg"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("OggS")) }},
+	{Format{"mp3", ".mp3", "audio/mpeg"}, func(b []byte) bool {
 		return bytes.HasPrefix(b, []byte("ID3")) || len(b) > 1 && b[0] == 0xFF && b[1]&0xE0 == 0xE0
 	}},
-	{Format{".amr", "audio/amr"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR\n")) }},
-	{Format{".awb", "audio/amr-wb"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR-WB\n")) }},
-	{Format{".wav", "audio/wav"}, func(b []byte) bool {
+	{Format{"amr", ".amr", "audio/amr"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR\n")) }},
+	{Format{"awb", ".awb", "audio/amr-wb"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("#!AMR-WB\n")) }},
+	{Format{"wav", ".wav", "audio/wav"}, func(b []byte) bool {
 		return len(b) >= 12 && string(b[:4]) == "RIFF" && string(b[8:12]) == "WAVE"
 	}},
-	{Format{".flac", "audio/flac"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("fLaC")) }},
-	{Format{".webm", "audio/webm"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3}) }},
-	{Format{".m4a", "audio/mp4"}, func(b []byte) bool { return len(b) >= 8 && string(b[4:8]) == "ftyp" }},
+	{Format{"flac", ".flac", "audio/flac"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte("fLaC")) }},
+	{Format{"webm", ".webm", "audio/webm"}, func(b []byte) bool { return bytes.HasPrefix(b, []byte{0x1A, 0x45, 0xDF, 0xA3}) }},
+	{Format{"m4a", ".m4a", "audio/mp4"}, func(b []byte) bool { return len(b) >= 8 && string(b[4:8]) == "ftyp" }},
 }
 
 // Check says whether a file declared as contentType, made of data, is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -229,3 +230,103 @@ func TestHear(t *testing.T) {
 		t.Errorf("failing: %+v", h)
 	}
 }
+
+// TestJSONOnlyModel: a model that answers json only (OpenAI's
+// gpt-4o-transcribe) refuses verbose_json; the transcriber asks again
+// for json, and from then on asks json first. A json answer has no
+// confidence to judge: only an empty transcript is refused.
+func TestJSONOnlyModel(t *testing.T) {
+	fake := speechtest.New(key)
+	defer fake.Close()
+	fake.JSONOnly()
+	fake.Say("Do you have the Aurore lamp?", "english")
+	tr := newTranscriber(t, fake, "fr", "en", "zh")
+	ogg := concierge.Media{ContentType: "audio/ogg", Data: fixture(t, "voice.ogg")}
+	got, err := tr.Transcribe(context.Background(), ogg)
+	if err != nil || got.Text != "Do you have the Aurore lamp?" || got.Language != "" {
+		t.Fatalf("Transcribe = %+v, %v; want the json transcript, no language", got, err)
+	}
+	if _, err := tr.Transcribe(context.Background(), ogg); err != nil {
+		t.Fatal(err)
+	}
+	var formats []string
+	for _, c := range fake.Calls() {
+		formats = append(formats, c.Format)
+	}
+	if strings.Join(formats, " ") != "verbose_json json json" {
+		t.Errorf("response formats asked %q; want verbose_json refused once, then json", formats)
+	}
+	fake.Say("  ", "")
+	if _, err := tr.Transcribe(context.Background(), ogg); !errors.Is(err, speech.ErrUnsure) {
+		t.Errorf("an empty json transcript: %v; want ErrUnsure", err)
+	}
+	// Another 400 is a failure, not a reason to change formats.
+	other := speechtest.New(key)
+	defer other.Close()
+	other.Answer(func(speechtest.Call) speechtest.Reply {
+		return speechtest.Reply{Status: 400, Message: "audio too short"}
+	})
+	if _, err := newTranscriber(t, other).Transcribe(context.Background(), ogg); err == nil || errors.Is(err, speech.ErrUnsure) {
+		t.Errorf("a 400 about the audio: %v; want a failure", err)
+	}
+	if n := len(other.Calls()); n != 1 {
+		t.Errorf("%d calls for a 400 about the audio; want 1", n)
+	}
+}
+
+// TestAMRRefusedByHostedEndpoints: OpenAI's and Groq's hosted endpoints
+// do not take AMR, and the server cannot convert it (no pure-Go AMR
+// decoder), so WeChat's AMR voice is refused before anything is sent,
+// with a reason that says what to do; other endpoints take it, and a
+// bot file may say which formats its endpoint takes.
+func TestAMRRefusedByHostedEndpoints(t *testing.T) {
+	for _, base := range []string{"https://api.openai.com/v1", "https://api.groq.com/openai/v1"} {
+		if f := speech.DefaultFormats(base); slices.Contains(f, "amr") || !slices.Contains(f, "ogg") || !slices.Contains(f, "mp3") {
+			t.Errorf("DefaultFormats(%s) = %v; want ogg and mp3 but no amr", base, f)
+		}
+	}
+	if f := speech.DefaultFormats("http://localhost:8000/v1"); !slices.Equal(f, speech.FormatNames()) {
+		t.Errorf("a local server's formats %v; want all of %v", f, speech.FormatNames())
+	}
+	noNetwork := &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
+		t.Error("AMR was sent to a hosted endpoint")
+		return nil, errors.New("no network in this test")
+	})}
+	tr, err := speech.New(speech.Config{BaseURL: "https://api.openai.com/v1", Model: "whisper-1", APIKey: key, HTTPClient: noNetwork})
+	if err != nil {
+		t.Fatal(err)
+	}
+	amr := concierge.Media{ContentType: "audio/amr", Data: fixture(t, "voice.amr")}
+	_, err = tr.Transcribe(context.Background(), amr)
+	if !errors.Is(err, speech.ErrUnsupported) || !strings.Contains(err.Error(), "AMR") || !strings.Contains(err.Error(), "speech recognition") {
+		t.Fatalf("AMR to OpenAI: %v; want ErrUnsupported naming AMR and what to do", err)
+	}
+	if h := tr.Hear(context.Background(), amr); h.Speech != concierge.SpeechWrongType || strings.Contains(h.Error, key) {
+		t.Errorf("Hear = %+v; want wrong_type without the key", h)
+	}
+
+	// A bot file that lists its endpoint's formats.
+	fake := speechtest.New(key)
+	defer fake.Close()
+	fake.Say("有台灯吗", "zh")
+	only, err := speech.New(speech.Config{BaseURL: fake.URL + "/v1", Model: "m", APIKey: key, Formats: []string{"ogg", "mp3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := only.Transcribe(context.Background(), amr); !errors.Is(err, speech.ErrUnsupported) {
+		t.Errorf("AMR to an endpoint taking ogg and mp3: %v; want ErrUnsupported", err)
+	}
+	if _, err := only.Transcribe(context.Background(), concierge.Media{ContentType: "audio/ogg", Data: fixture(t, "voice.ogg")}); err != nil {
+		t.Errorf("OGG to it: %v", err)
+	}
+	if n := len(fake.Calls()); n != 1 {
+		t.Errorf("%d calls; want the OGG only", n)
+	}
+	if _, err := speech.New(speech.Config{BaseURL: fake.URL, Model: "m", Formats: []string{"amr", "aac"}}); err == nil || !strings.Contains(err.Error(), `"aac"`) {
+		t.Errorf("an unknown format: %v; want refused by name", err)
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

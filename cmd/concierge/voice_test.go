@@ -392,6 +392,17 @@ func TestVoiceWeChat(t *testing.T) {
 		t.Fatalf("transcription calls %+v; want the AMR file once", calls)
 	}
 
+	// A 50 MB voice is refused at the download, clearly, and never sent.
+	s.api.AddMedia("VM-BIG", wechattest.Media{ContentType: "audio/amr", Data: append(append([]byte{}, amr...), make([]byte, 50<<20)...)})
+	at, id = c.next()
+	sent = c.send(wechattest.Push{CreateTime: at, MsgType: "voice", MediaID: "VM-BIG", Format: "amr", MsgID: id})
+	if !strings.Contains(wxText(sent), "您的语音消息太大") || !wxMenuHas(t, s, sent, "human") {
+		t.Fatalf("50 MB: %s; want the refusal with a person's button", wxDump(sent))
+	}
+	if n := len(fake.Calls()); n != 1 {
+		t.Fatalf("%d transcription calls; the 50 MB voice must not be sent", n)
+	}
+
 	conv, err := s.m.DB.FindConversation(context.Background(), "maison-lumiere", concierge.ChannelWeChat, "o-voice-1")
 	if err != nil {
 		t.Fatal(err)
@@ -402,6 +413,43 @@ func TestVoiceWeChat(t *testing.T) {
 		if i < 0 || !strings.Contains(page[max(0, i-200):i], `<span class="speech-label">Transcript</span>`) {
 			t.Errorf("the page does not show %q as a transcript", words)
 		}
+	}
+}
+
+// TestVoiceWeChatAMRNotTaken: with an endpoint that does not take AMR
+// (OpenAI's and Groq's hosted ones, or a bot file's speech.formats
+// without amr), a WeChat voice without Recognition is answered "please
+// write" with a person's button, nothing is sent to the transcriber, and
+// the inbox says why; with Recognition it is still understood.
+func TestVoiceWeChatAMRNotTaken(t *testing.T) {
+	fake := speechFake(t)
+	fake.Say("我想要天顶台灯", "chinese")
+	noAMR := func(cfg string) string {
+		return strings.Replace(cfg, "timeout: 10s }", "timeout: 10s, formats: [ogg, mp3] }", 1)
+	}
+	s := startWXShopWith(t, wxOptions{edits: []func(string) string{withSpeech(fake, "10s"), noAMR}})
+	amr := audioFixture(t, "voice.amr")
+	s.api.AddMedia("VM-AMR", wechattest.Media{ContentType: "audio/amr", Data: amr})
+	c := &wxCustomer{s: s, openid: "o-voice-amr"}
+	at, id := c.next()
+	sent := c.send(wechattest.Push{CreateTime: at, MsgType: "voice", MediaID: "VM-AMR", Format: "amr", Recognition: "有欧若拉床头灯吗", MsgID: id})
+	if !wxMenuHas(t, s, sent, "LAMP-01") {
+		t.Fatalf("with Recognition: %s; want the Aurore lamp", wxDump(sent))
+	}
+	at, id = c.next()
+	sent = c.send(wechattest.Push{CreateTime: at, MsgType: "voice", MediaID: "VM-AMR", Format: "amr", MsgID: id})
+	if !strings.Contains(wxText(sent), "我无法收听这种类型的文件") || !wxMenuHas(t, s, sent, "human") {
+		t.Fatalf("AMR to an endpoint that does not take it: %s; want the refusal with a person's button", wxDump(sent))
+	}
+	if n := len(fake.Calls()); n != 0 {
+		t.Fatalf("%d transcription calls; AMR must not be sent to an endpoint that does not take it", n)
+	}
+	conv, err := s.m.DB.FindConversation(context.Background(), "maison-lumiere", concierge.ChannelWeChat, "o-voice-amr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := conversationPage(t, &shop{t: t, m: s.m, base: s.base, logs: s.logs}, conv.ID); !strings.Contains(page, "Not transcribed: not an audio file the transcriber takes") {
+		t.Errorf("the inbox does not say why the voice was not transcribed")
 	}
 }
 

@@ -51,9 +51,19 @@ type Server struct {
 	*httptest.Server
 	key string
 
-	mu     sync.Mutex
-	answer func(Call) Reply
-	calls  []Call
+	mu       sync.Mutex
+	answer   func(Call) Reply
+	calls    []Call
+	jsonOnly bool
+}
+
+// JSONOnly makes the fake a model that answers json or text only, as
+// OpenAI's gpt-4o-transcribe models do: a verbose_json call is recorded
+// and refused with OpenAI's 400 (param "response_format").
+func (s *Server) JSONOnly() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.jsonOnly = true
 }
 
 // New starts a fake that wants key as the bearer token ("" accepts any)
@@ -118,8 +128,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
-	answer := s.answer
+	answer, jsonOnly := s.answer, s.jsonOnly
 	s.mu.Unlock()
+	if jsonOnly && c.Format == "verbose_json" {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":{"message":%q,"type":"invalid_request_error","param":"response_format","code":"unsupported_value"}}`,
+			"response_format 'verbose_json' is not compatible with model '"+c.Model+"'. Use 'json' or 'text' instead.")
+		return
+	}
 	rep := answer(c)
 	if rep.Hold != nil {
 		select {
