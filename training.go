@@ -61,6 +61,11 @@ type TrainingLine struct {
 	Text   string    `json:"text"`
 	At     time.Time `json:"at"`
 	Before bool      `json:"before,omitempty"`
+	// Media is the kind of file a customer's line was ("voice" for a
+	// voice note, else the platform's kind: photo, image, document …);
+	// "" for text. The file itself is not copied into the case: a voice
+	// note's Text is its (anonymised) transcript, a file's its caption.
+	Media string `json:"media,omitempty"`
 }
 
 // TrainingCase is a sandboxed, anonymised copy of a past hand-off:
@@ -127,10 +132,11 @@ func (s *TrainingSession) Replay() TrainingReplay { return TrainingReplay{Next: 
 // TrainingMessage is one message of a session: the simulated customer's,
 // the trainee's, or a line shown for context ("bot").
 type TrainingMessage struct {
-	Seq  int64     `json:"seq"`
-	Role string    `json:"role"` // customer, bot, trainee
-	Text string    `json:"text"`
-	At   time.Time `json:"at"`
+	Seq   int64     `json:"seq"`
+	Role  string    `json:"role"` // customer, bot, trainee
+	Text  string    `json:"text"`
+	At    time.Time `json:"at"`
+	Media string    `json:"media,omitempty"` // as TrainingLine's
 }
 
 // TrainingScore is a finished session's score, out of 100 over the parts

@@ -330,7 +330,7 @@ func (in *Inbox) buildCase(ctx context.Context, p *concierge.Person, conv concie
 		var line concierge.TrainingLine
 		switch {
 		case e.Dir == "in" && e.Event != nil:
-			line.Role, line.Text = "customer", e.Event.Text
+			line.Role, line.Text, line.Media = "customer", e.Event.Text, mediaKindOf(e.Event)
 		case e.Message != nil && strings.HasPrefix(e.Author, "agent:"):
 			line.Role, line.Text = "agent", e.Message.PlainText()
 		case e.Message != nil && e.Author == "bot":
@@ -338,7 +338,7 @@ func (in *Inbox) buildCase(ctx context.Context, p *concierge.Person, conv concie
 		default:
 			continue
 		}
-		if strings.TrimSpace(line.Text) == "" {
+		if strings.TrimSpace(line.Text) == "" && line.Media == "" {
 			continue
 		}
 		if before && e.At.After(handedOff) {
@@ -433,6 +433,9 @@ func (in *Inbox) trainingPage(w http.ResponseWriter, r *http.Request) {
 		Mine: tv.Trainee && s.Status == concierge.TrainingActive}
 	for _, m := range msgs {
 		v := entryView{Seq: m.Seq, Text: m.Text, At: m.At, Kind: "text", Status: "sandbox"}
+		if m.Media != "" {
+			v.Kind, v.Media, v.Speech = trainingMedia(m)
+		}
 		switch m.Role {
 		case "customer":
 			v.From, v.Who = "customer", "Customer (simulated)"
@@ -526,14 +529,14 @@ func (in *Inbox) trainingStart(ctx context.Context, s *concierge.TrainingSession
 		if !l.Before {
 			break
 		}
-		shown = append(shown, concierge.TrainingMessage{Role: l.Role, Text: l.Text, At: now})
+		shown = append(shown, concierge.TrainingMessage{Role: l.Role, Text: l.Text, At: now, Media: l.Media})
 		next = i + 1
 	}
 	if len(shown) == 0 {
 		// No line before the hand-off was kept: the customer opens
 		// with their first line.
 		if i := nextCustomerLine(c, 0); i >= 0 {
-			shown = append(shown, concierge.TrainingMessage{Role: "customer", Text: c.Lines[i].Text, At: now})
+			shown = append(shown, concierge.TrainingMessage{Role: "customer", Text: c.Lines[i].Text, At: now, Media: c.Lines[i].Media})
 			next = i + 1
 		}
 	}
@@ -581,13 +584,15 @@ func (in *Inbox) trainingReply(ctx context.Context, s *concierge.TrainingSession
 	// (training_replay.go): the next one, or the one the trainee's
 	// question or decision brings forward.
 	from := s.Replay()
-	scripted := ""
+	scripted, media := "", ""
 	i, after := newReplayer(c, s).next(msgs, text)
 	if i >= 0 {
-		scripted = c.Lines[i].Text
+		scripted, media = c.Lines[i].Text, c.Lines[i].Media
 	}
 	answer := scripted
-	if m := in.cfg.Customers[c.Bot]; m != nil {
+	// A model varies what the customer wrote; a voice note or a photo of
+	// the real case is replayed as it was.
+	if m := in.cfg.Customers[c.Bot]; m != nil && media == "" {
 		turns := 0
 		for _, x := range msgs {
 			if x.Role == "trainee" {
@@ -606,8 +611,8 @@ func (in *Inbox) trainingReply(ctx context.Context, s *concierge.TrainingSession
 		}
 	}
 	var ans *concierge.TrainingMessage
-	if strings.TrimSpace(answer) != "" {
-		ans = &concierge.TrainingMessage{Role: "customer", Text: answer, At: in.cfg.Now()}
+	if strings.TrimSpace(answer) != "" || media != "" {
+		ans = &concierge.TrainingMessage{Role: "customer", Text: answer, At: in.cfg.Now(), Media: media}
 	}
 	ok, err := in.cfg.Training.AddTrainingTurn(ctx, s.ID, from, after, reply, ans)
 	if err != nil {
@@ -712,4 +717,35 @@ func (in *Inbox) trainingReport(w http.ResponseWriter, r *http.Request) {
 	}
 	in.render(w, r, http.StatusOK, "training_report", pageData{Title: "Training report · " + name,
 		Training: &trainingView{Person: name, Sessions: rows}})
+}
+
+// mediaKindOf is the kind of file a customer's event was, as a training
+// line keeps it: "voice" for a voice note, else the platform's kind from
+// the event's "KIND:REF" value; "" for anything but a file.
+func mediaKindOf(ev *concierge.Event) string {
+	if ev.Kind != concierge.EventMedia {
+		return ""
+	}
+	if ev.Speech != "" {
+		return "voice"
+	}
+	if kind, _, ok := strings.Cut(ev.Value, ":"); ok && kind != "" {
+		return kind
+	}
+	return "file"
+}
+
+// trainingMedia is how a training page shows a customer's file of the
+// real case: its kind, a note that the file was not copied (the case is
+// text only), and for a voice note its transcript's label.
+func trainingMedia(m concierge.TrainingMessage) (kind string, v *mediaView, speech string) {
+	v = &mediaView{Label: m.Media + " of the real case (the file is not copied into training cases)"}
+	if m.Media != "voice" {
+		return m.Media, v, ""
+	}
+	v.Label = "voice note of the real case (the audio is not copied into training cases)"
+	if strings.TrimSpace(m.Text) == "" {
+		return "voice", v, "Not transcribed"
+	}
+	return "voice", v, speechLabels[concierge.SpeechHeard]
 }

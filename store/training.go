@@ -166,14 +166,14 @@ func (db *DB) TrainingSessions(ctx context.Context, trainee string) ([]*concierg
 
 // TrainingMessages lists a session's messages in order.
 func (db *DB) TrainingMessages(ctx context.Context, session int64) ([]concierge.TrainingMessage, error) {
-	rows, err := db.r.QueryContext(ctx, db.q(`SELECT seq, role, text, at FROM training_messages WHERE session_id = ? ORDER BY seq`), session)
+	rows, err := db.r.QueryContext(ctx, db.q(`SELECT seq, role, text, at, media FROM training_messages WHERE session_id = ? ORDER BY seq`), session)
 	if err != nil {
 		return nil, fmt.Errorf("store: training messages: %w", err)
 	}
 	out, err := collect(rows, func(r interface{ Scan(...any) error }) (concierge.TrainingMessage, error) {
 		var m concierge.TrainingMessage
 		var at int64
-		err := r.Scan(&m.Seq, &m.Role, &m.Text, &at)
+		err := r.Scan(&m.Seq, &m.Role, &m.Text, &at, &m.Media)
 		m.At = fromMillis(at)
 		return m, err
 	})
@@ -191,8 +191,8 @@ func (tx *Tx) addTrainingMessages(ctx context.Context, session int64, msgs []con
 	}
 	for _, m := range msgs {
 		last++
-		if _, err := tx.exec(ctx, `INSERT INTO training_messages (session_id, seq, role, text, at) VALUES (?, ?, ?, ?, ?)`,
-			session, last, m.Role, m.Text, tx.db.millis(m.At)); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO training_messages (session_id, seq, role, text, at, media) VALUES (?, ?, ?, ?, ?, ?)`,
+			session, last, m.Role, m.Text, tx.db.millis(m.At), m.Media); err != nil {
 			return err
 		}
 	}

@@ -75,7 +75,7 @@ func TestTrainingStore(t *testing.T) {
 		if ok, err := db.AddTrainingTurn(ctx, s.ID, concierge.TrainingReplay{Next: 0}, concierge.TrainingReplay{Next: 1}, reply, nil); ok || err != nil {
 			t.Fatalf("a turn before the start: %v, %v; want refused", ok, err)
 		}
-		shown := []concierge.TrainingMessage{{Role: "customer", Text: "refund T-1", At: t0}}
+		shown := []concierge.TrainingMessage{{Role: "customer", Text: "refund T-1", At: t0, Media: "voice"}}
 		if ok, err := db.StartTrainingSession(ctx, s.ID, t0, shown, 1); !ok || err != nil {
 			t.Fatalf("start: %v, %v", ok, err)
 		}
@@ -103,7 +103,7 @@ func TestTrainingStore(t *testing.T) {
 			t.Fatalf("replay read back: %+v, %v; want next 2, done 3 and 5", gs, err)
 		}
 		msgs, err := db.TrainingMessages(ctx, s.ID)
-		if err != nil || len(msgs) != 4 || msgs[0].Text != "refund T-1" || msgs[1].Role != "trainee" || msgs[2].Text != "hello?" || msgs[3].Seq != 4 {
+		if err != nil || len(msgs) != 4 || msgs[0].Text != "refund T-1" || msgs[0].Media != "voice" || msgs[1].Media != "" || msgs[1].Role != "trainee" || msgs[2].Text != "hello?" || msgs[3].Seq != 4 {
 			t.Fatalf("messages: %+v, %v", msgs, err)
 		}
 		amount := concierge.Money{Minor: 5000, Currency: "EUR"}

@@ -513,3 +513,44 @@ func TestVoiceLLMTelegram(t *testing.T) {
 		t.Fatalf("a PDF as a voice note: %s; want the refusal", dumpCalls(refused))
 	}
 }
+
+// TestTrainingVoiceNote: a voice note of a past hand-off is a line of the
+// training case copied from it: the trainee's page shows its transcript,
+// anonymised, labelled as one, with a note that the audio is not copied.
+func TestTrainingVoiceNote(t *testing.T) {
+	fake := speechFake(t)
+	fake.Say("Avez-vous la lampe de chevet Aurore ? Je m'appelle Claire Dubois", "french")
+	s := startTelegramShop(t, "webhook", withSpeech(fake, "10s"))
+	s.addPerson("sue", concierge.RoleSupervisor, 3)
+	s.addPerson("tom", concierge.RoleAgent, 3)
+	ogg := audioFixture(t, "voice.ogg")
+	s.fake.AddFile("VOICE-T", telegramtest.File{ContentType: "audio/ogg", Data: ogg})
+	c := s.customer("fr")
+	if calls := c.voice("VOICE-T", len(ogg)); !hasValue(c.values(calls), "LAMP-01") {
+		t.Fatalf("after the voice note: %s; want the Aurore lamp's card", dumpCalls(calls))
+	}
+	c.say("I want to talk to a human")
+	conv, err := s.m.DB.FindConversation(context.Background(), tgBot, concierge.ChannelTelegram, concierge.ChatID(fmt.Sprint(c.id)))
+	if err != nil || conv.State != concierge.StateWaiting {
+		t.Fatalf("conversation %+v, %v; want it waiting for a person", conv, err)
+	}
+	sue := s.person("sue")
+	sue.signIn()
+	real := fmt.Sprintf("/inbox/c/%d", conv.ID)
+	sue.mustPost(real+"/claim", nil)
+	sue.mustPost(real+"/handback", nil)
+
+	page := assignTraining(t, s.shop, sue, conv.ID, "tom")
+	tom := s.person("tom")
+	tom.signIn()
+	view := tom.mustPost(page+"/start", nil)
+	note := strings.Index(view, "voice note of the real case (the audio is not copied into training cases)")
+	label := strings.Index(view, `<span class="speech-label">Transcript</span>`)
+	words := strings.Index(view, "Avez-vous la lampe de chevet Aurore ? Je m&#39;appelle ")
+	if note < 0 || label < note || words < label {
+		t.Fatalf("the training page lacks the voice note's transcript under its note (note %d, label %d, text %d):\n%s", note, label, words, view)
+	}
+	if strings.Contains(view, "Claire") || strings.Contains(view, "Dubois") {
+		t.Errorf("the transcript was not anonymised:\n%s", view)
+	}
+}

@@ -7,6 +7,11 @@
 -- indexes of the lines at or after next_line that were said or passed
 -- so, comma-separated; next_line alone says no more which lines are left.
 ALTER TABLE training_sessions ADD COLUMN done_lines TEXT NOT NULL DEFAULT '';
+-- A customer's message of a session may be a voice note or another file
+-- of the real case (its kind; the file itself is not copied): the page
+-- shows a voice note's transcript as one.
+ALTER TABLE training_messages ADD COLUMN media TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+ALTER TABLE training_messages DROP COLUMN media;
 ALTER TABLE training_sessions DROP COLUMN done_lines;
