@@ -28,6 +28,9 @@ type SellerLink struct {
 	LinkedAt     time.Time      `json:"linked_at"`
 	// PushesOff are the pushes the person switched off.
 	PushesOff []string `json:"pushes_off,omitempty"`
+	// Shop is the shop the person's commands apply to, chosen from the
+	// chat when they see several bots; "" before any choice.
+	Shop BotID `json:"shop,omitempty"`
 }
 
 // SellerChange is a change asked from a linked chat: shown with its

@@ -149,14 +149,19 @@ func (p *Pusher) Pass(ctx context.Context) (more bool, err error) {
 	return more, err
 }
 
-// pushTo queues to l's chat the news of its shop that the person sees
-// and has not switched off.
+// pushTo queues to l's chat the news that the person sees and has not
+// switched off: of the chat's shop, and, when the catalog lists the
+// server's shops (ShopLister), of the other shops the person sees, named
+// before the news.
 func (p *Pusher) pushTo(ctx context.Context, tx PushTx, l concierge.SellerLink, news []concierge.SellerNews) (int, error) {
 	var person *concierge.Person
 	var conv *concierge.Conversation
 	n := 0
 	for _, x := range news {
-		if x.Bot != l.Bot || slices.Contains(l.PushesOff, x.Kind) {
+		if slices.Contains(l.PushesOff, x.Kind) {
+			continue
+		}
+		if _, several := p.catalog.(ShopLister); x.Bot != l.Bot && !several {
 			continue
 		}
 		if person == nil {
@@ -178,6 +183,13 @@ func (p *Pusher) pushTo(ctx context.Context, tx PushTx, l concierge.SellerLink, 
 			continue // a digital product or one no longer sold runs out of nothing
 		}
 		t := p.text(x, localeOfConv(conv))
+		if x.Bot != l.Bot {
+			name := string(x.Bot)
+			if b := p.catalog.Bot(x.Bot); b != nil && b.Name != "" {
+				name = b.Name
+			}
+			t = name + ": " + t
+		}
 		if _, err := tx.Emit(ctx, conv, Author, concierge.Message{Kind: concierge.MessageText, Text: t}); err != nil {
 			return n, err
 		}

@@ -42,6 +42,7 @@ type Tx interface {
 	SellerChange(ctx context.Context, id int64) (*concierge.SellerChange, error)
 	DecideSellerChange(ctx context.Context, id, person int64, state string) (bool, error)
 	FinishSellerChange(ctx context.Context, id int64, state, result string) (bool, error)
+	SetSellerShop(ctx context.Context, person int64, shop concierge.BotID) error
 	Proposal(ctx context.Context, id int64) (*concierge.Proposal, error)
 	Owner(ctx context.Context, conv concierge.ConversationID) (int64, string, error)
 	RecordAudit(ctx context.Context, e concierge.AuditEntry) error
@@ -57,7 +58,8 @@ type Reads interface {
 }
 
 // Catalog is the shops as they are now: their bot (currency, locales,
-// products). cmd/concierge hands the live one.
+// products). cmd/concierge hands the live one; with ShopLister, a person
+// who sees several shops runs them all from their chat (shops.go).
 type Catalog interface {
 	Bot(id concierge.BotID) *concierge.Bot
 }
@@ -156,7 +158,7 @@ func (a *Assistant) intercept(ctx context.Context, anyTx concierge.Tx, conv *con
 	if code != "" {
 		return true, a.say(ctx, tx, conv, text(loc, "already_linked", p.Name))
 	}
-	s := &session{a: a, tx: tx, p: p, conv: conv, ev: ev, bot: a.cfg.Catalog.Bot(conv.Bot), planned: planned}
+	s := &session{a: a, tx: tx, p: p, conv: conv, ev: ev, bot: a.cfg.Catalog.Bot(conv.Bot), planned: planned, link: l}
 	if s.bot == nil {
 		return false, nil
 	}
@@ -197,6 +199,10 @@ type session struct {
 	// planned is what the bot's model read the message as, when the
 	// rules could not (model.go): one command per thing asked.
 	planned []Command
+	link    *concierge.SellerLink
+	// asked is set once the message was answered by asking which shop
+	// it is for: a message asking for several things asks once.
+	asked bool
 }
 
 func (s *session) say(ctx context.Context, t string) error { return s.a.say(ctx, s.tx, s.conv, t) }
@@ -207,6 +213,9 @@ func (s *session) handle(ctx context.Context) error {
 	s.loc = s.a.localeOf(s.conv, s.ev, "")
 	switch s.ev.Kind {
 	case concierge.EventButton:
+		if id, ok := strings.CutPrefix(s.ev.Value, shopPrefix); ok {
+			return s.chooseShop(ctx, concierge.BotID(id))
+		}
 		return s.press(ctx, s.ev.Value)
 	case concierge.EventSubscribe:
 		return s.say(ctx, s.t("help"))
@@ -218,6 +227,9 @@ func (s *session) handle(ctx context.Context) error {
 		}
 	default:
 		return s.say(ctx, s.t("text_only"))
+	}
+	if name, ok := parseShop(s.ev.Text); ok && len(s.shops()) > 1 {
+		return s.useShop(ctx, name)
 	}
 	c := Parse(s.ev.Text)
 	if c.Kind != Unknown || len(s.planned) == 0 {
@@ -235,13 +247,31 @@ func (s *session) handle(ctx context.Context) error {
 	return nil
 }
 
-// run answers one command.
+// run answers one command, for the shop it applies to.
 func (s *session) run(ctx context.Context, c Command) error {
 	if c.Lang != "" {
 		s.loc = c.Lang
 		// Answers, pushes and button presses then speak the language
 		// the seller last wrote in.
 		s.conv.Locale = c.Lang
+	}
+	if c.Kind != Unknown {
+		shop, among, err := s.shopFor(ctx, c)
+		if err != nil {
+			return err
+		}
+		if among != nil {
+			if s.asked {
+				return nil
+			}
+			s.asked = true
+			return s.askShop(ctx, among)
+		}
+		b := s.a.cfg.Catalog.Bot(shop)
+		if b == nil {
+			return s.say(ctx, s.t("shop_unknown", shop, s.shopList(s.shops())))
+		}
+		s.bot = b
 	}
 	switch c.Kind {
 	case Help:

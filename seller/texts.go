@@ -14,6 +14,26 @@ var texts = map[string]map[concierge.Locale]string{
 		"fr": "Je suis l'assistant du vendeur. Demandez-moi :\n• combien de commandes aujourd'hui / cette semaine, le chiffre d'affaires du jour\n• ce qui attend dans la boîte\n• le stock de la lampe Aurore, ce qui est bientôt épuisé, les meilleures ventes du mois\n• commande ML-K7QF3X\n• mets le stock de LAMP-01 à 12, prix de la lampe Luna à 39 €\n• approuve le remboursement 17, refuse le remboursement 17 car …\n• rends la conversation 88 au bot",
 		"zh": "我是卖家助手。您可以问我：\n• 今天／本周有多少订单，今天的营业额\n• 收件箱里有什么在等待\n• 欧若拉床头灯的库存，哪些库存不足，本月畅销\n• 订单 ML-K7QF3X\n• 把LAMP-01的库存改为12，把露娜触控台灯的价格改为39欧元\n• 批准退款17，拒绝退款17，因为……\n• 把对话88交还给机器人",
 	},
+	"which_shop": {
+		"en": "Which shop is this for? Choose one, then send your request again; your requests go to it until you choose another (write \"shops\" to see them).",
+		"fr": "C'est pour quelle boutique ? Choisissez-en une, puis renvoyez votre demande ; vos demandes iront à elle jusqu'à ce que vous en choisissiez une autre (écrivez « boutiques » pour les voir).",
+		"zh": "这是哪个店铺的？请选择一个，然后重新发送您的请求；在您选择其他店铺之前，您的请求都将发往该店铺（输入“店铺”查看）。",
+	},
+	"shop_now": {
+		"en": "Your requests now go to %s.",
+		"fr": "Vos demandes vont maintenant à %s.",
+		"zh": "您的请求现在发往 %s。",
+	},
+	"shops": {
+		"en": "Your requests go to %s. Your shops: %s.",
+		"fr": "Vos demandes vont à %s. Vos boutiques : %s.",
+		"zh": "您的请求发往 %s。您的店铺：%s。",
+	},
+	"shop_unknown": {
+		"en": "No shop of yours is called %q; nothing was changed. Your shops: %s.",
+		"fr": "Aucune de vos boutiques ne s'appelle %q ; rien n'a été modifié. Vos boutiques : %s.",
+		"zh": "您没有名为 %q 的店铺；未做任何更改。您的店铺：%s。",
+	},
 	"unknown": {
 		"en": "I did not understand. Write \"help\" to see what I can do.",
 		"fr": "Je n'ai pas compris. Écrivez « aide » pour voir ce que je sais faire.",

@@ -107,6 +107,18 @@ func (c sellerCatalog) Bot(id concierge.BotID) *concierge.Bot {
 	return nil
 }
 
+// Shops lists the bots the server runs (seller.ShopLister): a person who
+// sees several runs them all from their linked chat.
+func (c sellerCatalog) Shops() []concierge.BotID {
+	out := make([]concierge.BotID, 0, len(c.m.Bots))
+	for _, b := range c.m.Bots {
+		out = append(out, b.ID)
+	}
+	return out
+}
+
+var _ seller.ShopLister = sellerCatalog{}
+
 // sellerCatalogWriter changes a bot's live catalog through the same
 // Upsert as the catalog API.
 type sellerCatalogWriter struct{ m *Main }

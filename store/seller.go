@@ -100,17 +100,18 @@ func (tx *Tx) LinkChat(ctx context.Context, l concierge.SellerLink) error {
 	return nil
 }
 
-const sellerLinkCols = `l.person_id, u.name, l.bot, l.channel, l.chat, l.conversation_id, l.linked_at, COALESCE(s.pushes_off, '')`
+const sellerLinkCols = `l.person_id, u.name, l.bot, l.channel, l.chat, l.conversation_id, l.linked_at, COALESCE(s.pushes_off, ''), l.shop`
 
 const sellerLinkFrom = ` FROM seller_links l JOIN inbox_users u ON u.id = l.person_id LEFT JOIN seller_settings s ON s.person_id = l.person_id`
 
 func scanSellerLink(row interface{ Scan(...any) error }) (concierge.SellerLink, error) {
 	var l concierge.SellerLink
-	var bot, ch, chat, off string
+	var bot, ch, chat, off, shop string
 	var at int64
-	if err := row.Scan(&l.Person, &l.Name, &bot, &ch, &chat, &l.Conversation, &at, &off); err != nil {
+	if err := row.Scan(&l.Person, &l.Name, &bot, &ch, &chat, &l.Conversation, &at, &off, &shop); err != nil {
 		return l, err
 	}
+	l.Shop = concierge.BotID(shop)
 	l.Bot, l.Channel, l.Chat, l.LinkedAt = concierge.BotID(bot), concierge.Channel(ch), concierge.ChatID(chat), fromMillis(at)
 	for _, k := range strings.Split(off, ",") {
 		if k != "" {
@@ -132,6 +133,16 @@ func (tx *Tx) SellerLinkOf(ctx context.Context, bot concierge.BotID, ch concierg
 		return nil, fmt.Errorf("store: seller link: %w", err)
 	}
 	return &l, nil
+}
+
+// SetSellerShop records the shop person's commands apply to from their
+// linked chat ("" for the chat's own bot); a person with no link changes
+// nothing.
+func (tx *Tx) SetSellerShop(ctx context.Context, person int64, shop concierge.BotID) error {
+	if _, err := tx.exec(ctx, `UPDATE seller_links SET shop = ? WHERE person_id = ?`, string(shop), person); err != nil {
+		return fmt.Errorf("store: seller shop: %w", err)
+	}
+	return nil
 }
 
 // SellerLinks lists every linked chat, by person name.

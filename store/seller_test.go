@@ -114,6 +114,18 @@ func TestSellerLinksAndRemoval(t *testing.T) {
 		if l := of("a2"); l == nil || l.Name != "alice" || l.Conversation != convs[1] {
 			t.Errorf("link of a2: %+v", l)
 		}
+		// The shop her commands apply to is kept with the link, and a
+		// new link starts without one.
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.SetSellerShop(ctx, alice.ID, "other") }); err != nil {
+			t.Fatal(err)
+		}
+		if l := of("a2"); l.Shop != "other" {
+			t.Errorf("shop of a2: %q; want other", l.Shop)
+		}
+		link(alice, "a2", convs[1])
+		if l := of("a2"); l.Shop != "" {
+			t.Errorf("shop after linking again: %q; want none", l.Shop)
+		}
 		if err := db.SetPushesOff(ctx, "alice", []string{"stock", "payment"}); err != nil {
 			t.Fatal(err)
 		}

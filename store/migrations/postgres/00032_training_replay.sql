@@ -11,7 +11,11 @@ ALTER TABLE training_sessions ADD COLUMN done_lines TEXT NOT NULL DEFAULT '';
 -- of the real case (its kind; the file itself is not copied): the page
 -- shows a voice note's transcript as one.
 ALTER TABLE training_messages ADD COLUMN media TEXT NOT NULL DEFAULT '';
+-- A person who sees several bots picks, from their linked chat, the shop
+-- their commands apply to (docs/seller.md); '' before any choice.
+ALTER TABLE seller_links ADD COLUMN shop TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+ALTER TABLE seller_links DROP COLUMN shop;
 ALTER TABLE training_messages DROP COLUMN media;
 ALTER TABLE training_sessions DROP COLUMN done_lines;
