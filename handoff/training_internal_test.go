@@ -289,6 +289,19 @@ func TestReplayReacts(t *testing.T) {
 	if i, to := newReplayer(&quiet, s).next(nil, "Refunded"); i != -1 || to.Next != 7 || len(to.Done) != 0 {
 		t.Errorf("after the decision with no closing line: line %d, replay %+v; want none, next 7", i, to)
 	}
+	// What asks for the order number, and what only names an order.
+	for reply, want := range map[string]bool{
+		"Could you give me your order number?":           true,
+		"Quel est votre numéro de commande ?":            true,
+		"请提供您的订单号":                                       true,
+		"Your order now ships, could you wait?":          false,
+		"Your order T-1 is paid; I am refunding €79.00.": false,
+		"Thanks for the order number":                    false,
+	} {
+		if got := asksOrderNumber(reply); got != want {
+			t.Errorf("asksOrderNumber(%q) = %v, want %v", reply, got, want)
+		}
+	}
 	// The order number as a word of its own: T-12 is not T-1.
 	r := newReplayer(c, &concierge.TrainingSession{})
 	for text, want := range map[string]bool{"order T-1.": true, "t-1": true, "order T-12": false, "ST-1": false, "订单T-1没到": true} {

@@ -258,7 +258,7 @@ func factsAsked(text string) []string {
 // orderNumberWords name an order's number; requestWords make a sentence
 // that names it a request for it.
 var (
-	orderNumberWords = []string{"order number", "order no", "order #", "order id", "order reference", "order ref",
+	orderNumberWords = []string{"order number", "order no.", "order nr", "order #", "order id", "order reference", "order ref",
 		"numéro de commande", "numéro de la commande", "n° de commande", "référence de commande", "référence de la commande",
 		"订单号", "订单编号"}
 	requestWords = []string{"?", "？", "please", "could you", "can you", "send", "give", "share", "tell", "what is", "what's",

@@ -156,7 +156,7 @@ func (s *session) shopList(shops []concierge.BotID) string {
 
 // reShop reads "shop NAME" ("boutique NAME", "店铺NAME"), and "shops"
 // alone, which lists them.
-var reShop = regexp.MustCompile(`^(?:shops?|boutiques?|店铺|商店)\s*[:：]?\s*(.*)$`)
+var reShop = regexp.MustCompile(`^(?:(?:shops?|boutiques?)(?:$|[\s:：]+)|(?:店铺|商店)[\s:：]*)(.*)$`)
 
 // parseShop reads a shop choice from a message: the name asked ("" for
 // the list), and whether the message is one.
