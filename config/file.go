@@ -67,7 +67,7 @@ type Speech struct {
 	APIKey    string   `yaml:"api_key" json:"api_key,omitempty" jsonschema:"description=The API key; use ${VAR} to read it from the environment. Local servers may need none."`
 	Languages []string `yaml:"languages" json:"languages,omitempty" jsonschema:"description=The base languages a voice note may be in such as [fr en zh]; a transcript in another language is treated as not understood. A single language is also sent as the hint. Defaults to the bot's locales."`
 	Timeout   string   `yaml:"timeout" json:"timeout,omitempty" jsonschema:"description=How long one transcription may take as a Go duration such as 30s; past it the customer is asked to write. Defaults to 30s; at most 90s."`
-	Formats   []string `yaml:"formats" json:"formats,omitempty" jsonschema:"description=The audio formats the endpoint takes among ogg mp3 amr awb wav flac webm m4a; a voice note in another is answered asking the customer to write and is never sent. Defaults to all of them except amr and awb for api.openai.com and api.groq.com which refuse AMR (WeChat's voice)."`
+	Formats   []string `yaml:"formats" json:"formats,omitempty" jsonschema:"description=The audio formats the endpoint takes among ogg mp3 amr awb wav flac webm m4a; a voice note in another is answered asking the customer to write and is never sent. Defaults to all of them except amr and awb for api.openai.com and api.groq.com and *.openai.azure.com which refuse AMR (WeChat's voice)."`
 }
 
 // Channels lists the messaging platforms a bot listens on.

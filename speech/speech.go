@@ -128,13 +128,14 @@ func New(cfg Config) (*Transcriber, error) {
 	return &Transcriber{cfg: cfg, client: openai.NewClientWithConfig(oc)}, nil
 }
 
-// noAMR are the hosted endpoints documented to refuse AMR (OpenAI's and
-// Groq's /audio/transcriptions take flac, mp3, mp4, mpeg, mpga, m4a,
-// ogg, wav and webm). Go has no maintained pure-Go AMR decoder to
+// noAMR are the hosted endpoints documented to refuse AMR (OpenAI's,
+// Azure OpenAI's and Groq's /audio/transcriptions take flac, mp3, mp4,
+// mpeg, mpga, m4a, ogg, wav and webm); a leading dot matches any host
+// under that domain. Go has no maintained pure-Go AMR decoder to
 // convert WeChat's voice with (and ffmpeg or cgo are not a dependency
 // of this server), so a WeChat voice note without Recognition is refused
 // before sending for them, instead of costing a failing call.
-var noAMR = []string{"api.openai.com", "api.groq.com"}
+var noAMR = []string{"api.openai.com", "api.groq.com", ".openai.azure.com"}
 
 // DefaultFormats are the containers an endpoint at baseURL is taken to
 // accept when the bot file does not say: all known ones, except AMR for
@@ -147,7 +148,9 @@ func DefaultFormats(baseURL string) []string {
 	}
 	var out []string
 	for _, k := range formats {
-		if (k.f.Name == "amr" || k.f.Name == "awb") && slices.Contains(noAMR, host) {
+		if (k.f.Name == "amr" || k.f.Name == "awb") && slices.ContainsFunc(noAMR, func(h string) bool {
+			return host == h || strings.HasPrefix(h, ".") && strings.HasSuffix(host, h)
+		}) {
 			continue
 		}
 		out = append(out, k.f.Name)

@@ -280,13 +280,15 @@ func TestJSONOnlyModel(t *testing.T) {
 // with a reason that says what to do; other endpoints take it, and a
 // bot file may say which formats its endpoint takes.
 func TestAMRRefusedByHostedEndpoints(t *testing.T) {
-	for _, base := range []string{"https://api.openai.com/v1", "https://api.groq.com/openai/v1"} {
+	for _, base := range []string{"https://api.openai.com/v1", "https://api.groq.com/openai/v1", "https://shop.openai.azure.com/openai/deployments/whisper"} {
 		if f := speech.DefaultFormats(base); slices.Contains(f, "amr") || !slices.Contains(f, "ogg") || !slices.Contains(f, "mp3") {
 			t.Errorf("DefaultFormats(%s) = %v; want ogg and mp3 but no amr", base, f)
 		}
 	}
-	if f := speech.DefaultFormats("http://localhost:8000/v1"); !slices.Equal(f, speech.FormatNames()) {
-		t.Errorf("a local server's formats %v; want all of %v", f, speech.FormatNames())
+	for _, local := range []string{"http://localhost:8000/v1", "http://openai.azure.com.example/v1"} {
+		if f := speech.DefaultFormats(local); !slices.Equal(f, speech.FormatNames()) {
+			t.Errorf("%s's formats %v; want all of %v", local, f, speech.FormatNames())
+		}
 	}
 	noNetwork := &http.Client{Transport: roundTrip(func(*http.Request) (*http.Response, error) {
 		t.Error("AMR was sent to a hosted endpoint")
