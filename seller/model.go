@@ -43,8 +43,8 @@ func (a *Assistant) PlanIntercept(ctx context.Context, conv concierge.Conversati
 	default:
 		return nil, nil
 	}
-	if FindCode(ev.Text) != "" || Parse(ev.Text).Kind != Unknown {
-		return nil, nil // a code, or a phrasing the rules read
+	if _, shop := parseShop(ev.Text); shop || FindCode(ev.Text) != "" || Parse(ev.Text).Kind != Unknown {
+		return nil, nil // a code, a shop's choice, or a phrasing the rules read
 	}
 	m := a.cfg.Model(conv.Bot)
 	if m == nil {

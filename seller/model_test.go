@@ -30,7 +30,7 @@ func TestPlanIntercept(t *testing.T) {
 	m := &fakeModel{cmds: []Command{{Kind: StockOf, Lang: "fr", Product: "Aurore"}}}
 	a := New(Config{Model: func(concierge.BotID) Model { return m }})
 
-	for _, ev := range []concierge.Event{text("stock of LAMP-01"), text("LINK-K7QF-M2XD"), text("  "),
+	for _, ev := range []concierge.Event{text("stock of LAMP-01"), text("LINK-K7QF-M2XD"), text("  "), text("shop Atelier Nord"),
 		{Kind: concierge.EventButton, Value: "seller:yes:1"}} {
 		if v, err := a.PlanIntercept(ctx, conv, ev); v != nil || err != nil {
 			t.Errorf("PlanIntercept(%+v) = %v, %v; want nothing planned", ev, v, err)
