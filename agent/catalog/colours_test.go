@@ -37,3 +37,22 @@ func TestColourNames(t *testing.T) {
 		t.Errorf("Narrow(the blue one) = %v, want [BLUE]", fit)
 	}
 }
+
+// TestSizeNames: sizes written as letters are chosen by their names in
+// fr, en and zh ("the large one", "en grand", "大号的").
+func TestSizeNames(t *testing.T) {
+	board := func(sku concierge.SKU, size string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "BOARD", Name: map[concierge.Locale]string{"fr": "Plateau de fromages", "en": "Cheese board", "zh": "奶酪拼盘"},
+			Attrs: map[string]string{"size": size}}
+	}
+	ix := catalog.New([]concierge.Product{board("S", "S"), board("M", "M"), board("L", "L")}, []concierge.Locale{"fr", "en", "zh"})
+	group := []concierge.SKU{"S", "M", "L"}
+	for text, want := range map[string]concierge.SKU{
+		"the large one": "L", "large": "L", "le grand": "L", "大号的": "L",
+		"medium": "M", "中号": "M", "la petite": "S", "small please": "S", "taille M": "M",
+	} {
+		if fit, _, _ := ix.Narrow(text, group); !slices.Equal(fit, []concierge.SKU{want}) {
+			t.Errorf("Narrow(%q) = %v, want [%s]", text, fit, want)
+		}
+	}
+}

@@ -272,6 +272,17 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 	if fv == "" {
 		return 0
 	}
+	if words, ok := sizeNames[fv]; ok {
+		// "the large one", "en grand", "大号的" for a size written "L".
+		for i, t := range toks {
+			for _, w := range words {
+				if t.text == w || t.han && strings.Contains(t.text, w) {
+					matched[i] = true
+					return 2
+				}
+			}
+		}
+	}
 	vt := tokenize(fv)
 	if len(vt) == 1 && !vt[0].han {
 		for i, t := range toks {
@@ -308,6 +319,17 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 		}
 	}
 	return 100 + len(terms) // a phrase by meaning outranks a code
+}
+
+// sizeNames are the words that say a clothing size written as letters
+// (folded): a variant sized "L" is the large one, "le grand", "大号".
+var sizeNames = map[string][]string{
+	"xs":  {"xsmall", "tres petit", "特小号", "特小"},
+	"s":   {"small", "petit", "petite", "小号", "小码", "小的"},
+	"m":   {"medium", "moyen", "moyenne", "中号", "中码", "中等", "中的"},
+	"l":   {"large", "grand", "grande", "大号", "大码", "大的"},
+	"xl":  {"xlarge", "tres grand", "tres grande", "加大号", "特大号", "加大"},
+	"xxl": {"xxlarge", "特特大号"},
 }
 
 // sized reports whether token i, a number or a letter, is said as a
