@@ -65,6 +65,10 @@ type Config struct {
 	Poll     time.Duration // how often to look for files to fetch (1 s)
 	Backoff  time.Duration // the first retry's delay, doubled each time up to MaxBackoff (30 s)
 	Max      int64         // the largest file downloaded (10 MiB)
+	// MaxHeard is the largest voice note downloaded to be heard (25 MiB,
+	// what OpenAI-compatible transcription endpoints take; WhatsApp
+	// audio goes to 16 MB, Telegram's downloads to 20 MB).
+	MaxHeard int64
 	Attempts int           // fetches before giving up on a file (8)
 	// Lease is how long a claimed file is kept from other fetchers if
 	// this process dies (Lease); a live one's lease is renewed by the
@@ -82,6 +86,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.Max <= 0 {
 		c.Max = 10 << 20
+	}
+	if c.MaxHeard <= 0 {
+		c.MaxHeard = 25 << 20
 	}
 	if c.Attempts <= 0 {
 		c.Attempts = 8
@@ -245,8 +252,12 @@ func (f *Fetcher) Result(ctx context.Context, j *concierge.MediaJob) concierge.M
 	}
 	fctx, cancel := context.WithTimeout(ctx, Timeout)
 	defer cancel()
-	md, err := mf.FetchMedia(fctx, j.Ref, cfg.Max)
-	if err == nil && int64(len(md.Data)) > cfg.Max {
+	limit := cfg.Max
+	if j.Hear {
+		limit = max(cfg.Max, cfg.MaxHeard)
+	}
+	md, err := mf.FetchMedia(fctx, j.Ref, limit)
+	if err == nil && int64(len(md.Data)) > limit {
 		// An adapter that read too much is still held to the limit.
 		err = fmt.Errorf("%d bytes: %w", len(md.Data), concierge.ErrMediaTooLarge)
 	}

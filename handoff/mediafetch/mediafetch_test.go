@@ -61,6 +61,37 @@ func TestMediaOutcomes(t *testing.T) {
 	}
 }
 
+// TestVoiceNotesLimit: a voice note to be heard may be as large as the
+// transcription endpoints take (MaxHeard), beyond the files' limit; other
+// files keep theirs, and a larger voice note is still refused.
+func TestVoiceNotesLimit(t *testing.T) {
+	var asked int64
+	size := 0
+	adapter := fetchFunc(func(_ context.Context, _ string, max int64) (concierge.Media, error) {
+		asked = max
+		return concierge.Media{ContentType: "audio/ogg", Data: make([]byte, size)}, nil
+	})
+	f := &Fetcher{Config: Config{Max: 10, MaxHeard: 25}, Now: time.Now,
+		Channels: func(concierge.BotID, concierge.Channel) concierge.Sender { return adapter }}
+	for _, c := range []struct {
+		hear   bool
+		size   int
+		limit  int64
+		status concierge.MediaStatus
+	}{
+		{true, 20, 25, concierge.MediaFetched},
+		{true, 26, 25, concierge.MediaTooLarge},
+		{false, 20, 10, concierge.MediaTooLarge},
+		{false, 10, 10, concierge.MediaFetched},
+	} {
+		size = c.size
+		r := f.Result(context.Background(), &concierge.MediaJob{Ref: "R", Hear: c.hear})
+		if r.Status != c.status || asked != c.limit {
+			t.Errorf("hear=%v, %d bytes: %s with limit %d; want %s with %d", c.hear, c.size, r.Status, asked, c.status, c.limit)
+		}
+	}
+}
+
 // hearFunc is a transcriber.
 type hearFunc func(ctx context.Context, m concierge.Media) concierge.Hearing
 
