@@ -49,10 +49,33 @@ func TestSizeNames(t *testing.T) {
 	group := []concierge.SKU{"S", "M", "L"}
 	for text, want := range map[string]concierge.SKU{
 		"the large one": "L", "large": "L", "le grand": "L", "大号的": "L",
-		"medium": "M", "中号": "M", "la petite": "S", "small please": "S", "taille M": "M",
+		"medium": "M", "中号": "M", "la petite": "S", "small please": "S", "taille M": "M", "the L": "L",
 	} {
 		if fit, _, _ := ix.Narrow(text, group); !slices.Equal(fit, []concierge.SKU{want}) {
 			t.Errorf("Narrow(%q) = %v, want [%s]", text, fit, want)
+		}
+	}
+}
+
+// TestValuesWithNumbers: a value written with a number ("12 kg") is said
+// only as such, in order ("2 bags … 12 kg" is not the 2 kg bag), or as the
+// same measure in another spelling ("60升" is "60 L").
+func TestValuesWithNumbers(t *testing.T) {
+	bag := func(sku concierge.SKU, w string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "KIBBLE", Name: map[concierge.Locale]string{"en": "Chicken kibble", "zh": "鸡肉狗粮"},
+			Attrs: map[string]string{"weight": w}}
+	}
+	ix := catalog.New([]concierge.Product{bag("K2", "2 kg"), bag("K12", "12 kg"), bag("K60", "60 L")}, []concierge.Locale{"en", "zh"})
+	group := []concierge.SKU{"K2", "K12", "K60"}
+	for text, want := range map[string][]concierge.SKU{
+		"2 bags of the chicken kibble, 12 kg please": {"K12"},
+		"the 2 kg one":  {"K2"},
+		"鸡肉狗粮 60升":      {"K60"},
+		"kibble 60l":    {"K60"},
+		"2 bags please": group,
+	} {
+		if fit, _, _ := ix.Narrow(text, group); !slices.Equal(fit, want) {
+			t.Errorf("Narrow(%q) = %v, want %v", text, fit, want)
 		}
 	}
 }

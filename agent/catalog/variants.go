@@ -300,6 +300,15 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 	if _, number := NumberValue(fv); number || runeLen(fv) == 1 {
 		return 0
 	}
+	if hasNumberToken(vt) {
+		// "12 kg" is said as such: in "2 bags of kibble, 12 kg" the 2
+		// and the kg do not say the 2 kg bag. A measure may be said in
+		// another unit's spelling ("60升" for "60 L").
+		if n := ix.statesInOrder(toks, vt, matched); n > 0 {
+			return n
+		}
+		return statesMeasure(toks, fv, matched)
+	}
 	terms := ix.lx.analyze(fv)
 	if len(terms) == 0 {
 		return 0
@@ -319,6 +328,55 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 		}
 	}
 	return 100 + len(terms) // a phrase by meaning outranks a code
+}
+
+// hasNumberToken reports whether some token of ts is a number.
+func hasNumberToken(ts []token) bool {
+	for _, t := range ts {
+		if _, ok := NumberValue(t.text); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// statesInOrder reports, as states does, a value written with a number
+// ("12 kg", "1,5 L") that the message writes token for token, in order.
+func (ix *Index) statesInOrder(toks, vt []token, matched []bool) int {
+	for i := 0; i+len(vt) <= len(toks); i++ {
+		same := true
+		for j, v := range vt {
+			if toks[i+j].text != v.text {
+				same = false
+				break
+			}
+		}
+		if same {
+			for j := range vt {
+				matched[i+j] = true
+			}
+			return 100 + len(vt)
+		}
+	}
+	return 0
+}
+
+// statesMeasure reports, as states does, a value that is a measure
+// ("60 L") which the message says in any spelling of its unit ("60升",
+// "60l", "60 litres" is not one: only the units measures reads).
+func statesMeasure(toks []token, fv string, matched []bool) int {
+	want := measures(fv)
+	if len(want) != 1 {
+		return 0
+	}
+	for i := 0; i+1 < len(toks); i++ {
+		got := measures(toks[i].text + " " + toks[i+1].text)
+		if len(got) == 1 && got[0] == want[0] {
+			matched[i], matched[i+1] = true, true
+			return 100 + 2
+		}
+	}
+	return 0
 }
 
 // sizeNames are the words that say a clothing size written as letters
@@ -345,8 +403,12 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
 		return true
 	}
-	return false
+	// "the L", "la M", "not the L": an article before the last word.
+	return i > 0 && i+1 == len(toks) && sizeArticles[toks[i-1].text]
 }
+
+// sizeArticles may stand before a size said alone ("the L", "la M").
+var sizeArticles = map[string]bool{"the": true, "le": true, "la": true, "l": true}
 
 // unoffered returns the values a message states that the group does not
 // offer: a number said as a size of a group whose sizes are numbers, or

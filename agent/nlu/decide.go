@@ -62,7 +62,9 @@ func (p *parse) decide(in *Intent) IntentName {
 		return Help
 	case has(sigViewCart):
 		return ViewCart
-	case has(sigWant) && !has(sigDetails) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
+	case has(sigWant) && !has(sigDetails) && !(p.question && has(sigSearch)) && (named > 0 || (in.Quantity > 0 || pointed) && !generic):
+		// "I need a boost before the gym, what do you have?" asks what
+		// is sold, though it names the "Boost" pre-workout.
 		return AddToCart
 	case p.polite() && named == 1 && !p.question && !has(sigDetails) && !has(sigCompare) && !has(sigSearch):
 		// "the Merci 50 ml perfume please".

@@ -261,7 +261,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		if i+k < len(p.toks) && ix.NameBigram(p.toks[i+k-1].norm, p.toks[i+k].norm) {
 			continue // "friteuse sans huile": a name's words, not a negation
 		}
-		if !ix.Meaningful(neg) {
+		if !ix.Meaningful(neg) && !p.namesValue(ix, i+k, end) {
 			if i > 0 && p.toks[i].sep && k > 0 && p.toks[i].kind == tHan {
 				// "要降噪的耳机，不要普通的": a contrast whose words the
 				// catalog does not know; the request before it stands.
@@ -280,6 +280,23 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		i = end - 1
 	}
 }
+
+// namesValue reports whether tokens [from, to) say one variant value of
+// the catalog, or one word some name writes, with articles and size words
+// around it ("the L", "la taille M"): "not the L" rules out a size though
+// "L" alone means nothing to search.
+func (p *parse) namesValue(ix *catalog.Index, from, to int) bool {
+	var ws []string
+	for _, t := range p.toks[from:min(to, len(p.toks))] {
+		if !valueFrame[t.norm] {
+			ws = append(ws, t.norm)
+		}
+	}
+	return len(ws) > 0 && ix.VariantValue(strings.Join(ws, " ")) || len(ws) == 1 && ix.NameWord(ws[0])
+}
+
+// valueFrame are the words around a variant value said alone.
+var valueFrame = setOf("the", "le", "la", "les", "one", "ones", "un", "une", "size", "taille", "en", "in", "colour", "color", "couleur")
 
 // negationEnds end what a negation rules out: "pas trop chère pour ma
 // chambre" rules out nothing of the bedroom.

@@ -446,3 +446,28 @@ func TestNumbersOfVariantsAndMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestRulesOutAWordOfNames: "not the L" rules out a size written in names
+// though "L" alone finds nothing to search; it is no item of its own.
+// And a question that names a product: "I need a boost…, what do you have?"
+// asks what is sold, though "Boost" is a product's name.
+func TestRulesOutAWordOfNames(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "GLOVES-M", Name: map[concierge.Locale]string{"en": "Leather garden gloves size M"}},
+		{SKU: "GLOVES-L", Name: map[concierge.Locale]string{"en": "Leather garden gloves size L"}},
+		{SKU: "BOOST", Name: map[concierge.Locale]string{"en": "Boost pre-workout"}},
+	}, []concierge.Locale{"en"})
+	in := nlu.Parse("add leather gloves size M, not the L", ix, "en")
+	if in.Name != nlu.AddToCart || len(in.Items) > 1 || in.NotQuery == "" {
+		t.Errorf("Parse(…, not the L) = %s, %d items, NotQuery %q; want one add with the L ruled out", in.Name, len(in.Items), in.NotQuery)
+	}
+	for text, want := range map[string]nlu.IntentName{
+		"I need a boost before the gym, what do you have?": nlu.Details,
+		"can I have 2 boost pre-workout?":                  nlu.AddToCart,
+		"i need the boost pre-workout":                     nlu.AddToCart,
+	} {
+		if in := nlu.Parse(text, ix, "en"); in.Name != want {
+			t.Errorf("Parse(%q) = %s, want %s", text, in.Name, want)
+		}
+	}
+}
