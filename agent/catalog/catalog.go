@@ -41,18 +41,19 @@ type Index struct {
 	// vocab holds the single Latin words a misspelling may be corrected
 	// to (lexicon words, catalog words outside descriptions, stop words),
 	// by length in runes.
-	vocab map[int][]vocabWord
+	vocab *vocabulary
 	// kinds says, for each kind of product (a product concept key), which
 	// products are of that kind: those that declare it in their tags or
 	// category when any product does, else those that have it in their
 	// name. "abat-jour pour lampe de chevet" is a shade, not a lamp.
-	kinds map[string][]bool
+	kinds     map[string][]bool
+	kindCount map[string]int // products of each kind
 	// skus maps compact folded SKUs ("lamp02") to products.
 	skus map[string]int
 	// names maps distinctive Latin name words to the products they name;
 	// hanNames does the same for Chinese names.
 	names     map[string][]int
-	nameWords map[int][]vocabWord
+	nameWords *vocabulary
 	hanNames  []hanName
 	// categories in catalog order, and the terms that mark each one.
 	categories []string
@@ -74,6 +75,8 @@ type Index struct {
 	written map[string]bool
 	// variants are the catalog's groups of variants (see variants.go).
 	variants variantIndex
+	// scratch holds the per-search sums (see postings.go).
+	scratch *scratch
 }
 
 // doc is what the index keeps of one product.
@@ -179,11 +182,11 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		products: products,
 		docs:     make([]doc, len(products)),
 		postings: map[string][]posting{},
-		vocab:    map[int][]vocabWord{},
 		skus:     map[string]int{},
 		markers:  map[string][]marker{},
 		written:  map[string]bool{},
 		hanWhole: map[string][]int{},
+		scratch:  newScratch(len(products)),
 	}
 	for i := range products {
 		ix.addDoc(i, &products[i], locales)
@@ -266,40 +269,55 @@ func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale)
 	}
 }
 
-// buildKinds computes kinds.
+// buildKinds computes kinds, reading each product's terms once.
 func (ix *Index) buildKinds() {
 	ix.kinds = map[string][]bool{}
+	ix.kindCount = map[string]int{}
+	type lists struct{ strong, structured []int }
+	of := map[string]*lists{}
 	for _, c := range concepts {
-		if c.kind != productKind {
-			continue
+		if c.kind == productKind {
+			of[conceptKey(c.id)] = &lists{}
 		}
-		key := conceptKey(c.id)
-		declared := false
-		for i := range ix.docs {
-			declared = declared || ix.docs[i].structured[key]
-		}
-		of := make([]bool, len(ix.docs))
-		for i := range ix.docs {
-			if declared {
-				of[i] = ix.docs[i].structured[key]
-			} else {
-				of[i] = ix.docs[i].strong[key]
+	}
+	for i := range ix.docs {
+		for k := range ix.docs[i].strong {
+			if l := of[k]; l != nil {
+				l.strong = append(l.strong, i)
 			}
 		}
-		ix.kinds[key] = of
+		for k := range ix.docs[i].structured {
+			if l := of[k]; l != nil {
+				l.structured = append(l.structured, i)
+			}
+		}
+	}
+	for key, l := range of {
+		docs := l.strong
+		if len(l.structured) > 0 {
+			docs = l.structured // declared: only declaring products are of it
+		}
+		in := make([]bool, len(ix.docs))
+		for _, d := range docs {
+			in[d] = true
+		}
+		ix.kinds[key] = in
+		ix.kindCount[key] = len(docs)
 	}
 }
 
 // buildVocab gathers the words a misspelling may be corrected to.
 func (ix *Index) buildVocab() {
+	ix.vocab = newVocabulary(nil)
 	seen := map[string]bool{}
+	usable := func(w string) bool { return runeLen(w) >= 3 && !seen[w] && isWord(w) }
 	add := func(w string, from vocabSource) {
-		rs := []rune(w)
-		if len(rs) < 3 || seen[w] || !isWord(w) {
+		if !usable(w) {
 			return
 		}
 		seen[w] = true
-		ix.vocab[len(rs)] = append(ix.vocab[len(rs)], vocabWord{word: w, runes: rs, from: from})
+		rs := []rune(w)
+		ix.vocab.fixed[len(rs)] = append(ix.vocab.fixed[len(rs)], vocabWord{word: w, runes: rs, from: from})
 	}
 	for _, w := range ix.lx.words {
 		add(w, fromLexicon)
@@ -320,12 +338,10 @@ func (ix *Index) buildVocab() {
 		}
 	}
 	for _, k := range sortedKeys(strong) {
-		if k[0] != '@' {
-			add(k, fromCatalog)
+		if k[0] != '@' && usable(k) {
+			seen[k] = true
+			ix.vocab.words = append(ix.vocab.words, k)
 		}
-	}
-	for _, ws := range ix.vocab {
-		slices.SortStableFunc(ws, func(a, b vocabWord) int { return int(a.from) - int(b.from) })
 	}
 }
 

@@ -1,7 +1,5 @@
 package catalog
 
-import "slices"
-
 // buildCategories lists the categories and the terms that mark each one: the
 // words of the category's own name, and the kinds and uses of product
 // ("lamp", "desk", "bedroom") found in the names and tags of at least a
@@ -40,22 +38,24 @@ func (ix *Index) buildCategories() {
 			mark(t.key, c, 2)
 		}
 	}
-	for _, key := range sortedKeys(ix.postings) {
-		if key[0] != '@' || ix.lx.kinds[key[1:]] == attribute {
+	strong := ix.strongConcepts()
+	catOf := categoryOfDocs(len(ix.docs), members)
+	inCat := make([]int, len(ix.categories))
+	for _, key := range sortedKeys(strong) {
+		if ix.lx.kinds[key[1:]] == attribute {
 			continue
 		}
-		for c := range ix.categories {
-			in, out := 0, 0
-			for i := range ix.docs {
-				if !ix.docs[i].strong[key] {
-					continue
-				}
-				if slices.Contains(members[c], i) {
-					in++
-				} else {
-					out++
-				}
+		// Products with the term in their name, tags or category, in
+		// each category (in) and outside it (out).
+		clear(inCat)
+		for _, d := range strong[key] {
+			if c := catOf[d]; c >= 0 {
+				inCat[c]++
 			}
+		}
+		for c := range ix.categories {
+			in := inCat[c]
+			out := len(strong[key]) - in
 			if in > 0 && 4*in >= len(members[c]) && in >= 3*out {
 				mark(key, c, 1)
 			}

@@ -21,7 +21,6 @@ import (
 // (or only Chinese names): "天然亚麻灯罩" has none, "天然" just says natural.
 func (ix *Index) buildNames(locales []concierge.Locale) {
 	ix.names = map[string][]int{}
-	ix.nameWords = map[int][]vocabWord{}
 	descriptors := map[string]bool{}
 	common := map[string]bool{} // words some product's names do not all have
 	for i := range ix.docs {
@@ -88,10 +87,7 @@ func (ix *Index) buildNames(locales []concierge.Locale) {
 		// word is no proper name.
 		delete(ix.names, w)
 	}
-	for _, w := range sortedKeys(ix.names) {
-		rs := []rune(w)
-		ix.nameWords[len(rs)] = append(ix.nameWords[len(rs)], vocabWord{word: w, runes: rs, from: fromCatalog})
-	}
+	ix.nameWords = newVocabulary(sortedKeys(ix.names))
 	ix.dropGenericHanNames()
 }
 

@@ -35,10 +35,11 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 	if !words && unknown > 0 {
 		return nil
 	}
-	scores := make([]float64, len(ix.docs))
-	// covered counts, per product, the query's words it has in its name,
-	// tags or attributes: a description's passing mention does not count.
-	covered := make([]uint8, len(ix.docs))
+	// acc sums each product's score and counts the query's words it has
+	// in its name, tags or attributes: a description's passing mention
+	// does not count.
+	acc := ix.acquire()
+	defer ix.release(acc)
 	var types []string
 	// other is set when a word that is not a kind of product finds some
 	// product by its name, tags or attributes.
@@ -54,9 +55,9 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		}
 		isKind := t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind
 		for _, p := range ps {
-			scores[p.doc] += float64(p.weight) * f
-			if p.weight > weightDescription && covered[p.doc] < 255 {
-				covered[p.doc]++
+			acc.add(p.doc, float64(p.weight)*f)
+			if p.weight > weightDescription && acc.covered[p.doc] < 255 {
+				acc.covered[p.doc]++
 			}
 			other = other || !isKind && p.weight > weightDescription
 		}
@@ -65,15 +66,15 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		}
 	}
 	for _, d := range skuDocs {
-		scores[d] += skuBoost
+		acc.add(int32(d), skuBoost)
 	}
-	var ofKind []bool
+	var ofKind *kindFilter
 	if len(types) > 0 {
 		// A product whose whole Chinese name was typed is of the kind
 		// asked for, whatever a word inside it means ("蜂蜜润唇膏" is a
 		// lip balm, though "唇膏" alone is a lipstick).
 		ofKind = ix.ofKind(types, append(skuDocs, ix.hanWholeDocs(folded)...))
-		if other && !slices.Contains(ofKind, true) {
+		if other && !ix.anyOfKind(types, ofKind) {
 			// The shop has no product of the kind, and the other words
 			// find products: the kind word was a purpose ("AirPods,
 			// they're gifts for my kids"), not what to show.
@@ -82,26 +83,39 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 	}
 	category := Fold(q.Category)
 	excluded := ix.excluded(q.Exclude, terms)
-	var found []scored
-	for i := range ix.docs {
+	pass := func(i int) bool {
 		d := &ix.docs[i]
 		switch {
-		case words && scores[i] == 0:
 		case excluded != nil && excluded[i]:
 		case category != "" && d.category != category:
 		case q.PriceMax > 0 && d.price > q.PriceMax:
 		case q.PriceMin > 0 && d.price < q.PriceMin:
 		case q.InStockOnly && !d.available:
-		case ofKind != nil && !ofKind[i]:
+		case ofKind != nil && !ofKind.has(i):
 		default:
-			found = append(found, scored{doc: i, score: scores[i]})
+			return true
 		}
+		return false
 	}
-	found = keepBestCovered(found, covered, skuDocs)
-	// After: a contradicted size leaves nothing rather than promoting a
-	// product found by the number alone.
-	found = ix.withoutOtherMeasures(folded, found)
-	found = ix.best(found, q.Sort, q.Limit)
+	var found []scored
+	if q.Limit > 0 {
+		// withoutOtherMeasures, one product at a time, after the most
+		// covered is counted.
+		asked := measures(folded)
+		fits := func(i int) bool { return len(asked) == 0 || ix.fitsMeasures(i, asked) }
+		found = ix.topCovered(acc, words, pass, fits, skuDocs, q.Sort, q.Limit)
+	} else {
+		ix.candidates(acc, words, func(i int) {
+			if pass(i) {
+				found = append(found, scored{doc: i, score: acc.score[i]})
+			}
+		})
+		found = keepBestCovered(found, acc.covered, skuDocs)
+		// After: a contradicted size leaves nothing rather than promoting a
+		// product found by the number alone.
+		found = ix.withoutOtherMeasures(folded, found)
+		found = ix.best(found, q.Sort, q.Limit)
+	}
 	hits := make([]Hit, len(found))
 	for i, f := range found {
 		hits[i] = Hit{SKU: ix.products[f.doc].SKU, Score: f.score}
@@ -115,40 +129,11 @@ type scored struct {
 	score float64
 }
 
-// ofKind returns which products are of one of the kinds in types, or
-// spelt out by SKU. A kind some product declares in its tags or category
-// must be declared; one no product declares is looked for in names.
-func (ix *Index) ofKind(types []string, skuDocs []int) []bool {
-	out := make([]bool, len(ix.docs))
-	for _, t := range types {
-		for i, ok := range ix.kinds[t] {
-			out[i] = out[i] || ok
-		}
-	}
-	for _, d := range skuDocs {
-		out[d] = true
-	}
-	return out
-}
-
 // best orders products found and keeps the first limit (all if limit is
 // 0); ties keep catalog order. A small limit over many products keeps a
 // short sorted list instead of sorting everything.
 func (ix *Index) best(found []scored, s Sort, limit int) []scored {
-	cmp := func(a, b scored) int {
-		pa, pb := ix.docs[a.doc].price, ix.docs[b.doc].price
-		switch {
-		case s == PriceAsc && pa != pb:
-			return cmpInt(pa, pb)
-		case s == PriceDesc && pa != pb:
-			return cmpInt(pb, pa)
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return a.doc - b.doc
-	}
+	cmp := func(a, b scored) int { return ix.compare(a, b, s) }
 	if limit <= 0 || limit*4 > len(found) {
 		slices.SortFunc(found, cmp)
 		if limit > 0 && len(found) > limit {
@@ -276,38 +261,6 @@ func (ix *Index) correct(t term) ([]term, bool) {
 	return []term{{key: w.word, kind: literal, pos: t.pos, typo: true, word: t.word}}, true
 }
 
-// closest returns the word of vocab nearest to w within maxEdits. Ties go
-// to shopping words before stop words, then to a word of the same length
-// (a swap or a wrong letter is the likelier slip), then to the earliest.
-func (ix *Index) closest(w string, vocab map[int][]vocabWord) (vocabWord, bool) {
-	rs := []rune(w)
-	limit := maxEdits(len(rs))
-	if limit == 0 || !isWord(w) {
-		return vocabWord{}, false
-	}
-	var best vocabWord
-	bestD, found := limit+1, false
-	better := func(c vocabWord, d int) bool {
-		switch {
-		case !found || d < bestD:
-			return true
-		case d > bestD:
-			return false
-		case c.from != best.from:
-			return c.from < best.from
-		}
-		return abs(len(c.runes)-len(rs)) < abs(len(best.runes)-len(rs))
-	}
-	for n := len(rs) - limit; n <= len(rs)+limit; n++ {
-		for _, c := range vocab[n] {
-			if d := osa(rs, c.runes, bestD); d <= limit && better(c, d) {
-				best, bestD, found = c, d, true
-			}
-		}
-	}
-	return best, found
-}
-
 func abs(n int) int {
 	if n < 0 {
 		return -n
@@ -416,13 +369,13 @@ func keepBestCovered(found []scored, covered []uint8, skuDocs []int) []scored {
 
 // excluded returns which products have a word of the ruled-out text that
 // the query itself does not ask for, or nil when nothing is ruled out.
-func (ix *Index) excluded(text string, asked []term) []bool {
+func (ix *Index) excluded(text string, asked []term) map[int]bool {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
 	if parts := strings.Split(text, ExcludeSep); len(parts) > 1 {
 		// "不要S号也不要L号": each part rules out its own products.
-		var out []bool
+		var out map[int]bool
 		for _, part := range parts {
 			if ex := ix.excluded(part, asked); ex != nil {
 				if out == nil {
@@ -440,7 +393,7 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 	// A product is ruled out when it has every word of what was ruled out
 	// that some product has: "not the 100 ml one" is the 100 ml bottle,
 	// not every bottle measured in ml.
-	var count []uint8
+	var count map[int]uint8
 	n := 0
 	for _, t := range neg {
 		if slices.ContainsFunc(asked, func(a term) bool { return a.key == t.key }) {
@@ -450,10 +403,10 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 		for _, p := range ix.postings[t.key] {
 			if p.weight > weightDescription {
 				if count == nil {
-					count = make([]uint8, len(ix.docs))
+					count = map[int]uint8{}
 				}
-				if count[p.doc] < 255 {
-					count[p.doc]++
+				if count[int(p.doc)] < 255 {
+					count[int(p.doc)]++
 				}
 				has = true
 			}
@@ -465,7 +418,7 @@ func (ix *Index) excluded(text string, asked []term) []bool {
 	if n == 0 {
 		return nil
 	}
-	out := make([]bool, len(ix.docs))
+	out := make(map[int]bool, len(count))
 	for d, c := range count {
 		out[d] = int(c) == n
 	}

@@ -1,0 +1,170 @@
+package catalog
+
+import (
+	"slices"
+	"sync"
+)
+
+// accum holds one search's per-product sums. Its arrays are as long as
+// the catalog but only the products the query's postings reach are
+// touched, listed and cleared afterwards, so a search costs what its
+// terms' posting lists hold, not the size of the catalog. Accums are
+// reused through the index's pool.
+type accum struct {
+	score []float64
+	// covered counts, per product, the query's words it has in its name,
+	// tags or attributes.
+	covered []uint8
+	touched []int32
+}
+
+// scratch is the pool of an index's accums; a pointer, so that an Index
+// may be copied.
+type scratch struct{ pool sync.Pool }
+
+func newScratch(n int) *scratch {
+	s := &scratch{}
+	s.pool.New = func() any { return &accum{score: make([]float64, n), covered: make([]uint8, n)} }
+	return s
+}
+
+func (ix *Index) acquire() *accum { return ix.scratch.pool.Get().(*accum) }
+
+// release clears what a search touched and returns the accum to the pool.
+func (ix *Index) release(a *accum) {
+	for _, d := range a.touched {
+		a.score[d] = 0
+		a.covered[d] = 0
+	}
+	a.touched = a.touched[:0]
+	ix.scratch.pool.Put(a)
+}
+
+// add adds s to product d's score; every addition is positive, so a
+// product is touched when its score leaves 0.
+func (a *accum) add(d int32, s float64) {
+	if a.score[d] == 0 {
+		a.touched = append(a.touched, d)
+	}
+	a.score[d] += s
+}
+
+// kindFilter says which products are of one of the kinds a query asks
+// for, or spelt out by SKU (see ofKind), without a list of the whole
+// catalog.
+type kindFilter struct {
+	kinds []([]bool)
+	extra []int
+}
+
+func (ix *Index) ofKind(types []string, extra []int) *kindFilter {
+	f := &kindFilter{extra: extra}
+	for _, t := range types {
+		if of := ix.kinds[t]; of != nil {
+			f.kinds = append(f.kinds, of)
+		}
+	}
+	return f
+}
+
+func (f *kindFilter) has(d int) bool {
+	for _, of := range f.kinds {
+		if of[d] {
+			return true
+		}
+	}
+	for _, e := range f.extra {
+		if e == d {
+			return true
+		}
+	}
+	return false
+}
+
+// any reports whether some product of the catalog passes the filter.
+func (ix *Index) anyOfKind(types []string, f *kindFilter) bool {
+	if len(f.extra) > 0 {
+		return true
+	}
+	for _, t := range types {
+		if ix.kindCount[t] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// candidates calls fn with each product a search may return: those its
+// words reach, or every product when it has none (filters alone).
+func (ix *Index) candidates(a *accum, words bool, fn func(int)) {
+	if words {
+		for _, d := range a.touched {
+			fn(int(d))
+		}
+		return
+	}
+	for i := range ix.docs {
+		fn(i)
+	}
+}
+
+// compare orders products found: by price first for the price sorts,
+// then by score, best first, then in catalog order.
+func (ix *Index) compare(a, b scored, s Sort) int {
+	pa, pb := ix.docs[a.doc].price, ix.docs[b.doc].price
+	switch {
+	case s == PriceAsc && pa != pb:
+		return cmpInt(pa, pb)
+	case s == PriceDesc && pa != pb:
+		return cmpInt(pb, pa)
+	case a.score > b.score:
+		return -1
+	case a.score < b.score:
+		return 1
+	}
+	return a.doc - b.doc
+}
+
+// topCovered returns what keepBestCovered, then dropping the products
+// fits refuses, then best(limit) return for the candidates that pass,
+// without listing them all: it keeps the first limit of those with the
+// most words covered so far, starting again when a product covers more.
+// A product whose SKU was typed stays whatever it covers but counts in
+// the most covered, as in keepBestCovered; so does one fits refuses.
+func (ix *Index) topCovered(a *accum, words bool, pass, fits func(int) bool, skuDocs []int, s Sort, limit int) []scored {
+	var most uint8
+	top := make([]scored, 0, limit+1)
+	insert := func(f scored) {
+		if len(top) == limit && ix.compare(f, top[limit-1], s) >= 0 {
+			return
+		}
+		i, _ := slices.BinarySearchFunc(top, f, func(x, y scored) int { return ix.compare(x, y, s) })
+		top = slices.Insert(top, i, f)
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	var typed []scored
+	ix.candidates(a, words, func(i int) {
+		if !pass(i) {
+			return
+		}
+		c := a.covered[i]
+		if c > most {
+			most = c
+			top = top[:0]
+		}
+		f := scored{doc: i, score: a.score[i]}
+		switch {
+		case !fits(i):
+		case slices.Contains(skuDocs, i):
+			typed = append(typed, f)
+		case c == most:
+			insert(f)
+		}
+	})
+	for _, f := range typed {
+		insert(f)
+	}
+	return top
+}
