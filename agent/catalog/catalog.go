@@ -55,6 +55,7 @@ type Index struct {
 	names     map[string][]int
 	nameWords *vocabulary
 	hanNames  []hanName
+	hanNameAt map[string]int // index in hanNames, while building
 	// categories in catalog order, and the terms that mark each one.
 	categories []string
 	markers    map[string][]marker // term key → categories it points at
@@ -504,7 +505,8 @@ func (ix *Index) addHanWhole(i int, name string) {
 	if n := runeLen(longest); n < 3 || n > maxHanWhole {
 		return
 	}
-	if docs := ix.hanWhole[longest]; !slices.Contains(docs, i) {
+	// Products are added in order: i is new unless it is the last.
+	if docs := ix.hanWhole[longest]; len(docs) == 0 || docs[len(docs)-1] != i {
 		ix.hanWhole[longest] = append(docs, i)
 	}
 }

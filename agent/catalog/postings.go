@@ -55,10 +55,19 @@ func (a *accum) add(d int32, s float64) {
 type kindFilter struct {
 	kinds []([]bool)
 	extra []int
+	// extraSet holds extra when it is long (a Chinese name typed whole
+	// may name thousands of products).
+	extraSet map[int]bool
 }
 
 func (ix *Index) ofKind(types []string, extra []int) *kindFilter {
 	f := &kindFilter{extra: extra}
+	if len(extra) > 16 {
+		f.extraSet = make(map[int]bool, len(extra))
+		for _, d := range extra {
+			f.extraSet[d] = true
+		}
+	}
 	for _, t := range types {
 		if of := ix.kinds[t]; of != nil {
 			f.kinds = append(f.kinds, of)
@@ -73,12 +82,10 @@ func (f *kindFilter) has(d int) bool {
 			return true
 		}
 	}
-	for _, e := range f.extra {
-		if e == d {
-			return true
-		}
+	if f.extraSet != nil {
+		return f.extraSet[d]
 	}
-	return false
+	return slices.Contains(f.extra, d)
 }
 
 // any reports whether some product of the catalog passes the filter.

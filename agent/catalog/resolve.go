@@ -21,6 +21,8 @@ import (
 // (or only Chinese names): "天然亚麻灯罩" has none, "天然" just says natural.
 func (ix *Index) buildNames(locales []concierge.Locale) {
 	ix.names = map[string][]int{}
+	ix.hanNameAt = map[string]int{}
+	defer func() { ix.hanNameAt = nil }() // only while building
 	descriptors := map[string]bool{}
 	common := map[string]bool{} // words some product's names do not all have
 	for i := range ix.docs {
@@ -177,14 +179,15 @@ func isNameWord(w string) bool {
 }
 
 func (ix *Index) addHanName(s string, doc int) {
-	for i := range ix.hanNames {
-		if ix.hanNames[i].text == s {
-			if !slices.Contains(ix.hanNames[i].docs, doc) {
-				ix.hanNames[i].docs = append(ix.hanNames[i].docs, doc)
-			}
-			return
+	// Products are added in order: doc is new to a name unless it is its
+	// last.
+	if i, ok := ix.hanNameAt[s]; ok {
+		if docs := ix.hanNames[i].docs; docs[len(docs)-1] != doc {
+			ix.hanNames[i].docs = append(docs, doc)
 		}
+		return
 	}
+	ix.hanNameAt[s] = len(ix.hanNames)
 	ix.hanNames = append(ix.hanNames, hanName{text: s, docs: []int{doc}})
 }
 

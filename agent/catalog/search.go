@@ -294,13 +294,15 @@ func (ix *Index) hanWholeDocs(folded string) []int {
 		return nil
 	}
 	var out []int
+	seen := map[int]bool{}
 	for _, t := range tokenize(folded) {
 		if !t.han {
 			continue
 		}
 		for _, m := range ix.wholeHanNames(t.text, 0, nil) {
 			for _, d := range m.docs {
-				if !slices.Contains(out, d) {
+				if !seen[d] {
+					seen[d] = true
 					out = append(out, d)
 				}
 			}
