@@ -76,15 +76,33 @@ type catalogView struct {
 }
 
 // SetProducts replaces the shop's catalog: a copy of the bot with these
-// products and a new index over them. Turns that started before keep the
+// products and a new index over them, or the current index with their
+// prices and stock when nothing else it reads changed. Turns that started before keep the
 // catalog they began with (see Current); the next ones see this one. The
 // products must not be modified afterwards.
 func (s *Shop) SetProducts(products []concierge.Product) {
 	s.live.mu.Lock()
 	defer s.live.mu.Unlock()
-	b := *s.Current().Bot
+	s.setProducts(products, nil)
+}
+
+// SetChangedProducts is SetProducts when only the prices and stock of
+// the changed products may differ (livecatalog.ChangeSink): only those
+// are compared with the current catalog's.
+func (s *Shop) SetChangedProducts(products []concierge.Product, changed []concierge.SKU) {
+	s.live.mu.Lock()
+	defer s.live.mu.Unlock()
+	s.setProducts(products, changed)
+}
+
+// setProducts swaps in products; s.live.mu is held. A change of prices or
+// stock only keeps the index's terms (catalog.Index.Update).
+func (s *Shop) setProducts(products []concierge.Product, changed []concierge.SKU) {
+	cur := s.Current()
+	b := *cur.Bot
 	b.Products = products
-	s.live.cur.Store(&catalogView{bot: &b, ix: catalog.New(products, b.Locales)})
+	ix, _ := cur.Catalog.Update(products, b.Locales, changed)
+	s.live.cur.Store(&catalogView{bot: &b, ix: ix})
 }
 
 // Current returns the shop as of its latest catalog: a copy whose Bot and

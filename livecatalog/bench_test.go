@@ -3,7 +3,10 @@ package livecatalog_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -13,14 +16,26 @@ import (
 	"github.com/conciergehq/concierge/livecatalog"
 )
 
-// BenchmarkUpsertVisible measures one API change on a 1,000- and a
-// 10,000-product catalog, from Upsert to the moment a search sees it: the store's
-// transaction, reading the change back, merging and rebuilding the whole
-// search index (agent/catalog.New), on SQLite.
+// BenchmarkUpsertVisible measures one API change of a price on a 1,000-
+// and a 10,000-product catalog (CATALOG_SIZES chooses others), from Upsert
+// to the moment a search sees it: the store's transaction, reading the
+// change back, merging the layers and updating the search index
+// (agent/catalog's Update: the prices and stock only), on SQLite.
 //
 //	go test ./livecatalog -run '^$' -bench UpsertVisible -benchtime 10x
 func BenchmarkUpsertVisible(b *testing.B) {
-	for _, n := range []int{1_000, 10_000} {
+	sizes := []int{1_000, 10_000}
+	if s := os.Getenv("CATALOG_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("CATALOG_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) { benchUpsert(b, n) })
 	}
 }

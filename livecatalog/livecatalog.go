@@ -173,7 +173,7 @@ func (c *Catalog) Load(ctx context.Context) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if err := c.readChanges(ctx); err != nil {
+	if _, err := c.readChanges(ctx); err != nil {
 		return err
 	}
 	// With no URL feed and no change, the sink already has this catalog
@@ -246,29 +246,33 @@ func (c *Catalog) Sync(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	before := c.version
-	if err := c.readChanges(ctx); err != nil {
+	changes, err := c.readChanges(ctx)
+	if err != nil {
 		return err
 	}
 	if c.version == before {
+		return nil
+	}
+	if c.patchPrices(changes) {
 		return nil
 	}
 	return c.rebuild(ctx, true)
 }
 
 // readChanges reads the store's changes above c.version; c.mu is held.
-func (c *Catalog) readChanges(ctx context.Context) error {
+func (c *Catalog) readChanges(ctx context.Context) ([]concierge.CatalogChange, error) {
 	if c.cfg.Store == nil {
-		return nil
+		return nil, nil
 	}
 	changes, last, err := c.cfg.Store.CatalogChanges(ctx, c.cfg.Bot, c.version)
 	if err != nil {
-		return fmt.Errorf("livecatalog: %s: %w", c.cfg.Bot, err)
+		return nil, fmt.Errorf("livecatalog: %s: %w", c.cfg.Bot, err)
 	}
 	for _, ch := range changes {
 		c.overrides[ch.SKU] = ch
 	}
 	c.version = last
-	return nil
+	return changes, nil
 }
 
 // Products returns the catalog as last handed to the sink. The caller must

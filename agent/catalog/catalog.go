@@ -78,6 +78,8 @@ type Index struct {
 	variants variantIndex
 	// scratch holds the per-search sums (see postings.go).
 	scratch *scratch
+	// locales are New's, for Update.
+	locales []concierge.Locale
 }
 
 // doc is what the index keeps of one product.
@@ -188,6 +190,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		written:  map[string]bool{},
 		hanWhole: map[string][]int{},
 		scratch:  newScratch(len(products)),
+		locales:  slices.Clone(locales),
 	}
 	for i := range products {
 		ix.addDoc(i, &products[i], locales)
