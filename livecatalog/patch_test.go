@@ -55,7 +55,10 @@ func TestPriceChangesPatch(t *testing.T) {
 			{"both, two products", func() error {
 				return c.Upsert(ctx, []livecatalog.Update{{SKU: "POT-01", Price: eur(2400), Stock: ptr(0)}, {SKU: "CUP-01", Stock: ptr(1)}})
 			}, true},
-			{"set price", func() error { _, err := c.SetPrice(ctx, "CUP-01", concierge.Money{Minor: 450, Currency: "EUR"}); return err }, true},
+			{"set price", func() error {
+				_, err := c.SetPrice(ctx, "CUP-01", concierge.Money{Minor: 450, Currency: "EUR"})
+				return err
+			}, true},
 			{"rename", func() error {
 				return c.Upsert(ctx, []livecatalog.Update{{SKU: "POT-01", Name: map[concierge.Locale]string{"en": "Glass tea pot"}}})
 			}, false},
