@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"github.com/conciergehq/concierge"
 	"regexp"
 	"slices"
 	"strconv"
@@ -98,4 +99,23 @@ func (ix *Index) fitsMeasures(doc int, asked []measure) bool {
 		}
 	}
 	return true
+}
+
+// MeasuresFit returns the products of skus whose names do not contradict
+// a size text states: "a 2 kg silk quilt" names no "Silk quilt 1 kg".
+func (ix *Index) MeasuresFit(skus []concierge.SKU, text string) []concierge.SKU {
+	if len(skus) == 0 {
+		return skus
+	}
+	asked := measures(Fold(text))
+	if len(asked) == 0 {
+		return skus
+	}
+	var out []concierge.SKU
+	for _, s := range skus {
+		if i, ok := ix.skus[compact(Fold(string(s)))]; !ok || ix.fitsMeasures(i, asked) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -357,6 +357,18 @@ func (p *parse) countedItems(items []Item) bool {
 	return false
 }
 
+// everyItemFinds reports whether every item with words names a product
+// or finds one: a list is an order only when each part asks for something
+// the shop sells ("j'en veux un", with no words, counts what came before).
+func (p *parse) everyItemFinds(items []Item) bool {
+	for _, it := range items {
+		if len(it.Products) == 0 && it.Query != "" && len(p.ix.Search(catalog.Query{Text: it.Query, Category: it.Category, Limit: 1})) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // negationCue reports whether token i is used by a cue that only says
 // "no" or "not", rather than by a phrase of another meaning.
 func (p *parse) negationCue(i int) bool {

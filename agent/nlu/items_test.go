@@ -471,3 +471,26 @@ func TestRulesOutAWordOfNames(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesAndListsThatAskNothing: a list whose part finds nothing is no
+// order ("just a moment, let me check with my wife" where a product is
+// called "Moment"), and a size the message states unnames a product whose
+// name writes another ("a 2 kg nuage quilt" is not "Nuage silk quilt 1 kg").
+func TestNamesAndListsThatAskNothing(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "MOMENT", Name: map[concierge.Locale]string{"en": "Moment acrylic block", "fr": "Bloc acrylique Moment"}},
+		{SKU: "QUILT", Name: map[concierge.Locale]string{"en": "Nuage silk quilt 1 kg", "fr": "Couette en soie Nuage 1 kg"}},
+	}, []concierge.Locale{"en", "fr"})
+	if in := nlu.Parse("just a moment, let me check with my wife", ix, "en"); in.Name == nlu.AddToCart {
+		t.Errorf("Parse(just a moment, …) = %s with %d items, want no add", in.Name, len(in.Items))
+	}
+	if in := nlu.Parse("a moment block and a silk quilt", ix, "en"); in.Name != nlu.AddToCart || len(in.Items) != 2 {
+		t.Errorf("Parse(a moment block and a silk quilt) = %s with %d items, want an add of two", in.Name, len(in.Items))
+	}
+	if in := nlu.Parse("add a 2 kg nuage quilt", ix, "en"); slices.Contains(in.Products, "QUILT") {
+		t.Errorf("Parse(add a 2 kg nuage quilt).Products = %v, want no QUILT", in.Products)
+	}
+	if in := nlu.Parse("add a 1 kg nuage quilt", ix, "en"); !slices.Contains(in.Products, "QUILT") {
+		t.Errorf("Parse(add a 1 kg nuage quilt).Products = %v, want QUILT", in.Products)
+	}
+}

@@ -297,8 +297,10 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	browse := (in.Name == Search || in.Name == Details) && !p.question
 	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || browse) {
 		p.splitItems(&in, ix, hint)
-		if browse && len(in.Items) > 0 && !p.countedItems(in.Items) {
-			in.Items = nil // "des lampes et des ampoules" searches
+		if browse && len(in.Items) > 0 && (!p.countedItems(in.Items) || !p.everyItemFinds(in.Items)) {
+			// "des lampes et des ampoules" searches; "just a moment, let
+			// me check with my wife" orders no "Moment" block.
+			in.Items = nil
 		} else if browse && len(in.Items) > 0 {
 			// A list with counts is an order: "白色帆布鞋一双，黑色帆布鞋一双",
 			// "un miel de litchi + un thé Earl Grey".
@@ -515,7 +517,7 @@ func (p *parse) size() int {
 // lookUp asks the catalog which products the text names, which category
 // the query is about, and whether the query describes products at all.
 func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
-	in.Products = ix.Resolve(text)
+	in.Products = ix.MeasuresFit(ix.Resolve(text), text)
 	if in.Query == "" {
 		return
 	}
