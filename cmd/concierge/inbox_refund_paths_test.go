@@ -41,6 +41,10 @@ type stripeProxy struct {
 	mu    sync.Mutex
 	calls []stripeCall
 	fails int
+	// succeed answers confirmed PaymentIntents as Stripe does for a
+	// card that pays ("status": "succeeded"), which stripe-mock's fixed
+	// fixture (always requires_payment_method) cannot.
+	succeed bool
 }
 
 func newStripeProxy(t *testing.T) *stripeProxy {
@@ -63,6 +67,12 @@ func newStripeProxy(t *testing.T) *stripeProxy {
 		}
 		p.calls = append(p.calls, c)
 		p.mu.Unlock()
+		if p.succeed && r.Method == http.MethodPost && r.URL.Path == "/v1/payment_intents" && form.Get("confirm") == "true" {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"id":"pi_e2e_%d","object":"payment_intent","amount":%s,"currency":%q,"status":"succeeded","payment_method":%q}`,
+				len(p.calls), form.Get("amount"), form.Get("currency"), form.Get("payment_method"))
+			return
+		}
 		if c.failed {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Stripe-Should-Retry", "false")

@@ -62,14 +62,14 @@ type Hearer interface {
 
 // Config tunes the Fetcher; zero values are the defaults.
 type Config struct {
-	Poll     time.Duration // how often to look for files to fetch (1 s)
-	Backoff  time.Duration // the first retry's delay, doubled each time up to MaxBackoff (30 s)
-	Max      int64         // the largest file downloaded (10 MiB)
+	Poll    time.Duration // how often to look for files to fetch (1 s)
+	Backoff time.Duration // the first retry's delay, doubled each time up to MaxBackoff (30 s)
+	Max     int64         // the largest file downloaded (10 MiB)
 	// MaxHeard is the largest voice note downloaded to be heard (25 MiB,
 	// what OpenAI-compatible transcription endpoints take; WhatsApp
 	// audio goes to 16 MB, Telegram's downloads to 20 MB).
 	MaxHeard int64
-	Attempts int           // fetches before giving up on a file (8)
+	Attempts int // fetches before giving up on a file (8)
 	// Lease is how long a claimed file is kept from other fetchers if
 	// this process dies (Lease); a live one's lease is renewed by the
 	// store while the fetch runs. Tests shorten it.
