@@ -348,3 +348,29 @@ type PaymentNotice struct {
 	Failure PaymentFailure // NoticeFailed
 	Refunds []Refund       // NoticeRefunded
 }
+
+// EachChannel calls fn with each of bot's channels, by name.
+func (r *Registry) EachChannel(bot BotID, fn func(ch Channel, s Sender)) {
+	if r == nil {
+		return
+	}
+	var names []Channel
+	for k := range r.channels {
+		if k.bot == bot {
+			names = append(names, k.ch)
+		}
+	}
+	slices.Sort(names)
+	for _, ch := range names {
+		fn(ch, r.channels[channelKey{bot, ch}])
+	}
+}
+
+// EachProvider calls fn with each of bot's payment providers, by name.
+func (r *Registry) EachProvider(bot BotID, fn func(p PaymentProvider)) {
+	for b, p := range r.Providers() {
+		if b == bot {
+			fn(p)
+		}
+	}
+}

@@ -5,8 +5,6 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
-	"github.com/conciergehq/concierge/adapters/wechat"
-	"github.com/conciergehq/concierge/adapters/whatsapp"
 	"github.com/conciergehq/concierge/checkout/sandbox"
 	tgpay "github.com/conciergehq/concierge/checkout/telegram"
 	"github.com/conciergehq/concierge/checkout/wechatpay"
@@ -30,25 +28,6 @@ func (s *Server) telegramOf(b *Bot) *telegramRoute {
 	}
 	pay, _ := s.cfg.Channels.Provider(b.Bot.ID, tgpay.ProviderName).(*tgpay.Provider)
 	return &telegramRoute{Adapter: a, Secret: a.WebhookSecret(), Pay: pay}
-}
-
-// adapterRoute is what the WhatsApp and WeChat routes need of one bot.
-type adapterRoute[A any] struct{ Adapter A }
-
-func (s *Server) whatsappOf(b *Bot) *adapterRoute[*whatsapp.Adapter] {
-	a, _ := s.cfg.Channels.Channel(b.Bot.ID, concierge.ChannelWhatsApp).(*whatsapp.Adapter)
-	if a == nil {
-		return nil
-	}
-	return &adapterRoute[*whatsapp.Adapter]{a}
-}
-
-func (s *Server) wechatOf(b *Bot) *adapterRoute[*wechat.Adapter] {
-	a, _ := s.cfg.Channels.Channel(b.Bot.ID, concierge.ChannelWeChat).(*wechat.Adapter)
-	if a == nil {
-		return nil
-	}
-	return &adapterRoute[*wechat.Adapter]{a}
 }
 
 // wechatPayRoute is what the WeChat Pay routes need of one bot.

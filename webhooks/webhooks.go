@@ -30,8 +30,6 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
-	"github.com/conciergehq/concierge/adapters/wechat"
-	"github.com/conciergehq/concierge/adapters/whatsapp"
 )
 
 // Ingester stores inbound events durably and says which were seen before.
@@ -147,10 +145,7 @@ func New(cfg Config) *Server {
 	e.GET("/chat/:bot/api/events", s.widgetEvents)
 
 	e.POST("/webhooks/:bot/telegram", s.telegramWebhook, middleware.BodyLimit(bodyLimit(telegram.MaxBodyBytes)))
-	e.GET("/webhooks/:bot/whatsapp", s.whatsappVerify)
-	e.POST("/webhooks/:bot/whatsapp", s.whatsappNotify, middleware.BodyLimit(bodyLimit(whatsapp.MaxBodyBytes)))
-	e.GET("/webhooks/:bot/wechat", s.wechatVerify)
-	e.POST("/webhooks/:bot/wechat", s.wechatMessage, middleware.BodyLimit(bodyLimit(wechat.MaxBodyBytes)))
+	s.platformRoutes(e)
 	s.wechatPayRoutes(e)
 	// Any other channel that is a concierge.Receiver, and every payment
 	// provider that is a concierge.PaymentNotifier (Stripe, the sandbox);
@@ -242,6 +237,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	status, msg := http.StatusInternalServerError, "internal error"
 	var he *echo.HTTPError
 	var ce *concierge.Error
+	if se, ok := statusError(err); ok {
+		err = se
+	}
 	switch {
 	case errors.As(err, &he):
 		status = he.Code
