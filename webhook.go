@@ -86,13 +86,16 @@ type WebhookHost interface {
 	// unknown orders.
 	RecordRefunds(ctx context.Context, rs []Refund) (recorded, skipped int, err error)
 	// SettleRefund applies how a refund ended, once; an error asks the
-	// provider to report it again. An error with CodeNotFound means
-	// refunds are not handled here.
+	// provider to report it again (as it does when refunds are not
+	// handled here).
 	SettleRefund(ctx context.Context, r RefundOutcome) (string, error)
 
 	// Text is message id of the locale catalogs in loc (a speaker of the
 	// bot's, else its default), with data filled in.
 	Text(loc Locale, id string, data map[string]any) string
+	// ClientIP is the address of the client that made r, as the server's
+	// proxies report it.
+	ClientIP(r *http.Request) string
 	// Log is the server's logger.
 	Log() *slog.Logger
 	// Now is the server's clock.

@@ -38,7 +38,6 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/checkout/sandbox"
-	"github.com/conciergehq/concierge/checkout/wechatpay"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff"
 	"github.com/conciergehq/concierge/handoff/mediafetch"
@@ -336,7 +335,6 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Server = webhooks.New(webhooks.Config{
 		Bots:        hooks,
 		Channels:    m.Registry,
-		WeChatPayer: wechatpay.PayerOf(m.DB),
 		SettleRefund: func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error) {
 			return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, bot, r)
 		},

@@ -44,7 +44,8 @@ func (m *Main) wireWeChat(f *config.File, bot *concierge.Bot, providers map[conc
 		if w == nil {
 			return fmt.Errorf("bot %s: payments.wechatpay needs channels.wechat (its app_id is the payment's appid)", bot.ID)
 		}
-		pc := wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL, Client: m.WeChatPayClient}
+		pc := wechatpay.Config{AppID: w.AppID, MchID: wp.MchID, APIKey: wp.APIKey, APIBase: wp.APIBase, BaseURL: m.BaseURL, Client: m.WeChatPayClient,
+			Payer: wechatpay.PayerOf(m.DB)}
 		// The config checked the certificate; read again here, a file that
 		// went missing since is still a clear startup error.
 		switch {

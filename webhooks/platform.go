@@ -83,7 +83,7 @@ func (s *Server) platform(kind, name, method, pattern string) echo.HandlerFunc {
 			for _, p := range c.ParamNames() {
 				r.SetPathValue(p, c.Param(p))
 			}
-			return rt.Serve(c.Response(), r, &host{s: s, b: b})
+			return rt.Serve(c.Response(), r, &host{s: s, b: b, c: c})
 		}
 		return concierge.Errorf(concierge.CodeNotFound, "webhooks", "this bot's %s %q has no such route", kind, name)
 	}
@@ -113,6 +113,7 @@ func (s *Server) botIDs() []concierge.BotID {
 type host struct {
 	s *Server
 	b *Bot
+	c echo.Context // for ClientIP: echo's RealIP is the server's policy
 }
 
 var _ concierge.WebhookHost = (*host)(nil)
@@ -176,6 +177,8 @@ func (h *host) SettleRefund(ctx context.Context, r concierge.RefundOutcome) (str
 func (h *host) Text(loc concierge.Locale, id string, data map[string]any) string {
 	return h.s.text(h.s.locale(h.b, loc), id, data)
 }
+
+func (h *host) ClientIP(*http.Request) string { return h.c.RealIP() }
 
 func (h *host) Log() *slog.Logger { return h.s.cfg.Log }
 func (h *host) Now() time.Time    { return h.s.cfg.Now() }

@@ -79,10 +79,6 @@ type Config struct {
 	// Orders applies payment providers' expiries and refunds (see
 	// notice.go).
 	Orders ProviderOrders
-	// WeChatPayer returns the OpenID of the WeChat customer whose
-	// conversation placed the order, or "" when it was placed on another
-	// channel (see wechatpay.go).
-	WeChatPayer func(ctx context.Context, o *concierge.Order) (string, error)
 	// SettleRefund applies how a refund of bot ended, exactly once
 	// however often it is reported, and returns what it did (for the
 	// log); an error asks the provider to report it again. Nil: refund
@@ -146,7 +142,6 @@ func New(cfg Config) *Server {
 
 	e.POST("/webhooks/:bot/telegram", s.telegramWebhook, middleware.BodyLimit(bodyLimit(telegram.MaxBodyBytes)))
 	s.platformRoutes(e)
-	s.wechatPayRoutes(e)
 	// Any other channel that is a concierge.Receiver, and every payment
 	// provider that is a concierge.PaymentNotifier (Stripe, the sandbox);
 	// the routes above, whose last segment is fixed, take precedence.

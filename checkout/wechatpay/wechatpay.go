@@ -80,6 +80,10 @@ type Config struct {
 	Certificate *tls.Certificate
 	Client      *http.Client
 	Now         func() time.Time
+	// Payer returns the OpenID of the WeChat customer whose conversation
+	// placed the order, or "" when it was placed on another channel (see
+	// PayerOf); nil always shows the QR code of a NATIVE payment.
+	Payer func(ctx context.Context, o *concierge.Order) (string, error)
 }
 
 // Provider is the WeChat Pay provider. It is safe for concurrent use.
