@@ -101,3 +101,20 @@ type WebhookHost interface {
 	// Now is the server's clock.
 	Now() time.Time
 }
+
+// InvoiceChecker is a payment provider whose customers pay inside the
+// channel (Telegram's invoices): the platform asks, through the channel's
+// own updates, whether an order may still be paid before it takes the
+// money, and reports the payment in a later update. The channel finds the
+// provider in the registry under its own name and asks it both; it does
+// no I/O.
+type InvoiceChecker interface {
+	// CheckInvoice says why amount of o (nil when the payload named no
+	// order of the bot) may not be paid now, and the id of the text in
+	// the locale catalogs (taking the order's number as ID) that tells
+	// the customer; "" and "" mean it may.
+	CheckInvoice(o *Order, amount Money, now time.Time) (refusal, textID string)
+	// Settle turns a reported payment of amount for o, with the
+	// platform's reference, into the payment checkout applies once.
+	Settle(o *Order, amount Money, ref string, at time.Time) Payment
+}

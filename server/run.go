@@ -333,8 +333,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.wireMedia()        // customers' files, see media.go
 	m.wireReplicas()     // heartbeats and NOTIFY wake-ups, see replicas.go
 	m.Server = webhooks.New(webhooks.Config{
-		Bots:        hooks,
-		Channels:    m.Registry,
+		Bots:     hooks,
+		Channels: m.Registry,
 		SettleRefund: func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error) {
 			return m.Checkout.SettleRefund(ctx, checkoutStore{m.DB}, m.Log, bot, r)
 		},

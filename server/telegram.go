@@ -78,9 +78,9 @@ func (m *Main) startPolling(ctx context.Context) (stop func()) {
 	var wg sync.WaitGroup
 	for _, a := range m.telegram.polling {
 		p := &telegram.Poller{Adapter: a, Log: m.Log, Timeout: m.TelegramPollTimeout}
-		bot := a.Bot()
+		h := m.Server.Host(a.Bot())
 		p.Handle = func(ctx context.Context, body []byte) (telegram.Answer, error) {
-			return m.Server.TelegramUpdate(ctx, bot, body)
+			return a.Update(ctx, h, body)
 		}
 		wg.Add(1)
 		go func() { defer wg.Done(); p.Run(ctx) }()

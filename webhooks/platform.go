@@ -109,11 +109,33 @@ func (s *Server) botIDs() []concierge.BotID {
 	return ids
 }
 
+// Host is what a channel's or provider's routes get for bot, for a
+// request that does not come through this server: Telegram's long
+// polling hands each update to the path its webhook takes. It is nil for
+// a bot the server does not serve.
+func (s *Server) Host(bot concierge.BotID) concierge.WebhookHost {
+	b := s.cfg.Bots[bot]
+	if b == nil {
+		return nil
+	}
+	return &host{s: s, b: b}
+}
+
+// locale is l when the bot speaks it, else the bot's default.
+func (s *Server) locale(b *Bot, l concierge.Locale) concierge.Locale {
+	for _, x := range b.Bot.Locales {
+		if x == l {
+			return l
+		}
+	}
+	return b.Bot.DefaultLocale()
+}
+
 // host is the concierge.WebhookHost of one request.
 type host struct {
 	s *Server
 	b *Bot
-	c echo.Context // for ClientIP: echo's RealIP is the server's policy
+	c echo.Context // for ClientIP: echo's RealIP is the server's policy; nil outside a request
 }
 
 var _ concierge.WebhookHost = (*host)(nil)
@@ -178,7 +200,12 @@ func (h *host) Text(loc concierge.Locale, id string, data map[string]any) string
 	return h.s.text(h.s.locale(h.b, loc), id, data)
 }
 
-func (h *host) ClientIP(*http.Request) string { return h.c.RealIP() }
+func (h *host) ClientIP(r *http.Request) string {
+	if h.c == nil {
+		return ""
+	}
+	return h.c.RealIP()
+}
 
 func (h *host) Log() *slog.Logger { return h.s.cfg.Log }
 func (h *host) Now() time.Time    { return h.s.cfg.Now() }

@@ -96,3 +96,9 @@ func (s *Server) sandboxPay(c echo.Context) error {
 	// nothing again.
 	return c.Redirect(http.StatusSeeOther, c.Request().URL.Path+"?"+sandbox.FormToken+"="+url.QueryEscape(c.FormValue(sandbox.FormToken))+result)
 }
+
+// sandboxOf is the bot's sandbox provider, or nil.
+func (s *Server) sandboxOf(b *Bot) *sandbox.Provider {
+	p, _ := s.cfg.Channels.Provider(b.Bot.ID, sandbox.ProviderName).(*sandbox.Provider)
+	return p
+}

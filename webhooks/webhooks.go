@@ -28,7 +28,6 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 )
 
@@ -140,7 +139,6 @@ func New(cfg Config) *Server {
 	e.GET("/chat/:bot/api/messages", s.widgetHistory)
 	e.GET("/chat/:bot/api/events", s.widgetEvents)
 
-	e.POST("/webhooks/:bot/telegram", s.telegramWebhook, middleware.BodyLimit(bodyLimit(telegram.MaxBodyBytes)))
 	s.platformRoutes(e)
 	// Any other channel that is a concierge.Receiver, and every payment
 	// provider that is a concierge.PaymentNotifier (Stripe, the sandbox);
@@ -159,10 +157,6 @@ func New(cfg Config) *Server {
 	}
 	return s
 }
-
-// textChoiceExpired answers a button whose token is unknown (the same
-// text the agent answers with on other channels).
-const textChoiceExpired = "choice_expired"
 
 // text is message id in loc from the catalogs, or id without them.
 func (s *Server) text(loc concierge.Locale, id string, data map[string]any) string {

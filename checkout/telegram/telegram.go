@@ -243,3 +243,15 @@ type ctxDoer struct {
 }
 
 func (d ctxDoer) Do(r *http.Request) (*http.Response, error) { return d.c.Do(r.WithContext(d.ctx)) }
+
+var _ concierge.InvoiceChecker = (*Provider)(nil)
+
+// CheckInvoice is Check for the channel, which does not import this
+// package: the refusal and its text id.
+func (p *Provider) CheckInvoice(o *concierge.Order, amount concierge.Money, now time.Time) (refusal, textID string) {
+	r := p.Check(o, amount, now)
+	if r == "" {
+		return "", ""
+	}
+	return string(r), r.TextID()
+}

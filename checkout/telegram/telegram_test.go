@@ -89,6 +89,19 @@ func TestCheckAndSettle(t *testing.T) {
 		if got := p.Check(tt.o, tt.amt, now); got != tt.want {
 			t.Errorf("%d: Check = %q, want %q", i, got, tt.want)
 		}
+		// The channel asks through concierge.InvoiceChecker.
+		refusal, text := p.CheckInvoice(tt.o, tt.amt, now)
+		wantText := ""
+		if tt.want != "" {
+			wantText = tt.want.TextID()
+		}
+		if refusal != string(tt.want) || text != wantText {
+			t.Errorf("%d: CheckInvoice = %q, %q; want %q, %q", i, refusal, text, tt.want, wantText)
+		}
+	}
+	// adapters/telegram finds this provider under its channel's name.
+	if ProviderName != string(concierge.ChannelTelegram) {
+		t.Errorf("ProviderName = %q, the Telegram channel looks for %q", ProviderName, concierge.ChannelTelegram)
 	}
 	// Each refusal has its text in every locale catalog, short enough
 	// for Telegram's payment form.

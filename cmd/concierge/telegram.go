@@ -14,7 +14,6 @@ import (
 
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/config"
-	"github.com/conciergehq/concierge/webhooks"
 )
 
 const telegramUsage = `Usage:
@@ -100,7 +99,7 @@ func telegramWebhook(ctx context.Context, sub, path, botName, rawURL string, max
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: Telegram now sends updates (%s) to %s\n", f.ID, strings.Join(telegram.AllowedUpdates, ", "), hook)
-	fmt.Fprintf(stdout, "with the secret_token of the bot file in the %s header; a request without it gets 401.\n", webhooks.HeaderTelegramSecret)
+	fmt.Fprintf(stdout, "with the secret_token of the bot file in the %s header; a request without it gets 401.\n", telegram.HeaderTelegramSecret)
 	if wi, err := c.GetWebhookInfo(ctx); err == nil {
 		fmt.Fprintf(stdout, "pending updates: %d, max connections: %d", wi.PendingUpdateCount, wi.MaxConnections)
 		if wi.LastErrorMessage != "" {

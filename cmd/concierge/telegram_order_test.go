@@ -14,7 +14,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/conciergehq/concierge"
-	"github.com/conciergehq/concierge/webhooks"
+	"github.com/conciergehq/concierge/adapters/telegram"
 )
 
 // TestTelegramOneChatInOrder posts a burst of one chat's updates to the
@@ -92,7 +92,7 @@ func TestTelegramOneChatInOrder(t *testing.T) {
 			<-start
 			req, _ := http.NewRequest(http.MethodPost, s.base+"/webhooks/"+tgBot+"/telegram", strings.NewReader(string(u.body)))
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set(webhooks.HeaderTelegramSecret, tgSecret)
+			req.Header.Set(telegram.HeaderTelegramSecret, tgSecret)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Errorf("update %d: %v", u.id, err)

@@ -16,7 +16,6 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/telegram/telegramtest"
-	"github.com/conciergehq/concierge/webhooks"
 )
 
 const (
@@ -105,7 +104,7 @@ func (s *tgShop) postRaw(body []byte, secret string) int {
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/webhooks/"+tgBot+"/telegram", strings.NewReader(string(body)))
 	req.Header.Set("Content-Type", "application/json")
 	if secret != "" {
-		req.Header.Set(webhooks.HeaderTelegramSecret, secret)
+		req.Header.Set(telegram.HeaderTelegramSecret, secret)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
