@@ -144,8 +144,6 @@ func New(cfg Config) *Server {
 	// provider that is a concierge.PaymentNotifier (Stripe, the sandbox);
 	// the routes above, whose last segment is fixed, take precedence.
 	e.POST("/webhooks/:bot/:name", s.receive, middleware.BodyLimit(bodyLimit(cfg.MaxBody)))
-	e.GET("/sandbox/:bot/pay/:order", s.sandboxPage)
-	e.POST("/sandbox/:bot/pay/:order", s.sandboxPay, middleware.BodyLimit(bodyLimit(sandboxPayMaxBody)))
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, s.firstChat()) })
 	if cfg.Catalog != nil {
 		// The handler bounds its bodies itself (and says so in JSON).
@@ -183,10 +181,6 @@ func (s *Server) firstChat() string {
 // person's reply (handoff.MaxReply characters, at most 4 bytes each, URL
 // encoded) with room to spare.
 const inboxMaxBody = 64 << 10
-
-// sandboxPayMaxBody bounds the sandbox payment page's form, which holds a
-// few short fields.
-const sandboxPayMaxBody = 16 << 10
 
 // bodyLimit writes n bytes as echo's BodyLimit reads it. echo reads "1M"
 // as 10^6 bytes and "64K" as 64 000, not as powers of two, so the limit is
