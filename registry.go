@@ -15,8 +15,9 @@ import (
 //
 // An entry is the small required interface (a channel's Sender, a
 // provider's PaymentProvider). What else an entry can do is an optional
-// capability (Receiver, MediaFetcher, ReplyWindower, Describer; Refunder,
-// RefundChecker, Reconciler) that the consumer finds with one type
+// capability (Receiver, WebhookServer, MediaFetcher, ReplyWindower,
+// Describer; PaymentNotifier, InvoiceChecker, Refunder, RefundChecker,
+// Reconciler) that the consumer finds with one type
 // assertion, as net/http finds an http.Flusher: no consumer switches on a
 // channel's or a provider's name.
 type Registry struct {
@@ -164,7 +165,7 @@ type Describer interface {
 // Receiver is a channel that takes its platform's webhooks at
 // POST /webhooks/{bot}/{channel}, when verifying and decoding are all they
 // need; a platform with more (a subscription handshake, replies in the
-// HTTP answer) has its own route in webhooks. webhooks owns the route, the
+// HTTP answer) is a WebhookServer instead. webhooks owns the route, the
 // body limit, the status codes, the acknowledgement and de-duplication.
 type Receiver interface {
 	// Receive is called once per request, before anything is stored. It
@@ -310,8 +311,8 @@ type RefundQuerier interface {
 // PaymentNotifier is a payment provider whose notifications arrive by
 // webhook at POST /webhooks/{bot}/{provider name}, when verifying and
 // decoding are all they need (Stripe's, the sandbox's); a provider with
-// more (WeChat Pay's encrypted bodies and answers of its own) has its own
-// route in webhooks. webhooks owns the route, the body limit, the status
+// more (WeChat Pay's encrypted bodies and answers of its own) is a
+// WebhookServer instead. webhooks owns the route, the body limit, the status
 // codes and applying the notice once.
 type PaymentNotifier interface {
 	// Notice is called once per request, before anything changes. It

@@ -6,9 +6,11 @@
 // request.
 //
 // Adapters and providers translate; this package decides what HTTP answers.
-// It finds channels and providers in the registry (a concierge.Receiver or
-// concierge.PaymentNotifier is served at /webhooks/{bot}/{name} without
-// this package naming it), reaches storage and checkout through the
+// It finds channels and providers in the registry and names none: a
+// concierge.Receiver or concierge.PaymentNotifier is served at
+// /webhooks/{bot}/{name}, and a concierge.WebhookServer (Telegram,
+// WhatsApp, WeChat, WeChat Pay, the sandbox's page) at the routes it
+// declares (platform.go). It reaches storage and checkout through the
 // interfaces in Config, which server supplies, and never calls a brain.
 // Only server and cmd import it.
 package webhooks
@@ -50,8 +52,7 @@ type Payments interface {
 }
 
 // Bot is what the server needs to know of one bot beyond its registry
-// entries: the platform routes find its channels and providers in
-// Config.Channels.
+// entries, which it finds in Config.Channels.
 type Bot struct {
 	Bot *concierge.Bot
 	Web bool // the web widget is enabled
@@ -60,9 +61,10 @@ type Bot struct {
 // Config is everything the server needs.
 type Config struct {
 	Bots map[concierge.BotID]*Bot
-	// Channels is the registry of the bots' channels; one that is a
-	// concierge.Receiver takes webhooks at /webhooks/{bot}/{channel}
-	// (receive.go).
+	// Channels is the registry of the bots' channels and providers; one
+	// that is a concierge.Receiver or PaymentNotifier takes webhooks at
+	// /webhooks/{bot}/{name} (receive.go), one that is a
+	// concierge.WebhookServer at its own routes (platform.go).
 	Channels    *concierge.Registry
 	Ingest      Ingester
 	Transcripts Transcripts
@@ -73,15 +75,16 @@ type Config struct {
 	Log         *slog.Logger
 	Registry    *prometheus.Registry
 	Now         func() time.Time
-	// Deliveries applies WhatsApp delivery statuses (see whatsapp.go).
+	// Deliveries applies delivery statuses (WebhookHost.ApplyStatus); nil
+	// records none.
 	Deliveries Deliveries
 	// Orders applies payment providers' expiries and refunds (see
 	// notice.go).
 	Orders ProviderOrders
 	// SettleRefund applies how a refund of bot ended, exactly once
 	// however often it is reported, and returns what it did (for the
-	// log); an error asks the provider to report it again. Nil: refund
-	// notifications are 404.
+	// log); an error asks the provider to report it again (as it does
+	// when this is nil).
 	SettleRefund func(ctx context.Context, bot concierge.BotID, r concierge.RefundOutcome) (string, error)
 	// Failures applies failed payment attempts (see failures.go); nil
 	// acknowledges them and changes nothing.
