@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -108,6 +109,16 @@ const (
 	MinMaxHold = 2 * time.Minute
 	MaxMaxHold = 24 * time.Hour
 )
+
+// ParseMaxHold reads a longest renewal written as a duration ("15m",
+// serve's --max-hold) and checks it (CheckMaxHold).
+func ParseMaxHold(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errors.New("not a duration such as 15m or 1h")
+	}
+	return d, CheckMaxHold(d)
+}
 
 // CheckMaxHold says why d cannot be the longest renewal of a lease, or
 // nil when it can.

@@ -20,7 +20,6 @@ import (
 	rtmetrics "runtime/metrics"
 	"runtime/pprof"
 	"syscall"
-	"time"
 
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/convtest"
@@ -113,7 +112,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return 2
 	}
 	if f.maxHold != "" {
-		if m.MaxHold, err = parseMaxHold(f.maxHold); err != nil {
+		if m.MaxHold, err = store.ParseMaxHold(f.maxHold); err != nil {
 			fmt.Fprintf(stderr, "concierge: bad --max-hold (or CONCIERGE_MAX_HOLD) %q: %v\n", f.maxHold, err)
 			return 2
 		}
@@ -153,7 +152,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// Traces from the OTEL_* variables, off when none is set
 		// (tracing.go).
 		var flush func()
-		if m.Traces, flush, err = startTracing(ctx, getenv, m.Log); err != nil {
+		if m.Traces, flush, err = tracing.Start(ctx, getenv, readBuildInfo().Version, m.Log); err != nil {
 			break
 		}
 		defer flush()
@@ -161,14 +160,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// variables ask for it: logs from here on, metrics (the
 		// Prometheus registry, read at each export) once Open made them.
 		version := readBuildInfo().Version
-		logs, flushLogs, lerr := startExport(ctx, "logs", m.Log, func() (*tracing.Export, error) { return tracing.LogsFromEnv(ctx, getenv, version) })
+		logs, flushLogs, lerr := tracing.StartExport(ctx, "logs", m.Log, func() (*tracing.Export, error) { return tracing.LogsFromEnv(ctx, getenv, version) })
 		if err = lerr; err != nil {
 			break
 		}
 		defer flushLogs()
 		m.Log = logs.Tee(m.Log, lvl)
 		if err = m.Open(ctx); err == nil {
-			_, flushMetrics, merr := startExport(ctx, "metrics", m.Log, func() (*tracing.Export, error) {
+			_, flushMetrics, merr := tracing.StartExport(ctx, "metrics", m.Log, func() (*tracing.Export, error) {
 				return tracing.MetricsFromEnv(ctx, getenv, version, m.Prom)
 			})
 			if err = merr; err != nil {
@@ -251,15 +250,6 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		fs.BoolVar(&f.testsSchema, "tests", false, "print the schema of conversation test files (concierge test) instead of bot files")
 	}
 	return f
-}
-
-// parseMaxHold reads serve's --max-hold.
-func parseMaxHold(s string) (time.Duration, error) {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, errors.New("not a duration such as 15m or 1h")
-	}
-	return d, store.CheckMaxHold(d)
 }
 
 // tuneGC sets a soft memory limit of 1 GiB unless the operator chose

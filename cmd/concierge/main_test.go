@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conciergehq/concierge/server"
+	"github.com/conciergehq/concierge/store"
 )
 
 // Main is the server the end-to-end tests build and drive.
@@ -96,7 +97,7 @@ func TestServeRefusesBadMaxHold(t *testing.T) {
 		})
 	}
 	for in, want := range map[string]time.Duration{"2m": 2 * time.Minute, "15m": 15 * time.Minute, "1h30m": 90 * time.Minute, "24h": 24 * time.Hour} {
-		if d, err := parseMaxHold(in); err != nil || d != want {
+		if d, err := store.ParseMaxHold(in); err != nil || d != want {
 			t.Errorf("--max-hold %s: %v (%v), want %v", in, d, err, want)
 		}
 	}

@@ -42,7 +42,7 @@ func tracedShop(t *testing.T, vars map[string]string) (*shop, *tracing.Provider,
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp, flush, err := startTracing(context.Background(), os.Getenv, log)
+	tp, flush, err := tracing.Start(context.Background(), os.Getenv, readBuildInfo().Version, log)
 	if err != nil {
 		t.Fatal(err)
 	}
