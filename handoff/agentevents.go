@@ -52,34 +52,14 @@ func (s *Service) UseAgentEvents(a AgentEventDeliveries, wake func()) {
 // again, with the same event id: only a supervisor may, and only for a
 // bot they see.
 func (s *Service) RetryAgentEvent(ctx context.Context, p *concierge.Person, id int64) (concierge.ConversationID, error) {
-	const op = "retry"
-	if p.Role != concierge.RoleSupervisor {
-		return 0, errForbidden("only a supervisor retries agents' order events")
-	}
 	if s.agentEvents == nil {
-		return 0, concierge.Errorf(concierge.CodeNotFound, op, "no such order event")
+		return s.sendAgain(ctx, p, "retry", "only a supervisor retries agents' order events", "no such order event", nil, nil, nil)
 	}
-	conv, err := s.agentEvents.AgentEventConversation(ctx, id)
-	if err != nil {
-		return 0, err
-	}
-	var c *concierge.Conversation
-	if err := s.store.InTx(ctx, func(tx Tx) error {
-		c, err = tx.Conversation(ctx, conv)
-		return err
-	}); err != nil {
-		return 0, err
-	}
-	if !p.Sees(c.Bot) {
-		return 0, concierge.Errorf(concierge.CodeNotFound, op, "no such order event")
-	}
-	if err := s.agentEvents.RetryAgentEvent(ctx, id, p.Name); err != nil {
-		return 0, err
-	}
-	if s.agentEventWake != nil {
-		s.agentEventWake()
-	}
-	return conv, nil
+	return s.sendAgain(ctx, p, "retry", "only a supervisor retries agents' order events", "no such order event",
+		func(ctx context.Context) (concierge.ConversationID, error) {
+			return s.agentEvents.AgentEventConversation(ctx, id)
+		},
+		func(ctx context.Context) error { return s.agentEvents.RetryAgentEvent(ctx, id, p.Name) }, s.agentEventWake)
 }
 
 // agentEventsOf lists conv's agent order events, if shown.

@@ -36,34 +36,48 @@ type HookState struct {
 // with the same event id: only a supervisor may, and only for a
 // conversation they see.
 func (s *Service) ResendHook(ctx context.Context, p *concierge.Person, id int64) (concierge.ConversationID, error) {
-	const op = "resend"
-	if p.Role != concierge.RoleSupervisor {
-		return 0, errForbidden("only a supervisor resends hand-off events")
-	}
 	if s.hooks == nil {
-		return 0, concierge.Errorf(concierge.CodeNotFound, op, "no such hand-off event")
+		return s.sendAgain(ctx, p, "resend", "only a supervisor resends hand-off events", "no such hand-off event", nil, nil, nil)
 	}
-	conv, err := s.hooks.HookConversation(ctx, id)
+	return s.sendAgain(ctx, p, "resend", "only a supervisor resends hand-off events", "no such hand-off event",
+		func(ctx context.Context) (concierge.ConversationID, error) { return s.hooks.HookConversation(ctx, id) },
+		func(ctx context.Context) error { return s.hooks.ResendHook(ctx, id, p.Name) }, s.hookWake)
+}
+
+// sendAgain is the rule of ResendHook and RetryAgentEvent: only a
+// supervisor puts a failed event back in its queue, and only for a
+// conversation of a bot they see (another bot's is not found). conv finds
+// the event's conversation, again requeues it and wake, if not nil, wakes
+// its sender; nil conv means the server sends no such events.
+func (s *Service) sendAgain(ctx context.Context, p *concierge.Person, op, forbidden, notFound string,
+	conv func(context.Context) (concierge.ConversationID, error), again func(context.Context) error, wake func()) (concierge.ConversationID, error) {
+	if p.Role != concierge.RoleSupervisor {
+		return 0, errForbidden(forbidden)
+	}
+	if conv == nil {
+		return 0, concierge.Errorf(concierge.CodeNotFound, op, "%s", notFound)
+	}
+	id, err := conv(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var c *concierge.Conversation
 	if err := s.store.InTx(ctx, func(tx Tx) error {
-		c, err = tx.Conversation(ctx, conv)
+		c, err = tx.Conversation(ctx, id)
 		return err
 	}); err != nil {
 		return 0, err
 	}
 	if !p.Sees(c.Bot) {
-		return 0, concierge.Errorf(concierge.CodeNotFound, op, "no such hand-off event")
+		return 0, concierge.Errorf(concierge.CodeNotFound, op, "%s", notFound)
 	}
-	if err := s.hooks.ResendHook(ctx, id, p.Name); err != nil {
+	if err := again(ctx); err != nil {
 		return 0, err
 	}
-	if s.hookWake != nil {
-		s.hookWake()
+	if wake != nil {
+		wake()
 	}
-	return conv, nil
+	return id, nil
 }
 
 // UseHookDeliveries shows hand-off events' delivery through h and lets
