@@ -161,12 +161,16 @@ func (ix *Index) topCovered(a *accum, words bool, pass, fits func(int) bool, sku
 			most = c
 			top = top[:0]
 		}
+		// fits reads the product's names (a size said in the query):
+		// asked only of a product that could be kept.
+		typedSKU := slices.Contains(skuDocs, i)
+		if c != most && !typedSKU || !fits(i) {
+			return
+		}
 		f := scored{doc: i, score: a.score[i]}
-		switch {
-		case !fits(i):
-		case slices.Contains(skuDocs, i):
+		if typedSKU {
 			typed = append(typed, f)
-		case c == most:
+		} else {
 			insert(f)
 		}
 	})
