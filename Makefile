@@ -50,7 +50,8 @@ QUALITY_SETS ?= examples/shops/tests/dev examples/shops/tests/heldout \
 	examples/shops2/tests/heldout examples/shops3/tests/heldout examples/shops4/tests/heldout \
 	examples/shops5/tests/heldout examples/shops6/tests/heldout examples/shops7/tests/heldout \
 	examples/shops8/tests/heldout examples/shops9/tests/heldout \
-	examples/shops10/tests/heldout examples/shops11/tests/heldout examples/shops12/tests/heldout
+	examples/shops10/tests/heldout examples/shops11/tests/heldout examples/shops12/tests/heldout \
+	examples/shops13/tests/heldout
 quality: build
 	@for set in $(QUALITY_SETS); do \
 		echo "== $$set"; \

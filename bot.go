@@ -81,4 +81,21 @@ type Policies struct {
 	ConsentBefore string        `json:"consent_before,omitempty"`
 	RetentionDays int           `json:"retention_days"`
 	OrderTTL      time.Duration `json:"order_ttl"` // how long stock stays reserved for an unpaid order
+	// MaxQuantity is the most of one product a chat cart line may hold;
+	// zero means DefaultMaxQuantity. The parser also reads it: a larger
+	// number in a message is a name's number or a count refused, never a
+	// quantity.
+	MaxQuantity int `json:"max_quantity,omitempty"`
+}
+
+// DefaultMaxQuantity bounds a cart line when the merchant sets no bound:
+// more than 20 of one thing in a chat is rare enough to ask a person.
+const DefaultMaxQuantity = 20
+
+// LineLimit is the most of one product a cart line may hold.
+func (p Policies) LineLimit() int {
+	if p.MaxQuantity > 0 {
+		return p.MaxQuantity
+	}
+	return DefaultMaxQuantity
 }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/nlu"
 	"github.com/conciergehq/concierge/internal/tracing"
 )
 
@@ -103,6 +104,21 @@ func (s *Shop) setProducts(products []concierge.Product, changed []concierge.SKU
 	b.Products = products
 	ix, _ := cur.Catalog.Update(products, b.Locales, changed)
 	s.live.cur.Store(&catalogView{bot: &b, ix: ix})
+}
+
+// LineLimit is the most of one product a cart line may hold: the bot's
+// policies.max_quantity, or MaxQuantity.
+func (s *Shop) LineLimit() int {
+	if s.Bot == nil {
+		return MaxQuantity
+	}
+	return s.Bot.Policies.LineLimit()
+}
+
+// Limits are the bounds the parser reads the shop's customers' numbers
+// against.
+func (s *Shop) Limits() nlu.Limits {
+	return nlu.Limits{MaxQuantity: s.LineLimit()}
 }
 
 // Current returns the shop as of its latest catalog: a copy whose Bot and

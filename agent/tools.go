@@ -23,9 +23,10 @@ type Tools struct {
 	turn     *Turn
 }
 
-// MaxQuantity bounds one cart line; more is a merchant's bulk order and
-// goes to a person.
-const MaxQuantity = 20
+// MaxQuantity bounds one cart line when the bot sets no bound
+// (policies.max_quantity); more is a merchant's bulk order and goes to a
+// person.
+const MaxQuantity = concierge.DefaultMaxQuantity
 
 // ProductView is a product with its live stock. A supplier's offer is
 // shown as a product too: Offer is then set, Product is made from it and
@@ -266,8 +267,8 @@ func (tl *Tools) AddToCart(ctx context.Context, sku concierge.SKU, quantity int)
 func (tl *Tools) SetQuantity(ctx context.Context, sku concierge.SKU, quantity int) (CartView, error) {
 	ctx, end := toolSpan(ctx, "set_quantity")
 	defer end()
-	if quantity < 0 || quantity > MaxQuantity {
-		return CartView{}, concierge.Errorf(concierge.CodeInvalid, "cart", "quantity must be between 0 and %d", MaxQuantity)
+	if limit := tl.shop.LineLimit(); quantity < 0 || quantity > limit {
+		return CartView{}, concierge.Errorf(concierge.CodeInvalid, "cart", "quantity must be between 0 and %d", limit)
 	}
 	if quantity > 0 && sku.IsOffer() {
 		if err := tl.setOfferLine(ctx, sku, quantity); err != nil {

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"strings"
 	"testing"
@@ -325,6 +326,46 @@ func TestCartChangesEnforceStockAndLimits(t *testing.T) {
 			}
 			if got := c.cart(); !maps.Equal(got, tt.want) {
 				t.Errorf("cart %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLineLimitIsTheMerchants: policies.max_quantity replaces the default
+// bound of a cart line, for raising it (a shop selling by the dozen) and
+// for lowering it.
+func TestLineLimitIsTheMerchants(t *testing.T) {
+	tests := []struct {
+		limit, quantity int
+		code            concierge.Code
+	}{
+		{30, 30, ""},
+		{30, 31, concierge.CodeInvalid},
+		{5, 5, ""},
+		{5, 6, concierge.CodeInvalid},
+		{0, agent.MaxQuantity, ""}, // no bound set: the default
+		{0, agent.MaxQuantity + 1, concierge.CodeInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("limit %d quantity %d", tt.limit, tt.quantity), func(t *testing.T) {
+			s := openShopWith(t, func(sh *agent.Shop) { sh.Bot.Policies.MaxQuantity = tt.limit })
+			c := s.customer("en")
+			var err error
+			if _, failed := c.turn(func(ctx context.Context, tn *agent.Turn) error {
+				_, err = tn.Tools.SetQuantity(ctx, "BULB-01", tt.quantity)
+				return nil
+			}); failed {
+				t.Fatal("the turn failed")
+			}
+			if concierge.ErrorCode(err) != tt.code {
+				t.Fatalf("SetQuantity(%d) with limit %d: err %v, want code %q", tt.quantity, tt.limit, err, tt.code)
+			}
+			want := map[concierge.SKU]int{"BULB-01": tt.quantity}
+			if tt.code != "" {
+				want = map[concierge.SKU]int{}
+			}
+			if got := c.cart(); !maps.Equal(got, want) {
+				t.Errorf("cart %v, want %v", got, want)
 			}
 		})
 	}

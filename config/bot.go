@@ -35,6 +35,7 @@ func (f *File) Bot() *concierge.Bot {
 			RefundAutoApproveBelow: concierge.Money{Currency: f.Currency},
 			RefundWindowDays:       f.Policies.Refunds.WindowDays,
 			RetentionDays:          f.Policies.RetentionDays,
+			MaxQuantity:            f.Policies.MaxQuantity,
 		},
 	}
 	for _, l := range f.Locales {

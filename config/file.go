@@ -260,6 +260,7 @@ type Policies struct {
 	Consent       Consent `yaml:"consent" json:"consent,omitzero" jsonschema:"description=When customers are asked to agree to the data policy."`
 	RetentionDays int     `yaml:"retention_days" json:"retention_days,omitempty" jsonschema:"minimum=1,default=365,description=Days conversations and customer data are kept. Defaults to 365."`
 	OrderTTL      string  `yaml:"order_ttl" json:"order_ttl,omitempty" jsonschema:"default=30m,description=How long an unpaid order keeps its stock reserved as a Go duration such as 30m or 2h. Defaults to 30m."`
+	MaxQuantity   int     `yaml:"max_quantity" json:"max_quantity,omitempty" jsonschema:"minimum=1,maximum=10000,default=20,description=The most of one product a chat cart may hold (such as 500 for a print shop). A larger count in a message is refused; a number above it is read as part of a product's name where a name has it. Defaults to 20."`
 }
 
 // Refunds says which refunds need a person.

@@ -32,11 +32,14 @@ const (
 	DefaultOrderTTL            = "30m"
 	DefaultRefundWindowDays    = 30
 	DefaultRetentionDays       = 365
-	DefaultTelegramAPI         = "https://api.telegram.org"
-	DefaultWhatsAppGraphAPI    = "https://graph.facebook.com/v21.0"
-	DefaultWeChatAPI           = "https://api.weixin.qq.com"
-	DefaultStripeAPI           = "https://api.stripe.com"
-	DefaultWeChatPayAPI        = "https://api.mch.weixin.qq.com"
+	// MaxLineQuantity bounds policies.max_quantity: a bulk order beyond it
+	// is a quote, not a chat cart.
+	MaxLineQuantity         = 10_000
+	DefaultTelegramAPI      = "https://api.telegram.org"
+	DefaultWhatsAppGraphAPI = "https://graph.facebook.com/v21.0"
+	DefaultWeChatAPI        = "https://api.weixin.qq.com"
+	DefaultStripeAPI        = "https://api.stripe.com"
+	DefaultWeChatPayAPI     = "https://api.mch.weixin.qq.com"
 )
 
 var (
@@ -643,6 +646,12 @@ func (c *checker) policies() {
 		c.required("policies.order_ttl", p.OrderTTL, "")
 	}
 	c.duration("policies.order_ttl", p.OrderTTL)
+	if !c.has("policies.max_quantity") {
+		p.MaxQuantity = concierge.DefaultMaxQuantity
+	}
+	if (p.MaxQuantity < 1 || p.MaxQuantity > MaxLineQuantity) && !c.failed("policies.max_quantity") {
+		c.errorf("policies.max_quantity", "policies.max_quantity must be between 1 and %d, got %d", MaxLineQuantity, p.MaxQuantity)
+	}
 }
 
 // whatsappTemplatePurposes are the messages a template may stand for

@@ -366,7 +366,7 @@ func (ix *Index) neighbour(toks []nameToken, k, dir int) string {
 	}
 	for ; j >= 0 && j < len(toks) && !toks[j].han; j += dir {
 		w := toks[j].text
-		if _, isNum := NumberValue(w); isNum {
+		if _, isNum := NumberValue(w); isNum && !spelledBesideDigits(toks[k].text, w) {
 			return numberNeighbour
 		}
 		if !connectors[w] && !articles[w] {
@@ -492,6 +492,13 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 		// name's wherever it stands.
 		return true
 	}
+	if len(before) > 0 && !spelled(before[0]) && r != "" && ix.nameNums[pairKey(numberNeighbour, r, v)] {
+		// "six" of "12 six-sided dice": after a number written in
+		// digits, before the word a name writes there.
+		if _, isNum := NumberValue(before[0]); isNum {
+			return true
+		}
+	}
 	return r != "" && ix.nameNums[pairKey("*", r, v)]
 }
 
@@ -573,7 +580,7 @@ func (ix *Index) firstMeaningful(ws []string, dir int) string {
 		if !strings.ContainsFunc(w, unicode.IsLetter) && !strings.ContainsFunc(w, unicode.IsDigit) {
 			continue // "°" in "n°7", "€"
 		}
-		if _, isNum := NumberValue(w); isNum {
+		if _, isNum := NumberValue(w); isNum && !spelled(w) {
 			return ""
 		}
 		if !connectors[w] && !articles[w] {
@@ -581,6 +588,18 @@ func (ix *Index) firstMeaningful(ws []string, dir int) string {
 		}
 	}
 	return ""
+}
+
+// spelledBesideDigits reports a number word written in letters beside a
+// number written in digits: in "12 six-sided dice" the "six" is a word of
+// what is counted, not a second number ("2-4 joueurs" has two).
+func spelledBesideDigits(num, w string) bool {
+	return strings.ContainsFunc(num, unicode.IsDigit) && spelled(w)
+}
+
+// spelled reports a word of letters only ("six", not "12" nor "3x3").
+func spelled(w string) bool {
+	return w != "" && !strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) })
 }
 
 // articles never stand beside a number as part of a name: "the 50" is

@@ -41,7 +41,7 @@ func grounded(ctx context.Context, t *agent.Turn, a agent.Action) error {
 		}
 		return nil
 	}
-	if err := nlu.Check(t.Event.Text, t.Shop.Catalog, t.Locale, at, ch); err != nil {
+	if err := t.Shop.Limits().Check(t.Event.Text, t.Shop.Catalog, t.Locale, at, ch); err != nil {
 		return fmt.Errorf("refused: %w", err)
 	}
 	return nil

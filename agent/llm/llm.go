@@ -24,7 +24,6 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
-	"github.com/conciergehq/concierge/agent/nlu"
 	"github.com/conciergehq/concierge/internal/redact"
 	"github.com/conciergehq/concierge/internal/tracing"
 )
@@ -158,7 +157,7 @@ func (b *Brain) Plan(ctx context.Context, t *agent.Turn, snap *agent.Snapshot) (
 		return nil, nil // the merchant's own hand-off words: the rules brain hands off
 	}
 	if !t.DetectsLanguage() {
-		if in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale); in.Lang == "zh" || in.Lang != "" && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
+		if in := t.Shop.Limits().Parse(ev.Text, t.Shop.Catalog, t.Locale); in.Lang == "zh" || in.Lang != "" && len([]rune(strings.TrimSpace(ev.Text))) >= 6 {
 			t.SetLocale(in.Lang)
 		}
 	}

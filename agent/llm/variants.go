@@ -52,7 +52,7 @@ func variantChange(t *agent.Turn, at nlu.Pointable, ch nlu.CartChange) (done boo
 	if !looking {
 		return false, nil
 	}
-	in := nlu.Parse(t.Event.Text, ix, t.Locale)
+	in := t.Shop.Limits().Parse(t.Event.Text, ix, t.Locale)
 	if want, stated := max(ch.Quantity, 1), max(in.Quantity, 1); ch.Add && want != stated {
 		return false, fmt.Errorf("the customer asked for %d of %s, not %d", stated, ch.SKU, want)
 	}

@@ -30,6 +30,7 @@ const (
 	sigAdd
 	sigWant // "je veux", "I'd like", "我要": adds when something precise is wanted
 	sigRemove
+	sigEmptyCart    // "vide mon panier", "clear my cart", "清空购物车": every line leaves
 	sigDontWant     // "je ne veux plus", "don't want", "不要": removes something, or says no
 	sigChange       // "finalement", "make it", "改成": with a number, a new quantity
 	sigChangeWeak   // "juste", "only": a new quantity only when nothing else is described
@@ -176,6 +177,15 @@ var cueTable = [numSignals][]string{
 		"删", "删了", "不要这个了", "enleve", "enleves", "enlever", "enlevez", "retire", "retirer", "retirez", "supprime",
 		"supprimer", "supprimez", "plus besoin", "vire", "sors", "remove", "delete", "take out", "take off",
 		"get rid of", "删除", "删掉", "去掉", "拿掉", "移除", "不要了", "拿走", "减掉", "拿出",
+	},
+	sigEmptyCart: {
+		"vide mon panier", "vider mon panier", "videz mon panier", "vide le panier", "vider le panier",
+		"videz le panier", "vide panier", "vider panier", "enleve tout", "enlever tout", "enlevez tout",
+		"retire tout", "retirez tout", "supprime tout", "supprimez tout", "tout enlever", "tout retirer",
+		"tout supprimer", "empty my cart", "empty the cart", "empty cart", "empty my basket",
+		"empty the basket", "clear my cart", "clear the cart", "clear cart", "clear my basket",
+		"remove everything", "delete everything", "remove all items", "清空购物车", "清空", "把购物车清空",
+		"全部删除", "全部删掉", "全删了", "都删了", "都删掉",
 	},
 	sigDontWant: {
 		"je ne veux plus", "ne veux plus", "je ne veux pas", "ne veux pas", "don t want", "dont want",

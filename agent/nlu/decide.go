@@ -33,6 +33,11 @@ func (p *parse) decide(in *Intent) IntentName {
 		return Help
 	case has(sigRefund), has(sigBroken):
 		return RefundRequest
+	case has(sigEmptyCart):
+		// "vide mon panier": every line, unless something narrower is
+		// named ("enlève tout le fil rouge" removes that line).
+		in.All = named == 0 && in.Category == "" && !generic
+		return RemoveFromCart
 	case has(sigCancel):
 		// "annule les ampoules" is about the cart, "annule ma commande"
 		// about an order.

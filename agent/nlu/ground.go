@@ -42,6 +42,12 @@ type CartChange struct {
 // (ask the customer instead). Removing, or lowering a line, is always
 // allowed: it cannot put in the cart what was not asked for.
 func Check(text string, ix *catalog.Index, hint concierge.Locale, at Pointable, ch CartChange) error {
+	return Limits{}.Check(text, ix, hint, at, ch)
+}
+
+// Check is Check against the merchant's bounds: the customer's words are
+// read as Limits.Parse reads them.
+func (l Limits) Check(text string, ix *catalog.Index, hint concierge.Locale, at Pointable, ch CartChange) error {
 	have := at.Cart[ch.SKU]
 	if !ch.Add && ch.Quantity <= have {
 		return nil
@@ -49,7 +55,7 @@ func Check(text string, ix *catalog.Index, hint concierge.Locale, at Pointable, 
 	if at.Pressed != "" && strings.HasSuffix(at.Pressed, ":"+string(ch.SKU)) && (ch.Add && ch.Quantity <= 1 || !ch.Add && ch.Quantity <= have+1) {
 		return nil // the customer pressed this product's add (or +1) button
 	}
-	in := Parse(text, ix, hint)
+	in := l.Parse(text, ix, hint)
 	if slices.Contains(in.Excluded, ch.SKU) {
 		return fmt.Errorf("the customer ruled %s out in their message; do not add it", ch.SKU)
 	}

@@ -70,10 +70,15 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			i = n.end - 1
 			continue
 		}
-		if !p.priceBound(n) && (inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
-			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || !p.moneyLike(n) && n.value > MaxQuantity)) {
+		placed := inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
+			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n))
+		tooBig := ix.NamesNumber(n.value) && !p.moneyLike(n) && n.value > float64(p.max)
+		if !p.priceBound(n) && (placed || tooBig) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
+			}
+			if !placed {
+				p.unplaced = append(p.unplaced, n)
 			}
 		}
 		i = n.end - 1
@@ -513,7 +518,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		if text == "" {
 			continue
 		}
-		sub := parseOne(text, ix, hint, false)
+		sub := Limits{MaxQuantity: p.max}.parseOne(text, ix, hint, false)
 		if sub.Name == Checkout || sub.Name == ViewCart {
 			in.ThenCheckout = in.ThenCheckout || sub.Name == Checkout
 			continue
@@ -526,7 +531,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		}
 		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) {
 			texts[n-1] += " " + text
-			items[n-1] = itemOf(texts[n-1], parseOne(texts[n-1], ix, hint, false))
+			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
 			continue
 		}
 		items, texts = append(items, it), append(texts, text)

@@ -155,6 +155,9 @@ func TestRelative(t *testing.T) {
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "fr")
+		if in.All {
+			t.Errorf("Parse(%q) empties the cart", tt.text)
+		}
 		if in.Name != tt.name || in.Delta != tt.delta || in.Quantity != tt.qty {
 			t.Errorf("Parse(%q) = %s delta %d quantity %d, want %s delta %d quantity %d",
 				tt.text, in.Name, in.Delta, in.Quantity, tt.name, tt.delta, tt.qty)
@@ -492,5 +495,73 @@ func TestNamesAndListsThatAskNothing(t *testing.T) {
 	}
 	if in := nlu.Parse("add a 1 kg nuage quilt", ix, "en"); !slices.Contains(in.Products, "QUILT") {
 		t.Errorf("Parse(add a 1 kg nuage quilt).Products = %v, want QUILT", in.Products)
+	}
+}
+
+// TestMerchantLimits: the line bound is the merchant's. With the default
+// bound "50 prints" is a count too large to take; a print shop that sells
+// 500 on a line takes it as fifty, while the numbers its names write stay
+// theirs ("the 40 page book" is one book).
+func TestMerchantLimits(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "PRT-GL", Name: map[concierge.Locale]string{"en": "4x6 photo print glossy", "fr": "Tirage photo 10x15 brillant"}, Price: concierge.Money{Minor: 35, Currency: "EUR"}},
+		{SKU: "PRT-MT", Name: map[concierge.Locale]string{"en": "4x6 photo print matte", "fr": "Tirage photo 10x15 mat"}, Price: concierge.Money{Minor: 35, Currency: "EUR"}},
+		{SKU: "BOOK-20", Name: map[concierge.Locale]string{"en": "Hardcover photo book 20 pages", "fr": "Livre photo rigide 20 pages"}, Price: concierge.Money{Minor: 3400, Currency: "EUR"}},
+		{SKU: "BOOK-40", Name: map[concierge.Locale]string{"en": "Hardcover photo book 40 pages", "fr": "Livre photo rigide 40 pages"}, Price: concierge.Money{Minor: 4900, Currency: "EUR"}},
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		limit    int
+		text     string
+		quantity int
+		tooMany  bool
+		found    concierge.SKU // the best product the query finds, "" for none
+	}{
+		{0, "add 50 4x6 glossy prints", 50, true, "PRT-GL"},
+		{500, "add 50 4x6 glossy prints", 50, false, "PRT-GL"},
+		{500, "ajoute 120 tirages 10x15 mat", 120, false, "PRT-MT"},
+		{500, "add 600 4x6 glossy prints", 0, true, "PRT-GL"},
+		{500, "I'll take the 40 pages photo book", 0, false, "BOOK-40"},
+		{500, "2 photo books 20 pages", 2, false, "BOOK-20"},
+		{30, "add 25 matte 4x6 prints", 25, false, "PRT-MT"},
+		{30, "add 40 matte 4x6 prints", 0, true, "PRT-MT"}, // the book has 40 pages, the prints do not: a count too large
+	}
+	for _, tt := range tests {
+		in := nlu.Limits{MaxQuantity: tt.limit}.Parse(tt.text, ix, "en")
+		var found concierge.SKU
+		if hits := ix.Search(catalog.Query{Text: in.Query, Limit: 1}); len(hits) > 0 {
+			found = hits[0].SKU
+		}
+		if in.TooMany != tt.tooMany || in.Quantity != tt.quantity || found != tt.found {
+			t.Errorf("Limits{%d}.Parse(%q) = Quantity %d TooMany %v, finds %q; want %d %v %q",
+				tt.limit, tt.text, in.Quantity, in.TooMany, found, tt.quantity, tt.tooMany, tt.found)
+		}
+	}
+}
+
+// TestEmptyCart: "vide mon panier", "clear my cart", "清空购物车" remove
+// every line; the same words before a product remove that product only,
+// and "empty" or "clear" describing a product are no command.
+func TestEmptyCart(t *testing.T) {
+	ix := teaHouse(t)
+	tests := []struct {
+		text string
+		name nlu.IntentName
+		all  bool
+	}{
+		{"vide mon panier", nlu.RemoveFromCart, true},
+		{"videz le panier s'il vous plaît", nlu.RemoveFromCart, true},
+		{"clear my cart", nlu.RemoveFromCart, true},
+		{"empty the basket please", nlu.RemoveFromCart, true},
+		{"remove everything", nlu.RemoveFromCart, true},
+		{"清空购物车", nlu.RemoveFromCart, true},
+		{"enlève tout le Earl Grey", nlu.RemoveFromCart, false},
+		{"mon panier", nlu.ViewCart, false},
+		{"what's in my cart?", nlu.ViewCart, false},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if in.Name != tt.name || in.All != tt.all {
+			t.Errorf("Parse(%q) = %s all=%v, want %s all=%v", tt.text, in.Name, in.All, tt.name, tt.all)
+		}
 	}
 }

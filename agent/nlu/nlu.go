@@ -105,13 +105,16 @@ type Intent struct {
 	// them are not shown.
 	Excluded []concierge.SKU
 	NotQuery string
+	// All is set on a RemoveFromCart that empties the cart ("vide mon
+	// panier", "clear my cart", "清空购物车").
+	All bool
 	// Delta is a relative change of a cart line: -1 for "remove one",
 	// "enlève-en un"; 0 when the message sets or removes the whole line.
 	Delta int
 	// BadQuantity is set when the message states a count that cannot be
-	// ordered: zero, negative, a fraction, or more than MaxQuantity. The
-	// caller answers and changes nothing. TooMany says the count was
-	// above MaxQuantity.
+	// ordered: zero, negative, a fraction, or more than the line's bound
+	// (Limits). The caller answers and changes nothing. TooMany says the
+	// count was above the bound.
 	BadQuantity, TooMany bool
 	// VagueQuantity is set for "quelques", "a few", "几个": the customer
 	// wants more than one without saying how many, and is asked.
@@ -151,9 +154,27 @@ type Intent struct {
 	Strangers []string
 }
 
-// MaxQuantity is the largest count the parser takes as a quantity; the
-// agent's cart tool has the same bound.
-const MaxQuantity = 20
+// MaxQuantity is the largest count Parse takes as a quantity when no
+// merchant bound is given (Limits); the agent's cart tool has the same
+// default.
+const MaxQuantity = concierge.DefaultMaxQuantity
+
+// Limits are the merchant's bounds the parser reads numbers against. A
+// print shop that sells 500 prints on a line reads "50 prints" as fifty;
+// with the default bound of 20, 50 is more likely a name's number ("the
+// 50 one") or a count to refuse.
+type Limits struct {
+	// MaxQuantity is the most of one product a cart line may hold; zero
+	// means MaxQuantity.
+	MaxQuantity int
+}
+
+func (l Limits) maxQuantity() int {
+	if l.MaxQuantity > 0 {
+		return l.MaxQuantity
+	}
+	return MaxQuantity
+}
 
 // maxInput is how much of a message Parse reads. Shoppers write a line or
 // two; a longer text is cut rather than slowing the turn down.
@@ -196,6 +217,13 @@ type parse struct {
 	used    []bool // tokens taken by a slot or a cue: not part of the query
 	negated []bool // tokens of what the customer rules out ("not the 25")
 	ix      *catalog.Index
+	// max is the most of one product a line may hold (Limits): a larger
+	// number is no quantity.
+	max int
+	// unplaced are the numbers taken as a name's only because some name
+	// writes them and they are too large to count ("the 50 one"), not
+	// because they stand where a name has them.
+	unplaced []number
 	// spelled is how much of the one product found its name the words
 	// say (catalog.Spells).
 	spelled  float64
@@ -233,12 +261,17 @@ type parse struct {
 // the conversation was in; it only settles a tie between French and
 // English.
 func Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
-	return parseOne(text, ix, hint, true)
+	return Limits{}.Parse(text, ix, hint)
+}
+
+// Parse reads one message as Parse does, against the merchant's bounds.
+func (l Limits) Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
+	return l.parseOne(text, ix, hint, true)
 }
 
 // parseOne reads one message, or one item of a message when split is
 // false.
-func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool) Intent {
+func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool) Intent {
 	text = truncate(strings.TrimSpace(text), maxInput)
 	if cmd, ok := botCommand(text); ok {
 		return Intent{Name: cmd, Lang: hint}
@@ -250,7 +283,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		in.Name = OutOfScope
 		return in
 	}
-	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), negated: make([]bool, len(toks)), question: question, ix: ix}
+	p := &parse{toks: toks, used: make([]bool, len(toks)), named: make([]bool, len(toks)), negated: make([]bool, len(toks)), question: question, ix: ix, max: l.maxQuantity()}
 	// Numbers of product names first: "le coffret de six tasses" is one
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
@@ -264,7 +297,7 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 	p.extractOrdinals(&in)
 	// What the customer rules out before counting: "not the 25" is not 25.
 	p.excludeNegated(&in, ix)
-	in.BadQuantity, in.TooMany = p.badQuantity(MaxQuantity)
+	in.BadQuantity, in.TooMany = p.badQuantity(p.max)
 	in.VagueQuantity = p.readVague()
 	p.extractQuantity(&in)
 	p.readCues(&in)
@@ -280,6 +313,9 @@ func parseOne(text string, ix *catalog.Index, hint concierge.Locale, split bool)
 		// nor what the ruled-out words describe ("the Merci, not the
 		// 100 ml one").
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
+		if p.countedTooMany(&in, ix) {
+			in.BadQuantity, in.TooMany = true, true
+		}
 		if in.Size != 0 && len(in.Products) > 1 && !p.sigs[sigCompare] {
 			// "大的龟背竹": of one name in two sizes, the large one.
 			if s := ix.BySize(in.Products, in.Size > 0); s != "" {
@@ -535,6 +571,41 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	p.unique = len(hits) == 1 && hits[0].Score > 0
 	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
+}
+
+// countedTooMany reports a number taken as a name's only for being too
+// large to count, when what the message finds does not write it: "add 40
+// matte prints" in a shop whose photo book has 40 pages asks for forty
+// prints, more than a line takes, not for one print.
+func (p *parse) countedTooMany(in *Intent, ix *catalog.Index) bool {
+	var counts []float64
+	for _, n := range p.unplaced {
+		// Only a number said as a count: before a word, not ruled out
+		// ("不要1000片的") and not a measure ("230 g", "60 L").
+		if p.negated[n.start] || p.sizeContext(n) || n.end >= len(p.toks) || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
+			p.toks[n.end].kind != tWord && p.toks[n.end].kind != tHan {
+			continue
+		}
+		counts = append(counts, n.value)
+	}
+	if len(counts) == 0 {
+		return false
+	}
+	found := slices.Clone(in.Products)
+	for _, h := range ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 5}) {
+		found = append(found, h.SKU)
+	}
+	if len(found) == 0 {
+		return false
+	}
+	for _, v := range counts {
+		for _, sku := range found {
+			if ix.NameHasNumber(sku, v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // minSpelled is the share of a product's name a description must say for

@@ -597,7 +597,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 		return 0, 0
 	}
 	n, ok := numberAt(p.toks, i)
-	if !ok || n.value != math.Trunc(n.value) || n.value < 1 || n.value > 99 {
+	// Up to 99 a number may be a count too large to take (refused);
+	// beyond, only where the merchant sells that many on one line.
+	if !ok || n.value != math.Trunc(n.value) || n.value < 1 || n.value > float64(max(99, p.max)) {
 		return 0, 0
 	}
 	end := n.end
@@ -661,7 +663,17 @@ func (p *parse) skipCountNoun(end int) int {
 			k++
 		}
 		if k < len(p.toks) && p.toks[k].kind == tNumber {
-			return end // "un lot de 4 verres": the lot is the product's
+			// "un lot de 4 verres": the lot is the product's; "a roll of
+			// 120 film": what follows the count is the name's number,
+			// whatever the merchant's bound on a line.
+			n, ok := numberAt(p.toks, k)
+			if ok && p.ix != nil && p.ix.NamesNumber(n.value) {
+				p.markNamed(n)
+				if !p.ix.NameWord(p.toks[end].norm) && p.ix.NumberInName(n.value, nil, p.wordsFrom(n.end, +1)) {
+					return k // "2 copies of 7 Wonders": the copies are the count's, the 7 the name's
+				}
+			}
+			return end
 		}
 		return k
 	}

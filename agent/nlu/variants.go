@@ -58,7 +58,7 @@ func (p *parse) saidAsValue(n number) bool {
 	if len(p.toks) == 1 {
 		return true // the answer to "which size?"
 	}
-	return n.value > MaxQuantity && !p.moneyLike(n) && !p.priceBound(n)
+	return n.value > float64(p.max) && !p.moneyLike(n) && !p.priceBound(n)
 }
 
 // sizeContext reports a number said as a size: after "en", "in",

@@ -428,7 +428,7 @@ func (b Brain) askHowMany(ctx context.Context, t *agent.Turn, in nlu.Intent) err
 	if err != nil {
 		return err
 	}
-	t.ShowProducts(t.T("how_many", map[string]any{"Max": agent.MaxQuantity}), pvs)
+	t.ShowProducts(t.T("how_many", map[string]any{"Max": t.Shop.LineLimit()}), pvs)
 	return nil
 }
 

@@ -41,7 +41,7 @@ func (b Brain) Respond(ctx context.Context, t *agent.Turn) error {
 			return nil
 		}
 	}
-	in := nlu.Parse(ev.Text, t.Shop.Catalog, t.Locale)
+	in := t.Shop.Limits().Parse(ev.Text, t.Shop.Catalog, t.Locale)
 	if mem := t.Conv.Memory; in.Continues && in.Name == nlu.Search && !in.Question &&
 		len(mem.Intents) > 0 && mem.Intents[len(mem.Intents)-1] == string(nlu.AddToCart) {
 		// "and a 150ml baby bottle" right after an add: another add,
@@ -126,7 +126,7 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		if in.TooMany {
 			id = "quantity_limit"
 		}
-		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(id, map[string]any{"Max": agent.MaxQuantity})})
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(id, map[string]any{"Max": t.Shop.LineLimit()})})
 		return nil
 	}
 	understood := true
@@ -210,6 +210,10 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			return err
 		}
 		targets := b.cartTargets(t, cv, in)
+		if in.All && len(cv.Lines) == 0 {
+			t.ShowCart(t.T("cart_intro", nil), cv) // nothing to empty: say so
+			return nil
+		}
 		if len(targets) == 0 || in.Delta < 0 && len(targets) > 1 {
 			t.ShowCart(t.T("remove_which", nil), cv)
 			return nil
@@ -490,6 +494,12 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 		return false
 	}
 	var out []concierge.SKU
+	if in.All {
+		for _, l := range cv.Lines {
+			out = append(out, l.Product.SKU)
+		}
+		return out
+	}
 	for _, s := range in.Products {
 		if inCart(s) {
 			out = append(out, s)
@@ -697,7 +707,7 @@ func (b Brain) button(ctx context.Context, t *agent.Turn, v string) error {
 		return b.orderStatus(ctx, t, "")
 	}
 	// An unknown value (an old button, a forged press): read its label.
-	return b.intent(ctx, t, nlu.Parse(t.Event.Text, t.Shop.Catalog, t.Locale))
+	return b.intent(ctx, t, t.Shop.Limits().Parse(t.Event.Text, t.Shop.Catalog, t.Locale))
 }
 
 // toolError turns a tool's refusal into a reply; anything unexpected fails
@@ -718,7 +728,7 @@ func (b Brain) toolError(t *agent.Turn, err error) error {
 	case e.Code == concierge.CodeNotFound:
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("not_found", nil), Buttons: t.BrowseButtons()})
 	case e.Code == concierge.CodeInvalid && strings.Contains(e.Message, "quantity"):
-		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("quantity_limit", map[string]any{"Max": strconv.Itoa(agent.MaxQuantity)})})
+		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("quantity_limit", map[string]any{"Max": strconv.Itoa(t.Shop.LineLimit())})})
 	default:
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("cannot_do", nil)})
 	}
