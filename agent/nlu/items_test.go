@@ -565,3 +565,38 @@ func TestEmptyCart(t *testing.T) {
 		}
 	}
 }
+
+// TestWishSaysOneNameWhole: a wish that says one product's name whole,
+// when the other products found have more words left unsaid, names that
+// product; a count noun before the name ("2 copies of") is the count's.
+// Questions, negations and long stories name nothing this way.
+func TestWishSaysOneNameWhole(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "7W", Name: map[concierge.Locale]string{"en": "7 Wonders", "fr": "7 Wonders"}, Price: concierge.Money{Minor: 3999, Currency: "EUR"}},
+		{SKU: "7W-DUEL", Name: map[concierge.Locale]string{"en": "7 Wonders Duel", "fr": "7 Wonders Duel"}, Price: concierge.Money{Minor: 2499, Currency: "EUR"}},
+		{SKU: "7W-ARCH", Name: map[concierge.Locale]string{"en": "7 Wonders Architects", "fr": "7 Wonders Architects"}, Price: concierge.Money{Minor: 3499, Currency: "EUR"}},
+		{SKU: "SLEEVES", Name: map[concierge.Locale]string{"en": "100 card sleeves 63x88", "fr": "100 protège-cartes 63x88"}, Price: concierge.Money{Minor: 499, Currency: "EUR"}},
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		text     string
+		one      concierge.SKU // "": the message must not name one product
+		quantity int
+	}{
+		{"I'd like 2 copies of 7 Wonders", "7W", 2},
+		{"je voudrais 7 Wonders Duel", "7W-DUEL", 0},
+		{"I'd like 7 Wonders", "7W", 0},
+		{"do you have 7 Wonders?", "", 0},
+		{"I'd like a 7 Wonders game, not the duel", "", 0},
+		{"I'd like to know more about your games, my brother played 7 Wonders at a party and I want something like it", "", 0},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		one := concierge.SKU("")
+		if len(in.Products) == 1 {
+			one = in.Products[0]
+		}
+		if one != tt.one || in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q) = Products %v Quantity %d, want one %q, quantity %d", tt.text, in.Products, in.Quantity, tt.one, tt.quantity)
+		}
+	}
+}

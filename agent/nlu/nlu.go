@@ -571,6 +571,24 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	p.unique = len(hits) == 1 && hits[0].Score > 0
 	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
+	if (p.generic || len(in.Products) > 1 && !p.context) && p.sigs[sigWant] && !p.question && in.NotQuery == "" && p.words(0, len(p.toks)) <= maxItemWords {
+		// "I'd like 2 copies of 7 Wonders": a wish that says one name
+		// whole, where the others found have more words left unsaid,
+		// names that product (the rule a "which one?" answer follows).
+		// A long message is a story, not a wish.
+		skus := in.Products
+		if len(skus) == 0 {
+			for _, h := range ix.Search(catalog.Query{Text: in.Query, Limit: 8}) {
+				if h.Score > 0 {
+					skus = append(skus, h.SKU)
+				}
+			}
+		}
+		if s := ix.Closest(in.Query, skus); s != "" {
+			in.Products = []concierge.SKU{s}
+			p.generic = false
+		}
+	}
 }
 
 // countedTooMany reports a number taken as a name's only for being too
