@@ -529,7 +529,8 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			// nothing: it is not an item of its own.
 			continue
 		}
-		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) {
+		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
+			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) {
 			texts[n-1] += " " + text
 			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
 			continue
@@ -588,6 +589,15 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 		}
 	}
 	return true
+}
+
+// namesOtherWhole reports whether item a says one product's name whole
+// (Closest) and b finds only others: "Catan and the 5-6 player
+// extension" is two games, where "the chelsea boots, the suede ones"
+// narrows boots none of which is named by "chelsea boots" alone.
+func namesOtherWhole(ix *catalog.Index, a, b Item) bool {
+	s := ix.Closest(a.Query, candidates(ix, a))
+	return s != "" && !slices.Contains(candidates(ix, b), s)
 }
 
 // candidates are the products an item names, or else those its words

@@ -600,3 +600,29 @@ func TestWishSaysOneNameWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestItemNamedWholeIsNotNarrowed: after "and", a part that finds other
+// products than the one the part before names whole is an item of its
+// own ("Catan and the 5-6 player extension"); a part after a comma that
+// describes the products the first part found still narrows them.
+func TestItemNamedWholeIsNotNarrowed(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "CATAN", Name: map[concierge.Locale]string{"en": "Catan"}, Price: concierge.Money{Minor: 3999, Currency: "EUR"}},
+		{SKU: "CATAN-56", Name: map[concierge.Locale]string{"en": "Catan 5-6 player extension"}, Price: concierge.Money{Minor: 2200, Currency: "EUR"}},
+		{SKU: "CATAN-SEA", Name: map[concierge.Locale]string{"en": "Catan: Seafarers"}, Price: concierge.Money{Minor: 3500, Currency: "EUR"}},
+		{SKU: "BOOT-BLK", Name: map[concierge.Locale]string{"en": "Chelsea boots black leather"}, Price: concierge.Money{Minor: 9900, Currency: "EUR"}},
+		{SKU: "BOOT-SUEDE", Name: map[concierge.Locale]string{"en": "Chelsea boots brown suede"}, Price: concierge.Money{Minor: 9900, Currency: "EUR"}},
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		text  string
+		items int
+	}{
+		{"add Catan and the 5-6 player extension", 2},
+		{"add the chelsea boots, the suede ones", 0},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, "en"); len(in.Items) != tt.items {
+			t.Errorf("Parse(%q) = %d items %+v, want %d", tt.text, len(in.Items), in.Items, tt.items)
+		}
+	}
+}
