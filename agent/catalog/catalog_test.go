@@ -335,10 +335,26 @@ func TestConcurrent(t *testing.T) {
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
 		"Zénith": "zenith", "ŒUVRE": "oeuvre", "ＬＥＤ": "led", "l’Aurore": "l'aurore", "天顶": "天顶", "Ça": "ca",
+		// Accents that alone tell a word from a stop word keep its meaning.
+		"Thé vert": "tea vert", "Dé à coudre": "die a coudre", "12 dés": "12 dice", "idée de cadeau": "idee de cadeau",
 	} {
 		if got := catalog.Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestAccentOfMeaning: "un dé à coudre" finds the thimble first, not
+// the sewing needles "à coudre" that "de" (a stop word) would leave.
+func TestAccentOfMeaning(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "NEEDLES", Name: map[concierge.Locale]string{"fr": "Aiguilles à coudre à la main (lot de 20)"}},
+		{SKU: "THIMBLE", Name: map[concierge.Locale]string{"fr": "Dé à coudre métal"}},
+		{SKU: "THREAD", Name: map[concierge.Locale]string{"fr": "Fil à coudre polyester"}},
+	}, []concierge.Locale{"fr"})
+	hits := ix.Search(catalog.Query{Text: "un dé à coudre", Limit: 3})
+	if len(hits) == 0 || hits[0].SKU != "THIMBLE" || len(hits) > 1 && hits[1].Score >= hits[0].Score {
+		t.Errorf("Search(un dé à coudre) = %v, want THIMBLE first and alone at its score", hits)
 	}
 }
 

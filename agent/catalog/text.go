@@ -49,13 +49,15 @@ func Fold(s string) string {
 // a stop word once folded: "thé" (tea) would become "the". They are
 // replaced by a word of the same meaning before folding, so that a tea
 // shop's "thé vert" keeps its tea.
-var accentCollisions = map[string]string{"thé": "tea", "thés": "teas"}
+// "dé" is a thimble ("dé à coudre") or a die, "dés" dice: folded they
+// would be "de" and "des".
+var accentCollisions = map[string]string{"thé": "tea", "thés": "teas", "dé": "die", "dés": "dice"}
 
 // keepAccentMeaning replaces the accentCollisions words of s, whole words
 // only ("théière" stays).
 func keepAccentMeaning(s string) string {
 	lower := strings.ToLower(s)
-	if !strings.Contains(lower, "thé") {
+	if !strings.Contains(lower, "thé") && !strings.Contains(lower, "dé") {
 		return s
 	}
 	var b strings.Builder

@@ -529,8 +529,14 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			// nothing: it is not an item of its own.
 			continue
 		}
+		if n := len(items); n > 0 && it.Quantity > 0 && items[n-1].Quantity == 0 && countsPrevious(ix, items[n-1], it) {
+			// "fil polyester 100 m noir, 4 bobines": the count of the
+			// thread, in the word of what it comes in.
+			items[n-1].Quantity = it.Quantity
+			continue
+		}
 		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
-			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) {
+			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) && !otherValues(ix, items[n-1], it) {
 			texts[n-1] += " " + text
 			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
 			continue
@@ -589,6 +595,38 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 		}
 	}
 	return true
+}
+
+// otherValues reports whether item b states another value of an
+// attribute item a states, of the variants a finds: "les Alpina bleues en
+// 41 et des noires en 42" is two pairs, not one narrowed twice.
+func otherValues(ix *catalog.Index, a, b Item) bool {
+	as := candidates(ix, a)
+	if len(as) == 0 || ix.GroupOf(as[0]) == "" {
+		return false
+	}
+	group := ix.Variants(as[0])
+	_, sa, _ := ix.Narrow(a.Text, group)
+	_, sb, _ := ix.Narrow(b.Text, group)
+	for k, v := range sb {
+		if w, ok := sa[k]; ok && w != v {
+			return true
+		}
+	}
+	return false
+}
+
+// countsPrevious reports whether item b is only a count of what item a
+// finds: one word at most, which the product a finds first is found by.
+func countsPrevious(ix *catalog.Index, a, b Item) bool {
+	if len(strings.Fields(b.Query)) != 1 || len(b.Products) > 0 {
+		return false
+	}
+	as := candidates(ix, a)
+	if len(as) == 0 {
+		return false
+	}
+	return slices.Contains(candidates(ix, b), as[0])
 }
 
 // namesOtherWhole reports whether item a says one product's name whole

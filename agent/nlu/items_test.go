@@ -626,3 +626,21 @@ func TestItemNamedWholeIsNotNarrowed(t *testing.T) {
 		}
 	}
 }
+
+// TestCountAfterTheItem: a part after a comma that is only a count in
+// the word of what the item comes in gives that item its count; a count
+// of something else stays an item of its own.
+func TestCountAfterTheItem(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "FIL-100", Name: map[concierge.Locale]string{"fr": "Fil polyester 100 m noir"}, Tags: []string{"bobine"}, Price: concierge.Money{Minor: 150, Currency: "EUR"}},
+		{SKU: "AIG", Name: map[concierge.Locale]string{"fr": "Aiguilles à coudre (lot de 20)"}, Price: concierge.Money{Minor: 250, Currency: "EUR"}},
+	}, []concierge.Locale{"fr"})
+	in := nlu.Parse("fil polyester 100 m noir, 4 bobines", ix, "fr")
+	if len(in.Items) > 1 || in.Quantity != 4 {
+		t.Errorf("fil …, 4 bobines: items %+v quantity %d, want one item of 4", in.Items, in.Quantity)
+	}
+	in = nlu.Parse("ajoute le fil polyester 100 m noir, 2 lots d'aiguilles", ix, "fr")
+	if len(in.Items) != 2 || in.Items[0].Quantity != 0 || in.Items[1].Quantity != 2 {
+		t.Errorf("fil …, 2 lots d'aiguilles: items %+v, want the thread and 2 needle packs", in.Items)
+	}
+}

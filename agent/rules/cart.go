@@ -27,6 +27,20 @@ type pick struct {
 	text     string
 }
 
+// sameProductOtherValue reads an item that only says other values of
+// the variants just added: "un fil 500 m rouge et un noir" is the black
+// one of the same thread. Otherwise it returns p as it was.
+func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p pick) pick {
+	if ix.GroupOf(prev) == "" {
+		return p
+	}
+	fit, said, missing := ix.Narrow(it.Text, ix.Variants(prev))
+	if len(fit) != 1 || len(missing) > 0 || !onlyValues(it.Query, said) {
+		return p
+	}
+	return pick{sku: fit[0]}
+}
+
 // answerChoice takes a reply to "which one do you mean?" that picks one
 // of the products offered by its words ("the large brown one", "世界地图那个",
 // "la bleue"), and adds the count first asked for. It reports whether the
@@ -273,6 +287,9 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 			return err
 		}
 		p = b.variantPick(ctx, t, it, in.NotQuery, p)
+		if p.sku == "" && len(added) > 0 {
+			p = sameProductOtherValue(t.Shop.Catalog, added[len(added)-1], it, p)
+		}
 		switch {
 		case p.sku != "" && slices.Contains(added, p.sku) && it.Quantity == 0:
 			// Named twice in one message ("the boots, the suede ones"):

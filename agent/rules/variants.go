@@ -204,14 +204,20 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 	ix := t.Shop.Catalog
 	shown := t.Conv.Memory.Shown
 	group := oneGroup(ix, shown)
-	if group == nil || b.findsElsewhere(t, in, group) {
+	if group == nil {
 		return false, nil
 	}
+	all := group
 	if group = withoutRuledOut(ix, group, in.NotQuery); len(group) == 0 {
 		return false, nil
 	}
 	fit, said, missing := ix.Narrow(cutRuledOut(t.Event.Text, in.NotQuery), group)
 	if len(said) == 0 && len(missing) == 0 {
+		return false, nil
+	}
+	// "noir" while the thread's colours are shown is one of them, though
+	// black zips have it in their names; "la casquette rouge" is not.
+	if !(len(missing) == 0 && onlyValues(in.Query, said)) && b.findsElsewhere(t, in, all) {
 		return false, nil
 	}
 	if in.Quantity > 0 {
@@ -227,6 +233,24 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 	return true, b.chooseVariant(ctx, t, group, fit, said, nil, qty)
 }
 
+// onlyValues reports whether every word of query is a word of a value
+// said.
+func onlyValues(query string, said catalog.Said) bool {
+	words := map[string]bool{}
+	for _, v := range said {
+		for _, w := range strings.Fields(catalog.Fold(v)) {
+			words[w] = true
+		}
+	}
+	qs := strings.Fields(catalog.Fold(query))
+	for _, w := range qs {
+		if !words[w] {
+			return false
+		}
+	}
+	return len(qs) > 0
+}
+
 // findsElsewhere reports whether the message's words are about another
 // product than the group's: "la casquette rouge" while choosing shoes
 // looks for the cap, it is no colour of the shoes.
@@ -234,8 +258,19 @@ func (b Brain) findsElsewhere(t *agent.Turn, in nlu.Intent, group []concierge.SK
 	if len(in.Products) > 0 {
 		return !slices.Contains(group, in.Products[0])
 	}
-	hits := t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Limit: 1})
-	return len(hits) == 1 && hits[0].Score > 0 && !slices.Contains(group, hits[0].SKU)
+	// Elsewhere when a product outside the group fits the words better
+	// than every variant: "noir" finds black zips as well as the black
+	// thread being chosen, and is the thread's colour.
+	hits := t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Limit: 20})
+	if len(hits) == 0 || hits[0].Score <= 0 || slices.Contains(group, hits[0].SKU) {
+		return false
+	}
+	for _, h := range hits {
+		if slices.Contains(group, h.SKU) {
+			return h.Score < hits[0].Score
+		}
+	}
+	return true
 }
 
 func intersect(a, b []concierge.SKU) []concierge.SKU {
