@@ -135,6 +135,18 @@ func capabilities() map[string]any {
 	}
 }
 
+// profileCapabilities are what the business profile declares: the
+// checkout's capabilities and the catalog's search and lookup, which a
+// checkout response does not use.
+func profileCapabilities() map[string]any {
+	out := capabilities()
+	for name, spec := range map[string]string{CatalogSearch: "search", CatalogLookup: "lookup"} {
+		out[name] = []map[string]any{{"version": Version, "spec": "https://ucp.dev/" + Version + "/specification/catalog/" + spec,
+			"schema": "https://ucp.dev/" + Version + "/schemas/shopping/catalog_" + spec + ".json"}}
+	}
+	return out
+}
+
 // handlers are the shop's payment handlers in UCP's registry shape.
 func (h *Handler) handlers(bot concierge.BotID) map[string]any {
 	shop := h.cfg.Service.Shop(bot)
@@ -167,7 +179,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) {
 		"ucp": map[string]any{
 			"version":          Version,
 			"services":         map[string]any{"dev.ucp.shopping": services},
-			"capabilities":     capabilities(),
+			"capabilities":     profileCapabilities(),
 			"payment_handlers": h.handlers(bot),
 		},
 		// The key responses are signed with, when the bot file gives one.

@@ -1,7 +1,8 @@
 // Package ucp serves the Universal Commerce Protocol (release 2026-04-08)
 // for the bots that enable it: the business profile at
 // /ucp/{bot}/.well-known/ucp (and /.well-known/ucp when one bot enables
-// UCP) and the REST checkout binding under /ucp/{bot}/. It translates
+// UCP), the REST checkout binding under /ucp/{bot}/ and the catalog's
+// search and lookup under /ucp/{bot}/catalog/. It translates
 // between UCP's JSON and agentcommerce's sessions; the session core
 // decides. Only cmd/concierge imports it.
 package ucp
@@ -90,6 +91,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.signed(h.complete))
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.signed(h.cancel))
 	mux.HandleFunc("GET /ucp/{bot}/orders/{id}", h.signed(h.getOrder))
+	mux.HandleFunc("POST /ucp/{bot}/catalog/search", h.signed(h.searchCatalog))
+	mux.HandleFunc("POST /ucp/{bot}/catalog/lookup", h.signed(h.lookupCatalog))
+	mux.HandleFunc("POST /ucp/{bot}/catalog/product", h.signed(h.getProduct))
 	mux.HandleFunc("POST /ucp/{bot}/testing/simulate-shipping/{id}", h.simulateShipping)
 	if len(h.cfg.Bots) == 1 {
 		mux.HandleFunc("POST /testing/simulate-shipping/{id}", h.simulateShipping)

@@ -1,0 +1,399 @@
+package ucp
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agentcommerce"
+)
+
+// The catalog capabilities (docs/specification/catalog/: search.md,
+// lookup.md, rest.md; schemas catalog_search.json, catalog_lookup.json).
+const (
+	CatalogSearch = "dev.ucp.shopping.catalog.search"
+	CatalogLookup = "dev.ucp.shopping.catalog.lookup"
+)
+
+// Limits of the catalog endpoints. The spec lets a business clamp a page
+// silently (search.md, Page Size) but asks it to refuse a batch over its
+// limit with 400 request_too_large (lookup.md, Batch Size).
+const (
+	defaultPage = 10 // the spec's default limit
+	maxPage     = 50
+	maxLookup   = 50
+	maxQuery    = 500 // characters of a search query
+	maxID       = 256 // characters of an identifier worth looking up
+)
+
+// catalogFilters are search_filters.json's standard filters; others are
+// ignored (additionalProperties).
+type catalogFilters struct {
+	Categories []string `json:"categories"`
+	Price      *struct {
+		Min *int64 `json:"min"`
+		Max *int64 `json:"max"`
+	} `json:"price"`
+	Availability []string `json:"availability"`
+	Brand        []string `json:"brand"`
+}
+
+func (f *catalogFilters) empty() bool {
+	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0
+}
+
+type catalogContext struct {
+	Language string `json:"language"`
+}
+
+type searchRequest struct {
+	Query        *string         `json:"query"`
+	Purpose      string          `json:"purpose"`
+	ReferenceIDs []string        `json:"reference_ids"`
+	Context      *catalogContext `json:"context"`
+	Filters      *catalogFilters `json:"filters"`
+	Pagination   *struct {
+		Cursor *string `json:"cursor"`
+		Limit  *int    `json:"limit"`
+	} `json:"pagination"`
+}
+
+type lookupRequest struct {
+	IDs     []string        `json:"ids"`
+	Context *catalogContext `json:"context"`
+	Filters *catalogFilters `json:"filters"`
+}
+
+type productRequest struct {
+	ID          *string          `json:"id"`
+	Selected    []selectedOption `json:"selected"`
+	Preferences []string         `json:"preferences"`
+	Context     *catalogContext  `json:"context"`
+}
+
+// catalogRead admits a catalog request (bot, UCP-Agent, rate, size,
+// signature) and decodes its body into v. It answers and returns false
+// when the request is refused. Catalog operations read only, so they take
+// no Idempotency-Key.
+func (h *Handler) catalogRead(w http.ResponseWriter, r *http.Request, v any) (concierge.BotID, bool) {
+	bot, _, ok := h.admit(w, r)
+	if !ok {
+		return "", false
+	}
+	body, err := agentcommerce.ReadBody(w, r)
+	if errors.Is(err, agentcommerce.ErrTooLarge) {
+		protocolError(w, http.StatusRequestEntityTooLarge, "invalid_request", "the request body is too large")
+		return "", false
+	}
+	if err != nil {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "the request body could not be read")
+		return "", false
+	}
+	if code, msg := h.verify(r, bot, body); code != "" {
+		protocolError(w, http.StatusUnauthorized, code, msg)
+		return "", false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "the request body does not match the catalog schema: "+err.Error())
+		return "", false
+	}
+	return bot, true
+}
+
+// catalogEnvelope is the ucp member of a catalog response
+// (response_catalog_schema): the version and the capability answering.
+func catalogEnvelope(capability string, failed bool) map[string]any {
+	e := map[string]any{"version": Version, "capabilities": map[string]any{capability: []map[string]any{{"version": Version}}}}
+	if failed {
+		e["status"] = "error"
+	}
+	return e
+}
+
+// searchCatalog serves POST /catalog/search: the products whose words
+// match query and filters, a variant group being one product, a page at
+// a time.
+func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
+	var req searchRequest
+	bot, ok := h.catalogRead(w, r, &req)
+	if !ok {
+		return
+	}
+	query := ""
+	if req.Query != nil {
+		query = strings.TrimSpace(*req.Query)
+	}
+	switch {
+	case req.Purpose != "" && req.Purpose != "search":
+		protocolError(w, http.StatusBadRequest, "invalid_request", "purpose "+strconv.Quote(req.Purpose)+" is not supported: only search")
+		return
+	case len(req.ReferenceIDs) > 0:
+		protocolError(w, http.StatusBadRequest, "invalid_request", "reference_ids need a purpose this shop does not support")
+		return
+	case utf8.RuneCountInString(query) > maxQuery:
+		protocolError(w, http.StatusBadRequest, "invalid_request", "the query is longer than "+strconv.Itoa(maxQuery)+" characters")
+		return
+	case query == "" && req.Filters.empty():
+		protocolError(w, http.StatusBadRequest, "invalid_request", "a search needs a query or filters")
+		return
+	}
+	limit, offset := defaultPage, 0
+	if p := req.Pagination; p != nil {
+		if p.Limit != nil {
+			if *p.Limit < 1 {
+				protocolError(w, http.StatusBadRequest, "invalid_request", "pagination.limit must be at least 1")
+				return
+			}
+			limit = min(*p.Limit, maxPage)
+		}
+		if p.Cursor != nil {
+			var ok bool
+			if offset, ok = parseCursor(*p.Cursor); !ok {
+				protocolError(w, http.StatusBadRequest, "invalid_request", "pagination.cursor is not a cursor this shop returned")
+				return
+			}
+		}
+	}
+	shop := h.cfg.Service.Shop(bot)
+	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	var found []*concierge.Product
+	for _, p := range shop.Search(query, 0) {
+		if cat.keep(p, req.Filters) {
+			found = append(found, p)
+		}
+	}
+	page := found[min(offset, len(found)):min(offset+limit, len(found))]
+	out := map[string]any{"ucp": catalogEnvelope(CatalogSearch, false)}
+	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+		products := make([]map[string]any, 0, len(page))
+		for _, p := range page {
+			g, err := cat.group(r.Context(), tx, p)
+			if err != nil {
+				return err
+			}
+			products = append(products, g.render(g.featured(p), g.variants))
+		}
+		out["products"] = products
+		return nil
+	})
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return
+	}
+	pg := map[string]any{"has_next_page": offset+len(page) < len(found), "total_count": len(found)}
+	if next := offset + len(page); next < len(found) {
+		pg["cursor"] = cursor(next)
+	}
+	out["pagination"] = pg
+	if msgs := ignoredFilters(req.Filters); len(msgs) > 0 {
+		out["messages"] = msgs
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// lookupCatalog serves POST /catalog/lookup: each identifier (a variant's
+// SKU, or a group's id) resolved to its product, carrying the variants
+// the identifiers named; unknown ones are info messages.
+func (h *Handler) lookupCatalog(w http.ResponseWriter, r *http.Request) {
+	var req lookupRequest
+	bot, ok := h.catalogRead(w, r, &req)
+	if !ok {
+		return
+	}
+	if len(req.IDs) == 0 {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "ids must list at least one identifier")
+		return
+	}
+	ids := dedupe(req.IDs)
+	if len(ids) > maxLookup {
+		protocolError(w, http.StatusBadRequest, "request_too_large", "at most "+strconv.Itoa(maxLookup)+" identifiers per lookup")
+		return
+	}
+	shop := h.cfg.Service.Shop(bot)
+	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	out := map[string]any{"ucp": catalogEnvelope(CatalogLookup, false)}
+	messages := []map[string]any{}
+	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+		var order []*group // products in the order first named
+		byKey := map[string]*group{}
+		inputs := map[*group]map[concierge.SKU][]map[string]any{}
+		for _, id := range ids {
+			p, exact := cat.resolve(id)
+			if p == nil || !cat.keep(p, req.Filters) {
+				messages = append(messages, map[string]any{"type": "info", "code": "not_found", "content": id})
+				continue
+			}
+			key := p.Group
+			if key == "" || !cat.grouped(p) {
+				key = "sku:" + string(p.SKU)
+			}
+			g := byKey[key]
+			if g == nil {
+				var err error
+				if g, err = cat.group(r.Context(), tx, p); err != nil {
+					return err
+				}
+				byKey[key] = g
+				order = append(order, g)
+				inputs[g] = map[concierge.SKU][]map[string]any{}
+			}
+			v, match := p, "exact"
+			if !exact {
+				v, match = g.featured(nil), "featured"
+			}
+			inputs[g][v.SKU] = append(inputs[g][v.SKU], map[string]any{"id": id, "match": match})
+		}
+		products := make([]map[string]any, 0, len(order))
+		for _, g := range order {
+			// Only the variants an identifier resolved to, each with its
+			// inputs (lookup.md, Client Correlation).
+			var vs []*concierge.Product
+			for _, v := range g.variants {
+				if inputs[g][v.SKU] != nil {
+					vs = append(vs, v)
+				}
+			}
+			pr := g.render(vs[0], vs)
+			for _, x := range pr["variants"].([]map[string]any) {
+				x["inputs"] = inputs[g][concierge.SKU(x["id"].(string))]
+			}
+			products = append(products, pr)
+		}
+		out["products"] = products
+		return nil
+	})
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return
+	}
+	if len(messages) > 0 {
+		out["messages"] = messages
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getProduct serves POST /catalog/product: one product in full, its
+// variants narrowed by the buyer's selections, each option value with
+// whether it exists and is available given the others.
+func (h *Handler) getProduct(w http.ResponseWriter, r *http.Request) {
+	var req productRequest
+	bot, ok := h.catalogRead(w, r, &req)
+	if !ok {
+		return
+	}
+	if req.ID == nil || strings.TrimSpace(*req.ID) == "" {
+		protocolError(w, http.StatusBadRequest, "invalid_request", "id is required")
+		return
+	}
+	seen := map[string]bool{}
+	for _, s := range req.Selected {
+		n := strings.ToLower(strings.TrimSpace(s.Name))
+		if n == "" || seen[n] {
+			protocolError(w, http.StatusBadRequest, "invalid_request", "each selected option needs a name, at most once")
+			return
+		}
+		seen[n] = true
+	}
+	shop := h.cfg.Service.Shop(bot)
+	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	p, exact := cat.resolve(*req.ID)
+	if p == nil {
+		// An application outcome, not a transport error (rest.md,
+		// Product Not Found): the agent must not retry this id.
+		writeJSON(w, http.StatusOK, map[string]any{"ucp": catalogEnvelope(CatalogLookup, true), "messages": []map[string]any{{
+			"type": "error", "code": "not_found", "content": "Product not found: " + *req.ID, "severity": "unrecoverable"}}})
+		return
+	}
+	var out map[string]any
+	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+		g, err := cat.group(r.Context(), tx, p)
+		if err != nil {
+			return err
+		}
+		var anchor *concierge.Product
+		if exact {
+			anchor = p
+		}
+		out = map[string]any{"ucp": catalogEnvelope(CatalogLookup, false), "product": g.detail(anchor, req.Selected, req.Preferences)}
+		return nil
+	})
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// cursor is the opaque pagination cursor of the page starting at offset.
+func cursor(offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
+}
+
+func parseCursor(c string) (int, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, false
+	}
+	n, ok := strings.CutPrefix(string(b), "o:")
+	if !ok {
+		return 0, false
+	}
+	off, err := strconv.Atoi(n)
+	return off, err == nil && off >= 0
+}
+
+// ignoredFilters are the messages saying which filters were not applied:
+// the catalog has no brands, and availability would need every
+// candidate's live stock.
+func ignoredFilters(f *catalogFilters) []map[string]any {
+	var out []map[string]any
+	if f == nil {
+		return nil
+	}
+	if len(f.Availability) > 0 {
+		out = append(out, map[string]any{"type": "info", "code": "filter_ignored", "path": "$.filters.availability",
+			"content": "this shop does not filter by availability; each variant's availability says whether it can be bought"})
+	}
+	if len(f.Brand) > 0 {
+		out = append(out, map[string]any{"type": "info", "code": "filter_ignored", "path": "$.filters.brand",
+			"content": "this shop's catalog has no brands"})
+	}
+	return out
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// catalogLocale is the language of the request's context, else of its
+// Accept-Language, else the bot's default.
+func catalogLocale(r *http.Request, c *catalogContext, shop *agentcommerce.Shop) concierge.Locale {
+	if c != nil && c.Language != "" {
+		l := c.Language
+		if i := strings.IndexAny(l, "-_"); i > 0 {
+			l = l[:i]
+		}
+		return concierge.Locale(strings.ToLower(l))
+	}
+	if l := locale(r); l != "" {
+		return concierge.Locale(strings.ToLower(string(l)))
+	}
+	return shop.Bot.DefaultLocale()
+}
