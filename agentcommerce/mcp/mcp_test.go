@@ -1,15 +1,20 @@
 package mcp_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // TestAuthAndLimits: a bot whose MCP server has keys refuses a request
@@ -61,4 +66,169 @@ func TestAuthAndLimits(t *testing.T) {
 	if code, _ := post("/mcp/shop", "key-two"); code != http.StatusOK {
 		t.Fatalf("another key after the first was limited: %d, want 200", code)
 	}
+}
+
+// client connects the go-sdk's client to the bot's MCP server at srv,
+// with key as its bearer key (none when empty).
+func client(t *testing.T, srv *httptest.Server, bot, key string) *sdk.ClientSession {
+	t.Helper()
+	hc := srv.Client()
+	if key != "" {
+		hc = &http.Client{Transport: bearer{key: key, next: http.DefaultTransport}}
+	}
+	c := sdk.NewClient(&sdk.Implementation{Name: "test-agent", Version: "1"}, nil)
+	cs, err := c.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: srv.URL + "/mcp/" + bot, HTTPClient: hc, DisableStandaloneSSE: true, MaxRetries: -1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close() })
+	return cs
+}
+
+type bearer struct {
+	key  string
+	next http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.key)
+	return b.next.RoundTrip(r)
+}
+
+// variantShop is a shop selling trail shoes in three variants and a mug,
+// its catalog read live from the returned pointer, served over MCP with
+// bearer key "key-one".
+func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[concierge.Bot]) {
+	t.Helper()
+	eur := func(m int64) concierge.Money { return concierge.Money{Minor: m, Currency: "EUR"} }
+	shoe := func(sku, size, color string, price int64, stock int) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "TRAIL", Name: map[concierge.Locale]string{"en": "Trail shoes"}, Price: eur(price), Stock: stock,
+			Attrs: map[string]string{"size": size, "color": color, "material": "mesh"}}
+	}
+	bot := &concierge.Bot{ID: "shop", Locales: []concierge.Locale{"en"}, Currency: "EUR", Products: []concierge.Product{
+		shoe("T-BLU-41", "41", "blue", 8900, 2), shoe("T-BLU-42", "42", "blue", 8900, 4), shoe("T-BLK-42", "42", "black", 9200, 1),
+		{SKU: "MUG", Name: map[concierge.Locale]string{"en": "Mug"}, Price: eur(900), Stock: 5},
+	}}
+	live := &atomic.Pointer[concierge.Bot]{}
+	live.Store(bot)
+	db := agentcommercetest.OpenStore(t, url)
+	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}}})
+	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
+	mux := http.NewServeMux()
+	h.Register(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv, live
+}
+
+// TestToolAnnotations: tools/list tells a client that the catalog tools
+// and get_checkout only read, that create_checkout only adds, and that
+// update, complete and cancel change or spend what exists (destructive)
+// but may be repeated with the same input; only complete reaches the
+// payment provider outside the shop. The go-sdk client, with the bearer
+// key, reads them.
+func TestToolAnnotations(t *testing.T) {
+	srv, _ := variantShop(t, agentcommercetest.SQLite(t))
+	res, err := client(t, srv, "shop", "key-one").ListTools(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type hints struct{ readOnly, destructive, idempotent, openWorld bool }
+	want := map[string]hints{
+		"search_catalog":    {readOnly: true, idempotent: true},
+		"get_product":       {readOnly: true, idempotent: true},
+		"get_checkout":      {readOnly: true, idempotent: true},
+		"create_checkout":   {},
+		"update_checkout":   {destructive: true, idempotent: true},
+		"complete_checkout": {destructive: true, idempotent: true, openWorld: true},
+		"cancel_checkout":   {destructive: true, idempotent: true},
+	}
+	got := map[string]hints{}
+	for _, tool := range res.Tools {
+		a := tool.Annotations
+		if a == nil || a.DestructiveHint == nil && !a.ReadOnlyHint || a.OpenWorldHint == nil || a.Title == "" {
+			t.Errorf("%s: annotations %+v: every hint must be stated, with a title", tool.Name, a)
+			continue
+		}
+		got[tool.Name] = hints{a.ReadOnlyHint, a.DestructiveHint != nil && *a.DestructiveHint, a.IdempotentHint, *a.OpenWorldHint}
+	}
+	for name, w := range want {
+		if g, ok := got[name]; !ok || g != w {
+			t.Errorf("%s: %+v, want %+v", name, g, w)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("tools %v, want %d", got, len(want))
+	}
+}
+
+// TestVariantChoicesAndLiveCatalog: search_catalog lists the trail shoes
+// once with the choices a buyer makes (size and color, not the material
+// they share) and every variant; get_product of one variant says which
+// it is; a product without variants has no choices; a price changed in
+// the live catalog shows in the next call. Both databases.
+func TestVariantChoicesAndLiveCatalog(t *testing.T) {
+	agentcommercetest.EachDB(t, func(t *testing.T, url string) {
+		srv, live := variantShop(t, url)
+		cs := client(t, srv, "shop", "key-one")
+		call := func(name string, args any) map[string]any {
+			t.Helper()
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: args})
+			if err != nil || res.IsError {
+				t.Fatalf("%s: %v %+v", name, err, res)
+			}
+			var out map[string]any
+			b, _ := json.Marshal(res.StructuredContent)
+			json.Unmarshal(b, &out)
+			return out
+		}
+		found := call("search_catalog", map[string]any{"query": "trail"})
+		b, _ := json.Marshal(found["products"])
+		var products []mcp.Product
+		if err := json.Unmarshal(b, &products); err != nil || len(products) != 1 {
+			t.Fatalf("search lists the group once: %s", b)
+		}
+		p := products[0]
+		if c, _ := json.Marshal(p.Choices); string(c) != `[{"name":"color","values":["blue","black"]},{"name":"size","values":["41","42"]}]` {
+			t.Errorf("choices %s", c)
+		}
+		if len(p.Variants) != 3 || p.Variants[2].ID != "T-BLK-42" || p.Variants[2].Options["color"] != "black" || p.Variants[2].Price != 9200 || p.Variants[2].Available != 1 {
+			t.Errorf("variants %+v", p.Variants)
+		}
+		got := call("get_product", map[string]any{"id": "T-BLK-42"})
+		if got["id"] != "T-BLK-42" || got["options"].(map[string]any)["size"] != "42" || len(got["choices"].([]any)) != 2 {
+			t.Errorf("get_product of a variant: %v", got)
+		}
+		if mug := call("get_product", map[string]any{"id": "MUG"}); mug["choices"] != nil || mug["variants"] != nil || mug["price"] != 900.0 {
+			t.Errorf("a product without variants: %v", mug)
+		}
+		next := *live.Load()
+		next.Products = slices.Clone(next.Products)
+		next.Products[3].Price.Minor = 1100
+		live.Store(&next)
+		if mug := call("get_product", map[string]any{"id": "MUG"}); mug["price"] != 1100.0 {
+			t.Errorf("get_product after the price change: %v", mug["price"])
+		}
+		if s := call("search_catalog", map[string]any{"query": "mug"}); jsonPath(s, "products", 0, "price") != 1100.0 {
+			t.Errorf("search after the price change: %v", s)
+		}
+	})
+}
+
+func jsonPath(v any, path ...any) any {
+	for _, k := range path {
+		switch k := k.(type) {
+		case string:
+			m, _ := v.(map[string]any)
+			v = m[k]
+		case int:
+			l, _ := v.([]any)
+			if k >= len(l) {
+				return nil
+			}
+			v = l[k]
+		}
+	}
+	return v
 }

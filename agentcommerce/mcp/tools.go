@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,7 +31,15 @@ type Product struct {
 	// its own SKU with its own price and stock.
 	Group    string            `json:"group,omitempty" jsonschema:"the product group this is one variant of; its variants list them all"`
 	Options  map[string]string `json:"options,omitempty" jsonschema:"what tells this variant apart, such as {size: 42, color: blue}"`
+	Choices  []Choice          `json:"choices,omitempty" jsonschema:"what the buyer chooses between for this product (size, color…), each with every value its variants have: ask the buyer, then pick the variant with those options"`
 	Variants []Variant         `json:"variants,omitempty" jsonschema:"every variant of the group: put the id of the one the buyer chose in a checkout's items"`
+}
+
+// Choice is an option of a product group and its values, in catalog
+// order.
+type Choice struct {
+	Name   string   `json:"name" jsonschema:"the option, as the shop names it (size, color…)"`
+	Values []string `json:"values"`
 }
 
 // Variant is one variant of a product group.
@@ -130,14 +139,14 @@ type ShippingOption struct {
 // server builds bot's MCP server with its tools.
 func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
-	shop := h.cfg.Service.Shop(bot)
-	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants."},
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants.", Annotations: readOnly("Search the catalog")},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, SearchOutput, error) {
 			limit := in.Limit
 			if limit <= 0 || limit > 100 {
 				limit = 20
 			}
 			out := SearchOutput{Products: []Product{}}
+			shop := h.cfg.Service.Shop(bot) // as of the latest catalog
 			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 				for _, p := range shop.Search(in.Query, limit) {
 					pr, err := h.product(ctx, tx, shop, p)
@@ -150,8 +159,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 			return nil, out, h.fail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some."},
+	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.", Annotations: readOnly("Get a product")},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, Product, error) {
+			shop := h.cfg.Service.Shop(bot)
 			p := shop.Bot.Product(concierge.SKU(in.ID))
 			if p == nil {
 				return nil, Product{}, fmt.Errorf("no product %q in this shop", in.ID)
@@ -163,7 +173,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 			return nil, out, h.fail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price."},
+	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, Checkout, error) {
 			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
 			if ch.Items == nil {
@@ -173,27 +183,27 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 				return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.MCP, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", Description: "Change a checkout's items, buyer, delivery address or shipping option."},
+	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, Checkout, error) {
 			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
 			return h.run(ctx, bot, "update", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Update(ctx, tx, bot, in.ID, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", Description: "Read a checkout as it is now."},
+	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
 			return h.run(ctx, bot, "get", "", in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Get(ctx, tx, bot, in.ID)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", Description: "Pay a ready checkout with one of its payment handlers; it becomes an order."},
+	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, Checkout, error) {
 			pay := agentcommerce.Payment{Handler: in.PaymentHandler, Token: in.PaymentToken}
 			return h.run(ctx, bot, "complete", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, agentcommerce.Changes{}, pay)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", Description: "Cancel a checkout and release its stock."},
+	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
 			return h.run(ctx, bot, "cancel", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Cancel(ctx, tx, bot, in.ID)
@@ -201,6 +211,20 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	return s
 }
+
+// The tools' annotations tell a client which calls it may make freely
+// and which ones to confirm with the buyer. Reads change nothing. Create
+// only adds a checkout (its stock is held until it expires). Update
+// replaces the items, cancel releases them and complete spends the
+// buyer's money: destructive, and each the same when repeated with the
+// same input (the core computes the same checkout again, its stock held
+// anew; a completed checkout is returned unchanged and paid once). Only complete reaches outside the
+// shop, to the payment provider.
+func readOnly(title string) *sdk.ToolAnnotations {
+	return &sdk.ToolAnnotations{Title: title, ReadOnlyHint: true, IdempotentHint: true, OpenWorldHint: ptr(false)}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 func changes(items []agentcommerce.Item, b *agentcommerce.Buyer, a *agentcommerce.Address, shipping string) agentcommerce.Changes {
 	ch := agentcommerce.Changes{Items: items, Buyer: b, Address: a}
@@ -267,6 +291,15 @@ func (h *Handler) product(ctx context.Context, tx agentcommerce.Tx, shop *agentc
 	}
 	if variants, axes := shop.Variants(p); variants != nil {
 		out.Group, out.Options = p.Group, agentcommerce.Options(p, axes)
+		for _, a := range axes {
+			c := Choice{Name: a}
+			for _, v := range variants {
+				if x := strings.TrimSpace(v.Attrs[a]); x != "" && !slices.ContainsFunc(c.Values, func(y string) bool { return strings.EqualFold(x, y) }) {
+					c.Values = append(c.Values, x)
+				}
+			}
+			out.Choices = append(out.Choices, c)
+		}
 		for _, v := range variants {
 			free, err := tx.Stock(ctx, shop.Bot.ID, v.SKU)
 			if err != nil {
