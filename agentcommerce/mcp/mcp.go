@@ -2,10 +2,12 @@
 // /mcp/{bot} (Streamable HTTP, stateless, with the official go-sdk): the
 // tools search_catalog, get_product, create_checkout, update_checkout,
 // get_checkout, complete_checkout and cancel_checkout, whose schemas are
-// generated from the Go types below. The tools run on agentcommerce's
-// session core, so the guardrails are the chat's and UCP's: prices and
-// stock from the catalog, payment confirmed by the handler. Only
-// cmd/concierge imports it.
+// generated from the Go types below. The checkout tools also take UCP's
+// MCP binding's arguments ({meta, id, checkout}, see binding.go) and
+// answer UCP's checkout object beside their own view. The tools run on
+// agentcommerce's session core, so the guardrails are the chat's and
+// UCP's: prices and stock from the catalog, payment confirmed by the
+// handler. Only cmd/concierge imports it.
 package mcp
 
 import (
@@ -16,6 +18,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -41,6 +44,9 @@ type Handler struct {
 	limit   *agentcommerce.Limiter
 	servers map[concierge.BotID]*sdk.Server
 	http    *sdk.StreamableHTTPHandler
+	// ucp renders checkouts as UCP's checkout object, for the UCP MCP
+	// binding; it serves no routes.
+	ucp *ucp.Handler
 }
 
 // New returns a Handler for cfg, with one MCP server per bot.
@@ -48,7 +54,8 @@ func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute), servers: map[concierge.BotID]*sdk.Server{}}
+	h := &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute), servers: map[concierge.BotID]*sdk.Server{},
+		ucp: ucp.New(ucp.Config{Service: cfg.Service, BaseURL: cfg.BaseURL, Log: cfg.Log})}
 	for bot := range cfg.Keys {
 		if cfg.Service.Shop(bot) != nil {
 			h.servers[bot] = h.server(bot)

@@ -14,6 +14,7 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
+	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -97,6 +98,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 // variantShop is a shop selling trail shoes in three variants and a mug,
+// shipped at 4.90,
 // its catalog read live from the returned pointer, served over MCP with
 // bearer key "key-one".
 func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[concierge.Bot]) {
@@ -113,7 +115,8 @@ func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[co
 	live := &atomic.Pointer[concierge.Bot]{}
 	live.Store(bot)
 	db := agentcommercetest.OpenStore(t, url)
-	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}}})
+	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
+		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490)}}})
 	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
 	mux := http.NewServeMux()
 	h.Register(mux)
@@ -231,4 +234,62 @@ func jsonPath(v any, path ...any) any {
 		}
 	}
 	return v
+}
+
+// TestUCPBinding: an agent speaking UCP's MCP binding (checkout-mcp.md)
+// buys with only its arguments — meta with the idempotency key and UCP's
+// checkout object, with the ids and fields the spec's examples carry —
+// and gets UCP's checkout object back (envelope, line items, totals,
+// fulfillment, order); a retry under the same meta key is the same
+// checkout; mixing the flat arguments with checkout is refused and
+// creates nothing. Both databases.
+func TestUCPBinding(t *testing.T) {
+	agentcommercetest.EachDB(t, func(t *testing.T, url string) {
+		srv, _ := variantShop(t, url)
+		cs := client(t, srv, "shop", "key-one")
+		call := func(name, args string) (map[string]any, bool) {
+			t.Helper()
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: json.RawMessage(args)})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			var out map[string]any
+			b, _ := json.Marshal(res.StructuredContent)
+			json.Unmarshal(b, &out)
+			if res.IsError {
+				b, _ := json.Marshal(res.Content)
+				return map[string]any{"error": string(b)}, true
+			}
+			return out, false
+		}
+		create := `{"meta":{"ucp-agent":{"profile":"https://platform.example/.well-known/ucp"},"idempotency-key":"u-create"},
+			"checkout":{"currency":"EUR","buyer":{"email":"jane@example.com","first_name":"Jane"},
+			"line_items":[{"id":"li_1","item":{"id":"MUG","price":1},"quantity":2}],
+			"fulfillment":{"methods":[{"id":"shipping_1","type":"shipping","line_item_ids":["li_1"],
+				"destinations":[{"id":"dest_home","street_address":"1 rue de la Paix","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
+				"groups":[{"id":"package_1","selected_option_id":"standard"}]}]}}}`
+		c, failed := call("create_checkout", create)
+		if failed || c["status"] != "ready_for_complete" || jsonPath(c, "ucp", "version") != ucp.Version ||
+			jsonPath(c, "line_items", 0, "item", "id") != "MUG" || jsonPath(c, "line_items", 0, "item", "price") != 900.0 ||
+			jsonPath(c, "totals", 2, "type") != "total" || jsonPath(c, "totals", 2, "amount") != 2290.0 ||
+			jsonPath(c, "fulfillment", "methods", 0, "groups", 0, "selected_option_id") != "standard" || c["total"] != 2290.0 {
+			t.Fatalf("create over the UCP binding: %v", c)
+		}
+		again, _ := call("create_checkout", create)
+		if again["id"] != c["id"] {
+			t.Fatalf("the same meta idempotency-key made another checkout: %v then %v", c["id"], again["id"])
+		}
+		if e, failed := call("create_checkout", `{"items":[{"id":"MUG","quantity":1}],"checkout":{"line_items":[{"item":{"id":"MUG"},"quantity":1}]}}`); !failed || !strings.Contains(e["error"].(string), "not both") {
+			t.Errorf("flat and UCP arguments together: %v", e)
+		}
+		done, failed := call("complete_checkout", `{"meta":{"idempotency-key":"u-complete"},"id":"`+c["id"].(string)+`",
+			"checkout":{"payment":{"instruments":[{"id":"pi_1","handler_id":"sandbox","type":"card","credential":{"type":"token","token":"success_token"}}]}}}`)
+		if failed || done["status"] != "completed" || jsonPath(done, "order", "id") == nil || jsonPath(done, "order", "id") != done["order_id"] {
+			t.Fatalf("complete over the UCP binding: %v", done)
+		}
+		// Only the one checkout holds stock: 5 mugs, 2 bought.
+		if m, _ := call("get_product", `{"id":"MUG"}`); m["available"] != 3.0 {
+			t.Errorf("mugs left: %v, want 3", m["available"])
+		}
+	})
 }

@@ -68,11 +68,12 @@ type ProductInput struct {
 
 // CreateInput is create_checkout's input.
 type CreateInput struct {
-	Items          []agentcommerce.Item   `json:"items" jsonschema:"the products and quantities to buy"`
+	Items          []agentcommerce.Item   `json:"items,omitempty" jsonschema:"the products and quantities to buy (or give checkout)"`
 	Buyer          *agentcommerce.Buyer   `json:"buyer,omitempty"`
 	Address        *agentcommerce.Address `json:"address,omitempty" jsonschema:"the delivery address, for physical goods"`
 	ShippingOption string                 `json:"shipping_option,omitempty" jsonschema:"the id of one of the checkout's shipping_options"`
 	IdempotencyKey string                 `json:"idempotency_key,omitempty" jsonschema:"a unique string: a retry with the same key and input returns the same checkout"`
+	UCPArgs
 }
 
 // UpdateInput is update_checkout's input; absent fields stay as they are.
@@ -83,6 +84,7 @@ type UpdateInput struct {
 	Address        *agentcommerce.Address `json:"address,omitempty"`
 	ShippingOption string                 `json:"shipping_option,omitempty"`
 	IdempotencyKey string                 `json:"idempotency_key,omitempty"`
+	UCPArgs
 }
 
 // CheckoutInput names a checkout: get_checkout's and cancel_checkout's
@@ -90,14 +92,16 @@ type UpdateInput struct {
 type CheckoutInput struct {
 	ID             string `json:"id" jsonschema:"the checkout's id"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	Meta           *Meta  `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
 }
 
 // CompleteInput is complete_checkout's input.
 type CompleteInput struct {
 	ID             string `json:"id" jsonschema:"the checkout's id"`
-	PaymentHandler string `json:"payment_handler" jsonschema:"one of the checkout's payment_handlers"`
-	PaymentToken   string `json:"payment_token" jsonschema:"the payment handler's token for this payment"`
+	PaymentHandler string `json:"payment_handler,omitempty" jsonschema:"one of the checkout's payment_handlers (or give checkout.payment)"`
+	PaymentToken   string `json:"payment_token,omitempty" jsonschema:"the payment handler's token for this payment"`
 	IdempotencyKey string `json:"idempotency_key,omitempty"`
+	UCPArgs
 }
 
 // Checkout is a checkout session as the tools show it; amounts are in
@@ -117,6 +121,7 @@ type Checkout struct {
 	ContinueURL     string                  `json:"continue_url,omitempty" jsonschema:"where the buyer can finish with the shop"`
 	OrderID         string                  `json:"order_id,omitempty"`
 	ExpiresAt       string                  `json:"expires_at,omitempty"`
+	UCPCheckout
 }
 
 // Line is one product of a checkout.
@@ -173,39 +178,48 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 			return nil, out, h.fail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
+	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", InputSchema: inputSchema[CreateInput](), Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, Checkout, error) {
-			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
+			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
+			if err != nil {
+				return nil, Checkout{}, h.fail(bot, err)
+			}
 			if ch.Items == nil {
 				ch.Items = []agentcommerce.Item{}
 			}
-			return h.run(ctx, bot, "create", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return h.run(ctx, bot, "create", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.MCP, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
+	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", InputSchema: inputSchema[UpdateInput](), Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, Checkout, error) {
-			ch := changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
-			return h.run(ctx, bot, "update", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
+			if err != nil {
+				return nil, Checkout{}, h.fail(bot, err)
+			}
+			return h.run(ctx, bot, "update", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Update(ctx, tx, bot, in.ID, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
+	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", InputSchema: inputSchema[CheckoutInput](), Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
 			return h.run(ctx, bot, "get", "", in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Get(ctx, tx, bot, in.ID)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
+	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", InputSchema: inputSchema[CompleteInput](), Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, Checkout, error) {
-			pay := agentcommerce.Payment{Handler: in.PaymentHandler, Token: in.PaymentToken}
-			return h.run(ctx, bot, "complete", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
-				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, agentcommerce.Changes{}, pay)
+			ch, pay, err := in.UCPArgs.payment(in.PaymentHandler, in.PaymentToken)
+			if err != nil {
+				return nil, Checkout{}, h.fail(bot, err)
+			}
+			return h.run(ctx, bot, "complete", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, ch, pay)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
+	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", InputSchema: inputSchema[CheckoutInput](), Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
-			return h.run(ctx, bot, "cancel", in.IdempotencyKey, in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return h.run(ctx, bot, "cancel", UCPArgs{Meta: in.Meta}.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Cancel(ctx, tx, bot, in.ID)
 			})
 		})
@@ -225,14 +239,6 @@ func readOnly(title string) *sdk.ToolAnnotations {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-func changes(items []agentcommerce.Item, b *agentcommerce.Buyer, a *agentcommerce.Address, shipping string) agentcommerce.Changes {
-	ch := agentcommerce.Changes{Items: items, Buyer: b, Address: a}
-	if shipping != "" {
-		ch.Shipping = &shipping
-	}
-	return ch
-}
 
 // run runs one checkout tool in the core, once per idempotency key.
 func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string, in any, op func(tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*sdk.CallToolResult, Checkout, error) {
@@ -316,7 +322,8 @@ func (h *Handler) checkout(s *agentcommerce.Session) Checkout {
 	shop := h.cfg.Service.Shop(s.Bot)
 	out := Checkout{ID: s.ID, Status: string(s.Status), Currency: s.Currency, Items: []Line{},
 		Subtotal: s.Subtotal.Minor, Shipping: s.ShippingCost.Minor, Total: s.Total.Minor, ShippingOption: s.ShippingID,
-		PaymentHandlers: shop.HandlerIDs(), Messages: s.Messages, ContinueURL: h.cfg.Service.ContinueURL(s)}
+		PaymentHandlers: shop.HandlerIDs(), Messages: s.Messages, ContinueURL: h.cfg.Service.ContinueURL(s),
+		UCPCheckout: h.ucpCheckout(s)}
 	for _, l := range s.Lines {
 		out.Items = append(out.Items, Line{ID: string(l.SKU), Title: l.Title, Quantity: l.Quantity, UnitPrice: l.Unit.Minor, Total: l.Total.Minor})
 	}

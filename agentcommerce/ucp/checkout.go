@@ -9,35 +9,36 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce"
 )
 
-// checkoutRequest is the part of UCP's checkout object an agent may set;
-// everything it says about prices or totals is ignored.
-type checkoutRequest struct {
-	Currency  string `json:"currency"`
+// CheckoutRequest is the part of UCP's checkout object an agent may set,
+// as the REST binding's body and the MCP binding's checkout argument
+// carry it; everything it says about prices or totals is ignored.
+type CheckoutRequest struct {
+	Currency  string `json:"currency,omitempty"`
 	LineItems []struct {
 		Item struct {
-			ID string `json:"id"`
+			ID string `json:"id" jsonschema:"the variant's id (its SKU), as the catalog returns it"`
 		} `json:"item"`
 		Quantity int `json:"quantity"`
-	} `json:"line_items"`
+	} `json:"line_items,omitempty"`
 	Buyer *struct {
-		Email     string `json:"email"`
-		FirstName string `json:"first_name"`
-		LastName  string `json:"last_name"`
-		Phone     string `json:"phone_number"`
-	} `json:"buyer"`
+		Email     string `json:"email,omitempty"`
+		FirstName string `json:"first_name,omitempty"`
+		LastName  string `json:"last_name,omitempty"`
+		Phone     string `json:"phone_number,omitempty"`
+	} `json:"buyer,omitempty"`
 	Fulfillment *struct {
 		Methods []struct {
-			Type         string        `json:"type"`
-			Destinations []destination `json:"destinations"`
+			Type         string        `json:"type,omitempty"`
+			Destinations []destination `json:"destinations,omitempty"`
 			Groups       []struct {
-				SelectedOptionID string `json:"selected_option_id"`
-			} `json:"groups"`
-		} `json:"methods"`
-	} `json:"fulfillment"`
+				SelectedOptionID string `json:"selected_option_id,omitempty"`
+			} `json:"groups,omitempty"`
+		} `json:"methods,omitempty"`
+	} `json:"fulfillment,omitempty"`
 	Payment *struct {
-		Instruments []instrument `json:"instruments"`
-	} `json:"payment"`
-	PaymentData *instrument `json:"payment_data"`
+		Instruments []instrument `json:"instruments,omitempty"`
+	} `json:"payment,omitempty"`
+	PaymentData *instrument `json:"payment_data,omitempty"`
 }
 
 type destination struct {
@@ -54,23 +55,28 @@ type destination struct {
 
 type instrument struct {
 	HandlerID  string `json:"handler_id"`
-	Type       string `json:"type"`
+	Type       string `json:"type,omitempty"`
 	Credential struct {
-		Type  string `json:"type"`
+		Type  string `json:"type,omitempty"`
 		Token string `json:"token"`
 	} `json:"credential"`
 }
 
 // changes reads a request body into the session core's terms.
-func changes(body []byte) (agentcommerce.Changes, *checkoutRequest, error) {
-	var req checkoutRequest
-	var ch agentcommerce.Changes
+func changes(body []byte) (agentcommerce.Changes, *CheckoutRequest, error) {
+	var req CheckoutRequest
 	if len(body) == 0 {
-		return ch, &req, nil
+		return agentcommerce.Changes{}, &req, nil
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return ch, nil, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Message: "the request body does not match the checkout schema: " + err.Error()}
+		return agentcommerce.Changes{}, nil, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Message: "the request body does not match the checkout schema: " + err.Error()}
 	}
+	return req.Changes(), &req, nil
+}
+
+// Changes is what req asks of the session core.
+func (req *CheckoutRequest) Changes() agentcommerce.Changes {
+	var ch agentcommerce.Changes
 	ch.Currency = req.Currency
 	if req.LineItems != nil {
 		ch.Items = make([]agentcommerce.Item, 0, len(req.LineItems))
@@ -99,8 +105,25 @@ func changes(body []byte) (agentcommerce.Changes, *checkoutRequest, error) {
 			}
 		}
 	}
-	return ch, &req, nil
+	return ch
 }
+
+// Pay is the instrument req pays with: payment.instruments[0], or
+// payment_data.
+func (req *CheckoutRequest) Pay() agentcommerce.Payment {
+	in := req.PaymentData
+	if req.Payment != nil && len(req.Payment.Instruments) > 0 {
+		in = &req.Payment.Instruments[0]
+	}
+	if in == nil {
+		return agentcommerce.Payment{}
+	}
+	return agentcommerce.Payment{Handler: in.HandlerID, Token: in.Credential.Token}
+}
+
+// Checkout is UCP's checkout object of s, as the REST binding answers it
+// and the MCP binding's tools return it.
+func (h *Handler) Checkout(s *agentcommerce.Session) map[string]any { return h.render(s) }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 	h.call(w, r, http.StatusCreated, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
@@ -136,14 +159,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return nil, err
 		}
-		var pay agentcommerce.Payment
-		in := req.PaymentData
-		if req.Payment != nil && len(req.Payment.Instruments) > 0 {
-			in = &req.Payment.Instruments[0]
-		}
-		if in != nil {
-			pay = agentcommerce.Payment{Handler: in.HandlerID, Token: in.Credential.Token}
-		}
+		pay := req.Pay()
 		// A completed checkout is not modifiable: completing it again
 		// under another Idempotency-Key is 409, as the conformance suite's
 		// lifecycle test (test_complete_is_idempotent) expects; the same

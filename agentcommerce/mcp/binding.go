@@ -1,0 +1,135 @@
+package mcp
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/ucp"
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+// UCP's MCP binding (docs/specification/checkout-mcp.md) calls the same
+// tools with {meta, id, checkout}: meta carries the agent's profile and
+// the idempotency key, checkout is UCP's checkout object, read by the
+// same Go type as the REST binding's body (ucp.CheckoutRequest). The
+// tools take either that or their own flat arguments (items, buyer,
+// address, shipping_option, payment_handler, payment_token), and answer
+// both: the flat view and, beside it, UCP's checkout object (ucp,
+// line_items, totals, fulfillment…).
+
+// Meta is the binding's request metadata.
+type Meta struct {
+	UCPAgent *struct {
+		Profile string `json:"profile"`
+	} `json:"ucp-agent,omitempty" jsonschema:"the platform's profile"`
+	IdempotencyKey string `json:"idempotency-key,omitempty" jsonschema:"a unique key: a retry with the same key and input returns the same checkout"`
+}
+
+// UCPArgs are the binding's arguments of a checkout tool.
+type UCPArgs struct {
+	Meta     *Meta                `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
+	Checkout *ucp.CheckoutRequest `json:"checkout,omitempty" jsonschema:"UCP's checkout object (line_items, buyer, fulfillment, payment), instead of the flat arguments; prices and totals sent are ignored"`
+}
+
+// key is the idempotency key: the flat argument, else meta's.
+func (a UCPArgs) key(flat string) string {
+	if flat == "" && a.Meta != nil {
+		return a.Meta.IdempotencyKey
+	}
+	return flat
+}
+
+func both() error {
+	return &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.checkout",
+		Message: "give either checkout (UCP's checkout object) or the flat arguments (items, buyer, address, shipping_option, payment_handler, payment_token), not both"}
+}
+
+// changes are the session changes asked, from checkout or from the flat
+// arguments.
+func (a UCPArgs) changes(items []agentcommerce.Item, b *agentcommerce.Buyer, addr *agentcommerce.Address, shipping string) (agentcommerce.Changes, error) {
+	if a.Checkout != nil {
+		if items != nil || b != nil || addr != nil || shipping != "" {
+			return agentcommerce.Changes{}, both()
+		}
+		return a.Checkout.Changes(), nil
+	}
+	ch := agentcommerce.Changes{Items: items, Buyer: b, Address: addr}
+	if shipping != "" {
+		ch.Shipping = &shipping
+	}
+	return ch, nil
+}
+
+// payment is complete_checkout's payment (and, from checkout, any last
+// changes), from checkout.payment or the flat arguments.
+func (a UCPArgs) payment(handler, token string) (agentcommerce.Changes, agentcommerce.Payment, error) {
+	if a.Checkout != nil {
+		if handler != "" || token != "" {
+			return agentcommerce.Changes{}, agentcommerce.Payment{}, both()
+		}
+		return a.Checkout.Changes(), a.Checkout.Pay(), nil
+	}
+	return agentcommerce.Changes{}, agentcommerce.Payment{Handler: handler, Token: token}, nil
+}
+
+// UCPCheckout is UCP's checkout object beside the flat view (the fields
+// the two share, id, status, currency, messages, continue_url and
+// expires_at, are the flat view's and mean the same).
+type UCPCheckout struct {
+	UCP         map[string]any   `json:"ucp,omitempty" jsonschema:"UCP's envelope: version, capabilities, payment handlers"`
+	LineItems   []map[string]any `json:"line_items,omitempty" jsonschema:"UCP's line items, amounts in minor units"`
+	Totals      []map[string]any `json:"totals,omitempty" jsonschema:"UCP's totals (subtotal, fulfillment, total) in minor units"`
+	Buyer       map[string]any   `json:"buyer,omitempty"`
+	Fulfillment map[string]any   `json:"fulfillment,omitempty" jsonschema:"UCP's fulfillment: methods, destinations, groups and their options"`
+	Payment     map[string]any   `json:"payment,omitempty"`
+	Links       []map[string]any `json:"links,omitempty"`
+	Order       map[string]any   `json:"order,omitempty" jsonschema:"the order, once completed"`
+}
+
+// ucpCheckout renders s as UCP's REST binding does.
+func (h *Handler) ucpCheckout(s *agentcommerce.Session) UCPCheckout {
+	var out UCPCheckout
+	b, err := json.Marshal(h.ucp.Checkout(s))
+	if err == nil {
+		err = json.Unmarshal(b, &out)
+	}
+	if err != nil { // the renderer's own maps: cannot happen
+		h.cfg.Log.Error("mcp: render UCP checkout", "err", err)
+	}
+	if out.Links == nil {
+		out.Links = []map[string]any{}
+	}
+	return out
+}
+
+// inputSchema is T's schema with the UCP objects (meta, checkout) open to
+// fields Concierge does not read, as UCP's schemas are: the binding's
+// agents send line item ids, method ids and more, which a closed schema
+// would refuse.
+func inputSchema[T any]() *jsonschema.Schema {
+	s, err := jsonschema.For[T](nil)
+	if err != nil {
+		// The tools' types are fixed: this is a programming error, as
+		// sdk.AddTool's own schema errors are.
+		panic(fmt.Sprintf("mcp: schema of %T: %v", *new(T), err))
+	}
+	for _, k := range []string{"meta", "checkout"} {
+		open(s.Properties[k])
+	}
+	return s
+}
+
+func open(s *jsonschema.Schema) {
+	if s == nil {
+		return
+	}
+	if s.Type == "object" || slices.Contains(s.Types, "object") {
+		s.AdditionalProperties = nil
+	}
+	for _, p := range s.Properties {
+		open(p)
+	}
+	open(s.Items)
+}
