@@ -2,15 +2,19 @@ package mcp
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/google/jsonschema-go/jsonschema"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
-// UCP's MCP binding (docs/specification/checkout-mcp.md) calls the same
+// UCP's MCP binding (docs/specification/checkout-mcp.md and
+// catalog/mcp.md) calls the same
 // tools with {meta, id, checkout}: meta carries the agent's profile and
 // the idempotency key, checkout is UCP's checkout object, read by the
 // same Go type as the REST binding's body (ucp.CheckoutRequest). The
@@ -104,7 +108,8 @@ func (h *Handler) ucpCheckout(s *agentcommerce.Session) UCPCheckout {
 	return out
 }
 
-// inputSchema is T's schema with the UCP objects (meta, checkout) open to
+// inputSchema is T's schema with the UCP objects (meta, checkout,
+// catalog) open to
 // fields Concierge does not read, as UCP's schemas are: the binding's
 // agents send line item ids, method ids and more, which a closed schema
 // would refuse.
@@ -115,7 +120,7 @@ func inputSchema[T any]() *jsonschema.Schema {
 		// sdk.AddTool's own schema errors are.
 		panic(fmt.Sprintf("mcp: schema of %T: %v", *new(T), err))
 	}
-	for _, k := range []string{"meta", "checkout"} {
+	for _, k := range []string{"meta", "checkout", "catalog"} {
 		open(s.Properties[k])
 	}
 	return s
@@ -132,4 +137,32 @@ func open(s *jsonschema.Schema) {
 		open(p)
 	}
 	open(s.Items)
+}
+
+// LookupInput is lookup_catalog's input: UCP's catalog MCP binding.
+type LookupInput struct {
+	Meta    *Meta             `json:"meta,omitempty" jsonschema:"UCP's request metadata"`
+	Catalog ucp.LookupRequest `json:"catalog" jsonschema:"ids: product ids (a group's) or variant ids (SKUs), at most 50"`
+}
+
+// searchOutputSchema is search_catalog's: SearchOutput, or with the
+// catalog argument UCP's search_response, whose products are UCP's.
+func searchOutputSchema() *jsonschema.Schema {
+	flat, err := jsonschema.For[SearchOutput](nil)
+	if err != nil {
+		panic(fmt.Sprintf("mcp: schema of SearchOutput: %v", err)) // fixed types: a programming error
+	}
+	flat.Type = ""
+	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{flat, {Required: []string{"ucp", "products"}}}}
+}
+
+// catalogFail is the error a UCP catalog tool reports: a refused request
+// is JSON-RPC's invalid params, as catalog/mcp.md says (-32602, also for
+// too many ids); other errors are fail's.
+func (h *Handler) catalogFail(bot concierge.BotID, err error) error {
+	var ce *ucp.CatalogError
+	if errors.As(err, &ce) {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: ce.Code + ": " + ce.Message}
+	}
+	return h.fail(bot, err)
 }

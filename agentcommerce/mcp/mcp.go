@@ -1,10 +1,12 @@
 // Package mcp serves a Model Context Protocol server per bot at
 // /mcp/{bot} (Streamable HTTP, stateless, with the official go-sdk): the
-// tools search_catalog, get_product, create_checkout, update_checkout,
-// get_checkout, complete_checkout and cancel_checkout, whose schemas are
-// generated from the Go types below. The checkout tools also take UCP's
-// MCP binding's arguments ({meta, id, checkout}, see binding.go) and
-// answer UCP's checkout object beside their own view. The tools run on
+// tools search_catalog, get_product, lookup_catalog, create_checkout,
+// update_checkout, get_checkout, complete_checkout and cancel_checkout,
+// whose schemas are generated from the Go types below. They also take
+// UCP's MCP binding's arguments ({meta, id, checkout} or {meta,
+// catalog}, see binding.go): the checkout tools then answer UCP's
+// checkout object beside their own view, the catalog tools UCP's
+// products. The tools run on
 // agentcommerce's session core, so the guardrails are the chat's and
 // UCP's: prices and stock from the catalog, payment confirmed by the
 // handler. Only cmd/concierge imports it.

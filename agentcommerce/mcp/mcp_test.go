@@ -3,9 +3,11 @@ package mcp_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -126,6 +129,7 @@ func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[co
 }
 
 // TestToolAnnotations: tools/list tells a client that the catalog tools
+// (search_catalog, get_product, lookup_catalog)
 // and get_checkout only read, that create_checkout only adds, and that
 // update, complete and cancel change or spend what exists (destructive)
 // but may be repeated with the same input; only complete reaches the
@@ -140,6 +144,7 @@ func TestToolAnnotations(t *testing.T) {
 	type hints struct{ readOnly, destructive, idempotent, openWorld bool }
 	want := map[string]hints{
 		"search_catalog":    {readOnly: true, idempotent: true},
+		"lookup_catalog":    {readOnly: true, idempotent: true},
 		"get_product":       {readOnly: true, idempotent: true},
 		"get_checkout":      {readOnly: true, idempotent: true},
 		"create_checkout":   {},
@@ -290,6 +295,69 @@ func TestUCPBinding(t *testing.T) {
 		// Only the one checkout holds stock: 5 mugs, 2 bought.
 		if m, _ := call("get_product", `{"id":"MUG"}`); m["available"] != 3.0 {
 			t.Errorf("mugs left: %v, want 3", m["available"])
+		}
+	})
+}
+
+// TestUCPCatalogBinding: over UCP's catalog MCP binding, search_catalog
+// with a catalog argument answers UCP's search response (the trail shoes
+// one product with its three variants, a cursor for the next page),
+// lookup_catalog resolves a group and a variant with their inputs and
+// names an unknown id, and a refused request (too many ids, a forged
+// cursor, both argument shapes) is JSON-RPC's invalid params or a tool
+// error. Both databases.
+func TestUCPCatalogBinding(t *testing.T) {
+	agentcommercetest.EachDB(t, func(t *testing.T, url string) {
+		srv, _ := variantShop(t, url)
+		cs := client(t, srv, "shop", "key-one")
+		call := func(name, args string) (map[string]any, *sdk.CallToolResult, error) {
+			t.Helper()
+			res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: name, Arguments: json.RawMessage(args)})
+			var out map[string]any
+			if res != nil {
+				b, _ := json.Marshal(res.StructuredContent)
+				json.Unmarshal(b, &out)
+			}
+			return out, res, err
+		}
+		meta := `"meta":{"ucp-agent":{"profile":"https://platform.example/.well-known/ucp"}}`
+		out, res, err := call("search_catalog", `{`+meta+`,"catalog":{"query":"trail","context":{"address_country":"FR","intent":"running"},"pagination":{"limit":10}}}`)
+		if err != nil || res.IsError || jsonPath(out, "ucp", "version") != ucp.Version || jsonPath(out, "products", 0, "id") != "TRAIL" ||
+			len(jsonPath(out, "products", 0, "variants").([]any)) != 3 || jsonPath(out, "products", 0, "variants", 2, "price", "amount") != 9200.0 ||
+			jsonPath(out, "pagination", "total_count") != 1.0 {
+			b, _ := json.Marshal(res)
+			t.Fatalf("search over the UCP binding: %v %s %v", err, b, out)
+		}
+		out, _, _ = call("search_catalog", `{"catalog":{"filters":{"price":{"min":100}},"pagination":{"limit":1}}}`)
+		if jsonPath(out, "pagination", "has_next_page") != true || jsonPath(out, "pagination", "cursor") == nil {
+			t.Errorf("first page of one: %v", out["pagination"])
+		}
+		out, res, err = call("lookup_catalog", `{`+meta+`,"catalog":{"ids":["T-BLK-42","TRAIL","NOPE"]}}`)
+		if err != nil || res.IsError || len(out["products"].([]any)) != 1 || len(jsonPath(out, "products", 0, "variants").([]any)) != 2 ||
+			jsonPath(out, "products", 0, "variants", 1, "inputs", 0, "match") != "exact" || jsonPath(out, "messages", 0, "content") != "NOPE" {
+			t.Fatalf("lookup over the UCP binding: %v %v %v", err, res, out)
+		}
+		many := make([]string, 51)
+		for i := range many {
+			many[i] = `"id-` + strconv.Itoa(i) + `"`
+		}
+		for name, args := range map[string]string{
+			"too many ids":    `{"catalog":{"ids":[` + strings.Join(many, ",") + `]}}`,
+			"forged cursor":   `{"catalog":{"query":"trail","pagination":{"cursor":"zzz"}}}`,
+			"nothing to find": `{"catalog":{}}`,
+		} {
+			tool := "search_catalog"
+			if strings.Contains(args, "ids") {
+				tool = "lookup_catalog"
+			}
+			_, _, err := call(tool, args)
+			var wire *jsonrpc.Error
+			if !errors.As(err, &wire) || wire.Code != jsonrpc.CodeInvalidParams {
+				t.Errorf("%s: %v, want JSON-RPC invalid params", name, err)
+			}
+		}
+		if _, res, err := call("search_catalog", `{"query":"trail","catalog":{"query":"trail"}}`); err != nil || !res.IsError {
+			t.Errorf("both argument shapes: %v %+v, want a tool error", err, res)
 		}
 	})
 }

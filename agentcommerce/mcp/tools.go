@@ -12,6 +12,8 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/ucp"
+	"github.com/google/jsonschema-go/jsonschema"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -54,6 +56,10 @@ type Variant struct {
 type SearchInput struct {
 	Query string `json:"query,omitempty" jsonschema:"words that must all appear in the product; empty lists everything"`
 	Limit int    `json:"limit,omitempty" jsonschema:"at most this many products (default 20, at most 100)"`
+	// UCP's catalog MCP binding: with catalog, the answer is UCP's
+	// search_response instead of SearchOutput.
+	Meta    *Meta              `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
+	Catalog *ucp.SearchRequest `json:"catalog,omitempty" jsonschema:"UCP's search request (query, filters, pagination), instead of query and limit; the answer is then UCP's search response (ucp, products with variants, pagination)"`
 }
 
 // SearchOutput is search_catalog's output.
@@ -144,8 +150,17 @@ type ShippingOption struct {
 // server builds bot's MCP server with its tools.
 func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants.", Annotations: readOnly("Search the catalog")},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, SearchOutput, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants.",
+		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
+			if in.Catalog != nil {
+				if in.Query != "" || in.Limit != 0 {
+					return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.catalog",
+						Message: "give either catalog (UCP's search request) or query and limit, not both"})
+				}
+				out, err := h.ucp.Search(ctx, bot, in.Catalog, "")
+				return nil, out, h.catalogFail(bot, err)
+			}
 			limit := in.Limit
 			if limit <= 0 || limit > 100 {
 				limit = 20
@@ -163,6 +178,12 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 				return nil
 			})
 			return nil, out, h.fail(bot, err)
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "lookup_catalog", Description: "Look products or variants up by id (UCP's catalog lookup): each product with the variants the ids named. Prices are in minor units.",
+		Annotations: readOnly("Look products up"), InputSchema: inputSchema[LookupInput](), OutputSchema: &jsonschema.Schema{Type: "object"}},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in LookupInput) (*sdk.CallToolResult, any, error) {
+			out, err := h.ucp.Lookup(ctx, bot, &in.Catalog, "")
+			return nil, out, h.catalogFail(bot, err)
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.", Annotations: readOnly("Get a product")},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, Product, error) {

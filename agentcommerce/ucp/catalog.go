@@ -2,6 +2,7 @@ package ucp
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -35,39 +36,44 @@ const (
 // catalogFilters are search_filters.json's standard filters; others are
 // ignored (additionalProperties).
 type catalogFilters struct {
-	Categories []string `json:"categories"`
+	Categories []string `json:"categories,omitempty"`
 	Price      *struct {
-		Min *int64 `json:"min"`
-		Max *int64 `json:"max"`
-	} `json:"price"`
-	Availability []string `json:"availability"`
-	Brand        []string `json:"brand"`
+		Min *int64 `json:"min,omitempty" jsonschema:"in minor units"`
+		Max *int64 `json:"max,omitempty" jsonschema:"in minor units"`
+	} `json:"price,omitempty"`
+	Availability []string `json:"availability,omitempty"`
+	Brand        []string `json:"brand,omitempty"`
 }
 
 func (f *catalogFilters) empty() bool {
 	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0
 }
 
+// catalogContext is the part of context.json the catalog uses.
 type catalogContext struct {
-	Language string `json:"language"`
+	Language string `json:"language,omitempty" jsonschema:"the buyer's language (ISO 639-1), for titles and descriptions"`
 }
 
-type searchRequest struct {
-	Query        *string         `json:"query"`
-	Purpose      string          `json:"purpose"`
-	ReferenceIDs []string        `json:"reference_ids"`
-	Context      *catalogContext `json:"context"`
-	Filters      *catalogFilters `json:"filters"`
+// SearchRequest is search_request (catalog_search.json): the REST
+// binding's body and the MCP binding's catalog argument. Fields the shop
+// does not use (signals, attribution, most of context) are ignored.
+type SearchRequest struct {
+	Query        *string         `json:"query,omitempty" jsonschema:"words that must all appear in the product (at most 500 characters)"`
+	Purpose      string          `json:"purpose,omitempty"`
+	ReferenceIDs []string        `json:"reference_ids,omitempty"`
+	Context      *catalogContext `json:"context,omitempty"`
+	Filters      *catalogFilters `json:"filters,omitempty"`
 	Pagination   *struct {
-		Cursor *string `json:"cursor"`
-		Limit  *int    `json:"limit"`
-	} `json:"pagination"`
+		Cursor *string `json:"cursor,omitempty"`
+		Limit  *int    `json:"limit,omitempty" jsonschema:"page size: 10 by default, at most 50"`
+	} `json:"pagination,omitempty"`
 }
 
-type lookupRequest struct {
-	IDs     []string        `json:"ids"`
-	Context *catalogContext `json:"context"`
-	Filters *catalogFilters `json:"filters"`
+// LookupRequest is lookup_request (catalog_lookup.json).
+type LookupRequest struct {
+	IDs     []string        `json:"ids" jsonschema:"product ids (a variant group's) or variant ids (SKUs), at most 50"`
+	Context *catalogContext `json:"context,omitempty"`
+	Filters *catalogFilters `json:"filters,omitempty"`
 }
 
 type productRequest struct {
@@ -119,52 +125,81 @@ func catalogEnvelope(capability string, failed bool) map[string]any {
 	return e
 }
 
-// searchCatalog serves POST /catalog/search: the products whose words
-// match query and filters, a variant group being one product, a page at
-// a time.
+// CatalogError is a refused catalog request: the REST binding answers
+// it 400 with Code (invalid_request, request_too_large), the MCP binding
+// as invalid params. Nothing was read or changed.
+type CatalogError struct {
+	Code    string
+	Message string
+}
+
+func (e *CatalogError) Error() string { return "ucp: catalog: " + e.Code + ": " + e.Message }
+
+func invalid(msg string) *CatalogError { return &CatalogError{Code: "invalid_request", Message: msg} }
+
+// catalogAnswer writes a catalog operation's result or refusal.
+func (h *Handler) catalogAnswer(w http.ResponseWriter, r *http.Request, bot concierge.BotID, out map[string]any, err error) {
+	var ce *CatalogError
+	switch {
+	case errors.As(err, &ce):
+		protocolError(w, http.StatusBadRequest, ce.Code, ce.Message)
+	case err != nil:
+		h.refused(w, r, bot, err)
+	default:
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// searchCatalog serves POST /catalog/search.
 func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
-	var req searchRequest
+	var req SearchRequest
 	bot, ok := h.catalogRead(w, r, &req)
 	if !ok {
 		return
 	}
+	out, err := h.Search(r.Context(), bot, &req, locale(r))
+	h.catalogAnswer(w, r, bot, out, err)
+}
+
+// Search is a catalog search of bot's products (search.md), answered as
+// search_response: the products whose words match the query and filters,
+// a variant group being one product, a page at a time. loc is the
+// language asked (Accept-Language) when req's context names none.
+func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRequest, loc concierge.Locale) (map[string]any, error) {
 	query := ""
 	if req.Query != nil {
 		query = strings.TrimSpace(*req.Query)
 	}
 	switch {
 	case req.Purpose != "" && req.Purpose != "search":
-		protocolError(w, http.StatusBadRequest, "invalid_request", "purpose "+strconv.Quote(req.Purpose)+" is not supported: only search")
-		return
+		return nil, invalid("purpose " + strconv.Quote(req.Purpose) + " is not supported: only search")
 	case len(req.ReferenceIDs) > 0:
-		protocolError(w, http.StatusBadRequest, "invalid_request", "reference_ids need a purpose this shop does not support")
-		return
+		return nil, invalid("reference_ids need a purpose this shop does not support")
 	case utf8.RuneCountInString(query) > maxQuery:
-		protocolError(w, http.StatusBadRequest, "invalid_request", "the query is longer than "+strconv.Itoa(maxQuery)+" characters")
-		return
+		return nil, invalid("the query is longer than " + strconv.Itoa(maxQuery) + " characters")
 	case query == "" && req.Filters.empty():
-		protocolError(w, http.StatusBadRequest, "invalid_request", "a search needs a query or filters")
-		return
+		return nil, invalid("a search needs a query or filters")
 	}
 	limit, offset := defaultPage, 0
 	if p := req.Pagination; p != nil {
 		if p.Limit != nil {
 			if *p.Limit < 1 {
-				protocolError(w, http.StatusBadRequest, "invalid_request", "pagination.limit must be at least 1")
-				return
+				return nil, invalid("pagination.limit must be at least 1")
 			}
 			limit = min(*p.Limit, maxPage)
 		}
 		if p.Cursor != nil {
 			var ok bool
 			if offset, ok = parseCursor(*p.Cursor); !ok {
-				protocolError(w, http.StatusBadRequest, "invalid_request", "pagination.cursor is not a cursor this shop returned")
-				return
+				return nil, invalid("pagination.cursor is not a cursor this shop returned")
 			}
 		}
 	}
 	shop := h.cfg.Service.Shop(bot)
-	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	if shop == nil {
+		return nil, agentcommerce.AsError(concierge.ErrNotFound)
+	}
+	cat := newCatalog(h, shop, catalogLocale(loc, req.Context, shop))
 	var found []*concierge.Product
 	for _, p := range shop.Search(query, 0) {
 		if cat.keep(p, req.Filters) {
@@ -173,10 +208,10 @@ func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
 	}
 	page := found[min(offset, len(found)):min(offset+limit, len(found))]
 	out := map[string]any{"ucp": catalogEnvelope(CatalogSearch, false)}
-	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		products := make([]map[string]any, 0, len(page))
 		for _, p := range page {
-			g, err := cat.group(r.Context(), tx, p)
+			g, err := cat.group(ctx, tx, p)
 			if err != nil {
 				return err
 			}
@@ -186,8 +221,7 @@ func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		h.refused(w, r, bot, err)
-		return
+		return nil, err
 	}
 	pg := map[string]any{"has_next_page": offset+len(page) < len(found), "total_count": len(found)}
 	if next := offset + len(page); next < len(found) {
@@ -197,32 +231,40 @@ func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
 	if msgs := ignoredFilters(req.Filters); len(msgs) > 0 {
 		out["messages"] = msgs
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
-// lookupCatalog serves POST /catalog/lookup: each identifier (a variant's
-// SKU, or a group's id) resolved to its product, carrying the variants
-// the identifiers named; unknown ones are info messages.
+// lookupCatalog serves POST /catalog/lookup.
 func (h *Handler) lookupCatalog(w http.ResponseWriter, r *http.Request) {
-	var req lookupRequest
+	var req LookupRequest
 	bot, ok := h.catalogRead(w, r, &req)
 	if !ok {
 		return
 	}
+	out, err := h.Lookup(r.Context(), bot, &req, locale(r))
+	h.catalogAnswer(w, r, bot, out, err)
+}
+
+// Lookup is a batch lookup of bot's products (lookup.md), answered as
+// lookup_response: each identifier (a variant's SKU, or a group's id)
+// resolved to its product, carrying the variants the identifiers named;
+// unknown ones are info messages.
+func (h *Handler) Lookup(ctx context.Context, bot concierge.BotID, req *LookupRequest, loc concierge.Locale) (map[string]any, error) {
 	if len(req.IDs) == 0 {
-		protocolError(w, http.StatusBadRequest, "invalid_request", "ids must list at least one identifier")
-		return
+		return nil, invalid("ids must list at least one identifier")
 	}
 	ids := dedupe(req.IDs)
 	if len(ids) > maxLookup {
-		protocolError(w, http.StatusBadRequest, "request_too_large", "at most "+strconv.Itoa(maxLookup)+" identifiers per lookup")
-		return
+		return nil, &CatalogError{Code: "request_too_large", Message: "at most " + strconv.Itoa(maxLookup) + " identifiers per lookup"}
 	}
 	shop := h.cfg.Service.Shop(bot)
-	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	if shop == nil {
+		return nil, agentcommerce.AsError(concierge.ErrNotFound)
+	}
+	cat := newCatalog(h, shop, catalogLocale(loc, req.Context, shop))
 	out := map[string]any{"ucp": catalogEnvelope(CatalogLookup, false)}
 	messages := []map[string]any{}
-	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
+	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		var order []*group // products in the order first named
 		byKey := map[string]*group{}
 		inputs := map[*group]map[concierge.SKU][]map[string]any{}
@@ -239,7 +281,7 @@ func (h *Handler) lookupCatalog(w http.ResponseWriter, r *http.Request) {
 			g := byKey[key]
 			if g == nil {
 				var err error
-				if g, err = cat.group(r.Context(), tx, p); err != nil {
+				if g, err = cat.group(ctx, tx, p); err != nil {
 					return err
 				}
 				byKey[key] = g
@@ -272,13 +314,12 @@ func (h *Handler) lookupCatalog(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		h.refused(w, r, bot, err)
-		return
+		return nil, err
 	}
 	if len(messages) > 0 {
 		out["messages"] = messages
 	}
-	writeJSON(w, http.StatusOK, out)
+	return out, nil
 }
 
 // getProduct serves POST /catalog/product: one product in full, its
@@ -304,7 +345,7 @@ func (h *Handler) getProduct(w http.ResponseWriter, r *http.Request) {
 		seen[n] = true
 	}
 	shop := h.cfg.Service.Shop(bot)
-	cat := newCatalog(h, shop, catalogLocale(r, req.Context, shop))
+	cat := newCatalog(h, shop, catalogLocale(locale(r), req.Context, shop))
 	p, exact := cat.resolve(*req.ID)
 	if p == nil {
 		// An application outcome, not a transport error (rest.md,
@@ -382,9 +423,9 @@ func dedupe(ids []string) []string {
 	return out
 }
 
-// catalogLocale is the language of the request's context, else of its
-// Accept-Language, else the bot's default.
-func catalogLocale(r *http.Request, c *catalogContext, shop *agentcommerce.Shop) concierge.Locale {
+// catalogLocale is the language of the request's context, else asked
+// (Accept-Language), else the bot's default.
+func catalogLocale(asked concierge.Locale, c *catalogContext, shop *agentcommerce.Shop) concierge.Locale {
 	if c != nil && c.Language != "" {
 		l := c.Language
 		if i := strings.IndexAny(l, "-_"); i > 0 {
@@ -392,8 +433,8 @@ func catalogLocale(r *http.Request, c *catalogContext, shop *agentcommerce.Shop)
 		}
 		return concierge.Locale(strings.ToLower(l))
 	}
-	if l := locale(r); l != "" {
-		return concierge.Locale(strings.ToLower(string(l)))
+	if asked != "" {
+		return concierge.Locale(strings.ToLower(string(asked)))
 	}
 	return shop.Bot.DefaultLocale()
 }

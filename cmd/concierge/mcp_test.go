@@ -29,7 +29,7 @@ func TestMCPAgentBuys(t *testing.T) {
 		for _, tl := range tools.Tools {
 			names = append(names, tl.Name)
 		}
-		if got := strings.Join(names, ","); !strings.Contains(got, "search_catalog") || !strings.Contains(got, "complete_checkout") || len(names) != 7 {
+		if got := strings.Join(names, ","); !strings.Contains(got, "search_catalog") || !strings.Contains(got, "complete_checkout") || !strings.Contains(got, "lookup_catalog") || len(names) != 8 {
 			t.Fatalf("tools: %s", got)
 		}
 		call := func(name string, args any) (map[string]any, bool) {
