@@ -156,6 +156,17 @@ func searchOutputSchema() *jsonschema.Schema {
 	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{flat, {Required: []string{"ucp", "products"}}}}
 }
 
+// productOutputSchema is get_product's: Product, or with the catalog
+// argument UCP's get_product_response (or its not_found answer).
+func productOutputSchema() *jsonschema.Schema {
+	flat, err := jsonschema.For[Product](nil)
+	if err != nil {
+		panic(fmt.Sprintf("mcp: schema of Product: %v", err)) // fixed types: a programming error
+	}
+	flat.Type = ""
+	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{flat, {Required: []string{"ucp"}}}}
+}
+
 // catalogFail is the error a UCP catalog tool reports: a refused request
 // is JSON-RPC's invalid params, as catalog/mcp.md says (-32602, also for
 // too many ids); other errors are fail's.

@@ -303,7 +303,8 @@ func TestUCPBinding(t *testing.T) {
 // with a catalog argument answers UCP's search response (the trail shoes
 // one product with its three variants, a cursor for the next page),
 // lookup_catalog resolves a group and a variant with their inputs and
-// names an unknown id, and a refused request (too many ids, a forged
+// names an unknown id, get_product narrows by a selection and answers an
+// unknown id with UCP's not_found (not a tool error), and a refused request (too many ids, a forged
 // cursor, both argument shapes) is JSON-RPC's invalid params or a tool
 // error. Both databases.
 func TestUCPCatalogBinding(t *testing.T) {
@@ -336,6 +337,20 @@ func TestUCPCatalogBinding(t *testing.T) {
 		if err != nil || res.IsError || len(out["products"].([]any)) != 1 || len(jsonPath(out, "products", 0, "variants").([]any)) != 2 ||
 			jsonPath(out, "products", 0, "variants", 1, "inputs", 0, "match") != "exact" || jsonPath(out, "messages", 0, "content") != "NOPE" {
 			t.Fatalf("lookup over the UCP binding: %v %v %v", err, res, out)
+		}
+		out, res, err = call("get_product", `{`+meta+`,"catalog":{"id":"TRAIL","selected":[{"name":"color","label":"black"}]}}`)
+		if err != nil || res.IsError || jsonPath(out, "product", "id") != "TRAIL" || len(jsonPath(out, "product", "variants").([]any)) != 1 ||
+			jsonPath(out, "product", "variants", 0, "id") != "T-BLK-42" || jsonPath(out, "product", "selected", 0, "label") != "black" {
+			t.Fatalf("get_product over the UCP binding: %v %v %v", err, res, out)
+		}
+		out, res, err = call("get_product", `{"catalog":{"id":"NOPE"}}`)
+		if err != nil || res.IsError || jsonPath(out, "ucp", "status") != "error" || jsonPath(out, "messages", 0, "severity") != "unrecoverable" {
+			t.Errorf("get_product of an unknown id over the UCP binding: %v %v %v, want ucp.status error", err, res, out)
+		}
+		for _, args := range []string{`{"id":"MUG","catalog":{"id":"MUG"}}`, `{}`} {
+			if _, res, err := call("get_product", args); err != nil || !res.IsError {
+				t.Errorf("get_product %s: %v %+v, want a tool error", args, err, res)
+			}
 		}
 		many := make([]string, 51)
 		for i := range many {

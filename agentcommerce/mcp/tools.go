@@ -69,7 +69,11 @@ type SearchOutput struct {
 
 // ProductInput is get_product's input.
 type ProductInput struct {
-	ID string `json:"id" jsonschema:"the product's SKU"`
+	ID string `json:"id,omitempty" jsonschema:"the product's SKU"`
+	// UCP's catalog MCP binding: with catalog, the answer is UCP's
+	// get_product_response instead of Product.
+	Meta    *Meta               `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
+	Catalog *ucp.ProductRequest `json:"catalog,omitempty" jsonschema:"UCP's get product request (id, selected, preferences), instead of id; the answer is then UCP's (ucp, product with options and the variants matching the selections)"`
 }
 
 // CreateInput is create_checkout's input.
@@ -185,12 +189,23 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			out, err := h.ucp.Lookup(ctx, bot, &in.Catalog, "")
 			return nil, out, h.catalogFail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.", Annotations: readOnly("Get a product")},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, Product, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.",
+		Annotations: readOnly("Get a product"), InputSchema: inputSchema[ProductInput](), OutputSchema: productOutputSchema()},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, any, error) {
+			switch {
+			case in.Catalog != nil && in.ID != "":
+				return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.catalog",
+					Message: "give either catalog (UCP's get product request) or id, not both"})
+			case in.Catalog != nil:
+				out, err := h.ucp.GetProduct(ctx, bot, in.Catalog, "")
+				return nil, out, h.catalogFail(bot, err)
+			case in.ID == "":
+				return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonMissing, Path: "$.id", Message: "id is required"})
+			}
 			shop := h.cfg.Service.Shop(bot)
 			p := shop.Bot.Product(concierge.SKU(in.ID))
 			if p == nil {
-				return nil, Product{}, fmt.Errorf("no product %q in this shop", in.ID)
+				return nil, nil, fmt.Errorf("no product %q in this shop", in.ID)
 			}
 			var out Product
 			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) (err error) {

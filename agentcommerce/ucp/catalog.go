@@ -76,11 +76,12 @@ type LookupRequest struct {
 	Filters *catalogFilters `json:"filters,omitempty"`
 }
 
-type productRequest struct {
-	ID          *string          `json:"id"`
-	Selected    []selectedOption `json:"selected"`
-	Preferences []string         `json:"preferences"`
-	Context     *catalogContext  `json:"context"`
+// ProductRequest is get_product_request (catalog_lookup.json).
+type ProductRequest struct {
+	ID          *string          `json:"id" jsonschema:"a product id (a variant group's) or a variant id (its SKU)"`
+	Selected    []SelectedOption `json:"selected,omitempty" jsonschema:"the options chosen so far, each name at most once"`
+	Preferences []string         `json:"preferences,omitempty" jsonschema:"option names, the most important first: when no variant has every selection, the last are dropped first"`
+	Context     *catalogContext  `json:"context,omitempty"`
 }
 
 // catalogRead admits a catalog request (bot, UCP-Agent, rate, size,
@@ -326,37 +327,46 @@ func (h *Handler) Lookup(ctx context.Context, bot concierge.BotID, req *LookupRe
 // variants narrowed by the buyer's selections, each option value with
 // whether it exists and is available given the others.
 func (h *Handler) getProduct(w http.ResponseWriter, r *http.Request) {
-	var req productRequest
+	var req ProductRequest
 	bot, ok := h.catalogRead(w, r, &req)
 	if !ok {
 		return
 	}
+	out, err := h.GetProduct(r.Context(), bot, &req, locale(r))
+	h.catalogAnswer(w, r, bot, out, err)
+}
+
+// GetProduct is get_product (lookup.md): one product in full, its
+// variants narrowed by the buyer's selections, each option value with
+// whether it exists and is available given the others. An unknown id is
+// an answer, not an error: ucp.status error and an unrecoverable
+// not_found message (rest.md, Product Not Found), so the agent does not
+// retry it.
+func (h *Handler) GetProduct(ctx context.Context, bot concierge.BotID, req *ProductRequest, loc concierge.Locale) (map[string]any, error) {
 	if req.ID == nil || strings.TrimSpace(*req.ID) == "" {
-		protocolError(w, http.StatusBadRequest, "invalid_request", "id is required")
-		return
+		return nil, invalid("id is required")
 	}
 	seen := map[string]bool{}
 	for _, s := range req.Selected {
 		n := strings.ToLower(strings.TrimSpace(s.Name))
 		if n == "" || seen[n] {
-			protocolError(w, http.StatusBadRequest, "invalid_request", "each selected option needs a name, at most once")
-			return
+			return nil, invalid("each selected option needs a name, at most once")
 		}
 		seen[n] = true
 	}
 	shop := h.cfg.Service.Shop(bot)
-	cat := newCatalog(h, shop, catalogLocale(locale(r), req.Context, shop))
+	if shop == nil {
+		return nil, agentcommerce.AsError(concierge.ErrNotFound)
+	}
+	cat := newCatalog(h, shop, catalogLocale(loc, req.Context, shop))
 	p, exact := cat.resolve(*req.ID)
 	if p == nil {
-		// An application outcome, not a transport error (rest.md,
-		// Product Not Found): the agent must not retry this id.
-		writeJSON(w, http.StatusOK, map[string]any{"ucp": catalogEnvelope(CatalogLookup, true), "messages": []map[string]any{{
-			"type": "error", "code": "not_found", "content": "Product not found: " + *req.ID, "severity": "unrecoverable"}}})
-		return
+		return map[string]any{"ucp": catalogEnvelope(CatalogLookup, true), "messages": []map[string]any{{
+			"type": "error", "code": "not_found", "content": "Product not found: " + *req.ID, "severity": "unrecoverable"}}}, nil
 	}
 	var out map[string]any
-	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
-		g, err := cat.group(r.Context(), tx, p)
+	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
+		g, err := cat.group(ctx, tx, p)
 		if err != nil {
 			return err
 		}
@@ -367,11 +377,7 @@ func (h *Handler) getProduct(w http.ResponseWriter, r *http.Request) {
 		out = map[string]any{"ucp": catalogEnvelope(CatalogLookup, false), "product": g.detail(anchor, req.Selected, req.Preferences)}
 		return nil
 	})
-	if err != nil {
-		h.refused(w, r, bot, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, out)
+	return out, err
 }
 
 // cursor is the opaque pagination cursor of the page starting at offset.

@@ -10,9 +10,9 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce"
 )
 
-// selectedOption is selected_option.json: an option of a product and the
+// SelectedOption is selected_option.json: an option of a product and the
 // value chosen for it.
-type selectedOption struct {
+type SelectedOption struct {
 	Name  string `json:"name"`
 	Label string `json:"label"`
 }
@@ -249,11 +249,11 @@ func (g *group) variant(v *concierge.Product) map[string]any {
 }
 
 // options are v's values of the group's axes.
-func (g *group) options(v *concierge.Product) []selectedOption {
-	var out []selectedOption
+func (g *group) options(v *concierge.Product) []SelectedOption {
+	var out []SelectedOption
 	for _, a := range g.axes {
 		if l := strings.TrimSpace(v.Attrs[a]); l != "" {
-			out = append(out, selectedOption{Name: a, Label: l})
+			out = append(out, SelectedOption{Name: a, Label: l})
 		}
 	}
 	return out
@@ -288,7 +288,7 @@ func (c *catalog) url(v *concierge.Product) string {
 }
 
 // matches reports whether v has every selection's value.
-func matches(v *concierge.Product, sel []selectedOption) bool {
+func matches(v *concierge.Product, sel []SelectedOption) bool {
 	for _, s := range sel {
 		if !strings.EqualFold(strings.TrimSpace(v.Attrs[s.Name]), strings.TrimSpace(s.Label)) {
 			return false
@@ -305,11 +305,11 @@ func matches(v *concierge.Product, sel []selectedOption) bool {
 // variant's. The variants are those with the effective selections, the
 // featured first; each option value says whether a variant with it (and
 // the other selections) exists and can be bought.
-func (g *group) detail(anchor *concierge.Product, selected []selectedOption, prefs []string) map[string]any {
+func (g *group) detail(anchor *concierge.Product, selected []SelectedOption, prefs []string) map[string]any {
 	if len(g.axes) == 0 {
 		return g.render(g.variants[0], g.variants)
 	}
-	var eff []selectedOption
+	var eff []SelectedOption
 	switch {
 	case anchor != nil:
 		eff = g.options(anchor)
@@ -335,12 +335,12 @@ func (g *group) detail(anchor *concierge.Product, selected []selectedOption, pre
 		}
 	}
 	out := g.render(featured, vs)
-	out["selected"] = append([]selectedOption{}, eff...)
+	out["selected"] = append([]SelectedOption{}, eff...)
 	opts := make([]map[string]any, 0, len(g.axes))
 	for _, a := range g.axes {
 		var values []map[string]any
 		for _, l := range g.labels(a) {
-			with := []selectedOption{{Name: a, Label: l}}
+			with := []SelectedOption{{Name: a, Label: l}}
 			for _, s := range eff {
 				if s.Name != a {
 					with = append(with, s)
@@ -363,8 +363,8 @@ func (g *group) detail(anchor *concierge.Product, selected []selectedOption, pre
 
 // relax returns the buyer's selections in the shop's names and values,
 // less those that must go for a variant to have them all.
-func (g *group) relax(selected []selectedOption, prefs []string) []selectedOption {
-	var sel []selectedOption
+func (g *group) relax(selected []SelectedOption, prefs []string) []SelectedOption {
+	var sel []SelectedOption
 	for _, s := range selected {
 		i := slices.IndexFunc(g.axes, func(a string) bool { return strings.EqualFold(a, strings.TrimSpace(s.Name)) })
 		if i < 0 {
@@ -376,9 +376,9 @@ func (g *group) relax(selected []selectedOption, prefs []string) []selectedOptio
 				label = l
 			}
 		}
-		sel = append(sel, selectedOption{Name: g.axes[i], Label: label})
+		sel = append(sel, SelectedOption{Name: g.axes[i], Label: label})
 	}
-	rank := func(s selectedOption) int {
+	rank := func(s SelectedOption) int {
 		return slices.IndexFunc(prefs, func(p string) bool { return strings.EqualFold(strings.TrimSpace(p), s.Name) })
 	}
 	for len(sel) > 0 && !slices.ContainsFunc(g.variants, func(v *concierge.Product) bool { return matches(v, sel) }) {
