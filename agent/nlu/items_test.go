@@ -644,3 +644,23 @@ func TestCountAfterTheItem(t *testing.T) {
 		t.Errorf("fil …, 2 lots d'aiguilles: items %+v, want the thread and 2 needle packs", in.Items)
 	}
 }
+
+// TestSpelledNumberBesideDigits: "six" spelled beside "12" in "12
+// six-sided dice" is a word of the name, so "add 12 six-sided dice" is one
+// pack; a count before the name's number still counts packs.
+func TestSpelledNumberBesideDigits(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "D6-12", Name: map[concierge.Locale]string{"en": "12 six-sided dice, white", "fr": "12 dés à six faces blancs"}, Price: concierge.Money{Minor: 650, Currency: "EUR"}},
+		{SKU: "POLY", Name: map[concierge.Locale]string{"en": "Polyhedral dice set", "fr": "Set de dés polyédriques"}, Price: concierge.Money{Minor: 900, Currency: "EUR"}},
+	}, []concierge.Locale{"en", "fr"})
+	for text, want := range map[string]int{
+		"add 12 six-sided dice":            0,
+		"add 2 packs of 12 six-sided dice": 2,
+		"I want three 12 six-sided dice":   3,
+		"ajoute 12 dés à six faces":        0,
+	} {
+		if in := nlu.Parse(text, ix, "en"); in.Quantity != want {
+			t.Errorf("Parse(%q) quantity %d, want %d", text, in.Quantity, want)
+		}
+	}
+}
