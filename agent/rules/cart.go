@@ -27,9 +27,9 @@ type pick struct {
 	text     string
 }
 
-// sameProductOtherValue reads an item that only says other values of
-// the variants just added: "un fil 500 m rouge et un noir" is the black
-// one of the same thread. Otherwise it returns p as it was.
+// sameProductOtherValue reads an item that only says values of the
+// variants of prev: "un fil 500 m rouge et un noir" is the black one of
+// the same thread. Otherwise it returns p as it was.
 func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p pick) pick {
 	if ix.GroupOf(prev) == "" {
 		return p
@@ -39,6 +39,28 @@ func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p
 		return p
 	}
 	return pick{sku: fit[0]}
+}
+
+// valuesOfOneShown returns the variants of the one product among shown
+// whose values text states, and nothing else: "grey" among a bath towel
+// in white and grey and a bathrobe. Nil when no product, or more than
+// one, has them.
+func valuesOfOneShown(ix *catalog.Index, shown []concierge.SKU, text, query string) []concierge.SKU {
+	var out []concierge.SKU
+	for _, s := range shown {
+		if ix.GroupOf(s) == "" {
+			continue
+		}
+		fit, said, missing := ix.Narrow(text, ix.Variants(s))
+		if len(fit) == 0 || len(missing) > 0 || !onlyValues(query, said) {
+			continue
+		}
+		if out != nil {
+			return nil
+		}
+		out = fit
+	}
+	return out
 }
 
 // answerChoice takes a reply to "which one do you mean?" that picks one
@@ -66,6 +88,16 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 			if h.Score > 0 && slices.Contains(shown, h.SKU) {
 				fit = append(fit, h.SKU)
 			}
+		}
+	}
+	if len(fit) == 0 {
+		// "grey" among a bath towel (white, grey) and a bathrobe: values
+		// of the variants of one product shown choose among them, and
+		// the count first asked holds.
+		if vs := valuesOfOneShown(t.Shop.Catalog, shown, t.Event.Text, in.Query); len(vs) == 1 {
+			fit = vs
+		} else if len(vs) > 1 {
+			return true, b.askVariant(ctx, t, t.Event.Text, "", vs, max(qty, 1))
 		}
 	}
 	if len(fit) > 1 {
