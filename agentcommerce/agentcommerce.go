@@ -76,6 +76,16 @@ type Store interface {
 	InTx(ctx context.Context, fn func(tx Tx) error) error
 	// PruneIdempotencyKeys forgets keys claimed before before.
 	PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+	// ClaimFlight records, in a transaction of its own that every replica
+	// sees once it returns, that the request with key in scope whose body
+	// hashes to hash is being handled, for lease (renewed while the
+	// process lives), unless another claim of the key has not run out.
+	// It returns the token that releases the claim, or "" and the hash of
+	// the request in flight. It must not wait for the transaction of the
+	// request in flight.
+	ClaimFlight(ctx context.Context, scope, key, hash string, lease time.Duration) (token, busyHash string, err error)
+	// ReleaseFlight ends the claim token holds, if it still holds it.
+	ReleaseFlight(ctx context.Context, scope, key, token string) error
 }
 
 // Payer charges a session's order with an agent's payment token. The

@@ -391,3 +391,85 @@ func TestDoOnceInFlight(t *testing.T) {
 		}
 	})
 }
+
+// TestDoOnceAcrossReplicas: two services on one database, as two
+// replicas are. While one handles a key (held inside its transaction,
+// which on SQLite holds the one writer), the other refuses the same
+// request as in flight and another as a conflict at once, without
+// running it or waiting; once it ends, the other replays its response,
+// and there is one order. A claim left by a replica that died runs out
+// with its lease: the key is then handled again.
+func TestDoOnceAcrossReplicas(t *testing.T) {
+	act.EachDB(t, func(t *testing.T, url string) {
+		f := newFixture(t, url)
+		db2 := act.OpenStore(t, url)
+		db2.SetClock(func() time.Time { return f.now })
+		svc2 := act.NewService(t, db2, f.svc.Shop("shop-a"), f.svc.Shop("shop-b"))
+		svc2.Now = func() time.Time { return f.now }
+		ctx := context.Background()
+		create := func(tx agentcommerce.Tx) (int, []byte, error) {
+			s, err := f.svc.Create(ctx, tx, "shop-a", agentcommerce.ACP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-01", Quantity: 2}}})
+			if err != nil {
+				return 0, nil, err
+			}
+			return 201, []byte(s.ID), nil
+		}
+		entered, release := make(chan struct{}), make(chan struct{})
+		type result struct {
+			resp []byte
+			err  error
+		}
+		done := make(chan result, 1)
+		go func() {
+			_, resp, _, err := f.svc.DoOnce(ctx, "shop-a/acp/k1", "key", []byte(`{"q":2}`), func(tx agentcommerce.Tx) (int, []byte, error) {
+				st, b, err := create(tx)
+				close(entered)
+				<-release
+				return st, b, err
+			})
+			done <- result{resp, err}
+		}()
+		<-entered
+		notRun := func(agentcommerce.Tx) (int, []byte, error) {
+			t.Error("the other replica ran a request still in flight")
+			return 0, nil, errors.New("ran")
+		}
+		_, _, _, err := svc2.DoOnce(ctx, "shop-a/acp/k1", "key", []byte(`{"q":2}`), notRun)
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonInFlight {
+			t.Fatalf("same request on the other replica: %v", err)
+		}
+		_, _, _, err = svc2.DoOnce(ctx, "shop-a/acp/k1", "key", []byte(`{"q":3}`), notRun)
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonIdempotencyReuse {
+			t.Fatalf("other request on the other replica: %v", err)
+		}
+		close(release)
+		first := <-done
+		if first.err != nil {
+			t.Fatal(first.err)
+		}
+		st, resp, replayed, err := svc2.DoOnce(ctx, "shop-a/acp/k1", "key", []byte(`{"q":2}`), notRun)
+		if err != nil || !replayed || st != 201 || !bytes.Equal(resp, first.resp) {
+			t.Fatalf("after, on the other replica: %d %q replayed=%v %v; want the first's %q", st, resp, replayed, err, first.resp)
+		}
+		if got := f.stock(t, "LAMP-01"); got != 10 {
+			t.Fatalf("stock = %d, want 10: one order of 2", got)
+		}
+
+		// A replica that claimed a key and died never releases it.
+		if tok, _, err := db2.ClaimAgentFlight(ctx, "shop-a/acp/k1", "dead", "h", agentcommerce.FlightLease); err != nil || tok == "" {
+			t.Fatalf("claim: %q %v", tok, err)
+		}
+		_, _, _, err = f.svc.DoOnce(ctx, "shop-a/acp/k1", "dead", []byte(`{"q":1}`), notRun)
+		if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonIdempotencyReuse {
+			t.Fatalf("while the dead claim lasts: %v", err)
+		}
+		f.now = f.now.Add(agentcommerce.FlightLease)
+		ran := false
+		if _, _, _, err := f.svc.DoOnce(ctx, "shop-a/acp/k1", "dead", []byte(`{"q":1}`), func(tx agentcommerce.Tx) (int, []byte, error) {
+			ran = true
+			return 200, []byte("ok"), nil
+		}); err != nil || !ran {
+			t.Fatalf("after the dead claim's lease: ran=%v %v", ran, err)
+		}
+	})
+}

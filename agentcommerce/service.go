@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,16 +33,11 @@ type Service struct {
 	// Now is the clock; tests set it.
 	Now       func() time.Time
 	lastPrune atomic.Int64
-
-	// flights are the (scope, key) pairs being handled by DoOnce in this
-	// process, with their request's hash.
-	flightMu sync.Mutex
-	flights  map[string]string
 }
 
 // New returns a Service over st and co for shops.
 func New(st Store, co Checkout, shops []*Shop) *Service {
-	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, flights: map[string]string{}}
+	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now}
 	for _, sh := range shops {
 		if sh.Live != nil && sh.cache == nil {
 			sh.cache = &pricedCache{}
@@ -94,34 +88,45 @@ func (s *Service) Do(ctx context.Context, scope, key string, request []byte, fn 
 	return status, response, replayed, err
 }
 
+// FlightLease is how long a claim of a request in flight lasts unless
+// renewed (a live replica renews its claims while their work runs): a
+// replica that crashed mid-request blocks its key for at most this long.
+// A claim that ran out while its request still runs lets the retry
+// through to Do, which waits for the first and replays it: one order
+// either way.
+const FlightLease = time.Minute
+
 // DoOnce is Do for protocols whose spec answers a key still in flight
 // rather than making the retry wait (ACP's 409 idempotency_in_flight):
-// while a request with (scope, key) is being handled in this process,
-// another with the same request is refused with ReasonInFlight at once,
-// and one with another request with ReasonIdempotencyReuse. Across
-// processes the store still serialises the two, so the second waits for
-// the first and replays it: one order either way.
+// while a request with (scope, key) is being handled by any replica
+// sharing the database, another with the same request is refused with
+// ReasonInFlight at once, and one with another request with
+// ReasonIdempotencyReuse. The claim is a row committed before the work
+// (Store.ClaimFlight) and deleted after it, so a retry that reaches
+// another replica sees it too. Once the first ends, the same request
+// replays its response through Do.
 func (s *Service) DoOnce(ctx context.Context, scope, key string, request []byte, fn func(tx Tx) (int, []byte, error)) (status int, response []byte, replayed bool, err error) {
 	if key == "" {
 		return s.Do(ctx, scope, key, request, fn)
 	}
 	sum := sha256.Sum256(request)
 	hash := hex.EncodeToString(sum[:])
-	id := scope + "\x00" + key
-	s.flightMu.Lock()
-	if prev, busy := s.flights[id]; busy {
-		s.flightMu.Unlock()
-		if prev != hash {
+	token, busy, err := s.store.ClaimFlight(ctx, scope, key, hash, FlightLease)
+	if err != nil {
+		return 0, nil, false, err
+	}
+	if token == "" {
+		if busy != hash {
 			return 0, nil, false, refuse(ReasonIdempotencyReuse, "", "this Idempotency-Key was used with another request")
 		}
 		return 0, nil, false, refuse(ReasonInFlight, "", "a request with this Idempotency-Key is still being processed")
 	}
-	s.flights[id] = hash
-	s.flightMu.Unlock()
 	defer func() {
-		s.flightMu.Lock()
-		delete(s.flights, id)
-		s.flightMu.Unlock()
+		// The claim ends even when the agent hung up: its retry must not
+		// wait for the lease. A failed release runs out with the lease.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		s.store.ReleaseFlight(rctx, scope, key, token)
 	}()
 	return s.Do(ctx, scope, key, request, fn)
 }

@@ -212,6 +212,14 @@ func (g agentStore) PruneIdempotencyKeys(ctx context.Context, before time.Time) 
 	return g.db.PruneIdempotencyKeys(ctx, before)
 }
 
+func (g agentStore) ClaimFlight(ctx context.Context, scope, key, hash string, lease time.Duration) (string, string, error) {
+	return g.db.ClaimAgentFlight(ctx, scope, key, hash, lease)
+}
+
+func (g agentStore) ReleaseFlight(ctx context.Context, scope, key, token string) error {
+	return g.db.ReleaseAgentFlight(ctx, scope, key, token)
+}
+
 // agentCheckout adapts checkout to agentcommerce.Checkout.
 type agentCheckout struct{ *checkout.Service }
 

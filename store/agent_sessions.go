@@ -96,7 +96,7 @@ func (tx *Tx) FinishIdempotencyKey(ctx context.Context, scope, key string, statu
 }
 
 // PruneIdempotencyKeys deletes the keys claimed before before and returns
-// how many.
+// how many, and the claims of requests in flight that ran out before it.
 func (db *DB) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -105,7 +105,11 @@ func (db *DB) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64
 			return err
 		}
 		n, _ = res.RowsAffected()
-		return nil
+		// Claims of requests in flight end with their request; one left by
+		// a process that crashed on SQLite (no replica reaps it) is taken
+		// over at the key's next use, or forgotten here.
+		_, err = tx.exec(ctx, `DELETE FROM agent_flights WHERE lease_until < ?`, db.millis(before))
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: prune idempotency keys: %w", err)

@@ -19,8 +19,8 @@ import (
 // beat), extends
 // those past half their length by their length again, checking that each
 // is still this replica's. Workers do nothing for it: one code path serves
-// turns, outbox conversations, hand-off hooks, agent events, media and
-// named leases.
+// turns, outbox conversations, hand-off hooks, agent events, media,
+// named leases and agents' requests in flight.
 //
 // A replica that dies renews nothing, and its leases are taken over by
 // Reap within StaleAfter as before. A replica declared dead while it was
@@ -37,6 +37,7 @@ const (
 	leaseAgentEvent
 	leaseMedia
 	leaseNamed
+	leaseFlight
 )
 
 // renewSQL extends one lease of each kind to a new expiry if its holder
@@ -48,9 +49,10 @@ var renewSQL = [...]string{
 	leaseAgentEvent: `UPDATE agent_events SET lease_until = ? WHERE id = ? AND lease_owner = ?`,
 	leaseMedia:      `UPDATE media SET lease_until = ? WHERE message_id = ? AND lease_owner = ?`,
 	leaseNamed:      `UPDATE leases SET lease_until = ? WHERE name = ? AND owner = ?`,
+	leaseFlight:     `UPDATE agent_flights SET lease_until = ? WHERE key = ? AND owner = ?`,
 }
 
-var leaseKindNames = [...]string{"turn", "outbox", "handoff hook", "agent event", "media", "named"}
+var leaseKindNames = [...]string{"turn", "outbox", "handoff hook", "agent event", "media", "named", "agent request"}
 
 // heldKey names one lease: its kind, its row (id, or name for named
 // leases) and its owner token (the replica id for the outbox).
@@ -184,7 +186,7 @@ func (db *DB) RenewLeases(ctx context.Context, maxHold time.Duration) (Renewed, 
 		renewed, lost = nil, nil
 		for _, d := range todo {
 			var key any = d.k.id
-			if d.k.kind == leaseNamed {
+			if d.k.kind == leaseNamed || d.k.kind == leaseFlight {
 				key = d.k.name
 			}
 			res, err := tx.exec(ctx, renewSQL[d.k.kind], db.millis(d.until), key, d.k.owner)
@@ -228,7 +230,7 @@ func (db *DB) RenewLeases(ctx context.Context, maxHold time.Duration) (Renewed, 
 }
 
 func (k heldKey) String() string {
-	if k.kind == leaseNamed {
+	if k.kind == leaseNamed || k.kind == leaseFlight {
 		return leaseKindNames[k.kind] + " " + k.name
 	}
 	return fmt.Sprintf("%s %d", leaseKindNames[k.kind], k.id)

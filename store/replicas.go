@@ -135,6 +135,7 @@ func (tx *Tx) releaseReplica(ctx context.Context, id string) (int64, error) {
 		{`UPDATE agent_events SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
 		{`UPDATE wechat_tokens SET lease_until = 0, lease_owner = '' WHERE lease_owner LIKE ?`, like},
 		{`DELETE FROM leases WHERE owner LIKE ?`, like},
+		{`DELETE FROM agent_flights WHERE owner LIKE ?`, like},
 	} {
 		res, err := tx.execOnce(ctx, q.sql, q.arg)
 		if err != nil {

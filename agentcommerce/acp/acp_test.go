@@ -172,3 +172,51 @@ func TestIdempotencyInFlight(t *testing.T) {
 		}
 	})
 }
+
+// TestIdempotencyInFlightAcrossReplicas: two ACP servers on one database.
+// While the first handles a complete (held inside Charge, its
+// transaction open), the second answers the same request 409
+// idempotency_in_flight with Retry-After and another body 422, at once;
+// afterwards the second replays the first's response, and the payment
+// was charged once.
+func TestIdempotencyInFlightAcrossReplicas(t *testing.T) {
+	payer := &heldPayer{entered: make(chan struct{}), release: make(chan struct{})}
+	act.EachDB(t, func(t *testing.T, url string) {
+		payer.charges.Store(0)
+		payer.release = make(chan struct{})
+		a, b := newFixture(t, url, payer), newFixture(t, url, payer)
+		id := a.ready(t)
+		path := "/acp/shop-a/checkout_sessions/" + id + "/complete"
+		type answer struct {
+			status int
+			body   map[string]any
+		}
+		first := make(chan answer, 1)
+		go func() {
+			st, body, _ := a.post(t, path, "pay-1", pay)
+			first <- answer{st, body}
+		}()
+		<-payer.entered // the first request is inside Charge on replica a
+
+		st, body, h := b.post(t, path, "pay-1", pay)
+		if st != http.StatusConflict || body["code"] != "idempotency_in_flight" || h.Get("Retry-After") == "" {
+			t.Errorf("same request on replica b: %d %v Retry-After=%q", st, body, h.Get("Retry-After"))
+		}
+		st, body, _ = b.post(t, path, "pay-1", `{"payment_data":{"handler_id":"sandbox","instrument":{"type":"card","credential":{"type":"token","token":"other"}}}}`)
+		if st != http.StatusUnprocessableEntity || body["code"] != "idempotency_conflict" {
+			t.Errorf("other body on replica b: %d %v", st, body)
+		}
+		close(payer.release)
+		got := <-first
+		if got.status != http.StatusOK || got.body["status"] != "completed" {
+			t.Fatalf("first: %d %v", got.status, got.body)
+		}
+		st, body, h = b.post(t, path, "pay-1", pay)
+		if st != http.StatusOK || h.Get("Idempotent-Replayed") != "true" || body["status"] != "completed" {
+			t.Errorf("retry on replica b: %d %v replayed=%q", st, body, h.Get("Idempotent-Replayed"))
+		}
+		if n := payer.charges.Load(); n != 1 {
+			t.Errorf("charged %d times, want 1", n)
+		}
+	})
+}

@@ -35,6 +35,14 @@ func (g Store) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int6
 	return g.DB.PruneIdempotencyKeys(ctx, before)
 }
 
+func (g Store) ClaimFlight(ctx context.Context, scope, key, hash string, lease time.Duration) (string, string, error) {
+	return g.DB.ClaimAgentFlight(ctx, scope, key, hash, lease)
+}
+
+func (g Store) ReleaseFlight(ctx context.Context, scope, key, token string) error {
+	return g.DB.ReleaseAgentFlight(ctx, scope, key, token)
+}
+
 // Checkout adapts checkout to agentcommerce.Checkout.
 type Checkout struct{ *checkout.Service }
 
