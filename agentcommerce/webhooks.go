@@ -199,6 +199,9 @@ func (s *Webhooks) post(ctx context.Context, e *Event) error {
 	if err != nil {
 		return redact.Error(err, secrets...)
 	}
+	// A receiver that refuses a request often echoes its signature, and
+	// what it answers is logged, stored and shown in the inbox.
+	secrets = append(secrets, signatures(req.Header)...)
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return redact.Error(err, secrets...)
@@ -209,4 +212,26 @@ func (s *Webhooks) post(ctx context.Context, e *Event) error {
 		return redact.Error(fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(snippet))), secrets...)
 	}
 	return nil
+}
+
+// signatures are the values of h's signature headers (ACP's
+// Merchant-Signature, UCP's Signature; not Signature-Input, which names
+// what is signed) and each long part of them (the hex or base64 of a
+// "t=…,v1=…" or "sig1=:…:"), to keep out of errors.
+func signatures(h http.Header) []string {
+	var out []string
+	for name, vs := range h {
+		if !strings.HasSuffix(name, "Signature") {
+			continue
+		}
+		for _, v := range vs {
+			out = append(out, v)
+			for _, part := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(",;=: ", r) }) {
+				if len(part) >= 16 {
+					out = append(out, part)
+				}
+			}
+		}
+	}
+	return out
 }

@@ -39,6 +39,7 @@ type received struct {
 func TestOrderWebhooks(t *testing.T) {
 	eachStore(t, agentcommerce.Sandbox{}, func(t *testing.T, f *fixture) {
 		ctx := context.Background()
+		secret := []byte("whsec-test-0123456789abcdef")
 		got := make(chan received, 10)
 		var calls atomic.Int32
 		recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,13 +48,13 @@ func TestOrderWebhooks(t *testing.T) {
 			json.Unmarshal(b, &ev)
 			got <- received{sig: r.Header.Get(acp.SignatureHeader), requestID: r.Header.Get("Request-Id"), body: b, event: ev}
 			if calls.Add(1) == 1 {
-				http.Error(w, "try later", http.StatusInternalServerError)
+				// Receivers echo what they refuse; none of it may be kept.
+				http.Error(w, "bad signature "+r.Header.Get(acp.SignatureHeader)+" for "+string(secret), http.StatusInternalServerError)
 				return
 			}
 			w.Write([]byte(`{"received":true}`))
 		}))
 		defer recv.Close()
-		secret := []byte("whsec-test-0123456789abcdef")
 		var logs bytes.Buffer
 		wh := acp.NewWebhooks(acp.WebhookConfig{Service: f.svc,
 			Endpoints: map[concierge.BotID]acp.Endpoint{"shop-a": {URL: recv.URL + "/hooks?token=url-token-secret", Secret: secret}},
@@ -74,9 +75,14 @@ func TestOrderWebhooks(t *testing.T) {
 		}
 		first := <-got
 		evID, _ := strconv.ParseInt(strings.TrimPrefix(first.requestID, "evt_"), 10, 64)
-		if st, attempts, errText, err := f.db.AgentEventStatus(ctx, evID); err != nil || st != store.HookPending || attempts != 1 ||
+		st, attempts, errText, err := f.db.AgentEventStatus(ctx, evID)
+		if err != nil || st != store.HookPending || attempts != 1 ||
 			!strings.Contains(errText, "HTTP 500") || strings.Contains(errText, "url-token-secret") || strings.Contains(errText, string(secret)) {
 			t.Fatalf("after the failure: %s %d %q %v", st, attempts, errText, err)
+		}
+		_, mac, _ := strings.Cut(first.sig, "v1=")
+		if len(mac) < 32 || strings.Contains(errText, mac) || strings.Contains(logs.String(), mac) || !strings.Contains(errText, "bad signature") {
+			t.Fatalf("the stored error or the log holds the signature %q: %q", mac, errText)
 		}
 		if n, err := wh.RunOnce(ctx); err != nil || n != 0 {
 			t.Fatalf("retry before it is due: %d %v", n, err)
@@ -114,7 +120,7 @@ func TestOrderWebhooks(t *testing.T) {
 
 		// The order ships: an order_update with the new status, once.
 		oid := concierge.OrderID(data["id"].(string))
-		err := f.db.InTx(ctx, func(tx *store.Tx) error {
+		err = f.db.InTx(ctx, func(tx *store.Tx) error {
 			o, err := tx.Order(ctx, oid)
 			if err != nil {
 				return err
