@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/conciergehq/concierge"
 )
@@ -24,7 +25,16 @@ type AgentEventDeliveries interface {
 	// and records that by did it; a conflict when it is not failed or a
 	// later event of its order was delivered.
 	RetryAgentEvent(ctx context.Context, id int64, by string) error
+	// FailedAgentEvents lists the events of bots given up on
+	// (concierge.AllBots among them: every bot's), newest first, at most
+	// limit (none when limit is 0), with Bot, Conversation and FailedAt
+	// set, and counts those that may still be retried (not superseded).
+	FailedAgentEvents(ctx context.Context, bots []concierge.BotID, limit int) ([]AgentEvent, int, error)
 }
+
+// FailedListLimit is the most failed events the list shows; the count
+// beside its link counts them all.
+const FailedListLimit = 200
 
 // AgentEvent is one order event's delivery to an agent's webhook.
 type AgentEvent struct {
@@ -39,6 +49,12 @@ type AgentEvent struct {
 	// Superseded says a later event of the order was delivered, so this
 	// one is not sent again.
 	Superseded bool
+
+	// Set in the list of failed events: whose it is, the agent checkout's
+	// conversation (the order's page) and when it was given up on.
+	Bot          concierge.BotID
+	Conversation concierge.ConversationID
+	FailedAt     time.Time
 }
 
 // UseAgentEvents shows agent orders' webhook events through a and lets
@@ -62,6 +78,25 @@ func (s *Service) RetryAgentEvent(ctx context.Context, p *concierge.Person, id i
 		func(ctx context.Context) error { return s.agentEvents.RetryAgentEvent(ctx, id, p.Name) }, s.agentEventWake)
 }
 
+// FailedAgentEvents lists, for a supervisor, the failed order events of
+// the bots they see (at most FailedListLimit) and how many of them may be
+// retried; list false asks for the count only. Without agent events there
+// are none; people who are not supervisors are refused, as they may not
+// retry.
+func (s *Service) FailedAgentEvents(ctx context.Context, p *concierge.Person, list bool) ([]AgentEvent, int, error) {
+	if p.Role != concierge.RoleSupervisor {
+		return nil, 0, errForbidden("the failed agent events are for supervisors")
+	}
+	if s.agentEvents == nil {
+		return nil, 0, nil
+	}
+	limit := 0
+	if list {
+		limit = FailedListLimit
+	}
+	return s.agentEvents.FailedAgentEvents(ctx, p.Bots, limit)
+}
+
 // agentEventsOf lists conv's agent order events, if shown.
 func (s *Service) agentEventsOf(ctx context.Context, c *concierge.Conversation) ([]AgentEvent, error) {
 	if s.agentEvents == nil {
@@ -82,5 +117,30 @@ func (in *Inbox) retryAgentEvent(w http.ResponseWriter, r *http.Request) {
 		in.fail(w, r, err)
 		return
 	}
+	// The list's Retry comes back to the list; the order page's to it.
+	if r.PostFormValue("from") == "failed" {
+		http.Redirect(w, r, failedEventsPath, http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/inbox/c/"+strconv.FormatInt(int64(conv), 10), http.StatusSeeOther)
+}
+
+// failedEventsPath is the list of failed agent order events.
+const failedEventsPath = "/inbox/agent-events"
+
+// failedAgentEvents is GET /inbox/agent-events: every failed order event
+// of the bots a supervisor sees, across orders, each with its order's
+// page and Retry.
+func (in *Inbox) failedAgentEvents(w http.ResponseWriter, r *http.Request) {
+	p := sessionOf(r).person
+	evs, n, err := in.svc.FailedAgentEvents(r.Context(), p, true)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	d := pageData{Title: "Failed agent events", FailedEvents: evs, FailedCount: n, FailedLimit: FailedListLimit}
+	for i := range d.FailedEvents {
+		d.FailedBots = append(d.FailedBots, in.botName(d.FailedEvents[i].Bot))
+	}
+	in.render(w, r, http.StatusOK, "agentevents", d)
 }

@@ -141,6 +141,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("POST /inbox/p/{id}/refund", in.authed(in.retryRefund))
 	mux.HandleFunc("POST /inbox/h/{id}/resend", in.authed(in.resendHook))
 	mux.HandleFunc("POST /inbox/e/{id}/retry", in.authed(in.retryAgentEvent))
+	mux.HandleFunc("GET "+failedEventsPath, in.authed(in.failedAgentEvents))
 	mux.HandleFunc("GET /inbox/training", in.authed(in.trainingHome))
 	mux.HandleFunc("POST /inbox/training/assign", in.authed(in.trainingAssign))
 	mux.HandleFunc("GET /inbox/training/s/{id}", in.authed(in.trainingPage))
@@ -223,6 +224,17 @@ func (in *Inbox) render(w http.ResponseWriter, r *http.Request, status int, page
 		d.Me, d.CSRF = s.person, s.csrf
 	}
 	d.TrainingOn = in.cfg.Training != nil
+	if d.Me != nil && d.Me.Role == concierge.RoleSupervisor && in.cfg.AgentEvents != nil && d.Training == nil {
+		// The menu's count; a failure to read it must not cost the page.
+		d.FailedOn = true
+		if page != "agentevents" {
+			_, n, err := in.svc.FailedAgentEvents(r.Context(), d.Me, false)
+			if err != nil {
+				in.cfg.Log.Warn("inbox: count failed agent events", "err", err)
+			}
+			d.FailedCount = n
+		}
+	}
 	var buf bytes.Buffer
 	t := in.pages[page]
 	if t == nil {

@@ -43,8 +43,17 @@ type pageData struct {
 	Handoffs  []historyRow
 	// AgentEvents are an agent order's webhook events.
 	AgentEvents []AgentEvent
-	Mine        bool // this person owns the conversation
-	Audit       []*concierge.Proposal
+	// FailedEvents are the failed agent order events across orders (the
+	// list page), FailedBots their bots' names, FailedLimit the most it
+	// shows; FailedCount, on every supervisor's page, how many may be
+	// retried, and FailedOn whether agent events are served at all.
+	FailedEvents []AgentEvent
+	FailedBots   []string
+	FailedLimit  int
+	FailedCount  int
+	FailedOn     bool
+	Mine         bool // this person owns the conversation
+	Audit        []*concierge.Proposal
 	// Changes are the audit log's other entries (the seller's
 	// assistant's changes), when the store keeps them.
 	Changes []concierge.AuditEntry
@@ -241,7 +250,7 @@ var funcs = template.FuncMap{
 
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
-	for _, name := range []string{"signin", "queue", "conversation", "audit", "error", "training", "training_report"} {
+	for _, name := range []string{"signin", "queue", "conversation", "audit", "error", "training", "training_report", "agentevents"} {
 		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, errorf("templates: %w", err)

@@ -230,3 +230,14 @@ func (a inboxAgentEvents) AgentEventConversation(ctx context.Context, id int64) 
 func (a inboxAgentEvents) RetryAgentEvent(ctx context.Context, id int64, by string) error {
 	return a.db.RetryAgentEvent(ctx, id, by)
 }
+
+func (a inboxAgentEvents) FailedAgentEvents(ctx context.Context, bots []concierge.BotID, limit int) ([]handoff.AgentEvent, int, error) {
+	es, n, err := a.db.FailedAgentEvents(ctx, bots, limit)
+	out := make([]handoff.AgentEvent, len(es))
+	for i, e := range es {
+		out[i] = handoff.AgentEvent{ID: e.ID, Protocol: e.Protocol, Type: e.Type, Order: e.Order, OrderState: e.OrderState,
+			Status: e.Status, Attempts: e.Attempts, Error: e.Error, Superseded: e.Superseded,
+			Bot: e.Bot, Conversation: e.Conversation, FailedAt: e.FailedAt}
+	}
+	return out, n, err
+}

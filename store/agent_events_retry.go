@@ -31,7 +31,7 @@ type AgentEventState struct {
 // conversation.
 func (db *DB) AgentEventsOfConversation(ctx context.Context, conv concierge.ConversationID) ([]AgentEventState, error) {
 	rows, err := db.r.QueryContext(ctx, db.q(`SELECT e.id, e.protocol, e.type, e.order_id, e.order_state, e.status, e.attempts, e.error,
-			EXISTS (SELECT 1 FROM agent_events l WHERE l.session_id = e.session_id AND l.id > e.id AND l.status = 'sent')
+			`+superseded+`
 		FROM agent_events e JOIN agent_sessions s ON s.id = e.session_id
 		WHERE s.conversation_id = ? ORDER BY e.id`), conv)
 	if err != nil {

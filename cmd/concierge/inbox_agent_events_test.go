@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,16 +40,17 @@ func TestInboxAgentEventRetry(t *testing.T) {
 				got <- r.Header.Get("Request-Id") + " " + string(b)
 			}))
 			defer recv.Close()
-			url := tempSQLite(t)
+			dbURL := tempSQLite(t)
 			if db == "postgres" {
-				url = testenv.PostgresURL(t)
+				dbURL = testenv.PostgresURL(t)
 			}
 			cfg := sampleBot(t) + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
 				`acp: { api_keys: ["test-acp-key-0123456789"], webhook_url: "`+recv.URL+`/order_events", webhook_secret: "`+secret+`" }`, 1)
-			s := runMain(t, &Main{ConfigPath: writeBot(t, cfg), DBURL: url,
+			s := runMain(t, &Main{ConfigPath: writeBot(t, cfg), DBURL: dbURL,
 				AgentWebhooks: agentcommerce.WebhookConfig{MaxAttempts: 2, BaseDelay: 50 * time.Millisecond, MaxDelay: 100 * time.Millisecond, Poll: 50 * time.Millisecond}})
 			s.addPerson("alice", concierge.RoleAgent, 3)
 			s.addPerson("sue", concierge.RoleSupervisor, 3)
+			s.addPerson("bob", concierge.RoleSupervisor, 3, "another-shop")
 			ctx := context.Background()
 
 			path := "/acp/maison-lumiere/checkout_sessions"
@@ -108,8 +110,45 @@ func TestInboxAgentEventRetry(t *testing.T) {
 				t.Fatalf("refused retries changed the event: %s", st)
 			}
 
+			// The list of failed events across orders: the supervisor of
+			// the bot sees it with its order's link, the count in the
+			// menu; a supervisor of another bot sees neither and may not
+			// retry it; an agent may not open the list.
+			_, queue := sue.get("/inbox")
+			if !strings.Contains(queue, `id="failed-events-count">1<`) {
+				t.Errorf("the menu does not count the failed event:\n%s", queue)
+			}
+			code, list := sue.get("/inbox/agent-events")
+			if code != http.StatusOK || !strings.Contains(list, fmt.Sprintf(`<a href="/inbox/c/%d" id="failed-event-order-%d">%s</a>`, conv, event.ID, orderID)) ||
+				!strings.Contains(list, fmt.Sprintf(`id="failed-event-retry-%d"`, event.ID)) || !strings.Contains(list, "<td>acp</td>") ||
+				!strings.Contains(list, "HTTP 503") || strings.Contains(list, secret) {
+				t.Errorf("the supervisor's list of failed events: %d\n%s", code, list)
+			}
+			bob := s.person("bob")
+			bob.signIn()
+			if code, list := bob.get("/inbox/agent-events"); code != http.StatusOK || strings.Contains(list, orderID) ||
+				!strings.Contains(list, `id="failed-events-empty"`) || !strings.Contains(list, `id="failed-events-count">0<`) {
+				t.Errorf("another bot's supervisor's list: %d\n%s", code, list)
+			}
+			if code, _ := bob.post(retry, url.Values{"from": {"failed"}}); code != http.StatusNotFound {
+				t.Errorf("another bot's supervisor retries: %d, want 404", code)
+			}
+			if code, view := alice.get("/inbox/agent-events"); code != http.StatusForbidden || strings.Contains(view, orderID) {
+				t.Errorf("an agent opens the list: %d, want 403", code)
+			}
+			if _, view := alice.get("/inbox"); strings.Contains(view, `id="failed-events-link"`) {
+				t.Error("an agent's menu links to the failed events")
+			}
+			if st, _, _, _ := s.m.DB.AgentEventStatus(ctx, event.ID); st != store.HookFailed {
+				t.Fatalf("refused retries changed the event: %s", st)
+			}
+
 			down.Store(false)
-			sue.mustPost(retry, nil)
+			// Retry from the list comes back to it, without the event.
+			list = sue.mustPost(retry, url.Values{"from": {"failed"}})
+			if !strings.Contains(list, `id="failed-events-empty"`) || !strings.Contains(list, `id="failed-events-count">0<`) {
+				t.Errorf("the list after the retry:\n%s", list)
+			}
 			select {
 			case b := <-got:
 				if !strings.HasPrefix(b, fmt.Sprintf("evt_%d ", event.ID)) || !strings.Contains(b, `"type":"order_create"`) {
