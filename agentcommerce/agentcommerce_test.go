@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -470,6 +471,120 @@ func TestDoOnceAcrossReplicas(t *testing.T) {
 			return 200, []byte("ok"), nil
 		}); err != nil || !ran {
 			t.Fatalf("after the dead claim's lease: ran=%v %v", ran, err)
+		}
+	})
+}
+
+// TestRefusedCallsInTranscript: a refused call on an existing session
+// (an update beyond stock, a declined payment, a change to a canceled
+// session) leaves one line in its conversation's transcript, by the
+// protocol's call author, with the reason and the field, and changes
+// nothing else: the stock, the session and its order are as before. The
+// line holds nothing of the request (the buyer's email, the payment
+// token). A call on another bot's session leaves no line anywhere.
+func TestRefusedCallsInTranscript(t *testing.T) {
+	eachStore(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		call := func(bot concierge.BotID, op func(tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*agentcommerce.Session, error) {
+			var s *agentcommerce.Session
+			_, _, _, err := f.svc.Do(ctx, string(bot)+"/acp", "", nil, func(tx agentcommerce.Tx) (int, []byte, error) {
+				var err error
+				s, err = op(tx)
+				return 200, nil, err
+			})
+			return s, err
+		}
+		addr := &agentcommerce.Address{Name: "Jane", Line1: "1 rue de la Paix", City: "Lyon", PostalCode: "69001", Country: "FR"}
+		standard := "standard"
+		sess, err := call("shop-a", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Create(ctx, tx, "shop-a", agentcommerce.ACP, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-02", Quantity: 1}},
+				Buyer: &agentcommerce.Buyer{Email: "jane.private@example.com"}, Address: addr, Shipping: &standard})
+		})
+		if err != nil || sess.Status != agentcommerce.StatusReady {
+			t.Fatalf("create: %+v %v", sess, err)
+		}
+		lines := func() []string {
+			t.Helper()
+			es, err := f.db.TurnHistory(ctx, sess.Conversation, 0, 1<<62, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, e := range es {
+				if e.Message != nil && e.Author == agentcommerce.ACP.Author() {
+					out = append(out, e.Message.Text)
+				}
+			}
+			return out
+		}
+		before := lines()
+		refusals := []struct {
+			name string
+			bot  concierge.BotID
+			op   func(tx agentcommerce.Tx) (*agentcommerce.Session, error)
+			want string // in the line; "" for no line
+		}{
+			{"beyond stock", "shop-a", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return f.svc.Update(ctx, tx, "shop-a", sess.ID, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-02", Quantity: 5}},
+					Buyer: &agentcommerce.Buyer{Email: "other.private@example.com"}})
+			}, "ACP agent's call to update the checkout was refused — out_of_stock: only 3 of LAMP-02 left ($.line_items[0].quantity)"},
+			{"declined", "shop-a", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return f.svc.Complete(ctx, tx, "shop-a", sess.ID, agentcommerce.Changes{}, agentcommerce.Payment{Handler: "sandbox", Token: "tok_private_4242"})
+			}, "ACP agent's call to pay the checkout was refused — payment_declined: the payment was declined"},
+			{"another bot's session", "shop-b", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+				return f.svc.Cancel(ctx, tx, "shop-b", sess.ID)
+			}, ""},
+		}
+		for _, r := range refusals {
+			if _, err := call(r.bot, r.op); agentcommerce.AsError(err) == nil {
+				t.Fatalf("%s: %v, want a refusal", r.name, err)
+			}
+		}
+		got := lines()[len(before):]
+		var want []string
+		for _, r := range refusals {
+			if r.want != "" {
+				want = append(want, r.want)
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("lines after the refusals:\n%q\nwant\n%q", got, want)
+		}
+		for i := range want {
+			if !strings.HasPrefix(got[i], want[i]) {
+				t.Errorf("line %d: %q, want %q", i, got[i], want[i])
+			}
+			for _, secret := range []string{"private", "tok_"} {
+				if strings.Contains(got[i], secret) {
+					t.Errorf("line %d holds the request's %q: %q", i, secret, got[i])
+				}
+			}
+		}
+		after, err := f.run(t, func(ctx context.Context, tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Get(ctx, tx, "shop-a", sess.ID)
+		})
+		if err != nil || after.Status != agentcommerce.StatusReady || after.Order != sess.Order || after.Lines[0].Quantity != 1 ||
+			after.Buyer.Email != "jane.private@example.com" || f.stock(t, "LAMP-02") != 2 {
+			t.Fatalf("the refusals changed the session or the stock: %+v (stock %d) %v", after, f.stock(t, "LAMP-02"), err)
+		}
+
+		// Canceled, any change is refused, and said so.
+		if _, err := call("shop-a", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Cancel(ctx, tx, "shop-a", sess.ID)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := call("shop-a", func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return f.svc.Update(ctx, tx, "shop-a", sess.ID, agentcommerce.Changes{Items: []agentcommerce.Item{{SKU: "LAMP-02", Quantity: 1}}})
+		}); agentcommerce.AsError(err) == nil {
+			t.Fatalf("update of a canceled session: %v", err)
+		}
+		all := lines()
+		if last := all[len(all)-1]; !strings.HasPrefix(last, "ACP agent's call to update the checkout was refused — finished: the checkout session is canceled") {
+			t.Errorf("last line: %q", last)
+		}
+		if f.stock(t, "LAMP-02") != 3 {
+			t.Errorf("stock after the cancel and the refused update: %d, want 3", f.stock(t, "LAMP-02"))
 		}
 	})
 }

@@ -34,6 +34,12 @@ type Error struct {
 	Reason  Reason
 	Path    string
 	Message string
+
+	// The call on an existing session that was refused (see about), for
+	// its transcript; empty for a refusal that names no session.
+	bot     concierge.BotID
+	session string
+	action  string
 }
 
 func (e *Error) Error() string { return "agentcommerce: " + string(e.Reason) + ": " + e.Message }
@@ -58,4 +64,17 @@ func AsError(err error) *Error {
 		return refuse(ReasonNotFound, "", "no such checkout session")
 	}
 	return nil
+}
+
+// about marks a refusal of a call to do action on session id of bot, so
+// that Do writes it into the session's transcript once the call's
+// transaction has rolled back. An unknown session (or another bot's) is
+// no one's transcript, and an error that is not a refusal (internal) is
+// not the agent's doing.
+func about(err error, bot concierge.BotID, id, action string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Reason != ReasonNotFound && e.session == "" {
+		e.bot, e.session, e.action = bot, id, action
+	}
+	return err
 }

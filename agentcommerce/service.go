@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"sync/atomic"
@@ -33,11 +34,14 @@ type Service struct {
 	// Now is the clock; tests set it.
 	Now       func() time.Time
 	lastPrune atomic.Int64
+	// Log receives what could not be recorded (a refusal's transcript
+	// line); New sets a logger that discards.
+	Log *slog.Logger
 }
 
 // New returns a Service over st and co for shops.
 func New(st Store, co Checkout, shops []*Shop) *Service {
-	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now}
+	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, Log: slog.New(slog.DiscardHandler)}
 	for _, sh := range shops {
 		if sh.Live != nil && sh.cache == nil {
 			sh.cache = &pricedCache{}
@@ -56,7 +60,9 @@ func (s *Service) Shop(bot concierge.BotID) *Shop { return s.shops[bot].current(
 // (replayed true), the same key with another request is refused with
 // ReasonIdempotencyReuse, and two identical requests at once run fn once.
 // fn's response is kept with the key only when fn succeeds: a refused
-// request changes nothing, so its retry is handled afresh.
+// request changes nothing, so its retry is handled afresh. A refused call
+// on an existing session (Update, Complete, Cancel) is then written into
+// the session's transcript, in a transaction of its own.
 func (s *Service) Do(ctx context.Context, scope, key string, request []byte, fn func(tx Tx) (int, []byte, error)) (status int, response []byte, replayed bool, err error) {
 	s.prune(ctx)
 	sum := sha256.Sum256(request)
@@ -85,6 +91,9 @@ func (s *Service) Do(ctx context.Context, scope, key string, request []byte, fn 
 		}
 		return nil
 	})
+	if e := AsError(err); e != nil && e.session != "" {
+		s.recordRefusal(ctx, e)
+	}
 	return status, response, replayed, err
 }
 
@@ -188,6 +197,11 @@ func (s *Service) Get(ctx context.Context, tx Tx, bot concierge.BotID, id string
 
 // Update changes an open session.
 func (s *Service) Update(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes) (*Session, error) {
+	sess, err := s.update(ctx, tx, bot, id, ch)
+	return sess, about(err, bot, id, "update the checkout")
+}
+
+func (s *Service) update(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes) (*Session, error) {
 	sess, shop, err := s.open(ctx, tx, bot, id)
 	if err != nil {
 		return nil, err
@@ -204,6 +218,11 @@ func (s *Service) Update(ctx context.Context, tx Tx, bot concierge.BotID, id str
 // Complete pays a ready session with pay, which makes its order paid. A
 // completed session is returned as it is: the payment is applied once.
 func (s *Service) Complete(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes, pay Payment) (*Session, error) {
+	sess, err := s.complete(ctx, tx, bot, id, ch, pay)
+	return sess, about(err, bot, id, "pay the checkout")
+}
+
+func (s *Service) complete(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes, pay Payment) (*Session, error) {
 	sess, shop, err := s.load(ctx, tx, bot, id)
 	if err != nil {
 		return nil, err
@@ -270,6 +289,11 @@ func (s *Service) Complete(ctx context.Context, tx Tx, bot concierge.BotID, id s
 
 // Cancel cancels an open session and releases its stock.
 func (s *Service) Cancel(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, error) {
+	sess, err := s.cancel(ctx, tx, bot, id)
+	return sess, about(err, bot, id, "cancel the checkout")
+}
+
+func (s *Service) cancel(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, error) {
 	sess, shop, err := s.open(ctx, tx, bot, id)
 	if err != nil {
 		return nil, err

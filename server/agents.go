@@ -135,6 +135,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		return nil
 	}
 	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
+	m.agents.svc.Log = m.Log
 	m.agents.mux = http.NewServeMux()
 	ucpHandler := ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
 		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks,

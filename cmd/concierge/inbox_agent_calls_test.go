@@ -12,8 +12,9 @@ import (
 
 // TestInboxShowsAgentCalls: an order an AI agent placed over UCP shows in
 // the inbox with the transcript of the agent's calls, in order: created
-// (incomplete), updated (ready), paid; a refused call (a declined token)
-// leaves no line. Each line says the status, the items and the total.
+// (incomplete), updated (ready), refused (a declined token: the reason
+// and the field, nothing of the request), paid. Each line of a call that
+// changed the checkout says the status, the items and the total.
 func TestInboxShowsAgentCalls(t *testing.T) {
 	eachDB(t, func(t *testing.T, s *shop) {
 		s.addPerson("sam", concierge.RoleSupervisor, 3)
@@ -59,18 +60,22 @@ func TestInboxShowsAgentCalls(t *testing.T) {
 		want := []string{
 			"UCP agent created the checkout — incomplete; 2 × ",
 			"UCP agent updated the checkout — ready_for_complete; 2 × ",
+			"UCP agent's call to pay the checkout was refused — payment_declined: the payment was declined ($.payment.instruments[0].credential)",
 			"UCP agent paid the checkout with sandbox — completed; 2 × ",
 		}
 		if len(calls) != len(want) {
 			t.Fatalf("call lines:\n%s\nwant %d", strings.Join(calls, "\n"), len(want))
 		}
 		for i, w := range want {
-			if !strings.HasPrefix(calls[i], w) || !strings.Contains(calls[i], "(LAMP-01)") {
+			if !strings.HasPrefix(calls[i], w) || (i != 2) != strings.Contains(calls[i], "(LAMP-01)") {
 				t.Errorf("line %d: %q, want it to begin %q", i, calls[i], w)
 			}
 		}
-		if !strings.Contains(calls[2], "shipping standard") || !strings.Contains(calls[2], "order "+orderID) || !strings.Contains(calls[2], "102,90") && !strings.Contains(calls[2], "102.90") {
-			t.Errorf("the paid line lacks the shipping, total or order: %q", calls[2])
+		if strings.Contains(calls[2], "fail_token") {
+			t.Errorf("the refusal's line holds the request's token: %q", calls[2])
+		}
+		if !strings.Contains(calls[3], "shipping standard") || !strings.Contains(calls[3], "order "+orderID) || !strings.Contains(calls[3], "102,90") && !strings.Contains(calls[3], "102.90") {
+			t.Errorf("the paid line lacks the shipping, total or order: %q", calls[3])
 		}
 	})
 }
