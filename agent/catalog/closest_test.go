@@ -116,3 +116,43 @@ func TestKindTheShopLacks(t *testing.T) {
 		t.Errorf("Search(pulse pro earbuds they gifts kids) = %+v, want BUDS-PRO first", hits)
 	}
 }
+
+// TestClosestSizes: where both names write a number, the one that writes
+// fewer is no base model ("pH minus" is 1.5 kg or 5 kg: ask), while a
+// box "of 6" against the plain product still is another product.
+func TestClosestSizes(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "PH-1_5", Name: map[concierge.Locale]string{"en": "pH minus granules 1.5 kg"}},
+		{SKU: "PH-5", Name: map[concierge.Locale]string{"en": "pH minus granules 5 kg"}},
+		{SKU: "CROISSANT", Name: map[concierge.Locale]string{"en": "Butter croissant", "zh": "黄油可颂"}},
+		{SKU: "CROISSANT-6", Name: map[concierge.Locale]string{"en": "Butter croissant box of 6", "zh": "黄油可颂6个装礼盒"}},
+	}, []concierge.Locale{"en", "zh"})
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"pH minus", []concierge.SKU{"PH-1_5", "PH-5"}, ""},
+		{"butter croissant", []concierge.SKU{"CROISSANT", "CROISSANT-6"}, "CROISSANT"},
+		{"黄油可颂", []concierge.SKU{"CROISSANT", "CROISSANT-6"}, "CROISSANT"},
+	}
+	for _, tt := range tests {
+		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestDescribedOnly: a product found only by its description ("for
+// printers") is not what "une imprimante" asks for; found by a name or tag
+// word, it is.
+func TestDescribedOnly(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "REAM", Name: map[concierge.Locale]string{"fr": "Ramette papier A4 80 g"}, Description: map[concierge.Locale]string{"fr": "Papier blanc pour imprimantes et copieurs."}, Tags: []string{"papier"}},
+	}, []concierge.Locale{"fr"})
+	for query, want := range map[string]bool{"imprimante": true, "ramette": false, "papier pour imprimante": false} {
+		if got := ix.DescribedOnly(query, "REAM"); got != want {
+			t.Errorf("DescribedOnly(%q) = %v, want %v", query, got, want)
+		}
+	}
+}

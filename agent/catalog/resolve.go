@@ -468,9 +468,10 @@ func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool
 // said term and is a strict subset of every other candidate's name terms
 // in loc, whose extra terms were all left unsaid.
 func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Locale]map[string]bool, i int, loc concierge.Locale) bool {
-	hit := false
+	hit, ownNumber := false, false
 	for k := range own {
 		hit = hit || said[k]
+		ownNumber = ownNumber || hasDigit(k)
 	}
 	if !hit {
 		return false
@@ -489,7 +490,11 @@ func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Lo
 			}
 		}
 		for k := range other {
-			if !own[k] && said[k] {
+			// Where both names write numbers, one the other writes and
+			// this one does not is a size of its own ("1.5 kg" against
+			// "5 kg"), not a word the base model lacks ("Box of 6
+			// croissants" against "Butter croissant").
+			if !own[k] && (said[k] || ownNumber && hasDigit(k)) {
 				return false
 			}
 		}

@@ -345,6 +345,15 @@ func (ix *Index) finds(terms []term, skus []concierge.SKU) bool {
 	return false
 }
 
+// DescribedOnly reports whether query finds sku only through its
+// description: no word of it is in the product's name, tags, category or
+// attributes ("une imprimante" and a ream "for printers"). Such a product
+// is related to what was asked, not what was asked.
+func (ix *Index) DescribedOnly(query string, sku concierge.SKU) bool {
+	terms, _ := ix.queryTerms(query)
+	return len(terms) > 0 && !ix.finds(terms, []concierge.SKU{sku}) && ix.spells(terms, sku) == 0
+}
+
 // keepBestCovered keeps the products that have as many of the query's
 // words in their name, tags or attributes as the best of them (a product
 // that only mentions them in its description goes when another has them): for "glass teapot" the glass teapot, not the

@@ -175,6 +175,11 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 			// does names something else; show and ask.
 			return pick{candidates: skus}, nil
 		}
+		if len(skus) == 1 && it.Category == "" && t.Shop.Catalog.DescribedOnly(it.Query, skus[0]) {
+			// "ajoute une imprimante" where a ream says "for printers":
+			// shown, not added.
+			return pick{candidates: skus}, nil
+		}
 		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
 		}
