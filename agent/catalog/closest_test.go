@@ -126,6 +126,8 @@ func TestClosestSizes(t *testing.T) {
 		{SKU: "PH-5", Name: map[concierge.Locale]string{"en": "pH minus granules 5 kg"}},
 		{SKU: "CROISSANT", Name: map[concierge.Locale]string{"en": "Butter croissant", "zh": "黄油可颂"}},
 		{SKU: "CROISSANT-6", Name: map[concierge.Locale]string{"en": "Butter croissant box of 6", "zh": "黄油可颂6个装礼盒"}},
+		{SKU: "CHL-200", Name: map[concierge.Locale]string{"en": "Chlorine tablets 200 g (5 kg tub)"}},
+		{SKU: "CHL-MULTI", Name: map[concierge.Locale]string{"en": "Multi-action chlorine tablets 200 g 5-in-1 (5 kg tub)"}},
 	}, []concierge.Locale{"en", "zh"})
 	tests := []struct {
 		text string
@@ -135,6 +137,7 @@ func TestClosestSizes(t *testing.T) {
 		{"pH minus", []concierge.SKU{"PH-1_5", "PH-5"}, ""},
 		{"butter croissant", []concierge.SKU{"CROISSANT", "CROISSANT-6"}, "CROISSANT"},
 		{"黄油可颂", []concierge.SKU{"CROISSANT", "CROISSANT-6"}, "CROISSANT"},
+		{"chlorine tablets 200 g", []concierge.SKU{"CHL-200", "CHL-MULTI"}, "CHL-200"},
 	}
 	for _, tt := range tests {
 		if got := ix.Closest(tt.text, tt.skus); got != tt.want {

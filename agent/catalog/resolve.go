@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -449,7 +450,7 @@ func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool
 	found := -1
 	for i := range skus {
 		for loc, own := range names[i] {
-			if !ix.shorterName(said, own, names, i, loc) {
+			if !ix.shorterName(said, own, names, i, loc) || ix.ownSize(skus, i, loc) {
 				continue
 			}
 			if found >= 0 && found != i {
@@ -464,14 +465,43 @@ func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool
 	return skus[found]
 }
 
+// ownSize reports whether the name of skus[i] in loc writes a number
+// some other candidate's name does not: "pH minus 5 kg" is no base of
+// "pH minus 1.5 kg", it is another size; "Chlorine tablets 200 g" still
+// is the base of "Multi-action chlorine tablets 200 g 5-in-1".
+func (ix *Index) ownSize(skus []concierge.SKU, i int, loc concierge.Locale) bool {
+	numbers := func(sku concierge.SKU) []string {
+		p := ix.Product(sku)
+		if p == nil {
+			return nil
+		}
+		return decimalNumber.FindAllString(strings.ReplaceAll(Fold(p.Name[loc]), ",", "."), -1)
+	}
+	own := numbers(skus[i])
+	for j, sku := range skus {
+		if j == i {
+			continue
+		}
+		other := numbers(sku)
+		for _, n := range own {
+			if !slices.Contains(other, n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// decimalNumber finds a number as a name writes it, decimals included.
+var decimalNumber = regexp.MustCompile(`[0-9]+(?:\.[0-9]+)?`)
+
 // shorterName reports whether own, candidate i's name terms in loc, has a
 // said term and is a strict subset of every other candidate's name terms
 // in loc, whose extra terms were all left unsaid.
 func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Locale]map[string]bool, i int, loc concierge.Locale) bool {
-	hit, ownNumber := false, false
+	hit := false
 	for k := range own {
 		hit = hit || said[k]
-		ownNumber = ownNumber || hasDigit(k)
 	}
 	if !hit {
 		return false
@@ -490,11 +520,7 @@ func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Lo
 			}
 		}
 		for k := range other {
-			// Where both names write numbers, one the other writes and
-			// this one does not is a size of its own ("1.5 kg" against
-			// "5 kg"), not a word the base model lacks ("Box of 6
-			// croissants" against "Butter croissant").
-			if !own[k] && (said[k] || ownNumber && hasDigit(k)) {
+			if !own[k] && said[k] {
 				return false
 			}
 		}

@@ -664,3 +664,22 @@ func TestSpelledNumberBesideDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestAboutWordsThatNameProducts: "robot" asks about the assistant,
+// unless the shop sells robots and the word stands alone as their name's.
+func TestAboutWordsThatNameProducts(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "X200", Name: map[concierge.Locale]string{"en": "AquaBot X200 robot cleaner", "fr": "Robot nettoyeur AquaBot X200"}, Price: concierge.Money{Minor: 39900, Currency: "EUR"}},
+		{SKU: "X400", Name: map[concierge.Locale]string{"en": "AquaBot X400 robot cleaner", "fr": "Robot nettoyeur AquaBot X400"}, Price: concierge.Money{Minor: 59900, Currency: "EUR"}},
+	}, []concierge.Locale{"en", "fr"})
+	for text, want := range map[string]nlu.IntentName{
+		"add the X200 robot":   nlu.AddToCart,
+		"ajoute le robot X400": nlu.AddToCart,
+		"are you a robot?":     nlu.Help,
+		"es-tu un robot ?":     nlu.Help,
+	} {
+		if in := nlu.Parse(text, ix, "en"); in.Name != want {
+			t.Errorf("Parse(%q) = %s, want %s", text, in.Name, want)
+		}
+	}
+}

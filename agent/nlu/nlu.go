@@ -505,12 +505,21 @@ func (p *parse) readCues(in *Intent) {
 			}
 		}
 	}
+	spans := p.spans[:0]
 	for _, s := range p.spans {
+		if s.sig == sigAbout && len(s.at) == 1 && p.ix != nil && p.ix.NameWord(p.toks[s.at[0]].norm) {
+			// "add the X200 robot" in a shop that sells robot cleaners
+			// is about the robot, not the assistant ("are you a robot?"
+			// still is: the phrase is longer than the name's word).
+			continue
+		}
+		spans = append(spans, s)
 		p.sigs[s.sig] = true
 		for _, k := range s.at {
 			p.used[k] = true
 		}
 	}
+	p.spans = spans
 	switch {
 	case p.sigs[sigSortAsc]:
 		in.Sort = catalog.PriceAsc

@@ -228,8 +228,14 @@ func (b Brain) inCart(ctx context.Context, t *agent.Turn, sku concierge.SKU) boo
 // narrows "the 20W charger" to the charger, but would hide "le pack de
 // chaussettes de running" among the running shoes.
 func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) ([]concierge.SKU, error) {
+	args := agent.SearchArgs{Query: it.Query, Exclude: in.NotQuery, Limit: agent.PageSize}
+	if len(in.Items) == 0 {
+		// "a robot cleaner under £500": the bound is the request's.
+		args.PriceMax, args.PriceMin = in.PriceMax, in.PriceMin
+	}
 	search := func(category string) ([]concierge.SKU, error) {
-		pvs, err := t.Tools.Search(ctx, agent.SearchArgs{Query: it.Query, Category: category, Exclude: in.NotQuery, Limit: agent.PageSize})
+		args.Category = category
+		pvs, err := t.Tools.Search(ctx, args)
 		if err != nil {
 			return nil, err
 		}
