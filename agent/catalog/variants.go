@@ -307,6 +307,9 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 		if n := ix.statesInOrder(toks, vt, matched); n > 0 {
 			return n
 		}
+		if n := statesWithoutUnit(toks, vt, matched); n > 0 {
+			return n
+		}
 		return statesMeasure(toks, fv, matched)
 	}
 	terms := ix.lx.analyze(fv)
@@ -375,8 +378,54 @@ func statesMeasure(toks []token, fv string, matched []bool) int {
 			matched[i], matched[i+1] = true, true
 			return 100 + 2
 		}
+		// "3.6米" is tokenized 3, 6, 米: the decimal is read whole.
+		if i+2 < len(toks) && isDigits(toks[i].text) && isDigits(toks[i+1].text) {
+			got := measures(toks[i].text + "." + toks[i+1].text + " " + toks[i+2].text)
+			if len(got) == 1 && got[0] == want[0] {
+				matched[i], matched[i+1], matched[i+2] = true, true, true
+				return 100 + 3
+			}
+		}
 	}
 	return 0
+}
+
+// statesWithoutUnit reports, as states does, a dimension that ends with
+// a unit ("4x8 m") said without it ("the 4x8", "bâche 5x10"), where no
+// other unit follows: the numbers and their sign are the value's.
+func statesWithoutUnit(toks, vt []token, matched []bool) int {
+	last := vt[len(vt)-1].text
+	if _, unit := measureUnits[last]; !unit || len(vt) < 3 {
+		return 0
+	}
+	head := vt[:len(vt)-1]
+	if !slices.ContainsFunc(head, func(t token) bool { return !isDigits(t.text) }) {
+		return 0 // "1.5 kg" is tokenized 1, 5, kg: "1 5" says no size
+	}
+	for i := 0; i+len(head) <= len(toks); i++ {
+		same := true
+		for j, v := range head {
+			same = same && toks[i+j].text == v.text
+		}
+		if !same {
+			continue
+		}
+		if k := i + len(head); k < len(toks) {
+			if _, unit := measureUnits[toks[k].text]; unit {
+				continue // "4x8 cm" is another size than "4x8 m"
+			}
+		}
+		for j := range head {
+			matched[i+j] = true
+		}
+		return 100 + len(head)
+	}
+	return 0
+}
+
+// isDigits reports a token of digits only.
+func isDigits(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' })
 }
 
 // sizeNames are the words that say a clothing size written as letters

@@ -124,3 +124,43 @@ func skuStrings(skus []concierge.SKU) []string {
 	}
 	return out
 }
+
+// TestNarrowMeasures: a value with a unit is said without it where no
+// other unit follows ("bâche 5x10" for "5x10 m"), and with a decimal
+// written whole ("3.6米的" for "3.6米", which is tokenized 3, 6, 米).
+func TestNarrowMeasures(t *testing.T) {
+	var ps []concierge.Product
+	for _, v := range []struct{ sku, size, length string }{
+		{"COVER-4X8", "4x8 m", ""}, {"COVER-5X10", "5x10 m", ""},
+		{"ROD-36", "", "3.6米"}, {"ROD-45", "", "4.5米"},
+	} {
+		p := concierge.Product{SKU: concierge.SKU(v.sku), Name: map[concierge.Locale]string{"en": "Solar cover", "zh": "太阳能泳池膜"}, Group: "COVER", Attrs: map[string]string{"size": v.size}}
+		if v.length != "" {
+			p.Name = map[concierge.Locale]string{"en": "Carbon rod", "zh": "碳素台钓竿"}
+			p.Group, p.Attrs = "ROD", map[string]string{"length": v.length}
+		}
+		ps = append(ps, p)
+	}
+	ix := catalog.New(ps, []concierge.Locale{"en", "zh"})
+	tests := []struct {
+		text, sku string
+		want      string // the one variant chosen, "" when none is
+	}{
+		{"add 2 solar covers 4x8", "COVER-4X8", "COVER-4X8"},
+		{"bâche 5x10", "COVER-4X8", "COVER-5X10"},
+		{"the 5x10 cm one", "COVER-4X8", ""},
+		{"来一根3.6米的台钓竿", "ROD-36", "ROD-36"},
+		{"4.5米的", "ROD-36", "ROD-45"},
+		{"3 6", "ROD-36", ""},
+	}
+	for _, tt := range tests {
+		fit, _, _ := ix.Narrow(tt.text, ix.Variants(concierge.SKU(tt.sku)))
+		got := ""
+		if len(fit) == 1 {
+			got = string(fit[0])
+		}
+		if got != tt.want {
+			t.Errorf("Narrow(%q) = %v, want %q", tt.text, fit, tt.want)
+		}
+	}
+}
