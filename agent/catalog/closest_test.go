@@ -159,3 +159,36 @@ func TestDescribedOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestClosestByHead: of two names that both have the words said, the one
+// that opens with them is meant, when the other has them only after "de",
+// "of" or "for" (a carton of reams, a basket for the robot); a name that
+// has them before any complement is another such thing (two kettles), and
+// a proper name's "of" is no complement to choose by.
+func TestClosestByHead(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "REAM", Name: map[concierge.Locale]string{"fr": "Ramette papier A4 80 g 500 feuilles", "en": "A4 copy paper 80 gsm, ream of 500 sheets"}},
+		{SKU: "CARTON", Name: map[concierge.Locale]string{"fr": "Carton de 5 ramettes A4 80 g", "en": "Box of 5 reams A4 80 gsm"}},
+		{SKU: "X400", Name: map[concierge.Locale]string{"en": "AquaBot X400 robot cleaner", "fr": "Robot nettoyeur AquaBot X400"}},
+		{SKU: "BASKET", Name: map[concierge.Locale]string{"en": "Replacement filter basket for AquaBot X400", "fr": "Panier filtre de rechange pour AquaBot X400"}},
+		{SKU: "KETTLE", Name: map[concierge.Locale]string{"en": "Kettle 1.7 L"}},
+		{SKU: "GOOSENECK", Name: map[concierge.Locale]string{"en": "Gooseneck kettle"}},
+		{SKU: "HP", Name: map[concierge.Locale]string{"en": "Harry Potter 7-book box set"}},
+		{SKU: "LOTR", Name: map[concierge.Locale]string{"en": "The Lord of the Rings 3-book box set"}},
+	}, []concierge.Locale{"fr", "en"})
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"une ramette A4 80 g", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
+		{"the AquaBot X400", []concierge.SKU{"X400", "BASKET"}, "X400"},
+		{"a kettle", []concierge.SKU{"KETTLE", "GOOSENECK"}, ""},
+		{"a box set", []concierge.SKU{"HP", "LOTR"}, ""},
+	}
+	for _, tt := range tests {
+		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
+			t.Errorf("Closest(%q) = %q, want %q", tt.text, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/conciergehq/concierge"
@@ -407,11 +408,11 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		whole[i] = f.missed == 0
 	}
 	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ix.baseOf(said, skus, whole, names)
+		return ix.baseOrHead(said, skus, whole, names)
 	}
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ix.baseOf(said, skus, whole, names)
+			return ix.baseOrHead(said, skus, whole, names)
 		}
 	}
 	return skus[best]
@@ -436,6 +437,103 @@ func multiset(terms []term) map[string]bool {
 func (ix *Index) mustTerms(text string) []term {
 	terms, _ := ix.queryTerms(text)
 	return terms
+}
+
+// baseOrHead returns baseOf's answer, or else the one product whose name
+// opens with a word said ("Ramette papier A4 80 g" for "une ramette A4 80
+// g", where the other has it later: "Carton de 5 ramettes A4 80 g";
+// "AquaBot X400 robot cleaner" against "Replacement filter basket for
+// AquaBot X400").
+func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []bool, names []map[concierge.Locale]map[string]bool) concierge.SKU {
+	if s := ix.baseOf(said, skus, whole, names); s != "" {
+		return s
+	}
+	// Only where the words said are in every candidate's name, so that
+	// where they stand is all that differs ("a pink float" is not the
+	// flamingo over a pink swim ring).
+	inName := func(i int, k string) bool {
+		for _, set := range names[i] {
+			if set[k] {
+				return true
+			}
+		}
+		return false
+	}
+	for k := range said {
+		for i := range skus {
+			if inName(i, k) {
+				for j := range skus {
+					if !inName(j, k) {
+						return ""
+					}
+				}
+				break
+			}
+		}
+	}
+	// The one whose name opens with a word said, where every other has
+	// each such word only after a complement ("de", "of", "for").
+	found, opened := -1, map[string]bool{}
+	for i, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			return ""
+		}
+		for _, name := range p.Name {
+			for _, t := range ix.lx.analyze(headOf(Fold(name))) {
+				if said[t.key] {
+					if found >= 0 && found != i {
+						return ""
+					}
+					found, opened[t.key] = i, true
+				}
+			}
+		}
+	}
+	if found < 0 {
+		return ""
+	}
+	for i, sku := range skus {
+		if i == found {
+			continue
+		}
+		for _, name := range ix.Product(sku).Name {
+			for _, t := range ix.lx.analyze(beforeComplement(Fold(name))) {
+				if opened[t.key] {
+					return "" // "Gooseneck kettle" is a kettle too
+				}
+			}
+		}
+	}
+	return skus[found]
+}
+
+// complements open the part of a name that says what the thing is for,
+// of or with: "ramettes" in "carton de 5 ramettes" is what it holds.
+var complements = map[string]bool{"de": true, "d": true, "du": true, "des": true, "of": true, "for": true,
+	"pour": true, "with": true, "avec": true}
+
+// beforeComplement returns the part of a folded name before its first
+// complement word.
+func beforeComplement(folded string) string {
+	fields := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	for i, w := range fields {
+		if complements[w] {
+			return strings.Join(fields[:i], " ")
+		}
+	}
+	return folded
+}
+
+// headOf returns the first word of a folded name: what the thing is
+// ("ramette" of "ramette papier a4 80 g", "carton" of "carton de 5
+// ramettes a4"). A Chinese name is all head.
+func headOf(folded string) string {
+	fields := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(fields) == 0 || containsHan(fields[0]) {
+		return folded
+	}
+	return fields[0]
 }
 
 // baseOf returns the base model of skus (baseModel), or else the one
