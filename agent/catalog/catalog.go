@@ -564,7 +564,9 @@ func lexiconFor(products []concierge.Product) *lexicon {
 func addNameLetters(lx *lexicon, toks []token, caps map[string]bool, letters map[string]bool) {
 	for i := 1; i < len(toks); i++ {
 		t, prev := toks[i], toks[i-1]
-		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.elided && (prev.han || !lx.stop[prev.text]) {
+		// After a word of three letters or more, even one a message may
+		// drop ("type A", "modèle B"); not after "à" or "de".
+		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.elided && (prev.han || !lx.stop[prev.text] || runeLen(prev.text) >= 3) {
 			letters[letterKey(prev.text, t.text)] = true
 		}
 	}

@@ -192,3 +192,22 @@ func TestClosestByHead(t *testing.T) {
 		}
 	}
 }
+
+// TestNameLetterAfterAStopWord: "type A" writes its letter after a word
+// a message may drop ("type"): said after it, the letter is the name's.
+func TestNameLetterAfterAStopWord(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "FILT-A", Name: map[concierge.Locale]string{"en": "Filter cartridge type A"}},
+		{SKU: "FILT-B", Name: map[concierge.Locale]string{"en": "Filter cartridge type B"}},
+		{SKU: "BULB", Name: map[concierge.Locale]string{"fr": "Ampoule à filament"}},
+	}, []concierge.Locale{"en", "fr"})
+	if !ix.NameLetter("type", "a") {
+		t.Error(`NameLetter("type", "a") = false: "type A" loses its letter`)
+	}
+	if ix.NameLetter("ampoule", "a") {
+		t.Error(`NameLetter("ampoule", "a") = true: "à" in lower case is a word of the language`)
+	}
+	if got := ix.Resolve("type A"); !slices.Equal(got, []concierge.SKU{"FILT-A"}) {
+		t.Errorf("Resolve(type A) = %v, want [FILT-A]", got)
+	}
+}

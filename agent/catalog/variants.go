@@ -310,6 +310,16 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 		if n := statesWithoutUnit(toks, vt, matched); n > 0 {
 			return n
 		}
+		if len(vt) == 2 && isDigits(vt[0].text) && (vt[1].text == "号" || vt[1].text == "码") {
+			// "5号" said "size 5" or "5号鱼钩": the number where a size
+			// is said.
+			for i, t := range toks {
+				if t.text == vt[0].text && ix.sized(toks, i, k) {
+					matched[i] = true
+					return 100 + 1
+				}
+			}
+		}
 		return statesMeasure(toks, fv, matched)
 	}
 	terms := ix.lx.analyze(fv)

@@ -164,3 +164,23 @@ func TestNarrowMeasures(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowSizeMarks: a value "5号" is said "size 5" or "5号鱼钩", not
+// by a count ("两盒").
+func TestNarrowSizeMarks(t *testing.T) {
+	var ps []concierge.Product
+	for _, v := range []string{"3", "5", "8"} {
+		ps = append(ps, concierge.Product{SKU: concierge.SKU("HOOK-" + v), Group: "HOOK", Name: map[concierge.Locale]string{"zh": "伊势尼鱼钩（盒装50枚）", "en": "Iseama hooks (box of 50)"}, Attrs: map[string]string{"size": v + "号"}})
+	}
+	ix := catalog.New(ps, []concierge.Locale{"zh", "en"})
+	for text, want := range map[string]string{"two boxes of Iseama hooks size 5": "HOOK-5", "来两盒5号伊势尼鱼钩": "HOOK-5", "来两盒伊势尼鱼钩": ""} {
+		fit, _, _ := ix.Narrow(text, ix.Variants("HOOK-3"))
+		got := ""
+		if len(fit) == 1 {
+			got = string(fit[0])
+		}
+		if got != want {
+			t.Errorf("Narrow(%q) = %v, want %q", text, fit, want)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			continue
 		}
 		placed := inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
-			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n))
+			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || n.value != math.Trunc(n.value))
 		tooBig := ix.NamesNumber(n.value) && !p.moneyLike(n) && n.value > float64(p.max)
 		if !p.priceBound(n) && (placed || tooBig) {
 			for k := n.start; k < n.end; k++ {

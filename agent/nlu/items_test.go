@@ -683,3 +683,27 @@ func TestAboutWordsThatNameProducts(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersOfSizesAfterArticlesAndFractions: "a 3000 reel" is one reel
+// of the 3000 size; "0.8" of "0.8 nylon" is a name's, never a count.
+func TestNumbersOfSizesAfterArticlesAndFractions(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "REEL-3000", Name: map[concierge.Locale]string{"en": "Spinning reel 3000"}, Price: concierge.Money{Minor: 19900, Currency: "CNY"}},
+		{SKU: "ROD-21", Name: map[concierge.Locale]string{"en": "Carbon surf rod 2.1 m"}, Price: concierge.Money{Minor: 15800, Currency: "CNY"}},
+		{SKU: "LINE-08", Name: map[concierge.Locale]string{"en": "Nylon main line 0.8 100 m"}, Price: concierge.Money{Minor: 1200, Currency: "CNY"}},
+		{SKU: "LINE-15", Name: map[concierge.Locale]string{"en": "Nylon main line 1.5 100 m"}, Price: concierge.Money{Minor: 1200, Currency: "CNY"}},
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		text     string
+		bad      bool
+		quantity int
+	}{
+		{"add a 2.1 m surf rod and a 3000 reel", false, 0},
+		{"add 3 spools of 0.8 nylon line", false, 3},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, "en"); in.BadQuantity != tt.bad || in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q) = bad %v quantity %d, want %v %d", tt.text, in.BadQuantity, in.Quantity, tt.bad, tt.quantity)
+		}
+	}
+}

@@ -600,6 +600,10 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	}
 }
 
+// articleWords count one thing before a number: "a 3000 reel" is one
+// reel of the 3000 size, not 3000 reels.
+var articleWords = setOf("a", "an", "un", "une", "one")
+
 // countedTooMany reports a number taken as a name's only for being too
 // large to count, when what the message finds does not write it: "add 40
 // matte prints" in a shop whose photo book has 40 pages asks for forty
@@ -609,7 +613,7 @@ func (p *parse) countedTooMany(in *Intent, ix *catalog.Index) bool {
 	for _, n := range p.unplaced {
 		// Only a number said as a count: before a word, not ruled out
 		// ("不要1000片的") and not a measure ("230 g", "60 L").
-		if p.negated[n.start] || p.sizeContext(n) || n.end >= len(p.toks) || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
+		if p.negated[n.start] || p.sizeContext(n) || n.end >= len(p.toks) || n.start > 0 && articleWords[p.toks[n.start-1].norm] || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
 			p.toks[n.end].kind != tWord && p.toks[n.end].kind != tHan {
 			continue
 		}
