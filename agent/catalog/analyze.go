@@ -34,7 +34,12 @@ func conceptKey(id string) string { return "@" + id }
 // stop words disappear, other Latin words become stems, and Han runs are
 // segmented by the lexicon's Han words with the rest cut into bigrams.
 func (lx *lexicon) analyze(folded string) []term {
-	toks := tokenize(folded)
+	return lx.analyzeTokens(tokenize(folded))
+}
+
+// analyzeTokens is analyze of text already tokenized, for the build,
+// which reads a name's tokens for other purposes too.
+func (lx *lexicon) analyzeTokens(toks []token) []term {
 	terms := make([]term, 0, len(toks)+2)
 	stems := make([]string, len(toks))
 	for i, t := range toks {

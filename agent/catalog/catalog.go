@@ -17,7 +17,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 	"unicode"
 
 	"github.com/conciergehq/concierge"
@@ -78,8 +77,12 @@ type Index struct {
 	variants variantIndex
 	// scratch holds the per-search sums (see postings.go).
 	scratch *scratch
-	// locales are New's, for Update.
+	// locales are New's, keep the stop words the lexicon gives up
+	// (lexiconWith), and infos what each product gives the index, for
+	// Update.
 	locales []concierge.Locale
+	keep    []string
+	infos   []*prodInfo
 }
 
 // doc is what the index keeps of one product.
@@ -180,173 +183,18 @@ type Hit struct {
 // catalog uses, since a shopper may type a name they saw anywhere. The
 // products are not copied; the caller must not modify them afterwards.
 func New(products []concierge.Product, locales []concierge.Locale) *Index {
-	ix := &Index{
-		lx:       lexiconFor(products),
-		products: products,
-		docs:     make([]doc, len(products)),
-		postings: map[string][]posting{},
-		skus:     map[string]int{},
-		markers:  map[string][]marker{},
-		written:  map[string]bool{},
-		hanWhole: map[string][]int{},
-		scratch:  newScratch(len(products)),
-		locales:  slices.Clone(locales),
-	}
+	keep, letters := make([][]string, len(products)), make([][]string, len(products))
+	shared := sharedLexicon()
 	for i := range products {
-		ix.addDoc(i, &products[i], locales)
+		keep[i], letters[i] = lexiconParts(shared, &products[i])
 	}
-	ix.splitCompounds(locales)
-	ix.buildKinds()
-	ix.buildVocab()
-	ix.buildNames(locales)
-	ix.buildCategories()
-	ix.buildNameNumbers()
-	ix.buildHanRuns()
-	ix.buildVariants()
-	return ix
-}
-
-// addDoc indexes one product's fields.
-func (ix *Index) addDoc(i int, p *concierge.Product, locales []concierge.Locale) {
-	d := &ix.docs[i]
-	d.category = Fold(p.Category)
-	d.price = p.Price.Minor
-	d.available = p.Stock > 0 || p.Digital
-	d.strong = map[string]bool{}
-	d.structured = map[string]bool{}
-	best := map[string]float64{}
-	add := func(text string, w float64, strong, structured bool) {
-		for _, t := range ix.lx.analyze(Fold(text)) {
-			best[t.key] = max(best[t.key], w)
-			if strong && t.kind == literal {
-				ix.written[t.key] = true
-			}
-			if strong {
-				d.strong[t.key] = true
-			}
-			if structured {
-				d.structured[t.key] = true
-			}
-		}
+	lx, kept := lexiconWith(keep, letters)
+	an := newAnalyser(lx, locales)
+	infos := make([]*prodInfo, len(products))
+	for i := range products {
+		infos[i] = an.analyseProduct(&products[i], keep[i], letters[i])
 	}
-	for _, loc := range localeOrder(p.Name, locales) {
-		ix.addHanWhole(i, p.Name[loc])
-		add(p.Name[loc], weightName, true, false)
-		for _, h := range hanHeads(p.Name[loc]) {
-			best[h] = max(best[h], weightTag)
-			d.strong[h] = true
-		}
-		for _, j := range joinedPairs(p.Name[loc]) {
-			// "tea cups" is also found as "teacups".
-			best[j] = max(best[j], weightName)
-			d.strong[j] = true
-		}
-	}
-	for _, tag := range p.Tags {
-		add(tag, weightTag, true, true)
-	}
-	add(p.Category, weightTag, true, true)
-	for _, k := range sortedKeys(p.Attrs) {
-		v := p.Attrs[k]
-		if truthy(v) {
-			// "dimmable: yes" says the product is dimmable.
-			add(k, weightTag, false, true)
-		} else if _, bare := NumberValue(strings.TrimSpace(v)); bare {
-			// "pieces: 2" is a count of the attribute's: a shopper's "2"
-			// in "2 kg" or "2 m" is not about it.
-			add(v, weightDescription, false, false)
-		} else if !falsy(v) {
-			add(v, weightTag, false, true)
-		}
-	}
-	if p.Digital {
-		add("digital", weightTag, false, true)
-	}
-	for _, loc := range localeOrder(p.Description, locales) {
-		add(p.Description[loc], weightDescription, false, false)
-	}
-	for k, w := range best {
-		ix.postings[k] = append(ix.postings[k], posting{doc: int32(i), weight: float32(w)})
-	}
-	if c := compact(Fold(string(p.SKU))); c != "" {
-		ix.skus[c] = i
-	}
-}
-
-// buildKinds computes kinds, reading each product's terms once.
-func (ix *Index) buildKinds() {
-	ix.kinds = map[string][]bool{}
-	ix.kindCount = map[string]int{}
-	type lists struct{ strong, structured []int }
-	of := map[string]*lists{}
-	for _, c := range concepts {
-		if c.kind == productKind {
-			of[conceptKey(c.id)] = &lists{}
-		}
-	}
-	for i := range ix.docs {
-		for k := range ix.docs[i].strong {
-			if l := of[k]; l != nil {
-				l.strong = append(l.strong, i)
-			}
-		}
-		for k := range ix.docs[i].structured {
-			if l := of[k]; l != nil {
-				l.structured = append(l.structured, i)
-			}
-		}
-	}
-	for key, l := range of {
-		docs := l.strong
-		if len(l.structured) > 0 {
-			docs = l.structured // declared: only declaring products are of it
-		}
-		in := make([]bool, len(ix.docs))
-		for _, d := range docs {
-			in[d] = true
-		}
-		ix.kinds[key] = in
-		ix.kindCount[key] = len(docs)
-	}
-}
-
-// buildVocab gathers the words a misspelling may be corrected to.
-func (ix *Index) buildVocab() {
-	ix.vocab = newVocabulary(nil)
-	seen := map[string]bool{}
-	usable := func(w string) bool { return runeLen(w) >= 3 && !seen[w] && isWord(w) }
-	add := func(w string, from vocabSource) {
-		if !usable(w) {
-			return
-		}
-		seen[w] = true
-		rs := []rune(w)
-		ix.vocab.fixed[len(rs)] = append(ix.vocab.fixed[len(rs)], vocabWord{word: w, runes: rs, from: from})
-	}
-	for _, w := range ix.lx.words {
-		add(w, fromLexicon)
-	}
-	for _, w := range sortedKeys(ix.lx.stop) {
-		add(stem(w), fromStop)
-	}
-	// Catalog words come from names, tags, categories and attributes only:
-	// descriptions are full of ordinary words ("made", "works") that a
-	// misspelling of another ordinary word would land on.
-	strong := map[string]bool{}
-	for i := range ix.docs {
-		for k := range ix.docs[i].strong {
-			strong[k] = true
-		}
-		for k := range ix.docs[i].structured {
-			strong[k] = true
-		}
-	}
-	for _, k := range sortedKeys(strong) {
-		if k[0] != '@' && usable(k) {
-			seen[k] = true
-			ix.vocab.words = append(ix.vocab.words, k)
-		}
-	}
+	return assemble(products, locales, lx, kept, infos)
 }
 
 // idf is the inverse document frequency of a posting list: rare terms say
@@ -411,52 +259,13 @@ func falsy(v string) bool {
 	return false
 }
 
-// splitCompounds gives a product whose name joins two words the catalog
-// knows apart ("Porcelain teacup": "tea" and "cup") those words too, so
-// that "tea cups" finds it as "teacups" finds "Set of six tea cups".
-func (ix *Index) splitCompounds(locales []concierge.Locale) {
-	known := map[string]bool{}
-	for i := range ix.docs {
-		for k := range ix.docs[i].strong {
-			if k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
-				known[k] = true
-			}
-		}
-	}
-	for i := range ix.products {
-		p := &ix.products[i]
-		added := map[string]bool{}
-		for _, loc := range localeOrder(p.Name, locales) {
-			for _, t := range ix.lx.analyze(Fold(p.Name[loc])) {
-				w := t.key
-				if t.kind != literal || !isWord(w) || runeLen(w) < 6 {
-					continue
-				}
-				for cut := 3; cut <= len(w)-3; cut++ {
-					a, b := w[:cut], stem(w[cut:])
-					if !known[a] || !known[b] || ix.docs[i].strong[a] && ix.docs[i].strong[b] {
-						continue
-					}
-					for _, part := range []string{a, b} {
-						if !ix.docs[i].strong[part] && !added[part] {
-							added[part] = true
-							ix.docs[i].strong[part] = true
-							ix.postings[part] = append(ix.postings[part], posting{doc: int32(i), weight: weightName})
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// hanHeads returns the head terms of the Chinese runs of text: a Chinese
+// hanHeads returns the head terms of the Chinese runs of a name's tokens: a Chinese
 // word ends with what it is ("洋槐蜜" and "蜂蜜" are honeys, "润唇膏" a
 // balm), so a run's last character, keyed "^" + it, finds words of the
 // same kind when none of the shopper's words is written in any name.
-func hanHeads(text string) []string {
+func hanHeads(toks []token) []string {
 	var out []string
-	for _, t := range tokenize(Fold(text)) {
+	for _, t := range toks {
 		if !t.han {
 			continue
 		}
@@ -496,56 +305,62 @@ func hanHead(rs []rune) rune {
 	return rs[n-1]
 }
 
-// addHanWhole records the longest Chinese run of name, when it has three
-// characters or more, as naming product i (hanWhole).
-func (ix *Index) addHanWhole(i int, name string) {
-	longest := ""
-	for _, t := range tokenize(Fold(name)) {
-		if t.han && runeLen(t.text) > runeLen(longest) {
-			longest = t.text
+// lexiconParts returns what product p changes in the shared lexicon lx
+// (see lexiconWith): the stop words its names write twice or more, and
+// the capital letters they write after a word (letterKey).
+func lexiconParts(lx *lexicon, p *concierge.Product) (keep, letters []string) {
+	seen := map[string]int{}
+	var own map[string]bool
+	for _, name := range p.Name {
+		toks := tokenize(Fold(name))
+		var words []string
+		for _, t := range toks {
+			if !t.han && lx.stop[t.text] && len(t.text) >= 4 && !slices.Contains(words, t.text) {
+				words = append(words, t.text)
+			}
+		}
+		for _, w := range words {
+			seen[w]++
+		}
+		if own == nil {
+			own = map[string]bool{}
+		}
+		addNameLetters(lx, toks, capitals(name), own)
+	}
+	for _, w := range sortedKeys(seen) {
+		if seen[w] >= 2 {
+			keep = append(keep, w)
 		}
 	}
-	if n := runeLen(longest); n < 3 || n > maxHanWhole {
-		return
+	if len(own) > 0 {
+		letters = sortedKeys(own)
 	}
-	// Products are added in order: i is new unless it is the last.
-	if docs := ix.hanWhole[longest]; len(docs) == 0 || docs[len(docs)-1] != i {
-		ix.hanWhole[longest] = append(docs, i)
-	}
+	return keep, letters
 }
 
-// lexiconFor returns the shared lexicon, or a copy of it in which the stop
-// words that are a product's proper name are words again: a perfume called
-// "Merci" in every language it is sold in must be found as "Merci", while
-// "merci" stays a thanks in any other shop.
-func lexiconFor(products []concierge.Product) *lexicon {
+// lexiconWith returns the shared lexicon, or a copy of it in which the
+// stop words that are a product's proper name are words again, given each
+// product's lexiconParts: a perfume called "Merci" in every language it
+// is sold in must be found as "Merci", while "merci" stays a thanks in
+// any other shop. It returns the words kept, sorted.
+func lexiconWith(keepOf, lettersOf [][]string) (*lexicon, []string) {
 	lx := sharedLexicon()
 	var keep []string
 	letters := map[string]bool{}
-	for i := range products {
-		seen := map[string]int{}
-		for _, name := range products[i].Name {
-			words := map[string]bool{}
-			toks := tokenize(Fold(name))
-			for _, t := range toks {
-				if !t.han && lx.stop[t.text] && len(t.text) >= 4 {
-					words[t.text] = true
-				}
-			}
-			for w := range words {
-				seen[w]++
-			}
-			addNameLetters(lx, toks, capitals(name), letters)
-		}
-		for w, n := range seen {
-			if n >= 2 && !slices.Contains(keep, w) {
+	for i := range keepOf {
+		for _, w := range keepOf[i] {
+			if !slices.Contains(keep, w) {
 				keep = append(keep, w)
 			}
 		}
+		for _, l := range lettersOf[i] {
+			letters[l] = true
+		}
 	}
 	if len(keep) == 0 && len(letters) == 0 {
-		return lx
+		return lx, nil
 	}
+	slices.Sort(keep)
 	own := *lx
 	own.letters = letters
 	own.stop = make(map[string]bool, len(lx.stop))
@@ -554,7 +369,7 @@ func lexiconFor(products []concierge.Product) *lexicon {
 			own.stop[w] = true
 		}
 	}
-	return &own
+	return &own, keep
 }
 
 // addNameLetters records the one-letter stop words that toks, a name,

@@ -132,48 +132,47 @@ func numKey(side byte, word string, v float64) string {
 	return string(side) + "|" + word + "|" + strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// buildNameNumbers records the neighbours of the numbers in every name:
+// addNameNumbers records the neighbours of the numbers in p's names:
 // the nearest meaningful word on each side, stemmed, or the two Chinese
 // characters beside it (one at the end of a run), since a Chinese count
 // is followed by a measure word that names share with messages ("三双" in
 // "三双袜子" and in "3双装"). A number with no neighbour is a name by
 // itself ("1984"); every number of a name is recorded too (NamesNumber).
-func (ix *Index) buildNameNumbers() {
-	ix.nameNums = map[string]bool{}
-	for i := range ix.products {
-		for _, name := range namesWithValues(&ix.products[i]) {
-			ix.recordWords(Fold(name))
-			toks := nameTokens(Fold(name))
-			for k := 0; k < len(toks); k++ {
-				t := toks[k]
-				if nameConj[t.text] && k > 0 && k+1 < len(toks) {
-					ix.nameNums["C|"+ix.neighbourWord(toks[k-1])+"|"+ix.neighbourWord(toks[k+1])] = true
-				}
-				v, n, ok := ix.numberIn(toks, k)
-				if !ok {
-					continue
-				}
-				ix.nameNums[numKey('A', "", v)] = true
-				if k+n+1 < len(toks) && (toks[k+n].text == "x" || toks[k+n].text == "×") {
-					if w, ok := NumberValue(toks[k+n+1].text); ok {
-						ix.nameNums[dimensionKey(v, w)] = true // "12 x 85 g"
-					}
-				}
-				left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
-				ix.recordSides(left, right, v)
-				if k >= 2 && !toks[k-1].han && !toks[k-2].han && isWord(toks[k-1].text) && isWord(toks[k-2].text) {
-					// "Spider-Man 2" is also said "spiderman 2".
-					ix.nameNums[numKey('L', stem(toks[k-2].text+toks[k-1].text), v)] = true
-				}
-				if tail := latinAfter(toks, k+n); tail != "" {
-					ix.nameNums[numKey('S', tail, v)] = true // "… 12 red roses"
-				}
-				if k > 0 && !toks[k-1].han && connectors[toks[k-1].text] && toks[k-1].text != "x" && left != "" {
-					// "boîte de 12", "box of 50": a pack's size after "of".
-					ix.nameNums[numKey('D', "", v)] = true
-				}
-				k += n - 1
+// What it records depends on p alone (see prodInfo.nums).
+func (ix *Index) addNameNumbers(p *concierge.Product) {
+	for _, name := range namesWithValues(p) {
+		f := Fold(name)
+		ix.recordWords(f)
+		toks := nameTokens(f)
+		for k := 0; k < len(toks); k++ {
+			t := toks[k]
+			if nameConj[t.text] && k > 0 && k+1 < len(toks) {
+				ix.nameNums["C|"+ix.neighbourWord(toks[k-1])+"|"+ix.neighbourWord(toks[k+1])] = true
 			}
+			v, n, ok := ix.numberIn(toks, k)
+			if !ok {
+				continue
+			}
+			ix.nameNums[numKey('A', "", v)] = true
+			if k+n+1 < len(toks) && (toks[k+n].text == "x" || toks[k+n].text == "×") {
+				if w, ok := NumberValue(toks[k+n+1].text); ok {
+					ix.nameNums[dimensionKey(v, w)] = true // "12 x 85 g"
+				}
+			}
+			left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
+			ix.recordSides(left, right, v)
+			if k >= 2 && !toks[k-1].han && !toks[k-2].han && isWord(toks[k-1].text) && isWord(toks[k-2].text) {
+				// "Spider-Man 2" is also said "spiderman 2".
+				ix.nameNums[numKey('L', stem(toks[k-2].text+toks[k-1].text), v)] = true
+			}
+			if tail := latinAfter(toks, k+n); tail != "" {
+				ix.nameNums[numKey('S', tail, v)] = true // "… 12 red roses"
+			}
+			if k > 0 && !toks[k-1].han && connectors[toks[k-1].text] && toks[k-1].text != "x" && left != "" {
+				// "boîte de 12", "box of 50": a pack's size after "of".
+				ix.nameNums[numKey('D', "", v)] = true
+			}
+			k += n - 1
 		}
 	}
 }

@@ -21,67 +21,38 @@ import (
 // Chinese name's distinctive part is what the lexicon does not
 // know ("欧若拉" in "欧若拉床头灯"), for products that have a proper name
 // (or only Chinese names): "天然亚麻灯罩" has none, "天然" just says natural.
-func (ix *Index) buildNames(locales []concierge.Locale) {
+func (ix *Index) buildNames() {
 	ix.names = map[string][]int{}
 	ix.hanNameAt = map[string]int{}
 	defer func() { ix.hanNameAt = nil }() // only while building
 	descriptors := map[string]bool{}
 	common := map[string]bool{} // words some product's names do not all have
-	for i := range ix.docs {
-		for k := range ix.docs[i].structured {
-			descriptors[k] = true
+	for _, in := range ix.infos {
+		for _, w := range in.structWords {
+			descriptors[w] = true
 		}
 	}
-	for i := range ix.products {
-		p := &ix.products[i]
-		counts := map[string]int{}
-		latin := 0
-		var hanRuns []string
-		for _, loc := range localeOrder(p.Name, locales) {
-			f := Fold(p.Name[loc])
-			seen := map[string]bool{}
-			hasLatin := false
-			for _, t := range ix.lx.analyze(f) {
-				if t.kind != literal {
-					continue
-				}
-				hasLatin = true
-				if !seen[t.key] {
-					seen[t.key] = true
-					counts[t.key]++
-				}
-			}
-			if hasLatin || !containsHan(f) {
-				latin++
-			}
-			for _, tk := range tokenize(f) {
-				if tk.han {
-					hanRuns = append(hanRuns, tk.text)
-				}
-			}
-		}
+	for i, in := range ix.infos {
+		// in.nameCounts are the words of three letters or more that may
+		// be a name (isNameWord), with the number of names they are in.
 		proper := false
-		for _, w := range sortedKeys(counts) {
-			if runeLen(w) < 3 || descriptors[w] || !isNameWord(w) {
+		for _, c := range in.nameCounts {
+			if descriptors[c.word] {
 				continue
 			}
-			if counts[w] == 1 && latin > 1 {
-				common[w] = true
+			if c.n == 1 && in.latin > 1 {
+				common[c.word] = true
 			}
-			if counts[w] >= 2 || latin == 1 {
-				ix.names[w] = append(ix.names[w], i)
+			if c.n >= 2 || in.latin == 1 {
+				ix.names[c.word] = append(ix.names[c.word], i)
 				proper = true
 			}
 		}
-		if !proper && latin > 0 {
+		if !proper && in.latin > 0 {
 			continue
 		}
-		for _, run := range hanRuns {
-			for _, s := range ix.lx.hanLeftovers(run) {
-				if runeLen(s) >= 2 {
-					ix.addHanName(s, i)
-				}
-			}
+		for _, s := range in.leftovers {
+			ix.addHanName(s, i)
 		}
 	}
 	for w := range common {
@@ -113,18 +84,13 @@ func (ix *Index) dropGenericHanNames() {
 	}
 	var runs []run
 	byRune := map[rune][]int{} // rune → indexes in runs
-	for i := range ix.products {
-		for _, name := range ix.products[i].Name {
-			for _, t := range tokenize(Fold(name)) {
-				if !t.han {
-					continue
-				}
-				k := len(runs)
-				runs = append(runs, run{doc: i, text: t.text})
-				for _, r := range t.text {
-					if l := byRune[r]; len(l) == 0 || l[len(l)-1] != k {
-						byRune[r] = append(byRune[r], k)
-					}
+	for i, in := range ix.infos {
+		for _, text := range in.hanRuns {
+			k := len(runs)
+			runs = append(runs, run{doc: i, text: text})
+			for _, r := range text {
+				if l := byRune[r]; len(l) == 0 || l[len(l)-1] != k {
+					byRune[r] = append(byRune[r], k)
 				}
 			}
 		}
@@ -809,27 +775,4 @@ func (ix *Index) HanNameSpans(han []rune) []bool {
 		}
 	}
 	return out
-}
-
-// buildHanRuns indexes the Chinese runs of product names (two characters
-// or more) by their first character.
-func (ix *Index) buildHanRuns() {
-	ix.hanRuns = map[rune][][]rune{}
-	ix.hanPairs = map[string]bool{}
-	seen := map[string]bool{}
-	for i := range ix.products {
-		for _, name := range ix.products[i].Name {
-			for _, t := range tokenize(Fold(name)) {
-				rs := []rune(t.text)
-				if !t.han || len(rs) < 2 || seen[t.text] {
-					continue
-				}
-				seen[t.text] = true
-				ix.hanRuns[rs[0]] = append(ix.hanRuns[rs[0]], rs)
-				for k := 0; k+1 < len(rs); k++ {
-					ix.hanPairs[string(rs[k:k+2])] = true
-				}
-			}
-		}
-	}
 }

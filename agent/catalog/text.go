@@ -311,8 +311,7 @@ func maxEdits(n int) int {
 // as one ("tea cups" → "teacup", "ear buds" → "earbud"), so that a shopper
 // who joins them finds the product. Queries join their neighbours the same
 // way (queryTerms).
-func joinedPairs(name string) []string {
-	toks := tokenize(Fold(name))
+func joinedPairs(toks []token) []string {
 	var out []string
 	for i := 0; i+1 < len(toks); i++ {
 		a, b := toks[i], toks[i+1]

@@ -57,13 +57,10 @@ func (ix *Index) buildVariants() {
 			}
 		}
 	}
-	for i := range ix.products {
-		for k, val := range ix.products[i].Attrs {
-			if v.byAttr[k] == nil {
-				continue
-			}
-			if terms := ix.lx.analyze(Fold(val)); len(terms) == 1 {
-				v.byAttr[k][terms[0].key] = true
+	for _, in := range ix.infos {
+		for _, a := range in.attrTerms { // the attributes whose value is one term
+			if v.byAttr[a.attr] != nil {
+				v.byAttr[a.attr][a.key] = true
 			}
 		}
 	}
