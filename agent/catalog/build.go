@@ -1,9 +1,11 @@
 package catalog
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/conciergehq/concierge"
 )
@@ -28,18 +30,19 @@ type prodInfo struct {
 	keep, letters []string
 	category      string // folded
 	skuKey        string // compact folded SKU
-	// terms are the product's postings, each with its best field weight.
+	// terms are the product's postings, each with its best field weight,
+	// by id in the index's termTable.
 	terms []weightedTerm
 	// strong holds the terms of the name, tags and category (before
 	// splitCompounds), structured those of the tags, category and
 	// attributes: doc.strong and doc.structured.
 	strong, structured map[string]bool
-	// strongConcepts and structConcepts are the concept keys ("@lamp") of
-	// strong and structured; strongWords and structWords their words
+	// strongConcepts and structConcepts are the concept terms ("@lamp")
+	// of strong and structured; strongWords and structWords their words
 	// that a misspelling may be corrected to (three runes or more).
-	strongConcepts, structConcepts []string
-	strongWords, structWords       []string
-	written                        []string // literal terms of the name, tags and category
+	strongConcepts, structConcepts []uint32
+	strongWords, structWords       []uint32
+	written                        []uint32 // literal terms of the name, tags and category
 	hanWhole                       []string // longest Chinese runs of the names (addHanWhole)
 	// cuts are the ways splitCompounds may cut the long words of the
 	// names, in the order it tries them.
@@ -48,42 +51,78 @@ type prodInfo struct {
 	// proper name, the names it is in; latin counts the names in Latin
 	// script; leftovers are the unknown Chinese stretches of the names
 	// (buildNames).
-	nameCounts []wordCount
+	nameCounts []wordCount // by id
 	latin      int
 	leftovers  []string
 	// hanRuns are the Chinese runs of the names.
 	hanRuns []string
-	// nums are the product's keys of Index.nameNums.
-	nums []string
+	// nums are the product's keys of Index.nameNums, by id.
+	nums []uint32
 	// attrTerms are the attributes whose value is one term, with it
 	// (buildVariants).
 	attrTerms []attrTerm
 }
 
 type weightedTerm struct {
-	key    string
+	id     uint32
 	weight float32
 }
 
 type cut struct{ a, b string }
 
 type wordCount struct {
-	word string
-	n    int
+	word uint32
+	n    int32
 }
 
 type attrTerm struct{ attr, key string }
 
+// termTable numbers the terms and nameNums keys of the products, so that
+// assemble counts and gathers them in arrays instead of hashing strings,
+// and so that each is stored once however many products have it. Indexes
+// made from one another by Update share their table; it only grows (the
+// terms of withdrawn products stay until the next New).
+type termTable struct {
+	mu   sync.Mutex
+	ids  map[string]uint32
+	keys []string
+}
+
+func newTermTable() *termTable { return &termTable{ids: map[string]uint32{}} }
+
+// id returns the id of s, adding it; tt.mu is held.
+func (tt *termTable) id(s string) uint32 {
+	if id, ok := tt.ids[s]; ok {
+		return id
+	}
+	// A term is often a slice of a whole folded description: keep only
+	// its bytes.
+	s = strings.Clone(s)
+	id := uint32(len(tt.keys))
+	tt.ids[s] = id
+	tt.keys = append(tt.keys, s)
+	return id
+}
+
+// snapshot returns the keys of every id given so far; ids given later are
+// not in it, and its elements never change.
+func (tt *termTable) snapshot() []string {
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	return tt.keys
+}
+
 // analyser holds what analyseProduct reuses from one product to the next.
 type analyser struct {
 	lx      *lexicon
+	table   *termTable // locked by the analyser's user
 	locales []concierge.Locale
 	best    map[string]float64
 	nums    *Index // an index holding only nameNums, for addNameNumbers
 }
 
-func newAnalyser(lx *lexicon, locales []concierge.Locale) *analyser {
-	return &analyser{lx: lx, locales: locales, best: map[string]float64{}, nums: &Index{nameNums: map[string]bool{}}}
+func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
+	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, nums: &Index{nameNums: map[string]bool{}}}
 }
 
 // analyseProduct reads p once. keep and letters are its part of the
@@ -100,17 +139,22 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	best := an.best
 	clear(best)
 	written := map[string]bool{}
+	tt := an.table
 	add := func(terms []term, w float64, strong, structured bool) {
 		for _, t := range terms {
 			best[t.key] = max(best[t.key], w)
+			if !strong && !structured {
+				continue
+			}
+			k := tt.keys[tt.id(t.key)] // the maps keep the table's copy
 			if strong && t.kind == literal {
-				written[t.key] = true
+				written[k] = true
 			}
 			if strong {
-				in.strong[t.key] = true
+				in.strong[k] = true
 			}
 			if structured {
-				in.structured[t.key] = true
+				in.structured[k] = true
 			}
 		}
 	}
@@ -125,12 +169,12 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		add(terms, weightName, true, false)
 		for _, h := range hanHeads(toks) {
 			best[h] = max(best[h], weightTag)
-			in.strong[h] = true
+			in.strong[tt.keys[tt.id(h)]] = true
 		}
 		for _, j := range joinedPairs(toks) {
 			// "tea cups" is also found as "teacups".
 			best[j] = max(best[j], weightName)
-			in.strong[j] = true
+			in.strong[tt.keys[tt.id(j)]] = true
 		}
 		// Proper names (buildNames) and compound words (splitCompounds).
 		seen := map[string]bool{}
@@ -145,6 +189,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 				counts[t.key]++
 			}
 			if w := t.key; isWord(w) && runeLen(w) >= 6 {
+				w = tt.keys[tt.id(w)]
 				for c := 3; c <= len(w)-3; c++ {
 					in.cuts = append(in.cuts, cut{w[:c], stem(w[c:])})
 				}
@@ -166,7 +211,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	}
 	for _, w := range sortedKeys(counts) {
 		if runeLen(w) >= 3 && isNameWord(w) {
-			in.nameCounts = append(in.nameCounts, wordCount{w, counts[w]})
+			in.nameCounts = append(in.nameCounts, wordCount{tt.id(w), int32(counts[w])})
 		}
 	}
 	for _, tag := range p.Tags {
@@ -197,28 +242,38 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		add(lx.analyze(Fold(p.Description[loc])), weightDescription, false, false)
 	}
 	in.terms = make([]weightedTerm, 0, len(best))
-	for _, k := range sortedKeys(best) {
-		in.terms = append(in.terms, weightedTerm{k, float32(best[k])})
+	for k, w := range best {
+		in.terms = append(in.terms, weightedTerm{tt.id(k), float32(w)})
 	}
-	in.written = sortedKeys(written)
-	for _, k := range sortedKeys(in.strong) {
+	slices.SortFunc(in.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
+	for k := range written {
+		in.written = append(in.written, tt.ids[k])
+	}
+	for k := range in.strong {
 		if k[0] == '@' {
-			in.strongConcepts = append(in.strongConcepts, k)
+			in.strongConcepts = append(in.strongConcepts, tt.ids[k])
 		} else if isWord(k) && runeLen(k) >= 3 {
-			in.strongWords = append(in.strongWords, k)
+			in.strongWords = append(in.strongWords, tt.ids[k])
 		}
 	}
-	for _, k := range sortedKeys(in.structured) {
+	for k := range in.structured {
 		if k[0] == '@' {
-			in.structConcepts = append(in.structConcepts, k)
+			in.structConcepts = append(in.structConcepts, tt.ids[k])
 		} else if isWord(k) && runeLen(k) >= 3 {
-			in.structWords = append(in.structWords, k)
+			in.structWords = append(in.structWords, tt.ids[k])
 		}
+	}
+	for _, l := range [][]uint32{in.written, in.strongConcepts, in.structConcepts, in.strongWords, in.structWords} {
+		slices.Sort(l)
 	}
 	nums := an.nums.nameNums
 	clear(nums)
 	an.nums.addNameNumbers(p)
-	in.nums = sortedKeys(nums)
+	in.nums = make([]uint32, 0, len(nums))
+	for k := range nums {
+		in.nums = append(in.nums, tt.id(k))
+	}
+	slices.Sort(in.nums)
 	return in
 }
 
@@ -238,23 +293,27 @@ func longestHanRun(toks []token) string {
 }
 
 // assemble builds the index of products from their prodInfos (infos[i]
-// is products[i]'s, made with lx and locales), computing in one pass
-// each what depends on the whole catalog, in the order New always did.
-func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexicon, keep []string, infos []*prodInfo) *Index {
+// is products[i]'s, made with lx, locales and table), computing in one
+// pass each what depends on the whole catalog, in the order New always
+// did. prev, when not nil, is an index whose prodInfo from[i] is
+// infos[i] (-1: none): what does not depend on the order of the products
+// is changed by the products that changed, and the postings too when the
+// products prev shares kept their places (see update.go).
+func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexicon, keep []string, table *termTable, infos []*prodInfo, prev *Index, from []int32) *Index {
 	ix := &Index{
 		lx:       lx,
 		products: products,
 		docs:     make([]doc, len(products)),
-		skus:     make(map[string]int, len(products)),
 		markers:  map[string][]marker{},
-		written:  map[string]bool{},
 		hanWhole: map[string][]int{},
 		scratch:  newScratch(len(products)),
 		locales:  slices.Clone(locales),
 		keep:     keep,
+		table:    table,
 		infos:    infos,
 	}
-	ix.buildPostings()
+	keys := table.snapshot()
+	d := ix.countTerms(keys, prev, from)
 	for i, in := range infos {
 		p := &products[i]
 		d := &ix.docs[i]
@@ -263,59 +322,65 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		d.available = p.Stock > 0 || p.Digital
 		d.strong = in.strong
 		d.structured = in.structured
-		for _, w := range in.written {
-			ix.written[w] = true
-		}
 		for _, h := range in.hanWhole {
 			ix.hanWhole[h] = append(ix.hanWhole[h], i)
 		}
-		if in.skuKey != "" {
-			ix.skus[in.skuKey] = i
-		}
 	}
-	ix.splitCompounds()
-	ix.buildKinds()
-	ix.buildVocab()
-	ix.buildNames()
+	ix.mapSKUs(prev, from)
+	ix.written = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.written }), ix.counts.written, d.written)
+	ix.nameNums = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.nameNums }), ix.counts.nums, d.nums)
+	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
+	ix.layPostings(keys, prev, from)
+	ix.buildKinds(keys)
+	ix.buildVocab(keys, prev, d)
+	ix.buildNames(keys, prev, from, d)
 	ix.buildCategories()
-	ix.nameNums = map[string]bool{}
-	for _, in := range infos {
-		for _, k := range in.nums {
-			ix.nameNums[k] = true
-		}
-	}
 	ix.buildHanRuns()
 	ix.buildVariants()
 	return ix
 }
 
+func prevField(prev *Index, f func(*Index) map[string]bool) map[string]bool {
+	if prev == nil {
+		return nil
+	}
+	return f(prev)
+}
+
 // buildPostings lays every product's terms out as posting lists, in
 // catalog order, in one array: the lists are counted first, so that each
 // is a slice of it with room for nothing more than splitCompounds adds.
-func (ix *Index) buildPostings() {
-	count := map[string]int32{}
-	total := 0
+func (ix *Index) buildPostings(keys []string) {
+	count := make([]int32, len(keys))
+	total, distinct := 0, 0
 	for _, in := range ix.infos {
 		for _, t := range in.terms {
-			count[t.key]++
+			if count[t.id] == 0 {
+				distinct++
+			}
+			count[t.id]++
 		}
 		total += len(in.terms)
 	}
 	flat := make([]posting, total)
-	ix.postings = make(map[string][]posting, len(count))
-	at := 0
-	for _, in := range ix.infos {
-		for _, t := range in.terms {
-			if _, ok := ix.postings[t.key]; !ok {
-				n := int(count[t.key])
-				ix.postings[t.key] = flat[at : at : at+n]
-				at += n
-			}
-		}
+	start := make([]int32, len(keys))
+	at := int32(0)
+	for id, n := range count {
+		start[id] = at
+		at += n
 	}
+	fill := slices.Clone(start)
 	for i, in := range ix.infos {
 		for _, t := range in.terms {
-			ix.postings[t.key] = append(ix.postings[t.key], posting{doc: int32(i), weight: t.weight})
+			flat[fill[t.id]] = posting{doc: int32(i), weight: t.weight}
+			fill[t.id]++
+		}
+	}
+	ix.postings = make(map[string][]posting, distinct)
+	for id, n := range count {
+		if n > 0 {
+			s := start[id]
+			ix.postings[keys[id]] = flat[s : s+n : s+n]
 		}
 	}
 }
@@ -324,10 +389,11 @@ func (ix *Index) buildPostings() {
 // product has in its name, tags or category, those products in catalog
 // order: one pass over the products instead of one per concept.
 func (ix *Index) strongConcepts() map[string][]int {
+	keys := ix.table.snapshot()
 	out := map[string][]int{}
 	for i, in := range ix.infos {
-		for _, k := range in.strongConcepts {
-			out[k] = append(out[k], i)
+		for _, id := range in.strongConcepts {
+			out[keys[id]] = append(out[keys[id]], i)
 		}
 	}
 	return out
@@ -350,59 +416,102 @@ func categoryOfDocs(n int, members [][]int) []int {
 
 // splitCompounds gives a product whose name joins two words the catalog
 // knows apart ("Porcelain teacup": "tea" and "cup") those words too, so
-// that "tea cups" finds it as "teacups" finds "Set of six tea cups".
-func (ix *Index) splitCompounds() {
-	known := map[string]bool{}
-	for _, in := range ix.infos {
-		for _, w := range in.strongWords {
-			known[w] = true
-		}
+// that "tea cups" finds it as "teacups" finds "Set of six tea cups". It
+// records the words each product gets in ix.split; layPostings adds
+// their postings. A product prev shares keeps prev's words unless one of
+// its cuts is a word the catalog has come to know or ceased to (changed).
+func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, changed []string) {
+	ix.split = make([][]string, len(ix.infos))
+	tt := ix.table
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	known := func(w string) bool {
+		id, ok := tt.ids[w]
+		return ok && int(id) < len(keys) && ix.counts.known[id] > 0
 	}
 	for i, in := range ix.infos {
-		d := &ix.docs[i]
-		owned := false // d.strong is a copy of in.strong
+		if len(in.cuts) == 0 {
+			continue
+		}
+		if prev != nil && from[i] >= 0 && !cutsAny(in.cuts, changed) {
+			ix.split[i] = prev.split[from[i]]
+			ix.docs[i].strong = prev.docs[from[i]].strong
+			continue
+		}
+		var parts []string
+		has := func(w string) bool { return in.strong[w] || slices.Contains(parts, w) }
 		for _, c := range in.cuts {
-			if !known[c.a] || !known[c.b] || d.strong[c.a] && d.strong[c.b] {
+			if !known(c.a) || !known(c.b) || has(c.a) && has(c.b) {
 				continue
 			}
 			for _, part := range []string{c.a, c.b} {
-				if d.strong[part] {
-					continue
+				if !has(part) {
+					parts = append(parts, part)
 				}
-				if !owned {
-					d.strong, owned = maps.Clone(in.strong), true
-				}
-				d.strong[part] = true
-				ix.postings[part] = append(ix.postings[part], posting{doc: int32(i), weight: weightName})
 			}
+		}
+		if len(parts) > 0 {
+			ix.split[i] = parts
+			strong := maps.Clone(in.strong)
+			for _, w := range parts {
+				strong[w] = true
+			}
+			ix.docs[i].strong = strong
 		}
 	}
 }
 
+// cutsAny reports whether some cut is cut into one of words.
+func cutsAny(cuts []cut, words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	for _, c := range cuts {
+		for _, w := range words {
+			if c.a == w || c.b == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // buildKinds computes kinds, reading each product's concepts once.
-func (ix *Index) buildKinds() {
+func (ix *Index) buildKinds(keys []string) {
 	ix.kinds = map[string][]bool{}
 	ix.kindCount = map[string]int{}
-	type lists struct{ strong, structured []int }
-	of := map[string]*lists{}
+	type lists struct {
+		key                string
+		strong, structured []int
+	}
+	var all []*lists
+	of := map[uint32]*lists{} // by id
 	for _, c := range concepts {
-		if c.kind == productKind {
-			of[conceptKey(c.id)] = &lists{}
+		if c.kind != productKind {
+			continue
+		}
+		l := &lists{key: conceptKey(c.id)}
+		all = append(all, l)
+		ix.table.mu.Lock()
+		id, ok := ix.table.ids[l.key]
+		ix.table.mu.Unlock()
+		if ok && int(id) < len(keys) {
+			of[id] = l
 		}
 	}
 	for i, in := range ix.infos {
-		for _, k := range in.strongConcepts {
-			if l := of[k]; l != nil {
+		for _, id := range in.strongConcepts {
+			if l := of[id]; l != nil {
 				l.strong = append(l.strong, i)
 			}
 		}
-		for _, k := range in.structConcepts {
-			if l := of[k]; l != nil {
+		for _, id := range in.structConcepts {
+			if l := of[id]; l != nil {
 				l.structured = append(l.structured, i)
 			}
 		}
 	}
-	for key, l := range of {
+	for _, l := range all {
 		docs := l.strong
 		if len(l.structured) > 0 {
 			docs = l.structured // declared: only declaring products are of it
@@ -411,13 +520,50 @@ func (ix *Index) buildKinds() {
 		for _, d := range docs {
 			in[d] = true
 		}
-		ix.kinds[key] = in
-		ix.kindCount[key] = len(docs)
+		ix.kinds[l.key] = in
+		ix.kindCount[l.key] = len(docs)
 	}
 }
 
-// buildVocab gathers the words a misspelling may be corrected to.
-func (ix *Index) buildVocab() {
+// buildVocab gathers the words a misspelling may be corrected to: the
+// lexicon's and the stop words (prev's when there is one: they depend on
+// the lexicon alone), then the catalog's, changed from prev's by the
+// words that came or went (d).
+func (ix *Index) buildVocab(keys []string, prev *Index, d countDelta) {
+	c := &ix.counts
+	inVocab := func(id uint32) bool { return c.known[id] > 0 || c.descr[id] > 0 }
+	if prev != nil {
+		ix.vocabFixed = prev.vocabFixed
+		var came, went []string
+		for _, ids := range [][]uint32{d.known, d.descr} {
+			for _, id := range ids {
+				w := keys[id]
+				was := prev.counts.has(id)
+				switch now := inVocab(id); {
+				case now && !was && !ix.vocabFixed[w] && !slices.Contains(came, w):
+					came = append(came, w)
+				case !now && was && !ix.vocabFixed[w] && !slices.Contains(went, w):
+					went = append(went, w)
+				}
+			}
+		}
+		if len(came) == 0 && len(went) == 0 {
+			ix.vocab = prev.vocab
+			return
+		}
+		slices.Sort(came)
+		words := make([]string, 0, len(prev.vocab.words)+len(came))
+		for _, w := range prev.vocab.words {
+			for len(came) > 0 && came[0] < w {
+				words, came = append(words, came[0]), came[1:]
+			}
+			if !slices.Contains(went, w) {
+				words = append(words, w)
+			}
+		}
+		ix.vocab = &vocabulary{fixed: prev.vocab.fixed, words: append(words, came...)}
+		return
+	}
 	ix.vocab = newVocabulary(nil)
 	seen := map[string]bool{}
 	usable := func(w string) bool { return runeLen(w) >= 3 && !seen[w] && isWord(w) }
@@ -435,23 +581,18 @@ func (ix *Index) buildVocab() {
 	for _, w := range sortedKeys(ix.lx.stop) {
 		add(stem(w), fromStop)
 	}
+	ix.vocabFixed = seen
 	// Catalog words come from names, tags, categories and attributes only:
 	// descriptions are full of ordinary words ("made", "works") that a
 	// misspelling of another ordinary word would land on.
-	strong := map[string]bool{}
-	for _, in := range ix.infos {
-		for _, k := range in.strongWords {
-			strong[k] = true
-		}
-		for _, k := range in.structWords {
-			strong[k] = true
+	var words []string
+	for id := range keys {
+		if inVocab(uint32(id)) && !seen[keys[id]] {
+			words = append(words, keys[id])
 		}
 	}
-	for _, k := range sortedKeys(strong) {
-		if !seen[k] {
-			ix.vocab.words = append(ix.vocab.words, k)
-		}
-	}
+	slices.Sort(words)
+	ix.vocab.words = words
 }
 
 // buildHanRuns indexes the Chinese runs of product names (two characters

@@ -82,7 +82,16 @@ type Index struct {
 	// Update.
 	locales []concierge.Locale
 	keep    []string
+	table   *termTable
 	infos   []*prodInfo
+	// counts, split, splitDocs and vocabFixed are what assemble keeps
+	// for Update: how many products give each term each role, the words
+	// splitCompounds gave each product, the products each such word was
+	// given to, and the lexicon's and stop words of vocab.
+	counts     termCounts
+	split      [][]string
+	splitDocs  map[string][]int32
+	vocabFixed map[string]bool
 }
 
 // doc is what the index keeps of one product.
@@ -189,12 +198,15 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		keep[i], letters[i] = lexiconParts(shared, &products[i])
 	}
 	lx, kept := lexiconWith(keep, letters)
-	an := newAnalyser(lx, locales)
+	table := newTermTable()
+	an := newAnalyser(lx, locales, table)
 	infos := make([]*prodInfo, len(products))
+	table.mu.Lock()
 	for i := range products {
 		infos[i] = an.analyseProduct(&products[i], keep[i], letters[i])
 	}
-	return assemble(products, locales, lx, kept, infos)
+	table.mu.Unlock()
+	return assemble(products, locales, lx, kept, table, infos, nil, nil)
 }
 
 // idf is the inverse document frequency of a posting list: rare terms say

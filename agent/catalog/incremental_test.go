@@ -39,7 +39,7 @@ func TestUpdateTextMatchesNew(t *testing.T) {
 			ix := New(ps, incLocales)
 			fresh := 0
 			incremental := 0
-			for step := range 25 {
+			for step := range 40 {
 				next, touched, desc := mutate(rng, ps, pool, &fresh)
 				up, _ := ix.Update(next, incLocales, nil)
 				want := New(next, incLocales)
@@ -56,8 +56,8 @@ func TestUpdateTextMatchesNew(t *testing.T) {
 			}
 			// A step whose change is a new proper name that is a stop
 			// word rebuilds everything; most steps must not.
-			if incremental < 20 {
-				t.Errorf("only %d of 25 steps reused the analysis of the products they left alone", incremental)
+			if incremental < 32 {
+				t.Errorf("only %d of 40 steps reused the analysis of the products they left alone", incremental)
 			}
 		})
 	}
@@ -73,7 +73,7 @@ func mutate(rng *rand.Rand, ps, pool []concierge.Product, fresh *int) ([]concier
 		i := rng.IntN(len(next))
 		src := pool[rng.IntN(len(pool))]
 		p := next[i]
-		switch op := rng.IntN(9); op {
+		switch op := rng.IntN(11); op {
 		case 0: // a new product, at the end or in the middle
 			*fresh++
 			np := src
@@ -110,6 +110,19 @@ func mutate(rng *rand.Rand, ps, pool []concierge.Product, fresh *int) ([]concier
 			p.Attrs, p.Group = src.Attrs, src.Group
 		case 7:
 			p.Description = src.Description
+		case 9: // a word of another product's name as a tag: no proper name any more
+			if w := nameWord(rng, next, 1); w != "" {
+				p.Tags = append(slices.Clone(p.Tags), w)
+			}
+		case 10: // a long word of another name said in two: known words, which it is cut into
+			if w := nameWord(rng, next, 6); w != "" {
+				k := 3 + rng.IntN(len(w)-5)
+				p.Name = cloneNames(p.Name)
+				for loc := range p.Name {
+					p.Name[loc] = w[:k] + " " + w[k:]
+					break
+				}
+			}
 		case 8: // prices and stock alone
 			p.Price.Minor = int64(100 + rng.IntN(9000))
 			p.Stock = rng.IntN(3)
@@ -124,6 +137,24 @@ func mutate(rng *rand.Rand, ps, pool []concierge.Product, fresh *int) ([]concier
 		desc = append(desc, "swap")
 	}
 	return next, touched, strings.Join(desc, ", ")
+}
+
+// nameWord returns a word of letters of at least n bytes from the name
+// of a random product, or "".
+func nameWord(rng *rand.Rand, ps []concierge.Product, n int) string {
+	for range 20 {
+		p := ps[rng.IntN(len(ps))]
+		for _, name := range p.Name {
+			words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r < 'a' || r > 'z' })
+			if len(words) == 0 {
+				continue
+			}
+			if w := words[rng.IntN(len(words))]; len(w) >= n {
+				return w
+			}
+		}
+	}
+	return ""
 }
 
 func cloneNames(m map[concierge.Locale]string) map[concierge.Locale]string {
@@ -149,13 +180,14 @@ func shared(ix, up *Index, touched map[concierge.SKU]bool) bool {
 	return true
 }
 
-// sameIndex compares every field of two indexes but the search scratch,
-// and reports the first that differs.
+// sameIndex compares every field of two indexes but the search scratch
+// and the analysis kept for Update (whose term ids depend on the order
+// the terms were met), and reports the first that differs.
 func sameIndex(got, want *Index) string {
 	g, w := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
 	for i := range g.NumField() {
 		name := g.Type().Field(i).Name
-		if name == "scratch" {
+		if name == "scratch" || name == "table" || name == "infos" || name == "counts" {
 			continue
 		}
 		if !reflect.DeepEqual(exported(g.Field(i)), exported(w.Field(i))) {

@@ -21,32 +21,48 @@ import (
 // Chinese name's distinctive part is what the lexicon does not
 // know ("欧若拉" in "欧若拉床头灯"), for products that have a proper name
 // (or only Chinese names): "天然亚麻灯罩" has none, "天然" just says natural.
-func (ix *Index) buildNames() {
-	ix.names = map[string][]int{}
+func (ix *Index) buildNames(keys []string, prev *Index, from []int32, d countDelta) {
 	ix.hanNameAt = map[string]int{}
 	defer func() { ix.hanNameAt = nil }() // only while building
-	descriptors := map[string]bool{}
-	common := map[string]bool{} // words some product's names do not all have
-	for _, in := range ix.infos {
-		for _, w := range in.structWords {
-			descriptors[w] = true
+	if prev != nil && samePlaces(from) {
+		ix.patchNames(keys, prev, from, d)
+	} else {
+		ix.names = map[string][]int{}
+		common := map[string]bool{} // words some product's names do not all have
+		for i, in := range ix.infos {
+			// in.nameCounts are the words of three letters or more that
+			// may be a name (isNameWord), with the number of names they
+			// are in; a tag or an attribute of some product
+			// (counts.descr) is none.
+			for _, c := range in.nameCounts {
+				if ix.counts.descr[c.word] > 0 {
+					continue
+				}
+				w := keys[c.word]
+				if c.n == 1 && in.latin > 1 {
+					common[w] = true
+				}
+				if c.n >= 2 || in.latin == 1 {
+					ix.names[w] = append(ix.names[w], i)
+				}
+			}
 		}
+		for w := range common {
+			// "camping" in "Chair One camping chair" and "Chaise de
+			// camping Chair One" is also a plain word of "Chariot de
+			// camping pliant": a word another product's name uses as an
+			// ordinary word is no proper name.
+			delete(ix.names, w)
+		}
+		ix.nameWords = newVocabulary(sortedNames(ix.names, prev))
 	}
 	for i, in := range ix.infos {
-		// in.nameCounts are the words of three letters or more that may
-		// be a name (isNameWord), with the number of names they are in.
+		if len(in.leftovers) == 0 {
+			continue
+		}
 		proper := false
 		for _, c := range in.nameCounts {
-			if descriptors[c.word] {
-				continue
-			}
-			if c.n == 1 && in.latin > 1 {
-				common[c.word] = true
-			}
-			if c.n >= 2 || in.latin == 1 {
-				ix.names[c.word] = append(ix.names[c.word], i)
-				proper = true
-			}
+			proper = proper || ix.counts.descr[c.word] == 0 && (c.n >= 2 || in.latin == 1)
 		}
 		if !proper && in.latin > 0 {
 			continue
@@ -55,15 +71,7 @@ func (ix *Index) buildNames() {
 			ix.addHanName(s, i)
 		}
 	}
-	for w := range common {
-		// "camping" in "Chair One camping chair" and "Chaise de camping
-		// Chair One" is also a plain word of "Chariot de camping
-		// pliant": a word another product's name uses as an ordinary
-		// word is no proper name.
-		delete(ix.names, w)
-	}
-	ix.nameWords = newVocabulary(sortedKeys(ix.names))
-	ix.dropGenericHanNames()
+	ix.dropGenericHanNames(keys)
 }
 
 // dropGenericHanNames drops the Chinese "names" that several products
@@ -71,34 +79,40 @@ func (ix *Index) buildNames() {
 // "Pulse Pro 降噪耳机" is what they are (earphones), which the lexicon
 // happens not to know, not what they are called. "欧若拉" shared by two
 // Aurore lamps stays.
-func (ix *Index) dropGenericHanNames() {
+func (ix *Index) dropGenericHanNames(keys []string) {
 	if len(ix.hanNames) == 0 {
 		return
 	}
-	// The Chinese runs of every name, and which products have each
-	// character, so that each name is compared with the few products
-	// that could contain it, not with the whole catalog.
+	// The Chinese runs of the names that hold the first character of
+	// some name, and which runs have each such character, so that each
+	// name is compared with the few products that could contain it, not
+	// with the whole catalog.
+	firsts := map[rune]bool{}
+	for _, h := range ix.hanNames {
+		first, _ := utf8.DecodeRuneInString(h.text)
+		firsts[first] = true
+	}
 	type run struct {
 		doc  int
 		text string
 	}
 	var runs []run
-	byRune := map[rune][]int{} // rune → indexes in runs
+	byRune := map[rune][]int{} // rune → indexes in runs, in catalog order
 	for i, in := range ix.infos {
 		for _, text := range in.hanRuns {
-			k := len(runs)
-			runs = append(runs, run{doc: i, text: text})
+			k := -1
 			for _, r := range text {
+				if !firsts[r] {
+					continue
+				}
+				if k < 0 {
+					k = len(runs)
+					runs = append(runs, run{doc: i, text: text})
+				}
 				if l := byRune[r]; len(l) == 0 || l[len(l)-1] != k {
 					byRune[r] = append(byRune[r], k)
 				}
 			}
-		}
-	}
-	latin := map[int][]string{} // product → its Latin name words
-	for w, docs := range ix.names {
-		for _, d := range docs {
-			latin[d] = append(latin[d], w)
 		}
 	}
 	kept := ix.hanNames[:0]
@@ -111,12 +125,12 @@ func (ix *Index) dropGenericHanNames() {
 			if !strings.Contains(r.text, h.text) {
 				continue
 			}
-			if !slices.Contains(docs, r.doc) {
+			if len(docs) == 0 || docs[len(docs)-1] != r.doc { // runs are in catalog order
 				docs = append(docs, r.doc)
 			}
 			tail = tail && strings.HasSuffix(r.text, h.text) && r.text != h.text
 		}
-		if len(docs) < 2 || shareWord(latin, docs) && !tail {
+		if len(docs) < 2 || ix.shareWord(keys, docs) && !tail {
 			kept = append(kept, h)
 		}
 	}
@@ -124,11 +138,16 @@ func (ix *Index) dropGenericHanNames() {
 }
 
 // shareWord reports whether one Latin name word names all of docs.
-func shareWord(latin map[int][]string, docs []int) bool {
-	for _, w := range latin[docs[0]] {
+func (ix *Index) shareWord(keys []string, docs []int) bool {
+	for _, c := range ix.infos[docs[0]].nameCounts {
+		named := ix.names[keys[c.word]] // in catalog order
+		if _, ok := slices.BinarySearch(named, docs[0]); !ok {
+			continue
+		}
 		all := true
 		for _, d := range docs[1:] {
-			all = all && slices.Contains(latin[d], w)
+			_, ok := slices.BinarySearch(named, d)
+			all = all && ok
 		}
 		if all {
 			return true

@@ -70,6 +70,65 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
+// BenchmarkScaleUpdate measures Update for the text changes of the
+// catalog API at the sizes of BenchmarkScale (CATALOG_SIZES): one product
+// renamed, one added at the end, one withdrawn, each on the index of the
+// catalog before, from the call to the index a search reads. The figures
+// are reported as metrics, never asserted.
+func BenchmarkScaleUpdate(b *testing.B) {
+	sizes := []int{10_000, 100_000}
+	if s := os.Getenv("CATALOG_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("CATALOG_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	locales := []concierge.Locale{"fr", "en", "zh"}
+	for _, n := range sizes {
+		ps := catalogtest.Large(b, "testdata/catalog.yaml", n+1)
+		extra := ps[n]
+		ps = ps[:n:n]
+		ix := catalog.New(ps, locales)
+		changes := map[string]func(i int) []concierge.Product{
+			"rename": func(i int) []concierge.Product {
+				next := slices.Clone(ps)
+				k := (i * 7919) % n
+				next[k].Name = map[concierge.Locale]string{"fr": fmt.Sprintf("Lampe Orion %d", i), "en": fmt.Sprintf("Orion lamp %d", i)}
+				return next
+			},
+			"add": func(int) []concierge.Product { return append(slices.Clone(ps), extra) },
+			"delete": func(i int) []concierge.Product {
+				k := (i * 7919) % n
+				return slices.Delete(slices.Clone(ps), k, k+1)
+			},
+		}
+		for _, name := range []string{"rename", "add", "delete"} {
+			b.Run(fmt.Sprintf("%d/%s", n, name), func(b *testing.B) {
+				var cpu time.Duration
+				var wall time.Duration
+				count := 0
+				for i := 0; b.Loop(); i++ {
+					b.StopTimer()
+					next := changes[name](i)
+					b.StartTimer()
+					t0, c0 := time.Now(), cpuTime(b)
+					up, _ := ix.Update(next, locales, nil)
+					wall += time.Since(t0)
+					cpu += cpuTime(b) - c0
+					count++
+					runtime.KeepAlive(up)
+				}
+				b.ReportMetric(wall.Seconds()/float64(count)*1000, "ms/update")
+				b.ReportMetric(cpu.Seconds()/float64(count)*1000, "cpu-ms/update")
+			})
+		}
+	}
+}
+
 // cpuTime returns the CPU time the process has used (user and system), GC
 // included.
 func cpuTime(tb testing.TB) time.Duration {

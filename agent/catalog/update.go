@@ -53,14 +53,16 @@ func (ix *Index) reanalyse(products []concierge.Product) *Index {
 		was[ix.products[i].SKU] = i
 	}
 	infos := make([]*prodInfo, len(products))
+	from := make([]int32, len(products))
 	keep, letters := make([][]string, len(products)), make([][]string, len(products))
 	shared := sharedLexicon()
 	for i := range products {
 		if j, ok := was[products[i].SKU]; ok && sameIndexed(&ix.products[j], &products[i]) {
-			infos[i] = ix.infos[j]
+			infos[i], from[i] = ix.infos[j], int32(j)
 			keep[i], letters[i] = infos[i].keep, infos[i].letters
 			continue
 		}
+		from[i] = -1
 		keep[i], letters[i] = lexiconParts(shared, &products[i])
 	}
 	lx, kept := lexiconWith(keep, letters)
@@ -68,13 +70,15 @@ func (ix *Index) reanalyse(products []concierge.Product) *Index {
 		// The analysis of every product depends on the lexicon.
 		return New(products, ix.locales)
 	}
-	an := newAnalyser(ix.lx, ix.locales)
+	an := newAnalyser(ix.lx, ix.locales, ix.table)
+	ix.table.mu.Lock()
 	for i := range products {
 		if infos[i] == nil {
 			infos[i] = an.analyseProduct(&products[i], keep[i], letters[i])
 		}
 	}
-	return assemble(products, ix.locales, ix.lx, ix.keep, infos)
+	ix.table.mu.Unlock()
+	return assemble(products, ix.locales, ix.lx, ix.keep, ix.table, infos, ix, from)
 }
 
 // sameText reports whether products are ix's with the same indexed text:
@@ -112,4 +116,411 @@ func sameIndexed(a, b *concierge.Product) bool {
 	return a.SKU == b.SKU && a.Category == b.Category && a.Group == b.Group && a.Digital == b.Digital &&
 		maps.Equal(a.Name, b.Name) && maps.Equal(a.Description, b.Description) &&
 		maps.Equal(a.Attrs, b.Attrs) && slices.Equal(a.Tags, b.Tags)
+}
+
+// termCounts count, per term id, the products whose prodInfo gives the
+// term a role: a word of the name, tags or category (known, the words
+// splitCompounds cuts into), of the tags, category or attributes (descr,
+// never a proper name), a written literal, a key of nameNums. A set made
+// of those with a count is changed by the products that changed instead
+// of being gathered again from every product.
+type termCounts struct {
+	known, descr, written, nums []int32
+	// common counts the products with several Latin names that have
+	// the word in one only: it is no proper name (buildNames).
+	common []int32
+}
+
+// has reports whether id is a word of the vocabulary.
+func (c *termCounts) has(id uint32) bool {
+	return int(id) < len(c.known) && (c.known[id] > 0 || c.descr[id] > 0)
+}
+
+// countDelta lists the ids whose count went from 0 or to 0 (some may have
+// come back).
+type countDelta struct {
+	known, descr, written, nums, common []uint32
+}
+
+// countTerms counts ix's terms, from prev's counts and the products that
+// changed when prev is not nil; from is as for assemble.
+func (ix *Index) countTerms(keys []string, prev *Index, from []int32) countDelta {
+	n := len(keys)
+	c := &ix.counts
+	var d countDelta
+	if prev == nil {
+		c.known, c.descr, c.written, c.nums, c.common = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		for _, in := range ix.infos {
+			c.add(in, 1, nil)
+		}
+		return d
+	}
+	grow := func(a []int32) []int32 {
+		out := make([]int32, n)
+		copy(out, a)
+		return out
+	}
+	p := &prev.counts
+	c.known, c.descr, c.written, c.nums, c.common = grow(p.known), grow(p.descr), grow(p.written), grow(p.nums), grow(p.common)
+	kept := make([]bool, len(prev.infos))
+	for i, in := range ix.infos {
+		if from[i] >= 0 {
+			kept[from[i]] = true
+		} else {
+			c.add(in, 1, &d)
+		}
+	}
+	for j, in := range prev.infos {
+		if !kept[j] {
+			c.add(in, -1, &d)
+		}
+	}
+	return d
+}
+
+// add adds sign to the counts of in's terms, noting in d (when not nil)
+// those that left or reached 0.
+func (c *termCounts) add(in *prodInfo, sign int32, d *countDelta) {
+	step := func(count []int32, ids []uint32, moved *[]uint32) {
+		for _, id := range ids {
+			was := count[id]
+			count[id] += sign
+			if d != nil && (was == 0) != (count[id] == 0) {
+				*moved = append(*moved, id)
+			}
+		}
+	}
+	var dk, dd, dw, dn, dc *[]uint32
+	if d != nil {
+		dk, dd, dw, dn, dc = &d.known, &d.descr, &d.written, &d.nums, &d.common
+	}
+	step(c.known, in.strongWords, dk)
+	step(c.descr, in.structWords, dd)
+	step(c.written, in.written, dw)
+	step(c.nums, in.nums, dn)
+	if in.latin > 1 {
+		var common []uint32
+		for _, w := range in.nameCounts {
+			if w.n == 1 {
+				common = append(common, w.word)
+			}
+		}
+		step(c.common, common, dc)
+	}
+}
+
+// knownWords returns the words that joined or left the words of names,
+// tags and categories (counts.known) since prev.
+func (d countDelta) knownWords(keys []string, prev *Index, ix *Index) []string {
+	var out []string
+	for _, id := range d.known {
+		was := int(id) < len(prev.counts.known) && prev.counts.known[id] > 0
+		if now := ix.counts.known[id] > 0; now != was && !slices.Contains(out, keys[id]) {
+			out = append(out, keys[id])
+		}
+	}
+	return out
+}
+
+// patchSet returns the set of the keys whose count is not 0: prev's set
+// with the keys of moved added or removed, or, without prev, gathered
+// from every count.
+func patchSet(keys []string, prev map[string]bool, count []int32, moved []uint32) map[string]bool {
+	if prev == nil {
+		set := map[string]bool{}
+		for id, n := range count {
+			if n > 0 {
+				set[keys[id]] = true
+			}
+		}
+		return set
+	}
+	if len(moved) == 0 {
+		return prev
+	}
+	set := maps.Clone(prev)
+	for _, id := range moved {
+		if count[id] > 0 {
+			set[keys[id]] = true
+		} else {
+			delete(set, keys[id])
+		}
+	}
+	return set
+}
+
+// layPostings sets ix.postings and ix.splitDocs: each term's products in
+// catalog order, then those splitCompounds gave it. When every product
+// prev shares is where it was in prev, only the lists of the terms of the
+// products that changed, or whose split words did, are made again;
+// otherwise all are.
+func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
+	if prev == nil || !samePlaces(from) {
+		ix.buildPostings(keys)
+		ix.splitDocs = map[string][]int32{}
+		for i, parts := range ix.split {
+			for _, w := range parts {
+				ix.postings[w] = append(ix.postings[w], posting{doc: int32(i), weight: weightName})
+				ix.splitDocs[w] = append(ix.splitDocs[w], int32(i))
+			}
+		}
+		return
+	}
+	n := max(len(ix.infos), len(prev.infos))
+	// termsChanged[i]: product i's terms may differ from prev's i;
+	// splitChanged[i]: its split words may.
+	termsChanged := make(map[int32]bool)
+	splitChanged := make(map[int32]bool)
+	affected := map[string]bool{}
+	for i := range n {
+		if i < len(ix.infos) && i < len(prev.infos) && from[i] == int32(i) {
+			if !slices.Equal(ix.split[i], prev.split[i]) {
+				splitChanged[int32(i)] = true
+				for _, w := range ix.split[i] {
+					affected[w] = true
+				}
+				for _, w := range prev.split[i] {
+					affected[w] = true
+				}
+			}
+			continue
+		}
+		termsChanged[int32(i)], splitChanged[int32(i)] = true, true
+		if i < len(prev.infos) {
+			for _, t := range prev.infos[i].terms {
+				affected[keys[t.id]] = true
+			}
+			for _, w := range prev.split[i] {
+				affected[w] = true
+			}
+		}
+		if i < len(ix.infos) {
+			for _, t := range ix.infos[i].terms {
+				affected[keys[t.id]] = true
+			}
+			for _, w := range ix.split[i] {
+				affected[w] = true
+			}
+		}
+	}
+	// The new postings and split words of the products that changed, by
+	// term, in catalog order.
+	added := map[string][]posting{}
+	splitAdded := map[string][]int32{}
+	for i := range int32(len(ix.infos)) {
+		if termsChanged[i] {
+			for _, t := range ix.infos[i].terms {
+				k := keys[t.id]
+				added[k] = append(added[k], posting{doc: i, weight: t.weight})
+			}
+		}
+		if splitChanged[i] {
+			for _, w := range ix.split[i] {
+				splitAdded[w] = append(splitAdded[w], i)
+			}
+		}
+	}
+	ix.postings = maps.Clone(prev.postings)
+	ix.splitDocs = maps.Clone(prev.splitDocs)
+	for k := range affected {
+		old := prev.postings[k]
+		oldSplit := prev.splitDocs[k]
+		main := old[:len(old)-len(oldSplit)]
+		list := make([]posting, 0, len(main)+len(added[k])+len(oldSplit)+len(splitAdded[k]))
+		list = mergePostings(list, main, added[k], termsChanged)
+		var split []int32
+		for _, d := range mergeDocs(oldSplit, splitAdded[k], splitChanged) {
+			split = append(split, d)
+			list = append(list, posting{doc: d, weight: weightName})
+		}
+		if len(list) == 0 {
+			delete(ix.postings, k)
+		} else {
+			ix.postings[k] = list
+		}
+		if len(split) == 0 {
+			delete(ix.splitDocs, k)
+		} else {
+			ix.splitDocs[k] = split
+		}
+	}
+}
+
+// samePlaces reports whether every product the new index shares with
+// prev is at the index it had there.
+func samePlaces(from []int32) bool {
+	for i, j := range from {
+		if j >= 0 && j != int32(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// mergePostings appends to out the postings of old whose product did not
+// change and those of added, in catalog order.
+func mergePostings(out, old, added []posting, changed map[int32]bool) []posting {
+	for _, p := range old {
+		if changed[p.doc] {
+			continue
+		}
+		for len(added) > 0 && added[0].doc < p.doc {
+			out, added = append(out, added[0]), added[1:]
+		}
+		out = append(out, p)
+	}
+	return append(out, added...)
+}
+
+// mergeDocs is mergePostings for lists of products.
+func mergeDocs(old, added []int32, changed map[int32]bool) []int32 {
+	var out []int32
+	for _, d := range old {
+		if changed[d] {
+			continue
+		}
+		for len(added) > 0 && added[0] < d {
+			out, added = append(out, added[0]), added[1:]
+		}
+		out = append(out, d)
+	}
+	return append(out, added...)
+}
+
+// sortedNames returns the keys of names sorted: prev's name words with
+// those that came and went when there is prev, which saves sorting them
+// all again.
+func sortedNames(names map[string][]int, prev *Index) []string {
+	if prev == nil {
+		return sortedKeys(names)
+	}
+	var came []string
+	for w := range names {
+		if _, ok := prev.names[w]; !ok {
+			came = append(came, w)
+		}
+	}
+	slices.Sort(came)
+	words := make([]string, 0, len(names))
+	for _, w := range prev.nameWords.words {
+		for len(came) > 0 && came[0] < w {
+			words, came = append(words, came[0]), came[1:]
+		}
+		if _, ok := names[w]; ok {
+			words = append(words, w)
+		}
+	}
+	return append(words, came...)
+}
+
+// mapSKUs sets ix.skus: prev's with the SKUs of the products that changed
+// when the others kept their places, else from every product. The last
+// product with a compact SKU has it, as in a map filled in catalog order.
+func (ix *Index) mapSKUs(prev *Index, from []int32) {
+	if prev == nil || !samePlaces(from) {
+		ix.skus = make(map[string]int, len(ix.infos))
+		for i, in := range ix.infos {
+			if in.skuKey != "" {
+				ix.skus[in.skuKey] = i
+			}
+		}
+		return
+	}
+	var touched []string
+	for i := range max(len(ix.infos), len(prev.infos)) {
+		if i < len(ix.infos) && i < len(prev.infos) && from[i] == int32(i) {
+			continue
+		}
+		if i < len(prev.infos) {
+			touched = append(touched, prev.infos[i].skuKey)
+		}
+		if i < len(ix.infos) {
+			touched = append(touched, ix.infos[i].skuKey)
+		}
+	}
+	ix.skus = maps.Clone(prev.skus)
+	for _, k := range touched {
+		delete(ix.skus, k)
+	}
+	for i, in := range ix.infos {
+		if in.skuKey != "" && slices.Contains(touched, in.skuKey) {
+			ix.skus[in.skuKey] = i
+		}
+	}
+}
+
+// changedPlaces returns, when the products ix shares with prev kept
+// their places, the places whose product is new, changed or gone.
+func changedPlaces(ix, prev *Index, from []int32) []int {
+	var out []int
+	for i := range max(len(ix.infos), len(prev.infos)) {
+		if i >= len(ix.infos) || i >= len(prev.infos) || from[i] != int32(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// patchNames is buildNames' ix.names and ix.nameWords from prev's when
+// the products prev shares kept their places: only the words of the
+// products that changed, and those that became or ceased to be a tag or
+// attribute (counts.descr) or a plain word of some name (counts.common),
+// are looked at again.
+func (ix *Index) patchNames(keys []string, prev *Index, from []int32, d countDelta) {
+	affected := map[uint32][]int{} // word → products it names
+	for _, i := range changedPlaces(ix, prev, from) {
+		for _, infos := range [][]*prodInfo{prev.infos, ix.infos} {
+			if i < len(infos) {
+				for _, c := range infos[i].nameCounts {
+					affected[c.word] = nil
+				}
+			}
+		}
+	}
+	for _, id := range append(slices.Clone(d.descr), d.common...) {
+		affected[id] = nil
+	}
+	ix.names = maps.Clone(prev.names)
+	if len(affected) == 0 {
+		ix.nameWords = prev.nameWords
+		return
+	}
+	for i, in := range ix.infos {
+		for _, c := range in.nameCounts {
+			if docs, ok := affected[c.word]; ok && (c.n >= 2 || in.latin == 1) {
+				affected[c.word] = append(docs, i)
+			}
+		}
+	}
+	var came, went []string
+	for id, docs := range affected {
+		w := keys[id]
+		_, was := prev.names[w]
+		if len(docs) == 0 || ix.counts.descr[id] > 0 || ix.counts.common[id] > 0 {
+			delete(ix.names, w)
+			if was {
+				went = append(went, w)
+			}
+			continue
+		}
+		ix.names[w] = docs
+		if !was {
+			came = append(came, w)
+		}
+	}
+	if len(came) == 0 && len(went) == 0 {
+		ix.nameWords = prev.nameWords
+		return
+	}
+	slices.Sort(came)
+	words := make([]string, 0, len(prev.nameWords.words)+len(came))
+	for _, w := range prev.nameWords.words {
+		for len(came) > 0 && came[0] < w {
+			words, came = append(words, came[0]), came[1:]
+		}
+		if !slices.Contains(went, w) {
+			words = append(words, w)
+		}
+	}
+	ix.nameWords = newVocabulary(append(words, came...))
 }
