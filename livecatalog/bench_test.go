@@ -36,11 +36,15 @@ func BenchmarkUpsertVisible(b *testing.B) {
 		}
 	}
 	for _, n := range sizes {
-		b.Run(fmt.Sprint(n), func(b *testing.B) { benchUpsert(b, n) })
+		b.Run(fmt.Sprint(n), func(b *testing.B) { benchUpsert(b, n, false) })
+		b.Run(fmt.Sprint(n)+"/rename", func(b *testing.B) { benchUpsert(b, n, true) })
 	}
 }
 
-func benchUpsert(b *testing.B, n int) {
+// benchUpsert times a price change, or with rename a new name (which
+// changes the index's terms: catalog.Index.Update analyses that product
+// again and patches the rest).
+func benchUpsert(b *testing.B, n int, rename bool) {
 	ctx := context.Background()
 	items := make([]catalogfeed.Item, n)
 	products := make([]concierge.Product, n)
@@ -65,6 +69,17 @@ func benchUpsert(b *testing.B, n int) {
 	}
 	b.ResetTimer()
 	for i := range b.N {
+		if rename {
+			name := fmt.Sprintf("orion%d", i)
+			if err := c.Upsert(ctx, []livecatalog.Update{{SKU: "P-00042", Name: map[concierge.Locale]string{"en": name + " lamp"}}}); err != nil {
+				b.Fatal(err)
+			}
+			s := shop.Current()
+			if hits := s.Catalog.Search(catalog.Query{Text: name, Limit: 1}); len(hits) == 0 || hits[0].SKU != "P-00042" {
+				b.Fatalf("the new name is not found: %v", hits)
+			}
+			continue
+		}
 		price := int64(100 + i)
 		if err := c.Upsert(ctx, []livecatalog.Update{{SKU: "P-00042", Price: &concierge.Money{Minor: price, Currency: "EUR"}}}); err != nil {
 			b.Fatal(err)
