@@ -30,23 +30,23 @@ type prodInfo struct {
 	keep, letters []string
 	category      string // folded
 	skuKey        string // compact folded SKU
-	// terms are the product's postings, each with its best field weight,
-	// by id in the index's termTable.
-	terms []weightedTerm
 	// strong holds the terms of the name, tags and category (before
 	// splitCompounds), structured those of the tags, category and
 	// attributes: doc.strong and doc.structured.
 	strong, structured map[string]bool
 	// strongConcepts and structConcepts are the concept terms ("@lamp")
-	// of strong and structured; strongWords and structWords their words
-	// that a misspelling may be corrected to (three runes or more).
+	// of strong and structured, by id in the index's termTable.
 	strongConcepts, structConcepts []uint32
-	strongWords, structWords       []uint32
-	written                        []uint32 // literal terms of the name, tags and category
 	hanWhole                       []string // longest Chinese runs of the names (addHanWhole)
 	// cuts are the ways splitCompounds may cut the long words of the
-	// names, in the order it tries them.
-	cuts []cut
+	// names, in the order it tries them, packed in one string (see
+	// eachCut): a few bytes a cut instead of two strings.
+	cuts string
+	// splitIn are the words splitCompounds added to strong when it first
+	// assembled the product (none but by it, since the prodInfo is not
+	// shared yet): an index whose words for the product differ copies
+	// strong without them.
+	splitIn []string
 	// nameCounts counts, for each word of the names that could be a
 	// proper name, the names it is in; latin counts the names in Latin
 	// script; leftovers are the unknown Chinese stretches of the names
@@ -56,11 +56,23 @@ type prodInfo struct {
 	leftovers  []string
 	// hanRuns are the Chinese runs of the names.
 	hanRuns []string
-	// nums are the product's keys of Index.nameNums, by id.
-	nums []uint32
 	// attrTerms are the attributes whose value is one term, with it
 	// (buildVariants).
 	attrTerms []attrTerm
+}
+
+// prodTerms are the terms of one product that go into the index's
+// postings and counts (termCounts): the bulk of what a product gives the
+// index, not kept per product since the postings hold them. Update gets
+// those of a product that changed by analysing its old version again.
+type prodTerms struct {
+	// terms are the product's postings, each with its best field weight.
+	terms []weightedTerm
+	// strongWords and structWords are the words of strong and structured
+	// that a misspelling may be corrected to (three runes or more);
+	// written the literal terms of the name, tags and category; nums the
+	// product's keys of Index.nameNums.
+	strongWords, structWords, written, nums []uint32
 }
 
 type weightedTerm struct {
@@ -68,7 +80,37 @@ type weightedTerm struct {
 	weight float32
 }
 
-type cut struct{ a, b string }
+// packCuts appends to packed the cuts of w: w[:3] and the stem of
+// w[3:], w[:4] and the stem of w[4:]... Each word is written "\x01" w,
+// then each cut's stem after "\x00".
+func packCuts(packed []byte, w string) []byte {
+	packed = append(append(packed, 1), w...)
+	for c := 3; c <= len(w)-3; c++ {
+		packed = append(append(packed, 0), stem(w[c:])...)
+	}
+	return packed
+}
+
+// eachCut calls fn with each cut of packed, in order, until it returns
+// false.
+func eachCut(packed string, fn func(a, b string) bool) {
+	for packed != "" {
+		packed = packed[1:] // "\x01"
+		end := strings.IndexByte(packed, 1)
+		if end < 0 {
+			end = len(packed)
+		}
+		w, rest, _ := strings.Cut(packed[:end], "\x00")
+		packed = packed[end:]
+		for c := 3; rest != ""; c++ {
+			var b string
+			b, rest, _ = strings.Cut(rest, "\x00")
+			if !fn(w[:c], b) {
+				return
+			}
+		}
+	}
+}
 
 type wordCount struct {
 	word uint32
@@ -127,7 +169,7 @@ func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *ana
 
 // analyseProduct reads p once. keep and letters are its part of the
 // lexicon, from lexiconParts.
-func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string) *prodInfo {
+func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string) (*prodInfo, *prodTerms) {
 	lx := an.lx
 	in := &prodInfo{
 		keep: keep, letters: letters,
@@ -136,6 +178,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		strong:     map[string]bool{},
 		structured: map[string]bool{},
 	}
+	pt := &prodTerms{}
 	best := an.best
 	clear(best)
 	written := map[string]bool{}
@@ -159,6 +202,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		}
 	}
 	counts := map[string]int{}
+	var cuts []byte
 	for _, loc := range localeOrder(p.Name, an.locales) {
 		f := Fold(p.Name[loc])
 		toks := tokenize(f)
@@ -189,10 +233,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 				counts[t.key]++
 			}
 			if w := t.key; isWord(w) && runeLen(w) >= 6 {
-				w = tt.keys[tt.id(w)]
-				for c := 3; c <= len(w)-3; c++ {
-					in.cuts = append(in.cuts, cut{w[:c], stem(w[c:])})
-				}
+				cuts = packCuts(cuts, w)
 			}
 		}
 		if hasLatin || !containsHan(f) {
@@ -209,6 +250,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 			}
 		}
 	}
+	in.cuts = string(cuts)
 	for _, w := range sortedKeys(counts) {
 		if runeLen(w) >= 3 && isNameWord(w) {
 			in.nameCounts = append(in.nameCounts, wordCount{tt.id(w), int32(counts[w])})
@@ -241,40 +283,40 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	for _, loc := range localeOrder(p.Description, an.locales) {
 		add(lx.analyze(Fold(p.Description[loc])), weightDescription, false, false)
 	}
-	in.terms = make([]weightedTerm, 0, len(best))
+	pt.terms = make([]weightedTerm, 0, len(best))
 	for k, w := range best {
-		in.terms = append(in.terms, weightedTerm{tt.id(k), float32(w)})
+		pt.terms = append(pt.terms, weightedTerm{tt.id(k), float32(w)})
 	}
-	slices.SortFunc(in.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(pt.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
 	for k := range written {
-		in.written = append(in.written, tt.ids[k])
+		pt.written = append(pt.written, tt.ids[k])
 	}
 	for k := range in.strong {
 		if k[0] == '@' {
 			in.strongConcepts = append(in.strongConcepts, tt.ids[k])
 		} else if isWord(k) && runeLen(k) >= 3 {
-			in.strongWords = append(in.strongWords, tt.ids[k])
+			pt.strongWords = append(pt.strongWords, tt.ids[k])
 		}
 	}
 	for k := range in.structured {
 		if k[0] == '@' {
 			in.structConcepts = append(in.structConcepts, tt.ids[k])
 		} else if isWord(k) && runeLen(k) >= 3 {
-			in.structWords = append(in.structWords, tt.ids[k])
+			pt.structWords = append(pt.structWords, tt.ids[k])
 		}
 	}
-	for _, l := range [][]uint32{in.written, in.strongConcepts, in.structConcepts, in.strongWords, in.structWords} {
+	for _, l := range [][]uint32{pt.written, in.strongConcepts, in.structConcepts, pt.strongWords, pt.structWords} {
 		slices.Sort(l)
 	}
 	nums := an.nums.nameNums
 	clear(nums)
 	an.nums.addNameNumbers(p)
-	in.nums = make([]uint32, 0, len(nums))
+	pt.nums = make([]uint32, 0, len(nums))
 	for k := range nums {
-		in.nums = append(in.nums, tt.id(k))
+		pt.nums = append(pt.nums, tt.id(k))
 	}
-	slices.Sort(in.nums)
-	return in
+	slices.Sort(pt.nums)
+	return in, pt
 }
 
 // longestHanRun returns the longest Chinese run of a name's tokens when
@@ -292,14 +334,24 @@ func longestHanRun(toks []token) string {
 	return longest
 }
 
+// termsOf gives assemble the prodTerms it needs: every product's for New
+// (all), else those of the products new or changed (added, by place) and
+// of prev's products gone or changed (removed, by place in prev).
+type termsOf struct {
+	all            []*prodTerms
+	added, removed map[int32]*prodTerms
+}
+
 // assemble builds the index of products from their prodInfos (infos[i]
 // is products[i]'s, made with lx, locales and table), computing in one
 // pass each what depends on the whole catalog, in the order New always
 // did. prev, when not nil, is an index whose prodInfo from[i] is
-// infos[i] (-1: none): what does not depend on the order of the products
-// is changed by the products that changed, and the postings too when the
-// products prev shares kept their places (see update.go).
-func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexicon, keep []string, table *termTable, infos []*prodInfo, prev *Index, from []int32) *Index {
+// infos[i] (-1: none), the products prev shares being in the order they
+// had there: what does not depend on the order of the products is
+// changed by the products that changed, and more when the products prev
+// shares kept their places (see update.go). ts holds the products'
+// prodTerms.
+func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexicon, keep []string, table *termTable, infos []*prodInfo, prev *Index, from []int32, ts termsOf) *Index {
 	ix := &Index{
 		lx:       lx,
 		products: products,
@@ -313,7 +365,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		infos:    infos,
 	}
 	keys := table.snapshot()
-	d := ix.countTerms(keys, prev, from)
+	d := ix.countTerms(keys, prev, from, ts)
 	for i, in := range infos {
 		p := &products[i]
 		d := &ix.docs[i]
@@ -330,7 +382,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 	ix.written = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.written }), ix.counts.written, d.written)
 	ix.nameNums = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.nameNums }), ix.counts.nums, d.nums)
 	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
-	ix.layPostings(keys, prev, from)
+	ix.layPostings(keys, prev, from, ts)
 	ix.buildKinds(keys)
 	ix.buildVocab(keys, prev, d)
 	ix.buildNames(keys, prev, from, d)
@@ -350,17 +402,17 @@ func prevField(prev *Index, f func(*Index) map[string]bool) map[string]bool {
 // buildPostings lays every product's terms out as posting lists, in
 // catalog order, in one array: the lists are counted first, so that each
 // is a slice of it with room for nothing more than splitCompounds adds.
-func (ix *Index) buildPostings(keys []string) {
+func (ix *Index) buildPostings(keys []string, all []*prodTerms) {
 	count := make([]int32, len(keys))
 	total, distinct := 0, 0
-	for _, in := range ix.infos {
-		for _, t := range in.terms {
+	for _, pt := range all {
+		for _, t := range pt.terms {
 			if count[t.id] == 0 {
 				distinct++
 			}
 			count[t.id]++
 		}
-		total += len(in.terms)
+		total += len(pt.terms)
 	}
 	flat := make([]posting, total)
 	start := make([]int32, len(keys))
@@ -370,8 +422,8 @@ func (ix *Index) buildPostings(keys []string) {
 		at += n
 	}
 	fill := slices.Clone(start)
-	for i, in := range ix.infos {
-		for _, t := range in.terms {
+	for i, pt := range all {
+		for _, t := range pt.terms {
 			flat[fill[t.id]] = posting{doc: int32(i), weight: t.weight}
 			fill[t.id]++
 		}
@@ -439,20 +491,33 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 			continue
 		}
 		var parts []string
-		has := func(w string) bool { return in.strong[w] || slices.Contains(parts, w) }
-		for _, c := range in.cuts {
-			if !known(c.a) || !known(c.b) || has(c.a) && has(c.b) {
-				continue
+		has := func(w string) bool {
+			return in.strong[w] && !slices.Contains(in.splitIn, w) || slices.Contains(parts, w)
+		}
+		eachCut(in.cuts, func(a, b string) bool {
+			if !known(a) || !known(b) || has(a) && has(b) {
+				return true
 			}
-			for _, part := range []string{c.a, c.b} {
+			for _, part := range []string{a, b} {
 				if !has(part) {
-					parts = append(parts, part)
+					parts = append(parts, tt.keys[tt.ids[part]]) // the table's copy
 				}
 			}
-		}
-		if len(parts) > 0 {
-			ix.split[i] = parts
+			return true
+		})
+		ix.split[i] = parts
+		switch {
+		case prev == nil || from[i] < 0:
+			// in is new: its strong may take the words.
+			for _, w := range parts {
+				in.strong[w] = true
+			}
+			in.splitIn = parts
+		case !slices.Equal(parts, in.splitIn):
 			strong := maps.Clone(in.strong)
+			for _, w := range in.splitIn {
+				delete(strong, w)
+			}
 			for _, w := range parts {
 				strong[w] = true
 			}
@@ -461,19 +526,17 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 	}
 }
 
-// cutsAny reports whether some cut is cut into one of words.
-func cutsAny(cuts []cut, words []string) bool {
+// cutsAny reports whether some cut of packed is cut into one of words.
+func cutsAny(packed string, words []string) bool {
 	if len(words) == 0 {
 		return false
 	}
-	for _, c := range cuts {
-		for _, w := range words {
-			if c.a == w || c.b == w {
-				return true
-			}
-		}
-	}
-	return false
+	found := false
+	eachCut(packed, func(a, b string) bool {
+		found = slices.Contains(words, a) || slices.Contains(words, b)
+		return !found
+	})
+	return found
 }
 
 // buildKinds computes kinds, reading each product's concepts once.

@@ -201,12 +201,13 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 	table := newTermTable()
 	an := newAnalyser(lx, locales, table)
 	infos := make([]*prodInfo, len(products))
+	terms := make([]*prodTerms, len(products))
 	table.mu.Lock()
 	for i := range products {
-		infos[i] = an.analyseProduct(&products[i], keep[i], letters[i])
+		infos[i], terms[i] = an.analyseProduct(&products[i], keep[i], letters[i])
 	}
 	table.mu.Unlock()
-	return assemble(products, locales, lx, kept, table, infos, nil, nil)
+	return assemble(products, locales, lx, kept, table, infos, nil, nil, termsOf{all: terms})
 }
 
 // idf is the inverse document frequency of a posting list: rare terms say

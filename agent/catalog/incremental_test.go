@@ -38,7 +38,7 @@ func TestUpdateTextMatchesNew(t *testing.T) {
 			ps := catalogtest.Large(t, f, 150)
 			ix := New(ps, incLocales)
 			fresh := 0
-			incremental := 0
+			incremental, moves := 0, 0
 			for step := range 40 {
 				next, touched, desc := mutate(rng, ps, pool, &fresh)
 				up, _ := ix.Update(next, incLocales, nil)
@@ -49,15 +49,18 @@ func TestUpdateTextMatchesNew(t *testing.T) {
 				if diff := sameAnswers(up, want, next, rng); diff != "" {
 					t.Fatalf("step %d (%s): %s", step, desc, diff)
 				}
-				if shared(ix, up, touched) {
+				if strings.Contains(desc, "swap") {
+					moves++ // a reordered catalog is built again
+				} else if shared(ix, up, touched) {
 					incremental++
 				}
 				ps, ix = next, up
 			}
 			// A step whose change is a new proper name that is a stop
-			// word rebuilds everything; most steps must not.
-			if incremental < 32 {
-				t.Errorf("only %d of 40 steps reused the analysis of the products they left alone", incremental)
+			// word, or that moves products, builds everything again;
+			// most steps must not.
+			if incremental < (40-moves)*4/5 {
+				t.Errorf("only %d of %d steps reused the analysis of the products they left alone", incremental, 40-moves)
 			}
 		})
 	}

@@ -65,20 +65,35 @@ func (ix *Index) reanalyse(products []concierge.Product) *Index {
 		from[i] = -1
 		keep[i], letters[i] = lexiconParts(shared, &products[i])
 	}
-	lx, kept := lexiconWith(keep, letters)
-	if !slices.Equal(kept, ix.keep) || !maps.Equal(lx.letters, ix.lx.letters) {
+	lx, kw := lexiconWith(keep, letters)
+	if !slices.Equal(kw, ix.keep) || !maps.Equal(lx.letters, ix.lx.letters) {
 		// The analysis of every product depends on the lexicon.
 		return New(products, ix.locales)
 	}
+	if !inOrder(from) {
+		// A reordered catalog: every posting list changes anyway.
+		return New(products, ix.locales)
+	}
+	// The terms of the products that changed, new and old: the old
+	// version is analysed again (the same lexicon gives the same terms).
+	ts := termsOf{added: map[int32]*prodTerms{}, removed: map[int32]*prodTerms{}}
+	kept := make([]bool, len(ix.products))
 	an := newAnalyser(ix.lx, ix.locales, ix.table)
 	ix.table.mu.Lock()
 	for i := range products {
 		if infos[i] == nil {
-			infos[i] = an.analyseProduct(&products[i], keep[i], letters[i])
+			infos[i], ts.added[int32(i)] = an.analyseProduct(&products[i], keep[i], letters[i])
+		} else {
+			kept[from[i]] = true
+		}
+	}
+	for j := range ix.products {
+		if !kept[j] {
+			_, ts.removed[int32(j)] = an.analyseProduct(&ix.products[j], ix.infos[j].keep, ix.infos[j].letters)
 		}
 	}
 	ix.table.mu.Unlock()
-	return assemble(products, ix.locales, ix.lx, ix.keep, ix.table, infos, ix, from)
+	return assemble(products, ix.locales, ix.lx, ix.keep, ix.table, infos, ix, from, ts)
 }
 
 // sameText reports whether products are ix's with the same indexed text:
@@ -144,14 +159,14 @@ type countDelta struct {
 
 // countTerms counts ix's terms, from prev's counts and the products that
 // changed when prev is not nil; from is as for assemble.
-func (ix *Index) countTerms(keys []string, prev *Index, from []int32) countDelta {
+func (ix *Index) countTerms(keys []string, prev *Index, from []int32, ts termsOf) countDelta {
 	n := len(keys)
 	c := &ix.counts
 	var d countDelta
 	if prev == nil {
 		c.known, c.descr, c.written, c.nums, c.common = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
-		for _, in := range ix.infos {
-			c.add(in, 1, nil)
+		for i, in := range ix.infos {
+			c.add(in, ts.all[i], 1, nil)
 		}
 		return d
 	}
@@ -162,25 +177,18 @@ func (ix *Index) countTerms(keys []string, prev *Index, from []int32) countDelta
 	}
 	p := &prev.counts
 	c.known, c.descr, c.written, c.nums, c.common = grow(p.known), grow(p.descr), grow(p.written), grow(p.nums), grow(p.common)
-	kept := make([]bool, len(prev.infos))
-	for i, in := range ix.infos {
-		if from[i] >= 0 {
-			kept[from[i]] = true
-		} else {
-			c.add(in, 1, &d)
-		}
+	for i, pt := range ts.added {
+		c.add(ix.infos[i], pt, 1, &d)
 	}
-	for j, in := range prev.infos {
-		if !kept[j] {
-			c.add(in, -1, &d)
-		}
+	for j, pt := range ts.removed {
+		c.add(prev.infos[j], pt, -1, &d)
 	}
 	return d
 }
 
 // add adds sign to the counts of in's terms, noting in d (when not nil)
 // those that left or reached 0.
-func (c *termCounts) add(in *prodInfo, sign int32, d *countDelta) {
+func (c *termCounts) add(in *prodInfo, pt *prodTerms, sign int32, d *countDelta) {
 	step := func(count []int32, ids []uint32, moved *[]uint32) {
 		for _, id := range ids {
 			was := count[id]
@@ -194,10 +202,10 @@ func (c *termCounts) add(in *prodInfo, sign int32, d *countDelta) {
 	if d != nil {
 		dk, dd, dw, dn, dc = &d.known, &d.descr, &d.written, &d.nums, &d.common
 	}
-	step(c.known, in.strongWords, dk)
-	step(c.descr, in.structWords, dd)
-	step(c.written, in.written, dw)
-	step(c.nums, in.nums, dn)
+	step(c.known, pt.strongWords, dk)
+	step(c.descr, pt.structWords, dd)
+	step(c.written, pt.written, dw)
+	step(c.nums, pt.nums, dn)
 	if in.latin > 1 {
 		var common []uint32
 		for _, w := range in.nameCounts {
@@ -253,10 +261,14 @@ func patchSet(keys []string, prev map[string]bool, count []int32, moved []uint32
 // catalog order, then those splitCompounds gave it. When every product
 // prev shares is where it was in prev, only the lists of the terms of the
 // products that changed, or whose split words did, are made again;
-// otherwise all are.
-func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
+// otherwise prev's lists are renumbered (remap).
+func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsOf) {
 	if prev == nil || !samePlaces(from) {
-		ix.buildPostings(keys)
+		if prev == nil {
+			ix.buildPostings(keys, ts.all)
+		} else {
+			ix.remapPostings(keys, prev, from, ts)
+		}
 		ix.splitDocs = map[string][]int32{}
 		for i, parts := range ix.split {
 			for _, w := range parts {
@@ -266,13 +278,12 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
 		}
 		return
 	}
-	n := max(len(ix.infos), len(prev.infos))
 	// termsChanged[i]: product i's terms may differ from prev's i;
 	// splitChanged[i]: its split words may.
 	termsChanged := make(map[int32]bool)
 	splitChanged := make(map[int32]bool)
 	affected := map[string]bool{}
-	for i := range n {
+	for i := range max(len(ix.infos), len(prev.infos)) {
 		if i < len(ix.infos) && i < len(prev.infos) && from[i] == int32(i) {
 			if !slices.Equal(ix.split[i], prev.split[i]) {
 				splitChanged[int32(i)] = true
@@ -287,7 +298,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
 		}
 		termsChanged[int32(i)], splitChanged[int32(i)] = true, true
 		if i < len(prev.infos) {
-			for _, t := range prev.infos[i].terms {
+			for _, t := range ts.removed[int32(i)].terms {
 				affected[keys[t.id]] = true
 			}
 			for _, w := range prev.split[i] {
@@ -295,7 +306,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
 			}
 		}
 		if i < len(ix.infos) {
-			for _, t := range ix.infos[i].terms {
+			for _, t := range ts.added[int32(i)].terms {
 				affected[keys[t.id]] = true
 			}
 			for _, w := range ix.split[i] {
@@ -303,17 +314,9 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
 			}
 		}
 	}
-	// The new postings and split words of the products that changed, by
-	// term, in catalog order.
-	added := map[string][]posting{}
+	added := ts.addedByTerm(keys)
 	splitAdded := map[string][]int32{}
 	for i := range int32(len(ix.infos)) {
-		if termsChanged[i] {
-			for _, t := range ix.infos[i].terms {
-				k := keys[t.id]
-				added[k] = append(added[k], posting{doc: i, weight: t.weight})
-			}
-		}
 		if splitChanged[i] {
 			for _, w := range ix.split[i] {
 				splitAdded[w] = append(splitAdded[w], i)
@@ -344,6 +347,76 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32) {
 			ix.splitDocs[k] = split
 		}
 	}
+}
+
+// addedByTerm returns the postings of the products in ts.added, by term,
+// in catalog order.
+func (ts termsOf) addedByTerm(keys []string) map[string][]posting {
+	places := slices.Sorted(maps.Keys(ts.added))
+	out := map[string][]posting{}
+	for _, i := range places {
+		for _, t := range ts.added[i].terms {
+			k := keys[t.id]
+			out[k] = append(out[k], posting{doc: i, weight: t.weight})
+		}
+	}
+	return out
+}
+
+// remapPostings sets ix.postings, without the split words, from prev's:
+// the postings of the products prev shares, at their new places (in the
+// same order, see inOrder), with those of the products that are new or
+// changed.
+func (ix *Index) remapPostings(keys []string, prev *Index, from []int32, ts termsOf) {
+	place := make([]int32, len(prev.infos)) // in ix, or -1
+	for j := range place {
+		place[j] = -1
+	}
+	for i, j := range from {
+		if j >= 0 {
+			place[j] = int32(i)
+		}
+	}
+	added := ts.addedByTerm(keys)
+	ix.postings = make(map[string][]posting, len(prev.postings)+len(added))
+	for k, old := range prev.postings {
+		main := old[:len(old)-len(prev.splitDocs[k])]
+		more := added[k]
+		list := make([]posting, 0, len(main)+len(more))
+		for _, p := range main {
+			at := place[p.doc]
+			if at < 0 {
+				continue
+			}
+			for len(more) > 0 && more[0].doc < at {
+				list, more = append(list, more[0]), more[1:]
+			}
+			list = append(list, posting{doc: at, weight: p.weight})
+		}
+		list = append(list, more...)
+		delete(added, k)
+		if len(list) > 0 {
+			ix.postings[k] = list
+		}
+	}
+	for k, list := range added {
+		ix.postings[k] = list
+	}
+}
+
+// inOrder reports whether the products shared with the index before
+// (from[i] >= 0) are in the order they had there.
+func inOrder(from []int32) bool {
+	last := int32(-1)
+	for _, j := range from {
+		if j >= 0 {
+			if j < last {
+				return false
+			}
+			last = j
+		}
+	}
+	return true
 }
 
 // samePlaces reports whether every product the new index shares with
