@@ -22,8 +22,8 @@ import (
 // again from them: the result is New's on the same products, for a
 // fraction of its cost. When the change alters the lexicon itself (a new
 // proper name that is a stop word, a capital letter after a word, see
-// lexiconWith), or the locales differ, every product is analysed again
-// with New.
+// lexiconWith), moves products the index had before each other, or the
+// locales differ, every product is analysed again with New.
 //
 // changed, when not nil, lists the SKUs that may differ from ix's, and
 // only those are compared field by field; nil compares every product.
