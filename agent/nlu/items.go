@@ -718,6 +718,13 @@ var (
 func (p *parse) readRelative() {
 	free := func(i, k int) bool { return k > 0 && !slices.Contains(p.used[i:i+k], true) }
 	for i := range p.toks {
+		if addAgain[p.toks[i].norm] && i+2 < len(p.toks) && p.toks[i+1].norm == "en" {
+			// "rajoute-en une paire", "ajoute-en deux": that many more
+			// of what is in focus ("mets-en quatre" sets four).
+			if n, ok := numberAt(p.toks, i+2); ok && n.value >= 1 || p.toks[i+2].norm == "un" || p.toks[i+2].norm == "une" {
+				p.more = true
+			}
+		}
 		if p.used[i] {
 			continue
 		}
@@ -740,6 +747,10 @@ func (p *parse) readRelative() {
 		}
 	}
 }
+
+// addAgain are the verbs that add on top of the cart when a count
+// follows "en": "rajoute-en une", "ajoute-en deux".
+var addAgain = setOf("ajoute", "ajoutez", "ajouter", "rajoute", "rajoutez", "rajouter", "remets", "remettez")
 
 // readDelta sets Delta for a relative change of a cart line: "remove
 // one", "enlève-en un", "one less", "un de moins", "少一个".

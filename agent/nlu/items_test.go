@@ -152,6 +152,8 @@ func TestRelative(t *testing.T) {
 		{"encore une", nlu.AddToCart, 1, 0},
 		{"再来一个", nlu.AddToCart, 1, 1},
 		{"make it three", nlu.ChangeQuantity, 0, 3},
+		{"rajoute-en une paire", nlu.AddToCart, 1, 1},
+		{"ajoute-en deux", nlu.AddToCart, 2, 2},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "fr")
