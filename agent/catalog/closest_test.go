@@ -175,6 +175,8 @@ func TestClosestByHead(t *testing.T) {
 		{SKU: "GOOSENECK", Name: map[concierge.Locale]string{"en": "Gooseneck kettle"}},
 		{SKU: "HP", Name: map[concierge.Locale]string{"en": "Harry Potter 7-book box set"}},
 		{SKU: "LOTR", Name: map[concierge.Locale]string{"en": "The Lord of the Rings 3-book box set"}},
+		{SKU: "TEATS", Name: map[concierge.Locale]string{"fr": "Tétines de biberon (lot de 2)"}, Tags: []string{"tétine"}},
+		{SKU: "DUMMY", Name: map[concierge.Locale]string{"fr": "Sucette physiologique"}, Tags: []string{"sucette", "tétine"}},
 	}, []concierge.Locale{"fr", "en"})
 	tests := []struct {
 		text string
@@ -182,6 +184,9 @@ func TestClosestByHead(t *testing.T) {
 		want concierge.SKU
 	}{
 		{"une ramette A4 80 g", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
+		{"10 ramettes de papier A4 80 g", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
+		{"4 reams of A4 80 gsm paper", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
+		{"des tétines", []concierge.SKU{"TEATS", "DUMMY"}, ""},
 		{"the AquaBot X400", []concierge.SKU{"X400", "BASKET"}, "X400"},
 		{"a kettle", []concierge.SKU{"KETTLE", "GOOSENECK"}, ""},
 		{"a box set", []concierge.SKU{"HP", "LOTR"}, ""},

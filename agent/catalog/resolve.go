@@ -433,10 +433,10 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 	if s := ix.baseOf(said, skus, whole, names); s != "" {
 		return s
 	}
-	// Only where the words said are in every candidate's name, so that
-	// where they stand is all that differs ("a pink float" is not the
-	// flamingo over a pink swim ring).
-	inName := func(i int, k string) bool {
+	// Only where the winner has in its name every word said that some
+	// candidate has ("a pink float" is not the flamingo over a pink
+	// swim ring: the ring is the one that is pink).
+	has := func(i int, k string) bool {
 		for _, set := range names[i] {
 			if set[k] {
 				return true
@@ -444,17 +444,16 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 		}
 		return false
 	}
-	for k := range said {
-		for i := range skus {
-			if inName(i, k) {
-				for j := range skus {
-					if !inName(j, k) {
-						return ""
-					}
-				}
-				break
+	described := func(k string) bool {
+		for i, sku := range skus {
+			if has(i, k) {
+				return true
+			}
+			if d, ok := ix.skus[compact(Fold(string(sku)))]; ok && ix.docs[d].structured[k] {
+				return true
 			}
 		}
+		return false
 	}
 	// The one whose name opens with a word said, where every other has
 	// each such word only after a complement ("de", "of", "for").
@@ -478,37 +477,51 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 	if found < 0 {
 		return ""
 	}
+	for k := range said {
+		if described(k) && !has(found, k) {
+			return ""
+		}
+	}
 	for i, sku := range skus {
 		if i == found {
 			continue
 		}
-		for _, name := range ix.Product(sku).Name {
-			for _, t := range ix.lx.analyze(beforeComplement(Fold(name))) {
-				if opened[t.key] {
-					return "" // "Gooseneck kettle" is a kettle too
-				}
-			}
+		if !ix.packOrPart(ix.Product(sku), opened) {
+			return "" // "Gooseneck kettle" is a kettle too; a pacifier tagged teat is another thing
 		}
 	}
 	return skus[found]
+}
+
+// packOrPart reports whether some name of p holds the opened words only
+// after a complement, as a pack of them ("Carton de 5 ramettes", "Box
+// of 5 reams": a number follows the complement) or a part for them
+// ("Replacement filter basket for AquaBot X400").
+func (ix *Index) packOrPart(p *concierge.Product, opened map[string]bool) bool {
+	for _, name := range p.Name {
+		fields := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		c := slices.IndexFunc(fields, func(w string) bool { return complements[w] })
+		if c < 1 || c+1 >= len(fields) {
+			continue
+		}
+		before := ix.lx.analyze(strings.Join(fields[:c], " "))
+		if slices.ContainsFunc(before, func(t term) bool { return opened[t.key] }) {
+			continue
+		}
+		after := ix.lx.analyze(strings.Join(fields[c+1:], " "))
+		has := slices.ContainsFunc(after, func(t term) bool { return opened[t.key] })
+		_, number := NumberValue(fields[c+1])
+		if has && (number || fields[c] == "for" || fields[c] == "pour") {
+			return true
+		}
+	}
+	return false
 }
 
 // complements open the part of a name that says what the thing is for,
 // of or with: "ramettes" in "carton de 5 ramettes" is what it holds.
 var complements = map[string]bool{"de": true, "d": true, "du": true, "des": true, "of": true, "for": true,
 	"pour": true, "with": true, "avec": true}
-
-// beforeComplement returns the part of a folded name before its first
-// complement word.
-func beforeComplement(folded string) string {
-	fields := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for i, w := range fields {
-		if complements[w] {
-			return strings.Join(fields[:i], " ")
-		}
-	}
-	return folded
-}
 
 // headOf returns the first word of a folded name: what the thing is
 // ("ramette" of "ramette papier a4 80 g", "carton" of "carton de 5
