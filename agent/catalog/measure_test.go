@@ -45,3 +45,17 @@ func TestMeasuresContradict(t *testing.T) {
 		}
 	}
 }
+
+// TestExcludeMeasure: "not the 5.5 m" rules out the variant that writes
+// 5.5 m, not the 4.5 m one that also has a 5 and an m.
+func TestExcludeMeasure(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "WINTER-450", Group: "WINTER", Name: map[concierge.Locale]string{"en": "Winter cover for round pools"}, Attrs: map[string]string{"size": "4.5 m"}},
+		{SKU: "WINTER-550", Group: "WINTER", Name: map[concierge.Locale]string{"en": "Winter cover for round pools"}, Attrs: map[string]string{"size": "5.5 m"}},
+		{SKU: "SOLAR", Name: map[concierge.Locale]string{"en": "Solar bubble cover"}},
+	}, []concierge.Locale{"en"})
+	hits := ix.Search(catalog.Query{Text: "winter cover", Exclude: "the 5.5 m", Limit: 5})
+	if len(hits) != 1 || hits[0].SKU != "WINTER-450" {
+		t.Errorf("Search(winter cover, not the 5.5 m) = %v, want [WINTER-450]", hits)
+	}
+}

@@ -430,10 +430,34 @@ func (ix *Index) excluded(text string, asked []term) map[int]bool {
 		return nil
 	}
 	out := make(map[int]bool, len(count))
+	ruled := measures(Fold(text))
 	for d, c := range count {
-		out[d] = int(c) == n
+		// "not the 5.5 m": the 4.5 m cover has a 5 and an m, but not
+		// that measure.
+		out[d] = int(c) == n && (len(ruled) == 0 || ix.writesMeasure(d, ruled))
 	}
 	return out
+}
+
+// writesMeasure reports whether product doc writes one of ms in a name or
+// an attribute.
+func (ix *Index) writesMeasure(doc int, ms []measure) bool {
+	p := &ix.products[doc]
+	texts := make([]string, 0, len(p.Name)+len(p.Attrs))
+	for _, n := range p.Name {
+		texts = append(texts, n)
+	}
+	for _, v := range p.Attrs {
+		texts = append(texts, v)
+	}
+	for _, t := range texts {
+		for _, m := range measures(Fold(t)) {
+			if slices.Contains(ms, m) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ExcludeSep separates the parts of a Query.Exclude that were ruled out
