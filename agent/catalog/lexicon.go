@@ -34,7 +34,7 @@ var concepts = []concept{
 	{"color", attribute}, {"cordless", attribute}, {"touch", attribute}, {"vintage", attribute},
 	{"adjustable", attribute}, {"black", attribute}, {"white", attribute}, {"gold", attribute},
 	{"red", attribute}, {"blue", attribute}, {"green", attribute}, {"pink", attribute}, {"grey", attribute},
-	{"yellow", attribute}, {"purple", attribute}, {"navy", attribute}, {"turquoise", attribute}, {"khaki", attribute}, {"ecru", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute}, {"mint", attribute},
+	{"yellow", attribute}, {"purple", attribute}, {"navy", attribute}, {"turquoise", attribute}, {"khaki", attribute}, {"ecru", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute}, {"mint", attribute}, {"camo", attribute},
 	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
 	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
 	{"sizexs", attribute}, {"sizes", attribute}, {"sizem", attribute}, {"sizel", attribute}, {"sizexl", attribute},
@@ -112,6 +112,7 @@ var senses = []sense{
 	{[]string{"beige"}, []string{"beige", "米色"}},
 	// A colour and a flavour alike: "menthe" says "mint" either way.
 	{[]string{"mint"}, []string{"mint", "menthe", "薄荷", "薄荷色", "薄荷绿"}},
+	{[]string{"camo"}, []string{"camo", "camouflage", "迷彩", "迷彩色"}},
 	{[]string{"silver"}, []string{"silver", "argent", "argente", "argentee", "银色"}},
 	{[]string{"leather"}, []string{"leather", "cuir", "真皮", "皮革"}},
 	{[]string{"suede"}, []string{"suede", "daim", "麂皮"}},

@@ -446,10 +446,7 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 	}
 	described := func(k string) bool {
 		for i, sku := range skus {
-			if has(i, k) {
-				return true
-			}
-			if d, ok := ix.skus[compact(Fold(string(sku)))]; ok && ix.docs[d].structured[k] {
+			if has(i, k) || ix.structuredHas(sku, k) {
 				return true
 			}
 		}
@@ -478,7 +475,7 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 		return ""
 	}
 	for k := range said {
-		if described(k) && !has(found, k) {
+		if described(k) && !has(found, k) && !ix.structuredHas(skus[found], k) {
 			return ""
 		}
 	}
@@ -491,6 +488,13 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 		}
 	}
 	return skus[found]
+}
+
+// structuredHas reports whether sku's tags, category or attributes have
+// the term key k.
+func (ix *Index) structuredHas(sku concierge.SKU, k string) bool {
+	d, ok := ix.skus[compact(Fold(string(sku)))]
+	return ok && ix.docs[d].structured[k]
 }
 
 // packOrPart reports whether some name of p holds the opened words only
