@@ -103,7 +103,7 @@ func (h *Handler) catalogRead(w http.ResponseWriter, r *http.Request, v any) (co
 		return "", false
 	}
 	if code, msg := h.verify(r, bot, body); code != "" {
-		protocolError(w, http.StatusUnauthorized, code, msg)
+		h.authFailed(w, bot, code, msg)
 		return "", false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {

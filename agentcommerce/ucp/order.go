@@ -202,7 +202,7 @@ func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code, msg := h.verify(r, bot, nil); code != "" {
-		protocolError(w, http.StatusUnauthorized, code, msg)
+		h.authFailed(w, bot, code, msg)
 		return
 	}
 	var sess *agentcommerce.Session
@@ -242,4 +242,21 @@ func orderError(w http.ResponseWriter, code, content string) {
 			"capabilities": map[string]any{OrderCapability: []map[string]any{{"version": Version}}}},
 		"messages": []map[string]any{{"type": "error", "code": code, "severity": "unrecoverable", "content": content}},
 	})
+}
+
+// orderMethod answers every method on /orders/{id} but GET (and HEAD):
+// the order capability's REST binding (order-rest.md) defines Get Order
+// only, and order.md has the business report the order's fulfillment and
+// adjustments to the platform, never the reverse. So a platform's PUT
+// (the conformance suite's, which the samples' server offers to simulate
+// the seller's updates), PATCH, POST or DELETE is refused with 405 and
+// Allow, before anything is read, and changes nothing.
+func (h *Handler) orderMethod(w http.ResponseWriter, r *http.Request) {
+	if _, ok := h.bot(r); !ok {
+		protocolError(w, http.StatusNotFound, "not_found", "this shop does not speak UCP")
+		return
+	}
+	w.Header().Set("Allow", "GET, HEAD")
+	protocolError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+		"orders are read with GET; the order capability lets the business alone change an order, and reports each change to the platform")
 }

@@ -402,6 +402,9 @@ type platform struct {
 	srv      *httptest.Server
 	got      chan delivery
 	shop     *orderShop
+	// version is the protocol version its profile declares; "" is
+	// ucp.Version.
+	version string
 }
 
 func newPlatform(t *testing.T) *platform {
@@ -413,8 +416,12 @@ func newPlatform(t *testing.T) *platform {
 	p := &platform{key: k, got: make(chan delivery, 10)}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.well-known/ucp" {
+			v := p.version
+			if v == "" {
+				v = ucp.Version
+			}
 			json.NewEncoder(w).Encode(map[string]any{
-				"ucp": map[string]any{"version": ucp.Version, "capabilities": map[string]any{
+				"ucp": map[string]any{"version": v, "capabilities": map[string]any{
 					ucp.OrderCapability: []any{map[string]any{"version": ucp.Version, "config": map[string]any{"webhook_url": p.srv.URL + "/webhooks/orders"}}}}},
 				"signing_keys": []httpsig.JWK{k.JWK()}})
 			return

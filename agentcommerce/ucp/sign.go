@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -37,6 +36,7 @@ type ProfileKeys struct {
 type cachedKeys struct {
 	keys    []httpsig.JWK
 	webhook string
+	version string // the profile's ucp.version
 	at      time.Time
 }
 
@@ -56,7 +56,15 @@ func (p *ProfileKeys) OrderWebhook(ctx context.Context, profileURL string) (stri
 	return c.webhook, err
 }
 
-// profile fetches (or recalls) what Keys and OrderWebhook read.
+// ProtocolVersion implements VersionResolver: the ucp.version the
+// platform's profile declares, or "".
+func (p *ProfileKeys) ProtocolVersion(ctx context.Context, profileURL string) (string, error) {
+	c, err := p.profile(ctx, profileURL)
+	return c.version, err
+}
+
+// profile fetches (or recalls) what Keys, OrderWebhook and
+// ProtocolVersion read.
 func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKeys, error) {
 	u, err := url.Parse(profileURL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
@@ -91,6 +99,7 @@ func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKey
 	}
 	var prof struct {
 		UCP struct {
+			Version      string `json:"version"`
 			Capabilities map[string][]struct {
 				Config struct {
 					WebhookURL string `json:"webhook_url"`
@@ -103,7 +112,7 @@ func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKey
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxProfile)).Decode(&prof); err != nil {
 		return cachedKeys{}, fmt.Errorf("read the profile: %w", err)
 	}
-	c = cachedKeys{keys: append(prof.SigningKeys, prof.Keys...), at: time.Now()}
+	c = cachedKeys{keys: append(prof.SigningKeys, prof.Keys...), version: prof.UCP.Version, at: time.Now()}
 	for _, o := range prof.UCP.Capabilities[OrderCapability] {
 		// Only an https webhook is taken: events carry the buyer's
 		// address.
@@ -129,13 +138,8 @@ type WebhookResolver interface {
 
 // profileURL is the profile of a UCP-Agent header: profile="https://…".
 func profileURL(agent string) string {
-	for member := range strings.SplitSeq(agent, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(member), "=")
-		if ok && strings.TrimSpace(k) == "profile" {
-			return strings.Trim(strings.TrimSpace(v), `"`)
-		}
-	}
-	return ""
+	p, _ := agentParams(agent)
+	return p
 }
 
 // verify checks the request's RFC 9421 signature when it carries one (or
@@ -179,6 +183,14 @@ func (h *Handler) verify(r *http.Request, bot concierge.BotID, body []byte) (cod
 			return "coverage_insufficient", err.Error()
 		}
 		return "signature_invalid", "the request signature does not verify"
+	}
+	// The signer's profile is now known to be its own: the protocol
+	// version it declares is the one this request speaks. A profile that
+	// declares none is served (its version is unknown, not another).
+	if vr, ok := h.cfg.Keys.(VersionResolver); ok {
+		if v, err := vr.ProtocolVersion(r.Context(), prof); err == nil && v != "" && !accepts(v) {
+			return "version_unsupported", unsupported(v)
+		}
 	}
 	return "", ""
 }

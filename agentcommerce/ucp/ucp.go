@@ -91,6 +91,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/complete", h.signed(h.complete))
 	mux.HandleFunc("POST /ucp/{bot}/checkout-sessions/{id}/cancel", h.signed(h.cancel))
 	mux.HandleFunc("GET /ucp/{bot}/orders/{id}", h.signed(h.getOrder))
+	mux.HandleFunc("/ucp/{bot}/orders/{id}", h.signed(h.orderMethod))
 	mux.HandleFunc("POST /ucp/{bot}/catalog/search", h.signed(h.searchCatalog))
 	mux.HandleFunc("POST /ucp/{bot}/catalog/lookup", h.signed(h.lookupCatalog))
 	mux.HandleFunc("POST /ucp/{bot}/catalog/product", h.signed(h.getProduct))
@@ -134,8 +135,8 @@ func writeRaw(w http.ResponseWriter, status int, b []byte) {
 	w.Write(b)
 }
 
-// admit checks a request's bot and UCP-Agent and its agent's rate, and
-// answers when they fail. It returns the bot and the UCP-Agent header.
+// admit checks a request's bot, UCP-Agent (and the protocol version it
+// states) and its agent's rate, and answers when they fail. It returns the bot and the UCP-Agent header.
 func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID, string, bool) {
 	bot, ok := h.bot(r)
 	if !ok {
@@ -150,6 +151,13 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID
 	if !h.limit.Allow(string(bot) + "|" + agent + "|" + clientIP(r)) {
 		w.Header().Set("Retry-After", "10")
 		protocolError(w, http.StatusTooManyRequests, "rate_limited", "too many requests; slow down")
+		return "", "", false
+	}
+	// A version the platform states in UCP-Agent is checked here, before
+	// anything is read; the version its signed profile declares is
+	// checked by verify.
+	if _, v := agentParams(agent); v != "" && !accepts(v) {
+		h.versionUnsupported(w, bot, unsupported(v))
 		return "", "", false
 	}
 	return bot, agent, true
@@ -181,7 +189,7 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 		return
 	}
 	if code, msg := h.verify(r, bot, body); code != "" {
-		protocolError(w, http.StatusUnauthorized, code, msg)
+		h.authFailed(w, bot, code, msg)
 		return
 	}
 	svc := h.cfg.Service
