@@ -177,6 +177,8 @@ func TestClosestByHead(t *testing.T) {
 		{SKU: "LOTR", Name: map[concierge.Locale]string{"en": "The Lord of the Rings 3-book box set"}},
 		{SKU: "TEATS", Name: map[concierge.Locale]string{"fr": "Tétines de biberon (lot de 2)"}, Tags: []string{"tétine"}},
 		{SKU: "DUMMY", Name: map[concierge.Locale]string{"fr": "Sucette physiologique"}, Tags: []string{"sucette", "tétine"}},
+		{SKU: "PEN-BLUE", Name: map[concierge.Locale]string{"fr": "Stylo bille Cristal"}, Attrs: map[string]string{"color": "bleu"}},
+		{SKU: "PEN-BOX", Name: map[concierge.Locale]string{"fr": "Boîte de 50 stylos bille Cristal bleus"}},
 	}, []concierge.Locale{"fr", "en"})
 	tests := []struct {
 		text string
@@ -187,6 +189,7 @@ func TestClosestByHead(t *testing.T) {
 		{"10 ramettes de papier A4 80 g", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
 		{"4 reams of A4 80 gsm paper", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
 		{"des tétines", []concierge.SKU{"TEATS", "DUMMY"}, ""},
+		{"trente stylos Cristal bleus", []concierge.SKU{"PEN-BLUE", "PEN-BOX"}, "PEN-BLUE"},
 		{"the AquaBot X400", []concierge.SKU{"X400", "BASKET"}, "X400"},
 		{"a kettle", []concierge.SKU{"KETTLE", "GOOSENECK"}, ""},
 		{"a box set", []concierge.SKU{"HP", "LOTR"}, ""},
