@@ -120,6 +120,14 @@ func (ix *Index) dropGenericHanNames(keys []string) {
 		first, _ := utf8.DecodeRuneInString(h.text)
 		var docs []int
 		tail := true
+		prefix := hanPrefix(h.text)
+		if prefix != h.text && slices.ContainsFunc(byRune[first], func(k int) bool {
+			return runs[k].text == prefix && !slices.Contains(h.docs, runs[k].doc)
+		}) {
+			// What Resolve matches of "磨刀石防滑底座" is "磨刀石",
+			// another product's whole word: a kind, no name.
+			continue
+		}
 		for _, k := range byRune[first] {
 			r := runs[k]
 			if !strings.Contains(r.text, h.text) {

@@ -228,6 +228,7 @@ var cueTable = [numSignals][]string{
 		"montrez moi", "propose*", "conseille*", "recommande*", "je veux voir", "looking for", "look for",
 		"searching", "search", "do you have", "do you sell", "have you got", "got any", "show me",
 		"recommend", "suggest", "find me", "any", "有没有", "有吗", "找", "推荐", "看看", "想看", "有什么",
+		"给我看看", "给我看一下", "让我看看", "我看看",
 		"卖",
 	},
 	sigYes: {

@@ -24,6 +24,10 @@ func (p *parse) decide(in *Intent) IntentName {
 	switch {
 	case has(sigHuman):
 		return Human
+	case p.refused && in.Query == "":
+		// "don't add the bench capper": the cart as it is says nothing
+		// went in.
+		return ViewCart
 	case has(sigDispute):
 		// Before a refund: "charged twice, refund me" contests a charge.
 		return Dispute

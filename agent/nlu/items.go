@@ -247,6 +247,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 	if ix == nil {
 		return
 	}
+	p.refuseAdd(in, ix)
 	for i := 0; i < len(p.toks); i++ {
 		// Negators are also cue words (sigNegation), so they may be used;
 		// one taken by another cue is part of it ("pas trop cher" sorts).
@@ -260,9 +261,13 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		}
 		neg := p.text(i+k, end)
 		rest := p.textWithout(i, end)
-		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) {
+		refusal := !ix.Meaningful(rest) && i+k < len(p.toks) && negatedAdd[p.toks[i+k].norm]
+		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) && !refusal {
+			// A negation of the whole request is none, unless it negates
+			// adding: "do not add the bench capper" adds nothing.
 			continue
 		}
+		p.refused = p.refused || refusal
 		if i+k < len(p.toks) && ix.NameBigram(p.toks[i+k-1].norm, p.toks[i+k].norm) {
 			continue // "friteuse sans huile": a name's words, not a negation
 		}
@@ -283,6 +288,44 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		p.use(i, end)
 		p.mark(p.negated, i, end)
 		i = end - 1
+	}
+}
+
+// refuseAdd reads "don't add the bench capper", "n'ajoute pas le
+// capsuleur", "ne mets pas de sucre": the whole request is ruled out, so
+// nothing it names is added. ("do not add" and "不要加" are read by
+// excludeNegated's own negators.)
+func (p *parse) refuseAdd(in *Intent, ix *catalog.Index) {
+	for i := 0; i+2 < len(p.toks); i++ {
+		start := -1
+		switch {
+		case p.seq(i, "don", "t") && negatedAdd[p.toks[i+2].norm]:
+			start = i + 2
+		case p.seq(i, "dont") && negatedAdd[p.toks[i+1].norm]:
+			start = i + 1
+		case (p.seq(i, "n") || p.seq(i, "ne")) && negatedAdd[p.toks[i+1].norm] && p.toks[i+2].norm == "pas":
+			start = i + 1
+		}
+		if start < 0 {
+			continue
+		}
+		end := start
+		for end < len(p.toks) && !p.toks[end].sep && !isConj(p.toks[end].norm) {
+			end++
+		}
+		neg := p.text(start, end)
+		if !ix.Meaningful(neg) {
+			return
+		}
+		if in.NotQuery != "" {
+			in.NotQuery += catalog.ExcludeSep
+		}
+		in.NotQuery += neg
+		in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
+		p.use(i, end)
+		p.mark(p.negated, i, end)
+		p.refused = true
+		return
 	}
 }
 
@@ -747,6 +790,10 @@ func (p *parse) readRelative() {
 		}
 	}
 }
+
+// negatedAdd are the verbs of adding that a negation before them turns
+// into a refusal: "don't add", "n'ajoute pas", "不要加".
+var negatedAdd = setOf("add", "ajoute", "ajoutez", "ajouter", "mets", "mettez", "put", "加", "放")
 
 // addAgain are the verbs that add on top of the cart when a count
 // follows "en": "rajoute-en une", "ajoute-en deux".

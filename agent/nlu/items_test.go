@@ -709,3 +709,25 @@ func TestNumbersOfSizesAfterArticlesAndFractions(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedAdd: "don't add X", "n'ajoute pas X", "不要加X" add nothing
+// and show the cart; "show me" in Chinese is no add.
+func TestRefusedAdd(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "CAPPER", Name: map[concierge.Locale]string{"en": "Bench capper", "fr": "Capsuleuse de table", "zh": "台式压盖器"}, Price: concierge.Money{Minor: 3900, Currency: "EUR"}},
+		{SKU: "RACK", Name: map[concierge.Locale]string{"en": "Magnetic knife rack", "fr": "Barre aimantée", "zh": "磁吸刀架"}, Price: concierge.Money{Minor: 5900, Currency: "EUR"}},
+	}, []concierge.Locale{"en", "fr", "zh"})
+	for text, want := range map[string]nlu.IntentName{
+		"don't add the bench capper":  nlu.ViewCart,
+		"do not add the bench capper": nlu.ViewCart,
+		"n'ajoute pas la capsuleuse":  nlu.ViewCart,
+		"不要加台式压盖器":                    nlu.ViewCart,
+		"给我看看磁吸刀架":                    nlu.Search,
+		"add the bench capper":        nlu.AddToCart,
+		"给我一个磁吸刀架":                    nlu.AddToCart,
+	} {
+		if in := nlu.Parse(text, ix, "en"); in.Name != want {
+			t.Errorf("Parse(%q) = %s, want %s", text, in.Name, want)
+		}
+	}
+}

@@ -220,6 +220,9 @@ type parse struct {
 	// max is the most of one product a line may hold (Limits): a larger
 	// number is no quantity.
 	max int
+	// refused is set when the message refuses an add ("don't add the
+	// capper"): nothing it names goes in.
+	refused bool
 	// unplaced are the numbers taken as a name's only because some name
 	// writes them and they are too large to count ("the 50 one"), not
 	// because they stand where a name has them.
