@@ -219,3 +219,21 @@ func TestNameLetterAfterAStopWord(t *testing.T) {
 		t.Errorf("Search(type A) = %v, want FILT-A first, alone at its score", hits)
 	}
 }
+
+// TestHanKindIsNoName: "磨刀石防滑底座" (a holder for whetstones) is not named
+// by "磨刀石", which is another product's whole word; "欧若拉" still names
+// the Aurore lamps.
+func TestHanKindIsNoName(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "STONE-1000", Name: map[concierge.Locale]string{"zh": "磨刀石 1000目", "en": "Whetstone 1000 grit"}},
+		{SKU: "STONE-BASE", Name: map[concierge.Locale]string{"zh": "磨刀石防滑底座", "en": "Non-slip whetstone holder"}},
+		{SKU: "LAMP-1", Name: map[concierge.Locale]string{"zh": "欧若拉床头灯", "en": "Aurore bedside lamp"}},
+		{SKU: "LAMP-2", Name: map[concierge.Locale]string{"zh": "欧若拉台灯", "en": "Aurore desk lamp"}},
+	}, []concierge.Locale{"zh", "en"})
+	if got := ix.Resolve("加一块1000目磨刀石"); slices.Contains(got, "STONE-BASE") {
+		t.Errorf("Resolve(加一块1000目磨刀石) = %v: the holder is not named by its kind", got)
+	}
+	if got := ix.Resolve("我要欧若拉"); len(got) != 2 {
+		t.Errorf("Resolve(我要欧若拉) = %v, want both Aurore lamps", got)
+	}
+}
