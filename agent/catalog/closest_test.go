@@ -179,6 +179,8 @@ func TestClosestByHead(t *testing.T) {
 		{SKU: "DUMMY", Name: map[concierge.Locale]string{"fr": "Sucette physiologique"}, Tags: []string{"sucette", "tétine"}},
 		{SKU: "PEN-BLUE", Name: map[concierge.Locale]string{"fr": "Stylo bille Cristal"}, Attrs: map[string]string{"color": "bleu"}},
 		{SKU: "PEN-BOX", Name: map[concierge.Locale]string{"fr": "Boîte de 50 stylos bille Cristal bleus"}},
+		{SKU: "FERM-23", Name: map[concierge.Locale]string{"fr": "Fermenteur 23 L avec robinet"}},
+		{SKU: "LID-23", Name: map[concierge.Locale]string{"fr": "Couvercle de rechange pour fermenteur 23 L"}},
 	}, []concierge.Locale{"fr", "en"})
 	tests := []struct {
 		text string
@@ -190,6 +192,7 @@ func TestClosestByHead(t *testing.T) {
 		{"4 reams of A4 80 gsm paper", []concierge.SKU{"REAM", "CARTON"}, "REAM"},
 		{"des tétines", []concierge.SKU{"TEATS", "DUMMY"}, ""},
 		{"trente stylos Cristal bleus", []concierge.SKU{"PEN-BLUE", "PEN-BOX"}, "PEN-BLUE"},
+		{"le fermenteur 23 L", []concierge.SKU{"FERM-23", "LID-23"}, "FERM-23"},
 		{"the AquaBot X400", []concierge.SKU{"X400", "BASKET"}, "X400"},
 		{"a kettle", []concierge.SKU{"KETTLE", "GOOSENECK"}, ""},
 		{"a box set", []concierge.SKU{"HP", "LOTR"}, ""},

@@ -512,19 +512,22 @@ func (ix *Index) structuredHas(sku concierge.SKU, k string) bool {
 func (ix *Index) packOrPart(p *concierge.Product, opened map[string]bool) bool {
 	for _, name := range p.Name {
 		fields := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-		c := slices.IndexFunc(fields, func(w string) bool { return complements[w] })
-		if c < 1 || c+1 >= len(fields) {
-			continue
-		}
-		before := ix.lx.analyze(strings.Join(fields[:c], " "))
-		if slices.ContainsFunc(before, func(t term) bool { return opened[t.key] }) {
-			continue
-		}
-		after := ix.lx.analyze(strings.Join(fields[c+1:], " "))
-		has := slices.ContainsFunc(after, func(t term) bool { return opened[t.key] })
-		_, number := NumberValue(fields[c+1])
-		if has && (number || fields[c] == "for" || fields[c] == "pour") {
-			return true
+		for c := 1; c+1 < len(fields); c++ {
+			if !complements[fields[c]] {
+				continue
+			}
+			// "Couvercle de rechange pour fermenteur 23 L": the
+			// complement that counts may come after another.
+			before := ix.lx.analyze(strings.Join(fields[:c], " "))
+			if slices.ContainsFunc(before, func(t term) bool { return opened[t.key] }) {
+				break
+			}
+			after := ix.lx.analyze(strings.Join(fields[c+1:], " "))
+			has := slices.ContainsFunc(after, func(t term) bool { return opened[t.key] })
+			_, number := NumberValue(fields[c+1])
+			if has && (number || fields[c] == "for" || fields[c] == "pour") {
+				return true
+			}
 		}
 	}
 	return false
