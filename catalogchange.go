@@ -1,5 +1,7 @@
 package concierge
 
+import "time"
+
 // CatalogChange is one product changed through the catalog API, as the
 // store keeps it for every replica: Patch is the change as package
 // livecatalog encodes it (the store does not read it), Deleted withdraws
@@ -9,4 +11,16 @@ type CatalogChange struct {
 	Patch   []byte
 	Deleted bool
 	Version int64
+}
+
+// CatalogFeedCopy is the last good read of a url catalog source, as the
+// store keeps it for restarts and replicas: Body is the feed as package
+// livecatalog encodes it (the store does not read it), ETag and
+// LastModified the validators of that read, and FetchedAt when the feed
+// was last fetched or found unchanged.
+type CatalogFeedCopy struct {
+	Source             string
+	Body               []byte
+	ETag, LastModified string
+	FetchedAt          time.Time
 }
