@@ -1,7 +1,11 @@
 package config
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"slices"
@@ -303,7 +307,12 @@ func (c *checker) readFeed(at string, s *Source) (*catalogfeed.Feed, bool) {
 		return nil, false
 	}
 	defer file.Close()
-	feed, err := catalogfeed.Read(file, catalogfeed.Options{
+	in, err := gunzipFeed(file, s.Path)
+	if err != nil {
+		c.errorf(at+".path", "cannot read the feed %s: %v", s.Path, err)
+		return nil, false
+	}
+	feed, err := catalogfeed.Read(in, catalogfeed.Options{
 		Format:     catalogfeed.Format(s.Format),
 		Name:       s.Path,
 		Locale:     concierge.Locale(s.Locale),
@@ -321,6 +330,27 @@ func (c *checker) readFeed(at string, s *Source) (*catalogfeed.Feed, bool) {
 		return nil, false
 	}
 	return feed, true
+}
+
+// gunzipFeed returns a reader of the feed in file: decompressed, up to
+// catalogfeed.DefaultMaxGunzipped bytes, when it is gzip (by its first
+// bytes, whatever its name), and as it is otherwise. A name ending in .gz
+// whose content is not gzip is refused, as a mistake to say rather than a
+// feed to guess at.
+func gunzipFeed(file *os.File, path string) (io.Reader, error) {
+	br := bufio.NewReader(file)
+	head, _ := br.Peek(2)
+	if !catalogfeed.IsGzip(head) {
+		if strings.HasSuffix(strings.ToLower(path), ".gz") {
+			return nil, errors.New("its name ends in .gz but it is not gzip-compressed")
+		}
+		return br, nil
+	}
+	b, err := catalogfeed.Gunzip(br, catalogfeed.DefaultMaxGunzipped)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.NewReader(b), nil
 }
 
 // unwrapPath drops the path that an *os.PathError repeats.

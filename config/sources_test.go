@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"compress/gzip"
 	"errors"
 	"os"
 	"path/filepath"
@@ -151,6 +153,56 @@ func TestSourcesErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("errors lack %q:\n%s", w, err)
 				}
+			}
+		})
+	}
+}
+
+// TestSourcesGzip: a gzip-compressed feed file reads as the plain one
+// (its bad rows at their lines in the decompressed feed); one that is
+// cut short, or named .gz without being compressed, is refused.
+func TestSourcesGzip(t *testing.T) {
+	gz := func(s string) string {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		zw.Write([]byte(s))
+		zw.Close()
+		return b.String()
+	}
+	files := map[string]string{"bot.yaml": strings.Replace(sourcesBot, "feeds/products.tsv", "feeds/products.tsv.gz", 1)}
+	for k, v := range sourcesFeeds {
+		files[k] = v
+	}
+	files["feeds/products.tsv.gz"] = gz(sourcesFeeds["feeds/products.tsv"])
+	delete(files, "feeds/products.tsv")
+	dir := writeTree(t, files)
+	f, err := LoadFile(filepath.Join(dir, "bot.yaml"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range f.Bot().Products {
+		got = append(got, string(p.SKU)+" "+money.Format(p.Price, "en")+" "+strconv.Itoa(p.Stock))
+	}
+	if want := "LAMP-01 €49.00 2, LAMP-02 €75.00 4, GIFT-30 €30.00 999"; strings.Join(got, ", ") != want {
+		t.Errorf("products: %s, want %s", strings.Join(got, ", "), want)
+	}
+	tsv := filepath.Join(dir, "feeds", "products.tsv.gz")
+	if d := f.Feeds()[0].Problems[0]; d.String() != tsv+`:4:26: price: "10.00 USD" is in USD but the shop sells in EUR` {
+		t.Errorf("problem: %s", d)
+	}
+
+	ok := gz("sku,name,price\nA-1,Lampe,5.00\n")
+	for _, tt := range []struct{ name, file, content, want string }{
+		{"cut short", "cut.csv.gz", ok[:len(ok)-6], "cut.csv.gz: decompressing the feed: unexpected EOF"},
+		{"not gzip", "plain.csv.gz", "sku,name,price\nA-1,Lampe,5.00\n", "plain.csv.gz: its name ends in .gz but it is not gzip-compressed"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeTree(t, map[string]string{tt.file: tt.content,
+				"bot.yaml": "bot: b\nlocales: [fr, en]\ncatalog:\n  sources:\n    - { format: csv, path: " + tt.file + " }\n"})
+			_, err := LoadFile(filepath.Join(dir, "bot.yaml"), nil)
+			if err == nil || !strings.Contains(err.Error(), "cannot read the feed ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
 			}
 		})
 	}
