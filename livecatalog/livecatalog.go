@@ -149,13 +149,23 @@ func New(cfg Config) *Catalog {
 		cfg.Client = &http.Client{Timeout: 30 * time.Second}
 	}
 	c := &Catalog{cfg: cfg, remotes: map[int]*remoteState{}, overrides: map[concierge.SKU]concierge.CatalogChange{}}
+	keys := map[string]bool{}
 	for i, l := range cfg.Layers {
 		if l.Remote != nil {
 			if l.Remote.Every <= 0 {
 				l.Remote.Every = DefaultRefresh
 			}
-			c.remotes[i] = &remoteState{remote: l.Remote, shown: DisplayURL(l.Remote.URL)}
-			c.remotes[i].remote.Options.Name = c.remotes[i].shown
+			r := &remoteState{remote: l.Remote, shown: DisplayURL(l.Remote.URL)}
+			// The stored copy is named by the URL without its key (a
+			// rotated key keeps the copy), and by its place when two
+			// sources differ only by their query.
+			r.key = r.shown
+			if keys[r.key] {
+				r.key = fmt.Sprintf("%s (source %d)", r.shown, i)
+			}
+			keys[r.key] = true
+			c.remotes[i] = r
+			r.remote.Options.Name = r.shown
 		}
 	}
 	return c
@@ -166,9 +176,12 @@ func (c *Catalog) Bot() concierge.BotID { return c.cfg.Bot }
 
 // Load fetches every remote feed once and reads the changes recorded so
 // far, then hands the catalog to the sink. A feed that cannot be fetched
-// is reported by Status and retried by Run; only a store error fails Load.
+// is reported by Status and retried by Run, and serves meanwhile the last
+// good copy the FeedStore has of it (another replica's or an earlier
+// run's read), if any; only a store error fails Load.
 func (c *Catalog) Load(ctx context.Context) error {
 	for _, i := range c.remoteLayers() {
+		c.loadCopy(ctx, i)
 		c.refresh(ctx, i, false) // failures are in Status
 	}
 	c.mu.Lock()

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -20,6 +22,7 @@ import (
 type remoteState struct {
 	remote *Remote
 	shown  string // the URL without query and credentials
+	key    string // the source's name in the FeedStore: shown, made unique
 
 	items        []catalogfeed.Item // the last good feed's
 	etag         string
@@ -105,6 +108,13 @@ func (c *Catalog) refresh(ctx context.Context, i int, rebuild bool) error {
 
 	started := c.cfg.Now()
 	res, err := c.fetch(ctx, r.remote, etag, modified)
+	switch {
+	case err != nil:
+	case res.notModified:
+		c.touchCopy(ctx, r, etag, modified, started)
+	default:
+		c.saveCopy(ctx, r, res, started)
+	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -166,11 +176,13 @@ func (c *Catalog) applyFeedStock(ctx context.Context, old, items []catalogfeed.I
 type fetched struct {
 	notModified        bool
 	feed               *catalogfeed.Feed
+	body               []byte // the feed as read, decompressed
 	etag, lastModified string
 }
 
-// ErrTooLarge is a feed body over the size cap.
-var ErrTooLarge = errors.New("the feed is larger than the size cap")
+// ErrTooLarge is a feed body over the size cap, compressed or once
+// decompressed.
+var ErrTooLarge = catalogfeed.ErrTooLarge
 
 // fetch GETs a feed with the validators of the last good read and reads
 // it; a strict source's bad rows and a feed without a good row are
@@ -241,11 +253,37 @@ func get(ctx context.Context, client *http.Client, maxBytes int64, rawURL string
 	if int64(len(body)) > maxBytes {
 		return nil, fmt.Errorf("%w (cap %d bytes)", ErrTooLarge, maxBytes)
 	}
+	if body, err = gunzipBody(resp, body, maxBytes); err != nil {
+		return nil, err
+	}
 	feed, err := catalogfeed.Read(bytes.NewReader(body), o)
 	if err != nil {
 		return nil, err
 	}
-	return &fetched{feed: feed, etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}, nil
+	return &fetched{feed: feed, body: body, etag: resp.Header.Get("ETag"), lastModified: resp.Header.Get("Last-Modified")}, nil
+}
+
+// gunzipBody decompresses a gzip-compressed feed, capping the decompressed
+// bytes at maxBytes as the body's. A feed is gzip when its bytes say so,
+// whatever the headers: Go's client already undoes a Content-Encoding it
+// asked for, and what is left (a Content-Encoding the server sent
+// unasked, an application/gzip file) starts with gzip's magic number. A
+// body that the headers call gzip but is not is refused: the server is
+// misconfigured, and reading it as a feed would only give odd bad rows.
+func gunzipBody(resp *http.Response, body []byte, maxBytes int64) ([]byte, error) {
+	if catalogfeed.IsGzip(body) {
+		b, err := catalogfeed.Gunzip(bytes.NewReader(body), maxBytes)
+		if err != nil {
+			return nil, fmt.Errorf("gzip-compressed feed: %w", err)
+		}
+		return b, nil
+	}
+	enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding")))
+	typ, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if !resp.Uncompressed && (enc == "gzip" || enc == "x-gzip" || typ == "application/gzip" || typ == "application/x-gzip") {
+		return nil, errors.New("the answer says it is gzip-compressed but its body is not gzip")
+	}
+	return body, nil
 }
 
 // DisplayURL is u without its query, fragment and credentials, which may
