@@ -244,3 +244,20 @@ func TestCatalogMerge(t *testing.T) {
 		t.Error("merging changed an Item")
 	}
 }
+
+// TestCatalogMissing: a product is complete once some item gave its name
+// and some (maybe another) item its price.
+func TestCatalogMissing(t *testing.T) {
+	var c Catalog
+	c.Add(Item{Product: concierge.Product{SKU: "A"}, Fields: FieldStock})
+	c.Add(Item{Product: concierge.Product{SKU: "B", Name: map[concierge.Locale]string{"en": "B"}}, Fields: FieldName})
+	c.Add(Item{Product: concierge.Product{SKU: "C", Price: concierge.Money{Minor: 100, Currency: "EUR"}}, Fields: FieldPrice | FieldStock})
+	if c.Missing("A") != Needed || c.Missing("B") != FieldPrice || c.Missing("C") != FieldName || c.Missing("Z") != 0 {
+		t.Fatalf("before: A %b, B %b, C %b", c.Missing("A"), c.Missing("B"), c.Missing("C"))
+	}
+	c.Add(Item{Product: concierge.Product{SKU: "B", Price: concierge.Money{Minor: 100, Currency: "EUR"}}, Fields: FieldPrice})
+	c.AddProduct(concierge.Product{SKU: "C"})
+	if c.Missing("B") != 0 || c.Missing("C") != 0 || c.Missing("A") != Needed {
+		t.Fatalf("after: A %b, B %b, C %b", c.Missing("A"), c.Missing("B"), c.Missing("C"))
+	}
+}

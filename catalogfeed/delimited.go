@@ -174,7 +174,7 @@ func (b *builder) columns(header []string, aliases map[string]string, allAttrs b
 		return nil, &Problem{Name: b.o.Name, Line: 1, Col: 1, Message: fmt.Sprintf("the header has no column %s; it has %s", strings.Join(missing, ", "), strings.Join(header, ", "))}
 	}
 	// Only the SKU is required: a feed may give the other fields of
-	// products that another source names (Catalog.Incomplete).
+	// products that another source names (Catalog.Missing).
 	if !have["sku"] {
 		return nil, &Problem{Name: b.o.Name, Line: 1, Col: 1, Message: fmt.Sprintf("the header has no id column (map one with columns: {sku: …}); it has %s", strings.Join(header, ", "))}
 	}

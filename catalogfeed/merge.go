@@ -14,6 +14,7 @@ import (
 // is empty and ready.
 type Catalog struct {
 	products []concierge.Product
+	fields   []Fields // what the items of each product gave, together
 	index    map[concierge.SKU]int
 }
 
@@ -26,8 +27,10 @@ func (c *Catalog) Add(it Item) {
 	if !ok {
 		c.index[it.Product.SKU] = len(c.products)
 		c.products = append(c.products, clone(it.Product))
+		c.fields = append(c.fields, it.Fields)
 		return
 	}
+	c.fields[i] |= it.Fields
 	p, q := &c.products[i], &it.Product
 	if it.Fields&FieldName != 0 {
 		p.Name = mergeTexts(p.Name, q.Name)
@@ -71,6 +74,21 @@ func (c *Catalog) Add(it Item) {
 // product is.
 func (c *Catalog) AddProduct(p concierge.Product) {
 	c.Add(Item{Product: p, Fields: AllFields})
+}
+
+// Needed is what a merged product must have been given by some source.
+const Needed = FieldName | FieldPrice
+
+// Missing returns which of Needed no item of sku gave: a feed may leave a
+// product's name or price to another source, and a product that no source
+// gives both must not be sold (it would have no name, or cost nothing).
+// An unknown SKU misses nothing.
+func (c *Catalog) Missing(sku concierge.SKU) Fields {
+	i, ok := c.index[sku]
+	if !ok {
+		return 0
+	}
+	return Needed &^ c.fields[i]
 }
 
 // Len returns the number of distinct SKUs.

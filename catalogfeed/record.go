@@ -94,7 +94,7 @@ func (b *builder) add(r *record) {
 
 	// A product may lack a name or a price in one feed when another
 	// source gives it (a translation, a price list); the caller checks the
-	// merged catalog with Catalog.Incomplete.
+	// merged catalog with Catalog.Missing.
 	p.Name = b.localized(r, "name", &it, FieldName)
 	p.Description = b.localized(r, "description", &it, FieldDescription)
 

@@ -122,13 +122,14 @@ type Catalog struct {
 
 	// mu serialises changes to the state below and the rebuilds, so that
 	// an older catalog never replaces a newer one.
-	mu        sync.Mutex
-	remotes   map[int]*remoteState // by layer index
-	overrides map[concierge.SKU]concierge.CatalogChange
-	version   int64                  // the highest change applied
-	known     map[concierge.SKU]bool // SKUs whose stock the store has
-	base      map[concierge.SKU]bool // SKUs the layers give; replaced, never modified
-	current   atomic.Pointer[[]concierge.Product]
+	mu         sync.Mutex
+	remotes    map[int]*remoteState // by layer index
+	overrides  map[concierge.SKU]concierge.CatalogChange
+	version    int64                  // the highest change applied
+	known      map[concierge.SKU]bool // SKUs whose stock the store has
+	base       map[concierge.SKU]bool // SKUs the layers give; replaced, never modified
+	incomplete int                    // products left out for want of a name or a price, as last logged
+	current    atomic.Pointer[[]concierge.Product]
 }
 
 // New returns a Catalog; call Load before serving, then Run.
@@ -368,13 +369,26 @@ func (c *Catalog) merge() []concierge.Product {
 	}
 	all := cat.Products()
 	out := all[:0]
+	var incomplete []concierge.SKU
 	for _, p := range all {
-		// A change to a product that a feed no longer has gives no name:
-		// it waits for the product to come back.
-		if deleted[p.SKU] || len(p.Name) == 0 {
+		if deleted[p.SKU] {
+			continue
+		}
+		// A product that no source names or prices is not sold: a url
+		// feed's product that leaves its price to a source that has none,
+		// or a change to a product that a feed no longer has (it waits
+		// for the product to come back).
+		if cat.Missing(p.SKU) != 0 || len(p.Name) == 0 {
+			incomplete = append(incomplete, p.SKU)
 			continue
 		}
 		out = append(out, p)
+	}
+	if len(incomplete) != c.incomplete {
+		c.incomplete = len(incomplete)
+		if len(incomplete) > 0 {
+			c.cfg.Log.Warn("catalog: products without a name or a price left out", "bot", c.cfg.Bot, "count", len(incomplete), "first", incomplete[0])
+		}
 	}
 	return slices.Clip(out)
 }
