@@ -61,7 +61,9 @@ func (f *File) Bot() *concierge.Bot {
 	for _, it := range f.feeds {
 		cat.Add(it)
 	}
-	b.Products = cat.Products()
+	// A product a file leaves nameless or unpriced waits for the url
+	// feeds (see incomplete): the server sells it once they complete it.
+	b.Products = slices.DeleteFunc(cat.Products(), func(p concierge.Product) bool { return cat.Missing(p.SKU) != 0 })
 	if b.Products == nil {
 		b.Products = []concierge.Product{}
 	}

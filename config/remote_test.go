@@ -65,3 +65,60 @@ func TestCheckSources(t *testing.T) {
 		t.Fatalf("a 404 feed: %v", err)
 	}
 }
+
+// TestURLFeedsCompleteFiles: with url feeds, a file's product that lacks a
+// name or a price is not a bad row at load (a url feed may give it), is
+// kept for the server and left out of Bot's products; validate --fetch
+// (CheckSources) merges files and fetched feeds and reports the products
+// still without a name or a price at the row that first names them.
+func TestURLFeedsCompleteFiles(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte("{\"products\": [\n {\"id\": \"A-1\", \"title\": \"Aurora\", \"price\": \"45.00 EUR\"},\n {\"id\": \"B-2\", \"title\": \"Zenith\"}\n]}\n"))
+	}))
+	defer srv.Close()
+	bot := "bot: lumiere\nlocales: [en]\ncurrency: EUR\ncatalog:\n  sources:\n" +
+		"    - { format: csv, path: stock.csv }\n" +
+		"    - { format: acp, url: \"" + srv.URL + "/feed.json\" }\n"
+	dir := writeTree(t, map[string]string{"bot.yaml": bot,
+		// A-1 is named and priced by the url feed, C-3 by nothing.
+		"stock.csv": "sku,stock,name\nA-1,4,\nC-3,2,Nova\n"})
+	for _, check := range []bool{false, true} {
+		var f *File
+		var err error
+		if check {
+			var fs []*File
+			fs, _, err = Check(filepath.Join(dir, "bot.yaml"), nil)
+			if err == nil {
+				f = fs[0]
+			}
+		} else {
+			f, err = LoadFile(filepath.Join(dir, "bot.yaml"), nil)
+		}
+		if err != nil {
+			t.Fatalf("check %v: %v", check, err)
+		}
+		if ps := f.Bot().Products; len(ps) != 0 {
+			t.Errorf("check %v: Bot's products %+v, want none until the url feed is merged", check, ps)
+		}
+		layers := f.CatalogLayers()
+		if len(layers) != 3 || len(layers[1].Items) != 2 {
+			t.Fatalf("check %v: layers %+v", check, layers)
+		}
+		r, err := f.CheckSources(context.Background(), srv.Client())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range r.Problems {
+			got = append(got, strings.TrimPrefix(p.String(), dir+string(filepath.Separator)))
+		}
+		want := []string{
+			`stock.csv:3:1: product "C-3" has no source that gives it a price`,
+			srv.URL + `/feed.json:3:2: product "B-2" has no source that gives it a price`,
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("check %v: problems\n%s\nwant\n%s", check, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

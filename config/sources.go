@@ -169,8 +169,17 @@ func readSources(f *File, src *source, errs *Errors, rowsAreErrors bool) {
 // merged product needs both. Each is a bad row of the source that first
 // names it, reported as readSources reports them (but a strict source's
 // products are then not refused as a whole, only these rows).
+//
+// When the bot has url feeds, which are not fetched here, such a product
+// may get its name or price from one of them: it is kept for the server
+// (CatalogLayers), which sells it only once the merge with the fetched
+// feeds completes it, and left out of Bot's products; validate --fetch
+// checks it (CheckSources).
 func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
 	if len(f.feeds) == 0 {
+		return
+	}
+	if f.hasURLFeeds() {
 		return
 	}
 	has := map[concierge.SKU]catalogfeed.Fields{}
@@ -213,6 +222,16 @@ func incomplete(f *File, from []int, errs *Errors, rowsAreErrors bool) {
 		}
 	}
 	f.feeds, f.feedFrom = kept, keptFrom
+}
+
+// hasURLFeeds reports whether f has url product feeds (not suppliers).
+func (f *File) hasURLFeeds() bool {
+	for _, s := range f.Catalog.Sources {
+		if s.URL != "" && s.Format != FormatHTTP {
+			return true
+		}
+	}
+	return false
 }
 
 // source checks one source's keys and applies its defaults; it reports
