@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/catalogfeed"
 	"github.com/conciergehq/concierge/livecatalog"
 	"github.com/conciergehq/concierge/store"
 )
@@ -206,4 +208,47 @@ func TestRemoteGzip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCopiesOfTwoKeys: two sources whose URLs differ only by their query
+// (the key) keep one copy each.
+func TestCopiesOfTwoKeys(t *testing.T) {
+	eachStore(t, func(t *testing.T, open func() *store.DB) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		down := false
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if down {
+				http.Error(w, "down", http.StatusBadGateway)
+				return
+			}
+			sku := "FR-" + r.URL.Query().Get("key")
+			w.Write([]byte(acpFeed(map[string]string{sku: "10.00"})))
+		}))
+		t.Cleanup(srv.Close)
+		layers := func() []livecatalog.Layer {
+			var ls []livecatalog.Layer
+			for _, k := range []string{"1", "2"} {
+				ls = append(ls, livecatalog.Layer{Name: "feed", Remote: &livecatalog.Remote{URL: srv.URL + "/feed.json?key=" + k,
+					Options: catalogfeed.Options{Format: catalogfeed.ACP, Locale: "en", Currency: "EUR"}}})
+			}
+			return ls
+		}
+		for i, want := range []int{2, 2} {
+			if i == 1 {
+				mu.Lock()
+				down = true
+				mu.Unlock()
+			}
+			c := livecatalog.New(livecatalog.Config{Bot: "shop", Currency: "EUR", Locales: []concierge.Locale{"en"}, Layers: layers(), Store: open()})
+			if err := c.Load(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if ps := c.Products(); len(ps) != want || price(ps, "FR-1") != 1000 || price(ps, "FR-2") != 1000 {
+				t.Fatalf("start %d: %+v", i, ps)
+			}
+		}
+	})
 }

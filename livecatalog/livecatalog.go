@@ -9,7 +9,9 @@
 //
 // A refresh that fails (an HTTP error, a timeout, a feed that cannot be
 // read, a body over the size cap) keeps the last good products of that
-// source and is reported by Status, for /readyz and the metrics.
+// source and is reported by Status, for /readyz and the metrics. Each good
+// read is also stored (FeedStore), so that a server started while a feed
+// is down serves the last good read that it or another replica made.
 //
 // Catalog.Upsert and Catalog.Delete are the one way to change products at
 // run time: the HTTP API (Handler) calls them, and so may any feature that
