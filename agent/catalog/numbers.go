@@ -319,6 +319,8 @@ var counters = map[rune]bool{
 	'支': true, '片': true, '罐': true, '袋': true, '杯': true, '条': true, '台': true, '副': true, '对': true,
 	'箱': true, '盏': true, '张': true, '份': true, '颗': true, '把': true, '款': true, '册': true,
 	'根': true, '卷': true, '块': true, '顶': true, '枚': true, '粒': true, '幅': true, '组': true,
+	'口': true, // a wok, a pot: "两口铁锅"
+
 }
 
 // numberIn reads the number at toks[k]: digits, a number word, or a run

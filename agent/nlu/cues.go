@@ -163,7 +163,7 @@ var cueTable = [numSignals][]string{
 		"i ll get", "加入", "加到", "放进", "放入", "加购", "买这个", "我买", "要了", "我要了", "拿",
 	},
 	sigWant: {
-		"就要", "buy", "acheter", "achete", "j achete", "je veux", "je voudrais", "j aimerais", "il me faut",
+		"就要", "buy", "acheter", "achete", "j achete", "je veux", "je voudrais", "j en veux", "j en voudrais", "j en prends", "j en prendrai", "j aimerais", "il me faut",
 		"je souhaite", "donne moi", "donnez moi", "je commande", "commander", "i want", "i d like",
 		"id like", "i would like", "give me", "i need", "we need", "we want", "we d like", "on voudrait",
 		"on veut", "nous voudrions", "j ai besoin d", "j ai besoin de", "il nous faut", "i wanna", "i ll need",

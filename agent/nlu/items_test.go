@@ -153,6 +153,7 @@ func TestRelative(t *testing.T) {
 		{"再来一个", nlu.AddToCart, 1, 1},
 		{"make it three", nlu.ChangeQuantity, 0, 3},
 		{"rajoute-en une paire", nlu.AddToCart, 1, 1},
+		{"j'en veux deux", nlu.AddToCart, 0, 2},
 		{"ajoute-en deux", nlu.AddToCart, 2, 2},
 	}
 	for _, tt := range tests {
@@ -410,6 +411,7 @@ func TestKuai(t *testing.T) {
 	}{
 		{"5号墨锭一块", 1, 0},
 		{"给我来两块墨锭", 2, 0},
+		{"加两口墨锭", 2, 0}, // 口 counts woks and pots
 		{"墨锭50块以下", 0, 5000},
 		{"有没有50块左右的毛笔", 0, 5000},
 		{"50块的毛笔", 0, 5000},

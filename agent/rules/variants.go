@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
@@ -238,17 +239,49 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 func onlyValues(query string, said catalog.Said) bool {
 	words := map[string]bool{}
 	for _, v := range said {
-		for _, w := range strings.Fields(catalog.Fold(v)) {
+		for _, w := range valueWords(v) {
 			words[w] = true
 		}
 	}
-	qs := strings.Fields(catalog.Fold(query))
+	qs := valueWords(query)
 	for _, w := range qs {
 		if !words[w] {
 			return false
 		}
 	}
 	return len(qs) > 0
+}
+
+// valueWords cuts folded text into runs of letters and runs of digits:
+// "34cm" and "34 cm" are the same words.
+func valueWords(s string) []string {
+	var out []string
+	var cur []rune
+	kind := 0 // 1 letter, 2 digit
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, string(cur))
+			cur = cur[:0]
+		}
+	}
+	for _, r := range catalog.Fold(s) {
+		k := 0
+		switch {
+		case unicode.IsDigit(r):
+			k = 2
+		case unicode.IsLetter(r):
+			k = 1
+		}
+		if k != kind || k == 0 {
+			flush()
+		}
+		kind = k
+		if k != 0 {
+			cur = append(cur, r)
+		}
+	}
+	flush()
+	return out
 }
 
 // findsElsewhere reports whether the message's words are about another
