@@ -614,17 +614,7 @@ func (ix *Index) buildVocab(keys []string, prev *Index, d countDelta) {
 			ix.vocab = prev.vocab
 			return
 		}
-		slices.Sort(came)
-		words := make([]string, 0, len(prev.vocab.words)+len(came))
-		for _, w := range prev.vocab.words {
-			for len(came) > 0 && came[0] < w {
-				words, came = append(words, came[0]), came[1:]
-			}
-			if !slices.Contains(went, w) {
-				words = append(words, w)
-			}
-		}
-		ix.vocab = &vocabulary{fixed: prev.vocab.fixed, words: append(words, came...)}
+		ix.vocab = &vocabulary{fixed: prev.vocab.fixed, words: mergeWords(prev.vocab.words, came, went)}
 		return
 	}
 	ix.vocab = newVocabulary(nil)
@@ -680,4 +670,21 @@ func (ix *Index) buildHanRuns() {
 			}
 		}
 	}
+}
+
+// mergeWords returns the sorted words less went, with came (unsorted, none
+// of them in words) put in their places: a patch of a sorted word list that
+// an update changed by a few words.
+func mergeWords(words, came, went []string) []string {
+	slices.Sort(came)
+	out := make([]string, 0, len(words)+len(came))
+	for _, w := range words {
+		for len(came) > 0 && came[0] < w {
+			out, came = append(out, came[0]), came[1:]
+		}
+		if !slices.Contains(went, w) {
+			out = append(out, w)
+		}
+	}
+	return append(out, came...)
 }

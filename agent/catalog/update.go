@@ -585,15 +585,5 @@ func (ix *Index) patchNames(keys []string, prev *Index, from []int32, d countDel
 		ix.nameWords = prev.nameWords
 		return
 	}
-	slices.Sort(came)
-	words := make([]string, 0, len(prev.nameWords.words)+len(came))
-	for _, w := range prev.nameWords.words {
-		for len(came) > 0 && came[0] < w {
-			words, came = append(words, came[0]), came[1:]
-		}
-		if !slices.Contains(went, w) {
-			words = append(words, w)
-		}
-	}
-	ix.nameWords = newVocabulary(append(words, came...))
+	ix.nameWords = newVocabulary(mergeWords(prev.nameWords.words, came, went))
 }
