@@ -153,21 +153,30 @@ func (ix *Index) topCovered(a *accum, words bool, pass, fits func(int) bool, sku
 	}
 	var typed []scored
 	ix.candidates(a, words, func(i int) {
+		c := a.covered[i]
+		typedSKU := len(skuDocs) > 0 && slices.Contains(skuDocs, i)
+		f := scored{doc: i, score: a.score[i]}
+		// A product that covers fewer words than the most, or as many
+		// but ranks after a full top's last, cannot be kept: pass and
+		// fits (the filters, and the sizes in its names) are not asked
+		// of it. They have no effect, and only a product that passes
+		// raises the most, so the result is the same; on a generic word
+		// most of a large catalog's products stop here.
+		if !typedSKU && (c < most || c == most && len(top) == limit && ix.compare(f, top[limit-1], s) >= 0) {
+			return
+		}
 		if !pass(i) {
 			return
 		}
-		c := a.covered[i]
 		if c > most {
 			most = c
 			top = top[:0]
 		}
 		// fits reads the product's names (a size said in the query):
 		// asked only of a product that could be kept.
-		typedSKU := slices.Contains(skuDocs, i)
 		if c != most && !typedSKU || !fits(i) {
 			return
 		}
-		f := scored{doc: i, score: a.score[i]}
 		if typedSKU {
 			typed = append(typed, f)
 		} else {
