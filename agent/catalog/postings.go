@@ -118,12 +118,16 @@ func (ix *Index) candidates(a *accum, words bool, fn func(int)) {
 // compare orders products found: by price first for the price sorts,
 // then by score, best first, then in catalog order.
 func (ix *Index) compare(a, b scored, s Sort) int {
-	pa, pb := ix.docs[a.doc].price, ix.docs[b.doc].price
+	if s == PriceAsc || s == PriceDesc {
+		// Read only for these sorts: the streaming top-k compares many
+		// products, and each price is a load from another cache line.
+		if pa, pb := ix.docs[a.doc].price, ix.docs[b.doc].price; pa != pb && s == PriceAsc {
+			return cmpInt(pa, pb)
+		} else if pa != pb {
+			return cmpInt(pb, pa)
+		}
+	}
 	switch {
-	case s == PriceAsc && pa != pb:
-		return cmpInt(pa, pb)
-	case s == PriceDesc && pa != pb:
-		return cmpInt(pb, pa)
 	case a.score > b.score:
 		return -1
 	case a.score < b.score:
