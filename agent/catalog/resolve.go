@@ -646,11 +646,18 @@ func (ix *Index) shorterName(said, own map[string]bool, names []map[concierge.Lo
 // clair") is no proper-name word, but a name that has it unsaid is not
 // the base of its line.
 func (ix *Index) baseModel(said map[string]bool, skus []concierge.SKU, whole []bool) concierge.SKU {
+	// A product's proper-name words are among the words its build
+	// counted as possible names: look those up, not every name of the
+	// catalog (at 100k products that walk was most of a turn).
+	keys := ix.table.snapshot()
 	nameWords := func(d int) []string {
 		var ws []string
-		for w, docs := range ix.names {
-			if slices.Contains(docs, d) {
-				ws = append(ws, w)
+		for _, c := range ix.infos[d].nameCounts {
+			w := keys[c.word]
+			if docs, ok := ix.names[w]; ok && !slices.Contains(ws, w) {
+				if _, found := slices.BinarySearch(docs, d); found {
+					ws = append(ws, w)
+				}
 			}
 		}
 		return ws
