@@ -6,17 +6,15 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
+	"github.com/conciergehq/concierge/agentcommerce/sqlagents"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
-	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/internal/money"
-	"github.com/conciergehq/concierge/store"
 )
 
 // agentParts are the outside agents' protocols: one session
@@ -134,7 +132,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	if len(shops) == 0 {
 		return nil
 	}
-	m.agents.svc = agentcommerce.New(agentStore{m.DB}, agentCheckout{m.Checkout}, shops)
+	m.agents.svc = agentcommerce.New(sqlagents.Store{DB: m.DB}, sqlagents.Checkout{Service: m.Checkout}, shops)
 	m.agents.svc.Log = m.Log
 	m.agents.mux = http.NewServeMux()
 	ucpHandler := ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
@@ -143,7 +141,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	ucpHandler.Register(m.agents.mux)
 	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
-	delivery := agentcommerce.WebhookConfig{Events: agentEvents{m.DB}, Log: m.Log,
+	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log,
 		MaxAttempts: m.AgentWebhooks.MaxAttempts, BaseDelay: m.AgentWebhooks.BaseDelay, MaxDelay: m.AgentWebhooks.MaxDelay,
 		Poll: m.AgentWebhooks.Poll, Lease: m.AgentWebhooks.Lease, Timeout: m.AgentWebhooks.Timeout}
 	if len(acpHooks) > 0 {
@@ -200,60 +198,4 @@ func (m *Main) handler() http.Handler {
 		}
 		m.Server.ServeHTTP(w, r)
 	})
-}
-
-// agentStore adapts the store to agentcommerce.Store.
-type agentStore struct{ db *store.DB }
-
-func (g agentStore) InTx(ctx context.Context, fn func(agentcommerce.Tx) error) error {
-	return g.db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-}
-
-func (g agentStore) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64, error) {
-	return g.db.PruneIdempotencyKeys(ctx, before)
-}
-
-func (g agentStore) ClaimFlight(ctx context.Context, scope, key, hash string, lease time.Duration) (string, string, error) {
-	return g.db.ClaimAgentFlight(ctx, scope, key, hash, lease)
-}
-
-func (g agentStore) ReleaseFlight(ctx context.Context, scope, key, token string) error {
-	return g.db.ReleaseAgentFlight(ctx, scope, key, token)
-}
-
-// agentCheckout adapts checkout to agentcommerce.Checkout.
-type agentCheckout struct{ *checkout.Service }
-
-func (g agentCheckout) Paid(ctx context.Context, tx concierge.Tx, bot concierge.BotID, p concierge.Payment) (string, error) {
-	r, err := g.Service.Paid(ctx, tx, bot, p)
-	return string(r), err
-}
-
-// agentEvents adapts the store's agent_events queue to
-// agentcommerce.EventStore.
-type agentEvents struct{ db *store.DB }
-
-func (g agentEvents) WatchOrders(ctx context.Context) (int64, error) {
-	return g.db.WatchAgentOrders(ctx)
-}
-
-func (g agentEvents) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
-	rows, err := g.db.ClaimAgentEvents(ctx, string(p), limit, lease)
-	out := make([]agentcommerce.Event, len(rows))
-	for i, r := range rows {
-		out[i] = agentcommerce.Event{ID: r.ID, Token: r.Token, Attempts: r.Attempts, Bot: r.Bot, Protocol: agentcommerce.Protocol(r.Protocol),
-			Session: r.Session, Order: r.Order, Type: agentcommerce.EventType(r.Type), State: r.OrderState, CreatedAt: r.CreatedAt}
-	}
-	return out, err
-}
-
-// eventStatus is the store's status of an event's outcome.
-func eventStatus(o agentcommerce.EventOutcome) string {
-	return map[agentcommerce.EventOutcome]string{
-		agentcommerce.EventSent: store.HookSent, agentcommerce.EventFailed: store.HookFailed, agentcommerce.EventRetry: store.HookPending,
-	}[o]
-}
-
-func (g agentEvents) FinishEvent(ctx context.Context, e *agentcommerce.Event, r agentcommerce.EventResult) (bool, error) {
-	return g.db.FinishAgentEvent(ctx, &store.AgentEvent{ID: e.ID, Token: e.Token}, eventStatus(r.Outcome), r.Next, r.Counted, r.Error)
 }

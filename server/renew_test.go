@@ -15,6 +15,7 @@ import (
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/sqlagents"
 	"github.com/conciergehq/concierge/checkout"
 	"github.com/conciergehq/concierge/config"
 	"github.com/conciergehq/concierge/handoff/hooks"
@@ -241,7 +242,7 @@ func TestAgentEventOutlastingLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		run := func(db *store.DB, c *claims) {
-			w := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.ACP, Events: countedEvents{agentEvents{db}, c},
+			w := agentcommerce.NewWebhooks(agentcommerce.WebhookConfig{Protocol: agentcommerce.ACP, Events: countedEvents{sqlagents.Events{DB: db}, c},
 				Requests: postTo(srv.URL), Log: testLogger(t), Lease: renewLease, Timeout: time.Minute, Poll: 5 * time.Millisecond})
 			goUntilCleanup(t, w.Run)
 		}
@@ -254,13 +255,13 @@ func TestAgentEventOutlastingLease(t *testing.T) {
 }
 
 type countedEvents struct {
-	agentEvents
+	sqlagents.Events
 	c *claims
 }
 
 func (s countedEvents) ClaimEvents(ctx context.Context, p agentcommerce.Protocol, limit int, lease time.Duration) ([]agentcommerce.Event, error) {
 	s.c.mark()
-	return s.agentEvents.ClaimEvents(ctx, p, limit, lease)
+	return s.Events.ClaimEvents(ctx, p, limit, lease)
 }
 
 // postTo builds every event's request as a POST to url.
