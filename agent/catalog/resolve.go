@@ -220,7 +220,7 @@ func (ix *Index) Resolve(text string) []concierge.SKU {
 			}
 			continue
 		}
-		if d, n, ok := ix.joinedSKU(toks, i); ok && (n > 1 || hasDigit(t.text)) {
+		if d, n, ok := ix.joinedSKU(toks, i); ok && (n > 1 || hasDigit(t.text)) && !ix.spelledName(folded, d, toks[i:i+n]) {
 			ms = append(ms, mention{pos: i << 10, docs: []int{d}})
 			i += n - 1
 			continue
@@ -256,6 +256,26 @@ func (ix *Index) Resolve(text string) []concierge.SKU {
 		}
 	}
 	return out
+}
+
+// spelledName reports whether toks, which join into the SKU of product d,
+// are rather words of its name, not its SKU typed: "toile 50 x 70" spells
+// TOILE-50X70 but also "Toile sur châssis lin 50 x 70 cm", and the name's
+// words must choose. The SKU as written ("toile-50x70") is always the SKU.
+func (ix *Index) spelledName(folded string, d int, toks []token) bool {
+	if len(toks) < 2 || strings.Contains(folded, Fold(string(ix.products[d].SKU))) {
+		return false
+	}
+	for _, name := range ix.products[d].Name {
+		words := map[string]bool{}
+		for _, t := range tokenize(Fold(name)) {
+			words[t.text] = true
+		}
+		if !slices.ContainsFunc(toks, func(t token) bool { return !words[t.text] }) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxHanWhole bounds the length of a whole Chinese name looked for in a
@@ -827,6 +847,75 @@ func (ix *Index) HanNameSpans(han []rune) []bool {
 				out[k] = true
 			}
 		}
+	}
+	return out
+}
+
+// alternatives are the words between two products named one after the
+// other.
+var alternatives = map[string]bool{"and": true, "or": true, "et": true, "ou": true, "vs": true, "versus": true}
+
+// InNamedOrder returns skus in the order text names them, when it names
+// each by a word of its own name that the others lack ("between the 9.5
+// mm and the 9.8 mm rope": the 9.5 first), so that "the second one" is
+// the second named and the second shown. Otherwise skus are returned as
+// they are.
+func (ix *Index) InNamedOrder(text string, skus []concierge.SKU) []concierge.SKU {
+	if len(skus) < 2 {
+		return skus
+	}
+	toks := tokenize(Fold(text))
+	said := ix.lx.analyzeTokens(toks)
+	names := make([]map[string]bool, len(skus))
+	for i, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			return skus
+		}
+		names[i] = map[string]bool{}
+		for _, name := range p.Name {
+			for _, t := range ix.lx.analyze(Fold(name)) {
+				names[i][t.key] = true
+			}
+		}
+	}
+	pos := make([]int, len(skus))
+	for i := range skus {
+		pos[i] = -1
+		for _, t := range said {
+			if !names[i][t.key] {
+				continue
+			}
+			own := true
+			for j := range skus {
+				if j != i && names[j][t.key] {
+					own = false
+				}
+			}
+			if own {
+				pos[i] = t.pos
+				break
+			}
+		}
+		if pos[i] < 0 {
+			return skus
+		}
+	}
+	idx := make([]int, len(skus))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return pos[a] - pos[b] })
+	// Each named in a part of its own: "recettes végétariennes" names
+	// one book by two words, and the search's order stands.
+	for k := 1; k < len(idx); k++ {
+		if !slices.ContainsFunc(toks[pos[idx[k-1]]:pos[idx[k]]], func(t token) bool { return alternatives[t.text] }) {
+			return skus
+		}
+	}
+	out := slices.Clone(skus)
+	for k, i := range idx {
+		out[k] = skus[i]
 	}
 	return out
 }

@@ -586,6 +586,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		}
 		items, texts = append(items, it), append(texts, text)
 	}
+	items = p.breakDown(items, texts, ix, hint)
 	if len(items) < 2 {
 		return
 	}
@@ -605,6 +606,38 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		}
 	}
 	in.Items = items
+}
+
+// breakDown reads "two pairs of Tarn shoes, one in 40 and one in 41" as
+// the two pairs, one of each size: where every item after a counted first
+// one has a count of its own, the counts add up to the first's, and each
+// only narrows it, the first is the whole and the others its parts.
+func (p *parse) breakDown(items []Item, texts []string, ix *catalog.Index, hint concierge.Locale) []Item {
+	if len(items) < 3 || items[0].Quantity < 2 {
+		return items
+	}
+	whole := candidates(ix, items[0])
+	sum := 0
+	for k, it := range items[1:] {
+		if it.Quantity == 0 || len(it.Products) > 0 {
+			return items
+		}
+		if fit, _, _ := ix.Narrow(texts[k+1], whole); len(fit) == 0 || len(fit) == len(whole) {
+			return items
+		}
+		sum += it.Quantity
+	}
+	if sum != items[0].Quantity {
+		return items
+	}
+	out := make([]Item, 0, len(items)-1)
+	for k, it := range items[1:] {
+		text := texts[0] + " " + texts[k+1]
+		part := itemOf(text, Limits{MaxQuantity: p.max}.parseOne(text, ix, hint, false))
+		part.Quantity = it.Quantity
+		out = append(out, part)
+	}
+	return out
 }
 
 // words counts the words of tokens [from, to): Chinese is cut into

@@ -280,7 +280,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		return Intent{Name: cmd, Lang: hint}
 	}
 	toks, question := lex(text)
-	toks = joinNumbers(toks, ix)
+	toks = splitSizes(joinNumbers(toks, ix), ix)
 	in := Intent{Lang: detectLang(text, toks, hint)}
 	if len(toks) == 0 || looksLikeCode(text) {
 		in.Name = OutOfScope
@@ -294,7 +294,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	p.markVariantValues() // "en 42" is a size where shoes come in 42
 	// A word of a name ("700x25C") is not an order reference either.
 	p.extractOrder(&in, func(s string) bool {
-		return ix != nil && (ix.Product(concierge.SKU(s)) != nil || ix.NameWord(catalog.Fold(s)))
+		return ix != nil && (ix.Product(concierge.SKU(s)) != nil || ix.NameWord(catalog.Fold(s)) || namesCode(ix, s))
 	})
 	p.extractPrice(&in)
 	p.extractOrdinals(&in)

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/conciergehq/concierge/agent/catalog"
 )
 
 // seq reports whether the tokens from i on are the folded words ws.
@@ -766,4 +768,21 @@ func (p *parse) extractRef() bool {
 		}
 	}
 	return false
+}
+
+// namesCode reports whether some name writes the parts of a hyphenated
+// code one after the other: "S-04" of "Safale S-04 ale yeast" is a
+// product's model, not an order reference, although the name's words are
+// "s" and "04".
+func namesCode(ix *catalog.Index, code string) bool {
+	parts := strings.FieldsFunc(catalog.Fold(code), func(r rune) bool { return !isAlnum(r) })
+	if len(parts) < 2 {
+		return false
+	}
+	for i := 1; i < len(parts); i++ {
+		if !ix.NameBigram(parts[i-1], parts[i]) {
+			return false
+		}
+	}
+	return true
 }

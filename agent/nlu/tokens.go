@@ -192,6 +192,34 @@ func joinNumbers(toks []tok, ix *catalog.Index) []tok {
 	return out
 }
 
+// splitSizes reads a size written tight ("30x40") as three words, the way
+// names write it ("30 x 40"), unless some name writes it tight too ("4x6"
+// prints): then it is that name's word.
+func splitSizes(toks []tok, ix *catalog.Index) []tok {
+	var out []tok
+	for i, t := range toks {
+		d := strings.IndexAny(t.norm, "x*")
+		if t.kind != tWord || d <= 0 || d+1 >= len(t.norm) || !allDigits(t.norm[:d]) || !allDigits(t.norm[d+1:]) ||
+			ix == nil || ix.NameWord(t.norm) {
+			if out != nil {
+				out = append(out, t)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]tok, 0, len(toks)+2), toks[:i]...)
+		}
+		out = append(out,
+			tok{orig: t.orig[:d], norm: t.norm[:d], kind: tNumber, glued: t.glued, sep: t.sep},
+			tok{orig: t.orig[d : d+1], norm: "x", kind: tWord, glued: true},
+			tok{orig: t.orig[d+1:], norm: t.norm[d+1:], kind: tNumber, glued: true})
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

@@ -395,6 +395,11 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.ShowDetails(pvs[0])
 		return nil
 	}
+	if in.Sort == catalog.Relevance {
+		// "between the 9.5 mm and the 9.8 mm rope": shown as named, so
+		// that "the second one" is the one named second.
+		pvs = inOrder(pvs, t.Shop.Catalog.InNamedOrder(t.Event.Text, skusOf(pvs)))
+	}
 	if in.Size != 0 {
 		// "the small monstera": of one name in several sizes, that one first.
 		skus := make([]concierge.SKU, len(pvs))
@@ -406,6 +411,8 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			pvs = append(append([]agent.ProductView{pvs[k]}, pvs[:k]...), pvs[k+1:]...)
 		}
 	}
+	// "the second one" counts in the order shown.
+	mem.Shown = skusOf(pvs)
 	t.ShowProducts(t.T("search_results", map[string]any{"count": len(pvs), "N": len(pvs)}), pvs)
 	if in.Wanted {
 		// "je voudrais un casque": the customer asked to have one of
@@ -733,4 +740,24 @@ func (b Brain) toolError(t *agent.Turn, err error) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("cannot_do", nil)})
 	}
 	return nil
+}
+
+// skusOf returns the SKUs of pvs, in order.
+func skusOf(pvs []agent.ProductView) []concierge.SKU {
+	skus := make([]concierge.SKU, len(pvs))
+	for i := range pvs {
+		skus[i] = pvs[i].SKU
+	}
+	return skus
+}
+
+// inOrder returns pvs in the order of skus, which holds the same SKUs.
+func inOrder(pvs []agent.ProductView, skus []concierge.SKU) []agent.ProductView {
+	out := make([]agent.ProductView, 0, len(pvs))
+	for _, sku := range skus {
+		if k := slices.IndexFunc(pvs, func(pv agent.ProductView) bool { return pv.SKU == sku }); k >= 0 {
+			out = append(out, pvs[k])
+		}
+	}
+	return out
 }

@@ -1,0 +1,75 @@
+package nlu_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+func crag(t *testing.T) *catalog.Index {
+	t.Helper()
+	return catalog.New(catalogtest.Load(t, "testdata/crag.yaml"), []concierge.Locale{"en", "fr"})
+}
+
+// TestCodesAndSizesOfNames: a hyphenated code a name writes ("S-04") is
+// the product's model, not an order reference; a size written tight
+// ("30x40") is read as names write it ("30 x 40"), not as an order
+// reference either; a real order reference still is one.
+func TestCodesAndSizesOfNames(t *testing.T) {
+	ix := crag(t)
+	tests := []struct {
+		text     string
+		order    string
+		quantity int
+		first    concierge.SKU // when set, what the query finds first, alone
+	}{
+		{text: "add the S-04 yeast", first: "YEAST-S04"},
+		{text: "ajoute 2 sachets de levure S-04", quantity: 2, first: "YEAST-S04"},
+		{text: "add 2 sachets of W-34/70 lager yeast", quantity: 2, first: "YEAST-W3470"},
+		{text: "je prends 4 toiles 30x40", quantity: 4, first: "CANVAS-30X40"},
+		{text: "where is my order ML-7K3Q9D?", order: "ML-7K3Q9D"},
+		{text: "order S-05 please", order: "S-05"}, // no name writes "s 05"
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if in.Order != tt.order {
+			t.Errorf("Parse(%q).Order = %q, want %q", tt.text, in.Order, tt.order)
+		}
+		if in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		if tt.first == "" {
+			continue
+		}
+		if hits := ix.Search(catalog.Query{Text: in.Query, Limit: 3}); len(hits) == 0 || hits[0].SKU != tt.first || len(hits) > 1 && hits[1].Score == hits[0].Score {
+			t.Errorf("Parse(%q): search %q = %v, want %s alone first", tt.text, in.Query, hits, tt.first)
+		}
+	}
+}
+
+// TestCountBrokenDown: "two pairs, one in 40 and one in 41" is one pair
+// of each size, not two pairs and two more; counts that do not add up are
+// not a breakdown.
+func TestCountBrokenDown(t *testing.T) {
+	ix := crag(t)
+	in := nlu.Parse("add two pairs of Tarn shoes, one in 40 and one in 41", ix, "en")
+	var qs []int
+	for _, it := range in.Items {
+		qs = append(qs, it.Quantity)
+		fit, _, _ := ix.Narrow(it.Text, ix.Variants("TARN-40"))
+		if len(fit) != 1 {
+			t.Errorf("item %q fits %v, want one size", it.Text, fit)
+		}
+	}
+	if !slices.Equal(qs, []int{1, 1}) {
+		t.Errorf("items' counts = %v, want [1 1]", qs)
+	}
+	in = nlu.Parse("add two pairs of Tarn shoes, one in 40 and two in 41", ix, "en")
+	if len(in.Items) != 3 {
+		t.Errorf("counts 1+2 for 2: %d items, want the 3 as said (the rules then ask)", len(in.Items))
+	}
+}
