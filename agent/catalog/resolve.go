@@ -421,14 +421,98 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		whole[i] = f.missed == 0
 	}
 	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ix.baseOrHead(said, skus, whole, names)
+		return ix.baseOrHeadOf(text, said, skus, whole, names)
 	}
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ix.baseOrHead(said, skus, whole, names)
+			return ix.baseOrHeadOf(text, said, skus, whole, names)
 		}
 	}
 	return skus[best]
+}
+
+// baseOrHeadOf is baseOrHead, or else the one product whose Chinese name
+// ends with the Chinese words said (hanHead).
+func (ix *Index) baseOrHeadOf(text string, said map[string]bool, skus []concierge.SKU, whole []bool, names []map[concierge.Locale]map[string]bool) concierge.SKU {
+	if s := ix.baseOrHead(said, skus, whole, names); s != "" {
+		return s
+	}
+	return ix.hanHead(text, skus)
+}
+
+// hanHead returns the one product whose Chinese name ends a run of
+// characters with a Chinese word of text, where every other has that word
+// before more characters: a Chinese name ends with what the thing is, so
+// "逗猫棒" is the "羽毛逗猫棒" (a wand) and not the "逗猫棒替换头" (its
+// refills). "" when no word of text does that for exactly one.
+func (ix *Index) hanHead(text string, skus []concierge.SKU) concierge.SKU {
+	var words []string
+	for _, t := range tokenize(Fold(text)) {
+		if t.han && runeLen(t.text) >= 2 {
+			words = append(words, t.text)
+		}
+	}
+	for _, w := range words {
+		found := -1
+		for i, sku := range skus {
+			switch ix.hanPlace(w, sku) {
+			case hanEnds:
+				if found >= 0 {
+					found = -2
+				}
+				if found == -1 {
+					found = i
+				}
+			case hanAbsent:
+				found = -2
+			}
+			if found == -2 {
+				break
+			}
+		}
+		if found >= 0 {
+			return skus[found]
+		}
+	}
+	return ""
+}
+
+// hanPacks are the words after a thing's name that say how it is sold,
+// not what it is.
+var hanPacks = map[string]bool{"套装": true, "套": true, "装": true, "盒": true, "盒装": true, "礼盒": true,
+	"组": true, "组合": true, "套组": true, "包": true, "袋": true, "瓶": true, "罐": true}
+
+type hanPlacement int
+
+const (
+	hanAbsent   hanPlacement = iota // no Chinese name of the product has the word
+	hanEnds                         // some name has it at the end of a run of characters
+	hanModifies                     // its names have it only before more characters
+)
+
+// hanPlace says where the Chinese word w stands in sku's names.
+func (ix *Index) hanPlace(w string, sku concierge.SKU) hanPlacement {
+	p := ix.Product(sku)
+	if p == nil {
+		return hanAbsent
+	}
+	place := hanAbsent
+	for _, name := range p.Name {
+		for _, t := range tokenize(Fold(name)) {
+			if !t.han {
+				continue
+			}
+			k := strings.Index(t.text, w)
+			if k < 0 {
+				continue
+			}
+			if rest := t.text[k+len(w):]; rest == "" || hanPacks[rest] {
+				return hanEnds // "积木套装" is blocks too, in a set
+			}
+			place = hanModifies
+		}
+	}
+	return place
 }
 
 // multiset returns the keys of terms, a repeated one also as "key#2".

@@ -512,10 +512,15 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 			out = append(out, s)
 		}
 	}
+	described := false // the words find products, in the cart or not
 	if len(out) == 0 && in.Query != "" {
 		// "remove the laces": the cart's lines the words describe.
-		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
-			if inCart(h.SKU) && h.Score > 0 {
+		// Only lines the words fit as well as anything: "把羽毛台灯删掉"
+		// (the Plume lamp) is not the Zenith lamp, though both are lamps.
+		hits := t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery})
+		for _, h := range hits {
+			described = described || h.Score > 0
+			if inCart(h.SKU) && h.Score > 0 && h.Score >= hits[0].Score {
 				out = append(out, h.SKU)
 			}
 		}
@@ -524,6 +529,11 @@ func (b Brain) cartTargets(t *agent.Turn, cv agent.CartView, in nlu.Intent) []co
 				out = []concierge.SKU{s}
 			}
 		}
+	}
+	if len(out) == 0 && (described || len(in.Products) > 0) {
+		// "把逗猫棒删掉" with only the mouse in the cart: the words name
+		// something that is not there, and the line that is stays.
+		return nil
 	}
 	if len(out) == 0 && in.Category != "" {
 		for _, l := range cv.Lines {

@@ -1,0 +1,37 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+)
+
+// TestHanHead: a Chinese name ends with what the thing is: "逗猫棒" is the
+// wand, not the wand's refills; a set of blocks is blocks too, so two
+// kinds of blocks stay a question.
+func TestHanHead(t *testing.T) {
+	zh := func(sku, name string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"zh": name}}
+	}
+	ix := catalog.New([]concierge.Product{
+		zh("WAND", "羽毛逗猫棒"),
+		zh("REFILL", "逗猫棒替换头 5个装"),
+		zh("CITY", "城市积木套装300块"),
+		zh("BIG", "大颗粒积木100块"),
+	}, []concierge.Locale{"zh"})
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"逗猫棒", []concierge.SKU{"WAND", "REFILL"}, "WAND"},
+		{"逗猫棒", []concierge.SKU{"REFILL", "WAND"}, "WAND"},
+		{"积木", []concierge.SKU{"CITY", "BIG"}, ""},
+	}
+	for _, tt := range tests {
+		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
+			t.Errorf("Closest(%q, %v) = %q, want %q", tt.text, tt.skus, got, tt.want)
+		}
+	}
+}
