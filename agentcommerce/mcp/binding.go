@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
@@ -25,10 +27,91 @@ import (
 
 // Meta is the binding's request metadata.
 type Meta struct {
-	UCPAgent *struct {
-		Profile string `json:"profile"`
-	} `json:"ucp-agent,omitempty" jsonschema:"the platform's profile"`
-	IdempotencyKey string `json:"idempotency-key,omitempty" jsonschema:"a unique key: a retry with the same key and input returns the same checkout"`
+	UCPAgent       *Agent `json:"ucp-agent,omitempty" jsonschema:"the platform: required by UCP's MCP binding"`
+	IdempotencyKey string `json:"idempotency-key,omitempty" jsonschema:"a unique key: a retry with the same key and input returns the same checkout; required by complete_checkout and cancel_checkout"`
+}
+
+// Agent is meta["ucp-agent"], the binding's UCP-Agent header: the
+// platform's profile and, as the header's version member, the protocol
+// version it speaks.
+type Agent struct {
+	Profile string `json:"profile" jsonschema:"the URL of the platform's UCP profile"`
+	Version string `json:"version,omitempty" jsonschema:"the UCP protocol version the platform speaks (YYYY-MM-DD); another than this business's is refused"`
+}
+
+// The binding's JSON-RPC errors (overview.md, "Error Handling"):
+// negotiation failures (no or a malformed profile, an unsupported
+// version) are -32001, other protocol errors -32000, an unexpected
+// server error -32603.
+const (
+	codeNegotiation int64 = -32001
+	codeProtocol    int64 = -32000
+)
+
+// admit checks the meta of a call that speaks UCP's MCP binding, as the
+// REST binding checks UCP-Agent, before anything is read or changed:
+// meta["ucp-agent"] with its profile is required on every call
+// (checkout-mcp.md, "Request Metadata"; mcp.openrpc.json's meta), a
+// version it states must be served (ucp.RefuseVersion, which the REST
+// binding uses too), and complete_checkout and cancel_checkout need
+// meta["idempotency-key"] (needKey).
+func (h *Handler) admit(bot concierge.BotID, meta *Meta, needKey bool) error {
+	if meta == nil || meta.UCPAgent == nil || strings.TrimSpace(meta.UCPAgent.Profile) == "" {
+		return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
+			`meta["ucp-agent"].profile is required: the URL of the platform's UCP profile`)
+	}
+	if content, refused := ucp.RefuseVersion(strings.TrimSpace(meta.UCPAgent.Version)); refused {
+		return h.negotiation(bot, "Protocol version not supported", "version_unsupported", content)
+	}
+	if needKey && strings.TrimSpace(meta.IdempotencyKey) == "" {
+		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: `meta["idempotency-key"] is required by complete_checkout and cancel_checkout`}
+	}
+	return nil
+}
+
+// negotiation is the binding's -32001 error, its data {code, content,
+// continue_url} as overview.md's MCP examples show it (the web chat as
+// the fallback, as over REST).
+func (h *Handler) negotiation(bot concierge.BotID, message, code, content string) error {
+	data := map[string]any{"code": code, "content": content}
+	if shop := h.cfg.Service.Shop(bot); shop != nil && shop.WidgetURL != "" {
+		data["continue_url"] = shop.WidgetURL
+	}
+	return wireError(codeNegotiation, message, data)
+}
+
+func wireError(code int64, message string, data map[string]any) error {
+	b, err := json.Marshal(data)
+	if err != nil { // the maps above: cannot happen
+		b = nil
+	}
+	return &jsonrpc.Error{Code: code, Message: message, Data: b}
+}
+
+// outcome answers a refused checkout call of the binding as the REST
+// binding's refusal maps to MCP: a business outcome (out of stock,
+// unknown item, payment declined, information missing, escalation) is
+// the tool's result, UCP's envelope with ucp.status "error" and messages
+// (checkout-mcp.md, "Business Outcomes"; not a tool error); a protocol
+// error is a JSON-RPC error whose data is the REST binding's {code,
+// content}: invalid params (-32602) for a request the schema or the core
+// refuses as malformed, -32000 for the rest (unknown checkout, finished,
+// expired, an idempotency key reused), -32603 for an internal error.
+func (h *Handler) outcome(bot concierge.BotID, err error) (any, error) {
+	o, ok := h.ucp.Refusal(bot, err)
+	if !ok {
+		h.cfg.Log.Error("mcp", "bot", bot, "err", err)
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "internal error"}
+	}
+	if o.Business {
+		return o.Body, nil
+	}
+	code := codeProtocol
+	if o.Status == http.StatusBadRequest {
+		code = jsonrpc.CodeInvalidParams
+	}
+	content, _ := o.Body["content"].(string)
+	return nil, wireError(code, content, o.Body)
 }
 
 // UCPArgs are the binding's arguments of a checkout tool.
@@ -36,6 +119,11 @@ type UCPArgs struct {
 	Meta     *Meta                `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
 	Checkout *ucp.CheckoutRequest `json:"checkout,omitempty" jsonschema:"UCP's checkout object (line_items, buyer, fulfillment, payment), instead of the flat arguments; prices and totals sent are ignored"`
 }
+
+// binding reports whether a checkout call speaks UCP's MCP binding (it
+// carries meta or UCP's checkout object): its meta is then checked
+// (admit) and its refusals answered as the binding says (outcome).
+func (a UCPArgs) binding() bool { return a.Meta != nil || a.Checkout != nil }
 
 // key is the idempotency key: the flat argument, else meta's.
 func (a UCPArgs) key(flat string) string {
@@ -154,6 +242,18 @@ func searchOutputSchema() *jsonschema.Schema {
 	}
 	flat.Type = ""
 	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{flat, {Required: []string{"ucp", "products"}}}}
+}
+
+// checkoutOutputSchema is the checkout tools': Checkout (the flat view
+// with UCP's checkout object beside it), or for a refusal over UCP's
+// binding UCP's error_response (ucp with status "error", messages).
+func checkoutOutputSchema() *jsonschema.Schema {
+	flat, err := jsonschema.For[Checkout](nil)
+	if err != nil {
+		panic(fmt.Sprintf("mcp: schema of Checkout: %v", err)) // fixed types: a programming error
+	}
+	flat.Type = ""
+	return &jsonschema.Schema{Type: "object", AnyOf: []*jsonschema.Schema{flat, {Required: []string{"ucp", "messages"}}}}
 }
 
 // productOutputSchema is get_product's: Product, or with the catalog

@@ -100,6 +100,9 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
+// widgetURL is variantShop's web chat, the fallback continue_url.
+const widgetURL = "http://shop.test/chat/shop"
+
 // variantShop is a shop selling trail shoes in three variants and a mug,
 // shipped at 4.90,
 // its catalog read live from the returned pointer, served over MCP with
@@ -119,6 +122,7 @@ func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[co
 	live.Store(bot)
 	db := agentcommercetest.OpenStore(t, url)
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
+		WidgetURL: widgetURL,
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490)}}})
 	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
 	mux := http.NewServeMux()
@@ -284,10 +288,12 @@ func TestUCPBinding(t *testing.T) {
 		if again["id"] != c["id"] {
 			t.Fatalf("the same meta idempotency-key made another checkout: %v then %v", c["id"], again["id"])
 		}
-		if e, failed := call("create_checkout", `{"items":[{"id":"MUG","quantity":1}],"checkout":{"line_items":[{"item":{"id":"MUG"},"quantity":1}]}}`); !failed || !strings.Contains(e["error"].(string), "not both") {
-			t.Errorf("flat and UCP arguments together: %v", e)
+		_, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "create_checkout", Arguments: json.RawMessage(
+			`{"meta":{"ucp-agent":{"profile":"https://platform.example/.well-known/ucp"}},"items":[{"id":"MUG","quantity":1}],"checkout":{"line_items":[{"item":{"id":"MUG"},"quantity":1}]}}`)})
+		if wire := (*jsonrpc.Error)(nil); !errors.As(err, &wire) || wire.Code != jsonrpc.CodeInvalidParams || !strings.Contains(wire.Message, "not both") {
+			t.Errorf("flat and UCP arguments together: %v, want JSON-RPC invalid params", err)
 		}
-		done, failed := call("complete_checkout", `{"meta":{"idempotency-key":"u-complete"},"id":"`+c["id"].(string)+`",
+		done, failed := call("complete_checkout", `{"meta":{"ucp-agent":{"profile":"https://platform.example/.well-known/ucp"},"idempotency-key":"u-complete"},"id":"`+c["id"].(string)+`",
 			"checkout":{"payment":{"instruments":[{"id":"pi_1","handler_id":"sandbox","type":"card","credential":{"type":"token","token":"success_token"}}]}}}`)
 		if failed || done["status"] != "completed" || jsonPath(done, "order", "id") == nil || jsonPath(done, "order", "id") != done["order_id"] {
 			t.Fatalf("complete over the UCP binding: %v", done)
@@ -329,7 +335,7 @@ func TestUCPCatalogBinding(t *testing.T) {
 			b, _ := json.Marshal(res)
 			t.Fatalf("search over the UCP binding: %v %s %v", err, b, out)
 		}
-		out, _, _ = call("search_catalog", `{"catalog":{"filters":{"price":{"min":100}},"pagination":{"limit":1}}}`)
+		out, _, _ = call("search_catalog", `{`+meta+`,"catalog":{"filters":{"price":{"min":100}},"pagination":{"limit":1}}}`)
 		if jsonPath(out, "pagination", "has_next_page") != true || jsonPath(out, "pagination", "cursor") == nil {
 			t.Errorf("first page of one: %v", out["pagination"])
 		}
@@ -343,11 +349,11 @@ func TestUCPCatalogBinding(t *testing.T) {
 			jsonPath(out, "product", "variants", 0, "id") != "T-BLK-42" || jsonPath(out, "product", "selected", 0, "label") != "black" {
 			t.Fatalf("get_product over the UCP binding: %v %v %v", err, res, out)
 		}
-		out, res, err = call("get_product", `{"catalog":{"id":"NOPE"}}`)
+		out, res, err = call("get_product", `{`+meta+`,"catalog":{"id":"NOPE"}}`)
 		if err != nil || res.IsError || jsonPath(out, "ucp", "status") != "error" || jsonPath(out, "messages", 0, "severity") != "unrecoverable" {
 			t.Errorf("get_product of an unknown id over the UCP binding: %v %v %v, want ucp.status error", err, res, out)
 		}
-		for _, args := range []string{`{"id":"MUG","catalog":{"id":"MUG"}}`, `{}`} {
+		for _, args := range []string{`{`+meta+`,"id":"MUG","catalog":{"id":"MUG"}}`, `{}`} {
 			if _, res, err := call("get_product", args); err != nil || !res.IsError {
 				t.Errorf("get_product %s: %v %+v, want a tool error", args, err, res)
 			}
@@ -357,9 +363,9 @@ func TestUCPCatalogBinding(t *testing.T) {
 			many[i] = `"id-` + strconv.Itoa(i) + `"`
 		}
 		for name, args := range map[string]string{
-			"too many ids":    `{"catalog":{"ids":[` + strings.Join(many, ",") + `]}}`,
-			"forged cursor":   `{"catalog":{"query":"trail","pagination":{"cursor":"zzz"}}}`,
-			"nothing to find": `{"catalog":{}}`,
+			"too many ids":    `{`+meta+`,"catalog":{"ids":[` + strings.Join(many, ",") + `]}}`,
+			"forged cursor":   `{`+meta+`,"catalog":{"query":"trail","pagination":{"cursor":"zzz"}}}`,
+			"nothing to find": `{`+meta+`,"catalog":{}}`,
 		} {
 			tool := "search_catalog"
 			if strings.Contains(args, "ids") {
@@ -371,7 +377,7 @@ func TestUCPCatalogBinding(t *testing.T) {
 				t.Errorf("%s: %v, want JSON-RPC invalid params", name, err)
 			}
 		}
-		if _, res, err := call("search_catalog", `{"query":"trail","catalog":{"query":"trail"}}`); err != nil || !res.IsError {
+		if _, res, err := call("search_catalog", `{`+meta+`,"query":"trail","catalog":{"query":"trail"}}`); err != nil || !res.IsError {
 			t.Errorf("both argument shapes: %v %+v, want a tool error", err, res)
 		}
 	})

@@ -157,6 +157,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants.",
 		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCatalog(bot, in.Meta, in.Catalog != nil); err != nil {
+				return nil, nil, err
+			}
 			if in.Catalog != nil {
 				if in.Query != "" || in.Limit != 0 {
 					return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.catalog",
@@ -186,12 +189,18 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "lookup_catalog", Description: "Look products or variants up by id (UCP's catalog lookup): each product with the variants the ids named. Prices are in minor units.",
 		Annotations: readOnly("Look products up"), InputSchema: inputSchema[LookupInput](), OutputSchema: &jsonschema.Schema{Type: "object"}},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in LookupInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admit(bot, in.Meta, false); err != nil { // the binding's own tool
+				return nil, nil, err
+			}
 			out, err := h.ucp.Lookup(ctx, bot, &in.Catalog, "")
 			return nil, out, h.catalogFail(bot, err)
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.",
 		Annotations: readOnly("Get a product"), InputSchema: inputSchema[ProductInput](), OutputSchema: productOutputSchema()},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCatalog(bot, in.Meta, in.Catalog != nil); err != nil {
+				return nil, nil, err
+			}
 			switch {
 			case in.Catalog != nil && in.ID != "":
 				return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.catalog",
@@ -214,48 +223,65 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 			return nil, out, h.fail(bot, err)
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", InputSchema: inputSchema[CreateInput](), Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, Checkout, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", InputSchema: inputSchema[CreateInput](), OutputSchema: checkoutOutputSchema(), Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, false); err != nil {
+				return nil, nil, err
+			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
 			if err != nil {
-				return nil, Checkout{}, h.fail(bot, err)
+				return h.refuse(bot, in.binding(), err)
 			}
 			if ch.Items == nil {
 				ch.Items = []agentcommerce.Item{}
 			}
-			return h.run(ctx, bot, "create", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return h.run(ctx, bot, "create", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.MCP, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", InputSchema: inputSchema[UpdateInput](), Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, Checkout, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", InputSchema: inputSchema[UpdateInput](), OutputSchema: checkoutOutputSchema(), Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, false); err != nil {
+				return nil, nil, err
+			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
 			if err != nil {
-				return nil, Checkout{}, h.fail(bot, err)
+				return h.refuse(bot, in.binding(), err)
 			}
-			return h.run(ctx, bot, "update", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return h.run(ctx, bot, "update", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Update(ctx, tx, bot, in.ID, ch)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", InputSchema: inputSchema[CheckoutInput](), Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
-			return h.run(ctx, bot, "get", "", in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
+			args := UCPArgs{Meta: in.Meta}
+			if err := h.admitCheckout(bot, args, false); err != nil {
+				return nil, nil, err
+			}
+			return h.run(ctx, bot, "get", "", args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Get(ctx, tx, bot, in.ID)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", InputSchema: inputSchema[CompleteInput](), Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, Checkout, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", InputSchema: inputSchema[CompleteInput](), OutputSchema: checkoutOutputSchema(), Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, true); err != nil {
+				return nil, nil, err
+			}
 			ch, pay, err := in.UCPArgs.payment(in.PaymentHandler, in.PaymentToken)
 			if err != nil {
-				return nil, Checkout{}, h.fail(bot, err)
+				return h.refuse(bot, in.binding(), err)
 			}
-			return h.run(ctx, bot, "complete", in.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+			return h.run(ctx, bot, "complete", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, ch, pay)
 			})
 		})
-	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", InputSchema: inputSchema[CheckoutInput](), Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, Checkout, error) {
-			return h.run(ctx, bot, "cancel", UCPArgs{Meta: in.Meta}.key(in.IdempotencyKey), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
+	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
+			args := UCPArgs{Meta: in.Meta}
+			if err := h.admitCheckout(bot, args, true); err != nil {
+				return nil, nil, err
+			}
+			return h.run(ctx, bot, "cancel", args.key(in.IdempotencyKey), args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Cancel(ctx, tx, bot, in.ID)
 			})
 		})
@@ -276,11 +302,44 @@ func readOnly(title string) *sdk.ToolAnnotations {
 
 func ptr[T any](v T) *T { return &v }
 
+// admitCatalog checks a catalog call's meta when it speaks UCP's
+// catalog MCP binding (it carries meta or the catalog argument), as
+// admitCheckout does.
+func (h *Handler) admitCatalog(bot concierge.BotID, meta *Meta, catalog bool) error {
+	if meta == nil && !catalog {
+		return nil
+	}
+	return h.admit(bot, meta, false)
+}
+
+// admitCheckout checks a checkout call's meta when it speaks UCP's MCP
+// binding (needKey for complete and cancel); a call with the flat
+// arguments only is Concierge's own tool, which needs no meta.
+func (h *Handler) admitCheckout(bot concierge.BotID, a UCPArgs, needKey bool) error {
+	if !a.binding() {
+		return nil
+	}
+	return h.admit(bot, a.Meta, needKey)
+}
+
+// refuse answers a refused checkout call: as UCP's MCP binding says for
+// a call that speaks it (outcome), else as a tool error the model can
+// act on (fail).
+func (h *Handler) refuse(bot concierge.BotID, binding bool, err error) (*sdk.CallToolResult, any, error) {
+	if binding {
+		out, err := h.outcome(bot, err)
+		return nil, out, err
+	}
+	return nil, nil, h.fail(bot, err)
+}
+
 // run runs one checkout tool in the core, once per idempotency key.
-func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string, in any, op func(tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*sdk.CallToolResult, Checkout, error) {
+// binding says whether the call speaks UCP's MCP binding, whose
+// refusals are answered as it says.
+func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string, binding bool, in any, op func(tx agentcommerce.Tx) (*agentcommerce.Session, error)) (*sdk.CallToolResult, any, error) {
 	req, err := json.Marshal(in)
 	if err != nil {
-		return nil, Checkout{}, err
+		return nil, nil, err
 	}
 	_, resp, _, err := h.cfg.Service.Do(ctx, string(bot)+"/mcp", key, append([]byte(tool+"\n"), req...), func(tx agentcommerce.Tx) (int, []byte, error) {
 		s, err := op(tx)
@@ -291,10 +350,13 @@ func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string
 		return 200, b, err
 	})
 	if err != nil {
-		return nil, Checkout{}, h.fail(bot, err)
+		return h.refuse(bot, binding, err)
 	}
 	var out Checkout
-	return nil, out, json.Unmarshal(resp, &out)
+	if err := json.Unmarshal(resp, &out); err != nil {
+		return nil, nil, err
+	}
+	return nil, out, nil
 }
 
 // fail is the error a tool reports: the core's refusal in words the

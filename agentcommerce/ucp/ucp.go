@@ -156,9 +156,11 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID
 	// A version the platform states in UCP-Agent is checked here, before
 	// anything is read; the version its signed profile declares is
 	// checked by verify.
-	if _, v := agentParams(agent); v != "" && !accepts(v) {
-		h.versionUnsupported(w, bot, unsupported(v))
-		return "", "", false
+	if _, v := agentParams(agent); v != "" {
+		if content, refused := RefuseVersion(v); refused {
+			h.versionUnsupported(w, bot, content)
+			return "", "", false
+		}
 	}
 	return bot, agent, true
 }
@@ -215,41 +217,64 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 // outcomes (stock, unknown items, payment) with 200 and UCP's error
 // envelope, as the REST binding says.
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.BotID, err error) {
-	e := agentcommerce.AsError(err)
-	if e == nil {
+	o, ok := h.Refusal(bot, err)
+	if !ok {
 		h.cfg.Log.Error("ucp", "bot", bot, "path", r.URL.Path, "err", err)
 		protocolError(w, http.StatusInternalServerError, "internal_error", "internal error")
 		return
 	}
+	writeJSON(w, o.Status, o.Body)
+}
+
+// Outcome is how UCP answers a refused checkout operation. A business
+// outcome (out of stock, unknown item, payment declined, information
+// missing to complete, escalation) is UCP's envelope with ucp.status
+// "error" and messages: HTTP 200 over REST, the tool's result over MCP
+// (checkout-mcp.md, "Business Outcomes"). Any other refusal is a
+// protocol error: Status is the REST binding's HTTP status and Body its
+// {code, content}.
+type Outcome struct {
+	Business bool
+	Status   int
+	Body     map[string]any
+}
+
+// Refusal returns how err is answered for bot, as both bindings share
+// it; ok is false when err is no refusal (an internal error, which the
+// caller logs and answers as such).
+func (h *Handler) Refusal(bot concierge.BotID, err error) (o Outcome, ok bool) {
+	e := agentcommerce.AsError(err)
+	if e == nil {
+		return Outcome{}, false
+	}
 	switch e.Reason {
 	case agentcommerce.ReasonInvalid, agentcommerce.ReasonMissing, agentcommerce.ReasonCurrency, agentcommerce.ReasonPaymentHandler:
-		writeJSON(w, http.StatusBadRequest, map[string]any{"code": "invalid_request", "content": e.Message, "path": e.Path})
+		return Outcome{Status: http.StatusBadRequest, Body: map[string]any{"code": "invalid_request", "content": e.Message, "path": e.Path}}, true
 	case agentcommerce.ReasonNotFound:
-		protocolError(w, http.StatusNotFound, "not_found", e.Message)
+		return Outcome{Status: http.StatusNotFound, Body: map[string]any{"code": "not_found", "content": e.Message}}, true
 	case agentcommerce.ReasonIdempotencyReuse:
-		protocolError(w, http.StatusConflict, "idempotency_conflict", e.Message)
+		return Outcome{Status: http.StatusConflict, Body: map[string]any{"code": "idempotency_conflict", "content": e.Message}}, true
 	case agentcommerce.ReasonFinished, agentcommerce.ReasonExpired:
-		protocolError(w, http.StatusConflict, string(e.Reason), e.Message)
-	default:
-		code, severity := string(e.Reason), "recoverable"
-		switch e.Reason {
-		case agentcommerce.ReasonPaymentDeclined:
-			code = "payment_failed"
-		case agentcommerce.ReasonNotReady:
-			code = "missing"
-		case agentcommerce.ReasonEscalation:
-			severity = "requires_buyer_review"
-		}
-		msg := map[string]any{"type": "error", "code": code, "content": e.Message, "severity": severity}
-		if e.Path != "" {
-			msg["path"] = e.Path
-		}
-		out := map[string]any{"ucp": map[string]any{"version": Version, "status": "error"}, "messages": []any{msg}}
-		if shop := h.cfg.Service.Shop(bot); shop != nil && shop.WidgetURL != "" {
-			out["continue_url"] = shop.WidgetURL
-		}
-		writeJSON(w, http.StatusOK, out)
+		return Outcome{Status: http.StatusConflict, Body: map[string]any{"code": string(e.Reason), "content": e.Message}}, true
 	}
+	code, severity := string(e.Reason), "recoverable"
+	switch e.Reason {
+	case agentcommerce.ReasonPaymentDeclined:
+		code = "payment_failed"
+	case agentcommerce.ReasonNotReady:
+		code = "missing"
+	case agentcommerce.ReasonEscalation:
+		severity = "requires_buyer_review"
+	}
+	msg := map[string]any{"type": "error", "code": code, "content": e.Message, "severity": severity}
+	if e.Path != "" {
+		msg["path"] = e.Path
+	}
+	out := map[string]any{"ucp": map[string]any{"version": Version, "status": "error"}, "messages": []any{msg}}
+	if shop := h.cfg.Service.Shop(bot); shop != nil && shop.WidgetURL != "" {
+		out["continue_url"] = shop.WidgetURL
+	}
+	return Outcome{Business: true, Status: http.StatusOK, Body: out}, true
 }
 
 func clientIP(r *http.Request) string {

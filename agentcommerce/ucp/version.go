@@ -82,6 +82,19 @@ func unsupported(v string) string {
 	return "Protocol version " + v + " is not supported. This business supports version " + Version + "."
 }
 
+// RefuseVersion checks the protocol version v a platform states (in the
+// REST binding's UCP-Agent header, or the member version of the MCP
+// binding's meta["ucp-agent"]): refused is true, with the content of the
+// version_unsupported error, when this business does not serve v. A
+// platform that states no version is not refused: its profile's version
+// is only known when it signs (verify).
+func RefuseVersion(v string) (content string, refused bool) {
+	if v == "" || accepts(v) {
+		return "", false
+	}
+	return unsupported(v), true
+}
+
 // versionUnsupported answers a request whose platform declares a
 // protocol version this business does not serve: the REST binding's 422
 // version_unsupported, with the web chat as the fallback.
