@@ -28,6 +28,14 @@ type Shop struct {
 	// package livecatalog); Service.Shop then serves that one. Nil: Bot
 	// is fixed.
 	Live func() *concierge.Bot
+	// Rank, if set, returns the SKUs of the products a query finds, best
+	// first, as the chat's search finds and ranks them (synonyms across
+	// the shop's languages, typos, kinds of product, SKUs; server wires
+	// the bot's agent/catalog index, as of its latest catalog). Search
+	// uses it for a query with words; nil keeps Search's word match in
+	// catalog order. For a given catalog and query it must return the
+	// same order every time: the protocols' pages are offsets into it.
+	Rank func(query string) []concierge.SKU
 	// OrderEvents are the protocols whose agents are sent order events
 	// (ACP's webhook_url): completing a session of one queues an
 	// OrderCreate, and later changes of its order OrderUpdates.
@@ -177,11 +185,17 @@ func (s *Shop) Presentation(id string) Presentation {
 	return Presentation{Name: "dev.concierge." + id, Display: id}
 }
 
-// Search returns the products whose name, description, category, tags or
-// SKU contain every word of query (all products for an empty query), at
-// most limit of them. A variant group is one product: only its first
-// matching variant is listed (Variants gives the others).
+// Search returns the products query finds, at most limit of them (0:
+// all). With Rank and words in query, they are the chat's ranked results,
+// best first; otherwise (or for an empty query, which lists every
+// product) those whose name, description, category, tags or SKU contain
+// every word of query, in catalog order. A variant group is one product:
+// only its first variant found is listed (Variants gives the others), so
+// with Rank the variant the query names best stands for its group.
 func (s *Shop) Search(query string, limit int) []*concierge.Product {
+	if s.Rank != nil && strings.TrimSpace(query) != "" {
+		return s.ranked(query, limit)
+	}
 	words := strings.Fields(strings.ToLower(query))
 	var out []*concierge.Product
 	groups := map[string]bool{} // listed
@@ -214,6 +228,36 @@ func (s *Shop) Search(query string, limit int) []*concierge.Product {
 			if len(out) == limit {
 				break
 			}
+		}
+	}
+	return out
+}
+
+// ranked is Search through Rank. A SKU Rank returns that s's catalog does
+// not hold (the two are read at different moments, around a catalog
+// change) is skipped.
+func (s *Shop) ranked(query string, limit int) []*concierge.Product {
+	hits := s.Rank(query)
+	if len(hits) == 0 {
+		return nil
+	}
+	bySKU := make(map[concierge.SKU]*concierge.Product, len(s.Bot.Products))
+	for i := range s.Bot.Products {
+		bySKU[s.Bot.Products[i].SKU] = &s.Bot.Products[i]
+	}
+	var out []*concierge.Product
+	groups := map[string]bool{} // listed
+	for _, sku := range hits {
+		p := bySKU[sku]
+		if p == nil || p.Group != "" && groups[p.Group] {
+			continue
+		}
+		out = append(out, p)
+		if p.Group != "" {
+			groups[p.Group] = true
+		}
+		if len(out) == limit {
+			break
 		}
 	}
 	return out

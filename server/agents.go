@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
@@ -59,7 +60,10 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		shop := &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{}, TestMode: a.TestMode,
 			WidgetURL: strings.TrimRight(m.BaseURL, "/") + "/chat/" + f.ID,
 			// The live catalog's bot (API changes, url feeds), see catalog.go.
-			Live: func() *concierge.Bot { return m.Agent.Shop(bot.ID).Bot }}
+			Live: func() *concierge.Bot { return m.Agent.Shop(bot.ID).Bot },
+			// The chat's ranked search, so that agents find what a
+			// customer of the chat would (synonyms, typos, languages).
+			Rank: m.chatRank(bot.ID)}
 		for _, o := range a.Shipping {
 			price, err := money.Parse(o.Price, bot.Currency)
 			if err != nil {
@@ -198,4 +202,24 @@ func (m *Main) handler() http.Handler {
 		}
 		m.Server.ServeHTTP(w, r)
 	})
+}
+
+// chatRank is the chat's product search (agent/catalog, over the bot's
+// latest catalog, as the brain's search tool reads it) for the agents'
+// catalog search: agentcommerce.Shop.Rank. The SKUs come best first, every
+// product found (the protocols page through them); filters are the
+// protocols' own.
+func (m *Main) chatRank(bot concierge.BotID) func(query string) []concierge.SKU {
+	return func(query string) []concierge.SKU {
+		sh := m.Agent.Shop(bot)
+		if sh == nil || sh.Catalog == nil {
+			return nil
+		}
+		hits := sh.Catalog.Search(catalog.Query{Text: query})
+		out := make([]concierge.SKU, len(hits))
+		for i, h := range hits {
+			out[i] = h.SKU
+		}
+		return out
+	}
 }

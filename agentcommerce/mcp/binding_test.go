@@ -205,3 +205,33 @@ func TestBindingOutcomes(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchRanked: search_catalog, with the flat query and with UCP's
+// catalog argument, finds products as the chat's search does (the shop's
+// Rank): a plural and a misspelling the word match missed, and the
+// variant a size names first among its group's. Both databases.
+func TestSearchRanked(t *testing.T) {
+	agentcommercetest.EachDB(t, func(t *testing.T, url string) {
+		srv, _ := variantShop(t, url)
+		cs := client(t, srv, "shop", "key-one")
+		for _, tc := range []struct{ args, path, want string }{
+			{`{"query":"mugs"}`, "products.0.id", "MUG"},
+			{`{"query":"trial shoes"}`, "products.0.group", "TRAIL"},
+			{`{"meta":{` + profile + `},"catalog":{"query":"mugs"}}`, "products.0.id", "MUG"},
+			{`{"meta":{` + profile + `},"catalog":{"query":"shoes 42 black"}}`, "products.0.variants.0.id", "T-BLK-42"},
+		} {
+			c := callRaw(t, cs, "search_catalog", tc.args)
+			var path []any
+			for _, k := range strings.Split(tc.path, ".") {
+				if k == "0" {
+					path = append(path, 0)
+				} else {
+					path = append(path, k)
+				}
+			}
+			if c.wire != nil || c.isError || jsonPath(c.out, path...) != tc.want {
+				t.Errorf("search_catalog %s: %s = %v, want %s (%+v)", tc.args, tc.path, jsonPath(c.out, path...), tc.want, c)
+			}
+		}
+	})
+}

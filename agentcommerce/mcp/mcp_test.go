@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/mcp"
@@ -100,6 +101,19 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
+// chatRank is the chat's ranked search over the live catalog, as
+// server wires it into Shop.Rank.
+func chatRank(live *atomic.Pointer[concierge.Bot]) func(string) []concierge.SKU {
+	return func(q string) []concierge.SKU {
+		b := live.Load()
+		var out []concierge.SKU
+		for _, h := range catalog.New(b.Products, b.Locales).Search(catalog.Query{Text: q}) {
+			out = append(out, h.SKU)
+		}
+		return out
+	}
+}
+
 // widgetURL is variantShop's web chat, the fallback continue_url.
 const widgetURL = "http://shop.test/chat/shop"
 
@@ -122,7 +136,7 @@ func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[co
 	live.Store(bot)
 	db := agentcommercetest.OpenStore(t, url)
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
-		WidgetURL: widgetURL,
+		WidgetURL: widgetURL, Rank: chatRank(live),
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490)}}})
 	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
 	mux := http.NewServeMux()
@@ -353,7 +367,7 @@ func TestUCPCatalogBinding(t *testing.T) {
 		if err != nil || res.IsError || jsonPath(out, "ucp", "status") != "error" || jsonPath(out, "messages", 0, "severity") != "unrecoverable" {
 			t.Errorf("get_product of an unknown id over the UCP binding: %v %v %v, want ucp.status error", err, res, out)
 		}
-		for _, args := range []string{`{`+meta+`,"id":"MUG","catalog":{"id":"MUG"}}`, `{}`} {
+		for _, args := range []string{`{` + meta + `,"id":"MUG","catalog":{"id":"MUG"}}`, `{}`} {
 			if _, res, err := call("get_product", args); err != nil || !res.IsError {
 				t.Errorf("get_product %s: %v %+v, want a tool error", args, err, res)
 			}
@@ -363,9 +377,9 @@ func TestUCPCatalogBinding(t *testing.T) {
 			many[i] = `"id-` + strconv.Itoa(i) + `"`
 		}
 		for name, args := range map[string]string{
-			"too many ids":    `{`+meta+`,"catalog":{"ids":[` + strings.Join(many, ",") + `]}}`,
-			"forged cursor":   `{`+meta+`,"catalog":{"query":"trail","pagination":{"cursor":"zzz"}}}`,
-			"nothing to find": `{`+meta+`,"catalog":{}}`,
+			"too many ids":    `{` + meta + `,"catalog":{"ids":[` + strings.Join(many, ",") + `]}}`,
+			"forged cursor":   `{` + meta + `,"catalog":{"query":"trail","pagination":{"cursor":"zzz"}}}`,
+			"nothing to find": `{` + meta + `,"catalog":{}}`,
 		} {
 			tool := "search_catalog"
 			if strings.Contains(args, "ids") {

@@ -39,7 +39,9 @@ func trailShoe(sku, size, color string, price int64, stock int) concierge.Produc
 		Price:       eur(price), Stock: stock, Attrs: map[string]string{"size": size, "color": color, "material": "mesh"}}
 }
 
-func newCatalogShop(t *testing.T, url string) *catalogShop {
+// newCatalogShop starts the shop; options may add products (before
+// its stock is seeded) and set the shop's fields, such as Rank.
+func newCatalogShop(t *testing.T, url string, options ...func(s *catalogShop, bot *concierge.Bot, sh *agentcommerce.Shop)) *catalogShop {
 	t.Helper()
 	db := act.OpenStore(t, url)
 	bot := &concierge.Bot{ID: "shop-a", Name: "Shop", Locales: []concierge.Locale{"en", "fr"}, Currency: "EUR", Products: []concierge.Product{
@@ -49,9 +51,12 @@ func newCatalogShop(t *testing.T, url string) *catalogShop {
 		{SKU: "MUG", Name: map[concierge.Locale]string{"en": "Enamel mug"}, Category: "Kitchen", Price: eur(1200), Stock: 5},
 	}}
 	s := &catalogShop{}
-	s.bot.Store(bot)
 	sh := &agentcommerce.Shop{Bot: bot, Live: s.bot.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
 		WidgetURL: "http://localhost/chat/shop-a"}
+	for _, o := range options {
+		o(s, bot, sh)
+	}
+	s.bot.Store(bot)
 	svc := act.NewService(t, db, sh)
 	h := ucp.New(ucp.Config{Service: svc, BaseURL: "http://localhost", Bots: []concierge.BotID{"shop-a"}})
 	mux := http.NewServeMux()
