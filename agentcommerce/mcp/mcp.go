@@ -6,7 +6,11 @@
 // UCP's MCP binding's arguments ({meta, id, checkout} or {meta,
 // catalog}, see binding.go): the checkout tools then answer UCP's
 // checkout object beside their own view, the catalog tools UCP's
-// products. The tools run on
+// products. A call in the binding's shape must name its platform in
+// meta["ucp-agent"] (a version it states is checked as the REST header's
+// is), and its refusals are answered as the binding says: business
+// outcomes as results with UCP's error envelope, protocol errors as
+// JSON-RPC errors. The tools run on
 // agentcommerce's session core, so the guardrails are the chat's and
 // UCP's: prices and stock from the catalog, payment confirmed by the
 // handler. Only cmd/concierge imports it.

@@ -54,7 +54,7 @@ type Variant struct {
 
 // SearchInput is search_catalog's input.
 type SearchInput struct {
-	Query string `json:"query,omitempty" jsonschema:"words that must all appear in the product; empty lists everything"`
+	Query string `json:"query,omitempty" jsonschema:"what the buyer is looking for, in their words (the shop's search understands its languages, synonyms and typos; best matches first); empty lists everything"`
 	Limit int    `json:"limit,omitempty" jsonschema:"at most this many products (default 20, at most 100)"`
 	// UCP's catalog MCP binding: with catalog, the answer is UCP's
 	// search_response instead of SearchOutput.

@@ -163,8 +163,10 @@ func (h *Handler) searchCatalog(w http.ResponseWriter, r *http.Request) {
 }
 
 // Search is a catalog search of bot's products (search.md), answered as
-// search_response: the products whose words match the query and filters,
-// a variant group being one product, a page at a time. loc is the
+// search_response: the products the shop's search finds for the query
+// (Shop.Search: the chat's ranked search when the shop has Rank), best
+// first, that pass the filters, a variant group being one product, a
+// page at a time. loc is the
 // language asked (Accept-Language) when req's context names none.
 func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRequest, loc concierge.Locale) (map[string]any, error) {
 	query := ""
