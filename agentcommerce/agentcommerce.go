@@ -69,6 +69,17 @@ type Tx interface {
 	// AgentEventStates returns the order states the session's events up
 	// to event upTo (all: 0) reported, with when each was queued.
 	AgentEventStates(ctx context.Context, session string, upTo int64) (map[concierge.OrderState]time.Time, error)
+	// SaveVaultToken stores a vault token (the sandbox's delegated
+	// payment) that pays session once, up to max, before expires. It
+	// holds no card data.
+	SaveVaultToken(ctx context.Context, id string, bot concierge.BotID, session string, max concierge.Money, expires time.Time) error
+	// VaultToken returns a vault token of bot, locked for the rest of the
+	// transaction, or an error wrapping concierge.ErrNotFound (also for
+	// another bot's); usedBy is the order it paid, "" while unused.
+	VaultToken(ctx context.Context, bot concierge.BotID, id string) (session string, max concierge.Money, expires time.Time, usedBy concierge.OrderID, err error)
+	// UseVaultToken marks a vault token spent by order; false when it
+	// already was.
+	UseVaultToken(ctx context.Context, bot concierge.BotID, id string, order concierge.OrderID) (bool, error)
 }
 
 // Store runs transactions.
@@ -99,6 +110,16 @@ type Store interface {
 // means the buyer's payment was refused and the order waits on.
 type Payer interface {
 	Charge(ctx context.Context, o *concierge.Order, token string) (ref string, err error)
+}
+
+// TxPayer is a Payer whose tokens live in the shop's own database (the
+// sandbox's vault tokens, issued by ACP's delegate_payment in test mode).
+// Complete calls ChargeTx instead of Charge, in the session's
+// transaction, with the session's id, so that a token is spent with the
+// payment it made or not at all. A refusal is an *Error with
+// ReasonPaymentDeclined saying why.
+type TxPayer interface {
+	ChargeTx(ctx context.Context, tx Tx, session string, o *concierge.Order, token string) (ref string, err error)
 }
 
 // Presenter is a Payer that says how the protocols present it. Without

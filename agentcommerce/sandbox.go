@@ -3,6 +3,7 @@ package agentcommerce
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 )
@@ -24,6 +25,7 @@ type Sandbox struct{}
 
 var (
 	_ Payer     = Sandbox{}
+	_ TxPayer   = Sandbox{}
 	_ Presenter = Sandbox{}
 )
 
@@ -36,6 +38,20 @@ func (Sandbox) Presentation() Presentation {
 func (Sandbox) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {
 	if token != SuccessToken {
 		return "", fmt.Errorf("sandbox: token %q: %w", "…", ErrPaymentDeclined)
+	}
+	return "agent:" + string(o.ID), nil
+}
+
+// ChargeTx pays o with a vault token (vt_…, issued by ACP's
+// delegate_payment in test mode) that was issued for session, is unspent,
+// unexpired and covers o's total, spending it in the session's
+// transaction; other tokens are Charge's.
+func (sb Sandbox) ChargeTx(ctx context.Context, tx Tx, session string, o *concierge.Order, token string) (string, error) {
+	if !strings.HasPrefix(token, VaultTokenPrefix) {
+		return sb.Charge(ctx, o, token)
+	}
+	if err := spendVaultToken(ctx, tx, session, o, token); err != nil {
+		return "", err
 	}
 	return "agent:" + string(o.ID), nil
 }

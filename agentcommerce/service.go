@@ -263,7 +263,15 @@ func (s *Service) complete(ctx context.Context, tx Tx, bot concierge.BotID, id s
 	if err != nil {
 		return nil, err
 	}
-	ref, err := payer.Charge(ctx, o, pay.Token)
+	var ref string
+	if tp, ok := payer.(TxPayer); ok {
+		ref, err = tp.ChargeTx(ctx, tx, sess.ID, o, pay.Token)
+	} else {
+		ref, err = payer.Charge(ctx, o, pay.Token)
+	}
+	if e := (*Error)(nil); errors.As(err, &e) {
+		return nil, e // the payer said why (a vault token spent, expired, …)
+	}
 	if errors.Is(err, ErrPaymentDeclined) {
 		return nil, refuse(ReasonPaymentDeclined, "$.payment.instruments[0].credential", "the payment was declined")
 	}
