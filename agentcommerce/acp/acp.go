@@ -7,6 +7,7 @@ package acp
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -64,6 +65,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /acp/{bot}/checkout_sessions/{id}/complete", h.complete)
 	mux.HandleFunc("POST /acp/{bot}/checkout_sessions/{id}/cancel", h.cancel)
 	mux.HandleFunc("GET /acp/{bot}/feed", h.feed)
+	mux.HandleFunc("POST /acp/{bot}/agentic_commerce/delegate_payment", h.delegatePayment)
 }
 
 // apiError is ACP's flat error.
@@ -141,6 +143,20 @@ func known(keys []string, token string) bool {
 // call is one checkout request: authenticated, versioned, limited, made
 // idempotent and answered.
 func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	h.serve(w, r, status, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error) {
+		s, err := op(ctx, tx, bot, body)
+		if err != nil {
+			return nil, err
+		}
+		return h.render(s), nil
+	}, false)
+}
+
+// serve is one ACP request whose answer op makes: authenticated,
+// versioned, limited, made idempotent and answered with op's value as
+// JSON. cardData says the body carries a card (delegate_payment), whose
+// stored request hash must then be keyed.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error), cardData bool) {
 	bot, keyID, ok := h.authorize(w, r)
 	if !ok {
 		return
@@ -181,15 +197,25 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 	// Keys are scoped to the authenticated identity and the endpoint, as
 	// the spec says; the endpoint is part of the hashed request.
 	scope := string(bot) + "/acp/" + keyID
-	code, resp, replayed, err := h.cfg.Service.DoOnce(r.Context(), scope, key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
+	request := []byte(r.Method + " " + r.URL.Path + "\n" + string(body))
+	if cardData {
+		// The request's hash is kept with its key (agent_idempotency,
+		// agent_flights); one over a card's number must be keyed, so it
+		// is taken over an HMAC with the agent's API key, which the
+		// database never holds. The same key and body still hash alike.
+		mac := hmac.New(sha256.New, []byte(strings.TrimSpace(strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))))
+		mac.Write(request)
+		request = []byte(r.Method + " " + r.URL.Path + "\nhmac:" + hex.EncodeToString(mac.Sum(nil)))
+	}
+	code, resp, replayed, err := h.cfg.Service.DoOnce(r.Context(), scope, key, request, func(tx agentcommerce.Tx) (int, []byte, error) {
 		if err := claimSignature(r.Context(), tx, bot, r, key); err != nil {
 			return 0, nil, err
 		}
-		s, err := op(r.Context(), tx, bot, body)
+		v, err := op(r.Context(), tx, bot, body)
 		if err != nil {
 			return 0, nil, err
 		}
-		b, err := json.Marshal(h.render(s))
+		b, err := json.Marshal(v)
 		return status, b, err
 	})
 	if err != nil {
@@ -211,6 +237,11 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.BotID, err error) {
 	if se := asSignatureError(err); se != nil {
 		fail(w, http.StatusUnauthorized, se.code, se.msg, "")
+		return
+	}
+	var de *delegateError
+	if errors.As(err, &de) {
+		fail(w, de.status, de.code, de.msg, de.param)
 		return
 	}
 	e := agentcommerce.AsError(err)

@@ -3,8 +3,10 @@ package acp_test
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -33,7 +35,27 @@ func (p *heldPayer) Charge(ctx context.Context, o *concierge.Order, token string
 	return "held:" + string(o.ID), nil
 }
 
+// lockedBuffer is a log sink that concurrent requests may write to.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 type fixture struct {
+	url  string
+	logs *lockedBuffer // what the handler and the service logged
 	db   *store.DB
 	svc  *agentcommerce.Service
 	srv  *httptest.Server
@@ -57,7 +79,7 @@ func eachStore(t *testing.T, payer agentcommerce.Payer, fn func(t *testing.T, f 
 func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 	t.Helper()
 	db := act.OpenStore(t, url)
-	f := &fixture{db: db}
+	f := &fixture{url: url, db: db, logs: &lockedBuffer{}}
 	start := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
 	f.now.Store(&start)
 	db.SetClock(f.clock)
@@ -72,9 +94,13 @@ func newFixture(t *testing.T, url string, payer agentcommerce.Payer) *fixture {
 		WidgetURL: "http://localhost/chat/shop-a", OrderEvents: map[agentcommerce.Protocol]bool{agentcommerce.ACP: true}}
 	f.svc = act.NewService(t, db, shop)
 	f.svc.Now = f.clock
+	log := slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.svc.Log = log
 	f.shop = shop
 	mux := http.NewServeMux()
-	acp.New(acp.Config{Service: f.svc, BaseURL: "http://localhost", Keys: map[concierge.BotID][]string{bot.ID: {apiKey}}}).Register(mux)
+	acp.New(acp.Config{Service: f.svc, BaseURL: "http://localhost", Keys: map[concierge.BotID][]string{bot.ID: {apiKey}}, Log: log,
+		// The refusal tables send more than the default burst of 30.
+		RatePerMinute: 1200}).Register(mux)
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	return f
