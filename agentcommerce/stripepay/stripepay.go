@@ -1,6 +1,7 @@
 // Package stripepay is the "stripe" payment handler of agent checkouts:
 // an agentcommerce.Payer that charges a session's order with the Stripe
-// PaymentMethod an agent sends as its credential token (pm_…), through
+// PaymentMethod (pm_…) or Shared Payment Token (spt_…) an agent sends as
+// its credential token, through
 // stripe-go v76, creating and confirming one PaymentIntent of the order's
 // total. Only cmd/concierge imports it.
 package stripepay
@@ -48,6 +49,9 @@ var (
 // protocols.
 const Handler = "stripe"
 
+// SharedTokenPrefix starts Stripe's Shared Payment Tokens.
+const SharedTokenPrefix = "spt_"
+
 // Presentation names the handler as UCP's registry names Stripe.
 func (*Payer) Presentation() agentcommerce.Presentation {
 	return agentcommerce.Presentation{Name: "com.stripe", Display: Handler}
@@ -82,24 +86,36 @@ func New(cfg Config) (*Payer, error) {
 }
 
 // Charge creates and confirms a PaymentIntent of o's total with the
-// PaymentMethod token, and returns its id once Stripe says it succeeded
-// (or is processing, which Stripe settles itself). The idempotency key
-// is the order and the token: a retry of the same completion reaches
-// the same PaymentIntent, another card is another attempt. A card error
-// (402, or a PaymentIntent left needing another payment method) is
-// agentcommerce.ErrPaymentDeclined.
+// agent's token: a PaymentMethod (pm_…) or a Shared Payment Token the
+// agent granted the shop (spt_…, ACP's delegated payment through
+// Stripe), and returns its id once Stripe says it succeeded (or is
+// processing, which Stripe settles itself). Stripe enforces the shared
+// token's own limits (amount, currency, expiry). The idempotency key is
+// the order (one per session's contents) and the token: a retry of the
+// same completion reaches the same PaymentIntent, another token is
+// another attempt. A card error (402, or a PaymentIntent left needing
+// another payment method) is agentcommerce.ErrPaymentDeclined.
 func (p *Payer) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {
-	if !strings.HasPrefix(token, "pm_") {
-		return "", fmt.Errorf("stripepay: the credential token must be a Stripe PaymentMethod (pm_…): %w", agentcommerce.ErrPaymentDeclined)
-	}
 	params := &sgo.PaymentIntentParams{
-		Amount:        sgo.Int64(o.Total.Minor),
-		Currency:      sgo.String(strings.ToLower(o.Total.Currency)),
-		PaymentMethod: sgo.String(token),
-		Confirm:       sgo.Bool(true),
+		Amount:   sgo.Int64(o.Total.Minor),
+		Currency: sgo.String(strings.ToLower(o.Total.Currency)),
+		Confirm:  sgo.Bool(true),
+		Metadata: map[string]string{"concierge_order": string(o.ID), "concierge_channel": "agent"},
+	}
+	switch {
+	case strings.HasPrefix(token, "pm_"):
+		params.PaymentMethod = sgo.String(token)
 		// An agent cannot follow a redirect: cards that need one fail.
-		AutomaticPaymentMethods: &sgo.PaymentIntentAutomaticPaymentMethodsParams{Enabled: sgo.Bool(true), AllowRedirects: sgo.String("never")},
-		Metadata:                map[string]string{"concierge_order": string(o.ID), "concierge_channel": "agent"},
+		params.AutomaticPaymentMethods = &sgo.PaymentIntentAutomaticPaymentMethodsParams{Enabled: sgo.Bool(true), AllowRedirects: sgo.String("never")}
+	case strings.HasPrefix(token, SharedTokenPrefix):
+		// stripe-go v76 predates Shared Payment Tokens; Stripe's
+		// agentic-commerce guide passes the granted token as this
+		// top-level parameter of PaymentIntent create (see
+		// docs/agents.md). The PaymentMethod is the one the token
+		// shares, so none is named and no redirect method can apply.
+		params.AddExtra("shared_payment_granted_token", token)
+	default:
+		return "", fmt.Errorf("stripepay: the credential token must be a Stripe PaymentMethod (pm_…) or Shared Payment Token (spt_…): %w", agentcommerce.ErrPaymentDeclined)
 	}
 	params.Context = ctx
 	sum := sha256.Sum256([]byte(token))

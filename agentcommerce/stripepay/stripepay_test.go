@@ -130,3 +130,61 @@ func TestChargeOutcomes(t *testing.T) {
 		t.Errorf("a token that is not a PaymentMethod: %v", err)
 	}
 }
+
+// TestStripeMockSharedToken: stripe-mock's OpenAPI (v0.162.0) predates
+// Shared Payment Tokens, so it refuses the shared_payment_granted_token
+// parameter as unknown, where Stripe accounts in the agentic-commerce
+// preview take it. The refusal is read as an error that is not a
+// payment: nothing is paid on an answer Stripe did not give.
+func TestStripeMockSharedToken(t *testing.T) {
+	p, err := stripepay.New(stripepay.Config{SecretKey: secretKey, APIBase: testenv.StripeMock(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := p.Charge(context.Background(), order(), "spt_123")
+	if err == nil || ref != "" || errors.Is(err, agentcommerce.ErrPaymentDeclined) || !strings.Contains(err.Error(), "400") {
+		t.Fatalf("charge: %q %v, want stripe-mock's 400 for a parameter it does not know, not a payment nor a decline", ref, err)
+	}
+}
+
+// TestSharedPaymentToken: an ACP agent's Shared Payment Token is sent
+// as Stripe's shared_payment_granted_token on one confirmed
+// PaymentIntent of the order's total, with no PaymentMethod of its own;
+// a retry of the same completion reuses the idempotency key, another
+// token gets another; Stripe's answers are read as for a PaymentMethod.
+func TestSharedPaymentToken(t *testing.T) {
+	f := &fakeStripe{}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	p, err := stripepay.New(stripepay.Config{SecretKey: secretKey, APIBase: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	f.answer = func(url.Values) (int, string) {
+		return 200, `{"id":"pi_spt","object":"payment_intent","amount":5390,"currency":"eur","status":"succeeded"}`
+	}
+	ref, err := p.Charge(ctx, order(), "spt_granted_1")
+	if err != nil || ref != "pi_spt" {
+		t.Fatalf("charge: %q %v", ref, err)
+	}
+	form := f.forms[0]
+	if form.Get("shared_payment_granted_token") != "spt_granted_1" || form.Get("amount") != "5390" || form.Get("currency") != "eur" ||
+		form.Get("confirm") != "true" || form.Has("payment_method") || form.Has("automatic_payment_methods[enabled]") ||
+		form.Get("metadata[concierge_order]") != "ord_1" {
+		t.Errorf("request: %v", form)
+	}
+	p.Charge(ctx, order(), "spt_granted_1")
+	p.Charge(ctx, order(), "spt_granted_2")
+	if f.keys[0] == "" || f.keys[0] != f.keys[1] || f.keys[2] == f.keys[0] {
+		t.Errorf("idempotency keys %q", f.keys)
+	}
+	// A token whose limits Stripe refuses (spent, expired, over its
+	// amount) comes back as a card error: declined.
+	f.answer = func(url.Values) (int, string) {
+		return 402, `{"error":{"type":"card_error","code":"shared_payment_token_expired","message":"The shared payment token has expired."}}`
+	}
+	if _, err := p.Charge(ctx, order(), "spt_granted_3"); !errors.Is(err, agentcommerce.ErrPaymentDeclined) {
+		t.Errorf("refused token: %v, want declined", err)
+	}
+}
