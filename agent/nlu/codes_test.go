@@ -73,3 +73,26 @@ func TestCountBrokenDown(t *testing.T) {
 		t.Errorf("counts 1+2 for 2: %d items, want the 3 as said (the rules then ask)", len(in.Items))
 	}
 }
+
+// TestByPrice: a price cue said of one thing points at one of what was
+// shown; said of a list, or with words of a search, it sorts.
+func TestByPrice(t *testing.T) {
+	ix := crag(t)
+	for text, want := range map[string]bool{
+		"the cheaper one":         true,
+		"the cheapest":            true,
+		"le moins cher":           true,
+		"la plus chère":           true,
+		"便宜的那个":                   true,
+		"最便宜的":                    true,
+		"anything cheaper?":       false,
+		"moins cher ?":            false,
+		"the cheapest yeast":      false,
+		"des toiles pas chères":   false,
+		"cheapest under 20 euros": false,
+	} {
+		if got := nlu.Parse(text, ix, "en").ByPrice; got != want {
+			t.Errorf("Parse(%q).ByPrice = %v, want %v", text, got, want)
+		}
+	}
+}

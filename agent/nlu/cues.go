@@ -394,3 +394,34 @@ func wordMatches(w, t string) bool {
 	}
 	return w == t
 }
+
+// superlative reports whether the price cue is said of one thing: after a
+// definite article ("the cheaper", "le moins cher"), with 最, or before a
+// word that points ("one", "那个", "celui"). "moins cher ?" or "cheaper
+// options" ask for a list.
+func (p *parse) superlative() bool {
+	for _, s := range p.spans {
+		if s.sig != sigSortAsc && s.sig != sigSortDesc || len(s.at) == 0 {
+			continue
+		}
+		first, last := s.at[0], s.at[len(s.at)-1]
+		if p.toks[first].norm == "le" || p.toks[first].norm == "la" || strings.HasPrefix(p.toks[first].norm, "最") ||
+			p.toks[first].norm == "most" || p.toks[first].norm == "least" {
+			return true
+		}
+		if first > 0 && definiteWords[p.toks[first-1].norm] {
+			return true
+		}
+		for k := last + 1; k < len(p.toks) && k <= last+3; k++ {
+			if pointerWords[p.toks[k].norm] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var (
+	definiteWords = setOf("the", "le", "la", "celui", "celle", "最")
+	pointerWords  = setOf("one", "那", "个", "款", "celui", "celle", "la")
+)

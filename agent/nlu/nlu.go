@@ -77,6 +77,10 @@ type Intent struct {
 	// Sort is PriceAsc for "le moins cher", "cheapest", "最便宜", PriceDesc
 	// for "le plus cher", "most expensive".
 	Sort catalog.Sort
+	// ByPrice is set when the sort points at one of what was shown
+	// rather than asking for a sorted list: "the cheaper one", "le moins
+	// cher", "最便宜的", "便宜的那个", with no other words of a search.
+	ByPrice bool
 	// Quantity is how many, 0 when not said: callers adding to a cart
 	// take 0 as 1.
 	Quantity int
@@ -326,6 +330,8 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 			}
 		}
 	}
+	in.ByPrice = in.Sort != catalog.Relevance && in.Query == "" && in.Category == "" && in.PriceMax == 0 &&
+		in.PriceMin == 0 && len(in.Products) == 0 && p.superlative()
 	in.Name = p.decide(&in)
 	in.Continues = len(p.toks) > 1 && p.conjAt(0) > 0
 	in.AddVerb = p.sigs[sigAdd]

@@ -83,6 +83,11 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 			fit = append(fit, s)
 		}
 	}
+	if len(fit) == 0 && len(in.Products) == 0 && in.Query == "" && len(in.Ordinals) == 1 {
+		// "the second one", "the cheaper one": the customer picks among
+		// what was offered for the wish, for the count first asked.
+		fit = b.ordinals(t, in)
+	}
 	if len(fit) == 0 && in.Query != "" {
 		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
 			if h.Score > 0 && slices.Contains(shown, h.SKU) {
