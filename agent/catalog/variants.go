@@ -219,7 +219,7 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 		have[t.key] = true
 	}
 	matched := make([]bool, len(toks)) // tokens that stated a value
-	for _, k := range ix.variants.axes[g] {
+	for _, k := range ix.sayableAxes(g, skus) {
 		best, bestLen := "", 0
 		for _, s := range skus {
 			p := ix.Product(s)
@@ -237,6 +237,27 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 	}
 	missing = ix.unoffered(toks, matched, g, said)
 	return ix.Matching(skus, said), said, missing
+}
+
+// sayableAxes returns the attributes that tell apart the variants of group g,
+// or, for products of no group, the attributes they have: "un rouge" says
+// the colour of a red paint and of a red sketchbook alike.
+func (ix *Index) sayableAxes(g string, skus []concierge.SKU) []string {
+	if g != "" {
+		return ix.variants.axes[g]
+	}
+	var keys []string
+	for _, s := range skus {
+		if p := ix.Product(s); p != nil {
+			for k := range p.Attrs {
+				if !slices.Contains(keys, k) {
+					keys = append(keys, k)
+				}
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Matching returns the products among skus that have every value of
@@ -515,4 +536,23 @@ func (ix *Index) knownValue(k, w string) bool {
 		}
 	}
 	return false
+}
+
+// SaysOnly reports whether every word of query says one of the values of
+// said, by meaning: "rouge" says the colour "red", "bleues" says "bleu".
+// A query with no word says nothing.
+func (ix *Index) SaysOnly(query string, said Said) bool {
+	values := map[string]bool{}
+	for _, v := range said {
+		for _, t := range ix.lx.analyze(Fold(v)) {
+			values[t.key] = true
+		}
+	}
+	terms := ix.lx.analyze(Fold(query))
+	for _, t := range terms {
+		if !values[t.key] {
+			return false
+		}
+	}
+	return len(terms) > 0
 }

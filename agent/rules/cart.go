@@ -32,6 +32,22 @@ type pick struct {
 // the same thread. Otherwise it returns p as it was.
 func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p pick) pick {
 	if ix.GroupOf(prev) == "" {
+		// "un carnet de croquis noir et un rouge": of the products the
+		// value finds (a red paint, a red sketchbook), the one most like
+		// the one just added.
+		if len(p.candidates) < 2 {
+			return p
+		}
+		if slices.Contains(p.candidates, prev) {
+			// "the usb-c cable, the 2 m": the same product, said again.
+			return pick{sku: prev}
+		}
+		if _, said, missing := ix.Narrow(it.Text, p.candidates); len(said) == 0 || len(missing) > 0 || !ix.SaysOnly(it.Query, said) {
+			return p
+		}
+		if s := ix.Nearest(prev, p.candidates); s != "" {
+			return pick{sku: s}
+		}
 		return p
 	}
 	fit, said, missing := ix.Narrow(it.Text, ix.Variants(prev))

@@ -4,7 +4,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/nlu"
 )
 
 // TestOnlyValues: an answer made only of a variant's values, however it
@@ -27,6 +29,42 @@ func TestOnlyValues(t *testing.T) {
 	for _, tt := range tests {
 		if got := onlyValues(tt.query, tt.said); got != tt.want {
 			t.Errorf("onlyValues(%q, %v) = %v, want %v", tt.query, tt.said, got, tt.want)
+		}
+	}
+}
+
+// TestOtherValueOfNoGroup: "un carnet noir et un rouge" where the red one
+// is no variant of the black one: of what "rouge" finds (a red paint, a
+// red sketchbook), the one most like the one just added; the same product
+// said again is that product; a word that is no value picks nothing.
+func TestOtherValueOfNoGroup(t *testing.T) {
+	p := func(sku, fr, colour string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"fr": fr},
+			Attrs: map[string]string{"colour": colour, "format": "A5"}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("BOOK-BLACK", "Carnet de croquis A5 noir 96 pages", "black"),
+		p("BOOK-RED", "Carnet de croquis A5 rouge 96 pages", "red"),
+		p("PAINT-RED", "Acrylique rouge de cadmium 75 ml", "red"),
+		p("PAINT-BLUE", "Acrylique bleu outremer 75 ml", "blue"),
+	}, []concierge.Locale{"fr"})
+	red := []concierge.SKU{"PAINT-RED", "BOOK-RED"}
+	tests := []struct {
+		prev  concierge.SKU
+		text  string
+		cands []concierge.SKU
+		want  concierge.SKU
+	}{
+		{"BOOK-BLACK", "un rouge", red, "BOOK-RED"},
+		{"PAINT-BLUE", "un rouge", red, "PAINT-RED"},
+		{"BOOK-RED", "le rouge", red, "BOOK-RED"},
+		{"BOOK-BLACK", "un cadmium", red, ""}, // a word of a name, not a value
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		it := nlu.Item{Text: tt.text, Query: in.Query}
+		if got := sameProductOtherValue(ix, tt.prev, it, pick{candidates: tt.cands}); got.sku != tt.want {
+			t.Errorf("after %s, %q = %q, want %q", tt.prev, tt.text, got.sku, tt.want)
 		}
 	}
 }
