@@ -96,3 +96,43 @@ func TestByPrice(t *testing.T) {
 		}
 	}
 }
+
+// TestPackCounted: "2 packs of 16T wagons", where the wagon is sold alone
+// and as a 3-pack, counts packs and asks for the pack; "6 packs of Saaz",
+// where only other products come in packs, counts the hops.
+func TestPackCounted(t *testing.T) {
+	ix := crag(t)
+	tests := []struct {
+		text     string
+		lang     concierge.Locale
+		quantity int
+		first    concierge.SKU
+	}{
+		{"add 2 packs of 16T mineral wagons", "en", 2, "WAGON-16T-3PK"},
+		{"mets trois lots de wagons minéraliers", "fr", 3, "WAGON-16T-3PK"},
+		{"add two 16T mineral wagons", "en", 2, "WAGON-16T"},
+		{"add 6 packs of Saaz", "en", 6, "HOP-SAAZ"},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 4})
+		var skus []concierge.SKU
+		for _, h := range hits {
+			if h.Score > 0 {
+				skus = append(skus, h.SKU)
+			}
+		}
+		got := concierge.SKU("")
+		if len(skus) == 1 {
+			got = skus[0]
+		} else {
+			got = ix.Closest(in.Query, skus)
+		}
+		if got != tt.first {
+			t.Errorf("Parse(%q): query %q chooses %q among %v, want %s", tt.text, in.Query, got, skus, tt.first)
+		}
+	}
+}

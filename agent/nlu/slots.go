@@ -677,10 +677,45 @@ func (p *parse) skipCountNoun(end int) int {
 			}
 			return end
 		}
+		if w := p.toks[end].norm; packNouns[w] && p.ix != nil && p.packOfFound(w, k) {
+			// "2 packs of 16T wagons" where a name says "3-pack": the
+			// pack is what is counted and what is asked for; the word
+			// stays for the products to be told apart.
+			return end
+		}
 		return k
 	}
 	return end
 }
+
+// packOfFound reports whether some product the words from token k find
+// has the pack word w in its name: "2 packs of 16T wagons" where the
+// wagon is sold alone and as a "3-pack", not "6 packs of Saaz" where only
+// other products come in packs.
+func (p *parse) packOfFound(w string, k int) bool {
+	var words []string
+	for i := k; i < len(p.toks) && !p.toks[i].sep; i++ {
+		words = append(words, p.toks[i].norm)
+	}
+	one := strings.TrimSuffix(w, "s")
+	for _, h := range p.ix.Search(catalog.Query{Text: strings.Join(words, " "), Limit: 8}) {
+		if h.Score <= 0 {
+			continue
+		}
+		for _, name := range p.ix.Product(h.SKU).Name {
+			for _, nw := range strings.FieldsFunc(catalog.Fold(name), func(r rune) bool { return !isAlnum(r) }) {
+				if nw == w || nw == one {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// packNouns are the count nouns that name a pack of several things, which
+// a catalog may sell beside the thing alone.
+var packNouns = setOf("pack", "packs", "lot", "lots", "set", "sets", "coffret", "coffrets", "carton", "cartons")
 
 // articleOfName reports whether the article at i stands before a count
 // noun that is itself a word of some product's name and says no "of"
