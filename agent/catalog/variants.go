@@ -480,6 +480,13 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
 		return true
 	}
+	// "N gauge", "échelle N": the value beside the word names write
+	// beside it.
+	if _, number := NumberValue(toks[i].text); !number &&
+		(i+1 < len(toks) && !toks[i+1].han && ix.NameBigram(toks[i].text, toks[i+1].text) ||
+			i > 0 && !toks[i-1].han && len(toks[i-1].text) > 1 && ix.NameBigram(toks[i-1].text, toks[i].text)) {
+		return true
+	}
 	// "the L", "la M", "not the L": an article before the last word.
 	return i > 0 && i+1 == len(toks) && sizeArticles[toks[i-1].text]
 }

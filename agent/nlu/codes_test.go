@@ -2,6 +2,7 @@ package nlu_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -133,6 +134,50 @@ func TestPackCounted(t *testing.T) {
 		}
 		if got != tt.first {
 			t.Errorf("Parse(%q): query %q chooses %q among %v, want %s", tt.text, in.Query, got, skus, tt.first)
+		}
+	}
+}
+
+// TestListsOfRuledOut: a negation rules out every item of the list it
+// opens ("不要耳温枪和额温枪", "ni … ni …"), and "and" does not continue
+// it; "少要一盒" is one box less.
+func TestListsOfRuledOut(t *testing.T) {
+	ix := crag(t)
+	in := nlu.Parse("加个体温计，不要耳温枪和额温枪", ix, "zh")
+	if slices.Contains(strings.Fields(in.Query), "额温枪") || strings.Contains(in.Query, "额温枪") {
+		t.Errorf("Parse(不要耳温枪和额温枪).Query = %q, want the forehead one ruled out", in.Query)
+	}
+	hits := ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 4})
+	if len(hits) == 0 || hits[0].SKU != "THERMO-STICK" || slices.ContainsFunc(hits, func(h catalog.Hit) bool { return h.SKU == "THERMO-HEAD" || h.SKU == "THERMO-EAR" }) {
+		t.Errorf("search %q without %q = %v, want the stick thermometer alone", in.Query, in.NotQuery, hits)
+	}
+	if in := nlu.Parse("add the forehead thermometer, not the ear one and two digital thermometers", ix, "en"); strings.Contains(in.NotQuery, "digital") {
+		t.Errorf("\"and\" continued the negation: NotQuery %q", in.NotQuery)
+	}
+	for _, text := range []string{"少要一盒", "少一盒", "减少一个"} {
+		if in := nlu.Parse(text, ix, "zh"); in.Delta != -1 {
+			t.Errorf("Parse(%q).Delta = %d, want -1", text, in.Delta)
+		}
+	}
+}
+
+// TestCompareParts: each part of "compare X and Y" chooses its product,
+// by its words or by the value it states beside the word names write
+// with it ("N gauge").
+func TestCompareParts(t *testing.T) {
+	ix := crag(t)
+	tests := []struct {
+		text string
+		lang concierge.Locale
+		want []concierge.SKU
+	}{
+		{"compare the A4 Mallard OO and the A4 Mallard N gauge", "en", []concierge.SKU{"LOCO-OO", "LOCO-N"}},
+		{"比较耳温枪和额温枪", "zh", []concierge.SKU{"THERMO-EAR", "THERMO-HEAD"}},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Name != nlu.Compare || !slices.Equal(in.Products, tt.want) {
+			t.Errorf("Parse(%q) = %s %v, want compare %v", tt.text, in.Name, in.Products, tt.want)
 		}
 	}
 }

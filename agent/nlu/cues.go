@@ -207,7 +207,7 @@ var cueTable = [numSignals][]string{
 	sigCompare: {
 		"compare*", "comparaison", "difference", "differences", "quelle difference", "versus", "vs",
 		"lequel", "laquelle", "lesquels", "mieux", "meilleur*", "plus lumineu*", "which one", "which is",
-		"which", "better", "best", "brighter", "differ*", "比较", "对比", "哪个好", "哪个", "区别", "不同", "哪款", "还是",
+		"which", "better", "best", "brighter", "differ*", "比较一下", "对比一下", "比一下", "比较", "对比", "哪个好", "哪个", "区别", "不同", "哪款", "还是",
 		"更好", "更亮",
 	},
 	sigDetails: {

@@ -259,7 +259,9 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		for end < len(p.toks) && !(end > i+k && (p.toks[end].sep || negationEnds[p.toks[end].norm])) && !isConj(p.toks[end].norm) {
 			end++
 		}
-		neg := p.text(i+k, end)
+		parts := p.negatedList(i+k, end, ix)
+		end = parts[len(parts)-1][1]
+		neg := p.text(i+k, parts[0][1])
 		rest := p.textWithout(i, end)
 		refusal := !ix.Meaningful(rest) && i+k < len(p.toks) && negatedAdd[p.toks[i+k].norm]
 		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) && !refusal {
@@ -280,16 +282,47 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 			}
 			continue
 		}
-		if in.NotQuery != "" {
-			in.NotQuery += catalog.ExcludeSep // each ruled-out part on its own
+		for _, part := range parts {
+			neg := p.text(part[0], part[1])
+			if in.NotQuery != "" {
+				in.NotQuery += catalog.ExcludeSep // each ruled-out part on its own
+			}
+			in.NotQuery += neg
+			in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
 		}
-		in.NotQuery += neg
-		in.Excluded = append(in.Excluded, ix.Resolve(neg)...)
 		p.use(i, end)
 		p.mark(p.negated, i, end)
 		i = end - 1
 	}
 }
+
+// negatedList extends a negation that ends at end over the items of a
+// list it rules out: "不要耳温枪和额温枪", "ni le rouge ni le bleu", "not
+// the red or the blue one". Each item after the conjunction must end the
+// clause, say no count and find something; "and"/"et" do not continue it
+// ("not the red one and two blue caps" adds the caps).
+// It returns the token spans ruled out, the first [from, end).
+func (p *parse) negatedList(from, end int, ix *catalog.Index) [][2]int {
+	parts := [][2]int{{from, end}}
+	for end < len(p.toks) && negatedListConj[p.toks[end].norm] {
+		j := end + 1
+		for j < len(p.toks) && !p.toks[j].sep && !isConj(p.toks[j].norm) && !negatedListConj[p.toks[j].norm] && !negationEnds[p.toks[j].norm] {
+			if p.toks[j].kind == tNumber {
+				return parts
+			}
+			j++
+		}
+		if j == end+1 || !ix.Meaningful(p.text(end+1, j)) {
+			return parts
+		}
+		parts = append(parts, [2]int{end + 1, j})
+		end = j
+	}
+	return parts
+}
+
+// negatedListConj join the items of a list that a negation rules out.
+var negatedListConj = setOf("和", "跟", "或", "或者", "也不要", "ni", "nor", "or", "ou")
 
 // refuseAdd reads "don't add the bench capper", "n'ajoute pas le
 // capsuleur", "ne mets pas de sucre": the whole request is ruled out, so
@@ -578,7 +611,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			items[n-1].Quantity = it.Quantity
 			continue
 		}
-		if n := len(items); n > 0 && it.Quantity == 0 && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
+		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
 			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) && !otherValues(ix, items[n-1], it) {
 			texts[n-1] += " " + text
 			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
@@ -785,7 +818,7 @@ func (p *parse) next(i int) string {
 var (
 	moreMarks = words("more", "another", "encore", "de plus", "en plus", "un autre", "une autre", "extra", "再")
 	lessMarks = words("less", "fewer", "de moins", "en moins")
-	hanLess   = words("少", "减", "减少")
+	hanLess   = words("少要", "少拿", "少来", "少买", "减少", "少", "减")
 )
 
 // readRelative finds the marks of a relative change and takes their

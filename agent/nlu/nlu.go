@@ -217,10 +217,14 @@ func hasSQLWord(text string) bool {
 
 // parse is the state of reading one message.
 type parse struct {
-	toks    []tok
-	used    []bool // tokens taken by a slot or a cue: not part of the query
-	negated []bool // tokens of what the customer rules out ("not the 25")
-	ix      *catalog.Index
+	// comparing is set while the parts of a comparison are cut: each
+	// part is a product of its own, never a narrowing of the one before
+	// ("compare the U80 and the U80 Pro").
+	comparing bool
+	toks      []tok
+	used      []bool // tokens taken by a slot or a cue: not part of the query
+	negated   []bool // tokens of what the customer rules out ("not the 25")
+	ix        *catalog.Index
 	// max is the most of one product a line may hold (Limits): a larger
 	// number is no quantity.
 	max int
@@ -352,9 +356,58 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 			in.Name = AddToCart
 		}
 	}
+	if split && p.sigs[sigCompare] && len(in.Products) < 2 && ix != nil {
+		p.compareItems(&in, ix, hint)
+	}
 	p.readDelta(&in)
 	p.pointAtShown(&in)
 	return in
+}
+
+// compareItems reads "compare the A4 Mallard OO and the A4 Mallard N
+// gauge", "比较一下U80和U80 Pro": each part between the conjunctions
+// chooses one product (by its words, then by the values it states), and
+// when every part chooses another, those are compared.
+func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Locale) {
+	tmp := *in
+	tmp.Items = nil
+	p.comparing = true
+	p.splitItems(&tmp, ix, hint)
+	p.comparing = false
+	if len(tmp.Items) < 2 {
+		return
+	}
+	var skus []concierge.SKU
+	for _, it := range tmp.Items {
+		cands := candidates(ix, it)
+		if len(cands) > 2 && len(it.Products) == 0 {
+			// "U80" finds the monitor, the Pro and their cuffs: of
+			// those it finds best.
+			cands = cands[:0]
+			hits := ix.Search(catalog.Query{Text: it.Query, Category: it.Category, Limit: 8})
+			for _, h := range hits {
+				if h.Score >= hits[0].Score {
+					cands = append(cands, h.SKU)
+				}
+			}
+		}
+		s := concierge.SKU("")
+		switch {
+		case len(cands) == 1:
+			s = cands[0]
+		case len(cands) > 1:
+			if s = ix.Closest(it.Query, cands); s == "" {
+				if fit, said, _ := ix.Narrow(it.Text, cands); len(fit) == 1 && len(said) > 0 {
+					s = fit[0]
+				}
+			}
+		}
+		if s == "" || slices.Contains(skus, s) {
+			return
+		}
+		skus = append(skus, s)
+	}
+	in.Products, in.Name = skus, Compare
 }
 
 // textBesideGreetings is the message without its greetings and thanks:

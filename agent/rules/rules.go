@@ -129,11 +129,20 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(id, map[string]any{"Max": t.Shop.LineLimit()})})
 		return nil
 	}
-	if in.ByPrice && len(mem.Shown) > 1 && in.Name == nlu.Search {
+	switch {
+	case in.ByPrice && len(mem.Shown) > 1 && in.Name == nlu.Search:
 		// "the cheaper one", "便宜的那个": one of what was shown, as
 		// "the second one" would point at it.
 		k := slices.Index(mem.Shown, b.byPrice(t, mem.Shown, in.Sort))
 		in.Name, in.Ordinals, in.Sort, in.Quantity = nlu.Details, []int{k + 1}, catalog.Relevance, 0
+	case in.ByPrice && len(mem.Shown) < 2:
+		// "I'll take the cheaper one" with one product in sight: cheaper
+		// than something not shown; the list of its kind, sorted, is
+		// the answer.
+		in.Name = nlu.Search
+		if p := t.Shop.Bot.Product(mem.Focus); p != nil && in.Category == "" {
+			in.Category = p.Category
+		}
 	}
 	understood := true
 	defer func() {
