@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -45,14 +46,35 @@ type feedProduct struct {
 	Variant3Option string `json:"Custom_variant3_option,omitempty"`
 }
 
-// feed serves the bot's catalog as an ACP product feed, with live stock.
-// Every product is searchable; one is eligible for checkout while it has
-// stock and a price. Links open the bot's web chat.
+// flatVersions are the API versions answered with the flat feed: the
+// released versions before 2026-04-17, which define no feed of their own
+// (the flat product feed spec is unversioned), and no API-Version at all,
+// as the feed was served before versions were asked of it.
+var flatVersions = []string{"", "2025-09-29", "2025-12-12", "2026-01-16", "2026-01-30"}
+
+// feed serves the bot's catalog, with live stock, in the feed format of
+// the request's API-Version: 2026-04-17's products with variants
+// (nestedFeed), or the flat feed of earlier versions (flatFeed). Another
+// version is refused as the checkout refuses it.
 func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	bot, _, ok := h.authorize(w, r)
 	if !ok {
 		return
 	}
+	switch v := r.Header.Get("API-Version"); {
+	case v == Version:
+		h.nestedFeed(w, r, bot)
+	case slices.Contains(flatVersions, v):
+		h.flatFeed(w, r, bot)
+	default:
+		fail(w, http.StatusBadRequest, "unsupported_api_version", "API-Version must be "+Version+" (or an earlier version for the flat feed)", "")
+	}
+}
+
+// flatFeed is the flat product feed: every product is searchable; one is
+// eligible for checkout while it has stock and a price. Links open the
+// bot's web chat.
+func (h *Handler) flatFeed(w http.ResponseWriter, r *http.Request, bot concierge.BotID) {
 	shop := h.cfg.Service.Shop(bot)
 	loc := shop.Bot.DefaultLocale()
 	products := make([]feedProduct, 0, len(shop.Bot.Products))
