@@ -1,11 +1,13 @@
 package acp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -245,4 +247,68 @@ func TestFeedPush(t *testing.T) {
 			t.Error("pushed the feed of a bot that does not speak ACP")
 		}
 	})
+}
+
+// logRecords is a slog handler that hands each record's message and
+// attributes, as text, to a channel: the test waits on the job's logs.
+type logRecords chan string
+
+func (l logRecords) Enabled(context.Context, slog.Level) bool { return true }
+func (l logRecords) WithAttrs([]slog.Attr) slog.Handler       { return l }
+func (l logRecords) WithGroup(string) slog.Handler            { return l }
+func (l logRecords) Handle(_ context.Context, r slog.Record) error {
+	var b bytes.Buffer
+	b.WriteString(r.Message)
+	r.Attrs(func(a slog.Attr) bool { fmt.Fprintf(&b, " %s=%v", a.Key, a.Value); return true })
+	l <- b.String()
+	return nil
+}
+
+// TestFeedPushJob: the background job pushes each configured feed as it
+// starts (without waiting a period), logs a refused push without the
+// token and goes on, and returns when its context ends.
+func TestFeedPushJob(t *testing.T) {
+	db := act.OpenStore(t, act.SQLite(t))
+	shops := feedShops()
+	logs := make(logRecords, 8)
+	h := acp.New(acp.Config{Service: act.NewService(t, db, shops...), BaseURL: "https://shop.example",
+		Keys: map[concierge.BotID][]string{"variants": {apiKey}, "plain": {apiKey}}, Log: slog.New(logs)})
+	fake := newFakeFeedAPI(t)
+	agent := httptest.NewServer(fake)
+	defer agent.Close()
+	api := &acp.FeedAPI{BaseURL: agent.URL, Token: agentToken}
+	meta, err := api.CreateFeed(context.Background(), "", "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.RunFeedPushes(ctx, []acp.FeedPush{
+			{Bot: "variants", Locale: "en", API: api, FeedID: meta.ID, Every: time.Hour},
+			{Bot: "plain", Locale: "en", API: &acp.FeedAPI{BaseURL: agent.URL, Token: "wrong-token-" + agentToken}, FeedID: meta.ID, Every: time.Hour},
+		})
+	}()
+	var pushed, failed string
+	for pushed == "" || failed == "" {
+		switch l := <-logs; {
+		case strings.HasPrefix(l, "acp: feed pushed"):
+			pushed = l
+		case strings.HasPrefix(l, "acp: feed push failed"):
+			failed = l
+		}
+	}
+	cancel()
+	<-done
+	if !strings.Contains(pushed, "bot=variants") || !strings.Contains(failed, "bot=plain") || !strings.Contains(failed, "unauthorized") {
+		t.Errorf("logs:\n%s\n%s", pushed, failed)
+	}
+	if strings.Contains(pushed+failed, agentToken) {
+		t.Errorf("a token is in the log:\n%s\n%s", pushed, failed)
+	}
+	held, err := api.Products(context.Background(), meta.ID)
+	if err != nil || len(held) != 1 || held[0].ID != "TRAIL" || len(held[0].Variants) != 3 {
+		t.Errorf("the agent holds %+v %v, want the variants shop's TRAIL with 3 variants", held, err)
+	}
 }
