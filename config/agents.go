@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Agents lets outside AI agents buy from the shop through UCP, ACP and
@@ -51,6 +53,24 @@ type AgentACP struct {
 	WebhookSecret string   `yaml:"webhook_secret" json:"webhook_secret,omitempty" jsonschema:"description=The HMAC secret of those events; use ${VAR}."`
 	// SigningSecret is the HMAC secret the agent signs its requests with.
 	SigningSecret string `yaml:"signing_secret" json:"signing_secret,omitempty" jsonschema:"description=The HMAC secret the agent signs its requests with (Signature and Timestamp headers, at least 32 characters); set, unsigned, forged or stale requests are refused with 401. Use ${VAR}."`
+	// Feed pushes the catalog to the agent's Feed API.
+	Feed *AgentACPFeed `yaml:"feed" json:"feed,omitempty" jsonschema:"description=Push the catalog (ACP 2026-04-17 products with variants) to the agent's Feed API (which the agent hosts); see docs/agents.md."`
+}
+
+// AgentACPFeed is the agent's Feed API and the feed it holds for this
+// bot, both given at the agent's onboarding.
+type AgentACPFeed struct {
+	URL    string `yaml:"url" json:"url" jsonschema:"required,description=The agent's Feed API base URL (its endpoints are /feeds/{id}/products…)."`
+	Token  string `yaml:"token" json:"token" jsonschema:"required,description=The bearer token of the agent's Feed API; use ${VAR}."`
+	FeedID string `yaml:"feed_id" json:"feed_id" jsonschema:"required,description=The feed's id on the agent (such as feed_8f3K2x)."`
+	Locale string `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's text (one of locales); defaults to the default locale. One feed is one language."`
+	Every  string `yaml:"every" json:"every,omitempty" jsonschema:"default=15m,description=Time between pushes (from 1m to 24h); the first is at start."`
+}
+
+// Period is the time between pushes (checked, defaulted to 15m).
+func (f *AgentACPFeed) Period() time.Duration {
+	d, _ := time.ParseDuration(f.Every)
+	return d
 }
 
 // AgentMCP enables the MCP server.
@@ -112,6 +132,22 @@ func (c *checker) agents() {
 		if acp.WebhookURL != "" {
 			c.url("agents.acp.webhook_url", &acp.WebhookURL, "")
 			c.required("agents.acp.webhook_secret", acp.WebhookSecret, ": it signs the order events")
+		}
+		if fd := acp.Feed; fd != nil {
+			if c.required("agents.acp.feed.url", fd.URL, "") {
+				c.url("agents.acp.feed.url", &fd.URL, "")
+			}
+			c.required("agents.acp.feed.token", fd.Token, ": the agent's Feed API requires its bearer token")
+			c.required("agents.acp.feed.feed_id", fd.FeedID, ": the agent gives it at onboarding")
+			if fd.Locale == "" {
+				fd.Locale = c.defaultLocale()
+			} else if !slices.Contains(c.f.Locales, fd.Locale) && fd.Locale != c.defaultLocale() {
+				c.errorf("agents.acp.feed.locale", "agents.acp.feed.locale %q is not one of the bot's locales", fd.Locale)
+			}
+			if fd.Every == "" {
+				fd.Every = "15m"
+			}
+			c.within("agents.acp.feed.every", fd.Every, time.Minute, 24*time.Hour, false)
 		}
 		if acp.SigningSecret != "" && !c.failed("agents.acp.signing_secret") && len(acp.SigningSecret) < MinWebhookSecret {
 			c.errorf("agents.acp.signing_secret", "agents.acp.signing_secret is %d characters; it needs at least %d (try openssl rand -hex 32)", len(acp.SigningSecret), MinWebhookSecret)

@@ -3,6 +3,7 @@ package config_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conciergehq/concierge/config"
 )
@@ -27,6 +28,15 @@ func TestAgentsSection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A feed pushed to the agent: the default locale and period.
+	ff, err := config.Parse("shop.yaml", []byte(agentsBase+"agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"https://agent.example/api\", token: \"${FEED_TOKEN}\", feed_id: feed_8f3K2x } }\n"),
+		func(k string) string { return map[string]string{"FEED_TOKEN": "agent-token-0123456789"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fd := ff.Agents.ACP.Feed; fd.Locale != "en" || fd.Period() != 15*time.Minute || fd.Token != "agent-token-0123456789" || fd.FeedID != "feed_8f3K2x" {
+		t.Errorf("feed: %+v", fd)
+	}
 	// The RFC 9421 test key (B.1.4) is a good signing key.
 	if _, err := config.Parse("shop.yaml", []byte(agentsBase+"agents:\n  ucp: { signing_key: MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF }\n"), func(string) string { return "" }); err != nil {
 		t.Fatalf("a PKCS#8 Ed25519 signing key: %v", err)
@@ -49,6 +59,11 @@ func TestAgentsSection(t *testing.T) {
 		{"ucp webhook without key", "agents:\n  ucp: { webhook_url: \"https://platform.example/hooks\" }\n", "agents.ucp.signing_key is required: it signs the order events"},
 		{"ucp webhook not a URL", "agents:\n  ucp: { webhook_url: \"not a url\", signing_key: MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF }\n", "agents.ucp.webhook_url"},
 		{"stripe without payments.stripe", "agents:\n  payment_handlers: [stripe]\n", "payment handler stripe needs payments.stripe"},
+		{"feed without token", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"https://agent.example\", feed_id: f1 } }\n", "agents.acp.feed.token is required"},
+		{"feed without id", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"https://agent.example\", token: t } }\n", "agents.acp.feed.feed_id is required"},
+		{"feed not a URL", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"agent.example\", token: t, feed_id: f1 } }\n", "agents.acp.feed.url"},
+		{"feed too often", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"https://agent.example\", token: t, feed_id: f1, every: 10s } }\n", "agents.acp.feed.every is 10s"},
+		{"feed unspoken locale", "agents:\n  acp: { api_keys: [\"0123456789abcdef\"], feed: { url: \"https://agent.example\", token: t, feed_id: f1, locale: de } }\n", "agents.acp.feed.locale \"de\""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := config.Parse("shop.yaml", []byte(agentsBase+tc.yaml), func(string) string { return "" })

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
@@ -26,6 +27,9 @@ type agentParts struct {
 	// webhooks send order events, one sender per protocol that some bot
 	// gives a webhook_url.
 	webhooks []*agentcommerce.Webhooks
+	// feeds pushes ACP feeds to agents' Feed APIs until its context
+	// ends; nil when no bot has one.
+	feeds func(ctx context.Context)
 }
 
 // wireAgents builds the agents' shops from the bot files' agents
@@ -38,6 +42,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	mcpKeys := map[concierge.BotID][]string{}
 	acpHooks := map[concierge.BotID]acp.Endpoint{}
 	acpSecrets := map[concierge.BotID][]byte{}
+	var acpFeeds []acp.FeedPush
 	ucpKeys := map[concierge.BotID]*httpsig.PrivateKey{}
 	ucpRequire := map[concierge.BotID]bool{}
 	ucpHooks := map[concierge.BotID]string{}
@@ -119,6 +124,10 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
+			if fd := a.ACP.Feed; fd != nil {
+				acpFeeds = append(acpFeeds, acp.FeedPush{Bot: bot.ID, Locale: concierge.Locale(fd.Locale), FeedID: fd.FeedID, Every: fd.Period(),
+					API: &acp.FeedAPI{BaseURL: fd.URL, Token: fd.Token, Client: &http.Client{Timeout: time.Minute}}})
+			}
 			if a.ACP.SigningSecret != "" {
 				acpSecrets[bot.ID] = []byte(a.ACP.SigningSecret)
 			}
@@ -143,7 +152,11 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks,
 		SimulationSecrets: simulation, Shipped: m.wakeAgentWebhooks})
 	ucpHandler.Register(m.agents.mux)
-	acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
+	acpHandler := acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log})
+	acpHandler.Register(m.agents.mux)
+	if len(acpFeeds) > 0 {
+		m.agents.feeds = func(ctx context.Context) { acpHandler.RunFeedPushes(ctx, acpFeeds) }
+	}
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log,
 		MaxAttempts: m.AgentWebhooks.MaxAttempts, BaseDelay: m.AgentWebhooks.BaseDelay, MaxDelay: m.AgentWebhooks.MaxDelay,
@@ -178,9 +191,13 @@ func (m *Main) wakeAgentWebhooks() {
 	}
 }
 
-// runAgentWebhooks sends the agents' order events until ctx ends.
+// runAgentWebhooks sends the agents' order events, and pushes the ACP
+// feeds, until ctx ends.
 func (m *Main) runAgentWebhooks(ctx context.Context) {
 	var wg sync.WaitGroup
+	if m.agents.feeds != nil {
+		wg.Go(func() { m.agents.feeds(ctx) })
+	}
 	for _, w := range m.agents.webhooks {
 		wg.Go(func() { w.Run(ctx) })
 	}

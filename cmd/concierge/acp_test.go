@@ -221,3 +221,43 @@ func TestACPOrderWebhookServed(t *testing.T) {
 		t.Fatal("no order event within 30 s (the sender polls every 2 s)")
 	}
 }
+
+// TestACPFeedPushServed: the server built from a bot file with
+// agents.acp.feed pushes the catalog, as 2026-04-17 products, to the
+// agent's Feed API as it starts: a PATCH of /feeds/{feed_id}/products
+// with the bearer token and API-Version.
+func TestACPFeedPushServed(t *testing.T) {
+	const token = "agent-feed-token-0123456789"
+	got := make(chan string, 4)
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Header.Get("Authorization") != "Bearer "+token || r.Header.Get("API-Version") != "2026-04-17":
+			w.WriteHeader(http.StatusUnauthorized)
+			got <- "refused: " + r.Method + " " + r.URL.Path
+		case r.Method == http.MethodGet && r.URL.Path == "/feeds/feed_1/products":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"products":[]}`))
+		case r.Method == http.MethodPatch && r.URL.Path == "/feeds/feed_1/products":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"id":"feed_1","accepted":true}`))
+			got <- string(b)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			got <- "unexpected: " + r.Method + " " + r.URL.Path
+		}
+	}))
+	defer agent.Close()
+	startShopWith(t, "", func(cfg string) string {
+		return cfg + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
+			`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agent.URL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1)
+	})
+	select {
+	case b := <-got:
+		if !strings.Contains(b, `"id":"LAMP-01"`) || !strings.Contains(b, `"variants":[`) || !strings.Contains(b, `"availability":{"available":true,"status":"in_stock"}`) {
+			t.Fatalf("push: %s", b)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no feed pushed within 30 s of the start")
+	}
+}
