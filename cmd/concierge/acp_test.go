@@ -51,8 +51,10 @@ func TestACPAgentBuys(t *testing.T) {
 				lamp = m
 			}
 		}
-		if st != 200 || lamp == nil || lamp["price"] != "49.00 EUR" || lamp["enable_checkout"] != "true" || lamp["availability"] != "in_stock" ||
-			!strings.HasPrefix(lamp["link"].(string), s.base+"/chat/maison-lumiere") {
+		// API-Version 2026-04-17: the nested feed, the lamp its own only
+		// variant, the id a checkout takes.
+		if st != 200 || lamp == nil || jget(lamp, "variants.0.id") != "LAMP-01" || jget(lamp, "variants.0.price.amount") != 4900.0 ||
+			jget(lamp, "variants.0.availability.available") != true || jget(lamp, "variants.0.url") != s.base+"/chat/maison-lumiere" {
 			t.Fatalf("feed: %d %v", st, lamp)
 		}
 		path := "/acp/maison-lumiere/checkout_sessions"

@@ -279,10 +279,10 @@ func TestAgentsSeeLiveCatalog(t *testing.T) {
 	var lampPrice any
 	for _, p := range feed["products"].([]any) {
 		if m := p.(map[string]any); m["id"] == "LAMP-01" {
-			lampPrice = m["price"]
+			lampPrice = jget(m, "variants.0.price.amount")
 		}
 	}
-	if st != 200 || lampPrice != "33.00 EUR" {
+	if st != 200 || lampPrice != 3300.0 {
 		t.Fatalf("ACP feed: %d, lamp at %v", st, lampPrice)
 	}
 	create := `{"currency":"eur","capabilities":{},"line_items":[{"id":"li","item":{"id":"LAMP-01","unit_amount":1},"quantity":1}]}`
