@@ -18,9 +18,17 @@ type CatalogChange struct {
 // livecatalog encodes it (the store does not read it), ETag and
 // LastModified the validators of that read, and FetchedAt when the feed
 // was last fetched or found unchanged.
+//
+// Version counts the good reads stored, so that a replica tells a newer
+// copy from the one it serves (0: no good read yet). CheckedAt and
+// LastError say how the last attempt of any replica went ("" when it
+// worked), so that every replica reports a failing feed.
 type CatalogFeedCopy struct {
 	Source             string
 	Body               []byte
 	ETag, LastModified string
 	FetchedAt          time.Time
+	Version            int64
+	CheckedAt          time.Time
+	LastError          string
 }
