@@ -19,8 +19,9 @@ import (
 type FeedStore interface {
 	// CatalogFeed returns the copy of bot's source, false when there is none.
 	CatalogFeed(ctx context.Context, bot concierge.BotID, source string) (concierge.CatalogFeedCopy, bool, error)
-	// SaveCatalogFeed records a newer copy (an older one never replaces it).
-	SaveCatalogFeed(ctx context.Context, bot concierge.BotID, f concierge.CatalogFeedCopy) error
+	// SaveCatalogFeed records a newer copy (an older one never replaces
+	// it) and returns its version, 0 when a later copy was kept.
+	SaveCatalogFeed(ctx context.Context, bot concierge.BotID, f concierge.CatalogFeedCopy) (int64, error)
 	// TouchCatalogFeed records that the copy with f's validators was
 	// found unchanged at f.FetchedAt.
 	TouchCatalogFeed(ctx context.Context, bot concierge.BotID, f concierge.CatalogFeedCopy) error
@@ -60,7 +61,7 @@ func (c *Catalog) loadCopy(ctx context.Context, i int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	r.items, r.skipped = feed.Items, len(feed.Problems)
-	r.etag, r.lastModified, r.read = cp.ETag, cp.LastModified, true
+	r.etag, r.lastModified, r.read, r.version = cp.ETag, cp.LastModified, true, cp.Version
 	r.lastSuccess = cp.FetchedAt
 }
 
@@ -84,21 +85,38 @@ func readCopy(stored []byte, rm *Remote, maxBytes int64) (*catalogfeed.Feed, err
 }
 
 // saveCopy stores a good read of r's feed, gzip-compressed (a feed
-// compresses to about a tenth), so that restarts and replicas have it. A
-// failure is logged: the feed is served all the same. c.mu is not held.
-func (c *Catalog) saveCopy(ctx context.Context, r *remoteState, res *fetched, at time.Time) {
+// compresses to about a tenth), so that restarts and replicas have it, and
+// returns the copy's version, or 0 and later true when the store kept a
+// copy another replica fetched after this one. A failure is logged: the
+// feed is served all the same. c.mu is not held.
+func (c *Catalog) saveCopy(ctx context.Context, r *remoteState, res *fetched, at time.Time) (version int64, later bool) {
 	fs := c.feedStore()
 	if fs == nil {
-		return
+		return 0, false
 	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
 	zw.Write(res.body) // a bytes.Buffer does not fail
 	zw.Close()
-	err := fs.SaveCatalogFeed(ctx, c.cfg.Bot, concierge.CatalogFeedCopy{Source: r.key, Body: buf.Bytes(),
+	version, err := fs.SaveCatalogFeed(ctx, c.cfg.Bot, concierge.CatalogFeedCopy{Source: r.key, Body: buf.Bytes(),
 		ETag: res.etag, LastModified: res.lastModified, FetchedAt: at})
 	if err != nil {
 		c.cfg.Log.Warn("catalog: storing the copy of a feed", "bot", c.cfg.Bot, "source", r.shown, "err", err)
+		return 0, false
+	}
+	return version, version == 0
+}
+
+// failCopy records a failed fetch for the other replicas' /readyz and
+// ends this replica's claim, so that the retry may be any replica's. The
+// error is the one Status shows, already without the URL's secrets.
+func (c *Catalog) failCopy(ctx context.Context, r *remoteState, at time.Time, failure error) {
+	fc := c.feedClaimer()
+	if fc == nil {
+		return
+	}
+	if err := fc.FailCatalogFeed(ctx, c.cfg.Bot, r.key, at, failure.Error()); err != nil {
+		c.cfg.Log.Warn("catalog: recording a feed's failure", "bot", c.cfg.Bot, "source", r.shown, "err", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/catalogfeed"
@@ -26,7 +27,10 @@ func TestLastGoodCopy(t *testing.T) {
 		ctx := context.Background()
 		v1 := acpFeed(map[string]string{"LAMP-01": "49.00", "LAMP-02": "75.00"})
 		fs := newFeedServer(t, v1, `"v1"`)
-		a := remoteCatalog(fs.URL, newSink(), nil, 0, open())
+		// Each server starts after the copy's interval (an hour), so that
+		// it fetches the feed rather than serve a fresh copy.
+		clk := newClock()
+		a := remoteCatalogAt(fs.URL, newSink(), nil, 0, open(), clk)
 		if err := a.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +42,8 @@ func TestLastGoodCopy(t *testing.T) {
 		// The feed goes down; a server starts.
 		fs.set(v1, `"v1"`, "500")
 		sink := newSink()
-		b := remoteCatalog(fs.URL, sink, nil, 0, open())
+		clk.Advance(2 * time.Hour)
+		b := remoteCatalogAt(fs.URL, sink, nil, 0, open(), clk)
 		if err := b.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -55,11 +60,12 @@ func TestLastGoodCopy(t *testing.T) {
 
 		// Up again and unchanged: 304 keeps serving the copy.
 		fs.set(v1, `"v1"`, "")
-		c := remoteCatalog(fs.URL, newSink(), nil, 0, open())
+		clk.Advance(2 * time.Hour)
+		c := remoteCatalogAt(fs.URL, newSink(), nil, 0, open(), clk)
 		if err := c.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if st := c.Status()[0]; st.LastError != "" || price(c.Products(), "LAMP-02") != 7500 {
+		if st := c.Status()[0]; st.LastError != "" || !st.LastSuccess.Equal(clk.Now()) || price(c.Products(), "LAMP-02") != 7500 {
 			t.Fatalf("after a 304 at start: %+v, %+v", st, c.Products())
 		}
 
@@ -69,7 +75,8 @@ func TestLastGoodCopy(t *testing.T) {
 			t.Fatal(err)
 		}
 		fs.set(v1, `"v2"`, "500")
-		d := remoteCatalog(fs.URL, newSink(), nil, 0, open())
+		clk.Advance(2 * time.Hour)
+		d := remoteCatalogAt(fs.URL, newSink(), nil, 0, open(), clk)
 		if err := d.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +100,8 @@ func TestNoCopyWithoutGoodRead(t *testing.T) {
 		ctx := context.Background()
 		big := acpFeed(map[string]string{"LAMP-01": "49.00", "LAMP-02": "75.00", "LAMP-03": "12.00"})
 		fs := newFeedServer(t, big, `"v1"`)
-		a := remoteCatalog(fs.URL, newSink(), nil, int64(len(big)-1), open())
+		clk := newClock()
+		a := remoteCatalogAt(fs.URL, newSink(), nil, int64(len(big)-1), open(), clk)
 		if err := a.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -101,7 +109,8 @@ func TestNoCopyWithoutGoodRead(t *testing.T) {
 			t.Fatalf("status %+v", st)
 		}
 		fs.set(big, `"v1"`, "500")
-		b := remoteCatalog(fs.URL, newSink(), nil, 0, open())
+		clk.Advance(time.Hour) // past the retry wait: b tries the feed itself
+		b := remoteCatalogAt(fs.URL, newSink(), nil, 0, open(), clk)
 		if err := b.Load(ctx); err != nil {
 			t.Fatal(err)
 		}

@@ -12,6 +12,9 @@
 // source and is reported by Status, for /readyz and the metrics. Each good
 // read is also stored (FeedStore), so that a server started while a feed
 // is down serves the last good read that it or another replica made.
+// With a FeedClaimer, replicas on one database fetch each feed once per
+// interval between them (the one that claims it) and the others serve the
+// stored read after their next poll.
 //
 // Catalog.Upsert and Catalog.Delete are the one way to change products at
 // run time: the HTTP API (Handler) calls them, and so may any feature that
@@ -26,6 +29,7 @@ package livecatalog
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -115,6 +119,10 @@ type Config struct {
 	Poll     time.Duration
 	Log      *slog.Logger
 	Now      func() time.Time
+	// After waits for a duration on the clock Now reads (time.After when
+	// nil): Run's timers use it, so that a test moving its clock drives
+	// the refreshes and the polls.
+	After func(d time.Duration) <-chan time.Time
 }
 
 // Catalog is one bot's live catalog. Its methods are safe for concurrent
@@ -144,6 +152,9 @@ func New(cfg Config) *Catalog {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.After == nil {
+		cfg.After = time.After
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -182,10 +193,27 @@ func (c *Catalog) Bot() concierge.BotID { return c.cfg.Bot }
 // is reported by Status and retried by Run, and serves meanwhile the last
 // good copy the FeedStore has of it (another replica's or an earlier
 // run's read), if any; only a store error fails Load.
+//
+// With a FeedClaimer (replicas on one database), a stored copy read
+// within its source's interval is served without fetching the feed, and
+// only the replica that claims a stale one fetches it.
 func (c *Catalog) Load(ctx context.Context) error {
-	for _, i := range c.remoteLayers() {
-		c.loadCopy(ctx, i)
-		c.refresh(ctx, i, false) // failures are in Status
+	if c.feedClaimer() != nil {
+		states, newer, err := c.readFeedCopies(ctx)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.applyFeedCopies(states, newer)
+		c.mu.Unlock()
+		for _, i := range c.remoteLayers() {
+			c.refreshIfDue(ctx, i, false) // failures are in Status
+		}
+	} else {
+		for _, i := range c.remoteLayers() {
+			c.loadCopy(ctx, i)
+			c.refresh(ctx, i, false) // failures are in Status
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -220,32 +248,25 @@ func (c *Catalog) remoteLayers() []int {
 	return out
 }
 
+// refreshLoop looks at layer i's feed when it is due (see nextDue):
+// another replica's read, picked up by Sync, moves the time.
 func (c *Catalog) refreshLoop(ctx context.Context, i int) {
-	every := c.remotes[i].remote.Every
 	for {
-		wait := every
-		if !c.Refreshed(i) {
-			wait = min(every, retryAfterFailure)
-		}
-		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C:
+		case <-c.cfg.After(c.untilDue(i)):
 		}
-		c.Refresh(ctx, i)
+		c.refreshIfDue(ctx, i, true)
 	}
 }
 
 func (c *Catalog) pollLoop(ctx context.Context) {
-	t := time.NewTicker(c.cfg.Poll)
-	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-c.cfg.After(c.cfg.Poll):
 		}
 		if err := c.Sync(ctx); err != nil && ctx.Err() == nil {
 			c.cfg.Log.Warn("catalog: reading changes", "bot", c.cfg.Bot, "err", err)
@@ -254,25 +275,32 @@ func (c *Catalog) pollLoop(ctx context.Context) {
 }
 
 // Sync applies the changes recorded since the last look (by this replica
-// or another) and, if there were any, hands the new catalog to the sink.
+// or another), and the url feeds' copies another replica stored since,
+// and, if there were any, hands the new catalog to the sink, through the
+// same rebuild as a refresh (the sink updates its index in place).
 func (c *Catalog) Sync(ctx context.Context) error {
 	if c.cfg.Store == nil {
 		return nil
 	}
+	states, newer, feedErr := c.readFeedCopies(ctx)
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	feeds := c.applyFeedCopies(states, newer)
 	before := c.version
 	changes, err := c.readChanges(ctx)
 	if err != nil {
-		return err
+		if feeds {
+			// The changes already applied still hold with the new feed.
+			return errors.Join(feedErr, err, c.rebuild(ctx, true))
+		}
+		return errors.Join(feedErr, err)
 	}
-	if c.version == before {
-		return nil
+	if !feeds {
+		if c.version == before || c.patchPrices(changes) {
+			return feedErr
+		}
 	}
-	if c.patchPrices(changes) {
-		return nil
-	}
-	return c.rebuild(ctx, true)
+	return errors.Join(feedErr, c.rebuild(ctx, true))
 }
 
 // readChanges reads the store's changes above c.version; c.mu is held.

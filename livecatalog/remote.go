@@ -27,8 +27,10 @@ type remoteState struct {
 	items        []catalogfeed.Item // the last good feed's
 	etag         string
 	lastModified string
-	skipped      int  // bad rows skipped in the last good feed
-	read         bool // a feed was read once
+	skipped      int   // bad rows skipped in the last good feed
+	read         bool  // a feed was read once
+	version      int64 // the stored copy's version these items are; 0 when not stored
+	badVersion   int64 // a stored copy that does not read, not read again
 
 	lastAttempt, lastSuccess time.Time
 	lastError                string
@@ -108,12 +110,15 @@ func (c *Catalog) refresh(ctx context.Context, i int, rebuild bool) error {
 
 	started := c.cfg.Now()
 	res, err := c.fetch(ctx, r.remote, etag, modified)
+	var version int64
+	var later bool
 	switch {
 	case err != nil:
+		c.failCopy(ctx, r, started, err)
 	case res.notModified:
 		c.touchCopy(ctx, r, etag, modified, started)
 	default:
-		c.saveCopy(ctx, r, res, started)
+		version, later = c.saveCopy(ctx, r, res, started)
 	}
 
 	c.mu.Lock()
@@ -131,6 +136,14 @@ func (c *Catalog) refresh(ctx context.Context, i int, rebuild bool) error {
 		return nil
 	}
 	r.etag, r.lastModified = res.etag, res.lastModified
+	switch {
+	case later:
+		// Another replica stored a later read while this one fetched:
+		// forgetting the version makes the next Sync serve that read.
+		r.version = 0
+	case version > r.version:
+		r.version = version
+	}
 	old, first := r.items, !r.read
 	r.read = true
 	r.items, r.skipped = res.feed.Items, len(res.feed.Problems)

@@ -140,6 +140,16 @@ func price(ps []concierge.Product, sku concierge.SKU) int64 {
 }
 
 func remoteCatalog(url string, sink livecatalog.Sink, client *http.Client, maxBytes int64, st livecatalog.Store) *livecatalog.Catalog {
+	return remoteCatalogAt(url, sink, client, maxBytes, st, nil)
+}
+
+// remoteCatalogAt is remoteCatalog on the test's clock (nil: the real one).
+func remoteCatalogAt(url string, sink livecatalog.Sink, client *http.Client, maxBytes int64, st livecatalog.Store, clk *clock) *livecatalog.Catalog {
+	var now func() time.Time
+	var after func(time.Duration) <-chan time.Time
+	if clk != nil {
+		now, after = clk.Now, clk.After
+	}
 	if client == nil {
 		client = &http.Client{Timeout: 5 * time.Second}
 	}
@@ -152,7 +162,7 @@ func remoteCatalog(url string, sink livecatalog.Sink, client *http.Client, maxBy
 			{Name: url, Remote: &livecatalog.Remote{URL: url + "/feed.json?key=s3cr3t-feed-key", Every: time.Hour,
 				Options: catalogfeed.Options{Format: catalogfeed.ACP, Locale: "en", Currency: "EUR"}}},
 		},
-		Sink: sink, Store: st, Client: client, MaxBytes: maxBytes,
+		Sink: sink, Store: st, Client: client, MaxBytes: maxBytes, Now: now, After: after,
 	})
 }
 
