@@ -431,8 +431,17 @@ func TestRenewalWaitingDoesNotDelayBeats(t *testing.T) {
 	if err := lock.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	// Once the lock is gone the lease is renewed, and stays A's well past
+	// Once the lock is gone the lease is renewed (the renewal that waited
+	// goes through; waiting for it here, not racing it, keeps a loaded
+	// machine from letting B's claim in first), and stays A's well past
 	// its first length: another replica's claim finds nothing.
+	testenv.WaitFor(t, "the lease renewed once the lock is gone", 10*time.Second, func() bool {
+		var until int64
+		if err := raw.QueryRowContext(ctx, `SELECT send_lease_until FROM conversations WHERE id = $1`, conv).Scan(&until); err != nil {
+			t.Fatal(err)
+		}
+		return until > time.Now().Add(ttl/2).UnixMilli()
+	})
 	b, err := store.Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
