@@ -181,3 +181,35 @@ func TestCompareParts(t *testing.T) {
 		}
 	}
 }
+
+// TestAmountsOfNames: an amount a name writes, said with no bound, is the
+// name's ("a £50 gift voucher"), and a currency written against the
+// number after it leaves the number before it a count ("2 £25
+// vouchers"); "under £50" stays a budget.
+func TestAmountsOfNames(t *testing.T) {
+	ix := crag(t)
+	tests := []struct {
+		text     string
+		quantity int
+		priceMax int64
+		first    concierge.SKU
+	}{
+		{"add a £50 gift voucher", 0, 0, "VOUCHER-50"},
+		{"add 2 £25 vouchers", 2, 0, "VOUCHER-25"},
+		{"add two £25 vouchers", 2, 0, "VOUCHER-25"},
+		{"a gift voucher under £50", 0, 5000, ""},
+		{"something for £35", 0, 3500, ""}, // no name writes 35: a budget
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if in.Quantity != tt.quantity || in.PriceMax != tt.priceMax {
+			t.Errorf("Parse(%q) = quantity %d, price max %d; want %d, %d", tt.text, in.Quantity, in.PriceMax, tt.quantity, tt.priceMax)
+		}
+		if tt.first == "" {
+			continue
+		}
+		if hits := ix.Search(catalog.Query{Text: in.Query, Limit: 2}); len(hits) == 0 || hits[0].SKU != tt.first || len(hits) > 1 && hits[1].Score == hits[0].Score {
+			t.Errorf("Parse(%q): search %q = %v, want %s alone first", tt.text, in.Query, hits, tt.first)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (p *parse) amountAt(i int) (amount, bool) {
 		return amount{}, false
 	}
 	a := amount{value: n.value, start: n.start, end: n.end}
-	if k := p.startsAt(n.end, currencies); k > 0 && !p.sells(n.end) && !p.piecesOf(i, n.end+k) {
+	if k := p.startsAt(n.end, currencies); k > 0 && !p.sells(n.end) && !p.piecesOf(i, n.end+k) && !p.prefixOfNext(n.end, k) {
 		a.end += k
 		a.currency = true
 	} else if k := p.endsBefore(i, currencies[:4]); k > 0 {
@@ -123,6 +123,14 @@ func (p *parse) amountAt(i int) (amount, bool) {
 		a.currency = true
 	}
 	return a, true
+}
+
+// prefixOfNext reports whether the currency of k tokens at i is written
+// against the number after it, apart from the one before: in "2 £25" the
+// pound sign is the 25's, and 2 is a count.
+func (p *parse) prefixOfNext(i, k int) bool {
+	j := i + k
+	return !p.toks[i].glued && j < len(p.toks) && p.toks[j].glued && p.toks[j].kind == tNumber
 }
 
 // sells reports whether the word at i, slang for money in some shops
@@ -243,6 +251,13 @@ func (p *parse) extractPrice(in *Intent) {
 			in.PriceMin = toMinor(a.value)
 			p.use(a.start, a.end+k)
 			i = a.end + k - 1
+			continue
+		}
+		if a.currency && p.ix != nil && p.ix.NamesNumber(a.value) {
+			// "a £50 gift voucher" where a name writes the 50, with no
+			// "under" nor "max": the name's amount, not a budget.
+			p.markNamed(number{value: a.value, start: a.start, end: a.end})
+			i = a.end - 1
 			continue
 		}
 		if a.currency {
