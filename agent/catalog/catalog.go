@@ -397,8 +397,17 @@ func addNameLetters(lx *lexicon, toks []token, caps map[string]bool, letters map
 		if len(t.text) == 1 && caps[t.text] && !t.han && !t.elided && lx.stop[t.text] && !prev.elided && (prev.han || !lx.stop[prev.text] || runeLen(prev.text) >= 3) {
 			letters[letterKey(prev.text, t.text)] = true
 		}
+		// Before a word of its own, too: "N gauge".
+		// Not a letter glued to a number ("3S graphite").
+		if len(prev.text) == 1 && caps[prev.text] && !prev.han && !prev.elided && lx.stop[prev.text] && !t.han && !lx.stop[t.text] && runeLen(t.text) >= 3 &&
+			(i < 2 || !isDigits(toks[i-2].text)) {
+			letters[letterBeforeKey(prev.text, t.text)] = true
+		}
 	}
 }
+
+// letterBeforeKey is the key of a letter a name writes before next.
+func letterBeforeKey(letter, next string) string { return letter + " <" + stem(next) }
 
 // capitals returns, folded, the capital letters that s writes alone or
 // before digits ("D", "C", "S" of "3S"... and "D" of "D3").

@@ -279,12 +279,15 @@ func letterKey(prev, letter string) string {
 }
 
 // nameLetter reports whether token i of toks is a one-letter stop word that
-// some name writes after the word before it ("vitamine D"), and so a word
-// of that name here.
+// some name writes after the word before it ("vitamine D") or before the
+// word after it ("N gauge"), and so a word of that name here.
 func (lx *lexicon) nameLetter(toks []token, i int) bool {
 	t := toks[i]
-	return len(lx.letters) > 0 && len(t.text) == 1 && !t.han && !t.elided && i > 0 &&
-		lx.letters[letterKey(toks[i-1].text, t.text)]
+	if len(lx.letters) == 0 || len(t.text) != 1 || t.han || t.elided {
+		return false
+	}
+	return i > 0 && lx.letters[letterKey(toks[i-1].text, t.text)] ||
+		i+1 < len(toks) && !toks[i+1].han && lx.letters[letterBeforeKey(t.text, toks[i+1].text)]
 }
 
 // appendNew appends the elements of add not already in list.

@@ -202,8 +202,9 @@ func namesWithValues(p *concierge.Product) []string {
 }
 
 // compoundNumber finds numbers joined by a slash or a hyphen without
-// spaces: sizes and ranges such as "3/4" (a guitar), "3-6" (ages).
-var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/-][0-9]+(?:[.,][0-9]+)?)+`)
+// spaces: sizes, ranges and scales such as "3/4" (a guitar), "3-6"
+// (ages), "1:76" (a model's scale).
+var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/:-][0-9]+(?:[.,][0-9]+)?)+`)
 
 // recordWords records the words of a folded name as they are written,
 // letters and digits together ("700x25c", "ffp2"), and its compound

@@ -213,3 +213,43 @@ func TestAmountsOfNames(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinedAsNamesJoin: a number joined to a word as a name joins them
+// ("8-pin") is the name's, a scale a name writes ("1:76") is one word,
+// and a letter beside the word a name writes with it ("N gauge",
+// "échelle N") is kept, not read as French "n'".
+func TestJoinedAsNamesJoin(t *testing.T) {
+	ix := crag(t)
+	tests := []struct {
+		text     string
+		lang     concierge.Locale
+		quantity int
+		first    concierge.SKU
+	}{
+		{"add two 8-pin decoders", "en", 2, "DECODER-8"},
+		{"add the station kit 1:76", "en", 0, "KIT-STATION"},
+		{"add the Mallard in N gauge", "en", 0, "LOCO-N"},
+		{"ajoute la locomotive A4 Mallard échelle N", "fr", 0, "LOCO-N"},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Quantity != tt.quantity || in.BadQuantity {
+			t.Errorf("Parse(%q) = quantity %d (bad %v), want %d", tt.text, in.Quantity, in.BadQuantity, tt.quantity)
+		}
+		var skus []concierge.SKU
+		for _, h := range ix.Search(catalog.Query{Text: in.Query, Limit: 4}) {
+			if h.Score > 0 {
+				skus = append(skus, h.SKU)
+			}
+		}
+		got := concierge.SKU("")
+		if len(skus) == 1 {
+			got = skus[0]
+		} else {
+			got = ix.Closest(in.Query, skus)
+		}
+		if got != tt.first {
+			t.Errorf("Parse(%q): query %q chooses %q among %v, want %s", tt.text, in.Query, got, skus, tt.first)
+		}
+	}
+}

@@ -44,6 +44,12 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		if !ok {
 			continue
 		}
+		if n.end < len(p.toks) && p.toks[n.end].hyphen && ix.NameBigram(p.toks[n.end-1].norm, p.toks[n.end].norm) {
+			// "two 8-pin decoders": joined as a name joins them.
+			p.markNamed(n)
+			i = n.end - 1
+			continue
+		}
 		if k := p.dimensions(n); k > n.end {
 			// "12 x 85 g", "3×3": a size, in the query, never a count.
 			for j := n.start; j < k; j++ {

@@ -575,6 +575,10 @@ func (p *parse) readCues(in *Intent) {
 			// still is: the phrase is longer than the name's word).
 			continue
 		}
+		if len(s.at) == 1 && p.letterOfName(s.at[0]) {
+			// "the Mallard in N gauge": a name's letter, not "n'".
+			continue
+		}
 		spans = append(spans, s)
 		p.sigs[s.sig] = true
 		for _, k := range s.at {
@@ -805,9 +809,24 @@ func (p *parse) measure(i int) bool {
 // writes after the word before it ("vitamine D", "vitamin C"), so a word of
 // the query rather than an article.
 func (p *parse) nameLetter(i int) bool {
+	return !p.used[i] && p.letterOfName(i)
+}
+
+// letterOfName reports whether the one letter at i stands beside a word
+// of a name that writes it so ("vitamine D", "N gauge", "échelle N").
+func (p *parse) letterOfName(i int) bool {
 	t := p.toks[i]
-	return p.ix != nil && !p.used[i] && t.kind == tWord && len(t.norm) == 1 && !t.elided && i > 0 &&
-		(p.toks[i-1].kind == tWord || p.toks[i-1].kind == tHan) && !p.toks[i-1].elided && p.ix.NameLetter(p.toks[i-1].norm, t.norm)
+	if p.ix == nil || t.kind != tWord || len(t.norm) != 1 || t.elided {
+		return false
+	}
+	if i > 0 && p.toks[i-1].kind == tWord && len(p.toks[i-1].norm) > 2 && !p.toks[i-1].elided && p.ix.NameBigram(p.toks[i-1].norm, t.norm) {
+		return true // "échelle N"
+	}
+	if i > 0 && (p.toks[i-1].kind == tWord || p.toks[i-1].kind == tHan) && !p.toks[i-1].elided && p.ix.NameLetter(p.toks[i-1].norm, t.norm) {
+		return true // "vitamine D"
+	}
+	// "N gauge": the letter before the word a name writes after it.
+	return i+1 < len(p.toks) && p.toks[i+1].kind == tWord && len(p.toks[i+1].norm) > 2 && p.ix.NameBigram(t.norm, p.toks[i+1].norm)
 }
 
 // query joins the tokens no slot or cue took, without stop words, numbers

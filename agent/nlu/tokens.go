@@ -41,6 +41,9 @@ type tok struct {
 	joiner rune
 	// elided is set on a word an apostrophe ends ("d'", "l'").
 	elided bool
+	// hyphen is set on a word a hyphen joins to the number before it
+	// ("pin" of "8-pin").
+	hyphen bool
 }
 
 // codePattern finds hyphenated codes with a digit (SKUs, order numbers), so
@@ -77,7 +80,7 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 // lexPlain appends the tokens of text, which holds no code.
 func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 	rs := []rune(text)
-	glued, sep, minus := false, false, false
+	glued, sep, minus, hyphen := false, false, false, false
 	var joiner rune
 	for i := 0; i < len(rs); {
 		r := rs[i]
@@ -103,10 +106,14 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1]) || catalog.IsHan(rs[i-1])):
 			glued, minus = false, true
 			i++
-		case (r == '/' || r == '-' || r == '–') && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
+		case (r == '/' || r == '-' || r == '–' || r == ':') && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
 			// "3/4", "3-6": joined numbers, one size or two numbers
 			// (joinNumbers decides with the catalog).
 			glued, joiner = false, r
+			i++
+		case r == '-' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsLetter(rs[i+1]) && !catalog.IsHan(rs[i+1]):
+			// "8-pin", "6-pack": the word is joined to the number.
+			glued, hyphen = false, true
 			i++
 		case unicode.IsSpace(r) || r == '\'' || r == '’' || r == '-' || unicode.IsPunct(r) && !isSymbolPunct(r):
 			if (r == '\'' || r == '’') && glued && len(toks) > 0 && toks[len(toks)-1].kind == tWord {
@@ -132,10 +139,11 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		if len(toks) > before {
 			toks[before].sep = sep && before > 0
 			toks[before].neg = minus && toks[before].kind == tNumber
+			toks[before].hyphen = hyphen
 			if toks[before].kind == tNumber {
 				toks[before].joiner = joiner
 			}
-			sep, minus, joiner = false, false, 0
+			sep, minus, joiner, hyphen = false, false, 0, false
 		}
 	}
 	return toks, question
