@@ -18,9 +18,57 @@ type accum struct {
 	touched []int32
 }
 
-// scratch is the pool of an index's accums; a pointer, so that an Index
-// may be copied.
-type scratch struct{ pool sync.Pool }
+// scratch is what an index's searches read besides its postings: the
+// pool of accums, and the bounds of the long posting lists (layBounds). A
+// pointer, so that an Index may be copied: a copy that keeps the postings
+// (Update of prices and stock) keeps their bounds.
+type scratch struct {
+	pool sync.Pool
+	// bounds holds, for each term whose catalog-ordered postings are at
+	// least boundedLen long, their best field weight: the most a product
+	// there can score for the term, which the bounded top-k (bounded.go)
+	// compares with what it has found to skip a generic word's products
+	// without reading them.
+	bounds map[string]float32
+}
+
+// boundedLen is the shortest posting list whose bound is kept: a shorter
+// one is read whole when its bound is asked (maxWeight), which costs
+// about what a map entry saves, and most terms (each product's proper
+// name) have short lists.
+const boundedLen = 64
+
+// layBounds sets the bounds of ix's posting lists. It reads every long
+// list once (a few ms at 100,000 products); the build and Update call it
+// after laying the postings, so the bounds always describe them.
+func (ix *Index) layBounds() {
+	b := map[string]float32{}
+	for k, ps := range ix.postings {
+		main := ps[:len(ps)-len(ix.splitDocs[k])]
+		if len(main) >= boundedLen {
+			b[k] = maxWeight(main)
+		}
+	}
+	ix.scratch.bounds = b
+}
+
+// maxWeight returns the best weight of ps (0 for none).
+func maxWeight(ps []posting) float32 {
+	var m float32
+	for _, p := range ps {
+		m = max(m, p.weight)
+	}
+	return m
+}
+
+// mainBound returns the best weight of term k's catalog-ordered postings
+// main: kept when the list is long, read when it is short.
+func (ix *Index) mainBound(k string, main []posting) float32 {
+	if w, ok := ix.scratch.bounds[k]; ok {
+		return w
+	}
+	return maxWeight(main)
+}
 
 func newScratch(n int) *scratch {
 	s := &scratch{}

@@ -29,21 +29,24 @@ func (ix *Index) Search(q Query) []Hit {
 
 // search is Search with the query's terms already read.
 func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
+	return ix.searchBy(q, terms, unknown, false)
+}
+
+// searchBy is search; exhaustive sums every posting of the query's words
+// even when the bounded top-k (bounded.go) applies, which tests compare
+// it with.
+func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) []Hit {
 	folded := Fold(q.Text)
 	skuDocs := ix.skuMentions(folded)
 	words := len(terms) > 0 || len(skuDocs) > 0
 	if !words && unknown > 0 {
 		return nil
 	}
-	// acc sums each product's score and counts the query's words it has
-	// in its name, tags or attributes: a description's passing mention
-	// does not count.
-	acc := ix.acquire()
-	defer ix.release(acc)
 	var types []string
 	// other is set when a word that is not a kind of product finds some
 	// product by its name, tags or attributes.
 	other := false
+	lists := make([]wordList, 0, len(terms))
 	for _, t := range terms {
 		ps := ix.postings[t.key]
 		if len(ps) == 0 {
@@ -53,20 +56,36 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		if t.typo {
 			f *= typoFactor
 		}
-		isKind := t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind
-		for _, p := range ps {
-			acc.add(p.doc, float64(p.weight)*f)
-			if p.weight > weightDescription && acc.covered[p.doc] < 255 {
-				acc.covered[p.doc]++
-			}
-			other = other || !isKind && p.weight > weightDescription
-		}
-		if isKind {
+		l := ix.wordList(t.key, ps, f)
+		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind {
 			types = append(types, t.key)
+		} else {
+			other = other || l.strong()
 		}
+		lists = append(lists, l)
 	}
-	for _, d := range skuDocs {
-		acc.add(int32(d), skuBoost)
+	// The bounded top-k gives what summing every posting then topCovered
+	// give, reading only the postings that can change the answer; it
+	// orders by score, so the price sorts and the unlimited search sum.
+	bounded := !exhaustive && q.Limit > 0 && q.Sort != PriceAsc && q.Sort != PriceDesc && len(lists) > 0 && len(lists) <= maxBoundedLists
+	// acc sums each product's score and counts the query's words it has
+	// in its name, tags or attributes: a description's passing mention
+	// does not count.
+	var acc *accum
+	if !bounded {
+		acc = ix.acquire()
+		defer ix.release(acc)
+		for _, l := range lists {
+			for _, p := range l.ps {
+				acc.add(p.doc, float64(p.weight)*l.f)
+				if p.weight > weightDescription && acc.covered[p.doc] < 255 {
+					acc.covered[p.doc]++
+				}
+			}
+		}
+		for _, d := range skuDocs {
+			acc.add(int32(d), skuBoost)
+		}
 	}
 	var ofKind *kindFilter
 	if len(types) > 0 {
@@ -103,7 +122,11 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 		// covered is counted.
 		asked := measures(folded)
 		fits := func(i int) bool { return len(asked) == 0 || ix.fitsMeasures(i, asked) }
-		found = ix.topCovered(acc, words, pass, fits, skuDocs, q.Sort, q.Limit)
+		if bounded {
+			found = ix.topBounded(lists, pass, fits, skuDocs, q.Sort, q.Limit)
+		} else {
+			found = ix.topCovered(acc, words, pass, fits, skuDocs, q.Sort, q.Limit)
+		}
 	} else {
 		ix.candidates(acc, words, func(i int) {
 			if pass(i) {

@@ -1,0 +1,253 @@
+package catalog
+
+import (
+	"math"
+	"slices"
+)
+
+// The bounded top-k: what search gives when it sums every posting of the
+// query's words then keeps the best covered (topCovered), found without
+// reading every posting. A generic word ("lampe", "lamp", "台灯") reaches
+// a third of a large lamp shop, yet a search keeps a few products: those
+// with the most of the query's words in their name, tags or attributes,
+// best score first, then in catalog order.
+//
+// The products are visited in catalog order, every list at once (one
+// cursor per sorted part of a word's list), as WAND does: the cursors are
+// ordered by the product they are at, and their bounds (how many words a
+// product there can cover, and the most it can score: each part's best
+// weight times its word's idf) are added up in that order until they
+// could beat the last product kept. A product before that point is on
+// the cursors counted only, so it cannot be kept: they jump past it.
+// Once the products kept cover as many words as any product could and
+// score as high, nothing is read any more; a product read later comes
+// after them in catalog order, so an equal score does not displace them.
+//
+// The result is the same product for product and score for score:
+//   - a product's score is summed as search sums it (word by word in the
+//     query's order, each list's catalog part before its split words'
+//     part, the typed SKU's boost last), so the same float64;
+//   - a bound is summed in that same order from numbers no smaller than
+//     the product's, and float addition is monotonic, so the bound is
+//     never below the score it bounds;
+//   - what topCovered keeps does not depend on the order it sees the
+//     products in (the most covered is the maximum over the products
+//     that pass; the top the best by compare among those that cover
+//     that many and fit), so products it would have dropped may be
+//     skipped, and products whose SKU was typed are read first.
+
+// maxBoundedLists is the most word lists the bounded top-k takes: its
+// cursors' sets are bit masks. A longer query sums its postings.
+const maxBoundedLists = 24
+
+// wordList is one query word's postings, split where layPostings split
+// them: the catalog-ordered part, then the products splitCompounds gave
+// the word (always in their name), also in catalog order.
+type wordList struct {
+	ps          []posting
+	main, split []posting
+	f           float64 // idf, typo factor included
+	mainMax     float32
+}
+
+func (ix *Index) wordList(k string, ps []posting, f float64) wordList {
+	n := len(ix.splitDocs[k])
+	main := ps[:len(ps)-n]
+	return wordList{ps: ps, main: main, split: ps[len(ps)-n:], f: f, mainMax: ix.mainBound(k, main)}
+}
+
+// strong reports whether some product has the word in its name, tags or
+// attributes.
+func (l wordList) strong() bool { return l.mainMax > weightDescription || len(l.split) > 0 }
+
+// cursor walks one sorted part of a word list.
+type cursor struct {
+	ps []posting
+	at int
+	f  float64
+	// ub is the most a product can score here (best weight × f), cov 1
+	// when a product here can cover the word.
+	ub  float64
+	cov int
+}
+
+const endDoc = math.MaxInt32
+
+func (c *cursor) doc() int32 {
+	if c.at < len(c.ps) {
+		return c.ps[c.at].doc
+	}
+	return endDoc
+}
+
+// seek moves c to its first posting at or after doc d, galloping: the
+// cursors of a generic word jump far.
+func (c *cursor) seek(d int32) {
+	if c.at >= len(c.ps) || c.ps[c.at].doc >= d {
+		return
+	}
+	lo, step := c.at, 1
+	hi := lo + step
+	for hi < len(c.ps) && c.ps[hi].doc < d {
+		lo = hi
+		step *= 2
+		hi = lo + step
+	}
+	hi = min(hi, len(c.ps))
+	// c.ps[lo].doc < d; the answer is in (lo, hi].
+	i, _ := slices.BinarySearchFunc(c.ps[lo+1:hi], d, func(p posting, d int32) int { return int(p.doc) - int(d) })
+	c.at = lo + 1 + i
+}
+
+// topBounded returns what topCovered returns after every posting of lists
+// and the typed SKUs' boost are summed (see the comment at the top).
+func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs []int, s Sort, limit int) []scored {
+	cs := make([]cursor, 0, 2*len(lists))
+	for _, l := range lists {
+		if len(l.main) > 0 {
+			cs = append(cs, cursor{ps: l.main, f: l.f, ub: float64(l.mainMax) * l.f, cov: b2i(l.mainMax > weightDescription)})
+		}
+		if len(l.split) > 0 {
+			cs = append(cs, cursor{ps: l.split, f: l.f, ub: float64(weightName) * l.f, cov: 1})
+		}
+	}
+	most := 0
+	top := make([]scored, 0, limit+1)
+	cmp := func(a, b scored) int { return ix.compare(a, b, s) }
+	insert := func(f scored) {
+		if len(top) == limit && cmp(f, top[limit-1]) >= 0 {
+			return
+		}
+		i, _ := slices.BinarySearchFunc(top, f, cmp)
+		top = slices.Insert(top, i, f)
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	// The typed SKUs first: they stay whatever they cover, and count in
+	// the most covered when they pass.
+	var typed []scored
+	for _, d := range skuDocs {
+		c, score := scoreOf(cs, int32(d))
+		score += skuBoost
+		if !pass(d) {
+			continue
+		}
+		most = max(most, c)
+		if fits(d) {
+			typed = append(typed, scored{doc: d, score: score})
+		}
+	}
+	// beats reports whether a product whose bounds are c and ub could
+	// be kept or raise the most covered. The products read come in
+	// catalog order, so one that scores as much as the last kept comes
+	// after it.
+	beats := func(c int, ub float64) bool {
+		switch {
+		case c != most:
+			return c > most
+		case len(top) < limit:
+			return true
+		}
+		return ub > top[limit-1].score
+	}
+	ord := make([]int, len(cs))
+	for i := range ord {
+		ord[i] = i
+	}
+	for {
+		// Insertion sort: the cursors move a little at each step.
+		for i := 1; i < len(ord); i++ {
+			for j := i; j > 0 && cs[ord[j]].doc() < cs[ord[j-1]].doc(); j-- {
+				ord[j], ord[j-1] = ord[j-1], ord[j]
+			}
+		}
+		pivot := -1
+		var in uint64
+		for j, ci := range ord {
+			if cs[ci].doc() == endDoc {
+				break
+			}
+			in |= 1 << ci
+			// The bound in the cursors' order (the words' order), as a
+			// product's score is summed.
+			c, ub := 0, 0.0
+			for i := range cs {
+				if in&(1<<i) != 0 {
+					c += cs[i].cov
+					ub += cs[i].ub
+				}
+			}
+			if beats(c, ub) {
+				pivot = j
+				break
+			}
+		}
+		if pivot < 0 {
+			break
+		}
+		d := cs[ord[pivot]].doc()
+		if cs[ord[0]].doc() != d {
+			// No product before d is on enough cursors to be kept.
+			for _, ci := range ord[:pivot] {
+				cs[ci].seek(d)
+			}
+			continue
+		}
+		c, score := 0, 0.0
+		for i := range cs {
+			for cs[i].at < len(cs[i].ps) && cs[i].ps[cs[i].at].doc == d {
+				p := cs[i].ps[cs[i].at]
+				score += float64(p.weight) * cs[i].f
+				if p.weight > weightDescription {
+					c++
+				}
+				cs[i].at++
+			}
+		}
+		i := int(d)
+		// As topCovered: the bound first, then the filters, which have no
+		// effect on a product that cannot be kept.
+		if len(skuDocs) > 0 && slices.Contains(skuDocs, i) || c < most || c == most && len(top) == limit && score <= top[limit-1].score {
+			continue
+		}
+		if !pass(i) {
+			continue
+		}
+		if c > most {
+			most = c
+			top = top[:0]
+		}
+		if fits(i) {
+			insert(scored{doc: i, score: score})
+		}
+	}
+	for _, f := range typed {
+		insert(f)
+	}
+	return top
+}
+
+// scoreOf sums what the cursors' lists give product d, in their order,
+// as search sums it, and counts the words it covers.
+func scoreOf(cs []cursor, d int32) (int, float64) {
+	c, score := 0, 0.0
+	for i := range cs {
+		ps := cs[i].ps
+		j, _ := slices.BinarySearchFunc(ps, d, func(p posting, d int32) int { return int(p.doc) - int(d) })
+		for ; j < len(ps) && ps[j].doc == d; j++ {
+			score += float64(ps[j].weight) * cs[i].f
+			if ps[j].weight > weightDescription {
+				c++
+			}
+		}
+	}
+	return c, score
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
