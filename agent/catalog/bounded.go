@@ -36,9 +36,10 @@ import (
 //     that many and fit), so products it would have dropped may be
 //     skipped, and products whose SKU was typed are read first.
 
-// maxBoundedLists is the most word lists the bounded top-k takes: its
+// maxBoundedLists is the most word lists the bounded top-k takes: each
+// gives up to four cursors (three weights and the split words), and the
 // cursors' sets are bit masks. A longer query sums its postings.
-const maxBoundedLists = 24
+const maxBoundedLists = 16
 
 // wordList is one query word's postings, split where layPostings split
 // them: the catalog-ordered part, then the products splitCompounds gave
@@ -47,24 +48,32 @@ type wordList struct {
 	ps          []posting
 	main, split []posting
 	f           float64 // idf, typo factor included
-	mainMax     float32
+	bound       *listBound
 }
 
 func (ix *Index) wordList(k string, ps []posting, f float64) wordList {
 	n := len(ix.splitDocs[k])
 	main := ps[:len(ps)-n]
-	return wordList{ps: ps, main: main, split: ps[len(ps)-n:], f: f, mainMax: ix.mainBound(k, main)}
+	return wordList{ps: ps, main: main, split: ps[len(ps)-n:], f: f, bound: ix.mainBound(k, main)}
 }
 
 // strong reports whether some product has the word in its name, tags or
 // attributes.
-func (l wordList) strong() bool { return l.mainMax > weightDescription || len(l.split) > 0 }
+func (l wordList) strong() bool { return l.bound.max > weightDescription || len(l.split) > 0 }
 
-// cursor walks one sorted part of a word list.
+// cursor walks one sorted part of a word list: postings, or the products
+// of one weight w (listBound.byWeight).
 type cursor struct {
-	ps []posting
-	at int
-	f  float64
+	ps   []posting
+	docs []int32
+	w    float32
+	at   int
+	f    float64
+	// word is the list's place in the query, split whether the cursor
+	// walks its split words' part: a product is on at most one cursor of
+	// a list's catalog part, so the bound of a word is the best of them.
+	word  int
+	split bool
 	// ub is the most a product can score here (best weight × f), cov 1
 	// when a product here can cover the word.
 	ub  float64
@@ -73,44 +82,109 @@ type cursor struct {
 
 const endDoc = math.MaxInt32
 
+func (c *cursor) len() int { return max(len(c.ps), len(c.docs)) }
+
+func (c *cursor) docAt(i int) int32 {
+	if c.ps != nil {
+		return c.ps[i].doc
+	}
+	return c.docs[i]
+}
+
+func (c *cursor) weightAt(i int) float32 {
+	if c.ps != nil {
+		return c.ps[i].weight
+	}
+	return c.w
+}
+
 func (c *cursor) doc() int32 {
-	if c.at < len(c.ps) {
-		return c.ps[c.at].doc
+	if c.at < c.len() {
+		return c.docAt(c.at)
 	}
 	return endDoc
 }
 
-// seek moves c to its first posting at or after doc d, galloping: the
-// cursors of a generic word jump far.
-func (c *cursor) seek(d int32) {
-	if c.at >= len(c.ps) || c.ps[c.at].doc >= d {
-		return
+// find returns the first place at or after from whose product is at or
+// after d, galloping: the cursors of a generic word jump far.
+func (c *cursor) find(from int, d int32) int {
+	n := c.len()
+	if from >= n || c.docAt(from) >= d {
+		return from
 	}
-	lo, step := c.at, 1
+	lo, step := from, 1
 	hi := lo + step
-	for hi < len(c.ps) && c.ps[hi].doc < d {
+	for hi < n && c.docAt(hi) < d {
 		lo = hi
 		step *= 2
 		hi = lo + step
 	}
-	hi = min(hi, len(c.ps))
-	// c.ps[lo].doc < d; the answer is in (lo, hi].
-	i, _ := slices.BinarySearchFunc(c.ps[lo+1:hi], d, func(p posting, d int32) int { return int(p.doc) - int(d) })
-	c.at = lo + 1 + i
+	hi = min(hi, n)
+	// docAt(lo) < d; the answer is in (lo, hi].
+	l, r := lo+1, hi
+	for l < r {
+		m := int(uint(l+r) >> 1)
+		if c.docAt(m) < d {
+			l = m + 1
+		} else {
+			r = m
+		}
+	}
+	return l
+}
+
+func (c *cursor) seek(d int32) { c.at = c.find(c.at, d) }
+
+// cursors returns the cursors of lists, in their order: for each list,
+// its catalog part by weight when its bound has it so, else whole, then
+// its split words.
+func cursors(lists []wordList) []cursor {
+	cs := make([]cursor, 0, 2*len(lists))
+	for j, l := range lists {
+		if lb := l.bound; lb.byWeight[0] != nil || lb.byWeight[1] != nil || lb.byWeight[2] != nil {
+			for i := len(lb.byWeight) - 1; i >= 0; i-- {
+				if w := float32(i + 1); len(lb.byWeight[i]) > 0 {
+					cs = append(cs, cursor{docs: lb.byWeight[i], w: w, f: l.f, word: j, ub: float64(w) * l.f, cov: b2i(w > weightDescription)})
+				}
+			}
+		} else if len(l.main) > 0 {
+			cs = append(cs, cursor{ps: l.main, f: l.f, word: j, ub: float64(lb.max) * l.f, cov: b2i(lb.max > weightDescription)})
+		}
+		if len(l.split) > 0 {
+			cs = append(cs, cursor{ps: l.split, f: l.f, word: j, split: true, ub: float64(weightName) * l.f, cov: 1})
+		}
+	}
+	return cs
+}
+
+// bound returns the most words a product on the cursors in (a bit set)
+// alone can cover and the most it can score, summed in the order its
+// score is.
+func bound(cs []cursor, in uint64) (int, float64) {
+	c, ub := 0, 0.0
+	for i := 0; i < len(cs); {
+		word := cs[i].word
+		mc, m := 0, 0.0
+		for ; i < len(cs) && cs[i].word == word && !cs[i].split; i++ {
+			if in&(1<<i) != 0 {
+				mc, m = max(mc, cs[i].cov), max(m, cs[i].ub)
+			}
+		}
+		c, ub = c+mc, ub+m
+		if i < len(cs) && cs[i].word == word && cs[i].split {
+			if in&(1<<i) != 0 {
+				c, ub = c+cs[i].cov, ub+cs[i].ub
+			}
+			i++
+		}
+	}
+	return c, ub
 }
 
 // topBounded returns what topCovered returns after every posting of lists
 // and the typed SKUs' boost are summed (see the comment at the top).
 func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs []int, s Sort, limit int) []scored {
-	cs := make([]cursor, 0, 2*len(lists))
-	for _, l := range lists {
-		if len(l.main) > 0 {
-			cs = append(cs, cursor{ps: l.main, f: l.f, ub: float64(l.mainMax) * l.f, cov: b2i(l.mainMax > weightDescription)})
-		}
-		if len(l.split) > 0 {
-			cs = append(cs, cursor{ps: l.split, f: l.f, ub: float64(weightName) * l.f, cov: 1})
-		}
-	}
+	cs := cursors(lists)
 	most := 0
 	top := make([]scored, 0, limit+1)
 	cmp := func(a, b scored) int { return ix.compare(a, b, s) }
@@ -169,16 +243,7 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 				break
 			}
 			in |= 1 << ci
-			// The bound in the cursors' order (the words' order), as a
-			// product's score is summed.
-			c, ub := 0, 0.0
-			for i := range cs {
-				if in&(1<<i) != 0 {
-					c += cs[i].cov
-					ub += cs[i].ub
-				}
-			}
-			if beats(c, ub) {
+			if beats(bound(cs, in)) {
 				pivot = j
 				break
 			}
@@ -196,13 +261,12 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 		}
 		c, score := 0, 0.0
 		for i := range cs {
-			for cs[i].at < len(cs[i].ps) && cs[i].ps[cs[i].at].doc == d {
-				p := cs[i].ps[cs[i].at]
-				score += float64(p.weight) * cs[i].f
-				if p.weight > weightDescription {
+			for cu := &cs[i]; cu.at < cu.len() && cu.docAt(cu.at) == d; cu.at++ {
+				w := cu.weightAt(cu.at)
+				score += float64(w) * cu.f
+				if w > weightDescription {
 					c++
 				}
-				cs[i].at++
 			}
 		}
 		i := int(d)
@@ -233,11 +297,11 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 func scoreOf(cs []cursor, d int32) (int, float64) {
 	c, score := 0, 0.0
 	for i := range cs {
-		ps := cs[i].ps
-		j, _ := slices.BinarySearchFunc(ps, d, func(p posting, d int32) int { return int(p.doc) - int(d) })
-		for ; j < len(ps) && ps[j].doc == d; j++ {
-			score += float64(ps[j].weight) * cs[i].f
-			if ps[j].weight > weightDescription {
+		cu := &cs[i]
+		for j := cu.find(0, d); j < cu.len() && cu.docAt(j) == d; j++ {
+			w := cu.weightAt(j)
+			score += float64(w) * cu.f
+			if w > weightDescription {
 				c++
 			}
 		}

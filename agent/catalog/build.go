@@ -383,7 +383,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 	ix.nameNums = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.nameNums }), ix.counts.nums, d.nums)
 	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
 	ix.layPostings(keys, prev, from, ts)
-	ix.layBounds()
+	ix.layBounds(prev)
 	ix.buildKinds(keys)
 	ix.buildVocab(keys, prev, d)
 	ix.buildNames(keys, prev, from, d)

@@ -24,32 +24,74 @@ type accum struct {
 // (Update of prices and stock) keeps their bounds.
 type scratch struct {
 	pool sync.Pool
-	// bounds holds, for each term whose catalog-ordered postings are at
-	// least boundedLen long, their best field weight: the most a product
-	// there can score for the term, which the bounded top-k (bounded.go)
-	// compares with what it has found to skip a generic word's products
-	// without reading them.
-	bounds map[string]float32
+	// bounds holds what the bounded top-k (bounded.go) reads of each
+	// term whose catalog-ordered postings are at least boundedLen long,
+	// instead of the postings themselves.
+	bounds map[string]*listBound
+}
+
+// listBound is what layBounds keeps of a long posting list: its best
+// field weight, the most a product there can score for the word, and,
+// when the list mixes weights, its products by weight (byWeight[w-1],
+// each in catalog order), so that the bounded top-k may skip the
+// products that have a generic word in their description alone, or only
+// in their tags, once it has found better.
+type listBound struct {
+	max      float32
+	byWeight [3][]int32
 }
 
 // boundedLen is the shortest posting list whose bound is kept: a shorter
-// one is read whole when its bound is asked (maxWeight), which costs
+// one is read whole when its bound is asked (mainBound), which costs
 // about what a map entry saves, and most terms (each product's proper
 // name) have short lists.
 const boundedLen = 64
 
-// layBounds sets the bounds of ix's posting lists. It reads every long
-// list once (a few ms at 100,000 products); the build and Update call it
-// after laying the postings, so the bounds always describe them.
-func (ix *Index) layBounds() {
-	b := map[string]float32{}
+// layBounds sets the bounds of ix's posting lists, reusing prev's for
+// the lists ix shares with it (Update keeps the lists of the words the
+// changed products do not have): the build and Update call it after
+// laying the postings, so the bounds always describe them.
+func (ix *Index) layBounds(prev *Index) {
+	b := map[string]*listBound{}
 	for k, ps := range ix.postings {
-		main := ps[:len(ps)-len(ix.splitDocs[k])]
-		if len(main) >= boundedLen {
-			b[k] = maxWeight(main)
+		n := len(ix.splitDocs[k])
+		main := ps[:len(ps)-n]
+		if len(main) < boundedLen {
+			continue
 		}
+		if prev != nil {
+			// The same array and length: the same list (lists are never
+			// written once laid; a changed one is a new array).
+			if old := prev.postings[k]; len(old) == len(ps) && &old[0] == &ps[0] && len(prev.splitDocs[k]) == n && prev.scratch.bounds[k] != nil {
+				b[k] = prev.scratch.bounds[k]
+				continue
+			}
+		}
+		b[k] = newListBound(main)
 	}
 	ix.scratch.bounds = b
+}
+
+func newListBound(main []posting) *listBound {
+	lb := &listBound{max: maxWeight(main)}
+	var n [3]int
+	for _, p := range main {
+		if p.weight != weightDescription && p.weight != weightTag && p.weight != weightName {
+			return lb // a weight of another kind: the list is walked whole
+		}
+		n[int(p.weight)-1]++
+	}
+	if slices.Contains(n[:], len(main)) {
+		return lb // one weight: the list itself
+	}
+	for i := range n {
+		lb.byWeight[i] = make([]int32, 0, n[i])
+	}
+	for _, p := range main {
+		i := int(p.weight) - 1
+		lb.byWeight[i] = append(lb.byWeight[i], p.doc)
+	}
+	return lb
 }
 
 // maxWeight returns the best weight of ps (0 for none).
@@ -61,13 +103,13 @@ func maxWeight(ps []posting) float32 {
 	return m
 }
 
-// mainBound returns the best weight of term k's catalog-ordered postings
-// main: kept when the list is long, read when it is short.
-func (ix *Index) mainBound(k string, main []posting) float32 {
-	if w, ok := ix.scratch.bounds[k]; ok {
-		return w
+// mainBound returns what layBounds keeps of term k's catalog-ordered
+// postings main, or a bound made by reading them when they are short.
+func (ix *Index) mainBound(k string, main []posting) *listBound {
+	if b := ix.scratch.bounds[k]; b != nil {
+		return b
 	}
-	return maxWeight(main)
+	return &listBound{max: maxWeight(main)}
 }
 
 func newScratch(n int) *scratch {
