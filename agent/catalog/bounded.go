@@ -36,9 +36,9 @@ import (
 //     that many and fit), so products it would have dropped may be
 //     skipped, and products whose SKU was typed are read first.
 
-// maxBoundedLists is the most word lists the bounded top-k takes: each
-// gives up to four cursors (three weights and the split words), and the
-// cursors' sets are bit masks. A longer query sums its postings.
+// maxBoundedLists is the most word lists the bounded top-k takes (each
+// gives up to four cursors, three weights and the split words, sorted at
+// every step): a longer query sums its postings.
 const maxBoundedLists = 16
 
 // wordList is one query word's postings, split where layPostings split
@@ -68,6 +68,7 @@ type cursor struct {
 	docs []int32
 	w    float32
 	at   int
+	cur  int32 // the product at at, endDoc past the end
 	f    float64
 	// word is the list's place in the query, split whether the cursor
 	// walks its split words' part: a product is on at most one cursor of
@@ -98,11 +99,16 @@ func (c *cursor) weightAt(i int) float32 {
 	return c.w
 }
 
-func (c *cursor) doc() int32 {
-	if c.at < c.len() {
-		return c.docAt(c.at)
+func (c *cursor) doc() int32 { return c.cur }
+
+// moveTo puts c at place i.
+func (c *cursor) moveTo(i int) {
+	c.at = i
+	if i < c.len() {
+		c.cur = c.docAt(i)
+	} else {
+		c.cur = endDoc
 	}
-	return endDoc
 }
 
 // find returns the first place at or after from whose product is at or
@@ -133,7 +139,7 @@ func (c *cursor) find(from int, d int32) int {
 	return l
 }
 
-func (c *cursor) seek(d int32) { c.at = c.find(c.at, d) }
+func (c *cursor) seek(d int32) { c.moveTo(c.find(c.at, d)) }
 
 // cursors returns the cursors of lists, in their order: for each list,
 // its catalog part by weight when its bound has it so, else whole, then
@@ -157,34 +163,15 @@ func cursors(lists []wordList) []cursor {
 	return cs
 }
 
-// bound returns the most words a product on the cursors in (a bit set)
-// alone can cover and the most it can score, summed in the order its
-// score is.
-func bound(cs []cursor, in uint64) (int, float64) {
-	c, ub := 0, 0.0
-	for i := 0; i < len(cs); {
-		word := cs[i].word
-		mc, m := 0, 0.0
-		for ; i < len(cs) && cs[i].word == word && !cs[i].split; i++ {
-			if in&(1<<i) != 0 {
-				mc, m = max(mc, cs[i].cov), max(m, cs[i].ub)
-			}
-		}
-		c, ub = c+mc, ub+m
-		if i < len(cs) && cs[i].word == word && cs[i].split {
-			if in&(1<<i) != 0 {
-				c, ub = c+cs[i].cov, ub+cs[i].ub
-			}
-			i++
-		}
-	}
-	return c, ub
-}
-
 // topBounded returns what topCovered returns after every posting of lists
 // and the typed SKUs' boost are summed (see the comment at the top).
-func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs []int, s Sort, limit int) []scored {
+//
+// It gives up (false) when the bounds do not save reading the lists.
+func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs []int, s Sort, limit int) ([]scored, bool) {
 	cs := cursors(lists)
+	for i := range cs {
+		cs[i].moveTo(0)
+	}
 	most := 0
 	top := make([]scored, 0, limit+1)
 	cmp := func(a, b scored) int { return ix.compare(a, b, s) }
@@ -229,21 +216,51 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 	for i := range ord {
 		ord[i] = i
 	}
-	for {
+	mainCov, splitCov := make([]int, len(lists)), make([]int, len(lists))
+	mainUB, splitUB := make([]float64, len(lists)), make([]float64, len(lists))
+	// When the bounds do not part the products (the best of every word
+	// is never on one product, so the walk visits every product the
+	// rarest of them reaches), stepping through the cursors costs more
+	// than summing the lists: past a budget, sum them.
+	budget := 0
+	for _, l := range lists {
+		budget += len(l.ps)
+	}
+	budget = budget/32 + 64
+	for steps := 0; ; steps++ {
+		if steps > budget {
+			return nil, false
+		}
 		// Insertion sort: the cursors move a little at each step.
 		for i := 1; i < len(ord); i++ {
-			for j := i; j > 0 && cs[ord[j]].doc() < cs[ord[j-1]].doc(); j-- {
+			for j := i; j > 0 && cs[ord[j]].cur < cs[ord[j-1]].cur; j-- {
 				ord[j], ord[j-1] = ord[j-1], ord[j]
 			}
 		}
+		// The bound of the first cursors, grown one at a time: per word,
+		// the best of its catalog part's cursors (a product is on one)
+		// plus its split words', summed in the words' order as a
+		// product's score is.
 		pivot := -1
-		var in uint64
+		for w := range mainCov {
+			mainCov[w], mainUB[w], splitCov[w], splitUB[w] = 0, 0, 0, 0
+		}
 		for j, ci := range ord {
-			if cs[ci].doc() == endDoc {
+			cu := &cs[ci]
+			if cu.cur == endDoc {
 				break
 			}
-			in |= 1 << ci
-			if beats(bound(cs, in)) {
+			if w := cu.word; cu.split {
+				splitCov[w], splitUB[w] = cu.cov, cu.ub
+			} else {
+				mainCov[w], mainUB[w] = max(mainCov[w], cu.cov), max(mainUB[w], cu.ub)
+			}
+			c, ub := 0, 0.0
+			for w := range mainCov {
+				c, ub = c+mainCov[w], ub+mainUB[w]
+				c, ub = c+splitCov[w], ub+splitUB[w]
+			}
+			if beats(c, ub) {
 				pivot = j
 				break
 			}
@@ -261,12 +278,14 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 		}
 		c, score := 0, 0.0
 		for i := range cs {
-			for cu := &cs[i]; cu.at < cu.len() && cu.docAt(cu.at) == d; cu.at++ {
+			cu := &cs[i]
+			for cu.cur == d {
 				w := cu.weightAt(cu.at)
 				score += float64(w) * cu.f
 				if w > weightDescription {
 					c++
 				}
+				cu.moveTo(cu.at + 1)
 			}
 		}
 		i := int(d)
@@ -289,7 +308,7 @@ func (ix *Index) topBounded(lists []wordList, pass, fits func(int) bool, skuDocs
 	for _, f := range typed {
 		insert(f)
 	}
-	return top
+	return top, true
 }
 
 // scoreOf sums what the cursors' lists give product d, in their order,

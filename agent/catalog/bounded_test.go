@@ -38,6 +38,26 @@ func TestBoundedSearchMatchesExhaustive(t *testing.T) {
 	}
 }
 
+// TestBoundedSkipsGenericWords checks that the bounded top-k does not
+// give up (and sum every posting) on the queries it is for: a generic
+// word alone or with a rarer one, in fr, en and zh.
+func TestBoundedSkipsGenericWords(t *testing.T) {
+	ix := New(catalogtest.Large(t, "testdata/catalog.yaml", 3000), incLocales)
+	all := func(int) bool { return true }
+	for _, q := range []string{"lampe", "lamp", "台灯", "我想买台灯", "je cherche une lampe de bureau", "looking for a desk lamp"} {
+		terms, _ := ix.queryTerms(q)
+		var lists []wordList
+		for _, tm := range terms {
+			if ps := ix.postings[tm.key]; len(ps) > 0 {
+				lists = append(lists, ix.wordList(tm.key, ps, ix.idf(len(ps))))
+			}
+		}
+		if top, ok := ix.topBounded(lists, all, all, nil, Relevance, 5); !ok || len(top) != 5 {
+			t.Errorf("%q: the bounded top-k gave %v, %v", q, top, ok)
+		}
+	}
+}
+
 // TestBoundsFollowUpdates applies the random edits of
 // TestUpdateTextMatchesNew, each step updating the index of the step
 // before, and checks after every step that the bounds are those of the

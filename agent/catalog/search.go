@@ -72,9 +72,8 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 	// in its name, tags or attributes: a description's passing mention
 	// does not count.
 	var acc *accum
-	if !bounded {
+	sum := func() {
 		acc = ix.acquire()
-		defer ix.release(acc)
 		for _, l := range lists {
 			for _, p := range l.ps {
 				acc.add(p.doc, float64(p.weight)*l.f)
@@ -86,6 +85,14 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 		for _, d := range skuDocs {
 			acc.add(int32(d), skuBoost)
 		}
+	}
+	defer func() {
+		if acc != nil {
+			ix.release(acc)
+		}
+	}()
+	if !bounded {
+		sum()
 	}
 	var ofKind *kindFilter
 	if len(types) > 0 {
@@ -122,9 +129,14 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 		// covered is counted.
 		asked := measures(folded)
 		fits := func(i int) bool { return len(asked) == 0 || ix.fitsMeasures(i, asked) }
+		ok := false
 		if bounded {
-			found = ix.topBounded(lists, pass, fits, skuDocs, q.Sort, q.Limit)
-		} else {
+			found, ok = ix.topBounded(lists, pass, fits, skuDocs, q.Sort, q.Limit)
+		}
+		if !ok {
+			if acc == nil {
+				sum()
+			}
 			found = ix.topCovered(acc, words, pass, fits, skuDocs, q.Sort, q.Limit)
 		}
 	} else {
