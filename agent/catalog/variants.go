@@ -546,7 +546,8 @@ func (ix *Index) knownValue(k, w string) bool {
 }
 
 // SaysOnly reports whether every word of query says one of the values of
-// said, by meaning: "rouge" says the colour "red", "bleues" says "bleu".
+// said, by meaning ("rouge" says the colour "red", "bleues" says "bleu"),
+// or says that a size follows ("size 12").
 // A query with no word says nothing.
 func (ix *Index) SaysOnly(query string, said Said) bool {
 	values := map[string]bool{}
@@ -555,11 +556,15 @@ func (ix *Index) SaysOnly(query string, said Said) bool {
 			values[t.key] = true
 		}
 	}
-	terms := ix.lx.analyze(Fold(query))
-	for _, t := range terms {
+	n := 0
+	for _, t := range ix.lx.analyze(Fold(query)) {
+		if sizeWords[t.word] || sizeWords[t.key] {
+			continue // "size 12", "taille M": the word that says a size
+		}
 		if !values[t.key] {
 			return false
 		}
+		n++
 	}
-	return len(terms) > 0
+	return n > 0
 }

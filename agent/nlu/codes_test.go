@@ -253,3 +253,32 @@ func TestJoinedAsNamesJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesAfterAComma: "the Marina swimsuit in coral, size 12" is one
+// item, the size of the swimsuit (not the goggles for ages 6-12); "ni le noir ni le marine" rules out both colours.
+func TestValuesAfterAComma(t *testing.T) {
+	swim := func(sku, colour, size string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "MARINA", Name: map[concierge.Locale]string{"en": "Marina one-piece swimsuit"},
+			Attrs: map[string]string{"colour": colour, "size": size}}
+	}
+	ix := catalog.New([]concierge.Product{
+		swim("M-CORAL-10", "coral", "10"), swim("M-CORAL-12", "coral", "12"), swim("M-NAVY-12", "navy", "12"),
+		{SKU: "GOGGLES", Name: map[concierge.Locale]string{"en": "Junior swim goggles ages 6-12"}},
+	}, []concierge.Locale{"en"})
+	text := "add the Marina swimsuit in coral, size 12"
+	if in := nlu.Parse(text, ix, "en"); len(in.Items) > 1 {
+		t.Errorf("Parse(%q) = %d items, want one: the size is the swimsuit's", text, len(in.Items))
+	}
+	if fit, _, _ := ix.Narrow(text, ix.Variants("M-CORAL-10")); !slices.Equal(fit, []concierge.SKU{"M-CORAL-12"}) {
+		t.Errorf("Narrow(%q) = %v, want M-CORAL-12", text, fit)
+	}
+	pads := catalog.New([]concierge.Product{
+		{SKU: "PAD-BK", Group: "PAD", Name: map[concierge.Locale]string{"fr": "Tapis de selle CSO"}, Attrs: map[string]string{"couleur": "noir"}},
+		{SKU: "PAD-NV", Group: "PAD", Name: map[concierge.Locale]string{"fr": "Tapis de selle CSO"}, Attrs: map[string]string{"couleur": "marine"}},
+		{SKU: "PAD-BX", Group: "PAD", Name: map[concierge.Locale]string{"fr": "Tapis de selle CSO"}, Attrs: map[string]string{"couleur": "bordeaux"}},
+	}, []concierge.Locale{"fr"})
+	in := nlu.Parse("je prends le tapis de selle CSO, ni le noir ni le marine", pads, "fr")
+	if len(in.Items) > 1 || !strings.Contains(in.NotQuery, "noir") || !strings.Contains(in.NotQuery, "marine") {
+		t.Errorf("Parse(ni … ni …) = %d items, NotQuery %q; want one item with both colours ruled out", len(in.Items), in.NotQuery)
+	}
+}

@@ -241,7 +241,7 @@ func (p *parse) countOfThings(n number) bool {
 
 // negators introduce what the customer rules out: "not the cast iron
 // one", "pas le noir", "sans lactose", "不要红色的", "除了绿茶".
-var negators = words("not", "no", "except", "other than", "rather than", "instead of", "but not", "pas", "sans",
+var negators = words("not", "no", "neither", "except", "other than", "rather than", "instead of", "but not", "pas", "sans", "ni",
 	"sauf", "plutot que", "au lieu de", "autre que", "不要", "不是", "除了", "别", "非")
 
 // excludeNegated finds the parts of the message that rule something out,
@@ -617,6 +617,13 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			items[n-1].Quantity = it.Quantity
 			continue
 		}
+		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) && valueOfPrevious(ix, items[n-1], it) {
+			// "the Marina swimsuit in coral, size 12": a value of the
+			// variants of what the part before finds.
+			texts[n-1] += " " + text
+			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
+			continue
+		}
 		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
 			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) && !otherValues(ix, items[n-1], it) {
 			texts[n-1] += " " + text
@@ -710,6 +717,23 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 		}
 	}
 	return true
+}
+
+// valueOfPrevious reports whether item b says only values of the variants
+// of what item a finds, and none a's text says otherwise ("size 12"
+// after "the Marina swimsuit in coral"; not "in navy" after "in coral",
+// which otherValues reads as another).
+func valueOfPrevious(ix *catalog.Index, a, b Item) bool {
+	as := candidates(ix, a)
+	if len(as) == 0 || len(b.Products) > 0 || ix.GroupOf(as[0]) == "" {
+		return false
+	}
+	group := ix.Variants(as[0])
+	_, said, missing := ix.Narrow(b.Text, group)
+	if len(said) == 0 || len(missing) > 0 || !ix.SaysOnly(b.Query, said) {
+		return false
+	}
+	return !otherValues(ix, a, b)
 }
 
 // otherValues reports whether item b states another value of an
