@@ -51,7 +51,7 @@ func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p
 		return p
 	}
 	fit, said, missing := ix.Narrow(it.Text, ix.Variants(prev))
-	if len(fit) != 1 || len(missing) > 0 || !onlyValues(it.Query, said) {
+	if len(fit) != 1 || len(missing) > 0 || !saysOnly(ix, it.Query, said) {
 		return p
 	}
 	return pick{sku: fit[0]}
@@ -68,7 +68,7 @@ func valuesOfOneShown(ix *catalog.Index, shown []concierge.SKU, text, query stri
 			continue
 		}
 		fit, said, missing := ix.Narrow(text, ix.Variants(s))
-		if len(fit) == 0 || len(missing) > 0 || !onlyValues(query, said) {
+		if len(fit) == 0 || len(missing) > 0 || !saysOnly(ix, query, said) {
 			continue
 		}
 		if out != nil {

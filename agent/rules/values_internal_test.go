@@ -68,3 +68,29 @@ func TestOtherValueOfNoGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestSaysOnlyByMeaning: an answer to "which size?" or "which colour?"
+// may say the size with its word ("size 41", "taille M") or the colour in
+// another language ("rouge" for red); a word of a product is no value.
+func TestSaysOnlyByMeaning(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "TARN-41", Group: "TARN", Name: map[concierge.Locale]string{"en": "Tarn climbing shoes"}, Attrs: map[string]string{"size": "41", "colour": "red"}},
+		{SKU: "CAM-3", Name: map[concierge.Locale]string{"en": "Cam size 3"}},
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		query string
+		said  catalog.Said
+		want  bool
+	}{
+		{"size 41", catalog.Said{"size": "41"}, true},
+		{"taille 41", catalog.Said{"size": "41"}, true},
+		{"rouge", catalog.Said{"colour": "red"}, true},
+		{"size", catalog.Said{"size": "41"}, false},
+		{"cam 41", catalog.Said{"size": "41"}, false},
+	}
+	for _, tt := range tests {
+		if got := saysOnly(ix, tt.query, tt.said); got != tt.want {
+			t.Errorf("saysOnly(%q, %v) = %v, want %v", tt.query, tt.said, got, tt.want)
+		}
+	}
+}

@@ -218,7 +218,7 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 	}
 	// "noir" while the thread's colours are shown is one of them, though
 	// black zips have it in their names; "la casquette rouge" is not.
-	if !(len(missing) == 0 && onlyValues(in.Query, said)) && b.findsElsewhere(t, in, all) {
+	if !(len(missing) == 0 && saysOnly(ix, in.Query, said)) && b.findsElsewhere(t, in, all) {
 		return false, nil
 	}
 	if in.Quantity > 0 {
@@ -236,6 +236,12 @@ func (b Brain) answerVariant(ctx context.Context, t *agent.Turn, in nlu.Intent, 
 
 // onlyValues reports whether every word of query is a word of a value
 // said.
+// saysOnly is onlyValues, or values said by meaning and size marks
+// ("rouge" for "red", "size 41").
+func saysOnly(ix *catalog.Index, query string, said catalog.Said) bool {
+	return onlyValues(query, said) || ix.SaysOnly(query, said)
+}
+
 func onlyValues(query string, said catalog.Said) bool {
 	words := map[string]bool{}
 	for _, v := range said {
