@@ -36,6 +36,15 @@ func TestColourNames(t *testing.T) {
 	if fit, _, _ := ix.Narrow("the blue one", group); !slices.Equal(fit, []concierge.SKU{"BLUE"}) {
 		t.Errorf("Narrow(the blue one) = %v, want [BLUE]", fit)
 	}
+	// French writes navy "marine" alone as often as "bleu marine".
+	helmet := func(sku concierge.SKU, colour string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "KALI", Name: map[concierge.Locale]string{"fr": "Casque Kali", "en": "Kali helmet"},
+			Attrs: map[string]string{"couleur": colour}}
+	}
+	hx := catalog.New([]concierge.Product{helmet("K-MA", "marine"), helmet("K-NO", "noir")}, []concierge.Locale{"fr", "en"})
+	if fit, _, _ := hx.Narrow("add the Kali helmet in navy", []concierge.SKU{"K-MA", "K-NO"}); !slices.Equal(fit, []concierge.SKU{"K-MA"}) {
+		t.Errorf("Narrow(in navy) = %v, want the helmet whose colour is \"marine\"", fit)
+	}
 }
 
 // TestSizeNames: sizes written as letters are chosen by their names in

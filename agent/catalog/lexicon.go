@@ -99,7 +99,7 @@ var senses = []sense{
 	{[]string{"blue"}, []string{"blue", "bleu", "bleue", "bleus", "bleues", "蓝色"}},
 	// Navy is a blue: "blue" fits a navy variant too (and then asks
 	// which), "navy" fits the navy one only.
-	{[]string{"navy", "blue"}, []string{"navy", "navy blue", "bleu marine", "藏青", "藏青色", "海军蓝"}},
+	{[]string{"navy", "blue"}, []string{"navy", "navy blue", "bleu marine", "marine", "藏青", "藏青色", "海军蓝"}},
 	{[]string{"turquoise"}, []string{"turquoise", "turquoises", "绿松石色", "青绿色"}},
 	{[]string{"khaki"}, []string{"khaki", "kaki", "卡其", "卡其色"}},
 	{[]string{"ecru"}, []string{"ecru", "off white", "off-white", "blanc casse", "米白", "米白色"}},
