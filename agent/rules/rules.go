@@ -410,6 +410,16 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.ShowDetails(pvs[0])
 		return nil
 	}
+	if s := b.namedWhole(t, in, pvs); s >= 0 {
+		// "montrez-moi la tondeuse CL-200": the name said whole goes to
+		// that product's card, not to a list with its blades.
+		pv, err := t.Tools.Show(ctx, pvs[s].SKU) // in focus: "je la prends" is it
+		if err != nil {
+			return b.toolError(t, err)
+		}
+		t.ShowDetails(pv)
+		return nil
+	}
 	if in.Sort == catalog.Relevance {
 		// "between the 9.5 mm and the 9.8 mm rope": shown as named, so
 		// that "the second one" is the one named second.
@@ -785,4 +795,19 @@ func inOrder(pvs []agent.ProductView, skus []concierge.SKU) []agent.ProductView 
 		}
 	}
 	return out
+}
+
+// namedWhole returns the index in pvs of the one product whose whole name
+// the search's words say, when the words choose it (Closest) and it came
+// first; -1 otherwise.
+func (b Brain) namedWhole(t *agent.Turn, in nlu.Intent, pvs []agent.ProductView) int {
+	if in.Query == "" || in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0 || len(in.Excluded) > 0 || in.NotQuery != "" {
+		return -1
+	}
+	ix := t.Shop.Catalog
+	s := ix.Closest(in.Query, skusOf(pvs))
+	if s == "" || s != pvs[0].SKU || ix.Spells(in.Query, s) < 1 || len(pvs[0].Variants) > 1 {
+		return -1
+	}
+	return 0
 }
