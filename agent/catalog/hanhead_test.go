@@ -35,3 +35,15 @@ func TestHanHead(t *testing.T) {
 		}
 	}
 }
+
+// TestHanNameSharedPrefix: "压缩袋" opens the pump's name but the bags'
+// name writes it too: it is a kind, and names neither by itself.
+func TestHanNameSharedPrefix(t *testing.T) {
+	zh := func(sku, name string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"zh": name}}
+	}
+	ix := catalog.New([]concierge.Product{zh("BAGS", "真空压缩袋 8件套"), zh("PUMP", "压缩袋电动抽气泵")}, []concierge.Locale{"zh"})
+	if got := ix.Resolve("两套真空压缩袋"); len(got) == 1 && got[0] == "PUMP" {
+		t.Errorf("Resolve(两套真空压缩袋) = %v: the pump, by a word the bags' name writes", got)
+	}
+}

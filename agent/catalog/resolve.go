@@ -122,10 +122,12 @@ func (ix *Index) dropGenericHanNames(keys []string) {
 		tail := true
 		prefix := hanPrefix(h.text)
 		if prefix != h.text && slices.ContainsFunc(byRune[first], func(k int) bool {
-			return runs[k].text == prefix && !slices.Contains(h.docs, runs[k].doc)
+			return strings.Contains(runs[k].text, prefix) && !slices.Contains(h.docs, runs[k].doc)
 		}) {
 			// What Resolve matches of "磨刀石防滑底座" is "磨刀石",
-			// another product's whole word: a kind, no name.
+			// another product's whole word: a kind, no name; so is
+			// "压缩袋" of "压缩袋电动抽气泵" (a pump), which "真空压缩袋"
+			// (the bags) writes too.
 			continue
 		}
 		for _, k := range byRune[first] {

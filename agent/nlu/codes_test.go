@@ -173,6 +173,8 @@ func TestCompareParts(t *testing.T) {
 	}{
 		{"compare the A4 Mallard OO and the A4 Mallard N gauge", "en", []concierge.SKU{"LOCO-OO", "LOCO-N"}},
 		{"比较耳温枪和额温枪", "zh", []concierge.SKU{"THERMO-EAR", "THERMO-HEAD"}},
+		// The last part's head is the others' too.
+		{"what's the difference between the 2-frame and the 4-frame extractor?", "en", []concierge.SKU{"EXT-2F", "EXT-4F"}},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)

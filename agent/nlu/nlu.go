@@ -377,9 +377,35 @@ func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Local
 	if len(tmp.Items) < 2 {
 		return
 	}
+	// "the 2-frame and the 4-frame extractor": the last part's last
+	// word is the head of the parts before it too.
+	last := tmp.Items[len(tmp.Items)-1]
+	head := ""
+	if f := strings.Fields(last.Query); len(f) > 1 {
+		head = f[len(f)-1]
+	}
 	var skus []concierge.SKU
-	for _, it := range tmp.Items {
+	for k, it := range tmp.Items {
+		if k < len(tmp.Items)-1 && head != "" && len(it.Products) == 0 && !slices.Contains(strings.Fields(it.Query), head) {
+			text := it.Text + " " + head
+			it = itemOf(text, Limits{MaxQuantity: p.max}.parseOne(text, ix, hint, false))
+		}
+		if head != "" {
+			it.Category = "" // the category "frame" guesses (frames) is not the head's
+		}
 		cands := candidates(ix, it)
+		if head != "" && len(it.Products) == 0 {
+			// Of what the words find, what the head word finds.
+			var headed []concierge.SKU
+			for _, c := range cands {
+				if ix.Finds(head, []concierge.SKU{c}) {
+					headed = append(headed, c)
+				}
+			}
+			if len(headed) > 0 {
+				cands = headed
+			}
+		}
 		if len(cands) > 2 && len(it.Products) == 0 {
 			// "U80" finds the monitor, the Pro and their cuffs: of
 			// those it finds best.
