@@ -272,7 +272,12 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		refusal := !ix.Meaningful(rest) && i+k < len(p.toks) && negatedAdd[p.toks[i+k].norm]
 		if ix.StartsPhrase(p.text(i, end)) || !ix.Meaningful(rest) && !refusal {
 			// A negation of the whole request is none, unless it negates
-			// adding: "do not add the bench capper" adds nothing.
+			// adding: "do not add the bench capper" adds nothing. What
+			// it rules out may be in the cart: "finalement sans le
+			// flexible" (Dropped).
+			if !ix.StartsPhrase(p.text(i, end)) && dropWords[p.toks[i].norm] && ix.Meaningful(neg) {
+				in.Dropped = neg
+			}
 			continue
 		}
 		p.refused = p.refused || refusal
@@ -326,6 +331,9 @@ func (p *parse) negatedList(from, end int, ix *catalog.Index) [][2]int {
 	}
 	return parts
 }
+
+// dropWords rule out, said alone, what the cart may hold.
+var dropWords = setOf("sans", "without", "no")
 
 // negatedListConj join the items of a list that a negation rules out.
 var negatedListConj = setOf("和", "跟", "或", "或者", "也不要", "ni", "nor", "or", "ou")

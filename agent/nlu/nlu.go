@@ -77,6 +77,11 @@ type Intent struct {
 	// Sort is PriceAsc for "le moins cher", "cheapest", "最便宜", PriceDesc
 	// for "le plus cher", "most expensive".
 	Sort catalog.Sort
+	// Dropped is what a message made only of a negation rules out
+	// ("finalement sans le flexible", "without the case"): the cart's line
+	// it names, if any, is to be removed; otherwise it is a wish ("sans
+	// gluten").
+	Dropped string
 	// ByPrice is set when the sort points at one of what was shown
 	// rather than asking for a sorted list: "the cheaper one", "le moins
 	// cher", "最便宜的", "便宜的那个", with no other words of a search.

@@ -129,6 +129,12 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T(id, map[string]any{"Max": t.Shop.LineLimit()})})
 		return nil
 	}
+	if in.Dropped != "" && (in.Name == nlu.AddToCart || in.Name == nlu.Search) {
+		// "finalement sans le flexible" with the hose in the cart.
+		if cv, err := t.Tools.Cart(ctx); err == nil && len(b.cartTargets(t, cv, nlu.Intent{Query: in.Dropped})) > 0 {
+			in = nlu.Intent{Name: nlu.RemoveFromCart, Lang: in.Lang, Query: in.Dropped}
+		}
+	}
 	switch {
 	case in.ByPrice && len(mem.Shown) > 1 && in.Name == nlu.Search:
 		// "the cheaper one", "便宜的那个": one of what was shown, as
