@@ -131,6 +131,14 @@ func (lx *lexicon) segment(run string, pos int, terms []term) []term {
 			i++
 			continue
 		}
+		if len(cs) == 0 && unknown >= 0 && i-unknown >= 2 && rs[i] == '款' {
+			// "冰箱收纳盒长款": "款" (a style, a stop word) ends the
+			// stretch; the character before it is the style's value
+			// (长, 短, 男, 女), a word of its own, as it is in the name
+			// "冰箱收纳盒 长款", where it stands alone.
+			flush(i)
+			terms = append(terms, term{key: string(rs[i-1]), kind: hanGram, pos: pos})
+		}
 		flush(i)
 		for _, c := range cs {
 			terms = append(terms, term{key: conceptKey(c), kind: conceptTerm, pos: pos})

@@ -19,6 +19,8 @@ func TestHanHead(t *testing.T) {
 		zh("REFILL", "逗猫棒替换头 5个装"),
 		zh("CITY", "城市积木套装300块"),
 		zh("BIG", "大颗粒积木100块"),
+		zh("BIN-L", "冰箱收纳盒 长款"),
+		zh("BIN-S", "冰箱收纳盒 短款"),
 	}, []concierge.Locale{"zh"})
 	tests := []struct {
 		text string
@@ -28,6 +30,10 @@ func TestHanHead(t *testing.T) {
 		{"逗猫棒", []concierge.SKU{"WAND", "REFILL"}, "WAND"},
 		{"逗猫棒", []concierge.SKU{"REFILL", "WAND"}, "WAND"},
 		{"积木", []concierge.SKU{"CITY", "BIG"}, ""},
+		// "款" (a style) is a stop word; the character before it is
+		// the value, glued to the name or not.
+		{"冰箱收纳盒长款", []concierge.SKU{"BIN-L", "BIN-S"}, "BIN-L"},
+		{"冰箱收纳盒 短款", []concierge.SKU{"BIN-L", "BIN-S"}, "BIN-S"},
 	}
 	for _, tt := range tests {
 		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
