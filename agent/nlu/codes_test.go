@@ -232,6 +232,9 @@ func TestJoinedAsNamesJoin(t *testing.T) {
 		{"add the station kit 1:76", "en", 0, "KIT-STATION"},
 		{"add the Mallard in N gauge", "en", 0, "LOCO-N"},
 		{"ajoute la locomotive A4 Mallard échelle N", "fr", 0, "LOCO-N"},
+		// The unit of a measure a name writes ("50L") tells it from
+		// another 50 ("80x50cm").
+		{"来两个50L的收纳箱", "zh", 2, "BOX-50L"},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)

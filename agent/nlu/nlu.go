@@ -884,6 +884,8 @@ func (p *parse) query() string {
 				}
 				b.WriteString("size")
 			}
+		} else if t.kind == tWord && !p.used[i] && i > 0 && p.toks[i-1].kind == tNumber && t.glued && units[t.norm] && p.ix != nil && p.ix.NameWord(p.toks[i-1].norm+t.norm) {
+			keep = true // "50L": the unit of a measure a name writes tells it from another 50
 		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && (units[p.toks[i+1].norm] || p.measure(i)) ||
 			t.kind == tNumber && i > 0 && withWords[p.toks[i-1].norm] {
 			// A number of a product's name ("chargeur 65 W"), or a size
