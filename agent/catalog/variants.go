@@ -555,13 +555,18 @@ func (ix *Index) SaysOnly(query string, said Said) bool {
 		for _, t := range ix.lx.analyze(Fold(v)) {
 			values[t.key] = true
 		}
+		// A value as written ("L"), and a size letter's concept.
+		values[Fold(v)] = true
+		if c, ok := sizeLetters[Fold(v)]; ok {
+			values[conceptKey(c)] = true
+		}
 	}
 	n := 0
 	for _, t := range ix.lx.analyze(Fold(query)) {
 		if sizeWords[t.word] || sizeWords[t.key] {
 			continue // "size 12", "taille M": the word that says a size
 		}
-		if !values[t.key] {
+		if !values[t.key] && !values[t.word] {
 			return false
 		}
 		n++

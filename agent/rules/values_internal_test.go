@@ -83,6 +83,8 @@ func TestSaysOnlyByMeaning(t *testing.T) {
 		want  bool
 	}{
 		{"size 41", catalog.Said{"size": "41"}, true},
+		{"size L", catalog.Said{"size": "L"}, true}, // a letter, as written
+		{"size M", catalog.Said{"size": "L"}, false},
 		{"taille 41", catalog.Said{"size": "41"}, true},
 		{"rouge", catalog.Said{"colour": "red"}, true},
 		{"size", catalog.Said{"size": "41"}, false},
