@@ -109,7 +109,7 @@ func (h *Handler) Products(ctx context.Context, bot concierge.BotID, loc concier
 	var free map[concierge.SKU]int
 	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		var err error
-		free, err = stocks(ctx, tx, bot, skus)
+		free, err = agentcommerce.Stocks(ctx, tx, bot, skus)
 		return err
 	})
 	if err != nil {
@@ -207,27 +207,6 @@ func feedText(s string) *FeedText {
 		return nil
 	}
 	return &FeedText{Plain: s}
-}
-
-// stocker is a transaction that reads many SKUs' stock at once
-// (*store.Tx is one); others are read one by one.
-type stocker interface {
-	Stocks(ctx context.Context, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error)
-}
-
-func stocks(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error) {
-	if s, ok := tx.(stocker); ok {
-		return s.Stocks(ctx, bot, skus)
-	}
-	out := make(map[concierge.SKU]int, len(skus))
-	for _, sku := range skus {
-		n, err := tx.Stock(ctx, bot, sku)
-		if err != nil {
-			return nil, err
-		}
-		out[sku] = n
-	}
-	return out, nil
 }
 
 // feedLocale is the first language of Accept-Language when the bot

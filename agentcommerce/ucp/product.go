@@ -108,29 +108,8 @@ func (c *catalog) group(ctx context.Context, tx agentcommerce.Tx, p *concierge.P
 		skus[i] = v.SKU
 	}
 	var err error
-	g.free, err = stocks(ctx, tx, c.shop.Bot.ID, skus)
+	g.free, err = agentcommerce.Stocks(ctx, tx, c.shop.Bot.ID, skus)
 	return g, err
-}
-
-// stocker is a transaction that reads many SKUs' stock at once
-// (*store.Tx is one); others are read one by one.
-type stocker interface {
-	Stocks(ctx context.Context, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error)
-}
-
-func stocks(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, skus []concierge.SKU) (map[concierge.SKU]int, error) {
-	if s, ok := tx.(stocker); ok {
-		return s.Stocks(ctx, bot, skus)
-	}
-	out := make(map[concierge.SKU]int, len(skus))
-	for _, sku := range skus {
-		n, err := tx.Stock(ctx, bot, sku)
-		if err != nil {
-			return nil, err
-		}
-		out[sku] = n
-	}
-	return out, nil
 }
 
 func (g *group) available(v *concierge.Product) bool { return g.free[v.SKU] > 0 }
