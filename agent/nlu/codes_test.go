@@ -16,6 +16,22 @@ func crag(t *testing.T) *catalog.Index {
 	return catalog.New(catalogtest.Load(t, "testdata/crag.yaml"), []concierge.Locale{"en", "fr"})
 }
 
+// chosen is the product a query chooses as the cart's tools would: the
+// one it finds, or among several the one it spells out (Closest); "" when
+// it cannot choose. skus are the products found.
+func chosen(ix *catalog.Index, query string) (concierge.SKU, []concierge.SKU) {
+	var skus []concierge.SKU
+	for _, h := range ix.Search(catalog.Query{Text: query, Limit: 4}) {
+		if h.Score > 0 {
+			skus = append(skus, h.SKU)
+		}
+	}
+	if len(skus) == 1 {
+		return skus[0], skus
+	}
+	return ix.Closest(query, skus), skus
+}
+
 // TestCodesAndSizesOfNames: a hyphenated code a name writes ("S-04") is
 // the product's model, not an order reference; a size written tight
 // ("30x40") is read as names write it ("30 x 40"), not as an order
@@ -119,20 +135,7 @@ func TestPackCounted(t *testing.T) {
 		if in.Quantity != tt.quantity {
 			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
 		}
-		hits := ix.Search(catalog.Query{Text: in.Query, Limit: 4})
-		var skus []concierge.SKU
-		for _, h := range hits {
-			if h.Score > 0 {
-				skus = append(skus, h.SKU)
-			}
-		}
-		got := concierge.SKU("")
-		if len(skus) == 1 {
-			got = skus[0]
-		} else {
-			got = ix.Closest(in.Query, skus)
-		}
-		if got != tt.first {
+		if got, skus := chosen(ix, in.Query); got != tt.first {
 			t.Errorf("Parse(%q): query %q chooses %q among %v, want %s", tt.text, in.Query, got, skus, tt.first)
 		}
 	}
@@ -241,19 +244,7 @@ func TestJoinedAsNamesJoin(t *testing.T) {
 		if in.Quantity != tt.quantity || in.BadQuantity {
 			t.Errorf("Parse(%q) = quantity %d (bad %v), want %d", tt.text, in.Quantity, in.BadQuantity, tt.quantity)
 		}
-		var skus []concierge.SKU
-		for _, h := range ix.Search(catalog.Query{Text: in.Query, Limit: 4}) {
-			if h.Score > 0 {
-				skus = append(skus, h.SKU)
-			}
-		}
-		got := concierge.SKU("")
-		if len(skus) == 1 {
-			got = skus[0]
-		} else {
-			got = ix.Closest(in.Query, skus)
-		}
-		if got != tt.first {
+		if got, skus := chosen(ix, in.Query); got != tt.first {
 			t.Errorf("Parse(%q): query %q chooses %q among %v, want %s", tt.text, in.Query, got, skus, tt.first)
 		}
 	}
