@@ -235,6 +235,9 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 			said[k] = best
 		}
 	}
+	if g != "" {
+		ix.statesByText(toks, g, said, matched)
+	}
 	missing = ix.unoffered(toks, matched, g, said)
 	return ix.Matching(skus, said), said, missing
 }
@@ -572,4 +575,96 @@ func (ix *Index) SaysOnly(query string, said Said) bool {
 		n++
 	}
 	return n > 0
+}
+
+// statesByText reads, for each attribute of group g the message did not
+// state, a value said in words only the texts of its variants write:
+// "the Ondine mixer in brushed brass" where the value is "laiton brossé"
+// and only that variant's English description says "brushed brass". A
+// value's words are the terms every variant with it writes (names and
+// descriptions, every locale) and no variant without it does; numbers do
+// not count (a description's "30 cm spout" is no colour). A word that
+// points at two values of one attribute states neither.
+func (ix *Index) statesByText(toks []token, g string, said Said, matched []bool) {
+	docs := ix.variants.groups[g]
+	var texts []map[string]bool
+	for _, k := range ix.variants.axes[g] {
+		if _, ok := said[k]; ok {
+			continue
+		}
+		if texts == nil {
+			texts = make([]map[string]bool, len(docs))
+			for i, d := range docs {
+				texts[i] = ix.wordsOfTexts(&ix.products[d])
+			}
+		}
+		found, at := "", -1
+		for i, tok := range toks {
+			if matched[i] {
+				continue
+			}
+			for _, t := range ix.lx.analyze(tok.text) {
+				if _, number := NumberValue(t.key); number {
+					continue
+				}
+				v := valueWritten(ix, docs, texts, k, t.key)
+				switch {
+				case v == "":
+				case found == "" || found == v:
+					found, at = v, i
+				default:
+					return // two values of one attribute: ask
+				}
+			}
+		}
+		if found != "" {
+			said[k] = found
+			matched[at] = true
+		}
+	}
+}
+
+// valueWritten returns the value of attribute k that the term key is
+// written for among a group's variants (docs, with texts their terms):
+// every variant with that value writes it and no other does; "" when none.
+func valueWritten(ix *Index, docs []int, texts []map[string]bool, k, key string) string {
+	value := ""
+	for i, d := range docs {
+		if !texts[i][key] {
+			continue
+		}
+		v := Fold(strings.TrimSpace(ix.products[d].Attrs[k]))
+		if v == "" || value != "" && v != value {
+			return ""
+		}
+		value = v
+	}
+	if value == "" {
+		return ""
+	}
+	for i, d := range docs {
+		if Fold(strings.TrimSpace(ix.products[d].Attrs[k])) == value && !texts[i][key] {
+			return ""
+		}
+	}
+	for _, d := range docs {
+		if Fold(strings.TrimSpace(ix.products[d].Attrs[k])) == value {
+			return strings.TrimSpace(ix.products[d].Attrs[k])
+		}
+	}
+	return ""
+}
+
+// wordsOfTexts returns the terms of a product's names and descriptions in
+// every locale.
+func (ix *Index) wordsOfTexts(p *concierge.Product) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range []map[concierge.Locale]string{p.Name, p.Description} {
+		for _, text := range m {
+			for _, t := range ix.lx.analyze(Fold(text)) {
+				out[t.key] = true
+			}
+		}
+	}
+	return out
 }

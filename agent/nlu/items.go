@@ -713,18 +713,32 @@ func itemOf(text string, sub Intent) Item {
 }
 
 // narrows reports whether item b only narrows item a: what b's words find
-// is among what a's find ("the suede ones" among the Chelsea boots).
+// is among what a's find ("the suede ones" among the Chelsea boots), or,
+// for a word that also describes other things ("queen excluder, metal",
+// where the smoker is metal too), what it finds best includes some of
+// a's and not all.
 func narrows(ix *catalog.Index, a, b Item) bool {
 	as, bs := candidates(ix, a), candidates(ix, b)
 	if len(as) < 2 || len(bs) == 0 {
 		return false
 	}
-	for _, s := range bs {
-		if !slices.Contains(as, s) {
-			return false
+	if !slices.ContainsFunc(bs, func(s concierge.SKU) bool { return !slices.Contains(as, s) }) {
+		return true
+	}
+	if len(b.Products) > 0 || len(strings.Fields(b.Query)) > 2 {
+		return false
+	}
+	hits := ix.Search(catalog.Query{Text: b.Query, Category: b.Category, Limit: 8})
+	in := 0
+	for _, h := range hits {
+		if h.Score < hits[0].Score {
+			break
+		}
+		if slices.Contains(as, h.SKU) {
+			in++
 		}
 	}
-	return true
+	return in > 0 && in < len(as)
 }
 
 // valueOfPrevious reports whether item b says only values of the variants

@@ -674,7 +674,7 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	named := len(in.Products) > 0 && !p.context
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
-	p.unique = len(hits) == 1 && hits[0].Score > 0
+	p.unique = len(hits) == 1 && hits[0].Score > 0 || p.oneVariant(ix, in.Query, text, hits)
 	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
 	if (p.generic || len(in.Products) > 1 && !p.context) && p.sigs[sigWant] && !p.question && in.NotQuery == "" && p.words(0, len(p.toks)) <= maxItemWords {
@@ -695,6 +695,26 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 			p.generic = false
 		}
 	}
+}
+
+// oneVariant reports whether what the query finds is the variants of one
+// group, and the message's values choose one of them: "2 pairs of leather
+// gloves in size 8" is one product, as "the Tarn boots" alone would be.
+func (p *parse) oneVariant(ix *catalog.Index, query, text string, hits []catalog.Hit) bool {
+	if len(hits) < 2 || hits[0].Score <= 0 {
+		return false
+	}
+	g := ix.GroupOf(hits[0].SKU)
+	if g == "" {
+		return false
+	}
+	for _, h := range ix.Search(catalog.Query{Text: query, Limit: 8}) {
+		if h.Score > 0 && ix.GroupOf(h.SKU) != g {
+			return false
+		}
+	}
+	fit, said, missing := ix.Narrow(text, ix.Variants(hits[0].SKU))
+	return len(fit) == 1 && len(said) > 0 && len(missing) == 0
 }
 
 // articleWords count one thing before a number: "a 3000 reel" is one

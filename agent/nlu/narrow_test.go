@@ -1,0 +1,98 @@
+package nlu_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+func yard(t *testing.T) *catalog.Index {
+	t.Helper()
+	return catalog.New(catalogtest.Load(t, "testdata/yard.yaml"), []concierge.Locale{"fr", "en"})
+}
+
+// TestPartNarrowsWhatCameBefore: a part after a comma that only says a
+// material of what the part before finds narrows it, though other
+// products are of that material too ("bird feeder, metal, x2"); a part
+// that finds something else best stays an item of its own.
+func TestPartNarrowsWhatCameBefore(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text     string
+		items    int
+		quantity int
+		chosen   concierge.SKU // what the whole query chooses, when one item
+	}{
+		{text: "bird feeder, metal, x2", quantity: 2, chosen: "FEEDER-METAL"},
+		{text: "a bird feeder, metal", chosen: "FEEDER-METAL"},
+		{text: "add a bird feeder, and a hanging hook", items: 2},
+		{text: "2 bird feeders, a hanging hook", items: 2},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if len(in.Items) != tt.items {
+			t.Errorf("Parse(%q) has %d items %+v, want %d", tt.text, len(in.Items), in.Items, tt.items)
+			continue
+		}
+		if tt.items > 0 {
+			continue
+		}
+		if in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		if got, skus := chosen(ix, in.Query); got != tt.chosen {
+			t.Errorf("Parse(%q).Query %q chooses %q among %v, want %q", tt.text, in.Query, got, skus, tt.chosen)
+		}
+	}
+}
+
+// TestCountOfOneVariant: a count of what the words find, when they find
+// the variants of one group and a value said chooses one, orders it; when
+// no value chooses, it does not.
+func TestCountOfOneVariant(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text string
+		want nlu.IntentName
+	}{
+		{text: "2 pairs of leather work gloves in size 8", want: nlu.AddToCart},
+		{text: "deux paires de gants de travail en cuir taille 10", want: nlu.AddToCart},
+		{text: "2 pairs of leather work gloves", want: nlu.Search},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, "en"); in.Name != tt.want || in.Quantity != 2 {
+			t.Errorf("Parse(%q) = %s ×%d, want %s ×2", tt.text, in.Name, in.Quantity, tt.want)
+		}
+	}
+}
+
+// TestValuesSaidInOtherWords: a variant's value written only in French
+// ("inox satiné") is said in English by the words only that variant's
+// descriptions write ("satin"); a word two variants write ("polished":
+// the copper one and the black one's lid) says neither.
+func TestValuesSaidInOtherWords(t *testing.T) {
+	ix := yard(t)
+	group := ix.Variants("KETTLE-SORA-SAT")
+	tests := []struct {
+		text string
+		fit  []concierge.SKU
+	}{
+		{text: "the Sora kettle in satin steel", fit: []concierge.SKU{"KETTLE-SORA-SAT"}},
+		{text: "Sora kettle, copper", fit: []concierge.SKU{"KETTLE-SORA-CUIVRE"}},
+		{text: "la bouilloire Sora cuivre poli", fit: []concierge.SKU{"KETTLE-SORA-CUIVRE"}},
+		{text: "the polished Sora kettle", fit: group},
+		{text: "the Sora kettle", fit: group},
+	}
+	for _, tt := range tests {
+		fit, said, missing := ix.Narrow(tt.text, group)
+		slices.Sort(fit)
+		want := slices.Sorted(slices.Values(tt.fit))
+		if !slices.Equal(fit, want) || len(missing) > 0 {
+			t.Errorf("Narrow(%q) = %v (said %v, missing %v), want %v", tt.text, fit, said, missing, want)
+		}
+	}
+}
