@@ -407,7 +407,10 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 				}
 			}
 			f.score = f.matched - f.missed
-			if f.score > fits[i].score {
+			// Locales are visited in no order: of two names that fit
+			// alike, the one that says more of its own words counts, so
+			// that the answer does not depend on the order.
+			if f.score > fits[i].score || f.score == fits[i].score && (f.matched > fits[i].matched || f.matched == fits[i].matched && f.missed < fits[i].missed) {
 				fits[i] = f
 			}
 		}
@@ -422,15 +425,44 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 	for i, f := range fits {
 		whole[i] = f.missed == 0
 	}
-	if fits[best].matched == 0 || fits[best].missed > 0 {
-		return ix.baseOrHeadOf(text, said, skus, whole, names)
-	}
+	ahead := true // best fits better than every other
 	for i, f := range fits {
 		if i != best && f.score >= fits[best].score {
-			return ix.baseOrHeadOf(text, said, skus, whole, names)
+			ahead = false
 		}
 	}
+	if fits[best].matched == 0 || !ahead || fits[best].missed > 0 && !ix.onlyValuesOf(text, skus, best) {
+		return ix.baseOrHeadOf(text, said, skus, whole, names)
+	}
 	return skus[best]
+}
+
+// onlyValuesOf reports whether the text states values of skus[best]'s
+// variants that no other of skus has: with a word of its own name said,
+// "a white mug" is the mug sold in blue and white, though its name's
+// "350 ml" is left unsaid, and not the blue-and-white cup (whose name has
+// "white" but no colour to choose).
+func (ix *Index) onlyValuesOf(text string, skus []concierge.SKU, best int) bool {
+	group := ix.Variants(skus[best])
+	if len(group) == 0 {
+		return false
+	}
+	if fit, said, missing := ix.Narrow(text, group); len(fit) == 0 || len(said) == 0 || len(missing) > 0 {
+		return false
+	}
+	for i, sku := range skus {
+		if i == best || slices.Contains(group, sku) {
+			continue
+		}
+		other := ix.Variants(sku)
+		if len(other) == 0 {
+			other = []concierge.SKU{sku}
+		}
+		if _, said, missing := ix.Narrow(text, other); len(said) > 0 && len(missing) == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // baseOrHeadOf is baseOrHead, or else the one product whose Chinese name

@@ -501,6 +501,23 @@ func (p *parse) textWithout(from, to int) string {
 	return strings.Join(parts, " ")
 }
 
+// countAt reports a count at token i: a number, a number word or an
+// article of one ("un", "a", "一个").
+func (p *parse) countAt(i int) bool {
+	t := p.toks[i]
+	if t.kind == tNumber {
+		return true
+	}
+	if _, ok := numberWords[t.norm]; ok {
+		return true
+	}
+	switch strings.ToLower(t.orig) { // "à" is not "a"
+	case "a", "an", "un", "une":
+		return true
+	}
+	return false
+}
+
 // conjunctions separate items: "and", "et", "和", "、", "+".
 var conjunctions = setOf("and", "et", "&", "+", "plus", "和", "跟", "还有", "、", "以及", "also", "aussi")
 
@@ -583,6 +600,8 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		case t.sep && !p.named[i]:
 			// A comma before a number of a name is the name's:
 			// "Vitamine C 1000 mg, 20 comprimés".
+			cuts = append(cuts, i)
+		case t.colon && !p.named[i] && p.countAt(i):
 			cuts = append(cuts, i)
 		}
 	}
@@ -671,24 +690,29 @@ func (p *parse) breakDown(items []Item, texts []string, ix *catalog.Index, hint 
 		return items
 	}
 	whole := candidates(ix, items[0])
+	counts := make([]int, len(items)) // of each part: "one", or "un"/"a"
 	sum := 0
 	for k, it := range items[1:] {
-		if it.Quantity == 0 || len(it.Products) > 0 {
+		counts[k+1] = it.Quantity
+		if counts[k+1] == 0 && p.indefiniteIn(texts[k+1]) {
+			counts[k+1] = 1 // "deux ciseaux : un de 6 mm et un de 20 mm"
+		}
+		if counts[k+1] == 0 || len(it.Products) > 0 {
 			return items
 		}
 		if fit, _, _ := ix.Narrow(texts[k+1], whole); len(fit) == 0 || len(fit) == len(whole) {
 			return items
 		}
-		sum += it.Quantity
+		sum += counts[k+1]
 	}
 	if sum != items[0].Quantity {
 		return items
 	}
 	out := make([]Item, 0, len(items)-1)
-	for k, it := range items[1:] {
+	for k := range items[1:] {
 		text := texts[0] + " " + texts[k+1]
 		part := itemOf(text, Limits{MaxQuantity: p.max}.parseOne(text, ix, hint, false))
-		part.Quantity = it.Quantity
+		part.Quantity = counts[k+1]
 		out = append(out, part)
 	}
 	return out

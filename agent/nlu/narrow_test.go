@@ -96,3 +96,48 @@ func TestValuesSaidInOtherWords(t *testing.T) {
 		}
 	}
 }
+
+// TestValueChoosesAmongFound: among products found, the one a word of its
+// own name said and a value of its variants no other has chooses ("a
+// white mug": the mug sold in blue and white, not the blue-and-white
+// cup), though part of its name is unsaid; a value another has too
+// chooses nothing.
+func TestValueChoosesAmongFound(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{text: "add a white mug", skus: []concierge.SKU{"MUG-350-BL", "CUP-BW"}, want: "MUG-350-BL"},
+		{text: "add a white mug", skus: []concierge.SKU{"MUG-350-BL", "TRAVEL-MUG-WH"}},
+		{text: "add a mug", skus: []concierge.SKU{"MUG-350-BL", "CUP-BW"}},
+	}
+	for _, tt := range tests {
+		if got := ix.Closest(tt.text, tt.skus); got != tt.want {
+			t.Errorf("Closest(%q, %v) = %q, want %q", tt.text, tt.skus, got, tt.want)
+		}
+	}
+}
+
+// TestClosestDoesNotDependOnLocaleOrder: of a product's names in several
+// languages that fit a message alike, the one that says more of its own
+// words counts, whatever order the names are read in (a map's): "two
+// cuffs in size M" says "cuff" of the English name, and nothing of the Chinese one
+// that the battery pack's Chinese name shares.
+func TestClosestDoesNotDependOnLocaleOrder(t *testing.T) {
+	cuff := func(sku, size string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "CUFF",
+			Name:  map[concierge.Locale]string{"en": "Arm cuff", "zh": "袖带"},
+			Attrs: map[string]string{"size": size}}
+	}
+	ix := catalog.New([]concierge.Product{
+		cuff("CUFF-M", "M"), cuff("CUFF-L", "L"),
+		{SKU: "BATT-AA", Name: map[concierge.Locale]string{"en": "AA batteries", "zh": "袖带电池"}},
+	}, []concierge.Locale{"zh", "en"})
+	for range 40 {
+		if got := ix.Closest("add two cuffs in size M", []concierge.SKU{"CUFF-M", "BATT-AA"}); got != "CUFF-M" {
+			t.Fatalf("Closest(two cuffs in size M) = %q, want CUFF-M", got)
+		}
+	}
+}

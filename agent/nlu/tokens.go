@@ -34,6 +34,10 @@ type tok struct {
 	// sep is set when a comma, semicolon or full stop came before the
 	// token: items of a list are separated so.
 	sep bool
+	// colon is set when a colon came before the token: it cuts a count
+	// from its parts ("deux ciseaux : un de 6 mm et un de 20 mm") but not
+	// a name ("Ticket to Ride: Europe").
+	colon bool
 	// neg is set on a number typed with a minus sign ("-2").
 	neg bool
 	// joiner is the slash or hyphen typed between this number and the
@@ -80,7 +84,7 @@ func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 // lexPlain appends the tokens of text, which holds no code.
 func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 	rs := []rune(text)
-	glued, sep, minus, hyphen := false, false, false, false
+	glued, sep, colon, minus, hyphen := false, false, false, false, false
 	var joiner rune
 	for i := 0; i < len(rs); {
 		r := rs[i]
@@ -122,6 +126,7 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			if strings.ContainsRune(",;.!、，；。！", r) {
 				sep = true
 			}
+			colon = colon || r == ':' || r == '：'
 			glued = false
 			i++
 		default:
@@ -138,12 +143,13 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		}
 		if len(toks) > before {
 			toks[before].sep = sep && before > 0
+			toks[before].colon = colon && before > 0
 			toks[before].neg = minus && toks[before].kind == tNumber
 			toks[before].hyphen = hyphen
 			if toks[before].kind == tNumber {
 				toks[before].joiner = joiner
 			}
-			sep, minus, joiner, hyphen = false, false, 0, false
+			sep, colon, minus, joiner, hyphen = false, false, false, 0, false
 		}
 	}
 	return toks, question

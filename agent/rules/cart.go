@@ -2,6 +2,7 @@ package rules
 
 import (
 	"context"
+	"maps"
 	"slices"
 
 	"github.com/conciergehq/concierge"
@@ -473,11 +474,75 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 		return nil
 	}
+	return b.replaceLine(ctx, t, cv, old, p.sku)
+}
+
+// correct reads "white not gold", "sorry, the 20 mm not the 12": a value
+// the customer rules out that a cart line has, and another value of the
+// same attribute of its variants, is a change of mind about that line. It
+// is replaced by the variant with the new value, keeping its quantity.
+// Nothing done (false) unless exactly one line is so described.
+func (b Brain) correct(ctx context.Context, t *agent.Turn, in nlu.Intent) (bool, error) {
+	if in.NotQuery == "" || in.Quantity != 0 || in.Delta != 0 || len(in.Items) > 0 {
+		return false, nil
+	}
+	switch in.Name {
+	case nlu.AddToCart, nlu.Search:
+	default:
+		return false, nil
+	}
+	cv, err := t.Tools.Cart(ctx)
+	if err != nil || len(cv.Lines) == 0 {
+		return false, err
+	}
+	ix := t.Shop.Catalog
+	var old, with concierge.SKU
+	for _, l := range cv.Lines {
+		group := ix.Variants(l.Product.SKU)
+		if group == nil {
+			continue
+		}
+		_, not, missing := ix.Narrow(in.NotQuery, group)
+		if len(not) == 0 || len(missing) > 0 || len(ix.Matching([]concierge.SKU{l.Product.SKU}, not)) == 0 {
+			continue
+		}
+		_, said, missing := ix.Narrow(in.Query, group)
+		if len(said) == 0 || len(missing) > 0 {
+			continue
+		}
+		for k := range said {
+			if _, ok := not[k]; !ok {
+				return false, nil // another attribute: not a correction of this one
+			}
+		}
+		want := catalog.Said{}
+		for _, c := range ix.Choices(group) {
+			want[c.Attr] = l.Product.Attrs[c.Attr]
+		}
+		maps.Copy(want, said)
+		fit := ix.Matching(group, want)
+		if len(fit) != 1 || fit[0] == l.Product.SKU {
+			continue
+		}
+		if old != "" {
+			return false, nil // two lines fit: the usual reading asks
+		}
+		old, with = l.Product.SKU, fit[0]
+	}
+	if old == "" {
+		return false, nil
+	}
+	return true, b.replaceLine(ctx, t, cv, old, with)
+}
+
+// replaceLine puts sku in the cart in place of old, with old's quantity.
+func (b Brain) replaceLine(ctx context.Context, t *agent.Turn, cv agent.CartView, old, sku concierge.SKU) error {
 	qty := quantityOf(cv, old)
 	if _, err := t.Tools.SetQuantity(ctx, old, 0); err != nil {
 		return b.toolError(t, err)
 	}
-	if cv, err = t.Tools.AddToCart(ctx, p.sku, qty); err != nil {
+	cv, err := t.Tools.AddToCart(ctx, sku, qty)
+	if err != nil {
 		// Put the old line back: a swap that cannot take the new product
 		// must not lose the old one.
 		if _, rerr := t.Tools.SetQuantity(ctx, old, qty); rerr != nil {
@@ -485,7 +550,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 		return b.toolError(t, err)
 	}
-	name := t.Product(ctx, p.sku).Title(t.Locale, t.Shop.Bot.DefaultLocale())
+	name := t.Product(ctx, sku).Title(t.Locale, t.Shop.Bot.DefaultLocale())
 	t.ShowCart(t.T("added", map[string]any{"count": qty, "N": qty, "Name": name}), cv)
 	return nil
 }

@@ -156,6 +156,11 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			mem.FailedTurns = 0
 		}
 	}()
+	if done, err := b.correct(ctx, t, in); done || err != nil {
+		// "white not gold" with the gold in the cart: a change of mind
+		// about that line, before the words are read as a choice.
+		return err
+	}
 	if mem.Pending == concierge.QuestionWhichVariant || mem.Pending == "" && b.lookingAtGroup(t, in) {
 		qty := mem.PendingQuantity
 		mem.Pending, mem.PendingQuantity = "", 0
