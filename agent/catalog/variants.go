@@ -483,6 +483,16 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
 		return true
 	}
+	// "grain 120", "120 grit", "120目": a number beside the word names
+	// write beside it.
+	if v, number := NumberValue(toks[i].text); number {
+		if i > 0 && ix.nameNums[numKey('L', compared(toks[i-1].text, 'L'), v)] {
+			return true
+		}
+		if i+1 < len(toks) && ix.nameNums[numKey('R', compared(toks[i+1].text, 'R'), v)] {
+			return true
+		}
+	}
 	// "N gauge", "échelle N": the value beside the word names write
 	// beside it.
 	if _, number := NumberValue(toks[i].text); !number &&

@@ -141,3 +141,34 @@ func TestClosestDoesNotDependOnLocaleOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitsOfPacks: a count of the sheets a pack holds is a count of
+// packs ("10 sheets" of paper sold in packs of 10 is one pack), a count
+// no whole number of packs makes asks how many, and a count of packs is
+// what it says. A number beside the word names write beside the grit
+// ("grit 240", "240目") says the variant, not a count.
+func TestUnitsOfPacks(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text     string
+		quantity int
+		vague    bool
+		fit      concierge.SKU
+	}{
+		{text: "I need 10 sheets of sanding paper grit 240", quantity: 1, fit: "SAND-240"},
+		{text: "il me faut 20 feuilles de papier de ponçage grain 120", quantity: 2, fit: "SAND-120"},
+		{text: "15 sheets of sanding paper grit 240", vague: true, fit: "SAND-240"},
+		{text: "add 2 packs of sanding paper grit 240", quantity: 2, fit: "SAND-240"},
+		{text: "要20张砂纸240目", quantity: 2, fit: "SAND-240"},
+		{text: "砂纸120目要两包", quantity: 2, fit: "SAND-120"},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if in.Quantity != tt.quantity || in.VagueQuantity != tt.vague {
+			t.Errorf("Parse(%q) = ×%d vague %v, want ×%d vague %v", tt.text, in.Quantity, in.VagueQuantity, tt.quantity, tt.vague)
+		}
+		if fit, said, _ := ix.Narrow(tt.text, ix.Variants("SAND-120")); len(fit) != 1 || fit[0] != tt.fit {
+			t.Errorf("Narrow(%q) = %v (said %v), want %s", tt.text, fit, said, tt.fit)
+		}
+	}
+}

@@ -266,6 +266,8 @@ type parse struct {
 	unique, specific bool
 	// more and less mark a relative change: "one more", "un de moins".
 	more, less bool
+	// qtyAt is the token where the quantity was read.
+	qtyAt int
 	// indefOne is set when the quantity is a Chinese "一" with a counter,
 	// which says "a" as often as "one".
 	indefOne bool
@@ -329,6 +331,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		// nor what the ruled-out words describe ("the Merci, not the
 		// 100 ml one").
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
+		p.unitsOfPacks(&in, ix)
 		if p.countedTooMany(&in, ix) {
 			in.BadQuantity, in.TooMany = true, true
 		}
@@ -695,6 +698,48 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 			p.generic = false
 		}
 	}
+}
+
+// unitsOfPacks reads a count of the things a pack holds: "10 feuilles de
+// papier abrasif" where the paper is sold in lots of 10 is one lot, "20
+// sheets" two; a count that no whole number of packs makes asks how
+// many. Only when every product the words find best is a pack of the same
+// size, and the count's word names the units ("feuilles", "sheets", or
+// the measure word the name's "10张装" writes), not the packs.
+func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
+	if in.Quantity < 2 || p.qtyAt+1 >= len(p.toks) {
+		return
+	}
+	w := p.toks[p.qtyAt+1].norm
+	han := p.toks[p.qtyAt+1].kind == tHan
+	if !han && !catalog.UnitWord(w) || han && !classifiers[w] {
+		return
+	}
+	skus := in.Products
+	if len(skus) == 0 {
+		hits := ix.Search(catalog.Query{Text: in.Query, Category: in.Category, Limit: 8})
+		for _, h := range hits {
+			if h.Score > 0 && h.Score >= hits[0].Score {
+				skus = append(skus, h.SKU)
+			}
+		}
+	}
+	size := 0
+	for _, s := range skus {
+		n, counter := ix.PackSize(s)
+		if n < 2 || size != 0 && n != size || han && counter != w {
+			return
+		}
+		size = n
+	}
+	if size == 0 {
+		return
+	}
+	if in.Quantity%size != 0 {
+		in.Quantity, in.VagueQuantity = 0, true
+		return
+	}
+	in.Quantity /= size
 }
 
 // oneVariant reports whether what the query finds is the variants of one

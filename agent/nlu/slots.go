@@ -565,6 +565,7 @@ func (p *parse) extractQuantity(in *Intent) {
 		}
 		if q, end := p.quantityAt(i); q > 0 {
 			in.Quantity = q
+			p.qtyAt = i
 			if i > 0 && !p.used[i-1] && (p.toks[i-1].norm == "x" || p.toks[i-1].norm == "×") {
 				i-- // "x2": the sign is the count's, no word to search
 			}
