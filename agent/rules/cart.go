@@ -26,6 +26,9 @@ type pick struct {
 	// the words that asked for it (see variants.go).
 	variants []concierge.SKU
 	text     string
+	// variant is set when the variant itself was chosen ("the cheapest"
+	// of a group whose variants differ in price): nothing to ask.
+	variant bool
 }
 
 // sameProductOtherValue reads an item that only says values of the
@@ -212,9 +215,10 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		}
 		return p, nil
 	}
-	if in.Sort != catalog.Relevance && len(mem.Shown) > 1 && len(in.Items) == 0 {
+	if in.Sort != catalog.Relevance && (len(mem.Shown) > 1 || len(mem.Shown) == 1 && len(t.Shop.Catalog.Variants(mem.Shown[0])) > 1) && len(in.Items) == 0 {
 		// "I'll take the cheaper one": among what was shown.
-		return pick{sku: b.byPrice(t, mem.Shown, in.Sort)}, nil
+		sku, variant := b.byPrice(t, mem.Shown, in.Sort)
+		return pick{sku: sku, variant: variant}, nil
 	}
 	if it.RefShown || len(in.Items) == 0 {
 		if mem.Focus != "" {
@@ -296,18 +300,48 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
 }
 
 // byPrice returns the cheapest (or dearest) of skus.
-func (b Brain) byPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) concierge.SKU {
-	best := skus[0]
+//
+// A product shown with its variants counts as its cheapest variant (its
+// dearest, for the dearest), and is that variant when no other of the
+// group costs the same: "le moins cher" after the chisels in 6, 12 and 20
+// mm is the 6 mm one.
+func (b Brain) byPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) (sku concierge.SKU, variant bool) {
+	before := func(p, q *concierge.Product) bool {
+		return s == catalog.PriceAsc && p.Price.Minor < q.Price.Minor || s == catalog.PriceDesc && p.Price.Minor > q.Price.Minor
+	}
+	pick := func(sku concierge.SKU) (concierge.SKU, bool) {
+		group := t.Shop.Catalog.Variants(sku)
+		if len(group) == 0 {
+			return sku, false
+		}
+		best, tie := group[0], false
+		for _, v := range group[1:] {
+			p, q := t.Shop.Bot.Product(v), t.Shop.Bot.Product(best)
+			switch {
+			case p == nil || q == nil:
+			case before(p, q):
+				best, tie = v, false
+			case p.Price.Minor == q.Price.Minor:
+				tie = true
+			}
+		}
+		if tie {
+			return sku, false
+		}
+		return best, true
+	}
+	best, variant := pick(skus[0])
 	for _, sku := range skus[1:] {
+		sku, v := pick(sku)
 		p, q := t.Shop.Bot.Product(sku), t.Shop.Bot.Product(best)
 		if p == nil || q == nil {
 			continue
 		}
-		if s == catalog.PriceAsc && p.Price.Minor < q.Price.Minor || s == catalog.PriceDesc && p.Price.Minor > q.Price.Minor {
-			best = sku
+		if before(p, q) {
+			best, variant = sku, v
 		}
 	}
-	return best
+	return best, variant
 }
 
 // ordinals returns the products of what was shown that the intent's

@@ -135,13 +135,21 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			in = nlu.Intent{Name: nlu.RemoveFromCart, Lang: in.Lang, Query: in.Dropped}
 		}
 	}
+	// What was shown offers a choice: several products, or one with its
+	// variants.
+	choices := len(mem.Shown) > 1 || len(mem.Shown) == 1 && len(t.Shop.Catalog.Variants(mem.Shown[0])) > 1
 	switch {
-	case in.ByPrice && len(mem.Shown) > 1 && in.Name == nlu.Search:
+	case in.ByPrice && choices && in.Name == nlu.Search:
 		// "the cheaper one", "便宜的那个": one of what was shown, as
-		// "the second one" would point at it.
-		k := slices.Index(mem.Shown, b.byPrice(t, mem.Shown, in.Sort))
-		in.Name, in.Ordinals, in.Sort, in.Quantity = nlu.Details, []int{k + 1}, catalog.Relevance, 0
-	case in.ByPrice && len(mem.Shown) < 2:
+		// "the second one" would point at it (or one of its variants).
+		sku, _ := b.byPrice(t, mem.Shown, in.Sort)
+		in.Name, in.Sort, in.Quantity = nlu.Details, catalog.Relevance, 0
+		if k := slices.Index(mem.Shown, sku); k >= 0 {
+			in.Ordinals = []int{k + 1}
+		} else {
+			in.Products = []concierge.SKU{sku}
+		}
+	case in.ByPrice && !choices:
 		// "I'll take the cheaper one" with one product in sight: cheaper
 		// than something not shown; the list of its kind, sorted, is
 		// the answer.

@@ -28,6 +28,9 @@ import (
 // pas la rouge" leaves the other colours to choose from, and the "rouge"
 // it says is no choice of one.
 func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, not string, p pick) pick {
+	if p.variant {
+		return p
+	}
 	ix := t.Shop.Catalog
 	group := ix.Variants(p.sku)
 	if p.sku == "" {
