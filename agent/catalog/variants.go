@@ -242,6 +242,23 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 	return ix.Matching(skus, said), said, missing
 }
 
+// NarrowShared is Narrow for products of no group, reading only the
+// attributes every one of skus has: "white" chooses among bowls whose
+// patterns are white and blue-and-white, but "iPhone 15 Pro" does not
+// choose the case whose model attribute says so among phones that have
+// none.
+func (ix *Index) NarrowShared(text string, skus []concierge.SKU) (fit []concierge.SKU, said Said, missing []string) {
+	fit, said, missing = ix.Narrow(text, skus)
+	for k := range said {
+		for _, s := range skus {
+			if p := ix.Product(s); p == nil || strings.TrimSpace(p.Attrs[k]) == "" {
+				return nil, Said{}, nil
+			}
+		}
+	}
+	return fit, said, missing
+}
+
 // sayableAxes returns the attributes that tell apart the variants of group g,
 // or, for products of no group, the attributes they have: "un rouge" says
 // the colour of a red paint and of a red sketchbook alike.

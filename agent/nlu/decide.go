@@ -82,7 +82,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		// "je voudrais la théière en verre": the words describe one
 		// product only. Words that fit several search.
 		return AddToCart
-	case p.more && (!generic || p.unique) && !has(sigDetails) && !has(sigCompare):
+	case p.more && (!generic || p.unique) && !has(sigDetails) && !has(sigCompare) && !p.long():
 		// "one more", "encore une", "再来一个": another of what is in
 		// focus; "encore un mug vert": another of that one.
 		return AddToCart

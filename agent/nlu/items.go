@@ -769,14 +769,29 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 // of what item a finds, and none a's text says otherwise ("size 12"
 // after "the Marina swimsuit in coral"; not "in navy" after "in coral",
 // which otherValues reads as another).
+//
+// Of products of no group ("3 noodle bowls, the white ones", where one
+// bowl's pattern is white and the other's blue-and-white), b must leave
+// some of them and not all.
 func valueOfPrevious(ix *catalog.Index, a, b Item) bool {
 	as := candidates(ix, a)
-	if len(as) == 0 || len(b.Products) > 0 || ix.GroupOf(as[0]) == "" {
+	if len(as) == 0 || len(b.Products) > 0 {
 		return false
 	}
 	group := ix.Variants(as[0])
-	_, said, missing := ix.Narrow(b.Text, group)
-	if len(said) == 0 || len(missing) > 0 || !ix.SaysOnly(b.Query, said) {
+	if group == nil {
+		for _, s := range as {
+			if ix.GroupOf(s) != "" {
+				return false
+			}
+		}
+		group = as
+	}
+	fit, said, missing := ix.NarrowShared(b.Text, group)
+	if len(said) == 0 || len(missing) > 0 || !ix.SaysOnly(b.Query, said) || len(fit) == 0 {
+		return false
+	}
+	if ix.GroupOf(as[0]) == "" && len(fit) == len(group) {
 		return false
 	}
 	return !otherValues(ix, a, b)
@@ -913,7 +928,8 @@ func (p *parse) readRelative() {
 		if p.used[i] {
 			continue
 		}
-		if k := p.startsAt(i, moreMarks); free(i, k) {
+		if k := p.startsAt(i, moreMarks); free(i, k) && !(i > 0 && p.toks[i].norm == "encore" && p.toks[i-1].norm == "pas") {
+			// ("pas encore" is "not yet".)
 			p.more = true
 			p.use(i, p.skipCountNoun(i+k)) // "one more pair"
 			continue

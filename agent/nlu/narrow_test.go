@@ -172,3 +172,43 @@ func TestUnitsOfPacks(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesOfProductsOfNoGroup: among products of no group that share
+// an attribute, the values said choose one as a variant's would ("6 white
+// noodle bowls": the white pattern, not the blue-and-white one, though
+// both names say white), and a part that says only such a value narrows
+// the part before it. An attribute some of them lack says nothing
+// (NarrowShared), a count that is the value's own number is no count of
+// a chosen product, and a long story that says "pas encore" orders
+// nothing.
+func TestValuesOfProductsOfNoGroup(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text     string
+		lang     concierge.Locale
+		name     nlu.IntentName
+		quantity int
+		items    int
+	}{
+		{text: "6 white noodle bowls please", lang: "en", name: nlu.AddToCart, quantity: 6},
+		{text: "mets 5 bols à nouilles blancs", lang: "fr", name: nlu.AddToCart, quantity: 5},
+		{text: "add 3 noodle bowls, the white ones", lang: "en", name: nlu.AddToCart, quantity: 3},
+		{text: "6 noodle bowls please", lang: "en", name: nlu.Search, quantity: 6},
+		{text: "多士炉 4片 来一台", lang: "zh", name: nlu.Search, quantity: 4},
+		{text: "Bonjour, ma sœur m'a parlé de votre boutique pendant un long repas de famille, on a parlé de cuisine et de thé, je ne sais pas encore du tout, la bouilloire Sora en cuivre poli peut-être, je reviendrai plus tard", lang: "fr", name: nlu.Details},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Name == nlu.AddToCart && tt.name != nlu.AddToCart || tt.name == nlu.AddToCart && in.Name != nlu.AddToCart ||
+			in.Quantity != tt.quantity || len(in.Items) != tt.items {
+			t.Errorf("Parse(%q) = %s ×%d, %d items; want %s ×%d, %d items", tt.text, in.Name, in.Quantity, len(in.Items), tt.name, tt.quantity, tt.items)
+		}
+	}
+	bowls := []concierge.SKU{"NOODLE-BW", "NOODLE-WH"}
+	if fit, _, _ := ix.NarrowShared("the white one", bowls); len(fit) != 1 || fit[0] != "NOODLE-WH" {
+		t.Errorf("NarrowShared(the white one, bowls) = %v, want [NOODLE-WH]", fit)
+	}
+	if _, said, _ := ix.NarrowShared("the white one", append(bowls, "NOODLE-BOX")); len(said) != 0 {
+		t.Errorf("NarrowShared(the white one, bowls and a box with no pattern) said %v, want nothing", said)
+	}
+}

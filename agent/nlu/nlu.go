@@ -17,6 +17,7 @@ package nlu
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -677,7 +678,7 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	named := len(in.Products) > 0 && !p.context
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
-	p.unique = len(hits) == 1 && hits[0].Score > 0 || p.oneVariant(ix, in.Query, text, hits)
+	p.unique = len(hits) == 1 && hits[0].Score > 0 || p.oneVariant(ix, in.Query, text, hits, in.Quantity)
 	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
 	if (p.generic || len(in.Products) > 1 && !p.context) && p.sigs[sigWant] && !p.question && in.NotQuery == "" && p.words(0, len(p.toks)) <= maxItemWords {
@@ -745,21 +746,46 @@ func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
 // oneVariant reports whether what the query finds is the variants of one
 // group, and the message's values choose one of them: "2 pairs of leather
 // gloves in size 8" is one product, as "the Tarn boots" alone would be.
-func (p *parse) oneVariant(ix *catalog.Index, query, text string, hits []catalog.Hit) bool {
+//
+// Products of no group are chosen so too when the values said fit one of
+// all those found: "6 assiettes blanches 8 pouces" where the other 8-inch
+// plate's pattern is blue-and-white.
+func (p *parse) oneVariant(ix *catalog.Index, query, text string, hits []catalog.Hit, qty int) bool {
 	if len(hits) < 2 || hits[0].Score <= 0 {
 		return false
 	}
 	g := ix.GroupOf(hits[0].SKU)
-	if g == "" {
-		return false
-	}
+	var found []concierge.SKU
 	for _, h := range ix.Search(catalog.Query{Text: query, Limit: 8}) {
 		if h.Score > 0 && ix.GroupOf(h.SKU) != g {
 			return false
 		}
+		if h.Score > 0 {
+			found = append(found, h.SKU)
+		}
 	}
-	fit, said, missing := ix.Narrow(text, ix.Variants(hits[0].SKU))
+	if g != "" {
+		found = ix.Variants(hits[0].SKU)
+	}
+	fit, said, missing := ix.NarrowShared(text, found)
+	for _, v := range said {
+		// "多士炉 4片 来一台": the 4 read as the count is the value's.
+		if n, ok := leadingNumber(v); ok && n == qty {
+			return false
+		}
+	}
 	return len(fit) == 1 && len(said) > 0 && len(missing) == 0
+}
+
+// leadingNumber returns the whole number a value opens with ("4片",
+// "120", "500 ml").
+func leadingNumber(v string) (int, bool) {
+	end := 0
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	n, err := strconv.Atoi(v[:end])
+	return n, err == nil
 }
 
 // articleWords count one thing before a number: "a 3000 reel" is one

@@ -290,13 +290,39 @@ func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Int
 // name the words spell out, or the one in focus ("I'll take the teapot"
 // while looking at one); otherwise all of them are the question.
 func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
-	if s := t.Shop.Catalog.Closest(it.Query, skus); s != "" {
+	ix := t.Shop.Catalog
+	if s := ix.Closest(it.Query, skus); s != "" {
+		return pick{sku: s}
+	}
+	text := it.Text
+	if text == "" {
+		text = t.Event.Text
+	}
+	if s := valueChooses(ix, text, skus); s != "" {
 		return pick{sku: s}
 	}
 	if f := t.Conv.Memory.Focus; f != "" && slices.Contains(skus, f) {
 		return pick{sku: f}
 	}
 	return pick{candidates: skus}
+}
+
+// valueChooses returns the one of skus, products of no group, that has
+// the values the text (an item's words) states where no other does: "3 noodle bowls,
+// the white ones" is the bowl whose pattern is white, not the one whose
+// pattern is blue-and-white, though both names say "white". "" when the
+// words state no value, one no product has, or fit several.
+func valueChooses(ix *catalog.Index, text string, skus []concierge.SKU) concierge.SKU {
+	for _, s := range skus {
+		if ix.GroupOf(s) != "" {
+			return ""
+		}
+	}
+	fit, said, missing := ix.NarrowShared(text, skus)
+	if len(fit) != 1 || len(said) == 0 || len(missing) > 0 {
+		return ""
+	}
+	return fit[0]
 }
 
 // byPrice returns the cheapest (or dearest) of skus.

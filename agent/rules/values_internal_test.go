@@ -96,3 +96,41 @@ func TestSaysOnlyByMeaning(t *testing.T) {
 		}
 	}
 }
+
+// TestValueChooses: among products of no group that all have the
+// attribute, the one with the value the words state; none when the value
+// fits several, when one of them lacks the attribute, or when a group is
+// among them (its own choice is asked).
+func TestValueChooses(t *testing.T) {
+	p := func(sku, en, pattern, group string) concierge.Product {
+		pr := concierge.Product{SKU: concierge.SKU(sku), Group: group, Name: map[concierge.Locale]string{"en": en}, Attrs: map[string]string{}}
+		if pattern != "" {
+			pr.Attrs["pattern"] = pattern
+		}
+		return pr
+	}
+	ix := catalog.New([]concierge.Product{
+		p("BOWL-BW", "Blue-and-white noodle bowl", "blue-and-white", ""),
+		p("BOWL-WH", "White porcelain noodle bowl", "white", ""),
+		p("BOWL-WH2", "White stoneware noodle bowl", "white", ""),
+		p("BOX", "Gift box for noodle bowls", "", ""),
+		p("MUG-WH", "Mug", "white", "MUG"),
+		p("MUG-BL", "Mug", "blue", "MUG"),
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"3 noodle bowls, the white ones", []concierge.SKU{"BOWL-BW", "BOWL-WH"}, "BOWL-WH"},
+		{"3 noodle bowls, the white ones", []concierge.SKU{"BOWL-BW", "BOWL-WH", "BOWL-WH2"}, ""},
+		{"3 noodle bowls, the white ones", []concierge.SKU{"BOWL-BW", "BOWL-WH", "BOX"}, ""},
+		{"the white one", []concierge.SKU{"BOWL-BW", "MUG-WH"}, ""},
+		{"3 noodle bowls", []concierge.SKU{"BOWL-BW", "BOWL-WH"}, ""},
+	}
+	for _, tt := range tests {
+		if got := valueChooses(ix, tt.text, tt.skus); got != tt.want {
+			t.Errorf("valueChooses(%q, %v) = %q, want %q", tt.text, tt.skus, got, tt.want)
+		}
+	}
+}
