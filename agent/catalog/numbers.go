@@ -203,8 +203,9 @@ func namesWithValues(p *concierge.Product) []string {
 
 // compoundNumber finds numbers joined by a slash or a hyphen without
 // spaces: sizes, ranges and scales such as "3/4" (a guitar), "3-6"
-// (ages), "1:76" (a model's scale).
-var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/:-][0-9]+(?:[.,][0-9]+)?)+`)
+// (ages), "1:76" (a model's scale), "7'2" (a surfboard's feet and
+// inches).
+var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/:'-][0-9]+(?:[.,][0-9]+)?)+`)
 
 // recordWords records the words of a folded name as they are written,
 // letters and digits together ("700x25c", "ffp2"), and its compound
@@ -224,7 +225,7 @@ func (ix *Index) recordWords(folded string) {
 			ix.nameNums["W|"+string(rs[i:i+2])] = true
 		}
 	}
-	for _, c := range compoundNumber.FindAllString(folded, -1) {
+	for _, c := range compoundNumber.FindAllString(strings.ReplaceAll(folded, "’", "'"), -1) {
 		ix.nameNums["K|"+c] = true
 	}
 }

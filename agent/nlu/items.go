@@ -140,7 +140,9 @@ func (p *parse) pointsAtNumber(n number) bool {
 	case "de":
 		return at > 0 && (p.toks[at-1].norm == "celle" || p.toks[at-1].norm == "celui")
 	}
-	return false
+	// "要150的", "170的那件": a number a name writes, then "的", is the
+	// one with that number.
+	return n.end < len(p.toks) && p.toks[n.end].norm == "的" && p.ix != nil && p.ix.NamesNumber(n.value)
 }
 
 // priceBound reports whether a number is a budget ("moins de 30 €",

@@ -285,6 +285,9 @@ func Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
 
 // Parse reads one message as Parse does, against the merchant's bounds.
 func (l Limits) Parse(text string, ix *catalog.Index, hint concierge.Locale) Intent {
+	if in, ok := l.readCorrection(text, ix, hint); ok {
+		return in
+	}
 	return l.parseOne(text, ix, hint, true)
 }
 

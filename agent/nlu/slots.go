@@ -652,6 +652,15 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if units[after] || refBefore[prev] {
 		return 0, 0
 	}
+	if i > 0 && p.toks[i-1].kind == tWord && articleWords[strings.ToLower(p.toks[i-1].orig)] && prev != "one" &&
+		t.norm != "" && t.norm[0] >= '0' && t.norm[0] <= '9' { // "a dozen" counts
+		// "a 6 ft leash", "un 9 pieds": the article counts one, and the
+		// number is the name's.
+		if p.ix != nil && p.ix.NamesNumber(n.value) {
+			p.markNamed(n)
+		}
+		return 0, 0
+	}
 	if (prev == "les" || prev == "the") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
 		return 0, 0 // "je prends les deux": both of what was shown
 	}

@@ -110,10 +110,13 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 		case (r == '-' || r == '−') && i+1 < len(rs) && unicode.IsDigit(rs[i+1]) && (i == 0 || unicode.IsSpace(rs[i-1]) || catalog.IsHan(rs[i-1])):
 			glued, minus = false, true
 			i++
-		case (r == '/' || r == '-' || r == '–' || r == ':') && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
-			// "3/4", "3-6": joined numbers, one size or two numbers
-			// (joinNumbers decides with the catalog).
+		case (r == '/' || r == '-' || r == '–' || r == ':' || r == '\'' || r == '’') && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
+			// "3/4", "3-6", "7'2": joined numbers, one size or two
+			// numbers (joinNumbers decides with the catalog).
 			glued, joiner = false, r
+			if r == '’' {
+				joiner = '\''
+			}
 			i++
 		case r == '-' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsLetter(rs[i+1]) && !catalog.IsHan(rs[i+1]):
 			// "8-pin", "6-pack": the word is joined to the number.

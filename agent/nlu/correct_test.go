@@ -1,0 +1,72 @@
+package nlu_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// TestCorrectionInOneMessage: a request corrected after a comma and a
+// mark ("sorry", "actually", "non pardon", "不对", "算了") asks only for
+// the correction: another value, another count, another count of one of
+// several items, or nothing at all. What was taken back is never asked
+// for.
+func TestCorrectionInOneMessage(t *testing.T) {
+	ix := yard(t)
+	gloves := ix.Variants("GLOVE-WORK-8")
+	tests := []struct {
+		text     string
+		lang     concierge.Locale
+		name     nlu.IntentName
+		quantity int
+		fit      concierge.SKU // the glove the query chooses, when set
+		items    map[string]int
+	}{
+		{text: "add the leather work gloves in size 8, sorry, size 10", lang: "en", name: nlu.AddToCart, fit: "GLOVE-WORK-10"},
+		{text: "ajoute les gants de travail en cuir taille 8, non pardon la taille 10", lang: "fr", name: nlu.AddToCart, fit: "GLOVE-WORK-10"},
+		{text: "add the Sora kettle x3, actually make it 2", lang: "en", name: nlu.AddToCart, quantity: 2},
+		{text: "add a hanging hook and a bird feeder, actually make the hooks 4", lang: "en", name: nlu.AddToCart, items: map[string]int{"hook": 4, "feeder": 0}},
+		{text: "我要砂纸240目，算了，不要了", lang: "zh", name: nlu.ViewCart},
+		{text: "add the Sora kettle, sorry", lang: "en", name: nlu.ViewCart},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Name != tt.name || in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q) = %s ×%d, want %s ×%d", tt.text, in.Name, in.Quantity, tt.name, tt.quantity)
+			continue
+		}
+		if tt.fit != "" {
+			if fit, _, _ := ix.Narrow(in.Query, gloves); len(fit) != 1 || fit[0] != tt.fit {
+				t.Errorf("Parse(%q).Query %q chooses %v, want %s", tt.text, in.Query, fit, tt.fit)
+			}
+		}
+		for word, q := range tt.items {
+			found := false
+			for _, it := range in.Items {
+				if strings.Contains(it.Query, word) {
+					found = true
+					if it.Quantity != q {
+						t.Errorf("Parse(%q): item %q ×%d, want ×%d", tt.text, it.Query, it.Quantity, q)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("Parse(%q) has no item with %q: %+v", tt.text, word, in.Items)
+			}
+		}
+	}
+}
+
+// TestArticleBeforeNumber: "a 240 grit paper" is one of the 240, and
+// "要240的" the one with 240, not 240 of them.
+func TestArticleBeforeNumber(t *testing.T) {
+	ix := yard(t)
+	for _, text := range []string{"add a 240 grit sanding paper", "砂纸要240的"} {
+		in := nlu.Parse(text, ix, "en")
+		if in.Quantity != 0 || in.BadQuantity || !strings.Contains(in.Query, "240") {
+			t.Errorf("Parse(%q) = ×%d (bad %v), query %q; want no count and 240 in the query", text, in.Quantity, in.BadQuantity, in.Query)
+		}
+	}
+}
