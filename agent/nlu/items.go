@@ -466,6 +466,24 @@ func (p *parse) everyItemFinds(items []Item) bool {
 	return true
 }
 
+// everyItemChooses reports whether each item names one product, or says
+// one's name whole among what its words find (Closest).
+func (p *parse) everyItemChooses(items []Item) bool {
+	for _, it := range items {
+		if len(it.Products) == 1 {
+			continue
+		}
+		if len(it.Products) > 1 || it.Query == "" {
+			return false
+		}
+		found := candidates(p.ix, it)
+		if len(found) != 1 && p.ix.Closest(it.Query, found) == "" {
+			return false
+		}
+	}
+	return true
+}
+
 // negationCue reports whether token i is used by a cue that only says
 // "no" or "not", rather than by a phrase of another meaning.
 func (p *parse) negationCue(i int) bool {

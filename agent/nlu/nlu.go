@@ -358,7 +358,11 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	browse := (in.Name == Search || in.Name == Details) && !p.question
 	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || browse) {
 		p.splitItems(&in, ix, hint)
-		if browse && len(in.Items) > 0 && (!p.countedItems(in.Items) || !p.everyItemFinds(in.Items)) {
+		if browse && len(in.Items) > 0 && p.sigs[sigWant] && !p.question && p.everyItemChooses(in.Items) {
+			// "我要黄铜伞架和大号帽盒": a wish for products each part
+			// names whole is an order, as one named alone would be.
+			in.Name = AddToCart
+		} else if browse && len(in.Items) > 0 && (!p.countedItems(in.Items) || !p.everyItemFinds(in.Items)) {
 			// "des lampes et des ampoules" searches; "just a moment, let
 			// me check with my wife" orders no "Moment" block.
 			in.Items = nil
@@ -804,8 +808,10 @@ func (p *parse) countedTooMany(in *Intent, ix *catalog.Index) bool {
 	for _, n := range p.unplaced {
 		// Only a number said as a count: before a word, not ruled out
 		// ("不要1000片的") and not a measure ("230 g", "60 L").
+		// A comma after it ends what it could count ("柔道服，白色，170，
+		// 来一件": the 170 is the size).
 		if p.negated[n.start] || p.sizeContext(n) || n.end >= len(p.toks) || n.start > 0 && articleWords[p.toks[n.start-1].norm] || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
-			p.toks[n.end].kind != tWord && p.toks[n.end].kind != tHan {
+			p.toks[n.end].kind != tWord && p.toks[n.end].kind != tHan || p.toks[n.end].sep {
 			continue
 		}
 		counts = append(counts, n.value)

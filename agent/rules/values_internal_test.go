@@ -24,6 +24,9 @@ func TestOnlyValues(t *testing.T) {
 		{"noir", catalog.Said{"color": "noir"}, true},
 		{"noir 41", catalog.Said{"color": "noir", "size": "41"}, true},
 		{"casquette rouge", catalog.Said{"color": "rouge"}, false},
+		{"L码", catalog.Said{"size": "L"}, true},
+		{"42号", catalog.Said{"size": "42"}, true},
+		{"M码的头盔", catalog.Said{"size": "M"}, false},
 		{"", catalog.Said{"color": "rouge"}, false},
 	}
 	for _, tt := range tests {

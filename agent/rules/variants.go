@@ -254,12 +254,15 @@ func onlyValues(query string, said catalog.Said) bool {
 	}
 	qs := valueWords(query)
 	for _, w := range qs {
-		if !words[w] {
+		if !words[w] && !sizeMarks[w] {
 			return false
 		}
 	}
 	return len(qs) > 0
 }
+
+// sizeMarks say that what they follow is a size: "L码", "42号", "尺码L".
+var sizeMarks = map[string]bool{"码": true, "号": true, "尺码": true}
 
 // valueWords cuts folded text into runs of letters and runs of digits:
 // "34cm" and "34 cm" are the same words.
@@ -278,6 +281,8 @@ func valueWords(s string) []string {
 		switch {
 		case unicode.IsDigit(r):
 			k = 2
+		case catalog.IsHan(r):
+			k = 3 // "L码": the letter, then the Chinese
 		case unicode.IsLetter(r):
 			k = 1
 		}
