@@ -363,6 +363,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		keep:     keep,
 		table:    table,
 		infos:    infos,
+		facets:   &facetCache{},
 	}
 	keys := table.snapshot()
 	d := ix.countTerms(keys, prev, from, ts)

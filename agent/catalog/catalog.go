@@ -92,6 +92,8 @@ type Index struct {
 	split      [][]string
 	splitDocs  map[string][]int32
 	vocabFixed map[string]bool
+	// facets are what facets and attribute filters read (facets.go).
+	facets *facetCache
 }
 
 // doc is what the index keeps of one product.
@@ -177,6 +179,13 @@ type Query struct {
 	// are always available. The live count is in the store; callers that
 	// need it filter again.
 	InStockOnly bool
+	// Categories keeps products of any of these categories (and of
+	// Category when it is set too); Attrs keeps products that have, for
+	// each attribute named, one of the values listed: see facets.go.
+	Categories []string
+	Attrs      map[string][]string
+	// unsorted keeps every product found, in no order (Faceted).
+	unsorted bool
 }
 
 // Hit is a product found by Search. Score is larger for better matches and

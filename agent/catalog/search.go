@@ -36,6 +36,17 @@ func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
 // even when the bounded top-k (bounded.go) applies, which tests compare
 // it with.
 func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) []Hit {
+	found := ix.searchDocs(q, terms, unknown, exhaustive)
+	hits := make([]Hit, len(found))
+	for i, f := range found {
+		hits[i] = Hit{SKU: ix.products[f.doc].SKU, Score: f.score}
+	}
+	return hits
+}
+
+// searchDocs is searchBy's products found, by index; unordered when
+// q.unsorted (facets.go).
+func (ix *Index) searchDocs(q Query, terms []term, unknown int, exhaustive bool) []scored {
 	folded := Fold(q.Text)
 	skuDocs := ix.skuMentions(folded)
 	words := len(terms) > 0 || len(skuDocs) > 0
@@ -109,6 +120,7 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 	}
 	category := Fold(q.Category)
 	excluded := ix.excluded(q.Exclude, terms)
+	extra := ix.filters(q)
 	pass := func(i int) bool {
 		d := &ix.docs[i]
 		switch {
@@ -118,6 +130,7 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 		case q.PriceMin > 0 && d.price < q.PriceMin:
 		case q.InStockOnly && !d.available:
 		case ofKind != nil && !ofKind.has(i):
+		case extra != nil && !extra(i):
 		default:
 			return true
 		}
@@ -149,13 +162,11 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 		// After: a contradicted size leaves nothing rather than promoting a
 		// product found by the number alone.
 		found = ix.withoutOtherMeasures(folded, found)
-		found = ix.best(found, q.Sort, q.Limit)
+		if !q.unsorted {
+			found = ix.best(found, q.Sort, q.Limit)
+		}
 	}
-	hits := make([]Hit, len(found))
-	for i, f := range found {
-		hits[i] = Hit{SKU: ix.products[f.doc].SKU, Score: f.score}
-	}
-	return hits
+	return found
 }
 
 // scored is a product found, by its index.
