@@ -28,13 +28,15 @@ type Result struct {
 	Products   []ProductView
 	Comparison bool // Products are a comparison
 	Details    bool // Products[0] is shown in detail
-	Cart       *CartView
-	Order      *concierge.Order
-	Payment    *concierge.PaymentRequest
-	Orders     []*concierge.Order
-	Refund     *RefundProposal
-	HandedOff  bool
-	Consent    *bool
+	// Facets summarise every product a search found (SearchCall).
+	Facets    *concierge.Facets
+	Cart      *CartView
+	Order     *concierge.Order
+	Payment   *concierge.PaymentRequest
+	Orders    []*concierge.Order
+	Refund    *RefundProposal
+	HandedOff bool
+	Consent   *bool
 }
 
 // SearchCall searches the catalog.
@@ -44,6 +46,10 @@ type SearchCall struct {
 	PriceMax int64  `json:"price_max,omitempty" jsonschema:"minimum=0,description=Highest price in minor units (cents)"`
 	PriceMin int64  `json:"price_min,omitempty" jsonschema:"minimum=0,description=Lowest price in minor units (cents)"`
 	Sort     string `json:"sort,omitempty" jsonschema:"enum=relevance,enum=price_asc,enum=price_desc"`
+	// Attributes and InStock narrow the search by the facets a search
+	// returns.
+	Attributes map[string][]string `json:"attributes,omitempty" jsonschema:"description=Attribute values to keep as the facets of an earlier search name them (an attribute name mapped to a list of values such as color to bleu or size to 42 and 43): a product must have one of the values listed for each attribute given"`
+	InStock    bool                `json:"in_stock,omitempty" jsonschema:"description=Only products in stock"`
 	// The slots of a supplier's request (rooms, seats, rentals): the
 	// shop's suppliers are asked with them, the catalog ignores them.
 	Date     string `json:"date,omitempty" jsonschema:"description=For what a supplier has on one day (a seat or a rental): the day as YYYY-MM-DD"`
@@ -158,13 +164,13 @@ func (a SearchCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 	case "price_desc":
 		s = catalog.PriceDesc
 	}
-	pvs, err := t.Tools.Search(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s,
-		Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity})
+	pvs, facets, err := t.Tools.SearchFaceted(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s,
+		Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity, Attrs: a.Attributes, InStock: a.InStock})
 	if err != nil {
 		return nil, err
 	}
 	t.Conv.Memory.LastQuery, t.Conv.Memory.LastCategory = a.Query, a.Category
-	return &Result{Products: pvs}, nil
+	return &Result{Products: pvs, Facets: &facets}, nil
 }
 
 func (a ShowCall) Do(ctx context.Context, t *Turn) (*Result, error) {

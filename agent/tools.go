@@ -59,34 +59,57 @@ type SearchArgs struct {
 	From     string `json:"from,omitempty" jsonschema:"description=The first day asked for as YYYY-MM-DD, for suppliers' offers (a room from this day)"`
 	To       string `json:"to,omitempty" jsonschema:"description=The last day asked for as YYYY-MM-DD, for suppliers' offers"`
 	Quantity int    `json:"quantity,omitempty" jsonschema:"description=How many people or units, for suppliers' offers"`
+	// Attrs and InStock narrow the search as the facets a faceted
+	// search returns do (catalog.Query.Attrs, InStockOnly).
+	Attrs   map[string][]string `json:"attributes,omitempty"`
+	InStock bool                `json:"in_stock,omitempty"`
 }
 
 // Search finds products. Its results become the conversation's "shown"
 // products, so that "the first one" or "compare them" refer to them.
 func (tl *Tools) Search(ctx context.Context, a SearchArgs) ([]ProductView, error) {
+	pvs, _, err := tl.search(ctx, a, false)
+	return pvs, err
+}
+
+// SearchFaceted is Search, with the facets of every catalog product
+// found (not only those shown, and not suppliers' offers): what the
+// LLM brain's search tool returns, so that it can narrow a search.
+func (tl *Tools) SearchFaceted(ctx context.Context, a SearchArgs) ([]ProductView, concierge.Facets, error) {
+	return tl.search(ctx, a, true)
+}
+
+func (tl *Tools) search(ctx context.Context, a SearchArgs, faceted bool) ([]ProductView, concierge.Facets, error) {
 	ctx, end := toolSpan(ctx, "search_products")
 	defer end()
 	if a.Limit <= 0 || a.Limit > MaxResults {
 		a.Limit = PageSize
 	}
-	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude}
+	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude,
+		Attrs: a.Attrs, InStockOnly: a.InStock}
 	if tl.shop.Catalog.HasVariants() {
 		// The variants of a group make one result: cap after grouping,
 		// reading enough hits for groups of up to variantsPerResult.
 		q.Limit = a.Limit * variantsPerResult
 	}
-	hits := tl.shop.Catalog.Search(q)
+	var hits []catalog.Hit
+	var facets concierge.Facets
+	if faceted {
+		hits, facets = tl.shop.Catalog.Faceted(q)
+	} else {
+		hits = tl.shop.Catalog.Search(q)
+	}
 	skus := make([]concierge.SKU, len(hits))
 	for i, h := range hits {
 		skus[i] = h.SKU
 	}
 	out, err := tl.collapse(ctx, skus, a.Limit)
 	if err != nil {
-		return nil, err
+		return nil, facets, err
 	}
 	out = tl.mergeOffers(out, tl.searchOffers(ctx, a), a.Limit)
 	tl.remember(out)
-	return out, nil
+	return out, facets, nil
 }
 
 // StockReader is an optional capability of the turn's concierge.Tx: the

@@ -184,8 +184,10 @@ type Query struct {
 	// each attribute named, one of the values listed: see facets.go.
 	Categories []string
 	Attrs      map[string][]string
-	// unsorted keeps every product found, in no order (Faceted).
+	// unsorted keeps every product found, in no order, in found's
+	// storage (Faceted).
 	unsorted bool
+	found    []scored
 }
 
 // Hit is a product found by Search. Score is larger for better matches and

@@ -75,10 +75,14 @@ type facetAttr struct {
 
 type attrVal struct{ attr, val int32 }
 
-// facetCache builds an index's facetTable once.
+// facetCache builds an index's facetTable once, and keeps the buffers
+// of the products found by faceted searches: on a large catalog a
+// search may find most of it, and allocating that much memory anew
+// costs more than counting it.
 type facetCache struct {
 	once  sync.Once
 	table *facetTable
+	found sync.Pool // *[]scored
 }
 
 // facetTable returns the index's table, building it on first use.
@@ -252,6 +256,14 @@ func (ix *Index) Faceted(q Query) ([]Hit, concierge.Facets) {
 	terms, unknown := ix.queryTerms(q.Text)
 	all := q
 	all.Limit, all.unsorted = 0, true
+	var buf *[]scored
+	if ix.facets != nil {
+		buf, _ = ix.facets.found.Get().(*[]scored)
+		if buf == nil {
+			buf = new([]scored)
+		}
+		all.found = *buf
+	}
 	found := ix.searchDocs(all, terms, unknown, false)
 	f := ix.facetsOf(found)
 	var hits []Hit
@@ -265,6 +277,10 @@ func (ix *Index) Faceted(q Query) ([]Hit, concierge.Facets) {
 		}
 	} else {
 		hits = ix.search(q, terms, unknown)
+	}
+	if buf != nil {
+		*buf = found[:0]
+		ix.facets.found.Put(buf)
 	}
 	return hits, f
 }

@@ -136,7 +136,7 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, exhaustive bool)
 		}
 		return false
 	}
-	var found []scored
+	found := q.found[:0]
 	if q.Limit > 0 {
 		// withoutOtherMeasures, one product at a time, after the most
 		// covered is counted.

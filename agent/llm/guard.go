@@ -44,6 +44,13 @@ func knownAmounts(t *agent.Turn, snap *agent.Snapshot, results []*agent.Result) 
 		for _, p := range r.Products {
 			price(p.Product)
 		}
+		if f := r.Facets; f != nil && (f.Currency == "" || f.Currency == bot.Currency) {
+			for _, b := range f.Prices { // the price bands a search returned
+				add(concierge.Money{Minor: b.Min, Currency: bot.Currency})
+				add(concierge.Money{Minor: b.Max, Currency: bot.Currency})
+				add(concierge.Money{Minor: b.Max + 1, Currency: bot.Currency}) // "under 25 €" for a band to 24,99 €
+			}
+		}
 		if r.Cart != nil {
 			add(r.Cart.Total)
 			for _, l := range r.Cart.Lines {

@@ -40,6 +40,8 @@ func TestGuard(t *testing.T) {
 		Lines: []concierge.OrderLine{{SKU: "LAMP-01", Quantity: 1, Unit: lamp.Price}, {SKU: "LAMP-02", Quantity: 1, Unit: desk.Price}}}
 	refund := &agent.Result{Refund: &agent.RefundProposal{Order: paid}, HandedOff: true}
 	handoff := &agent.Result{HandedOff: true}
+	faceted := &agent.Result{Products: []agent.ProductView{{Product: lamp, Stock: 3}}, Facets: &concierge.Facets{Total: 3, Currency: "EUR",
+		Prices: []concierge.PriceBand{{Min: 1200, Max: 2499, Count: 2}, {Min: 2500, Max: 4900, Count: 1}}}}
 	withCart := &agent.Snapshot{Cart: []concierge.CartLine{{SKU: "LAMP-02", Quantity: 3}}}
 	shown := &agent.Snapshot{Conv: concierge.Conversation{Memory: concierge.Memory{Shown: []concierge.SKU{"SOFA-01"}}}}
 	ordered := &agent.Snapshot{Orders: []*concierge.Order{paid}}
@@ -77,6 +79,8 @@ func TestGuard(t *testing.T) {
 		{"a price of another product not in this turn", "en", nil, []*agent.Result{searched}, []string{"The sofa is €1,234.56."}, []string{below}},
 		{"only the first bad text is replaced", "en", nil, []*agent.Result{searched},
 			[]string{"Let me look.", "It's €1!", "Really, only €2.", "Anything else?"}, []string{"Let me look.", below, "Anything else?"}},
+		{"a search's price bands", "en", nil, []*agent.Result{faceted}, []string{"Two lamps cost €12.00 to €24.99, under €25."}, []string{"Two lamps cost €12.00 to €24.99, under €25."}},
+		{"a price band's made-up end", "en", nil, []*agent.Result{faceted}, []string{"Lamps start at €10."}, []string{below}},
 		{"numbers that are not money", "en", nil, []*agent.Result{searched},
 			[]string{"Our 2024 collection: 2 lamps, 20% off the second, delivered in 3 days."}, []string{"Our 2024 collection: 2 lamps, 20% off the second, delivered in 3 days."}},
 		{"no amount at all", "fr", nil, nil, []string{"Voici nos lampes de bureau."}, []string{"Voici nos lampes de bureau."}},

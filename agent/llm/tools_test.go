@@ -2,6 +2,7 @@ package llm
 
 import (
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -24,6 +25,9 @@ func TestDecodeArguments(t *testing.T) {
 		errHas     string
 	}{
 		{"search_products", `{"query":"lampe","sort":"price_asc","price_max":5000}`, agent.SearchCall{Query: "lampe", Sort: "price_asc", PriceMax: 5000}, ""},
+		{"search_products", `{"query":"t-shirt","attributes":{"color":["bleu"],"size":["M","L"]},"in_stock":true}`,
+			agent.SearchCall{Query: "t-shirt", Attributes: map[string][]string{"color": {"bleu"}, "size": {"M", "L"}}, InStock: true}, ""},
+		{"search_products", `{"query":"t-shirt","attributes":{"color":"bleu"}}`, nil, "cannot unmarshal"},
 		{"search_products", `{"query":"lampe","sort":"cheapest"}`, nil, "sort must be one of relevance, price_asc, price_desc"},
 		{"search_products", `{"query":"lampe","price_max":-1}`, nil, "price_max must be at least 0"},
 		{"search_products", `{}`, nil, "query is required"},
@@ -76,7 +80,7 @@ func reflectEqual(a, b agent.Action) bool {
 		d, ok := b.(agent.CompareCall)
 		return ok && slices.Equal(c.SKUs, d.SKUs)
 	}
-	return a == b
+	return reflect.DeepEqual(a, b) // SearchCall's attributes are a map
 }
 
 // TestToolsDocumented: docs/llm.md's table of tool schemas lists every

@@ -43,8 +43,31 @@ type orderView struct {
 	Lines []lineView           `json:"lines"`
 }
 
+// facetsView is what the model reads of a search's facets: how many
+// products were found in all, and by category, attribute value, price
+// band (formatted by the shop) and stock, to narrow a search with its
+// filters.
+type facetsView struct {
+	Total      int                    `json:"total_found"`
+	Categories []concierge.FacetValue `json:"categories,omitempty"`
+	Attrs      []concierge.AttrFacet  `json:"attributes,omitempty"`
+	Prices     []bandView             `json:"price_bands,omitempty"`
+	InStock    int                    `json:"in_stock"`
+}
+
+// bandView is a price band: From and To as the customer reads them,
+// PriceMin and PriceMax the search's filters that select it.
+type bandView struct {
+	From     string `json:"from"`
+	To       string `json:"to"`
+	PriceMin int64  `json:"price_min"`
+	PriceMax int64  `json:"price_max"`
+	Count    int    `json:"count"`
+}
+
 type resultView struct {
 	Products   []productView `json:"products,omitempty"`
+	Facets     *facetsView   `json:"facets,omitempty"`
 	Comparison bool          `json:"comparison_shown,omitempty"`
 	Cart       *cartView     `json:"cart,omitempty"`
 	Order      *orderView    `json:"order,omitempty"`
@@ -62,6 +85,18 @@ func view(t *agent.Turn, r *agent.Result) string {
 		v.Products = append(v.Products, productView{SKU: pv.SKU, Name: pv.Title(t.Locale, def), Price: money(pv.Price), Stock: pv.Stock,
 			Digital: pv.Digital, Category: pv.Category, Description: concierge.LocalText(pv.Description, t.Locale, def), Attrs: pv.Attrs,
 			Variants: variantsOf(t, pv)})
+	}
+	if f := r.Facets; f != nil && f.Total > 0 {
+		fv := &facetsView{Total: f.Total, Categories: f.Categories, Attrs: f.Attrs, InStock: f.InStock}
+		for _, b := range f.Prices {
+			cur := f.Currency
+			if cur == "" {
+				cur = t.Shop.Bot.Currency
+			}
+			fv.Prices = append(fv.Prices, bandView{From: money(concierge.Money{Minor: b.Min, Currency: cur}), To: money(concierge.Money{Minor: b.Max, Currency: cur}),
+				PriceMin: b.Min, PriceMax: b.Max, Count: b.Count})
+		}
+		v.Facets = fv
 	}
 	if len(r.Products) > 0 {
 		v.Note = "The customer sees these products as cards with buttons under your answer."
