@@ -36,6 +36,13 @@ type Shop struct {
 	// catalog order. For a given catalog and query it must return the
 	// same order every time: the protocols' pages are offsets into it.
 	Rank func(query string) []concierge.SKU
+	// FindFunc, if set, is Rank with filters: the SKUs of the products
+	// query finds that pass f, best first (every product passing f for
+	// an empty query, in catalog order), and the facets of them all
+	// (server wires the bot's agent/catalog index, Index.Faceted). Find
+	// uses it; nil filters Search's products in Find and counts no
+	// facets. The same order for the same catalog, query and filter.
+	FindFunc func(query string, f Filter) ([]concierge.SKU, concierge.Facets)
 	// OrderEvents are the protocols whose agents are sent order events
 	// (ACP's webhook_url): completing a session of one queues an
 	// OrderCreate, and later changes of its order OrderUpdates.
@@ -237,7 +244,12 @@ func (s *Shop) Search(query string, limit int) []*concierge.Product {
 // not hold (the two are read at different moments, around a catalog
 // change) is skipped.
 func (s *Shop) ranked(query string, limit int) []*concierge.Product {
-	hits := s.Rank(query)
+	return s.listed(s.Rank(query), limit)
+}
+
+// listed returns the products of hits, a group once (by its first
+// variant in hits), at most limit (0: all).
+func (s *Shop) listed(hits []concierge.SKU, limit int) []*concierge.Product {
 	if len(hits) == 0 {
 		return nil
 	}

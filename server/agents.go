@@ -68,7 +68,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 			Live: func() *concierge.Bot { return m.Agent.Shop(bot.ID).Bot },
 			// The chat's ranked search, so that agents find what a
 			// customer of the chat would (synonyms, typos, languages).
-			Rank: m.chatRank(bot.ID)}
+			Rank: m.chatRank(bot.ID), FindFunc: m.chatFind(bot.ID)}
 		for _, o := range a.Shipping {
 			price, err := money.Parse(o.Price, bot.Currency)
 			if err != nil {
@@ -219,6 +219,24 @@ func (m *Main) handler() http.Handler {
 		}
 		m.Server.ServeHTTP(w, r)
 	})
+}
+
+// chatFind is chatRank with the agents' filters, and the facets of every
+// product found (catalog.Index.Faceted): agentcommerce.Shop.FindFunc.
+func (m *Main) chatFind(bot concierge.BotID) func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets) {
+	return func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets) {
+		sh := m.Agent.Shop(bot)
+		if sh == nil || sh.Catalog == nil {
+			return nil, concierge.Facets{}
+		}
+		hits, facets := sh.Catalog.Faceted(catalog.Query{Text: query, Categories: f.Categories, PriceMin: f.PriceMin, PriceMax: f.PriceMax,
+			Attrs: f.Attrs, InStockOnly: f.InStock})
+		out := make([]concierge.SKU, len(hits))
+		for i, h := range hits {
+			out[i] = h.SKU
+		}
+		return out, facets
+	}
 }
 
 // chatRank is the chat's product search (agent/catalog, over the bot's

@@ -56,6 +56,8 @@ type Variant struct {
 type SearchInput struct {
 	Query string `json:"query,omitempty" jsonschema:"what the buyer is looking for, in their words (the shop's search understands its languages, synonyms and typos; best matches first); empty lists everything"`
 	Limit int    `json:"limit,omitempty" jsonschema:"at most this many products (default 20, at most 100)"`
+	// Filters narrow the search by what the output's facets name.
+	agentcommerce.Filter
 	// UCP's catalog MCP binding: with catalog, the answer is UCP's
 	// search_response instead of SearchOutput.
 	Meta    *Meta              `json:"meta,omitempty" jsonschema:"UCP's request metadata (the UCP MCP binding)"`
@@ -65,6 +67,10 @@ type SearchInput struct {
 // SearchOutput is search_catalog's output.
 type SearchOutput struct {
 	Products []Product `json:"products"`
+	// Facets count every product found, not only those listed, by
+	// category, attribute value, price band and stock: the filters that
+	// narrow the next search. Absent when the shop cannot count them.
+	Facets *concierge.Facets `json:"facets,omitempty"`
 }
 
 // ProductInput is get_product's input.
@@ -154,16 +160,16 @@ type ShippingOption struct {
 // server builds bot's MCP server with its tools.
 func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants.",
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants. The facets count everything found by category, attribute value (size, color…), price band and stock; the filters (categories, price_min, price_max, attributes, in_stock) narrow the search by them.",
 		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
 		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
 			if err := h.admitCatalog(bot, in.Meta, in.Catalog != nil); err != nil {
 				return nil, nil, err
 			}
 			if in.Catalog != nil {
-				if in.Query != "" || in.Limit != 0 {
+				if in.Query != "" || in.Limit != 0 || !in.Filter.Empty() {
 					return nil, nil, h.fail(bot, &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: "$.catalog",
-						Message: "give either catalog (UCP's search request) or query and limit, not both"})
+						Message: "give either catalog (UCP's search request, with its filters) or query, limit and filters, not both"})
 				}
 				out, err := h.ucp.Search(ctx, bot, in.Catalog, "")
 				return nil, out, h.catalogFail(bot, err)
@@ -174,8 +180,12 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			}
 			out := SearchOutput{Products: []Product{}}
 			shop := h.cfg.Service.Shop(bot) // as of the latest catalog
+			found, facets, faceted := shop.Find(in.Query, in.Filter, limit)
+			if faceted {
+				out.Facets = &facets
+			}
 			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
-				for _, p := range shop.Search(in.Query, limit) {
+				for _, p := range found {
 					pr, err := h.product(ctx, tx, shop, p)
 					if err != nil {
 						return err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -33,8 +34,9 @@ const (
 	maxID       = 256 // characters of an identifier worth looking up
 )
 
-// catalogFilters are search_filters.json's standard filters; others are
-// ignored (additionalProperties).
+// catalogFilters are search_filters.json's standard filters and
+// Concierge's attributes (the spec lets a business add filters through
+// additionalProperties); others are ignored.
 type catalogFilters struct {
 	Categories []string `json:"categories,omitempty"`
 	Price      *struct {
@@ -43,10 +45,36 @@ type catalogFilters struct {
 	} `json:"price,omitempty"`
 	Availability []string `json:"availability,omitempty"`
 	Brand        []string `json:"brand,omitempty"`
+	// Attributes is Concierge's extension: for each attribute (size,
+	// color… as the response's facets name them), the values to keep.
+	Attributes map[string][]string `json:"attributes,omitempty" jsonschema:"Concierge's extension: for each attribute (as the response's facets name it), the values to keep; a product needs one of them"`
 }
 
 func (f *catalogFilters) empty() bool {
-	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0
+	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0 && len(f.Attributes) == 0
+}
+
+// inStockOnly reports whether availability asks for products in stock
+// only, the one status this shop filters by.
+func (f *catalogFilters) inStockOnly() bool {
+	return f != nil && len(f.Availability) > 0 && !slices.ContainsFunc(f.Availability, func(s string) bool { return s != "in_stock" })
+}
+
+// filter is f as the shop's search takes it.
+func (f *catalogFilters) filter() agentcommerce.Filter {
+	if f == nil {
+		return agentcommerce.Filter{}
+	}
+	out := agentcommerce.Filter{Categories: f.Categories, Attrs: f.Attributes, InStock: f.inStockOnly()}
+	if f.Price != nil {
+		if f.Price.Min != nil {
+			out.PriceMin = max(*f.Price.Min, 0)
+		}
+		if f.Price.Max != nil {
+			out.PriceMax = *f.Price.Max
+		}
+	}
+	return out
 }
 
 // catalogContext is the part of context.json the catalog uses.
@@ -204,7 +232,8 @@ func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRe
 	}
 	cat := newCatalog(h, shop, catalogLocale(loc, req.Context, shop))
 	var found []*concierge.Product
-	for _, p := range shop.Search(query, 0) {
+	listed, facets, faceted := shop.Find(query, req.Filters.filter(), 0)
+	for _, p := range listed {
 		if cat.keep(p, req.Filters) {
 			found = append(found, p)
 		}
@@ -231,6 +260,10 @@ func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRe
 		pg["cursor"] = cursor(next)
 	}
 	out["pagination"] = pg
+	if faceted {
+		// Concierge's extension: the facets of every product found.
+		out["facets"] = facets
+	}
 	if msgs := ignoredFilters(req.Filters); len(msgs) > 0 {
 		out["messages"] = msgs
 	}
@@ -401,16 +434,16 @@ func parseCursor(c string) (int, bool) {
 }
 
 // ignoredFilters are the messages saying which filters were not applied:
-// the catalog has no brands, and availability would need every
-// candidate's live stock.
+// the catalog has no brands, and availability is filtered by in_stock
+// alone (at the catalog's stock count).
 func ignoredFilters(f *catalogFilters) []map[string]any {
 	var out []map[string]any
 	if f == nil {
 		return nil
 	}
-	if len(f.Availability) > 0 {
+	if len(f.Availability) > 0 && !f.inStockOnly() {
 		out = append(out, map[string]any{"type": "info", "code": "filter_ignored", "path": "$.filters.availability",
-			"content": "this shop does not filter by availability; each variant's availability says whether it can be bought"})
+			"content": "this shop filters availability by in_stock only; each variant's availability says whether it can be bought"})
 	}
 	if len(f.Brand) > 0 {
 		out = append(out, map[string]any{"type": "info", "code": "filter_ignored", "path": "$.filters.brand",
