@@ -73,6 +73,9 @@ func (s *Shop) passes(p *concierge.Product, f Filter) bool {
 		case f.InStock && v.Stock <= 0 && !v.Digital:
 		default:
 			for name, values := range f.Attrs {
+				if len(values) == 0 {
+					continue // named with no value: no constraint
+				}
 				have := ""
 				for k, x := range v.Attrs {
 					if strings.EqualFold(strings.TrimSpace(k), strings.TrimSpace(name)) {

@@ -207,6 +207,9 @@ func (ix *Index) filters(q Query) func(int) bool {
 	if len(q.Attrs) > 0 {
 		t = ix.facetTable()
 		for _, k := range sortedKeys(q.Attrs) {
+			if len(q.Attrs[k]) == 0 {
+				continue // named with no value: no constraint
+			}
 			w := want{attr: -1}
 			fk := Fold(strings.TrimSpace(k))
 			for a, fa := range t.attrs {
