@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,4 +284,35 @@ func BenchmarkFacets(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestFacetedConcurrently: faceted searches share the index's facet
+// table, built by whichever comes first, and its pooled buffers; run
+// together (go test -race) they give what they give alone.
+func TestFacetedConcurrently(t *testing.T) {
+	queries := []catalog.Query{{}, {Text: "t-shirt"}, {Attrs: map[string][]string{"color": {"blue"}}}, {InStockOnly: true, Limit: 2}, {Text: "修身牛仔裤"}}
+	want := make([]string, len(queries))
+	{
+		ix, _ := facetIndex(t)
+		for i, q := range queries {
+			_, f := ix.Faceted(q)
+			want[i] = render(f)
+		}
+	}
+	ix, _ := facetIndex(t) // a new index: its table is built by the goroutines
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 20 {
+				i := (g + k) % len(queries)
+				if _, f := ix.Faceted(queries[i]); render(f) != want[i] {
+					t.Errorf("%+v: concurrently\n%s\nalone\n%s", queries[i], render(f), want[i])
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
