@@ -13,6 +13,7 @@ import (
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // UCP's MCP binding (docs/specification/checkout-mcp.md and
@@ -48,25 +49,56 @@ const (
 	codeProtocol    int64 = -32000
 )
 
-// admit checks the meta of a call that speaks UCP's MCP binding, as the
-// REST binding checks UCP-Agent, before anything is read or changed:
-// meta["ucp-agent"] with its profile is required on every call
-// (checkout-mcp.md, "Request Metadata"; mcp.openrpc.json's meta), a
-// version it states must be served (ucp.RefuseVersion, which the REST
-// binding uses too), and complete_checkout and cancel_checkout need
-// meta["idempotency-key"] (needKey).
-func (h *Handler) admit(bot concierge.BotID, meta *Meta, needKey bool) error {
-	if meta == nil || meta.UCPAgent == nil || strings.TrimSpace(meta.UCPAgent.Profile) == "" {
+// admit checks a call that speaks UCP's MCP binding, as the REST
+// binding checks UCP-Agent, before anything is read or changed: the
+// platform's profile is required on every call (checkout-mcp.md,
+// "Request Metadata"; mcp.openrpc.json's meta), named by
+// meta["ucp-agent"] or by a UCP-Agent HTTP header on the /mcp request
+// (header, the REST binding's; when both are sent they must name the
+// same profile), a version either states must be served
+// (ucp.RefuseVersion, which the REST binding uses too), and
+// complete_checkout and cancel_checkout need meta["idempotency-key"]
+// (needKey).
+func (h *Handler) admit(bot concierge.BotID, meta *Meta, header string, needKey bool) error {
+	var profile, version string
+	if meta != nil && meta.UCPAgent != nil {
+		profile, version = strings.TrimSpace(meta.UCPAgent.Profile), strings.TrimSpace(meta.UCPAgent.Version)
+	}
+	if header != "" {
+		hp, hv := ucp.ParseAgent(header)
+		switch {
+		case hp == "":
+			return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
+				`the UCP-Agent header names no profile: profile="https://…/.well-known/ucp" is required`)
+		case profile != "" && hp != profile:
+			return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
+				`the UCP-Agent header and meta["ucp-agent"].profile name different platforms`)
+		}
+		profile = hp
+		if content, refused := ucp.RefuseVersion(hv); refused {
+			return h.negotiation(bot, "Protocol version not supported", "version_unsupported", content)
+		}
+	}
+	if profile == "" {
 		return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
 			`meta["ucp-agent"].profile is required: the URL of the platform's UCP profile`)
 	}
-	if content, refused := ucp.RefuseVersion(strings.TrimSpace(meta.UCPAgent.Version)); refused {
+	if content, refused := ucp.RefuseVersion(version); refused {
 		return h.negotiation(bot, "Protocol version not supported", "version_unsupported", content)
 	}
-	if needKey && strings.TrimSpace(meta.IdempotencyKey) == "" {
+	if needKey && (meta == nil || strings.TrimSpace(meta.IdempotencyKey) == "") {
 		return &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: `meta["idempotency-key"] is required by complete_checkout and cancel_checkout`}
 	}
 	return nil
+}
+
+// agentHeader is the UCP-Agent header of the HTTP request that carried
+// a tool call ("" without one).
+func agentHeader(req *sdk.CallToolRequest) string {
+	if req == nil || req.Extra == nil || req.Extra.Header == nil {
+		return ""
+	}
+	return strings.TrimSpace(req.Extra.Header.Get("UCP-Agent"))
 }
 
 // negotiation is the binding's -32001 error, its data {code, content,

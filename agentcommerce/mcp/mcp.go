@@ -18,6 +18,7 @@ package mcp
 
 import (
 	"crypto/subtle"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -90,18 +91,26 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		token, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !found || !known(keys, strings.TrimSpace(token)) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="mcp"`)
-			http.Error(w, "a valid API key is required as Authorization: Bearer <key>", http.StatusUnauthorized)
+			refuseCall(w, http.StatusUnauthorized, "Unauthorized", map[string]any{"code": "unauthorized", "content": "a valid API key is required as Authorization: Bearer <key>"})
 			return
 		}
 		who = "key:" + strings.TrimSpace(token)
 	}
 	if !h.limit.Allow(string(bot) + "|" + who) {
 		w.Header().Set("Retry-After", "10")
-		http.Error(w, "too many requests; slow down", http.StatusTooManyRequests)
+		refuseCall(w, http.StatusTooManyRequests, "Rate limit exceeded", map[string]any{"code": "rate_limited", "content": "too many requests; slow down", "retry_after": 10})
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, agentcommerce.MaxBody)
-	h.http.ServeHTTP(w, r)
+	if r.Method != http.MethodPost {
+		h.http.ServeHTTP(w, r)
+		return
+	}
+	// A POST's answer is held, so that a JSON-RPC error is sent with its
+	// HTTP status (status.go).
+	sw := newStatusWriter()
+	h.http.ServeHTTP(sw, r)
+	sw.send(w)
 }
 
 // known reports whether token is one of keys, in time independent of
@@ -122,4 +131,14 @@ func clientIP(r *http.Request) string {
 		host = host[:i]
 	}
 	return host
+}
+
+// refuseCall answers a request refused before it is read (no key, too
+// many requests) as UCP's overview shows for MCP: the HTTP status, and a
+// JSON-RPC error -32000 whose data says why (retry_after for 429). Its
+// id is null: the request was not read.
+func refuseCall(w http.ResponseWriter, status int, message string, data map[string]any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": codeProtocol, "message": message, "data": data}})
 }

@@ -39,36 +39,39 @@ func TestAuthAndLimits(t *testing.T) {
 	defer srv.Close()
 
 	initialize := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}`
-	post := func(path, key string) (int, http.Header) {
+	post := func(path, key string) (int, http.Header, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(initialize))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Accept", "application/json, text/event-stream")
 		if key != "" {
 			req.Header.Set("Authorization", "Bearer "+key)
 		}
-		code, _, _, hdr := agentcommercetest.Do(t, req)
-		return code, hdr
+		code, out, _, hdr := agentcommercetest.Do(t, req)
+		return code, hdr, out
 	}
-	if code, hdr := post("/mcp/shop", ""); code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
-		t.Fatalf("no key: %d %q, want 401 with WWW-Authenticate: Bearer", code, hdr.Get("WWW-Authenticate"))
+	// Refusals before the request is read are UCP's MCP protocol errors:
+	// the HTTP status, and a JSON-RPC error -32000 saying why.
+	if code, hdr, out := post("/mcp/shop", ""); code != http.StatusUnauthorized || !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") ||
+		jsonPath(out, "error", "code") != -32000.0 || jsonPath(out, "error", "data", "code") != "unauthorized" {
+		t.Fatalf("no key: %d %q %v, want 401 with WWW-Authenticate: Bearer and JSON-RPC error -32000", code, hdr.Get("WWW-Authenticate"), out)
 	}
-	if code, _ := post("/mcp/shop", "key-three"); code != http.StatusUnauthorized {
+	if code, _, _ := post("/mcp/shop", "key-three"); code != http.StatusUnauthorized {
 		t.Fatalf("unknown key: %d, want 401", code)
 	}
-	if code, _ := post("/mcp/other", "key-one"); code != http.StatusNotFound {
+	if code, _, _ := post("/mcp/other", "key-one"); code != http.StatusNotFound {
 		t.Fatalf("a bot without MCP: %d, want 404", code)
 	}
 	// The burst is 5 at one request a minute: the sixth in a row waits.
 	for i := range 5 {
-		if code, _ := post("/mcp/shop", "key-one"); code != http.StatusOK {
+		if code, _, _ := post("/mcp/shop", "key-one"); code != http.StatusOK {
 			t.Fatalf("request %d with a key: %d, want 200", i+1, code)
 		}
 	}
-	code, hdr := post("/mcp/shop", "key-one")
-	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" {
-		t.Fatalf("sixth request: %d (Retry-After %q), want 429 with Retry-After", code, hdr.Get("Retry-After"))
+	code, hdr, out := post("/mcp/shop", "key-one")
+	if code != http.StatusTooManyRequests || hdr.Get("Retry-After") == "" || jsonPath(out, "error", "code") != -32000.0 || jsonPath(out, "error", "data", "retry_after") != 10.0 {
+		t.Fatalf("sixth request: %d (Retry-After %q) %v, want 429 with Retry-After and JSON-RPC error -32000 with retry_after", code, hdr.Get("Retry-After"), out)
 	}
-	if code, _ := post("/mcp/shop", "key-two"); code != http.StatusOK {
+	if code, _, _ := post("/mcp/shop", "key-two"); code != http.StatusOK {
 		t.Fatalf("another key after the first was limited: %d, want 200", code)
 	}
 }

@@ -162,8 +162,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
 	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants. The facets count everything found by category, attribute value (size, color…), price band and stock; the filters (categories, price_min, price_max, attributes, in_stock) narrow the search by them.",
 		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCatalog(bot, in.Meta, in.Catalog != nil); err != nil {
+		func(ctx context.Context, req *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCatalog(bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
 				return nil, nil, err
 			}
 			if in.Catalog != nil {
@@ -198,8 +198,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "lookup_catalog", Description: "Look products or variants up by id (UCP's catalog lookup): each product with the variants the ids named. Prices are in minor units.",
 		Annotations: readOnly("Look products up"), InputSchema: inputSchema[LookupInput](), OutputSchema: &jsonschema.Schema{Type: "object"}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in LookupInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admit(bot, in.Meta, false); err != nil { // the binding's own tool
+		func(ctx context.Context, req *sdk.CallToolRequest, in LookupInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admit(bot, in.Meta, agentHeader(req), false); err != nil { // the binding's own tool
 				return nil, nil, err
 			}
 			out, err := h.ucp.Lookup(ctx, bot, &in.Catalog, "")
@@ -207,8 +207,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.",
 		Annotations: readOnly("Get a product"), InputSchema: inputSchema[ProductInput](), OutputSchema: productOutputSchema()},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCatalog(bot, in.Meta, in.Catalog != nil); err != nil {
+		func(ctx context.Context, req *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCatalog(bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
 				return nil, nil, err
 			}
 			switch {
@@ -234,8 +234,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			return nil, out, h.fail(bot, err)
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", InputSchema: inputSchema[CreateInput](), OutputSchema: checkoutOutputSchema(), Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, false); err != nil {
+		func(ctx context.Context, req *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
@@ -250,8 +250,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", InputSchema: inputSchema[UpdateInput](), OutputSchema: checkoutOutputSchema(), Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, false); err != nil {
+		func(ctx context.Context, req *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
@@ -263,9 +263,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
+		func(ctx context.Context, req *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
 			args := UCPArgs{Meta: in.Meta}
-			if err := h.admitCheckout(bot, args, false); err != nil {
+			if err := h.admitCheckout(bot, args, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			return h.run(ctx, bot, "get", "", args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
@@ -273,8 +273,8 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", InputSchema: inputSchema[CompleteInput](), OutputSchema: checkoutOutputSchema(), Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, true); err != nil {
+		func(ctx context.Context, req *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, any, error) {
+			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), true); err != nil {
 				return nil, nil, err
 			}
 			ch, pay, err := in.UCPArgs.payment(in.PaymentHandler, in.PaymentToken)
@@ -286,9 +286,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			})
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
-		func(ctx context.Context, _ *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
+		func(ctx context.Context, req *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
 			args := UCPArgs{Meta: in.Meta}
-			if err := h.admitCheckout(bot, args, true); err != nil {
+			if err := h.admitCheckout(bot, args, agentHeader(req), true); err != nil {
 				return nil, nil, err
 			}
 			return h.run(ctx, bot, "cancel", args.key(in.IdempotencyKey), args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
@@ -312,24 +312,30 @@ func readOnly(title string) *sdk.ToolAnnotations {
 
 func ptr[T any](v T) *T { return &v }
 
-// admitCatalog checks a catalog call's meta when it speaks UCP's
-// catalog MCP binding (it carries meta or the catalog argument), as
-// admitCheckout does.
-func (h *Handler) admitCatalog(bot concierge.BotID, meta *Meta, catalog bool) error {
-	if meta == nil && !catalog {
+// admitCatalog checks a catalog call's platform when it speaks UCP's
+// catalog MCP binding (it carries meta or the catalog argument) or its
+// request names a platform in the UCP-Agent header, as admitCheckout
+// does.
+func (h *Handler) admitCatalog(bot concierge.BotID, meta *Meta, header string, catalog bool) error {
+	if meta == nil && !catalog && header == "" {
 		return nil
 	}
-	return h.admit(bot, meta, false)
+	return h.admit(bot, meta, header, false)
 }
 
-// admitCheckout checks a checkout call's meta when it speaks UCP's MCP
-// binding (needKey for complete and cancel); a call with the flat
-// arguments only is Concierge's own tool, which needs no meta.
-func (h *Handler) admitCheckout(bot concierge.BotID, a UCPArgs, needKey bool) error {
+// admitCheckout checks a checkout call's platform when it speaks UCP's
+// MCP binding (needKey for complete and cancel); a call with the flat
+// arguments only is Concierge's own tool, which needs no meta, but a
+// UCP-Agent header on its request is checked as the binding's
+// meta["ucp-agent"] is (a version the platform states must be served).
+func (h *Handler) admitCheckout(bot concierge.BotID, a UCPArgs, header string, needKey bool) error {
 	if !a.binding() {
-		return nil
+		if header == "" {
+			return nil
+		}
+		return h.admit(bot, nil, header, false)
 	}
-	return h.admit(bot, a.Meta, needKey)
+	return h.admit(bot, a.Meta, header, needKey)
 }
 
 // refuse answers a refused checkout call: as UCP's MCP binding says for

@@ -249,13 +249,13 @@ func (h *Handler) Refusal(bot concierge.BotID, err error) (o Outcome, ok bool) {
 	}
 	switch e.Reason {
 	case agentcommerce.ReasonInvalid, agentcommerce.ReasonMissing, agentcommerce.ReasonCurrency, agentcommerce.ReasonPaymentHandler:
-		return Outcome{Status: http.StatusBadRequest, Body: map[string]any{"code": "invalid_request", "content": e.Message, "path": e.Path}}, true
+		return Outcome{Status: Status("invalid_request"), Body: map[string]any{"code": "invalid_request", "content": e.Message, "path": e.Path}}, true
 	case agentcommerce.ReasonNotFound:
-		return Outcome{Status: http.StatusNotFound, Body: map[string]any{"code": "not_found", "content": e.Message}}, true
+		return Outcome{Status: Status("not_found"), Body: map[string]any{"code": "not_found", "content": e.Message}}, true
 	case agentcommerce.ReasonIdempotencyReuse:
-		return Outcome{Status: http.StatusConflict, Body: map[string]any{"code": "idempotency_conflict", "content": e.Message}}, true
+		return Outcome{Status: Status("idempotency_conflict"), Body: map[string]any{"code": "idempotency_conflict", "content": e.Message}}, true
 	case agentcommerce.ReasonFinished, agentcommerce.ReasonExpired:
-		return Outcome{Status: http.StatusConflict, Body: map[string]any{"code": string(e.Reason), "content": e.Message}}, true
+		return Outcome{Status: Status(string(e.Reason)), Body: map[string]any{"code": string(e.Reason), "content": e.Message}}, true
 	}
 	code, severity := string(e.Reason), "recoverable"
 	switch e.Reason {

@@ -103,7 +103,7 @@ func (h *Handler) versionUnsupported(w http.ResponseWriter, bot concierge.BotID,
 	if shop := h.cfg.Service.Shop(bot); shop != nil && shop.WidgetURL != "" {
 		out["continue_url"] = shop.WidgetURL
 	}
-	writeJSON(w, http.StatusUnprocessableEntity, out)
+	writeJSON(w, Status("version_unsupported"), out)
 }
 
 // authFailed answers a request verify refused: 422 when the signed
