@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -27,9 +28,10 @@ type agentParts struct {
 	// webhooks send order events, one sender per protocol that some bot
 	// gives a webhook_url.
 	webhooks []*agentcommerce.Webhooks
-	// feeds pushes ACP feeds to agents' Feed APIs until its context
-	// ends; nil when no bot has one.
-	feeds func(ctx context.Context)
+	// feeds pushes ACP feeds to agents' Feed APIs, at start, on each
+	// catalog change (catalogSink) and every period, one replica per
+	// push (agent_feed_pushes); nil when no bot has one.
+	feeds atomic.Pointer[acp.FeedPusher]
 }
 
 // wireAgents builds the agents' shops from the bot files' agents
@@ -155,7 +157,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acpHandler := acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log})
 	acpHandler.Register(m.agents.mux)
 	if len(acpFeeds) > 0 {
-		m.agents.feeds = func(ctx context.Context) { acpHandler.RunFeedPushes(ctx, acpFeeds) }
+		m.agents.feeds.Store(acpHandler.FeedPusher(acp.FeedPushConfig{Pushes: acpFeeds, Claims: m.DB}))
 	}
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log,
@@ -195,8 +197,8 @@ func (m *Main) wakeAgentWebhooks() {
 // feeds, until ctx ends.
 func (m *Main) runAgentWebhooks(ctx context.Context) {
 	var wg sync.WaitGroup
-	if m.agents.feeds != nil {
-		wg.Go(func() { m.agents.feeds(ctx) })
+	if p := m.agents.feeds.Load(); p != nil {
+		wg.Go(func() { p.Run(ctx) })
 	}
 	for _, w := range m.agents.webhooks {
 		wg.Go(func() { w.Run(ctx) })

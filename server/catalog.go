@@ -74,7 +74,7 @@ func (m *Main) wireCatalog(ctx context.Context, f *config.File, bot *concierge.B
 	}
 	lc := livecatalog.New(livecatalog.Config{
 		Bot: bot.ID, Currency: bot.Currency, Locales: bot.Locales, Layers: layers,
-		Sink: shop, Store: m.DB, Client: m.CatalogClient, Poll: m.CatalogPoll, Log: m.Log,
+		Sink: m.catalogSink(bot.ID, shop), Store: m.DB, Client: m.CatalogClient, Poll: m.CatalogPoll, Log: m.Log,
 	})
 	if err := lc.Load(ctx); err != nil {
 		return err

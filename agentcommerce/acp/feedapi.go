@@ -11,8 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/conciergehq/concierge"
 )
@@ -132,6 +130,11 @@ func (h *Handler) Push(ctx context.Context, api *FeedAPI, feedID string, bot con
 	if products == nil {
 		return 0, 0, fmt.Errorf("acp: push feed: bot %s does not speak ACP", bot)
 	}
+	return pushProducts(ctx, api, feedID, products)
+}
+
+// pushProducts makes the agent's feed hold products, as Push says.
+func pushProducts(ctx context.Context, api *FeedAPI, feedID string, products []FeedProduct) (current, discontinued int, err error) {
 	held, err := api.Products(ctx, feedID)
 	if err != nil {
 		return 0, 0, err
@@ -209,53 +212,4 @@ func (c *FeedAPI) do(ctx context.Context, method, path, key string, body any, wa
 		return fmt.Errorf("acp feed api: %s %s: the answer is not the spec's JSON: %w", method, path, err)
 	}
 	return nil
-}
-
-// FeedPush is one bot's feed kept on an agent's Feed API: its catalog in
-// Locale pushed to FeedID at start and then every Every.
-type FeedPush struct {
-	Bot    concierge.BotID
-	Locale concierge.Locale
-	API    *FeedAPI
-	FeedID string
-	// Every is the time between pushes; zero is 15 minutes, how often
-	// OpenAI's product feed spec accepts updates.
-	Every time.Duration
-}
-
-// RunFeedPushes pushes each feed at once and then every Every, until ctx
-// ends. A failed push is logged (without the token) and the next one
-// tries again; pushing an unchanged catalog again sends the same
-// Idempotency-Keys, so replicas that each push do no harm.
-func (h *Handler) RunFeedPushes(ctx context.Context, pushes []FeedPush) {
-	var wg sync.WaitGroup
-	for _, p := range pushes {
-		wg.Go(func() { h.runFeedPush(ctx, p) })
-	}
-	wg.Wait()
-}
-
-func (h *Handler) runFeedPush(ctx context.Context, p FeedPush) {
-	every := p.Every
-	if every <= 0 {
-		every = 15 * time.Minute
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		current, gone, err := h.Push(ctx, p.API, p.FeedID, p.Bot, p.Locale)
-		switch {
-		case ctx.Err() != nil:
-			return
-		case err != nil:
-			h.cfg.Log.Warn("acp: feed push failed; retried at the next push", "bot", p.Bot, "feed", p.FeedID, "err", err)
-		default:
-			h.cfg.Log.Info("acp: feed pushed", "bot", p.Bot, "feed", p.FeedID, "products", current, "discontinued", gone)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

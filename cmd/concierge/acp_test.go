@@ -250,16 +250,31 @@ func TestACPFeedPushServed(t *testing.T) {
 		}
 	}))
 	defer agent.Close()
-	startShopWith(t, "", func(cfg string) string {
+	const apiToken = "catalog-api-token-0123456789abcdef0123"
+	s := startShopWith(t, "", func(cfg string) string {
+		cfg = rewrite(t, cfg, map[string]string{"catalog:\n  products:": "catalog:\n  api_token: " + apiToken + "\n  products:"})
 		return cfg + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
 			`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agent.URL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1)
 	})
-	select {
-	case b := <-got:
-		if !strings.Contains(b, `"id":"LAMP-01"`) || !strings.Contains(b, `"variants":[`) || !strings.Contains(b, `"availability":{"available":true,"status":"in_stock"}`) {
-			t.Fatalf("push: %s", b)
+	push := func(what string) string {
+		t.Helper()
+		select {
+		case b := <-got:
+			return b
+		case <-time.After(30 * time.Second): // a hang, not a synchronisation
+			t.Fatalf("no feed pushed within 30 s of %s", what)
+			return ""
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("no feed pushed within 30 s of the start")
+	}
+	if b := push("the start"); !strings.Contains(b, `"id":"LAMP-01"`) || !strings.Contains(b, `"variants":[`) || !strings.Contains(b, `"availability":{"available":true,"status":"in_stock"}`) {
+		t.Fatalf("push: %s", b)
+	}
+	// A price changed through the catalog API is pushed at once, not an
+	// hour later.
+	if st, body := catalogAPI(t, s.base, "POST", "/api/catalog/maison-lumiere/products", apiToken, `[{"sku": "LAMP-01", "price": "12.34"}]`); st != 200 {
+		t.Fatalf("catalog API: %d %s", st, body)
+	}
+	if b := push("the catalog change"); !strings.Contains(b, `"amount":1234`) {
+		t.Fatalf("push after the change: %s", b)
 	}
 }
