@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -30,6 +31,45 @@ type checkoutRequest struct {
 	FulfillmentDetails *fulfillmentDetails   `json:"fulfillment_details"`
 	Selected           []selectedFulfillment `json:"selected_fulfillment_options"`
 	PaymentData        *paymentData          `json:"payment_data"`
+	// RiskSignals is complete's risk_signals, checked by riskSignals.
+	RiskSignals json.RawMessage `json:"risk_signals"`
+}
+
+// riskFields are the members of 2026-04-17's RiskSignals (the complete
+// request's risk_signals): an object of these strings and no other
+// (additionalProperties: false).
+var riskFields = []string{"ip_address", "user_agent", "accept_language", "session_id", "device_fingerprint"}
+
+// riskSignals checks complete's risk_signals as the schema defines them
+// (an object whose members are riskFields, each a string): a request
+// the schema refuses is refused before the session is touched. The
+// values are context for the merchant's fraud review; Concierge reads
+// nothing else from them and does not keep them.
+func riskSignals(raw json.RawMessage) error {
+	const p = "$.risk_signals"
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var o map[string]json.RawMessage
+	if raw[0] != '{' || json.Unmarshal(raw, &o) != nil {
+		return &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: p, Message: "risk_signals must be an object"}
+	}
+	keys := make([]string, 0, len(o))
+	for k := range o {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		if !slices.Contains(riskFields, k) {
+			return &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: p + "." + k,
+				Message: "risk_signals." + k + " is not a risk signal (" + strings.Join(riskFields, ", ") + ")"}
+		}
+		var v string
+		if json.Unmarshal(o[k], &v) != nil {
+			return &agentcommerce.Error{Reason: agentcommerce.ReasonInvalid, Path: p + "." + k, Message: "risk_signals." + k + " must be a string"}
+		}
+	}
+	return nil
 }
 
 type fulfillmentDetails struct {
@@ -162,6 +202,9 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.PaymentData == nil {
 			return nil, &agentcommerce.Error{Reason: agentcommerce.ReasonMissing, Path: "$.payment_data", Message: "payment_data is required"}
+		}
+		if err := riskSignals(req.RiskSignals); err != nil {
+			return nil, err
 		}
 		return h.cfg.Service.Complete(ctx, tx, bot, r.PathValue("id"), ch, req.PaymentData.payment())
 	})

@@ -55,7 +55,10 @@ type delegated struct {
 	cardExpiry time.Time // the first moment the card is no longer valid; zero when not given
 	allowance  agentcommerce.VaultToken
 	merchantID string
-	metadata   map[string]string
+	// blocked is the index of the first risk signal whose action is
+	// blocked, or -1.
+	blocked  int
+	metadata map[string]string
 }
 
 // delegatePayment is POST /acp/{bot}/agentic_commerce/delegate_payment:
@@ -73,6 +76,17 @@ func (h *Handler) delegatePayment(w http.ResponseWriter, r *http.Request) {
 		d, err := parseDelegate(body)
 		if err != nil {
 			return nil, err
+		}
+		// The allowance is for "the merchant authorized to use this
+		// token" (Allowance.merchant_id): this shop, whose merchant id is
+		// its bot id, so a token meant for another merchant is not issued.
+		if d.merchantID != string(bot) {
+			return nil, unacceptable("$.allowance.merchant_id", "the allowance is for another merchant: this merchant's id is its bot's id")
+		}
+		// A risk signal whose recommended action is blocked is followed:
+		// no token for that card (manual_review and authorized get one).
+		if d.blocked >= 0 {
+			return nil, unacceptable(fmt.Sprintf("$.risk_signals[%d].action", d.blocked), "a risk signal blocks this payment method: no token is issued")
 		}
 		now := tx.Now()
 		if !d.cardExpiry.IsZero() && !now.Before(d.cardExpiry) {
@@ -203,7 +217,7 @@ func parseDelegate(body []byte) (*delegated, error) {
 			return nil, err
 		}
 	}
-	if err := parseRisk(top["risk_signals"]); err != nil {
+	if d.blocked, err = parseRisk(top["risk_signals"]); err != nil {
 		return nil, err
 	}
 	if _, err := field(top, "$", "metadata", true, &d.metadata); err != nil {
@@ -397,31 +411,37 @@ func parseAddress(raw json.RawMessage, p string) error {
 	return nil
 }
 
-// parseRisk validates risk_signals: at least one RiskSignal.
-func parseRisk(raw json.RawMessage) error {
+// parseRisk validates risk_signals: at least one RiskSignal. It returns
+// the index of the first whose action is blocked, or -1.
+func parseRisk(raw json.RawMessage) (int, error) {
 	const p = "$.risk_signals"
 	var list []json.RawMessage
 	if len(raw) == 0 || raw[0] != '[' || json.Unmarshal(raw, &list) != nil {
-		return invalid(p, "risk_signals must be an array")
+		return -1, invalid(p, "risk_signals must be an array")
 	}
 	if len(list) == 0 {
-		return invalid(p, "risk_signals needs at least one signal")
+		return -1, invalid(p, "risk_signals needs at least one signal")
 	}
+	blocked := -1
 	for i, item := range list {
 		ip := fmt.Sprintf("%s[%d]", p, i)
 		o, err := object(item, ip, "type", "score", "action")
 		if err != nil {
-			return err
+			return -1, err
 		}
 		if _, err := oneOf(o, ip, "type", true, "card_testing"); err != nil {
-			return err
+			return -1, err
 		}
 		if _, err := integer(o, ip, "score"); err != nil {
-			return err
+			return -1, err
 		}
-		if _, err := oneOf(o, ip, "action", true, "blocked", "manual_review", "authorized"); err != nil {
-			return err
+		action, err := oneOf(o, ip, "action", true, "blocked", "manual_review", "authorized")
+		if err != nil {
+			return -1, err
+		}
+		if action == "blocked" && blocked < 0 {
+			blocked = i
 		}
 	}
-	return nil
+	return blocked, nil
 }

@@ -294,6 +294,14 @@ func TestDelegatePaymentRefusals(t *testing.T) {
 			m["risk_signals"] = []any{map[string]any{"type": "card_testing", "score": 1, "action": "maybe"}}
 		}, 400, "$.risk_signals[0].action"},
 		{"unknown session", set("allowance", "checkout_session_id", "chk_nope"), 422, "$.allowance.checkout_session_id"},
+		{"another merchant", set("allowance", "merchant_id", "shop-b"), 422, "$.allowance.merchant_id"},
+		{"a blocked risk signal", func(m map[string]any) {
+			m["risk_signals"] = []any{map[string]any{"type": "card_testing", "score": 95, "action": "blocked"}}
+		}, 422, "$.risk_signals[0].action"},
+		{"the second signal blocked", func(m map[string]any) {
+			m["risk_signals"] = []any{map[string]any{"type": "card_testing", "score": 5, "action": "authorized"},
+				map[string]any{"type": "card_testing", "score": 90, "action": "blocked"}}
+		}, 422, "$.risk_signals[1].action"},
 		{"another currency", set("allowance", "currency", "usd"), 422, "$.allowance.currency"},
 		{"allowance expired", set("allowance", "expires_at", "2026-05-01T09:59:59Z"), 422, "$.allowance.expires_at"},
 		{"card expired", func(m map[string]any) {
