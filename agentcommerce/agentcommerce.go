@@ -97,6 +97,14 @@ type Store interface {
 	ClaimFlight(ctx context.Context, scope, key, hash string, lease time.Duration) (token, busyHash string, err error)
 	// ReleaseFlight ends the claim token holds, if it still holds it.
 	ReleaseFlight(ctx context.Context, scope, key, token string) error
+	// FlightLive reports whether a claim of key in scope has not run
+	// out. It must not wait for the transaction of the request in
+	// flight.
+	FlightLive(ctx context.Context, scope, key string) (bool, error)
+	// CommittedSession returns the body of session id of bot as last
+	// committed (concierge.ErrNotFound when there is none), without
+	// waiting for a transaction that is changing it.
+	CommittedSession(ctx context.Context, bot concierge.BotID, id string) ([]byte, error)
 }
 
 // Payer charges a session's order with an agent's payment token. The

@@ -14,6 +14,10 @@ const (
 	StatusIncomplete Status = "incomplete"          // information is missing; Messages say what
 	StatusEscalation Status = "requires_escalation" // the buyer must continue at ContinueURL
 	StatusReady      Status = "ready_for_complete"
+	// StatusCompleting is a session whose completion is being processed
+	// (by this replica or another): only in answers (Completing), never
+	// stored.
+	StatusCompleting Status = "complete_in_progress"
 	StatusCompleted  Status = "completed" // paid: an ordinary paid order
 	StatusCanceled   Status = "canceled"  // canceled or expired; the stock is released
 )

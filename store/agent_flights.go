@@ -77,3 +77,18 @@ func (db *DB) ReleaseAgentFlight(ctx context.Context, scope, key, token string) 
 func flightHeld(key, token string) heldKey {
 	return heldKey{kind: leaseFlight, name: key, owner: token}
 }
+
+// AgentFlightLive reports whether a claim of key in scope has not run
+// out. It reads through the read pool, so it does not wait for the
+// transaction of the request in flight (SQLite's one writer).
+func (db *DB) AgentFlightLive(ctx context.Context, scope, key string) (bool, error) {
+	var until int64
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT lease_until FROM agent_flights WHERE scope = ? AND key = ?`), scope, key).Scan(&until)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: agent request in flight: %w", err)
+	}
+	return until > db.millis(db.now()), nil
+}

@@ -116,3 +116,19 @@ func (db *DB) PruneIdempotencyKeys(ctx context.Context, before time.Time) (int64
 	}
 	return n, nil
 }
+
+// CommittedAgentSession returns the body of the session id of bot as
+// last committed, read through the read pool without a lock: an answer
+// about a session another request is changing, which must not wait for
+// it. A session of another bot is not found.
+func (db *DB) CommittedAgentSession(ctx context.Context, bot concierge.BotID, id string) ([]byte, error) {
+	var body string
+	err := db.r.QueryRowContext(ctx, db.q(`SELECT body FROM agent_sessions WHERE id = ? AND bot = ?`), id, string(bot)).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: agent session %s: %w", id, concierge.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: agent session %s: %w", id, err)
+	}
+	return []byte(body), nil
+}

@@ -33,6 +33,14 @@ func (g Store) ReleaseFlight(ctx context.Context, scope, key, token string) erro
 	return g.DB.ReleaseAgentFlight(ctx, scope, key, token)
 }
 
+func (g Store) FlightLive(ctx context.Context, scope, key string) (bool, error) {
+	return g.DB.AgentFlightLive(ctx, scope, key)
+}
+
+func (g Store) CommittedSession(ctx context.Context, bot concierge.BotID, id string) ([]byte, error) {
+	return g.DB.CommittedAgentSession(ctx, bot, id)
+}
+
 // Checkout adapts checkout to agentcommerce.Checkout.
 type Checkout struct{ *checkout.Service }
 

@@ -168,6 +168,13 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID
 // call is one checkout request: checked, limited, made idempotent and
 // answered.
 func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	h.callSession(w, r, status, false, op)
+}
+
+// callSession is call for an operation on the session of the path's id;
+// with completing (Get and Complete Checkout) a completion of that
+// session being processed is answered complete_in_progress (inProgress).
+func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int, completing bool, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
 	bot, _, ok := h.admit(w, r)
 	if !ok {
 		return
@@ -194,6 +201,15 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 		h.authFailed(w, bot, code, msg)
 		return
 	}
+	if completing {
+		release, answered := h.inProgress(w, r, bot)
+		if answered {
+			return
+		}
+		if release != nil {
+			defer release()
+		}
+	}
 	svc := h.cfg.Service
 	code, resp, _, err := svc.Do(r.Context(), string(bot)+"/ucp", key, []byte(r.Method+" "+r.URL.Path+"\n"+string(body)), func(tx agentcommerce.Tx) (int, []byte, error) {
 		s, err := op(r.Context(), tx, bot, body)
@@ -211,6 +227,38 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 		w.Header().Set("Idempotency-Key", key)
 	}
 	writeRaw(w, code, resp)
+}
+
+// inProgress answers a Get or Complete Checkout that arrives while a
+// completion of its session is being processed (by any replica) with
+// the session as it was, status complete_in_progress (checkout.md:
+// "Business is processing the Complete Checkout request"), HTTP 200,
+// without waiting for the completion nor charging anything: the
+// platform reads the session again to see it completed. A complete that
+// starts announces itself first and returns release, which the caller
+// calls once the completion has ended.
+func (h *Handler) inProgress(w http.ResponseWriter, r *http.Request, bot concierge.BotID) (release func(), answered bool) {
+	svc, id := h.cfg.Service, r.PathValue("id")
+	if r.Method != http.MethodGet {
+		rel, busy, err := svc.BeginComplete(r.Context(), bot, id)
+		if err != nil {
+			h.refused(w, r, bot, err)
+			return nil, true
+		}
+		if !busy {
+			return rel, false
+		}
+	}
+	sess, err := svc.Completing(r.Context(), bot, id)
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return nil, true
+	}
+	if sess == nil {
+		return nil, false
+	}
+	writeJSON(w, http.StatusOK, h.render(sess))
+	return nil, true
 }
 
 // refused answers an error: protocol errors with a status, business
