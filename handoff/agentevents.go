@@ -2,7 +2,9 @@ package handoff
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -78,6 +80,62 @@ func (s *Service) RetryAgentEvent(ctx context.Context, p *concierge.Person, id i
 		func(ctx context.Context) error { return s.agentEvents.RetryAgentEvent(ctx, id, p.Name) }, s.agentEventWake)
 }
 
+// BulkRetry is what Retry all did: events put back in their queue, and
+// events left because they changed meanwhile (retried by someone else,
+// delivered, or superseded by a later delivered event).
+type BulkRetry struct {
+	Retried, Skipped int
+}
+
+// RetryFailedAgentEvents sends again every failed order event of the
+// bots a supervisor sees, each as RetryAgentEvent does (the same event
+// id, due now with no attempt used, a note on its order's
+// conversation), listing FailedListLimit at a time until none is left
+// to try, so more than the list shows are retried. A superseded event
+// is left (the platform knows a newer state); one refused as changed
+// meanwhile is counted as skipped. Only a supervisor may; the senders
+// are woken once.
+func (s *Service) RetryFailedAgentEvents(ctx context.Context, p *concierge.Person) (BulkRetry, error) {
+	var done BulkRetry
+	if p.Role != concierge.RoleSupervisor {
+		return done, errForbidden("only a supervisor retries agents' order events")
+	}
+	if s.agentEvents == nil {
+		return done, nil
+	}
+	defer func() {
+		if done.Retried > 0 && s.agentEventWake != nil {
+			s.agentEventWake()
+		}
+	}()
+	tried := map[int64]bool{}
+	for {
+		evs, _, err := s.agentEvents.FailedAgentEvents(ctx, p.Bots, FailedListLimit)
+		if err != nil {
+			return done, err
+		}
+		progress := false
+		for _, e := range evs {
+			if e.Superseded || tried[e.ID] {
+				continue
+			}
+			tried[e.ID], progress = true, true
+			err := s.agentEvents.RetryAgentEvent(ctx, e.ID, p.Name)
+			switch {
+			case err == nil:
+				done.Retried++
+			case concierge.ErrorCode(err) == concierge.CodeConflict || errors.Is(err, concierge.ErrNotFound):
+				done.Skipped++
+			default:
+				return done, err
+			}
+		}
+		if !progress {
+			return done, nil
+		}
+	}
+}
+
 // FailedAgentEvents lists, for a supervisor, the failed order events of
 // the bots they see (at most FailedListLimit) and how many of them may be
 // retried; list false asks for the count only. Without agent events there
@@ -125,6 +183,18 @@ func (in *Inbox) retryAgentEvent(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/inbox/c/"+strconv.FormatInt(int64(conv), 10), http.StatusSeeOther)
 }
 
+// retryFailedAgentEvents is POST /inbox/agent-events/retry: Retry all,
+// back to the list, which says what was done.
+func (in *Inbox) retryFailedAgentEvents(w http.ResponseWriter, r *http.Request) {
+	done, err := in.svc.RetryFailedAgentEvents(r.Context(), sessionOf(r).person)
+	if err != nil {
+		in.fail(w, r, err)
+		return
+	}
+	q := url.Values{"retried": {strconv.Itoa(done.Retried)}, "skipped": {strconv.Itoa(done.Skipped)}}
+	http.Redirect(w, r, failedEventsPath+"?"+q.Encode(), http.StatusSeeOther)
+}
+
 // failedEventsPath is the list of failed agent order events.
 const failedEventsPath = "/inbox/agent-events"
 
@@ -139,6 +209,11 @@ func (in *Inbox) failedAgentEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := pageData{Title: "Failed agent events", FailedEvents: evs, FailedCount: n, FailedLimit: FailedListLimit}
+	// Back from Retry all: its counts, as numbers only.
+	if retried, err := strconv.Atoi(r.URL.Query().Get("retried")); err == nil && retried >= 0 {
+		skipped, _ := strconv.Atoi(r.URL.Query().Get("skipped"))
+		d.FailedRetry = &BulkRetry{Retried: retried, Skipped: max(skipped, 0)}
+	}
 	for i := range d.FailedEvents {
 		d.FailedBots = append(d.FailedBots, in.botName(d.FailedEvents[i].Bot))
 	}

@@ -142,6 +142,7 @@ func New(cfg Config) (*Inbox, error) {
 	mux.HandleFunc("POST /inbox/h/{id}/resend", in.authed(in.resendHook))
 	mux.HandleFunc("POST /inbox/e/{id}/retry", in.authed(in.retryAgentEvent))
 	mux.HandleFunc("GET "+failedEventsPath, in.authed(in.failedAgentEvents))
+	mux.HandleFunc("POST "+failedEventsPath+"/retry", in.authed(in.retryFailedAgentEvents))
 	mux.HandleFunc("GET /inbox/training", in.authed(in.trainingHome))
 	mux.HandleFunc("POST /inbox/training/assign", in.authed(in.trainingAssign))
 	mux.HandleFunc("GET /inbox/training/s/{id}", in.authed(in.trainingPage))

@@ -52,8 +52,11 @@ type pageData struct {
 	FailedLimit  int
 	FailedCount  int
 	FailedOn     bool
-	Mine         bool // this person owns the conversation
-	Audit        []*concierge.Proposal
+	// FailedRetry is the outcome of Retry all, shown once on the list
+	// it comes back to.
+	FailedRetry *BulkRetry
+	Mine        bool // this person owns the conversation
+	Audit       []*concierge.Proposal
 	// Changes are the audit log's other entries (the seller's
 	// assistant's changes), when the store keeps them.
 	Changes []concierge.AuditEntry
