@@ -124,7 +124,7 @@ type CompleteInput struct {
 // minor units of Currency, computed by the shop.
 type Checkout struct {
 	ID              string                  `json:"id"`
-	Status          string                  `json:"status" jsonschema:"incomplete, requires_escalation, ready_for_complete, completed or canceled"`
+	Status          string                  `json:"status" jsonschema:"incomplete, requires_escalation, ready_for_complete, complete_in_progress (a completion is being processed: read it again), completed or canceled"`
 	Currency        string                  `json:"currency"`
 	Items           []Line                  `json:"items"`
 	Subtotal        int64                   `json:"subtotal"`
@@ -268,6 +268,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			if err := h.admitCheckout(bot, args, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
+			if out, ok, err := h.inProgress(ctx, bot, in.ID); ok || err != nil {
+				return nil, out, h.fail(bot, err)
+			}
 			return h.run(ctx, bot, "get", "", args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Get(ctx, tx, bot, in.ID)
 			})
@@ -280,6 +283,17 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			ch, pay, err := in.UCPArgs.payment(in.PaymentHandler, in.PaymentToken)
 			if err != nil {
 				return h.refuse(bot, in.binding(), err)
+			}
+			release, busy, err := h.cfg.Service.BeginComplete(ctx, bot, in.ID)
+			if err != nil {
+				return nil, nil, h.fail(bot, err)
+			}
+			if busy {
+				if out, ok, err := h.inProgress(ctx, bot, in.ID); ok || err != nil {
+					return nil, out, h.fail(bot, err)
+				}
+			} else {
+				defer release()
 			}
 			return h.run(ctx, bot, "complete", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Complete(ctx, tx, bot, in.ID, ch, pay)
@@ -373,6 +387,19 @@ func (h *Handler) run(ctx context.Context, bot concierge.BotID, tool, key string
 		return nil, nil, err
 	}
 	return nil, out, nil
+}
+
+// inProgress answers get_checkout and complete_checkout while a
+// completion of session id is being processed, by any replica and
+// through any protocol: the checkout as it was, with status
+// complete_in_progress (UCP's checkout.md), at once and without
+// charging; ok is false when none is.
+func (h *Handler) inProgress(ctx context.Context, bot concierge.BotID, id string) (Checkout, bool, error) {
+	sess, err := h.cfg.Service.Completing(ctx, bot, id)
+	if err != nil || sess == nil {
+		return Checkout{}, false, err
+	}
+	return h.checkout(sess), true, nil
 }
 
 // fail is the error a tool reports: the core's refusal in words the
