@@ -87,6 +87,30 @@ func packOfName(toks []token) (int, string) {
 	return 0, ""
 }
 
-// UnitWord reports whether a folded word names one of the things a pack
-// holds ("feuilles", "sheets", "pieces"), not the pack.
-func UnitWord(w string) bool { return unitWords[w] }
+// CountsUnits reports the pack size of sku when the folded word w counts
+// the things its pack holds rather than packs: a word of units
+// ("feuilles", "sheets"), the word its name writes after the pack's
+// number ("reams" of "box of 5 reams"), or the measure word of its
+// "10张装". "2 reams" of a box of 5 reams are not 2 boxes.
+func (ix *Index) CountsUnits(sku concierge.SKU, w string) (int, bool) {
+	n, counter := ix.PackSize(sku)
+	if n < 2 {
+		return 0, false
+	}
+	if w == counter && counter != "" || unitWords[w] {
+		return n, true
+	}
+	if packWords[w] || packWords[stem(w)] {
+		return n, false // "2 packs of wagons" counts packs
+	}
+	p := ix.Product(sku)
+	for _, name := range p.Name {
+		toks := tokenize(Fold(name))
+		for i := 0; i+1 < len(toks); i++ {
+			if toks[i].text == strconv.Itoa(n) && !toks[i+1].han && stem(toks[i+1].text) == stem(w) {
+				return n, true
+			}
+		}
+	}
+	return n, false
+}

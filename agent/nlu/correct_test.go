@@ -70,3 +70,27 @@ func TestArticleBeforeNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestChangeOfMindInTheNextMessage: "sorry, …", "non pardon …", "不对，…"
+// about what was just added is a swap of it; the same words with an
+// adding verb or "too" add.
+func TestChangeOfMindInTheNextMessage(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text string
+		lang concierge.Locale
+		swap bool
+	}{
+		{text: "sorry, the white pattern not the blue-and-white", lang: "en", swap: true},
+		{text: "non pardon la bouilloire en cuivre poli", lang: "fr", swap: true},
+		{text: "不对，240目的", lang: "zh", swap: true},
+		{text: "sorry, add a hanging hook too", lang: "en"},
+		{text: "sorry, a hanging hook too", lang: "en"},
+		{text: "sorry, do you have hanging hooks?", lang: "en"},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, tt.lang); in.Swap != tt.swap {
+			t.Errorf("Parse(%q).Swap = %v (%s), want %v", tt.text, in.Swap, in.Name, tt.swap)
+		}
+	}
+}

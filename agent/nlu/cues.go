@@ -196,6 +196,9 @@ var cueTable = [numSignals][]string{
 		"passe a", "make it", "change it to", "change to", "actually", "instead", "set it to", "update",
 		"ca suffit", "ca suffira", "suffit", "is enough", "will do", "that s enough", "just need", "就够了", "够了",
 		"reduce", "increase", "改成", "改为", "换成", "改", "变成",
+		// A change of mind about what was just said: "non pardon le 10
+		// cm", "sorry, yellow not red" (see readSwap).
+		"non pardon", "pardon", "sorry", "oops", "oups", "my bad", "i meant", "je voulais dire", "不对", "我是说", "说错了",
 	},
 	sigChangeWeak: {
 		"seulement", "juste", "que", "only", "just", "只要", "就要",

@@ -1013,6 +1013,23 @@ func (p *parse) indefinite() bool {
 var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de", "rather", "switch to",
 	"change for", "swap", "remplace", "换成", "改成", "还是要", "算了要")
 
+// mindCues take back what was just asked for, to say what instead.
+var mindCues = words("non pardon", "pardon", "sorry", "oops", "oups", "my bad", "i meant", "je voulais dire", "不对", "我是说", "说错了")
+
+// alsoWords add to what was asked rather than replace it.
+var alsoWords = setOf("too", "also", "aussi", "egalement", "也", "还")
+
+// adding reports a word that adds to what was asked: "sorry, a blue one
+// too".
+func (p *parse) adding() bool {
+	for _, t := range p.toks {
+		if alsoWords[t.norm] {
+			return true
+		}
+	}
+	return false
+}
+
 // readSwap makes a change of mind about which product into a swap: a
 // change cue, no count, and words that describe or name a product
 // ("finalement le grand", "the cardboard one instead"). A count is a new
@@ -1024,6 +1041,12 @@ func (p *parse) readSwap(in *Intent) {
 	swapped := false
 	for i := range p.toks {
 		if p.startsAt(i, swapCues) > 0 {
+			swapped = true
+			break
+		}
+		// "sorry, yellow not red", "non pardon le 10 cm": a change of
+		// mind, unless it adds ("sorry, add a wick too").
+		if p.startsAt(i, mindCues) > 0 && !p.sigs[sigAdd] && !p.adding() {
 			swapped = true
 			break
 		}

@@ -162,6 +162,13 @@ func TestUnitsOfPacks(t *testing.T) {
 		{text: "要20张砂纸240目", quantity: 2, fit: "SAND-240"},
 		{text: "砂纸120目要两包", quantity: 2, fit: "SAND-120"},
 	}
+	// "a ream" of paper whose only name with "ream" is a box of 5 reams
+	// is not a box: how many is asked.
+	for _, text := range []string{"add a ream of A4 80 gsm", "ajoute 3 ramettes de papier A4"} {
+		if in := nlu.Parse(text, ix, "en"); !in.VagueQuantity || in.Quantity != 0 {
+			t.Errorf("Parse(%q) = ×%d vague %v, want a question how many", text, in.Quantity, in.VagueQuantity)
+		}
+	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "en")
 		if in.Quantity != tt.quantity || in.VagueQuantity != tt.vague {

@@ -710,32 +710,43 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 
 // unitsOfPacks reads a count of the things a pack holds: "10 feuilles de
 // papier abrasif" where the paper is sold in lots of 10 is one lot, "20
-// sheets" two; a count that no whole number of packs makes asks how
-// many. Only when every product the words find best is a pack of the same
-// size, and the count's word names the units ("feuilles", "sheets", or
-// the measure word the name's "10张装" writes), not the packs.
+// sheets" two; a count that no whole number of packs makes ("a ream" of
+// a box of 5 reams) asks how many. Only when every product the words
+// find is a pack of the same size, and the count's word names its
+// units (catalog.CountsUnits), not the packs; "一个" counts a pack.
 func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
-	if in.Quantity < 2 || p.qtyAt+1 >= len(p.toks) {
+	count, at := in.Quantity, p.qtyAt+1
+	if count == 1 {
+		return // "加一个茶蜡 100个装": one of the pack
+	}
+	if count == 0 {
+		// "a ream of A4": the article counts one.
+		count, at = 1, -1
+		for i, t := range p.toks {
+			if articleWords[strings.ToLower(t.orig)] && t.norm != "one" {
+				at = i + 1
+				break
+			}
+		}
+	}
+	if at < 0 || at >= len(p.toks) || p.toks[at].kind == tNumber {
 		return
 	}
-	w := p.toks[p.qtyAt+1].norm
-	han := p.toks[p.qtyAt+1].kind == tHan
-	if !han && !catalog.UnitWord(w) || han && !classifiers[w] {
-		return
-	}
+	w := p.toks[at].norm
 	skus := in.Products
 	if len(skus) == 0 {
-		hits := ix.Search(catalog.Query{Text: in.Query, Category: in.Category, Limit: 8})
-		for _, h := range hits {
-			if h.Score > 0 && h.Score >= hits[0].Score {
+		// Every product found, not only the best: "trente stylos
+		// Cristal" finds the box of 50 pens first, and the pen alone.
+		for _, h := range ix.Search(catalog.Query{Text: in.Query, Category: in.Category, Limit: 8}) {
+			if h.Score > 0 {
 				skus = append(skus, h.SKU)
 			}
 		}
 	}
 	size := 0
 	for _, s := range skus {
-		n, counter := ix.PackSize(s)
-		if n < 2 || size != 0 && n != size || han && counter != w {
+		n, units := ix.CountsUnits(s, w)
+		if !units || size != 0 && n != size {
 			return
 		}
 		size = n
@@ -743,11 +754,11 @@ func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
 	if size == 0 {
 		return
 	}
-	if in.Quantity%size != 0 {
+	if count%size != 0 {
 		in.Quantity, in.VagueQuantity = 0, true
 		return
 	}
-	in.Quantity /= size
+	in.Quantity = count / size
 }
 
 // oneVariant reports whether what the query finds is the variants of one
