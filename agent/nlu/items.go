@@ -692,6 +692,9 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 		for _, it := range items {
 			q = max(q, it.Quantity)
 		}
+		if q == 0 {
+			q = in.Quantity // "…, deux de chaque": the count in a part of its own
+		}
 		for i := range items {
 			if items[i].Quantity == 0 {
 				items[i].Quantity = q

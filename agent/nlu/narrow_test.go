@@ -219,3 +219,24 @@ func TestValuesOfProductsOfNoGroup(t *testing.T) {
 		t.Errorf("NarrowShared(the white one, bowls and a box with no pattern) said %v, want nothing", said)
 	}
 }
+
+// TestCountForEachInAPartOfItsOwn: "…, deux de chaque" after a list
+// counts every item.
+func TestCountForEachInAPartOfItsOwn(t *testing.T) {
+	ix := yard(t)
+	for _, text := range []string{
+		"je prends le crochet de suspension et la mangeoire en métal ajouré, deux de chaque",
+		"add a hanging hook and the slotted metal bird feeder, two of each",
+	} {
+		in := nlu.Parse(text, ix, "fr")
+		if len(in.Items) != 2 {
+			t.Errorf("Parse(%q) has %d items, want 2", text, len(in.Items))
+			continue
+		}
+		for _, it := range in.Items {
+			if it.Quantity != 2 {
+				t.Errorf("Parse(%q): item %q ×%d, want ×2", text, it.Query, it.Quantity)
+			}
+		}
+	}
+}

@@ -190,9 +190,16 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		}
 	}
 	if it.Category != "" || b.meaningful(t, it.Query) {
+		shown := slices.Clone(mem.Shown) // before the search shows more
 		skus, err := b.found(ctx, t, it, in)
 		if err != nil {
 			return pick{}, err
+		}
+		if it.RefShown {
+			// "I'll take the 10 cm one" after the moulds were shown: of
+			// what the words find, what was shown (10 cm wicks too are
+			// found, but they were not in sight).
+			skus = amongShown(t.Shop.Catalog, skus, shown)
 		}
 		if in.Strange(it, t.Event.Text) {
 			// "add an espresso machine" where only a soy-milk machine
@@ -230,6 +237,22 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		return pick{candidates: mem.Shown}, nil
 	}
 	return pick{}, nil
+}
+
+// amongShown returns those of skus that were shown, or are variants of a
+// product shown; all of skus when none was.
+func amongShown(ix *catalog.Index, skus, shown []concierge.SKU) []concierge.SKU {
+	var out []concierge.SKU
+	for _, s := range skus {
+		g := ix.GroupOf(s)
+		if slices.Contains(shown, s) || g != "" && slices.ContainsFunc(shown, func(v concierge.SKU) bool { return ix.GroupOf(v) == g }) {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return skus
+	}
+	return out
 }
 
 // pointedInCart reports whether an item points at sku without naming or

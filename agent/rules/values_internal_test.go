@@ -137,3 +137,29 @@ func TestValueChooses(t *testing.T) {
 		}
 	}
 }
+
+// TestAmongShown: of what words find, what was in sight (or a variant of
+// a product in sight); everything found when nothing of it was.
+func TestAmongShown(t *testing.T) {
+	p := func(sku, en, group string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: group, Name: map[concierge.Locale]string{"en": en}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("MOULD-7", "Pillar mould 7 cm", ""), p("MOULD-10", "Pillar mould 10 cm", ""),
+		p("WICK-10", "Cotton wicks 10 cm", ""),
+		p("JAR-S", "Jar", "JAR"), p("JAR-L", "Jar", "JAR"),
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		skus, shown, want []concierge.SKU
+	}{
+		{[]concierge.SKU{"WICK-10", "MOULD-10"}, []concierge.SKU{"MOULD-7", "MOULD-10"}, []concierge.SKU{"MOULD-10"}},
+		{[]concierge.SKU{"WICK-10", "JAR-L"}, []concierge.SKU{"JAR-S"}, []concierge.SKU{"JAR-L"}},
+		{[]concierge.SKU{"WICK-10", "MOULD-10"}, []concierge.SKU{"JAR-S"}, []concierge.SKU{"WICK-10", "MOULD-10"}},
+		{[]concierge.SKU{"WICK-10"}, nil, []concierge.SKU{"WICK-10"}},
+	}
+	for _, tt := range tests {
+		if got := amongShown(ix, tt.skus, tt.shown); !slices.Equal(got, tt.want) {
+			t.Errorf("amongShown(%v, shown %v) = %v, want %v", tt.skus, tt.shown, got, tt.want)
+		}
+	}
+}
