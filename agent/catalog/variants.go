@@ -521,8 +521,9 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	return i > 0 && i+1 == len(toks) && sizeArticles[toks[i-1].text]
 }
 
-// sizeArticles may stand before a size said alone ("the L", "la M").
-var sizeArticles = map[string]bool{"the": true, "le": true, "la": true, "l": true}
+// sizeArticles may stand before a size said alone ("the L", "la M",
+// "one M and one L").
+var sizeArticles = map[string]bool{"the": true, "le": true, "la": true, "l": true, "one": true, "un": true, "une": true}
 
 // unoffered returns the values a message states that the group does not
 // offer: a number said as a size of a group whose sizes are numbers, or

@@ -653,7 +653,7 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			continue
 		}
 		it := itemOf(text, sub)
-		if len(it.Products) == 0 && !sub.pointed && (it.Query == "" || !ix.Meaningful(it.Query)) {
+		if len(it.Products) == 0 && !sub.pointed && (it.Query == "" || !ix.Meaningful(it.Query)) && !(len(items) > 0 && it.Quantity > 0 && saysValueOf(ix, items[0], text)) {
 			// A verb alone ("ajoute" before "aussi un niveau") points at
 			// nothing: it is not an item of its own.
 			continue
@@ -818,6 +818,18 @@ func valueOfPrevious(ix *catalog.Index, a, b Item) bool {
 		return false
 	}
 	return !otherValues(ix, a, b)
+}
+
+// saysValueOf reports whether text states a value of the variants what
+// item a finds: "one M" after "two Guardian bee suits" says a size,
+// though "M" alone means nothing to search.
+func saysValueOf(ix *catalog.Index, a Item, text string) bool {
+	as := candidates(ix, a)
+	if len(as) == 0 || ix.GroupOf(as[0]) == "" {
+		return false
+	}
+	fit, said, missing := ix.Narrow(text, ix.Variants(as[0]))
+	return len(said) > 0 && len(missing) == 0 && len(fit) > 0
 }
 
 // otherValues reports whether item b states another value of an
