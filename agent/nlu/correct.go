@@ -24,8 +24,8 @@ var retractions = words("不要了", "不买了", "不用了", "forget it", "nev
 // a comma and a mark, corrects itself. What was taken back is not asked
 // for: the correction alone counts, with the request's words it does not
 // replace. It returns false when the message holds no such correction.
-func (l Limits) readCorrection(text string, ix *catalog.Index, hint concierge.Locale) (Intent, bool) {
-	toks, _ := lex(text)
+func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Locale) (Intent, bool) {
+	toks, _ := lex(msg)
 	p := &parse{toks: toks}
 	at, end := -1, 0
 	for i := 1; i < len(toks); i++ {
@@ -95,13 +95,40 @@ func (l Limits) readCorrection(text string, ix *catalog.Index, hint concierge.Lo
 	}
 	// "le leash 6 pieds, non pardon le 9 pieds": the correction with the
 	// words of the request that are no numbers (what it is, not which).
+	// Of the request's words, those that said which are replaced: its
+	// numbers ("120厘米" is which, "沙袋" what), and the words that state
+	// a value of what the correction states ("large" when it says
+	// "small", "M" when it says "en L").
+	group := valuesOf(ix, before, rest)
+	_, corrected, _ := ix.Narrow(rest, group)
 	var kept []string
-	for _, w := range strings.Fields(before.Query) {
-		if !strings.ContainsAny(w, "0123456789") {
-			kept = append(kept, w) // "120厘米" is which, "沙袋" what
+	digits := strings.ContainsAny(rest, "0123456789")
+	sizes := false
+	for _, w := range strings.Fields(catalog.Fold(rest)) {
+		sizes = sizes || smallWords[w] || bigWords[w] || sizeLetter[w]
+	}
+	// The words of the values the request stated for what the correction
+	// states again ("blue-and-white" when it says "the white one").
+	replaced := map[string]bool{}
+	_, stated, _ := ix.Narrow(before.Query, group)
+	for k, v := range stated {
+		if _, ok := corrected[k]; ok {
+			for _, w := range strings.FieldsFunc(catalog.Fold(v), func(r rune) bool { return !isAlnum(r) }) {
+				replaced[w] = true
+			}
 		}
 	}
-	in := l.parseOne(rest+" "+strings.Join(kept, " "), ix, hint, false)
+	for _, w := range strings.Fields(before.Query) {
+		if f := catalog.Fold(w); digits && strings.ContainsAny(w, "0123456789") || sizes && (smallWords[f] || bigWords[f] || sizeLetter[f]) || replaced[f] {
+			continue // a number, size or value the correction says again: "large, no wait, small"
+		}
+		if _, said, _ := ix.Narrow(w, group); len(corrected) > 0 && sameAttr(said, corrected) {
+			continue
+		}
+		kept = append(kept, w)
+	}
+	text := rest + " " + strings.Join(kept, " ")
+	in := l.parseOne(text, ix, hint, false)
 	switch in.Name {
 	case Search, Details, AddToCart, ChangeQuantity, OutOfScope:
 		if len(in.Products) == 0 && (in.Query == "" || ix == nil || !ix.Meaningful(in.Query)) {
@@ -111,7 +138,64 @@ func (l Limits) readCorrection(text string, ix *catalog.Index, hint concierge.Lo
 		if in.Quantity == 0 {
 			in.Quantity = before.Quantity
 		}
+		// The one item is the corrected words: what the brain reads
+		// values from, rather than the whole message that says both.
+		in.Items = []Item{itemOf(text, in)}
 		return in, true
 	}
 	return Intent{}, false
+}
+
+// sizeLetter are the sizes written as letters.
+var sizeLetter = setOf("xs", "s", "m", "l", "xl", "xxl", "xxxl")
+
+// valuesOf returns the products whose values a request's words and its
+// correction choose among: the variants of what they find first, or what
+// they find.
+func valuesOf(ix *catalog.Index, in Intent, correction string) []concierge.SKU {
+	found := candidates(ix, Item{Query: in.Query, Category: in.Category})
+	// What the request's words find without the values they state: the
+	// white bowl too, where "blue-and-white noodle bowl" finds only its
+	// own.
+	values := map[string]bool{}
+	for _, s := range found {
+		for _, v := range ix.Product(s).Attrs {
+			for _, w := range strings.FieldsFunc(catalog.Fold(v), func(r rune) bool { return !isAlnum(r) }) {
+				values[w] = true
+			}
+		}
+	}
+	var head []string
+	for _, w := range strings.Fields(in.Query) {
+		if !values[catalog.Fold(w)] {
+			head = append(head, w)
+		}
+	}
+	for _, s := range candidates(ix, Item{Query: strings.Join(head, " ") + " " + correction}) {
+		if !slices.Contains(found, s) {
+			found = append(found, s)
+		}
+	}
+	for _, s := range in.Products {
+		if !slices.Contains(found, s) {
+			found = append(found, s)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	if g := ix.Variants(found[0]); g != nil {
+		return g
+	}
+	return found
+}
+
+// sameAttr reports whether a and b state a value of one attribute.
+func sameAttr(a, b catalog.Said) bool {
+	for k := range a {
+		if _, ok := b[k]; ok {
+			return true
+		}
+	}
+	return false
 }

@@ -94,3 +94,49 @@ func TestChangeOfMindInTheNextMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrectionKeepsWhatItDoesNotSay: the words a correction replaces
+// leave (a size for a size, a value of the attribute it states), the
+// others stay ("18 cm" when it says only the pattern).
+func TestCorrectionKeepsWhatItDoesNotSay(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text string
+		want concierge.SKU
+	}{
+		{text: "add the silicone spatula large, no wait, small", want: "SPAT-S"},
+		{text: "add the blue-and-white noodle bowl 18 cm, sorry, the white one", want: "NOODLE-WH"},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if in.Name != nlu.AddToCart || len(in.Items) != 1 {
+			t.Errorf("Parse(%q) = %s with %d items, want one item to add", tt.text, in.Name, len(in.Items))
+			continue
+		}
+		it := in.Items[0]
+		found, _ := chosen(ix, it.Query)
+		if len(it.Products) == 1 {
+			found = it.Products[0]
+		}
+		if fit, _, _ := ix.NarrowShared(it.Text, []concierge.SKU{"NOODLE-BW", "NOODLE-WH"}); found == "" && len(fit) == 1 {
+			found = fit[0]
+		}
+		if found != tt.want {
+			t.Errorf("Parse(%q) item %q (query %q) chooses %q, want %s", tt.text, it.Text, it.Query, found, tt.want)
+		}
+	}
+}
+
+// TestPartAfterACommaNarrows: after a comma, a part whose words find some
+// of what the part before finds (and other things first) narrows it:
+// "copy paper, the 5 ream box".
+func TestPartAfterACommaNarrows(t *testing.T) {
+	ix := yard(t)
+	in := nlu.Parse("add A4 copy paper, the box of 5 reams", ix, "en")
+	if len(in.Items) != 0 {
+		t.Fatalf("Parse = %d items %+v, want one request", len(in.Items), in.Items)
+	}
+	if got, skus := chosen(ix, in.Query); got != "A4-BOX5" {
+		t.Errorf("query %q chooses %q among %v, want A4-BOX5", in.Query, got, skus)
+	}
+}

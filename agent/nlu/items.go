@@ -671,8 +671,10 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
 			continue
 		}
-		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) && narrows(ix, items[n-1], it) &&
-			!(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) && !otherValues(ix, items[n-1], it) {
+		comma := from < len(p.toks) && p.toks[from].sep
+		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) &&
+			(narrows(ix, items[n-1], it) && !(p.toks[from-1].kind != tSymbol && namesOtherWhole(ix, items[n-1], it)) || comma && fewerOf(ix, items[n-1], it)) &&
+			!otherValues(ix, items[n-1], it) {
 			texts[n-1] += " " + text
 			items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
 			continue
@@ -772,7 +774,7 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 	if !slices.ContainsFunc(bs, func(s concierge.SKU) bool { return !slices.Contains(as, s) }) {
 		return true
 	}
-	if len(b.Products) > 0 || len(strings.Fields(b.Query)) > 2 {
+	if len(b.Products) > 0 || len(strings.Fields(b.Query)) > 3 {
 		return false
 	}
 	hits := ix.Search(catalog.Query{Text: b.Query, Category: b.Category, Limit: 8})
@@ -782,6 +784,23 @@ func narrows(ix *catalog.Index, a, b Item) bool {
 			break
 		}
 		if slices.Contains(as, h.SKU) {
+			in++
+		}
+	}
+	return in > 0 && in < len(as)
+}
+
+// fewerOf reports whether some but not all of what item a finds is
+// among what item b finds: after a comma, "baking paper, the 3 roll
+// pack" is the pack of the papers, though "3 roll pack" finds bags first.
+func fewerOf(ix *catalog.Index, a, b Item) bool {
+	if len(b.Products) > 0 {
+		return false
+	}
+	as, bs := candidates(ix, a), candidates(ix, b)
+	in := 0
+	for _, s := range as {
+		if slices.Contains(bs, s) {
 			in++
 		}
 	}
