@@ -606,6 +606,11 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 		if p == nil {
 			return ""
 		}
+		if ix.packOrPart(p, said) {
+			// "Batterie pour VHF HX-300" is a part for what is said,
+			// whatever its Chinese name ("HX-300电台电池") opens with.
+			continue
+		}
 		for _, name := range p.Name {
 			for _, t := range ix.lx.analyze(headOf(Fold(name))) {
 				if said[t.key] {

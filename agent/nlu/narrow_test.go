@@ -240,3 +240,21 @@ func TestCountForEachInAPartOfItsOwn(t *testing.T) {
 		}
 	}
 }
+
+// TestPartForWhatIsSaid: a product one of whose names says it is for
+// what is said ("Batterie pour VHF HX-300") is not what is said, though
+// its Chinese name opens with the same words ("HX-300电台电池").
+func TestPartForWhatIsSaid(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "VHF-300", Name: map[concierge.Locale]string{"fr": "VHF portable HX-300", "zh": "HX-300手持甚高频电台"}},
+		{SKU: "BAT-300", Name: map[concierge.Locale]string{"fr": "Batterie pour VHF HX-300", "zh": "HX-300电台电池"}},
+		{SKU: "VHF-500", Name: map[concierge.Locale]string{"fr": "VHF portable HX-500 GPS", "zh": "HX-500 GPS手持电台"}},
+	}, []concierge.Locale{"fr", "zh"})
+	if got := ix.Closest("la HX-300", []concierge.SKU{"VHF-300", "BAT-300"}); got != "VHF-300" {
+		t.Errorf("Closest(la HX-300) = %q, want VHF-300", got)
+	}
+	in := nlu.Parse("quelle différence entre la HX-300 et la HX-500 ?", ix, "fr")
+	if in.Name != nlu.Compare || !slices.Equal(slices.Sorted(slices.Values(in.Products)), []concierge.SKU{"VHF-300", "VHF-500"}) {
+		t.Errorf("Parse(quelle différence…) = %s %v, want compare of the two radios", in.Name, in.Products)
+	}
+}
