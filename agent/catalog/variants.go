@@ -517,7 +517,14 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 			i > 0 && !toks[i-1].han && len(toks[i-1].text) > 1 && ix.NameBigram(toks[i-1].text, toks[i].text)) {
 		return true
 	}
-	// "the L", "la M", "not the L": an article before the last word.
+	// "the L", "la M", "not the L": an article before the last word; "3
+	// paires de gants de voile L": a size letter that ends the message
+	// after the product's words (not a number's unit: "2 L").
+	if _, letter := sizeLetters[toks[i].text]; letter && i > 0 && i+1 == len(toks) && !toks[i-1].han {
+		if _, number := NumberValue(toks[i-1].text); !number {
+			return true
+		}
+	}
 	return i > 0 && i+1 == len(toks) && sizeArticles[toks[i-1].text]
 }
 

@@ -258,3 +258,31 @@ func TestPartForWhatIsSaid(t *testing.T) {
 		t.Errorf("Parse(quelle différence…) = %s %v, want compare of the two radios", in.Name, in.Products)
 	}
 }
+
+// TestWordAfterANumberIsNoStranger: "75 pound" is the amount's unit, not
+// a word out of place beside "gift" that would make the bot show rather
+// than add.
+func TestWordAfterANumberIsNoStranger(t *testing.T) {
+	ix := yard(t)
+	in := nlu.Parse("add two 75 pound gift cards", ix, "en")
+	if len(in.Strangers) != 0 || in.Quantity != 2 {
+		t.Errorf("Parse = ×%d, strangers %v; want ×2 and none", in.Quantity, in.Strangers)
+	}
+}
+
+// TestSizeLetterEndingTheMessage: a size letter after the product's
+// words is the size ("gants de voile L"),
+// not after a number ("2 L" is litres).
+func TestSizeLetterEndingTheMessage(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "GLOVE-S", Group: "G", Name: map[concierge.Locale]string{"fr": "Gants de voile"}, Attrs: map[string]string{"size": "S"}},
+		{SKU: "GLOVE-L", Group: "G", Name: map[concierge.Locale]string{"fr": "Gants de voile"}, Attrs: map[string]string{"size": "L"}},
+	}, []concierge.Locale{"fr"})
+	group := ix.Variants("GLOVE-S")
+	if fit, _, _ := ix.Narrow("ajoute 3 paires de gants de voile L", group); len(fit) != 1 || fit[0] != "GLOVE-L" {
+		t.Errorf("Narrow(… gants de voile L) = %v, want [GLOVE-L]", fit)
+	}
+	if fit, said, _ := ix.Narrow("ajoute des gants de voile et 2 L", group); len(said) != 0 {
+		t.Errorf("Narrow(… 2 L) = %v said %v, want nothing said", fit, said)
+	}
+}

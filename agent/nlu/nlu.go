@@ -898,6 +898,9 @@ func (p *parse) strangers() []string {
 		if !in(i) || !in(i+1) || p.toks[i+1].sep {
 			continue
 		}
+		if i > 0 && p.toks[i-1].kind == tNumber {
+			continue // "75 pound gift cards": a unit of the number, no qualifier
+		}
 		prev := ""
 		if i > 0 && in(i-1) {
 			prev = p.toks[i-1].norm
