@@ -720,7 +720,11 @@ func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
 		return // "加一个茶蜡 100个装": one of the pack
 	}
 	if count == 0 {
-		// "a ream of A4": the article counts one.
+		// "add a ream of A4": the article counts one, in an order (a
+		// search by words costs a search, and only an order needs it).
+		if !p.sigs[sigAdd] && !p.sigs[sigWant] {
+			return
+		}
 		count, at = 1, -1
 		for i, t := range p.toks {
 			if articleWords[strings.ToLower(t.orig)] && t.norm != "one" {
@@ -770,6 +774,11 @@ func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
 // plate's pattern is blue-and-white.
 func (p *parse) oneVariant(ix *catalog.Index, query, text string, hits []catalog.Hit, qty int) bool {
 	if len(hits) < 2 || hits[0].Score <= 0 {
+		return false
+	}
+	// Only a message that could order needs to know (reading values is
+	// the dearest part of a parse): a count, an article, a wish.
+	if qty == 0 && !p.sigs[sigWant] && !p.sigs[sigAdd] && !p.polite() && !p.leadingIndefinite() && !p.more {
 		return false
 	}
 	g := ix.GroupOf(hits[0].SKU)
