@@ -322,6 +322,7 @@ var counters = map[rune]bool{
 	'箱': true, '盏': true, '张': true, '份': true, '颗': true, '把': true, '款': true, '册': true,
 	'根': true, '卷': true, '块': true, '顶': true, '枚': true, '粒': true, '幅': true, '组': true,
 	'口': true, // a wok, a pot: "两口铁锅"
+	'筒': true, // a tube of shuttlecocks, a can of balls: "三筒羽毛球"
 
 }
 

@@ -606,9 +606,12 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 		if p == nil {
 			return ""
 		}
-		if ix.packOrPart(p, said) {
+		if part := ix.partFor(p, said); part && !ix.saidBeforeComplement(p, said) || !part && ix.packOrPart(p, said) {
 			// "Batterie pour VHF HX-300" is a part for what is said,
-			// whatever its Chinese name ("HX-300电台电池") opens with.
+			// whatever its Chinese name ("HX-300电台电池") opens with
+			// ("Sous-tapis pour tapis 160x230" said "sous-tapis" is
+			// what is said); "pack of 50" of "50 balloons" is a pack of
+			// what is said, not the head of a name.
 			continue
 		}
 		for _, name := range p.Name {
@@ -671,6 +674,42 @@ func (ix *Index) packOrPart(p *concierge.Product, opened map[string]bool) bool {
 			if has && (number || fields[c] == "for" || fields[c] == "pour") {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// partFor reports whether some name of p says it is for what is said
+// ("Batterie pour VHF HX-300"): packOrPart, but not a pack of it.
+func (ix *Index) partFor(p *concierge.Product, said map[string]bool) bool {
+	for _, name := range p.Name {
+		fields := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		for c := 1; c+1 < len(fields); c++ {
+			if fields[c] != "for" && fields[c] != "pour" {
+				continue
+			}
+			if slices.ContainsFunc(ix.lx.analyze(strings.Join(fields[c+1:], " ")), func(t term) bool { return said[t.key] }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// saidBeforeComplement reports whether some name of p says a word said
+// before its first complement ("sous-tapis" of "Sous-tapis antidérapant
+// pour tapis 160x230"): what the thing is, not what it is for.
+func (ix *Index) saidBeforeComplement(p *concierge.Product, said map[string]bool) bool {
+	for _, name := range p.Name {
+		fields := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		for c := 1; c < len(fields); c++ {
+			if !complements[fields[c]] {
+				continue
+			}
+			if slices.ContainsFunc(ix.lx.analyze(strings.Join(fields[:c], " ")), func(t term) bool { return said[t.key] }) {
+				return true
+			}
+			break
 		}
 	}
 	return false

@@ -11,14 +11,18 @@ import (
 // correctionMarks take back what came before them in the same message:
 // "le leash 6 pieds, non pardon le 9 pieds", "add the duck umbrella x3,
 // actually make it 2", "我要草编窄边帽，算了，不要了".
-var correctionMarks = words("non pardon", "enfin non", "non en fait", "pardon", "en fait", "plutot",
+var correctionMarks = words("non pardon", "enfin non", "non en fait", "non finalement", "pardon", "en fait", "plutot",
 	"actually", "sorry", "no wait", "i mean", "make that", "make it",
 	"不对", "算了", "我是说", "说错了")
+
+// noWords, said alone between commas, take back what came before.
+var noWords = setOf("no", "non", "nope", "不", "不是")
 
 // retractions say that nothing of what came before is wanted: "算了，
 // 不要了", "forget it", "laisse tomber", "finalement non".
 var retractions = words("不要了", "不买了", "不用了", "forget it", "never mind", "nevermind", "laisse tomber",
-	"oublie", "oubliez", "finalement non", "non merci", "no thanks", "cancel that")
+	"oublie", "oubliez", "finalement non", "non merci", "no thanks", "cancel that", "pas besoin", "no need",
+	"don t need it", "不需要了")
 
 // readCorrection reads a message that asks for something and then, after
 // a comma and a mark, corrects itself. What was taken back is not asked
@@ -34,6 +38,8 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 		}
 		if k := p.startsAt(i, correctionMarks); k > 0 {
 			at, end = i, i+k
+		} else if noWords[toks[i].norm] && (i+1 == len(toks) || toks[i+1].sep) {
+			at, end = i, i+1 // "the small cage, no, the large one"
 		}
 	}
 	if at < 0 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/agent/nlu"
 )
 
@@ -138,5 +139,38 @@ func TestPartAfterACommaNarrows(t *testing.T) {
 	}
 	if got, skus := chosen(ix, in.Query); got != "A4-BOX5" {
 		t.Errorf("query %q chooses %q among %v, want A4-BOX5", in.Query, got, skus)
+	}
+}
+
+// TestNoAloneTakesBack: "no" alone between commas takes back what came
+// before it, "non finalement pas besoin" all of it, and "à la place" the
+// next message swaps.
+func TestNoAloneTakesBack(t *testing.T) {
+	ix := yard(t)
+	in := nlu.Parse("add the silicone spatula small, no, the large one", ix, "en")
+	if in.Name != nlu.AddToCart || len(in.Items) != 1 || !strings.Contains(in.Items[0].Text, "large") || strings.Contains(in.Items[0].Text, "small") {
+		t.Errorf("Parse(small, no, the large one) = %s %+v, want one item for the large", in.Name, in.Items)
+	}
+	if in := nlu.Parse("ajoute la mangeoire en métal, non finalement pas besoin", ix, "fr"); in.Name != nlu.ViewCart {
+		t.Errorf("Parse(…, non finalement pas besoin) = %s, want view_cart (nothing added)", in.Name)
+	}
+	if in := nlu.Parse("non, la mangeoire en plastique à la place", ix, "fr"); !in.Swap {
+		t.Errorf("Parse(…à la place) is no swap")
+	}
+	if in := nlu.Parse("add a bird feeder, no sugar in it", ix, "en"); in.Name == nlu.ViewCart {
+		t.Errorf("Parse(…, no sugar in it) took everything back")
+	}
+}
+
+// TestPartForUnlessItsOwnWordsAreSaid: a product for what is said is no
+// head of a name, unless the words said are its own ("le sous-tapis pour
+// 160x230" is the pad, not the rug).
+func TestPartForUnlessItsOwnWordsAreSaid(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "RUG-160", Name: map[concierge.Locale]string{"fr": "Tapis berbère 160x230", "en": "Berber rug 160x230"}},
+		{SKU: "PAD-160", Name: map[concierge.Locale]string{"fr": "Sous-tapis antidérapant pour tapis 160x230", "en": "Rug pad for 160x230 rugs"}},
+	}, []concierge.Locale{"fr", "en"})
+	if got := ix.Closest("le sous-tapis pour 160x230", []concierge.SKU{"RUG-160", "PAD-160"}); got == "RUG-160" {
+		t.Errorf("Closest(le sous-tapis pour 160x230) = RUG-160, the rug")
 	}
 }

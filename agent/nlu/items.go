@@ -804,7 +804,12 @@ func fewerOf(ix *catalog.Index, a, b Item) bool {
 			in++
 		}
 	}
-	return in > 0 && in < len(as)
+	if in > 0 && in < len(as) {
+		return true
+	}
+	// "curtain rings, the pack of 10": b's words with a's say one of
+	// a's names whole, though other packs of 10 come first for b alone.
+	return len(as) > 1 && ix.Closest(a.Query+" "+b.Query, as) != ""
 }
 
 // valueOfPrevious reports whether item b says only values of the variants
@@ -1044,7 +1049,7 @@ func (p *parse) indefinite() bool {
 
 // swapCues change one product for another: "finalement", "plutôt",
 // "instead", "actually", "au lieu de", "换成", "改成", "还是要".
-var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de", "rather", "switch to",
+var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de", "a la place", "rather", "switch to",
 	"change for", "swap", "remplace", "换成", "改成", "还是要", "算了要")
 
 // mindCues take back what was just asked for, to say what instead.

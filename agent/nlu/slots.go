@@ -94,7 +94,7 @@ var (
 		"盒": true, "包": true, "袋": true, "瓶": true, "罐": true, "双": true, "本": true, "副": true, "箱": true, "对": true,
 		"根": true, "卷": true, "块": true, "顶": true, "枚": true, "粒": true, "册": true, "幅": true, "组": true,
 		"束": true, "枝": true, "朵": true, "盆": true, "株": true, "棵": true, "杯": true, "壶": true, "听": true,
-		"桶": true, "片": true, "部": true, "辆": true, "提": true, "口": true,
+		"桶": true, "片": true, "部": true, "辆": true, "提": true, "口": true, "筒": true,
 	}
 )
 
