@@ -183,6 +183,14 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			return err
 		}
 	}
+	if mem.Pending == "" && !in.Question && (in.Name == nlu.Search || in.Name == nlu.AddToCart) && len(in.Products) == 0 && len(in.Items) == 0 && len(mem.Shown) > 1 {
+		// "90厘米的" after a list where one product shown comes in 60,
+		// 90 and 120 cm: only values of that one's variants pick it, as
+		// they would answer "which one?".
+		if vs := valuesOfOneShown(t.Shop.Catalog, mem.Shown, t.Event.Text, in.Query); len(vs) == 1 {
+			return b.add(ctx, t, vs[0], max(in.Quantity, 1))
+		}
+	}
 	// A pending question takes a yes or no first.
 	if mem.Pending == concierge.QuestionConsent {
 		switch in.Name {

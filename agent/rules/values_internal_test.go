@@ -27,6 +27,8 @@ func TestOnlyValues(t *testing.T) {
 		{"L码", catalog.Said{"size": "L"}, true},
 		{"42号", catalog.Said{"size": "42"}, true},
 		{"M码的头盔", catalog.Said{"size": "M"}, false},
+		{"90厘米的", catalog.Said{"width": "90 cm"}, true},
+		{"90厘米的卷帘", catalog.Said{"width": "90 cm"}, false},
 		{"", catalog.Said{"color": "rouge"}, false},
 	}
 	for _, tt := range tests {
