@@ -525,7 +525,8 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 			return true
 		}
 	}
-	return i > 0 && i+1 == len(toks) && sizeArticles[toks[i-1].text]
+	// "the 12 one": an article, the value, "one".
+	return i > 0 && sizeArticles[toks[i-1].text] && (i+1 == len(toks) || toks[i+1].text == "one" && i+2 == len(toks))
 }
 
 // sizeArticles may stand before a size said alone ("the L", "la M",

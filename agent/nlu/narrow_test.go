@@ -282,6 +282,9 @@ func TestSizeLetterEndingTheMessage(t *testing.T) {
 	if fit, _, _ := ix.Narrow("ajoute 3 paires de gants de voile L", group); len(fit) != 1 || fit[0] != "GLOVE-L" {
 		t.Errorf("Narrow(… gants de voile L) = %v, want [GLOVE-L]", fit)
 	}
+	if fit, _, _ := ix.Narrow("the L one", group); len(fit) != 1 || fit[0] != "GLOVE-L" {
+		t.Errorf("Narrow(the L one) = %v, want [GLOVE-L]", fit)
+	}
 	if fit, said, _ := ix.Narrow("ajoute des gants de voile et 2 L", group); len(said) != 0 {
 		t.Errorf("Narrow(… 2 L) = %v said %v, want nothing said", fit, said)
 	}
