@@ -500,6 +500,13 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
 		return true
 	}
+	// "6支装球拍包": a number before a measure word and "装" is the size
+	// of a pack.
+	if i+1 < len(toks) && toks[i+1].han {
+		if rs := []rune(toks[i+1].text); len(rs) >= 2 && counters[rs[0]] && rs[1] == '装' {
+			return true
+		}
+	}
 	// "grain 120", "120 grit", "120目": a number beside the word names
 	// write beside it.
 	if v, number := NumberValue(toks[i].text); number {

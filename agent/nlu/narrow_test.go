@@ -289,3 +289,19 @@ func TestSizeLetterEndingTheMessage(t *testing.T) {
 		t.Errorf("Narrow(… 2 L) = %v said %v, want nothing said", fit, said)
 	}
 }
+
+// TestPackSizeSaysTheVariant: "6支装" before the name is the pack size a
+// variant's value says, not a count ("加一个6支装球拍包" is one bag for 6).
+func TestPackSizeSaysTheVariant(t *testing.T) {
+	bag := func(sku, zh, capacity string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "BAG", Name: map[concierge.Locale]string{"zh": zh}, Attrs: map[string]string{"capacity": capacity}}
+	}
+	ix := catalog.New([]concierge.Product{bag("BAG-6", "6支装球拍包", "6"), bag("BAG-12", "12支装球拍包", "12")}, []concierge.Locale{"zh"})
+	if fit, _, _ := ix.Narrow("加一个6支装球拍包", ix.Variants("BAG-6")); len(fit) != 1 || fit[0] != "BAG-6" {
+		t.Errorf("Narrow(加一个6支装球拍包) = %v, want [BAG-6]", fit)
+	}
+	if in := nlu.Parse("加一个6支装球拍包", ix, "zh"); in.Quantity > 1 {
+		t.Errorf("Parse(加一个6支装球拍包).Quantity = %d, want 1 or none", in.Quantity)
+	}
+}
+
