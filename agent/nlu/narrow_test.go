@@ -304,4 +304,3 @@ func TestPackSizeSaysTheVariant(t *testing.T) {
 		t.Errorf("Parse(加一个6支装球拍包).Quantity = %d, want 1 or none", in.Quantity)
 	}
 }
-
