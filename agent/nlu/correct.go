@@ -31,15 +31,17 @@ var retractions = words("不要了", "不买了", "不用了", "forget it", "nev
 func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Locale) (Intent, bool) {
 	toks, _ := lex(msg)
 	p := &parse{toks: toks}
-	at, end := -1, 0
+	at, end, trail := -1, 0, 0
 	for i := 1; i < len(toks); i++ {
 		if !toks[i].sep {
 			continue
 		}
 		if k := p.startsAt(i, correctionMarks); k > 0 {
-			at, end = i, i+k
+			at, end, trail = i, i+k, 0
 		} else if noWords[toks[i].norm] && (i+1 == len(toks) || toks[i+1].sep) {
-			at, end = i, i+1 // "the small cage, no, the large one"
+			at, end, trail = i, i+1, 0 // "the small cage, no, the large one"
+		} else if n := len(toks) - 1; n > i && n-i < 3 && p.startsAt(n, correctionMarks) == 1 {
+			at, end, trail = i, i, 1 // "a luggage strap, two actually": the mark last
 		}
 	}
 	if at < 0 {
@@ -49,7 +51,7 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 	if before.Name != AddToCart || before.Swap {
 		return Intent{}, false
 	}
-	rest := p.text(end, len(toks))
+	rest := p.text(end, len(toks)-trail)
 	after := l.parseOne(rest, ix, hint, false)
 	restToks, _ := lex(rest)
 	rp := &parse{toks: restToks}

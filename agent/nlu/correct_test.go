@@ -31,6 +31,7 @@ func TestCorrectionInOneMessage(t *testing.T) {
 		{text: "add a hanging hook and a bird feeder, actually make the hooks 4", lang: "en", name: nlu.AddToCart, items: map[string]int{"hook": 4, "feeder": 0}},
 		{text: "我要砂纸240目，算了，不要了", lang: "zh", name: nlu.ViewCart},
 		{text: "add the Sora kettle, sorry", lang: "en", name: nlu.ViewCart},
+		{text: "add the Sora kettle, two actually", lang: "en", name: nlu.AddToCart, quantity: 2},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)
