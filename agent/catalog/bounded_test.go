@@ -29,10 +29,23 @@ func TestBoundedSearchMatchesExhaustive(t *testing.T) {
 			ps := catalogtest.Large(t, f, n)
 			ix := New(ps, incLocales)
 			rng := rand.New(rand.NewPCG(uint64(seed), 17))
-			bounded := checkBounded(t, ix, boundedQueries(rng, ps, 150))
+			qs := boundedQueries(rng, ps, 150)
+			bounded := checkBounded(t, ix, qs)
 			// The comparison means something only if the bounded path ran.
 			if bounded < 1000 {
 				t.Errorf("only %d searches took the bounded top-k", bounded)
+			}
+			// ... and the weight combinations answered many of them.
+			answered := 0
+			for _, q := range qs {
+				for _, limit := range []int{1, 10} {
+					if _, ok := topOf(ix, q, limit, (*Index).topByWeights); ok {
+						answered++
+					}
+				}
+			}
+			if answered < len(qs)/2 {
+				t.Errorf("the weight combinations answered %d of %d searches", answered, 2*len(qs))
 			}
 		})
 	}
@@ -43,19 +56,58 @@ func TestBoundedSearchMatchesExhaustive(t *testing.T) {
 // word alone or with a rarer one, in fr, en and zh.
 func TestBoundedSkipsGenericWords(t *testing.T) {
 	ix := New(catalogtest.Large(t, "testdata/catalog.yaml", 3000), incLocales)
-	all := func(int) bool { return true }
 	for _, q := range []string{"lampe", "lamp", "台灯", "我想买台灯", "je cherche une lampe de bureau", "looking for a desk lamp"} {
-		terms, _ := ix.queryTerms(q)
-		var lists []wordList
-		for _, tm := range terms {
-			if ps := ix.postings[tm.key]; len(ps) > 0 {
-				lists = append(lists, ix.wordList(tm.key, ps, ix.idf(len(ps))))
-			}
-		}
-		if top, ok := ix.topBounded(lists, all, all, nil, Relevance, 5); !ok || len(top) != 5 {
+		if top, ok := topOf(ix, q, 5, (*Index).topBounded); !ok || len(top) != 5 {
 			t.Errorf("%q: the bounded top-k gave %v, %v", q, top, ok)
 		}
 	}
+}
+
+// TestCombosWhereTheWalkGivesUp checks that the weight combinations
+// answer the queries whose words' best weights are on different products
+// ("warm" is in bulbs' names, "bedside" and "lamp" in lamps'), where the
+// bounded walk runs out of its budget, and the generic ones, with what
+// summing every posting gives.
+func TestCombosWhereTheWalkGivesUp(t *testing.T) {
+	ix := New(catalogtest.Large(t, "testdata/catalog.yaml", 3000), incLocales)
+	if _, ok := topOf(ix, "a warm bedside lamp under 60 euros", 8, (*Index).topBounded); ok {
+		t.Log("the bounded walk no longer gives up on the warm bedside lamp")
+	}
+	for _, q := range []string{"a warm bedside lamp under 60 euros", "warm bedside lamp", "lampe", "lamp", "台灯", "我想买台灯", "je cherche une lampe de bureau", "looking for a desk lamp"} {
+		for _, limit := range []int{1, 2, 8, 20} {
+			if top, ok := topOf(ix, q, limit, (*Index).topByWeights); !ok || len(top) != limit {
+				t.Fatalf("%q, limit %d: the weight combinations gave %v, %v", q, limit, top, ok)
+			}
+			terms, unknown := ix.queryTerms(q)
+			for _, sq := range []Query{{Text: q, Limit: limit}, {Text: q, Limit: limit, PriceMax: 6000}, {Text: q, Limit: limit, Category: "bedside"}} {
+				got := ix.searchBy(sq, terms, unknown, comboPath)
+				if want := ix.searchBy(sq, terms, unknown, sumPath); len(want) == 0 || !slices.Equal(got, want) {
+					t.Fatalf("Search(%+v):\ncombinations %v\nsum          %v", sq, got, want)
+				}
+			}
+		}
+	}
+}
+
+// topOf runs a top-k function of the index on query's word lists, every
+// product passing, as searchDocs would run it.
+func topOf(ix *Index, query string, limit int, top func(*Index, []wordList, func(int) bool, func(int) bool, []int, Sort, int) ([]scored, bool)) ([]scored, bool) {
+	all := func(int) bool { return true }
+	terms, _ := ix.queryTerms(query)
+	var lists []wordList
+	for _, tm := range terms {
+		if ps := ix.postings[tm.key]; len(ps) > 0 {
+			f := ix.idf(len(ps))
+			if tm.typo {
+				f *= typoFactor
+			}
+			lists = append(lists, ix.wordList(tm.key, ps, f))
+		}
+	}
+	if len(lists) == 0 {
+		return nil, false
+	}
+	return top(ix, lists, all, all, nil, Relevance, limit)
 }
 
 // TestBoundsFollowUpdates applies the random edits of
@@ -212,10 +264,11 @@ func checkBounded(t *testing.T, ix *Index, queries []string) int {
 			{Text: text, Limit: 5, Sort: PriceAsc},
 		} {
 			terms, unknown := ix.queryTerms(q.Text)
-			got := ix.searchBy(q, terms, unknown, false)
-			want := ix.searchBy(q, terms, unknown, true)
-			if !slices.Equal(got, want) {
-				t.Fatalf("Search(%+v):\nbounded    %v\nexhaustive %v", q, got, want)
+			want := ix.searchBy(q, terms, unknown, sumPath)
+			for _, path := range []topPath{anyPath, walkPath, comboPath} {
+				if got := ix.searchBy(q, terms, unknown, path); !slices.Equal(got, want) {
+					t.Fatalf("Search(%+v), path %d:\nbounded    %v\nexhaustive %v", q, path, got, want)
+				}
 			}
 			if q.Sort == Relevance && len(terms) > 0 {
 				bounded++

@@ -267,7 +267,7 @@ func (ix *Index) Faceted(q Query) ([]Hit, concierge.Facets) {
 		}
 		all.found = *buf
 	}
-	found := ix.searchDocs(all, terms, unknown, false)
+	found := ix.searchDocs(all, terms, unknown, anyPath)
 	f := ix.facetsOf(found)
 	var hits []Hit
 	if q.Limit == 0 {

@@ -39,6 +39,9 @@ type scratch struct {
 type listBound struct {
 	max      float32
 	byWeight [3][]int32
+	// uniform is set when every posting of the list has weight max
+	// (byWeight is then empty: the list is its one weight's products).
+	uniform bool
 }
 
 // boundedLen is the shortest posting list whose bound is kept: a shorter
@@ -82,6 +85,7 @@ func newListBound(main []posting) *listBound {
 		n[int(p.weight)-1]++
 	}
 	if slices.Contains(n[:], len(main)) {
+		lb.uniform = true
 		return lb // one weight: the list itself
 	}
 	for i := range n {

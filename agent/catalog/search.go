@@ -29,14 +29,28 @@ func (ix *Index) Search(q Query) []Hit {
 
 // search is Search with the query's terms already read.
 func (ix *Index) search(q Query, terms []term, unknown int) []Hit {
-	return ix.searchBy(q, terms, unknown, false)
+	return ix.searchBy(q, terms, unknown, anyPath)
 }
 
-// searchBy is search; exhaustive sums every posting of the query's words
-// even when the bounded top-k (bounded.go) applies, which tests compare
-// it with.
-func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) []Hit {
-	found := ix.searchDocs(q, terms, unknown, exhaustive)
+// topPath says how a search with a limit, by relevance, finds its top:
+// every way gives the same hits, which tests check.
+type topPath uint8
+
+const (
+	// anyPath tries the weight combinations (combos.go), then the
+	// bounded walk (bounded.go), then sums every posting.
+	anyPath topPath = iota
+	// sumPath sums every posting of the query's words.
+	sumPath
+	// walkPath tries the bounded walk, then sums.
+	walkPath
+	// comboPath tries the weight combinations, then sums.
+	comboPath
+)
+
+// searchBy is search, finding the top by path.
+func (ix *Index) searchBy(q Query, terms []term, unknown int, path topPath) []Hit {
+	found := ix.searchDocs(q, terms, unknown, path)
 	hits := make([]Hit, len(found))
 	for i, f := range found {
 		hits[i] = Hit{SKU: ix.products[f.doc].SKU, Score: f.score}
@@ -46,7 +60,7 @@ func (ix *Index) searchBy(q Query, terms []term, unknown int, exhaustive bool) [
 
 // searchDocs is searchBy's products found, by index; unordered when
 // q.unsorted (facets.go).
-func (ix *Index) searchDocs(q Query, terms []term, unknown int, exhaustive bool) []scored {
+func (ix *Index) searchDocs(q Query, terms []term, unknown int, path topPath) []scored {
 	folded := Fold(q.Text)
 	skuDocs := ix.skuMentions(folded)
 	words := len(terms) > 0 || len(skuDocs) > 0
@@ -78,7 +92,7 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, exhaustive bool)
 	// The bounded top-k gives what summing every posting then topCovered
 	// give, reading only the postings that can change the answer; it
 	// orders by score, so the price sorts and the unlimited search sum.
-	bounded := !exhaustive && q.Limit > 0 && q.Sort != PriceAsc && q.Sort != PriceDesc && len(lists) > 0 && len(lists) <= maxBoundedLists
+	bounded := path != sumPath && q.Limit > 0 && q.Sort != PriceAsc && q.Sort != PriceDesc && len(lists) > 0 && len(lists) <= maxBoundedLists
 	// acc sums each product's score and counts the query's words it has
 	// in its name, tags or attributes: a description's passing mention
 	// does not count.
@@ -142,8 +156,11 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, exhaustive bool)
 		// covered is counted.
 		asked := measures(folded)
 		fits := func(i int) bool { return len(asked) == 0 || ix.fitsMeasures(i, asked) }
-		ok := false
-		if bounded {
+		ok, tried := false, false
+		if bounded && path != walkPath {
+			found, ok, tried = ix.topByWeightsTried(lists, pass, fits, skuDocs, q.Sort, q.Limit)
+		}
+		if bounded && !tried && path != comboPath {
 			found, ok = ix.topBounded(lists, pass, fits, skuDocs, q.Sort, q.Limit)
 		}
 		if !ok {
