@@ -206,6 +206,13 @@ func runeLen(s string) int { return utf8.RuneCountInString(s) }
 // sizeLetters are the clothing sizes written as letters, by concept.
 var sizeLetters = map[string]string{"xs": "sizexs", "s": "sizes", "m": "sizem", "l": "sizel", "xl": "sizexl"}
 
+// SizeLetter reports whether a folded word is a size written as letters
+// ("xs", "m", "xl").
+func SizeLetter(w string) bool {
+	_, ok := sizeLetters[w]
+	return ok
+}
+
 // measureWords are the Chinese measure words and units a count stands
 // before.
 var measureWords = map[rune]bool{

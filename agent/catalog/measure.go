@@ -119,3 +119,16 @@ func (ix *Index) MeasuresFit(skus []concierge.SKU, text string) []concierge.SKU 
 	}
 	return out
 }
+
+// MeasureOnly reports whether text says only the measure value writes, in
+// any spelling of its unit: "90厘米的" or "90cm" for "90 cm"; "90厘米的卷帘"
+// says more.
+func MeasureOnly(text, value string) bool {
+	folded := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(Fold(text)), "的"))
+	loc := measurePattern.FindStringIndex(folded)
+	if loc == nil || loc[0] != 0 || loc[1] != len(folded) {
+		return false
+	}
+	got, want := measures(folded), measures(Fold(value))
+	return len(got) == 1 && len(want) == 1 && got[0] == want[0]
+}

@@ -59,3 +59,25 @@ func TestExcludeMeasure(t *testing.T) {
 		t.Errorf("Search(winter cover, not the 5.5 m) = %v, want [WINTER-450]", hits)
 	}
 }
+
+// TestMeasureOnly: a text that is only the value's measure, in any
+// spelling of its unit, and nothing when it says more or another.
+func TestMeasureOnly(t *testing.T) {
+	tests := []struct {
+		text, value string
+		want        bool
+	}{
+		{"90厘米的", "90 cm", true},
+		{"90cm", "90 cm", true},
+		{"900 mm", "90 cm", true},
+		{"90厘米的卷帘", "90 cm", false},
+		{"120厘米", "90 cm", false},
+		{"90", "90 cm", false},
+		{"", "90 cm", false},
+	}
+	for _, tt := range tests {
+		if got := catalog.MeasureOnly(tt.text, tt.value); got != tt.want {
+			t.Errorf("MeasureOnly(%q, %q) = %v, want %v", tt.text, tt.value, got, tt.want)
+		}
+	}
+}

@@ -29,7 +29,10 @@ var retractions = words("不要了", "不买了", "不用了", "forget it", "nev
 // for: the correction alone counts, with the request's words it does not
 // replace. It returns false when the message holds no such correction.
 func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Locale) (Intent, bool) {
-	toks, _ := lex(msg)
+	if ix == nil {
+		return Intent{}, false // what a correction replaces is read from the catalog
+	}
+	toks, _ := lex(truncate(strings.TrimSpace(msg), maxInput))
 	p := &parse{toks: toks}
 	at, end, trail := -1, 0, 0
 	for i := 1; i < len(toks); i++ {
@@ -113,7 +116,7 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 	digits := strings.ContainsAny(rest, "0123456789")
 	sizes := false
 	for _, w := range strings.Fields(catalog.Fold(rest)) {
-		sizes = sizes || smallWords[w] || bigWords[w] || sizeLetter[w]
+		sizes = sizes || smallWords[w] || bigWords[w] || catalog.SizeLetter(w)
 	}
 	// The words of the values the request stated for what the correction
 	// states again ("blue-and-white" when it says "the white one").
@@ -121,13 +124,13 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 	_, stated, _ := ix.Narrow(before.Query, group)
 	for k, v := range stated {
 		if _, ok := corrected[k]; ok {
-			for _, w := range strings.FieldsFunc(catalog.Fold(v), func(r rune) bool { return !isAlnum(r) }) {
+			for _, w := range foldedWords(v) {
 				replaced[w] = true
 			}
 		}
 	}
 	for _, w := range strings.Fields(before.Query) {
-		if f := catalog.Fold(w); digits && strings.ContainsAny(w, "0123456789") || sizes && (smallWords[f] || bigWords[f] || sizeLetter[f]) || replaced[f] {
+		if f := catalog.Fold(w); digits && strings.ContainsAny(w, "0123456789") || sizes && (smallWords[f] || bigWords[f] || catalog.SizeLetter(f)) || replaced[f] {
 			continue // a number, size or value the correction says again: "large, no wait, small"
 		}
 		if _, said, _ := ix.Narrow(w, group); len(corrected) > 0 && sameAttr(said, corrected) {
@@ -154,9 +157,6 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 	return Intent{}, false
 }
 
-// sizeLetter are the sizes written as letters.
-var sizeLetter = setOf("xs", "s", "m", "l", "xl", "xxl", "xxxl")
-
 // valuesOf returns the products whose values a request's words and its
 // correction choose among: the variants of what they find first, or what
 // they find.
@@ -168,7 +168,7 @@ func valuesOf(ix *catalog.Index, in Intent, correction string) []concierge.SKU {
 	values := map[string]bool{}
 	for _, s := range found {
 		for _, v := range ix.Product(s).Attrs {
-			for _, w := range strings.FieldsFunc(catalog.Fold(v), func(r rune) bool { return !isAlnum(r) }) {
+			for _, w := range foldedWords(v) {
 				values[w] = true
 			}
 		}
@@ -206,4 +206,10 @@ func sameAttr(a, b catalog.Said) bool {
 		}
 	}
 	return false
+}
+
+// foldedWords cuts a value into its folded words: "blue-and-white" is
+// blue, and, white.
+func foldedWords(v string) []string {
+	return strings.FieldsFunc(catalog.Fold(v), func(r rune) bool { return !isAlnum(r) })
 }

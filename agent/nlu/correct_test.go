@@ -175,3 +175,19 @@ func TestPartForUnlessItsOwnWordsAreSaid(t *testing.T) {
 		t.Errorf("Closest(le sous-tapis pour 160x230) = RUG-160, the rug")
 	}
 }
+
+// TestCorrectionBadInput: a correction read without a catalog, or in a
+// message far longer than any order, is no correction and breaks nothing.
+func TestCorrectionBadInput(t *testing.T) {
+	if in := nlu.Parse("add the kettle, sorry, the big one", nil, "en"); in.Items != nil {
+		t.Errorf("Parse without a catalog has items %+v", in.Items)
+	}
+	ix := yard(t)
+	long := strings.Repeat("add the Sora kettle, sorry, ", 2000) + "the copper one"
+	if in := nlu.Parse(long, ix, "en"); in.Name == nlu.AddToCart && in.Quantity > 1 {
+		t.Errorf("Parse(a very long message) = %s ×%d", in.Name, in.Quantity)
+	}
+	for _, text := range []string{",", ", sorry,", "sorry, sorry, sorry", "不对，算了，", "add , no ,"} {
+		nlu.Parse(text, ix, "en") // must not panic
+	}
+}

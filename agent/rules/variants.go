@@ -252,23 +252,19 @@ func onlyValues(query string, said catalog.Said) bool {
 			words[w] = true
 		}
 	}
+	for _, v := range said {
+		if catalog.MeasureOnly(query, v) {
+			return true // "90厘米的" for "90 cm"
+		}
+	}
 	qs := valueWords(query)
 	for _, w := range qs {
-		w = strings.TrimSuffix(w, "的") // "90厘米的"
-		if u, ok := hanUnits[w]; ok {
-			w = u
-		}
-		if w != "" && !words[w] && !sizeMarks[w] {
+		if !words[w] && !sizeMarks[w] {
 			return false
 		}
 	}
 	return len(qs) > 0
 }
-
-// hanUnits are the Chinese units of measures as values write them in
-// Latin letters: "90厘米" says "90 cm".
-var hanUnits = map[string]string{"厘米": "cm", "公分": "cm", "毫米": "mm", "米": "m", "公斤": "kg", "千克": "kg",
-	"克": "g", "升": "l", "毫升": "ml", "英寸": "in", "寸": "in"}
 
 // sizeMarks say that what they follow is a size: "L码", "42号", "尺码L".
 var sizeMarks = map[string]bool{"码": true, "号": true, "尺码": true}
