@@ -2,7 +2,6 @@ package rules
 
 import (
 	"context"
-	"maps"
 	"slices"
 
 	"github.com/conciergehq/concierge"
@@ -598,19 +597,14 @@ func (b Brain) correct(ctx context.Context, t *agent.Turn, in nlu.Intent) (bool,
 				return false, nil // another attribute: not a correction of this one
 			}
 		}
-		want := catalog.Said{}
-		for _, c := range ix.Choices(group) {
-			want[c.Attr] = l.Product.Attrs[c.Attr]
-		}
-		maps.Copy(want, said)
-		fit := ix.Matching(group, want)
-		if len(fit) != 1 || fit[0] == l.Product.SKU {
+		s := withValues(ix, group, l.Product, said)
+		if s == "" || s == l.Product.SKU {
 			continue
 		}
 		if old != "" {
 			return false, nil // two lines fit: the usual reading asks
 		}
-		old, with = l.Product.SKU, fit[0]
+		old, with = l.Product.SKU, s
 	}
 	if old == "" {
 		return false, nil

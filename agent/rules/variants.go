@@ -392,6 +392,13 @@ func (b Brain) variantSwap(t *agent.Turn, old concierge.SKU) concierge.SKU {
 	if len(said) == 0 || len(missing) > 0 {
 		return ""
 	}
+	return withValues(ix, group, p, said)
+}
+
+// withValues returns the variant of group that has p's values but those
+// said ("finalement en 41" of the blue pair in 40: the blue in 41), or ""
+// when the group has no one such.
+func withValues(ix *catalog.Index, group []concierge.SKU, p *concierge.Product, said catalog.Said) concierge.SKU {
 	want := catalog.Said{}
 	for _, c := range ix.Choices(group) {
 		want[c.Attr] = p.Attrs[c.Attr]
