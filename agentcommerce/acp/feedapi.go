@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/internal/redact"
 )
 
 // FeedAPI is a merchant's client of an agent's Feed API (2026-04-17,
@@ -163,8 +164,14 @@ func pushProducts(ctx context.Context, api *FeedAPI, feedID string, products []F
 }
 
 // do sends one request and decodes a want-status answer into out; any
-// other status is a *FeedAPIError.
+// other status is a *FeedAPIError. Its error names no credential: the
+// feed URL a merchant configures may carry one in its query or user
+// part, and the error is logged and stored with the failed push.
 func (c *FeedAPI) do(ctx context.Context, method, path, key string, body any, want int, out any) error {
+	return redact.Error(c.send(ctx, method, path, key, body, want, out), c.Token)
+}
+
+func (c *FeedAPI) send(ctx context.Context, method, path, key string, body any, want int, out any) error {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -192,8 +199,6 @@ func (c *FeedAPI) do(ctx context.Context, method, path, key string, body any, wa
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		// The error names the URL, which holds no secret (the token is a
-		// header).
 		return fmt.Errorf("acp feed api: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()

@@ -312,3 +312,41 @@ func TestFeedPushJob(t *testing.T) {
 		t.Errorf("the agent holds %+v %v, want the variants shop's TRAIL with 3 variants", held, err)
 	}
 }
+
+// TestFeedAPIErrorsNameNoCredential: with the agent unreachable, or
+// answering an error that echoes the request, the error (which is logged
+// and stored with a failed push) names neither the bearer token nor a
+// credential the configured URL carries in its query or user part; a
+// *FeedAPIError is still found by errors.As.
+func TestFeedAPIErrorsNameNoCredential(t *testing.T) {
+	const inURL = "url-secret-0123456789"
+	down := httptest.NewServer(http.NotFoundHandler())
+	base := strings.Replace(down.URL, "http://", "http://merchant:"+inURL+"@", 1) + "/v1?key=" + inURL
+	down.Close() // unreachable from here on
+	api := &acp.FeedAPI{BaseURL: base, Token: agentToken}
+	_, err := api.Feed(context.Background(), "feed_1")
+	if err == nil {
+		t.Fatal("Feed on an unreachable agent: no error")
+	}
+	for _, secret := range []string{inURL, agentToken} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error %q names a credential", err)
+		}
+	}
+
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"type":"invalid_request","code":"unauthorized","message":"bad token %s"}`, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
+	}))
+	defer echo.Close()
+	api = &acp.FeedAPI{BaseURL: echo.URL, Token: agentToken}
+	_, err = api.Feed(context.Background(), "feed_1")
+	var fe *acp.FeedAPIError
+	if !errors.As(err, &fe) || fe.Status != http.StatusUnauthorized {
+		t.Fatalf("err = %v, want a *FeedAPIError 401", err)
+	}
+	if strings.Contains(err.Error(), agentToken) {
+		t.Errorf("error %q echoes the token", err)
+	}
+}
