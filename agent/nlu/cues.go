@@ -254,7 +254,7 @@ var cueTable = [numSignals][]string{
 	sigFiller: {
 		"les", "the", "conditions", "les conditions", "cgv", "terms", "the terms", "policy", "politique",
 		"rgpd", "donnees", "data", "条款", "协议", "隐私", "je", "j", "i", "me", "moi", "c est", "ca", "cela",
-		"it", "that", "s", "bien", "merci", "thanks", "thank you", "please", "svp", "stp", "alors", "bon",
+		"it", "that", "s", "bien", "merci", "thanks", "thank you", "please", "svp", "stp", "s il vous plait", "s il te plait", "alors", "bon",
 		"well", "so", "then", "go", "avec plaisir", "的", "了", "吧", "啊", "呀", "哦", "那", "就", "我", "这样", "么",
 		"吗",
 	},

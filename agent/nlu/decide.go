@@ -95,6 +95,9 @@ func (p *parse) decide(in *Intent) IntentName {
 		// count of what one product is, even one, orders it; "the
 		// Tieguanyin" alone shows it.
 		return AddToCart
+	case in.Picked && len(in.Ordinals) == 1:
+		// "the second one", "第二个" after a list: a choice of it.
+		return AddToCart
 	case named >= 2, has(sigCompare) && (pointed || !generic && !p.offCatalog):
 		return Compare
 	case named == 1, has(sigDetails) && (pointed || !generic && !p.offCatalog), len(in.Ordinals) > 0:
@@ -224,6 +227,37 @@ func (p *parse) browsing(in *Intent) bool {
 
 // long reports a message too long to be an order by itself: a shopper who
 // tells a story around a product is answered about it, not charged for it.
+// onlyPicks reports a message made of a pick among what was shown (one
+// position, or a price superlative) and of words that say nothing else:
+// articles, "one", "please", "ok", "那个". See Intent.Picked.
+func (p *parse) onlyPicks(in *Intent) bool {
+	if len(in.Ordinals) != 1 && !in.ByPrice || p.question || in.Query != "" || len(in.Products) > 0 ||
+		in.Quantity > 0 || p.sigs[sigDetails] || p.sigs[sigSearch] || p.sigs[sigCompare] {
+		return false
+	}
+	sorting := map[int]bool{}
+	for _, s := range p.spans {
+		if s.sig == sigSortAsc || s.sig == sigSortDesc {
+			for _, k := range s.at {
+				sorting[k] = true
+			}
+		}
+	}
+	for i, t := range p.toks {
+		if p.used[i] || sorting[i] || t.kind == tSymbol || pickFillers[t.norm] {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// pickFillers are the words a bare pick may carry: "ok the second one
+// please", "alors le moins cher", "就要第二个吧".
+var pickFillers = setOf("the", "one", "le", "la", "l", "celui", "celle", "ci", "please", "pls", "plz", "svp", "stp",
+	"s", "il", "vous", "te", "plait", "ok", "okay", "alors", "then", "so", "just", "juste", "bon", "well",
+	"那个", "这个", "那", "这", "个", "款", "的", "吧", "请", "就", "要", "好", "好的", "嗯")
+
 func (p *parse) long() bool { return len(p.toks) > 30 }
 
 // counted reports a message that says how many: a number, a vague count,

@@ -87,6 +87,13 @@ type Intent struct {
 	// rather than asking for a sorted list: "the cheaper one", "le moins
 	// cher", "最便宜的", "便宜的那个", with no other words of a search.
 	ByPrice bool
+	// Picked is set when the message does nothing but pick one of what
+	// was shown, by position or by price ("the second one", "the
+	// cheapest one please", "le moins cher", "第二个", "便宜的那个"): a
+	// choice, which puts it in the cart as "I'll take the second one"
+	// does. Words that ask to see it ("show me", "details of", "what
+	// about", "?") leave it unset: they ask to look, not to have.
+	Picked bool
 	// Quantity is how many, 0 when not said: callers adding to a cart
 	// take 0 as 1.
 	Quantity int
@@ -348,6 +355,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	}
 	in.ByPrice = in.Sort != catalog.Relevance && in.Query == "" && in.Category == "" && in.PriceMax == 0 &&
 		in.PriceMin == 0 && len(in.Products) == 0 && p.superlative()
+	in.Picked = p.onlyPicks(&in)
 	in.Name = p.decide(&in)
 	in.Continues = len(p.toks) > 1 && p.conjAt(0) > 0
 	in.AddVerb = p.sigs[sigAdd]
@@ -929,7 +937,7 @@ var queryStop = setOf(
 	"notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que", "qui", "quoi", "s", "sa", "se", "ses",
 	"son", "sur", "t", "ta", "te", "tes", "toi", "ton", "tu", "un", "une", "vos", "votre", "vous", "y",
 	"est", "suis", "ai", "avez", "dans", "tres", "trop", "peu", "quel", "quelle", "quels", "quelles",
-	"ca", "cela", "ceci", "celle", "celui", "ci", "svp", "stp", "bonjour", "merci", "salut", "peux", "peut",
+	"ca", "cela", "ceci", "celle", "celui", "ci", "svp", "stp", "plait", "bonjour", "merci", "salut", "peux", "peut",
 	"pouvez", "veux", "voudrais", "cherche", "avez", "faut", "besoin", "reste", "voir", "mais", "but",
 	"an", "the", "i", "im", "my", "you", "your", "we", "it", "its", "this", "that", "these", "those",
 	"of", "for", "to", "in", "at", "by", "with", "and", "or", "is", "are", "be", "am", "do", "does",

@@ -142,8 +142,13 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	case in.ByPrice && choices && in.Name == nlu.Search:
 		// "the cheaper one", "便宜的那个": one of what was shown, as
 		// "the second one" would point at it (or one of its variants).
+		// Said alone ("the cheapest one please"), it is a choice and
+		// goes in the cart; "show me the cheaper one" shows it.
 		sku, _ := b.byPrice(t, mem.Shown, in.Sort)
 		in.Name, in.Sort, in.Quantity = nlu.Details, catalog.Relevance, 0
+		if in.Picked {
+			in.Name = nlu.AddToCart
+		}
 		if k := slices.Index(mem.Shown, sku); k >= 0 {
 			in.Ordinals = []int{k + 1}
 		} else {
