@@ -70,6 +70,9 @@ func (lx *lexicon) analyzeTokens(toks []token) []term {
 			continue
 		}
 		key := stems[i]
+		if strings.IndexByte(key, ',') > 0 {
+			key = strings.ReplaceAll(key, ",", ".") // "2,5" is "2.5"
+		}
 		if v, ok := countWords[t.text]; ok && v >= 2 {
 			// "six" and "6" are the same number in a name and a message.
 			key = strconv.Itoa(v)

@@ -32,6 +32,59 @@ var measureUnits = map[string]struct {
 
 var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|米|升|克|瓦|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|m|l|g|w|v)`)
 
+// labelled returns the numbers folded text writes after a word, or
+// before "号", as measures whose unit is that word ("force 2.5" is a
+// force of 2.5, "3号" a 号 of 3). Asked for beside a name's own label
+// ("Anches ténor force 3", strength 3), they tell the name apart:
+// "anches clarinette force 2.5" does not ask for the force-3 reeds.
+func labelled(folded string) []measure {
+	var out []measure
+	for _, m := range labelPattern.FindAllStringSubmatch(folded, -1) {
+		word, num := m[1], m[2]
+		if word == "" {
+			word, num = "号", m[3]
+		}
+		if v, ok := NumberValue(strings.ReplaceAll(num, ",", ".")); ok {
+			out = append(out, measure{unit: "label:" + stem(word), value: v})
+		}
+	}
+	return out
+}
+
+// labelPattern finds a Latin word and the number after it, the number
+// standing alone ("33rd" is no number of a label), or a number before
+// "号".
+var labelPattern = regexp.MustCompile(`(?:(?:^|[^\pL\pN])(\pL+) ([0-9]+(?:[.,][0-9]+)?)(?:$|[^\pL\pN.,])|([0-9]+(?:[.,][0-9]+)?) ?号)`)
+
+// attrLabels are the labelled numbers of a folded name that say one of
+// the product's attribute values: "force 3" of reeds of strength 3, not
+// the "boîte de 10" nor a model's "Ace 98" of no such attribute.
+func attrLabels(folded string, attrs map[string]string) []measure {
+	if len(attrs) == 0 {
+		return nil
+	}
+	var out []measure
+	for _, m := range labelled(folded) {
+		for _, v := range attrs {
+			if x, ok := NumberValue(strings.ReplaceAll(strings.TrimSpace(v), ",", ".")); ok && x == m.value {
+				out = append(out, m)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// askedMeasures are the measures and labelled numbers a request writes.
+func askedMeasures(folded string) []measure {
+	return append(measures(folded), labelled(folded)...)
+}
+
+// startsDigit reports a token that is a number ("3", "2.5").
+func startsDigit(s string) bool {
+	return s != "" && s[0] >= '0' && s[0] <= '9'
+}
+
 // measures returns the measures folded text writes. A Latin unit must end
 // its word ("90 cm", not "90 cmx"), a number must start its own ("4-6",
 // not "a4 6l" read as 4).
@@ -62,7 +115,7 @@ func measures(folded string) []measure {
 // contradicts a stated size is not what was asked. Products that write no
 // such measure stay; the query's other words judge them.
 func (ix *Index) withoutOtherMeasures(folded string, found []scored) []scored {
-	asked := measures(folded)
+	asked := askedMeasures(folded)
 	if len(asked) == 0 {
 		return found
 	}
@@ -84,7 +137,9 @@ func (ix *Index) fitsMeasures(doc int, asked []measure) bool {
 	p := &ix.products[doc]
 	var have []measure
 	for _, n := range p.Name {
-		have = append(have, measures(Fold(n))...)
+		folded := Fold(n)
+		have = append(have, measures(folded)...)
+		have = append(have, attrLabels(folded, p.Attrs)...)
 	}
 	for _, h := range have {
 		same, fits := false, false
@@ -107,7 +162,7 @@ func (ix *Index) MeasuresFit(skus []concierge.SKU, text string) []concierge.SKU 
 	if len(skus) == 0 {
 		return skus
 	}
-	asked := measures(Fold(text))
+	asked := askedMeasures(Fold(text))
 	if len(asked) == 0 {
 		return skus
 	}

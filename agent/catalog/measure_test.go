@@ -81,3 +81,57 @@ func TestMeasureOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelledValues: a name that writes an attribute's value after a
+// word ("… force 3" of reeds of strength 3) makes that word a label. A
+// request for another value under that label ("force 2.5") is not those
+// reeds, and says the value of variants whose names do not write it; a
+// decimal is one number ("2.5" does not find the "box of 5"), written
+// with either mark.
+func TestLabelledValues(t *testing.T) {
+	reed := func(sku, group, fr, strength string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: group, Name: map[concierge.Locale]string{"fr": fr},
+			Attrs: map[string]string{"strength": strength}}
+	}
+	ix := catalog.New([]concierge.Product{
+		reed("CLAR-25", "CLAR", "Anches clarinette (boîte de 10)", "2.5"),
+		reed("CLAR-3", "CLAR", "Anches clarinette (boîte de 10)", "3"),
+		reed("TEN-3", "", "Anches ténor force 3 (boîte de 5)", "3"),
+		{SKU: "CASE-5", Name: map[concierge.Locale]string{"fr": "Étui pour 5 anches"}},
+	}, []concierge.Locale{"fr"})
+	search := []struct {
+		query string
+		want  concierge.SKU // first hit
+		not   concierge.SKU // not among the hits
+	}{
+		{"anches clarinette force 2.5", "CLAR-25", "TEN-3"},
+		{"anches clarinette force 2,5", "CLAR-25", "TEN-3"},
+		{"anches force 3", "TEN-3", ""},
+		{"2.5", "CLAR-25", "CASE-5"},
+	}
+	for _, tt := range search {
+		hits := ix.Search(catalog.Query{Text: tt.query, Limit: 5})
+		if len(hits) == 0 || hits[0].SKU != tt.want {
+			t.Errorf("Search(%q) = %v, want %s first", tt.query, hits, tt.want)
+		}
+		for _, h := range hits {
+			if h.SKU == tt.not {
+				t.Errorf("Search(%q) = %v, has %s", tt.query, hits, tt.not)
+			}
+		}
+	}
+	group := []concierge.SKU{"CLAR-25", "CLAR-3"}
+	narrow := []struct {
+		text string
+		want []concierge.SKU
+	}{
+		{"anches clarinette force 2,5", []concierge.SKU{"CLAR-25"}},
+		{"une boîte d'anches clarinette force 3", []concierge.SKU{"CLAR-3"}},
+		{"deux boîtes d'anches clarinette", group}, // "deux" is a count
+	}
+	for _, tt := range narrow {
+		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, path topPath) []
 	if q.Limit > 0 {
 		// withoutOtherMeasures, one product at a time, after the most
 		// covered is counted.
-		asked := measures(folded)
+		asked := askedMeasures(folded)
 		fits := func(i int) bool { return len(asked) == 0 || ix.fitsMeasures(i, asked) }
 		ok, tried := false, false
 		if bounded && path != walkPath {

@@ -140,6 +140,9 @@ func tokenize(folded string) []token {
 					start-- // "-5 °C": the sign is the name's
 				}
 			}
+		case (r == '.' || r == ',') && start >= 0 && !han && digit && i+1 < len(folded) && folded[i+1] >= '0' && folded[i+1] <= '9':
+			// "2.5", "2,5": one number, a reed's strength, not a 2 and a 5
+			// that would find "box of 5".
 		case r == '/' && start >= 0 && !han && digit && i+1 < len(folded) && folded[i+1] >= '0' && folded[i+1] <= '9':
 			// "3/4", "1/2": one size, as the parser reads it; "3/4"
 			// must not find "4/4".

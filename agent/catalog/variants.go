@@ -221,13 +221,19 @@ func (ix *Index) Narrow(text string, skus []concierge.SKU) (fit []concierge.SKU,
 	matched := make([]bool, len(toks)) // tokens that stated a value
 	for _, k := range ix.sayableAxes(g, skus) {
 		best, bestLen := "", 0
+		var vals []string
+		for _, s := range skus {
+			if p := ix.Product(s); p != nil {
+				vals = append(vals, strings.TrimSpace(p.Attrs[k]))
+			}
+		}
 		for _, s := range skus {
 			p := ix.Product(s)
 			if p == nil {
 				continue
 			}
 			v := strings.TrimSpace(p.Attrs[k])
-			if n := ix.states(toks, have, k, v, matched); n > bestLen {
+			if n := ix.states(toks, have, k, v, vals, matched); n > bestLen {
 				best, bestLen = v, n
 			}
 		}
@@ -305,7 +311,7 @@ func (ix *Index) Matching(skus []concierge.SKU, said Said) []concierge.SKU {
 // state "bleu"), sizes and codes as written, a number or a letter only
 // where it reads as one ("en 42", "42码", "taille M", or the whole
 // message), never as a count.
-func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched []bool) int {
+func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []string, matched []bool) int {
 	fv := Fold(v)
 	if fv == "" {
 		return 0
@@ -324,11 +330,11 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, matched
 	vt := tokenize(fv)
 	if len(vt) == 1 && !vt[0].han {
 		for i, t := range toks {
-			if t.text != vt[0].text || t.elided {
+			if t.elided || t.text != vt[0].text && !sameDecimal(t.text, vt[0].text) {
 				continue
 			}
 			_, number := NumberValue(t.text)
-			if (number || runeLen(t.text) == 1) && !ix.sized(toks, i, k) {
+			if (number || runeLen(t.text) == 1) && !ix.sized(toks, i, k) && !ix.labelBefore(toks, i, vals) {
 				continue
 			}
 			matched[i] = true
@@ -534,6 +540,37 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	}
 	// "the 12 one": an article, the value, "one".
 	return i > 0 && sizeArticles[toks[i-1].text] && (i+1 == len(toks) || toks[i+1].text == "one" && i+2 == len(toks))
+}
+
+// sameDecimal reports two numbers written with digits that differ only
+// by their decimal mark: "2,5" and "2.5".
+func sameDecimal(a, b string) bool {
+	if !startsDigit(a) || !startsDigit(b) {
+		return false
+	}
+	x, ok := NumberValue(a)
+	y, ok2 := NumberValue(b)
+	return ok && ok2 && x == y
+}
+
+// labelBefore reports a number said after the word some name writes
+// before one of vals, the values of an attribute: "force 2.5" where the
+// tenor reeds are named "… force 3" and clarinet reeds come in 2.5, 3
+// and 3.5 — the word labels that attribute in the shop's own names.
+func (ix *Index) labelBefore(toks []token, i int, vals []string) bool {
+	if i == 0 || toks[i-1].han {
+		return false
+	}
+	if _, number := NumberValue(toks[i].text); !number {
+		return false
+	}
+	prev := compared(toks[i-1].text, 'L')
+	for _, v := range vals {
+		if x, ok := NumberValue(strings.ReplaceAll(v, ",", ".")); ok && ix.nameNums[numKey('L', prev, x)] {
+			return true
+		}
+	}
+	return false
 }
 
 // sizeArticles may stand before a size said alone ("the L", "la M",
