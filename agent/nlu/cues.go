@@ -201,7 +201,7 @@ var cueTable = [numSignals][]string{
 		"non pardon", "pardon", "sorry", "oops", "oups", "my bad", "i meant", "je voulais dire", "不对", "我是说", "说错了",
 	},
 	sigChangeWeak: {
-		"seulement", "juste", "que", "only", "just", "只要", "就要",
+		"seulement", "juste", "que", "seul", "seule", "only", "just", "只要", "就要",
 	},
 	sigChangeStrong: {
 		"change la quantite", "changer la quantite", "modifier la quantite", "modifie la quantite",

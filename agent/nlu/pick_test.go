@@ -39,3 +39,28 @@ func TestBarePickIsAChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestOnlyOneIsACount: "non, un seul", "sorry, only one" after an add set
+// the count of what is in focus to one; "the only one in blue" counts
+// nothing.
+func TestOnlyOneIsACount(t *testing.T) {
+	ix := yard(t)
+	tests := []struct {
+		text     string
+		name     nlu.IntentName
+		quantity int
+	}{
+		{"non, un seul", nlu.ChangeQuantity, 1},
+		{"une seule", nlu.ChangeQuantity, 1},
+		{"sorry, only one", nlu.ChangeQuantity, 1},
+		{"only one please", nlu.ChangeQuantity, 1},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, "en"); in.Name != tt.name || in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q) = %s ×%d, want %s ×%d", tt.text, in.Name, in.Quantity, tt.name, tt.quantity)
+		}
+	}
+	if in := nlu.Parse("the only one in blue", ix, "en"); in.Quantity != 0 {
+		t.Errorf("Parse(the only one in blue).Quantity = %d, want 0", in.Quantity)
+	}
+}

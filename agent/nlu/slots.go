@@ -604,6 +604,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 		}
 		return 0, 0
 	case "one":
+		if prev == "only" && (i < 2 || p.toks[i-2].norm != "the") && next != "of" {
+			return 1, i + 1 // "sorry, only one", not "the only one in blue"
+		}
 		if notCount[prev] || next == "of" || p.pronounOne(i) {
 			return 0, 0
 		}
