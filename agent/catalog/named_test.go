@@ -46,7 +46,9 @@ func TestInNamedOrder(t *testing.T) {
 		named("ROPE-98", "Dynamic rope 9.8 mm 60 m", "Corde dynamique 9,8 mm 60 m"),
 		named("BOOK-PAT", "100 pastry recipes", "100 recettes de pâtisserie"),
 		named("BOOK-VEG", "Vegetarian cooking for all", "Cuisine végétarienne pour tous"),
-	}, []concierge.Locale{"fr", "en"})
+		{SKU: "TABLE-180", Name: map[concierge.Locale]string{"zh": "柚木长桌 1.8米"}},
+		{SKU: "TABLE-120", Name: map[concierge.Locale]string{"zh": "柚木圆桌 1.2米"}},
+	}, []concierge.Locale{"fr", "en", "zh"})
 	tests := []struct {
 		text string
 		skus []concierge.SKU
@@ -58,6 +60,10 @@ func TestInNamedOrder(t *testing.T) {
 		{"un livre de recettes végétariennes", []concierge.SKU{"BOOK-VEG", "BOOK-PAT"}, []concierge.SKU{"BOOK-VEG", "BOOK-PAT"}},
 		// One not named by a word of its own: the order stands.
 		{"the 9.8 mm rope", []concierge.SKU{"ROPE-95", "ROPE-98"}, []concierge.SKU{"ROPE-95", "ROPE-98"}},
+		// Chinese names in one run of characters, told apart by "和".
+		{"我在柚木圆桌和柚木长桌之间犹豫", []concierge.SKU{"TABLE-180", "TABLE-120"}, []concierge.SKU{"TABLE-120", "TABLE-180"}},
+		{"柚木长桌还是圆桌", []concierge.SKU{"TABLE-120", "TABLE-180"}, []concierge.SKU{"TABLE-180", "TABLE-120"}},
+		{"柚木圆桌长桌", []concierge.SKU{"TABLE-180", "TABLE-120"}, []concierge.SKU{"TABLE-180", "TABLE-120"}},
 	}
 	for _, tt := range tests {
 		if got := ix.InNamedOrder(tt.text, tt.skus); !slices.Equal(got, tt.want) {

@@ -1026,7 +1026,11 @@ func (ix *Index) InNamedOrder(text string, skus []concierge.SKU) []concierge.SKU
 	if len(skus) < 2 {
 		return skus
 	}
-	toks := tokenize(Fold(text))
+	folded := Fold(text)
+	if containsHan(folded) {
+		return ix.inHanNamedOrder(folded, skus)
+	}
+	toks := tokenize(folded)
 	said := ix.lx.analyzeTokens(toks)
 	names := make([]map[string]bool, len(skus))
 	for i, sku := range skus {
@@ -1072,6 +1076,62 @@ func (ix *Index) InNamedOrder(text string, skus []concierge.SKU) []concierge.SKU
 	// one book by two words, and the search's order stands.
 	for k := 1; k < len(idx); k++ {
 		if !slices.ContainsFunc(toks[pos[idx[k-1]]:pos[idx[k]]], func(t token) bool { return alternatives[t.text] }) {
+			return skus
+		}
+	}
+	out := slices.Clone(skus)
+	for k, i := range idx {
+		out[k] = skus[i]
+	}
+	return out
+}
+
+// inHanNamedOrder is InNamedOrder for a Chinese text, whose names stand
+// in one run of characters ("我在柚木圆桌和柚木长桌之间犹豫"): each product
+// is placed where the text first writes a word of its own Chinese name,
+// and a "和", "或", "还是" or comma must stand between two of them.
+func (ix *Index) inHanNamedOrder(folded string, skus []concierge.SKU) []concierge.SKU {
+	grams := make([]map[string]bool, len(skus))
+	for i, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			return skus
+		}
+		grams[i] = map[string]bool{}
+		for _, name := range p.Name {
+			for _, t := range ix.lx.analyze(Fold(name)) {
+				if t.kind == hanGram {
+					grams[i][t.key] = true
+				}
+			}
+		}
+	}
+	pos := make([]int, len(skus))
+	for i := range skus {
+		pos[i] = -1
+		for g := range grams[i] {
+			own := true
+			for j := range skus {
+				if j != i && grams[j][g] {
+					own = false
+				}
+			}
+			if k := strings.Index(folded, g); own && k >= 0 && (pos[i] < 0 || k < pos[i]) {
+				pos[i] = k
+			}
+		}
+		if pos[i] < 0 {
+			return skus
+		}
+	}
+	idx := make([]int, len(skus))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return pos[a] - pos[b] })
+	for k := 1; k < len(idx); k++ {
+		between := folded[pos[idx[k-1]]:pos[idx[k]]]
+		if !strings.ContainsAny(between, "和或跟与、,，") && !strings.Contains(between, "还是") {
 			return skus
 		}
 	}
