@@ -128,10 +128,37 @@ func TestLabelledValues(t *testing.T) {
 		{"anches clarinette force 2,5", []concierge.SKU{"CLAR-25"}},
 		{"une boîte d'anches clarinette force 3", []concierge.SKU{"CLAR-3"}},
 		{"deux boîtes d'anches clarinette", group}, // "deux" is a count
+		{"force 2,5", []concierge.SKU{"CLAR-25"}},
+		{"strength 3", []concierge.SKU{"CLAR-3"}}, // the attribute's name
 	}
 	for _, tt := range narrow {
 		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
 			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}
+
+// TestSaysOnlyLabelledValue: "force 2,5" or "strength 3" after a
+// question about reeds says only a strength; "ténor 2.5" says more.
+func TestSaysOnlyLabelledValue(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "CLAR-25", Group: "CLAR", Name: map[concierge.Locale]string{"fr": "Anches clarinette"}, Attrs: map[string]string{"strength": "2.5"}},
+		{SKU: "CLAR-3", Group: "CLAR", Name: map[concierge.Locale]string{"fr": "Anches clarinette"}, Attrs: map[string]string{"strength": "3"}},
+		{SKU: "TEN-3", Name: map[concierge.Locale]string{"fr": "Anches ténor force 3"}, Attrs: map[string]string{"strength": "3"}},
+	}, []concierge.Locale{"fr"})
+	tests := []struct {
+		query string
+		said  catalog.Said
+		want  bool
+	}{
+		{"force 2,5", catalog.Said{"strength": "2.5"}, true},
+		{"strength 3", catalog.Said{"strength": "3"}, true},
+		{"ténor 2.5", catalog.Said{"strength": "2.5"}, false},
+		{"force 2,5", catalog.Said{"strength": "3"}, false},
+	}
+	for _, tt := range tests {
+		if got := ix.SaysOnly(tt.query, tt.said); got != tt.want {
+			t.Errorf("SaysOnly(%q, %v) = %v, want %v", tt.query, tt.said, got, tt.want)
 		}
 	}
 }

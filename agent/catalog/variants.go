@@ -542,6 +542,23 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	return i > 0 && sizeArticles[toks[i-1].text] && (i+1 == len(toks) || toks[i+1].text == "one" && i+2 == len(toks))
 }
 
+// valueLabels are words that introduce a number said as a value (a
+// strength, a grade, a gauge) rather than a count.
+var valueLabels = map[string]bool{
+	"force": true, "strength": true, "grade": true, "level": true, "niveau": true, "number": true,
+	"numero": true, "no": true, "tension": true, "gauge": true, "tirant": true, "hardness": true, "durete": true,
+}
+
+// saysNumber reports whether the token w is a number one of vals writes.
+func saysNumber(w string, vals []string) bool {
+	for _, v := range vals {
+		if w == Fold(v) || sameDecimal(w, Fold(v)) {
+			return true
+		}
+	}
+	return false
+}
+
 // sameDecimal reports two numbers written with digits that differ only
 // by their decimal mark: "2,5" and "2.5".
 func sameDecimal(a, b string) bool {
@@ -563,6 +580,9 @@ func (ix *Index) labelBefore(toks []token, i int, vals []string) bool {
 	}
 	if _, number := NumberValue(toks[i].text); !number {
 		return false
+	}
+	if valueLabels[toks[i-1].text] {
+		return true // "strength 3.5", "force 2,5" in any shop
 	}
 	prev := compared(toks[i-1].text, 'L')
 	for _, v := range vals {
@@ -644,10 +664,23 @@ func (ix *Index) SaysOnly(query string, said Said) bool {
 			values[conceptKey(c)] = true
 		}
 	}
+	var vals []string
+	keys := map[string]bool{}
+	for k, v := range said {
+		vals = append(vals, v)
+		keys[Fold(k)] = true
+	}
+	toks := tokenize(Fold(query))
 	n := 0
-	for _, t := range ix.lx.analyze(Fold(query)) {
+	for _, t := range ix.lx.analyzeTokens(toks) {
 		if sizeWords[t.word] || sizeWords[t.key] {
 			continue // "size 12", "taille M": the word that says a size
+		}
+		if t.pos+1 < len(toks) && saysNumber(toks[t.pos+1].text, vals) &&
+			(keys[t.word] || valueLabels[t.word] || ix.labelBefore(toks, t.pos+1, vals)) {
+			// "strength 3.5" (the attribute's name), "force 3" (the
+			// word the shop's names write before a strength).
+			continue
 		}
 		if !values[t.key] && !values[t.word] {
 			return false
