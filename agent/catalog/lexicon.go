@@ -121,6 +121,9 @@ var senses = []sense{
 	{[]string{"castiron"}, []string{"cast iron", "cast-iron", "fonte", "铸铁"}},
 	{[]string{"bamboo"}, []string{"bamboo", "bambou", "竹制", "竹子"}},
 	{[]string{"plastic"}, []string{"plastic", "plastique", "塑料"}},
+	// Handedness, of scissors, guitars, golf clubs.
+	{[]string{"lefthanded"}, []string{"left-handed", "left handed", "lefthanded", "lefty", "gaucher", "gauchere", "gauchers", "gaucheres", "左手", "左撇子", "左利手"}},
+	{[]string{"righthanded"}, []string{"right-handed", "right handed", "righthanded", "droitier", "droitiere", "droitiers", "droitieres", "右手", "右利手"}},
 	// Clothing sizes: a lone "S", "M" or "L" is a stop word (s', m', l')
 	// or a unit, so they are read with the word that introduces them.
 	{[]string{"sizexs"}, []string{"taille xs", "size xs"}},

@@ -366,6 +366,14 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 		}
 		return statesMeasure(toks, fv, matched)
 	}
+	for _, w := range choiceWords[fv] {
+		for i, t := range toks {
+			if t.text == w {
+				matched[i] = true
+				return 100 + 1
+			}
+		}
+	}
 	terms := ix.lx.analyze(fv)
 	if len(terms) == 0 {
 		return 0
@@ -541,6 +549,11 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	// "the 12 one": an article, the value, "one".
 	return i > 0 && sizeArticles[toks[i-1].text] && (i+1 == len(toks) || toks[i+1].text == "one" && i+2 == len(toks))
 }
+
+// choiceWords say a value among variants, though search leaves them out
+// of the value's meaning for what else they say: "rose" is pink among a
+// backpack's colours, and a flower or a wine in a search.
+var choiceWords = map[string][]string{"pink": {"rose", "roses"}}
 
 // valueLabels are words that introduce a number said as a value (a
 // strength, a grade, a gauge) rather than a count.

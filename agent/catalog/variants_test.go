@@ -184,3 +184,33 @@ func TestNarrowSizeMarks(t *testing.T) {
 		}
 	}
 }
+
+// TestValuesSaidInAnotherLanguage: values the shop writes in English are
+// said in French among the variants: "le rose" is the pink backpack
+// ("rose" is left out of search, where it is a flower), "pour gaucher"
+// the left-handed scissors.
+func TestValuesSaidInAnotherLanguage(t *testing.T) {
+	p := func(sku, group, name, k, v string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: group, Name: map[concierge.Locale]string{"en": name}, Attrs: map[string]string{k: v}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("BAG-BLUE", "BAG", "Kids school backpack", "colour", "blue"),
+		p("BAG-PINK", "BAG", "Kids school backpack", "colour", "pink"),
+		p("SC-R", "SC", "Kids safety scissors", "hand", "right-handed"),
+		p("SC-L", "SC", "Kids safety scissors", "hand", "left-handed"),
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		text  string
+		group []concierge.SKU
+		want  []concierge.SKU
+	}{
+		{"le rose", []concierge.SKU{"BAG-BLUE", "BAG-PINK"}, []concierge.SKU{"BAG-PINK"}},
+		{"des ciseaux pour gaucher", []concierge.SKU{"SC-R", "SC-L"}, []concierge.SKU{"SC-L"}},
+		{"right-handed", []concierge.SKU{"SC-R", "SC-L"}, []concierge.SKU{"SC-R"}},
+	}
+	for _, tt := range tests {
+		if fit, _, _ := ix.Narrow(tt.text, tt.group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}
