@@ -178,6 +178,7 @@ func TestCompareParts(t *testing.T) {
 		{"比较耳温枪和额温枪", "zh", []concierge.SKU{"THERMO-EAR", "THERMO-HEAD"}},
 		// The last part's head is the others' too.
 		{"what's the difference between the 2-frame and the 4-frame extractor?", "en", []concierge.SKU{"EXT-2F", "EXT-4F"}},
+		{"j'hésite entre le décodeur DCC 8 broches et le kit de gare", "fr", []concierge.SKU{"DECODER-8", "KIT-STATION"}},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)
@@ -276,5 +277,25 @@ func TestValuesAfterAComma(t *testing.T) {
 	in := nlu.Parse("je prends le tapis de selle CSO, ni le noir ni le marine", pads, "fr")
 	if len(in.Items) > 1 || !strings.Contains(in.NotQuery, "noir") || !strings.Contains(in.NotQuery, "marine") {
 		t.Errorf("Parse(ni … ni …) = %d items, NotQuery %q; want one item with both colours ruled out", len(in.Items), in.NotQuery)
+	}
+}
+
+// TestTornBetweenTwoStands: the last part's last word is its own name's
+// ("triple"), not a head the first part shares: each part chooses its
+// stand.
+func TestTornBetweenTwoStands(t *testing.T) {
+	name := func(sku, fr, en string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Category: "stands", Name: map[concierge.Locale]string{"fr": fr, "en": en}}
+	}
+	ix := catalog.New([]concierge.Product{
+		name("STAND-FOLD", "Stand guitare pliable", "Folding guitar stand"),
+		name("STAND-3", "Stand guitare triple (3 guitares)", "Triple guitar stand (3 guitars)"),
+		name("DESK", "Pupitre à partitions pliable", "Folding music stand"),
+		name("STAND-UKU", "Stand ukulélé et violon", "Ukulele and violin stand"),
+		name("STAND-SAX", "Stand saxophone alto et ténor", "Alto and tenor saxophone stand"),
+	}, []concierge.Locale{"fr", "en"})
+	in := nlu.Parse("j'hésite entre le stand guitare pliable et le stand guitare triple", ix, "fr")
+	if want := []concierge.SKU{"STAND-FOLD", "STAND-3"}; in.Name != nlu.Compare || !slices.Equal(in.Products, want) {
+		t.Errorf("Parse = %s %v, want compare %v", in.Name, in.Products, want)
 	}
 }

@@ -212,6 +212,8 @@ var cueTable = [numSignals][]string{
 		"lequel", "laquelle", "lesquels", "mieux", "meilleur*", "plus lumineu*", "which one", "which is",
 		"which", "better", "best", "brighter", "differ*", "比较一下", "对比一下", "比一下", "比较", "对比", "哪个好", "哪个", "区别", "不同", "哪款", "还是",
 		"更好", "更亮",
+		// Torn between two: "j'hésite entre …", "我在…和…之间犹豫".
+		"hesite*", "hesitating", "hesitate", "torn between", "undecided", "犹豫", "纠结",
 	},
 	sigDetails: {
 		"come with", "comes with", "livree avec", "fournie avec", "fourni avec", "compatible*", "配", "怎么卖",

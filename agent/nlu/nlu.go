@@ -408,6 +408,12 @@ func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Local
 	if f := strings.Fields(last.Query); len(f) > 1 {
 		head = f[len(f)-1]
 	}
+	if head != "" && len(ix.Resolve(head)) == 1 {
+		// "le stand guitare pliable et le stand guitare triple": a word
+		// of one product's own name is what sets it apart, not a head
+		// the parts share.
+		head = ""
+	}
 	var skus []concierge.SKU
 	for k, it := range tmp.Items {
 		if k < len(tmp.Items)-1 && head != "" && len(it.Products) == 0 && !slices.Contains(strings.Fields(it.Query), head) {

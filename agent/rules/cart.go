@@ -184,6 +184,9 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		return b.choose(t, it, named), nil
 	}
 	if len(in.Items) == 0 {
+		if s := ordinalChoice(t, in); s != "" {
+			return pick{sku: s, variant: true}, nil
+		}
 		if skus := b.ordinals(t, in); len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
 		}
@@ -394,6 +397,31 @@ func (b Brain) byPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) (sku
 
 // ordinals returns the products of what was shown that the intent's
 // positions pick ("the second one", "第二个").
+// ordinalChoice returns the variant "la deuxième" points at when one
+// product was shown with its choices of one attribute ("Couleurs :
+// marron, noir"): the second value, as its buttons list them.
+func ordinalChoice(t *agent.Turn, in nlu.Intent) concierge.SKU {
+	shown := t.Conv.Memory.Shown
+	if len(shown) != 1 || len(in.Ordinals) != 1 {
+		return ""
+	}
+	ix := t.Shop.Catalog
+	group := ix.Variants(shown[0])
+	cs := ix.Choices(group)
+	p := t.Shop.Bot.Product(shown[0])
+	if len(cs) != 1 || p == nil {
+		return ""
+	}
+	o := in.Ordinals[0]
+	if o < 0 {
+		o += len(cs[0].Values) + 1
+	}
+	if o < 1 || o > len(cs[0].Values) {
+		return ""
+	}
+	return withValues(ix, group, p, catalog.Said{cs[0].Attr: cs[0].Values[o-1]})
+}
+
 func (b Brain) ordinals(t *agent.Turn, in nlu.Intent) []concierge.SKU {
 	shown := t.Conv.Memory.Shown
 	var out []concierge.SKU
