@@ -17,8 +17,10 @@ import (
 // completion is announced before it starts, as a claim every replica
 // sees (Store.ClaimFlight, scope "<bot>/complete", key the session):
 // a read of the session while the claim lives answers
-// StatusCompleting, and a second completion is answered the same
-// without charging anything.
+// StatusCompleting, a second completion is answered the same without
+// charging anything, and a change (update, cancel) is refused with
+// ReasonCompleting (Changeable) — each at once, reading only the claim
+// and the last committed session, never waiting for the completion.
 
 // completing is the flights scope of bot's sessions being completed.
 func completing(bot concierge.BotID) string { return string(bot) + "/complete" }
@@ -73,4 +75,26 @@ func (s *Service) Completing(ctx context.Context, bot concierge.BotID, id string
 	}
 	sess.Status, sess.Messages = StatusCompleting, nil
 	return &sess, nil
+}
+
+// Changeable refuses, with ReasonCompleting, a change (update, cancel)
+// of session id of bot while a completion of it is being processed by
+// any replica. It reads only the claim (BeginComplete's), so it answers
+// at once: the change would otherwise wait for the completion's
+// transaction (on SQLite, the one writer) and then be refused as
+// finished. A completion that starts just after the check makes the
+// change wait for it as before. The refusal is not written into the
+// session's transcript, which would wait for the same writer.
+func (s *Service) Changeable(ctx context.Context, bot concierge.BotID, id string) error {
+	if s.Shop(bot) == nil || id == "" {
+		return nil
+	}
+	live, err := s.store.FlightLive(ctx, completing(bot), id)
+	if err != nil {
+		return err
+	}
+	if live {
+		return refuse(ReasonCompleting, "", "the checkout is being completed and cannot change now; read it again")
+	}
+	return nil
 }

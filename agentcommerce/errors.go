@@ -26,6 +26,10 @@ const (
 	ReasonPaymentHandler   Reason = "payment_handler" // unknown or unconfigured handler
 	ReasonIdempotencyReuse Reason = "idempotency_conflict"
 	ReasonInFlight         Reason = "idempotency_in_flight" // the same key is being handled now
+	// ReasonCompleting refuses a change (update, cancel) of a session
+	// whose completion is being processed: it cannot change now, and may
+	// again if the completion fails (a declined payment).
+	ReasonCompleting Reason = "complete_in_progress"
 )
 
 // Error is a refused request: nothing was changed. Path is the JSONPath of

@@ -140,6 +140,16 @@ func (s *Service) DoOnce(ctx context.Context, scope, key string, request []byte,
 	return s.Do(ctx, scope, key, request, fn)
 }
 
+// InFlight reports whether a request with (scope, key) is being handled
+// now under DoOnce's claim, by any replica. It reads only the claim, so
+// it does not wait for that request's transaction.
+func (s *Service) InFlight(ctx context.Context, scope, key string) (bool, error) {
+	if key == "" {
+		return false, nil
+	}
+	return s.store.FlightLive(ctx, scope, key)
+}
+
 // prune forgets old Idempotency-Keys, at most once an hour.
 func (s *Service) prune(ctx context.Context) {
 	now := s.Now()

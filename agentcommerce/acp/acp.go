@@ -142,8 +142,10 @@ func known(keys []string, token string) bool {
 
 // call is one checkout request: authenticated, versioned, limited, made
 // idempotent and answered.
-func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
-	h.serve(w, r, status, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error) {
+// d says what the request does while a completion of its session is
+// being processed (see whileCompleting).
+func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, d during, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+	h.serve(w, r, status, d, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error) {
 		s, err := op(ctx, tx, bot, body)
 		if err != nil {
 			return nil, err
@@ -152,11 +154,23 @@ func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op fu
 	}, false)
 }
 
+// during is what a checkout request does while a completion of its
+// session is being processed, by any replica and through any protocol
+// (agentcommerce's BeginComplete).
+type during int
+
+const (
+	duringNone     during = iota // create, delegate_payment: no session yet
+	duringRead                   // GET: the session as last committed, complete_in_progress
+	duringComplete               // complete: the same, charging nothing; else it begins the completion
+	duringChange                 // update, cancel: refused, 409 conflict
+)
+
 // serve is one ACP request whose answer op makes: authenticated,
 // versioned, limited, made idempotent and answered with op's value as
 // JSON. cardData says the body carries a card (delegate_payment), whose
 // stored request hash must then be keyed.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error), cardData bool) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, d during, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error), cardData bool) {
 	bot, keyID, ok := h.authorize(w, r)
 	if !ok {
 		return
@@ -207,6 +221,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, op f
 		mac.Write(request)
 		request = []byte(r.Method + " " + r.URL.Path + "\nhmac:" + hex.EncodeToString(mac.Sum(nil)))
 	}
+	release, answered := h.whileCompleting(w, r, bot, scope, key, d)
+	if answered {
+		return
+	}
+	if release != nil {
+		defer release()
+	}
 	code, resp, replayed, err := h.cfg.Service.DoOnce(r.Context(), scope, key, request, func(tx agentcommerce.Tx) (int, []byte, error) {
 		if err := claimSignature(r.Context(), tx, bot, r, key); err != nil {
 			return 0, nil, err
@@ -229,6 +250,62 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, op f
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	writeRaw(w, code, resp)
+}
+
+// whileCompleting answers a request on a session whose completion is
+// being processed (by any replica, through any protocol) without
+// waiting for that completion, whose transaction holds SQLite's one
+// writer: a GET, and a complete under another Idempotency-Key, with the
+// session as last committed and status complete_in_progress (one of
+// 2026-04-17's CheckoutSession statuses; UCP's "Business is processing
+// the Complete Checkout request"), 200, charging nothing; an update or
+// a cancel with 409 conflict. A complete retried under its own key
+// while it runs is left to DoOnce, whose answer is the spec's 409
+// idempotency_in_flight. A complete that starts announces itself first
+// (BeginComplete) and returns release, which the caller calls once it
+// has ended.
+func (h *Handler) whileCompleting(w http.ResponseWriter, r *http.Request, bot concierge.BotID, scope, key string, d during) (release func(), answered bool) {
+	svc, id, ctx := h.cfg.Service, r.PathValue("id"), r.Context()
+	switch d {
+	case duringNone:
+		return nil, false
+	case duringChange:
+		if err := svc.Changeable(ctx, bot, id); err != nil {
+			h.refused(w, r, bot, err)
+			return nil, true
+		}
+		return nil, false
+	case duringComplete:
+		busy, err := svc.InFlight(ctx, scope, key)
+		if err != nil {
+			h.refused(w, r, bot, err)
+			return nil, true
+		}
+		if busy {
+			return nil, false // DoOnce answers 409 idempotency_in_flight
+		}
+		rel, busy, err := svc.BeginComplete(ctx, bot, id)
+		if err != nil {
+			h.refused(w, r, bot, err)
+			return nil, true
+		}
+		if !busy {
+			return rel, false
+		}
+	}
+	sess, err := svc.Completing(ctx, bot, id)
+	if err != nil {
+		h.refused(w, r, bot, err)
+		return nil, true
+	}
+	if sess == nil {
+		return nil, false
+	}
+	if key != "" {
+		w.Header().Set("Idempotency-Key", key)
+	}
+	writeJSON(w, http.StatusOK, h.render(sess))
+	return nil, true
 }
 
 // refused answers an error with ACP's flat error. ACP has no 200 error
@@ -269,6 +346,11 @@ func (h *Handler) refused(w http.ResponseWriter, r *http.Request, bot concierge.
 		if strings.HasSuffix(r.URL.Path, "/cancel") {
 			status = http.StatusMethodNotAllowed // the spec's answer to canceling a finished session
 		}
+	case agentcommerce.ReasonCompleting:
+		// Not 405 as for a finished session: should the completion fail
+		// (a declined payment) the session may change again.
+		w.Header().Set("Retry-After", "1")
+		status, code = http.StatusConflict, "conflict"
 	case agentcommerce.ReasonExpired:
 		status, code = http.StatusConflict, "expired"
 	case agentcommerce.ReasonEscalation:

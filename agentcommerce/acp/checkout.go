@@ -168,7 +168,7 @@ func changes(body []byte) (agentcommerce.Changes, *checkoutRequest, error) {
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
-	h.call(w, r, http.StatusCreated, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+	h.call(w, r, http.StatusCreated, duringNone, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
 		ch, _, err := changes(body)
 		if err != nil {
 			return nil, err
@@ -179,13 +179,13 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
-	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
+	h.call(w, r, http.StatusOK, duringRead, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
 		return h.cfg.Service.Get(ctx, tx, bot, r.PathValue("id"))
 	})
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
-	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+	h.call(w, r, http.StatusOK, duringChange, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
 		ch, _, err := changes(body)
 		if err != nil {
 			return nil, err
@@ -195,7 +195,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
-	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+	h.call(w, r, http.StatusOK, duringComplete, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
 		ch, req, err := changes(body)
 		if err != nil {
 			return nil, err
@@ -211,7 +211,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
-	h.call(w, r, http.StatusOK, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
+	h.call(w, r, http.StatusOK, duringChange, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
 		return h.cfg.Service.Cancel(ctx, tx, bot, r.PathValue("id"))
 	})
 }

@@ -68,7 +68,7 @@ type delegated struct {
 // only to bots in test mode with the sandbox handler: no real card is
 // ever charged by it.
 func (h *Handler) delegatePayment(w http.ResponseWriter, r *http.Request) {
-	h.serve(w, r, http.StatusCreated, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error) {
+	h.serve(w, r, http.StatusCreated, duringNone, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (any, error) {
 		shop := h.cfg.Service.Shop(bot)
 		if shop == nil || !shop.TestMode || shop.Handlers[agentcommerce.SandboxHandler] == nil {
 			return nil, &delegateError{status: http.StatusNotFound, code: "not_found", msg: "delegated payment is served only in test mode, with the sandbox payment handler"}

@@ -112,7 +112,12 @@ func status(s agentcommerce.Status) string {
 	case agentcommerce.StatusReady:
 		return "ready_for_payment"
 	}
-	return string(s) // requires_escalation, completed and canceled are ACP's words too
+	// requires_escalation, completed and canceled are ACP's words too, and
+	// so is complete_in_progress (2026-04-17's CheckoutSession status
+	// enum), a completion being processed: the enum's in_progress, older
+	// and without a stated meaning, would not say that the payment is
+	// under way.
+	return string(s)
 }
 
 func stamp(t time.Time) string {

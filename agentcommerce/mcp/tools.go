@@ -258,6 +258,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			if err != nil {
 				return h.refuse(bot, in.binding(), err)
 			}
+			if err := h.cfg.Service.Changeable(ctx, bot, in.ID); err != nil {
+				return h.refuse(bot, in.binding(), err)
+			}
 			return h.run(ctx, bot, "update", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Update(ctx, tx, bot, in.ID, ch)
 			})
@@ -304,6 +307,9 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			args := UCPArgs{Meta: in.Meta}
 			if err := h.admitCheckout(bot, args, agentHeader(req), true); err != nil {
 				return nil, nil, err
+			}
+			if err := h.cfg.Service.Changeable(ctx, bot, in.ID); err != nil {
+				return h.refuse(bot, args.binding(), err)
 			}
 			return h.run(ctx, bot, "cancel", args.key(in.IdempotencyKey), args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Cancel(ctx, tx, bot, in.ID)

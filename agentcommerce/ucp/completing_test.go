@@ -1,32 +1,12 @@
 package ucp_test
 
 import (
-	"context"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/conciergehq/concierge"
 	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 )
-
-// heldPayer is a payment handler whose Charge signals entered and then
-// waits for release: a completion held while it is being processed.
-type heldPayer struct {
-	entered chan struct{}
-	release chan struct{}
-	charges atomic.Int32
-}
-
-func (p *heldPayer) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {
-	p.charges.Add(1)
-	p.entered <- struct{}{}
-	<-p.release
-	return "held:" + string(o.ID), nil
-}
 
 // TestCompleteInProgress: while a Complete Checkout is being processed
 // (held inside the payment handler), a Get of the session answers it
@@ -34,18 +14,22 @@ func (p *heldPayer) Charge(ctx context.Context, o *concierge.Order, token string
 // the Complete Checkout request"), with its continue_url and no order,
 // at once — on SQLite too, whose one writer the completion holds — and
 // a second complete, under another key or the same one, answers the
-// same without charging again. Once the completion ends the session is
-// completed, charged once; completing it again is the usual 409 under
-// another key and the replay under the first. Both databases.
+// same without charging again. An Update or a Cancel Checkout is
+// refused at once with 409 complete_in_progress (the REST binding's
+// 409 for a conflict), changing nothing. Once the completion ends the
+// session is completed, charged once; completing it again is the usual
+// 409 under another key and the replay under the first, and an update
+// is 409 finished. Both databases.
 func TestCompleteInProgress(t *testing.T) {
 	act.EachDB(t, func(t *testing.T, url string) {
 		s := newOrderShop(t, url, "", ucp.Config{})
-		payer := &heldPayer{entered: make(chan struct{}, 4), release: make(chan struct{})}
+		payer := act.NewHeldPayer()
+		defer payer.Release()
 		s.svc.Shop("shop-a").Handlers["held"] = payer
+		const address = `"fulfillment":{"methods":[{"type":"shipping","destinations":[{"street_address":"1 rue de la Paix","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
+			"groups":[{"selected_option_id":"standard"}]}]}`
 		st, c := s.call(t, "POST", "/ucp/shop-a/checkout-sessions", "k-create", `{"buyer":{"email":"jane@example.com"},
-			"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],
-			"fulfillment":{"methods":[{"type":"shipping","destinations":[{"street_address":"1 rue de la Paix","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
-			"groups":[{"selected_option_id":"standard"}]}]}}`)
+			"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],`+address+`}`)
 		if st != http.StatusCreated || c["status"] != "ready_for_complete" {
 			t.Fatalf("create: %d %v", st, c)
 		}
@@ -56,61 +40,55 @@ func TestCompleteInProgress(t *testing.T) {
 			status int
 			body   map[string]any
 		}
-		// A request that waits for the held completion (what the status
-		// exists to avoid) must fail the test, not hang it: after 20 s
-		// the completion is let go, and the answer checked.
-		var once sync.Once
-		free := func() { once.Do(func() { close(payer.release) }) }
-		defer free()
-		during := func(method, key, body string) (int, map[string]any) {
+		during := func(method, path, key, body string) (int, map[string]any) {
 			t.Helper()
-			got := make(chan answer, 1)
-			go func() {
-				st, b := s.call(t, method, path+map[bool]string{true: "", false: "/complete"}[method == "GET"], key, body)
-				got <- answer{st, b}
-			}()
-			select {
-			case a := <-got:
-				return a.status, a.body
-			case <-time.After(20 * time.Second):
-				t.Errorf("%s %s waited for the completion in progress", method, key)
-				free()
-				a := <-got
-				return a.status, a.body
-			}
+			a := act.During(t, payer, method+" "+path, func() answer {
+				st, b := s.call(t, method, path, key, body)
+				return answer{st, b}
+			})
+			return a.status, a.body
 		}
 		first := make(chan answer, 1)
 		go func() {
 			st, body := s.call(t, "POST", path+"/complete", "k-pay-1", pay)
 			first <- answer{st, body}
 		}()
-		select {
-		case <-payer.entered:
-		case <-time.After(20 * time.Second): // a hang, not a synchronisation
-			t.Fatal("the completion never reached the payment handler")
-		}
+		payer.WaitEntered(t)
 
-		st, got := during("GET", "", "")
+		st, got := during("GET", path, "", "")
 		if st != http.StatusOK || got["status"] != "complete_in_progress" || got["continue_url"] == nil || got["order"] != nil || got["id"] != id {
 			t.Errorf("GET during the completion: %d %v, want 200 complete_in_progress with continue_url and no order", st, got)
 		}
 		for _, key := range []string{"k-pay-2", "k-pay-1"} {
-			st, got := during("POST", key, pay)
+			st, got := during("POST", path+"/complete", key, pay)
 			if st != http.StatusOK || got["status"] != "complete_in_progress" || got["order"] != nil {
 				t.Errorf("complete under %s during the completion: %d %v, want 200 complete_in_progress", key, st, got)
 			}
 		}
-		if n := payer.charges.Load(); n != 1 {
+		for _, c := range []struct{ method, path, key, body string }{
+			{"PUT", path, "k-update", `{"buyer":{"email":"jo@example.com"},"line_items":[{"item":{"id":"LAMP-01"},"quantity":2}],` + address + `}`},
+			{"POST", path + "/cancel", "k-cancel", ""},
+		} {
+			st, got := during(c.method, c.path, c.key, c.body)
+			if st != http.StatusConflict || got["code"] != "complete_in_progress" || got["content"] == "" {
+				t.Errorf("%s %s during the completion: %d %v, want 409 complete_in_progress", c.method, c.path, st, got)
+			}
+		}
+		if n := payer.Charges(); n != 1 {
 			t.Errorf("%d charges while the first completion runs, want 1", n)
 		}
 
-		free()
+		payer.Release()
 		done := <-first
 		if done.status != http.StatusOK || done.body["status"] != "completed" || done.body["order"] == nil {
 			t.Fatalf("the completion: %d %v", done.status, done.body)
 		}
-		if st, got := s.call(t, "GET", path, "", ""); st != http.StatusOK || got["status"] != "completed" || got["order"] == nil {
+		st, got = s.call(t, "GET", path, "", "")
+		if st != http.StatusOK || got["status"] != "completed" || got["order"] == nil {
 			t.Errorf("GET after the completion: %d %v", st, got)
+		}
+		if items, _ := got["line_items"].([]any); len(items) != 1 || items[0].(map[string]any)["quantity"] != float64(1) {
+			t.Errorf("the refused update changed the items: %v", got["line_items"])
 		}
 		if st, _ := s.call(t, "POST", path+"/complete", "k-pay-3", pay); st != http.StatusConflict {
 			t.Errorf("complete again under another key: %d, want 409", st)
@@ -118,7 +96,10 @@ func TestCompleteInProgress(t *testing.T) {
 		if st, got := s.call(t, "POST", path+"/complete", "k-pay-1", pay); st != http.StatusOK || got["status"] != "completed" {
 			t.Errorf("the first key again: %d %v, want its completed answer replayed", st, got)
 		}
-		if n := payer.charges.Load(); n != 1 {
+		if st, got := s.call(t, "POST", path+"/cancel", "k-cancel", ""); st != http.StatusConflict || got["code"] != "finished" {
+			t.Errorf("the refused cancel's key after the completion: %d %v, want 409 finished (its refusal kept no key)", st, got)
+		}
+		if n := payer.Charges(); n != 1 {
 			t.Errorf("%d charges in all, want 1", n)
 		}
 	})

@@ -20,7 +20,9 @@ func Status(code string) int {
 		return http.StatusForbidden
 	case "not_found":
 		return http.StatusNotFound
-	case "idempotency_conflict", "finished", "expired":
+	case "idempotency_conflict", "finished", "expired", "complete_in_progress":
+		// complete_in_progress: a change to a checkout whose completion
+		// is being processed (the REST binding's 409, "a conflict").
 		return http.StatusConflict
 	case "profile_malformed", "version_unsupported":
 		return http.StatusUnprocessableEntity

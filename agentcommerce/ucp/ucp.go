@@ -168,13 +168,24 @@ func (h *Handler) admit(w http.ResponseWriter, r *http.Request) (concierge.BotID
 // call is one checkout request: checked, limited, made idempotent and
 // answered.
 func (h *Handler) call(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
-	h.callSession(w, r, status, false, op)
+	h.callSession(w, r, status, duringNone, op)
 }
 
-// callSession is call for an operation on the session of the path's id;
-// with completing (Get and Complete Checkout) a completion of that
-// session being processed is answered complete_in_progress (inProgress).
-func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int, completing bool, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
+// during is what a checkout operation does while a completion of its
+// session is being processed, by any replica and through any protocol
+// (agentcommerce's BeginComplete).
+type during int
+
+const (
+	duringNone   during = iota // Create Checkout: no session yet
+	duringRead                 // Get and Complete Checkout: complete_in_progress (inProgress)
+	duringChange               // Update and Cancel Checkout: refused, 409 complete_in_progress
+)
+
+// callSession is call for an operation on the session of the path's id,
+// answered as d says while a completion of that session is being
+// processed.
+func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int, d during, op func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error)) {
 	bot, _, ok := h.admit(w, r)
 	if !ok {
 		return
@@ -201,7 +212,15 @@ func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int
 		h.authFailed(w, bot, code, msg)
 		return
 	}
-	if completing {
+	switch d {
+	case duringChange:
+		// Answered at once, rather than after waiting for the
+		// completion's transaction and then 409 finished.
+		if err := h.cfg.Service.Changeable(r.Context(), bot, r.PathValue("id")); err != nil {
+			h.refused(w, r, bot, err)
+			return
+		}
+	case duringRead:
 		release, answered := h.inProgress(w, r, bot)
 		if answered {
 			return
@@ -302,7 +321,7 @@ func (h *Handler) Refusal(bot concierge.BotID, err error) (o Outcome, ok bool) {
 		return Outcome{Status: Status("not_found"), Body: map[string]any{"code": "not_found", "content": e.Message}}, true
 	case agentcommerce.ReasonIdempotencyReuse:
 		return Outcome{Status: Status("idempotency_conflict"), Body: map[string]any{"code": "idempotency_conflict", "content": e.Message}}, true
-	case agentcommerce.ReasonFinished, agentcommerce.ReasonExpired:
+	case agentcommerce.ReasonFinished, agentcommerce.ReasonExpired, agentcommerce.ReasonCompleting:
 		return Outcome{Status: Status(string(e.Reason)), Body: map[string]any{"code": string(e.Reason), "content": e.Message}}, true
 	}
 	code, severity := string(e.Reason), "recoverable"
