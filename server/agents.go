@@ -29,8 +29,9 @@ type agentParts struct {
 	// gives a webhook_url.
 	webhooks []*agentcommerce.Webhooks
 	// feeds pushes ACP feeds to agents' Feed APIs, at start, on each
-	// catalog change (catalogSink) and every period, one replica per
-	// push (agent_feed_pushes); nil when no bot has one.
+	// catalog change (catalogSink) and stock change from an order
+	// (stockChanged) and every period, one replica per push
+	// (agent_feed_pushes); nil when no bot has one.
 	feeds atomic.Pointer[acp.FeedPusher]
 }
 
@@ -158,6 +159,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	acpHandler.Register(m.agents.mux)
 	if len(acpFeeds) > 0 {
 		m.agents.feeds.Store(acpHandler.FeedPusher(acp.FeedPushConfig{Pushes: acpFeeds, Claims: m.DB}))
+		m.DB.OnStockChange(m.stockChanged)
 	}
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
 	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log,

@@ -26,3 +26,13 @@ func (s feedSink) SetProducts(products []concierge.Product) {
 	s.Sink.SetProducts(products)
 	s.changed()
 }
+
+// stockChanged is told by the store of a bot whose stock an order
+// changed (placed, canceled, expired) on this replica: the feed's
+// availability may have changed, so its pusher looks at once, as after
+// a catalog change (it pushes only when what the agent holds differs).
+func (m *Main) stockChanged(bot concierge.BotID) {
+	if p := m.agents.feeds.Load(); p != nil {
+		p.Changed(bot)
+	}
+}

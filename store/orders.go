@@ -198,6 +198,9 @@ func (tx *Tx) adjustStock(ctx context.Context, bot concierge.BotID, sku concierg
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: stock of %s: %w", sku, concierge.ErrOutOfStock)
 	}
+	if delta != 0 {
+		tx.stockChanged(bot)
+	}
 	return nil
 }
 

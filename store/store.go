@@ -73,6 +73,10 @@ type DB struct {
 	// store runs the same few dozen statements all day.
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
+
+	// stockHook is told of the bots whose stock a committed transaction
+	// changed (OnStockChange).
+	stockHook atomic.Pointer[func(concierge.BotID)]
 }
 
 // Open opens the store at url: "sqlite:PATH" (PATH may be ":memory:" only
@@ -263,6 +267,9 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	if len(tx.stockBots) > 0 {
+		db.committed(tx.stockBots)
+	}
 	return nil
 }
 
@@ -275,6 +282,9 @@ type Tx struct {
 	tx     *sql.Tx
 	now    time.Time
 	missed []string // queries to prepare for the cache once the transaction ends
+	// stockBots are the bots whose stock the transaction changed, told
+	// to OnStockChange's listener once it commits.
+	stockBots map[concierge.BotID]bool
 }
 
 // Now is the time the transaction started; every row it writes carries it.
