@@ -2,7 +2,6 @@ package acp_test
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,21 +18,6 @@ import (
 )
 
 const apiKey = "acp-test-key-0123456789"
-
-// heldPayer is a Payer whose Charge waits, once entered is signalled,
-// until release is closed: a request held in flight.
-type heldPayer struct {
-	entered chan struct{}
-	release chan struct{}
-	charges atomic.Int32
-}
-
-func (p *heldPayer) Charge(ctx context.Context, o *concierge.Order, token string) (string, error) {
-	p.charges.Add(1)
-	p.entered <- struct{}{}
-	<-p.release
-	return "held:" + string(o.ID), nil
-}
 
 // lockedBuffer is a log sink that concurrent requests may write to.
 type lockedBuffer struct {
@@ -154,9 +138,10 @@ const pay = `{"payment_data":{"handler_id":"sandbox","instrument":{"type":"card"
 // idempotency_conflict; once the first ends, the retry replays it and the
 // payment was charged once.
 func TestIdempotencyInFlight(t *testing.T) {
-	payer := &heldPayer{entered: make(chan struct{}), release: make(chan struct{})}
-	eachStore(t, payer, func(t *testing.T, f *fixture) {
-		payer.charges.Store(0)
+	act.EachDB(t, func(t *testing.T, url string) {
+		payer := act.NewHeldPayer()
+		defer payer.Release()
+		f := newFixture(t, url, payer)
 		id := f.ready(t)
 		path := "/acp/shop-a/checkout_sessions/" + id + "/complete"
 		type answer struct {
@@ -168,7 +153,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 			st, b, _ := f.post(t, path, "pay-1", pay)
 			first <- answer{st, b}
 		}()
-		<-payer.entered // the first request is now inside Charge
+		payer.WaitEntered(t) // the first request is now inside Charge
 
 		st, b, h := f.post(t, path, "pay-1", pay)
 		if st != http.StatusConflict || b["code"] != "idempotency_in_flight" || b["type"] != "invalid_request" || h.Get("Retry-After") == "" {
@@ -179,12 +164,11 @@ func TestIdempotencyInFlight(t *testing.T) {
 			t.Errorf("other body in flight: %d %v", st, b)
 		}
 
-		close(payer.release)
+		payer.Release()
 		a := <-first
 		if a.status != http.StatusOK || a.body["status"] != "completed" {
 			t.Fatalf("first: %d %v", a.status, a.body)
 		}
-		payer.release = make(chan struct{}) // for the next store
 		st, b, h = f.post(t, path, "pay-1", pay)
 		if st != http.StatusOK || h.Get("Idempotent-Replayed") != "true" || b["status"] != "completed" {
 			t.Errorf("retry after: %d %v replayed=%q", st, b, h.Get("Idempotent-Replayed"))
@@ -193,7 +177,7 @@ func TestIdempotencyInFlight(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || b["code"] != "idempotency_conflict" {
 			t.Errorf("other body after: %d %v", st, b)
 		}
-		if n := payer.charges.Load(); n != 1 {
+		if n := payer.Charges(); n != 1 {
 			t.Errorf("charged %d times, want 1", n)
 		}
 	})
@@ -206,10 +190,9 @@ func TestIdempotencyInFlight(t *testing.T) {
 // afterwards the second replays the first's response, and the payment
 // was charged once.
 func TestIdempotencyInFlightAcrossReplicas(t *testing.T) {
-	payer := &heldPayer{entered: make(chan struct{}), release: make(chan struct{})}
 	act.EachDB(t, func(t *testing.T, url string) {
-		payer.charges.Store(0)
-		payer.release = make(chan struct{})
+		payer := act.NewHeldPayer()
+		defer payer.Release()
 		a, b := newFixture(t, url, payer), newFixture(t, url, payer)
 		id := a.ready(t)
 		path := "/acp/shop-a/checkout_sessions/" + id + "/complete"
@@ -222,7 +205,7 @@ func TestIdempotencyInFlightAcrossReplicas(t *testing.T) {
 			st, body, _ := a.post(t, path, "pay-1", pay)
 			first <- answer{st, body}
 		}()
-		<-payer.entered // the first request is inside Charge on replica a
+		payer.WaitEntered(t) // the first request is inside Charge on replica a
 
 		st, body, h := b.post(t, path, "pay-1", pay)
 		if st != http.StatusConflict || body["code"] != "idempotency_in_flight" || h.Get("Retry-After") == "" {
@@ -232,7 +215,7 @@ func TestIdempotencyInFlightAcrossReplicas(t *testing.T) {
 		if st != http.StatusUnprocessableEntity || body["code"] != "idempotency_conflict" {
 			t.Errorf("other body on replica b: %d %v", st, body)
 		}
-		close(payer.release)
+		payer.Release()
 		got := <-first
 		if got.status != http.StatusOK || got.body["status"] != "completed" {
 			t.Fatalf("first: %d %v", got.status, got.body)
@@ -241,7 +224,7 @@ func TestIdempotencyInFlightAcrossReplicas(t *testing.T) {
 		if st != http.StatusOK || h.Get("Idempotent-Replayed") != "true" || body["status"] != "completed" {
 			t.Errorf("retry on replica b: %d %v replayed=%q", st, body, h.Get("Idempotent-Replayed"))
 		}
-		if n := payer.charges.Load(); n != 1 {
+		if n := payer.Charges(); n != 1 {
 			t.Errorf("charged %d times, want 1", n)
 		}
 	})
