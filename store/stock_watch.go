@@ -8,8 +8,8 @@ import "github.com/conciergehq/concierge"
 // committed, once per bot and transaction. fn runs on the committing
 // goroutine, so it must not block; it is told of this process's commits
 // only (each replica tells its own). It replaces an earlier fn; nil
-// tells no one. Restocking by the catalog or a seller is not reported
-// here: those already tell their own listeners.
+// tells no one. Stock set otherwise (SeedStock at start, a seller's
+// stock push) is not reported.
 func (db *DB) OnStockChange(fn func(concierge.BotID)) {
 	if fn == nil {
 		db.stockHook.Store(nil)
