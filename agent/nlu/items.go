@@ -664,6 +664,16 @@ func (p *parse) splitItems(in *Intent, ix *catalog.Index, hint concierge.Locale)
 			items[n-1].Quantity = it.Quantity
 			continue
 		}
+		if n := len(items); n > 0 && it.Quantity == 0 && sub.Size != 0 && len(it.Products) == 0 && len(strings.Fields(it.Query)) <= 1 && !p.comparing {
+			// "ten glue sticks, the small ones": a size of what the
+			// part before finds, when its names tell a smaller from a
+			// larger.
+			if as := candidates(ix, items[n-1]); len(as) > 1 && ix.BySize(as, sub.Size > 0) != "" {
+				texts[n-1] += " " + text
+				items[n-1] = itemOf(texts[n-1], Limits{MaxQuantity: p.max}.parseOne(texts[n-1], ix, hint, false))
+				continue
+			}
+		}
 		if n := len(items); n > 0 && it.Quantity == 0 && !p.comparing && !p.indefiniteIn(text) && valueOfPrevious(ix, items[n-1], it) {
 			// "the Marina swimsuit in coral, size 12": a value of the
 			// variants of what the part before finds.

@@ -304,3 +304,18 @@ func TestPackSizeSaysTheVariant(t *testing.T) {
 		t.Errorf("Parse(加一个6支装球拍包).Quantity = %d, want 1 or none", in.Quantity)
 	}
 }
+
+// TestSizeAfterComma: "the small ones" after a comma is the size of what
+// the part before finds, not an item of its own.
+func TestSizeAfterComma(t *testing.T) {
+	glue := func(sku, en string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"en": en}}
+	}
+	ix := catalog.New([]concierge.Product{glue("GLUE-21", "Glue stick 21 g"), glue("GLUE-40", "Glue stick 40 g")}, []concierge.Locale{"en"})
+	for _, text := range []string{"add ten glue sticks, the small ones", "add 10 glue sticks, small"} {
+		in := nlu.Parse(text, ix, "en")
+		if len(in.Items) != 0 || in.Quantity != 10 || in.Size >= 0 {
+			t.Errorf("Parse(%q) = items %+v, ×%d, size %d; want one item ×10 of the smaller size", text, in.Items, in.Quantity, in.Size)
+		}
+	}
+}
