@@ -311,7 +311,9 @@ func TestSizeAfterComma(t *testing.T) {
 	glue := func(sku, en string) concierge.Product {
 		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"en": en}}
 	}
-	ix := catalog.New([]concierge.Product{glue("GLUE-21", "Glue stick 21 g"), glue("GLUE-40", "Glue stick 40 g")}, []concierge.Locale{"en"})
+	ix := catalog.New([]concierge.Product{glue("GLUE-21", "Glue stick 21 g"), glue("GLUE-40", "Glue stick 40 g"),
+		{SKU: "STAPLER", Name: map[concierge.Locale]string{"en": "Mini stapler"},
+			Description: map[concierge.Locale]string{"en": "A small stapler for a pencil case."}}}, []concierge.Locale{"en"})
 	for _, text := range []string{"add ten glue sticks, the small ones", "add 10 glue sticks, small"} {
 		in := nlu.Parse(text, ix, "en")
 		if len(in.Items) != 0 || in.Quantity != 10 || in.Size >= 0 {
