@@ -39,7 +39,9 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 		if !toks[i].sep {
 			continue
 		}
-		if k := p.startsAt(i, correctionMarks); k > 0 {
+		if k := p.startsAt(i, correctionMarks); k > 0 && at >= 0 && end == i && trail == 0 {
+			end = i + k // "… sorry, make it 4": one correction, two marks
+		} else if k > 0 {
 			at, end, trail = i, i+k, 0
 		} else if noWords[toks[i].norm] && (i+1 == len(toks) || toks[i+1].sep) {
 			at, end, trail = i, i+1, 0 // "the small cage, no, the large one"

@@ -32,6 +32,9 @@ func TestCorrectionInOneMessage(t *testing.T) {
 		{text: "我要砂纸240目，算了，不要了", lang: "zh", name: nlu.ViewCart},
 		{text: "add the Sora kettle, sorry", lang: "en", name: nlu.ViewCart},
 		{text: "add the Sora kettle, two actually", lang: "en", name: nlu.AddToCart, quantity: 2},
+		// Two marks in a row are one correction.
+		{text: "add 3 Sora kettles... sorry, make it 4", lang: "en", name: nlu.AddToCart, quantity: 4},
+		{text: "mets 3 bouilloires Sora, non pardon, en fait 2", lang: "fr", name: nlu.AddToCart, quantity: 2},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)
