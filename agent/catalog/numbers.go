@@ -234,6 +234,10 @@ func (ix *Index) recordWords(folded string) {
 // word: "700x25c" is a size of a product, not an order reference.
 func (ix *Index) NameWord(w string) bool { return ix.nameNums["W|"+w] }
 
+// HanPair reports whether some name writes the two Chinese characters
+// of s together: "茶几" (a coffee table) is no "几" (a few).
+func (ix *Index) HanPair(s string) bool { return ix.hanPairs[s] }
+
 // NameBigram reports whether some name writes the folded words a and b
 // one after the other: "sans huile" of "Friteuse sans huile" is a kind of
 // fryer, not "without oil".

@@ -414,6 +414,9 @@ func (p *parse) readVague() bool {
 			continue
 		}
 		if k := p.startsAt(i, vagueWords); k > 0 {
+			if i > 0 && p.ix != nil && p.toks[i].kind == tHan && p.ix.HanPair(p.toks[i-1].norm+p.toks[i].norm) {
+				continue // "藤编茶几": the table's name, not "a few"
+			}
 			p.use(i, i+k)
 			return true
 		}

@@ -321,3 +321,18 @@ func TestSizeAfterComma(t *testing.T) {
 		}
 	}
 }
+
+// TestHanOfANameIsNoVagueCount: the "几" of "茶几" (a coffee table) is the
+// name's, not "a few"; "要几个茶几" still asks how many.
+func TestHanOfANameIsNoVagueCount(t *testing.T) {
+	p := func(sku, zh string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"zh": zh}}
+	}
+	ix := catalog.New([]concierge.Product{p("SOFA-3", "藤编三人沙发"), p("TEA", "藤编茶几")}, []concierge.Locale{"zh"})
+	if in := nlu.Parse("我要三人沙发和藤编茶几", ix, "zh"); in.VagueQuantity || in.Name != nlu.AddToCart || len(in.Items) != 2 {
+		t.Errorf("Parse(我要三人沙发和藤编茶几) = %s vague=%v items %+v, want two items added", in.Name, in.VagueQuantity, in.Items)
+	}
+	if in := nlu.Parse("要几个茶几", ix, "zh"); !in.VagueQuantity {
+		t.Errorf("Parse(要几个茶几).VagueQuantity = false, want true")
+	}
+}
