@@ -162,3 +162,19 @@ func TestSaysOnlyLabelledValue(t *testing.T) {
 		}
 	}
 }
+
+// TestDecimalSaysValue: a decimal after a Chinese name ("单簧管哨片 2.5")
+// is the strength, never a count.
+func TestDecimalSaysValue(t *testing.T) {
+	reed := func(sku, v string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "CLAR", Name: map[concierge.Locale]string{"zh": "单簧管哨片（10片装）"}, Attrs: map[string]string{"strength": v}}
+	}
+	ix := catalog.New([]concierge.Product{reed("C-25", "2.5"), reed("C-3", "3")}, []concierge.Locale{"zh"})
+	group := []concierge.SKU{"C-25", "C-3"}
+	if fit, _, _ := ix.Narrow("加一盒单簧管哨片 2.5", group); !slices.Equal(fit, []concierge.SKU{"C-25"}) {
+		t.Errorf("Narrow(加一盒单簧管哨片 2.5) = %v, want [C-25]", fit)
+	}
+	if fit, _, _ := ix.Narrow("加3盒单簧管哨片", group); len(fit) != 2 {
+		t.Errorf("Narrow(加3盒单簧管哨片) = %v, want both", fit)
+	}
+}

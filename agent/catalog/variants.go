@@ -334,7 +334,9 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 				continue
 			}
 			_, number := NumberValue(t.text)
-			if (number || runeLen(t.text) == 1) && !ix.sized(toks, i, k) && !ix.labelBefore(toks, i, vals) {
+			// A decimal ("2.5") is never a count: it says the value.
+			decimal := number && strings.ContainsAny(t.text, ".,")
+			if (number || runeLen(t.text) == 1) && !decimal && !ix.sized(toks, i, k) && !ix.labelBefore(toks, i, vals) {
 				continue
 			}
 			matched[i] = true
