@@ -299,3 +299,43 @@ func TestTornBetweenTwoStands(t *testing.T) {
 		t.Errorf("Parse = %s %v, want compare %v", in.Name, in.Products, want)
 	}
 }
+
+// TestPickAmongNamed: a message that names products and picks one of
+// them, by price or position, asks for that one only; each part chooses
+// its product by the values it states before the category its words
+// guess ("la Ace 100 grip 2" is the racket, not the grip).
+func TestPickAmongNamed(t *testing.T) {
+	p := func(sku, group, category string, price int64, fr, zh string, attrs map[string]string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: group, Category: category, Price: concierge.Money{Minor: price, Currency: "EUR"},
+			Name: map[concierge.Locale]string{"fr": fr, "zh": zh}, Attrs: attrs}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("LINK-5", "", "intercoms", 19900, "Intercom Link 5", "Link 5 对讲机", nil),
+		p("MESH-50S", "", "intercoms", 29900, "Intercom Mesh 50S", "Mesh 50S 对讲机", nil),
+		p("VIS-FUMEE", "VIS", "visors", 3900, "Visière X-14 fumée", "X-14 茶色镜片", map[string]string{"tint": "fumée"}),
+		p("VIS-IRIDIUM", "VIS", "visors", 5900, "Visière X-14 iridium bleu", "X-14 蓝色电镀镜片", map[string]string{"tint": "iridium"}),
+		p("SENSOR-MOTION", "", "sensors", 9900, "Détecteur de mouvement", "人体传感器 2代", nil),
+		p("SENSOR-WATER", "", "sensors", 6900, "Détecteur de fuite d'eau", "水浸传感器", nil),
+		p("ACE98", "", "rackets", 18900, "Raquette de tennis Ace 98 Pro", "Ace 98 Pro 网球拍", map[string]string{"grip": "3"}),
+		p("ACE100-G2", "ACE100", "rackets", 14900, "Raquette de tennis Ace 100 grip 2", "Ace 100 网球拍 2号手柄", map[string]string{"grip": "2"}),
+		p("ACE100-G3", "ACE100", "rackets", 14900, "Raquette de tennis Ace 100 grip 3", "Ace 100 网球拍 3号手柄", map[string]string{"grip": "3"}),
+		p("GRIP-ACE", "", "grips", 1100, "Grip de remplacement pour Ace 100", "Ace 100 替换手胶", nil),
+	}, []concierge.Locale{"fr", "zh"})
+	tests := []struct {
+		text string
+		lang concierge.Locale
+		name nlu.IntentName
+		want []concierge.SKU
+	}{
+		{"entre l'intercom Link 5 et le Mesh 50S, je prends le moins cher", "fr", nlu.AddToCart, []concierge.SKU{"LINK-5"}},
+		{"j'hésite entre la visière fumée et la visière iridium... je prends la deuxième", "fr", nlu.AddToCart, []concierge.SKU{"VIS-IRIDIUM"}},
+		{"人体传感器和水浸传感器，我要便宜的那个", "zh", nlu.AddToCart, []concierge.SKU{"SENSOR-WATER"}},
+		{"quelle est la différence entre la Ace 98 Pro et la Ace 100 grip 2 ?", "fr", nlu.Compare, []concierge.SKU{"ACE98", "ACE100-G2"}},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Name != tt.name || !slices.Equal(in.Products, tt.want) || len(in.Items) > 0 {
+			t.Errorf("Parse(%q) = %s %v items %+v, want %s %v", tt.text, in.Name, in.Products, in.Items, tt.name, tt.want)
+		}
+	}
+}

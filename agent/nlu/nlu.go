@@ -380,8 +380,11 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 			in.Name = AddToCart
 		}
 	}
-	if split && p.sigs[sigCompare] && len(in.Products) < 2 && ix != nil {
+	if split && p.sigs[sigCompare] && ix != nil {
 		p.compareItems(&in, ix, hint)
+	}
+	if split && ix != nil {
+		p.pickAmongNamed(&in, ix, hint)
 	}
 	p.readDelta(&in)
 	p.pointAtShown(&in)
@@ -398,25 +401,38 @@ func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Local
 	p.comparing = true
 	p.splitItems(&tmp, ix, hint)
 	p.comparing = false
-	if len(tmp.Items) < 2 {
-		return
+	if skus := p.eachChooses(tmp.Items, ix, hint); skus != nil {
+		in.Products, in.Name = skus, Compare
+	}
+}
+
+// eachChooses returns the product each of items chooses, in order, when
+// every one chooses one of its own; nil otherwise.
+func (p *parse) eachChooses(items []Item, ix *catalog.Index, hint concierge.Locale) []concierge.SKU {
+	if len(items) < 2 {
+		return nil
 	}
 	// "the 2-frame and the 4-frame extractor": the last part's last
 	// word is the head of the parts before it too.
-	last := tmp.Items[len(tmp.Items)-1]
+	last := items[len(items)-1]
 	head := ""
 	if f := strings.Fields(last.Query); len(f) > 1 {
 		head = f[len(f)-1]
 	}
-	if head != "" && len(ix.Resolve(head)) == 1 {
-		// "le stand guitare pliable et le stand guitare triple": a word
-		// of one product's own name is what sets it apart, not a head
-		// the parts share.
+	if head != "" && (len(ix.Resolve(head)) == 1 || ix.VariantValue(catalog.Fold(head))) {
+		// "le stand guitare pliable et le stand guitare triple", "la
+		// visière fumée et la visière iridium": a word of one product's
+		// own name, or a variant's value, is what sets it apart, not a
+		// head the parts share.
 		head = ""
 	}
 	var skus []concierge.SKU
-	for k, it := range tmp.Items {
-		if k < len(tmp.Items)-1 && head != "" && len(it.Products) == 0 && !slices.Contains(strings.Fields(it.Query), head) {
+	for k, it := range items {
+		if k < len(items)-1 && head != "" && len(it.Products) == 0 && !slices.Contains(strings.Fields(it.Query), head) &&
+			len(candidates(ix, it)) != 1 {
+			// "the 2-frame and the 4-frame extractor": a part that does
+			// not find one product by itself takes the last part's head.
+			// One that does ("the Link 5 and the Mesh 50S") keeps it.
 			text := it.Text + " " + head
 			it = itemOf(text, Limits{MaxQuantity: p.max}.parseOne(text, ix, hint, false))
 		}
@@ -448,7 +464,17 @@ func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Local
 			}
 		}
 		s := concierge.SKU("")
+		{
+			// "la Ace 100 grip 2": the racket in grip 2, though "grip"
+			// guesses the grips' category and names the grip for it.
+			found := slices.Clone(it.Products)
+			for _, h := range ix.Search(catalog.Query{Text: it.Query, Limit: 8}) {
+				found = append(found, h.SKU)
+			}
+			s = valueOfOneGroup(ix, it.Text, found)
+		}
 		switch {
+		case s != "":
 		case len(cands) == 1:
 			s = cands[0]
 		case len(cands) > 1:
@@ -459,11 +485,91 @@ func (p *parse) compareItems(in *Intent, ix *catalog.Index, hint concierge.Local
 			}
 		}
 		if s == "" || slices.Contains(skus, s) {
-			return
+			return nil
 		}
 		skus = append(skus, s)
 	}
-	in.Products, in.Name = skus, Compare
+	return skus
+}
+
+// valueOfOneGroup returns the variant that text's stated values choose
+// in the one group of variants among cands whose values it states; ""
+// when it states none, or values of several groups.
+func valueOfOneGroup(ix *catalog.Index, text string, cands []concierge.SKU) concierge.SKU {
+	found, seen := concierge.SKU(""), map[string]bool{}
+	for _, c := range cands {
+		g := ix.GroupOf(c)
+		if g == "" || seen[g] {
+			continue
+		}
+		seen[g] = true
+		fit, said, missing := ix.Narrow(text, ix.Variants(c))
+		if len(said) == 0 || len(missing) > 0 || len(fit) != 1 {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = fit[0]
+	}
+	return found
+}
+
+// pickAmongNamed reads a message that names products and picks one of
+// them: "entre l'intercom Link 5 et le Mesh 50S, je prends le moins
+// cher", "j'hésite entre la visière fumée et la visière iridium… je
+// prends la deuxième", "人体传感器和水浸传感器，我要便宜的那个". Each part
+// must choose its product (as "compare X and Y" does); the one picked,
+// by position or by price, is the one asked for, and the others are not.
+func (p *parse) pickAmongNamed(in *Intent, ix *catalog.Index, hint concierge.Locale) {
+	byPrice := in.Sort == catalog.PriceAsc || in.Sort == catalog.PriceDesc
+	if len(in.Ordinals) != 1 && !(byPrice && p.superlative()) || in.Quantity > 1 || p.question {
+		return
+	}
+	skus := in.Products
+	if in.Name != Compare || len(skus) < 2 {
+		if len(in.Items) < 2 {
+			return
+		}
+		var named []Item
+		for _, it := range in.Items {
+			if it.Quantity > 1 {
+				return // "two X and the cheaper Y" is an order
+			}
+			if it.Query != "" && ix.Meaningful(it.Query) {
+				named = append(named, it) // not "je prends la deuxième"
+			}
+		}
+		if skus = p.eachChooses(named, ix, hint); len(skus) < 2 {
+			return
+		}
+	}
+	pick := -1
+	if len(in.Ordinals) == 1 {
+		k := in.Ordinals[0]
+		if k < 0 {
+			k += len(skus) + 1
+		}
+		if k < 1 || k > len(skus) {
+			return
+		}
+		pick = k - 1
+	} else {
+		for i, s := range skus {
+			a, b := ix.Product(s), (*concierge.Product)(nil)
+			if pick >= 0 {
+				b = ix.Product(skus[pick])
+			}
+			if a == nil {
+				return
+			}
+			if b == nil || in.Sort == catalog.PriceAsc && a.Price.Minor < b.Price.Minor || in.Sort == catalog.PriceDesc && a.Price.Minor > b.Price.Minor {
+				pick = i
+			}
+		}
+	}
+	in.Name, in.Products, in.Items = AddToCart, []concierge.SKU{skus[pick]}, nil
+	in.Ordinals, in.Sort, in.ByPrice, in.Picked = nil, catalog.Relevance, false, true
 }
 
 // textBesideGreetings is the message without its greetings and thanks:
