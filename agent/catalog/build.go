@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"cmp"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -32,8 +31,9 @@ type prodInfo struct {
 	skuKey        string // compact folded SKU
 	// strong holds the terms of the name, tags and category (before
 	// splitCompounds), structured those of the tags, category and
-	// attributes: doc.strong and doc.structured.
-	strong, structured map[string]bool
+	// attributes, by id in the index's termTable, sorted: doc.strong and
+	// doc.structured. A few bytes a term instead of a map a product.
+	strong, structured []uint32
 	// strongConcepts and structConcepts are the concept terms ("@lamp")
 	// of strong and structured, by id in the index's termTable.
 	strongConcepts, structConcepts []uint32
@@ -44,9 +44,9 @@ type prodInfo struct {
 	cuts string
 	// splitIn are the words splitCompounds added to strong when it first
 	// assembled the product (none but by it, since the prodInfo is not
-	// shared yet): an index whose words for the product differ copies
-	// strong without them.
-	splitIn []string
+	// shared yet), by id: an index whose words for the product differ
+	// copies strong without them.
+	splitIn []uint32
 	// nameCounts counts, for each word of the names that could be a
 	// proper name, the names it is in; latin counts the names in Latin
 	// script; leftovers are the unknown Chinese stretches of the names
@@ -161,6 +161,9 @@ type analyser struct {
 	locales []concierge.Locale
 	best    map[string]float64
 	nums    *Index // an index holding only nameNums, for addNameNumbers
+	// strong, structured and written gather a product's term ids, with
+	// repeats, before they are sorted into sets.
+	strong, structured, written []uint32
 }
 
 func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
@@ -173,31 +176,29 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	lx := an.lx
 	in := &prodInfo{
 		keep: keep, letters: letters,
-		category:   Fold(p.Category),
-		skuKey:     compact(Fold(string(p.SKU))),
-		strong:     map[string]bool{},
-		structured: map[string]bool{},
+		category: Fold(p.Category),
+		skuKey:   compact(Fold(string(p.SKU))),
 	}
 	pt := &prodTerms{}
 	best := an.best
 	clear(best)
-	written := map[string]bool{}
+	strong, structured, written := an.strong[:0], an.structured[:0], an.written[:0]
 	tt := an.table
-	add := func(terms []term, w float64, strong, structured bool) {
+	add := func(terms []term, w float64, isStrong, isStructured bool) {
 		for _, t := range terms {
 			best[t.key] = max(best[t.key], w)
-			if !strong && !structured {
+			if !isStrong && !isStructured {
 				continue
 			}
-			k := tt.keys[tt.id(t.key)] // the maps keep the table's copy
-			if strong && t.kind == literal {
-				written[k] = true
+			id := tt.id(t.key)
+			if isStrong && t.kind == literal {
+				written = append(written, id)
 			}
-			if strong {
-				in.strong[k] = true
+			if isStrong {
+				strong = append(strong, id)
 			}
-			if structured {
-				in.structured[k] = true
+			if isStructured {
+				structured = append(structured, id)
 			}
 		}
 	}
@@ -213,12 +214,12 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		add(terms, weightName, true, false)
 		for _, h := range hanHeads(toks) {
 			best[h] = max(best[h], weightTag)
-			in.strong[tt.keys[tt.id(h)]] = true
+			strong = append(strong, tt.id(h))
 		}
 		for _, j := range joinedPairs(toks) {
 			// "tea cups" is also found as "teacups".
 			best[j] = max(best[j], weightName)
-			in.strong[tt.keys[tt.id(j)]] = true
+			strong = append(strong, tt.id(j))
 		}
 		// Proper names (buildNames) and compound words (splitCompounds).
 		seen := map[string]bool{}
@@ -288,25 +289,21 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		pt.terms = append(pt.terms, weightedTerm{tt.id(k), float32(w)})
 	}
 	slices.SortFunc(pt.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
-	for k := range written {
-		pt.written = append(pt.written, tt.ids[k])
-	}
-	for k := range in.strong {
-		if k[0] == '@' {
-			in.strongConcepts = append(in.strongConcepts, tt.ids[k])
+	an.strong, an.structured, an.written = strong, structured, written
+	in.strong, in.structured, pt.written = idSet(strong), idSet(structured), idSet(written)
+	for _, id := range in.strong {
+		if k := tt.keys[id]; k[0] == '@' {
+			in.strongConcepts = append(in.strongConcepts, id)
 		} else if isWord(k) && runeLen(k) >= 3 {
-			pt.strongWords = append(pt.strongWords, tt.ids[k])
+			pt.strongWords = append(pt.strongWords, id)
 		}
 	}
-	for k := range in.structured {
-		if k[0] == '@' {
-			in.structConcepts = append(in.structConcepts, tt.ids[k])
+	for _, id := range in.structured {
+		if k := tt.keys[id]; k[0] == '@' {
+			in.structConcepts = append(in.structConcepts, id)
 		} else if isWord(k) && runeLen(k) >= 3 {
-			pt.structWords = append(pt.structWords, tt.ids[k])
+			pt.structWords = append(pt.structWords, id)
 		}
-	}
-	for _, l := range [][]uint32{pt.written, in.strongConcepts, in.structConcepts, pt.strongWords, pt.structWords} {
-		slices.Sort(l)
 	}
 	nums := an.nums.nameNums
 	clear(nums)
@@ -317,6 +314,61 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	}
 	slices.Sort(pt.nums)
 	return in, pt
+}
+
+// idSet sorts ids and returns them once each, in a slice of their own.
+func idSet(ids []uint32) []uint32 {
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	return slices.Clip(slices.Clone(slices.Compact(ids)))
+}
+
+// hasID reports whether the sorted set ids holds id.
+func hasID(ids []uint32, id uint32) bool {
+	_, ok := slices.BinarySearch(ids, id)
+	return ok
+}
+
+// withIDs returns the sorted set ids less out, with in added.
+func withIDs(ids, out, in []uint32) []uint32 {
+	set := make([]uint32, 0, len(ids)+len(in))
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			set = append(set, id)
+		}
+	}
+	return idSet(append(set, in...))
+}
+
+// hasKey reports whether the term set ids, of ix's products, holds the
+// term k: a product has a few dozen terms, so reading them costs less
+// than a look-up in the table, which Update may be growing.
+func (ix *Index) hasKey(ids []uint32, k string) bool {
+	for _, id := range ids {
+		if ix.keys[id] == k {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedIDs counts the ids the sorted sets a and b have in common.
+func sharedIDs(a, b []uint32) int {
+	n := 0
+	for len(a) > 0 && len(b) > 0 {
+		switch {
+		case a[0] < b[0]:
+			a = a[1:]
+		case a[0] > b[0]:
+			b = b[1:]
+		default:
+			n++
+			a, b = a[1:], b[1:]
+		}
+	}
+	return n
 }
 
 // longestHanRun returns the longest Chinese run of a name's tokens when
@@ -366,6 +418,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		facets:   &facetCache{},
 	}
 	keys := table.snapshot()
+	ix.keys = keys
 	d := ix.countTerms(keys, prev, from, ts)
 	for i, in := range infos {
 		p := &products[i]
@@ -492,38 +545,41 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 			ix.docs[i].strong = prev.docs[from[i]].strong
 			continue
 		}
-		var parts []string
-		has := func(w string) bool {
-			return in.strong[w] && !slices.Contains(in.splitIn, w) || slices.Contains(parts, w)
+		var parts []uint32
+		has := func(id uint32) bool {
+			return hasID(in.strong, id) && !slices.Contains(in.splitIn, id) || slices.Contains(parts, id)
 		}
 		eachCut(in.cuts, func(a, b string) bool {
-			if !known(a) || !known(b) || has(a) && has(b) {
+			if !known(a) || !known(b) {
 				return true
 			}
-			for _, part := range []string{a, b} {
+			ia, ib := tt.ids[a], tt.ids[b]
+			if has(ia) && has(ib) {
+				return true
+			}
+			for _, part := range []uint32{ia, ib} {
 				if !has(part) {
-					parts = append(parts, tt.keys[tt.ids[part]]) // the table's copy
+					parts = append(parts, part)
 				}
 			}
 			return true
 		})
-		ix.split[i] = parts
+		if len(parts) > 0 {
+			ix.split[i] = make([]string, len(parts))
+			for k, id := range parts {
+				ix.split[i][k] = tt.keys[id] // the table's copy
+			}
+		}
 		switch {
 		case prev == nil || from[i] < 0:
 			// in is new: its strong may take the words.
-			for _, w := range parts {
-				in.strong[w] = true
+			if len(parts) > 0 {
+				in.strong = withIDs(in.strong, nil, parts)
+				ix.docs[i].strong = in.strong
 			}
 			in.splitIn = parts
 		case !slices.Equal(parts, in.splitIn):
-			strong := maps.Clone(in.strong)
-			for _, w := range in.splitIn {
-				delete(strong, w)
-			}
-			for _, w := range parts {
-				strong[w] = true
-			}
-			ix.docs[i].strong = strong
+			ix.docs[i].strong = withIDs(in.strong, in.splitIn, parts)
 		}
 	}
 }

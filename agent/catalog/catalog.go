@@ -83,7 +83,10 @@ type Index struct {
 	locales []concierge.Locale
 	keep    []string
 	table   *termTable
-	infos   []*prodInfo
+	// keys are the table's keys when the index was made: those of every
+	// id its products have. They never change.
+	keys  []string
+	infos []*prodInfo
 	// counts, split, splitDocs and vocabFixed are what assemble keeps
 	// for Update: how many products give each term each role, the words
 	// splitCompounds gave each product, the products each such word was
@@ -101,8 +104,8 @@ type doc struct {
 	category   string // folded
 	price      int64
 	available  bool
-	strong     map[string]bool // terms of the name, tags and category
-	structured map[string]bool // terms of the tags, category and attributes
+	strong     []uint32 // terms of the name, tags and category, sorted ids
+	structured []uint32 // terms of the tags, category and attributes, sorted ids
 }
 
 type posting struct {

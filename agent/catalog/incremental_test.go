@@ -190,7 +190,13 @@ func sameIndex(got, want *Index) string {
 	g, w := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
 	for i := range g.NumField() {
 		name := g.Type().Field(i).Name
-		if name == "scratch" || name == "table" || name == "infos" || name == "counts" {
+		if name == "scratch" || name == "table" || name == "keys" || name == "infos" || name == "counts" {
+			continue
+		}
+		if name == "docs" {
+			if !slices.EqualFunc(got.docs, want.docs, func(a, b doc) bool { return sameDoc(got, a, want, b) }) {
+				return name
+			}
 			continue
 		}
 		if !reflect.DeepEqual(exported(g.Field(i)), exported(w.Field(i))) {
@@ -198,6 +204,21 @@ func sameIndex(got, want *Index) string {
 		}
 	}
 	return ""
+}
+
+// sameDoc compares two products' records, their term sets by key (the
+// ids depend on the order the terms were met).
+func sameDoc(gx *Index, g doc, wx *Index, w doc) bool {
+	keys := func(ix *Index, ids []uint32) []string {
+		var out []string
+		for _, id := range ids {
+			out = append(out, ix.keys[id])
+		}
+		slices.Sort(out)
+		return out
+	}
+	return g.category == w.category && g.price == w.price && g.available == w.available &&
+		slices.Equal(keys(gx, g.strong), keys(wx, w.strong)) && slices.Equal(keys(gx, g.structured), keys(wx, w.structured))
 }
 
 // exported returns the value of a struct field, exported or not.

@@ -337,7 +337,7 @@ func (ix *Index) bestInContext(docs []int, context map[string]bool) []int {
 	for _, d := range docs {
 		n := 0
 		for k := range context {
-			if ix.docs[d].strong[k] {
+			if ix.hasKey(ix.docs[d].strong, k) {
 				n++
 			}
 		}
@@ -648,7 +648,7 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 // the term key k.
 func (ix *Index) structuredHas(sku concierge.SKU, k string) bool {
 	d, ok := ix.skus[compact(Fold(string(sku)))]
-	return ok && ix.docs[d].structured[k]
+	return ok && ix.hasKey(ix.docs[d].structured, k)
 }
 
 // packOrPart reports whether some name of p holds the opened words only
@@ -961,12 +961,7 @@ func (ix *Index) Nearest(sku concierge.SKU, skus []concierge.SKU) concierge.SKU 
 		if !ok || d == from {
 			continue
 		}
-		n := 0
-		for k := range ix.docs[d].strong {
-			if ix.docs[from].strong[k] {
-				n++
-			}
-		}
+		n := sharedIDs(ix.docs[d].strong, ix.docs[from].strong)
 		switch {
 		case n > bestN:
 			best, bestN, tie = s, n, false
