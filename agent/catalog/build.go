@@ -23,21 +23,16 @@ import (
 // lexicon and the bot's locales. It is never modified once made, so that
 // indexes built from one another share it.
 type prodInfo struct {
-	// keep and letters are the product's lexiconParts: the stop
-	// words its names write twice or more, and its capital letters after
-	// a word (letterKey).
-	keep, letters []string
-	category      string // folded
-	skuKey        string // compact folded SKU
+	// rare holds what few products have, so that the others spend one
+	// pointer on it; nil when empty.
+	rare     *prodRare
+	category string // folded
+	skuKey   string // compact folded SKU
 	// strong holds the terms of the name, tags and category (before
 	// splitCompounds), structured those of the tags, category and
 	// attributes, by id in the index's termTable, sorted: doc.strong and
 	// doc.structured. A few bytes a term instead of a map a product.
 	strong, structured []uint32
-	// strongConcepts and structConcepts are the concept terms ("@lamp")
-	// of strong and structured, by id in the index's termTable.
-	strongConcepts, structConcepts []uint32
-	hanWhole                       []string // longest Chinese runs of the names (addHanWhole)
 	// cuts are the ways splitCompounds may cut the long words of the
 	// names, in the order it tries them, packed in one string (see
 	// eachCut): a few bytes a cut instead of two strings.
@@ -52,13 +47,47 @@ type prodInfo struct {
 	// script; leftovers are the unknown Chinese stretches of the names
 	// (buildNames).
 	nameCounts []wordCount // by id
-	latin      int
+	latin      int32
 	leftovers  []string
 	// hanRuns are the Chinese runs of the names.
 	hanRuns []string
 	// attrTerms are the attributes whose value is one term, with it
 	// (buildVariants).
 	attrTerms []attrTerm
+}
+
+// prodRare is the part of a prodInfo that few products have.
+type prodRare struct {
+	// keep and letters are the product's lexiconParts: the stop
+	// words its names write twice or more, and its capital letters after
+	// a word (letterKey).
+	keep, letters []string
+	hanWhole      []string // longest Chinese runs of the names (addHanWhole)
+}
+
+// keep returns the product's stop words that its names write twice or
+// more (lexiconParts).
+func (in *prodInfo) keep() []string {
+	if in.rare == nil {
+		return nil
+	}
+	return in.rare.keep
+}
+
+// letters returns the product's capital letters after a word
+// (lexiconParts).
+func (in *prodInfo) letters() []string {
+	if in.rare == nil {
+		return nil
+	}
+	return in.rare.letters
+}
+
+func (in *prodInfo) hanWhole() []string {
+	if in.rare == nil {
+		return nil
+	}
+	return in.rare.hanWhole
 }
 
 // prodTerms are the terms of one product that go into the index's
@@ -164,10 +193,23 @@ type analyser struct {
 	// strong, structured and written gather a product's term ids, with
 	// repeats, before they are sorted into sets.
 	strong, structured, written []uint32
+	// categories holds each category folded, so that the products of
+	// one share its string.
+	categories map[string]string
+}
+
+// category returns c folded, the same string for every product of c.
+func (an *analyser) category(c string) string {
+	f, ok := an.categories[c]
+	if !ok {
+		f = Fold(c)
+		an.categories[c] = f
+	}
+	return f
 }
 
 func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
-	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, nums: &Index{nameNums: map[string]bool{}}}
+	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, nums: &Index{nameNums: map[string]bool{}}}
 }
 
 // analyseProduct reads p once. keep and letters are its part of the
@@ -175,10 +217,10 @@ func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *ana
 func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string) (*prodInfo, *prodTerms) {
 	lx := an.lx
 	in := &prodInfo{
-		keep: keep, letters: letters,
-		category: Fold(p.Category),
+		category: an.category(p.Category),
 		skuKey:   compact(Fold(string(p.SKU))),
 	}
+	var hanWhole []string
 	pt := &prodTerms{}
 	best := an.best
 	clear(best)
@@ -208,8 +250,8 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		f := Fold(p.Name[loc])
 		toks := tokenize(f)
 		terms := lx.analyzeTokens(toks)
-		if h := longestHanRun(toks); h != "" && !slices.Contains(in.hanWhole, h) {
-			in.hanWhole = append(in.hanWhole, h)
+		if h := longestHanRun(toks); h != "" && !slices.Contains(hanWhole, h) {
+			hanWhole = append(hanWhole, h)
 		}
 		add(terms, weightName, true, false)
 		for _, h := range hanHeads(toks) {
@@ -265,7 +307,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		v := p.Attrs[k]
 		vt := lx.analyze(Fold(v))
 		if len(vt) == 1 {
-			in.attrTerms = append(in.attrTerms, attrTerm{k, vt[0].key})
+			in.attrTerms = append(in.attrTerms, attrTerm{k, tt.keys[tt.id(vt[0].key)]}) // the table's copy
 		}
 		if truthy(v) {
 			// "dimmable: yes" says the product is dimmable.
@@ -291,17 +333,16 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	slices.SortFunc(pt.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
 	an.strong, an.structured, an.written = strong, structured, written
 	in.strong, in.structured, pt.written = idSet(strong), idSet(structured), idSet(written)
+	if len(keep) > 0 || len(letters) > 0 || len(hanWhole) > 0 {
+		in.rare = &prodRare{keep: keep, letters: letters, hanWhole: hanWhole}
+	}
 	for _, id := range in.strong {
-		if k := tt.keys[id]; k[0] == '@' {
-			in.strongConcepts = append(in.strongConcepts, id)
-		} else if isWord(k) && runeLen(k) >= 3 {
+		if k := tt.keys[id]; k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
 			pt.strongWords = append(pt.strongWords, id)
 		}
 	}
 	for _, id := range in.structured {
-		if k := tt.keys[id]; k[0] == '@' {
-			in.structConcepts = append(in.structConcepts, id)
-		} else if isWord(k) && runeLen(k) >= 3 {
+		if k := tt.keys[id]; k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
 			pt.structWords = append(pt.structWords, id)
 		}
 	}
@@ -428,7 +469,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		d.available = p.Stock > 0 || p.Digital
 		d.strong = in.strong
 		d.structured = in.structured
-		for _, h := range in.hanWhole {
+		for _, h := range in.hanWhole() {
 			ix.hanWhole[h] = append(ix.hanWhole[h], i)
 		}
 	}
@@ -499,8 +540,10 @@ func (ix *Index) strongConcepts() map[string][]int {
 	keys := ix.table.snapshot()
 	out := map[string][]int{}
 	for i, in := range ix.infos {
-		for _, id := range in.strongConcepts {
-			out[keys[id]] = append(out[keys[id]], i)
+		for _, id := range in.strong {
+			if k := keys[id]; k[0] == '@' {
+				out[k] = append(out[k], i)
+			}
 		}
 	}
 	return out
@@ -621,12 +664,18 @@ func (ix *Index) buildKinds(keys []string) {
 		}
 	}
 	for i, in := range ix.infos {
-		for _, id := range in.strongConcepts {
+		for _, id := range in.strong {
+			if keys[id][0] != '@' {
+				continue
+			}
 			if l := of[id]; l != nil {
 				l.strong = append(l.strong, i)
 			}
 		}
-		for _, id := range in.structConcepts {
+		for _, id := range in.structured {
+			if keys[id][0] != '@' {
+				continue
+			}
 			if l := of[id]; l != nil {
 				l.structured = append(l.structured, i)
 			}

@@ -59,7 +59,7 @@ func (ix *Index) reanalyse(products []concierge.Product) *Index {
 	for i := range products {
 		if j, ok := was[products[i].SKU]; ok && sameIndexed(&ix.products[j], &products[i]) {
 			infos[i], from[i] = ix.infos[j], int32(j)
-			keep[i], letters[i] = infos[i].keep, infos[i].letters
+			keep[i], letters[i] = infos[i].keep(), infos[i].letters()
 			continue
 		}
 		from[i] = -1
@@ -89,7 +89,7 @@ func (ix *Index) reanalyse(products []concierge.Product) *Index {
 	}
 	for j := range ix.products {
 		if !kept[j] {
-			_, ts.removed[int32(j)] = an.analyseProduct(&ix.products[j], ix.infos[j].keep, ix.infos[j].letters)
+			_, ts.removed[int32(j)] = an.analyseProduct(&ix.products[j], ix.infos[j].keep(), ix.infos[j].letters())
 		}
 	}
 	ix.table.mu.Unlock()
