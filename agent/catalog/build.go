@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"sync"
@@ -155,25 +156,29 @@ type attrTerm struct{ attr, key string }
 // terms of withdrawn products stay until the next New).
 type termTable struct {
 	mu   sync.Mutex
-	ids  map[string]uint32
+	seed maphash.Seed
+	ids  idHash // by key
 	keys []string
 }
 
-func newTermTable() *termTable { return &termTable{ids: map[string]uint32{}} }
+func newTermTable() *termTable { return &termTable{seed: maphash.MakeSeed()} }
 
 // id returns the id of s, adding it; tt.mu is held.
 func (tt *termTable) id(s string) uint32 {
-	if id, ok := tt.ids[s]; ok {
+	if id, ok := tt.ids.find(tt.seed, tt.keys, s); ok {
 		return id
 	}
 	// A term is often a slice of a whole folded description: keep only
 	// its bytes.
 	s = strings.Clone(s)
 	id := uint32(len(tt.keys))
-	tt.ids[s] = id
 	tt.keys = append(tt.keys, s)
+	tt.ids.insert(tt.seed, tt.keys, id)
 	return id
 }
+
+// lookup returns the id of s, if it has one; tt.mu is held.
+func (tt *termTable) lookup(s string) (uint32, bool) { return tt.ids.find(tt.seed, tt.keys, s) }
 
 // snapshot returns the keys of every id given so far; ids given later are
 // not in it, and its elements never change.
@@ -474,8 +479,12 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		}
 	}
 	ix.mapSKUs(prev, from)
-	ix.written = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.written }), ix.counts.written, d.written)
-	ix.nameNums = patchSet(keys, prevField(prev, func(p *Index) map[string]bool { return p.nameNums }), ix.counts.nums, d.nums)
+	var written, nums *keySet
+	if prev != nil {
+		written, nums = prev.written, prev.numKeys
+	}
+	ix.written = newKeySet(table.seed, keys, written, ix.counts.written, d.written)
+	ix.numKeys = newKeySet(table.seed, keys, nums, ix.counts.nums, d.nums)
 	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
 	ix.layPostings(keys, prev, from, ts)
 	ix.layBounds(prev)
@@ -486,13 +495,6 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 	ix.buildHanRuns()
 	ix.buildVariants()
 	return ix
-}
-
-func prevField(prev *Index, f func(*Index) map[string]bool) map[string]bool {
-	if prev == nil {
-		return nil
-	}
-	return f(prev)
 }
 
 // buildPostings lays every product's terms out as posting lists, in
@@ -576,7 +578,7 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	known := func(w string) bool {
-		id, ok := tt.ids[w]
+		id, ok := tt.lookup(w)
 		return ok && int(id) < len(keys) && ix.counts.known[id] > 0
 	}
 	for i, in := range ix.infos {
@@ -596,7 +598,8 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 			if !known(a) || !known(b) {
 				return true
 			}
-			ia, ib := tt.ids[a], tt.ids[b]
+			ia, _ := tt.lookup(a)
+			ib, _ := tt.lookup(b)
 			if has(ia) && has(ib) {
 				return true
 			}
@@ -657,7 +660,7 @@ func (ix *Index) buildKinds(keys []string) {
 		l := &lists{key: conceptKey(c.id)}
 		all = append(all, l)
 		ix.table.mu.Lock()
-		id, ok := ix.table.ids[l.key]
+		id, ok := ix.table.lookup(l.key)
 		ix.table.mu.Unlock()
 		if ok && int(id) < len(keys) {
 			of[id] = l

@@ -58,8 +58,11 @@ type Index struct {
 	// categories in catalog order, and the terms that mark each one.
 	categories []string
 	markers    map[string][]marker // term key → categories it points at
-	// nameNums holds the numbers written in names with the words beside
-	// them (see numbers.go).
+	// numKeys holds the numbers written in names with the words beside
+	// them (see numbers.go), and nameNums the same while one product is
+	// analysed (only the analyser's scratch index has it): read both with
+	// hasNum.
+	numKeys  *keySet
 	nameNums map[string]bool
 	// hanRuns are the Chinese runs of names by first character, and
 	// hanPairs the two-character sequences they hold.
@@ -72,7 +75,7 @@ type Index struct {
 	hanWhole map[string][]int
 	// written are the words products' names, tags and categories write
 	// as such (not joined from two, see joinedPairs).
-	written map[string]bool
+	written *keySet
 	// variants are the catalog's groups of variants (see variants.go).
 	variants variantIndex
 	// scratch holds the per-search sums (see postings.go).

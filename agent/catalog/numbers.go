@@ -230,9 +230,23 @@ func (ix *Index) recordWords(folded string) {
 	}
 }
 
+// hasNum reports whether k is a key of the numbers and words of the
+// names (numKeys, or nameNums while a product is analysed).
+func (ix *Index) hasNum(k string) bool {
+	if ix.nameNums != nil {
+		return ix.nameNums[k]
+	}
+	return ix.numKeys != nil && ix.numKeys.has(k)
+}
+
+// anyNums reports whether the names have keys of numbers and words.
+func (ix *Index) anyNums() bool {
+	return len(ix.nameNums) > 0 || ix.numKeys != nil && ix.numKeys.len() > 0
+}
+
 // NameWord reports whether some name writes the folded word w as one
 // word: "700x25c" is a size of a product, not an order reference.
-func (ix *Index) NameWord(w string) bool { return ix.nameNums["W|"+w] }
+func (ix *Index) NameWord(w string) bool { return ix.hasNum("W|"+w) }
 
 // HanPair reports whether some name writes the two Chinese characters
 // of s together: "茶几" (a coffee table) is no "几" (a few).
@@ -241,11 +255,11 @@ func (ix *Index) HanPair(s string) bool { return ix.hanPairs[s] }
 // NameBigram reports whether some name writes the folded words a and b
 // one after the other: "sans huile" of "Friteuse sans huile" is a kind of
 // fryer, not "without oil".
-func (ix *Index) NameBigram(a, b string) bool { return ix.nameNums["B|"+a+" "+b] }
+func (ix *Index) NameBigram(a, b string) bool { return ix.hasNum("B|"+a+" "+b) }
 
 // NamesCompound reports whether some name writes the numbers of c joined
 // as c does ("3-6", "3/4"): then they are one size, not two numbers.
-func (ix *Index) NamesCompound(c string) bool { return ix.nameNums["K|"+c] }
+func (ix *Index) NamesCompound(c string) bool { return ix.hasNum("K|"+c) }
 
 // recordSides records a number of a name with its two neighbours (""
 // for none). A number's place in a message is compared with these pairs
@@ -415,11 +429,11 @@ func dimensionKey(a, b float64) string {
 // NamesDimension reports whether some product's name writes "a x b"
 // ("Pâtée 12 x 85 g", "Rubik's 3x3"): a message that writes it so names
 // that size; elsewhere "2 x 25 m" is two of a 25 m hose.
-func (ix *Index) NamesDimension(a, b float64) bool { return ix.nameNums[dimensionKey(a, b)] }
+func (ix *Index) NamesDimension(a, b float64) bool { return ix.hasNum(dimensionKey(a, b)) }
 
 // NamesNumber reports whether some product's name writes the number v:
 // "the 50 one" among gift cards of 25 and 50, "1984" among books.
-func (ix *Index) NamesNumber(v float64) bool { return ix.nameNums[numKey('A', "", v)] }
+func (ix *Index) NamesNumber(v float64) bool { return ix.hasNum(numKey('A', "", v)) }
 
 // NameHasNumber reports whether some name of the product sku writes the
 // number v ("moka pot, 3 cups" has 3).
@@ -445,10 +459,10 @@ func (ix *Index) NameHasNumber(sku concierge.SKU, v float64) bool {
 // meaningful word after it. Words are folded; Chinese characters are one
 // word each. Stop words ("de", "of") are skipped, as in names.
 func (ix *Index) NumberInName(v float64, before, after []string) bool {
-	if len(ix.nameNums) == 0 {
+	if !ix.anyNums() {
 		return false
 	}
-	if ix.nameNums[numKey('N', "", v)] {
+	if ix.hasNum(numKey('N', "", v)) {
 		return true // "1984"
 	}
 	l := compared(ix.firstMeaningful(before, -1), 'L')
@@ -458,21 +472,21 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	// come before what they count. A number that opens the phrase counts
 	// ("3 paires de chaussettes en mérinos"), unless a name opens with it
 	// and the same word after it ("1984", "25欧元礼品卡", "五常大米").
-	if l != "" && ix.nameNums[numKey('L', l, v)] {
-		if rs := []rune(r); len(rs) > 0 && counters[rs[0]] && !ix.nameNums[numKey('R', r, v)] && !ix.nameNums[pairKey(l, r, v)] {
+	if l != "" && ix.hasNum(numKey('L', l, v)) {
+		if rs := []rune(r); len(rs) > 0 && counters[rs[0]] && !ix.hasNum(numKey('R', r, v)) && !ix.hasNum(pairKey(l, r, v)) {
 			// "跑步袜三包" of "跑步袜（3双装）": a counter the name does
 			// not write after its number counts packs of it.
 			return false
 		}
 		return true
 	}
-	if l != "" && r != "" && ix.nameNums[numKey('R', r, v)] && (ix.afterNameWords(before) || len([]rune(r)) == 2 && containsHan(r)) {
+	if l != "" && r != "" && ix.hasNum(numKey('R', r, v)) && (ix.afterNameWords(before) || len([]rune(r)) == 2 && containsHan(r)) {
 		// After the product's words and before the word that follows
 		// it in a name: "une galette des rois pour 4 personnes" when a
 		// name says "4 personnes"; a count would open the phrase.
 		return true
 	}
-	if l != "" && len(before) > 0 && connectors[before[0]] && before[0] != "x" && ix.nameNums[numKey('D', "", v)] && ix.afterNameWords(before) {
+	if l != "" && len(before) > 0 && connectors[before[0]] && before[0] != "x" && ix.hasNum(numKey('D', "", v)) && ix.afterNameWords(before) {
 		// "masques chirurgicaux de 50", "macarons de 12": a pack's size
 		// said after the product, as names write "boîte de 50".
 		return true
@@ -482,32 +496,32 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 		// after the number are all the rest of the name, so the number
 		// is the name's. A count is followed by other words ("3
 		// t-shirts col V" when a name ends "3 t-shirts blancs").
-		if tail := wordsAfter(after, n); tail != "" && ix.nameNums[numKey('S', tail, v)] {
+		if tail := wordsAfter(after, n); tail != "" && ix.hasNum(numKey('S', tail, v)) {
 			return true
 		}
 	}
-	if len(before) > 0 && connectors[before[0]] && before[0] != "x" && r != "" && ix.nameNums[numKey('R', r, v)] {
+	if len(before) > 0 && connectors[before[0]] && before[0] != "x" && r != "" && ix.hasNum(numKey('R', r, v)) {
 		// "la boîte de 12 couleurs" of "Couleurs … 12 couleurs": after
 		// "de" or "of", and before the word a name writes after it, a
 		// number says what the thing holds; a count would open the
 		// phrase ("2 boîtes de 12 couleurs").
 		return true
 	}
-	if rs := []rune(r); len(rs) == 1 && IsHan(rs[0]) && !counters[rs[0]] && ix.nameNums[numKey('R', r, v)] {
+	if rs := []rune(r); len(rs) == 1 && IsHan(rs[0]) && !counters[rs[0]] && ix.hasNum(numKey('R', r, v)) {
 		// "12色国画颜料" of "国画颜料 12色": a Chinese count takes a
 		// counter before what it counts ("两盒"); a number before the
 		// character a name writes after it, with no counter, is the
 		// name's wherever it stands.
 		return true
 	}
-	if len(before) > 0 && !spelled(before[0]) && r != "" && ix.nameNums[pairKey(numberNeighbour, r, v)] {
+	if len(before) > 0 && !spelled(before[0]) && r != "" && ix.hasNum(pairKey(numberNeighbour, r, v)) {
 		// "six" of "12 six-sided dice": after a number written in
 		// digits, before the word a name writes there.
 		if _, isNum := NumberValue(before[0]); isNum {
 			return true
 		}
 	}
-	return r != "" && ix.nameNums[pairKey("*", r, v)]
+	return r != "" && ix.hasNum(pairKey("*", r, v))
 }
 
 // latinAfter returns the stems of the words that follow token k-1 of a
@@ -552,7 +566,7 @@ func wordsAfter(ws []string, n int) string {
 func (ix *Index) NumberInNameAcross(v float64, before, after []string) bool {
 	l := compared(ix.firstMeaningful(before, -1), 'L')
 	r := compared(ix.firstMeaningful(after, +1), 'R')
-	return l != "" && r != "" && ix.nameNums[pairKey(l, r, v)]
+	return l != "" && r != "" && ix.hasNum(pairKey(l, r, v))
 }
 
 // afterNameWords reports whether the words before a number (nearest
@@ -560,13 +574,13 @@ func (ix *Index) NumberInNameAcross(v float64, before, after []string) bool {
 // product, where "add 3 pairs" or "改成三双" follows a verb and counts.
 func (ix *Index) afterNameWords(before []string) bool {
 	if len(before) >= 2 && containsHan(before[0]) && containsHan(before[1]) {
-		return ix.nameNums["W|"+before[1]+before[0]]
+		return ix.hasNum("W|"+before[1]+before[0])
 	}
 	for _, w := range before {
 		if connectors[w] || articles[w] {
 			continue
 		}
-		if ix.nameNums["W|"+w] || len(w) >= 5 && ix.Meaningful(w) {
+		if ix.hasNum("W|"+w) || len(w) >= 5 && ix.Meaningful(w) {
 			return true // "escabaeu 3 marches": a typo of a name's word
 		}
 	}
@@ -632,7 +646,7 @@ func (ix *Index) ConjInName(before, conj, after string) bool {
 		}
 		return stem(s)
 	}
-	return ix.nameNums["C|"+w(before)+"|"+w(after)]
+	return ix.hasNum("C|"+w(before)+"|"+w(after))
 }
 
 // Meaningful reports whether text has words the catalog knows: a name, a

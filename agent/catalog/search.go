@@ -285,7 +285,7 @@ func (ix *Index) joinSplit(raw []term) []term {
 			continue
 		}
 		j := stem(a.word + b.word)
-		if !ix.written[j] {
+		if !ix.written.has(j) {
 			continue
 		}
 		raw[i] = term{key: j, kind: literal, pos: a.pos, word: a.word + b.word}

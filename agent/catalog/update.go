@@ -230,33 +230,6 @@ func (d countDelta) knownWords(keys []string, prev *Index, ix *Index) []string {
 	return out
 }
 
-// patchSet returns the set of the keys whose count is not 0: prev's set
-// with the keys of moved added or removed, or, without prev, gathered
-// from every count.
-func patchSet(keys []string, prev map[string]bool, count []int32, moved []uint32) map[string]bool {
-	if prev == nil {
-		set := map[string]bool{}
-		for id, n := range count {
-			if n > 0 {
-				set[keys[id]] = true
-			}
-		}
-		return set
-	}
-	if len(moved) == 0 {
-		return prev
-	}
-	set := maps.Clone(prev)
-	for _, id := range moved {
-		if count[id] > 0 {
-			set[keys[id]] = true
-		} else {
-			delete(set, keys[id])
-		}
-	}
-	return set
-}
-
 // layPostings sets ix.postings and ix.splitDocs: each term's products in
 // catalog order, then those splitCompounds gave it. When every product
 // prev shares is where it was in prev, only the lists of the terms of the

@@ -526,10 +526,10 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	// "grain 120", "120 grit", "120目": a number beside the word names
 	// write beside it.
 	if v, number := NumberValue(toks[i].text); number {
-		if i > 0 && ix.nameNums[numKey('L', compared(toks[i-1].text, 'L'), v)] {
+		if i > 0 && ix.hasNum(numKey('L', compared(toks[i-1].text, 'L'), v)) {
 			return true
 		}
-		if i+1 < len(toks) && ix.nameNums[numKey('R', compared(toks[i+1].text, 'R'), v)] {
+		if i+1 < len(toks) && ix.hasNum(numKey('R', compared(toks[i+1].text, 'R'), v)) {
 			return true
 		}
 	}
