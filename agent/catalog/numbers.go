@@ -246,7 +246,7 @@ func (ix *Index) anyNums() bool {
 
 // NameWord reports whether some name writes the folded word w as one
 // word: "700x25c" is a size of a product, not an order reference.
-func (ix *Index) NameWord(w string) bool { return ix.hasNum("W|"+w) }
+func (ix *Index) NameWord(w string) bool { return ix.hasNum("W|" + w) }
 
 // HanPair reports whether some name writes the two Chinese characters
 // of s together: "茶几" (a coffee table) is no "几" (a few).
@@ -255,11 +255,11 @@ func (ix *Index) HanPair(s string) bool { return ix.hanPairs[s] }
 // NameBigram reports whether some name writes the folded words a and b
 // one after the other: "sans huile" of "Friteuse sans huile" is a kind of
 // fryer, not "without oil".
-func (ix *Index) NameBigram(a, b string) bool { return ix.hasNum("B|"+a+" "+b) }
+func (ix *Index) NameBigram(a, b string) bool { return ix.hasNum("B|" + a + " " + b) }
 
 // NamesCompound reports whether some name writes the numbers of c joined
 // as c does ("3-6", "3/4"): then they are one size, not two numbers.
-func (ix *Index) NamesCompound(c string) bool { return ix.hasNum("K|"+c) }
+func (ix *Index) NamesCompound(c string) bool { return ix.hasNum("K|" + c) }
 
 // recordSides records a number of a name with its two neighbours (""
 // for none). A number's place in a message is compared with these pairs
@@ -574,7 +574,7 @@ func (ix *Index) NumberInNameAcross(v float64, before, after []string) bool {
 // product, where "add 3 pairs" or "改成三双" follows a verb and counts.
 func (ix *Index) afterNameWords(before []string) bool {
 	if len(before) >= 2 && containsHan(before[0]) && containsHan(before[1]) {
-		return ix.hasNum("W|"+before[1]+before[0])
+		return ix.hasNum("W|" + before[1] + before[0])
 	}
 	for _, w := range before {
 		if connectors[w] || articles[w] {
@@ -646,7 +646,7 @@ func (ix *Index) ConjInName(before, conj, after string) bool {
 		}
 		return stem(s)
 	}
-	return ix.hasNum("C|"+w(before)+"|"+w(after))
+	return ix.hasNum("C|" + w(before) + "|" + w(after))
 }
 
 // Meaningful reports whether text has words the catalog knows: a name, a
