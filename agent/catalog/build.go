@@ -201,6 +201,26 @@ type analyser struct {
 	// categories holds each category folded, so that the products of
 	// one share its string.
 	categories map[string]string
+	// analysed holds the terms of the texts met, up to maxAnalysed of
+	// them: a catalog repeats its tags, categories, attributes and, for
+	// variants, descriptions.
+	analysed map[string][]term
+}
+
+// maxAnalysed bounds the texts whose terms an analyser keeps.
+const maxAnalysed = 1 << 14
+
+// analyze returns the terms of the text s (not folded), which the caller
+// must not modify.
+func (an *analyser) analyze(s string) []term {
+	if ts, ok := an.analysed[s]; ok {
+		return ts
+	}
+	ts := an.lx.analyze(Fold(s))
+	if len(an.analysed) < maxAnalysed {
+		an.analysed[s] = ts
+	}
+	return ts
 }
 
 // category returns c folded, the same string for every product of c.
@@ -214,7 +234,7 @@ func (an *analyser) category(c string) string {
 }
 
 func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
-	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, nums: &Index{nameNums: map[string]bool{}}}
+	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, analysed: map[string][]term{}, nums: &Index{nameNums: map[string]bool{}}}
 }
 
 // analyseProduct reads p once. keep and letters are its part of the
@@ -305,18 +325,18 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		}
 	}
 	for _, tag := range p.Tags {
-		add(lx.analyze(Fold(tag)), weightTag, true, true)
+		add(an.analyze(tag), weightTag, true, true)
 	}
-	add(lx.analyze(Fold(p.Category)), weightTag, true, true)
+	add(an.analyze(p.Category), weightTag, true, true)
 	for _, k := range sortedKeys(p.Attrs) {
 		v := p.Attrs[k]
-		vt := lx.analyze(Fold(v))
+		vt := an.analyze(v)
 		if len(vt) == 1 {
 			in.attrTerms = append(in.attrTerms, attrTerm{k, tt.keys[tt.id(vt[0].key)]}) // the table's copy
 		}
 		if truthy(v) {
 			// "dimmable: yes" says the product is dimmable.
-			add(lx.analyze(Fold(k)), weightTag, false, true)
+			add(an.analyze(k), weightTag, false, true)
 		} else if _, bare := NumberValue(strings.TrimSpace(v)); bare {
 			// "pieces: 2" is a count of the attribute's: a shopper's "2"
 			// in "2 kg" or "2 m" is not about it.
@@ -329,7 +349,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		add(lx.analyze("digital"), weightTag, false, true)
 	}
 	for _, loc := range localeOrder(p.Description, an.locales) {
-		add(lx.analyze(Fold(p.Description[loc])), weightDescription, false, false)
+		add(an.analyze(p.Description[loc]), weightDescription, false, false)
 	}
 	pt.terms = make([]weightedTerm, 0, len(best))
 	for k, w := range best {
