@@ -159,6 +159,7 @@ type termTable struct {
 	seed maphash.Seed
 	ids  idHash // by key
 	keys []string
+	strs stringArena // the bytes of keys
 }
 
 func newTermTable() *termTable { return &termTable{seed: maphash.MakeSeed()} }
@@ -170,7 +171,7 @@ func (tt *termTable) id(s string) uint32 {
 	}
 	// A term is often a slice of a whole folded description: keep only
 	// its bytes.
-	s = strings.Clone(s)
+	s = tt.strs.clone(s)
 	id := uint32(len(tt.keys))
 	tt.keys = append(tt.keys, s)
 	tt.ids.insert(tt.seed, tt.keys, id)
@@ -201,6 +202,18 @@ type analyser struct {
 	// categories holds each category folded, so that the products of
 	// one share its string.
 	categories map[string]string
+	// strs, ids and infos hold what the index keeps of each product.
+	strs       stringArena
+	ids        arena[uint32]
+	infos      arena[prodInfo]
+	strings    arena[string]
+	wordCounts arena[wordCount]
+	attrTerms  arena[attrTerm]
+	// runs, left, counted and attrs gather a product's parts before they
+	// are copied into the arenas.
+	runs, left []string
+	counted    []wordCount
+	attrs      []attrTerm
 	// analysed holds the terms of the texts met, up to maxAnalysed of
 	// them: a catalog repeats its tags, categories, attributes and, for
 	// variants, descriptions.
@@ -241,11 +254,11 @@ func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *ana
 // lexicon, from lexiconParts.
 func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string) (*prodInfo, *prodTerms) {
 	lx := an.lx
-	in := &prodInfo{
-		category: an.category(p.Category),
-		skuKey:   compact(Fold(string(p.SKU))),
-	}
+	in := an.infos.alloc()
+	in.category = an.category(p.Category)
+	in.skuKey = an.strs.clone(compact(Fold(string(p.SKU))))
 	var hanWhole []string
+	runs, left, counted, attrs := an.runs[:0], an.left[:0], an.counted[:0], an.attrs[:0]
 	pt := &prodTerms{}
 	best := an.best
 	clear(best)
@@ -309,19 +322,19 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		}
 		for _, tk := range toks {
 			if tk.han {
-				in.hanRuns = append(in.hanRuns, tk.text)
+				runs = append(runs, an.strs.clone(tk.text))
 				for _, s := range lx.hanLeftovers(tk.text) {
 					if runeLen(s) >= 2 {
-						in.leftovers = append(in.leftovers, s)
+						left = append(left, an.strs.clone(s))
 					}
 				}
 			}
 		}
 	}
-	in.cuts = string(cuts)
+	in.cuts = an.strs.clone(string(cuts))
 	for _, w := range sortedKeys(counts) {
 		if runeLen(w) >= 3 && isNameWord(w) {
-			in.nameCounts = append(in.nameCounts, wordCount{tt.id(w), int32(counts[w])})
+			counted = append(counted, wordCount{tt.id(w), int32(counts[w])})
 		}
 	}
 	for _, tag := range p.Tags {
@@ -332,7 +345,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		v := p.Attrs[k]
 		vt := an.analyze(v)
 		if len(vt) == 1 {
-			in.attrTerms = append(in.attrTerms, attrTerm{k, tt.keys[tt.id(vt[0].key)]}) // the table's copy
+			attrs = append(attrs, attrTerm{k, tt.keys[tt.id(vt[0].key)]}) // the table's copy
 		}
 		if truthy(v) {
 			// "dimmable: yes" says the product is dimmable.
@@ -357,10 +370,14 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	}
 	slices.SortFunc(pt.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
 	an.strong, an.structured, an.written = strong, structured, written
-	in.strong, in.structured, pt.written = idSet(strong), idSet(structured), idSet(written)
+	in.strong, in.structured = an.ids.clone(sortedIDs(strong)), an.ids.clone(sortedIDs(structured))
+	pt.written = slices.Clone(sortedIDs(written))
 	if len(keep) > 0 || len(letters) > 0 || len(hanWhole) > 0 {
 		in.rare = &prodRare{keep: keep, letters: letters, hanWhole: hanWhole}
 	}
+	in.hanRuns, in.leftovers = an.strings.clone(runs), an.strings.clone(left)
+	in.nameCounts, in.attrTerms = an.wordCounts.clone(counted), an.attrTerms.clone(attrs)
+	an.runs, an.left, an.counted, an.attrs = runs, left, counted, attrs
 	for _, id := range in.strong {
 		if k := tt.keys[id]; k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
 			pt.strongWords = append(pt.strongWords, id)
@@ -382,13 +399,10 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	return in, pt
 }
 
-// idSet sorts ids and returns them once each, in a slice of their own.
-func idSet(ids []uint32) []uint32 {
-	if len(ids) == 0 {
-		return nil
-	}
+// sortedIDs sorts ids and returns them once each, in the same array.
+func sortedIDs(ids []uint32) []uint32 {
 	slices.Sort(ids)
-	return slices.Clip(slices.Clone(slices.Compact(ids)))
+	return slices.Compact(ids)
 }
 
 // hasID reports whether the sorted set ids holds id.
@@ -397,15 +411,15 @@ func hasID(ids []uint32, id uint32) bool {
 	return ok
 }
 
-// withIDs returns the sorted set ids less out, with in added.
-func withIDs(ids, out, in []uint32) []uint32 {
+// withIDs returns the sorted set ids less out, with in added, in a.
+func withIDs(a *arena[uint32], ids, out, in []uint32) []uint32 {
 	set := make([]uint32, 0, len(ids)+len(in))
 	for _, id := range ids {
 		if !slices.Contains(out, id) {
 			set = append(set, id)
 		}
 	}
-	return idSet(append(set, in...))
+	return a.clone(sortedIDs(append(set, in...)))
 }
 
 // hasKey reports whether the term set ids, of ix's products, holds the
@@ -594,6 +608,7 @@ func categoryOfDocs(n int, members [][]int) []int {
 // its cuts is a word the catalog has come to know or ceased to (changed).
 func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, changed []string) {
 	ix.split = make([][]string, len(ix.infos))
+	var ids arena[uint32]
 	tt := ix.table
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
@@ -640,12 +655,12 @@ func (ix *Index) splitCompounds(keys []string, prev *Index, from []int32, change
 		case prev == nil || from[i] < 0:
 			// in is new: its strong may take the words.
 			if len(parts) > 0 {
-				in.strong = withIDs(in.strong, nil, parts)
+				in.strong = withIDs(&ids, in.strong, nil, parts)
 				ix.docs[i].strong = in.strong
 			}
-			in.splitIn = parts
+			in.splitIn = ids.clone(parts)
 		case !slices.Equal(parts, in.splitIn):
-			ix.docs[i].strong = withIDs(in.strong, in.splitIn, parts)
+			ix.docs[i].strong = withIDs(&ids, in.strong, in.splitIn, parts)
 		}
 	}
 }
