@@ -87,14 +87,14 @@ func (c *cursor) len() int { return max(len(c.ps), len(c.docs)) }
 
 func (c *cursor) docAt(i int) int32 {
 	if c.ps != nil {
-		return c.ps[i].doc
+		return c.ps[i].doc()
 	}
 	return c.docs[i]
 }
 
 func (c *cursor) weightAt(i int) float32 {
 	if c.ps != nil {
-		return c.ps[i].weight
+		return c.ps[i].weight()
 	}
 	return c.w
 }

@@ -285,7 +285,7 @@ func boundsDiffer(ix *Index) string {
 		main, split := ps[:len(ps)-len(ix.splitDocs[k])], ps[len(ps)-len(ix.splitDocs[k]):]
 		for _, part := range [][]posting{main, split} {
 			for i := 1; i < len(part); i++ {
-				if part[i].doc <= part[i-1].doc {
+				if part[i].doc() <= part[i-1].doc() {
 					return fmt.Sprintf("postings of %q out of catalog order at %d", k, i)
 				}
 			}

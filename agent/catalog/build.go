@@ -556,7 +556,7 @@ func (ix *Index) buildPostings(keys []string, all []*prodTerms) {
 	fill := slices.Clone(start)
 	for i, pt := range all {
 		for _, t := range pt.terms {
-			flat[fill[t.id]] = posting{doc: int32(i), weight: t.weight}
+			flat[fill[t.id]] = newPosting(int32(i), t.weight)
 			fill[t.id]++
 		}
 	}

@@ -268,10 +268,10 @@ func weightClasses(l wordList) ([]cursor, bool) {
 	case len(l.main) < boundedLen:
 		var by [3][]int32
 		for _, p := range l.main {
-			if p.weight != weightDescription && p.weight != weightTag && p.weight != weightName {
+			if p.weight() != weightDescription && p.weight() != weightTag && p.weight() != weightName {
 				return nil, false
 			}
-			by[int(p.weight)-1] = append(by[int(p.weight)-1], p.doc)
+			by[int(p.weight())-1] = append(by[int(p.weight())-1], p.doc())
 		}
 		for i := len(by) - 1; i >= 0; i-- {
 			if len(by[i]) > 0 {

@@ -79,10 +79,10 @@ func newListBound(main []posting) *listBound {
 	lb := &listBound{max: maxWeight(main)}
 	var n [3]int
 	for _, p := range main {
-		if p.weight != weightDescription && p.weight != weightTag && p.weight != weightName {
+		if p.weight() != weightDescription && p.weight() != weightTag && p.weight() != weightName {
 			return lb // a weight of another kind: the list is walked whole
 		}
-		n[int(p.weight)-1]++
+		n[int(p.weight())-1]++
 	}
 	if slices.Contains(n[:], len(main)) {
 		lb.uniform = true
@@ -92,8 +92,8 @@ func newListBound(main []posting) *listBound {
 		lb.byWeight[i] = make([]int32, 0, n[i])
 	}
 	for _, p := range main {
-		i := int(p.weight) - 1
-		lb.byWeight[i] = append(lb.byWeight[i], p.doc)
+		i := int(p.weight()) - 1
+		lb.byWeight[i] = append(lb.byWeight[i], p.doc())
 	}
 	return lb
 }
@@ -102,7 +102,7 @@ func newListBound(main []posting) *listBound {
 func maxWeight(ps []posting) float32 {
 	var m float32
 	for _, p := range ps {
-		m = max(m, p.weight)
+		m = max(m, p.weight())
 	}
 	return m
 }

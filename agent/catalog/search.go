@@ -101,9 +101,9 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, path topPath) []
 		acc = ix.acquire()
 		for _, l := range lists {
 			for _, p := range l.ps {
-				acc.add(p.doc, float64(p.weight)*l.f)
-				if p.weight > weightDescription && acc.covered[p.doc] < 255 {
-					acc.covered[p.doc]++
+				acc.add(p.doc(), float64(p.weight())*l.f)
+				if p.weight() > weightDescription && acc.covered[p.doc()] < 255 {
+					acc.covered[p.doc()]++
 				}
 			}
 		}
@@ -475,12 +475,12 @@ func (ix *Index) excluded(text string, asked []term) map[int]bool {
 		}
 		has := false
 		for _, p := range ix.postings[t.key] {
-			if p.weight > weightDescription {
+			if p.weight() > weightDescription {
 				if count == nil {
 					count = map[int]uint8{}
 				}
-				if count[int(p.doc)] < 255 {
-					count[int(p.doc)]++
+				if count[int(p.doc())] < 255 {
+					count[int(p.doc())]++
 				}
 				has = true
 			}

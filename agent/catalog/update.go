@@ -245,7 +245,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsO
 		ix.splitDocs = map[string][]int32{}
 		for i, parts := range ix.split {
 			for _, w := range parts {
-				ix.postings[w] = append(ix.postings[w], posting{doc: int32(i), weight: weightName})
+				ix.postings[w] = append(ix.postings[w], newPosting(int32(i), weightName))
 				ix.splitDocs[w] = append(ix.splitDocs[w], int32(i))
 			}
 		}
@@ -307,7 +307,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsO
 		var split []int32
 		for _, d := range mergeDocs(oldSplit, splitAdded[k], splitChanged) {
 			split = append(split, d)
-			list = append(list, posting{doc: d, weight: weightName})
+			list = append(list, newPosting(d, weightName))
 		}
 		if len(list) == 0 {
 			delete(ix.postings, k)
@@ -330,7 +330,7 @@ func (ts termsOf) addedByTerm(keys []string) map[string][]posting {
 	for _, i := range places {
 		for _, t := range ts.added[i].terms {
 			k := keys[t.id]
-			out[k] = append(out[k], posting{doc: i, weight: t.weight})
+			out[k] = append(out[k], newPosting(i, t.weight))
 		}
 	}
 	return out
@@ -357,14 +357,14 @@ func (ix *Index) remapPostings(keys []string, prev *Index, from []int32, ts term
 		more := added[k]
 		list := make([]posting, 0, len(main)+len(more))
 		for _, p := range main {
-			at := place[p.doc]
+			at := place[p.doc()]
 			if at < 0 {
 				continue
 			}
-			for len(more) > 0 && more[0].doc < at {
+			for len(more) > 0 && more[0].doc() < at {
 				list, more = append(list, more[0]), more[1:]
 			}
-			list = append(list, posting{doc: at, weight: p.weight})
+			list = append(list, newPosting(at, p.weight()))
 		}
 		list = append(list, more...)
 		delete(added, k)
@@ -407,10 +407,10 @@ func samePlaces(from []int32) bool {
 // change and those of added, in catalog order.
 func mergePostings(out, old, added []posting, changed map[int32]bool) []posting {
 	for _, p := range old {
-		if changed[p.doc] {
+		if changed[p.doc()] {
 			continue
 		}
-		for len(added) > 0 && added[0].doc < p.doc {
+		for len(added) > 0 && added[0].doc() < p.doc() {
 			out, added = append(out, added[0]), added[1:]
 		}
 		out = append(out, p)
