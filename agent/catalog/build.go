@@ -112,11 +112,20 @@ type weightedTerm struct {
 
 // packCuts appends to packed the cuts of w: w[:3] and the stem of
 // w[3:], w[:4] and the stem of w[4:]... Each word is written "\x01" w,
-// then each cut's stem after "\x00".
+// then each cut's stem: "\x02" when it is the rest of the word whole,
+// "\x03" when it is the rest less its last byte (a plural's "s"), else
+// "\x00" and the stem. Folded words have no control bytes.
 func packCuts(packed []byte, w string) []byte {
 	packed = append(append(packed, 1), w...)
 	for c := 3; c <= len(w)-3; c++ {
-		packed = append(append(packed, 0), stem(w[c:])...)
+		switch s := stem(w[c:]); s {
+		case w[c:]:
+			packed = append(packed, 2)
+		case w[c : len(w)-1]:
+			packed = append(packed, 3)
+		default:
+			packed = append(append(packed, 0), s...)
+		}
 	}
 	return packed
 }
@@ -124,21 +133,33 @@ func packCuts(packed []byte, w string) []byte {
 // eachCut calls fn with each cut of packed, in order, until it returns
 // false.
 func eachCut(packed string, fn func(a, b string) bool) {
+	var w string
+	c := 0
 	for packed != "" {
-		packed = packed[1:] // "\x01"
-		end := strings.IndexByte(packed, 1)
-		if end < 0 {
-			end = len(packed)
+		mark := packed[0]
+		packed = packed[1:]
+		end := 0
+		for end < len(packed) && packed[end] > 3 {
+			end++
 		}
-		w, rest, _ := strings.Cut(packed[:end], "\x00")
+		var b string
+		switch mark {
+		case 1:
+			w, c = packed[:end], 3
+			packed = packed[end:]
+			continue
+		case 2:
+			b = w[c:]
+		case 3:
+			b = w[c : len(w)-1]
+		default:
+			b = packed[:end]
+		}
 		packed = packed[end:]
-		for c := 3; rest != ""; c++ {
-			var b string
-			b, rest, _ = strings.Cut(rest, "\x00")
-			if !fn(w[:c], b) {
-				return
-			}
+		if !fn(w[:c], b) {
+			return
 		}
+		c++
 	}
 }
 
