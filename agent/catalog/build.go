@@ -50,8 +50,9 @@ type prodInfo struct {
 	nameCounts []wordCount // by id
 	latin      int32
 	leftovers  []string
-	// hanRuns are the Chinese runs of the names.
-	hanRuns []string
+	// hanRuns are the Chinese runs of the names, hanWhole the longest
+	// run of each (addHanWhole).
+	hanRuns, hanWhole []string
 	// attrTerms are the attributes whose value is one term, with it
 	// (buildVariants).
 	attrTerms []attrTerm
@@ -63,7 +64,6 @@ type prodRare struct {
 	// words its names write twice or more, and its capital letters after
 	// a word (letterKey).
 	keep, letters []string
-	hanWhole      []string // longest Chinese runs of the names (addHanWhole)
 }
 
 // keep returns the product's stop words that its names write twice or
@@ -84,12 +84,6 @@ func (in *prodInfo) letters() []string {
 	return in.rare.letters
 }
 
-func (in *prodInfo) hanWhole() []string {
-	if in.rare == nil {
-		return nil
-	}
-	return in.rare.hanWhole
-}
 
 // prodTerms are the terms of one product that go into the index's
 // postings and counts (termCounts): the bulk of what a product gives the
@@ -310,7 +304,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		toks := tokenize(f)
 		terms := lx.analyzeTokens(toks)
 		if h := longestHanRun(toks); h != "" && !slices.Contains(hanWhole, h) {
-			hanWhole = append(hanWhole, h)
+			hanWhole = append(hanWhole, an.strs.clone(h))
 		}
 		add(terms, weightName, true, false)
 		for _, h := range hanHeads(toks) {
@@ -393,9 +387,10 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	an.strong, an.structured, an.written = strong, structured, written
 	in.strong, in.structured = an.ids.clone(sortedIDs(strong)), an.ids.clone(sortedIDs(structured))
 	pt.written = slices.Clone(sortedIDs(written))
-	if len(keep) > 0 || len(letters) > 0 || len(hanWhole) > 0 {
-		in.rare = &prodRare{keep: keep, letters: letters, hanWhole: hanWhole}
+	if len(keep) > 0 || len(letters) > 0 {
+		in.rare = &prodRare{keep: keep, letters: letters}
 	}
+	in.hanWhole = an.strings.clone(hanWhole)
 	in.hanRuns, in.leftovers = an.strings.clone(runs), an.strings.clone(left)
 	in.nameCounts, in.attrTerms = an.wordCounts.clone(counted), an.attrTerms.clone(attrs)
 	an.runs, an.left, an.counted, an.attrs = runs, left, counted, attrs
@@ -529,7 +524,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		d.available = p.Stock > 0 || p.Digital
 		d.strong = in.strong
 		d.structured = in.structured
-		for _, h := range in.hanWhole() {
+		for _, h := range in.hanWhole {
 			ix.hanWhole[h] = append(ix.hanWhole[h], i)
 		}
 	}
