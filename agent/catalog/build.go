@@ -84,7 +84,6 @@ func (in *prodInfo) letters() []string {
 	return in.rare.letters
 }
 
-
 // prodTerms are the terms of one product that go into the index's
 // postings and counts (termCounts): the bulk of what a product gives the
 // index, not kept per product since the postings hold them. Update gets
