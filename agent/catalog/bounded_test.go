@@ -96,7 +96,7 @@ func topOf(ix *Index, query string, limit int, top func(*Index, []wordList, func
 	terms, _ := ix.queryTerms(query)
 	var lists []wordList
 	for _, tm := range terms {
-		if ps := ix.postings[tm.key]; len(ps) > 0 {
+		if ps := ix.postings.get(tm.key); len(ps) > 0 {
 			f := ix.idf(len(ps))
 			if tm.typo {
 				f *= typoFactor
@@ -278,10 +278,17 @@ func checkBounded(t *testing.T, ix *Index, queries []string) int {
 	return bounded
 }
 
+// postingsOf returns ix's posting lists by term.
+func postingsOf(ix *Index) map[string][]posting {
+	out := map[string][]posting{}
+	ix.postings.each(func(k string, ps []posting) { out[k] = ps })
+	return out
+}
+
 // boundsDiffer says how ix's bounds differ from its postings', and
 // whether a posting list's parts are out of catalog order.
 func boundsDiffer(ix *Index) string {
-	for k, ps := range ix.postings {
+	for k, ps := range postingsOf(ix) {
 		main, split := ps[:len(ps)-len(ix.splitDocs[k])], ps[len(ps)-len(ix.splitDocs[k]):]
 		for _, part := range [][]posting{main, split} {
 			for i := 1; i < len(part); i++ {
@@ -301,7 +308,7 @@ func boundsDiffer(ix *Index) string {
 		}
 	}
 	for k := range ix.scratch.bounds {
-		if _, ok := ix.postings[k]; !ok {
+		if len(ix.postings.get(k)) == 0 {
 			return fmt.Sprintf("a bound for %q, which has no postings", k)
 		}
 	}

@@ -575,11 +575,11 @@ func (ix *Index) buildPostings(keys []string, all []*prodTerms) {
 			fill[t.id]++
 		}
 	}
-	ix.postings = make(map[string][]posting, distinct)
+	ix.postings = newPostingMap(ix.table.seed, distinct)
 	for id, n := range count {
 		if n > 0 {
 			s := start[id]
-			ix.postings[keys[id]] = flat[s : s+n : s+n]
+			ix.postings.set(keys[id], flat[s:s+n:s+n])
 		}
 	}
 }

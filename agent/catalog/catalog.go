@@ -36,7 +36,7 @@ type Index struct {
 	lx       *lexicon
 	products []concierge.Product
 	docs     []doc
-	postings map[string][]posting
+	postings *postingMap
 	// vocab holds the single Latin words a misspelling may be corrected
 	// to (lexicon words, catalog words outside descriptions, stop words),
 	// by length in runes.

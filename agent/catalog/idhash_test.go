@@ -41,3 +41,40 @@ func TestIDHash(t *testing.T) {
 		}
 	}
 }
+
+// TestPostingMap sets and empties lists at random, cloning now and then,
+// and compares every map with a Go map kept beside it.
+func TestPostingMap(t *testing.T) {
+	m := newPostingMap(maphash.MakeSeed(), 0)
+	want := map[string][]posting{}
+	rng := rand.New(rand.NewPCG(5, 6))
+	for step := range 20000 {
+		k := fmt.Sprint("t", rng.IntN(3000))
+		var list []posting
+		if rng.IntN(3) > 0 {
+			list = []posting{newPosting(int32(step), weightTag)}
+		}
+		m.set(k, list)
+		if list == nil {
+			delete(want, k)
+		} else {
+			want[k] = list
+		}
+		if step%1000 == 0 {
+			m = m.clone()
+		}
+		if step%997 != 0 {
+			continue
+		}
+		got := map[string][]posting{}
+		m.each(func(k string, ps []posting) { got[k] = ps })
+		if m.len() != len(want) || len(got) != len(want) {
+			t.Fatalf("step %d: %d terms (%d listed), want %d", step, m.len(), len(got), len(want))
+		}
+		for k, ps := range want {
+			if g := m.get(k); len(g) != 1 || g[0] != ps[0] {
+				t.Fatalf("step %d: get(%q) = %v, want %v", step, k, g, ps)
+			}
+		}
+	}
+}

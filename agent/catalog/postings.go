@@ -56,22 +56,22 @@ const boundedLen = 64
 // laying the postings, so the bounds always describe them.
 func (ix *Index) layBounds(prev *Index) {
 	b := map[string]*listBound{}
-	for k, ps := range ix.postings {
+	ix.postings.each(func(k string, ps []posting) {
 		n := len(ix.splitDocs[k])
 		main := ps[:len(ps)-n]
 		if len(main) < boundedLen {
-			continue
+			return
 		}
 		if prev != nil {
 			// The same array and length: the same list (lists are never
 			// written once laid; a changed one is a new array).
-			if old := prev.postings[k]; len(old) == len(ps) && &old[0] == &ps[0] && len(prev.splitDocs[k]) == n && prev.scratch.bounds[k] != nil {
+			if old := prev.postings.get(k); len(old) == len(ps) && &old[0] == &ps[0] && len(prev.splitDocs[k]) == n && prev.scratch.bounds[k] != nil {
 				b[k] = prev.scratch.bounds[k]
-				continue
+				return
 			}
 		}
 		b[k] = newListBound(main)
-	}
+	})
 	ix.scratch.bounds = b
 }
 

@@ -321,7 +321,7 @@ func (ix *Index) nameDocs(w string) []int {
 	if docs, ok := ix.names[s]; ok {
 		return docs
 	}
-	if ix.lx.isStop(w, s) || len(ix.lx.phrases[s]) > 0 || len(ix.postings[s]) > 0 {
+	if ix.lx.isStop(w, s) || len(ix.lx.phrases[s]) > 0 || len(ix.postings.get(s)) > 0 {
 		return nil
 	}
 	if nw, ok := ix.closest(w, ix.nameWords); ok {

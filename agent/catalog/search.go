@@ -73,7 +73,7 @@ func (ix *Index) searchDocs(q Query, terms []term, unknown int, path topPath) []
 	other := false
 	lists := make([]wordList, 0, len(terms))
 	for _, t := range terms {
-		ps := ix.postings[t.key]
+		ps := ix.postings.get(t.key)
 		if len(ps) == 0 {
 			continue
 		}
@@ -241,13 +241,13 @@ func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
 	}
 	knownAt := map[int]bool{} // Han runs (by position) with a known term
 	for _, t := range raw {
-		if t.kind == hanGram && len(ix.postings[t.key]) > 0 || t.kind == conceptTerm {
+		if t.kind == hanGram && len(ix.postings.get(t.key)) > 0 || t.kind == conceptTerm {
 			knownAt[t.pos] = true // a count ("一双") is no word of the kind
 		}
 	}
 	for k, t := range raw {
 		switch {
-		case t.kind == conceptTerm, len(ix.postings[t.key]) > 0:
+		case t.kind == conceptTerm, len(ix.postings.get(t.key)) > 0:
 			// A concept is a shopping word even when no product has it.
 			add(t)
 		case t.kind == hanGram && !knownAt[t.pos] && (k+1 == len(raw) || raw[k+1].pos != t.pos):
@@ -255,7 +255,7 @@ func (ix *Index) queryTerms(text string) (terms []term, unknown int) {
 			// "洋槐蜜"): its last character, the kind it ends with,
 			// finds the words of that kind (hanHeads).
 			rs := []rune(t.key)
-			if h := hanHeadKey(hanHead(rs)); len(rs) == 2 && len(ix.postings[h]) > 0 {
+			if h := hanHeadKey(hanHead(rs)); len(rs) == 2 && len(ix.postings.get(h)) > 0 {
 				add(term{key: h, kind: literal, pos: t.pos})
 			} else {
 				unknown++
@@ -387,7 +387,7 @@ func (ix *Index) Finds(text string, skus []concierge.SKU) bool {
 func (ix *Index) finds(terms []term, skus []concierge.SKU) bool {
 	var types []string
 	for _, t := range terms {
-		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind && len(ix.postings[t.key]) > 0 {
+		if t.kind == conceptTerm && ix.lx.kinds[t.key[1:]] == productKind && len(ix.postings.get(t.key)) > 0 {
 			types = append(types, t.key)
 		}
 	}
@@ -474,7 +474,7 @@ func (ix *Index) excluded(text string, asked []term) map[int]bool {
 			continue
 		}
 		has := false
-		for _, p := range ix.postings[t.key] {
+		for _, p := range ix.postings.get(t.key) {
 			if p.weight() > weightDescription {
 				if count == nil {
 					count = map[int]uint8{}

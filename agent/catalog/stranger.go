@@ -26,7 +26,7 @@ func (ix *Index) know(w string) (knowing, int) {
 	}
 	t := raw[0]
 	switch {
-	case t.kind == conceptTerm, len(ix.postings[t.key]) > 0:
+	case t.kind == conceptTerm, len(ix.postings.get(t.key)) > 0:
 		return knownWord, len(t.word)
 	case t.kind != literal:
 		return notAWord, 0

@@ -245,7 +245,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsO
 		ix.splitDocs = map[string][]int32{}
 		for i, parts := range ix.split {
 			for _, w := range parts {
-				ix.postings[w] = append(ix.postings[w], newPosting(int32(i), weightName))
+				ix.postings.set(w, append(ix.postings.get(w), newPosting(int32(i), weightName)))
 				ix.splitDocs[w] = append(ix.splitDocs[w], int32(i))
 			}
 		}
@@ -296,10 +296,10 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsO
 			}
 		}
 	}
-	ix.postings = maps.Clone(prev.postings)
+	ix.postings = prev.postings.clone()
 	ix.splitDocs = maps.Clone(prev.splitDocs)
 	for k := range affected {
-		old := prev.postings[k]
+		old := prev.postings.get(k)
 		oldSplit := prev.splitDocs[k]
 		main := old[:len(old)-len(oldSplit)]
 		list := make([]posting, 0, len(main)+len(added[k])+len(oldSplit)+len(splitAdded[k]))
@@ -309,11 +309,7 @@ func (ix *Index) layPostings(keys []string, prev *Index, from []int32, ts termsO
 			split = append(split, d)
 			list = append(list, newPosting(d, weightName))
 		}
-		if len(list) == 0 {
-			delete(ix.postings, k)
-		} else {
-			ix.postings[k] = list
-		}
+		ix.postings.set(k, list)
 		if len(split) == 0 {
 			delete(ix.splitDocs, k)
 		} else {
@@ -351,8 +347,8 @@ func (ix *Index) remapPostings(keys []string, prev *Index, from []int32, ts term
 		}
 	}
 	added := ts.addedByTerm(keys)
-	ix.postings = make(map[string][]posting, len(prev.postings)+len(added))
-	for k, old := range prev.postings {
+	ix.postings = newPostingMap(prev.postings.seed, prev.postings.len()+len(added))
+	prev.postings.each(func(k string, old []posting) {
 		main := old[:len(old)-len(prev.splitDocs[k])]
 		more := added[k]
 		list := make([]posting, 0, len(main)+len(more))
@@ -368,12 +364,10 @@ func (ix *Index) remapPostings(keys []string, prev *Index, from []int32, ts term
 		}
 		list = append(list, more...)
 		delete(added, k)
-		if len(list) > 0 {
-			ix.postings[k] = list
-		}
-	}
+		ix.postings.set(k, list)
+	})
 	for k, list := range added {
-		ix.postings[k] = list
+		ix.postings.set(k, list)
 	}
 }
 
