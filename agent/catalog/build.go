@@ -32,7 +32,8 @@ type prodInfo struct {
 	// strong holds the terms of the name, tags and category (before
 	// splitCompounds), structured those of the tags, category and
 	// attributes, by id in the index's termTable, sorted: doc.strong and
-	// doc.structured. A few bytes a term instead of a map a product.
+	// doc.strong and what search reads of structured. A few bytes a term
+	// instead of a map a product.
 	strong, structured []uint32
 	// cuts are the ways splitCompounds may cut the long words of the
 	// names, in the order it tries them, packed in one string (see
@@ -168,12 +169,18 @@ type attrTerm struct{ attr, key string }
 // and so that each is stored once however many products have it. Indexes
 // made from one another by Update share their table; it only grows (the
 // terms of withdrawn products stay until the next New).
+//
+// The keys of nameNums (numbers.go) are numbered apart, in numIDs and
+// numKeys: most are a product's own ("W|" and its proper name), and only
+// their count is kept, so the terms' per-id counts need not cover them.
 type termTable struct {
-	mu   sync.Mutex
-	seed maphash.Seed
-	ids  idHash // by key
-	keys []string
-	strs stringArena // the bytes of keys
+	mu      sync.Mutex
+	seed    maphash.Seed
+	ids     idHash // by key
+	keys    []string
+	numIDs  idHash
+	numKeys []string
+	strs    stringArena // the bytes of keys and numKeys
 }
 
 func newTermTable() *termTable { return &termTable{seed: maphash.MakeSeed()} }
@@ -192,6 +199,18 @@ func (tt *termTable) id(s string) uint32 {
 	return id
 }
 
+// numID returns the id of the nameNums key s, adding it; tt.mu is held.
+func (tt *termTable) numID(s string) uint32 {
+	if id, ok := tt.numIDs.find(tt.seed, tt.numKeys, s); ok {
+		return id
+	}
+	s = tt.strs.clone(s)
+	id := uint32(len(tt.numKeys))
+	tt.numKeys = append(tt.numKeys, s)
+	tt.numIDs.insert(tt.seed, tt.numKeys, id)
+	return id
+}
+
 // lookup returns the id of s, if it has one; tt.mu is held.
 func (tt *termTable) lookup(s string) (uint32, bool) { return tt.ids.find(tt.seed, tt.keys, s) }
 
@@ -201,6 +220,13 @@ func (tt *termTable) snapshot() []string {
 	tt.mu.Lock()
 	defer tt.mu.Unlock()
 	return tt.keys
+}
+
+// numSnapshot is snapshot for the keys of nameNums.
+func (tt *termTable) numSnapshot() []string {
+	tt.mu.Lock()
+	defer tt.mu.Unlock()
+	return tt.numKeys
 }
 
 // analyser holds what analyseProduct reuses from one product to the next.
@@ -408,7 +434,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	an.nums.addNameNumbers(p)
 	pt.nums = make([]uint32, 0, len(nums))
 	for k := range nums {
-		pt.nums = append(pt.nums, tt.id(k))
+		pt.nums = append(pt.nums, tt.numID(k))
 	}
 	slices.Sort(pt.nums)
 	return in, pt
@@ -514,7 +540,8 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 	}
 	keys := table.snapshot()
 	ix.keys = keys
-	d := ix.countTerms(keys, prev, from, ts)
+	numKeys := table.numSnapshot()
+	d := ix.countTerms(len(keys), len(numKeys), prev, ts)
 	for i, in := range infos {
 		p := &products[i]
 		d := &ix.docs[i]
@@ -522,7 +549,6 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		d.price = p.Price.Minor
 		d.available = p.Stock > 0 || p.Digital
 		d.strong = in.strong
-		d.structured = in.structured
 		for _, h := range in.hanWhole {
 			ix.hanWhole[h] = append(ix.hanWhole[h], i)
 		}
@@ -533,7 +559,7 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		written, nums = prev.written, prev.numKeys
 	}
 	ix.written = newKeySet(table.seed, keys, written, ix.counts.written, d.written)
-	ix.numKeys = newKeySet(table.seed, keys, nums, ix.counts.nums, d.nums)
+	ix.numKeys = newKeySet(table.seed, numKeys, nums, ix.counts.nums, d.nums)
 	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
 	ix.layPostings(keys, prev, from, ts)
 	ix.layBounds(prev)

@@ -104,11 +104,13 @@ type Index struct {
 
 // doc is what the index keeps of one product.
 type doc struct {
-	category   string // folded
-	price      int64
-	available  bool
-	strong     []uint32 // terms of the name, tags and category, sorted ids
-	structured []uint32 // terms of the tags, category and attributes, sorted ids
+	category  string // folded
+	price     int64
+	available bool
+	// strong holds the terms of the name, tags and category, by sorted
+	// id; those of the tags, category and attributes are the prodInfo's
+	// structured.
+	strong []uint32
 }
 
 // posting is a product of a term's list and the term's best field

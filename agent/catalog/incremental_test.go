@@ -206,8 +206,13 @@ func sameIndex(got, want *Index) string {
 			continue
 		}
 		if name == "docs" {
-			if !slices.EqualFunc(got.docs, want.docs, func(a, b doc) bool { return sameDoc(got, a, want, b) }) {
+			if len(got.docs) != len(want.docs) {
 				return name
+			}
+			for i := range got.docs {
+				if !sameDoc(got, i, want) {
+					return name
+				}
 			}
 			continue
 		}
@@ -231,9 +236,10 @@ func setKeys(f reflect.Value) []string {
 	return out
 }
 
-// sameDoc compares two products' records, their term sets by key (the
-// ids depend on the order the terms were met).
-func sameDoc(gx *Index, g doc, wx *Index, w doc) bool {
+// sameDoc compares two indexes' records of product i, their term sets
+// by key (the ids depend on the order the terms were met).
+func sameDoc(gx *Index, i int, wx *Index) bool {
+	g, w := gx.docs[i], wx.docs[i]
 	keys := func(ix *Index, ids []uint32) []string {
 		var out []string
 		for _, id := range ids {
@@ -243,7 +249,7 @@ func sameDoc(gx *Index, g doc, wx *Index, w doc) bool {
 		return out
 	}
 	return g.category == w.category && g.price == w.price && g.available == w.available &&
-		slices.Equal(keys(gx, g.strong), keys(wx, w.strong)) && slices.Equal(keys(gx, g.structured), keys(wx, w.structured))
+		slices.Equal(keys(gx, g.strong), keys(wx, w.strong)) && slices.Equal(keys(gx, gx.infos[i].structured), keys(wx, wx.infos[i].structured))
 }
 
 // exported returns the value of a struct field, exported or not.

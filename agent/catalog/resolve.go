@@ -648,7 +648,7 @@ func (ix *Index) baseOrHead(said map[string]bool, skus []concierge.SKU, whole []
 // the term key k.
 func (ix *Index) structuredHas(sku concierge.SKU, k string) bool {
 	d, ok := ix.skus[compact(Fold(string(sku)))]
-	return ok && ix.hasKey(ix.docs[d].structured, k)
+	return ok && ix.hasKey(ix.infos[d].structured, k)
 }
 
 // packOrPart reports whether some name of p holds the opened words only

@@ -400,7 +400,7 @@ func (ix *Index) finds(terms []term, skus []concierge.SKU) bool {
 			continue
 		}
 		for _, t := range terms {
-			if ix.hasKey(ix.docs[d].strong, t.key) || ix.hasKey(ix.docs[d].structured, t.key) {
+			if ix.hasKey(ix.docs[d].strong, t.key) || ix.hasKey(ix.infos[d].structured, t.key) {
 				return true
 			}
 		}

@@ -157,26 +157,25 @@ type countDelta struct {
 	known, descr, written, nums, common []uint32
 }
 
-// countTerms counts ix's terms, from prev's counts and the products that
-// changed when prev is not nil; from is as for assemble.
-func (ix *Index) countTerms(keys []string, prev *Index, from []int32, ts termsOf) countDelta {
-	n := len(keys)
+// countTerms counts ix's terms (n of them, and nums keys of nameNums),
+// from prev's counts and the products that changed when prev is not nil.
+func (ix *Index) countTerms(n, nums int, prev *Index, ts termsOf) countDelta {
 	c := &ix.counts
 	var d countDelta
 	if prev == nil {
-		c.known, c.descr, c.written, c.nums, c.common = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+		c.known, c.descr, c.written, c.nums, c.common = make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, nums), make([]int32, n)
 		for i, in := range ix.infos {
 			c.add(in, ts.all[i], 1, nil)
 		}
 		return d
 	}
-	grow := func(a []int32) []int32 {
+	grow := func(a []int32, n int) []int32 {
 		out := make([]int32, n)
 		copy(out, a)
 		return out
 	}
 	p := &prev.counts
-	c.known, c.descr, c.written, c.nums, c.common = grow(p.known), grow(p.descr), grow(p.written), grow(p.nums), grow(p.common)
+	c.known, c.descr, c.written, c.nums, c.common = grow(p.known, n), grow(p.descr, n), grow(p.written, n), grow(p.nums, nums), grow(p.common, n)
 	for i, pt := range ts.added {
 		c.add(ix.infos[i], pt, 1, &d)
 	}
