@@ -225,6 +225,9 @@ func (ix *Index) recordWords(folded string) {
 			ix.nameNums["W|"+string(rs[i:i+2])] = true
 		}
 	}
+	if !strings.ContainsAny(folded, "/:'-’") {
+		return // no compound number: the pattern needs one of these
+	}
 	for _, c := range compoundNumber.FindAllString(strings.ReplaceAll(folded, "’", "'"), -1) {
 		ix.nameNums["K|"+c] = true
 	}
