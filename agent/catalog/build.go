@@ -235,7 +235,7 @@ type analyser struct {
 	table   *termTable // locked by the analyser's user
 	locales []concierge.Locale
 	best    map[string]float64
-	nums    *Index // an index holding only nameNums, for addNameNumbers
+	nums    *Index // an index holding only analysedNums, for addNameNumbers
 	// strong, structured and written gather a product's term ids, with
 	// repeats, before they are sorted into sets.
 	strong, structured, written []uint32
@@ -287,7 +287,7 @@ func (an *analyser) category(c string) string {
 }
 
 func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
-	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, analysed: map[string][]term{}, nums: &Index{nameNums: map[string]bool{}}}
+	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, analysed: map[string][]term{}, nums: &Index{analysedNums: map[string]bool{}}}
 }
 
 // analyseProduct reads p once. keep and letters are its part of the
@@ -429,7 +429,7 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 			pt.structWords = append(pt.structWords, id)
 		}
 	}
-	nums := an.nums.nameNums
+	nums := an.nums.analysedNums
 	clear(nums)
 	an.nums.addNameNumbers(p)
 	pt.nums = make([]uint32, 0, len(nums))

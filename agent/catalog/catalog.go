@@ -59,11 +59,11 @@ type Index struct {
 	categories []string
 	markers    map[string][]marker // term key → categories it points at
 	// numKeys holds the numbers written in names with the words beside
-	// them (see numbers.go), and nameNums the same while one product is
-	// analysed (only the analyser's scratch index has it): read both with
-	// hasNum.
-	numKeys  *keySet
-	nameNums map[string]bool
+	// them (see numbers.go), and analysedNums the same while one product
+	// is analysed (only the analyser's scratch index has it): read both
+	// with hasNum, write with addNum.
+	numKeys      *keySet
+	analysedNums map[string]bool
 	// hanRuns are the Chinese runs of names by first character, and
 	// hanPairs the two-character sequences they hold.
 	hanRuns  map[rune][][]rune

@@ -147,30 +147,30 @@ func (ix *Index) addNameNumbers(p *concierge.Product) {
 		for k := 0; k < len(toks); k++ {
 			t := toks[k]
 			if nameConj[t.text] && k > 0 && k+1 < len(toks) {
-				ix.nameNums["C|"+ix.neighbourWord(toks[k-1])+"|"+ix.neighbourWord(toks[k+1])] = true
+				ix.addNum("C|" + ix.neighbourWord(toks[k-1]) + "|" + ix.neighbourWord(toks[k+1]))
 			}
 			v, n, ok := ix.numberIn(toks, k)
 			if !ok {
 				continue
 			}
-			ix.nameNums[numKey('A', "", v)] = true
+			ix.addNum(numKey('A', "", v))
 			if k+n+1 < len(toks) && (toks[k+n].text == "x" || toks[k+n].text == "×") {
 				if w, ok := NumberValue(toks[k+n+1].text); ok {
-					ix.nameNums[dimensionKey(v, w)] = true // "12 x 85 g"
+					ix.addNum(dimensionKey(v, w)) // "12 x 85 g"
 				}
 			}
 			left, right := ix.neighbour(toks, k, -1), ix.neighbour(toks, k+n-1, +1)
 			ix.recordSides(left, right, v)
 			if k >= 2 && !toks[k-1].han && !toks[k-2].han && isWord(toks[k-1].text) && isWord(toks[k-2].text) {
 				// "Spider-Man 2" is also said "spiderman 2".
-				ix.nameNums[numKey('L', stem(toks[k-2].text+toks[k-1].text), v)] = true
+				ix.addNum(numKey('L', stem(toks[k-2].text+toks[k-1].text), v))
 			}
 			if tail := latinAfter(toks, k+n); tail != "" {
-				ix.nameNums[numKey('S', tail, v)] = true // "… 12 red roses"
+				ix.addNum(numKey('S', tail, v)) // "… 12 red roses"
 			}
 			if k > 0 && !toks[k-1].han && connectors[toks[k-1].text] && toks[k-1].text != "x" && left != "" {
 				// "boîte de 12", "box of 50": a pack's size after "of".
-				ix.nameNums[numKey('D', "", v)] = true
+				ix.addNum(numKey('D', "", v))
 			}
 			k += n - 1
 		}
@@ -214,37 +214,42 @@ var compoundNumber = regexp.MustCompile(`[0-9]+(?:[.,][0-9]+)?(?:[/:'-][0-9]+(?:
 func (ix *Index) recordWords(folded string) {
 	words := strings.FieldsFunc(folded, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) || IsHan(r) })
 	for j, w := range words {
-		ix.nameNums["W|"+w] = true
+		ix.addNum("W|" + w)
 		if j > 0 {
-			ix.nameNums["B|"+words[j-1]+" "+w] = true
+			ix.addNum("B|" + words[j-1] + " " + w)
 		}
 	}
 	rs := []rune(folded)
 	for i := 0; i+1 < len(rs); i++ {
 		if IsHan(rs[i]) && IsHan(rs[i+1]) {
-			ix.nameNums["W|"+string(rs[i:i+2])] = true
+			ix.addNum("W|" + string(rs[i:i+2]))
 		}
 	}
 	if !strings.ContainsAny(folded, "/:'-’") {
 		return // no compound number: the pattern needs one of these
 	}
 	for _, c := range compoundNumber.FindAllString(strings.ReplaceAll(folded, "’", "'"), -1) {
-		ix.nameNums["K|"+c] = true
+		ix.addNum("K|" + c)
 	}
 }
 
+// addNum records k as a key of the numbers and words of the names of
+// the product being analysed (only the analyser's scratch index is
+// written to).
+func (ix *Index) addNum(k string) { ix.analysedNums[k] = true }
+
 // hasNum reports whether k is a key of the numbers and words of the
-// names (numKeys, or nameNums while a product is analysed).
+// names (numKeys, or analysedNums while a product is analysed).
 func (ix *Index) hasNum(k string) bool {
-	if ix.nameNums != nil {
-		return ix.nameNums[k]
+	if ix.analysedNums != nil {
+		return ix.analysedNums[k]
 	}
 	return ix.numKeys != nil && ix.numKeys.has(k)
 }
 
 // anyNums reports whether the names have keys of numbers and words.
 func (ix *Index) anyNums() bool {
-	return len(ix.nameNums) > 0 || ix.numKeys != nil && ix.numKeys.len() > 0
+	return len(ix.analysedNums) > 0 || ix.numKeys != nil && ix.numKeys.len() > 0
 }
 
 // NameWord reports whether some name writes the folded word w as one
@@ -272,15 +277,15 @@ func (ix *Index) NamesCompound(c string) bool { return ix.hasNum("K|" + c) }
 // in "3双装"; other words are compared alone ("五常" rice, "7号" tea).
 func (ix *Index) recordSides(left, right string, v float64) {
 	if left == "" && right == "" {
-		ix.nameNums[numKey('N', "", v)] = true // "1984"
+		ix.addNum(numKey('N', "", v)) // "1984"
 		return
 	}
 	for _, l := range variants(left, 'L') {
 		for _, r := range variants(right, 'R') {
-			ix.nameNums[pairKey(l, r, v)] = true
+			ix.addNum(pairKey(l, r, v))
 		}
 		if l != "*" {
-			ix.nameNums[numKey('L', l, v)] = true // the left side, whatever follows
+			ix.addNum(numKey('L', l, v)) // the left side, whatever follows
 		}
 	}
 	for _, r := range variants(right, 'R') {
@@ -288,7 +293,7 @@ func (ix *Index) recordSides(left, right string, v float64) {
 			continue // "三双" counts in "改成三双": only "双装" is the name's
 		}
 		if r != "*" && r != numberNeighbour {
-			ix.nameNums[numKey('R', r, v)] = true // the right side, whatever precedes
+			ix.addNum(numKey('R', r, v)) // the right side, whatever precedes
 		}
 	}
 }

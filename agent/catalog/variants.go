@@ -601,7 +601,7 @@ func (ix *Index) labelBefore(toks []token, i int, vals []string) bool {
 	}
 	prev := compared(toks[i-1].text, 'L')
 	for _, v := range vals {
-		if x, ok := NumberValue(strings.ReplaceAll(v, ",", ".")); ok && ix.nameNums[numKey('L', prev, x)] {
+		if x, ok := NumberValue(strings.ReplaceAll(v, ",", ".")); ok && ix.hasNum(numKey('L', prev, x)) {
 			return true
 		}
 	}
