@@ -898,7 +898,13 @@ func countsPrevious(ix *catalog.Index, a, b Item) bool {
 	if len(as) == 0 {
 		return false
 	}
-	return slices.Contains(candidates(ix, b), as[0])
+	// "the ABS 1.75 black, 2 spools": the word finds that product among
+	// many (every filament is a spool), not only among its first few.
+	if slices.Contains(candidates(ix, b), as[0]) {
+		return true
+	}
+	w := strings.TrimSpace(b.Query)
+	return len(w) >= 3 && !strings.ContainsFunc(w, catalog.IsHan) && ix.Finds(w, as[:1])
 }
 
 // namesOtherWhole reports whether item a says one product's name whole

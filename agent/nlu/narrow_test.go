@@ -336,3 +336,21 @@ func TestHanOfANameIsNoVagueCount(t *testing.T) {
 		t.Errorf("Parse(要几个茶几).VagueQuantity = false, want true")
 	}
 }
+
+// TestCountInTheWordOfItsPack: "the ABS 1.75 black, 2 spools" is two of
+// that filament, though "spools" finds a dozen others first.
+func TestCountInTheWordOfItsPack(t *testing.T) {
+	var ps []concierge.Product
+	for _, c := range []string{"red", "blue", "green", "white", "grey", "orange", "yellow", "purple", "pink", "brown"} {
+		ps = append(ps, concierge.Product{SKU: concierge.SKU("PLA-" + c), Name: map[concierge.Locale]string{"en": "PLA filament 1.75 mm 1 kg " + c}, Tags: []string{"spool"}})
+	}
+	ps = append(ps, concierge.Product{SKU: "ABS-BLK", Name: map[concierge.Locale]string{"en": "ABS filament 1.75 mm 1 kg black"}, Tags: []string{"spool"}})
+	ix := catalog.New(ps, []concierge.Locale{"en"})
+	in := nlu.Parse("add the ABS 1.75 black, 2 spools", ix, "en")
+	if len(in.Items) != 0 || in.Quantity != 2 {
+		t.Fatalf("Parse = items %+v ×%d, want one item ×2", in.Items, in.Quantity)
+	}
+	if got, skus := chosen(ix, in.Query); got != "ABS-BLK" {
+		t.Errorf("query %q chooses %q among %v, want ABS-BLK", in.Query, got, skus)
+	}
+}
