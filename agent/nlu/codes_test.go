@@ -339,3 +339,23 @@ func TestPickAmongNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestCountIsNoWordOfAName: the count of "ajoute 2 intercoms Link 5" does
+// not choose the "Link 5 Duo (pack de 2)" by its 2; two singles are
+// asked for, in French or Chinese.
+func TestCountIsNoWordOfAName(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "LINK-5", Name: map[concierge.Locale]string{"fr": "Intercom Link 5", "zh": "Link 5 头盔对讲机"}},
+		{SKU: "LINK-5-DUO", Name: map[concierge.Locale]string{"fr": "Intercom Link 5 Duo (pack de 2)", "zh": "Link 5 头盔对讲机 双人套装（2个装）"}},
+	}, []concierge.Locale{"fr", "zh"})
+	for _, tt := range []struct{ text, lang string }{
+		{"ajoute 2 intercoms Link 5", "fr"},
+		{"ajoute deux Link 5", "fr"},
+		{"我要两个 Link 5 对讲机", "zh"},
+	} {
+		in := nlu.Parse(tt.text, ix, concierge.Locale(tt.lang))
+		if in.Quantity != 2 || slices.Contains(in.Products, "LINK-5-DUO") && len(in.Products) == 1 {
+			t.Errorf("Parse(%q) = %v ×%d, want two of LINK-5 (or a question)", tt.text, in.Products, in.Quantity)
+		}
+	}
+}

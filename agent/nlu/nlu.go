@@ -337,7 +337,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	in.Query = p.query()
 	in.Strangers = p.strangers()
 	if ix != nil {
-		p.lookUp(&in, p.textBesideGreetings(), ix)
+		p.lookUp(&in, p.textBesideGreetings(&in), ix)
 		// What was named only where it was ruled out is not asked for,
 		// nor what the ruled-out words describe ("the Merci, not the
 		// 100 ml one").
@@ -577,8 +577,14 @@ func (p *parse) pickAmongNamed(in *Intent, ix *catalog.Index, hint concierge.Loc
 // Morning, and "merci" thanks in one with a perfume called Merci. A
 // product named there is asked about only with other words ("le café
 // Morning").
-func (p *parse) textBesideGreetings() string {
+//
+// The count is left out too: in "ajoute 2 intercoms Link 5" the 2 is no
+// word of the "Link 5 Duo (pack de 2)" to choose it by.
+func (p *parse) textBesideGreetings(in *Intent) string {
 	social := slices.Clone(p.negated) // and without what was ruled out
+	if in.Quantity > 1 && p.qtyAt >= 0 && p.qtyAt < len(p.toks) {
+		social[p.qtyAt] = true
+	}
 	for _, s := range p.spans {
 		if (s.sig == sigGreet || s.sig == sigThanks) && !p.determined(s.at[0]) && !p.gluedToHan(s.at[len(s.at)-1]) {
 			for _, k := range s.at {
