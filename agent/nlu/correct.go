@@ -142,6 +142,9 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 	}
 	text := rest + " " + strings.Join(kept, " ")
 	in := l.parseOne(text, ix, hint, false)
+	if in.Name == Compare && oneGroup(ix, in.Products) {
+		in.Name = Search // "Stratos" names every variant of the one jacket
+	}
 	switch in.Name {
 	case Search, Details, AddToCart, ChangeQuantity, OutOfScope:
 		if len(in.Products) == 0 && (in.Query == "" || ix == nil || !ix.Meaningful(in.Query)) {
@@ -157,6 +160,20 @@ func (l Limits) readCorrection(msg string, ix *catalog.Index, hint concierge.Loc
 		return in, true
 	}
 	return Intent{}, false
+}
+
+// oneGroup reports whether skus are two or more variants of one group.
+func oneGroup(ix *catalog.Index, skus []concierge.SKU) bool {
+	if len(skus) < 2 {
+		return false
+	}
+	g := ix.GroupOf(skus[0])
+	for _, s := range skus {
+		if g == "" || ix.GroupOf(s) != g {
+			return false
+		}
+	}
+	return true
 }
 
 // valuesOf returns the products whose values a request's words and its

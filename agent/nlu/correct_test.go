@@ -1,6 +1,7 @@
 package nlu_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -192,5 +193,19 @@ func TestCorrectionBadInput(t *testing.T) {
 	}
 	for _, text := range []string{",", ", sorry,", "sorry, sorry, sorry", "不对，算了，", "add , no ,"} {
 		nlu.Parse(text, ix, "en") // must not panic
+	}
+}
+
+// TestCorrectionOfAVariantNamedByItsName: "la bouilloire Sora en noir mat,
+// non pardon en cuivre poli" — "Sora" names every variant, which is no
+// comparison: the correction asks for the copper one alone.
+func TestCorrectionOfAVariantNamedByItsName(t *testing.T) {
+	ix := yard(t)
+	in := nlu.Parse("ajoute la bouilloire Sora noir mat, non pardon en cuivre poli", ix, "fr")
+	if in.Name != nlu.AddToCart || len(in.Items) > 1 {
+		t.Fatalf("Parse = %s items %+v, want one add", in.Name, in.Items)
+	}
+	if fit, _, _ := ix.Narrow(in.Query, ix.Variants("KETTLE-SORA-SAT")); !slices.Equal(fit, []concierge.SKU{"KETTLE-SORA-CUIVRE"}) {
+		t.Errorf("Parse(…).Query %q chooses %v, want [KETTLE-SORA-CUIVRE]", in.Query, fit)
 	}
 }
