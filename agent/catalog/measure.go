@@ -85,6 +85,60 @@ func startsDigit(s string) bool {
 	return s != "" && s[0] >= '0' && s[0] <= '9'
 }
 
+// CountOfMeasure reads an amount asked in the unit the products are
+// measured in ("3 kg of red PLA" where the spools are of 1 kg, "2 litres
+// of IPA" where the bottle is 1 L): it returns how many of them make the
+// amount, when every product query finds that writes a measure of that
+// kind writes the same one, none writes the amount itself, and the
+// amount is a whole number (2 to 99) of it; 0 otherwise.
+func (ix *Index) CountOfMeasure(query string, value float64, unit string) int {
+	u, ok := measureUnits[amountUnits[unit]]
+	if !ok || value <= 0 {
+		return 0
+	}
+	asked := value * u.factor
+	each := 0.0
+	for _, h := range ix.Search(Query{Text: query, Limit: 8}) {
+		p := ix.Product(h.SKU)
+		if p == nil || h.Score <= 0 {
+			continue
+		}
+		for _, name := range p.Name {
+			for _, m := range measures(Fold(name)) {
+				if m.unit != u.base {
+					continue
+				}
+				if m.value == asked || each != 0 && m.value != each {
+					return 0
+				}
+				each = m.value
+			}
+		}
+	}
+	if each == 0 {
+		return 0
+	}
+	n := asked / each
+	if n != float64(int(n)) || n < 2 || n > 99 {
+		return 0
+	}
+	return int(n)
+}
+
+// amountUnits are the units an amount is said in, spelt out or not, as
+// measureUnits writes them.
+var amountUnits = map[string]string{
+	"kg": "kg", "kilo": "kg", "kilos": "kg", "kilogramme": "kg", "kilogrammes": "kg", "kilogram": "kg", "kilograms": "kg",
+	"g": "g", "gramme": "g", "grammes": "g", "gram": "g", "grams": "g",
+	"l": "l", "litre": "l", "litres": "l", "liter": "l", "liters": "l",
+	"ml": "ml", "cl": "cl", "m": "m", "metre": "m", "metres": "m", "meter": "m", "meters": "m",
+	"公斤": "公斤", "千克": "千克", "克": "克", "升": "升", "米": "米",
+}
+
+// AmountUnit reports whether the folded word w is a unit an amount is
+// said in ("kg", "litres", "公斤").
+func AmountUnit(w string) bool { _, ok := amountUnits[w]; return ok }
+
 // measures returns the measures folded text writes. A Latin unit must end
 // its word ("90 cm", not "90 cmx"), a number must start its own ("4-6",
 // not "a4 6l" read as 4).

@@ -178,3 +178,36 @@ func TestDecimalSaysValue(t *testing.T) {
 		t.Errorf("Narrow(加3盒单簧管哨片) = %v, want both", fit)
 	}
 }
+
+// TestCountOfMeasure: an amount in the products' own measure is a count
+// of them, when it is a whole number of the one measure they write and
+// none writes the amount itself.
+func TestCountOfMeasure(t *testing.T) {
+	p := func(sku, en string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"en": en}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("PLA", "PLA filament 1.75 mm 1 kg"),
+		p("IPA", "Isopropyl alcohol 1 L"),
+		p("RICE-1", "Basmati rice 1 kg"),
+		p("RICE-5", "Basmati rice 5 kg"),
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		query string
+		value float64
+		unit  string
+		want  int
+	}{
+		{"PLA filament", 3, "kg", 3},
+		{"alcohol", 2, "litres", 2},
+		{"alcohol", 500, "ml", 0},    // not a whole number of bottles
+		{"basmati rice", 5, "kg", 0}, // the 5 kg bag is sold
+		{"basmati rice", 3, "kg", 0}, // two measures: which bags?
+		{"PLA filament", 3, "parsecs", 0},
+	}
+	for _, tt := range tests {
+		if got := ix.CountOfMeasure(tt.query, tt.value, tt.unit); got != tt.want {
+			t.Errorf("CountOfMeasure(%q, %v %s) = %d, want %d", tt.query, tt.value, tt.unit, got, tt.want)
+		}
+	}
+}

@@ -354,3 +354,25 @@ func TestCountInTheWordOfItsPack(t *testing.T) {
 		t.Errorf("query %q chooses %q among %v, want ABS-BLK", in.Query, got, skus)
 	}
 }
+
+// TestAmountOfMeasure: "3 kg of PLA" where spools are of 1 kg is three
+// spools; "2 kg dumbbells" is a weight, not an amount.
+func TestAmountOfMeasure(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "PLA", Name: map[concierge.Locale]string{"en": "PLA filament 1.75 mm 1 kg", "fr": "Filament PLA 1,75 mm 1 kg"}},
+		{SKU: "DUMBBELL", Name: map[concierge.Locale]string{"en": "Dumbbell 1 kg", "fr": "Haltère 1 kg"}},
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		text     string
+		quantity int
+	}{
+		{"add 3 kg of PLA filament", 3},
+		{"ajoute 2 kilos de filament PLA", 2},
+		{"add 2 kg dumbbells", 0},
+	}
+	for _, tt := range tests {
+		if in := nlu.Parse(tt.text, ix, "en"); in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+	}
+}

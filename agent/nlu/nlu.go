@@ -335,6 +335,11 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	in.RefShown = p.ref
 	in.pointed = p.ref || len(in.Ordinals) > 0
 	in.Query = p.query()
+	if ix != nil && in.Quantity == 0 {
+		if n := p.amountOfMeasure(ix); n > 0 {
+			in.Quantity, in.Query = n, p.query() // "3 kg of PLA": three 1 kg spools
+		}
+	}
 	in.Strangers = p.strangers()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(&in), ix)
@@ -570,6 +575,41 @@ func (p *parse) pickAmongNamed(in *Intent, ix *catalog.Index, hint concierge.Loc
 	}
 	in.Name, in.Products, in.Items = AddToCart, []concierge.SKU{skus[pick]}, nil
 	in.Ordinals, in.Sort, in.ByPrice, in.Picked = nil, catalog.Relevance, false, true
+}
+
+// amountOfMeasure reads an amount in the products' own measure, said
+// with "of"/"de": "3 kg of red PLA" where the spools are of 1 kg is three
+// spools, "2 litres d'alcool" two bottles of 1 L. The amount's words
+// leave the query. "2 kg dumbbells" (no "of") is a weight, not an amount.
+func (p *parse) amountOfMeasure(ix *catalog.Index) int {
+	for i := 0; i < len(p.toks); i++ {
+		if p.used[i] {
+			continue
+		}
+		n, ok := numberAt(p.toks, i)
+		if !ok || n.end+1 >= len(p.toks) || !catalog.AmountUnit(p.toks[n.end].norm) {
+			continue
+		}
+		switch p.toks[n.end+1].norm {
+		case "of", "de", "d":
+		default:
+			continue
+		}
+		span := n.end + 2
+		for k := i; k < span; k++ {
+			if p.used[k] {
+				return 0
+			}
+		}
+		p.use(i, span)
+		if c := ix.CountOfMeasure(p.query(), n.value, p.toks[n.end].norm); c > 0 {
+			return c
+		}
+		for k := i; k < span; k++ {
+			p.used[k] = false
+		}
+	}
+	return 0
 }
 
 // textBesideGreetings is the message without its greetings and thanks:
