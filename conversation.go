@@ -45,6 +45,10 @@ type Memory struct {
 	// QuestionWhichProduct ("add 2 bulbs" → "which one?") or
 	// QuestionWhichVariant ("2 pairs of the trail shoes" → "which size?").
 	PendingQuantity int `json:"pending_quantity,omitempty"`
+	// PendingText is the request a QuestionWhichProduct answers ("add
+	// black PLA"): the values it stated hold for the product then chosen
+	// ("1.75" picks the black 1.75 mm spool).
+	PendingText string `json:"pending_text,omitempty"`
 	// FailedTurns counts consecutive turns the brain did not understand.
 	FailedTurns int `json:"failed_turns,omitempty"`
 	// Consent records that the customer agreed to the data policy.

@@ -86,7 +86,7 @@ func valuesOfOneShown(ix *catalog.Index, shown []concierge.SKU, text, query stri
 // of the products offered by its words ("the large brown one", "世界地图那个",
 // "la bleue"), and adds the count first asked for. It reports whether the
 // reply was such an answer; anything else is understood as usual.
-func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int) (bool, error) {
+func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int, wish string) (bool, error) {
 	switch {
 	case in.Question:
 		// "et les casques enfants ?" asks about them; it picks nothing.
@@ -159,7 +159,7 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 	if in.Quantity > 0 {
 		qty = in.Quantity
 	}
-	return true, b.addChosen(ctx, t, fit[0], in.NotQuery, max(qty, 1))
+	return true, b.addChosen(ctx, t, fit[0], in.NotQuery, max(qty, 1), wish)
 }
 
 // items returns the items of an add request: those the parser split, or
@@ -521,6 +521,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		t.ShowProducts(t.T("which_one", nil), pvs)
 		// The next message may pick one ("the large brown one", "世界地图那个").
 		t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = concierge.QuestionWhichProduct, max(ask.quantity, 1)
+		t.Conv.Memory.PendingText = t.Event.Text
 		return nil
 	}
 	switch {
@@ -576,7 +577,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("add_which", nil), Buttons: t.BrowseButtons()})
 		return nil
 	case old == "":
-		return b.addChosen(ctx, t, p.sku, in.NotQuery, max(it.Quantity, 1))
+		return b.addChosen(ctx, t, p.sku, in.NotQuery, max(it.Quantity, 1), "")
 	case old == p.sku:
 		// "actually make it the L" that finds only what is in the cart:
 		// the words did not say what to change to. Adding another

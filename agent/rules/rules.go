@@ -182,9 +182,9 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 	}
 	if mem.Pending == concierge.QuestionWhichProduct {
-		qty := mem.PendingQuantity
-		mem.Pending, mem.PendingQuantity = "", 0
-		if ok, err := b.answerChoice(ctx, t, in, qty); ok || err != nil {
+		qty, wish := mem.PendingQuantity, mem.PendingText
+		mem.Pending, mem.PendingQuantity, mem.PendingText = "", 0, ""
+		if ok, err := b.answerChoice(ctx, t, in, qty, wish); ok || err != nil {
 			return err
 		}
 	}
@@ -475,7 +475,7 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		// "je voudrais un casque": the customer asked to have one of
 		// these. The list is the question, and the next message may
 		// pick one ("le noir en taille L") for the count first asked.
-		mem.Pending, mem.PendingQuantity = concierge.QuestionWhichProduct, max(in.Quantity, 1)
+		mem.Pending, mem.PendingQuantity, mem.PendingText = concierge.QuestionWhichProduct, max(in.Quantity, 1), t.Event.Text
 	}
 	return nil
 }

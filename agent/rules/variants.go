@@ -357,8 +357,15 @@ func (b Brain) variantButton(ctx context.Context, t *agent.Turn, sku concierge.S
 
 // addChosen adds the product the customer's words picked, or asks which
 // variant when it is one of a group and the words do not say which.
-func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, not string, qty int) error {
-	p := b.variantPick(ctx, t, nlu.Item{Text: t.Event.Text}, not, pick{sku: sku})
+//
+// wish is the request a "which one?" answered, when it did: the values
+// it stated ("add black PLA") choose with the answer ("1.75").
+func (b Brain) addChosen(ctx context.Context, t *agent.Turn, sku concierge.SKU, not string, qty int, wish string) error {
+	text := t.Event.Text
+	if wish != "" {
+		text = wish + ", " + text
+	}
+	p := b.variantPick(ctx, t, nlu.Item{Text: text}, not, pick{sku: sku})
 	if len(p.variants) > 0 {
 		return b.askVariant(ctx, t, p.text, "", p.variants, qty)
 	}
