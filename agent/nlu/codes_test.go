@@ -359,3 +359,15 @@ func TestCountIsNoWordOfAName(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberOfANameAfterAFullStop: "cat. 3" ends the message as the
+// name "Masque Orage cat. 3" writes it: one mask, not three.
+func TestNumberOfANameAfterAFullStop(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "GOG-3", Name: map[concierge.Locale]string{"fr": "Masque Orage cat. 3"}},
+		{SKU: "GOG-1", Name: map[concierge.Locale]string{"fr": "Masque Orage cat. 1"}},
+	}, []concierge.Locale{"fr"})
+	if in := nlu.Parse("ajoute un masque Orage cat. 3", ix, "fr"); in.Quantity > 1 {
+		t.Errorf("Parse(ajoute un masque Orage cat. 3).Quantity = %d, want 1 or unsaid", in.Quantity)
+	}
+}

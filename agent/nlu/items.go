@@ -65,7 +65,10 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 			p.toks[n.start].neg = true
 		}
 		inName := ix.NumberInName
-		if p.toks[n.start].sep {
+		if p.toks[n.start].sep && n.end < len(p.toks) {
+			// After a comma, a number is a name's only with the name's
+			// words on both sides; one that ends the message after a
+			// name's word ("masque Orage cat. 3") is the name's.
 			inName = ix.NumberInNameAcross
 		}
 		if v < 0 && ix.NamesNumber(v) && (below || inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) || p.endsNaming(n)) {
