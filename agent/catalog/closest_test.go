@@ -240,3 +240,23 @@ func TestHanKindIsNoName(t *testing.T) {
 		t.Errorf("Resolve(我要欧若拉) = %v, want both Aurore lamps", got)
 	}
 }
+
+// TestClosestWithOrWithout: "calcium powder" does not choose between the
+// powder with D3 and the one without; "with D3" or "D3" said chooses the
+// one with it.
+func TestClosestWithOrWithout(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "CALC-D3", Name: map[concierge.Locale]string{"en": "Calcium powder with D3 100 g"}},
+		{SKU: "CALC-PLAIN", Name: map[concierge.Locale]string{"en": "Calcium powder without D3 100 g"}},
+	}, []concierge.Locale{"en"})
+	skus := []concierge.SKU{"CALC-D3", "CALC-PLAIN"}
+	for text, want := range map[string]concierge.SKU{
+		"calcium powder":         "",
+		"calcium powder with D3": "CALC-D3",
+		"calcium powder D3":      "CALC-D3",
+	} {
+		if got := ix.Closest(text, skus); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", text, got, want)
+		}
+	}
+}

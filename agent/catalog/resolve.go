@@ -432,6 +432,12 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		}
 	}
 	if fits[best].matched == 0 || !ahead || fits[best].missed > 0 && !ix.onlyValuesOf(text, skus, best) {
+		if without := ix.withoutOnes(skus); without != nil {
+			// "Calcium powder with D3" and "… without D3": "with" or
+			// "without" said chooses; neither said, the word left unsaid
+			// is what tells them apart, not an option of one.
+			return ix.saysWith(text, skus, without)
+		}
 		return ix.baseOrHeadOf(text, said, skus, whole, names)
 	}
 	return skus[best]
@@ -756,6 +762,98 @@ func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool
 		return ""
 	}
 	return skus[found]
+}
+
+// withoutOnes returns, for each of skus, whether its name says what it
+// is without ("sans D3", "without D3", "无D3", "sugar-free"); nil when
+// none does.
+func (ix *Index) withoutOnes(skus []concierge.SKU) []bool {
+	var out []bool
+	for i, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			continue
+		}
+		for _, name := range p.Name {
+			if saysWithout(Fold(name)) {
+				if out == nil {
+					out = make([]bool, len(skus))
+				}
+				out[i] = true
+			}
+		}
+	}
+	return out
+}
+
+// withoutWhat returns the word a folded name says it is without: "d3"
+// of "calcium powder without d3", "无d3钙粉".
+func withoutWhat(f string) string {
+	for _, m := range []string{"without ", "sans ", "不含", "无"} {
+		if k := strings.Index(f, m); k >= 0 {
+			rest := []rune(strings.TrimSpace(f[k+len(m):]))
+			j := 0
+			for j < len(rest) && (unicode.IsLetter(rest[j]) && !IsHan(rest[j]) || unicode.IsDigit(rest[j])) {
+				j++
+			}
+			return string(rest[:j])
+		}
+	}
+	return ""
+}
+
+// saysWithout reports folded text that says "without": "sans", "free",
+// "无", "不含".
+func saysWithout(f string) bool {
+	if strings.Contains(f, "无") || strings.Contains(f, "不含") {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if w == "without" || w == "sans" || w == "free" {
+			return true
+		}
+	}
+	return false
+}
+
+// saysWith returns the one of skus that text asks for by "with" or
+// "without" (without[i] tells which names say "without"); "" when it
+// says neither, or several fit.
+//
+// What a name is without ("D3") said alone is said with: "calcium powder
+// D3" is the one with D3.
+func (ix *Index) saysWith(text string, skus []concierge.SKU, without []bool) concierge.SKU {
+	f := Fold(text)
+	want := saysWithout(f)
+	if !want {
+		with := strings.Contains(f, "含")
+		words := strings.FieldsFunc(f, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		for _, w := range words {
+			with = with || w == "with" || w == "avec"
+		}
+		for i, sku := range skus {
+			if p := ix.Product(sku); without[i] && p != nil {
+				for _, name := range p.Name {
+					if o := withoutWhat(Fold(name)); o != "" && slices.Contains(words, o) {
+						with = true
+					}
+				}
+			}
+		}
+		if !with {
+			return ""
+		}
+	}
+	found := concierge.SKU("")
+	for i, s := range skus {
+		if without[i] == want {
+			if found != "" {
+				return ""
+			}
+			found = s
+		}
+	}
+	return found
 }
 
 // ownSize reports whether the name of skus[i] in loc writes a number
