@@ -766,7 +766,7 @@ func (ix *Index) baseOf(said map[string]bool, skus []concierge.SKU, whole []bool
 
 // withoutOnes returns, for each of skus, whether its name says what it
 // is without ("sans D3", "without D3", "无D3", "sugar-free"); nil when
-// none does.
+// none does, or all do.
 func (ix *Index) withoutOnes(skus []concierge.SKU) []bool {
 	var out []bool
 	for i, sku := range skus {
@@ -782,6 +782,9 @@ func (ix *Index) withoutOnes(skus []concierge.SKU) []bool {
 				out[i] = true
 			}
 		}
+	}
+	if !slices.Contains(out, false) {
+		return nil // "sans fil" in every name tells none apart
 	}
 	return out
 }
