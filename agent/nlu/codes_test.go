@@ -371,3 +371,17 @@ func TestNumberOfANameAfterAFullStop(t *testing.T) {
 		t.Errorf("Parse(ajoute un masque Orage cat. 3).Quantity = %d, want 1 or unsaid", in.Quantity)
 	}
 }
+
+// TestAddInAnotherWord: "加" in "加气" (refill) or in a name's "加厚" is no
+// add; "加点火枪" and "加一个点火枪" are.
+func TestAddInAnotherWord(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "LIGHTER", Name: map[concierge.Locale]string{"zh": "点火枪"}},
+		{SKU: "FOIL", Name: map[concierge.Locale]string{"zh": "加厚锡纸 20米"}},
+	}, []concierge.Locale{"zh"})
+	for text, want := range map[string]bool{"点火枪可以加气吗？": false, "加点火枪": true, "加一个点火枪": true, "有加厚锡纸吗？": false} {
+		if in := nlu.Parse(text, ix, "zh"); (in.Name == nlu.AddToCart) != want {
+			t.Errorf("Parse(%q) = %s, want add %v", text, in.Name, want)
+		}
+	}
+}

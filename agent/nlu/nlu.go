@@ -612,6 +612,20 @@ func (p *parse) amountOfMeasure(ix *catalog.Index) int {
 	return 0
 }
 
+// addCompound reports a "加" at i that makes a word with the character
+// after it: one a name writes ("加厚" of "加厚锡纸"), or a verb of its own
+// ("加气", refill; "加热", heat).
+func (p *parse) addCompound(i int) bool {
+	if i+1 >= len(p.toks) || p.toks[i+1].kind != tHan || !p.toks[i+1].glued {
+		return false
+	}
+	next := p.toks[i+1].norm
+	return addVerbs[next] || p.ix != nil && p.ix.HanPair("加"+next)
+}
+
+// addVerbs are the characters after "加" that make another verb.
+var addVerbs = setOf("气", "油", "热", "湿", "速", "工", "班", "密", "固", "价", "盟", "剧", "冰")
+
 // textBesideGreetings is the message without its greetings and thanks:
 // "good morning" greets even in a shop that sells a coffee called
 // Morning, and "merci" thanks in one with a perfume called Merci. A
@@ -785,6 +799,11 @@ func (p *parse) readCues(in *Intent) {
 		}
 		if len(s.at) == 1 && p.letterOfName(s.at[0]) {
 			// "the Mallard in N gauge": a name's letter, not "n'".
+			continue
+		}
+		if s.sig == sigAdd && len(s.at) == 1 && p.toks[s.at[0]].norm == "加" && p.addCompound(s.at[0]) {
+			// "点火枪可以加气吗": to refill, not to add; "加厚锡纸": a
+			// name's word.
 			continue
 		}
 		spans = append(spans, s)
