@@ -356,6 +356,17 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 		if n := statesWithoutUnit(toks, vt, matched); n > 0 {
 			return n
 		}
+		if len(vt) == 2 && startsDigit(vt[0].text) && measureUnits[vt[1].text].base != "" {
+			// "en 180", "le 155", "180" alone for "180 cm": the number
+			// where a value is said, without its unit.
+			for i, t := range toks {
+				if (t.text == vt[0].text || sameDecimal(t.text, vt[0].text)) && ix.sized(toks, i, k) &&
+					(i+1 == len(toks) || measureUnits[toks[i+1].text].base == "") {
+					matched[i] = true
+					return 100 + 1
+				}
+			}
+		}
 		if len(vt) == 2 && isDigits(vt[0].text) && (vt[1].text == "号" || vt[1].text == "码") {
 			// "5号" said "size 5" or "5号鱼钩": the number where a size
 			// is said.

@@ -214,3 +214,27 @@ func TestValuesSaidInAnotherLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureSaidWithoutItsUnit: "en 180" or "le 155" says "180 cm" where
+// a value is said; a count ("2 paires") does not.
+func TestMeasureSaidWithoutItsUnit(t *testing.T) {
+	ski := func(sku, v string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "SKI", Name: map[concierge.Locale]string{"fr": "Skis freeride Corniche"}, Attrs: map[string]string{"length": v}}
+	}
+	ix := catalog.New([]concierge.Product{ski("SKI-172", "172 cm"), ski("SKI-180", "180 cm")}, []concierge.Locale{"fr"})
+	group := []concierge.SKU{"SKI-172", "SKI-180"}
+	tests := []struct {
+		text string
+		want []concierge.SKU
+	}{
+		{"en 180", []concierge.SKU{"SKI-180"}},
+		{"le 172", []concierge.SKU{"SKI-172"}},
+		{"ajoute les skis Corniche en 180", []concierge.SKU{"SKI-180"}},
+		{"ajoute 2 paires de skis Corniche", group},
+	}
+	for _, tt := range tests {
+		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}
