@@ -356,6 +356,15 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 		if n := statesWithoutUnit(toks, vt, matched); n > 0 {
 			return n
 		}
+		if len(vt) == 2 && startsDigit(vt[0].text) && vt[1].han && runeLen(vt[1].text) == 1 {
+			// "48块" said "48块装的引火块": the number and its counter.
+			for i := 0; i+1 < len(toks); i++ {
+				if toks[i].text == vt[0].text && toks[i+1].han && strings.HasPrefix(toks[i+1].text, vt[1].text) {
+					matched[i] = true
+					return 100 + 2
+				}
+			}
+		}
 		if len(vt) == 2 && startsDigit(vt[0].text) && measureUnits[vt[1].text].base != "" {
 			// "en 180", "le 155", "180" alone for "180 cm": the number
 			// where a value is said, without its unit.
@@ -543,6 +552,10 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 		if i+1 < len(toks) && ix.hasNum(numKey('R', compared(toks[i+1].text, 'R'), v)) {
 			return true
 		}
+	}
+	// "two packs of 25", "une boîte de 48": the size of a pack.
+	if i >= 2 && (toks[i-1].text == "of" || toks[i-1].text == "de") && (packWords[toks[i-2].text] || packWords[stem(toks[i-2].text)]) {
+		return true
 	}
 	// "N gauge", "échelle N": the value beside the word names write
 	// beside it.

@@ -376,3 +376,35 @@ func TestAmountOfMeasure(t *testing.T) {
 		}
 	}
 }
+
+// TestPackSizeIsNoCount: "two packs of 25", "两盒…50只装的", "48块装的"
+// say which pack, never a count of 25, 50 or 48 (which the line bound
+// refused).
+func TestPackSizeIsNoCount(t *testing.T) {
+	p := func(sku, pack string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "DUBIA", Name: map[concierge.Locale]string{"en": "Dubia roaches", "zh": "杜比亚蟑螂"}, Attrs: map[string]string{"pack": pack}}
+	}
+	f := func(sku, pack string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "FIRE", Name: map[concierge.Locale]string{"zh": "引火块"}, Attrs: map[string]string{"pack": pack}}
+	}
+	ix := catalog.New([]concierge.Product{p("D-25", "25"), p("D-50", "50"), f("F-24", "24块"), f("F-48", "48块"),
+		{SKU: "UVB", Name: map[concierge.Locale]string{"en": "UVB tube 25 W"}}}, []concierge.Locale{"en", "zh"})
+	tests := []struct {
+		text  string
+		want  concierge.SKU
+		group []concierge.SKU
+	}{
+		{"add two packs of 25 Dubia roaches", "D-25", []concierge.SKU{"D-25", "D-50"}},
+		{"加两盒杜比亚蟑螂，50只装的", "D-50", []concierge.SKU{"D-25", "D-50"}},
+		{"来两盒48块装的引火块", "F-48", []concierge.SKU{"F-24", "F-48"}},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "en")
+		if in.BadQuantity || in.Quantity != 2 {
+			t.Errorf("Parse(%q) = ×%d bad=%v, want ×2", tt.text, in.Quantity, in.BadQuantity)
+		}
+		if fit, _, _ := ix.Narrow(tt.text, tt.group); !slices.Equal(fit, []concierge.SKU{tt.want}) {
+			t.Errorf("Narrow(%q) = %v, want [%s]", tt.text, fit, tt.want)
+		}
+	}
+}

@@ -1015,7 +1015,7 @@ func (p *parse) countedTooMany(in *Intent, ix *catalog.Index) bool {
 		// ("不要1000片的") and not a measure ("230 g", "60 L").
 		// A comma after it ends what it could count ("柔道服，白色，170，
 		// 来一件": the 170 is the size).
-		if p.negated[n.start] || p.sizeContext(n) || n.end >= len(p.toks) || n.start > 0 && articleWords[p.toks[n.start-1].norm] || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
+		if p.negated[n.start] || p.sizeContext(n) || p.packOf(n) || n.end >= len(p.toks) || n.start > 0 && articleWords[p.toks[n.start-1].norm] || units[p.toks[n.end].norm] || p.measure(n.end-1) ||
 			p.toks[n.end].kind != tWord && p.toks[n.end].kind != tHan || p.toks[n.end].sep {
 			continue
 		}

@@ -42,8 +42,8 @@ func (p *parse) markVariantValues() {
 		if p.used[i] || t.kind != tNumber || t.neg {
 			continue
 		}
-		if n, ok := numberAt(p.toks, i); ok && n.end == i+1 && p.sizeContext(n) {
-			p.markNamed(n)
+		if n, ok := numberAt(p.toks, i); ok && n.end == i+1 && (p.sizeContext(n) || p.packOf(n)) {
+			p.markNamed(n) // "en 47", "48块装的": which one, never how many
 		}
 	}
 }
@@ -58,8 +58,24 @@ func (p *parse) saidAsValue(n number) bool {
 	if len(p.toks) == 1 {
 		return true // the answer to "which size?"
 	}
+	if p.packOf(n) {
+		return true // "two packs of 25", "48块装的": the pack the variant is
+	}
 	return n.value > float64(p.max) && !p.moneyLike(n) && !p.priceBound(n)
 }
+
+// packOf reports a number said as the size of a pack: after "pack of",
+// "box of", "lot de", "boîte de", or before "只装", "块装", "个装".
+func (p *parse) packOf(n number) bool {
+	if n.start >= 2 && (p.toks[n.start-1].norm == "of" || p.toks[n.start-1].norm == "de") && packSizeNouns[p.toks[n.start-2].norm] {
+		return true
+	}
+	return n.end+1 < len(p.toks) && p.toks[n.end].kind == tHan && classifiers[p.toks[n.end].norm] && p.toks[n.end+1].norm == "装"
+}
+
+// packSizeNouns say what a pack is called before "of"/"de" and its size.
+var packSizeNouns = setOf("pack", "packs", "box", "boxes", "tub", "tubs", "bag", "bags", "lot", "lots", "boite", "boites",
+	"paquet", "paquets", "sachet", "sachets", "carton", "cartons", "set", "sets")
 
 // sizeContext reports a number said as a size: after "en", "in",
 // "taille", "size", "pointure", "尺码" (but not "mets-en 2"), or before
