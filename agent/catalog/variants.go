@@ -316,11 +316,15 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 	if fv == "" {
 		return 0
 	}
-	if words, ok := sizeNames[fv]; ok {
+	letter := fv
+	if a, ok := sizeSpelt[fv]; ok {
+		letter = a // a size written "medium" is said "moyens", "中号"
+	}
+	if words, ok := sizeNames[letter]; ok {
 		// "the large one", "en grand", "大号的" for a size written "L".
 		for i, t := range toks {
 			for _, w := range words {
-				if t.text == w || t.han && strings.Contains(t.text, w) {
+				if t.text == w || t.han && strings.Contains(t.text, w) || !t.han && len(t.text) > 3 && stem(t.text) == stem(w) {
 					matched[i] = true
 					return 2
 				}
@@ -630,6 +634,13 @@ func (ix *Index) labelBefore(toks []token, i int, vals []string) bool {
 		}
 	}
 	return false
+}
+
+// sizeSpelt are sizes written as words, by the letter sizeNames says
+// them with.
+var sizeSpelt = map[string]string{
+	"small": "s", "medium": "m", "large": "l", "petit": "s", "petite": "s", "moyen": "m", "moyenne": "m",
+	"grand": "l", "grande": "l", "小号": "s", "中号": "m", "大号": "l",
 }
 
 // sizeArticles may stand before a size said alone ("the L", "la M",

@@ -198,6 +198,9 @@ func TestValuesSaidInAnotherLanguage(t *testing.T) {
 		p("BAG-PINK", "BAG", "Kids school backpack", "colour", "pink"),
 		p("SC-R", "SC", "Kids safety scissors", "hand", "right-handed"),
 		p("SC-L", "SC", "Kids safety scissors", "hand", "left-handed"),
+		p("CR-S", "CR", "Live crickets", "size", "small"),
+		p("CR-M", "CR", "Live crickets", "size", "medium"),
+		p("CR-L", "CR", "Live crickets", "size", "large"),
 	}, []concierge.Locale{"en", "fr"})
 	tests := []struct {
 		text  string
@@ -207,6 +210,9 @@ func TestValuesSaidInAnotherLanguage(t *testing.T) {
 		{"le rose", []concierge.SKU{"BAG-BLUE", "BAG-PINK"}, []concierge.SKU{"BAG-PINK"}},
 		{"des ciseaux pour gaucher", []concierge.SKU{"SC-R", "SC-L"}, []concierge.SKU{"SC-L"}},
 		{"right-handed", []concierge.SKU{"SC-R", "SC-L"}, []concierge.SKU{"SC-R"}},
+		// Sizes written as English words, said in French or Chinese.
+		{"2 boîtes de grillons moyens", []concierge.SKU{"CR-S", "CR-M", "CR-L"}, []concierge.SKU{"CR-M"}},
+		{"来一个加热垫，大号", []concierge.SKU{"CR-S", "CR-M", "CR-L"}, []concierge.SKU{"CR-L"}},
 	}
 	for _, tt := range tests {
 		if fit, _, _ := ix.Narrow(tt.text, tt.group); !slices.Equal(fit, tt.want) {
