@@ -3,6 +3,7 @@ package rules
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
@@ -326,6 +327,9 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
 	if s := valueChooses(ix, text, skus); s != "" {
 		return pick{sku: s}
 	}
+	if s := hasEveryWord(ix, it.Query, skus); s != "" {
+		return pick{sku: s}
+	}
 	if f := t.Conv.Memory.Focus; f != "" && slices.Contains(skus, f) {
 		return pick{sku: f}
 	}
@@ -348,6 +352,40 @@ func valueChooses(ix *catalog.Index, text string, skus []concierge.SKU) concierg
 		return ""
 	}
 	return fit[0]
+}
+
+// hasEveryWord returns the one of skus that every word of query finds
+// (by its name, tags, category or attributes), where each other lacks
+// one: "5 brass nozzles 0.4 mm" is the brass nozzle sold in 0.4 mm, not
+// the "Hardened steel nozzle 0.4 mm", which has no brass. "" when none
+// or several have every word.
+func hasEveryWord(ix *catalog.Index, query string, skus []concierge.SKU) concierge.SKU {
+	var words []string
+	for _, w := range strings.Fields(catalog.Fold(query)) {
+		if _, number := catalog.NumberValue(w); !number && len([]rune(w)) >= 3 {
+			words = append(words, w)
+		}
+	}
+	if len(words) < 2 {
+		return ""
+	}
+	found := concierge.SKU("")
+	for _, s := range skus {
+		all := true
+		for _, w := range words {
+			all = all && ix.Finds(w, []concierge.SKU{s})
+		}
+		if !all {
+			continue
+		}
+		if found != "" && (ix.GroupOf(s) == "" || ix.GroupOf(s) != ix.GroupOf(found)) {
+			return "" // variants of one product count as one
+		}
+		if found == "" {
+			found = s
+		}
+	}
+	return found
 }
 
 // byPrice returns the cheapest (or dearest) of skus.

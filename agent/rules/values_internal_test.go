@@ -165,3 +165,29 @@ func TestAmongShown(t *testing.T) {
 		}
 	}
 }
+
+// TestHasEveryWord: of the candidates, the one every word finds, where
+// each other lacks one: "the black Vista mask" is the mask (sold in black
+// and clear), not the Vista mask & snorkel set, which has no colour.
+func TestHasEveryWord(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "MASK-BK", Group: "MASK", Name: map[concierge.Locale]string{"en": "Vista dive mask"}, Attrs: map[string]string{"colour": "black"}},
+		{SKU: "MASK-CL", Group: "MASK", Name: map[concierge.Locale]string{"en": "Vista dive mask"}, Attrs: map[string]string{"colour": "clear"}},
+		{SKU: "SET", Name: map[concierge.Locale]string{"en": "Vista mask & snorkel set"}},
+	}, []concierge.Locale{"en"})
+	tests := []struct {
+		query string
+		skus  []concierge.SKU
+		want  concierge.SKU
+	}{
+		{"black Vista mask", []concierge.SKU{"MASK-BK", "SET"}, "MASK-BK"},
+		{"black Vista mask", []concierge.SKU{"MASK-BK", "MASK-CL", "SET"}, "MASK-BK"},
+		{"Vista mask", []concierge.SKU{"MASK-BK", "SET"}, ""},
+		{"snorkel", []concierge.SKU{"MASK-BK", "SET"}, ""}, // one word: no choice by it
+	}
+	for _, tt := range tests {
+		if got := hasEveryWord(ix, tt.query, tt.skus); got != tt.want {
+			t.Errorf("hasEveryWord(%q, %v) = %q, want %q", tt.query, tt.skus, got, tt.want)
+		}
+	}
+}
