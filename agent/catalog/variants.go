@@ -360,8 +360,9 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 		if n := statesWithoutUnit(toks, vt, matched); n > 0 {
 			return n
 		}
-		if len(vt) == 2 && startsDigit(vt[0].text) && vt[1].han && runeLen(vt[1].text) == 1 {
-			// "48块" said "48块装的引火块": the number and its counter.
+		if len(vt) == 2 && startsDigit(vt[0].text) && vt[1].han && runeLen(vt[1].text) <= 2 {
+			// "48块" said "48块装的引火块", "4只装" said "4只装Mini插座":
+			// the number and its counter.
 			for i := 0; i+1 < len(toks); i++ {
 				if toks[i].text == vt[0].text && toks[i+1].han && strings.HasPrefix(toks[i+1].text, vt[1].text) {
 					matched[i] = true

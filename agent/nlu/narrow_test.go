@@ -387,7 +387,10 @@ func TestPackSizeIsNoCount(t *testing.T) {
 	f := func(sku, pack string) concierge.Product {
 		return concierge.Product{SKU: concierge.SKU(sku), Group: "FIRE", Name: map[concierge.Locale]string{"zh": "引火块"}, Attrs: map[string]string{"pack": pack}}
 	}
-	ix := catalog.New([]concierge.Product{p("D-25", "25"), p("D-50", "50"), f("F-24", "24块"), f("F-48", "48块"),
+	plug := func(sku, pack string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "PLUG", Name: map[concierge.Locale]string{"zh": "智能插座 Mini"}, Attrs: map[string]string{"pack": pack}}
+	}
+	ix := catalog.New([]concierge.Product{p("D-25", "25"), p("D-50", "50"), f("F-24", "24块"), f("F-48", "48块"), plug("P-1", "1只装"), plug("P-4", "4只装"),
 		{SKU: "UVB", Name: map[concierge.Locale]string{"en": "UVB tube 25 W"}}}, []concierge.Locale{"en", "zh"})
 	tests := []struct {
 		text  string
@@ -397,6 +400,7 @@ func TestPackSizeIsNoCount(t *testing.T) {
 		{"add two packs of 25 Dubia roaches", "D-25", []concierge.SKU{"D-25", "D-50"}},
 		{"加两盒杜比亚蟑螂，50只装的", "D-50", []concierge.SKU{"D-25", "D-50"}},
 		{"来两盒48块装的引火块", "F-48", []concierge.SKU{"F-24", "F-48"}},
+		{"我要两个1只装的智能插座", "P-1", []concierge.SKU{"P-1", "P-4"}},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "en")
