@@ -385,3 +385,22 @@ func TestAddInAnotherWord(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestPutAsAQuestion: "est-ce que je pourrais avoir la protection
+// dorsale niveau 2 ?" and "could I have…?" ask to have it; "do you have…?"
+// asks whether it is sold.
+func TestRequestPutAsAQuestion(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "BACK-2", Name: map[concierge.Locale]string{"fr": "Protection dorsale niveau 2", "en": "Back protector level 2"}},
+		{SKU: "BACK-1", Name: map[concierge.Locale]string{"fr": "Protection dorsale niveau 1", "en": "Back protector level 1"}},
+	}, []concierge.Locale{"fr", "en"})
+	for text, want := range map[string]nlu.IntentName{
+		"Bonjour ! Est-ce que je pourrais avoir la protection dorsale niveau 2 s'il vous plaît ?": nlu.AddToCart,
+		"could I have the back protector level 2?":                                                nlu.AddToCart,
+		"do you have the back protector level 2?":                                                 nlu.Details,
+	} {
+		if in := nlu.Parse(text, ix, "fr"); in.Name != want && !(want == nlu.Details && in.Name == nlu.Search) {
+			t.Errorf("Parse(%q) = %s, want %s", text, in.Name, want)
+		}
+	}
+}

@@ -330,6 +330,11 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	in.VagueQuantity = p.readVague()
 	p.extractQuantity(&in)
 	p.readCues(&in)
+	if p.question && p.politeAsk() {
+		// "could I have the back protector?", "est-ce que je pourrais
+		// avoir…?": a request put as a question.
+		p.question = false
+	}
 	p.readRelative() // after the cues: "moins cher" sorts, it is not "un de moins"
 	p.ref = p.extractRef()
 	in.RefShown = p.ref
@@ -625,6 +630,21 @@ func (p *parse) addCompound(i int) bool {
 
 // addVerbs are the characters after "加" that make another verb.
 var addVerbs = setOf("气", "油", "热", "湿", "速", "工", "班", "密", "固", "价", "盟", "剧", "冰")
+
+// politeAsk reports a request put as a question: "can I have", "could I
+// get", "puis-je avoir", "je pourrais avoir".
+func (p *parse) politeAsk() bool {
+	for i := range p.toks {
+		if p.startsAt(i, politeAsks) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+var politeAsks = words("can i get", "could i get", "can i have", "could i have", "may i have", "can you add",
+	"could you add", "puis je avoir", "je pourrais avoir", "pourrais je avoir", "je peux avoir", "pourriez vous m ajouter",
+	"pouvez vous m ajouter", "pouvez vous ajouter", "pourriez vous ajouter")
 
 // textBesideGreetings is the message without its greetings and thanks:
 // "good morning" greets even in a shop that sells a coffee called
