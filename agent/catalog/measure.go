@@ -39,10 +39,20 @@ var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘�
 // "anches clarinette force 2.5" does not ask for the force-3 reeds.
 func labelled(folded string) []measure {
 	var out []measure
-	for _, m := range labelPattern.FindAllStringSubmatch(folded, -1) {
-		word, num := m[1], m[2]
-		if word == "" {
-			word, num = "号", m[3]
+	for _, m := range labelPattern.FindAllStringSubmatchIndex(folded, -1) {
+		word, num := "", ""
+		if m[2] >= 0 {
+			word, num = folded[m[2]:m[3]], folded[m[4]:m[5]]
+			if next := strings.Fields(folded[m[5]:]); len(next) > 0 {
+				if _, unit := measureUnits[strings.Trim(next[0], ".,;:!?()")]; unit {
+					continue // "packs of 20 mm": a measure, not the pack's size
+				}
+				if packWords[stem(word)] {
+					continue // "3 packs 0.71 picks": the picks' size; "le lot 100" ends
+				}
+			}
+		} else {
+			word, num = "号", folded[m[6]:m[7]]
 		}
 		if v, ok := NumberValue(strings.ReplaceAll(num, ",", ".")); ok {
 			out = append(out, measure{unit: "label:" + stem(word), value: v})
@@ -56,14 +66,22 @@ func labelled(folded string) []measure {
 // "号".
 var labelPattern = regexp.MustCompile(`(?:(?:^|[^\pL\pN])(\pL+) ([0-9]+(?:[.,][0-9]+)?)(?:$|[^\pL\pN.,])|([0-9]+(?:[.,][0-9]+)?) ?号)`)
 
+// packPattern finds a pack's size as a name writes it: "lot de 50",
+// "pack of 10" (see attrLabels).
+var packPattern = regexp.MustCompile(`(?:^|[^\pL\pN])(\pL+) (?:de|of|d) ([0-9]+)(?:$|[^\pL\pN.,])`)
+
 // attrLabels are the labelled numbers of a folded name that say one of
 // the product's attribute values: "force 3" of reeds of strength 3, not
 // the "boîte de 10" nor a model's "Ace 98" of no such attribute.
 func attrLabels(folded string, attrs map[string]string) []measure {
-	if len(attrs) == 0 {
-		return nil
-	}
 	var out []measure
+	for _, m := range packPattern.FindAllStringSubmatch(folded, -1) {
+		// "lot de 50", "pack of 10": the pack's size, which "le lot de
+		// 100" (read "lot 100") contradicts.
+		if v, ok := NumberValue(m[2]); ok && packWords[stem(m[1])] {
+			out = append(out, measure{unit: "label:" + stem(m[1]), value: v})
+		}
+	}
 	for _, m := range labelled(folded) {
 		for _, v := range attrs {
 			if x, ok := NumberValue(strings.ReplaceAll(strings.TrimSpace(v), ",", ".")); ok && x == m.value {

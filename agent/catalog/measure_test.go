@@ -211,3 +211,23 @@ func TestCountOfMeasure(t *testing.T) {
 		}
 	}
 }
+
+// TestPackSizeContradicts: "le lot de 100" (read "lot 100") is not the
+// "Pochettes extérieures (lot de 50)"; "3 packs of 0.71 picks" says the
+// picks' size, not a pack of 0.71.
+func TestPackSizeContradicts(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "IN-100", Group: "IN", Name: map[concierge.Locale]string{"fr": "Sous-pochettes antistatiques 33 tours"}, Attrs: map[string]string{"pack": "100"}},
+		{SKU: "IN-50", Group: "IN", Name: map[concierge.Locale]string{"fr": "Sous-pochettes antistatiques 33 tours"}, Attrs: map[string]string{"pack": "50"}},
+		{SKU: "OUT-50", Name: map[concierge.Locale]string{"fr": "Pochettes extérieures 33 tours (lot de 50)"}},
+		{SKU: "PICK-071", Name: map[concierge.Locale]string{"en": "Celluloid picks 0.71 mm (pack of 12)"}},
+	}, []concierge.Locale{"fr", "en"})
+	for _, h := range ix.Search(catalog.Query{Text: "pochettes 33 tours lot 100", Limit: 5}) {
+		if h.SKU == "OUT-50" {
+			t.Errorf("Search(pochettes 33 tours lot 100) has OUT-50, a lot of 50")
+		}
+	}
+	if hits := ix.Search(catalog.Query{Text: "packs 0.71 picks", Limit: 5}); len(hits) == 0 || hits[0].SKU != "PICK-071" {
+		t.Errorf("Search(packs 0.71 picks) = %v, want PICK-071", hits)
+	}
+}

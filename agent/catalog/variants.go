@@ -558,6 +558,12 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 			return true
 		}
 	}
+	// "the 10 pack", "5-pack": the size said before the pack's word or
+	// the attribute's name.
+	if _, number := NumberValue(toks[i].text); number && i+1 < len(toks) && !toks[i+1].han &&
+		(toks[i+1].text == Fold(k) || packWords[toks[i+1].text]) {
+		return true
+	}
 	// "two packs of 25", "une boîte de 48": the size of a pack.
 	if i >= 2 && (toks[i-1].text == "of" || toks[i-1].text == "de") && (packWords[toks[i-2].text] || packWords[stem(toks[i-2].text)]) {
 		return true
@@ -732,6 +738,9 @@ func (ix *Index) SaysOnly(query string, said Said) bool {
 			// "strength 3.5" (the attribute's name), "force 3" (the
 			// word the shop's names write before a strength).
 			continue
+		}
+		if t.pos > 0 && saysNumber(toks[t.pos-1].text, vals) && (keys[t.word] || packWords[t.word] || packWords[stem(t.word)]) {
+			continue // "the 10 pack": the word after a pack's size
 		}
 		if !values[t.key] && !values[t.word] {
 			return false

@@ -323,8 +323,8 @@ func (p *parse) negatedList(from, end int, ix *catalog.Index) [][2]int {
 	for end < len(p.toks) && negatedListConj[p.toks[end].norm] {
 		j := end + 1
 		for j < len(p.toks) && !p.toks[j].sep && !isConj(p.toks[j].norm) && !negatedListConj[p.toks[j].norm] && !negationEnds[p.toks[j].norm] {
-			if p.toks[j].kind == tNumber {
-				return parts
+			if p.toks[j].kind == tNumber && !(j > end+1 && sizeArticle[p.toks[j-1].norm]) {
+				return parts // "or 2 blue caps" is a count; "or the 60" a size
 			}
 			j++
 		}
@@ -336,6 +336,9 @@ func (p *parse) negatedList(from, end int, ix *catalog.Index) [][2]int {
 	}
 	return parts
 }
+
+// sizeArticle may stand before a number said as a size: "the 60".
+var sizeArticle = setOf("the", "le", "la", "les", "l")
 
 // dropWords rule out, said alone, what the cart may hold.
 var dropWords = setOf("sans", "without", "no")
