@@ -8,9 +8,11 @@
 // bot from its products, is read-only afterwards and is safe for concurrent
 // use; it holds no I/O and no clock.
 //
-// It imports only the root package concierge, golang.org/x/text and the
-// standard library. It is imported by the agent's rules brain and its tools
-// (and by agent/nlu); nothing else should need it (see deps_test.go).
+// It imports only the root package concierge, golang.org/x/text, xxhash
+// and the standard library. It is imported by the agent's rules brain and
+// its tools (and by agent/nlu), and by the server to save and load its
+// snapshots (see snapshot.go); nothing else should need it (see
+// deps_test.go).
 package catalog
 
 import (
@@ -220,6 +222,12 @@ type Hit struct {
 // catalog uses, since a shopper may type a name they saw anywhere. The
 // products are not copied; the caller must not modify them afterwards.
 func New(products []concierge.Product, locales []concierge.Locale) *Index {
+	ix, _ := newIndex(products, locales)
+	return ix
+}
+
+// newIndex is New, which also returns the products' terms (NewSnapshot).
+func newIndex(products []concierge.Product, locales []concierge.Locale) (*Index, []*prodTerms) {
 	keep, letters := make([][]string, len(products)), make([][]string, len(products))
 	shared := sharedLexicon()
 	for i := range products {
@@ -235,7 +243,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 		infos[i], terms[i] = an.analyseProduct(&products[i], keep[i], letters[i])
 	}
 	table.mu.Unlock()
-	return assemble(products, locales, lx, kept, table, infos, nil, nil, termsOf{all: terms})
+	return assemble(products, locales, lx, kept, table, infos, nil, nil, termsOf{all: terms}), terms
 }
 
 // idf is the inverse document frequency of a posting list: rare terms say

@@ -1,0 +1,239 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+)
+
+var snapFiles = []string{"testdata/catalog.yaml", "testdata/facets.yaml", "testdata/heads.yaml", "testdata/lines.yaml", "testdata/strangers.yaml", "testdata/variants.yaml"}
+
+// snapshotOf builds products' index and returns it with its snapshot's
+// bytes.
+func snapshotOf(t *testing.T, ps []concierge.Product, locales []concierge.Locale) (*Index, []byte) {
+	t.Helper()
+	ix, snap := NewSnapshot(ps, locales)
+	var buf bytes.Buffer
+	n, err := snap.WriteTo(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(buf.Len()) {
+		t.Fatalf("WriteTo says %d bytes, wrote %d", n, buf.Len())
+	}
+	return ix, buf.Bytes()
+}
+
+// TestSnapshotRoundTrip checks that an index loaded from a snapshot is
+// the one New builds: every structure the same, term ids included, and
+// the same answers to searches, resolves, look-ups, narrowing and
+// closest names in fr, en and zh, on the test catalogs as they are and
+// repeated into a larger generated one.
+func TestSnapshotRoundTrip(t *testing.T) {
+	for _, f := range snapFiles {
+		for _, n := range []int{0, 400} {
+			t.Run(fmt.Sprintf("%s/%d", strings.TrimSuffix(strings.TrimPrefix(f, "testdata/"), ".yaml"), n), func(t *testing.T) {
+				ps := catalogtest.Load(t, f)
+				if n > 0 {
+					ps = catalogtest.Large(t, f, n)
+				}
+				built, data := snapshotOf(t, ps, incLocales)
+				loaded, err := Load(bytes.NewReader(data), ps, incLocales)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := sameIndex(loaded, built); diff != "" {
+					t.Fatalf("the loaded index's %s differs from New's", diff)
+				}
+				for _, field := range []string{"keys", "infos", "counts"} {
+					g := exported(reflect.ValueOf(loaded).Elem().FieldByName(field))
+					w := exported(reflect.ValueOf(built).Elem().FieldByName(field))
+					if !reflect.DeepEqual(g, w) {
+						t.Fatalf("the loaded index's %s differ from New's", field)
+					}
+				}
+				if !slices.Equal(loaded.table.numSnapshot(), built.table.numSnapshot()) {
+					t.Fatal("the loaded index's nameNums keys differ from New's")
+				}
+				rng := rand.New(rand.NewPCG(uint64(n), 13))
+				if diff := sameAnswers(loaded, built, ps, rng); diff != "" {
+					t.Fatal(diff)
+				}
+				if diff := sameNarrowing(loaded, built, ps, rng); diff != "" {
+					t.Fatal(diff)
+				}
+			})
+		}
+	}
+}
+
+// sameNarrowing compares Narrow, Closest and Variants on random sets of
+// products and the names and attributes of some.
+func sameNarrowing(got, want *Index, ps []concierge.Product, rng *rand.Rand) string {
+	if len(ps) == 0 {
+		return ""
+	}
+	for range 20 {
+		var skus []concierge.SKU
+		for range 1 + rng.IntN(6) {
+			skus = append(skus, ps[rng.IntN(len(ps))].SKU)
+		}
+		p := ps[rng.IntN(len(ps))]
+		texts := []string{"le bleu en 42", "the red one", "le moins cher", "欧若拉"}
+		for _, n := range p.Name {
+			texts = append(texts, n)
+		}
+		for _, v := range p.Attrs {
+			texts = append(texts, v)
+		}
+		for _, text := range texts {
+			gf, gs, gm := got.Narrow(text, skus)
+			wf, ws, wm := want.Narrow(text, skus)
+			if !slices.Equal(gf, wf) || !reflect.DeepEqual(gs, ws) || !slices.Equal(gm, wm) {
+				return fmt.Sprintf("Narrow(%q, %v) differs", text, skus)
+			}
+			if g, w := got.Closest(text, skus), want.Closest(text, skus); g != w {
+				return fmt.Sprintf("Closest(%q, %v) = %s, want %s", text, skus, g, w)
+			}
+		}
+		if g, w := got.Variants(p.SKU), want.Variants(p.SKU); !slices.Equal(g, w) {
+			return fmt.Sprintf("Variants(%s) = %v, want %v", p.SKU, g, w)
+		}
+	}
+	return ""
+}
+
+// TestSnapshotStale checks that Load refuses a snapshot of other
+// products or locales, and takes prices and stock from the products.
+func TestSnapshotStale(t *testing.T) {
+	base := catalogtest.Load(t, "testdata/variants.yaml")
+	_, data := snapshotOf(t, base, incLocales)
+	edit := func(fn func(ps []concierge.Product)) []concierge.Product {
+		ps := slices.Clone(base)
+		for i := range ps {
+			ps[i].Name = cloneNames(ps[i].Name)
+			ps[i].Tags = slices.Clone(ps[i].Tags)
+		}
+		fn(ps)
+		return ps
+	}
+	stale := []struct {
+		name    string
+		ps      []concierge.Product
+		locales []concierge.Locale
+	}{
+		{"renamed", edit(func(ps []concierge.Product) { ps[3].Name["en"] += " deluxe" }), incLocales},
+		{"tag", edit(func(ps []concierge.Product) { ps[0].Tags = append(ps[0].Tags, "cosy") }), incLocales},
+		{"category", edit(func(ps []concierge.Product) { ps[1].Category = "other" }), incLocales},
+		{"attribute", edit(func(ps []concierge.Product) {
+			ps[2].Attrs = map[string]string{"colour": "mauve"}
+		}), incLocales},
+		{"sku", edit(func(ps []concierge.Product) { ps[4].SKU += "X" }), incLocales},
+		{"digital", edit(func(ps []concierge.Product) { ps[0].Digital = !ps[0].Digital }), incLocales},
+		{"group", edit(func(ps []concierge.Product) { ps[0].Group += "2" }), incLocales},
+		{"withdrawn", base[1:], incLocales},
+		{"moved", edit(func(ps []concierge.Product) { ps[0], ps[1] = ps[1], ps[0] }), incLocales},
+		{"locales", base, []concierge.Locale{"en", "fr", "zh"}},
+		{"fewer locales", base, []concierge.Locale{"fr", "en"}},
+	}
+	for _, c := range stale {
+		if _, err := Load(bytes.NewReader(data), c.ps, c.locales); !errors.Is(err, ErrStaleSnapshot) {
+			t.Errorf("%s: Load = %v, want ErrStaleSnapshot", c.name, err)
+		}
+	}
+	priced := edit(func(ps []concierge.Product) {
+		ps[0].Price.Minor += 100
+		ps[1].Stock = 0
+	})
+	ix, err := Load(bytes.NewReader(data), priced, incLocales)
+	if err != nil {
+		t.Fatalf("a change of price and stock: %v", err)
+	}
+	if diff := sameIndex(ix, New(priced, incLocales)); diff != "" {
+		t.Errorf("after a change of price and stock, the loaded index's %s differs from New's", diff)
+	}
+}
+
+// TestSnapshotCorrupt checks that every truncation of a snapshot, and a
+// flipped byte anywhere in it, is an error, not a panic nor an index.
+func TestSnapshotCorrupt(t *testing.T) {
+	ps := catalogtest.Load(t, "testdata/catalog.yaml")
+	_, data := snapshotOf(t, ps, incLocales)
+	for n := range len(data) {
+		if ix, err := Load(bytes.NewReader(data[:n]), ps, incLocales); err == nil || ix != nil {
+			t.Fatalf("Load of the first %d of %d bytes = %v, %v; want an error", n, len(data), ix, err)
+		}
+	}
+	if _, err := Load(bytes.NewReader(append(slices.Clone(data), 0)), ps, incLocales); err == nil {
+		t.Error("Load of the snapshot and one more byte succeeded")
+	}
+	for at := 0; at < len(data); at += 1 + at/50 {
+		bad := slices.Clone(data)
+		bad[at] ^= 0x41
+		if ix, err := Load(bytes.NewReader(bad), ps, incLocales); err == nil || ix != nil {
+			t.Fatalf("Load with byte %d flipped = %v, %v; want an error", at, ix, err)
+		}
+	}
+}
+
+// TestSnapshotCorruptBody checks what a good checksum lets through: a
+// body cut short or with a byte changed, checksummed again, is an error
+// or an index, never a panic.
+func TestSnapshotCorruptBody(t *testing.T) {
+	ps := catalogtest.Load(t, "testdata/lines.yaml")
+	_, data := snapshotOf(t, ps, incLocales)
+	head, body := data[:16], data[16:len(data)-8]
+	try := func(b []byte) {
+		snap := append(slices.Clone(head), b...)
+		snap = binary.LittleEndian.AppendUint64(snap, xxhash.Sum64(snap))
+		if ix, err := Load(bytes.NewReader(snap), ps, incLocales); (err == nil) == (ix == nil) {
+			t.Fatalf("Load = %v, %v", ix, err)
+		}
+	}
+	for n := 0; n < len(body); n += 1 + n/40 {
+		try(body[:n])
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 300 {
+		b := slices.Clone(body)
+		b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		try(b)
+	}
+}
+
+// TestUpdateAfterLoad updates a loaded index through random changes and
+// checks it against New's after each.
+func TestUpdateAfterLoad(t *testing.T) {
+	pool := catalogtest.Load(t, "testdata/catalog.yaml")
+	ps := catalogtest.Large(t, "testdata/catalog.yaml", 150)
+	_, data := snapshotOf(t, ps, incLocales)
+	ix, err := Load(bytes.NewReader(data), ps, incLocales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 13))
+	fresh := 0
+	for step := range 15 {
+		next, _, desc := mutate(rng, ps, pool, &fresh)
+		up, _ := ix.Update(next, incLocales, nil)
+		want := New(next, incLocales)
+		if diff := sameIndex(up, want); diff != "" {
+			t.Fatalf("step %d (%s): the updated index's %s differs from New's", step, desc, diff)
+		}
+		if diff := sameAnswers(up, want, next, rng); diff != "" {
+			t.Fatalf("step %d (%s): %s", step, desc, diff)
+		}
+		ps, ix = next, up
+	}
+}
