@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 
 	"github.com/cespare/xxhash/v2"
@@ -70,23 +69,27 @@ func NewSnapshot(products []concierge.Product, locales []concierge.Locale) (*Ind
 // them from the products it is given.
 func snapshotKey(products []concierge.Product, locales []concierge.Locale) uint64 {
 	h := xxhash.New()
-	var buf []byte
+	// The fields are gathered in buf and hashed a few KiB at a time: a
+	// product's are a dozen short strings.
+	buf := make([]byte, 0, 1<<15)
 	str := func(s string) {
-		buf = binary.AppendUvarint(buf[:0], uint64(len(s)))
-		h.Write(buf)
-		h.WriteString(s)
+		buf = append(binary.AppendUvarint(buf, uint64(len(s))), s...)
 	}
-	num := func(n int) {
-		buf = binary.AppendUvarint(buf[:0], uint64(n))
-		h.Write(buf)
-	}
+	num := func(n int) { buf = binary.AppendUvarint(buf, uint64(n)) }
+	var locs []concierge.Locale
 	localized := func(m map[concierge.Locale]string) {
 		num(len(m))
-		for _, l := range slices.Sorted(maps.Keys(m)) {
+		locs = locs[:0]
+		for l := range m {
+			locs = append(locs, l)
+		}
+		slices.Sort(locs)
+		for _, l := range locs {
 			str(string(l))
 			str(m[l])
 		}
 	}
+	var attrs []string
 	num(snapshotVersion)
 	num(len(locales))
 	for _, l := range locales {
@@ -97,7 +100,7 @@ func snapshotKey(products []concierge.Product, locales []concierge.Locale) uint6
 		p := &products[i]
 		str(string(p.SKU))
 		str(p.Category)
-		str(string(p.Group))
+		str(p.Group)
 		if p.Digital {
 			num(1)
 		} else {
@@ -106,7 +109,12 @@ func snapshotKey(products []concierge.Product, locales []concierge.Locale) uint6
 		localized(p.Name)
 		localized(p.Description)
 		num(len(p.Attrs))
-		for _, k := range slices.Sorted(maps.Keys(p.Attrs)) {
+		attrs = attrs[:0]
+		for k := range p.Attrs {
+			attrs = append(attrs, k)
+		}
+		slices.Sort(attrs)
+		for _, k := range attrs {
 			str(k)
 			str(p.Attrs[k])
 		}
@@ -114,7 +122,12 @@ func snapshotKey(products []concierge.Product, locales []concierge.Locale) uint6
 		for _, t := range p.Tags {
 			str(t)
 		}
+		if len(buf) > 1<<14 {
+			h.Write(buf)
+			buf = buf[:0]
+		}
 	}
+	h.Write(buf)
 	return h.Sum64()
 }
 
