@@ -149,7 +149,13 @@ type LanguageDetector interface {
 
 // NewShop builds the runtime of a bot: its catalog index and texts.
 func NewShop(bot *concierge.Bot, brain Brain, texts *Texts) (*Shop, error) {
-	s := &Shop{Bot: bot, Catalog: catalog.New(bot.Products, bot.Locales), Brain: brain, Text: texts, live: &liveCatalog{}}
+	return NewShopIndexed(bot, brain, texts, catalog.New(bot.Products, bot.Locales))
+}
+
+// NewShopIndexed is NewShop with the index of bot's products already
+// built, or loaded from a snapshot (see catalog.Load).
+func NewShopIndexed(bot *concierge.Bot, brain Brain, texts *Texts, ix *catalog.Index) (*Shop, error) {
+	s := &Shop{Bot: bot, Catalog: ix, Brain: brain, Text: texts, live: &liveCatalog{}}
 	if bot.Handoff.BusinessHours != "" {
 		bh, err := concierge.ParseBusinessHours(bot.Handoff.BusinessHours)
 		if err != nil {

@@ -62,6 +62,13 @@ type Main struct {
 	// traces (webhook, turn, send) start their spans from; serve builds
 	// it from the OTEL_* variables (see tracing.go). Nil: no traces.
 	Traces trace.TracerProvider
+	// IndexDir is where each bot's search index is saved once built
+	// and loaded from at the next start when its products and this
+	// executable are the same (see catalogindex.go); "" builds it at
+	// every start and saves nothing. serve and chat default it to beside
+	// a SQLite database (DefaultIndexDir).
+	IndexDir string
+	indexes  indexParts
 	// Build is the build that runs, on /metrics as concierge_build_info
 	// (zero: what the Go toolchain recorded).
 	Build buildinfo.Info
@@ -285,7 +292,9 @@ func (m *Main) Open(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		shop, err := agent.NewShop(bot, brain, texts)
+		// The search index, loaded from its snapshot when one matches
+		// (see catalogindex.go).
+		shop, err := agent.NewShopIndexed(bot, brain, texts, m.catalogIndex(bot))
 		if err != nil {
 			return err
 		}

@@ -31,8 +31,8 @@ import (
 const usage = `Concierge — a shopping assistant for chat channels.
 
 Usage:
-  concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL] [--log-format text|json]
-  concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080]
+  concierge serve    --config PATH [--addr :8080] [--db URL] [--base-url URL] [--log-format text|json] [--index-dir DIR|none]
+  concierge chat     --config PATH [--bot NAME] [--db URL] [--addr :8080] [--index-dir DIR|none]
   concierge validate [--strict-env] PATH...   (unset ${VAR}s warn; --strict-env: they fail)
   concierge migrate  --db URL
   concierge schema [--tests]
@@ -46,6 +46,9 @@ Usage:
 
 PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
 sqlite:FILE (default sqlite:concierge.db) or postgres://…
+--index-dir (or CONCIERGE_INDEX_DIR) is where each bot's search index is
+saved and loaded from at the next start (default FILE-index for SQLite,
+none for PostgreSQL; "none" saves none).
 `
 
 func main() {
@@ -110,6 +113,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if m.Log, err = tracing.NewLogger(stderr, f.logFormat, lvl); err != nil {
 		fmt.Fprintf(stderr, "concierge: bad --log-format: %v\n", err)
 		return 2
+	}
+	switch f.indexDir {
+	case "":
+		m.IndexDir = server.DefaultIndexDir(m.DBURL)
+	case "none":
+	default:
+		m.IndexDir = f.indexDir
 	}
 	if f.maxHold != "" {
 		if m.MaxHold, err = store.ParseMaxHold(f.maxHold); err != nil {
@@ -204,6 +214,7 @@ type serverFlags struct {
 	cpuProfile  string
 	memProfile  string
 	maxHold     string
+	indexDir    string
 	testsSchema bool
 }
 
@@ -223,6 +234,10 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 		fs.StringVar(&f.logFormat, "log-format", "text", "text (key=value lines) or json (one object a line)")
 	}
+	indexDir := func() {
+		fs.StringVar(&f.indexDir, "index-dir", getenv("CONCIERGE_INDEX_DIR"),
+			"folder where each bot's search index is saved and loaded from at the next start; \"none\" saves none ($CONCIERGE_INDEX_DIR; default: the database file's name plus -index for SQLite, none for PostgreSQL)")
+	}
 	listen := func() {
 		fs.StringVar(&m.Addr, "addr", ":8080", "HTTP listen address")
 		fs.StringVar(&m.BaseURL, "base-url", "", "public base URL of this server (default http://localhost<addr>)")
@@ -233,6 +248,7 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		db()
 		listen()
 		logLevel()
+		indexDir()
 		fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of serve to this file (for benchmarking)")
 		fs.StringVar(&f.memProfile, "memprofile", "", "write a heap profile to this file when serve stops (for benchmarking)")
 		fs.StringVar(&f.maxHold, "max-hold", cmp.Or(getenv("CONCIERGE_MAX_HOLD"), store.MaxHold.String()),
@@ -242,6 +258,7 @@ func newServerFlags(cmd string, m *server.Main, stderr io.Writer, getenv func(st
 		db()
 		listen()
 		logLevel()
+		indexDir()
 		fs.StringVar(&f.bot, "bot", "", "bot to talk to (default the first)")
 	case "migrate":
 		db()
