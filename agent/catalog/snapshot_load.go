@@ -174,24 +174,36 @@ func (d *decoder) idSet(limit int) []uint32 {
 	return d.scratch
 }
 
-// table reads the keys of the table's terms, or of its nameNums keys.
+// table reads the keys of the table's terms, or of its nameNums keys,
+// and lays out their hash table at the size New's inserts leave it,
+// without probing for each key whether it is already there: WriteTo
+// wrote each once.
 func (d *decoder) table(tt *termTable, nums bool) {
 	n := d.count(rest)
-	for want := range n {
+	keys := make([]string, 0, n)
+	for range n {
 		b := d.bytes()
 		if d.err != nil {
 			return
 		}
-		var id uint32
-		if nums {
-			id = tt.numID(string(b))
-		} else {
-			id = tt.id(string(b))
+		keys = append(keys, tt.strs.clone(string(b)))
+	}
+	var h idHash
+	if n > 0 {
+		size := 16
+		for n*8 > size*5 {
+			size *= 2
 		}
-		if id != uint32(want) {
-			d.fail("term %q twice", b)
-			return
+		h.slots = make([]uint32, size)
+		for id := range keys {
+			h.place(tt.seed, keys, uint32(id)+1)
 		}
+		h.n = n
+	}
+	if nums {
+		tt.numKeys, tt.numIDs = keys, h
+	} else {
+		tt.keys, tt.ids = keys, h
 	}
 }
 
