@@ -1163,15 +1163,24 @@ func (ix *Index) InNamedOrder(text string, skus []concierge.SKU) []concierge.SKU
 			return skus
 		}
 	}
+	// Each named in a part of its own: "recettes végétariennes" names
+	// one book by two words, and the search's order stands.
+	return inOrderOf(skus, pos, func(from, to int) bool {
+		return slices.ContainsFunc(toks[from:to], func(t token) bool { return alternatives[t.text] })
+	})
+}
+
+// inOrderOf returns skus ordered by pos, where each holds the place text
+// names it, when apart says that each two in turn are named apart;
+// otherwise skus as they are.
+func inOrderOf(skus []concierge.SKU, pos []int, apart func(from, to int) bool) []concierge.SKU {
 	idx := make([]int, len(skus))
 	for i := range idx {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return pos[a] - pos[b] })
-	// Each named in a part of its own: "recettes végétariennes" names
-	// one book by two words, and the search's order stands.
 	for k := 1; k < len(idx); k++ {
-		if !slices.ContainsFunc(toks[pos[idx[k-1]]:pos[idx[k]]], func(t token) bool { return alternatives[t.text] }) {
+		if !apart(pos[idx[k-1]], pos[idx[k]]) {
 			return skus
 		}
 	}
@@ -1220,20 +1229,8 @@ func (ix *Index) inHanNamedOrder(folded string, skus []concierge.SKU) []concierg
 			return skus
 		}
 	}
-	idx := make([]int, len(skus))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(a, b int) int { return pos[a] - pos[b] })
-	for k := 1; k < len(idx); k++ {
-		between := folded[pos[idx[k-1]]:pos[idx[k]]]
-		if !strings.ContainsAny(between, "和或跟与、,，") && !strings.Contains(between, "还是") {
-			return skus
-		}
-	}
-	out := slices.Clone(skus)
-	for k, i := range idx {
-		out[k] = skus[i]
-	}
-	return out
+	return inOrderOf(skus, pos, func(from, to int) bool {
+		between := folded[from:to]
+		return strings.ContainsAny(between, "和或跟与、,，") || strings.Contains(between, "还是")
+	})
 }
