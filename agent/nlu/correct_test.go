@@ -36,6 +36,8 @@ func TestCorrectionInOneMessage(t *testing.T) {
 		// Two marks in a row are one correction.
 		{text: "add 3 Sora kettles... sorry, make it 4", lang: "en", name: nlu.AddToCart, quantity: 4},
 		{text: "mets 3 bouilloires Sora, non pardon, en fait 2", lang: "fr", name: nlu.AddToCart, quantity: 2},
+		// An ellipsis ends what came before as a comma does.
+		{text: "ajoute 2 bouilloires Sora… pardon, 3", lang: "fr", name: nlu.AddToCart, quantity: 3},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, tt.lang)

@@ -126,7 +126,7 @@ func lexPlain(text string, toks []tok, question bool) ([]tok, bool) {
 			if (r == '\'' || r == '’') && glued && len(toks) > 0 && toks[len(toks)-1].kind == tWord {
 				toks[len(toks)-1].elided = true
 			}
-			if strings.ContainsRune(",;.!、，；。！", r) {
+			if strings.ContainsRune(",;.!、，；。！…", r) {
 				sep = true
 			}
 			colon = colon || r == ':' || r == '：'
