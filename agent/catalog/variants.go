@@ -564,6 +564,10 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 		(toks[i+1].text == Fold(k) || packWords[toks[i+1].text]) {
 		return true
 	}
+	// "les sous-pochettes par 50": sold by fifty, the pack of 50.
+	if i > 0 && toks[i-1].text == "par" {
+		return true
+	}
 	// "two packs of 25", "une boîte de 48": the size of a pack.
 	if i >= 2 && (toks[i-1].text == "of" || toks[i-1].text == "de") && (packWords[toks[i-2].text] || packWords[stem(toks[i-2].text)]) {
 		return true

@@ -238,6 +238,15 @@ func TestMeasureSaidWithoutItsUnit(t *testing.T) {
 		{"ajoute les skis Corniche en 180", []concierge.SKU{"SKI-180"}},
 		{"ajoute 2 paires de skis Corniche", group},
 	}
+	sleeve := func(sku, v string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "SLV", Name: map[concierge.Locale]string{"fr": "Sous-pochettes antistatiques"}, Attrs: map[string]string{"pack": v}}
+	}
+	ix2 := catalog.New([]concierge.Product{sleeve("SLV-25", "25"), sleeve("SLV-50", "50")}, []concierge.Locale{"fr"})
+	for text, want := range map[string]concierge.SKU{"les sous-pochettes par 50": "SLV-50", "celles par 25": "SLV-25"} {
+		if fit, _, _ := ix2.Narrow(text, []concierge.SKU{"SLV-25", "SLV-50"}); !slices.Equal(fit, []concierge.SKU{want}) {
+			t.Errorf("Narrow(%q) = %v, want [%s]", text, fit, want)
+		}
+	}
 	for _, tt := range tests {
 		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
 			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)

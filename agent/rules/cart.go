@@ -366,6 +366,9 @@ func hasEveryWord(ix *catalog.Index, query string, skus []concierge.SKU) concier
 			words = append(words, w)
 		}
 	}
+	// A word that finds none of them ("sous" of "sous-pochettes", a
+	// stop word) tells none apart.
+	words = slices.DeleteFunc(words, func(w string) bool { return !ix.Finds(w, skus) })
 	if len(words) < 2 {
 		return ""
 	}

@@ -184,6 +184,7 @@ func TestHasEveryWord(t *testing.T) {
 		{"black Vista mask", []concierge.SKU{"MASK-BK", "MASK-CL", "SET"}, "MASK-BK"},
 		{"Vista mask", []concierge.SKU{"MASK-BK", "SET"}, ""},
 		{"snorkel", []concierge.SKU{"MASK-BK", "SET"}, ""}, // one word: no choice by it
+		{"the black Vista mask for me", []concierge.SKU{"MASK-BK", "SET"}, "MASK-BK"}, // words that find neither
 	}
 	for _, tt := range tests {
 		if got := hasEveryWord(ix, tt.query, tt.skus); got != tt.want {
