@@ -183,7 +183,7 @@ func TestHasEveryWord(t *testing.T) {
 		{"black Vista mask", []concierge.SKU{"MASK-BK", "SET"}, "MASK-BK"},
 		{"black Vista mask", []concierge.SKU{"MASK-BK", "MASK-CL", "SET"}, "MASK-BK"},
 		{"Vista mask", []concierge.SKU{"MASK-BK", "SET"}, ""},
-		{"snorkel", []concierge.SKU{"MASK-BK", "SET"}, ""}, // one word: no choice by it
+		{"snorkel", []concierge.SKU{"MASK-BK", "SET"}, ""},                            // one word: no choice by it
 		{"the black Vista mask for me", []concierge.SKU{"MASK-BK", "SET"}, "MASK-BK"}, // words that find neither
 	}
 	for _, tt := range tests {
