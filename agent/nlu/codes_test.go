@@ -404,3 +404,19 @@ func TestRequestPutAsAQuestion(t *testing.T) {
 		}
 	}
 }
+
+// TestJustTheOther: "I don't want the 5400, just the 3200" asks for the
+// 3200 and rules out the 5400; "I don't want the 5400" alone removes it.
+func TestJustTheOther(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "SM-3200", Name: map[concierge.Locale]string{"en": "Stitchmaster 3200 sewing machine", "fr": "Machine à coudre Stitchmaster 3200"}},
+		{SKU: "SM-5400", Name: map[concierge.Locale]string{"en": "Stitchmaster 5400 sewing machine", "fr": "Machine à coudre Stitchmaster 5400"}},
+	}, []concierge.Locale{"en", "fr"})
+	in := nlu.Parse("I don't want the Stitchmaster 5400, just the 3200", ix, "en")
+	if in.Name != nlu.AddToCart || !slices.Equal(in.Products, []concierge.SKU{"SM-3200"}) || !slices.Contains(in.Excluded, "SM-5400") {
+		t.Errorf("Parse(…just the 3200) = %s %v excluded %v, want add SM-3200, SM-5400 ruled out", in.Name, in.Products, in.Excluded)
+	}
+	if in := nlu.Parse("I don't want the Stitchmaster 5400", ix, "en"); in.Name != nlu.RemoveFromCart {
+		t.Errorf("Parse(I don't want the Stitchmaster 5400) = %s, want %s", in.Name, nlu.RemoveFromCart)
+	}
+}

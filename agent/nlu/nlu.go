@@ -367,6 +367,9 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		in.PriceMin == 0 && len(in.Products) == 0 && p.superlative()
 	in.Picked = p.onlyPicks(&in)
 	in.Name = p.decide(&in)
+	if in.Name == RemoveFromCart && ix != nil {
+		p.justTheOther(&in, ix)
+	}
 	in.Continues = len(p.toks) > 1 && p.conjAt(0) > 0
 	in.AddVerb = p.sigs[sigAdd]
 	in.Question = p.question
@@ -630,6 +633,38 @@ func (p *parse) addCompound(i int) bool {
 
 // addVerbs are the characters after "加" that make another verb.
 var addVerbs = setOf("气", "油", "热", "湿", "速", "工", "班", "密", "固", "价", "盟", "剧", "冰")
+
+// justTheOther reads "I don't want the Stitchmaster 5400, just the 3200",
+// "je ne veux pas le noir, juste le rouge": what comes after "just" is
+// asked for, what came before ruled out; no removal.
+func (p *parse) justTheOther(in *Intent, ix *catalog.Index) {
+	if !p.sigs[sigDontWant] || !p.sigs[sigChangeWeak] || len(in.Products) < 2 {
+		return
+	}
+	at := -1
+	for _, s := range p.spans {
+		if s.sig == sigChangeWeak && len(s.at) > 0 && s.at[0] > 0 {
+			at = s.at[0]
+			break
+		}
+	}
+	if at < 0 {
+		return
+	}
+	// What the message names that the words before "just" do not ("the
+	// 3200" alone may name nothing by itself).
+	before := ix.Resolve(p.text(0, at))
+	var keep []concierge.SKU
+	for _, s := range in.Products {
+		if !slices.Contains(before, s) {
+			keep = append(keep, s)
+		}
+	}
+	if len(keep) != 1 || len(before) == 0 {
+		return
+	}
+	in.Name, in.Products, in.Excluded = AddToCart, keep, append(in.Excluded, before...)
+}
 
 // politeAsk reports a request put as a question: "can I have", "could I
 // get", "puis-je avoir", "je pourrais avoir".
