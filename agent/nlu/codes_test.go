@@ -416,6 +416,9 @@ func TestJustTheOther(t *testing.T) {
 	if in.Name != nlu.AddToCart || !slices.Equal(in.Products, []concierge.SKU{"SM-3200"}) || !slices.Contains(in.Excluded, "SM-5400") {
 		t.Errorf("Parse(…just the 3200) = %s %v excluded %v, want add SM-3200, SM-5400 ruled out", in.Name, in.Products, in.Excluded)
 	}
+	if in := nlu.Parse("je ne veux pas la Stitchmaster 5400, juste la 3200", ix, "fr"); in.Name != nlu.AddToCart || !slices.Equal(in.Products, []concierge.SKU{"SM-3200"}) {
+		t.Errorf("Parse(…juste la 3200) = %s %v, want add SM-3200", in.Name, in.Products)
+	}
 	if in := nlu.Parse("I don't want the Stitchmaster 5400", ix, "en"); in.Name != nlu.RemoveFromCart {
 		t.Errorf("Parse(I don't want the Stitchmaster 5400) = %s, want %s", in.Name, nlu.RemoveFromCart)
 	}

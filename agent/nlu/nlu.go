@@ -367,7 +367,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		in.PriceMin == 0 && len(in.Products) == 0 && p.superlative()
 	in.Picked = p.onlyPicks(&in)
 	in.Name = p.decide(&in)
-	if in.Name == RemoveFromCart && ix != nil {
+	if (in.Name == RemoveFromCart || in.Name == Search) && ix != nil {
 		p.justTheOther(&in, ix)
 	}
 	in.Continues = len(p.toks) > 1 && p.conjAt(0) > 0
@@ -638,7 +638,19 @@ var addVerbs = setOf("气", "油", "热", "湿", "速", "工", "班", "密", "�
 // "je ne veux pas le noir, juste le rouge": what comes after "just" is
 // asked for, what came before ruled out; no removal.
 func (p *parse) justTheOther(in *Intent, ix *catalog.Index) {
-	if !p.sigs[sigDontWant] || !p.sigs[sigChangeWeak] || len(in.Products) < 2 {
+	if !p.sigs[sigChangeWeak] {
+		return
+	}
+	if in.Name == Search && len(in.Excluded) > 0 && len(in.Products) == 0 && !p.question {
+		// "je ne veux pas la 5400, juste la 3200": the negation ruled the
+		// first out already; the rest finds one product.
+		hits := ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 2})
+		if len(hits) == 1 && hits[0].Score > 0 {
+			in.Name, in.Products = AddToCart, []concierge.SKU{hits[0].SKU}
+		}
+		return
+	}
+	if in.Name != RemoveFromCart || !p.sigs[sigDontWant] || len(in.Products) < 2 {
 		return
 	}
 	at := -1
