@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,17 +23,7 @@ import (
 // with the command. INDEX_HEAPPROFILE=path writes the heap profile of
 // each size's index to path.SIZE.
 func BenchmarkScale(b *testing.B) {
-	sizes := []int{10_000, 100_000}
-	if s := os.Getenv("CATALOG_SIZES"); s != "" {
-		sizes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatalf("CATALOG_SIZES: %v", err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := catalogtest.Sizes(b, 10_000, 100_000)
 	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			ps := catalogtest.Large(b, "testdata/catalog.yaml", n)
@@ -81,17 +69,7 @@ func BenchmarkScale(b *testing.B) {
 // catalog before, from the call to the index a search reads. The figures
 // are reported as metrics, never asserted.
 func BenchmarkScaleUpdate(b *testing.B) {
-	sizes := []int{10_000, 100_000}
-	if s := os.Getenv("CATALOG_SIZES"); s != "" {
-		sizes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatalf("CATALOG_SIZES: %v", err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := catalogtest.Sizes(b, 10_000, 100_000)
 	locales := []concierge.Locale{"fr", "en", "zh"}
 	for _, n := range sizes {
 		ps := catalogtest.Large(b, "testdata/catalog.yaml", n+1)

@@ -5,8 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,17 +19,7 @@ import (
 // the products, every product's analysis read, the index assembled). The
 // figures are reported as metrics, never asserted.
 func BenchmarkSnapshot(b *testing.B) {
-	sizes := []int{10_000, 100_000}
-	if s := os.Getenv("CATALOG_SIZES"); s != "" {
-		sizes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatalf("CATALOG_SIZES: %v", err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := catalogtest.Sizes(b, 10_000, 100_000)
 	locales := []concierge.Locale{"fr", "en", "zh"}
 	for _, n := range sizes {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

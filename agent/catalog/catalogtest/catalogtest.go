@@ -118,3 +118,22 @@ func Large(tb testing.TB, path string, n int) []concierge.Product {
 	}
 	return out
 }
+
+// Sizes returns the catalog sizes a scale benchmark runs at: those of
+// CATALOG_SIZES ("10000,100000"), or else defaults.
+func Sizes(tb testing.TB, defaults ...int) []int {
+	tb.Helper()
+	s := os.Getenv("CATALOG_SIZES")
+	if s == "" {
+		return defaults
+	}
+	var sizes []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			tb.Fatalf("CATALOG_SIZES: %v", err)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
+}
