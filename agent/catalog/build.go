@@ -537,6 +537,8 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 		table:    table,
 		infos:    infos,
 		facets:   &facetCache{},
+
+		nameCache: &nameCache{},
 	}
 	keys := table.snapshot()
 	ix.keys = keys

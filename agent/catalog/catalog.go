@@ -102,6 +102,8 @@ type Index struct {
 	vocabFixed map[string]bool
 	// facets are what facets and attribute filters read (facets.go).
 	facets *facetCache
+	// nameCache keeps names' analyses for the resolvers (names_cache.go).
+	nameCache *nameCache
 }
 
 // doc is what the index keeps of one product.

@@ -183,14 +183,15 @@ func shared(ix, up *Index, touched map[concierge.SKU]bool) bool {
 	return true
 }
 
-// sameIndex compares every field of two indexes but the search scratch
-// and the analysis kept for Update (whose term ids depend on the order
-// the terms were met), and reports the first that differs.
+// sameIndex compares every field of two indexes but the search scratch,
+// the cache of analysed names and the analysis kept for Update (whose
+// term ids depend on the order the terms were met), and reports the
+// first that differs.
 func sameIndex(got, want *Index) string {
 	g, w := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
 	for i := range g.NumField() {
 		name := g.Type().Field(i).Name
-		if name == "scratch" || name == "table" || name == "keys" || name == "infos" || name == "counts" {
+		if name == "scratch" || name == "nameCache" || name == "table" || name == "keys" || name == "infos" || name == "counts" {
 			continue
 		}
 		if name == "postings" {

@@ -95,6 +95,9 @@ func attrLabels(folded string, attrs map[string]string) []measure {
 
 // askedMeasures are the measures and labelled numbers a request writes.
 func askedMeasures(folded string) []measure {
+	if !hasDigit(folded) {
+		return nil // both patterns read digits: spare them
+	}
 	return append(measures(folded), labelled(folded)...)
 }
 

@@ -381,7 +381,7 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		names[i] = map[concierge.Locale]map[string]bool{}
 		if p := ix.Product(sku); p != nil {
 			for loc, name := range p.Name {
-				names[i][loc] = multiset(ix.lx.analyze(Fold(name)))
+				names[i][loc] = ix.nameSet(name)
 			}
 		}
 	}
@@ -1030,7 +1030,7 @@ func (ix *Index) spells(terms []term, sku concierge.SKU) float64 {
 	for _, name := range p.Name {
 		seen := map[string]bool{}
 		n, m := 0, 0
-		for _, t := range ix.lx.analyze(Fold(name)) {
+		for _, t := range ix.nameTerms(name) {
 			if seen[t.key] {
 				continue
 			}
@@ -1136,7 +1136,7 @@ func (ix *Index) InNamedOrder(text string, skus []concierge.SKU) []concierge.SKU
 		}
 		names[i] = map[string]bool{}
 		for _, name := range p.Name {
-			for _, t := range ix.lx.analyze(Fold(name)) {
+			for _, t := range ix.nameTerms(name) {
 				names[i][t.key] = true
 			}
 		}
@@ -1204,7 +1204,7 @@ func (ix *Index) inHanNamedOrder(folded string, skus []concierge.SKU) []concierg
 		}
 		grams[i] = map[string]bool{}
 		for _, name := range p.Name {
-			for _, t := range ix.lx.analyze(Fold(name)) {
+			for _, t := range ix.nameTerms(name) {
 				if t.kind == hanGram {
 					grams[i][t.key] = true
 				}

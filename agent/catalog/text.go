@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -24,6 +25,59 @@ func Fold(s string) string {
 		return strings.ToLower(s)
 	}
 	s = keepAccentMeaning(s)
+	// Most text is Latin letters, Chinese characters and common
+	// punctuation, each folded on its own: a table does it without
+	// normalising the whole string. Any other rune (a combining mark, a
+	// script the table leaves out) folds the whole string the long way,
+	// so the result is always foldSlow's.
+	t := foldRunes()
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == '`': // as foldSlow writes it
+			b.WriteByte('\'')
+		case r < utf8.RuneSelf:
+			b.WriteByte(byte(unicode.ToLower(r)))
+		case r >= 0x4E00 && r <= 0x9FFF: // CJK ideographs fold to themselves
+			b.WriteRune(r)
+		default:
+			f, ok := t[r]
+			if !ok {
+				return foldSlow(s)
+			}
+			b.WriteString(f)
+		}
+	}
+	return b.String()
+}
+
+// foldRunes maps the runes of the Latin, general punctuation, CJK
+// punctuation and full-width blocks to their folded form. Only runes that
+// decompose to a sequence starting with a starter (canonical combining
+// class 0) are kept: normalising a string of them is then normalising
+// each alone, so Fold's table gives what foldSlow gives.
+var foldRunes = sync.OnceValue(func() map[rune]string {
+	t := map[rune]string{}
+	for _, block := range [][2]rune{{0x80, 0x250}, {0x1E00, 0x1F00}, {0x2000, 0x2070}, {0x3000, 0x3040}, {0xFF00, 0xFFF0}} {
+		for r := block[0]; r < block[1]; r++ {
+			s := string(r)
+			if !utf8.ValidString(s) || unicode.Is(unicode.Mn, r) {
+				continue
+			}
+			d := norm.NFKD.String(s)
+			if d == "" || norm.NFKD.PropertiesString(d).CCC() != 0 || norm.NFKD.PropertiesString(s).CCC() != 0 {
+				continue
+			}
+			t[r] = foldSlow(s)
+		}
+	}
+	return t
+})
+
+// foldSlow is Fold by normalising s whole (NFKD, then combining marks
+// dropped), after keepAccentMeaning.
+func foldSlow(s string) string {
 	d := norm.NFKD.String(s)
 	var b strings.Builder
 	b.Grow(len(d))

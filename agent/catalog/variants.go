@@ -457,11 +457,17 @@ func (ix *Index) statesInOrder(toks, vt []token, matched []bool) int {
 // ("60 L") which the message says in any spelling of its unit ("60升",
 // "60l", "60 litres" is not one: only the units measures reads).
 func statesMeasure(toks []token, fv string, matched []bool) int {
+	if !hasDigit(fv) {
+		return 0 // no measure without a number: spare the pattern
+	}
 	want := measures(fv)
 	if len(want) != 1 {
 		return 0
 	}
 	for i := 0; i+1 < len(toks); i++ {
+		if !hasDigit(toks[i].text) && !hasDigit(toks[i+1].text) {
+			continue // no measure without a number: spare the pattern
+		}
 		got := measures(toks[i].text + " " + toks[i+1].text)
 		if len(got) == 1 && got[0] == want[0] {
 			matched[i], matched[i+1] = true, true
