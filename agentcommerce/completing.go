@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/conciergehq/concierge"
@@ -28,7 +29,10 @@ func completing(bot concierge.BotID) string { return string(bot) + "/complete" }
 // BeginComplete announces, to every replica, that session id of bot is
 // being completed, until release is called (or the claim's lease runs
 // out, should this process die). busy is true, and release nil, when
-// another completion of the session is being processed.
+// another completion of the session is being processed. release ends
+// the claim and then writes the transcript lines of the changes this
+// replica refused meanwhile (Changeable), so that they follow the
+// completion's own line. release may be called more than once.
 func (s *Service) BeginComplete(ctx context.Context, bot concierge.BotID, id string) (release func(), busy bool, err error) {
 	token, _, err := s.store.ClaimFlight(ctx, completing(bot), id, "complete", FlightLease)
 	if err != nil {
@@ -37,13 +41,29 @@ func (s *Service) BeginComplete(ctx context.Context, bot concierge.BotID, id str
 	if token == "" {
 		return nil, true, nil
 	}
-	return func() {
+	key := completing(bot) + "/" + id
+	s.mu.Lock()
+	s.completions[key] = nil
+	s.mu.Unlock()
+	return sync.OnceFunc(func() {
 		// The claim ends even when the agent hung up; a failed release
 		// runs out with the lease.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		s.store.ReleaseFlight(rctx, completing(bot), id, token)
-	}, false, nil
+		s.mu.Lock()
+		refused := s.completions[key]
+		delete(s.completions, key)
+		s.mu.Unlock()
+		if len(refused) == 0 {
+			return
+		}
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		for _, e := range refused {
+			s.recordRefusal(wctx, e)
+		}
+	}), false, nil
 }
 
 // Completing returns session id of bot with StatusCompleting while a
@@ -77,15 +97,27 @@ func (s *Service) Completing(ctx context.Context, bot concierge.BotID, id string
 	return &sess, nil
 }
 
-// Changeable refuses, with ReasonCompleting, a change (update, cancel)
-// of session id of bot while a completion of it is being processed by
-// any replica. It reads only the claim (BeginComplete's), so it answers
-// at once: the change would otherwise wait for the completion's
-// transaction (on SQLite, the one writer) and then be refused as
-// finished. A completion that starts just after the check makes the
-// change wait for it as before. The refusal is not written into the
-// session's transcript, which would wait for the same writer.
-func (s *Service) Changeable(ctx context.Context, bot concierge.BotID, id string) error {
+// Change is a change of a session that a completion in progress
+// refuses (Changeable), in the words of its transcript line.
+type Change string
+
+// The changes.
+const (
+	ChangeUpdate Change = "update the checkout"
+	ChangeCancel Change = "cancel the checkout"
+)
+
+// Changeable refuses, with ReasonCompleting, change of session id of
+// bot while a completion of it is being processed by any replica. It
+// reads only the claim (BeginComplete's), so it answers at once: the
+// change would otherwise wait for the completion's transaction (on
+// SQLite, the one writer) and then be refused as finished. A completion
+// that starts just after the check makes the change wait for it as
+// before. The refusal's transcript line, which would wait for the same
+// writer, is written once the completion has ended: by the completion's
+// release when it runs in this process, otherwise in the background
+// (see Wait).
+func (s *Service) Changeable(ctx context.Context, bot concierge.BotID, id string, change Change) error {
 	if s.Shop(bot) == nil || id == "" {
 		return nil
 	}
@@ -93,8 +125,74 @@ func (s *Service) Changeable(ctx context.Context, bot concierge.BotID, id string
 	if err != nil {
 		return err
 	}
-	if live {
-		return refuse(ReasonCompleting, "", "the checkout is being completed and cannot change now; read it again")
+	if !live {
+		return nil
 	}
-	return nil
+	e := refuse(ReasonCompleting, "", "the checkout is being completed and cannot change now; read it again")
+	about(e, bot, id, string(change))
+	s.recordAfterCompletion(ctx, bot, id, e)
+	return e
 }
+
+// recordAfterCompletion writes e's transcript line once the completion
+// of session id of bot has ended. A completion of this process takes
+// the line with it, and writes it when it releases its claim; one of
+// another replica is waited for in the background, by watching its
+// claim, which never waits for its transaction.
+func (s *Service) recordAfterCompletion(ctx context.Context, bot concierge.BotID, id string, e *Error) {
+	key := completing(bot) + "/" + id
+	s.mu.Lock()
+	refused, local := s.completions[key]
+	if local {
+		s.completions[key] = append(refused, e)
+	}
+	s.mu.Unlock()
+	if local {
+		return
+	}
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxAwaitCompletion)
+		defer cancel()
+		if err := s.awaitCompletion(ctx, bot, id); err != nil {
+			s.Log.Warn("agentcommerce: transcript of a refused call", "bot", bot, "session", id, "err", err)
+			return
+		}
+		s.recordRefusal(ctx, e)
+	}()
+}
+
+// maxAwaitCompletion bounds how long a refusal's line waits for a
+// completion of another replica: a claim lives while its completion
+// runs and at most FlightLease after its replica died.
+const maxAwaitCompletion = 15 * time.Minute
+
+// awaitCompletion returns once no completion of session id of bot is
+// being processed, reading the claim at growing intervals (from 50 ms
+// to 2 s).
+func (s *Service) awaitCompletion(ctx context.Context, bot concierge.BotID, id string) error {
+	wait := 50 * time.Millisecond
+	for {
+		live, err := s.store.FlightLive(ctx, completing(bot), id)
+		if err != nil {
+			return err
+		}
+		if !live {
+			return nil
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
+// Wait returns once the transcript lines of refused changes that wait,
+// in the background, for a completion of another replica have been
+// written (or given up on). A server calls it as it stops.
+func (s *Service) Wait() { s.background.Wait() }

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -37,11 +38,20 @@ type Service struct {
 	// Log receives what could not be recorded (a refusal's transcript
 	// line); New sets a logger that discards.
 	Log *slog.Logger
+
+	mu sync.Mutex
+	// completions holds, for each completion this process runs (key
+	// "<bot>/complete/<session>"), the changes refused meanwhile, whose
+	// transcript lines its release writes (Changeable).
+	completions map[string][]*Error
+	// background counts the refusals' lines waiting for a completion of
+	// another replica (Wait).
+	background sync.WaitGroup
 }
 
 // New returns a Service over st and co for shops.
 func New(st Store, co Checkout, shops []*Shop) *Service {
-	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, Log: slog.New(slog.DiscardHandler)}
+	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, Log: slog.New(slog.DiscardHandler), completions: map[string][]*Error{}}
 	for _, sh := range shops {
 		if sh.Live != nil && sh.cache == nil {
 			sh.cache = &pricedCache{}
@@ -208,7 +218,7 @@ func (s *Service) Get(ctx context.Context, tx Tx, bot concierge.BotID, id string
 // Update changes an open session.
 func (s *Service) Update(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes) (*Session, error) {
 	sess, err := s.update(ctx, tx, bot, id, ch)
-	return sess, about(err, bot, id, "update the checkout")
+	return sess, about(err, bot, id, string(ChangeUpdate))
 }
 
 func (s *Service) update(ctx context.Context, tx Tx, bot concierge.BotID, id string, ch Changes) (*Session, error) {
@@ -308,7 +318,7 @@ func (s *Service) complete(ctx context.Context, tx Tx, bot concierge.BotID, id s
 // Cancel cancels an open session and releases its stock.
 func (s *Service) Cancel(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, error) {
 	sess, err := s.cancel(ctx, tx, bot, id)
-	return sess, about(err, bot, id, "cancel the checkout")
+	return sess, about(err, bot, id, string(ChangeCancel))
 }
 
 func (s *Service) cancel(ctx context.Context, tx Tx, bot concierge.BotID, id string) (*Session, error) {

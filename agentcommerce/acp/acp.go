@@ -163,8 +163,17 @@ const (
 	duringNone     during = iota // create, delegate_payment: no session yet
 	duringRead                   // GET: the session as last committed, complete_in_progress
 	duringComplete               // complete: the same, charging nothing; else it begins the completion
-	duringChange                 // update, cancel: refused, 409 conflict
+	duringUpdate                 // update: refused, 409 conflict
+	duringCancel                 // cancel: the same
 )
+
+// change is the change d makes, which a completion in progress refuses.
+func (d during) change() agentcommerce.Change {
+	if d == duringCancel {
+		return agentcommerce.ChangeCancel
+	}
+	return agentcommerce.ChangeUpdate
+}
 
 // serve is one ACP request whose answer op makes: authenticated,
 // versioned, limited, made idempotent and answered with op's value as
@@ -239,6 +248,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, status int, d du
 		b, err := json.Marshal(v)
 		return status, b, err
 	})
+	if release != nil {
+		// The completion has ended: a read after this answer sees it.
+		release()
+	}
 	if err != nil {
 		h.refused(w, r, bot, err)
 		return
@@ -269,8 +282,8 @@ func (h *Handler) whileCompleting(w http.ResponseWriter, r *http.Request, bot co
 	switch d {
 	case duringNone:
 		return nil, false
-	case duringChange:
-		if err := svc.Changeable(ctx, bot, id); err != nil {
+	case duringUpdate, duringCancel:
+		if err := svc.Changeable(ctx, bot, id, d.change()); err != nil {
 			h.refused(w, r, bot, err)
 			return nil, true
 		}

@@ -2,8 +2,10 @@ package acp_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/acp"
 	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 )
@@ -34,7 +36,9 @@ func (f *fixture) get(t *testing.T, id string) (int, map[string]any) {
 // a cancel 409 conflict with Retry-After, changing nothing. Once the
 // completion ends the session reads completed with its order, charged
 // once, and the refused cancel is the spec's 405 for a completed
-// session. Both databases.
+// session. The refused update and cancel are each a line of the
+// session's transcript, written by replica b once a's completion has
+// ended. Both databases.
 func TestCompleteInProgress(t *testing.T) {
 	act.EachDB(t, func(t *testing.T, url string) {
 		payer := act.NewHeldPayer()
@@ -94,6 +98,22 @@ func TestCompleteInProgress(t *testing.T) {
 		done := <-first
 		if done.status != http.StatusOK || done.body["status"] != "completed" || done.body["order"] == nil {
 			t.Fatalf("the completion: %d %v", done.status, done.body)
+		}
+		// Replica b refused the update and the cancel while replica a
+		// completed: b writes their lines once a's claim has ended, after
+		// the completion's line.
+		b.svc.Wait()
+		lines := act.Transcript(t, b.db, b.svc, "shop-a", id, agentcommerce.ACP)
+		want := []string{"ACP agent paid the checkout with sandbox — completed",
+			"ACP agent's call to update the checkout was refused — complete_in_progress: the checkout is being completed",
+			"ACP agent's call to cancel the checkout was refused — complete_in_progress: the checkout is being completed"}
+		if len(lines) < len(want) {
+			t.Fatalf("transcript after the completion: %q", lines)
+		}
+		for i, w := range want {
+			if got := lines[len(lines)-len(want)+i]; !strings.HasPrefix(got, w) {
+				t.Errorf("transcript line %d from the end: %q, want %q…", len(want)-i, got, w)
+			}
 		}
 		st, got := b.get(t, id)
 		if st != http.StatusOK || got["status"] != "completed" || got["order"] == nil {

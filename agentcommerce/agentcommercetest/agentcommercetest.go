@@ -95,3 +95,30 @@ func Do(t testing.TB, req *http.Request) (int, map[string]any, []byte, http.Head
 	}
 	return resp.StatusCode, out, b, resp.Header
 }
+
+// Transcript returns the lines that protocol p's calls wrote into the
+// conversation of session id of bot, oldest first: what the inbox shows
+// of them.
+func Transcript(t testing.TB, db *store.DB, svc *agentcommerce.Service, bot concierge.BotID, id string, p agentcommerce.Protocol) []string {
+	t.Helper()
+	ctx := context.Background()
+	var sess *agentcommerce.Session
+	if err := svc.View(ctx, func(tx agentcommerce.Tx) error {
+		var err error
+		sess, err = svc.Get(ctx, tx, bot, id)
+		return err
+	}); err != nil {
+		t.Fatalf("transcript of %s: %v", id, err)
+	}
+	es, err := db.TurnHistory(ctx, sess.Conversation, 0, 1<<62, 1000)
+	if err != nil {
+		t.Fatalf("transcript of %s: %v", id, err)
+	}
+	var out []string
+	for _, e := range es {
+		if e.Message != nil && e.Author == p.Author() {
+			out = append(out, e.Message.Text)
+		}
+	}
+	return out
+}

@@ -21,7 +21,8 @@ import (
 // flat arguments as a tool error naming complete_in_progress, over UCP's
 // MCP binding as its protocol error (-32000, data code
 // complete_in_progress, HTTP 409 beside it). Afterwards the checkout is
-// completed, charged once, with the items it had. Both databases.
+// completed, charged once, with the items it had, and each refusal is a
+// line of its transcript after the completion's. Both databases.
 func TestCompleteInProgress(t *testing.T) {
 	act.EachDB(t, func(t *testing.T, url string) {
 		db := act.OpenStore(t, url)
@@ -87,6 +88,21 @@ func TestCompleteInProgress(t *testing.T) {
 		payer.Release()
 		if c := <-first; c.isError || c.out["status"] != "completed" {
 			t.Fatalf("the completion: %+v", c)
+		}
+		// The six refusals are in the transcript, after the completion's
+		// line (its release wrote them, once its transaction had ended).
+		lines := act.Transcript(t, db, svc, "shop", id, agentcommerce.MCP)
+		const update, cancel = "MCP agent's call to update the checkout was refused — complete_in_progress: ",
+			"MCP agent's call to cancel the checkout was refused — complete_in_progress: "
+		// In the order sent: flat, then each binding call twice.
+		want := []string{"MCP agent paid the checkout with held — completed", update, cancel, update, update, cancel, cancel}
+		if len(lines) < len(want) {
+			t.Fatalf("transcript after the completion: %q", lines)
+		}
+		for i, w := range want {
+			if got := lines[len(lines)-len(want)+i]; !strings.HasPrefix(got, w) {
+				t.Errorf("transcript line %d from the end: %q, want %q…", len(want)-i, got, w)
+			}
 		}
 		c := callRaw(t, cs, "get_checkout", `{"id":"`+id+`"}`)
 		if c.out["status"] != "completed" || c.out["order_id"] == nil {

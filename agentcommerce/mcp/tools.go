@@ -258,7 +258,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			if err != nil {
 				return h.refuse(bot, in.binding(), err)
 			}
-			if err := h.cfg.Service.Changeable(ctx, bot, in.ID); err != nil {
+			if err := h.cfg.Service.Changeable(ctx, bot, in.ID, agentcommerce.ChangeUpdate); err != nil {
 				return h.refuse(bot, in.binding(), err)
 			}
 			return h.run(ctx, bot, "update", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
@@ -308,7 +308,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			if err := h.admitCheckout(bot, args, agentHeader(req), true); err != nil {
 				return nil, nil, err
 			}
-			if err := h.cfg.Service.Changeable(ctx, bot, in.ID); err != nil {
+			if err := h.cfg.Service.Changeable(ctx, bot, in.ID, agentcommerce.ChangeCancel); err != nil {
 				return h.refuse(bot, args.binding(), err)
 			}
 			return h.run(ctx, bot, "cancel", args.key(in.IdempotencyKey), args.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {

@@ -144,7 +144,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) update(w http.ResponseWriter, r *http.Request) {
-	h.callSession(w, r, http.StatusOK, duringChange, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
+	h.callSession(w, r, http.StatusOK, duringUpdate, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, body []byte) (*agentcommerce.Session, error) {
 		ch, _, err := changes(body)
 		if err != nil {
 			return nil, err
@@ -173,7 +173,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) cancel(w http.ResponseWriter, r *http.Request) {
-	h.callSession(w, r, http.StatusOK, duringChange, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
+	h.callSession(w, r, http.StatusOK, duringCancel, func(ctx context.Context, tx agentcommerce.Tx, bot concierge.BotID, _ []byte) (*agentcommerce.Session, error) {
 		return h.cfg.Service.Cancel(ctx, tx, bot, r.PathValue("id"))
 	})
 }

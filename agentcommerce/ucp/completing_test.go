@@ -2,8 +2,10 @@ package ucp_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/conciergehq/concierge/agentcommerce"
 	act "github.com/conciergehq/concierge/agentcommerce/agentcommercetest"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 )
@@ -19,7 +21,8 @@ import (
 // 409 for a conflict), changing nothing. Once the completion ends the
 // session is completed, charged once; completing it again is the usual
 // 409 under another key and the replay under the first, and an update
-// is 409 finished. Both databases.
+// is 409 finished. The refused update and cancel are each a line of the
+// session's transcript, after the completion's. Both databases.
 func TestCompleteInProgress(t *testing.T) {
 	act.EachDB(t, func(t *testing.T, url string) {
 		s := newOrderShop(t, url, "", ucp.Config{})
@@ -82,6 +85,20 @@ func TestCompleteInProgress(t *testing.T) {
 		done := <-first
 		if done.status != http.StatusOK || done.body["status"] != "completed" || done.body["order"] == nil {
 			t.Fatalf("the completion: %d %v", done.status, done.body)
+		}
+		// The refusals are in the transcript, after the completion's line
+		// (its release wrote them, once its transaction had ended).
+		lines := act.Transcript(t, s.db, s.svc, "shop-a", id, agentcommerce.UCP)
+		want := []string{"UCP agent paid the checkout with held — completed",
+			"UCP agent's call to update the checkout was refused — complete_in_progress: the checkout is being completed",
+			"UCP agent's call to cancel the checkout was refused — complete_in_progress: the checkout is being completed"}
+		if len(lines) < len(want) {
+			t.Fatalf("transcript after the completion: %q", lines)
+		}
+		for i, w := range want {
+			if got := lines[len(lines)-len(want)+i]; !strings.HasPrefix(got, w) {
+				t.Errorf("transcript line %d from the end: %q, want %q…", len(want)-i, got, w)
+			}
 		}
 		st, got = s.call(t, "GET", path, "", "")
 		if st != http.StatusOK || got["status"] != "completed" || got["order"] == nil {

@@ -179,8 +179,17 @@ type during int
 const (
 	duringNone   during = iota // Create Checkout: no session yet
 	duringRead                 // Get and Complete Checkout: complete_in_progress (inProgress)
-	duringChange               // Update and Cancel Checkout: refused, 409 complete_in_progress
+	duringUpdate               // Update Checkout: refused, 409 complete_in_progress
+	duringCancel               // Cancel Checkout: the same
 )
+
+// change is the change d makes, which a completion in progress refuses.
+func (d during) change() agentcommerce.Change {
+	if d == duringCancel {
+		return agentcommerce.ChangeCancel
+	}
+	return agentcommerce.ChangeUpdate
+}
 
 // callSession is call for an operation on the session of the path's id,
 // answered as d says while a completion of that session is being
@@ -212,17 +221,18 @@ func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int
 		h.authFailed(w, bot, code, msg)
 		return
 	}
+	var release func()
 	switch d {
-	case duringChange:
+	case duringUpdate, duringCancel:
 		// Answered at once, rather than after waiting for the
 		// completion's transaction and then 409 finished.
-		if err := h.cfg.Service.Changeable(r.Context(), bot, r.PathValue("id")); err != nil {
+		if err := h.cfg.Service.Changeable(r.Context(), bot, r.PathValue("id"), d.change()); err != nil {
 			h.refused(w, r, bot, err)
 			return
 		}
 	case duringRead:
-		release, answered := h.inProgress(w, r, bot)
-		if answered {
+		var answered bool
+		if release, answered = h.inProgress(w, r, bot); answered {
 			return
 		}
 		if release != nil {
@@ -238,6 +248,10 @@ func (h *Handler) callSession(w http.ResponseWriter, r *http.Request, status int
 		b, err := json.Marshal(h.render(s))
 		return status, b, err
 	})
+	if release != nil {
+		// The completion has ended: a read after this answer sees it.
+		release()
+	}
 	if err != nil {
 		h.refused(w, r, bot, err)
 		return
