@@ -119,6 +119,9 @@ func (tx *Tx) setOnHand(ctx context.Context, bot concierge.BotID, onHand map[con
 			return fmt.Errorf("store: set stock: %w", err)
 		}
 	}
+	// Told even when a count is set to what it was: a feed's
+	// availability is pushed only when it differs (acp.FeedPusher).
+	tx.stockChanged(bot)
 	return nil
 }
 

@@ -151,6 +151,9 @@ func (tx *Tx) SetStock(ctx context.Context, bot concierge.BotID, sku concierge.S
 	if err != nil {
 		return 0, fmt.Errorf("store: set stock: %w", err)
 	}
+	if n != before {
+		tx.stockChanged(bot)
+	}
 	return before, nil
 }
 

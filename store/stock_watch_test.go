@@ -14,10 +14,12 @@ import (
 
 // TestOnStockChange: the listener hears of a bot after each committed
 // transaction that changed its stock through an order — placed,
-// canceled, expired — once per transaction, and only after the commit:
-// a transaction rolled back, a refused order (all or nothing) and a
-// payment (whose stock was already held) tell it nothing. Both
-// databases.
+// canceled, expired — or set by the merchant (the seller's count, the
+// catalog API's, a refreshed feed's), once per transaction, and only
+// after the commit: a transaction rolled back, a refused order (all or
+// nothing), a payment (whose stock was already held), a count set to
+// what it was, a catalog change without stock and a seed tell it
+// nothing. Both databases.
 func TestOnStockChange(t *testing.T) {
 	eachStore(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -116,14 +118,52 @@ func TestOnStockChange(t *testing.T) {
 		}
 		want("a payment")
 
+		// Stock the merchant sets: the seller's assistant's count, the
+		// catalog API's, a refreshed feed's. A count set to what it was
+		// by the assistant is no change.
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetStock(ctx, "shop", "LAMP", 9)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want("the seller's stock count", "shop")
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetStock(ctx, "shop", "LAMP", 9)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want("the same count again")
+		if err := db.ChangeCatalog(ctx, "shop", []concierge.SKU{"LAMP"}, func(map[concierge.SKU]concierge.CatalogChange) ([]concierge.CatalogChange, map[concierge.SKU]int, error) {
+			return []concierge.CatalogChange{{SKU: "LAMP", Patch: []byte(`{}`)}}, map[concierge.SKU]int{"LAMP": 4}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want("the catalog API's stock", "shop")
+		if err := db.ChangeCatalog(ctx, "shop", []concierge.SKU{"LAMP"}, func(map[concierge.SKU]concierge.CatalogChange) ([]concierge.CatalogChange, map[concierge.SKU]int, error) {
+			return []concierge.CatalogChange{{SKU: "LAMP", Patch: []byte(`{}`)}}, nil, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want("a catalog change without stock")
+		if err := db.SetStockOnHand(ctx, "shop", map[concierge.SKU]int{"LAMP": 3}); err != nil {
+			t.Fatal(err)
+		}
+		want("a refreshed feed's stock", "shop")
+		if err := db.SeedStock(ctx, "shop", []concierge.Product{{SKU: "MUG", Stock: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		want("a seed")
+
 		db.OnStockChange(nil)
 		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.CreateOrder(ctx, order("O6", 1)) }); err != nil {
 			t.Fatal(err)
 		}
 		want("an order with no listener")
 		levels, err := db.StockLevels(ctx, "shop")
-		if err != nil || levels["LAMP"] != 1 {
-			t.Errorf("stock = %v (%v), want 1 lamp (two held by O5 and O6)", levels, err)
+		if err != nil || levels["LAMP"] != 2 {
+			t.Errorf("stock = %v (%v), want 2 lamps (3 on hand, O5 paid and so counted in them, less O6's)", levels, err)
 		}
 	})
 }
