@@ -138,28 +138,45 @@ func (s *Service) Changeable(ctx context.Context, bot concierge.BotID, id string
 // of session id of bot has ended. A completion of this process takes
 // the line with it, and writes it when it releases its claim; one of
 // another replica is waited for in the background, by watching its
-// claim, which never waits for its transaction.
+// claim, which never waits for its transaction: one waiter per session
+// writes the lines in the order the refusals came.
 func (s *Service) recordAfterCompletion(ctx context.Context, bot concierge.BotID, id string, e *Error) {
 	key := completing(bot) + "/" + id
 	s.mu.Lock()
-	refused, local := s.completions[key]
-	if local {
+	defer s.mu.Unlock()
+	if refused, local := s.completions[key]; local {
 		s.completions[key] = append(refused, e)
-	}
-	s.mu.Unlock()
-	if local {
 		return
 	}
+	if refused, waiting := s.waiting[key]; waiting {
+		s.waiting[key] = append(refused, e)
+		return
+	}
+	s.waiting[key] = []*Error{e}
 	s.background.Add(1)
 	go func() {
 		defer s.background.Done()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxAwaitCompletion)
 		defer cancel()
-		if err := s.awaitCompletion(ctx, bot, id); err != nil {
-			s.Log.Warn("agentcommerce: transcript of a refused call", "bot", bot, "session", id, "err", err)
-			return
+		err := s.awaitCompletion(ctx, bot, id)
+		for {
+			s.mu.Lock()
+			refused := s.waiting[key]
+			if len(refused) == 0 {
+				delete(s.waiting, key)
+				s.mu.Unlock()
+				return
+			}
+			s.waiting[key] = refused[:0:0]
+			s.mu.Unlock()
+			for _, e := range refused {
+				if err != nil {
+					s.Log.Warn("agentcommerce: transcript of a refused call", "bot", bot, "session", id, "err", err)
+					continue
+				}
+				s.recordRefusal(ctx, e)
+			}
 		}
-		s.recordRefusal(ctx, e)
 	}()
 }
 

@@ -44,6 +44,9 @@ type Service struct {
 	// "<bot>/complete/<session>"), the changes refused meanwhile, whose
 	// transcript lines its release writes (Changeable).
 	completions map[string][]*Error
+	// waiting holds, for each completion of another replica that
+	// refusals wait for, their lines in order (recordAfterCompletion).
+	waiting map[string][]*Error
 	// background counts the refusals' lines waiting for a completion of
 	// another replica (Wait).
 	background sync.WaitGroup
@@ -51,7 +54,7 @@ type Service struct {
 
 // New returns a Service over st and co for shops.
 func New(st Store, co Checkout, shops []*Shop) *Service {
-	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, Log: slog.New(slog.DiscardHandler), completions: map[string][]*Error{}}
+	s := &Service{store: st, checkout: co, shops: map[concierge.BotID]*Shop{}, Now: time.Now, Log: slog.New(slog.DiscardHandler), completions: map[string][]*Error{}, waiting: map[string][]*Error{}}
 	for _, sh := range shops {
 		if sh.Live != nil && sh.cache == nil {
 			sh.cache = &pricedCache{}

@@ -1,6 +1,7 @@
 package mcp
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,11 +56,13 @@ const (
 // "Request Metadata"; mcp.openrpc.json's meta), named by
 // meta["ucp-agent"] or by a UCP-Agent HTTP header on the /mcp request
 // (header, the REST binding's; when both are sent they must name the
-// same profile), a version either states must be served
-// (ucp.RefuseVersion, which the REST binding uses too), and
-// complete_checkout and cancel_checkout need meta["idempotency-key"]
-// (needKey).
-func (h *Handler) admit(bot concierge.BotID, meta *Meta, header string, needKey bool) error {
+// same profile), and must be an https URL (ucp.CheckProfileURL, the
+// REST binding's check); a version either states must be served
+// (ucp.RefuseVersion, which the REST binding uses too); the profile is
+// then read (Config.Profiles, cached), and the version it declares must
+// be served too; and complete_checkout and cancel_checkout need
+// meta["idempotency-key"] (needKey).
+func (h *Handler) admit(ctx context.Context, bot concierge.BotID, meta *Meta, header string, needKey bool) error {
 	var profile, version string
 	if meta != nil && meta.UCPAgent != nil {
 		profile, version = strings.TrimSpace(meta.UCPAgent.Profile), strings.TrimSpace(meta.UCPAgent.Version)
@@ -83,7 +86,21 @@ func (h *Handler) admit(bot concierge.BotID, meta *Meta, header string, needKey 
 		return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
 			`meta["ucp-agent"].profile is required: the URL of the platform's UCP profile`)
 	}
+	if ucp.CheckProfileURL(profile) != nil {
+		return h.negotiation(bot, "UCP discovery failed", "invalid_profile_url",
+			`the platform's profile (meta["ucp-agent"].profile or the UCP-Agent header's) must be an https URL`)
+	}
 	if content, refused := ucp.RefuseVersion(version); refused {
+		return h.negotiation(bot, "Protocol version not supported", "version_unsupported", content)
+	}
+	declared, err := h.cfg.Profiles.ProtocolVersion(ctx, profile)
+	switch {
+	case errors.Is(err, ucp.ErrProfileMalformed):
+		return h.negotiation(bot, "UCP discovery failed", "profile_malformed", "the platform's profile is not a UCP profile (JSON)")
+	case err != nil:
+		return h.negotiation(bot, "UCP discovery failed", "profile_unreachable", "the platform's profile could not be read: "+err.Error())
+	}
+	if content, refused := ucp.RefuseVersion(declared); refused {
 		return h.negotiation(bot, "Protocol version not supported", "version_unsupported", content)
 	}
 	if needKey && (meta == nil || strings.TrimSpace(meta.IdempotencyKey) == "") {

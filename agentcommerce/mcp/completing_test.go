@@ -32,7 +32,7 @@ func TestCompleteInProgress(t *testing.T) {
 			{SKU: "MUG", Name: map[concierge.Locale]string{"en": "Mug"}, Price: concierge.Money{Minor: 900, Currency: "EUR"}, Stock: 5},
 		}, Policies: concierge.Policies{OrderTTL: 30 * time.Minute}}
 		svc := act.NewService(t, db, &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"held": payer}})
-		h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": nil}})
+		h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Profiles: newPlatforms(t).profiles(), Keys: map[concierge.BotID][]string{"shop": nil}})
 		mux := http.NewServeMux()
 		h.Register(mux)
 		srv := httptest.NewServer(mux)

@@ -37,7 +37,7 @@ func clothesShop(t *testing.T, url string) *httptest.Server {
 	db := agentcommercetest.OpenStore(t, url)
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
 		WidgetURL: widgetURL, FindFunc: find})
-	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"clothes": {"key-one"}}})
+	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Profiles: newPlatforms(t).profiles(), Keys: map[concierge.BotID][]string{"clothes": {"key-one"}}})
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)

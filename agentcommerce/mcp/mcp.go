@@ -8,7 +8,9 @@
 // checkout object beside their own view, the catalog tools UCP's
 // products. A call in the binding's shape must name its platform in
 // meta["ucp-agent"] (a version it states is checked as the REST header's
-// is), and its refusals are answered as the binding says: business
+// is; the profile must be an https URL, and is fetched and cached as
+// the REST binding does, its own version checked; a signed POST is
+// verified with its signing keys), and its refusals are answered as the binding says: business
 // outcomes as results with UCP's error envelope, protocol errors as
 // JSON-RPC errors. The tools run on
 // agentcommerce's session core, so the guardrails are the chat's and
@@ -17,8 +19,10 @@
 package mcp
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -42,7 +46,21 @@ type Config struct {
 	Keys map[concierge.BotID][]string
 	// RatePerMinute limits each key (or address, when open); zero is 120.
 	RatePerMinute int
-	Log           *slog.Logger
+	// Profiles reads the platforms' UCP profiles over HTTPS and keeps
+	// them a while, as the REST binding's ucp.Config.Keys does: a call
+	// that names its platform (meta["ucp-agent"] or UCP-Agent) has its
+	// profile's ucp.version checked, and a signed /mcp request is
+	// verified with its signing_keys. nil is a ucp.ProfileKeys of the
+	// handler's own.
+	Profiles Profiles
+	Log      *slog.Logger
+}
+
+// Profiles reads platforms' UCP profiles: the signing keys and the
+// protocol version each declares (ucp.ProfileKeys is one).
+type Profiles interface {
+	ucp.KeyResolver
+	ucp.VersionResolver
 }
 
 // Handler serves MCP.
@@ -61,8 +79,11 @@ func New(cfg Config) *Handler {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Profiles == nil {
+		cfg.Profiles = &ucp.ProfileKeys{}
+	}
 	h := &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute), servers: map[concierge.BotID]*sdk.Server{},
-		ucp: ucp.New(ucp.Config{Service: cfg.Service, BaseURL: cfg.BaseURL, Log: cfg.Log})}
+		ucp: ucp.New(ucp.Config{Service: cfg.Service, BaseURL: cfg.BaseURL, Keys: cfg.Profiles, Log: cfg.Log})}
 	for bot := range cfg.Keys {
 		if cfg.Service.Shop(bot) != nil {
 			h.servers[bot] = h.server(bot)
@@ -102,6 +123,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, agentcommerce.MaxBody)
+	if !h.verified(w, r, bot) {
+		return
+	}
 	if r.Method != http.MethodPost {
 		h.http.ServeHTTP(w, r)
 		return
@@ -134,11 +158,47 @@ func clientIP(r *http.Request) string {
 }
 
 // refuseCall answers a request refused before it is read (no key, too
-// many requests) as UCP's overview shows for MCP: the HTTP status, and a
-// JSON-RPC error -32000 whose data says why (retry_after for 429). Its
-// id is null: the request was not read.
+// many requests, a signature that does not verify) as UCP's overview
+// shows for MCP: the HTTP status, and a JSON-RPC error -32000 whose data
+// says why (retry_after for 429). Its id is null: the request was not
+// read.
 func refuseCall(w http.ResponseWriter, status int, message string, data map[string]any) {
+	refuseWith(w, status, codeProtocol, message, data)
+}
+
+func refuseWith(w http.ResponseWriter, status int, code int64, message string, data map[string]any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": codeProtocol, "message": message, "data": data}})
+	json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "id": nil, "error": map[string]any{"code": code, "message": message, "data": data}})
+}
+
+// verified checks the RFC 9421 signature of a signed POST with the
+// REST binding's code (ucp.Handler.Verify): the platform's profile is
+// the one its UCP-Agent header names, and its signing_keys are read
+// through Config.Profiles. An unsigned request passes; one whose
+// signature does not verify is answered here, before it is read, with
+// the REST binding's code and status (401; 422 when the signer's
+// profile declares a version this business does not serve, -32001 as
+// the binding's negotiation errors) and reaches no tool. The body is
+// read once and handed on unchanged.
+func (h *Handler) verified(w http.ResponseWriter, r *http.Request, bot concierge.BotID) bool {
+	if r.Method != http.MethodPost || (r.Header.Get("Signature-Input") == "" && r.Header.Get("Signature") == "") {
+		return true
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		refuseCall(w, http.StatusRequestEntityTooLarge, "Request too large", map[string]any{"code": "request_too_large", "content": "the request body is too large"})
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	code, msg := h.ucp.Verify(r, bot, body)
+	switch code {
+	case "":
+		return true
+	case "version_unsupported":
+		refuseWith(w, ucp.Status(code), codeNegotiation, "Protocol version not supported", map[string]any{"code": code, "content": msg})
+	default:
+		refuseCall(w, ucp.Status(code), "Signature verification failed", map[string]any{"code": code, "content": msg})
+	}
+	return false
 }

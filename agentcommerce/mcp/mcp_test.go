@@ -32,7 +32,7 @@ func TestAuthAndLimits(t *testing.T) {
 		{SKU: "MUG", Name: map[concierge.Locale]string{"en": "Mug"}, Price: concierge.Money{Minor: 900, Currency: "EUR"}, Stock: 5},
 	}}
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}}})
-	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one", "key-two"}}, RatePerMinute: 1})
+	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Profiles: newPlatforms(t).profiles(), Keys: map[concierge.BotID][]string{"shop": {"key-one", "key-two"}}, RatePerMinute: 1})
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)
@@ -141,7 +141,7 @@ func variantShop(t *testing.T, url string) (*httptest.Server, *atomic.Pointer[co
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Live: live.Load, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
 		WidgetURL: widgetURL, Rank: chatRank(live),
 		Shipping: []agentcommerce.ShippingOption{{ID: "standard", Title: map[concierge.Locale]string{"en": "Standard"}, Price: eur(490)}}})
-	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
+	h := mcp.New(mcp.Config{Service: svc, BaseURL: "http://shop.test", Profiles: newPlatforms(t).profiles(), Keys: map[concierge.BotID][]string{"shop": {"key-one"}}})
 	mux := http.NewServeMux()
 	h.Register(mux)
 	srv := httptest.NewServer(mux)

@@ -163,7 +163,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants. The facets count everything found by category, attribute value (size, color…), price band and stock; the filters (categories, price_min, price_max, attributes, in_stock) narrow the search by them.",
 		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
 		func(ctx context.Context, req *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCatalog(bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
+			if err := h.admitCatalog(ctx, bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
 				return nil, nil, err
 			}
 			if in.Catalog != nil {
@@ -199,7 +199,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "lookup_catalog", Description: "Look products or variants up by id (UCP's catalog lookup): each product with the variants the ids named. Prices are in minor units.",
 		Annotations: readOnly("Look products up"), InputSchema: inputSchema[LookupInput](), OutputSchema: &jsonschema.Schema{Type: "object"}},
 		func(ctx context.Context, req *sdk.CallToolRequest, in LookupInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admit(bot, in.Meta, agentHeader(req), false); err != nil { // the binding's own tool
+			if err := h.admit(ctx, bot, in.Meta, agentHeader(req), false); err != nil { // the binding's own tool
 				return nil, nil, err
 			}
 			out, err := h.ucp.Lookup(ctx, bot, &in.Catalog, "")
@@ -208,7 +208,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "get_product", Description: "Get one product of the shop by its id, with its variants (sizes, colours…) when it has some.",
 		Annotations: readOnly("Get a product"), InputSchema: inputSchema[ProductInput](), OutputSchema: productOutputSchema()},
 		func(ctx context.Context, req *sdk.CallToolRequest, in ProductInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCatalog(bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
+			if err := h.admitCatalog(ctx, bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
 				return nil, nil, err
 			}
 			switch {
@@ -235,7 +235,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "create_checkout", InputSchema: inputSchema[CreateInput](), OutputSchema: checkoutOutputSchema(), Description: "Start a checkout with products and quantities; it reserves the stock. The shop computes every price.", Annotations: &sdk.ToolAnnotations{Title: "Start a checkout", DestructiveHint: ptr(false), OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, req *sdk.CallToolRequest, in CreateInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), false); err != nil {
+			if err := h.admitCheckout(ctx, bot, in.UCPArgs, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
@@ -251,7 +251,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "update_checkout", InputSchema: inputSchema[UpdateInput](), OutputSchema: checkoutOutputSchema(), Description: "Change a checkout's items, buyer, delivery address or shipping option.", Annotations: &sdk.ToolAnnotations{Title: "Change a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, req *sdk.CallToolRequest, in UpdateInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), false); err != nil {
+			if err := h.admitCheckout(ctx, bot, in.UCPArgs, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			ch, err := in.UCPArgs.changes(in.Items, in.Buyer, in.Address, in.ShippingOption)
@@ -268,7 +268,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "get_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Read a checkout as it is now.", Annotations: readOnly("Read a checkout")},
 		func(ctx context.Context, req *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
 			args := UCPArgs{Meta: in.Meta}
-			if err := h.admitCheckout(bot, args, agentHeader(req), false); err != nil {
+			if err := h.admitCheckout(ctx, bot, args, agentHeader(req), false); err != nil {
 				return nil, nil, err
 			}
 			if out, ok, err := h.inProgress(ctx, bot, in.ID); ok || err != nil {
@@ -280,7 +280,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "complete_checkout", InputSchema: inputSchema[CompleteInput](), OutputSchema: checkoutOutputSchema(), Description: "Pay a ready checkout with one of its payment handlers; it becomes an order.", Annotations: &sdk.ToolAnnotations{Title: "Pay a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(true)}},
 		func(ctx context.Context, req *sdk.CallToolRequest, in CompleteInput) (*sdk.CallToolResult, any, error) {
-			if err := h.admitCheckout(bot, in.UCPArgs, agentHeader(req), true); err != nil {
+			if err := h.admitCheckout(ctx, bot, in.UCPArgs, agentHeader(req), true); err != nil {
 				return nil, nil, err
 			}
 			ch, pay, err := in.UCPArgs.payment(in.PaymentHandler, in.PaymentToken)
@@ -305,7 +305,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "cancel_checkout", InputSchema: inputSchema[CheckoutInput](), OutputSchema: checkoutOutputSchema(), Description: "Cancel a checkout and release its stock.", Annotations: &sdk.ToolAnnotations{Title: "Cancel a checkout", DestructiveHint: ptr(true), IdempotentHint: true, OpenWorldHint: ptr(false)}},
 		func(ctx context.Context, req *sdk.CallToolRequest, in CheckoutInput) (*sdk.CallToolResult, any, error) {
 			args := UCPArgs{Meta: in.Meta}
-			if err := h.admitCheckout(bot, args, agentHeader(req), true); err != nil {
+			if err := h.admitCheckout(ctx, bot, args, agentHeader(req), true); err != nil {
 				return nil, nil, err
 			}
 			if err := h.cfg.Service.Changeable(ctx, bot, in.ID, agentcommerce.ChangeCancel); err != nil {
@@ -336,11 +336,11 @@ func ptr[T any](v T) *T { return &v }
 // catalog MCP binding (it carries meta or the catalog argument) or its
 // request names a platform in the UCP-Agent header, as admitCheckout
 // does.
-func (h *Handler) admitCatalog(bot concierge.BotID, meta *Meta, header string, catalog bool) error {
+func (h *Handler) admitCatalog(ctx context.Context, bot concierge.BotID, meta *Meta, header string, catalog bool) error {
 	if meta == nil && !catalog && header == "" {
 		return nil
 	}
-	return h.admit(bot, meta, header, false)
+	return h.admit(ctx, bot, meta, header, false)
 }
 
 // admitCheckout checks a checkout call's platform when it speaks UCP's
@@ -348,14 +348,14 @@ func (h *Handler) admitCatalog(bot concierge.BotID, meta *Meta, header string, c
 // arguments only is Concierge's own tool, which needs no meta, but a
 // UCP-Agent header on its request is checked as the binding's
 // meta["ucp-agent"] is (a version the platform states must be served).
-func (h *Handler) admitCheckout(bot concierge.BotID, a UCPArgs, header string, needKey bool) error {
+func (h *Handler) admitCheckout(ctx context.Context, bot concierge.BotID, a UCPArgs, header string, needKey bool) error {
 	if !a.binding() {
 		if header == "" {
 			return nil
 		}
-		return h.admit(bot, nil, header, false)
+		return h.admit(ctx, bot, nil, header, false)
 	}
-	return h.admit(bot, a.Meta, header, needKey)
+	return h.admit(ctx, bot, a.Meta, header, needKey)
 }
 
 // refuse answers a refused checkout call: as UCP's MCP binding says for

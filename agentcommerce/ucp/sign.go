@@ -66,9 +66,8 @@ func (p *ProfileKeys) ProtocolVersion(ctx context.Context, profileURL string) (s
 // profile fetches (or recalls) what Keys, OrderWebhook and
 // ProtocolVersion read.
 func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKeys, error) {
-	u, err := url.Parse(profileURL)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return cachedKeys{}, errors.New("the UCP-Agent profile must be an https URL")
+	if err := CheckProfileURL(profileURL); err != nil {
+		return cachedKeys{}, err
 	}
 	ttl := p.TTL
 	if ttl <= 0 {
@@ -110,7 +109,7 @@ func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKey
 		Keys        []httpsig.JWK `json:"keys"` // the JWK Set mirror some profiles publish
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxProfile)).Decode(&prof); err != nil {
-		return cachedKeys{}, fmt.Errorf("read the profile: %w", err)
+		return cachedKeys{}, fmt.Errorf("read the profile: %w: %v", ErrProfileMalformed, err)
 	}
 	c = cachedKeys{keys: append(prof.SigningKeys, prof.Keys...), version: prof.UCP.Version, at: time.Now()}
 	for _, o := range prof.UCP.Capabilities[OrderCapability] {
@@ -128,6 +127,25 @@ func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKey
 	p.cache[profileURL] = c
 	p.mu.Unlock()
 	return c, nil
+}
+
+// ErrProfileURL is a platform's profile that is not an https URL with a
+// host: the only profiles this business fetches (a profile is the
+// platform's keys, version and webhook, so it is never read in clear).
+var ErrProfileURL = errors.New("the UCP-Agent profile must be an https URL")
+
+// ErrProfileMalformed is a fetched profile that is not a JSON object.
+var ErrProfileMalformed = errors.New("the profile is not a UCP profile")
+
+// CheckProfileURL returns ErrProfileURL unless raw is a profile this
+// business would fetch. Both bindings check a platform's profile with
+// it: REST's UCP-Agent header, MCP's meta["ucp-agent"].profile.
+func CheckProfileURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return ErrProfileURL
+	}
+	return nil
 }
 
 // WebhookResolver is a KeyResolver that also reads where a platform's
@@ -193,6 +211,17 @@ func (h *Handler) verify(r *http.Request, bot concierge.BotID, body []byte) (cod
 		}
 	}
 	return "", ""
+}
+
+// Verify checks the RFC 9421 signature of a request to bot's MCP
+// server as the REST binding checks its own (verify): the platform's
+// profile is the one its UCP-Agent header names (which the signature
+// must cover), fetched and cached by Config.Keys, and the signature must
+// cover the same components and a Content-Digest of body. An unsigned
+// request passes unless bot requires signatures. It returns UCP's error
+// code and message, or "".
+func (h *Handler) Verify(r *http.Request, bot concierge.BotID, body []byte) (code, msg string) {
+	return h.verify(r, bot, body)
 }
 
 func (h *Handler) now() time.Time {
