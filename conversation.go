@@ -49,6 +49,9 @@ type Memory struct {
 	// black PLA"): the values it stated hold for the product then chosen
 	// ("1.75" picks the black 1.75 mm spool).
 	PendingText string `json:"pending_text,omitempty"`
+	// PendingNot is what that request ruled out ("不要紫色的", "not the
+	// black one"): it stays ruled out for the product then chosen.
+	PendingNot string `json:"pending_not,omitempty"`
 	// FailedTurns counts consecutive turns the brain did not understand.
 	FailedTurns int `json:"failed_turns,omitempty"`
 	// Consent records that the customer agreed to the data policy.

@@ -110,6 +110,10 @@ var senses = []sense{
 	{[]string{"purple"}, []string{"purple", "violet", "violette", "紫色"}},
 	{[]string{"brown"}, []string{"brown", "marron", "brun", "brune", "棕色", "咖啡色"}},
 	{[]string{"beige"}, []string{"beige", "米色"}},
+	// Burgundy is "bordeaux" in French (and the wine shop's Bordeaux
+	// reads the same concept on both sides).
+	{[]string{"burgundy"}, []string{"burgundy", "maroon", "bordeaux", "酒红色", "酒红", "枣红色"}},
+	{[]string{"orange"}, []string{"orange", "oranges", "橙色", "橘色"}},
 	// A colour and a flavour alike: "menthe" says "mint" either way.
 	{[]string{"mint"}, []string{"mint", "menthe", "薄荷", "薄荷色", "薄荷绿"}},
 	{[]string{"camo"}, []string{"camo", "camouflage", "迷彩", "迷彩色"}},

@@ -1234,3 +1234,48 @@ func (ix *Index) inHanNamedOrder(folded string, skus []concierge.SKU) []concierg
 		return strings.ContainsAny(between, "和或跟与、,，") || strings.Contains(between, "还是")
 	})
 }
+
+// PartsFor returns those of skus that are made for what text names
+// rather than being it, when some others of skus are it: a name that
+// says it only after "for" or "pour" and names nothing said before
+// ("Rallonge pour panneau solaire 5 m" beside the panels, for "panneaux
+// solaires"), or whose Chinese names have a word of text only before more
+// characters where another's end with it ("太阳能板延长线" beside
+// "折叠太阳能板 100W", for "太阳能板"). nil when none is, or all are.
+func (ix *Index) PartsFor(text string, skus []concierge.SKU) []concierge.SKU {
+	said := multiset(ix.lx.analyze(Fold(text)))
+	var han []string
+	for _, t := range tokenize(Fold(text)) {
+		if t.han && runeLen(t.text) >= 2 {
+			han = append(han, t.text)
+		}
+	}
+	part := make([]bool, len(skus))
+	n := 0
+	for i, sku := range skus {
+		p := ix.Product(sku)
+		if p == nil {
+			return nil
+		}
+		part[i] = len(said) > 0 && ix.partFor(p, said) && !ix.saidBeforeComplement(p, said)
+		for _, w := range han {
+			if part[i] || ix.hanPlace(w, sku) != hanModifies {
+				continue
+			}
+			part[i] = slices.ContainsFunc(skus, func(o concierge.SKU) bool { return ix.hanPlace(w, o) == hanEnds })
+		}
+		if part[i] {
+			n++
+		}
+	}
+	if n == 0 || n == len(skus) {
+		return nil
+	}
+	var out []concierge.SKU
+	for i, sku := range skus {
+		if part[i] {
+			out = append(out, sku)
+		}
+	}
+	return out
+}

@@ -405,8 +405,22 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 	if len(terms) == 0 {
 		return 0
 	}
-	for _, t := range terms {
-		if !have[t.key] {
+	all := func(terms []term) bool {
+		for _, t := range terms {
+			if !have[t.key] {
+				return false
+			}
+		}
+		return true
+	}
+	if !all(terms) {
+		// A value written "rose" is said "pink", "粉色" too.
+		for meaning, words := range choiceWords {
+			if slices.Contains(words, fv) && all(ix.lx.analyze(meaning)) {
+				terms = ix.lx.analyze(meaning)
+			}
+		}
+		if !all(terms) {
 			return 0
 		}
 	}

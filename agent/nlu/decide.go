@@ -3,6 +3,7 @@ package nlu
 import (
 	"strings"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
 )
 
@@ -15,7 +16,7 @@ import (
 func (p *parse) decide(in *Intent) IntentName {
 	has := func(s signal) bool { return p.sigs[s] }
 	generic := p.generic
-	named := len(in.Products)
+	named := p.productsNamed(in.Products)
 	if p.context {
 		named = 0
 	}
@@ -284,4 +285,22 @@ func (p *parse) chooses(in *Intent) bool {
 	// "我要一个陀螺": "a" and a word of the product's own name.
 	named := (p.indefOne || p.leadingIndefinite()) && p.spelled > 0
 	return p.unique && (explicit || p.specific || named || in.NotQuery != "")
+}
+
+// productsNamed counts the products of skus, the variants of one group
+// counting once: "8毫米的" that names both colours of the 8 mm mat names
+// one product, which is no comparison.
+func (p *parse) productsNamed(skus []concierge.SKU) int {
+	if p.ix == nil || len(skus) < 2 {
+		return len(skus)
+	}
+	seen := map[string]bool{}
+	for _, s := range skus {
+		g := p.ix.GroupOf(s)
+		if g == "" {
+			g = "\x00" + string(s)
+		}
+		seen[g] = true
+	}
+	return len(seen)
 }

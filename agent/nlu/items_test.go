@@ -403,6 +403,8 @@ func TestKuai(t *testing.T) {
 	ix := catalog.New([]concierge.Product{
 		{SKU: "INK", Name: map[concierge.Locale]string{"zh": "油烟墨锭 5号", "en": "Ink stick No. 5"}, Price: concierge.Money{Minor: 3600, Currency: "CNY"}},
 		{SKU: "BRUSH", Name: map[concierge.Locale]string{"zh": "狼毫毛笔", "en": "Weasel-hair brush"}, Price: concierge.Money{Minor: 3800, Currency: "CNY"}},
+		{SKU: "SUN-100", Name: map[concierge.Locale]string{"zh": "折叠太阳能板 100W", "en": "Foldable solar panel 100 W"}, Price: concierge.Money{Minor: 89900, Currency: "CNY"}},
+		{SKU: "SUN-200", Name: map[concierge.Locale]string{"zh": "折叠太阳能板 200W", "en": "Foldable solar panel 200 W"}, Price: concierge.Money{Minor: 159900, Currency: "CNY"}},
 	}, []concierge.Locale{"zh", "en"})
 	tests := []struct {
 		text     string
@@ -415,6 +417,10 @@ func TestKuai(t *testing.T) {
 		{"墨锭50块以下", 0, 5000},
 		{"有没有50块左右的毛笔", 0, 5000},
 		{"50块的毛笔", 0, 5000},
+		// A measure between the counter and the product's words.
+		{"再加两块100W太阳能板", 2, 0},
+		{"两块200W的太阳能板", 2, 0},
+		{"太阳能板1000块以下", 0, 100000},
 	}
 	for _, tt := range tests {
 		in := nlu.Parse(tt.text, ix, "zh")

@@ -159,6 +159,17 @@ func (p *parse) piecesOf(i, end int) bool {
 		}
 		return p.ix.Meaningful(after)
 	}
+	// "两块100W太阳能板": a measure between the counter and the product's
+	// words ("100", "W") does not make it yuan.
+	j := end
+	for j < len(p.toks) && j < end+3 && (p.toks[j].kind == tNumber || p.toks[j].kind == tWord) {
+		j++
+	}
+	if j > end && j < len(p.toks) && p.toks[end].kind == tNumber {
+		if after := p.hanRun(j, 1); after != "" && p.ix.Meaningful(after) {
+			return true
+		}
+	}
 	for _, t := range p.toks[end:] {
 		if t.kind != tSymbol {
 			return false

@@ -87,7 +87,7 @@ func valuesOfOneShown(ix *catalog.Index, shown []concierge.SKU, text, query stri
 // of the products offered by its words ("the large brown one", "世界地图那个",
 // "la bleue"), and adds the count first asked for. It reports whether the
 // reply was such an answer; anything else is understood as usual.
-func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int, wish string) (bool, error) {
+func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, qty int, wish, wishNot string) (bool, error) {
 	switch {
 	case in.Question:
 		// "et les casques enfants ?" asks about them; it picks nothing.
@@ -160,7 +160,14 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 	if in.Quantity > 0 {
 		qty = in.Quantity
 	}
-	return true, b.addChosen(ctx, t, fit[0], in.NotQuery, max(qty, 1), wish)
+	// What the wish ruled out stays ruled out: "我要瑜伽垫，不要紫色的"
+	// then "6毫米的" is the black mat, not the purple one.
+	not := in.NotQuery
+	if wishNot != "" {
+		wish = cutRuledOut(wish, wishNot)
+		not = strings.Join(slices.DeleteFunc([]string{not, wishNot}, func(s string) bool { return s == "" }), catalog.ExcludeSep)
+	}
+	return true, b.addChosen(ctx, t, fit[0], not, max(qty, 1), wish)
 }
 
 // items returns the items of an add request: those the parser split, or
@@ -391,6 +398,37 @@ func hasEveryWord(ix *catalog.Index, query string, skus []concierge.SKU) concier
 	return found
 }
 
+// ofSearchedKind returns the products of mem.Shown that are what the
+// last search asked for, when some shown are and some are not: after
+// "show me the solar panels" listed two panels and an extension cable
+// for them, "the cheapest" compares the panels. Those are the shown
+// products in the category the search was about, and of those the ones
+// not made for the thing searched (catalog.PartsFor). A search about no
+// one category ("everything under 20 €") leaves them all.
+func ofSearchedKind(t *agent.Turn, mem *concierge.Memory) []concierge.SKU {
+	shown := mem.Shown
+	c := mem.LastCategory
+	if c == "" && mem.LastQuery != "" {
+		c = t.Shop.Catalog.CategoryOf(mem.LastQuery)
+	}
+	if c != "" {
+		var in []concierge.SKU
+		for _, sku := range shown {
+			if p := t.Shop.Bot.Product(sku); p != nil && strings.EqualFold(p.Category, c) {
+				in = append(in, sku)
+			}
+		}
+		if len(in) > 0 {
+			shown = in
+		}
+	}
+	if mem.LastQuery == "" {
+		return shown
+	}
+	parts := t.Shop.Catalog.PartsFor(mem.LastQuery, shown)
+	return slices.DeleteFunc(slices.Clone(shown), func(s concierge.SKU) bool { return slices.Contains(parts, s) })
+}
+
 // byPrice returns the cheapest (or dearest) of skus.
 //
 // A product shown with its variants counts as its cheapest variant (its
@@ -562,7 +600,7 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		t.ShowProducts(t.T("which_one", nil), pvs)
 		// The next message may pick one ("the large brown one", "世界地图那个").
 		t.Conv.Memory.Pending, t.Conv.Memory.PendingQuantity = concierge.QuestionWhichProduct, max(ask.quantity, 1)
-		t.Conv.Memory.PendingText = t.Event.Text
+		t.Conv.Memory.PendingText, t.Conv.Memory.PendingNot = t.Event.Text, in.NotQuery
 		return nil
 	}
 	switch {
@@ -602,6 +640,10 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	}
 	if s := b.variantSwap(t, old); s != "" {
 		p = pick{sku: s} // "finalement en 41": the same product, another size
+	} else if old != "" && (p.sku == "" || p.sku == old) && len(p.candidates) == 0 {
+		if s := t.Shop.Catalog.Sibling(old, t.Event.Text); s != "" {
+			p = pick{sku: s} // "non, plutôt la M" of the "Plume acier F"
+		}
 	}
 	if p.sku == "" && old != "" && len(p.candidates) > 1 {
 		p.sku = t.Shop.Catalog.Nearest(old, p.candidates)

@@ -63,14 +63,24 @@ func openShop(t *testing.T) *shop {
 	return openShopWith(t, nil)
 }
 
+// sampleBot is the bot file the shops of these tests serve unless a
+// script names another.
+var sampleBot = filepath.Join("..", "..", "examples", "maison-lumiere.yaml")
+
 // openShopWith is openShop with configure changing the shop before it
 // serves (its suppliers, say).
 func openShopWith(t *testing.T, configure func(*agent.Shop)) *shop {
 	t.Helper()
+	return openBotShop(t, sampleBot, configure)
+}
+
+// openBotShop is openShopWith the bot file at path.
+func openBotShop(t *testing.T, path string, configure func(*agent.Shop)) *shop {
+	t.Helper()
 	ctx := context.Background()
-	f, err := config.LoadFile(filepath.Join("..", "..", "examples", "maison-lumiere.yaml"), func(string) string { return "" })
+	f, err := config.LoadFile(path, func(string) string { return "" })
 	if err != nil {
-		t.Fatalf("load the sample bot: %v", err)
+		t.Fatalf("load the bot %s: %v", path, err)
 	}
 	bot := f.Bot()
 	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "x.db"))

@@ -144,7 +144,7 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		// "the second one" would point at it (or one of its variants).
 		// Said alone ("the cheapest one please"), it is a choice and
 		// goes in the cart; "show me the cheaper one" shows it.
-		sku, _ := b.byPrice(t, mem.Shown, in.Sort)
+		sku, _ := b.byPrice(t, ofSearchedKind(t, mem), in.Sort)
 		in.Name, in.Sort, in.Quantity = nlu.Details, catalog.Relevance, 0
 		if in.Picked {
 			in.Name = nlu.AddToCart
@@ -182,9 +182,9 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 	}
 	if mem.Pending == concierge.QuestionWhichProduct {
-		qty, wish := mem.PendingQuantity, mem.PendingText
-		mem.Pending, mem.PendingQuantity, mem.PendingText = "", 0, ""
-		if ok, err := b.answerChoice(ctx, t, in, qty, wish); ok || err != nil {
+		qty, wish, not := mem.PendingQuantity, mem.PendingText, mem.PendingNot
+		mem.Pending, mem.PendingQuantity, mem.PendingText, mem.PendingNot = "", 0, "", ""
+		if ok, err := b.answerChoice(ctx, t, in, qty, wish, not); ok || err != nil {
 			return err
 		}
 	}
@@ -475,7 +475,7 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		// "je voudrais un casque": the customer asked to have one of
 		// these. The list is the question, and the next message may
 		// pick one ("le noir en taille L") for the count first asked.
-		mem.Pending, mem.PendingQuantity, mem.PendingText = concierge.QuestionWhichProduct, max(in.Quantity, 1), t.Event.Text
+		mem.Pending, mem.PendingQuantity, mem.PendingText, mem.PendingNot = concierge.QuestionWhichProduct, max(in.Quantity, 1), t.Event.Text, in.NotQuery
 	}
 	return nil
 }

@@ -27,8 +27,11 @@ type script struct {
 	// Keywords are hand-off words the merchant adds to the bot file's.
 	Keywords []string `yaml:"keywords"`
 	// OfferPersonAtStart sets the bot file's handoff.offer_person_at_start.
-	OfferPersonAtStart bool   `yaml:"offer_person_at_start"`
-	Steps              []step `yaml:"steps"`
+	OfferPersonAtStart bool `yaml:"offer_person_at_start"`
+	// Bot is a bot file of testdata/bots to talk to instead of the
+	// sample shop: catalogs with the traps a test is about.
+	Bot   string `yaml:"bot"`
+	Steps []step `yaml:"steps"`
 }
 
 // step is one thing the customer (or another customer, the payment
@@ -173,7 +176,11 @@ func readScript(t *testing.T, file string) script {
 }
 
 func play(t *testing.T, sc script) {
-	s := openShop(t)
+	path := sampleBot
+	if sc.Bot != "" {
+		path = filepath.Join("testdata", "bots", sc.Bot)
+	}
+	s := openBotShop(t, path, nil)
 	s.bot.Handoff.Keywords = append(s.bot.Handoff.Keywords, sc.Keywords...) // the shop reads this bot
 	s.bot.Handoff.OfferPersonAtStart = sc.OfferPersonAtStart
 	p := &player{t: t, s: s, c: s.customer(sc.Locale), locale: sc.Locale}

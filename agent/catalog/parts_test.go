@@ -1,0 +1,95 @@
+package catalog_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+)
+
+func partsIndex(t *testing.T) *catalog.Index {
+	t.Helper()
+	return catalog.New(catalogtest.Load(t, "testdata/parts.yaml"), []concierge.Locale{"fr", "en", "zh"})
+}
+
+// TestPartsFor: what a search for a kind of thing also shows that is
+// made for that thing ("pour panneau solaire", "太阳能板连接线") is told
+// apart from the thing; a list of parts only, or of the things only, has
+// none to tell apart.
+func TestPartsFor(t *testing.T) {
+	ix := partsIndex(t)
+	panels := []concierge.SKU{"SUN-60", "SUN-120", "EXT-3"}
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want []concierge.SKU
+	}{
+		{"panneaux solaires", panels, []concierge.SKU{"EXT-3"}},
+		{"panneau solaire", append(slices.Clone(panels), "BAG-SUN"), []concierge.SKU{"EXT-3", "BAG-SUN"}},
+		{"太阳能板", panels, []concierge.SKU{"EXT-3"}},
+		{"太阳能板", append(slices.Clone(panels), "BAG-SUN"), []concierge.SKU{"EXT-3", "BAG-SUN"}},
+		// The cable is what "câble" asks for, not a part of it.
+		{"câble d'extension pour panneau solaire", panels, nil},
+		{"panneaux solaires", []concierge.SKU{"SUN-60", "SUN-120"}, nil},
+		{"panneaux solaires", []concierge.SKU{"EXT-3", "BAG-SUN"}, nil},
+		{"", panels, nil},
+	}
+	for _, tt := range tests {
+		if got := ix.PartsFor(tt.text, tt.skus); !slices.Equal(got, tt.want) {
+			t.Errorf("PartsFor(%q, %v) = %v, want %v", tt.text, tt.skus, got, tt.want)
+		}
+	}
+}
+
+// TestSibling: the product named as the one in the cart but for one word
+// the message says, when only one is so named.
+func TestSibling(t *testing.T) {
+	ix := partsIndex(t)
+	tests := []struct {
+		old  concierge.SKU
+		text string
+		want concierge.SKU
+	}{
+		{"LEAD-HB", "non, plutôt la 2B", "LEAD-2B"},
+		{"LEAD-2B", "actually the HB one", "LEAD-HB"},
+		{"NIB-F", "non, plutôt la M", "NIB-M"}, // not the gold M: two words differ
+		{"NIB-M", "plutôt en or", "NIB-M-GOLD"},
+		{"LEAD-HB", "la HB ou la 2B", ""}, // its own word said too
+		{"LEAD-HB", "non, plutôt la 4B", ""},
+		{"SUN-60", "le 120 plutôt", "SUN-120"},
+		{"SUN-60", "plutôt la housse", ""},
+		{"NOPE", "la M", ""},
+	}
+	for _, tt := range tests {
+		if got := ix.Sibling(tt.old, tt.text); got != tt.want {
+			t.Errorf("Sibling(%s, %q) = %q, want %q", tt.old, tt.text, got, tt.want)
+		}
+	}
+}
+
+// TestValueSaidByMeaning: a variant value written in French is chosen
+// by its meaning in other words ("burgundy" for "bordeaux", "粉色" and
+// "pink" for "rose").
+func TestValueSaidByMeaning(t *testing.T) {
+	ix := partsIndex(t)
+	tests := []struct {
+		text  string
+		group []concierge.SKU
+		want  []concierge.SKU
+	}{
+		{"the notebook in burgundy", []concierge.SKU{"NOTE-BORD", "NOTE-VERT"}, []concierge.SKU{"NOTE-BORD"}},
+		{"酒红色的笔记本", []concierge.SKU{"NOTE-BORD", "NOTE-VERT"}, []concierge.SKU{"NOTE-BORD"}},
+		{"le carnet bordeaux", []concierge.SKU{"NOTE-BORD", "NOTE-VERT"}, []concierge.SKU{"NOTE-BORD"}},
+		{"粉色的", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
+		{"the pink one", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
+		{"le rose", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
+	}
+	for _, tt := range tests {
+		fit, said, missing := ix.Narrow(tt.text, tt.group)
+		if !slices.Equal(fit, tt.want) || len(said) == 0 || len(missing) > 0 {
+			t.Errorf("Narrow(%q) = %v said %v missing %v, want %v", tt.text, fit, said, missing, tt.want)
+		}
+	}
+}
