@@ -127,6 +127,13 @@ func (lx *lexicon) segment(run string, pos int, terms []term) []term {
 			continue
 		}
 		n, cs, ok := lx.longestHan(rs[i:])
+		if ok && n == 1 && i+1 < len(rs) && lx.boundAttribute(cs, rs[i+1]) {
+			// "黑胶" (vinyl), "钢笔" (a fountain pen): one character of a
+			// colour or material at the start of another word is not
+			// the product's colour or material, as "黑色", "黑的",
+			// "木质", "钢制" are.
+			ok = false
+		}
 		if !ok {
 			if unknown < 0 {
 				unknown = i
@@ -247,4 +254,23 @@ func hanCount(rs []rune) (int, int) {
 		return 0, 0
 	}
 	return total + cur, n
+}
+
+// attributeSuffixes are the characters after a one-character colour or
+// material that keep it one: "黑色", "黑的", "木质", "钢制", "铝合金".
+var attributeSuffixes = map[rune]bool{'色': true, '的': true, '质': true, '制': true, '合': true, '款': true}
+
+// boundAttribute reports whether concepts cs, of a one-character word
+// followed by the character next, are attributes that next binds into
+// another word.
+func (lx *lexicon) boundAttribute(cs []string, next rune) bool {
+	if len(cs) == 0 || attributeSuffixes[next] || !IsHan(next) {
+		return false
+	}
+	for _, c := range cs {
+		if lx.kinds[c] != attribute {
+			return false
+		}
+	}
+	return true
 }

@@ -88,3 +88,40 @@ func TestValuesWithNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestColourCharacterInAWord: one character of a colour or material that
+// starts another Chinese word is not the product's colour ("黑胶" is
+// vinyl, "钢笔" a fountain pen): ruling out black or steel keeps them,
+// while "黑色", "黑的", "钢制" still say it.
+func TestColourCharacterInAWord(t *testing.T) {
+	p := func(sku concierge.SKU, zh, fr string) concierge.Product {
+		return concierge.Product{SKU: sku, Name: map[concierge.Locale]string{"zh": zh, "fr": fr}, Price: concierge.Money{Minor: 1000, Currency: "EUR"}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("CRATE-WOOD", "80张黑胶收纳箱 木纹", "Bac de rangement 80 vinyles bois"),
+		p("CRATE-BLACK", "80张黑胶收纳箱 黑色", "Bac de rangement 80 vinyles noir"),
+		p("PEN", "88系列钢笔", "Stylo plume Série 88"),
+		p("BOTTLE", "钢制水壶", "Gourde en acier"),
+	}, []concierge.Locale{"fr", "zh"})
+	tests := []struct {
+		text, not string
+		want      []concierge.SKU
+	}{
+		{"黑胶收纳箱", "黑的", []concierge.SKU{"CRATE-WOOD"}},
+		{"bac de rangement 80 vinyles", "le noir", []concierge.SKU{"CRATE-WOOD"}},
+		{"黑胶收纳箱", "", []concierge.SKU{"CRATE-WOOD", "CRATE-BLACK"}},
+		{"钢笔", "", []concierge.SKU{"PEN"}},
+		{"", "钢制的", []concierge.SKU{"CRATE-WOOD", "CRATE-BLACK", "PEN"}},
+	}
+	for _, tt := range tests {
+		var got []concierge.SKU
+		for _, h := range ix.Search(catalog.Query{Text: tt.text, Exclude: tt.not}) {
+			got = append(got, h.SKU)
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(tt.want))
+		if !slices.Equal(got, want) {
+			t.Errorf("Search(%q, not %q) = %v, want %v", tt.text, tt.not, got, want)
+		}
+	}
+}
