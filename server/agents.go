@@ -151,8 +151,14 @@ func (m *Main) wireAgents(ctx context.Context) error {
 	m.agents.svc = agentcommerce.New(sqlagents.Store{DB: m.DB}, sqlagents.Checkout{Service: m.Checkout}, shops)
 	m.agents.svc.Log = m.Log
 	m.agents.mux = http.NewServeMux()
+	// One reader of the platforms' UCP profiles for both of UCP's
+	// bindings: a platform that speaks REST and MCP costs one fetch per
+	// TTL, and both read the same keys, version and order webhook. It
+	// goes out with the agents' client (AgentWebhooks.Client; nil is its
+	// own), as the order events do.
+	profiles := &ucp.ProfileKeys{Client: m.AgentWebhooks.Client}
 	ucpHandler := ucp.New(ucp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Bots: ucpBots, MCP: mcpBots, RatePerMinute: rate, Log: m.Log,
-		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: &ucp.ProfileKeys{}, WebhookURLs: ucpHooks,
+		SigningKeys: ucpKeys, RequireSignatures: ucpRequire, Keys: profiles, WebhookURLs: ucpHooks,
 		SimulationSecrets: simulation, Shipped: m.wakeAgentWebhooks})
 	ucpHandler.Register(m.agents.mux)
 	acpHandler := acp.New(acp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: acpKeys, SigningSecrets: acpSecrets, RatePerMinute: rate, Log: m.Log})
@@ -161,8 +167,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		m.agents.feeds.Store(acpHandler.FeedPusher(acp.FeedPushConfig{Pushes: acpFeeds, Claims: m.DB}))
 		m.DB.OnStockChange(m.stockChanged)
 	}
-	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log}).Register(m.agents.mux)
-	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log,
+	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log,
+		Profiles: profiles}).Register(m.agents.mux)
+	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log, Client: m.AgentWebhooks.Client,
 		MaxAttempts: m.AgentWebhooks.MaxAttempts, BaseDelay: m.AgentWebhooks.BaseDelay, MaxDelay: m.AgentWebhooks.MaxDelay,
 		Poll: m.AgentWebhooks.Poll, Lease: m.AgentWebhooks.Lease, Timeout: m.AgentWebhooks.Timeout}
 	if len(acpHooks) > 0 {
