@@ -74,12 +74,27 @@ type EventStore interface {
 
 // queueOrderCreate queues the OrderCreate event of a completed session
 // when its shop sends its protocol's agents order events, or its platform
-// asked for them.
+// asked for them. The event is of the session's EventsProtocol, whose
+// sender delivers it (and the updates queued after it).
 func (s *Service) queueOrderCreate(ctx context.Context, tx Tx, shop *Shop, sess *Session) error {
 	if !shop.OrderEvents[sess.Protocol] && sess.Webhook == "" {
 		return nil
 	}
-	return tx.AddAgentEvent(ctx, sess.Bot, string(sess.Protocol), sess.ID, sess.Order, string(OrderCreate), concierge.OrderPaid)
+	return tx.AddAgentEvent(ctx, sess.Bot, string(sess.EventsProtocol()), sess.ID, sess.Order, string(OrderCreate), concierge.OrderPaid)
+}
+
+// EventsProtocol is the protocol whose order events s's platform gets:
+// s's own, except that an MCP checkout gets UCP's. Only a checkout made
+// through UCP's MCP binding by a platform whose verified profile
+// declares an order webhook asks for events over MCP (Session.Webhook),
+// and that platform speaks UCP: it gets UCP's order events, the same
+// bodies, signatures and delivery as a checkout made over UCP's REST
+// binding, from UCP's sender.
+func (s *Session) EventsProtocol() Protocol {
+	if s.Protocol == MCP {
+		return UCP
+	}
+	return s.Protocol
 }
 
 // SessionOfOrder returns the session of bot whose order is id, with the

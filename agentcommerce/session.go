@@ -47,8 +47,8 @@ type Session struct {
 	// the order back.
 	Platform string `json:"platform,omitempty"`
 	// Webhook is where the platform asked for this session's order
-	// events (UCP: its verified profile's order capability config); empty
-	// uses the bot file's.
+	// events (UCP, over REST or MCP: its verified profile's order
+	// capability config); empty uses the bot file's.
 	Webhook   string    `json:"webhook,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -168,7 +168,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		m.DB.OnStockChange(m.stockChanged)
 	}
 	mcp.New(mcp.Config{Service: m.agents.svc, BaseURL: m.BaseURL, Keys: mcpKeys, RatePerMinute: rate, Log: m.Log,
-		Profiles: profiles}).Register(m.agents.mux)
+		Profiles: profiles, SigningKeys: ucpKeys}).Register(m.agents.mux)
 	delivery := agentcommerce.WebhookConfig{Events: sqlagents.Events{DB: m.DB}, Log: m.Log, Client: m.AgentWebhooks.Client,
 		MaxAttempts: m.AgentWebhooks.MaxAttempts, BaseDelay: m.AgentWebhooks.BaseDelay, MaxDelay: m.AgentWebhooks.MaxDelay,
 		Poll: m.AgentWebhooks.Poll, Lease: m.AgentWebhooks.Lease, Timeout: m.AgentWebhooks.Timeout}
@@ -176,7 +176,9 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		m.agents.webhooks = append(m.agents.webhooks, acp.NewWebhooks(acp.WebhookConfig{Service: m.agents.svc, Endpoints: acpHooks, Delivery: delivery}))
 	}
 	// A bot with a signing key sends order events to the webhooks that
-	// platforms' verified profiles declare, as well as to its own.
+	// platforms' verified profiles declare, as well as to its own; those
+	// of the checkouts such a platform makes over MCP are UCP's too
+	// (agentcommerce.Session.EventsProtocol), sent by this sender.
 	if len(ucpHooks) > 0 || len(ucpKeys) > 0 {
 		d := delivery
 		d.Protocol, d.Requests = agentcommerce.UCP, ucpHandler

@@ -109,6 +109,23 @@ func (h *Handler) admit(ctx context.Context, bot concierge.BotID, meta *Meta, he
 	return nil
 }
 
+// platform is who creates a checkout over MCP: the profile the call
+// names (the UCP-Agent header's, else meta["ucp-agent"]'s; admit
+// checked that they agree) and, when the /mcp POST was signed, the
+// order webhook that profile declares, decided by the REST binding's
+// code (ucp.Handler.Platform: only for a bot with a signing key). A
+// signed POST reaches a tool only once serve has verified it against
+// that profile's keys (verified), as REST verifies before its create.
+func (h *Handler) platform(ctx context.Context, bot concierge.BotID, meta *Meta, req *sdk.CallToolRequest) (profile, webhook string) {
+	if req != nil && req.Extra != nil && req.Extra.Header != nil {
+		profile, webhook = h.ucp.Platform(ctx, req.Extra.Header, bot)
+	}
+	if profile == "" && meta != nil && meta.UCPAgent != nil {
+		profile = strings.TrimSpace(meta.UCPAgent.Profile)
+	}
+	return profile, webhook
+}
+
 // agentHeader is the UCP-Agent header of the HTTP request that carried
 // a tool call ("" without one).
 func agentHeader(req *sdk.CallToolRequest) string {

@@ -29,6 +29,7 @@ import (
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
+	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -53,7 +54,13 @@ type Config struct {
 	// verified with its signing_keys. nil is a ucp.ProfileKeys of the
 	// handler's own.
 	Profiles Profiles
-	Log      *slog.Logger
+	// SigningKeys are the bots' UCP signing keys (agents.ucp.signing_key,
+	// published in their business profiles): with one, a checkout
+	// created by a signed /mcp POST takes the order webhook its
+	// platform's profile declares, and gets UCP's order events there
+	// (ucp.Handler.Platform, as over REST).
+	SigningKeys map[concierge.BotID]*httpsig.PrivateKey
+	Log         *slog.Logger
 }
 
 // Profiles reads platforms' UCP profiles: the signing keys and the
@@ -70,7 +77,8 @@ type Handler struct {
 	servers map[concierge.BotID]*sdk.Server
 	http    *sdk.StreamableHTTPHandler
 	// ucp renders checkouts as UCP's checkout object, for the UCP MCP
-	// binding; it serves no routes.
+	// binding, and reads the platform that creates one; it serves no
+	// routes.
 	ucp *ucp.Handler
 }
 
@@ -83,7 +91,7 @@ func New(cfg Config) *Handler {
 		cfg.Profiles = &ucp.ProfileKeys{}
 	}
 	h := &Handler{cfg: cfg, limit: agentcommerce.NewLimiter(cfg.RatePerMinute), servers: map[concierge.BotID]*sdk.Server{},
-		ucp: ucp.New(ucp.Config{Service: cfg.Service, BaseURL: cfg.BaseURL, Keys: cfg.Profiles, Log: cfg.Log})}
+		ucp: ucp.New(ucp.Config{Service: cfg.Service, BaseURL: cfg.BaseURL, Keys: cfg.Profiles, SigningKeys: cfg.SigningKeys, Log: cfg.Log})}
 	for bot := range cfg.Keys {
 		if cfg.Service.Shop(bot) != nil {
 			h.servers[bot] = h.server(bot)

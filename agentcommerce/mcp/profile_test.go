@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,11 +28,21 @@ import (
 // the profile reader's client dials that server for every host. A path
 // ending in /old declares protocol version 2025-01-01, /missing is 404,
 // /junk is not JSON; any other path is a profile of version 2026-04-08
-// publishing key's public half in signing_keys.
+// publishing key's public half in signing_keys; one ending in /hooked
+// also declares the order capability's webhook,
+// https://platform.example/webhooks/orders, whose requests go to hits.
 type platforms struct {
 	srv     *httptest.Server
 	key     *httpsig.PrivateKey
 	fetches atomic.Int32
+	hits    chan hit
+}
+
+// hit is one request the platforms' order webhook received.
+type hit struct {
+	method, host, path string
+	header             http.Header
+	body               []byte
 }
 
 func newPlatforms(t *testing.T) *platforms {
@@ -40,10 +51,17 @@ func newPlatforms(t *testing.T) *platforms {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &platforms{key: key}
+	p := &platforms{key: key, hits: make(chan hit, 16)}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/webhooks/orders" {
+			b, _ := io.ReadAll(r.Body)
+			p.hits <- hit{r.Method, r.Host, r.URL.EscapedPath(), r.Header.Clone(), b}
+			w.Write([]byte(`{}`))
+			return
+		}
 		p.fetches.Add(1)
 		version := ucp.Version
+		prof := map[string]any{"version": version}
 		switch {
 		case strings.HasSuffix(r.URL.Path, "/missing"):
 			http.NotFound(w, r)
@@ -52,10 +70,13 @@ func newPlatforms(t *testing.T) *platforms {
 			w.Write([]byte("<html>not a profile</html>"))
 			return
 		case strings.HasSuffix(r.URL.Path, "/old"):
-			version = "2025-01-01"
+			prof["version"] = "2025-01-01"
+		case strings.HasSuffix(r.URL.Path, "/hooked"):
+			prof["capabilities"] = map[string]any{ucp.OrderCapability: []any{map[string]any{"version": version,
+				"config": map[string]any{"webhook_url": "https://platform.example/webhooks/orders"}}}}
 		}
 		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"ucp": map[string]any{"version": version}, "signing_keys": []httpsig.JWK{key.JWK()}})
+		json.NewEncoder(w).Encode(map[string]any{"ucp": prof, "signing_keys": []httpsig.JWK{key.JWK()}})
 	}))
 	t.Cleanup(p.srv.Close)
 	return p

@@ -245,6 +245,7 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			if ch.Items == nil {
 				ch.Items = []agentcommerce.Item{}
 			}
+			ch.Platform, ch.Webhook = h.platform(ctx, bot, in.Meta, req)
 			return h.run(ctx, bot, "create", in.key(in.IdempotencyKey), in.binding(), in, func(tx agentcommerce.Tx) (*agentcommerce.Session, error) {
 				return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.MCP, ch)
 			})

@@ -132,7 +132,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request) {
 			return nil, err
 		}
 		ch.Locale = locale(r)
-		ch.Platform, ch.Webhook = h.platform(ctx, r, bot)
+		ch.Platform, ch.Webhook = h.Platform(ctx, r.Header, bot)
 		return h.cfg.Service.Create(ctx, tx, bot, agentcommerce.UCP, ch)
 	})
 }

@@ -167,15 +167,19 @@ func (h *Handler) Request(ctx context.Context, e *agentcommerce.Event, now time.
 
 var _ agentcommerce.EventRequests = (*Handler)(nil)
 
-// platform is who is creating a session: the profile URL its UCP-Agent
-// names, and, when the request's signature verified against that
-// profile's keys and the bot can sign webhooks, the order webhook the
-// profile declares. An unsigned request's profile is a claim, so its
-// webhook is not used: events would go wherever a caller pointed.
-func (h *Handler) platform(ctx context.Context, r *http.Request, bot concierge.BotID) (profile, webhook string) {
-	profile = profileURL(r.Header.Get("UCP-Agent"))
+// Platform is who is creating a session of bot, from the headers of
+// its request, which the caller has verified (Verify): the profile URL
+// its UCP-Agent names, and, when the request was signed (so its
+// signature verified against that profile's keys) and the bot can sign
+// webhooks, the order webhook the profile declares. An unsigned
+// request's profile is a claim, so its webhook is not used: events
+// would go wherever a caller pointed. Both bindings create sessions
+// with it: REST's create, and MCP's create_checkout, whose /mcp POST is
+// verified before any tool runs.
+func (h *Handler) Platform(ctx context.Context, hdr http.Header, bot concierge.BotID) (profile, webhook string) {
+	profile = profileURL(hdr.Get("UCP-Agent"))
 	wr, ok := h.cfg.Keys.(WebhookResolver)
-	if !ok || r.Header.Get("Signature-Input") == "" || h.cfg.SigningKeys[bot] == nil {
+	if !ok || hdr.Get("Signature-Input") == "" || h.cfg.SigningKeys[bot] == nil {
 		return profile, ""
 	}
 	// call verified the signature against this profile, which is cached.

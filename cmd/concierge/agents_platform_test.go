@@ -1,19 +1,24 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/agentcommerce/httpsig"
 	"github.com/conciergehq/concierge/agentcommerce/ucp"
 	"github.com/conciergehq/concierge/internal/testenv"
+	"github.com/conciergehq/concierge/store"
 )
 
 // fakePlatform is a UCP platform on a local TLS server: its profile at
@@ -217,4 +222,95 @@ func doRequest(t *testing.T, req *http.Request) (int, map[string]any, []byte, ht
 	var out map[string]any
 	json.Unmarshal(b, &out)
 	return resp.StatusCode, out, b, resp.Header
+}
+
+// TestMCPOrderEventsServed: through the server built from a bot file
+// with agents.ucp.signing_key, a platform that creates checkouts over
+// UCP's MCP binding with signed /mcp POSTs, and whose profile declares
+// an order webhook, gets UCP's order events there, as a UCP REST
+// checkout does: signed with the key the business profile publishes,
+// retried by the same sender, and, once given up on, listed among the
+// inbox's failed events as a UCP event, whose Retry delivers it again
+// under the same Webhook-Id. Both databases.
+func TestMCPOrderEventsServed(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			p := newFakePlatform(t)
+			p.down.Store(true)
+			s := platformShop(t, db, p, `ucp: { enabled: true, signing_key: "`+rfcEd25519Key+`" }`, 1)
+			s.addPerson("sue", concierge.RoleSupervisor, 3)
+
+			st, prof, _ := s.agent(agentCall{"GET", "/ucp/maison-lumiere/.well-known/ucp", nil, ""})
+			var keys []httpsig.JWK
+			b, _ := json.Marshal(prof["signing_keys"])
+			if err := json.Unmarshal(b, &keys); st != 200 || err != nil || len(keys) != 1 {
+				t.Fatalf("the business profile's signing_keys: %d %s %v", st, b, err)
+			}
+			meta := `"meta":{"ucp-agent":{"profile":"` + p.profile() + `"}`
+			buy := func(k string) (id, order string) {
+				t.Helper()
+				create := mcpBody("create_checkout", `{`+meta+`},"checkout":{"buyer":{"email":"jane@example.com"},
+					"line_items":[{"item":{"id":"LAMP-01"},"quantity":1}],
+					"fulfillment":{"methods":[{"type":"shipping","destinations":[{"street_address":"1 rue de la Paix","address_locality":"Lyon","postal_code":"69001","address_country":"FR"}],
+					"groups":[{"selected_option_id":"standard"}]}]}}}`)
+				r := mcpTool(t, s, p.signedRequest(t, s, "/mcp/maison-lumiere", nil, create), "create_checkout", "")
+				id, _ = jget(r.resp, "result.structuredContent.id").(string)
+				if r.status != http.StatusOK || jget(r.resp, "result.structuredContent.status") != "ready_for_complete" {
+					t.Fatalf("signed MCP create %s: %d %s", k, r.status, r.raw)
+				}
+				r = mcpTool(t, s, nil, "complete_checkout", `{`+meta+`,"idempotency-key":"pay-`+k+`"},"id":"`+id+`",
+					"checkout":{"payment":{"instruments":[{"id":"pi_1","handler_id":"sandbox","type":"card","credential":{"type":"token","token":"success_token"}}]}}}`)
+				order, _ = jget(r.resp, "result.structuredContent.order_id").(string)
+				if r.status != http.StatusOK || order == "" {
+					t.Fatalf("MCP complete %s: %d %s", k, r.status, r.raw)
+				}
+				return id, order
+			}
+			verify := func(h platformHit, what string) {
+				t.Helper()
+				if err := httpsig.CheckDigest(h.header.Get("Content-Digest"), h.body); err != nil {
+					t.Errorf("%s: digest: %v", what, err)
+				}
+				m := httpsig.Message{Method: h.method, Authority: h.host, Path: h.path, Query: h.query, Header: h.header}
+				if _, err := httpsig.Verify(m, keys, []string{"@method", "@authority", "@path", "ucp-agent", "webhook-id", "content-digest"}, time.Now()); err != nil {
+					t.Errorf("%s: the signature does not verify with the business profile's key: %v", what, err)
+				}
+			}
+
+			idA, orderA := buy("a")
+			first := p.hit(t, "order a, refused")
+			p.down.Store(false)
+			// Order b's event is sent after order a's outcome is recorded
+			// (one sender, one batch after the other).
+			_, orderB := buy("b")
+			second := p.hit(t, "order b")
+			var o map[string]any
+			if json.Unmarshal(second.body, &o); o["id"] != orderB || o["event_id"] != second.header.Get("Webhook-Id") {
+				t.Fatalf("order b's event: %s", second.body)
+			}
+			verify(second, "order b's event")
+			es, err := s.m.DB.AgentEventsOfConversation(ctx, s.order(orderA).Conversation)
+			if err != nil || len(es) != 1 || es[0].Status != store.HookFailed || es[0].Protocol != "ucp" {
+				t.Fatalf("order a's events: %+v %v, want one failed UCP event", es, err)
+			}
+
+			sue := s.person("sue")
+			sue.signIn()
+			code, list := sue.get("/inbox/agent-events")
+			if code != http.StatusOK || !strings.Contains(list, fmt.Sprintf(`id="failed-event-order-%d">%s</a>`, es[0].ID, orderA)) ||
+				!strings.Contains(list, "<td>ucp</td>") || !strings.Contains(list, "HTTP 503") {
+				t.Fatalf("the failed events: %d\n%s", code, list)
+			}
+			sue.mustPost(fmt.Sprintf("/inbox/e/%d/retry", es[0].ID), url.Values{"from": {"failed"}})
+			again := p.hit(t, "order a, retried")
+			if again.header.Get("Webhook-Id") != first.header.Get("Webhook-Id") || string(again.body) != string(first.body) {
+				t.Errorf("the retried event is not the first: %s %s / %s %s", first.header.Get("Webhook-Id"), first.body, again.header.Get("Webhook-Id"), again.body)
+			}
+			if json.Unmarshal(again.body, &o); o["checkout_id"] != idA || o["id"] != orderA {
+				t.Errorf("order a's event: %s", again.body)
+			}
+			verify(again, "order a's retried event")
+		})
+	}
 }
