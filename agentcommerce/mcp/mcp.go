@@ -55,7 +55,8 @@ type Config struct {
 	// handler's own.
 	Profiles Profiles
 	// SigningKeys are the bots' UCP signing keys (agents.ucp.signing_key,
-	// published in their business profiles): with one, a checkout
+	// published in their business profiles): a bot's key signs every
+	// response of its MCP server (Register), and with it a checkout
 	// created by a signed /mcp POST takes the order webhook its
 	// platform's profile declares, and gets UCP's order events there
 	// (ucp.Handler.Platform, as over REST).
@@ -104,9 +105,14 @@ func New(cfg Config) *Handler {
 	return h
 }
 
-// Register adds the MCP endpoint to mux.
+// Register adds the MCP endpoint to mux. Every response of a bot with a
+// signing key is signed as UCP's REST binding signs its own (RFC 9421
+// over @status, and Content-Digest and Content-Type when there is a
+// body), by the REST binding's code: checkout-mcp.md's "Response
+// Signing" says the algorithm is identical for MCP over HTTP. The body
+// signed is the one sent, an SSE event or JSON.
 func (h *Handler) Register(mux *http.ServeMux) {
-	mux.HandleFunc("/mcp/{bot}", h.serve)
+	mux.HandleFunc("/mcp/{bot}", h.ucp.Signed(h.serve))
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {

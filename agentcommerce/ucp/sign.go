@@ -231,6 +231,14 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
+// Signed wraps next, the handler of a route whose pattern names {bot},
+// so that its responses are signed with that bot's key as the REST
+// binding signs its own (signed). UCP's MCP binding signs its responses
+// so (checkout-mcp.md, "Response Signing": the REST binding's
+// algorithm, "identical for MCP over HTTP"), and the MCP server serves
+// /mcp/{bot} through it.
+func (h *Handler) Signed(next http.HandlerFunc) http.HandlerFunc { return h.signed(next) }
+
 // signed wraps a handler so that its response is signed with the
 // business's key (UCP REST response signing: @status, and content-digest
 // and content-type when there is a body).

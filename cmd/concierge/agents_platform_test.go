@@ -231,7 +231,8 @@ func doRequest(t *testing.T, req *http.Request) (int, map[string]any, []byte, ht
 // checkout does: signed with the key the business profile publishes,
 // retried by the same sender, and, once given up on, listed among the
 // inbox's failed events as a UCP event, whose Retry delivers it again
-// under the same Webhook-Id. Both databases.
+// under the same Webhook-Id. The MCP server's answers to complete_checkout
+// are signed with the same key. Both databases.
 func TestMCPOrderEventsServed(t *testing.T) {
 	for _, db := range []string{"sqlite", "postgres"} {
 		t.Run(db, func(t *testing.T) {
@@ -264,6 +265,14 @@ func TestMCPOrderEventsServed(t *testing.T) {
 				order, _ = jget(r.resp, "result.structuredContent.order_id").(string)
 				if r.status != http.StatusOK || order == "" {
 					t.Fatalf("MCP complete %s: %d %s", k, r.status, r.raw)
+				}
+				// The answer is signed as checkout-mcp.md's Response
+				// Signing says, with the business profile's key.
+				if err := httpsig.CheckDigest(r.header.Get("Content-Digest"), r.raw); err != nil {
+					t.Errorf("MCP complete %s: Content-Digest: %v", k, err)
+				}
+				if _, err := httpsig.Verify(httpsig.Message{Status: r.status, Header: r.header}, keys, []string{"@status", "content-digest", "content-type"}, time.Now()); err != nil {
+					t.Errorf("MCP complete %s: the response does not verify with the business profile's key: %v", k, err)
 				}
 				return id, order
 			}
