@@ -10,7 +10,10 @@
 // meta["ucp-agent"] (a version it states is checked as the REST header's
 // is; the profile must be an https URL, and is fetched and cached as
 // the REST binding does, its own version checked; a signed POST is
-// verified with its signing keys), and its refusals are answered as the binding says: business
+// verified with its signing keys, and a checkout it creates gets UCP's
+// order events at the webhook its profile declares), responses are
+// signed with the bot's UCP key as the REST binding's are, and its
+// refusals are answered as the binding says: business
 // outcomes as results with UCP's error envelope, protocol errors as
 // JSON-RPC errors. The tools run on
 // agentcommerce's session core, so the guardrails are the chat's and
