@@ -33,6 +33,7 @@ check-examples: build
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem ./agent/catalog ./agent/nlu ./agent/langid
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./catalogindex
+	$(GO) test -run '^$$' -bench BenchmarkLoadBigFile -benchtime 3x -benchmem ./config
 	$(GO) test -run '^$$' -bench BenchmarkTurns -benchtime 20000x ./cmd/concierge
 	$(GO) test -run '^$$' -bench . -benchtime 300x ./store
 	$(GO) run ./cmd/loadgen -bin ./bin/concierge

@@ -2,12 +2,11 @@ package config
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
 
-	"github.com/goccy/go-yaml/ast"
+	"go.yaml.in/yaml/v3"
 )
 
 // maxSteps bounds the work of decoding one file, so that aliases that
@@ -53,33 +52,27 @@ func (s *source) at(path string) (value, bool) {
 
 // decoder fills a Go value from a YAML node, field by field, so that it can
 // report every unknown key and wrong type with its position and go on, which
-// goccy/go-yaml's own decoder (stopping at the first error) cannot.
+// a YAML library's own decoder (stopping at the first error) cannot.
 type decoder struct {
 	src    *source
 	getenv func(string) string
 	errs   *Errors
 	// warn, when set, receives unset ${VAR}s as warnings instead of errs
 	// (see Check).
-	warn    *Errors
-	anchors map[string]ast.Node
-	merged  map[ast.Node][]entry // the entries each merged node brings
-	steps   int
+	warn   *Errors
+	merged map[*yaml.Node][]entry // the entries each merged node brings
+	// fields caches structFields by type: a catalog decodes the same
+	// Product struct thousands of times.
+	fields map[reflect.Type]map[string]int
+	// duplicates holds the keys already reported as defined twice, since
+	// a mapping that is merged elsewhere has its entries listed again.
+	duplicates map[*yaml.Node]bool
+	steps      int
 }
 
-func newDecoder(src *source, getenv func(string) string, errs *Errors, body ast.Node) *decoder {
-	d := &decoder{src: src, getenv: getenv, errs: errs, anchors: map[string]ast.Node{}, merged: map[ast.Node][]entry{}}
-	ast.Walk(anchorCollector(d.anchors), body)
-	return d
-}
-
-// anchorCollector records every &anchor of a document by name.
-type anchorCollector map[string]ast.Node
-
-func (a anchorCollector) Visit(n ast.Node) ast.Visitor {
-	if an, ok := n.(*ast.AnchorNode); ok && an.Name != nil {
-		a[an.Name.GetToken().Value] = an.Value
-	}
-	return a
+func newDecoder(src *source, getenv func(string) string, errs *Errors) *decoder {
+	return &decoder{src: src, getenv: getenv, errs: errs,
+		merged: map[*yaml.Node][]entry{}, fields: map[reflect.Type]map[string]int{}}
 }
 
 // errorf reports a problem at a position.
@@ -101,52 +94,35 @@ func (d *decoder) fail(path string) {
 }
 
 // errorAt reports a problem at a node.
-func (d *decoder) errorAt(n ast.Node, format string, args ...any) {
+func (d *decoder) errorAt(n *yaml.Node, format string, args ...any) {
 	line, col := position(n)
 	d.errorf(line, col, format, args...)
 }
 
-// position returns where a node starts.
-func position(n ast.Node) (line, col int) {
-	switch n := n.(type) {
-	case nil:
-		return 0, 0
-	case *ast.MappingNode:
-		if len(n.Values) > 0 {
-			return position(n.Values[0].Key)
-		}
-	case *ast.MappingValueNode:
-		return position(n.Key)
-	case *ast.DocumentNode:
-		return position(n.Body)
-	}
-	tk := n.GetToken()
-	if tk == nil || tk.Position == nil {
+// position returns where a node starts: a mapping at its first key, which
+// is where a reader looks for it.
+func position(n *yaml.Node) (line, col int) {
+	if n == nil {
 		return 0, 0
 	}
-	return tk.Position.Line, tk.Position.Column
+	if (n.Kind == yaml.MappingNode || n.Kind == yaml.DocumentNode) && len(n.Content) > 0 {
+		return position(n.Content[0])
+	}
+	return n.Line, n.Column
 }
 
-// resolve looks through tags, anchors and aliases to the node that holds
-// the value. It reports false (after reporting why) for an unknown alias.
-func (d *decoder) resolve(n ast.Node) (ast.Node, bool) {
+// resolve looks through aliases to the node that holds the value. The
+// parser has already refused an alias without an anchor.
+func (d *decoder) resolve(n *yaml.Node) (*yaml.Node, bool) {
 	for range 32 {
-		switch t := n.(type) {
-		case *ast.TagNode:
-			n = t.Value
-		case *ast.AnchorNode:
-			n = t.Value
-		case *ast.AliasNode:
-			name := t.Value.GetToken().Value
-			target, ok := d.anchors[name]
-			if !ok {
-				d.errorAt(t, "unknown alias *%s (no &%s anchor before it)", name, name)
-				return nil, false
-			}
-			n = target
-		default:
+		if n == nil || n.Kind != yaml.AliasNode {
 			return n, n != nil
 		}
+		if n.Alias == nil {
+			d.errorAt(n, "unknown alias *%s (no &%s anchor before it)", n.Value, n.Value)
+			return nil, false
+		}
+		n = n.Alias
 	}
 	d.errorAt(n, "aliases nested too deep")
 	return nil, false
@@ -162,7 +138,7 @@ func join(path, key string) string {
 
 // step counts one unit of work and reports false, once, when the file
 // needs too much.
-func (d *decoder) step(n ast.Node) bool {
+func (d *decoder) step(n *yaml.Node) bool {
 	d.steps++
 	if d.steps == maxSteps {
 		d.errorAt(n, "the file is too complex to decode (aliases nested too deep?)")
@@ -170,25 +146,30 @@ func (d *decoder) step(n ast.Node) bool {
 	return d.steps < maxSteps
 }
 
-// decode fills v from n, recording each present value under path.
-func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
+// decode fills v from n, recording each present value under path, and
+// reports whether the value is present. A mapping or a list is recorded
+// at its key when there is one, which is where a reader looks for a
+// section.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string, key *yaml.Node) bool {
 	if !d.step(n) {
-		return
+		return false
 	}
 	line, col := position(n)
 	n, ok := d.resolve(n)
 	if !ok {
-		return
+		return false
 	}
-	if _, null := n.(*ast.NullNode); null {
+	if isNull(n) {
 		// An empty value ("key:" or "key: null") means the key is absent,
 		// so that its default applies.
-		return
+		return false
 	}
 	rec := value{line: line, col: col}
-	if s, ok := n.(ast.ScalarNode); ok {
-		rec.raw = scalarText(s)
+	if n.Kind == yaml.ScalarNode {
+		rec.raw = n.Value
 		rec.scalar = true
+	} else if key != nil {
+		rec.line, rec.col = position(key)
 	}
 	d.src.values[path] = rec
 
@@ -197,7 +178,7 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 		if v.IsNil() {
 			v.Set(reflect.New(v.Type().Elem()))
 		}
-		d.decode(n, v.Elem(), path)
+		d.decode(n, v.Elem(), path, key)
 		if d.src.values[path].failed {
 			// A section of the wrong type is absent, so that its checks
 			// do not repeat the problem.
@@ -220,35 +201,43 @@ func (d *decoder) decode(n ast.Node, v reflect.Value, path string) {
 	default:
 		panic(fmt.Sprintf("config: cannot decode into %s", v.Type()))
 	}
+	return true
 }
 
 // entry is one key of a mapping, after merge keys ("<<: *base") are
 // expanded.
 type entry struct {
 	key   string
-	keyN  ast.Node
-	value ast.Node
+	keyN  *yaml.Node
+	value *yaml.Node
 }
 
 // entries lists a mapping's keys in order, merged ones first unless the
-// mapping itself sets them.
-func (d *decoder) entries(m *ast.MappingNode, depth int) []entry {
-	var merged, own []entry
-	for _, mv := range m.Values {
-		if mv.Key != nil && mv.Key.IsMergeKey() {
-			merged = append(merged, d.mergeEntries(mv.Value, depth)...)
+// mapping itself sets them. A key written twice is reported, and its
+// second value ignored.
+func (d *decoder) entries(m *yaml.Node, depth int) []entry {
+	var merged []entry
+	own := make([]entry, 0, len(m.Content)/2)
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		kn, vn := m.Content[i], m.Content[i+1]
+		if kn.Kind == yaml.ScalarNode && kn.ShortTag() == "!!merge" {
+			merged = append(merged, d.mergeEntries(vn, depth)...)
 			continue
 		}
-		k, ok := d.key(mv.Key)
+		k, ok := d.key(kn)
 		if !ok {
 			continue
 		}
-		own = append(own, entry{key: k, keyN: mv.Key, value: mv.Value})
+		if first := findKey(own, k); first != nil {
+			d.duplicate(kn, k, first)
+			continue
+		}
+		own = append(own, entry{key: k, keyN: kn, value: vn})
 	}
 	if len(merged) == 0 {
 		return own
 	}
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(own)+len(merged))
 	for _, e := range own {
 		seen[e.key] = true
 	}
@@ -262,9 +251,34 @@ func (d *decoder) entries(m *ast.MappingNode, depth int) []entry {
 	return append(out, own...)
 }
 
+// findKey returns the entry of es with key k, or nil. A linear scan: the
+// mappings of a bot file hold a few keys each.
+func findKey(es []entry, k string) *yaml.Node {
+	for i := range es {
+		if es[i].key == k {
+			return es[i].keyN
+		}
+	}
+	return nil
+}
+
+// duplicate reports, once, a key that its mapping already defined, as
+// YAML forbids.
+func (d *decoder) duplicate(kn *yaml.Node, k string, first *yaml.Node) {
+	if d.duplicates == nil {
+		d.duplicates = map[*yaml.Node]bool{}
+	}
+	if d.duplicates[kn] {
+		return
+	}
+	d.duplicates[kn] = true
+	line, _ := position(first)
+	d.errorAt(kn, "invalid YAML: mapping key %q already defined at line %d", k, line)
+}
+
 // mergeEntries returns the entries a merge key brings in: those of a
 // mapping or of a list of mappings (earlier ones win).
-func (d *decoder) mergeEntries(n ast.Node, depth int) []entry {
+func (d *decoder) mergeEntries(n *yaml.Node, depth int) []entry {
 	if depth > 8 {
 		d.errorAt(n, "merge keys nested too deep")
 		return nil
@@ -282,14 +296,14 @@ func (d *decoder) mergeEntries(n ast.Node, depth int) []entry {
 }
 
 // mergeNode computes mergeEntries for a resolved node.
-func (d *decoder) mergeNode(r ast.Node, depth int) []entry {
-	switch r := r.(type) {
-	case *ast.MappingNode:
+func (d *decoder) mergeNode(r *yaml.Node, depth int) []entry {
+	switch r.Kind {
+	case yaml.MappingNode:
 		return d.entries(r, depth+1)
-	case *ast.SequenceNode:
+	case yaml.SequenceNode:
 		var out []entry
 		seen := map[string]bool{}
-		for _, item := range r.Values {
+		for _, item := range r.Content {
 			for _, e := range d.mergeEntries(item, depth+1) {
 				if !seen[e.key] {
 					seen[e.key] = true
@@ -304,52 +318,39 @@ func (d *decoder) mergeNode(r ast.Node, depth int) []entry {
 }
 
 // key returns a mapping key as text.
-func (d *decoder) key(k ast.MapKeyNode) (string, bool) {
-	var n ast.Node = k
-	if mk, ok := k.(*ast.MappingKeyNode); ok {
-		n = mk.Value
-	}
-	r, ok := d.resolve(n)
+func (d *decoder) key(k *yaml.Node) (string, bool) {
+	r, ok := d.resolve(k)
 	if !ok {
 		return "", false
 	}
-	s, ok := r.(ast.ScalarNode)
-	if !ok {
-		d.errorAt(n, "a key must be text, got %s", describe(r))
+	if r.Kind != yaml.ScalarNode {
+		d.errorAt(k, "a key must be text, got %s", describe(r))
 		return "", false
 	}
-	return scalarText(s), true
+	return r.Value, true
 }
 
-func (d *decoder) decodeStruct(n ast.Node, v reflect.Value, path string) {
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping (key: value)")
 		return
 	}
-	fields := structFields(v.Type())
-	for _, e := range d.entries(m, 0) {
+	fields := d.structFields(v.Type())
+	for _, e := range d.entries(n, 0) {
 		i, ok := fields[e.key]
 		if !ok {
 			d.unknownKey(e, path, v.Type())
 			continue
 		}
-		p := join(path, e.key)
-		d.decode(e.value, v.Field(i), p)
-		d.placeAtKey(p, e.keyN)
-	}
-}
-
-// placeAtKey moves the recorded position of a mapping or list to its key.
-func (d *decoder) placeAtKey(path string, key ast.Node) {
-	if rec, ok := d.src.values[path]; ok && !rec.scalar {
-		rec.line, rec.col = position(key)
-		d.src.values[path] = rec
+		d.decode(e.value, v.Field(i), join(path, e.key), e.keyN)
 	}
 }
 
 // structFields maps the yaml names of a struct's fields to their index.
-func structFields(t reflect.Type) map[string]int {
+func (d *decoder) structFields(t reflect.Type) map[string]int {
+	if out, ok := d.fields[t]; ok {
+		return out
+	}
 	out := map[string]int{}
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -358,6 +359,7 @@ func structFields(t reflect.Type) map[string]int {
 			out[name] = i
 		}
 	}
+	d.fields[t] = out
 	return out
 }
 
@@ -387,37 +389,30 @@ func (d *decoder) unknownKey(e entry, path string, t reflect.Type) {
 	d.errorAt(e.keyN, "unknown key %q%s (known keys: %s)", e.key, where, strings.Join(keys, ", "))
 }
 
-func (d *decoder) decodeMap(n ast.Node, v reflect.Value, path string) {
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
+func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
 		d.typeError(n, path, "a mapping (key: value)")
 		return
 	}
 	if v.IsNil() {
 		v.Set(reflect.MakeMap(v.Type()))
 	}
-	for _, e := range d.entries(m, 0) {
+	for _, e := range d.entries(n, 0) {
 		elem := reflect.New(v.Type().Elem()).Elem()
-		p := join(path, e.key)
-		d.decode(e.value, elem, p)
-		d.placeAtKey(p, e.keyN)
-		if _, present := d.src.values[p]; present {
+		if d.decode(e.value, elem, join(path, e.key), e.keyN) {
 			v.SetMapIndex(reflect.ValueOf(e.key).Convert(v.Type().Key()), elem)
 		}
 	}
 }
 
-func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path string) {
-	s, ok := n.(*ast.SequenceNode)
-	if !ok {
+func (d *decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
 		d.typeError(n, path, "a list")
 		return
 	}
-	out := reflect.MakeSlice(v.Type(), 0, len(s.Values))
-	for i, item := range s.Values {
-		elem := reflect.New(v.Type().Elem()).Elem()
-		d.decode(item, elem, fmt.Sprintf("%s[%d]", path, i))
-		out = reflect.Append(out, elem)
+	out := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.decode(item, out.Index(i), path+"["+strconv.Itoa(i)+"]", nil)
 	}
 	v.Set(out)
 }
@@ -425,13 +420,12 @@ func (d *decoder) decodeSlice(n ast.Node, v reflect.Value, path string) {
 // text returns a scalar as a string, with ${VAR} references expanded in
 // strings. Numbers and booleans are taken as written, so "price: 49.00"
 // reads as "49.00".
-func (d *decoder) text(n ast.Node, path string) (string, bool) {
-	s, ok := n.(ast.ScalarNode)
-	if !ok {
+func (d *decoder) text(n *yaml.Node, path string) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
 		d.typeError(n, path, "text")
 		return "", false
 	}
-	raw := scalarText(s)
+	raw := n.Value
 	if !isString(n) {
 		return raw, true
 	}
@@ -455,22 +449,20 @@ func (d *decoder) text(n ast.Node, path string) (string, bool) {
 	return out, len(problems) == 0
 }
 
-func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
+func (d *decoder) decodeInt(n *yaml.Node, v reflect.Value, path string) {
 	var i int64
-	switch t := n.(type) {
-	case *ast.IntegerNode:
-		switch x := t.Value.(type) {
-		case int64:
-			i = x
-		case uint64:
-			if x > math.MaxInt64 {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int":
+		var err error
+		if i, err = strconv.ParseInt(n.Value, 10, 64); err != nil {
+			// Other notations (0x1F, 1_000) as YAML reads them.
+			if err := n.Decode(&i); err != nil {
 				d.fail(path)
-				d.errorAt(n, "%s: %s is too large", path, scalarText(t))
+				d.errorAt(n, "%s: %s is too large", path, n.Value)
 				return
 			}
-			i = int64(x)
 		}
-	case *ast.StringNode:
+	case isString(n):
 		s, ok := d.text(n, path)
 		if !ok {
 			return
@@ -480,7 +472,7 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 		if err != nil {
 			if d.src.values[path].env {
 				d.fail(path)
-				d.errorAt(n, "%s: the value of %q is not a whole number", path, t.Value)
+				d.errorAt(n, "%s: the value of %q is not a whole number", path, n.Value)
 			} else {
 				d.typeError(n, path, "a whole number")
 			}
@@ -503,32 +495,33 @@ func (d *decoder) decodeInt(n ast.Node, v reflect.Value, path string) {
 	v.SetInt(i)
 }
 
-func (d *decoder) decodeBool(n ast.Node, v reflect.Value, path string) {
-	switch t := n.(type) {
-	case *ast.BoolNode:
-		v.SetBool(t.Value)
-		return
-	case *ast.StringNode:
-		if strings.Contains(t.Value, "${") {
-			s, ok := d.text(n, path)
-			if !ok {
-				return
-			}
-			b, err := strconv.ParseBool(strings.TrimSpace(s))
-			if err != nil {
-				d.fail(path)
-				d.errorAt(n, "%s: the value of %q is not true or false", path, t.Value)
-				return
-			}
+func (d *decoder) decodeBool(n *yaml.Node, v reflect.Value, path string) {
+	switch {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool":
+		var b bool
+		if err := n.Decode(&b); err == nil {
 			v.SetBool(b)
 			return
 		}
+	case isString(n) && strings.Contains(n.Value, "${"):
+		s, ok := d.text(n, path)
+		if !ok {
+			return
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(s))
+		if err != nil {
+			d.fail(path)
+			d.errorAt(n, "%s: the value of %q is not true or false", path, n.Value)
+			return
+		}
+		v.SetBool(b)
+		return
 	}
 	d.typeError(n, path, "true or false")
 }
 
 // typeError reports that the node at path is not what the field holds.
-func (d *decoder) typeError(n ast.Node, path, want string) {
+func (d *decoder) typeError(n *yaml.Node, path, want string) {
 	d.fail(path)
 	if path == "" {
 		d.errorAt(n, "a bot file must be a mapping of keys such as bot: and catalog:, got %s", describe(n))
@@ -538,19 +531,19 @@ func (d *decoder) typeError(n ast.Node, path, want string) {
 }
 
 // describe names what a node is, for error messages.
-func describe(n ast.Node) string {
-	switch n := n.(type) {
-	case *ast.MappingNode:
+func describe(n *yaml.Node) string {
+	switch {
+	case n.Kind == yaml.MappingNode:
 		return "a mapping"
-	case *ast.SequenceNode:
+	case n.Kind == yaml.SequenceNode:
 		return "a list"
-	case *ast.StringNode:
+	case isString(n):
 		if strings.Contains(n.Value, "${") {
 			return "a ${VAR} reference"
 		}
 		return fmt.Sprintf("%q", shorten(n.Value))
-	case ast.ScalarNode:
-		return shorten(scalarText(n))
+	case n.Kind == yaml.ScalarNode:
+		return shorten(n.Value)
 	}
 	return "something else"
 }
@@ -563,30 +556,13 @@ func shorten(s string) string {
 	return s
 }
 
-// isString reports whether a scalar is a string (plain, quoted or block)
-// rather than a number, boolean or null.
-func isString(n ast.Node) bool {
-	switch n.(type) {
-	case *ast.StringNode, *ast.LiteralNode:
-		return true
-	}
-	return false
+// isString reports whether a node is a string scalar (plain, quoted or
+// block) rather than a number, boolean or null.
+func isString(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str"
 }
 
-// scalarText returns a scalar's value as text: a string's content, or a
-// number or boolean as it was written.
-func scalarText(n ast.ScalarNode) string {
-	switch t := n.(type) {
-	case *ast.StringNode:
-		return t.Value
-	case *ast.LiteralNode:
-		if t.Value != nil {
-			return t.Value.Value
-		}
-		return ""
-	}
-	if tk := n.GetToken(); tk != nil {
-		return tk.Value
-	}
-	return ""
+// isNull reports whether a node is an empty value ("key:", "~", null).
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
