@@ -35,6 +35,7 @@ var concepts = []concept{
 	{"adjustable", attribute}, {"black", attribute}, {"white", attribute}, {"gold", attribute},
 	{"red", attribute}, {"blue", attribute}, {"green", attribute}, {"pink", attribute}, {"grey", attribute},
 	{"yellow", attribute}, {"purple", attribute}, {"navy", attribute}, {"turquoise", attribute}, {"khaki", attribute}, {"ecru", attribute}, {"brown", attribute}, {"beige", attribute}, {"silver", attribute}, {"mint", attribute}, {"camo", attribute},
+	{"burgundy", attribute}, {"orange", attribute}, {"natural", attribute},
 	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
 	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
 	{"sizexs", attribute}, {"sizes", attribute}, {"sizem", attribute}, {"sizel", attribute}, {"sizexl", attribute},
@@ -114,6 +115,8 @@ var senses = []sense{
 	// reads the same concept on both sides).
 	{[]string{"burgundy"}, []string{"burgundy", "maroon", "bordeaux", "酒红色", "酒红", "枣红色"}},
 	{[]string{"orange"}, []string{"orange", "oranges", "橙色", "橘色"}},
+	// Wood or linen left as it is: a colour of toys and furniture.
+	{[]string{"natural"}, []string{"natural", "naturel", "naturelle", "naturels", "naturelles", "原木色", "本色"}},
 	// A colour and a flavour alike: "menthe" says "mint" either way.
 	{[]string{"mint"}, []string{"mint", "menthe", "薄荷", "薄荷色", "薄荷绿"}},
 	{[]string{"camo"}, []string{"camo", "camouflage", "迷彩", "迷彩色"}},

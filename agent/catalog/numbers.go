@@ -481,9 +481,11 @@ func (ix *Index) NumberInName(v float64, before, after []string) bool {
 	// ("3 paires de chaussettes en mérinos"), unless a name opens with it
 	// and the same word after it ("1984", "25欧元礼品卡", "五常大米").
 	if l != "" && ix.hasNum(numKey('L', l, v)) {
-		if rs := []rune(r); len(rs) > 0 && counters[rs[0]] && !ix.hasNum(numKey('R', r, v)) && !ix.hasNum(pairKey(l, r, v)) {
+		if rs := []rune(r); len(rs) > 0 && counters[rs[0]] && !ix.hasNum(numKey('R', r, v)) && !ix.hasNum(pairKey(l, string(rs[0]), v)) && !ix.hasNum(pairKey(l, r, v)) {
 			// "跑步袜三包" of "跑步袜（3双装）": a counter the name does
-			// not write after its number counts packs of it.
+			// not write after its number counts packs of it; "叠叠塔10块
+			// 加入购物车" of "叠叠塔 10块" writes the name's, after the
+			// same word.
 			return false
 		}
 		return true

@@ -85,11 +85,32 @@ func TestValueSaidByMeaning(t *testing.T) {
 		{"粉色的", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
 		{"the pink one", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
 		{"le rose", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
+		{"non, plutôt le naturel", []concierge.SKU{"HORSE-NAT", "HORSE-WHT"}, []concierge.SKU{"HORSE-NAT"}},
+		{"原木色的", []concierge.SKU{"HORSE-NAT", "HORSE-WHT"}, []concierge.SKU{"HORSE-NAT"}},
 	}
 	for _, tt := range tests {
 		fit, said, missing := ix.Narrow(tt.text, tt.group)
 		if !slices.Equal(fit, tt.want) || len(said) == 0 || len(missing) > 0 {
 			t.Errorf("Narrow(%q) = %v said %v missing %v, want %v", tt.text, fit, said, missing, tt.want)
 		}
+	}
+}
+
+// TestPartsForEveryName: a cart's choice leaves out a part only when
+// each of its names says what it is for after "for"/"pour": the koi food
+// sticks are "Bâtonnets pour koï" in French but "Koi food sticks" in
+// English, so "add the koi" still asks; the battery is "for drone X3" in
+// both.
+func TestPartsForEveryName(t *testing.T) {
+	ix := partsIndex(t)
+	koi := []concierge.SKU{"KOI-STICKS", "KOI-ORN"}
+	if got := ix.PartsFor("the koi", koi); !slices.Equal(got, []concierge.SKU{"KOI-STICKS"}) {
+		t.Errorf("PartsFor(the koi) = %v, want the sticks (a French name says pour koï)", got)
+	}
+	if got := ix.PartsForEveryName("the koi", koi); got != nil {
+		t.Errorf("PartsForEveryName(the koi) = %v, want none", got)
+	}
+	if got := ix.PartsForEveryName("the X3 drone", []concierge.SKU{"DR-X3", "BAT-X3"}); !slices.Equal(got, []concierge.SKU{"BAT-X3"}) {
+		t.Errorf("PartsForEveryName(the X3 drone) = %v, want the battery", got)
 	}
 }

@@ -1243,6 +1243,19 @@ func (ix *Index) inHanNamedOrder(folded string, skus []concierge.SKU) []concierg
 // characters where another's end with it ("太阳能板延长线" beside
 // "折叠太阳能板 100W", for "太阳能板"). nil when none is, or all are.
 func (ix *Index) PartsFor(text string, skus []concierge.SKU) []concierge.SKU {
+	return ix.partsFor(text, skus, false)
+}
+
+// PartsForEveryName is PartsFor where each of a part's names in Latin
+// script that says a word of text says it after "for" or "pour": the
+// "Battery for drone X3" ("Batterie pour drone X3") is a part of the X3,
+// the koi food sticks are not, since "Koi food sticks" names them by
+// the koi too. A cart's choice reads this one: it must not guess.
+func (ix *Index) PartsForEveryName(text string, skus []concierge.SKU) []concierge.SKU {
+	return ix.partsFor(text, skus, true)
+}
+
+func (ix *Index) partsFor(text string, skus []concierge.SKU, every bool) []concierge.SKU {
 	said := multiset(ix.lx.analyze(Fold(text)))
 	var han []string
 	for _, t := range tokenize(Fold(text)) {
@@ -1257,7 +1270,7 @@ func (ix *Index) PartsFor(text string, skus []concierge.SKU) []concierge.SKU {
 		if p == nil {
 			return nil
 		}
-		part[i] = len(said) > 0 && ix.partFor(p, said) && !ix.saidBeforeComplement(p, said)
+		part[i] = len(said) > 0 && ix.partFor(p, said) && !ix.saidBeforeComplement(p, said) && (!every || ix.partInEveryName(p, said))
 		for _, w := range han {
 			if part[i] || ix.hanPlace(w, sku) != hanModifies {
 				continue
@@ -1278,4 +1291,24 @@ func (ix *Index) PartsFor(text string, skus []concierge.SKU) []concierge.SKU {
 		}
 	}
 	return out
+}
+
+// partInEveryName reports whether each Latin name of p that has a word
+// of said has it only after "for" or "pour".
+func (ix *Index) partInEveryName(p *concierge.Product, said map[string]bool) bool {
+	for _, name := range p.Name {
+		if containsHan(name) {
+			continue
+		}
+		fields := strings.FieldsFunc(Fold(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		c := slices.IndexFunc(fields, func(f string) bool { return f == "for" || f == "pour" })
+		before := fields
+		if c >= 0 {
+			before = fields[:c]
+		}
+		if slices.ContainsFunc(ix.lx.analyze(strings.Join(before, " ")), func(t term) bool { return said[t.key] }) {
+			return false
+		}
+	}
+	return true
 }

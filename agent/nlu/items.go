@@ -152,7 +152,10 @@ func (p *parse) pointsAtNumber(n number) bool {
 // "五十欧以下"): then it is a price even when a name has the same number.
 func (p *parse) priceBound(n number) bool {
 	if p.endsBefore(n.start, maxBefore) > 0 || p.endsBefore(n.start, minBefore) > 0 {
-		return true
+		// "a puzzle mat for up to 1500 pieces" of a name that writes it
+		// so: no currency, and the words around are the name's.
+		return p.ix == nil || p.startsAt(n.end, currencies) > 0 || n.end >= len(p.toks) ||
+			!p.ix.NumberInName(n.value, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1))
 	}
 	end := n.end + p.startsAt(n.end, currencies)
 	return p.startsAt(end, maxAfter) > 0 || p.startsAt(end, minAfter) > 0

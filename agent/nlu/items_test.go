@@ -739,3 +739,40 @@ func TestRefusedAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestNamesNumbersAndCodes: a model code ("X5") is a name's word, not
+// "times 5"; a counter a name writes after its number, after the same
+// word, is the name's ("叠叠塔10块"); "up to 1500 pieces" of a name is no
+// price bound and no count.
+func TestNamesNumbersAndCodes(t *testing.T) {
+	zh := func(zh, en string) map[concierge.Locale]string {
+		return map[concierge.Locale]string{"zh": zh, "en": en}
+	}
+	ix := catalog.New([]concierge.Product{
+		{SKU: "X3", Name: zh("航拍无人机 X3", "Camera drone X3"), Price: concierge.Money{Minor: 199900, Currency: "CNY"}},
+		{SKU: "X5", Name: zh("航拍无人机 X5", "Camera drone X5"), Price: concierge.Money{Minor: 399900, Currency: "CNY"}},
+		{SKU: "TOWER", Name: zh("叠叠塔 10块", "Stacking tower 10 blocks"), Price: concierge.Money{Minor: 2200, Currency: "CNY"}},
+		{SKU: "MAT", Name: zh("拼图收纳垫（最多1500片）", "Puzzle mat for up to 1500 pieces"), Price: concierge.Money{Minor: 1999, Currency: "CNY"}},
+		{SKU: "BULB", Name: zh("灯泡", "Bulb"), Price: concierge.Money{Minor: 500, Currency: "CNY"}},
+	}, []concierge.Locale{"zh", "en"})
+	tests := []struct {
+		text     string
+		lang     concierge.Locale
+		quantity int
+		priceMax int64
+	}{
+		{"不对，换成X5", "zh", 0, 0},
+		{"加两台X5", "zh", 2, 0},
+		{"叠叠塔10块 加入购物车", "zh", 0, 0},
+		{"两个叠叠塔", "zh", 2, 0},
+		{"add a puzzle mat for up to 1500 pieces", "en", 0, 0},
+		{"bulbs up to 1500", "en", 0, 150000},
+		{"bulb x4", "en", 4, 0}, // no name writes "x4": times four
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, tt.lang)
+		if in.Quantity != tt.quantity || in.PriceMax != tt.priceMax {
+			t.Errorf("Parse(%q) = Quantity %d, PriceMax %d; want %d, %d", tt.text, in.Quantity, in.PriceMax, tt.quantity, tt.priceMax)
+		}
+	}
+}

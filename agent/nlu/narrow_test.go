@@ -202,7 +202,7 @@ func TestValuesOfProductsOfNoGroup(t *testing.T) {
 		{text: "mets 5 bols à nouilles blancs", lang: "fr", name: nlu.AddToCart, quantity: 5},
 		{text: "add 3 noodle bowls, the white ones", lang: "en", name: nlu.AddToCart, quantity: 3},
 		{text: "6 noodle bowls please", lang: "en", name: nlu.Search, quantity: 6},
-		{text: "多士炉 4片 来一台", lang: "zh", name: nlu.Search, quantity: 4},
+		{text: "多士炉 4片 来一台", lang: "zh", name: nlu.AddToCart, quantity: 1}, // 4片 is the 4-slice toaster's, "一台" the count
 		{text: "Bonjour, ma sœur m'a parlé de votre boutique pendant un long repas de famille, on a parlé de cuisine et de thé, je ne sais pas encore du tout, la bouilloire Sora en cuivre poli peut-être, je reviendrai plus tard", lang: "fr", name: nlu.Details},
 	}
 	for _, tt := range tests {

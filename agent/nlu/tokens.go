@@ -237,6 +237,34 @@ func splitSizes(toks []tok, ix *catalog.Index) []tok {
 	return out
 }
 
+// joinNameCodes makes one word again of an "x" and the number glued to
+// it ("X5") when some name writes that word ("Camera drone X5"): a
+// model's name, not "times 5".
+func joinNameCodes(toks []tok, ix *catalog.Index) []tok {
+	if ix == nil {
+		return toks
+	}
+	var out []tok
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if t.norm == "x" && i+1 < len(toks) && toks[i+1].glued && toks[i+1].kind == tNumber && ix.NameWord("x"+toks[i+1].norm) {
+			if out == nil {
+				out = append(make([]tok, 0, len(toks)), toks[:i]...)
+			}
+			out = append(out, tok{orig: t.orig + toks[i+1].orig, norm: "x" + toks[i+1].norm, kind: tWord, glued: t.glued, sep: t.sep})
+			i++
+			continue
+		}
+		if out != nil {
+			out = append(out, t)
+		}
+	}
+	if out == nil {
+		return toks
+	}
+	return out
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

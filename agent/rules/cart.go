@@ -324,6 +324,13 @@ func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Int
 // while looking at one); otherwise all of them are the question.
 func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
 	ix := t.Shop.Catalog
+	if parts := ix.PartsForEveryName(it.Query, skus); len(parts) > 0 {
+		// "add the X3 drone" is not the "Battery for drone X3".
+		skus = slices.DeleteFunc(slices.Clone(skus), func(s concierge.SKU) bool { return slices.Contains(parts, s) })
+		if len(skus) == 1 {
+			return pick{sku: skus[0]}
+		}
+	}
 	if s := ix.Closest(it.Query, skus); s != "" {
 		return pick{sku: s}
 	}
@@ -427,6 +434,28 @@ func ofSearchedKind(t *agent.Turn, mem *concierge.Memory) []concierge.SKU {
 	}
 	parts := t.Shop.Catalog.PartsFor(mem.LastQuery, shown)
 	return slices.DeleteFunc(slices.Clone(shown), func(s concierge.SKU) bool { return slices.Contains(parts, s) })
+}
+
+// tiedByPrice returns the products of skus that cost what the cheapest
+// (or dearest) does, when there are several: "the cheapest" of two
+// strings at 14.00 is a question, not a guess. nil when one is cheapest.
+func (b Brain) tiedByPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) []concierge.SKU {
+	best, _ := b.byPrice(t, skus, s)
+	p := t.Shop.Bot.Product(best)
+	if p == nil {
+		return nil
+	}
+	var tied []concierge.SKU
+	for _, sku := range skus {
+		q, _ := b.byPrice(t, []concierge.SKU{sku}, s)
+		if o := t.Shop.Bot.Product(q); o != nil && o.Price.Minor == p.Price.Minor {
+			tied = append(tied, sku)
+		}
+	}
+	if len(tied) < 2 {
+		return nil
+	}
+	return tied
 }
 
 // byPrice returns the cheapest (or dearest) of skus.

@@ -144,7 +144,22 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		// "the second one" would point at it (or one of its variants).
 		// Said alone ("the cheapest one please"), it is a choice and
 		// goes in the cart; "show me the cheaper one" shows it.
-		sku, _ := b.byPrice(t, ofSearchedKind(t, mem), in.Sort)
+		among := ofSearchedKind(t, mem)
+		if tied := b.tiedByPrice(t, among, in.Sort); tied != nil && in.Picked {
+			// Two at the same price: which one is the customer's to say.
+			pvs, err := t.Tools.Offer(ctx, tied)
+			if err != nil {
+				return err
+			}
+			t.ShowProducts(t.T("which_one", nil), pvs)
+			if mem.Pending != concierge.QuestionWhichProduct || in.Quantity > 0 {
+				// A wish still pending ("2 desk lamps") keeps its count.
+				mem.PendingQuantity, mem.PendingText, mem.PendingNot = max(in.Quantity, 1), "", ""
+			}
+			mem.Pending = concierge.QuestionWhichProduct
+			return nil
+		}
+		sku, _ := b.byPrice(t, among, in.Sort)
 		in.Name, in.Sort, in.Quantity = nlu.Details, catalog.Relevance, 0
 		if in.Picked {
 			in.Name = nlu.AddToCart

@@ -277,7 +277,8 @@ func (k *checker) invariants() {
 	bot := k.s.bot
 	for _, m := range k.replies {
 		for _, card := range k.cards([]concierge.Message{m}) {
-			if p := bot.Product(card.SKU); p == nil || card.Price != p.Price {
+			if p := bot.Product(card.SKU); p == nil || card.Price != p.Price && card.Price != groupFrom(bot, p) {
+				// A product with variants shows the lowest of their prices.
 				k.errorf("card %s shows price %+v, the catalog says %+v", card.SKU, card.Price, p)
 			}
 		}
@@ -585,4 +586,15 @@ func (k *checker) checkProposal(e expectedProposal, order concierge.OrderID) {
 	if e.Said != "" && p.Evidence.CustomerSaid != e.Said {
 		k.errorf("evidence: the customer said %q, want %q", p.Evidence.CustomerSaid, e.Said)
 	}
+}
+
+// groupFrom is the lowest price of p's variants (p's own without a group).
+func groupFrom(bot *concierge.Bot, p *concierge.Product) concierge.Money {
+	low := p.Price
+	for i := range bot.Products {
+		if q := &bot.Products[i]; p.Group != "" && q.Group == p.Group && q.Price.Minor < low.Minor {
+			low = q.Price
+		}
+	}
+	return low
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -58,7 +59,9 @@ func (b Brain) variantPick(ctx context.Context, t *agent.Turn, it nlu.Item, not 
 			text, fit, said, missing = whole, f, s, m
 		}
 	}
-	if p.sku != "" && len(said) == 0 && len(missing) == 0 && b.inCart(ctx, t, p.sku) {
+	if p.sku != "" && len(said) == 0 && onlyCount(missing, it.Quantity) && b.inCart(ctx, t, p.sku) {
+		// "mets-en 2" with the pack of 12 in the cart: a count of that
+		// line, not a pack of 2 the product does not come in.
 		return p
 	}
 	if len(fit) == 1 && len(missing) == 0 {
@@ -415,4 +418,15 @@ func withValues(ix *catalog.Index, group []concierge.SKU, p *concierge.Product, 
 		return fit[0]
 	}
 	return ""
+}
+
+// onlyCount reports whether the values missing are none, or only the
+// count itself ("2" of "mets-en 2").
+func onlyCount(missing []string, qty int) bool {
+	for _, m := range missing {
+		if qty <= 0 || strings.TrimSpace(m) != strconv.Itoa(qty) {
+			return false
+		}
+	}
+	return true
 }
