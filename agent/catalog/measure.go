@@ -28,9 +28,12 @@ var measureUnits = map[string]struct {
 	"g": {"g", 1}, "kg": {"g", 1000}, "克": {"g", 1}, "千克": {"g", 1000}, "公斤": {"g", 1000},
 	"w": {"w", 1}, "瓦": {"w", 1}, "v": {"v", 1}, "mah": {"mah", 1}, "lm": {"lm", 1},
 	"gb": {"gb", 1}, "go": {"gb", 1}, "tb": {"gb", 1000},
+	// A bow's draw weight, a dumbbell's in pounds; a length in inches.
+	"lb": {"lb", 1}, "lbs": {"lb", 1}, "磅": {"lb", 1},
+	"inch": {"mm", 25.4}, "inches": {"mm", 25.4}, "pouce": {"mm", 25.4}, "pouces": {"mm", 25.4}, "英寸": {"mm", 25.4},
 }
 
-var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|米|升|克|瓦|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|m|l|g|w|v)`)
+var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|英寸|米|升|克|瓦|磅|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|lbs|lb|inches|inch|pouces|pouce|m|l|g|w|v)`)
 
 // labelled returns the numbers folded text writes after a word, or
 // before "号", as measures whose unit is that word ("force 2.5" is a
@@ -261,4 +264,32 @@ func MeasureOnly(text, value string) bool {
 	}
 	got, want := measures(folded), measures(Fold(value))
 	return len(got) == 1 && len(want) == 1 && got[0] == want[0]
+}
+
+// MeasuredOne returns the one of skus whose name or attributes write the
+// measure text says, when text says nothing else ("the 80 cm one", "le
+// 80 cm", "80厘米的那个" after the 60 and 80 cm targets were shown): a
+// pick among them by their size. "" when text says more, or no measure,
+// or fits none or several.
+func (ix *Index) MeasuredOne(text string, skus []concierge.SKU) concierge.SKU {
+	folded := Fold(text)
+	asked := measures(folded)
+	if len(asked) == 0 || len(skus) < 2 {
+		return ""
+	}
+	if rest := measurePattern.ReplaceAllString(folded, " "); len(ix.lx.analyze(rest)) > 0 {
+		return "" // "the 80 cm target faces": more than a size
+	}
+	var found concierge.SKU
+	for _, s := range skus {
+		d, ok := ix.skus[compact(Fold(string(s)))]
+		if !ok || !ix.writesMeasure(d, asked) {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = s
+	}
+	return found
 }

@@ -114,3 +114,34 @@ func TestPartsForEveryName(t *testing.T) {
 		t.Errorf("PartsForEveryName(the X3 drone) = %v, want the battery", got)
 	}
 }
+
+// TestMeasuredOne: a size said alone picks the one product shown whose
+// name writes it; words beyond the size, or a size two have, do not.
+func TestMeasuredOne(t *testing.T) {
+	ix := partsIndex(t)
+	targets := []concierge.SKU{"TGT-60", "TGT-80"}
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"the 80 cm one", targets, "TGT-80"},
+		{"la 60 cm", targets, "TGT-60"},
+		{"80厘米的那个", targets, "TGT-80"},
+		{"the 80 cm target faces", targets, ""},
+		{"the 80 cm one", []concierge.SKU{"TGT-80", "FACE-80"}, ""},
+		{"the 70 cm one", targets, ""},
+		{"the big one", targets, ""},
+	}
+	for _, tt := range tests {
+		if got := ix.MeasuredOne(tt.text, tt.skus); got != tt.want {
+			t.Errorf("MeasuredOne(%q, %v) = %q, want %q", tt.text, tt.skus, got, tt.want)
+		}
+	}
+	// Pounds are a unit: "40磅" is the bow whose draw weight is "40 lbs".
+	for _, text := range []string{"Vector复合弓 40磅", "the vector bow, 40 lb"} {
+		if fit, _, _ := ix.Narrow(text, []concierge.SKU{"BOW-40", "BOW-50"}); !slices.Equal(fit, []concierge.SKU{"BOW-40"}) {
+			t.Errorf("Narrow(%q) = %v, want [BOW-40]", text, fit)
+		}
+	}
+}

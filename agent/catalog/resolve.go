@@ -366,6 +366,17 @@ func hanPrefix(name string) string {
 // power bank" the 10,000 mAh one. Otherwise it returns "" and the caller
 // asks.
 func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
+	return ix.closestName(text, skus, false)
+}
+
+// ClosestByWords is Closest without its fallbacks (a base model, a head
+// word, with or without): the product whose name has more of the words
+// said than any other, and no word of its own unsaid.
+func (ix *Index) ClosestByWords(text string, skus []concierge.SKU) concierge.SKU {
+	return ix.closestName(text, skus, true)
+}
+
+func (ix *Index) closestName(text string, skus []concierge.SKU, byWords bool) concierge.SKU {
 	if len(skus) < 2 {
 		return ""
 	}
@@ -432,6 +443,9 @@ func (ix *Index) Closest(text string, skus []concierge.SKU) concierge.SKU {
 		}
 	}
 	if fits[best].matched == 0 || !ahead || fits[best].missed > 0 && !ix.onlyValuesOf(text, skus, best) {
+		if byWords {
+			return ""
+		}
 		if without := ix.withoutOnes(skus); without != nil {
 			// "Calcium powder with D3" and "… without D3": "with" or
 			// "without" said chooses; neither said, the word left unsaid

@@ -937,7 +937,8 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 	named := len(in.Products) > 0 && !p.context
 	p.generic = !named && len(hits) > 0 && hits[0].Score > 0
 	p.offCatalog = !named && len(hits) == 0
-	p.unique = len(hits) == 1 && hits[0].Score > 0 || p.oneVariant(ix, in.Query, text, hits, in.Quantity)
+	p.unique = len(hits) == 1 && hits[0].Score > 0 || p.oneVariant(ix, in.Query, text, hits, in.Quantity) ||
+		in.Quantity > 1 && len(hits) > 1 && hits[0].Score > 0 && p.closestOfCount(ix, in)
 	p.spelled = l.Spelled
 	p.specific = p.unique && (l.Spelled >= minSpelled || slices.Contains(p.named, true))
 	if (p.generic || len(in.Products) > 1 && !p.context) && p.sigs[sigWant] && !p.question && in.NotQuery == "" && p.words(0, len(p.toks)) <= maxItemWords {
@@ -958,6 +959,27 @@ func (p *parse) lookUp(in *Intent, text string, ix *catalog.Index) {
 			p.generic = false
 		}
 	}
+}
+
+// closestOfCount reports whether, of the products the words find, one is
+// closest to them where every other misses a word said ("2 lots de 6
+// flèches carbone 500": the carbon arrows, not the wooden ones "lot de
+// 6"): a count of it is an order, which the brain still resolves.
+func (p *parse) closestOfCount(ix *catalog.Index, in *Intent) bool {
+	var skus []concierge.SKU
+	groups := map[string]bool{}
+	for _, h := range ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery, Limit: 8}) {
+		if g := ix.GroupOf(h.SKU); g != "" {
+			if groups[g] {
+				continue // a product's variants share its name
+			}
+			groups[g] = true
+		}
+		if h.Score > 0 {
+			skus = append(skus, h.SKU)
+		}
+	}
+	return len(skus) > 1 && ix.ClosestByWords(in.Query, skus) != ""
 }
 
 // unitsOfPacks reads a count of the things a pack holds: "10 feuilles de

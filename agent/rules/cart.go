@@ -109,7 +109,19 @@ func (b Brain) answerChoice(ctx context.Context, t *agent.Turn, in nlu.Intent, q
 		fit = b.ordinals(t, in)
 	}
 	if len(fit) == 0 && in.Query != "" {
-		for _, h := range t.Shop.Catalog.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery}) {
+		ix := t.Shop.Catalog
+		isShown := func(s concierge.SKU) bool {
+			return slices.Contains(shown, s) || ix.GroupOf(s) != "" && slices.ContainsFunc(shown, func(o concierge.SKU) bool { return ix.GroupOf(o) == ix.GroupOf(s) })
+		}
+		hits := ix.Search(catalog.Query{Text: in.Query, Exclude: in.NotQuery})
+		shownHit := slices.ContainsFunc(hits, func(h catalog.Hit) bool { return isShown(h.SKU) && h.Score > 0 })
+		if shownHit && !isShown(hits[0].SKU) && hits[0].Score > 0 && !slices.ContainsFunc(hits, func(h catalog.Hit) bool { return isShown(h.SKU) && h.Score >= hits[0].Score }) {
+			// "2 lots de 6 flèches carbone 500" after the wooden and
+			// aluminium arrows were offered: the words fit another
+			// product better than any offered; no answer to "which one?".
+			return false, nil
+		}
+		for _, h := range hits {
 			if h.Score > 0 && slices.Contains(shown, h.SKU) {
 				fit = append(fit, h.SKU)
 			}

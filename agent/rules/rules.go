@@ -210,6 +210,10 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		if vs := valuesOfOneShown(t.Shop.Catalog, mem.Shown, t.Event.Text, in.Query); len(vs) == 1 {
 			return b.add(ctx, t, vs[0], max(in.Quantity, 1))
 		}
+		if s := t.Shop.Catalog.MeasuredOne(t.Event.Text, mem.Shown); s != "" && t.Shop.Catalog.GroupOf(s) == "" {
+			// "the 80 cm one" after the 60 and 80 cm targets: a pick.
+			return b.add(ctx, t, s, max(in.Quantity, 1))
+		}
 	}
 	// A pending question takes a yes or no first.
 	if mem.Pending == concierge.QuestionConsent {
