@@ -201,7 +201,7 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		return pick{sku: named[0]}, nil
 	}
 	if len(named) > 1 {
-		return b.choose(t, it, named), nil
+		return b.choose(t, it, in.NotQuery, named), nil
 	}
 	if len(in.Items) == 0 {
 		if s := ordinalChoice(t, in); s != "" {
@@ -237,7 +237,7 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 		if len(skus) == 1 {
 			return pick{sku: skus[0]}, nil
 		}
-		p := b.choose(t, it, skus)
+		p := b.choose(t, it, in.NotQuery, skus)
 		if p.sku == "" && in.Size != 0 && len(in.Items) == 0 {
 			// "the big monstera": the largest of one name.
 			p.sku = t.Shop.Catalog.BySize(p.candidates, in.Size > 0)
@@ -334,7 +334,7 @@ func (b Brain) found(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Int
 // choose picks among several products that fit an item: the one whose
 // name the words spell out, or the one in focus ("I'll take the teapot"
 // while looking at one); otherwise all of them are the question.
-func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
+func (b Brain) choose(t *agent.Turn, it nlu.Item, not string, skus []concierge.SKU) pick {
 	ix := t.Shop.Catalog
 	if parts := ix.PartsForEveryName(it.Query, skus); len(parts) > 0 {
 		// "add the X3 drone" is not the "Battery for drone X3".
@@ -351,6 +351,9 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, skus []concierge.SKU) pick {
 		text = t.Event.Text
 	}
 	if s := valueChooses(ix, text, skus); s != "" {
+		return pick{sku: s}
+	}
+	if s := groupOfValues(ix, cutRuledOut(text, not), skus); s != "" {
 		return pick{sku: s}
 	}
 	if s := hasEveryWord(ix, it.Query, skus); s != "" {
@@ -378,6 +381,46 @@ func valueChooses(ix *catalog.Index, text string, skus []concierge.SKU) concierg
 		return ""
 	}
 	return fit[0]
+}
+
+// groupOfValues returns the one of skus whose variants the values text
+// states choose among, where no other of skus has those values: "普拉提垫
+// 粉色" among the pilates mat that comes in pink and grey and a cork one
+// of no colour is the first. "" when none or several have them.
+func groupOfValues(ix *catalog.Index, text string, skus []concierge.SKU) concierge.SKU {
+	var found concierge.SKU
+	seen := map[string]bool{}
+	for _, s := range skus {
+		g := ix.GroupOf(s)
+		if g == "" || seen[g] {
+			continue
+		}
+		seen[g] = true
+		fit, said, missing := ix.Narrow(text, ix.Variants(s))
+		if len(fit) == 0 || len(said) == 0 || len(missing) > 0 {
+			continue
+		}
+		if found != "" {
+			return ""
+		}
+		found = s
+	}
+	if found == "" {
+		return ""
+	}
+	_, said, _ := ix.Narrow(text, ix.Variants(found))
+	for _, s := range skus {
+		p := ix.Product(s)
+		if p == nil || ix.GroupOf(s) != "" {
+			continue
+		}
+		for k, v := range said {
+			if strings.EqualFold(p.Attrs[k], v) {
+				return "" // a product of no group that has that value too
+			}
+		}
+	}
+	return found
 }
 
 // hasEveryWord returns the one of skus that every word of query finds
