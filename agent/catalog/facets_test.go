@@ -253,9 +253,10 @@ func TestPriceBandsOnALargeCatalog(t *testing.T) {
 
 // BenchmarkFacets compares a search with its facets (every product found
 // counted) to the plain search of the same query, on the generated
-// catalogs of BenchmarkScale: docs/benchmarks.md keeps the figures.
+// catalogs of BenchmarkScale, at the sizes of CATALOG_SIZES:
+// docs/benchmarks.md keeps the figures.
 func BenchmarkFacets(b *testing.B) {
-	for _, n := range []int{10_000, 100_000} {
+	for _, n := range catalogtest.Sizes(b, 10_000, 100_000) {
 		ps := catalogtest.Large(b, "testdata/catalog.yaml", n)
 		ix := catalog.New(ps, []concierge.Locale{"fr", "en", "zh"})
 		t0 := time.Now()
