@@ -205,6 +205,10 @@ type Query struct {
 	// each attribute named, one of the values listed: see facets.go.
 	Categories []string
 	Attrs      map[string][]string
+	// Ranges keeps products whose value of each attribute named is a
+	// number within its range ("lumens": 400 to 800, "weight": up to
+	// "1.5 kg"): see ranges.go. Check reports a bad range.
+	Ranges map[string]concierge.Range
 	// unsorted keeps every product found, in no order, in found's
 	// storage (Faceted).
 	unsorted bool

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -71,6 +72,14 @@ type facetAttr struct {
 	byFold map[string]int32 // while building
 	axis   bool             // tells some group's variants apart
 	facet  bool             // few enough values to be counted
+	// nums are the values read as numbers of the attribute's kind, NaN
+	// for the others; nil when none is a number (ranges.go). kind is
+	// the base unit they are in, unit the unit most write.
+	nums       []float64
+	kind, unit string
+	// counted: a facet, or numbers with a unit however many values
+	// (a span is shown, not the values).
+	counted bool
 }
 
 type attrVal struct{ attr, val int32 }
@@ -149,6 +158,10 @@ func (ix *Index) buildFacetTable() *facetTable {
 	t.groups = len(groupID)
 	for _, a := range t.attrs {
 		a.facet = len(a.values) <= maxFacetValues
+		a.numbers()
+		// Many bare numbers may be identifiers (GTIN, model numbers):
+		// filtered by range, not shown.
+		a.counted = a.facet || a.numeric() && a.unit != ""
 		a.byRaw, a.byFold = nil, nil
 	}
 	return t
@@ -184,11 +197,11 @@ func oneTerm(lx *lexicon, folded string) string {
 // of returns product i's attribute values.
 func (t *facetTable) of(i int) []attrVal { return t.vals[t.valStart[i]:t.valStart[i+1]] }
 
-// filters returns what q.Categories and q.Attrs keep, or nil when q has
-// neither. A category or attribute the catalog does not have keeps
-// nothing: the shopper asked for it.
+// filters returns what q.Categories, q.Attrs and q.Ranges keep, or nil
+// when q has none. A category or attribute the catalog does not have
+// keeps nothing: the shopper asked for it; so does a bad range (Check).
 func (ix *Index) filters(q Query) func(int) bool {
-	if len(q.Categories) == 0 && len(q.Attrs) == 0 {
+	if len(q.Categories) == 0 && len(q.Attrs) == 0 && len(q.Ranges) == 0 {
 		return nil
 	}
 	var cats map[string]bool
@@ -204,24 +217,31 @@ func (ix *Index) filters(q Query) func(int) bool {
 	}
 	var wants []want
 	var t *facetTable
-	if len(q.Attrs) > 0 {
+	if len(q.Attrs) > 0 || len(q.Ranges) > 0 {
 		t = ix.facetTable()
 		for _, k := range sortedKeys(q.Attrs) {
 			if len(q.Attrs[k]) == 0 {
 				continue // named with no value: no constraint
 			}
-			w := want{attr: -1}
-			fk := Fold(strings.TrimSpace(k))
-			for a, fa := range t.attrs {
-				if Fold(fa.name) == fk {
-					w.attr = int32(a)
-					w.ok = fa.matching(ix.lx, q.Attrs[k])
-				}
-			}
-			if w.attr < 0 {
+			a := t.attr(k)
+			if a < 0 {
 				return func(int) bool { return false }
 			}
-			wants = append(wants, w)
+			wants = append(wants, want{a, t.attrs[a].matching(ix.lx, q.Attrs[k])})
+		}
+		for _, k := range sortedKeys(q.Ranges) {
+			sp, err := readRange(k, q.Ranges[k])
+			if err != nil {
+				return func(int) bool { return false }
+			}
+			if sp.lo == nil && sp.hi == nil {
+				continue // named with no end: no constraint
+			}
+			a := t.attr(k)
+			if a < 0 {
+				return func(int) bool { return false }
+			}
+			wants = append(wants, want{a, t.attrs[a].inRange(sp)})
 		}
 	}
 	return func(i int) bool {
@@ -235,6 +255,18 @@ func (ix *Index) filters(q Query) func(int) bool {
 		}
 		return true
 	}
+}
+
+// attr returns the id of the attribute named name, without regard to
+// case or accents, or -1.
+func (t *facetTable) attr(name string) int32 {
+	fk := Fold(strings.TrimSpace(name))
+	for a, fa := range t.attrs {
+		if Fold(fa.name) == fk {
+			return int32(a)
+		}
+	}
+	return -1
 }
 
 // matching returns which of a's values one of asked names: written the
@@ -296,17 +328,18 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 	t := ix.facetTable()
 	cuts, lo, hi := ix.priceCuts(found)
 	// One counter per bucket: the total, in stock, each category, each
-	// price band, and for each counted attribute the products with it
-	// then each of its values.
+	// price band, and for each counted attribute the products with it,
+	// with a number, with another value (attrNums), then with each of
+	// its values.
 	const totalB, stockB, catB = 0, 1, 2
 	bandB := catB + len(t.cats)
 	attrB := make([]int, len(t.attrs))
 	nb := bandB + len(cuts) + 1
 	for a, fa := range t.attrs {
 		attrB[a] = -1
-		if fa.facet {
+		if fa.counted {
 			attrB[a] = nb
-			nb += 1 + len(fa.values)
+			nb += attrNums + len(fa.values)
 		}
 	}
 	counts := make([]int32, nb)
@@ -344,7 +377,14 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 		for _, v := range t.of(d) {
 			if b := attrB[v.attr]; b >= 0 {
 				add(b)
-				add(b + 1 + int(v.val))
+				if nums := t.attrs[v.attr].nums; nums != nil {
+					if math.IsNaN(nums[v.val]) {
+						add(b + 2)
+					} else {
+						add(b + 1)
+					}
+				}
+				add(b + attrNums + int(v.val))
 			}
 		}
 	}
@@ -365,8 +405,14 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 		if counts[b] == 0 {
 			continue
 		}
-		ac := attrCount{facet: concierge.AttrFacet{Name: fa.name}, axis: fa.axis, with: counts[b]}
-		ac.facet.Values = countedValues(fa.values, counts[b+1:b+1+len(fa.values)], maxShownValues)
+		ac := attrCount{facet: concierge.AttrFacet{Name: fa.name, Values: []concierge.FacetValue{}}, axis: fa.axis, with: counts[b]}
+		vc := counts[b+attrNums : b+attrNums+len(fa.values)]
+		if fa.facet {
+			ac.facet.Values = countedValues(fa.values, vc, maxShownValues)
+		}
+		if counts[b+1] > 0 {
+			ac.facet.Numbers = fa.span(vc, counts[b+1], counts[b+2])
+		}
 		attrs = append(attrs, ac)
 	}
 	slices.SortFunc(attrs, func(a, b attrCount) int {
@@ -382,6 +428,31 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 		f.Attrs = append(f.Attrs, a.facet)
 	}
 	return f
+}
+
+// attrNums is where an attribute's value counts start among its
+// buckets: after the products with it, with a number and with another
+// value.
+const attrNums = 3
+
+// span is the NumberFacet of a's values counted: the lowest and highest
+// number with a count, as first written, and the products with a number
+// (nums) or another value (other).
+func (a *facetAttr) span(counts []int32, nums, other int32) *concierge.NumberFacet {
+	lo, hi := -1, -1
+	for id, n := range counts {
+		x := a.nums[id]
+		if n == 0 || math.IsNaN(x) {
+			continue
+		}
+		if lo < 0 || x < a.nums[lo] {
+			lo = id
+		}
+		if hi < 0 || x > a.nums[hi] {
+			hi = id
+		}
+	}
+	return &concierge.NumberFacet{Min: a.values[lo], Max: a.values[hi], Count: int(nums), NotNumbers: int(other)}
 }
 
 // countedValues returns the values with a count, the most first, then
