@@ -46,10 +46,11 @@ type SearchCall struct {
 	PriceMax int64  `json:"price_max,omitempty" jsonschema:"minimum=0,description=Highest price in minor units (cents)"`
 	PriceMin int64  `json:"price_min,omitempty" jsonschema:"minimum=0,description=Lowest price in minor units (cents)"`
 	Sort     string `json:"sort,omitempty" jsonschema:"enum=relevance,enum=price_asc,enum=price_desc"`
-	// Attributes and InStock narrow the search by the facets a search
-	// returns.
-	Attributes map[string][]string `json:"attributes,omitempty" jsonschema:"description=Attribute values to keep as the facets of an earlier search name them (an attribute name mapped to a list of values such as color to bleu or size to 42 and 43): a product must have one of the values listed for each attribute given"`
-	InStock    bool                `json:"in_stock,omitempty" jsonschema:"description=Only products in stock"`
+	// Attributes, Ranges and InStock narrow the search by the facets a
+	// search returns.
+	Attributes map[string][]string        `json:"attributes,omitempty" jsonschema:"description=Attribute values to keep as the facets of an earlier search name them (an attribute name mapped to a list of values such as color to bleu or size to 42 and 43): a product must have one of the values listed for each attribute given"`
+	Ranges     map[string]concierge.Range `json:"ranges,omitempty" jsonschema:"description=Number ranges to keep for attributes whose facets show numbers (an attribute name mapped to min and max: both included and either left out). Each end is a number with or without a unit such as lumens min 400 max 800 or weight max 1.5 kg; g and kg or cm and m compare and an end without a unit is in the attribute's unit. A product whose value is not a number is left out"`
+	InStock    bool                       `json:"in_stock,omitempty" jsonschema:"description=Only products in stock"`
 	// The slots of a supplier's request (rooms, seats, rentals): the
 	// shop's suppliers are asked with them, the catalog ignores them.
 	Date     string `json:"date,omitempty" jsonschema:"description=For what a supplier has on one day (a seat or a rental): the day as YYYY-MM-DD"`
@@ -165,7 +166,7 @@ func (a SearchCall) Do(ctx context.Context, t *Turn) (*Result, error) {
 		s = catalog.PriceDesc
 	}
 	pvs, facets, err := t.Tools.SearchFaceted(ctx, SearchArgs{Query: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: s,
-		Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity, Attrs: a.Attributes, InStock: a.InStock})
+		Date: a.Date, From: a.From, To: a.To, Quantity: a.Quantity, Attrs: a.Attributes, Ranges: a.Ranges, InStock: a.InStock})
 	if err != nil {
 		return nil, err
 	}

@@ -59,10 +59,12 @@ type SearchArgs struct {
 	From     string `json:"from,omitempty" jsonschema:"description=The first day asked for as YYYY-MM-DD, for suppliers' offers (a room from this day)"`
 	To       string `json:"to,omitempty" jsonschema:"description=The last day asked for as YYYY-MM-DD, for suppliers' offers"`
 	Quantity int    `json:"quantity,omitempty" jsonschema:"description=How many people or units, for suppliers' offers"`
-	// Attrs and InStock narrow the search as the facets a faceted
-	// search returns do (catalog.Query.Attrs, InStockOnly).
-	Attrs   map[string][]string `json:"attributes,omitempty"`
-	InStock bool                `json:"in_stock,omitempty"`
+	// Attrs, Ranges and InStock narrow the search as the facets a
+	// faceted search returns do (catalog.Query.Attrs, Ranges,
+	// InStockOnly). A bad range is an error, and nothing is searched.
+	Attrs   map[string][]string        `json:"attributes,omitempty"`
+	Ranges  map[string]concierge.Range `json:"ranges,omitempty"`
+	InStock bool                       `json:"in_stock,omitempty"`
 }
 
 // Search finds products. Its results become the conversation's "shown"
@@ -86,7 +88,10 @@ func (tl *Tools) search(ctx context.Context, a SearchArgs, faceted bool) ([]Prod
 		a.Limit = PageSize
 	}
 	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude,
-		Attrs: a.Attrs, InStockOnly: a.InStock}
+		Attrs: a.Attrs, Ranges: a.Ranges, InStockOnly: a.InStock}
+	if err := q.Check(); err != nil {
+		return nil, concierge.Facets{}, fmt.Errorf("search: %w", err)
+	}
 	if tl.shop.Catalog.HasVariants() {
 		// The variants of a group make one result: cap after grouping,
 		// reading enough hits for groups of up to variantsPerResult.

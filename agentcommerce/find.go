@@ -23,6 +23,12 @@ type Filter struct {
 	// values as the facets write them; the shop's search also takes a
 	// value in another of its languages ("blue" for "bleu").
 	Attrs map[string][]string `json:"attributes,omitempty" jsonschema:"for each attribute (size, color, material… as the facets name them), the values to keep: a product must have one of them"`
+	// Ranges keeps products whose value of each attribute named is a
+	// number within its range (concierge.Range: "lumens" from "400" to
+	// "800", "weight" up to "1.5 kg"), as the facets' numbers show
+	// them. Only the shop's search (FindFunc) reads numbers: without
+	// it, a range is refused.
+	Ranges map[string]concierge.Range `json:"ranges,omitempty" jsonschema:"for attributes whose facets show numbers, the numbers to keep: min and max, both included, either left out, each a number with or without a unit (400, 1.5 kg, 1000Wh); g and kg or cm and m compare, an end without a unit is in the other end's unit or the attribute's, and a product whose value is not a number is left out"`
 	// InStock keeps products with stock at the catalog's count; the live
 	// count, less what open checkouts hold, is each variant's
 	// availability.
@@ -31,7 +37,7 @@ type Filter struct {
 
 // Empty reports whether f keeps every product.
 func (f Filter) Empty() bool {
-	return len(f.Categories) == 0 && f.PriceMin == 0 && f.PriceMax == 0 && len(f.Attrs) == 0 && !f.InStock
+	return len(f.Categories) == 0 && f.PriceMin == 0 && f.PriceMax == 0 && len(f.Attrs) == 0 && len(f.Ranges) == 0 && !f.InStock
 }
 
 // Find returns the products query finds that pass f, best first, a group
@@ -39,9 +45,14 @@ func (f Filter) Empty() bool {
 // all). With the shop's Find (server wires the chat's search, as for
 // Rank) the search and the filters are the catalog's, and faceted is
 // true. Without it, Find is Search (the word match) filtered here, and
-// no facets are counted.
-func (s *Shop) Find(query string, f Filter, limit int) (products []*concierge.Product, facets concierge.Facets, faceted bool) {
+// no facets are counted. A bad filter (a range whose end is not a
+// number, or whose min is above its max; any range without FindFunc) is
+// an *Error with ReasonInvalid, and nothing is found.
+func (s *Shop) Find(query string, f Filter, limit int) (products []*concierge.Product, facets concierge.Facets, faceted bool, err error) {
 	if s.FindFunc == nil {
+		if len(f.Ranges) > 0 {
+			return nil, concierge.Facets{}, false, &Error{Reason: ReasonInvalid, Path: "$.ranges", Message: "this shop's search does not filter by ranges"}
+		}
 		for _, p := range s.Search(query, 0) {
 			if s.passes(p, f) {
 				products = append(products, p)
@@ -50,10 +61,13 @@ func (s *Shop) Find(query string, f Filter, limit int) (products []*concierge.Pr
 				}
 			}
 		}
-		return products, concierge.Facets{}, false
+		return products, concierge.Facets{}, false, nil
 	}
-	skus, facets := s.FindFunc(query, f)
-	return s.listed(skus, limit), facets, true
+	skus, facets, err := s.FindFunc(query, f)
+	if err != nil {
+		return nil, concierge.Facets{}, false, &Error{Reason: ReasonInvalid, Path: "$.ranges", Message: err.Error()}
+	}
+	return s.listed(skus, limit), facets, true, nil
 }
 
 // passes reports whether p's product (its group, or p alone) has a

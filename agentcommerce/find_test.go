@@ -31,7 +31,10 @@ func TestFindWithoutTheShopsSearch(t *testing.T) {
 		{"an attribute no product has", "", agentcommerce.Filter{Attrs: map[string][]string{"fabric": {"lin"}}}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ps, facets, faceted := shop.Find(tc.query, tc.f, 0)
+			ps, facets, faceted, err := shop.Find(tc.query, tc.f, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []concierge.SKU
 			for _, p := range ps {
 				got = append(got, p.SKU)
@@ -43,5 +46,11 @@ func TestFindWithoutTheShopsSearch(t *testing.T) {
 				t.Errorf("facets without the shop's search: %v %+v", faceted, facets)
 			}
 		})
+	}
+	// Numbers are read by the shop's search only: a range is refused
+	// rather than ignored.
+	ps, _, _, err := shop.Find("", agentcommerce.Filter{Ranges: map[string]concierge.Range{"size": {Min: "32"}}}, 0)
+	if e := agentcommerce.AsError(err); e == nil || e.Reason != agentcommerce.ReasonInvalid || len(ps) != 0 {
+		t.Errorf("a range without the shop's search: %v, %v", ps, err)
 	}
 }

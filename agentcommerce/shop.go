@@ -41,8 +41,10 @@ type Shop struct {
 	// an empty query, in catalog order), and the facets of them all
 	// (server wires the bot's agent/catalog index, Index.Faceted). Find
 	// uses it; nil filters Search's products in Find and counts no
-	// facets. The same order for the same catalog, query and filter.
-	FindFunc func(query string, f Filter) ([]concierge.SKU, concierge.Facets)
+	// facets. The same order for the same catalog, query and filter. An
+	// error says why f is not a filter (a bad range), in words an agent
+	// can read; nothing is found.
+	FindFunc func(query string, f Filter) ([]concierge.SKU, concierge.Facets, error)
 	// OrderEvents are the protocols whose agents are sent order events
 	// (ACP's webhook_url): completing a session of one queues an
 	// OrderCreate, and later changes of its order OrderUpdates.

@@ -236,19 +236,23 @@ func (m *Main) handler() http.Handler {
 
 // chatFind is chatRank with the agents' filters, and the facets of every
 // product found (catalog.Index.Faceted): agentcommerce.Shop.FindFunc.
-func (m *Main) chatFind(bot concierge.BotID) func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets) {
-	return func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets) {
+func (m *Main) chatFind(bot concierge.BotID) func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets, error) {
+	return func(query string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets, error) {
+		q := catalog.Query{Text: query, Categories: f.Categories, PriceMin: f.PriceMin, PriceMax: f.PriceMax,
+			Attrs: f.Attrs, Ranges: f.Ranges, InStockOnly: f.InStock}
+		if err := q.Check(); err != nil {
+			return nil, concierge.Facets{}, err
+		}
 		sh := m.Agent.Shop(bot)
 		if sh == nil || sh.Catalog == nil {
-			return nil, concierge.Facets{}
+			return nil, concierge.Facets{}, nil
 		}
-		hits, facets := sh.Catalog.Faceted(catalog.Query{Text: query, Categories: f.Categories, PriceMin: f.PriceMin, PriceMax: f.PriceMax,
-			Attrs: f.Attrs, InStockOnly: f.InStock})
+		hits, facets := sh.Catalog.Faceted(q)
 		out := make([]concierge.SKU, len(hits))
 		for i, h := range hits {
 			out[i] = h.SKU
 		}
-		return out, facets
+		return out, facets, nil
 	}
 }
 

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -88,7 +87,7 @@ func readRange(name string, r concierge.Range) (span, error) {
 		}
 		n, ok := readNumber(e.text)
 		if !ok {
-			return span{}, fmt.Errorf("catalog: range of %q: %s %q is not a number with at most one unit", name, e.which, e.text)
+			return span{}, concierge.Errorf(concierge.CodeInvalid, "catalog", "range of %q: %s %q is not a number with at most one unit", name, e.which, e.text)
 		}
 		*e.to = &n
 	}
@@ -97,16 +96,16 @@ func readRange(name string, r concierge.Range) (span, error) {
 	}
 	lo, hi := sp.lo.inUnit(sp.hi.unit), sp.hi.inUnit(sp.lo.unit)
 	if lo.base != hi.base {
-		return span{}, fmt.Errorf("catalog: range of %q: min %q and max %q are in units of different kinds", name, r.Min, r.Max)
+		return span{}, concierge.Errorf(concierge.CodeInvalid, "catalog", "range of %q: min %q and max %q are in units of different kinds", name, r.Min, r.Max)
 	}
 	if lo.value > hi.value {
-		return span{}, fmt.Errorf("catalog: range of %q: min %q is above max %q", name, r.Min, r.Max)
+		return span{}, concierge.Errorf(concierge.CodeInvalid, "catalog", "range of %q: min %q is above max %q", name, r.Min, r.Max)
 	}
 	sp.lo, sp.hi = &lo, &hi
 	return sp, nil
 }
 
-// Check reports a bad filter of q: a range whose end is not a number
+// Check reports a bad filter of q, as a *concierge.Error of code invalid: a range whose end is not a number
 // with at most one unit ("abc", "4-6"), whose ends are in units of
 // different kinds ("1 kg" to "40 cm"), or whose min is above its max.
 // Search and Faceted find nothing for such a query; callers check first

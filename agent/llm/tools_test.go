@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
 )
 
@@ -28,6 +29,9 @@ func TestDecodeArguments(t *testing.T) {
 		{"search_products", `{"query":"t-shirt","attributes":{"color":["bleu"],"size":["M","L"]},"in_stock":true}`,
 			agent.SearchCall{Query: "t-shirt", Attributes: map[string][]string{"color": {"bleu"}, "size": {"M", "L"}}, InStock: true}, ""},
 		{"search_products", `{"query":"t-shirt","attributes":{"color":"bleu"}}`, nil, "cannot unmarshal"},
+		{"search_products", `{"query":"lampe","ranges":{"lumens":{"min":"400","max":800},"weight":{"max":"1.5 kg"}}}`,
+			agent.SearchCall{Query: "lampe", Ranges: map[string]concierge.Range{"lumens": {Min: "400", Max: "800"}, "weight": {Max: "1.5 kg"}}}, ""},
+		{"search_products", `{"query":"lampe","ranges":{"lumens":{"from":400}}}`, nil, `unknown field "from"`},
 		{"search_products", `{"query":"lampe","sort":"cheapest"}`, nil, "sort must be one of relevance, price_asc, price_desc"},
 		{"search_products", `{"query":"lampe","price_max":-1}`, nil, "price_max must be at least 0"},
 		{"search_products", `{}`, nil, "query is required"},

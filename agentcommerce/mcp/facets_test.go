@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -26,13 +27,17 @@ func clothesShop(t *testing.T, url string) *httptest.Server {
 	bot := &concierge.Bot{ID: "clothes", Locales: []concierge.Locale{"fr", "en", "zh"}, Currency: "EUR",
 		Products: catalogtest.Load(t, "../../agent/catalog/testdata/facets.yaml")}
 	ix := catalog.New(bot.Products, bot.Locales)
-	find := func(q string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets) {
-		hits, facets := ix.Faceted(catalog.Query{Text: q, Categories: f.Categories, PriceMin: f.PriceMin, PriceMax: f.PriceMax, Attrs: f.Attrs, InStockOnly: f.InStock})
+	find := func(q string, f agentcommerce.Filter) ([]concierge.SKU, concierge.Facets, error) {
+		query := catalog.Query{Text: q, Categories: f.Categories, PriceMin: f.PriceMin, PriceMax: f.PriceMax, Attrs: f.Attrs, Ranges: f.Ranges, InStockOnly: f.InStock}
+		if err := query.Check(); err != nil {
+			return nil, concierge.Facets{}, err
+		}
+		hits, facets := ix.Faceted(query)
 		var out []concierge.SKU
 		for _, h := range hits {
 			out = append(out, h.SKU)
 		}
-		return out, facets
+		return out, facets, nil
 	}
 	db := agentcommercetest.OpenStore(t, url)
 	svc := agentcommercetest.NewService(t, db, &agentcommerce.Shop{Bot: bot, Handlers: map[string]agentcommerce.Payer{"sandbox": agentcommerce.Sandbox{}},
@@ -83,6 +88,10 @@ func TestFilteredSearchAndFacets(t *testing.T) {
 				[]string{"TEE-LIN", "SHIRT-OX", "SOCKS-3"}, "id", 3, []any{"categories", 0, "value", "tops"}},
 			{"UCP: Chinese words and a price", `{` + meta + `,"catalog":{"query":"牛仔裤","filters":{"price":{"min":6000}}}}`,
 				[]string{"JEANS-SLIM"}, "id", 1, []any{"attributes", 1, "values", 0, "value", "34"}},
+			{"a size range: the jeans in 34, not the t-shirt's S, M, L", `{"ranges":{"size":{"min":"33"}}}`, []string{"JEANS-34"}, "id", 1,
+				[]any{"attributes", 1, "numbers", "min", "34"}},
+			{"UCP: a size range and its span", `{` + meta + `,"catalog":{"filters":{"attribute_ranges":{"size":{"max":"40"}}}}}`,
+				[]string{"JEANS-SLIM"}, "id", 1, []any{"attributes", 1, "numbers", "max", "34"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				out := call(tc.args)
@@ -104,6 +113,16 @@ func TestFilteredSearchAndFacets(t *testing.T) {
 		out := call(`{"query":"t-shirt","attributes":{"size":["XL"]}}`)
 		if ps, _ := out["products"].([]any); len(ps) != 0 || jsonPath(out, "facets", "total") != 0.0 {
 			t.Errorf("a size no t-shirt has: %v", out)
+		}
+		// A bad range says why: a tool error with the flat arguments,
+		// UCP's invalid_request over its binding.
+		res, err := cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "search_catalog", Arguments: json.RawMessage(`{"ranges":{"size":{"min":"40","max":"32"}}}`)})
+		if b, _ := json.Marshal(res); err != nil || !res.IsError || !strings.Contains(string(b), `range of \"size\": min \"40\" is above max \"32\"`) {
+			t.Errorf("a range upside down: %s, %v", b, err)
+		}
+		_, err = cs.CallTool(context.Background(), &sdk.CallToolParams{Name: "search_catalog", Arguments: json.RawMessage(`{` + meta + `,"catalog":{"filters":{"attribute_ranges":{"size":{"min":"XL"}}}}}`)})
+		if err == nil || !strings.Contains(err.Error(), `invalid_request: filters.attribute_ranges: catalog: range of "size": min "XL" is not a number`) {
+			t.Errorf("UCP: a range that is no number: %v", err)
 		}
 	})
 }

@@ -180,11 +180,14 @@ func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 			}
 			out := SearchOutput{Products: []Product{}}
 			shop := h.cfg.Service.Shop(bot) // as of the latest catalog
-			found, facets, faceted := shop.Find(in.Query, in.Filter, limit)
+			found, facets, faceted, err := shop.Find(in.Query, in.Filter, limit)
+			if err != nil {
+				return nil, nil, h.fail(bot, err)
+			}
 			if faceted {
 				out.Facets = &facets
 			}
-			err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
+			err = h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 				for _, p := range found {
 					pr, err := h.product(ctx, tx, shop, p)
 					if err != nil {

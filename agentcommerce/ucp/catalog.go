@@ -48,10 +48,14 @@ type catalogFilters struct {
 	// Attributes is Concierge's extension: for each attribute (size,
 	// color… as the response's facets name them), the values to keep.
 	Attributes map[string][]string `json:"attributes,omitempty" jsonschema:"Concierge's extension: for each attribute (as the response's facets name it), the values to keep; a product needs one of them"`
+	// AttributeRanges is Concierge's extension too: for each attribute
+	// whose facet shows numbers, the numbers to keep
+	// (agentcommerce.Filter.Ranges).
+	AttributeRanges map[string]concierge.Range `json:"attribute_ranges,omitempty" jsonschema:"Concierge's extension: for each attribute whose facet shows numbers, min and max to keep (both included, either left out), each a number with or without a unit (400, 1.5 kg); a product whose value is not a number is left out"`
 }
 
 func (f *catalogFilters) empty() bool {
-	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0 && len(f.Attributes) == 0
+	return f == nil || len(f.Categories) == 0 && f.Price == nil && len(f.Availability) == 0 && len(f.Brand) == 0 && len(f.Attributes) == 0 && len(f.AttributeRanges) == 0
 }
 
 // inStockOnly reports whether availability asks for products in stock
@@ -65,7 +69,7 @@ func (f *catalogFilters) filter() agentcommerce.Filter {
 	if f == nil {
 		return agentcommerce.Filter{}
 	}
-	out := agentcommerce.Filter{Categories: f.Categories, Attrs: f.Attributes, InStock: f.inStockOnly()}
+	out := agentcommerce.Filter{Categories: f.Categories, Attrs: f.Attributes, Ranges: f.AttributeRanges, InStock: f.inStockOnly()}
 	if f.Price != nil {
 		if f.Price.Min != nil {
 			out.PriceMin = max(*f.Price.Min, 0)
@@ -232,7 +236,10 @@ func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRe
 	}
 	cat := newCatalog(h, shop, catalogLocale(loc, req.Context, shop))
 	var found []*concierge.Product
-	listed, facets, faceted := shop.Find(query, req.Filters.filter(), 0)
+	listed, facets, faceted, err := shop.Find(query, req.Filters.filter(), 0)
+	if e := agentcommerce.AsError(err); e != nil {
+		return nil, invalid("filters.attribute_ranges: " + e.Message)
+	}
 	for _, p := range listed {
 		if cat.keep(p, req.Filters) {
 			found = append(found, p)
@@ -240,7 +247,7 @@ func (h *Handler) Search(ctx context.Context, bot concierge.BotID, req *SearchRe
 	}
 	page := found[min(offset, len(found)):min(offset+limit, len(found))]
 	out := map[string]any{"ucp": catalogEnvelope(CatalogSearch, false)}
-	err := h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
+	err = h.cfg.Service.View(ctx, func(tx agentcommerce.Tx) error {
 		products := make([]map[string]any, 0, len(page))
 		for _, p := range page {
 			g, err := cat.group(ctx, tx, p)
