@@ -60,6 +60,15 @@ type facetTable struct {
 	// or more, else -1; groups counts the groups.
 	docGroup []int32
 	groups   int
+	// attrSlot is where each attribute's buckets start in the fixed
+	// layout of the counts, -1 for an attribute not counted; fixed is
+	// the layout's length; valCode says, beside vals, which buckets a
+	// value adds to; full are the counts of the catalog's products in no
+	// group, in categories and attributes (facetcount.go).
+	attrSlot []int32
+	fixed    int
+	valCode  []uint8
+	full     []int32
 }
 
 // facetAttr is one attribute of the catalog and its values.
@@ -92,6 +101,7 @@ type facetCache struct {
 	once  sync.Once
 	table *facetTable
 	found sync.Pool // *[]scored
+	bits  sync.Pool // *[]uint64, cleared: facetCounts.complement
 }
 
 // facetTable returns the index's table, building it on first use.
@@ -164,6 +174,7 @@ func (ix *Index) buildFacetTable() *facetTable {
 		a.counted = a.facet || a.numeric() && a.unit != ""
 		a.byRaw, a.byFold = nil, nil
 	}
+	t.layout()
 	return t
 }
 
@@ -327,67 +338,8 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 	}
 	t := ix.facetTable()
 	cuts, lo, hi := ix.priceCuts(found)
-	// One counter per bucket: the total, in stock, each category, each
-	// price band, and for each counted attribute the products with it,
-	// with a number, with another value (attrNums), then with each of
-	// its values.
-	const totalB, stockB, catB = 0, 1, 2
-	bandB := catB + len(t.cats)
-	attrB := make([]int, len(t.attrs))
-	nb := bandB + len(cuts) + 1
-	for a, fa := range t.attrs {
-		attrB[a] = -1
-		if fa.counted {
-			attrB[a] = nb
-			nb += attrNums + len(fa.values)
-		}
-	}
-	counts := make([]int32, nb)
-	// A group counts once in each bucket: seen holds bucket<<32|group
-	// for the groups already counted.
-	var seen map[uint64]bool
-	if t.groups > 0 {
-		seen = map[uint64]bool{}
-	}
-	for _, s := range found {
-		d := s.doc
-		g := t.docGroup[d]
-		add := func(b int) {
-			if g >= 0 {
-				k := uint64(b)<<32 | uint64(g)
-				if seen[k] {
-					return
-				}
-				seen[k] = true
-			}
-			counts[b]++
-		}
-		add(totalB)
-		if ix.docs[d].available {
-			add(stockB)
-		}
-		if c := t.docCat[d]; c >= 0 {
-			add(catB + int(c))
-		}
-		band := 0
-		for band < len(cuts) && ix.docs[d].price >= cuts[band] {
-			band++
-		}
-		add(bandB + band)
-		for _, v := range t.of(d) {
-			if b := attrB[v.attr]; b >= 0 {
-				add(b)
-				if nums := t.attrs[v.attr].nums; nums != nil {
-					if math.IsNaN(nums[v.val]) {
-						add(b + 2)
-					} else {
-						add(b + 1)
-					}
-				}
-				add(b + attrNums + int(v.val))
-			}
-		}
-	}
+	counts := ix.count(found, cuts, ix.byComplement(found))
+	bandB := t.fixed
 	f := concierge.Facets{Total: int(counts[totalB]), InStock: int(counts[stockB]), Currency: ix.products[found[0].doc].Price.Currency}
 	f.Categories = countedValues(t.cats, counts[catB:catB+len(t.cats)], len(t.cats))
 	f.Prices = bands(cuts, lo, hi, counts[bandB:bandB+len(cuts)+1])
@@ -398,11 +350,8 @@ func (ix *Index) facetsOf(found []scored) concierge.Facets {
 	}
 	var attrs []attrCount
 	for a, fa := range t.attrs {
-		if attrB[a] < 0 {
-			continue
-		}
-		b := attrB[a]
-		if counts[b] == 0 {
+		b := int(t.attrSlot[a])
+		if b < 0 || counts[b] == 0 {
 			continue
 		}
 		ac := attrCount{facet: concierge.AttrFacet{Name: fa.name, Values: []concierge.FacetValue{}}, axis: fa.axis, with: counts[b]}

@@ -266,8 +266,9 @@ func BenchmarkFacets(b *testing.B) {
 			"words":  {Text: "lampe de bureau", Limit: 10},
 			"all":    {Limit: 10},
 			"filter": {Text: "lamp", Attrs: map[string][]string{"material": {"steel"}}, Limit: 10},
+			"stock":  {InStockOnly: true, Limit: 10},
 		}
-		for _, name := range []string{"words", "all", "filter"} {
+		for _, name := range []string{"words", "all", "filter", "stock"} {
 			q := queries[name]
 			_, f := ix.Faceted(q)
 			b.Logf("%d products: %s finds %d", n, name, f.Total)
