@@ -7,12 +7,19 @@ import (
 
 // Counting the facets. Each product found adds one to the buckets it is
 // in (facetTable's fixed layout, then the price bands), a variant group
-// once per bucket. When a search finds most of a large catalog, the
-// catalog's own counts (facetTable.full, counted once per table) less
-// those of the products not found cost less than counting the products
-// found: each product found then costs a bit set, its price band and its
-// stock, and only the products not found have their category and
-// attribute values read. Both ways give the same counts.
+// once per bucket. A product in no group adds only to its category's and
+// its values' buckets, and to local counts of the total and the stock:
+// the buckets of the products with an attribute, with a number or
+// another value are sums of its values' buckets, made once at the end
+// (finish), which spares the loop the increments of a few counters that
+// every product would add to one after the other.
+//
+// When a search finds most of a large catalog, the catalog's own counts
+// (facetTable.full, counted once per table) less those of the products
+// not found cost less than counting the products found: each product
+// found then costs a bit, its price band and its stock, and only the
+// products not found have their category and values read. Both ways give
+// the same counts.
 
 // complementMin is the smallest catalog counted by its complement: below
 // it, counting what was found is as fast as the bit set.
@@ -25,13 +32,16 @@ const (
 	catB   = 2
 )
 
-// facetCounts are the counters of one faceted search.
+// facetCounts are the counters of one faceted search: counts of the
+// products in no group, grouped of the variant groups, added up by
+// finish.
 type facetCounts struct {
-	ix     *Index
-	t      *facetTable
-	counts []int32
-	cuts   []int64
-	bandB  int
+	ix      *Index
+	t       *facetTable
+	counts  []int32
+	grouped []int32
+	cuts    []int64
+	bandB   int
 	// seen holds bucket<<32|group for the groups already counted in a
 	// bucket: a group counts once in each.
 	seen map[uint64]bool
@@ -53,8 +63,13 @@ func (t *facetTable) layout() {
 	}
 	t.fixed = int(n)
 	t.valCode = make([]uint8, len(t.vals))
+	t.valSlot = make([]int32, len(t.vals))
 	for i, v := range t.vals {
 		fa := t.attrs[v.attr]
+		t.valSlot[i] = -1
+		if fa.counted {
+			t.valSlot[i] = t.attrSlot[v.attr] + attrNums + v.val
+		}
 		switch {
 		case !fa.counted:
 		case fa.nums == nil:
@@ -80,31 +95,20 @@ const (
 	codeOther               // not one, of an attribute with numbers
 )
 
-// addValues adds delta to the category and attribute buckets of product
-// d, which is in no group.
+// addValues adds delta to the category and value buckets of product d,
+// which is in no group.
 func (t *facetTable) addValues(counts []int32, d int, delta int32) {
 	if c := t.docCat[d]; c >= 0 {
 		counts[catB+int(c)] += delta
 	}
-	for i := t.valStart[d]; i < t.valStart[d+1]; i++ {
-		code := t.valCode[i]
-		if code == 0 {
-			continue
+	for _, b := range t.valSlot[t.valStart[d]:t.valStart[d+1]] {
+		if b >= 0 {
+			counts[b] += delta
 		}
-		v := t.vals[i]
-		b := t.attrSlot[v.attr]
-		counts[b] += delta
-		switch {
-		case code&codeNumber != 0:
-			counts[b+1] += delta
-		case code&codeOther != 0:
-			counts[b+2] += delta
-		}
-		counts[b+attrNums+v.val] += delta
 	}
 }
 
-// band returns the price band of product d.
+// band returns the bucket of the price band of product d.
 func (c *facetCounts) band(d int) int {
 	band := 0
 	for band < len(c.cuts) && c.ix.docs[d].price >= c.cuts[band] {
@@ -113,24 +117,14 @@ func (c *facetCounts) band(d int) int {
 	return c.bandB + band
 }
 
-// alone counts product d, which is in no group, in the total, in stock
-// and its price band.
-func (c *facetCounts) alone(d int) {
-	c.counts[totalB]++
-	if c.ix.docs[d].available {
-		c.counts[stockB]++
-	}
-	c.counts[c.band(d)]++
-}
-
-// grouped counts product d of group g in every bucket it is in, unless
+// group counts product d of group g in every bucket it is in, unless
 // another of the group's products already counted there.
-func (c *facetCounts) grouped(d int, g int32) {
+func (c *facetCounts) group(d int, g int32) {
 	add := func(b int) {
 		k := uint64(b)<<32 | uint64(g)
 		if !c.seen[k] {
 			c.seen[k] = true
-			c.counts[b]++
+			c.grouped[b]++
 		}
 	}
 	t := c.t
@@ -147,8 +141,7 @@ func (c *facetCounts) grouped(d int, g int32) {
 		if code == 0 {
 			continue
 		}
-		v := t.vals[i]
-		b := int(t.attrSlot[v.attr])
+		b := int(t.attrSlot[t.vals[i].attr])
 		add(b)
 		switch {
 		case code&codeNumber != 0:
@@ -156,37 +149,54 @@ func (c *facetCounts) grouped(d int, g int32) {
 		case code&codeOther != 0:
 			add(b + 2)
 		}
-		add(b + attrNums + int(v.val))
+		add(int(t.valSlot[i]))
 	}
 }
 
 // forward counts the products found one by one.
 func (c *facetCounts) forward(found []scored) {
+	t, docs, counts := c.t, c.ix.docs, c.counts
+	var total, stock int32
 	for _, s := range found {
-		if g := c.t.docGroup[s.doc]; g >= 0 {
-			c.grouped(s.doc, g)
+		d := s.doc
+		if g := t.docGroup[d]; g >= 0 {
+			c.group(d, g)
 			continue
 		}
-		c.alone(s.doc)
-		c.t.addValues(c.counts, s.doc, 1)
+		total++
+		if docs[d].available {
+			stock++
+		}
+		counts[c.band(d)]++
+		t.addValues(counts, d, 1)
 	}
+	counts[totalB] += total
+	counts[stockB] += stock
 }
 
 // complement counts the products found as the catalog's counts less
 // those of the products not found; in is a cleared bit set of at least
 // one bit per product, left set.
 func (c *facetCounts) complement(found []scored, in []uint64) {
-	copy(c.counts, c.t.full)
+	t, docs, counts := c.t, c.ix.docs, c.counts
+	copy(counts, t.full)
+	var total, stock int32
 	for _, s := range found {
 		d := s.doc
 		in[d>>6] |= 1 << (d & 63)
-		if g := c.t.docGroup[d]; g >= 0 {
-			c.grouped(d, g)
+		if g := t.docGroup[d]; g >= 0 {
+			c.group(d, g)
 			continue
 		}
-		c.alone(d)
+		total++
+		if docs[d].available {
+			stock++
+		}
+		counts[c.band(d)]++
 	}
-	n := len(c.t.docCat)
+	counts[totalB] += total
+	counts[stockB] += stock
+	n := len(t.docCat)
 	for w := 0; w*64 < n; w++ {
 		out := ^in[w]
 		if rest := n - w*64; rest < 64 {
@@ -195,10 +205,37 @@ func (c *facetCounts) complement(found []scored, in []uint64) {
 		for out != 0 {
 			d := w*64 + bits.TrailingZeros64(out)
 			out &= out - 1
-			if c.t.docGroup[d] < 0 {
-				c.t.addValues(c.counts, d, -1)
+			if t.docGroup[d] < 0 {
+				t.addValues(counts, d, -1)
 			}
 		}
+	}
+}
+
+// finish sums the values' buckets of the products in no group into their
+// attributes' (with it, with a number, with another value), then adds
+// the groups' counts.
+func (c *facetCounts) finish() {
+	for a, fa := range c.t.attrs {
+		b := int(c.t.attrSlot[a])
+		if b < 0 {
+			continue
+		}
+		var with, nums, other int32
+		for v, n := range c.counts[b+attrNums : b+attrNums+len(fa.values)] {
+			with += n
+			switch {
+			case fa.nums == nil:
+			case math.IsNaN(fa.nums[v]):
+				other += n
+			default:
+				nums += n
+			}
+		}
+		c.counts[b], c.counts[b+1], c.counts[b+2] = with, nums, other
+	}
+	for i, n := range c.grouped {
+		c.counts[i] += n
 	}
 }
 
@@ -209,9 +246,11 @@ func (ix *Index) count(found []scored, cuts []int64, complement bool) []int32 {
 	c := &facetCounts{ix: ix, t: t, counts: make([]int32, t.fixed+len(cuts)+1), cuts: cuts, bandB: t.fixed}
 	if t.groups > 0 {
 		c.seen = map[uint64]bool{}
+		c.grouped = make([]int32, len(c.counts))
 	}
 	if !complement {
 		c.forward(found)
+		c.finish()
 		return c.counts
 	}
 	words := (len(ix.docs) + 63) / 64
@@ -224,6 +263,7 @@ func (ix *Index) count(found []scored, cuts []int64, complement bool) []int32 {
 		*buf = make([]uint64, words)
 	}
 	c.complement(found, (*buf)[:words])
+	c.finish()
 	clear(*buf)
 	if ix.facets != nil {
 		ix.facets.bits.Put(buf)

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -52,6 +53,38 @@ func TestFacetCountsByComplement(t *testing.T) {
 			}
 			if again := ix.count(found, cuts, true); !slices.Equal(again, all) {
 				t.Errorf("%s, set %d: the pooled bit set was not cleared", c.path, i)
+			}
+		}
+	}
+}
+
+// BenchmarkFacetCount measures the counting of facets alone, one by one
+// and by complement, on the products that searches of BenchmarkFacets
+// find in the generated catalogs (CATALOG_SIZES): docs/benchmarks.md
+// keeps the figures.
+func BenchmarkFacetCount(b *testing.B) {
+	for _, n := range catalogtest.Sizes(b, 100_000) {
+		ix := New(catalogtest.Large(b, "testdata/catalog.yaml", n), []concierge.Locale{"fr", "en", "zh"})
+		ix.facetTable()
+		for _, c := range []struct {
+			name string
+			q    Query
+		}{{"words", Query{Text: "lampe de bureau"}}, {"all", Query{}}, {"stock", Query{InStockOnly: true}}} {
+			terms, unknown := ix.queryTerms(c.q.Text)
+			c.q.unsorted = true
+			found := slices.Clone(ix.searchDocs(c.q, terms, unknown, anyPath))
+			cuts, _, _ := ix.priceCuts(found)
+			b.Logf("%d products: %s finds %d", n, c.name, len(found))
+			for _, way := range []struct {
+				name       string
+				complement bool
+			}{{"one-by-one", false}, {"complement", true}} {
+				b.Run(fmt.Sprintf("%d/%s/%s", n, c.name, way.name), func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						ix.count(found, cuts, way.complement)
+					}
+				})
 			}
 		}
 	}

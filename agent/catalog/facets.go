@@ -62,11 +62,13 @@ type facetTable struct {
 	groups   int
 	// attrSlot is where each attribute's buckets start in the fixed
 	// layout of the counts, -1 for an attribute not counted; fixed is
-	// the layout's length; valCode says, beside vals, which buckets a
-	// value adds to; full are the counts of the catalog's products in no
-	// group, in categories and attributes (facetcount.go).
+	// the layout's length; beside vals, valSlot is each value's bucket
+	// (-1: not counted) and valCode which of its attribute's buckets it
+	// adds to; full are the category and value counts of the catalog's
+	// products in no group (facetcount.go).
 	attrSlot []int32
 	fixed    int
+	valSlot  []int32
 	valCode  []uint8
 	full     []int32
 }
@@ -450,12 +452,12 @@ func (ix *Index) priceCuts(found []scored) (cuts []int64, lo, hi int64) {
 	step := max(1, len(found)/priceSample)
 	sample := make([]int64, 0, min(len(found), priceSample+1))
 	lo, hi = ix.docs[found[0].doc].price, ix.docs[found[0].doc].price
-	for i, s := range found {
+	for _, s := range found {
 		p := ix.docs[s.doc].price
 		lo, hi = min(lo, p), max(hi, p)
-		if i%step == 0 {
-			sample = append(sample, p)
-		}
+	}
+	for i := 0; i < len(found); i += step {
+		sample = append(sample, ix.docs[found[i].doc].price)
 	}
 	slices.Sort(sample)
 	for j := 1; j < priceBands; j++ {

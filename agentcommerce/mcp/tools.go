@@ -160,7 +160,7 @@ type ShippingOption struct {
 // server builds bot's MCP server with its tools.
 func (h *Handler) server(bot concierge.BotID) *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "concierge-" + string(bot), Version: Version}, nil)
-	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants. The facets count everything found by category, attribute value (size, color…), price band and stock; the filters (categories, price_min, price_max, attributes, in_stock) narrow the search by them.",
+	sdk.AddTool(s, &sdk.Tool{Name: "search_catalog", Description: "Search the shop's catalog. Prices are in minor units. A product sold in sizes or colours is listed once, with its variants. The facets count everything found by category, attribute value (size, color…), price band and stock, and give the span of numeric attributes (lumens, weight…); the filters (categories, price_min, price_max, attributes, ranges, in_stock) narrow the search by them.",
 		Annotations: readOnly("Search the catalog"), InputSchema: inputSchema[SearchInput](), OutputSchema: searchOutputSchema()},
 		func(ctx context.Context, req *sdk.CallToolRequest, in SearchInput) (*sdk.CallToolResult, any, error) {
 			if err := h.admitCatalog(ctx, bot, in.Meta, agentHeader(req), in.Catalog != nil); err != nil {
