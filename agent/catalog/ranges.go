@@ -105,11 +105,12 @@ func readRange(name string, r concierge.Range) (span, error) {
 	return sp, nil
 }
 
-// Check reports a bad filter of q, as a *concierge.Error of code invalid: a range whose end is not a number
-// with at most one unit ("abc", "4-6"), whose ends are in units of
-// different kinds ("1 kg" to "40 cm"), or whose min is above its max.
-// Search and Faceted find nothing for such a query; callers check first
-// to tell the shopper or the agent why.
+// Check reports a bad filter of q, as a *concierge.Error of code
+// invalid: a range whose end is not a number with at most one unit
+// ("abc", "4-6"), whose ends are in units of different kinds ("1 kg" to
+// "40 cm"), or whose min is above its max. Search and Faceted find
+// nothing for such a query; callers check first to tell the shopper or
+// the agent why.
 func (q Query) Check() error {
 	for _, k := range sortedKeys(q.Ranges) {
 		if _, err := readRange(k, q.Ranges[k]); err != nil {
