@@ -61,6 +61,10 @@ func TestSibling(t *testing.T) {
 		{"SUN-60", "le 120 plutôt", "SUN-120"},
 		{"SUN-60", "plutôt la housse", ""},
 		{"NOPE", "la M", ""},
+		// A stretch of words changed: the same handle in black, not the
+		// black knob nor the black handle of another length.
+		{"BAR-INOX-160", "actually, the black one instead", "BAR-BLACK-160"},
+		{"BAR-INOX-160", "non, plutôt la noire", "BAR-BLACK-160"},
 	}
 	for _, tt := range tests {
 		if got := ix.Sibling(tt.old, tt.text); got != tt.want {

@@ -266,7 +266,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 		// Negators are also cue words (sigNegation), so they may be used;
 		// one taken by another cue is part of it ("pas trop cher" sorts).
 		k := p.startsAt(i, negators)
-		if k == 0 || p.used[i] && !p.negationCue(i) {
+		if k == 0 || p.used[i] && !p.negationCue(i) || p.answersNo(i, k) {
 			continue
 		}
 		end := i + k
@@ -1083,6 +1083,15 @@ var swapCues = words("finalement", "plutot", "instead", "actually", "au lieu de"
 // mindCues take back what was just asked for, to say what instead.
 var mindCues = words("non pardon", "pardon", "sorry", "oops", "oups", "my bad", "i meant", "je voulais dire", "不对", "我是说", "说错了")
 
+// answersNo reports a "no" that opens the message, alone before a comma,
+// and says what instead: "no, the 50 kg one", "non, la 128 mm", "不是，
+// 要黑色的" take back what was just done; they rule nothing out.
+func (p *parse) answersNo(i, k int) bool {
+	return i == 0 && k == 1 && len(p.toks) > 2 && p.toks[1].sep && leadingNo[p.toks[0].norm]
+}
+
+var leadingNo = setOf("no", "non", "nope", "不", "不是")
+
 // alsoWords add to what was asked rather than replace it.
 var alsoWords = setOf("too", "also", "aussi", "egalement", "也", "还")
 
@@ -1105,7 +1114,7 @@ func (p *parse) readSwap(in *Intent) {
 	if in.Quantity > 0 || in.Delta != 0 || p.question {
 		return
 	}
-	swapped := false
+	swapped := p.answersNo(0, p.startsAt(0, negators))
 	for i := range p.toks {
 		if p.startsAt(i, swapCues) > 0 {
 			swapped = true

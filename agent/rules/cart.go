@@ -624,6 +624,14 @@ func (b Brain) addItems(ctx context.Context, t *agent.Turn, in nlu.Intent) error
 		if err != nil {
 			return err
 		}
+		if p.sku == "" && len(p.candidates) > 1 && len(items(in)) == 1 && (in.Sort == catalog.PriceAsc || in.Sort == catalog.PriceDesc) {
+			// "add the cheapest bar handle": the cheapest of those the
+			// words fit is the customer's pick, unless two share its price.
+			if b.tiedByPrice(t, p.candidates, in.Sort) == nil {
+				sku, _ := b.byPrice(t, p.candidates, in.Sort)
+				p = pick{sku: sku}
+			}
+		}
 		p = b.variantPick(ctx, t, it, in.NotQuery, p)
 		if p.sku == "" && len(added) > 0 {
 			p = sameProductOtherValue(t.Shop.Catalog, added[len(added)-1], it, p)
@@ -724,9 +732,13 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	}
 	if s := b.variantSwap(t, old); s != "" {
 		p = pick{sku: s} // "finalement en 41": the same product, another size
-	} else if old != "" && (p.sku == "" || p.sku == old) && len(p.candidates) == 0 {
+	} else if old != "" && len(in.Products) == 0 {
+		// "non, plutôt la M" of the "Plume acier F", "actually, the black
+		// one" of the stainless bar handle: the product named as the one
+		// in the cart but for the words said, before any other black
+		// thing the words find.
 		if s := t.Shop.Catalog.Sibling(old, t.Event.Text); s != "" {
-			p = pick{sku: s} // "non, plutôt la M" of the "Plume acier F"
+			p = pick{sku: s}
 		}
 	}
 	if p.sku == "" && old != "" && len(p.candidates) > 1 {
