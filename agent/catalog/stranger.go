@@ -17,8 +17,8 @@ const (
 
 // know says what the catalog makes of the folded word w.
 func (ix *Index) know(w string) (knowing, int) {
-	if !isWord(w) {
-		return notAWord, 0
+	if !isWord(w) || sizeWords[Fold(w)] {
+		return notAWord, 0 // "taille king": a value's label, not a kind of thing
 	}
 	raw := ix.lx.analyze(Fold(w))
 	if len(raw) != 1 {

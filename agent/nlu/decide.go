@@ -96,6 +96,11 @@ func (p *parse) decide(in *Intent) IntentName {
 		// count of what one product is, even one, orders it; "the
 		// Tieguanyin" alone shows it.
 		return AddToCart
+	case (has(sigWant) || has(sigAdd) || p.seq(0, "要")) && p.superlative() && in.Query != "" && !p.question && !has(sigDetails) && !has(sigCompare):
+		// "我要最便宜的拉手", "I want the cheapest bar handle": the
+		// cheapest of what the words fit is picked (the brain asks when
+		// two share its price); "something cheaper" still browses.
+		return AddToCart
 	case in.Picked && len(in.Ordinals) == 1:
 		// "the second one", "第二个" after a list: a choice of it.
 		return AddToCart

@@ -384,9 +384,10 @@ func valueChooses(ix *catalog.Index, text string, skus []concierge.SKU) concierg
 }
 
 // groupOfValues returns the one of skus whose variants the values text
-// states choose among, where no other of skus has those values: "普拉提垫
-// 粉色" among the pilates mat that comes in pink and grey and a cork one
-// of no colour is the first. "" when none or several have them.
+// states in words choose among, where no other of skus has those values:
+// "普拉提垫粉色" among the pilates mat that comes in pink and grey and a
+// cork one of no colour is the first. "" when none or several have them,
+// or a value said is a number.
 func groupOfValues(ix *catalog.Index, text string, skus []concierge.SKU) concierge.SKU {
 	var found concierge.SKU
 	seen := map[string]bool{}
@@ -399,6 +400,14 @@ func groupOfValues(ix *catalog.Index, text string, skus []concierge.SKU) concier
 		fit, said, missing := ix.Narrow(text, ix.Variants(s))
 		if len(fit) == 0 || len(said) == 0 || len(missing) > 0 {
 			continue
+		}
+		for _, v := range said {
+			if strings.ContainsAny(v, "0123456789") {
+				// A number said is another thing's as often as this
+				// one's: "五筒3个装网球" is no racket of grip 3, "le
+				// sous-tapis pour 160x230" no rug of that size.
+				return ""
+			}
 		}
 		if found != "" {
 			return ""
