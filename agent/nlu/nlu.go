@@ -377,7 +377,17 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	browse := (in.Name == Search || in.Name == Details) && !p.question
-	if split && (in.Name == AddToCart || in.Name == RemoveFromCart || browse) {
+	// "3 packs of 26 mm hinges and a brass cup handle": the words
+	// together find nothing (no hinge is brass), each part finds its own.
+	offScope := in.Name == OutOfScope && !p.question && in.Query != ""
+	if split && offScope {
+		p.splitItems(&in, ix, hint)
+		if len(in.Items) > 1 && p.countedItems(in.Items) && p.everyItemFinds(in.Items) {
+			in.Name = AddToCart
+		} else {
+			in.Items = nil
+		}
+	} else if split && (in.Name == AddToCart || in.Name == RemoveFromCart || browse) {
 		p.splitItems(&in, ix, hint)
 		if browse && len(in.Items) > 0 && p.sigs[sigWant] && !p.question && p.everyItemChooses(in.Items) {
 			// "我要黄铜伞架和大号帽盒": a wish for products each part
