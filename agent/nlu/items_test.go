@@ -780,13 +780,7 @@ func TestNamesNumbersAndCodes(t *testing.T) {
 // TestItemsWhereTheWholeFindsNothing: two items whose words together find
 // no product (no hinge is brass) are still two items of an order.
 func TestItemsWhereTheWholeFindsNothing(t *testing.T) {
-	eur := concierge.Money{Minor: 590, Currency: "EUR"}
-	ix := catalog.New([]concierge.Product{
-		{SKU: "HINGE-26", Name: map[concierge.Locale]string{"en": "Concealed hinge 26 mm (pack of 2)"}, Attrs: map[string]string{"material": "steel"}, Price: eur},
-		{SKU: "HINGE-35", Name: map[concierge.Locale]string{"en": "Concealed hinge 35 mm (pack of 2)"}, Attrs: map[string]string{"material": "steel"}, Price: eur},
-		{SKU: "CUP-BRASS", Name: map[concierge.Locale]string{"en": "Brass cup handle 64 mm"}, Attrs: map[string]string{"material": "brass"}, Price: eur},
-		{SKU: "CUP-BLACK", Name: map[concierge.Locale]string{"en": "Black cup handle 64 mm"}, Attrs: map[string]string{"material": "zamak"}, Price: eur},
-	}, []concierge.Locale{"en"})
+	ix := catalog.New(catalogtest.Load(t, "testdata/hardware.yaml"), []concierge.Locale{"fr", "en", "zh"})
 	in := nlu.Parse("3 packs of 26 mm hinges and a brass cup handle", ix, "en")
 	if in.Name != nlu.AddToCart || len(in.Items) != 2 || in.Items[0].Quantity != 3 {
 		t.Fatalf("Parse = %s with %+v, want an add of two items, 3 of the first", in.Name, in.Items)
