@@ -12,6 +12,7 @@ package langid
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/conciergehq/concierge"
 	"github.com/pemistahl/lingua-go"
@@ -42,7 +43,8 @@ const (
 
 // Detector identifies the language of messages among one set of locales.
 // It is safe for concurrent use. Build one per locale set at start-up with
-// New and share it: building loads lingua's models (see New).
+// New or NewLazy and share it: lingua's models are loaded once per
+// Detector (see New), into caches that every Detector shares.
 type Detector struct {
 	locales []concierge.Locale // as the bot wrote them, the first is the default
 	// zh is the locale that Han text goes to without asking lingua, ""
@@ -51,18 +53,25 @@ type Detector struct {
 	// ja says whether the bot speaks Japanese, whose Kanji are Han too:
 	// text with kana then goes to lingua rather than to zh.
 	ja bool
-	// lingua is built from the locales lingua knows other than Chinese;
-	// nil when fewer than two remain, and then only is the one that
-	// remains ("" for none).
-	lingua lingua.LanguageDetector
+	// langs are the locales' languages that lingua knows, other than
+	// Chinese. With fewer than two, lingua is never asked, and only is the
+	// one that remains ("" for none).
+	langs  []lingua.Language
 	only   concierge.Locale
 	byLang map[lingua.Language]concierge.Locale
+	// lingua is built from langs with its models loaded by Load, once;
+	// it is read only after once.Do returns, which orders the read after
+	// the write. loaded is closed then.
+	once   sync.Once
+	lingua lingua.LanguageDetector
+	loaded chan struct{}
 }
 
 // New returns a Detector for the given locales (BCP 47 tags such as "fr",
-// "en", "zh" or "pt-BR"; only the base language is used). Locales that
-// lingua does not know can still be kept as the current language or come
-// as the hint, but no text is recognised as being in them.
+// "en", "zh" or "pt-BR"; only the base language is used), once lingua's
+// models for them are loaded. Locales that lingua does not know can still
+// be kept as the current language or come as the hint, but no text is
+// recognised as being in them.
 //
 // The detector uses lingua's high-accuracy mode with its models preloaded.
 // High accuracy, because shoppers' messages are short and low-accuracy mode
@@ -77,11 +86,25 @@ type Detector struct {
 // lingua keeps its models in process-wide caches, so a second Detector
 // with the same languages costs no more memory.
 func New(locales []concierge.Locale) *Detector {
+	d := NewLazy(locales)
+	d.Load()
+	return d
+}
+
+// NewLazy is New without loading the models: they are loaded by Load, or
+// by the first message that needs them, so that a server can answer
+// before they are in memory (it calls Load on a goroutine once it
+// listens). Detect gives the answers of New's detector all the same: a
+// message that lingua must decide waits for the models (half a second a
+// language, once, shared with Load when it runs); one settled without
+// lingua (Chinese script, no word, a short message in a conversation,
+// function words) does not wait.
+func NewLazy(locales []concierge.Locale) *Detector {
 	d := &Detector{
 		locales: append([]concierge.Locale(nil), locales...),
 		byLang:  make(map[lingua.Language]concierge.Locale),
+		loaded:  make(chan struct{}),
 	}
-	var langs []lingua.Language
 	for _, loc := range locales {
 		l := languageOf(loc)
 		switch {
@@ -99,20 +122,35 @@ func New(locales []concierge.Locale) *Detector {
 			continue
 		}
 		d.byLang[l] = loc
-		langs = append(langs, l)
+		d.langs = append(d.langs, l)
 	}
-	switch len(langs) {
-	case 0:
-	case 1:
-		d.only = d.byLang[langs[0]]
-	default:
-		d.lingua = lingua.NewLanguageDetectorBuilder().
-			FromLanguages(langs...).
-			WithPreloadedLanguageModels().
-			Build()
+	if len(d.langs) == 1 {
+		d.only = d.byLang[d.langs[0]]
+	}
+	if len(d.langs) < 2 {
+		d.Load() // no model to load
 	}
 	return d
 }
+
+// Load loads lingua's models for the detector's languages and returns once
+// they are in memory: at once when they are, or when the detector needs
+// none; a call while another loads waits for it.
+func (d *Detector) Load() {
+	d.once.Do(func() {
+		if len(d.langs) >= 2 {
+			d.lingua = lingua.NewLanguageDetectorBuilder().
+				FromLanguages(d.langs...).
+				WithPreloadedLanguageModels().
+				Build()
+		}
+		close(d.loaded)
+	})
+}
+
+// Loaded returns a channel closed once Load has loaded the models (at
+// once for a detector that needs none), for a server to report it.
+func (d *Detector) Loaded() <-chan struct{} { return d.loaded }
 
 // Detect returns the language of text among the detector's locales.
 //
@@ -152,7 +190,7 @@ func (d *Detector) Detect(text string, current, hint concierge.Locale) (lang con
 		return fallback, false
 	case m.words < minWords && fallback != "":
 		return fallback, true
-	case d.lingua == nil:
+	case len(d.langs) < 2:
 		if d.only != "" {
 			return d.only, true
 		}
@@ -171,6 +209,7 @@ func (d *Detector) Detect(text string, current, hint concierge.Locale) (lang con
 
 // choose asks lingua about words and applies the margin rule of Detect.
 func (d *Detector) choose(words string, current, hint, fallback concierge.Locale, margin float64) (concierge.Locale, bool) {
+	d.Load() // see NewLazy
 	values := d.lingua.ComputeLanguageConfidenceValues(words)
 	best := values[0]
 	if best.Value() == 0 {
