@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cespare/xxhash/v2"
-
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
 )
@@ -24,7 +22,8 @@ import (
 // products and more than a minute at a million. The server saves it
 // (catalog.Snapshot) in IndexDir as BOT.index once built, and loads it
 // at the next start instead of building it again. The file starts with
-// indexMagic and a hash of the running executable, then the catalog's
+// indexMagic and the identity of the running executable (its Go build
+// ID, see executable.go), then the catalog's
 // snapshot, which carries a key of the products and locales it was built
 // from: a snapshot of another build of the program (whose analysis may
 // differ) or of other products is never used. Any failure to read or
@@ -43,7 +42,7 @@ var errOtherBuild = errors.New("written by another build")
 // indexParts are what catalogIndex keeps between bots.
 type indexParts struct {
 	once  sync.Once
-	build uint64 // the hash of the running executable
+	build uint64 // the identity of the running executable, see executableID
 	err   error
 }
 
@@ -70,7 +69,7 @@ func (m *Main) catalogIndex(bot *concierge.Bot) *catalog.Index {
 		return catalog.New(bot.Products, bot.Locales)
 	}
 	path := filepath.Join(m.IndexDir, name)
-	m.indexes.once.Do(func() { m.indexes.build, m.indexes.err = executableHash() })
+	m.identifyBuild()
 	if err := m.indexes.err; err != nil {
 		m.logWarn("catalog index: cannot identify the executable, the index is not saved", "bot", bot.ID, "err", err)
 		return catalog.New(bot.Products, bot.Locales)
@@ -154,25 +153,6 @@ func saveIndex(path string, build uint64, snap *catalog.Snapshot) (err error) {
 		return err
 	}
 	return os.Rename(f.Name(), path)
-}
-
-// executableHash hashes the running program's file: two builds whose
-// analysis of the catalog may differ never share a saved index.
-func executableHash() (uint64, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return 0, err
-	}
-	f, err := os.Open(exe)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	h := xxhash.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return 0, err
-	}
-	return h.Sum64(), nil
 }
 
 func (m *Main) logInfo(msg string, args ...any) {
