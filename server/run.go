@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +35,7 @@ import (
 	"github.com/conciergehq/concierge/adapters/telegram"
 	"github.com/conciergehq/concierge/adapters/web"
 	"github.com/conciergehq/concierge/agent"
+	"github.com/conciergehq/concierge/agent/catalog"
 	"github.com/conciergehq/concierge/agent/langid"
 	"github.com/conciergehq/concierge/agentcommerce"
 	"github.com/conciergehq/concierge/checkout"
@@ -183,9 +185,40 @@ func (m *Main) languageDetector(locales []concierge.Locale) *langid.Detector {
 	if m.langs == nil {
 		m.langs = map[string]*langid.Detector{}
 	}
-	d := langid.New(locales)
+	// The models are loaded once the server listens (loadLanguages), or
+	// by the first message that needs them.
+	d := langid.NewLazy(locales)
 	m.langs[key] = d
 	return d
+}
+
+// loadLanguages loads the language detectors' models on goroutines of
+// their own, which end when they are loaded. Start calls it once the
+// server listens: loaded during start-up, the models took 0.5-1 s of it
+// (half a second of CPU per language) from a bot file of any size.
+func (m *Main) loadLanguages() {
+	for _, d := range m.langs {
+		go d.Load()
+	}
+}
+
+// languageDetails is the line of a ready /readyz while language models are
+// still loading: the server answers meanwhile, and a message that needs
+// the models waits for them (see langid.NewLazy).
+func (m *Main) languageDetails() []string {
+	var loading []string
+	for key, d := range m.langs {
+		select {
+		case <-d.Loaded():
+		default:
+			loading = append(loading, key)
+		}
+	}
+	if len(loading) == 0 {
+		return nil
+	}
+	slices.Sort(loading)
+	return []string{"language models loading for " + strings.Join(loading, ", ") + ": the first messages that need them wait"}
 }
 
 // Open loads the bot files, opens and migrates the database, and builds
@@ -195,6 +228,9 @@ func (m *Main) languageDetector(locales []concierge.Locale) *langid.Detector {
 func (m *Main) Open(ctx context.Context) error {
 	if m.Getenv == nil {
 		m.Getenv = func(string) string { return "" }
+	}
+	if m.IndexDir != "" {
+		go m.identifyBuild() // beside the reading of the bot files; catalogIndex waits for it
 	}
 	files := m.Files
 	if files == nil {
@@ -213,6 +249,15 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	if m.DB, err = store.Open(ctx, m.DBURL); err != nil {
 		return err
+	}
+	// Each bot's search index is loaded (or built) beside the migration
+	// and the wiring of its channels; the loop below waits for it.
+	bots := make([]*concierge.Bot, len(files))
+	indexes := make([]chan *catalog.Index, len(files))
+	for i, f := range files {
+		bots[i] = f.Bot()
+		indexes[i] = make(chan *catalog.Index, 1)
+		go func() { indexes[i] <- m.catalogIndex(bots[i]) }()
 	}
 	if err := m.DB.Migrate(ctx); err != nil {
 		return err
@@ -239,8 +284,8 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Web = web.New(m.Hub)
 	m.CLI = cli.New(m.Stdout)
 	var shops []*agent.Shop
-	for _, f := range files {
-		bot := f.Bot()
+	for i, f := range files {
+		bot := bots[i]
 		m.Bots = append(m.Bots, bot)
 		hb := &webhooks.Bot{Bot: bot, Web: f.Channels.Web != nil && f.Channels.Web.Enabled}
 		if hb.Web {
@@ -293,8 +338,8 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 		// The search index, loaded from its snapshot when one matches
-		// (see catalogindex.go).
-		shop, err := agent.NewShopIndexed(bot, brain, texts, m.catalogIndex(bot))
+		// (see catalogindex.go), started above.
+		shop, err := agent.NewShopIndexed(bot, brain, texts, <-indexes[i])
 		if err != nil {
 			return err
 		}
@@ -353,7 +398,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Web:          m.Web,
 		Hub:          m.Hub,
 		Ready:        m.DB.Ready,
-		ReadyDetails: m.catalogDetails,
+		ReadyDetails: func() []string { return append(m.catalogDetails(), m.languageDetails()...) },
 		Catalog:      m.catalogAPI(),
 		Log:          m.Log,
 		Registry:     m.Prom,
@@ -442,6 +487,7 @@ func (m *Main) Start(ctx context.Context) (wait func() error, err error) {
 	sendWG.Add(1)
 	go func() { defer sendWG.Done(); m.runSeller(sendCtx) }()
 	stopPolling := m.startPolling(context.WithoutCancel(ctx)) // Telegram bots in polling mode
+	m.loadLanguages()
 	m.Log.Info("concierge listening", "addr", ln.Addr().String(), "bots", len(m.Bots), "db", m.DB.Dialect())
 
 	return func() error {
