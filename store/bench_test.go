@@ -136,3 +136,23 @@ func BenchmarkOutboxClaimFinish(b *testing.B) {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 	})
 }
+
+// BenchmarkSeedStock seeds the stock of 10,000 products that all have a
+// row already, what every start of a 10k-product shop does.
+func BenchmarkSeedStock(b *testing.B) {
+	eachStoreB(b, func(b *testing.B, db *store.DB) {
+		ctx := context.Background()
+		products := make([]concierge.Product, 10000)
+		for i := range products {
+			products[i] = concierge.Product{SKU: concierge.SKU(fmt.Sprintf("SKU-%05d", i)), Stock: i % 50}
+		}
+		if err := db.SeedStock(ctx, "shop", products); err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if err := db.SeedStock(ctx, "shop", products); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
