@@ -251,13 +251,17 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	// Each bot's search index is loaded (or built) beside the migration
-	// and the wiring of its channels; the loop below waits for it.
+	// and the wiring of its channels; the loop below waits for it. Open
+	// returns only once every load has ended, also on an error, so that
+	// none writes to IndexDir or the log after it.
 	bots := make([]*concierge.Bot, len(files))
 	indexes := make([]chan *catalog.Index, len(files))
+	var loading sync.WaitGroup
+	defer loading.Wait()
 	for i, f := range files {
 		bots[i] = f.Bot()
 		indexes[i] = make(chan *catalog.Index, 1)
-		go func() { indexes[i] <- m.catalogIndex(bots[i]) }()
+		loading.Go(func() { indexes[i] <- m.catalogIndex(bots[i]) })
 	}
 	if err := m.DB.Migrate(ctx); err != nil {
 		return err
