@@ -91,6 +91,8 @@ func TestValueSaidByMeaning(t *testing.T) {
 		{"le rose", []concierge.SKU{"PIL-ROSE", "PIL-GRIS"}, []concierge.SKU{"PIL-ROSE"}},
 		{"non, plutôt le naturel", []concierge.SKU{"HORSE-NAT", "HORSE-WHT"}, []concierge.SKU{"HORSE-NAT"}},
 		{"原木色的", []concierge.SKU{"HORSE-NAT", "HORSE-WHT"}, []concierge.SKU{"HORSE-NAT"}},
+		// A number alone before 的 is the value it writes with its unit.
+		{"400的", []concierge.SKU{"SLIDE-400", "SLIDE-500"}, []concierge.SKU{"SLIDE-400"}},
 	}
 	for _, tt := range tests {
 		fit, said, missing := ix.Narrow(tt.text, tt.group)

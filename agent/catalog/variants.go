@@ -561,6 +561,9 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if i+1 < len(toks) && toks[i+1].han && (strings.HasPrefix(toks[i+1].text, "码") || strings.HasPrefix(toks[i+1].text, "号")) {
 		return true
 	}
+	if i == 0 && i+1 < len(toks) && toks[i+1].han && strings.HasPrefix(toks[i+1].text, "的") {
+		return true // "400的": the 400 one, said alone
+	}
 	// "6支装球拍包": a number before a measure word and "装" is the size
 	// of a pack.
 	if i+1 < len(toks) && toks[i+1].han {
