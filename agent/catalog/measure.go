@@ -293,3 +293,40 @@ func (ix *Index) MeasuredOne(text string, skus []concierge.SKU) concierge.SKU {
 	}
 	return found
 }
+
+// DescribedOne returns the one of skus whose names say every colour or
+// material text says, when text says nothing else ("the black one", "la
+// noire", "黑色的" after the stainless and the black handles were shown):
+// a pick among them by what they are. "" when text says more or no such
+// word, or fits none or several.
+func (ix *Index) DescribedOne(text string, skus []concierge.SKU) concierge.SKU {
+	terms := ix.lx.analyze(Fold(text))
+	if len(terms) == 0 || len(skus) < 2 {
+		return ""
+	}
+	for _, t := range terms {
+		if t.kind != conceptTerm || ix.lx.kinds[t.key[1:]] != attribute {
+			return "" // "the black knob": more than a colour
+		}
+	}
+	var found concierge.SKU
+	for _, s := range skus {
+		p := ix.Product(s)
+		if p == nil {
+			return ""
+		}
+		has := map[string]bool{}
+		for _, name := range p.Name {
+			for _, t := range ix.nameTerms(name) {
+				has[t.key] = true
+			}
+		}
+		if !slices.ContainsFunc(terms, func(t term) bool { return !has[t.key] }) {
+			if found != "" {
+				return ""
+			}
+			found = s
+		}
+	}
+	return found
+}

@@ -151,3 +151,27 @@ func TestMeasuredOne(t *testing.T) {
 		}
 	}
 }
+
+// TestDescribedOne: a colour said alone picks the one product shown whose
+// name says it; words beyond it, or a colour two have, do not.
+func TestDescribedOne(t *testing.T) {
+	ix := partsIndex(t)
+	handles := []concierge.SKU{"BAR-INOX-160", "BAR-BLACK-160"}
+	tests := []struct {
+		text string
+		skus []concierge.SKU
+		want concierge.SKU
+	}{
+		{"the black one", handles, "BAR-BLACK-160"},
+		{"la noire", handles, "BAR-BLACK-160"},
+		{"黑色的", handles, "BAR-BLACK-160"},
+		{"the black knob", handles, ""},
+		{"the black one", []concierge.SKU{"BAR-BLACK-160", "BAR-BLACK-128"}, ""},
+		{"the red one", handles, ""},
+	}
+	for _, tt := range tests {
+		if got := ix.DescribedOne(tt.text, tt.skus); got != tt.want {
+			t.Errorf("DescribedOne(%q, %v) = %q, want %q", tt.text, tt.skus, got, tt.want)
+		}
+	}
+}

@@ -214,6 +214,10 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 			// "the 80 cm one" after the 60 and 80 cm targets: a pick.
 			return b.add(ctx, t, s, max(in.Quantity, 1))
 		}
+		if s := t.Shop.Catalog.DescribedOne(t.Event.Text, mem.Shown); s != "" && t.Shop.Catalog.GroupOf(s) == "" && in.NotQuery == "" {
+			// "the black one" after the stainless and the black handles.
+			return b.add(ctx, t, s, max(in.Quantity, 1))
+		}
 	}
 	// A pending question takes a yes or no first.
 	if mem.Pending == concierge.QuestionConsent {
