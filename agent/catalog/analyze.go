@@ -127,6 +127,12 @@ func (lx *lexicon) segment(run string, pos int, terms []term) []term {
 			continue
 		}
 		n, cs, ok := lx.longestHan(rs[i:])
+		if ok && n == 1 && len(cs) == 0 && unknown >= 0 && hanWordEnds[rs[i]] {
+			// "备用" (spare), "专用", "家用": after characters the
+			// lexicon does not know, "用" ends a word of the catalog;
+			// alone it is "use" ("用来").
+			ok = false
+		}
 		if ok && n == 1 && i+1 < len(rs) && lx.boundAttribute(cs, rs[i+1]) {
 			// "黑胶" (vinyl), "钢笔" (a fountain pen): one character of a
 			// colour or material at the start of another word is not
@@ -274,3 +280,7 @@ func (lx *lexicon) boundAttribute(cs []string, next rune) bool {
 	}
 	return true
 }
+
+// hanWordEnds are the one-character stop words that also end many
+// two-character words: "用" of "备用", "专用", "家用".
+var hanWordEnds = map[rune]bool{'用': true}

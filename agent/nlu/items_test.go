@@ -786,3 +786,20 @@ func TestItemsWhereTheWholeFindsNothing(t *testing.T) {
 		t.Fatalf("Parse = %s with %+v, want an add of two items, 3 of the first", in.Name, in.Items)
 	}
 }
+
+// TestSpareProbe: "用" ends the name's word "备用" (spare) rather than
+// being "use": "一个备用探针" is the spare probe, not another thermometer.
+func TestSpareProbe(t *testing.T) {
+	gbp := concierge.Money{Minor: 3999, Currency: "GBP"}
+	ix := catalog.New([]concierge.Product{
+		{SKU: "THERMO-DUAL", Name: map[concierge.Locale]string{"zh": "双探针温度计", "en": "Dual probe thermometer"}, Price: gbp},
+		{SKU: "PROBE-SPARE", Name: map[concierge.Locale]string{"zh": "双探针温度计备用探针", "en": "Replacement probe for dual probe thermometer"}, Price: gbp},
+	}, []concierge.Locale{"zh", "en"})
+	in := nlu.Parse("加一个双探针温度计和一个备用探针", ix, "zh")
+	if len(in.Items) != 2 || in.Items[1].Query != "备用探针" {
+		t.Fatalf("Parse = %+v, want two items, the second's query 备用探针", in.Items)
+	}
+	if hits := ix.Search(catalog.Query{Text: in.Items[1].Query}); len(hits) == 0 || hits[0].SKU != "PROBE-SPARE" || len(hits) > 1 && hits[1].Score >= hits[0].Score {
+		t.Errorf("Search(备用探针) = %v, want the spare probe alone first", hits)
+	}
+}

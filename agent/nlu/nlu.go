@@ -1277,6 +1277,8 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
+		} else if !keep && !p.used[i] && t.norm == "用" && p.inHanPair(i) {
+			keep = true // "备用探针": the 用 of a name's 备用, no stop word (as the catalog reads it)
 		} else if p.oneOfUnit(i) {
 			keep = true
 		} else if p.nameLetter(i) {
@@ -1323,4 +1325,15 @@ func (p *parse) query() string {
 		prevKept = true
 	}
 	return b.String()
+}
+
+// inHanPair reports whether the Chinese character at i and one beside it
+// are two characters some name writes together ("备用" of "备用探针").
+func (p *parse) inHanPair(i int) bool {
+	if p.ix == nil {
+		return false
+	}
+	t := p.toks[i]
+	return i > 0 && p.toks[i-1].kind == tHan && !queryStop[p.toks[i-1].norm] && p.ix.HanPair(p.toks[i-1].norm+t.norm) ||
+		i+1 < len(p.toks) && p.toks[i+1].kind == tHan && !queryStop[p.toks[i+1].norm] && p.ix.HanPair(t.norm+p.toks[i+1].norm)
 }
