@@ -65,6 +65,9 @@ func TestSibling(t *testing.T) {
 		// black knob nor the black handle of another length.
 		{"BAR-INOX-160", "actually, the black one instead", "BAR-BLACK-160"},
 		{"BAR-INOX-160", "non, plutôt la noire", "BAR-BLACK-160"},
+		// A number said the sibling's name does not write rules it out.
+		{"TECH-100", "en fait non, plutôt les briques de base 500", ""},
+		{"TECH-100", "plutôt les briques de base", "BRICK-100"},
 	}
 	for _, tt := range tests {
 		if got := ix.Sibling(tt.old, tt.text); got != tt.want {

@@ -58,6 +58,9 @@ func (ix *Index) Sibling(old concierge.SKU, text string) concierge.SKU {
 				continue
 			}
 			n := changedBySaid(own, nameFields(q.Name[nameLocale(p, q, name)]), said)
+			if n > 0 && !ix.writesNumbers(h.SKU, text) {
+				n = 0 // "plutôt les briques de base 500": not the bricks of 100
+			}
 			switch {
 			case n == 0:
 			case found == "" || n < best:
@@ -127,4 +130,15 @@ func (ix *Index) namedAs(sku concierge.SKU, want []string) bool {
 // together ("2b", "hb"): what one word of a name is.
 func nameFields(s string) []string {
 	return strings.FieldsFunc(Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// writesNumbers reports whether sku's names write every number text
+// writes in digits.
+func (ix *Index) writesNumbers(sku concierge.SKU, text string) bool {
+	for _, w := range nameFields(text) {
+		if v, ok := NumberValue(w); ok && isDigits(w) && !ix.NameHasNumber(sku, v) {
+			return false // "2b" is a word, "500" a number
+		}
+	}
+	return true
 }
