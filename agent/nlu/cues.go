@@ -114,7 +114,7 @@ var cueTable = [numSignals][]string{
 		"货不对板", "申诉", "骗子",
 	},
 	sigBroken: {
-		"casse*", "brise*", "abime*", "defectueu*", "endommage*", "ne marche pas", "ne marche plus",
+		"casse", "cassee", "casses", "cassees", "brise*", "abime*", "defectueu*", "endommage*", "ne marche pas", "ne marche plus",
 		"ne fonctionne pas", "ne fonctionne plus", "ne s allume pas", "broken", "damaged", "defective",
 		"cracked", "doesn t work", "does not work", "not working", "stopped working", "won t turn on", "坏了",
 		"坏", "破了", "碎了", "不亮", "有问题", "质量问题",

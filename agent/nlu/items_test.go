@@ -803,3 +803,27 @@ func TestSpareProbe(t *testing.T) {
 		t.Errorf("Search(备用探针) = %v, want the spare probe alone first", hits)
 	}
 }
+
+// TestBrokenIsNoPrefix: "cassé" says broken; "casserole" (a pan) does not.
+func TestBrokenIsNoPrefix(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "PAN-CLIP", Name: map[concierge.Locale]string{"fr": "Clip de casserole pour thermomètre à sonde"}, Price: concierge.Money{Minor: 399, Currency: "EUR"}},
+	}, []concierge.Locale{"fr"})
+	if in := nlu.Parse("ajoute 3 clips de casserole", ix, "fr"); in.Name != nlu.AddToCart || in.Quantity != 3 {
+		t.Errorf("ajoute 3 clips de casserole = %s ×%d, want add_to_cart ×3", in.Name, in.Quantity)
+	}
+	if in := nlu.Parse("mon clip est arrivé cassé", ix, "fr"); in.Name == nlu.AddToCart || in.Name == nlu.Search {
+		t.Errorf("mon clip est arrivé cassé = %s, want a complaint, not shopping", in.Name)
+	}
+}
+
+// TestRemoveSomeOfAShopWithVariants: "enlèves-en 2" in a shop whose
+// products come in sizes is a count taken away, not the size "2".
+func TestRemoveSomeOfAShopWithVariants(t *testing.T) {
+	ix := yard(t)
+	for _, text := range []string{"enlèves-en 2", "enlève-en 2", "retire-en 2"} {
+		if in := nlu.Parse(text, ix, "fr"); in.Name != nlu.RemoveFromCart || in.Delta != -2 {
+			t.Errorf("Parse(%q) = %s delta %d, want remove_from_cart delta -2", text, in.Name, in.Delta)
+		}
+	}
+}

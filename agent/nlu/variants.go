@@ -15,7 +15,9 @@ var sizeBefore = words("en", "in", "taille", "size", "pointure", "尺码")
 // "mets-en 2", "prends-en 3" count what was shown, even in a shop that
 // sells a size 2.
 var enVerbs = map[string]bool{"mets": true, "mettez": true, "prends": true, "prenez": true, "ajoute": true, "ajoutez": true,
-	"rajoute": true, "rajoutez": true, "donne": true, "donnez": true, "garde": true, "gardez": true, "remets": true, "remettez": true}
+	"rajoute": true, "rajoutez": true, "donne": true, "donnez": true, "garde": true, "gardez": true, "remets": true, "remettez": true,
+	"ajoutes": true, "enleve": true, "enleves": true, "enlevez": true, "retire": true, "retires": true, "retirez": true,
+	"supprime": true, "supprimez": true, "ote": true, "otez": true, "vire": true, "virez": true}
 
 // markVariantValues marks the numbers said as a variant's value.
 func (p *parse) markVariantValues() {
