@@ -1,12 +1,8 @@
 package main
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/conciergehq/concierge/internal/testenv"
 )
@@ -28,38 +24,12 @@ func TestACPFeedPushOnStockSet(t *testing.T) {
 			}
 			const token = "agent-feed-token-0123456789"
 			const apiToken = "catalog-api-token-0123456789abcdef0123"
-			got := make(chan string, 16)
-			agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				switch {
-				case r.Method == http.MethodGet && r.URL.Path == "/feeds/feed_1/products":
-					w.Header().Set("Content-Type", "application/json")
-					w.Write([]byte(`{"products":[]}`))
-				case r.Method == http.MethodPatch && r.URL.Path == "/feeds/feed_1/products" && r.Header.Get("Authorization") == "Bearer "+token:
-					w.Header().Set("Content-Type", "application/json")
-					w.Write([]byte(`{"id":"feed_1","accepted":true}`))
-					got <- string(b)
-				default:
-					w.WriteHeader(http.StatusNotFound)
-					got <- "unexpected: " + r.Method + " " + r.URL.Path
-				}
-			}))
-			defer agent.Close()
+			agentURL, push := feedAgent(t, token)
 			s := startShopWith(t, url, func(cfg string) string {
 				cfg = rewrite(t, cfg, map[string]string{"catalog:\n  products:": "catalog:\n  api_token: " + apiToken + "\n  products:"})
 				return cfg + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
-					`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agent.URL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1)
+					`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agentURL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1)
 			})
-			push := func(what string) string {
-				t.Helper()
-				select {
-				case b := <-got:
-					return b
-				case <-time.After(30 * time.Second): // a hang, not a synchronisation
-					t.Fatalf("no feed pushed within 30 s of %s", what)
-					return ""
-				}
-			}
 			if st := feedAvailability(t, push("the start"), "LAMP-04"); st != "in_stock" {
 				t.Fatalf("LAMP-04 at the start: %q, want in_stock", st)
 			}

@@ -54,38 +54,12 @@ func TestACPFeedPushOnOrder(t *testing.T) {
 				url = testenv.PostgresURL(t)
 			}
 			const token = "agent-feed-token-0123456789"
-			got := make(chan string, 16)
-			agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				switch {
-				case r.Method == http.MethodGet && r.URL.Path == "/feeds/feed_1/products":
-					w.Header().Set("Content-Type", "application/json")
-					w.Write([]byte(`{"products":[]}`))
-				case r.Method == http.MethodPatch && r.URL.Path == "/feeds/feed_1/products" && r.Header.Get("Authorization") == "Bearer "+token:
-					w.Header().Set("Content-Type", "application/json")
-					w.Write([]byte(`{"id":"feed_1","accepted":true}`))
-					got <- string(b)
-				default:
-					w.WriteHeader(http.StatusNotFound)
-					got <- "unexpected: " + r.Method + " " + r.URL.Path
-				}
-			}))
-			defer agent.Close()
+			agentURL, push := feedAgent(t, token)
 			s := startShopWith(t, url, func(cfg string) string {
 				return cfg + strings.Replace(agentsSection, `acp: { api_keys: ["test-acp-key-0123456789"] }`,
-					`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agent.URL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1) +
+					`acp: { api_keys: ["test-acp-key-0123456789"], feed: { url: "`+agentURL+`", token: "`+token+`", feed_id: feed_1, every: 1h } }`, 1) +
 					"  rate_per_minute: 6000\n"
 			})
-			push := func(what string) string {
-				t.Helper()
-				select {
-				case b := <-got:
-					return b
-				case <-time.After(30 * time.Second): // a hang, not a synchronisation
-					t.Fatalf("no feed pushed within 30 s of %s", what)
-					return ""
-				}
-			}
 			if st := feedAvailability(t, push("the start"), "LAMP-04"); st != "in_stock" {
 				t.Fatalf("LAMP-04 at the start: %q, want in_stock", st)
 			}
@@ -105,5 +79,40 @@ func TestACPFeedPushOnOrder(t *testing.T) {
 				t.Fatalf("LAMP-04 after the cancellation: %q, want in_stock", st)
 			}
 		})
+	}
+}
+
+// feedAgent is an agent's Feed API (ACP) that accepts the pushes of feed
+// feed_1 made with token and hands their bodies to push, in order: push
+// fails the test after 30 s without one (a hang, not a synchronisation),
+// and returns "unexpected: …" for a request the API does not answer.
+func feedAgent(t *testing.T, token string) (url string, push func(what string) string) {
+	t.Helper()
+	got := make(chan string, 16)
+	agent := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch {
+		case r.Method == http.MethodGet && r.URL.Path == "/feeds/feed_1/products":
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"products":[]}`))
+		case r.Method == http.MethodPatch && r.URL.Path == "/feeds/feed_1/products" && r.Header.Get("Authorization") == "Bearer "+token:
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"id":"feed_1","accepted":true}`))
+			got <- string(b)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			got <- "unexpected: " + r.Method + " " + r.URL.Path
+		}
+	}))
+	t.Cleanup(agent.Close)
+	return agent.URL, func(what string) string {
+		t.Helper()
+		select {
+		case b := <-got:
+			return b
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no feed pushed within 30 s of %s", what)
+			return ""
+		}
 	}
 }
