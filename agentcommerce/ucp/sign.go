@@ -90,6 +90,12 @@ func (p *ProfileKeys) profile(ctx context.Context, profileURL string) (cachedKey
 	req.Header.Set("Accept", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
+		// The client's error quotes the URL, whose query an agent may
+		// fill with a token of its own: it reaches logs without it.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = fmt.Errorf("%s: %w", ue.Op, ue.Err)
+		}
 		return cachedKeys{}, fmt.Errorf("fetch the profile: %w", err)
 	}
 	defer resp.Body.Close()
