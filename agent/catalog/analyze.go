@@ -284,3 +284,11 @@ func (lx *lexicon) boundAttribute(cs []string, next rune) bool {
 // hanWordEnds are the one-character stop words that also end many
 // two-character words: "用" of "备用", "专用", "家用".
 var hanWordEnds = map[rune]bool{'用': true}
+
+// EndsHanWord reports whether the one-character stop word s may end a
+// catalog word after another character (hanWordEnds): the parser keeps it
+// in a query where a name writes the two together, as the index does.
+func EndsHanWord(s string) bool {
+	r := []rune(s)
+	return len(r) == 1 && hanWordEnds[r[0]]
+}

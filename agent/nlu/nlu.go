@@ -1277,7 +1277,7 @@ func (p *parse) query() string {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
 		if p.negated[i] {
 			keep = false
-		} else if !keep && !p.used[i] && t.norm == "用" && p.inHanPair(i) {
+		} else if !keep && !p.used[i] && catalog.EndsHanWord(t.norm) && p.inHanPair(i) {
 			keep = true // "备用探针": the 用 of a name's 备用, no stop word (as the catalog reads it)
 		} else if p.oneOfUnit(i) {
 			keep = true
