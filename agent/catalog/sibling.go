@@ -58,7 +58,7 @@ func (ix *Index) Sibling(old concierge.SKU, text string) concierge.SKU {
 				continue
 			}
 			n := changedBySaid(own, nameFields(q.Name[nameLocale(p, q, name)]), said)
-			if n > 0 && !ix.writesNumbers(h.SKU, text) {
+			if n > 0 && !ix.WritesNumbers(h.SKU, text) {
 				n = 0 // "plutôt les briques de base 500": not the bricks of 100
 			}
 			switch {
@@ -132,9 +132,9 @@ func nameFields(s string) []string {
 	return strings.FieldsFunc(Fold(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }
 
-// writesNumbers reports whether sku's names write every number text
-// writes in digits.
-func (ix *Index) writesNumbers(sku concierge.SKU, text string) bool {
+// WritesNumbers reports whether sku's names write every number text
+// writes in digits ("500" of "briques de base 500"; "2b" is a word).
+func (ix *Index) WritesNumbers(sku concierge.SKU, text string) bool {
 	for _, w := range nameFields(text) {
 		if v, ok := NumberValue(w); ok && isDigits(w) && !ix.NameHasNumber(sku, v) {
 			return false // "2b" is a word, "500" a number

@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"unicode"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent"
@@ -756,7 +755,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		// names write every number said ("plutôt les briques de base
 		// 500" of the technic parts "lot de 100": the bricks of 500, not
 		// the bricks of 100 because the old line had a 100).
-		among := withNumbersSaid(t.Shop.Catalog, t.Event.Text, p.candidates)
+		among := slices.DeleteFunc(slices.Clone(p.candidates), func(s concierge.SKU) bool { return !t.Shop.Catalog.WritesNumbers(s, t.Event.Text) })
 		if len(among) > 0 {
 			p.sku = t.Shop.Catalog.Nearest(old, among)
 		}
@@ -896,22 +895,4 @@ func (b Brain) addMore(ctx context.Context, t *agent.Turn, n int) error {
 		return nil
 	}
 	return b.add(ctx, t, target, n)
-}
-
-// withNumbersSaid returns those of skus whose names write every number
-// text writes in digits.
-func withNumbersSaid(ix *catalog.Index, text string, skus []concierge.SKU) []concierge.SKU {
-	var nums []float64
-	for _, w := range strings.FieldsFunc(catalog.Fold(text), func(r rune) bool { return !unicode.IsDigit(r) && r != '.' && r != ',' }) {
-		if v, ok := catalog.NumberValue(strings.ReplaceAll(w, ",", ".")); ok {
-			nums = append(nums, v)
-		}
-	}
-	var out []concierge.SKU
-	for _, s := range skus {
-		if !slices.ContainsFunc(nums, func(v float64) bool { return !ix.NameHasNumber(s, v) }) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
