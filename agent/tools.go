@@ -65,6 +65,10 @@ type SearchArgs struct {
 	Attrs   map[string][]string        `json:"attributes,omitempty"`
 	Ranges  map[string]concierge.Range `json:"ranges,omitempty"`
 	InStock bool                       `json:"in_stock,omitempty"`
+	// Measures bound a measure by its unit, wherever the catalog writes
+	// it (catalog.Query.Measures): the rules brain's "plus de 450
+	// lumens". Models name the attribute with Ranges instead.
+	Measures []concierge.Range `json:"-"`
 }
 
 // Search finds products. Its results become the conversation's "shown"
@@ -88,7 +92,7 @@ func (tl *Tools) search(ctx context.Context, a SearchArgs, faceted bool) ([]Prod
 		a.Limit = PageSize
 	}
 	q := catalog.Query{Text: a.Query, Category: a.Category, PriceMax: a.PriceMax, PriceMin: a.PriceMin, Sort: a.Sort, Limit: a.Limit, Exclude: a.Exclude,
-		Attrs: a.Attrs, Ranges: a.Ranges, InStockOnly: a.InStock}
+		Attrs: a.Attrs, Ranges: a.Ranges, Measures: a.Measures, InStockOnly: a.InStock}
 	if err := q.Check(); err != nil {
 		return nil, concierge.Facets{}, fmt.Errorf("search: %w", err)
 	}

@@ -209,6 +209,11 @@ type Query struct {
 	// number within its range ("lumens": 400 to 800, "weight": up to
 	// "1.5 kg"): see ranges.go. Check reports a bad range.
 	Ranges map[string]concierge.Range
+	// Measures keeps products that write, in an attribute or a name, a
+	// number within each range, of the kind its ends' unit says ("plus
+	// de 450 lumens" is Min "450 lm"): see bounds.go. CheckMeasures
+	// reports a bad one.
+	Measures []concierge.Range
 	// unsorted keeps every product found, in no order, in found's
 	// storage (Faceted).
 	unsorted bool

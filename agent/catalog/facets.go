@@ -210,12 +210,14 @@ func oneTerm(lx *lexicon, folded string) string {
 // of returns product i's attribute values.
 func (t *facetTable) of(i int) []attrVal { return t.vals[t.valStart[i]:t.valStart[i+1]] }
 
-// filters returns what q.Categories, q.Attrs and q.Ranges keep, or nil
-// when q has none. A category or attribute the catalog does not have
-// keeps nothing: the shopper asked for it; so does a bad range (Check).
+// filters returns what q.Categories, q.Attrs, q.Ranges and q.Measures
+// keep, or nil when q has none. A category or attribute the catalog does
+// not have keeps nothing: the shopper asked for it; so does a bad range
+// (Check).
 func (ix *Index) filters(q Query) func(int) bool {
+	measured := ix.measureFilter(q)
 	if len(q.Categories) == 0 && len(q.Attrs) == 0 && len(q.Ranges) == 0 {
-		return nil
+		return measured
 	}
 	var cats map[string]bool
 	if len(q.Categories) > 0 {
@@ -259,6 +261,9 @@ func (ix *Index) filters(q Query) func(int) bool {
 	}
 	return func(i int) bool {
 		if cats != nil && !cats[ix.docs[i].category] {
+			return false
+		}
+		if measured != nil && !measured(i) {
 			return false
 		}
 		for _, w := range wants {

@@ -117,7 +117,7 @@ func (q Query) Check() error {
 			return err
 		}
 	}
-	return nil
+	return CheckMeasures(q.Measures)
 }
 
 // numbers reads a's values as numbers once its values are all known.

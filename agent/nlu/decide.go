@@ -116,7 +116,7 @@ func (p *parse) decide(in *Intent) IntentName {
 		return ConsentNo
 	}
 	switch {
-	case generic, in.PriceMax > 0, in.PriceMin > 0, in.Sort != catalog.Relevance, in.Category != "":
+	case generic, in.PriceMax > 0, in.PriceMin > 0, len(in.Measures) > 0, in.Sort != catalog.Relevance, in.Category != "":
 		return Search
 	case has(sigThanks) && !p.question:
 		// "thanks for your help" thanks; "merci, tu peux m'aider ?" asks.
@@ -228,7 +228,7 @@ func (p *parse) leadingIndefinite() bool {
 // browsing reports a message that narrows a search (a budget, an order):
 // "a warm bedside lamp under 60 euros" looks, it does not order.
 func (p *parse) browsing(in *Intent) bool {
-	return in.PriceMax > 0 || in.PriceMin > 0 || in.Sort != catalog.Relevance
+	return in.PriceMax > 0 || in.PriceMin > 0 || len(in.Measures) > 0 || in.Sort != catalog.Relevance
 }
 
 // long reports a message too long to be an order by itself: a shopper who

@@ -75,6 +75,9 @@ type Intent struct {
 	// decimals.
 	PriceMax int64
 	PriceMin int64
+	// Measures bound a measure said with its unit ("plus de 450 lumens"
+	// is Min "450 lm", "2公斤以下" Max "2 公斤"): catalog.Query.Measures.
+	Measures []concierge.Range
 	// Sort is PriceAsc for "le moins cher", "cheapest", "最便宜", PriceDesc
 	// for "le plus cher", "most expensive".
 	Sort catalog.Sort
@@ -237,6 +240,7 @@ type parse struct {
 	toks      []tok
 	used      []bool // tokens taken by a slot or a cue: not part of the query
 	negated   []bool // tokens of what the customer rules out ("not the 25")
+	bounds    []bool // tokens of Intent.Measures: neither the query nor a name's
 	ix        *catalog.Index
 	// max is the most of one product a line may hold (Limits): a larger
 	// number is no quantity.
@@ -316,6 +320,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	// Numbers of product names first: "le coffret de six tasses" is one
 	// set. Then slots, so that "moins de 50" is a price before any cue
 	// sees its words.
+	p.extractMeasures(&in) // "plus de 45 L" bounds, though a name writes 45 L
 	p.markNamedNumbers(ix)
 	p.markVariantValues() // "en 42" is a size where shoes come in 42
 	// A word of a name ("700x25C") is not an order reference either.
@@ -1275,7 +1280,7 @@ func (p *parse) query() string {
 	prevKept := false
 	for i, t := range p.toks {
 		keep := !p.used[i] && (t.kind == tWord || t.kind == tHan || t.kind == tCode) && !queryStop[t.norm]
-		if p.negated[i] {
+		if p.negated[i] || p.bounds != nil && p.bounds[i] {
 			keep = false
 		} else if !keep && !p.used[i] && catalog.EndsHanWord(t.norm) && p.inHanPair(i) {
 			keep = true // "备用探针": the 用 of a name's 备用, no stop word (as the catalog reads it)

@@ -412,9 +412,9 @@ func (b Brain) helpButtons(t *agent.Turn) []concierge.Button {
 }
 
 func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
-	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: agent.MaxResults, Exclude: in.NotQuery}
+	args := agent.SearchArgs{Query: in.Query, Category: in.Category, PriceMax: in.PriceMax, PriceMin: in.PriceMin, Sort: in.Sort, Limit: agent.MaxResults, Exclude: in.NotQuery, Measures: in.Measures}
 	mem := &t.Conv.Memory
-	refine := in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0
+	refine := in.Sort != catalog.Relevance || in.PriceMax > 0 || in.PriceMin > 0 || len(in.Measures) > 0
 	if refine && in.Category == "" && (mem.LastQuery != "" || mem.LastCategory != "") &&
 		!b.meaningful(t, in.Query) {
 		// "something cheaper?", "under 50?": the same search, narrowed.
@@ -444,6 +444,18 @@ func (b Brain) search(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 		if len(pvs) > 0 {
 			t.ShowProducts(t.T("search_none_under", map[string]any{"Price": t.Shop.Text.Money(t.Locale, concierge.Money{Minor: in.PriceMax, Currency: t.Shop.Bot.Currency})}), pvs)
+			return nil
+		}
+	}
+	if len(pvs) == 0 && len(args.Measures) > 0 {
+		// Nothing of that size: say so and show what the words find.
+		args.Measures = nil
+		if pvs, err = b.searchExcluding(ctx, t, args, in.Excluded); err != nil {
+			return err
+		}
+		if len(pvs) > 0 {
+			mem.Shown = skusOf(pvs)
+			t.ShowProducts(t.T("search_none_measure", map[string]any{"Bound": boundText(t, in.Measures)}), pvs)
 			return nil
 		}
 	}
@@ -865,4 +877,21 @@ func (b Brain) namedWhole(t *agent.Turn, in nlu.Intent, pvs []agent.ProductView)
 		return -1
 	}
 	return 0
+}
+
+// boundText says the measures asked for in the turn's language: "of 450
+// lm or more", "entre 30 et 50 l".
+func boundText(t *agent.Turn, ms []concierge.Range) string {
+	parts := make([]string, 0, len(ms))
+	for _, r := range ms {
+		id := "bound_between"
+		switch {
+		case r.Min == "":
+			id = "bound_max"
+		case r.Max == "":
+			id = "bound_min"
+		}
+		parts = append(parts, t.T(id, map[string]any{"Min": r.Min, "Max": r.Max}))
+	}
+	return strings.Join(parts, ", ")
 }

@@ -1,0 +1,58 @@
+package nlu_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/conciergehq/concierge"
+	"github.com/conciergehq/concierge/agent/catalog"
+	"github.com/conciergehq/concierge/agent/catalog/catalogtest"
+	"github.com/conciergehq/concierge/agent/nlu"
+)
+
+// TestMeasureBounds checks that a bound on a measure said with its unit
+// ("plus de 450 lumens", "2公斤以下") narrows the search and is never a
+// quantity nor a product's name, on the catalog of agent/catalog's
+// bounds tests (lamps in lumens, backpacks whose names write litres).
+func TestMeasureBounds(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "../catalog/testdata/bounds.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	type r = concierge.Range
+	tests := []struct {
+		text     string
+		want     []r
+		quantity int
+		priceMax int64
+	}{
+		{text: "une lampe de plus de 450 lumens", want: []r{{Min: "450 lm"}}},
+		{text: "亮度400流明以上的灯", want: []r{{Min: "400 lm"}}},
+		{text: "lamps between 300 and 400 lumens", want: []r{{Min: "300 lm", Max: "400 lm"}}},
+		{text: "a torch of at least 1000lm", want: []r{{Min: "1000 lm"}}},
+		{text: "un sac à dos de 40 à 60 litres", want: []r{{Min: "40 l", Max: "60 l"}}},
+		{text: "un sac a dos entre 40 et 60 L", want: []r{{Min: "40 l", Max: "60 l"}}},
+		{text: "backpack under 50 L please", want: []r{{Max: "50 l"}}},
+		{text: "sac à dos 50 L max", want: []r{{Max: "50 l"}}},
+		{text: "2公斤以下的手电筒", want: []r{{Max: "2 公斤"}}},
+		{text: "30到50升的双肩包", want: []r{{Min: "30 升", Max: "50 升"}}},
+		// A name's measure, a count, a price and "about" bound nothing.
+		{text: "sac à dos 45 L"},
+		{text: "2 sacs à dos 45 L", quantity: 2},
+		{text: "une lampe à moins de 50 €", priceMax: 5000},
+		{text: "双肩包2公斤左右"},
+		{text: "two backpacks and 2 torches", quantity: 0},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "fr")
+		if !slices.Equal(in.Measures, tt.want) {
+			t.Errorf("Parse(%q).Measures = %v, want %v", tt.text, in.Measures, tt.want)
+		}
+		if len(tt.want) > 0 && (in.Name != nlu.Search || in.BadQuantity) {
+			t.Errorf("Parse(%q) = %s (bad quantity %v), want a search", tt.text, in.Name, in.BadQuantity)
+		}
+		if len(tt.want) > 0 && in.Quantity != 0 || tt.quantity > 0 && in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", tt.text, in.Quantity, tt.quantity)
+		}
+		if in.PriceMax != tt.priceMax {
+			t.Errorf("Parse(%q).PriceMax = %d, want %d", tt.text, in.PriceMax, tt.priceMax)
+		}
+	}
+}
