@@ -193,7 +193,7 @@ var cueTable = [numSignals][]string{
 	},
 	sigChange: {
 		"finalement", "en fait", "plutot", "au lieu de", "change", "changer", "modifie", "modifier",
-		"passe a", "make it", "change it to", "change to", "actually", "instead", "set it to", "update",
+		"passe a", "make it", "make that", "change it to", "change to", "actually", "instead", "set it to", "update",
 		"ca suffit", "ca suffira", "suffit", "is enough", "will do", "that s enough", "just need", "就够了", "够了",
 		"reduce", "increase", "改成", "改为", "换成", "改", "变成",
 		// A change of mind about what was just said: "non pardon le 10

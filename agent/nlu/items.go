@@ -1114,7 +1114,7 @@ func (p *parse) readSwap(in *Intent) {
 	if in.Quantity > 0 || in.Delta != 0 || p.question {
 		return
 	}
-	swapped := p.answersNo(0, p.startsAt(0, negators))
+	swapped := p.answersNo(0, 1) // "non, en 65", "no, the 50 kg one"
 	for i := range p.toks {
 		if p.startsAt(i, swapCues) > 0 {
 			swapped = true

@@ -739,7 +739,7 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	if err != nil {
 		return err
 	}
-	if s := b.variantSwap(t, old); s != "" {
+	if s := b.variantSwap(t, old, in.Query); s != "" {
 		p = pick{sku: s} // "finalement en 41": the same product, another size
 	} else if old != "" && len(in.Products) == 0 {
 		// "non, plutôt la M" of the "Plume acier F", "actually, the black
@@ -751,6 +751,13 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		}
 	}
 	if p.sku == "" && old != "" && len(p.candidates) > 1 {
+		// "不对，要真皮的" of the canvas shoes in 36: the leather ones in
+		// the old line's size, or a question when they do not come in it.
+		if s, ofGroup := carriedValues(t.Shop.Catalog, old, p.candidates); ofGroup {
+			p.sku = s
+		}
+	}
+	if p.sku == "" && old != "" && len(p.candidates) > 1 && !sameGroup(t.Shop.Catalog, p.candidates) {
 		// The candidates nearest the line replaced, among those whose
 		// names write every number said ("plutôt les briques de base
 		// 500" of the technic parts "lot de 100": the bricks of 500, not
@@ -758,6 +765,18 @@ func (b Brain) swap(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 		among := slices.DeleteFunc(slices.Clone(p.candidates), func(s concierge.SKU) bool { return !t.Shop.Catalog.WritesNumbers(s, t.Event.Text) })
 		if len(among) > 0 {
 			p.sku = t.Shop.Catalog.Nearest(old, among)
+		}
+	}
+	if ix := t.Shop.Catalog; p.sku != "" && old != "" && !p.variant && len(ix.Variants(p.sku)) > 1 && ix.GroupOf(p.sku) != ix.GroupOf(old) {
+		// Another product sold in variants: the variant said, or the
+		// old line's values ("不对，要真皮的" of the canvas shoes in 36),
+		// or a question — never its first variant.
+		if q := b.variantPick(ctx, t, it, in.NotQuery, p); q.sku != "" {
+			p = q
+		} else if s, _ := carriedValues(ix, old, ix.Variants(p.sku)); s != "" {
+			p = pick{sku: s}
+		} else if len(q.variants) > 0 {
+			return b.askVariant(ctx, t, q.text, in.NotQuery, q.variants, max(it.Quantity, 1))
 		}
 	}
 	switch {

@@ -390,19 +390,22 @@ func (b Brain) lookingAtGroup(t *agent.Turn, in nlu.Intent) bool {
 // variantSwap returns the variant that a change of mind about old, a
 // variant in the cart, asks for: old's values with those the message
 // states ("finalement en 41", "in black instead"); "" when the message
-// states none, or a combination the product does not come in.
-func (b Brain) variantSwap(t *agent.Turn, old concierge.SKU) concierge.SKU {
+// states none, or a combination the product does not come in. The
+// message is read whole, then as its query, without the cue words
+// ("actually make that a 36").
+func (b Brain) variantSwap(t *agent.Turn, old concierge.SKU, query string) concierge.SKU {
 	ix := t.Shop.Catalog
 	group := ix.Variants(old)
 	p := ix.Product(old)
 	if group == nil || p == nil {
 		return ""
 	}
-	_, said, missing := ix.Narrow(t.Event.Text, group)
-	if len(said) == 0 || len(missing) > 0 {
-		return ""
+	for _, text := range []string{t.Event.Text, query} {
+		if _, said, missing := ix.Narrow(text, group); len(said) > 0 && len(missing) == 0 {
+			return withValues(ix, group, p, said)
+		}
 	}
-	return withValues(ix, group, p, said)
+	return ""
 }
 
 // withValues returns the variant of group that has p's values but those
@@ -425,6 +428,50 @@ func withValues(ix *catalog.Index, group []concierge.SKU, p *concierge.Product, 
 func onlyCount(missing []string, qty int) bool {
 	for _, m := range missing {
 		if qty <= 0 || strings.TrimSpace(m) != strconv.Itoa(qty) {
+			return false
+		}
+	}
+	return true
+}
+
+// carriedValues returns the one of cands, the variants of one group,
+// that has the values old has for the group's choices ("不对，要真皮的"
+// of the canvas shoes in 36: the leather ones in 36), or "" when none or
+// several do; ofGroup is false when cands are not one group's.
+func carriedValues(ix *catalog.Index, old concierge.SKU, cands []concierge.SKU) (sku concierge.SKU, ofGroup bool) {
+	if !sameGroup(ix, cands) {
+		return "", false
+	}
+	group, op := ix.Variants(cands[0]), ix.Product(old)
+	if op == nil {
+		return "", true
+	}
+	want := catalog.Said{}
+	for _, c := range ix.Choices(group) {
+		if v := op.Attrs[c.Attr]; v != "" {
+			want[c.Attr] = v
+		}
+	}
+	if len(want) == 0 {
+		return "", true
+	}
+	if fit := ix.Matching(cands, want); len(fit) == 1 {
+		return fit[0], true
+	}
+	return "", true
+}
+
+// sameGroup reports whether skus are variants of one group.
+func sameGroup(ix *catalog.Index, skus []concierge.SKU) bool {
+	if len(skus) == 0 {
+		return false
+	}
+	g := ix.GroupOf(skus[0])
+	if g == "" {
+		return false
+	}
+	for _, s := range skus[1:] {
+		if ix.GroupOf(s) != g {
 			return false
 		}
 	}
