@@ -270,7 +270,7 @@ func (p *parse) excludeNegated(in *Intent, ix *catalog.Index) {
 			continue
 		}
 		end := i + k
-		for end < len(p.toks) && !(end > i+k && (p.toks[end].sep || negationEnds[p.toks[end].norm])) && !isConj(p.toks[end].norm) {
+		for end < len(p.toks) && !(end > i+k && (p.toks[end].sep || negationEnds[p.toks[end].norm] && !p.onlyPronouns(i+k, end))) && !isConj(p.toks[end].norm) {
 			end++
 		}
 		parts := p.negatedList(i+k, end, ix)
@@ -403,6 +403,27 @@ func (p *parse) namesValue(ix *catalog.Index, from, to int) bool {
 
 // valueFrame are the words around a variant value said alone.
 var valueFrame = setOf("the", "le", "la", "les", "one", "ones", "un", "une", "size", "taille", "en", "in", "colour", "color", "couleur")
+
+// onlyPronouns reports whether the tokens from i to end only point at a
+// product ("celui", "the one"): what follows then says which one is
+// ruled out, "pas celui pour enfant", "not the one with a lid", though
+// "pour" or "with" would end the negation after a product's words.
+func (p *parse) onlyPronouns(i, end int) bool {
+	if i >= end || !negatedDescribed[p.toks[end].norm] {
+		return false
+	}
+	for _, t := range p.toks[i:end] {
+		if !pointers[t.norm] {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	negatedDescribed = setOf("pour", "for", "avec", "with")
+	pointers         = setOf("celui", "celle", "ceux", "celles", "le", "la", "les", "l", "the", "one", "ones", "that", "those", "un", "une", "a", "an")
+)
 
 // negationEnds end what a negation rules out: "pas trop chère pour ma
 // chambre" rules out nothing of the bedroom.

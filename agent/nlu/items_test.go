@@ -114,6 +114,11 @@ func TestNegation(t *testing.T) {
 		{"不要铸铁的，要玻璃的", "玻璃", "铸铁的"},
 		{"du thé vert sans menthe", "thé vert", "menthe"},
 		{"un thé pas trop cher", "thé", ""},
+		// "pour"/"with" end a negation, but not one that only pointed.
+		{"une théière, pas celle en fonte", "théière", "celle en fonte"},
+		{"une théière, pas celle pour le thé noir", "théière", "celle pour le thé noir"},
+		{"a teapot, not the one with cast iron", "teapot", "the one with cast iron"},
+		{"une théière pas trop chère pour le thé vert", "", ""},
 		{"je ne veux pas de thé", "", ""},
 	}
 	for _, tt := range tests {
