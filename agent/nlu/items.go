@@ -1156,3 +1156,62 @@ func (p *parse) readSwap(in *Intent) {
 		in.Name, in.Swap = AddToCart, true
 	}
 }
+
+// ownedFor are the words that say what the customer already has and wants
+// something for: "a 58 mm filter for my 50mm f/1.8", "une housse pour
+// mon vélo".
+var ownedFor = words("for my", "for our", "for his", "for her", "pour mon", "pour ma", "pour mes", "pour notre", "pour nos", "pour son", "pour sa")
+
+// maxOwnedWords is the longest phrase read as what the customer has.
+const maxOwnedWords = 5
+
+// owned returns the products a message says the customer has and wants
+// something for ("the 58mm uv filter for my 50mm f/1.8"): not what to
+// add, though their words stay in the query to find what fits them. Only
+// after words that find something themselves.
+func (p *parse) owned(ix *catalog.Index) []concierge.SKU {
+	var out []concierge.SKU
+	for i := 1; i < len(p.toks); i++ {
+		k := p.startsAt(i, ownedFor)
+		if k == 0 || !ix.Meaningful(p.text(0, i)) {
+			continue
+		}
+		end := i + k
+		for end < len(p.toks) && !p.toks[end].sep && !isConj(p.toks[end].norm) {
+			end++
+		}
+		if end-(i+k) > maxOwnedWords {
+			// "for my 7 year old 😅 could you add…": what follows goes
+			// on to ask; only a short phrase that ends the clause is
+			// what the customer has.
+			continue
+		}
+		if tail := p.text(i+k, end); tail != "" {
+			out = append(out, bestNotIn(ix, tail, p.text(0, i))...)
+		}
+		i = end
+	}
+	return out
+}
+
+// bestNotIn returns the products text finds best that other does not
+// find at all: of "for my 50mm f/1.8", the lens, not the 58 mm filter
+// the words before it ask for (nor a hood "for 50mm f/1.8" when they
+// ask for a hood).
+func bestNotIn(ix *catalog.Index, text, other string) []concierge.SKU {
+	hits := ix.Search(catalog.Query{Text: text, Limit: 5})
+	if len(hits) == 0 {
+		return nil
+	}
+	found := map[concierge.SKU]bool{}
+	for _, h := range ix.Search(catalog.Query{Text: other, Limit: 50}) {
+		found[h.SKU] = true
+	}
+	var out []concierge.SKU
+	for _, h := range hits {
+		if h.Score >= hits[0].Score*0.999 && !found[h.SKU] {
+			out = append(out, h.SKU)
+		}
+	}
+	return out
+}

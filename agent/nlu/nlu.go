@@ -353,6 +353,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	in.Strangers = p.strangers()
 	if ix != nil {
 		p.lookUp(&in, p.textBesideGreetings(&in), ix)
+		in.Excluded = append(in.Excluded, p.owned(ix)...)
 		// What was named only where it was ruled out is not asked for,
 		// nor what the ruled-out words describe ("the Merci, not the
 		// 100 ml one").
