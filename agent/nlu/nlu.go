@@ -445,7 +445,8 @@ func (p *parse) eachChooses(items []Item, ix *catalog.Index, hint concierge.Loca
 	// word is the head of the parts before it too.
 	last := items[len(items)-1]
 	head := ""
-	if f := strings.Fields(last.Query); len(f) > 1 {
+	if f := strings.Fields(last.Query); len(f) > 1 && !strings.ContainsAny(f[len(f)-1], "0123456789") {
+		// A number ("the 50mm f/1.4") sets the part apart; it is no head.
 		head = f[len(f)-1]
 	}
 	if head != "" && (len(ix.Resolve(head)) == 1 || ix.VariantValue(catalog.Fold(head))) {
@@ -490,6 +491,13 @@ func (p *parse) eachChooses(items []Item, ix *catalog.Index, hint concierge.Loca
 				if h.Score >= hits[0].Score {
 					cands = append(cands, h.SKU)
 				}
+			}
+		}
+		if len(cands) > 1 && len(it.Products) == 0 {
+			// "the 50mm f/1.8 and the 50mm f/1.4": the lens, not the
+			// hood "for 50mm f/1.8" the same words find.
+			if parts := ix.PartsFor(it.Query, cands); len(parts) > 0 && len(parts) < len(cands) {
+				cands = slices.DeleteFunc(slices.Clone(cands), func(c concierge.SKU) bool { return slices.Contains(parts, c) })
 			}
 		}
 		s := concierge.SKU("")
