@@ -343,6 +343,13 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, not string, skus []concierge.S
 			return pick{sku: skus[0]}
 		}
 	}
+	if s, ok := ix.InSaidOrder(it.Query, skus); ok {
+		// "a travel adapter UK to EU" is not the one "EU to UK".
+		if s == "" {
+			return pick{candidates: skus}
+		}
+		return pick{sku: s}
+	}
 	if s := ix.Closest(it.Query, skus); s != "" {
 		return pick{sku: s}
 	}
