@@ -125,3 +125,30 @@ func TestColourCharacterInAWord(t *testing.T) {
 		}
 	}
 }
+
+// TestRoseSaysPink: French "rose" says the pink of a group whose colours
+// the merchant wrote in Chinese, and a size beside it is read
+// too; where the group has no pink in that size, nothing fits.
+func TestRoseSaysPink(t *testing.T) {
+	leo := func(sku concierge.SKU, colour, size string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "LEO", Name: map[concierge.Locale]string{"zh": "吊带练功服", "fr": "Justaucorps à bretelles", "en": "Camisole leotard"},
+			Attrs: map[string]string{"colour": colour, "size": size}}
+	}
+	ix := catalog.New([]concierge.Product{leo("BLK-S", "黑色", "S"), leo("BLK-L", "黑色", "L"), leo("PNK-S", "粉色", "S"), leo("PNK-M", "粉色", "M")},
+		[]concierge.Locale{"zh", "fr", "en"})
+	group := []concierge.SKU{"BLK-S", "BLK-L", "PNK-S", "PNK-M"}
+	tests := []struct {
+		text string
+		want []concierge.SKU
+	}{
+		{"le justaucorps à bretelles rose en S", []concierge.SKU{"PNK-S"}},
+		{"la rose en M", []concierge.SKU{"PNK-M"}},
+		{"ajoute le justaucorps rose taille L", nil},
+		{"le noir en L", []concierge.SKU{"BLK-L"}},
+	}
+	for _, tt := range tests {
+		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}

@@ -393,15 +393,21 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 		}
 		return statesMeasure(toks, fv, matched)
 	}
-	for _, w := range choiceWords[fv] {
-		for i, t := range toks {
-			if t.text == w {
-				matched[i] = true
-				return 100 + 1
+	terms := ix.lx.analyze(fv)
+	for meaning, words := range choiceWords {
+		// "rose" says a value written "pink", "粉色" or "rose".
+		if fv != meaning && !sameKeys(terms, ix.lx.analyze(meaning)) {
+			continue
+		}
+		for _, w := range words {
+			for i, t := range toks {
+				if t.text == w {
+					matched[i] = true
+					return 100 + 1
+				}
 			}
 		}
 	}
-	terms := ix.lx.analyze(fv)
 	if len(terms) == 0 {
 		return 0
 	}
@@ -867,4 +873,17 @@ func (ix *Index) wordsOfTexts(p *concierge.Product) map[string]bool {
 		}
 	}
 	return out
+}
+
+// sameKeys reports whether a and b are the same terms.
+func sameKeys(a, b []term) bool {
+	if len(a) == 0 || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].key != b[i].key {
+			return false
+		}
+	}
+	return true
 }
