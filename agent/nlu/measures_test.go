@@ -56,3 +56,28 @@ func TestMeasureBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestHanMeasures: a measure said in Chinese numerals or in 斤 is written
+// as names write measures, and is no count ("一斤红枣" is 500 g of dates,
+// not one bag); 米色 (beige) is no metre.
+func TestHanMeasures(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "../catalog/testdata/bounds.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	tests := []struct {
+		text, query string
+		quantity    int
+	}{
+		{"加一斤红枣", "500克红枣", 0},
+		{"加两斤核桃", "1公斤核桃", 0},
+		{"三斤核桃", "1.5公斤核桃", 0},
+		{"两公斤核桃", "2公斤核桃", 0},
+		{"要一个三十升的双肩包", "30升 双肩包", 1},
+		{"米色毯子两条", "米色毯子", 2},
+		{"两个双肩包", "双肩包", 2},
+	}
+	for _, tt := range tests {
+		in := nlu.Parse(tt.text, ix, "zh")
+		if in.Query != tt.query || in.Quantity != tt.quantity {
+			t.Errorf("Parse(%q) = query %q, quantity %d; want %q, %d", tt.text, in.Query, in.Quantity, tt.query, tt.quantity)
+		}
+	}
+}

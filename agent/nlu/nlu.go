@@ -310,7 +310,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		return Intent{Name: cmd, Lang: hint}
 	}
 	toks, question := lex(text)
-	toks = joinNameCodes(splitSizes(joinNumbers(toks, ix), ix), ix)
+	toks = joinNameCodes(splitSizes(joinNumbers(hanMeasures(toks), ix), ix), ix)
 	in := Intent{Lang: detectLang(text, toks, hint)}
 	if len(toks) == 0 || looksLikeCode(text) {
 		in.Name = OutOfScope

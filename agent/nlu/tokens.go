@@ -2,6 +2,7 @@ package nlu
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -272,4 +273,80 @@ func allDigits(s string) bool {
 		}
 	}
 	return s != ""
+}
+
+// hanUnits are the Chinese units a number may be said before in
+// characters ("两公斤", "一斤"), longest first; 斤 is half a kilogram.
+var hanUnits = []struct {
+	unit, as string
+	factor   float64
+}{
+	{"公斤", "公斤", 1}, {"千克", "千克", 1}, {"毫升", "毫升", 1}, {"公升", "升", 1}, {"厘米", "厘米", 1}, {"毫米", "毫米", 1},
+	{"斤", "克", 500}, {"克", "克", 1}, {"升", "升", 1}, {"米", "米", 1},
+}
+
+// hanMeasures writes a measure said with Chinese numerals or in 斤 as
+// the catalog's names write measures: "两公斤核桃" as "2公斤核桃", "一斤
+// 红枣" as "500克红枣" (names write 克 and 公斤, not 斤). A number so
+// written is a measure, not a count: "一斤" is no "一个".
+func hanMeasures(toks []tok) []tok {
+	var out []tok
+	for i := 0; i < len(toks); i++ {
+		var n number
+		ok := false
+		switch toks[i].kind {
+		case tHan:
+			n, ok = hanNumberAt(toks, i)
+		case tNumber:
+			n, ok = numberAt(toks, i)
+		}
+		if !ok {
+			if out != nil {
+				out = append(out, toks[i])
+			}
+			continue
+		}
+		var unit string
+		var factor float64
+		k := 0
+		for _, u := range hanUnits {
+			rs := []rune(u.unit)
+			if n.end+len(rs) > len(toks) {
+				continue
+			}
+			same := true
+			for j, r := range rs {
+				same = same && toks[n.end+j].kind == tHan && toks[n.end+j].norm == string(r)
+			}
+			if same {
+				unit, factor, k = u.as, u.factor, len(rs)
+				break
+			}
+		}
+		after := n.end + k
+		if k == 0 || toks[i].kind == tNumber && factor == 1 ||
+			unit == "米" && after < len(toks) && toks[after].norm == "色" { // "米色" is beige
+			if out != nil {
+				out = append(out, toks[i])
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]tok, 0, len(toks)), toks[:i]...)
+		}
+		value := n.value * factor
+		if unit == "克" && factor != 1 && value >= 1000 {
+			value, unit = value/1000, "公斤" // "两斤" is 1公斤, as names write it
+		}
+		v := strconv.FormatFloat(value, 'f', -1, 64)
+		out = append(out, tok{orig: v, norm: v, kind: tNumber, glued: toks[i].glued, sep: toks[i].sep})
+		for _, r := range unit {
+			out = append(out, tok{orig: string(r), norm: string(r), kind: tHan, glued: true})
+		}
+		i = after - 1
+	}
+	if out == nil {
+		return toks
+	}
+	return out
 }
