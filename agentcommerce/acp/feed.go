@@ -55,28 +55,36 @@ var flatVersions = []string{"", "2025-09-29", "2025-12-12", "2026-01-16", "2026-
 // feed serves the bot's catalog, with live stock, in the feed format of
 // the request's API-Version: 2026-04-17's products with variants
 // (nestedFeed), or the flat feed of earlier versions (flatFeed). Another
-// version is refused as the checkout refuses it.
+// version is refused as the checkout refuses it. Its language is
+// feedLocale's: ?locale= (one of the bot's, or 400), else
+// Accept-Language, else the bot's default.
 func (h *Handler) feed(w http.ResponseWriter, r *http.Request) {
 	bot, _, ok := h.authorize(w, r)
 	if !ok {
 		return
 	}
-	switch v := r.Header.Get("API-Version"); {
-	case v == Version:
-		h.nestedFeed(w, r, bot)
-	case slices.Contains(flatVersions, v):
-		h.flatFeed(w, r, bot)
-	default:
+	v := r.Header.Get("API-Version")
+	if v != Version && !slices.Contains(flatVersions, v) {
 		fail(w, http.StatusBadRequest, "unsupported_api_version", "API-Version must be "+Version+" (or an earlier version for the flat feed)", "")
+		return
+	}
+	loc, ok := feedLocale(w, r, h.cfg.Service.Shop(bot))
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Language", string(loc))
+	if v == Version {
+		h.nestedFeed(w, r, bot, loc)
+	} else {
+		h.flatFeed(w, r, bot, loc)
 	}
 }
 
-// flatFeed is the flat product feed: every product is searchable; one is
-// eligible for checkout while it has stock and a price. Links open the
-// bot's web chat.
-func (h *Handler) flatFeed(w http.ResponseWriter, r *http.Request, bot concierge.BotID) {
+// flatFeed is the flat product feed in loc: every product is searchable;
+// one is eligible for checkout while it has stock and a price. Links open
+// the bot's web chat.
+func (h *Handler) flatFeed(w http.ResponseWriter, r *http.Request, bot concierge.BotID, loc concierge.Locale) {
 	shop := h.cfg.Service.Shop(bot)
-	loc := shop.Bot.DefaultLocale()
 	products := make([]feedProduct, 0, len(shop.Bot.Products))
 	err := h.cfg.Service.View(r.Context(), func(tx agentcommerce.Tx) error {
 		for i := range shop.Bot.Products {
@@ -99,13 +107,14 @@ func (h *Handler) flatFeed(w http.ResponseWriter, r *http.Request, bot concierge
 
 func (h *Handler) feedProduct(shop *agentcommerce.Shop, p *concierge.Product, loc concierge.Locale, free int) feedProduct {
 	free = max(free, 0)
+	def := shop.Bot.DefaultLocale()
 	avail, eligible := "in_stock", free > 0 && p.Price.Minor > 0
 	if free == 0 {
 		avail = "out_of_stock"
 	}
 	fp := feedProduct{
 		EnableSearch: "true", EnableCheckout: fmt.Sprint(eligible),
-		ID: string(p.SKU), Title: p.Title(loc, loc), Description: concierge.LocalText(p.Description, loc, loc),
+		ID: string(p.SKU), Title: p.Title(loc, def), Description: concierge.LocalText(p.Description, loc, def),
 		Link:  shop.WidgetURL + "?product=" + url.QueryEscape(string(p.SKU)),
 		Price: decimal(p.Price), Availability: avail, InventoryQuantity: free,
 		ProductCategory: p.Category, Tags: p.Tags,

@@ -39,6 +39,11 @@ type fakeFeedAPI struct {
 	created          map[string]string // Idempotency-Key → feed id
 	patches, badKeys int
 	keys             map[string]bool // Idempotency-Keys of PATCHes
+	// posts counts POST /feeds; keyless makes the agent one that does
+	// not support Idempotency-Key on creation (the spec's "SHOULD ...
+	// where supported"): each POST is a new feed.
+	posts   int
+	keyless bool
 }
 
 type fakeFeed struct {
@@ -89,6 +94,7 @@ func (f *fakeFeedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(parts) == 1 && r.Method == http.MethodPost {
+		f.posts++
 		key := r.Header.Get("Idempotency-Key")
 		if key == "" {
 			f.badKeys++
@@ -97,7 +103,7 @@ func (f *fakeFeedAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		id, ok := f.created[key]
-		if !ok || key == "" {
+		if !ok || key == "" || f.keyless {
 			var req struct {
 				TargetCountry string `json:"target_country"`
 			}

@@ -14,12 +14,18 @@ import (
 
 // FeedPush is one bot's feed kept on an agent's Feed API: its catalog in
 // Locale pushed to FeedID at start, when the catalog changes and every
-// Every.
+// Every. A bot may have one per language, each its own feed.
 type FeedPush struct {
 	Bot    concierge.BotID
 	Locale concierge.Locale
 	API    *FeedAPI
+	// FeedID is the feed's id on the agent; empty, the pusher creates the
+	// feed (POST /feeds, once for all replicas, see FeedClaims) and keeps
+	// the id the agent returns.
 	FeedID string
+	// TargetCountry is the created feed's target_country (ISO 3166-1
+	// alpha-2), or empty for none; only sent when FeedID is empty.
+	TargetCountry string
 	// Every is the time between pushes; zero is 15 minutes, how often
 	// OpenAI's product feed spec accepts updates.
 	Every time.Duration
@@ -40,14 +46,34 @@ type FeedClaims interface {
 	// FailedFeedPush records a failed push at at, with msg, and ends the
 	// claim.
 	FailedFeedPush(ctx context.Context, bot concierge.BotID, feedID string, at time.Time, msg string) error
+
+	// ClaimFeedCreation returns the id of bot's feed in loc on the Feed
+	// API whose base URL's digest is api when one was created already,
+	// or claimed true when this caller is to create it now (until until):
+	// only when no id is stored, no other claim is live at now and no
+	// creation failed since retryBefore.
+	ClaimFeedCreation(ctx context.Context, bot concierge.BotID, loc concierge.Locale, api string, now, retryBefore, until time.Time) (feedID string, claimed bool, err error)
+	// CreatedFeed stores feedID as that feed's id, ends the claim and
+	// returns the id stored (another replica's, should it have stored
+	// one first).
+	CreatedFeed(ctx context.Context, bot concierge.BotID, loc concierge.Locale, api, feedID string, at time.Time) (string, error)
+	// FailedFeedCreation records a failed creation at at, with msg, and
+	// ends the claim.
+	FailedFeedCreation(ctx context.Context, bot concierge.BotID, loc concierge.Locale, api string, at time.Time, msg string) error
 }
 
 // FeedPushResult is one attempt of a feed's push.
 type FeedPushResult struct {
 	Bot    concierge.BotID
+	Locale concierge.Locale
+	// FeedID is the feed's id; empty while the feed is not created yet.
 	FeedID string
+	// Created: this attempt created the feed on the agent (POST /feeds).
+	Created bool
 	// Skipped: another replica holds the claim, or pushed these products
-	// already within the period (or a failure is being waited out).
+	// already within the period (or a failure is being waited out), or
+	// is creating the feed (FeedID is then empty; looked at again after
+	// Retry).
 	Skipped               bool
 	Current, Discontinued int
 	Err                   error
@@ -141,21 +167,24 @@ func (p *FeedPusher) run(ctx context.Context, fp FeedPush, wake <-chan struct{})
 	}
 	retry := min(p.cfg.Retry, every)
 	for {
-		r := p.once(ctx, fp, every, retry)
+		r := p.once(ctx, &fp, every, retry)
 		if ctx.Err() != nil {
 			return
 		}
+		if r.Created {
+			p.h.cfg.Log.Info("acp: feed created", "bot", fp.Bot, "locale", fp.Locale, "feed", r.FeedID)
+		}
 		switch {
 		case r.Err != nil:
-			p.h.cfg.Log.Warn("acp: feed push failed; retried", "bot", fp.Bot, "feed", fp.FeedID, "in", retry, "err", r.Err)
+			p.h.cfg.Log.Warn("acp: feed push failed; retried", "bot", fp.Bot, "locale", fp.Locale, "feed", r.FeedID, "in", retry, "err", r.Err)
 		case !r.Skipped:
-			p.h.cfg.Log.Info("acp: feed pushed", "bot", fp.Bot, "feed", fp.FeedID, "products", r.Current, "discontinued", r.Discontinued)
+			p.h.cfg.Log.Info("acp: feed pushed", "bot", fp.Bot, "locale", fp.Locale, "feed", r.FeedID, "products", r.Current, "discontinued", r.Discontinued)
 		}
 		if p.cfg.Done != nil {
 			p.cfg.Done(r)
 		}
 		wait := every
-		if r.Err != nil {
+		if r.Err != nil || r.FeedID == "" {
 			wait = retry
 		}
 		select {
@@ -169,9 +198,22 @@ func (p *FeedPusher) run(ctx context.Context, fp FeedPush, wake <-chan struct{})
 
 // once pushes fp's feed if this replica may: its products are read, and
 // with Claims pushed only when this replica claims the push of their
-// digest (another digest than the last pushed, or the period out).
-func (p *FeedPusher) once(ctx context.Context, fp FeedPush, every, retry time.Duration) FeedPushResult {
-	r := FeedPushResult{Bot: fp.Bot, FeedID: fp.FeedID}
+// digest (another digest than the last pushed, or the period out). A
+// feed without an id is created first (feedID), and fp keeps the id.
+func (p *FeedPusher) once(ctx context.Context, fp *FeedPush, every, retry time.Duration) FeedPushResult {
+	r := FeedPushResult{Bot: fp.Bot, Locale: fp.Locale, FeedID: fp.FeedID}
+	if fp.FeedID == "" {
+		id, created, err := p.feedID(ctx, fp, retry)
+		r.FeedID, r.Created, r.Err = id, created, err
+		if err != nil {
+			return r
+		}
+		if id == "" {
+			r.Skipped = true
+			return r
+		}
+		fp.FeedID = id
+	}
 	products, err := p.h.Products(ctx, fp.Bot, fp.Locale)
 	if err == nil && products == nil {
 		err = fmt.Errorf("acp: push feed: bot %s does not speak ACP", fp.Bot)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -209,26 +210,54 @@ func feedText(s string) *FeedText {
 	return &FeedText{Plain: s}
 }
 
-// feedLocale is the first language of Accept-Language when the bot
-// speaks it, else the bot's default: the feed spec has no language field
-// (a merchant publishes one feed per language), so the request chooses.
-func feedLocale(r *http.Request, shop *agentcommerce.Shop) concierge.Locale {
-	if l := concierge.Locale(strings.ToLower(string(locale(r)))); l != "" && slices.Contains(shop.Bot.Locales, l) {
-		return l
+// feedLocale is the language a served feed is written in. The feed spec
+// has no language field (the RFC has a merchant publish one feed per
+// language), so the request chooses: ?locale= names one of the bot's
+// languages (a regional tag such as en-GB is its base language), and
+// another is refused with 400 invalid at param locale, naming the bot's
+// languages; without it, the first language of Accept-Language when the
+// bot speaks it, else the bot's default (content negotiation falls back,
+// an explicit choice does not).
+func feedLocale(w http.ResponseWriter, r *http.Request, shop *agentcommerce.Shop) (concierge.Locale, bool) {
+	langs := shop.Bot.Locales
+	if len(langs) == 0 {
+		langs = []concierge.Locale{shop.Bot.DefaultLocale()}
 	}
-	return shop.Bot.DefaultLocale()
+	if q, asked := r.URL.Query()["locale"]; asked {
+		tag := strings.ToLower(strings.TrimSpace(q[0]))
+		if !languageTag.MatchString(tag) {
+			fail(w, http.StatusBadRequest, "invalid", "locale must be a language tag such as fr or en-GB", "locale")
+			return "", false
+		}
+		base, _, _ := strings.Cut(strings.ReplaceAll(tag, "_", "-"), "-")
+		if l := concierge.Locale(base); slices.Contains(langs, l) {
+			return l, true
+		}
+		names := make([]string, len(langs))
+		for i, l := range langs {
+			names[i] = string(l)
+		}
+		fail(w, http.StatusBadRequest, "invalid", fmt.Sprintf("locale %q is not one of this shop's languages (%s)", tag, strings.Join(names, ", ")), "locale")
+		return "", false
+	}
+	if l := concierge.Locale(strings.ToLower(string(locale(r)))); l != "" && slices.Contains(langs, l) {
+		return l, true
+	}
+	return shop.Bot.DefaultLocale(), true
 }
 
-// nestedFeed answers GET /acp/{bot}/feed for API-Version 2026-04-17: the
-// schema's ProductsResponse.
-func (h *Handler) nestedFeed(w http.ResponseWriter, r *http.Request, bot concierge.BotID) {
-	loc := feedLocale(r, h.cfg.Service.Shop(bot))
+// languageTag is what ?locale= takes: a BCP 47 language, optionally with
+// subtags (en, en-GB, zh-Hant-TW; _ is read as -).
+var languageTag = regexp.MustCompile(`^[a-z]{2,3}([-_][a-z0-9]{1,8})*$`)
+
+// nestedFeed answers GET /acp/{bot}/feed for API-Version 2026-04-17 in
+// loc: the schema's ProductsResponse.
+func (h *Handler) nestedFeed(w http.ResponseWriter, r *http.Request, bot concierge.BotID, loc concierge.Locale) {
 	products, err := h.Products(r.Context(), bot, loc)
 	if err != nil {
 		h.cfg.Log.Error("acp: feed", "bot", bot, "err", err)
 		fail(w, http.StatusInternalServerError, "internal_error", "internal error", "")
 		return
 	}
-	w.Header().Set("Content-Language", string(loc))
 	writeJSON(w, http.StatusOK, map[string]any{"products": products})
 }
