@@ -53,18 +53,34 @@ type AgentACP struct {
 	WebhookSecret string   `yaml:"webhook_secret" json:"webhook_secret,omitempty" jsonschema:"description=The HMAC secret of those events; use ${VAR}."`
 	// SigningSecret is the HMAC secret the agent signs its requests with.
 	SigningSecret string `yaml:"signing_secret" json:"signing_secret,omitempty" jsonschema:"description=The HMAC secret the agent signs its requests with (Signature and Timestamp headers, at least 32 characters); set, unsigned, forged or stale requests are refused with 401. Use ${VAR}."`
-	// Feed pushes the catalog to the agent's Feed API.
-	Feed *AgentACPFeed `yaml:"feed" json:"feed,omitempty" jsonschema:"description=Push the catalog (ACP 2026-04-17 products with variants) to the agent's Feed API (which the agent hosts); see docs/agents.md."`
+	// Feed pushes the catalog to the agent's Feed API: one feed, the
+	// same as Feeds with one item.
+	Feed *AgentACPFeed `yaml:"feed" json:"feed,omitempty" jsonschema:"description=Push the catalog (ACP 2026-04-17 products with variants) to the agent's Feed API (which the agent hosts); see docs/agents.md. One feed; for one feed per language use feeds."`
+	// Feeds pushes the catalog to the agent's Feed API in several
+	// languages, one feed each.
+	Feeds []AgentACPFeed `yaml:"feeds" json:"feeds,omitempty" jsonschema:"description=Push the catalog to the agent's Feed API in several languages: one feed per language (each its own locale; give feed or feeds). See docs/agents.md."`
 }
 
-// AgentACPFeed is the agent's Feed API and the feed it holds for this
-// bot, both given at the agent's onboarding.
+// AgentACPFeed is the agent's Feed API and one feed of this bot on it:
+// the URL and token come from the agent's onboarding; the feed's id too,
+// or Concierge creates the feed (POST /feeds) and keeps its id.
 type AgentACPFeed struct {
 	URL    string `yaml:"url" json:"url" jsonschema:"required,description=The agent's Feed API base URL (its endpoints are /feeds/{id}/products…)."`
 	Token  string `yaml:"token" json:"token" jsonschema:"required,description=The bearer token of the agent's Feed API; use ${VAR}."`
-	FeedID string `yaml:"feed_id" json:"feed_id" jsonschema:"required,description=The feed's id on the agent (such as feed_8f3K2x)."`
-	Locale string `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's text (one of locales); defaults to the default locale. One feed is one language."`
-	Every  string `yaml:"every" json:"every,omitempty" jsonschema:"default=15m,description=Time between pushes (from 1m to 24h); the first is at start."`
+	FeedID string `yaml:"feed_id" json:"feed_id,omitempty" jsonschema:"description=The feed's id on the agent (such as feed_8f3K2x) when the agent gave one at onboarding. Without it the server creates the feed (POST /feeds) once and keeps the id the agent returns in the database for every replica and restart."`
+	Locale string `yaml:"locale" json:"locale,omitempty" jsonschema:"description=The language of the feed's text (one of locales); defaults to the default locale. One feed is one language: each feed of feeds has its own."`
+	// TargetCountry is the target_country of a feed the server creates.
+	TargetCountry string `yaml:"target_country" json:"target_country,omitempty" jsonschema:"pattern=^[A-Za-z]{2}$,description=The ISO 3166-1 alpha-2 market of a feed the server creates (its target_country); unused with feed_id."`
+	Every         string `yaml:"every" json:"every,omitempty" jsonschema:"default=15m,description=Time between pushes (from 1m to 24h); the first is at start."`
+}
+
+// PushedFeeds is every feed the bot pushes: feed, or each of feeds
+// (checked: one per locale).
+func (a *AgentACP) PushedFeeds() []AgentACPFeed {
+	if a.Feed != nil {
+		return append([]AgentACPFeed{*a.Feed}, a.Feeds...)
+	}
+	return a.Feeds
 }
 
 // Period is the time between pushes (checked, defaulted to 15m).
@@ -133,22 +149,7 @@ func (c *checker) agents() {
 			c.url("agents.acp.webhook_url", &acp.WebhookURL, "")
 			c.required("agents.acp.webhook_secret", acp.WebhookSecret, ": it signs the order events")
 		}
-		if fd := acp.Feed; fd != nil {
-			if c.required("agents.acp.feed.url", fd.URL, "") {
-				c.url("agents.acp.feed.url", &fd.URL, "")
-			}
-			c.required("agents.acp.feed.token", fd.Token, ": the agent's Feed API requires its bearer token")
-			c.required("agents.acp.feed.feed_id", fd.FeedID, ": the agent gives it at onboarding")
-			if fd.Locale == "" {
-				fd.Locale = c.defaultLocale()
-			} else if !slices.Contains(c.f.Locales, fd.Locale) && fd.Locale != c.defaultLocale() {
-				c.errorf("agents.acp.feed.locale", "agents.acp.feed.locale %q is not one of the bot's locales", fd.Locale)
-			}
-			if fd.Every == "" {
-				fd.Every = "15m"
-			}
-			c.within("agents.acp.feed.every", fd.Every, time.Minute, 24*time.Hour, false)
-		}
+		c.acpFeeds(acp)
 		if acp.SigningSecret != "" && !c.failed("agents.acp.signing_secret") && len(acp.SigningSecret) < MinWebhookSecret {
 			c.errorf("agents.acp.signing_secret", "agents.acp.signing_secret is %d characters; it needs at least %d (try openssl rand -hex 32)", len(acp.SigningSecret), MinWebhookSecret)
 		}
@@ -221,6 +222,70 @@ func (c *checker) apiKeys(path string, keys []string) {
 			c.errorf(p, "%s is too short: API keys need at least 16 characters%s", p, c.hint(p, ""))
 		}
 	}
+}
+
+// acpFeeds checks agents.acp.feed and agents.acp.feeds and applies their
+// defaults: each feed is one language of the bot's, none twice, and no
+// feed id is two feeds'.
+func (c *checker) acpFeeds(acp *AgentACP) {
+	type feed struct {
+		path string
+		fd   *AgentACPFeed
+	}
+	var feeds []feed
+	if acp.Feed != nil {
+		feeds = append(feeds, feed{"agents.acp.feed", acp.Feed})
+		if len(acp.Feeds) > 0 {
+			c.errorf("agents.acp.feeds", "agents.acp.feed and agents.acp.feeds are both given: use feeds (a list, one feed per language) or feed (one), not both")
+		}
+	}
+	for i := range acp.Feeds {
+		feeds = append(feeds, feed{fmt.Sprintf("agents.acp.feeds[%d]", i), &acp.Feeds[i]})
+	}
+	byLocale, byID := map[string]string{}, map[string]string{}
+	for _, f := range feeds {
+		p, fd := f.path, f.fd
+		if c.required(p+".url", fd.URL, "") {
+			c.url(p+".url", &fd.URL, "")
+		}
+		c.required(p+".token", fd.Token, ": the agent's Feed API requires its bearer token")
+		if fd.Locale == "" {
+			fd.Locale = c.defaultLocale()
+		} else if !slices.Contains(c.f.Locales, fd.Locale) && fd.Locale != c.defaultLocale() {
+			c.errorf(p+".locale", "%s.locale %q is not one of the bot's locales (%s)", p, fd.Locale, strings.Join(c.locales(), ", "))
+		}
+		if other, ok := byLocale[fd.Locale]; ok {
+			c.errorf(p+".locale", "%s is in %s, as %s is: one feed per language (the feed's text is in one locale)", p, fd.Locale, other)
+		} else {
+			byLocale[fd.Locale] = p
+		}
+		if fd.FeedID != "" {
+			if other, ok := byID[fd.FeedID]; ok {
+				c.errorf(p+".feed_id", "%s.feed_id %s is also %s's: each language needs its own feed (or leave feed_id out and the server creates it)", p, fd.FeedID, other)
+			} else {
+				byID[fd.FeedID] = p
+			}
+		}
+		if fd.TargetCountry != "" {
+			if up := strings.ToUpper(fd.TargetCountry); countryPattern.MatchString(up) {
+				fd.TargetCountry = up
+			} else {
+				c.errorf(p+".target_country", "%s.target_country %s is not an ISO 3166-1 alpha-2 country code such as FR", p, c.show(p+".target_country", fd.TargetCountry))
+			}
+		}
+		if fd.Every == "" {
+			fd.Every = "15m"
+		}
+		c.within(p+".every", fd.Every, time.Minute, 24*time.Hour, false)
+	}
+}
+
+// locales are the bot's locales, its default when it names none.
+func (c *checker) locales() []string {
+	if len(c.f.Locales) > 0 {
+		return c.f.Locales
+	}
+	return []string{c.defaultLocale()}
 }
 
 func (c *checker) defaultLocale() string {

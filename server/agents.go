@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
@@ -127,10 +126,7 @@ func (m *Main) wireAgents(ctx context.Context) error {
 		}
 		if a.ACP != nil && a.ACP.Enabled {
 			acpKeys[bot.ID] = a.ACP.APIKeys
-			if fd := a.ACP.Feed; fd != nil {
-				acpFeeds = append(acpFeeds, acp.FeedPush{Bot: bot.ID, Locale: concierge.Locale(fd.Locale), FeedID: fd.FeedID, Every: fd.Period(),
-					API: &acp.FeedAPI{BaseURL: fd.URL, Token: fd.Token, Client: &http.Client{Timeout: time.Minute}}})
-			}
+			acpFeeds = append(acpFeeds, acpFeedPushes(bot.ID, a.ACP)...)
 			if a.ACP.SigningSecret != "" {
 				acpSecrets[bot.ID] = []byte(a.ACP.SigningSecret)
 			}
