@@ -2,6 +2,7 @@ package nlu_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/conciergehq/concierge"
@@ -79,5 +80,22 @@ func TestHanMeasures(t *testing.T) {
 		if in.Query != tt.query || in.Quantity != tt.quantity {
 			t.Errorf("Parse(%q) = query %q, quantity %d; want %q, %d", tt.text, in.Query, in.Quantity, tt.query, tt.quantity)
 		}
+	}
+}
+
+// TestContainerThatIsTheProduct: "un sac de …" where a product's name
+// starts with "Sac" asks for that bag, not for a bag of something; a
+// price in yuans is a price.
+func TestContainerThatIsTheProduct(t *testing.T) {
+	ix := catalog.New(catalogtest.Load(t, "../catalog/testdata/bounds.yaml"), []concierge.Locale{"fr", "en", "zh"})
+	if in := nlu.Parse("un sac de randonnée", ix, "fr"); !strings.Contains(in.Query, "sac") {
+		t.Errorf("Parse(un sac de randonnée).Query = %q, want the bag in it", in.Query)
+	}
+	if in := nlu.Parse("une lampe à moins de 100 yuans", ix, "fr"); in.PriceMax != 10000 || in.Quantity != 1 && in.Quantity != 0 {
+		t.Errorf("Parse(une lampe à moins de 100 yuans) = price max %d, quantity %d; want 10000", in.PriceMax, in.Quantity)
+	}
+	tea := teaHouse(t)
+	if in := nlu.Parse("2 sachets de thé vert", tea, "fr"); in.Quantity != 2 || strings.Contains(in.Query, "sachet") {
+		t.Errorf("Parse(2 sachets de thé vert) = query %q, quantity %d; want 2 of the tea", in.Query, in.Quantity)
 	}
 }

@@ -69,7 +69,7 @@ func words(phrases ...string) [][]string {
 // Price phrases, by where they stand relative to the amount.
 var (
 	currencies = words("€", "$", "¥", "£", "eur", "euro", "euros", "dollar", "dollars", "usd", "balle",
-		"balles", "bucks", "rmb", "yuan", "kuai", "欧元", "欧", "元", "块钱", "块")
+		"balles", "bucks", "rmb", "yuan", "yuans", "kuai", "欧元", "欧", "元", "块钱", "块")
 	maxBefore = words("moins de", "pas plus de", "max", "maximum", "maxi", "jusqu a", "en dessous de", "sous",
 		"inferieur a", "budget de", "budget max", "budget", "moins que", "under", "below", "less than",
 		"up to", "no more than", "not more than", "cheaper than", "within", "at most", "budget of",
@@ -716,10 +716,12 @@ func (p *parse) skipCountNoun(end int) int {
 			}
 			return end
 		}
-		if w := p.toks[end].norm; packNouns[w] && p.ix != nil && p.packOfFound(w, k) {
+		if w := p.toks[end].norm; p.ix != nil && (packNouns[w] && p.packOfFound(w, k) || p.headOfFound(w, end, k)) {
 			// "2 packs of 16T wagons" where a name says "3-pack": the
 			// pack is what is counted and what is asked for; the word
-			// stays for the products to be told apart.
+			// stays for the products to be told apart. So does a
+			// container the words find as a product's own: "un sac de
+			// golf" is a golf bag, not a bag of golf.
 			return end
 		}
 		return k
@@ -859,4 +861,28 @@ func namesCode(ix *catalog.Index, code string) bool {
 		}
 	}
 	return true
+}
+
+// headOfFound reports a French container noun followed by "de" that is
+// the first word of a product the words find: "un sac de golf" where a
+// name starts "Sac trépied" is a golf bag, not a bag of golf ("2 sachets
+// de Saaz" stays a count of sachets: no name starts with "sachet").
+func (p *parse) headOfFound(w string, at, k int) bool {
+	if k-at != 2 || p.toks[at+1].norm != "de" && p.toks[at+1].norm != "d" || k >= len(p.toks) {
+		return false
+	}
+	words := []string{w}
+	for i := k; i < len(p.toks) && !p.toks[i].sep; i++ {
+		words = append(words, p.toks[i].norm)
+	}
+	one := strings.TrimSuffix(w, "s")
+	for _, h := range p.ix.Search(catalog.Query{Text: strings.Join(words, " "), Limit: 8}) {
+		for _, name := range p.ix.Product(h.SKU).Name {
+			f := strings.FieldsFunc(catalog.Fold(name), func(r rune) bool { return !isAlnum(r) })
+			if len(f) > 0 && (f[0] == w || f[0] == one) {
+				return true
+			}
+		}
+	}
+	return false
 }
