@@ -13,31 +13,40 @@ import (
 	"github.com/conciergehq/concierge"
 )
 
-// A snapshot keeps what New spends most of its time on — the analysis of
-// every product (its prodInfo and prodTerms) and the term table that
-// numbers their terms — so that Load can assemble the same index from the
-// same products without reading their texts again. What depends on the
-// whole catalog (postings, vocabulary, proper names, kinds, compounds) is
-// assembled again by Load, as New does: a snapshot cannot disagree with
-// it, and an index loaded from one is New's, term ids included.
+// A snapshot keeps what New spends its time on — the analysis of every
+// product (its prodInfo and the ids of its prodTerms) and the term table
+// that numbers their terms — and what assemble derives from the whole
+// catalog at a cost that grows faster than the catalog: the posting
+// lists, the words splitCompounds gives each product, the catalog's
+// vocabulary and its proper names. Load reads those instead of deriving
+// them, and derives the rest (kinds, categories, variants, counts, the
+// hash tables, whose seed is the process's) as New does; an index loaded
+// from a snapshot is New's, term ids included, which TestSnapshotRoundTrip
+// checks structure by structure.
 //
 // The format, all integers unsigned varints unless said otherwise, strings
-// a length and bytes, sets of ids sorted and written as deltas:
+// a length and bytes, sets of ids sorted and written as deltas, lists of
+// ids a length and the ids:
 //
 //	magic "CCIX", format version (uint32 LE), key (uint64 LE)
 //	term keys: count, keys in id order; nameNums keys: the same
-//	products: count, then for each its prodInfo and prodTerms
+//	products: count, then for each its prodInfo (strong with the words
+//	  splitCompounds gave it, then those words as a list) and its
+//	  prodTerms' written and nums sets
+//	postings: the number of postings before the split words', the
+//	  number of entries, then each entry in the postingMap's order: its
+//	  term id, its postings in catalog order (count, then each as the
+//	  delta of its product <<2 | its weight), and how many products
+//	  splitCompounds added to it
+//	vocabulary: the catalog's words by term id, in the vocabulary's order
+//	proper names: count, then for each in nameWords' order its term id
+//	  and the set of its products
+//	Chinese names: 0 for none (nil), else 1, count, then each one's text
+//	  and the set of its products
 //	xxhash64 (LE) of everything before it
 //
-// The key is a hash of the format version, the locales and the fields of
-// each product the analysis reads (snapshotKey): Load refuses a snapshot
-// whose key is not that of the products it is given. It does not cover
-// the code that analyses: a caller that keeps snapshots across versions of
-// the program must keep them apart (the server names them after its
-// executable's hash).
-
 // snapshotVersion is bumped whenever the format or what it holds changes.
-const snapshotVersion = 1
+const snapshotVersion = 2
 
 var snapshotMagic = [4]byte{'C', 'C', 'I', 'X'}
 
@@ -50,7 +59,6 @@ var ErrStaleSnapshot = errors.New("catalog: the snapshot is of another catalog")
 // not keep: write it and drop it.
 type Snapshot struct {
 	ix    *Index
-	infos []*prodInfo
 	terms []*prodTerms
 	// numKeys are the table's nameNums keys when the index was made.
 	numKeys []string
@@ -60,7 +68,7 @@ type Snapshot struct {
 // Load to read back at the next start.
 func NewSnapshot(products []concierge.Product, locales []concierge.Locale) (*Index, *Snapshot) {
 	ix, terms := newIndex(products, locales)
-	return ix, &Snapshot{ix: ix, infos: ix.infos, terms: terms, numKeys: ix.table.numSnapshot()}
+	return ix, &Snapshot{ix: ix, terms: terms, numKeys: ix.table.numSnapshot()}
 }
 
 // snapshotKey hashes what an index's analysis depends on, besides the
@@ -137,17 +145,39 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	sum := xxhash.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(cw, sum), 1<<16)
 	e := &encoder{w: bw}
+	ix := s.ix
 	var head [16]byte
 	copy(head[:], snapshotMagic[:])
 	binary.LittleEndian.PutUint32(head[4:], snapshotVersion)
-	binary.LittleEndian.PutUint64(head[8:], snapshotKey(s.ix.products, s.ix.locales))
+	binary.LittleEndian.PutUint64(head[8:], snapshotKey(ix.products, ix.locales))
 	e.write(head[:])
-	e.strings(s.ix.keys)
+	e.strings(ix.keys)
 	e.strings(s.numKeys)
-	e.uint(uint64(len(s.infos)))
-	for i, in := range s.infos {
+	e.uint(uint64(len(ix.infos)))
+	for i, in := range ix.infos {
 		e.info(in)
-		e.terms(s.terms[i])
+		e.ids(s.terms[i].written)
+		e.ids(s.terms[i].nums)
+	}
+	e.postings(ix)
+	e.uint(uint64(len(ix.vocab.words)))
+	for _, w := range ix.vocab.words {
+		e.uint(uint64(e.id(ix, w)))
+	}
+	e.uint(uint64(len(ix.nameWords.words)))
+	for _, w := range ix.nameWords.words {
+		e.uint(uint64(e.id(ix, w)))
+		e.docs(ix.names[w])
+	}
+	if ix.hanNames == nil {
+		e.uint(0)
+	} else {
+		e.uint(1)
+		e.uint(uint64(len(ix.hanNames)))
+		for _, h := range ix.hanNames {
+			e.string(h.text)
+			e.docs(h.docs)
+		}
 	}
 	if err := e.flush(); err != nil {
 		return cw.n, fmt.Errorf("catalog: write snapshot: %w", err)
@@ -158,6 +188,53 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 		return cw.n, fmt.Errorf("catalog: write snapshot: %w", err)
 	}
 	return cw.n, nil
+}
+
+// id returns the term id of k, a term of ix.
+func (e *encoder) id(ix *Index, k string) uint32 {
+	ix.table.mu.Lock()
+	id, ok := ix.table.lookup(k)
+	ix.table.mu.Unlock()
+	if (!ok || int(id) >= len(ix.keys)) && e.err == nil {
+		e.err = fmt.Errorf("the term %q is not the index's", k)
+	}
+	return id
+}
+
+// postings writes ix's posting lists, each without the postings
+// splitCompounds added (its splitDocs, at the end of the list).
+func (e *encoder) postings(ix *Index) {
+	total := 0
+	for _, en := range ix.postings.entries {
+		total += len(en.list) - len(ix.splitDocs[en.key])
+	}
+	if ix.postings.live != len(ix.postings.entries) && e.err == nil {
+		e.err = errors.New("the posting lists have holes (an updated index)")
+	}
+	e.uint(uint64(total))
+	e.uint(uint64(len(ix.postings.entries)))
+	for _, en := range ix.postings.entries {
+		e.uint(uint64(e.id(ix, en.key)))
+		split := len(ix.splitDocs[en.key])
+		main := en.list[:len(en.list)-split]
+		e.uint(uint64(len(main)))
+		prev := uint32(0)
+		for _, p := range main {
+			e.uint(uint64(uint32(p)>>2-prev)<<2 | uint64(p&3))
+			prev = uint32(p) >> 2
+		}
+		e.uint(uint64(split))
+	}
+}
+
+// docs writes a set of products as deltas.
+func (e *encoder) docs(docs []int) {
+	e.uint(uint64(len(docs)))
+	prev := 0
+	for _, d := range docs {
+		e.uint(uint64(d - prev))
+		prev = d
+	}
 }
 
 type countWriter struct {
@@ -220,20 +297,15 @@ func (e *encoder) ids(ids []uint32) {
 	}
 }
 
-// info writes a prodInfo as New made it: strong before splitCompounds
-// added its words (Load's assemble adds them again).
+// info writes a prodInfo as New made it: strong with the words
+// splitCompounds added, and those words (splitIn).
 func (e *encoder) info(in *prodInfo) {
 	e.string(in.skuKey)
-	strong := in.strong
-	if len(in.splitIn) > 0 {
-		strong = make([]uint32, 0, len(in.strong))
-		for _, id := range in.strong {
-			if !slices.Contains(in.splitIn, id) {
-				strong = append(strong, id)
-			}
-		}
+	e.ids(in.strong)
+	e.uint(uint64(len(in.splitIn)))
+	for _, id := range in.splitIn {
+		e.uint(uint64(id))
 	}
-	e.ids(strong)
 	e.ids(in.structured)
 	e.string(in.cuts)
 	e.uint(uint64(len(in.nameCounts)))
@@ -252,17 +324,4 @@ func (e *encoder) info(in *prodInfo) {
 	}
 	e.strings(in.keep())
 	e.strings(in.letters())
-}
-
-// terms writes a prodTerms; strongWords and structWords are not written:
-// Load derives them from the prodInfo.
-func (e *encoder) terms(pt *prodTerms) {
-	e.uint(uint64(len(pt.terms)))
-	prev := uint32(0)
-	for _, t := range pt.terms {
-		e.uint(uint64(t.id-prev)<<2 | uint64(t.weight))
-		prev = t.id
-	}
-	e.ids(pt.written)
-	e.ids(pt.nums)
 }

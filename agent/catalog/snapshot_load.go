@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
+	"slices"
 
 	"github.com/cespare/xxhash/v2"
 
@@ -90,6 +92,7 @@ type decoder struct {
 	counts  arena[wordCount]
 	attrs   arena[attrTerm]
 	list    []string
+	docs    []int
 }
 
 // rest is count's limit for a length of elements of one byte or more.
@@ -177,26 +180,30 @@ func (d *decoder) idSet(limit int) []uint32 {
 // table reads the keys of the table's terms, or of its nameNums keys,
 // and lays out their hash table at the size New's inserts leave it,
 // without probing for each key whether it is already there: WriteTo
-// wrote each once.
-func (d *decoder) table(tt *termTable, nums bool) {
+// wrote each once. It returns the keys' hashes, which the index's other
+// tables of the same keys reuse.
+func (d *decoder) table(tt *termTable, nums bool) []uint64 {
 	n := d.count(rest)
-	keys := make([]string, 0, n)
+	var keys []string // nil for none, as New leaves it
+	if n > 0 {
+		keys = make([]string, 0, n)
+	}
 	for range n {
 		b := d.bytes()
 		if d.err != nil {
-			return
+			return nil
 		}
 		keys = append(keys, tt.strs.clone(string(b)))
 	}
+	hashes := make([]uint64, n)
+	for id, k := range keys {
+		hashes[id] = maphash.String(tt.seed, k)
+	}
 	var h idHash
 	if n > 0 {
-		size := 16
-		for n*8 > size*5 {
-			size *= 2
-		}
-		h.slots = make([]uint32, size)
+		h.slots = make([]uint32, slotsFor(n))
 		for id := range keys {
-			h.place(tt.seed, keys, uint32(id)+1)
+			placeHashed(h.slots, hashes[id], uint32(id)+1)
 		}
 		h.n = n
 	}
@@ -205,43 +212,307 @@ func (d *decoder) table(tt *termTable, nums bool) {
 	} else {
 		tt.keys, tt.ids = keys, h
 	}
+	return hashes
 }
 
+// placeHashed puts v in the first free slot from hash's, as idHash.place
+// and postingMap.rehash do.
+func placeHashed(slots []uint32, hash uint64, v uint32) {
+	mask := uint64(len(slots) - 1)
+	for i := hash & mask; ; i = (i + 1) & mask {
+		if slots[i] == 0 {
+			slots[i] = v
+			return
+		}
+	}
+}
+
+// hashedSet makes the keySet of the ids whose count is not 0, as
+// newKeySet does, from the keys' hashes.
+func hashedSet(seed maphash.Seed, keys []string, hashes []uint64, count []int32) *keySet {
+	s := &keySet{seed: seed, keys: keys}
+	n := 0
+	for _, c := range count {
+		if c > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	s.slots = make([]uint32, slotsFor(n))
+	for id, c := range count {
+		if c > 0 {
+			placeHashed(s.slots, hashes[id], uint32(id)+1)
+		}
+	}
+	s.n = n
+	return s
+}
+
+// index reads a snapshot's body and assembles its index as assemble
+// does with no prev, reading what the snapshot stores of it. Every field
+// assemble sets must be set here: TestSnapshotRoundTrip compares them
+// all with New's.
 func (d *decoder) index(products []concierge.Product, locales []concierge.Locale) *Index {
 	table := newTermTable()
 	table.mu.Lock()
-	d.table(table, false)
-	d.table(table, true)
+	hashes := d.table(table, false)
+	numHashes := d.table(table, true)
 	table.mu.Unlock()
 	if n := d.uint(); d.err == nil && n != uint64(len(products)) {
 		d.fail("%d products, want %d", n, len(products))
 	}
-	infos := make([]*prodInfo, len(products))
-	terms := make([]*prodTerms, len(products))
+	if d.err != nil {
+		return nil
+	}
+	keys, numKeys := table.keys, table.numKeys
+	ix := &Index{
+		products: products,
+		docs:     make([]doc, len(products)),
+		markers:  map[string][]marker{},
+		hanWhole: map[string][]int{},
+		scratch:  newScratch(len(products)),
+		locales:  slices.Clone(locales),
+		table:    table,
+		keys:     keys,
+		facets:   &facetCache{},
+
+		nameCache: &nameCache{},
+	}
+	nk := len(keys)
+	c := &ix.counts
+	c.known, c.descr, c.written, c.nums, c.common = make([]int32, nk), make([]int32, nk), make([]int32, nk), make([]int32, len(numKeys)), make([]int32, nk)
+	ix.infos = make([]*prodInfo, len(products))
+	ix.split = make([][]string, len(products))
 	keepOf, lettersOf := make([][]string, len(products)), make([][]string, len(products))
 	categories := map[string]string{}
+	// isWordID[id]: 0 not yet seen, 1 a word a misspelling may be
+	// corrected to (as analyseProduct gathers prodTerms.strongWords), 2 not.
+	isWordID := make([]uint8, nk)
+	vocab := func(id uint32) bool {
+		if isWordID[id] == 0 {
+			isWordID[id] = 2
+			if k := keys[id]; k != "" && k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
+				isWordID[id] = 1
+			}
+		}
+		return isWordID[id] == 1
+	}
+	var pt prodTerms
+	var splitStrs arena[string]
 	for i := range products {
-		infos[i] = d.info(table)
-		terms[i] = d.terms(table)
+		in := d.info(table)
 		if d.err != nil {
 			return nil
 		}
-		c, ok := categories[products[i].Category]
+		ix.infos[i] = in
+		cat, ok := categories[products[i].Category]
 		if !ok {
-			c = Fold(products[i].Category)
-			categories[products[i].Category] = c
+			cat = Fold(products[i].Category)
+			categories[products[i].Category] = cat
 		}
-		infos[i].category = c
-		keepOf[i], lettersOf[i] = infos[i].keep(), infos[i].letters()
-		terms[i].strongWords = vocabIDs(table.keys, infos[i].strong)
-		terms[i].structWords = vocabIDs(table.keys, infos[i].structured)
+		in.category = cat
+		keepOf[i], lettersOf[i] = in.keep(), in.letters()
+		if len(in.splitIn) > 0 {
+			split := make([]string, len(in.splitIn))
+			for k, id := range in.splitIn {
+				split[k] = keys[id]
+			}
+			ix.split[i] = splitStrs.clone(split)
+		}
+		// The prodTerms that countTerms reads, its ids of words as
+		// analyseProduct gathers them (before splitCompounds).
+		pt.strongWords, pt.structWords = pt.strongWords[:0], pt.structWords[:0]
+		for _, id := range in.strong {
+			if vocab(id) && !slices.Contains(in.splitIn, id) {
+				pt.strongWords = append(pt.strongWords, id)
+			}
+		}
+		for _, id := range in.structured {
+			if vocab(id) {
+				pt.structWords = append(pt.structWords, id)
+			}
+		}
+		pt.written = append(pt.written[:0], d.idSet(nk)...)
+		pt.nums = append(pt.nums[:0], d.idSet(len(numKeys))...)
+		if d.err != nil {
+			return nil
+		}
+		c.add(in, &pt, 1, nil)
 	}
-	if len(d.b) != 0 {
-		d.fail("%d bytes after the products", len(d.b))
+	ix.lx, ix.keep = lexiconWith(keepOf, lettersOf)
+	for i, in := range ix.infos {
+		p := &products[i]
+		d := &ix.docs[i]
+		d.category = in.category
+		d.price = p.Price.Minor
+		d.available = p.Stock > 0 || p.Digital
+		d.strong = in.strong
+		for _, h := range in.hanWhole {
+			ix.hanWhole[h] = append(ix.hanWhole[h], i)
+		}
+	}
+	ix.mapSKUs(nil, nil)
+	ix.written = hashedSet(table.seed, keys, hashes, c.written)
+	ix.numKeys = hashedSet(table.seed, numKeys, numHashes, c.nums)
+	ix.splitDocs = map[string][]int32{}
+	for i, parts := range ix.split {
+		for _, w := range parts {
+			ix.splitDocs[w] = append(ix.splitDocs[w], int32(i))
+		}
+	}
+	d.postings(ix, hashes)
+	if d.err != nil {
 		return nil
 	}
-	lx, kept := lexiconWith(keepOf, lettersOf)
-	return assemble(products, locales, lx, kept, table, infos, nil, nil, termsOf{all: terms})
+	ix.layBounds(nil)
+	ix.buildKinds(keys)
+	// The lexicon's and stop words, which buildVocab takes from the
+	// lexicon alone; the catalog's are the snapshot's.
+	ix.buildVocab(nil, nil, countDelta{})
+	if n := d.count(rest); n > 0 {
+		ix.vocab.words = make([]string, n)
+		for k := range ix.vocab.words {
+			ix.vocab.words[k] = keys[d.id(nk)]
+		}
+	}
+	d.names(ix, nk)
+	if len(d.b) != 0 {
+		d.fail("%d bytes after the index", len(d.b))
+	}
+	if d.err != nil {
+		return nil
+	}
+	ix.buildCategories()
+	ix.buildHanRuns()
+	ix.buildVariants()
+	return ix
+}
+
+// id reads a term id below limit.
+func (d *decoder) id(limit int) uint32 {
+	id := d.uint()
+	if id >= uint64(limit) {
+		d.fail("id %d of %d", id, limit)
+		return 0
+	}
+	return uint32(id)
+}
+
+// postings reads what encoder.postings wrote: the posting lists in one
+// array, as buildPostings lays them, then the postings of ix.splitDocs
+// added at their ends, as layPostings adds them.
+func (d *decoder) postings(ix *Index, hashes []uint64) {
+	keys := ix.keys
+	total := d.count(rest)
+	n := d.count(len(keys))
+	if d.err != nil {
+		return
+	}
+	flat := make([]posting, total)
+	m := &postingMap{seed: ix.table.seed, entries: make([]postingEntry, n), slots: make([]uint32, slotsFor(n)), live: n}
+	at, splits := 0, 0
+	for e := range m.entries {
+		id := d.id(len(keys))
+		k := d.count(total - at)
+		if d.err != nil {
+			return
+		}
+		list := flat[at : at+k : at+k]
+		doc := uint64(0)
+		for j := range list {
+			v := d.uint()
+			delta, w := v>>2, v&3
+			if (j > 0 && delta == 0) || w == 0 {
+				d.fail("bad posting")
+			}
+			doc += delta
+			if doc >= uint64(len(ix.infos)) {
+				d.fail("posting of product %d of %d", doc, len(ix.infos))
+			}
+			if d.err != nil {
+				return
+			}
+			list[j] = newPosting(int32(doc), float32(w))
+		}
+		at += k
+		key := keys[id]
+		if s := d.count(len(ix.infos)); s > 0 {
+			docs := ix.splitDocs[key]
+			if len(docs) != s {
+				d.fail("%d split postings of %q, want %d", s, key, len(docs))
+				return
+			}
+			for _, doc := range docs {
+				list = append(list, newPosting(doc, weightName))
+			}
+			splits += s
+		}
+		if len(list) == 0 {
+			d.fail("an empty posting list")
+			return
+		}
+		m.entries[e] = postingEntry{key: key, list: list}
+		placeHashed(m.slots, hashes[id], uint32(e)+1)
+	}
+	if at != total {
+		d.fail("%d postings, %d said", at, total)
+	}
+	for _, docs := range ix.splitDocs {
+		splits -= len(docs)
+	}
+	if splits != 0 {
+		d.fail("split postings missing")
+	}
+	ix.postings = m
+}
+
+// names reads ix.names, ix.nameWords and ix.hanNames, which buildNames
+// derives.
+func (d *decoder) names(ix *Index, nk int) {
+	var docs arena[int]
+	set := func() []int {
+		ids := d.idSet(len(ix.infos))
+		if len(ids) == 0 {
+			d.fail("a name of no product")
+		}
+		if d.err != nil {
+			return nil
+		}
+		d.docs = d.docs[:0]
+		for _, id := range ids {
+			d.docs = append(d.docs, int(id))
+		}
+		return docs.clone(d.docs)
+	}
+	n := d.count(rest)
+	ix.names = make(map[string][]int, n)
+	words := make([]string, n) // sortedKeys's: never nil
+	for k := range words {
+		w := ix.keys[d.id(nk)]
+		words[k] = w
+		ix.names[w] = set()
+		if d.err != nil {
+			return
+		}
+	}
+	ix.nameWords = newVocabulary(words)
+	switch d.uint() {
+	case 0:
+	case 1:
+		n := d.count(rest)
+		ix.hanNames = make([]hanName, 0, n)
+		for range n {
+			text := d.string()
+			ix.hanNames = append(ix.hanNames, hanName{text: text, docs: set()})
+			if d.err != nil {
+				return
+			}
+		}
+	default:
+		d.fail("bad Chinese names")
+	}
 }
 
 // info reads what encoder.info wrote.
@@ -250,6 +521,16 @@ func (d *decoder) info(tt *termTable) *prodInfo {
 	in := d.infos.alloc()
 	in.skuKey = d.string()
 	in.strong = d.ids.clone(d.idSet(nk))
+	if n := d.count(rest); n > 0 {
+		split := make([]uint32, n)
+		for k := range split {
+			split[k] = d.id(nk)
+			if d.err == nil && !hasID(in.strong, split[k]) {
+				d.fail("a split word not in the product's words")
+			}
+		}
+		in.splitIn = d.ids.clone(split)
+	}
 	in.structured = d.ids.clone(d.idSet(nk))
 	in.cuts = d.string()
 	n := d.count(rest)
@@ -282,51 +563,4 @@ func (d *decoder) info(tt *termTable) *prodInfo {
 		in.rare = &prodRare{keep: keep, letters: letters}
 	}
 	return in
-}
-
-// terms reads what encoder.terms wrote.
-func (d *decoder) terms(tt *termTable) *prodTerms {
-	nk := len(tt.keys)
-	pt := &prodTerms{}
-	n := d.count(rest)
-	pt.terms = make([]weightedTerm, 0, n)
-	id := uint64(0)
-	for k := range n {
-		v := d.uint()
-		delta, w := v>>2, v&3
-		if (k > 0 && delta == 0) || w == 0 {
-			d.fail("bad term")
-		}
-		id += delta
-		if id >= uint64(nk) {
-			d.fail("id %d of %d", id, nk)
-		}
-		if d.err != nil {
-			return pt
-		}
-		pt.terms = append(pt.terms, weightedTerm{uint32(id), float32(w)})
-	}
-	pt.written = cloneIDs(d.idSet(nk))
-	pt.nums = cloneIDs(d.idSet(len(tt.numKeys)))
-	return pt
-}
-
-func cloneIDs(ids []uint32) []uint32 {
-	if len(ids) == 0 {
-		return nil
-	}
-	return append([]uint32(nil), ids...)
-}
-
-// vocabIDs returns the ids of ids whose terms a misspelling may be
-// corrected to, as analyseProduct gathers prodTerms.strongWords and
-// structWords.
-func vocabIDs(keys []string, ids []uint32) []uint32 {
-	var out []uint32
-	for _, id := range ids {
-		if k := keys[id]; k != "" && k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
-			out = append(out, id)
-		}
-	}
-	return out
 }

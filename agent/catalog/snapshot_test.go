@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -35,16 +37,54 @@ func snapshotOf(t *testing.T, ps []concierge.Product, locales []concierge.Locale
 	return ix, buf.Bytes()
 }
 
+// compoundShop is a catalog whose names join words that other names
+// write apart ("teacup", "tea cups"; "lampshade", "lamp shade";
+// "earbuds", "ear buds"), in fr, en and zh, with a group of variants: the
+// test catalogs have no such names, and a snapshot stores the words
+// splitCompounds gives them.
+const compoundShop = `currency: EUR
+products:
+  - {sku: SET-6, category: cups, name: {fr: Coffret de six tasses, en: Set of six tea cups, zh: 六杯茶具套装}, price: "36.00", stock: 10, tags: [cups, porcelain]}
+  - {sku: CUP-1, category: cups, name: {fr: Tasse en porcelaine Aurore, en: Aurore porcelain teacup, zh: 欧若拉瓷茶杯}, price: "8.00", stock: 40, tags: [cups, porcelain]}
+  - {sku: SHADE-1, category: lighting, name: {fr: Abat-jour en lin, en: Linen lamp shade, zh: 亚麻灯罩}, price: "19.00", stock: 4, tags: [shade]}
+  - {sku: SHADE-2, category: lighting, name: {fr: Abat-jour Zorbix, en: Zorbix lampshade, zh: 佐比克斯灯罩}, price: "24.00", stock: 0, tags: [shade]}
+  - {sku: BUDS-1, category: audio, name: {fr: Écouteurs sans fil Pulse, en: Pulse wireless earbuds, zh: Pulse 无线耳机}, price: "49.00", stock: 7}
+  - {sku: BUDS-2, category: audio, name: {fr: Écouteurs intra, en: In-ear buds for sport, zh: 运动耳机}, price: "29.00", stock: 7}
+  - {sku: EAR-1, category: audio, name: {fr: Protège-oreilles, en: Ear muffs, zh: 耳罩}, price: "15.00", stock: 3}
+  - {sku: TEE-S-BLUE, category: clothing, group: tee, name: {fr: T-shirt teacup bleu S, en: Blue teacup tee S, zh: 蓝色茶杯T恤 S}, price: "20.00", stock: 5, attrs: {size: S, colour: blue}}
+  - {sku: TEE-M-BLUE, category: clothing, group: tee, name: {fr: T-shirt teacup bleu M, en: Blue teacup tee M, zh: 蓝色茶杯T恤 M}, price: "20.00", stock: 5, attrs: {size: M, colour: blue}}
+  - {sku: TEE-M-RED, category: clothing, group: tee, name: {fr: T-shirt teacup rouge M, en: Red teacup tee M, zh: 红色茶杯T恤 M}, price: "20.00", stock: 0, attrs: {size: M, colour: red}}
+`
+
 // TestSnapshotRoundTrip checks that an index loaded from a snapshot is
 // the one New builds: every structure the same, term ids included, and
 // the same answers to searches, resolves, look-ups, narrowing and
 // closest names in fr, en and zh, on the test catalogs as they are and
 // repeated into a larger generated one.
 func TestSnapshotRoundTrip(t *testing.T) {
-	for _, f := range snapFiles {
+	// stored counts what the test catalogs have of what a snapshot
+	// stores besides the products' analysis, so that the test cannot pass
+	// on catalogs that have none.
+	var stored struct{ split, names, hanNames, vocab int }
+	defer func() {
+		if stored.split == 0 || stored.names == 0 || stored.hanNames == 0 || stored.vocab == 0 {
+			t.Errorf("the test catalogs leave something a snapshot stores empty: %+v", stored)
+		}
+	}()
+	compounds := filepath.Join(t.TempDir(), "compounds.yaml")
+	if err := os.WriteFile(compounds, []byte(compoundShop), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range append(slices.Clone(snapFiles), compounds, "") {
 		for _, n := range []int{0, 400} {
-			t.Run(fmt.Sprintf("%s/%d", strings.TrimSuffix(strings.TrimPrefix(f, "testdata/"), ".yaml"), n), func(t *testing.T) {
-				ps := catalogtest.Load(t, f)
+			if f == "" && n > 0 {
+				continue // "": no products
+			}
+			t.Run(fmt.Sprintf("%s/%d", strings.TrimSuffix(filepath.Base(f), ".yaml"), n), func(t *testing.T) {
+				var ps []concierge.Product
+				if f != "" {
+					ps = catalogtest.Load(t, f)
+				}
 				if n > 0 {
 					ps = catalogtest.Large(t, f, n)
 				}
@@ -66,7 +106,17 @@ func TestSnapshotRoundTrip(t *testing.T) {
 				if !slices.Equal(loaded.table.numSnapshot(), built.table.numSnapshot()) {
 					t.Fatal("the loaded index's nameNums keys differ from New's")
 				}
+				if diff := sameStored(loaded, built); diff != "" {
+					t.Fatalf("the loaded index's %s", diff)
+				}
+				stored.split += len(built.splitDocs)
+				stored.names += len(built.names)
+				stored.hanNames += len(built.hanNames)
+				stored.vocab += len(built.vocab.words)
 				rng := rand.New(rand.NewPCG(uint64(n), 13))
+				if len(ps) == 0 {
+					return
+				}
 				if diff := sameAnswers(loaded, built, ps, rng); diff != "" {
 					t.Fatal(diff)
 				}
@@ -76,6 +126,70 @@ func TestSnapshotRoundTrip(t *testing.T) {
 			})
 		}
 	}
+}
+
+// sameStored compares, exactly, what Load reads from a snapshot instead
+// of deriving it or lays out itself, beyond what sameIndex compares: the
+// posting map's entries in their order, the words splitCompounds gave
+// each product by id, the term ids of the products' terms, and the hash
+// tables, every key of which must be found under its id.
+func sameStored(got, want *Index) string {
+	gp, wp := got.postings, want.postings
+	if len(gp.entries) != len(wp.entries) || gp.live != wp.live || len(gp.slots) != len(wp.slots) {
+		return fmt.Sprintf("posting map has %d entries (%d live, %d slots), want %d (%d, %d)", len(gp.entries), gp.live, len(gp.slots), len(wp.entries), wp.live, len(wp.slots))
+	}
+	for e := range gp.entries {
+		if gp.entries[e].key != wp.entries[e].key || !slices.Equal(gp.entries[e].list, wp.entries[e].list) {
+			return fmt.Sprintf("posting entry %d (%q) differs", e, wp.entries[e].key)
+		}
+		if k := wp.entries[e].key; !slices.Equal(gp.get(k), wp.get(k)) {
+			return fmt.Sprintf("postings of %q not found", k)
+		}
+	}
+	if !reflect.DeepEqual(got.split, want.split) || !reflect.DeepEqual(got.splitDocs, want.splitDocs) {
+		return "split words differ"
+	}
+	for i := range want.docs {
+		gi, wi := got.infos[i], want.infos[i]
+		if !slices.Equal(got.docs[i].strong, want.docs[i].strong) || !slices.Equal(gi.strong, wi.strong) || !slices.Equal(gi.splitIn, wi.splitIn) || !slices.Equal(gi.structured, wi.structured) {
+			return fmt.Sprintf("term ids of product %d differ", i)
+		}
+	}
+	if !reflect.DeepEqual(got.names, want.names) || !reflect.DeepEqual(got.nameWords, want.nameWords) || !reflect.DeepEqual(got.hanNames, want.hanNames) {
+		return "proper names differ"
+	}
+	if !reflect.DeepEqual(got.vocab, want.vocab) || !reflect.DeepEqual(got.vocabFixed, want.vocabFixed) {
+		return "vocabulary differs"
+	}
+	sets := []struct {
+		name string
+		g, w *keySet
+	}{{"written", got.written, want.written}, {"numKeys", got.numKeys, want.numKeys}}
+	for _, s := range sets {
+		if s.g.n != s.w.n || len(s.g.slots) != len(s.w.slots) {
+			return fmt.Sprintf("%s set has %d keys in %d slots, want %d in %d", s.name, s.g.n, len(s.g.slots), s.w.n, len(s.w.slots))
+		}
+		for _, k := range s.w.keys {
+			if s.g.has(k) != s.w.has(k) {
+				return fmt.Sprintf("%s set: has(%q) differs", s.name, k)
+			}
+		}
+	}
+	gt, wt := got.table, want.table
+	if gt.ids.n != wt.ids.n || len(gt.ids.slots) != len(wt.ids.slots) || gt.numIDs.n != wt.numIDs.n || len(gt.numIDs.slots) != len(wt.numIDs.slots) {
+		return "term table's hash differs in size"
+	}
+	for id, k := range gt.keys {
+		if got, ok := gt.ids.find(gt.seed, gt.keys, k); !ok || got != uint32(id) {
+			return fmt.Sprintf("term table finds %q at %d, %v; want %d", k, got, ok, id)
+		}
+	}
+	for id, k := range gt.numKeys {
+		if got, ok := gt.numIDs.find(gt.seed, gt.numKeys, k); !ok || got != uint32(id) {
+			return fmt.Sprintf("term table finds nameNums key %q at %d, %v; want %d", k, got, ok, id)
+		}
+	}
+	return ""
 }
 
 // sameNarrowing compares Narrow, Closest and Variants on random sets of
