@@ -24,6 +24,10 @@ import (
 // from a snapshot is New's, term ids included, which TestSnapshotRoundTrip
 // checks structure by structure.
 //
+// The products and the derived part (postings to Chinese names) are
+// decoded at the same time, the key hashed and the terms' hash tables
+// laid out meanwhile.
+//
 // The format, all integers unsigned varints unless said otherwise, strings
 // a length and bytes, sets of ids sorted and written as deltas, lists of
 // ids a length and the ids:
@@ -43,6 +47,8 @@ import (
 //	  and the set of its products
 //	Chinese names: 0 for none (nil), else 1, count, then each one's text
 //	  and the set of its products
+//	the place in the file of the postings (uint64 LE), where Load
+//	  starts decoding the derived part while it decodes the products
 //	xxhash64 (LE) of everything before it
 //
 // snapshotVersion is bumped whenever the format or what it holds changes.
@@ -159,6 +165,7 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 		e.ids(s.terms[i].written)
 		e.ids(s.terms[i].nums)
 	}
+	derivedAt := cw.n + int64(bw.Buffered())
 	e.postings(ix)
 	e.uint(uint64(len(ix.vocab.words)))
 	for _, w := range ix.vocab.words {
@@ -179,6 +186,7 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 			e.docs(h.docs)
 		}
 	}
+	e.write(binary.LittleEndian.AppendUint64(nil, uint64(derivedAt)))
 	if err := e.flush(); err != nil {
 		return cw.n, fmt.Errorf("catalog: write snapshot: %w", err)
 	}

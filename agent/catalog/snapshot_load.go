@@ -24,8 +24,13 @@ import (
 // read from products. The products are not copied.
 //
 // The snapshot is read whole into memory first (its size beside the
-// index while it is decoded).
+// index while it is decoded). The products' key is hashed while the
+// snapshot is read and decoded, and the term table's hashes are laid out
+// while the products' records are decoded, each on a goroutine of its
+// own: a stale snapshot is decoded before it is refused.
 func Load(r io.Reader, products []concierge.Product, locales []concierge.Locale) (*Index, error) {
+	keyc := make(chan uint64, 1)
+	go func() { keyc <- snapshotKey(products, locales) }()
 	data, err := readAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: load snapshot: %w", err)
@@ -40,10 +45,11 @@ func Load(r io.Reader, products []concierge.Product, locales []concierge.Locale)
 	if xxhash.Sum64(body) != binary.LittleEndian.Uint64(tail) {
 		return nil, errors.New("catalog: load snapshot: bad checksum (truncated or corrupt)")
 	}
-	if binary.LittleEndian.Uint64(data[8:]) != snapshotKey(products, locales) {
+	ix, err := decode(body, products, locales)
+	if binary.LittleEndian.Uint64(data[8:]) != <-keyc {
 		return nil, ErrStaleSnapshot
 	}
-	return decode(body[16:], products, locales)
+	return ix, err
 }
 
 // decode decodes a snapshot's body, checked by its checksum. The decoder
@@ -57,8 +63,16 @@ func decode(body []byte, products []concierge.Product, locales []concierge.Local
 			ix, err = nil, fmt.Errorf("catalog: load snapshot: malformed: %v", r)
 		}
 	}()
-	d := &decoder{b: body}
-	ix = d.index(products, locales)
+	// The body ends with the place of the derived part.
+	if len(body) < 8 {
+		return nil, errors.New("catalog: load snapshot: malformed: no trailer")
+	}
+	at := binary.LittleEndian.Uint64(body[len(body)-8:])
+	if at < 16 || at > uint64(len(body)-8) {
+		return nil, fmt.Errorf("catalog: load snapshot: malformed: the derived part at %d of %d bytes", at, len(body))
+	}
+	d := &decoder{b: body[16:at]}
+	ix = d.index(products, locales, body[at:len(body)-8])
 	if d.err != nil {
 		return nil, fmt.Errorf("catalog: load snapshot: %w", d.err)
 	}
@@ -177,12 +191,9 @@ func (d *decoder) idSet(limit int) []uint32 {
 	return d.scratch
 }
 
-// table reads the keys of the table's terms, or of its nameNums keys,
-// and lays out their hash table at the size New's inserts leave it,
-// without probing for each key whether it is already there: WriteTo
-// wrote each once. It returns the keys' hashes, which the index's other
-// tables of the same keys reuse.
-func (d *decoder) table(tt *termTable, nums bool) []uint64 {
+// keys reads the keys of the table's terms, or of its nameNums keys;
+// WriteTo wrote each once.
+func (d *decoder) keys(tt *termTable) []string {
 	n := d.count(rest)
 	var keys []string // nil for none, as New leaves it
 	if n > 0 {
@@ -195,24 +206,27 @@ func (d *decoder) table(tt *termTable, nums bool) []uint64 {
 		}
 		keys = append(keys, tt.strs.clone(string(b)))
 	}
-	hashes := make([]uint64, n)
+	return keys
+}
+
+// hashKeys returns the hashes of keys under seed, and their idHash laid
+// out at the size New's inserts leave it, without probing for each key
+// whether it is already there. The index's other tables of the same keys
+// reuse the hashes.
+func hashKeys(seed maphash.Seed, keys []string) ([]uint64, idHash) {
+	hashes := make([]uint64, len(keys))
 	for id, k := range keys {
-		hashes[id] = maphash.String(tt.seed, k)
+		hashes[id] = maphash.String(seed, k)
 	}
 	var h idHash
-	if n > 0 {
+	if n := len(keys); n > 0 {
 		h.slots = make([]uint32, slotsFor(n))
 		for id := range keys {
 			placeHashed(h.slots, hashes[id], uint32(id)+1)
 		}
 		h.n = n
 	}
-	if nums {
-		tt.numKeys, tt.numIDs = keys, h
-	} else {
-		tt.keys, tt.ids = keys, h
-	}
-	return hashes
+	return hashes, h
 }
 
 // placeHashed puts v in the first free slot from hash's, as idHash.place
@@ -254,19 +268,39 @@ func hashedSet(seed maphash.Seed, keys []string, hashes []uint64, count []int32)
 // does with no prev, reading what the snapshot stores of it. Every field
 // assemble sets must be set here: TestSnapshotRoundTrip compares them
 // all with New's.
-func (d *decoder) index(products []concierge.Product, locales []concierge.Locale) *Index {
+func (d *decoder) index(products []concierge.Product, locales []concierge.Locale, derivedPart []byte) *Index {
 	table := newTermTable()
-	table.mu.Lock()
-	hashes := d.table(table, false)
-	numHashes := d.table(table, true)
-	table.mu.Unlock()
+	keys := d.keys(table)
+	numKeys := d.keys(table)
 	if n := d.uint(); d.err == nil && n != uint64(len(products)) {
 		d.fail("%d products, want %d", n, len(products))
 	}
 	if d.err != nil {
 		return nil
 	}
-	keys, numKeys := table.keys, table.numKeys
+	table.keys, table.numKeys = keys, numKeys
+	// The table's hashes are laid out while the products are decoded,
+	// which read its keys alone; nothing reads its ids until hashed.
+	var hashes, numHashes []uint64
+	hashed := make(chan struct{})
+	go func() {
+		defer close(hashed)
+		var ids, numIDs idHash
+		hashes, ids = hashKeys(table.seed, keys)
+		numHashes, numIDs = hashKeys(table.seed, numKeys)
+		table.mu.Lock()
+		table.ids, table.numIDs = ids, numIDs
+		table.mu.Unlock()
+	}()
+	defer func() { <-hashed }()
+	// The derived part is decoded meanwhile too.
+	var der derived
+	decoded := make(chan struct{})
+	go func() {
+		defer close(decoded)
+		der = decodeDerived(derivedPart, keys, len(products), &hashes, hashed)
+	}()
+	defer func() { <-decoded }()
 	ix := &Index{
 		products: products,
 		docs:     make([]doc, len(products)),
@@ -354,6 +388,7 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 		}
 	}
 	ix.mapSKUs(nil, nil)
+	<-hashed
 	ix.written = hashedSet(table.seed, keys, hashes, c.written)
 	ix.numKeys = hashedSet(table.seed, numKeys, numHashes, c.nums)
 	ix.splitDocs = map[string][]int32{}
@@ -362,8 +397,33 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 			ix.splitDocs[w] = append(ix.splitDocs[w], int32(i))
 		}
 	}
-	d.postings(ix, hashes)
-	if d.err != nil {
+	<-decoded
+	if der.err != nil {
+		d.fail("%v", der.err)
+		return nil
+	}
+	ix.postings = der.postings
+	ix.postings.seed = table.seed
+	// The postings splitCompounds added, at the ends of their lists as
+	// layPostings adds them.
+	splits := 0
+	for k, e := range der.splitAt {
+		en := &ix.postings.entries[e]
+		docs := ix.splitDocs[en.key]
+		if len(docs) != der.splitN[k] {
+			d.fail("%d split postings of %q, want %d", der.splitN[k], en.key, len(docs))
+			return nil
+		}
+		for _, doc := range docs {
+			en.list = append(en.list, newPosting(doc, weightName))
+		}
+		splits += len(docs)
+	}
+	for _, docs := range ix.splitDocs {
+		splits -= len(docs)
+	}
+	if splits != 0 {
+		d.fail("split postings missing")
 		return nil
 	}
 	ix.layBounds(nil)
@@ -371,19 +431,8 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 	// The lexicon's and stop words, which buildVocab takes from the
 	// lexicon alone; the catalog's are the snapshot's.
 	ix.buildVocab(nil, nil, countDelta{})
-	if n := d.count(rest); n > 0 {
-		ix.vocab.words = make([]string, n)
-		for k := range ix.vocab.words {
-			ix.vocab.words[k] = keys[d.id(nk)]
-		}
-	}
-	d.names(ix, nk)
-	if len(d.b) != 0 {
-		d.fail("%d bytes after the index", len(d.b))
-	}
-	if d.err != nil {
-		return nil
-	}
+	ix.vocab.words = der.vocab
+	ix.names, ix.nameWords, ix.hanNames = der.names, newVocabulary(der.nameWords), der.hanNames
 	ix.buildCategories()
 	ix.buildHanRuns()
 	ix.buildVariants()
@@ -400,24 +449,72 @@ func (d *decoder) id(limit int) uint32 {
 	return uint32(id)
 }
 
+// derived is what a snapshot stores of what assemble derives from the
+// whole catalog, decoded apart from the products.
+type derived struct {
+	postings *postingMap
+	// splitAt are the entries of postings to which splitCompounds added
+	// postings, splitN how many.
+	splitAt []int32
+	splitN  []int
+	vocab   []string
+	// names, nameWords and hanNames are buildNames's.
+	names     map[string][]int
+	nameWords []string
+	hanNames  []hanName
+	err       error
+}
+
+// decodeDerived decodes the derived part b of a snapshot whose terms are
+// keys and products n, once hashed is closed laying out the posting map
+// with the keys' hashes.
+func decodeDerived(b []byte, keys []string, n int, hashes *[]uint64, hashed <-chan struct{}) (der derived) {
+	defer func() {
+		if r := recover(); r != nil {
+			der = derived{err: fmt.Errorf("malformed: %v", r)}
+		}
+	}()
+	d := &decoder{b: b}
+	ids := d.postings(&der, keys, n)
+	if n := d.count(rest); n > 0 {
+		der.vocab = make([]string, n)
+		for k := range der.vocab {
+			der.vocab[k] = keys[d.id(len(keys))]
+		}
+	}
+	d.names(&der, keys, n)
+	if len(d.b) != 0 {
+		d.fail("%d bytes after the index", len(d.b))
+	}
+	if d.err != nil {
+		return derived{err: d.err}
+	}
+	<-hashed
+	m := der.postings
+	for e, id := range ids {
+		placeHashed(m.slots, (*hashes)[id], uint32(e)+1)
+	}
+	return der
+}
+
 // postings reads what encoder.postings wrote: the posting lists in one
-// array, as buildPostings lays them, then the postings of ix.splitDocs
-// added at their ends, as layPostings adds them.
-func (d *decoder) postings(ix *Index, hashes []uint64) {
-	keys := ix.keys
+// array, as buildPostings lays them, and which entries splitCompounds
+// added postings to. It returns the entries' term ids.
+func (d *decoder) postings(der *derived, keys []string, docs int) []uint32 {
 	total := d.count(rest)
 	n := d.count(len(keys))
 	if d.err != nil {
-		return
+		return nil
 	}
 	flat := make([]posting, total)
-	m := &postingMap{seed: ix.table.seed, entries: make([]postingEntry, n), slots: make([]uint32, slotsFor(n)), live: n}
-	at, splits := 0, 0
+	m := &postingMap{entries: make([]postingEntry, n), slots: make([]uint32, slotsFor(n)), live: n}
+	ids := make([]uint32, n)
+	at := 0
 	for e := range m.entries {
 		id := d.id(len(keys))
 		k := d.count(total - at)
 		if d.err != nil {
-			return
+			return nil
 		}
 		list := flat[at : at+k : at+k]
 		doc := uint64(0)
@@ -428,52 +525,37 @@ func (d *decoder) postings(ix *Index, hashes []uint64) {
 				d.fail("bad posting")
 			}
 			doc += delta
-			if doc >= uint64(len(ix.infos)) {
-				d.fail("posting of product %d of %d", doc, len(ix.infos))
+			if doc >= uint64(docs) {
+				d.fail("posting of product %d of %d", doc, docs)
 			}
 			if d.err != nil {
-				return
+				return nil
 			}
 			list[j] = newPosting(int32(doc), float32(w))
 		}
 		at += k
-		key := keys[id]
-		if s := d.count(len(ix.infos)); s > 0 {
-			docs := ix.splitDocs[key]
-			if len(docs) != s {
-				d.fail("%d split postings of %q, want %d", s, key, len(docs))
-				return
-			}
-			for _, doc := range docs {
-				list = append(list, newPosting(doc, weightName))
-			}
-			splits += s
-		}
-		if len(list) == 0 {
+		if s := d.count(docs); s > 0 {
+			der.splitAt = append(der.splitAt, int32(e))
+			der.splitN = append(der.splitN, s)
+		} else if k == 0 {
 			d.fail("an empty posting list")
-			return
+			return nil
 		}
-		m.entries[e] = postingEntry{key: key, list: list}
-		placeHashed(m.slots, hashes[id], uint32(e)+1)
+		ids[e] = id
+		m.entries[e] = postingEntry{key: keys[id], list: list}
 	}
 	if at != total {
 		d.fail("%d postings, %d said", at, total)
 	}
-	for _, docs := range ix.splitDocs {
-		splits -= len(docs)
-	}
-	if splits != 0 {
-		d.fail("split postings missing")
-	}
-	ix.postings = m
+	der.postings = m
+	return ids
 }
 
-// names reads ix.names, ix.nameWords and ix.hanNames, which buildNames
-// derives.
-func (d *decoder) names(ix *Index, nk int) {
+// names reads buildNames's names, nameWords and hanNames.
+func (d *decoder) names(der *derived, keys []string, n int) {
 	var docs arena[int]
 	set := func() []int {
-		ids := d.idSet(len(ix.infos))
+		ids := d.idSet(n)
 		if len(ids) == 0 {
 			d.fail("a name of no product")
 		}
@@ -486,26 +568,25 @@ func (d *decoder) names(ix *Index, nk int) {
 		}
 		return docs.clone(d.docs)
 	}
-	n := d.count(rest)
-	ix.names = make(map[string][]int, n)
-	words := make([]string, n) // sortedKeys's: never nil
-	for k := range words {
-		w := ix.keys[d.id(nk)]
-		words[k] = w
-		ix.names[w] = set()
+	count := d.count(rest)
+	der.names = make(map[string][]int, count)
+	der.nameWords = make([]string, count) // sortedKeys's: never nil
+	for k := range der.nameWords {
+		w := keys[d.id(len(keys))]
+		der.nameWords[k] = w
+		der.names[w] = set()
 		if d.err != nil {
 			return
 		}
 	}
-	ix.nameWords = newVocabulary(words)
 	switch d.uint() {
 	case 0:
 	case 1:
-		n := d.count(rest)
-		ix.hanNames = make([]hanName, 0, n)
-		for range n {
+		count := d.count(rest)
+		der.hanNames = make([]hanName, 0, count)
+		for range count {
 			text := d.string()
-			ix.hanNames = append(ix.hanNames, hanName{text: text, docs: set()})
+			der.hanNames = append(der.hanNames, hanName{text: text, docs: set()})
 			if d.err != nil {
 				return
 			}
