@@ -80,13 +80,25 @@ func decode(body []byte, products []concierge.Product, locales []concierge.Local
 }
 
 // readAll reads r whole, in one allocation when r can tell its size (a
-// file).
+// file). (bytes.Buffer.ReadFrom would double the buffer to read the EOF
+// into its last 512 bytes, copying the whole file once more.)
 func readAll(r io.Reader) ([]byte, error) {
 	if st, ok := r.(interface{ Stat() (fs.FileInfo, error) }); ok {
 		if fi, err := st.Stat(); err == nil && fi.Mode().IsRegular() {
-			buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+1))
-			_, err := buf.ReadFrom(r)
-			return buf.Bytes(), err
+			buf := make([]byte, 0, fi.Size()+1)
+			for {
+				if len(buf) == cap(buf) {
+					buf = append(buf, 0)[:len(buf)] // the file grew
+				}
+				n, err := r.Read(buf[len(buf):cap(buf)])
+				buf = buf[:len(buf)+n]
+				if err == io.EOF {
+					return buf, nil
+				}
+				if err != nil {
+					return buf, err
+				}
+			}
 		}
 	}
 	return io.ReadAll(r)
@@ -193,18 +205,31 @@ func (d *decoder) idSet(limit int) []uint32 {
 
 // keys reads the keys of the table's terms, or of its nameNums keys;
 // WriteTo wrote each once.
-func (d *decoder) keys(tt *termTable) []string {
+func (d *decoder) keys() []string {
 	n := d.count(rest)
-	var keys []string // nil for none, as New leaves it
-	if n > 0 {
-		keys = make([]string, 0, n)
+	if n == 0 || d.err != nil {
+		return nil // as New leaves it
 	}
-	for range n {
-		b := d.bytes()
+	// The keys are cut from one copy of the bytes that hold them (and
+	// their lengths), not copied one by one.
+	from := d.b
+	ends := make([]int, n)
+	for k := range ends {
+		d.bytes()
 		if d.err != nil {
 			return nil
 		}
-		keys = append(keys, tt.strs.clone(string(b)))
+		ends[k] = len(from) - len(d.b)
+	}
+	region := string(from[:ends[n-1]])
+	keys := make([]string, n)
+	for k, end := range ends {
+		start := 0
+		if k > 0 {
+			start = ends[k-1]
+		}
+		_, w := binary.Uvarint(from[start:])
+		keys[k] = region[start+w : end]
 	}
 	return keys
 }
@@ -270,8 +295,8 @@ func hashedSet(seed maphash.Seed, keys []string, hashes []uint64, count []int32)
 // all with New's.
 func (d *decoder) index(products []concierge.Product, locales []concierge.Locale, derivedPart []byte) *Index {
 	table := newTermTable()
-	keys := d.keys(table)
-	numKeys := d.keys(table)
+	keys := d.keys()
+	numKeys := d.keys()
 	if n := d.uint(); d.err == nil && n != uint64(len(products)) {
 		d.fail("%d products, want %d", n, len(products))
 	}
@@ -383,11 +408,20 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 		d.price = p.Price.Minor
 		d.available = p.Stock > 0 || p.Digital
 		d.strong = in.strong
-		for _, h := range in.hanWhole {
-			ix.hanWhole[h] = append(ix.hanWhole[h], i)
-		}
 	}
-	ix.mapSKUs(nil, nil)
+	// The maps of SKUs and whole Chinese names, which nothing below
+	// reads, are filled meanwhile.
+	mapped := make(chan struct{})
+	go func() {
+		defer close(mapped)
+		for i, in := range ix.infos {
+			for _, h := range in.hanWhole {
+				ix.hanWhole[h] = append(ix.hanWhole[h], i)
+			}
+		}
+		ix.mapSKUs(nil, nil)
+	}()
+	defer func() { <-mapped }()
 	<-hashed
 	ix.written = hashedSet(table.seed, keys, hashes, c.written)
 	ix.numKeys = hashedSet(table.seed, numKeys, numHashes, c.nums)
@@ -436,6 +470,7 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 	ix.buildCategories()
 	ix.buildHanRuns()
 	ix.buildVariants()
+	<-mapped
 	return ix
 }
 

@@ -326,6 +326,35 @@ func TestSnapshotCorruptBody(t *testing.T) {
 	}
 }
 
+// TestSnapshotFile loads a snapshot from a file (read in one allocation
+// of its size) and refuses it cut short by a byte.
+func TestSnapshotFile(t *testing.T) {
+	ps := catalogtest.Large(t, "testdata/variants.yaml", 300)
+	built, data := snapshotOf(t, ps, incLocales)
+	path := filepath.Join(t.TempDir(), "index")
+	for _, cut := range []int{0, 1} {
+		if err := os.WriteFile(path, data[:len(data)-cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ix, err := Load(f, ps, incLocales)
+		f.Close()
+		switch {
+		case cut == 0 && err != nil:
+			t.Fatal(err)
+		case cut == 0:
+			if diff := sameIndex(ix, built); diff != "" {
+				t.Fatalf("the index loaded from a file has another %s", diff)
+			}
+		case err == nil || ix != nil:
+			t.Fatalf("Load of a file cut short = %v, %v; want an error", ix, err)
+		}
+	}
+}
+
 // TestUpdateAfterLoad updates a loaded index through random changes and
 // checks it against New's after each.
 func TestUpdateAfterLoad(t *testing.T) {
