@@ -16,11 +16,12 @@ import (
 // A snapshot keeps what New spends its time on — the analysis of every
 // product (its prodInfo and the ids of its prodTerms) and the term table
 // that numbers their terms — and what assemble derives from the whole
-// catalog at a cost that grows faster than the catalog: the posting
-// lists, the words splitCompounds gives each product, the catalog's
-// vocabulary and its proper names. Load reads those instead of deriving
-// them, and derives the rest (kinds, categories, variants, counts, the
-// hash tables, whose seed is the process's) as New does; an index loaded
+// catalog at a cost that grows faster than the catalog, or with it and
+// large: the posting lists, the words splitCompounds gives each product,
+// the catalog's vocabulary, its proper names and its categories' markers.
+// Load reads those instead of deriving them, and derives the rest (kinds,
+// variants, Chinese runs, counts, the hash tables, whose seed is the
+// process's) as New does; an index loaded
 // from a snapshot is New's, term ids included, which TestSnapshotRoundTrip
 // checks structure by structure.
 //
@@ -42,6 +43,8 @@ import (
 //	  term id, its postings in catalog order (count, then each as the
 //	  delta of its product <<2 | its weight), and how many products
 //	  splitCompounds added to it
+//	categories: the categories' names, then the markers: count, then for
+//	  each its term, count, and each marker's category and weight
 //	vocabulary: the catalog's words by term id, in the vocabulary's order
 //	proper names: count, then for each in nameWords' order its term id
 //	  and the set of its products
@@ -167,6 +170,16 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	}
 	derivedAt := cw.n + int64(bw.Buffered())
 	e.postings(ix)
+	e.strings(ix.categories)
+	e.uint(uint64(len(ix.markers)))
+	for _, k := range sortedKeys(ix.markers) {
+		e.string(k)
+		e.uint(uint64(len(ix.markers[k])))
+		for _, m := range ix.markers[k] {
+			e.uint(uint64(m.category))
+			e.uint(uint64(m.weight))
+		}
+	}
 	e.uint(uint64(len(ix.vocab.words)))
 	for _, w := range ix.vocab.words {
 		e.uint(uint64(e.id(ix, w)))

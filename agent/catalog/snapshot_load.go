@@ -329,7 +329,6 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 	ix := &Index{
 		products: products,
 		docs:     make([]doc, len(products)),
-		markers:  map[string][]marker{},
 		hanWhole: map[string][]int{},
 		scratch:  newScratch(len(products)),
 		locales:  slices.Clone(locales),
@@ -467,7 +466,7 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 	ix.buildVocab(nil, nil, countDelta{})
 	ix.vocab.words = der.vocab
 	ix.names, ix.nameWords, ix.hanNames = der.names, newVocabulary(der.nameWords), der.hanNames
-	ix.buildCategories()
+	ix.categories, ix.markers = der.categories, der.markers
 	ix.buildHanRuns()
 	ix.buildVariants()
 	<-mapped
@@ -493,6 +492,9 @@ type derived struct {
 	splitAt []int32
 	splitN  []int
 	vocab   []string
+	// categories and markers are buildCategories's.
+	categories []string
+	markers    map[string][]marker
 	// names, nameWords and hanNames are buildNames's.
 	names     map[string][]int
 	nameWords []string
@@ -511,6 +513,7 @@ func decodeDerived(b []byte, keys []string, n int, hashes *[]uint64, hashed <-ch
 	}()
 	d := &decoder{b: b}
 	ids := d.postings(&der, keys, n)
+	d.categories(&der)
 	if n := d.count(rest); n > 0 {
 		der.vocab = make([]string, n)
 		for k := range der.vocab {
@@ -584,6 +587,37 @@ func (d *decoder) postings(der *derived, keys []string, docs int) []uint32 {
 	}
 	der.postings = m
 	return ids
+}
+
+// categories reads buildCategories's categories and markers.
+func (d *decoder) categories(der *derived) {
+	if n := d.count(rest); n > 0 {
+		der.categories = make([]string, n)
+		for k := range der.categories {
+			der.categories[k] = d.string()
+		}
+	}
+	n := d.count(rest)
+	der.markers = make(map[string][]marker, n)
+	for range n {
+		k := d.string()
+		ms := make([]marker, d.count(rest))
+		for j := range ms {
+			c, w := d.uint(), d.uint()
+			if c >= uint64(len(der.categories)) || w > 2 {
+				d.fail("bad marker")
+				return
+			}
+			ms[j] = marker{int(c), int(w)}
+		}
+		if len(ms) == 0 {
+			d.fail("a term that marks no category")
+		}
+		if d.err != nil {
+			return
+		}
+		der.markers[k] = ms
+	}
 }
 
 // names reads buildNames's names, nameWords and hanNames.
