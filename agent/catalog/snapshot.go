@@ -25,9 +25,9 @@ import (
 // from a snapshot is New's, term ids included, which TestSnapshotRoundTrip
 // checks structure by structure.
 //
-// The products and the derived part (postings to Chinese names) are
-// decoded at the same time, the key hashed and the terms' hash tables
-// laid out meanwhile.
+// The two halves of the products and the derived part (postings to
+// Chinese names) are decoded at the same time, the key hashed and the
+// terms' hash tables laid out meanwhile.
 //
 // The format, all integers unsigned varints unless said otherwise, strings
 // a length and bytes, sets of ids sorted and written as deltas, lists of
@@ -50,8 +50,9 @@ import (
 //	  and the set of its products
 //	Chinese names: 0 for none (nil), else 1, count, then each one's text
 //	  and the set of its products
-//	the place in the file of the postings (uint64 LE), where Load
-//	  starts decoding the derived part while it decodes the products
+//	the places in the file (uint64 LE) of the postings and of product
+//	  n/2's record, where Load starts decoding the derived part and the
+//	  second half of the products while it decodes the first
 //	xxhash64 (LE) of everything before it
 //
 // snapshotVersion is bumped whenever the format or what it holds changes.
@@ -163,7 +164,11 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 	e.strings(ix.keys)
 	e.strings(s.numKeys)
 	e.uint(uint64(len(ix.infos)))
+	halfAt := int64(-1)
 	for i, in := range ix.infos {
+		if i == len(ix.infos)/2 {
+			halfAt = cw.n + int64(bw.Buffered())
+		}
 		e.info(in)
 		e.ids(s.terms[i].written)
 		e.ids(s.terms[i].nums)
@@ -199,7 +204,10 @@ func (s *Snapshot) WriteTo(w io.Writer) (int64, error) {
 			e.docs(h.docs)
 		}
 	}
-	e.write(binary.LittleEndian.AppendUint64(nil, uint64(derivedAt)))
+	if halfAt < 0 { // no products
+		halfAt = derivedAt
+	}
+	e.write(binary.LittleEndian.AppendUint64(binary.LittleEndian.AppendUint64(nil, uint64(derivedAt)), uint64(halfAt)))
 	if err := e.flush(); err != nil {
 		return cw.n, fmt.Errorf("catalog: write snapshot: %w", err)
 	}

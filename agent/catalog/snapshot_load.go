@@ -63,16 +63,18 @@ func decode(body []byte, products []concierge.Product, locales []concierge.Local
 			ix, err = nil, fmt.Errorf("catalog: load snapshot: malformed: %v", r)
 		}
 	}()
-	// The body ends with the place of the derived part.
-	if len(body) < 8 {
+	// The body ends with the places of the derived part and of the
+	// second half of the products.
+	if len(body) < 16+16 {
 		return nil, errors.New("catalog: load snapshot: malformed: no trailer")
 	}
-	at := binary.LittleEndian.Uint64(body[len(body)-8:])
-	if at < 16 || at > uint64(len(body)-8) {
-		return nil, fmt.Errorf("catalog: load snapshot: malformed: the derived part at %d of %d bytes", at, len(body))
+	end := uint64(len(body) - 16)
+	derivedAt, halfAt := binary.LittleEndian.Uint64(body[end:]), binary.LittleEndian.Uint64(body[end+8:])
+	if halfAt < 16 || halfAt > derivedAt || derivedAt > end {
+		return nil, fmt.Errorf("catalog: load snapshot: malformed: parts at %d and %d of %d bytes", halfAt, derivedAt, len(body))
 	}
-	d := &decoder{b: body[16:at]}
-	ix = d.index(products, locales, body[at:len(body)-8])
+	d := &decoder{b: body[16:halfAt]}
+	ix = d.index(products, locales, body[halfAt:derivedAt], body[derivedAt:end])
 	if d.err != nil {
 		return nil, fmt.Errorf("catalog: load snapshot: %w", d.err)
 	}
@@ -293,7 +295,7 @@ func hashedSet(seed maphash.Seed, keys []string, hashes []uint64, count []int32)
 // does with no prev, reading what the snapshot stores of it. Every field
 // assemble sets must be set here: TestSnapshotRoundTrip compares them
 // all with New's.
-func (d *decoder) index(products []concierge.Product, locales []concierge.Locale, derivedPart []byte) *Index {
+func (d *decoder) index(products []concierge.Product, locales []concierge.Locale, secondHalf, derivedPart []byte) *Index {
 	table := newTermTable()
 	keys := d.keys()
 	numKeys := d.keys()
@@ -338,66 +340,47 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 
 		nameCache: &nameCache{},
 	}
-	nk := len(keys)
-	c := &ix.counts
-	c.known, c.descr, c.written, c.nums, c.common = make([]int32, nk), make([]int32, nk), make([]int32, nk), make([]int32, len(numKeys)), make([]int32, nk)
 	ix.infos = make([]*prodInfo, len(products))
 	ix.split = make([][]string, len(products))
 	keepOf, lettersOf := make([][]string, len(products)), make([][]string, len(products))
-	categories := map[string]string{}
-	// isWordID[id]: 0 not yet seen, 1 a word a misspelling may be
-	// corrected to (as analyseProduct gathers prodTerms.strongWords), 2 not.
-	isWordID := make([]uint8, nk)
-	vocab := func(id uint32) bool {
-		if isWordID[id] == 0 {
-			isWordID[id] = 2
-			if k := keys[id]; k != "" && k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
-				isWordID[id] = 1
+	// The second half of the products is decoded beside the first, its
+	// terms counted apart.
+	half := len(products) / 2
+	var counts2 termCounts
+	var err2 error
+	halved := make(chan struct{})
+	go func() {
+		defer close(halved)
+		defer func() {
+			if r := recover(); r != nil {
+				err2 = fmt.Errorf("malformed: %v", r)
 			}
+		}()
+		d2 := &decoder{b: secondHalf}
+		d2.products(ix, half, len(products), &counts2, keepOf, lettersOf)
+		if d2.err == nil && len(d2.b) != 0 {
+			d2.fail("%d bytes after the products", len(d2.b))
 		}
-		return isWordID[id] == 1
+		err2 = d2.err
+	}()
+	defer func() { <-halved }()
+	c := &ix.counts
+	d.products(ix, 0, half, c, keepOf, lettersOf)
+	if d.err == nil && len(d.b) != 0 {
+		d.fail("%d bytes after the first half of the products", len(d.b))
 	}
-	var pt prodTerms
-	var splitStrs arena[string]
-	for i := range products {
-		in := d.info(table)
-		if d.err != nil {
-			return nil
+	<-halved
+	if d.err == nil && err2 != nil {
+		d.fail("%v", err2)
+	}
+	if d.err != nil {
+		return nil
+	}
+	c2 := &counts2
+	for _, a := range [][2][]int32{{c.known, c2.known}, {c.descr, c2.descr}, {c.written, c2.written}, {c.nums, c2.nums}, {c.common, c2.common}} {
+		for id, n := range a[1] {
+			a[0][id] += n
 		}
-		ix.infos[i] = in
-		cat, ok := categories[products[i].Category]
-		if !ok {
-			cat = Fold(products[i].Category)
-			categories[products[i].Category] = cat
-		}
-		in.category = cat
-		keepOf[i], lettersOf[i] = in.keep(), in.letters()
-		if len(in.splitIn) > 0 {
-			split := make([]string, len(in.splitIn))
-			for k, id := range in.splitIn {
-				split[k] = keys[id]
-			}
-			ix.split[i] = splitStrs.clone(split)
-		}
-		// The prodTerms that countTerms reads, its ids of words as
-		// analyseProduct gathers them (before splitCompounds).
-		pt.strongWords, pt.structWords = pt.strongWords[:0], pt.structWords[:0]
-		for _, id := range in.strong {
-			if vocab(id) && !slices.Contains(in.splitIn, id) {
-				pt.strongWords = append(pt.strongWords, id)
-			}
-		}
-		for _, id := range in.structured {
-			if vocab(id) {
-				pt.structWords = append(pt.structWords, id)
-			}
-		}
-		pt.written = append(pt.written[:0], d.idSet(nk)...)
-		pt.nums = append(pt.nums[:0], d.idSet(len(numKeys))...)
-		if d.err != nil {
-			return nil
-		}
-		c.add(in, &pt, 1, nil)
 	}
 	ix.lx, ix.keep = lexiconWith(keepOf, lettersOf)
 	for i, in := range ix.infos {
@@ -471,6 +454,69 @@ func (d *decoder) index(products []concierge.Product, locales []concierge.Locale
 	ix.buildVariants()
 	<-mapped
 	return ix
+}
+
+// products decodes the records of products [from, to) into ix, counting
+// their terms in c (made here).
+func (d *decoder) products(ix *Index, from, to int, c *termCounts, keepOf, lettersOf [][]string) {
+	keys, nk, nn := ix.keys, len(ix.keys), len(ix.table.numKeys)
+	c.known, c.descr, c.written, c.nums, c.common = make([]int32, nk), make([]int32, nk), make([]int32, nk), make([]int32, nn), make([]int32, nk)
+	categories := map[string]string{}
+	// isWordID[id]: 0 not yet seen, 1 a word a misspelling may be
+	// corrected to (as analyseProduct gathers prodTerms.strongWords), 2 not.
+	isWordID := make([]uint8, nk)
+	vocab := func(id uint32) bool {
+		if isWordID[id] == 0 {
+			isWordID[id] = 2
+			if k := keys[id]; k != "" && k[0] != '@' && isWord(k) && runeLen(k) >= 3 {
+				isWordID[id] = 1
+			}
+		}
+		return isWordID[id] == 1
+	}
+	var pt prodTerms
+	var splitStrs arena[string]
+	for i := from; i < to; i++ {
+		in := d.info(nk)
+		if d.err != nil {
+			return
+		}
+		ix.infos[i] = in
+		p := &ix.products[i]
+		cat, ok := categories[p.Category]
+		if !ok {
+			cat = Fold(p.Category)
+			categories[p.Category] = cat
+		}
+		in.category = cat
+		keepOf[i], lettersOf[i] = in.keep(), in.letters()
+		if len(in.splitIn) > 0 {
+			split := make([]string, len(in.splitIn))
+			for k, id := range in.splitIn {
+				split[k] = keys[id]
+			}
+			ix.split[i] = splitStrs.clone(split)
+		}
+		// The prodTerms that countTerms reads, its ids of words as
+		// analyseProduct gathers them (before splitCompounds).
+		pt.strongWords, pt.structWords = pt.strongWords[:0], pt.structWords[:0]
+		for _, id := range in.strong {
+			if vocab(id) && !slices.Contains(in.splitIn, id) {
+				pt.strongWords = append(pt.strongWords, id)
+			}
+		}
+		for _, id := range in.structured {
+			if vocab(id) {
+				pt.structWords = append(pt.structWords, id)
+			}
+		}
+		pt.written = append(pt.written[:0], d.idSet(nk)...)
+		pt.nums = append(pt.nums[:0], d.idSet(nn)...)
+		if d.err != nil {
+			return
+		}
+		c.add(in, &pt, 1, nil)
+	}
 }
 
 // id reads a term id below limit.
@@ -666,8 +712,7 @@ func (d *decoder) names(der *derived, keys []string, n int) {
 }
 
 // info reads what encoder.info wrote.
-func (d *decoder) info(tt *termTable) *prodInfo {
-	nk := len(tt.keys)
+func (d *decoder) info(nk int) *prodInfo {
 	in := d.infos.alloc()
 	in.skuKey = d.string()
 	in.strong = d.ids.clone(d.idSet(nk))
