@@ -356,27 +356,36 @@ func TestSnapshotFile(t *testing.T) {
 }
 
 // TestUpdateAfterLoad updates a loaded index through random changes and
-// checks it against New's after each.
+// checks it against New's after each, on the test catalog and on one
+// with compound words (whose split words Load reads).
 func TestUpdateAfterLoad(t *testing.T) {
-	pool := catalogtest.Load(t, "testdata/catalog.yaml")
-	ps := catalogtest.Large(t, "testdata/catalog.yaml", 150)
-	_, data := snapshotOf(t, ps, incLocales)
-	ix, err := Load(bytes.NewReader(data), ps, incLocales)
-	if err != nil {
+	compounds := filepath.Join(t.TempDir(), "compounds.yaml")
+	if err := os.WriteFile(compounds, []byte(compoundShop), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	rng := rand.New(rand.NewPCG(7, 13))
-	fresh := 0
-	for step := range 15 {
-		next, _, desc := mutate(rng, ps, pool, &fresh)
-		up, _ := ix.Update(next, incLocales, nil)
-		want := New(next, incLocales)
-		if diff := sameIndex(up, want); diff != "" {
-			t.Fatalf("step %d (%s): the updated index's %s differs from New's", step, desc, diff)
-		}
-		if diff := sameAnswers(up, want, next, rng); diff != "" {
-			t.Fatalf("step %d (%s): %s", step, desc, diff)
-		}
-		ps, ix = next, up
+	for _, f := range []string{"testdata/catalog.yaml", compounds} {
+		t.Run(strings.TrimSuffix(filepath.Base(f), ".yaml"), func(t *testing.T) {
+			pool := catalogtest.Load(t, f)
+			ps := catalogtest.Large(t, f, 150)
+			_, data := snapshotOf(t, ps, incLocales)
+			ix, err := Load(bytes.NewReader(data), ps, incLocales)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rng := rand.New(rand.NewPCG(7, 13))
+			fresh := 0
+			for step := range 15 {
+				next, _, desc := mutate(rng, ps, pool, &fresh)
+				up, _ := ix.Update(next, incLocales, nil)
+				want := New(next, incLocales)
+				if diff := sameIndex(up, want); diff != "" {
+					t.Fatalf("step %d (%s): the updated index's %s differs from New's", step, desc, diff)
+				}
+				if diff := sameAnswers(up, want, next, rng); diff != "" {
+					t.Fatalf("step %d (%s): %s", step, desc, diff)
+				}
+				ps, ix = next, up
+			}
+		})
 	}
 }
