@@ -54,9 +54,10 @@ func Load(r io.Reader, products []concierge.Product, locales []concierge.Locale)
 
 // decode decodes a snapshot's body, checked by its checksum. The decoder
 // checks lengths and ids; what it does not check (that packed cuts, say,
-// are as packCuts packs them) would only be wrong in a snapshot made by
-// hand with a checksum to match, and makes assemble panic: that panic is
-// Load's error, not the server's end.
+// are as packCuts packs them, or that the vocabulary's words are sorted)
+// would only be wrong in a snapshot made by hand with a checksum to
+// match, and gives a wrong index or a panic: a panic, on this goroutine
+// or one of the decoder's, is Load's error, not the server's end.
 func decode(body []byte, products []concierge.Product, locales []concierge.Locale) (ix *Index, err error) {
 	defer func() {
 		if r := recover(); r != nil {
