@@ -152,3 +152,25 @@ func TestRoseSaysPink(t *testing.T) {
 		}
 	}
 }
+
+// TestGigabytesSaidG: "64G" says a capacity written "64 GB" (shoppers write
+// G for gigabytes); among weights it stays grams.
+func TestGigabytesSaidG(t *testing.T) {
+	card := func(sku concierge.SKU, c string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "SD", Name: map[concierge.Locale]string{"zh": "SD存储卡", "en": "SD card"}, Attrs: map[string]string{"capacity": c}}
+	}
+	nuts := func(sku concierge.SKU, w string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "NUTS", Name: map[concierge.Locale]string{"zh": "夏威夷果", "en": "Macadamia"}, Attrs: map[string]string{"weight": w}}
+	}
+	ix := catalog.New([]concierge.Product{card("SD-64", "64 GB"), card("SD-256", "256 GB"), nuts("N-250", "250克"), nuts("N-500", "500 g")}, []concierge.Locale{"zh", "en"})
+	for text, want := range map[string]concierge.SKU{"加一张64G的SD卡": "SD-64", "不对，要256G的": "SD-256", "a 256gb card": "SD-256"} {
+		if fit, _, _ := ix.Narrow(text, []concierge.SKU{"SD-64", "SD-256"}); !slices.Equal(fit, []concierge.SKU{want}) {
+			t.Errorf("Narrow(%q) = %v, want [%s]", text, fit, want)
+		}
+	}
+	for text, want := range map[string]concierge.SKU{"250g的夏威夷果": "N-250", "macadamia 500克": "N-500"} {
+		if fit, _, _ := ix.Narrow(text, []concierge.SKU{"N-250", "N-500"}); !slices.Equal(fit, []concierge.SKU{want}) {
+			t.Errorf("Narrow(%q) = %v, want [%s]", text, fit, want)
+		}
+	}
+}

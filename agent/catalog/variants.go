@@ -489,7 +489,7 @@ func statesMeasure(toks []token, fv string, matched []bool) int {
 			continue // no measure without a number: spare the pattern
 		}
 		got := measures(toks[i].text + " " + toks[i+1].text)
-		if len(got) == 1 && got[0] == want[0] {
+		if len(got) == 1 && (got[0] == want[0] || gigabytes(got[0], want[0])) {
 			matched[i], matched[i+1] = true, true
 			return 100 + 2
 		}
@@ -886,4 +886,11 @@ func sameKeys(a, b []term) bool {
 		}
 	}
 	return true
+}
+
+// gigabytes reports "64G", read as 64 g, said of a value of 64 GB: shoppers
+// write G for gigabytes (加一张64G的SD卡), and among capacities grams are
+// not what they mean.
+func gigabytes(said, value measure) bool {
+	return said.unit == "g" && value.unit == "gb" && said.value == value.value
 }

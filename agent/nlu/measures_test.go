@@ -99,3 +99,17 @@ func TestContainerThatIsTheProduct(t *testing.T) {
 		t.Errorf("Parse(2 sachets de thé vert) = query %q, quantity %d; want 2 of the tea", in.Query, in.Quantity)
 	}
 }
+
+// TestPiecesBeforeACode: "两块NP-FZ100电池" is two batteries, not two yuan,
+// when the names write the code.
+func TestPiecesBeforeACode(t *testing.T) {
+	ix := catalog.New([]concierge.Product{{SKU: "BATT", Name: map[concierge.Locale]string{"zh": "NP-FZ100 电池", "en": "NP-FZ100 battery"},
+		Price: concierge.Money{Minor: 5900, Currency: "CNY"}, Stock: 9}}, []concierge.Locale{"zh", "en"})
+	in := nlu.Parse("加两块NP-FZ100电池", ix, "zh")
+	if in.Quantity != 2 || in.PriceMax != 0 {
+		t.Errorf("Parse(加两块NP-FZ100电池) = quantity %d, price max %d; want 2 batteries", in.Quantity, in.PriceMax)
+	}
+	if in := nlu.Parse("50块以下的电池", ix, "zh"); in.PriceMax != 5000 {
+		t.Errorf("Parse(50块以下的电池).PriceMax = %d, want 5000", in.PriceMax)
+	}
+}

@@ -162,10 +162,11 @@ func (p *parse) piecesOf(i, end int) bool {
 	// "两块100W太阳能板": a measure between the counter and the product's
 	// words ("100", "W") does not make it yuan.
 	j := end
-	for j < len(p.toks) && j < end+3 && (p.toks[j].kind == tNumber || p.toks[j].kind == tWord) {
+	for j < len(p.toks) && j < end+3 && (p.toks[j].kind == tNumber || p.toks[j].kind == tWord || p.toks[j].kind == tCode) {
 		j++
 	}
-	if j > end && j < len(p.toks) && p.toks[end].kind == tNumber {
+	// "两块NP-FZ100电池": a model code the names write, too.
+	if j > end && j < len(p.toks) && (p.toks[end].kind == tNumber || p.toks[end].kind == tCode && namesCode(p.ix, p.toks[end].orig) || p.toks[end].kind == tWord && p.ix.NameWord(p.toks[end].norm)) {
 		if after := p.hanRun(j, 1); after != "" && p.ix.Meaningful(after) {
 			return true
 		}
