@@ -62,7 +62,8 @@ QUALITY_SETS ?= examples/shops/tests/dev examples/shops/tests/heldout \
 	examples/shops27/tests/heldout examples/shops28/tests/heldout \
 	examples/shops29/tests/heldout examples/shops30/tests/heldout \
 	examples/shops31/tests/heldout examples/shops32/tests/heldout \
-	examples/shops33/tests/heldout examples/shops34/tests/heldout
+	examples/shops33/tests/heldout examples/shops34/tests/heldout \
+	examples/shops35/tests/heldout
 quality: build
 	@for set in $(QUALITY_SETS); do \
 		echo "== $$set"; \
