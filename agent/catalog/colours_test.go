@@ -174,3 +174,20 @@ func TestGigabytesSaidG(t *testing.T) {
 		}
 	}
 }
+
+// TestCodeDigitsAreNoValue: the 9 of "P9", a model's code, does not say
+// the guard comb's 9 mm; "en 9 mm" does.
+func TestCodeDigitsAreNoValue(t *testing.T) {
+	guard := func(sku concierge.SKU, l string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "G", Name: map[concierge.Locale]string{"en": "Guard comb for P9 clipper", "fr": "Sabot pour tondeuse P9"}, Attrs: map[string]string{"length": l}}
+	}
+	ix := catalog.New([]concierge.Product{guard("G3", "3 mm"), guard("G9", "9 mm"), guard("G12", "12 mm")}, []concierge.Locale{"en", "fr"})
+	group := []concierge.SKU{"G3", "G9", "G12"}
+	for text, want := range map[string][]concierge.SKU{
+		"add a guard for the p9": group, "ajoute le sabot pour la p9": group, "the p9 guard in 9 mm": {"G9"}, "sabot p9 en 12": {"G12"},
+	} {
+		if fit, _, _ := ix.Narrow(text, group); !slices.Equal(fit, want) {
+			t.Errorf("Narrow(%q) = %v, want %v", text, fit, want)
+		}
+	}
+}

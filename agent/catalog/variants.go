@@ -561,6 +561,9 @@ func (ix *Index) sized(toks []token, i int, k string) bool {
 	if len(toks) == 1 {
 		return true
 	}
+	if i > 0 && toks[i-1].code {
+		return false // "a guard for the p9": the 9 of a model's code
+	}
 	if i > 0 && (sizeWords[toks[i-1].text] || toks[i-1].text == Fold(k) || strings.HasSuffix(toks[i-1].text, "尺码")) {
 		return true
 	}
