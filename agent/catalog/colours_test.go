@@ -191,3 +191,19 @@ func TestCodeDigitsAreNoValue(t *testing.T) {
 		}
 	}
 }
+
+// TestMeasureIsNoBareValue: "de 2 m" and "2米的" say a span of 2 m, not
+// also the bare "2" of another attribute (a stunt kite's 2 lines), which
+// would choose that kite among two of 2 m.
+func TestMeasureIsNoBareValue(t *testing.T) {
+	kite := func(sku concierge.SKU, name, lines string) concierge.Product {
+		return concierge.Product{SKU: sku, Name: map[concierge.Locale]string{"fr": "Cerf-volant " + name + " 2 m", "zh": name + "风筝 2米"}, Attrs: map[string]string{"span": "2 m", "lines": lines}}
+	}
+	ix := catalog.New([]concierge.Product{kite("DELTA", "delta", "1"), kite("STUNT", "pilotable", "2")}, []concierge.Locale{"fr", "zh"})
+	both := []concierge.SKU{"DELTA", "STUNT"}
+	for _, text := range []string{"je veux un cerf-volant de 2 m", "我要2米的风筝"} {
+		if fit, _, _ := ix.NarrowShared(text, both); !slices.Equal(fit, both) {
+			t.Errorf("NarrowShared(%q) = %v, want both kites", text, fit)
+		}
+	}
+}

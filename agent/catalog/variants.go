@@ -338,6 +338,9 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 				continue
 			}
 			_, number := NumberValue(t.text)
+			if number && unitAfter(toks, i) {
+				continue // "2 m" is a length, not the bare "2" of another attribute (2 lines)
+			}
 			// A decimal ("2.5") is never a count: it says the value.
 			decimal := number && strings.ContainsAny(t.text, ".,")
 			if (number || runeLen(t.text) == 1) && !decimal && !ix.sized(toks, i, k) && !ix.labelBefore(toks, i, vals) {
@@ -896,4 +899,24 @@ func sameKeys(a, b []term) bool {
 // not what they mean.
 func gigabytes(said, value measure) bool {
 	return said.unit == "g" && value.unit == "gb" && said.value == value.value
+}
+
+// unitAfter reports whether a unit follows the number at i: a word
+// ("2 m") or the first characters of a Chinese run ("2米的风筝").
+func unitAfter(toks []token, i int) bool {
+	if i+1 >= len(toks) {
+		return false
+	}
+	next := toks[i+1]
+	if !next.han {
+		_, unit := measureUnits[next.text]
+		return unit
+	}
+	rs := []rune(next.text)
+	for n := min(2, len(rs)); n >= 1; n-- {
+		if _, unit := measureUnits[string(rs[:n])]; unit {
+			return true
+		}
+	}
+	return false
 }
