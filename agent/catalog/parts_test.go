@@ -178,3 +178,29 @@ func TestDescribedOne(t *testing.T) {
 		}
 	}
 }
+
+// TestForUseOnly: "普洱茶饼" found only in the knife "（撬茶饼用）" names
+// what the knife is for; a pack size in brackets or the thing itself is
+// no purpose.
+func TestForUseOnly(t *testing.T) {
+	p := func(sku, zh string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"zh": zh}}
+	}
+	ix := catalog.New([]concierge.Product{p("KNIFE", "普洱茶刀（撬茶饼用）"), p("CAKE", "普洱熟茶饼 357克"), p("ROLLS", "粘毛器替换纸（5卷装）")}, []concierge.Locale{"zh"})
+	tests := []struct {
+		text string
+		sku  concierge.SKU
+		want bool
+	}{
+		{"我要普洱茶饼", "KNIFE", true},
+		{"我要普洱茶饼", "CAKE", false},
+		{"我要普洱茶刀", "KNIFE", false},
+		{"粘毛器替换纸 5卷装", "ROLLS", false},
+		{"a knife", "KNIFE", false},
+	}
+	for _, tt := range tests {
+		if got := ix.ForUseOnly(tt.text, tt.sku); got != tt.want {
+			t.Errorf("ForUseOnly(%q, %s) = %v, want %v", tt.text, tt.sku, got, tt.want)
+		}
+	}
+}

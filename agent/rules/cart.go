@@ -229,8 +229,9 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 			// does names something else; show and ask.
 			return pick{candidates: skus}, nil
 		}
-		if len(skus) == 1 && it.Category == "" && t.Shop.Catalog.DescribedOnly(it.Query, skus[0]) {
-			// "ajoute une imprimante" where a ream says "for printers":
+		if len(skus) == 1 && (it.Category == "" && t.Shop.Catalog.DescribedOnly(it.Query, skus[0]) || t.Shop.Catalog.ForUseOnly(it.Query, skus[0])) {
+			// "ajoute une imprimante" where a ream says "for printers",
+			// "我要普洱茶饼" where only the knife "（撬茶饼用）" is found:
 			// shown, not added.
 			return pick{candidates: skus}, nil
 		}
