@@ -435,3 +435,19 @@ func TestRuledOutSizesInAList(t *testing.T) {
 		t.Errorf("Narrow(…, the 10 pack) = %v, want [FQ-10]", fit)
 	}
 }
+
+// TestPackSizeAfterTheName: "the windscreens 5 pack" is the pack of 5 a
+// name writes, not five packs; "5 windscreens packs" and "2 … 5 pack"
+// still count.
+func TestPackSizeAfterTheName(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "WIND-5", Name: map[concierge.Locale]string{"en": "Foam windscreens (pack of 5)", "fr": "Bonnettes mousse (lot de 5)"}},
+		{SKU: "WIND-1", Name: map[concierge.Locale]string{"en": "Foam windscreen", "fr": "Bonnette mousse"}},
+	}, []concierge.Locale{"en", "fr"})
+	for text, want := range map[string]int{"add the windscreens 5 pack": 0, "ajoute les bonnettes mousse 5 lot": 0, "add 5 windscreens packs": 5,
+		"add 2 windscreens 5 pack": 2, "add the windscreen 3 pack": 3} {
+		if in := nlu.Parse(text, ix, "en"); in.Quantity != want {
+			t.Errorf("Parse(%q).Quantity = %d, want %d", text, in.Quantity, want)
+		}
+	}
+}

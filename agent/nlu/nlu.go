@@ -359,6 +359,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 		// 100 ml one").
 		in.Products = ix.Without(without(in.Products, in.Excluded), in.NotQuery, in.Query)
 		p.unitsOfPacks(&in, ix)
+		p.packSizeAfter(&in, ix)
 		if p.countedTooMany(&in, ix) {
 			in.BadQuantity, in.TooMany = true, true
 		}
@@ -1005,6 +1006,32 @@ func (p *parse) closestOfCount(ix *catalog.Index, in *Intent) bool {
 	}
 	return len(skus) > 1 && ix.ClosestByWords(in.Query, skus) != ""
 }
+
+// packSizeAfter reads "the windscreens 5 pack" as the pack of 5 a name
+// writes ("Foam windscreens (pack of 5)"), not five packs: a number
+// after the product's words, before a singular "pack", where some
+// product the words find holds that many.
+func (p *parse) packSizeAfter(in *Intent, ix *catalog.Index) {
+	i := p.qtyAt
+	if in.Quantity < 2 || i <= 0 || i+1 >= len(p.toks) || p.toks[i].kind != tNumber || !singlePack[p.toks[i+1].norm] ||
+		i+2 < len(p.toks) && p.toks[i+2].norm == "of" || !ix.Meaningful(p.text(0, i)) {
+		return
+	}
+	skus := in.Products
+	if len(skus) == 0 {
+		for _, h := range ix.Search(catalog.Query{Text: in.Query, Category: in.Category, Limit: 8}) {
+			skus = append(skus, h.SKU)
+		}
+	}
+	for _, s := range skus {
+		if n, _ := ix.PackSize(s); n == in.Quantity {
+			in.Quantity = 0
+			return
+		}
+	}
+}
+
+var singlePack = setOf("pack", "pk", "lot", "set", "box")
 
 // unitsOfPacks reads a count of the things a pack holds: "10 feuilles de
 // papier abrasif" where the paper is sold in lots of 10 is one lot, "20
