@@ -204,3 +204,25 @@ func TestForUseOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestWithoutNamesNoLack: ruling out "the one with the headrest" keeps the
+// chair whose name says "without headrest" / "sans appui-tête" / "无头枕":
+// it names the headrest only to say it has none.
+func TestWithoutNamesNoLack(t *testing.T) {
+	p := func(sku, en, fr, zh string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Name: map[concierge.Locale]string{"en": en, "fr": fr, "zh": zh}}
+	}
+	ix := catalog.New([]concierge.Product{
+		p("WITH", "Ergo office chair with headrest", "Chaise de bureau Ergo avec appui-tête", "Ergo人体工学椅 带头枕"),
+		p("WITHOUT", "Ergo office chair without headrest", "Chaise de bureau Ergo sans appui-tête", "Ergo人体工学椅 无头枕"),
+		p("CASTERS", "Casters for Ergo chair", "Roulettes pour chaise Ergo", "Ergo办公椅脚轮"),
+	}, []concierge.Locale{"en", "fr", "zh"})
+	all := []concierge.SKU{"WITH", "WITHOUT", "CASTERS"}
+	for _, tt := range []struct{ not, asked string }{
+		{"the one with the headrest", "ergo chair"}, {"celle avec appui-tête", "chaise ergo"}, {"带头枕的", "Ergo人体工学椅"},
+	} {
+		if got := ix.Without(all, tt.not, tt.asked); !slices.Equal(got, []concierge.SKU{"WITHOUT", "CASTERS"}) {
+			t.Errorf("Without(%q) = %v, want [WITHOUT CASTERS]", tt.not, got)
+		}
+	}
+}

@@ -496,10 +496,69 @@ func (ix *Index) excluded(text string, asked []term) map[int]bool {
 	ruled := measures(Fold(text))
 	for d, c := range count {
 		// "not the 5.5 m": the 4.5 m cover has a 5 and an m, but not
-		// that measure.
-		out[d] = int(c) == n && (len(ruled) == 0 || ix.writesMeasure(d, ruled))
+		// that measure. "Not the one with the headrest": the chair
+		// "without headrest" only names it to say it has none.
+		out[d] = int(c) == n && (len(ruled) == 0 || ix.writesMeasure(d, ruled)) && !ix.namesWithout(d, neg)
 	}
 	return out
+}
+
+// withoutWords say that a product lacks what the next word names.
+var withoutWords = map[string]bool{"without": true, "sans": true, "no": true, "non": true, "无": true, "不带": true, "免": true}
+
+// namesWithout reports whether product doc's names write the words of
+// neg only after a word that says it lacks them ("Ergo office chair
+// without headrest", "Ergo人体工学椅 无头枕"), and write them somewhere.
+func (ix *Index) namesWithout(doc int, neg []term) bool {
+	keys := map[string]bool{}
+	for _, t := range neg {
+		keys[t.key] = true
+	}
+	seen := false
+	for _, name := range ix.products[doc].Name {
+		toks := tokenize(Fold(name))
+		terms := ix.nameTerms(name)
+		ruled := make([]bool, len(toks)) // tokens that write a ruled-out word
+		for _, t := range terms {
+			if keys[t.key] && t.pos >= 0 && t.pos < len(toks) {
+				ruled[t.pos] = true
+			}
+		}
+		for _, t := range terms {
+			if !keys[t.key] || t.pos < 0 || t.pos >= len(toks) {
+				continue
+			}
+			seen = true
+			tok := toks[t.pos]
+			if !tok.han {
+				// "sans appui-tête": the negation before the phrase.
+				j := t.pos - 1
+				for j >= 0 && ruled[j] && !toks[j].han {
+					j--
+				}
+				if j < 0 || !withoutWords[toks[j].text] {
+					return false
+				}
+				continue
+			}
+			// Within a Han run: the characters before the word.
+			w := t.word
+			if w == "" {
+				w = strings.TrimPrefix(t.key, "@")
+			}
+			k := strings.Index(tok.text, w)
+			if k < 0 {
+				return false
+			}
+			before := []rune(tok.text[:k])
+			negated := len(before) >= 1 && withoutWords[string(before[len(before)-1:])] ||
+				len(before) >= 2 && withoutWords[string(before[len(before)-2:])]
+			if !negated {
+				return false
+			}
+		}
+	}
+	return seen
 }
 
 // writesMeasure reports whether product doc writes one of ms in a name or
