@@ -207,3 +207,28 @@ func TestMeasureIsNoBareValue(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberAmidWordsSaysTheValue: "the white 160 orme desk" says the
+// 160 cm width as "en 160" does, so the white desk in 140 does not fit;
+// a count before the words ("2 white orme desks") says no width.
+func TestNumberAmidWordsSaysTheValue(t *testing.T) {
+	desk := func(sku concierge.SKU, w, c string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "ORME", Name: map[concierge.Locale]string{"en": "Orme straight desk", "fr": "Bureau droit Orme"}, Attrs: map[string]string{"width": w, "colour": c}}
+	}
+	ix := catalog.New([]concierge.Product{desk("140-W", "140 cm", "blanc"), desk("160-W", "160 cm", "noir"), desk("120-W", "120 cm", "noir")}, []concierge.Locale{"en", "fr"})
+	group := []concierge.SKU{"140-W", "160-W", "120-W"}
+	tests := []struct {
+		text string
+		want []concierge.SKU
+	}{
+		{"add the white 160 orme desk", nil},
+		{"the black 160 orme desk", []concierge.SKU{"160-W"}},
+		{"le bureau orme 120 noir", []concierge.SKU{"120-W"}},
+		{"2 black orme desks", []concierge.SKU{"160-W", "120-W"}},
+	}
+	for _, tt := range tests {
+		if fit, _, _ := ix.Narrow(tt.text, group); !slices.Equal(fit, tt.want) {
+			t.Errorf("Narrow(%q) = %v, want %v", tt.text, fit, tt.want)
+		}
+	}
+}

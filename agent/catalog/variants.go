@@ -377,7 +377,7 @@ func (ix *Index) states(toks []token, have map[string]bool, k, v string, vals []
 			// "en 180", "le 155", "180" alone for "180 cm": the number
 			// where a value is said, without its unit.
 			for i, t := range toks {
-				if (t.text == vt[0].text || sameDecimal(t.text, vt[0].text)) && ix.sized(toks, i, k) &&
+				if (t.text == vt[0].text || sameDecimal(t.text, vt[0].text)) && (ix.sized(toks, i, k) || amidWords(toks, i)) &&
 					(i+1 == len(toks) || measureUnits[toks[i+1].text].base == "") {
 					matched[i] = true
 					return 100 + 1
@@ -919,4 +919,17 @@ func unitAfter(toks []token, i int) bool {
 		}
 	}
 	return false
+}
+
+// amidWords reports a number of two digits or more said between words,
+// neither a count before them nor a code's digits: "the white 160 orme
+// desk" says the 160 cm width as plainly as "en 160".
+func amidWords(toks []token, i int) bool {
+	v, ok := NumberValue(toks[i].text)
+	if !ok || v < 10 || i == 0 || i+1 >= len(toks) || toks[i-1].code || toks[i-1].han || toks[i+1].han {
+		return false
+	}
+	_, before := NumberValue(toks[i-1].text)
+	_, after := NumberValue(toks[i+1].text)
+	return !before && !after && !articles[toks[i-1].text]
 }
