@@ -474,7 +474,7 @@ func (p *parse) plural(i int) bool {
 }
 
 var vagueWords = words("une douzaine", "douzaine", "quelques", "plusieurs", "a few", "few", "several", "a couple of", "a couple", "couple of",
-	"un certain nombre", "一些", "好几", "几")
+	"un certain nombre", "一些", "好几", "几", "一两", "两三", "三两", "三四", "四五", "五六", "六七", "七八", "八九")
 
 // countedItems reports whether items read as an order rather than a
 // search: one of them has a count.

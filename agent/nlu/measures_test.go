@@ -73,6 +73,9 @@ func TestHanMeasures(t *testing.T) {
 		{"两公斤核桃", "2公斤核桃", 0},
 		{"要一个三十升的双肩包", "30升 双肩包", 1},
 		{"米色毯子两条", "米色毯子", 2},
+		{"来半斤红枣", "250克红枣", 0},
+		{"来二两龙井", "100克龙井", 0},
+		{"半公斤核桃", "500克核桃", 0},
 		{"两个双肩包", "双肩包", 2},
 	}
 	for _, tt := range tests {
@@ -111,5 +114,20 @@ func TestPiecesBeforeACode(t *testing.T) {
 	}
 	if in := nlu.Parse("50块以下的电池", ix, "zh"); in.PriceMax != 5000 {
 		t.Errorf("Parse(50块以下的电池).PriceMax = %d, want 5000", in.PriceMax)
+	}
+}
+
+// TestAboutTwoOrThree: "三两个", "两三个" are "two or three", a count
+// to ask about, not 32 or 23.
+func TestAboutTwoOrThree(t *testing.T) {
+	ix := teaHouse(t)
+	for _, text := range []string{"三两个瓷茶杯", "要两三个瓷茶杯", "一两个瓷茶杯"} {
+		in := nlu.Parse(text, ix, "zh")
+		if in.BadQuantity || in.Quantity != 0 || !in.VagueQuantity {
+			t.Errorf("Parse(%q) = ×%d bad=%v vague=%v, want a vague count", text, in.Quantity, in.BadQuantity, in.VagueQuantity)
+		}
+	}
+	if in := nlu.Parse("二零二六年的瓷茶杯", ix, "zh"); in.Quantity != 0 || in.BadQuantity {
+		t.Errorf("Parse(二零二六年的瓷茶杯) = ×%d bad=%v, want no count", in.Quantity, in.BadQuantity)
 	}
 }

@@ -120,6 +120,9 @@ func hanNumberAt(toks []tok, i int) (number, bool) {
 		if !ok {
 			break
 		}
+		if j > i && approximate(toks[j-1].norm, toks[j].norm) {
+			break // "三两个", "两三个": two or three, not 32 (see vagueWords)
+		}
 		switch {
 		case v >= 10:
 			total += max(cur, 1) * v
@@ -132,4 +135,15 @@ func hanNumberAt(toks []tok, i int) (number, bool) {
 		return number{}, false
 	}
 	return number{value: float64(total + cur), start: i, end: j, words: true}, true
+}
+
+// approximate reports two numerals said together for "about": "一两",
+// "两三", "三两", "三四", … "八九".
+func approximate(a, b string) bool {
+	x, ok := hanDigits[a]
+	y, ok2 := hanDigits[b]
+	if !ok || !ok2 || x < 1 || x > 9 || y < 1 || y > 9 {
+		return false
+	}
+	return y == x+1 || x == 3 && y == 2
 }

@@ -292,6 +292,18 @@ var hanUnits = []struct {
 func hanMeasures(toks []tok) []tok {
 	var out []tok
 	for i := 0; i < len(toks); i++ {
+		if v, k := oldWeight(toks, i); k > 0 {
+			// "半斤" is 250克, "二两" 100克 (两, a tenth of a 斤, is
+			// also "two": only after another numeral).
+			if out == nil {
+				out = append(make([]tok, 0, len(toks)), toks[:i]...)
+			}
+			num := strconv.Itoa(v)
+			out = append(out, tok{orig: num, norm: num, kind: tNumber, glued: toks[i].glued, sep: toks[i].sep},
+				tok{orig: "克", norm: "克", kind: tHan, glued: true})
+			i += k - 1
+			continue
+		}
 		var n number
 		ok := false
 		switch toks[i].kind {
@@ -349,4 +361,30 @@ func hanMeasures(toks []tok) []tok {
 		return toks
 	}
 	return out
+}
+
+// oldWeight reads "半斤" (250 g), "半公斤" (500 g) and a numeral before
+// "两" ("二两", 100 g; 50 g each) at i, in grams, with how many tokens it
+// takes; 0 when there is none. "三两个" (two or three) is no weight.
+func oldWeight(toks []tok, i int) (grams, k int) {
+	at := func(j int, s string) bool { return j < len(toks) && toks[j].kind == tHan && toks[j].norm == s }
+	switch {
+	case at(i, "半") && at(i+1, "斤"):
+		return 250, 2
+	case at(i, "半") && at(i+1, "公") && at(i+2, "斤"):
+		return 500, 3
+	}
+	if i >= len(toks) || toks[i].kind != tHan || toks[i].norm == "两" {
+		return 0, 0
+	}
+	d, ok := hanDigits[toks[i].norm]
+	if !ok || d < 1 || d > 9 || !at(i+1, "两") || i+2 < len(toks) && toks[i+2].kind == tHan && classifiers[toks[i+2].norm] {
+		return 0, 0
+	}
+	if i > 0 && toks[i-1].kind == tHan {
+		if _, digit := hanDigits[toks[i-1].norm]; digit {
+			return 0, 0 // "十二两" and longer numerals: not read here
+		}
+	}
+	return d * 50, 2
 }
