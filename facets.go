@@ -90,6 +90,10 @@ type NumberFacet struct {
 type Range struct {
 	Min string `json:"min,omitempty"`
 	Max string `json:"max,omitempty"`
+	// Strict leaves the ends out: "less than 200 ml", "小于200ml". Only
+	// the rules brain's reading of a message sets it; agents' and
+	// models' ranges include their ends.
+	Strict bool `json:"-"`
 }
 
 // UnmarshalJSON reads a Range whose ends are JSON strings ("1.5 kg") or

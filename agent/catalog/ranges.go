@@ -71,13 +71,14 @@ func (n number) inUnit(unit string) number {
 // unit is given to a bare end.
 type span struct {
 	lo, hi *number
+	strict bool // the ends are left out
 }
 
 // readRange reads the range r on attribute name, or says why it is not
 // one: an end that is not a number, ends in units of different kinds, or
 // a min above the max.
 func readRange(name string, r concierge.Range) (span, error) {
-	var sp span
+	sp := span{strict: r.Strict}
 	for _, e := range []struct {
 		which, text string
 		to          **number
@@ -205,9 +206,17 @@ func (a *facetAttr) inRange(sp span) []bool {
 		*e.v = n.value
 	}
 	// Units are converted by a factor: 0.3 kg is 300 g give or take the
-	// last bit.
-	lo -= 1e-9 * max(1, math.Abs(lo))
-	hi += 1e-9 * max(1, math.Abs(hi))
+	// last bit; a strict range leaves that bit out.
+	tol := 1e-9
+	if sp.strict {
+		tol = -tol
+	}
+	if !math.IsInf(lo, 0) { // an open end stays open: ∞ less a bit is NaN
+		lo -= tol * max(1, math.Abs(lo))
+	}
+	if !math.IsInf(hi, 0) {
+		hi += tol * max(1, math.Abs(hi))
+	}
 	for id, x := range a.nums {
 		ok[id] = x >= lo && x <= hi // NaN: no number of the kind
 	}

@@ -3,6 +3,7 @@ package nlu
 import (
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 	"github.com/conciergehq/concierge/agent/catalog"
@@ -19,6 +20,37 @@ var (
 	measureMax = words("max", "maximum", "maxi", "ou moins", "or less", "at most", "以下", "以内", "之内", "或以下")
 	measureMin = words("ou plus", "or more", "et plus", "minimum", "min", "以上", "或以上")
 )
+
+// Comparatives that bound a measure, beside the price's words, and the
+// bound words that leave the value itself out: "less than 200 ml" is not
+// 200 ml, "at most 200 ml" is.
+var (
+	measureBelow = words("smaller than", "shorter than", "lighter than", "plus petit que", "plus petite que",
+		"plus court que", "plus courte que", "plus leger que", "plus legere que")
+	measureAbove = words("bigger than", "larger than", "longer than", "heavier than", "plus grand que",
+		"plus grande que", "plus long que", "plus longue que", "plus lourd que", "plus lourde que")
+	strictWords = setOf("moins de", "under", "below", "less than", "inferieur a", "moins que", "lower than",
+		"小于", "低于", "少于", "不到", "plus de", "over", "above", "more than", "superieur a", "超过", "高于", "大于",
+		"smaller than", "shorter than", "lighter than", "plus petit que", "plus petite que", "plus court que",
+		"plus courte que", "plus leger que", "plus legere que", "bigger than", "larger than", "longer than",
+		"heavier than", "plus grand que", "plus grande que", "plus long que", "plus longue que", "plus lourd que",
+		"plus lourde que")
+)
+
+// strictBound reports whether the words from i to j leave the bound's
+// value out.
+func (p *parse) strictBound(i, j int) bool {
+	var ws []string
+	han := ""
+	for k := max(i, 0); k < j; k++ {
+		if p.toks[k].kind == tHan {
+			han += p.toks[k].norm
+			continue
+		}
+		ws = append(ws, p.toks[k].norm)
+	}
+	return strictWords[strings.Join(ws, " ")] || han != "" && strictWords[han]
+}
 
 // measured is a number read with the unit after it.
 type measured struct {
@@ -113,13 +145,15 @@ func (p *parse) extractMeasures(in *Intent) {
 		if a.unit == "" {
 			continue
 		}
+		maxK := max(p.endsBefore(a.start, maxBefore), p.endsBefore(a.start, measureBelow))
+		minK := max(p.endsBefore(a.start, minBefore), p.endsBefore(a.start, measureAbove))
 		switch {
-		case p.boundWord(a.start, p.endsBefore(a.start, maxBefore)):
-			in.Measures = append(in.Measures, concierge.Range{Max: end(a)})
-			p.use(a.start-p.endsBefore(a.start, maxBefore), a.end)
-		case p.boundWord(a.start, p.endsBefore(a.start, minBefore)):
-			in.Measures = append(in.Measures, concierge.Range{Min: end(a)})
-			p.use(a.start-p.endsBefore(a.start, minBefore), a.end)
+		case p.boundWord(a.start, maxK):
+			in.Measures = append(in.Measures, concierge.Range{Max: end(a), Strict: p.strictBound(a.start-maxK, a.start)})
+			p.use(a.start-maxK, a.end)
+		case p.boundWord(a.start, minK):
+			in.Measures = append(in.Measures, concierge.Range{Min: end(a), Strict: p.strictBound(a.start-minK, a.start)})
+			p.use(a.start-minK, a.end)
 		case p.startsAt(a.end, measureMax) > 0:
 			in.Measures = append(in.Measures, concierge.Range{Max: end(a)})
 			p.use(a.start, a.end+p.startsAt(a.end, measureMax))

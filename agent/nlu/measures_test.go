@@ -24,13 +24,16 @@ func TestMeasureBounds(t *testing.T) {
 		quantity int
 		priceMax int64
 	}{
-		{text: "une lampe de plus de 450 lumens", want: []r{{Min: "450 lm"}}},
+		{text: "une lampe de plus de 450 lumens", want: []r{{Min: "450 lm", Strict: true}}},
+		{text: "une lampe d'au moins 450 lumens", want: []r{{Min: "450 lm"}}},
 		{text: "亮度400流明以上的灯", want: []r{{Min: "400 lm"}}},
+		{text: "小于45升的双肩包", want: []r{{Max: "45 升", Strict: true}}},
+		{text: "a backpack smaller than 45 litres", want: []r{{Max: "45 l", Strict: true}}},
 		{text: "lamps between 300 and 400 lumens", want: []r{{Min: "300 lm", Max: "400 lm"}}},
 		{text: "a torch of at least 1000lm", want: []r{{Min: "1000 lm"}}},
 		{text: "un sac à dos de 40 à 60 litres", want: []r{{Min: "40 l", Max: "60 l"}}},
 		{text: "un sac a dos entre 40 et 60 L", want: []r{{Min: "40 l", Max: "60 l"}}},
-		{text: "backpack under 50 L please", want: []r{{Max: "50 l"}}},
+		{text: "backpack under 50 L please", want: []r{{Max: "50 l", Strict: true}}},
 		{text: "sac à dos 50 L max", want: []r{{Max: "50 l"}}},
 		{text: "2公斤以下的手电筒", want: []r{{Max: "2 公斤"}}},
 		{text: "30到50升的双肩包", want: []r{{Min: "30 升", Max: "50 升"}}},

@@ -886,8 +886,12 @@ func boundText(t *agent.Turn, ms []concierge.Range) string {
 	for _, r := range ms {
 		id := "bound_between"
 		switch {
+		case r.Min == "" && r.Strict:
+			id = "bound_below"
 		case r.Min == "":
 			id = "bound_max"
+		case r.Max == "" && r.Strict:
+			id = "bound_above"
 		case r.Max == "":
 			id = "bound_min"
 		}
