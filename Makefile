@@ -65,7 +65,8 @@ QUALITY_SETS ?= examples/shops/tests/dev examples/shops/tests/heldout \
 	examples/shops33/tests/heldout examples/shops34/tests/heldout \
 	examples/shops35/tests/heldout \
 	examples/shops36/tests/heldout \
-	examples/shops37/tests/heldout
+	examples/shops37/tests/heldout \
+	examples/shops38/tests/heldout
 quality: build
 	@for set in $(QUALITY_SETS); do \
 		echo "== $$set"; \
