@@ -234,7 +234,16 @@ type analyser struct {
 	lx      *lexicon
 	table   *termTable // locked by the analyser's user
 	locales []concierge.Locale
-	best    map[string]float64
+	// best holds the place in order of each term of the product being
+	// analysed; order its terms in the order first met, with their best
+	// field weight: terms are numbered in that order, so that the ids do
+	// not follow a map's random order and a build split between workers
+	// (parallel.go) numbers them as one on its own does.
+	best  map[string]int32
+	order []bestTerm
+	// numKeys gathers the product's nameNums keys, sorted before they
+	// are numbered, for the same reason.
+	numKeys []string
 	nums    *Index // an index holding only analysedNums, for addNameNumbers
 	// strong, structured and written gather a product's term ids, with
 	// repeats, before they are sorted into sets.
@@ -258,6 +267,11 @@ type analyser struct {
 	// them: a catalog repeats its tags, categories, attributes and, for
 	// variants, descriptions.
 	analysed map[string][]term
+}
+
+type bestTerm struct {
+	key string
+	w   float64
 }
 
 // maxAnalysed bounds the texts whose terms an analyser keeps.
@@ -287,7 +301,7 @@ func (an *analyser) category(c string) string {
 }
 
 func newAnalyser(lx *lexicon, locales []concierge.Locale, table *termTable) *analyser {
-	return &analyser{lx: lx, table: table, locales: locales, best: map[string]float64{}, categories: map[string]string{}, analysed: map[string][]term{}, nums: &Index{analysedNums: map[string]bool{}}}
+	return &analyser{lx: lx, table: table, locales: locales, best: map[string]int32{}, categories: map[string]string{}, analysed: map[string][]term{}, nums: &Index{analysedNums: map[string]bool{}}}
 }
 
 // analyseProduct reads p once. keep and letters are its part of the
@@ -300,13 +314,21 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	var hanWhole []string
 	runs, left, counted, attrs := an.runs[:0], an.left[:0], an.counted[:0], an.attrs[:0]
 	pt := &prodTerms{}
-	best := an.best
+	best, order := an.best, an.order[:0]
 	clear(best)
+	setBest := func(k string, w float64) {
+		if j, ok := best[k]; ok {
+			order[j].w = max(order[j].w, w)
+			return
+		}
+		best[k] = int32(len(order))
+		order = append(order, bestTerm{k, w})
+	}
 	strong, structured, written := an.strong[:0], an.structured[:0], an.written[:0]
 	tt := an.table
 	add := func(terms []term, w float64, isStrong, isStructured bool) {
 		for _, t := range terms {
-			best[t.key] = max(best[t.key], w)
+			setBest(t.key, w)
 			if !isStrong && !isStructured {
 				continue
 			}
@@ -333,12 +355,12 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		}
 		add(terms, weightName, true, false)
 		for _, h := range hanHeads(toks) {
-			best[h] = max(best[h], weightTag)
+			setBest(h, weightTag)
 			strong = append(strong, tt.id(h))
 		}
 		for _, j := range joinedPairs(toks) {
 			// "tea cups" is also found as "teacups".
-			best[j] = max(best[j], weightName)
+			setBest(j, weightName)
 			strong = append(strong, tt.id(j))
 		}
 		// Proper names (buildNames) and compound words (splitCompounds).
@@ -404,10 +426,11 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	for _, loc := range localeOrder(p.Description, an.locales) {
 		add(an.analyze(p.Description[loc]), weightDescription, false, false)
 	}
-	pt.terms = make([]weightedTerm, 0, len(best))
-	for k, w := range best {
-		pt.terms = append(pt.terms, weightedTerm{tt.id(k), float32(w)})
+	pt.terms = make([]weightedTerm, 0, len(order))
+	for _, b := range order {
+		pt.terms = append(pt.terms, weightedTerm{tt.id(b.key), float32(b.w)})
 	}
+	an.order = order
 	slices.SortFunc(pt.terms, func(a, b weightedTerm) int { return cmp.Compare(a.id, b.id) })
 	an.strong, an.structured, an.written = strong, structured, written
 	in.strong, in.structured = an.ids.clone(sortedIDs(strong)), an.ids.clone(sortedIDs(structured))
@@ -432,10 +455,17 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	nums := an.nums.analysedNums
 	clear(nums)
 	an.nums.addNameNumbers(p)
-	pt.nums = make([]uint32, 0, len(nums))
+	numKeys := an.numKeys[:0]
 	for k := range nums {
+		numKeys = append(numKeys, k)
+	}
+	slices.Sort(numKeys)
+	pt.nums = make([]uint32, 0, len(numKeys))
+	for _, k := range numKeys {
 		pt.nums = append(pt.nums, tt.numID(k))
 	}
+	clear(numKeys) // no key kept alive until the next product
+	an.numKeys = numKeys
 	slices.Sort(pt.nums)
 	return in, pt
 }

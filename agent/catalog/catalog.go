@@ -239,21 +239,7 @@ func New(products []concierge.Product, locales []concierge.Locale) *Index {
 
 // newIndex is New, which also returns the products' terms (NewSnapshot).
 func newIndex(products []concierge.Product, locales []concierge.Locale) (*Index, []*prodTerms) {
-	keep, letters := make([][]string, len(products)), make([][]string, len(products))
-	shared := sharedLexicon()
-	for i := range products {
-		keep[i], letters[i] = lexiconParts(shared, &products[i])
-	}
-	lx, kept := lexiconWith(keep, letters)
-	table := newTermTable()
-	an := newAnalyser(lx, locales, table)
-	infos := make([]*prodInfo, len(products))
-	terms := make([]*prodTerms, len(products))
-	table.mu.Lock()
-	for i := range products {
-		infos[i], terms[i] = an.analyseProduct(&products[i], keep[i], letters[i])
-	}
-	table.mu.Unlock()
+	lx, kept, table, infos, terms := analyseAll(products, locales) // parallel.go
 	return assemble(products, locales, lx, kept, table, infos, nil, nil, termsOf{all: terms}), terms
 }
 
