@@ -585,11 +585,45 @@ func assemble(products []concierge.Product, locales []concierge.Locale, lx *lexi
 			ix.hanWhole[h] = append(ix.hanWhole[h], i)
 		}
 	}
-	ix.mapSKUs(prev, from)
 	var written, nums *keySet
 	if prev != nil {
 		written, nums = prev.written, prev.numKeys
 	}
+	// The rest falls in two parts: the compound words and what reads
+	// them or the products' term sets they change (postings, their
+	// bounds, kinds, categories), and what reads neither (SKUs, the sets
+	// of written words and number keys, vocabulary, proper names,
+	// Chinese runs, variants). Neither part writes a field the other
+	// reads, so New runs the second beside the first on a large catalog
+	// (the race detector checks it in TestParallelBuild), each in its
+	// order; Update, which patches prev's, keeps the order of old.
+	rest := func() {
+		ix.mapSKUs(prev, from)
+		ix.written = newKeySet(table.seed, keys, written, ix.counts.written, d.written)
+		ix.numKeys = newKeySet(table.seed, numKeys, nums, ix.counts.nums, d.nums)
+		ix.buildVocab(keys, prev, d)
+		ix.buildNames(keys, prev, from, d)
+		ix.buildHanRuns()
+		ix.buildVariants()
+	}
+	compounds := func() {
+		ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
+		ix.layPostings(keys, prev, from, ts)
+		ix.layBounds(prev)
+		ix.buildKinds(keys)
+		ix.buildCategories()
+	}
+	if workers, _ := splitFor(len(products)); prev == nil && workers > 1 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			rest()
+		}()
+		compounds()
+		<-done
+		return ix
+	}
+	ix.mapSKUs(prev, from)
 	ix.written = newKeySet(table.seed, keys, written, ix.counts.written, d.written)
 	ix.numKeys = newKeySet(table.seed, numKeys, nums, ix.counts.nums, d.nums)
 	ix.splitCompounds(keys, prev, from, d.knownWords(keys, prev, ix))
