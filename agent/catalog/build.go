@@ -199,11 +199,9 @@ func (tt *termTable) id(s string) uint32 {
 	return id
 }
 
-// numID returns the id of the nameNums key s, adding it; tt.mu is held.
-func (tt *termTable) numID(s string) uint32 {
-	if id, ok := tt.numIDs.find(tt.seed, tt.numKeys, s); ok {
-		return id
-	}
+// addNumKey adds the nameNums key s, which the table does not have, and
+// returns its id; tt.mu is held.
+func (tt *termTable) addNumKey(s string) uint32 {
 	s = tt.strs.clone(s)
 	id := uint32(len(tt.numKeys))
 	tt.numKeys = append(tt.numKeys, s)
@@ -241,8 +239,8 @@ type analyser struct {
 	// (parallel.go) numbers them as one on its own does.
 	best  map[string]int32
 	order []bestTerm
-	// numKeys gathers the product's nameNums keys, sorted before they
-	// are numbered, for the same reason.
+	// numKeys gathers the product's nameNums keys new to the table,
+	// sorted before they are numbered, for the same reason.
 	numKeys []string
 	nums    *Index // an index holding only analysedNums, for addNameNumbers
 	// strong, structured and written gather a product's term ids, with
@@ -455,17 +453,23 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 	nums := an.nums.analysedNums
 	clear(nums)
 	an.nums.addNameNumbers(p)
-	numKeys := an.numKeys[:0]
+	// The keys new to the table are numbered in sorted order; most
+	// ("A|…", the numbers of other products) are not new.
+	fresh := an.numKeys[:0]
+	pt.nums = make([]uint32, 0, len(nums))
 	for k := range nums {
-		numKeys = append(numKeys, k)
+		if id, ok := tt.numIDs.find(tt.seed, tt.numKeys, k); ok {
+			pt.nums = append(pt.nums, id)
+		} else {
+			fresh = append(fresh, k)
+		}
 	}
-	slices.Sort(numKeys)
-	pt.nums = make([]uint32, 0, len(numKeys))
-	for _, k := range numKeys {
-		pt.nums = append(pt.nums, tt.numID(k))
+	slices.Sort(fresh)
+	for _, k := range fresh {
+		pt.nums = append(pt.nums, tt.addNumKey(k))
 	}
-	clear(numKeys) // no key kept alive until the next product
-	an.numKeys = numKeys
+	clear(fresh) // no key kept alive until the next product
+	an.numKeys = fresh
 	slices.Sort(pt.nums)
 	return in, pt
 }
