@@ -410,9 +410,10 @@ func (an *analyser) analyseProduct(p *concierge.Product, keep, letters []string)
 		if truthy(v) {
 			// "dimmable: yes" says the product is dimmable.
 			add(an.analyze(k), weightTag, false, true)
-		} else if _, bare := NumberValue(strings.TrimSpace(v)); bare {
+		} else if _, bare := NumberValue(strings.TrimSpace(v)); bare && !strings.ContainsAny(v, ".,") {
 			// "pieces: 2" is a count of the attribute's: a shopper's "2"
-			// in "2 kg" or "2 m" is not about it.
+			// in "2 kg" or "2 m" is not about it. A decimal ("tog:
+			// 10.5") is no count: it is said for the value.
 			add(vt, weightDescription, false, false)
 		} else if !falsy(v) {
 			add(vt, weightTag, false, true)

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -50,4 +51,35 @@ func (ix *Index) ForUseOnly(text string, sku concierge.SKU) bool {
 // hold a pack's size as often ("（5卷装）").
 func inPurpose(f string, k, n int) bool {
 	return strings.HasPrefix(f[k+n:], "用")
+}
+
+// SaysOtherName reports whether text says a word that none of skus has
+// in its name, tags or attributes but another product's name writes:
+// "a 10.5 tog cloud duvet" names the goose down duvet "… 10.5 tog" by
+// its "tog", but "cloud" is the other duvet's. What the message named
+// is then not all it asked for.
+func (ix *Index) SaysOtherName(text string, skus []concierge.SKU) bool {
+	terms, _ := ix.queryTerms(text)
+	docs := make([]int, 0, len(skus))
+	for _, s := range skus {
+		if d, ok := ix.skus[compact(Fold(string(s)))]; ok {
+			docs = append(docs, d)
+		}
+	}
+	for _, t := range terms {
+		if t.kind != literal || hasDigit(t.key) {
+			continue
+		}
+		if slices.ContainsFunc(docs, func(d int) bool {
+			return ix.hasKey(ix.docs[d].strong, t.key) || ix.hasKey(ix.infos[d].structured, t.key)
+		}) {
+			continue
+		}
+		for _, p := range ix.postings.get(t.key) {
+			if p.weight() >= weightName && !slices.Contains(docs, int(p.doc())) {
+				return true
+			}
+		}
+	}
+	return false
 }

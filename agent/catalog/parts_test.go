@@ -226,3 +226,27 @@ func TestWithoutNamesNoLack(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherNameSaid: "a 10.5 tog cloud duvet" names the goose down duvet
+// "… 10.5 tog" by its "tog", but "cloud" is the Cloud duvet's word (a tag
+// of its own, so no proper name): the goose duvet is not all that was
+// asked, and the Cloud duvet whose tog value is the decimal 10.5 is found
+// by it.
+func TestOtherNameSaid(t *testing.T) {
+	cloud := func(sku, tog, size string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "CLOUD", Name: map[concierge.Locale]string{"en": "Cloud microfibre duvet", "fr": "Couette microfibre Cloud"},
+			Tags: []string{"duvet", "cloud"}, Attrs: map[string]string{"tog": tog, "size": size}}
+	}
+	goose := concierge.Product{SKU: "GOOSE-D", Name: map[concierge.Locale]string{"en": "Goose down duvet 10.5 tog", "fr": "Couette en duvet d'oie 10,5 tog"},
+		Tags: []string{"duvet"}, Attrs: map[string]string{"tog": "10.5", "size": "double"}}
+	ix := catalog.New([]concierge.Product{goose, cloud("CL-45-D", "4.5", "double"), cloud("CL-105-D", "10.5", "double")}, []concierge.Locale{"en", "fr"})
+	if !ix.SaysOtherName("10.5 tog cloud duvet double", []concierge.SKU{"GOOSE-D"}) {
+		t.Error("SaysOtherName(10.5 tog cloud duvet, goose) = false, want true: cloud is another's")
+	}
+	if ix.SaysOtherName("goose down duvet 10.5 tog", []concierge.SKU{"GOOSE-D"}) {
+		t.Error("SaysOtherName(goose down duvet 10.5 tog, goose) = true, want false")
+	}
+	if !slices.Contains(skusOf(ix.Search(catalog.Query{Text: "10.5 tog cloud duvet", Limit: 8})), "CL-105-D") {
+		t.Error("Search(10.5 tog cloud duvet) misses the Cloud duvet in 10.5")
+	}
+}

@@ -197,6 +197,12 @@ func items(in nlu.Intent) []nlu.Item {
 func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.Intent) (pick, error) {
 	mem := &t.Conv.Memory
 	named := it.Products // the parser left out what was ruled out
+	if (len(named) == 1 || sameGroup(t.Shop.Catalog, named)) && !in.Picked && in.Sort == catalog.Relevance && len(in.Ordinals) == 0 &&
+		t.Shop.Catalog.SaysOtherName(it.Query, named) {
+		// "a 10.5 tog cloud duvet": "tog" names the goose down duvet
+		// "… 10.5 tog", "cloud" another; what the words find decides.
+		named = nil
+	}
 	if len(named) == 1 && t.Shop.Catalog.ForUseOnly(it.Query, named[0]) {
 		// "我要普洱茶饼" names the knife "普洱茶刀（撬茶饼用）" by its
 		// first characters, but asks for what it is used for.
