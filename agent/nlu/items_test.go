@@ -157,6 +157,8 @@ func TestRelative(t *testing.T) {
 		{"encore une", nlu.AddToCart, 1, 0},
 		{"再来一个", nlu.AddToCart, 1, 1},
 		{"make it three", nlu.ChangeQuantity, 0, 3},
+		// "of the two" says which, not how many.
+		{"je prends le moins cher des deux", nlu.AddToCart, 0, 0},
 		{"rajoute-en une paire", nlu.AddToCart, 1, 1},
 		{"j'en veux deux", nlu.AddToCart, 0, 2},
 		{"ajoute-en deux", nlu.AddToCart, 2, 2},

@@ -679,6 +679,9 @@ func (p *parse) quantityAt(i int) (int, int) {
 	if (prev == "les" || prev == "the") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
 		return 0, 0 // "je prends les deux": both of what was shown
 	}
+	if (prev == "des" || prev == "d" || prev == "the" && n.start > 1 && p.toks[n.start-2].norm == "of") && (end == len(p.toks) || p.toks[end].kind == tSymbol) {
+		return 0, 0 // "le moins cher des deux", "the cheaper of the two": which, not how many
+	}
 	if k := p.skipClassifier(end); k > end {
 		return int(n.value), k // "3支护手霜": the counter is the count's
 	}
