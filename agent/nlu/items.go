@@ -81,7 +81,7 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		}
 		placed := inName(v, p.wordsFrom(n.start-1, -1), p.wordsFrom(n.end, +1)) ||
 			ix.NamesNumber(n.value) && (p.afterNumberMark(n) || p.pointsAtNumber(n) || n.value != math.Trunc(n.value))
-		tooBig := ix.NamesNumber(n.value) && !p.moneyLike(n) && n.value > float64(p.max)
+		tooBig := ix.NamesNumber(n.value) && !p.moneyLike(n) && n.value > float64(p.max) && !p.countsContainers(n, ix)
 		if !p.priceBound(n) && (placed || tooBig) {
 			for k := n.start; k < n.end; k++ {
 				p.used[k], p.named[k] = true, true
@@ -92,6 +92,19 @@ func (p *parse) markNamedNumbers(ix *catalog.Index) {
 		}
 		i = n.end - 1
 	}
+}
+
+// countsContainers reports a number that counts the containers a later
+// word of its clause names, a word no name writes: "500 coffee machine
+// descaler bottles", "500 tins of instant yeast" are 500 of them (too
+// many), not the "500 ml" or "500 g" of a name.
+func (p *parse) countsContainers(n number, ix *catalog.Index) bool {
+	for k := n.end; k < len(p.toks) && !p.toks[k].sep; k++ {
+		if w := p.toks[k].norm; countNouns[w] && !ix.NameWord(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // endsNaming reports a number that ends the message or stands before a

@@ -451,3 +451,23 @@ func TestPackSizeAfterTheName(t *testing.T) {
 		}
 	}
 }
+
+// TestCountOfContainersIsACount: "500 tins of instant yeast" where the
+// name writes "500 g" counts 500 tins (too many: refused), while "the
+// instant yeast tin 500 g" names the tin and "les baskets en 39, une
+// paire" keeps 39 a size.
+func TestCountOfContainersIsACount(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "YEAST-500", Name: map[concierge.Locale]string{"en": "Instant yeast tin 500 g", "fr": "Levure instantanée boîte 500 g"}},
+		{SKU: "DESC-500", Name: map[concierge.Locale]string{"en": "Coffee machine descaling liquid 500 ml"}},
+		{SKU: "SHOE-39", Name: map[concierge.Locale]string{"fr": "Baskets blanches 39"}},
+	}, []concierge.Locale{"en", "fr"})
+	for text, bad := range map[string]bool{
+		"add 500 tins of instant yeast": true, "add 500 coffee machine descaler bottles": true,
+		"add the instant yeast tin 500 g": false, "les baskets blanches 39, j'en veux une paire": false,
+	} {
+		if in := nlu.Parse(text, ix, "en"); in.BadQuantity != bad {
+			t.Errorf("Parse(%q) = ×%d bad=%v, want bad=%v", text, in.Quantity, in.BadQuantity, bad)
+		}
+	}
+}
