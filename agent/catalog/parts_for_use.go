@@ -83,3 +83,47 @@ func (ix *Index) SaysOtherName(text string, skus []concierge.SKU) bool {
 	}
 	return false
 }
+
+// FoundByCodeOnly reports whether query says a word the catalog does not
+// know and the words of it that sku has are only the letters of codes
+// the product does not write (the "r" of "R16" against its "ECE R27"): a
+// match on a fragment of a code, not on what the customer named ("a
+// tyre 205/55 R16" where no tyre is sold is no warning triangle).
+func (ix *Index) FoundByCodeOnly(query string, sku concierge.SKU) bool {
+	d, ok := ix.skus[compact(Fold(string(sku)))]
+	if !ok {
+		return false
+	}
+	terms, unknown := ix.queryTerms(query)
+	if unknown == 0 {
+		return false // every word is the shop's: "the 24-70", "1984" name by numbers
+	}
+	// The letters of the query's codes whose code the product does not
+	// write.
+	var written strings.Builder
+	p := &ix.products[d]
+	for _, n := range p.Name {
+		written.WriteString(compact(Fold(n)) + " ")
+	}
+	for _, v := range p.Attrs {
+		written.WriteString(compact(Fold(v)) + " ")
+	}
+	fragments := map[string]bool{}
+	toks := tokenize(Fold(query))
+	for i, t := range toks {
+		if t.code && i+1 < len(toks) && !strings.Contains(written.String(), t.text+toks[i+1].text) {
+			fragments[t.text] = true
+		}
+	}
+	any := false
+	for _, t := range terms {
+		if !ix.hasKey(ix.docs[d].strong, t.key) && !ix.hasKey(ix.infos[d].structured, t.key) {
+			continue
+		}
+		any = true
+		if !fragments[t.key] {
+			return false
+		}
+	}
+	return any
+}

@@ -250,3 +250,28 @@ func TestOtherNameSaid(t *testing.T) {
 		t.Error("Search(10.5 tog cloud duvet) misses the Cloud duvet in 10.5")
 	}
 }
+
+// TestFoundByCodeOnly: "a tyre 205/55 R16" finds the triangle "ECE R27"
+// by the r of R16 alone, next to a word the shop does not know: no
+// match. The code the product writes, or a word it has, is one.
+func TestFoundByCodeOnly(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "TRI", Name: map[concierge.Locale]string{"en": "Warning triangle", "fr": "Triangle de signalisation"}, Attrs: map[string]string{"standard": "ECE R27"}},
+		{SKU: "BULB", Name: map[concierge.Locale]string{"en": "Bulb H7 pair"}},
+	}, []concierge.Locale{"en", "fr"})
+	tests := []struct {
+		text string
+		sku  concierge.SKU
+		want bool
+	}{
+		{"add a tyre 205/55 R16", "TRI", true},
+		{"a tyre R27", "TRI", false},
+		{"a zorglub triangle", "TRI", false},
+		{"a warning triangle R16", "TRI", false},
+	}
+	for _, tt := range tests {
+		if got := ix.FoundByCodeOnly(tt.text, tt.sku); got != tt.want {
+			t.Errorf("FoundByCodeOnly(%q, %s) = %v, want %v", tt.text, tt.sku, got, tt.want)
+		}
+	}
+}

@@ -240,10 +240,12 @@ func (b Brain) resolve(ctx context.Context, t *agent.Turn, it nlu.Item, in nlu.I
 			// does names something else; show and ask.
 			return pick{candidates: skus}, nil
 		}
-		if len(skus) == 1 && (it.Category == "" && t.Shop.Catalog.DescribedOnly(it.Query, skus[0]) || t.Shop.Catalog.ForUseOnly(it.Query, skus[0])) {
+		if len(skus) == 1 && (it.Category == "" && t.Shop.Catalog.DescribedOnly(it.Query, skus[0]) || t.Shop.Catalog.ForUseOnly(it.Query, skus[0]) ||
+			t.Shop.Catalog.FoundByCodeOnly(it.Query, skus[0])) {
 			// "ajoute une imprimante" where a ream says "for printers",
-			// "我要普洱茶饼" where only the knife "（撬茶饼用）" is found:
-			// shown, not added.
+			// "我要普洱茶饼" where only the knife "（撬茶饼用）" is found,
+			// "a tyre 205/55 R16" where the "r" of R16 finds a triangle
+			// "ECE R27": shown, not added.
 			return pick{candidates: skus}, nil
 		}
 		if len(skus) == 1 {
