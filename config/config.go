@@ -35,6 +35,11 @@ func Load(path string, getenv func(string) string) ([]*File, error) {
 
 // load is Load; a non-nil warn makes unset variables warnings (see Check).
 func load(path string, getenv func(string) string, warn *Errors) ([]*File, error) {
+	return loadWith(path, func(p string) (*File, error) { return loadFile(p, getenv, warn) })
+}
+
+// loadWith is load with each file read by loadOne (see LoadCached).
+func loadWith(path string, loadOne func(string) (*File, error)) ([]*File, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -56,7 +61,7 @@ func load(path string, getenv func(string) string, warn *Errors) ([]*File, error
 		errsIn *Errors
 	)
 	for _, p := range paths {
-		f, err := loadFile(p, getenv, warn)
+		f, err := loadOne(p)
 		switch {
 		case errors.As(err, &errsIn):
 			errs.add(errsIn.Diagnostics...)
@@ -124,11 +129,23 @@ func Parse(name string, data []byte, getenv func(string) string) (*File, error) 
 }
 
 func parse(name string, data []byte, getenv func(string) string, warn *Errors) (*File, error) {
+	f, src, errs := decodeYAML(name, data, getenv, warn)
+	if f == nil {
+		return nil, errs.err()
+	}
+	return finish(f, src, errs, warn)
+}
+
+// decodeYAML is the first half of parse: it parses data and fills a File
+// from it, ${VAR}s expanded, before any default or check. f is nil when
+// the file cannot be checked at all (errs says why); errs may hold
+// problems when f is not nil, which finish reports.
+func decodeYAML(name string, data []byte, getenv func(string) string, warn *Errors) (f *File, src *source, errs *Errors) {
 	if getenv == nil {
 		getenv = os.Getenv
 	}
-	errs := &Errors{}
-	src := &source{path: name, values: map[string]value{}}
+	errs = &Errors{}
+	src = &source{path: name, values: map[string]value{}}
 	diag := func(line, col int, msg string) {
 		errs.add(Diagnostic{File: name, Line: line, Col: col, Message: msg})
 	}
@@ -137,11 +154,11 @@ func parse(name string, data []byte, getenv func(string) string, warn *Errors) (
 	if err != nil {
 		line, col, msg := syntaxError(data, err)
 		diag(line, col, msg)
-		return nil, errs.err()
+		return nil, src, errs
 	}
 	if body == nil {
 		diag(1, 1, `the file is empty; a bot file needs at least a "bot:" key`)
-		return nil, errs.err()
+		return nil, src, errs
 	}
 	if second != nil {
 		line, col := position(second)
@@ -151,19 +168,25 @@ func parse(name string, data []byte, getenv func(string) string, warn *Errors) (
 	// Sizing the map at once spares a large catalog the map's growth
 	// (a third of decoding 10,000 products).
 	src.values = make(map[string]value, countValues(body))
-	f := &File{src: src}
+	f = &File{src: src}
 	d := newDecoder(src, getenv, errs)
 	d.warn = warn
 	d.decode(body, reflect.ValueOf(f).Elem(), "", nil)
 	if _, ok := src.at(""); !ok {
 		// The document is a bare null ("~"): there is nothing to check.
 		diag(1, 1, `the file is empty; a bot file needs at least a "bot:" key`)
-		return nil, errs.err()
+		return nil, src, errs
 	}
 	if root, _ := src.at(""); root.failed {
 		// Not a mapping: every check would only repeat that.
-		return nil, errs.err()
+		return nil, src, errs
 	}
+	return f, src, errs
+}
+
+// finish is the second half of parse: it applies the defaults to a
+// decoded File, checks it and reads its file feeds.
+func finish(f *File, src *source, errs *Errors, warn *Errors) (*File, error) {
 	check(f, src, errs)
 	readSources(f, src, errs, warn != nil)
 	if warn != nil {
