@@ -184,6 +184,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			// with the same peak RSS (docs/benchmarks.md, boot13).
 			debug.SetGCPercent(startGCPercent)
 		}
+		if err = readBotFiles(m); err != nil {
+			break
+		}
 		if err = m.Open(ctx); err == nil {
 			_, flushMetrics, merr := tracing.StartExport(ctx, "metrics", m.Log, func() (*tracing.Export, error) {
 				return tracing.MetricsFromEnv(ctx, getenv, version, m.Prom)
@@ -209,6 +212,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		// The terminal belongs to the conversation: logs go quiet.
 		if lvl < slog.LevelWarn {
 			m.Log, _ = tracing.NewLogger(stderr, f.logFormat, slog.LevelWarn) // the format was checked above
+		}
+		if err = readBotFiles(m); err != nil {
+			break
 		}
 		err = m.Chat(ctx, f.bot, stdin)
 	}
