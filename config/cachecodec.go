@@ -97,7 +97,7 @@ type cacheEncoder struct {
 func encodeDecoded(f *File, src *source) ([]byte, error) {
 	e := &cacheEncoder{src: src, buf: make([]byte, 0, 1<<16)}
 	e.buf = binary.AppendUvarint(e.buf, uint64(len(src.values)))
-	e.node(reflect.ValueOf(f).Elem(), "")
+	e.node(reflect.ValueOf(f).Elem(), "", true)
 	if e.err != nil {
 		return nil, e.err
 	}
@@ -127,12 +127,19 @@ func ownText(v reflect.Value) string {
 }
 
 // node writes the record at path, then v unless it came from the
-// environment.
-func (e *cacheEncoder) node(v reflect.Value, path string) {
-	rec, ok := e.src.values[path]
+// environment. The decoder records a value only inside its parent's, so
+// under an absent parent (look is false) nothing is looked up.
+func (e *cacheEncoder) node(v reflect.Value, path string, look bool) {
+	var (
+		rec value
+		ok  bool
+	)
+	if look {
+		rec, ok = e.src.values[path]
+	}
 	if !ok {
 		e.buf = append(e.buf, 0)
-		e.value(v, path)
+		e.value(v, path, false)
 		return
 	}
 	e.records++
@@ -164,10 +171,10 @@ func (e *cacheEncoder) node(v reflect.Value, path string) {
 		}
 		return // never the value: it may be a secret
 	}
-	e.value(v, path)
+	e.value(v, path, true)
 }
 
-func (e *cacheEncoder) value(v reflect.Value, path string) {
+func (e *cacheEncoder) value(v reflect.Value, path string, present bool) {
 	if e.err != nil {
 		return
 	}
@@ -178,7 +185,7 @@ func (e *cacheEncoder) value(v reflect.Value, path string) {
 			return
 		}
 		e.buf = append(e.buf, 1)
-		e.value(v.Elem(), path)
+		e.value(v.Elem(), path, present)
 	case reflect.Struct:
 		t := v.Type()
 		for i := range t.NumField() {
@@ -190,7 +197,7 @@ func (e *cacheEncoder) value(v reflect.Value, path string) {
 			}
 		}
 		for _, f := range planOf(t) {
-			e.node(v.Field(f.index), join(path, f.name))
+			e.node(v.Field(f.index), join(path, f.name), present)
 		}
 	case reflect.Map:
 		if v.IsNil() {
@@ -210,7 +217,7 @@ func (e *cacheEncoder) value(v reflect.Value, path string) {
 		})
 		for _, k := range keys {
 			e.str(k.String())
-			e.node(v.MapIndex(k), join(path, k.String()))
+			e.node(v.MapIndex(k), join(path, k.String()), present)
 		}
 	case reflect.Slice:
 		if v.IsNil() {
@@ -219,7 +226,7 @@ func (e *cacheEncoder) value(v reflect.Value, path string) {
 		}
 		e.buf = binary.AppendUvarint(e.buf, uint64(v.Len())+1)
 		for i := range v.Len() {
-			e.node(v.Index(i), path+"["+strconv.Itoa(i)+"]")
+			e.node(v.Index(i), path+"["+strconv.Itoa(i)+"]", present)
 		}
 	case reflect.String:
 		e.str(v.String())
