@@ -130,7 +130,7 @@ func TestCacheSameAsYAML(t *testing.T) {
 			sameAsYAML(t, path, env, files)
 		})
 	}
-	if tried < 15 {
+	if tried < 100 {
 		t.Errorf("only %d bot files loaded", tried)
 	}
 }

@@ -46,9 +46,9 @@ Usage:
 
 PATH is a bot file or a folder of bot files. --db (or DATABASE_URL) is
 sqlite:FILE (default sqlite:concierge.db) or postgres://…
---index-dir (or CONCIERGE_INDEX_DIR) is where each bot's search index is
-saved and loaded from at the next start (default FILE-index for SQLite,
-none for PostgreSQL; "none" saves none).
+--index-dir (or CONCIERGE_INDEX_DIR) is where each bot's search index and
+a cache of each bot file are saved and loaded from at the next start
+(default FILE-index for SQLite, none for PostgreSQL; "none" saves none).
 `
 
 func main() {
