@@ -1334,7 +1334,9 @@ func (p *parse) query() string {
 				}
 				b.WriteString("size")
 			}
-		} else if t.kind == tWord && !p.used[i] && i > 0 && p.toks[i-1].kind == tNumber && t.glued && units[t.norm] && p.ix != nil && p.ix.NameWord(p.toks[i-1].norm+t.norm) {
+		} else if t.kind == tWord && !p.used[i] && i > 0 && p.toks[i-1].kind == tNumber && units[t.norm] && p.ix != nil &&
+			(t.glued && p.ix.NameWord(p.toks[i-1].norm+t.norm) || p.ix.VariantValue(catalog.Fold(p.toks[i-1].norm+" "+t.norm))) {
+			// "5L" where a variant is "5 L": the unit tells it from "1 L".
 			keep = true // "50L": the unit of a measure a name writes tells it from another 50
 		} else if p.named[i] || t.kind == tNumber && i+1 < len(p.toks) && (units[p.toks[i+1].norm] || p.measure(i)) ||
 			t.kind == tNumber && i > 0 && withWords[p.toks[i-1].norm] {

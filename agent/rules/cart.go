@@ -49,7 +49,9 @@ func sameProductOtherValue(ix *catalog.Index, prev concierge.SKU, it nlu.Item, p
 		if _, said, missing := ix.Narrow(it.Text, p.candidates); len(said) == 0 || len(missing) > 0 || !ix.SaysOnly(it.Query, said) {
 			return p
 		}
-		if s := ix.Nearest(prev, p.candidates); s != "" {
+		if s := ix.Nearest(prev, p.candidates); s != "" && len(ix.Variants(s)) < 2 {
+			// A product sold in variants stands for all of them here:
+			// taking it would take its first variant unsaid.
 			return pick{sku: s}
 		}
 		return p
