@@ -994,10 +994,14 @@ func (p *parse) textKept(from, to int) string {
 // "一个": "a glass teapot and a cast iron one" are two.
 func (p *parse) indefiniteIn(text string) bool {
 	toks, _ := lex(text)
-	for _, t := range toks {
+	for i, t := range toks {
 		switch strings.ToLower(t.orig) { // "à" is not "a"
-		case "a", "an", "un", "une", "another", "一":
+		case "a", "an", "un", "une", "another":
 			return true
+		case "一":
+			if i+1 == len(toks) || !notCountAfterOne[toks[i+1].norm] { // "比较一下" is no "一个"
+				return true
+			}
 		}
 	}
 	return false

@@ -134,3 +134,21 @@ func TestAboutTwoOrThree(t *testing.T) {
 		t.Errorf("Parse(二零二六年的瓷茶杯) = ×%d bad=%v, want no count", in.Quantity, in.BadQuantity)
 	}
 }
+
+// TestOneInAWord: the 一 of "比较一下" (a little), "一起", "一共" counts
+// nothing; a list with it is a comparison, not an order.
+func TestOneInAWord(t *testing.T) {
+	bulb := func(sku, zh string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Category: "bulbs", Name: map[concierge.Locale]string{"zh": zh}, Tags: []string{"灯泡"}}
+	}
+	ix := catalog.New([]concierge.Product{bulb("H7-STD", "H7 标准灯泡 12V 55W（一对）"), bulb("H7-NV", "H7 夜视增亮灯泡 +150%（一对）"),
+		bulb("H4-NV", "H4 夜视增亮灯泡 +150%（一对）")}, []concierge.Locale{"zh"})
+	for _, text := range []string{"比较一下H7标准和夜视灯泡", "看一下夜视灯泡"} {
+		if in := nlu.Parse(text, ix, "zh"); in.Name == nlu.AddToCart || in.Quantity != 0 {
+			t.Errorf("Parse(%q) = %s ×%d, want no add", text, in.Name, in.Quantity)
+		}
+	}
+	if in := nlu.Parse("加一对H7标准灯泡", ix, "zh"); in.Name != nlu.AddToCart || in.Quantity != 1 {
+		t.Errorf("Parse(加一对H7标准灯泡) = %s ×%d, want an add of one", in.Name, in.Quantity)
+	}
+}

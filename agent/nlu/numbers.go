@@ -52,6 +52,9 @@ func numberAt(toks []tok, i int) (number, bool) {
 		}
 		return number{value: v, start: i, end: i + 1}, true
 	case tHan:
+		if toks[i].norm == "一" && i+1 < len(toks) && notCountAfterOne[toks[i+1].norm] {
+			return number{}, false // "比较一下", "一起", "一共": words, not one of something
+		}
 		return hanNumberAt(toks, i)
 	case tWord:
 		return wordNumberAt(toks, i)
@@ -147,3 +150,8 @@ func approximate(a, b string) bool {
 	}
 	return y == x+1 || x == 3 && y == 2
 }
+
+// notCountAfterOne are the characters that make 一 part of a word rather
+// than a count: 一下 (a little), 一点, 一起, 一样, 一直, 一般, 一共, 一定,
+// 一切.
+var notCountAfterOne = map[string]bool{"下": true, "点": true, "起": true, "样": true, "直": true, "般": true, "共": true, "定": true, "切": true}
