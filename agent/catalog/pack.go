@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/conciergehq/concierge"
 )
@@ -74,6 +76,10 @@ func packOfName(toks []token) (int, string) {
 			}
 		case unitWords[t.text] && num(i-1) > 0:
 			return num(i - 1), "" // "10 feuilles"
+		case pairWords[t.text] && num(i-1) == 0 && num(i+1) == 0 && !(i+1 < len(toks) && (toks[i+1].text == "de" || toks[i+1].text == "of") && i+2 < len(toks) && num(i+2) > 0):
+			return 2, "" // "Percale pillowcases (pair)", "(la paire)"
+		case t.han && (strings.Contains(t.text, "一对") || strings.HasSuffix(t.text, "一双")):
+			return 2, ""
 		case (t.text == "x" || t.text == "×") && num(i+1) > 0 && i > 0 && !isDigits(toks[i-1].text):
 			return num(i + 1), "" // "x10", not "30 x 40"
 		case t.han && num(i-1) > 0:
@@ -111,6 +117,15 @@ func (ix *Index) CountsUnits(sku concierge.SKU, w string) (int, bool) {
 				return n, true
 			}
 		}
+		if n == 2 && slices.ContainsFunc(toks, func(t token) bool { return pairWords[t.text] }) &&
+			strings.HasSuffix(w, "s") && slices.ContainsFunc(toks, func(t token) bool {
+				return !t.han && !pairWords[t.text] && strings.HasSuffix(t.text, "s") && stem(t.text) == stem(w)
+			}) {
+			return n, true // "4 pillowcases" of "Percale pillowcases (pair)": two pairs
+		}
 	}
 	return n, false
 }
+
+// pairWords say a name's product is two of a thing.
+var pairWords = map[string]bool{"pair": true, "paire": true}

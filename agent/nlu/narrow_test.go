@@ -471,3 +471,18 @@ func TestCountOfContainersIsACount(t *testing.T) {
 		}
 	}
 }
+
+// TestPillowcasesOfAPair: "4 white percale pillowcases" of "Percale
+// pillowcases (pair)" are two pairs; "2 pairs of …" two pairs; a count
+// that makes no whole pairs ("3 taies") stays as said.
+func TestPillowcasesOfAPair(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "PC-WH", Name: map[concierge.Locale]string{"en": "Percale pillowcases (pair)", "fr": "Taies d'oreiller en percale (la paire)"}, Attrs: map[string]string{"colour": "white"}},
+	}, []concierge.Locale{"en", "fr"})
+	for text, want := range map[string]int{"I need 4 white percale pillowcases": 2, "add 2 pairs of white percale pillowcases": 2,
+		"ajoute 3 taies en percale": 3, "add 6 percale pillowcases": 3} {
+		if in := nlu.Parse(text, ix, "en"); in.Quantity != want || in.VagueQuantity {
+			t.Errorf("Parse(%q) = ×%d vague=%v, want ×%d", text, in.Quantity, in.VagueQuantity, want)
+		}
+	}
+}

@@ -1072,16 +1072,32 @@ func (p *parse) unitsOfPacks(in *Intent, ix *catalog.Index) {
 			}
 		}
 	}
-	size := 0
-	for _, s := range skus {
-		n, units := ix.CountsUnits(s, w)
-		if !units || size != 0 && n != size {
-			return
+	counts := func(w string) int {
+		size := 0
+		for _, s := range skus {
+			n, units := ix.CountsUnits(s, w)
+			if !units || size != 0 && n != size {
+				return 0
+			}
+			size = n
 		}
-		size = n
+		return size
 	}
-	if size == 0 {
-		return
+	size, headed := counts(w), false
+	if size == 0 && !countNouns[w] {
+		// "4 white percale pillowcases": the units' word ends the
+		// phrase, after what describes them. Only a count that makes
+		// whole packs is read so ("4" of pairs is two; "3" stays three).
+		k := at
+		for k+1 < len(p.toks) && k+1 <= at+3 && p.toks[k+1].kind == tWord && !p.toks[k+1].sep {
+			k++
+		}
+		if k > at {
+			size, headed = counts(p.toks[k].norm), true
+		}
+	}
+	if size == 0 || (headed || size == 2) && count%size != 0 {
+		return // "3 taies" of a pair: three pairs, as before; only "4" makes two
 	}
 	if count%size != 0 {
 		in.Quantity, in.VagueQuantity = 0, true
