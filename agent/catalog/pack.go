@@ -119,8 +119,8 @@ func (ix *Index) CountsUnits(sku concierge.SKU, w string) (int, bool) {
 		}
 		if n == 2 && slices.ContainsFunc(toks, func(t token) bool { return pairWords[t.text] }) &&
 			strings.HasSuffix(w, "s") && slices.ContainsFunc(toks, func(t token) bool {
-				return !t.han && !pairWords[t.text] && strings.HasSuffix(t.text, "s") && stem(t.text) == stem(w)
-			}) {
+			return !t.han && !pairWords[t.text] && strings.HasSuffix(t.text, "s") && stem(t.text) == stem(w)
+		}) {
 			return n, true // "4 pillowcases" of "Percale pillowcases (pair)": two pairs
 		}
 	}
