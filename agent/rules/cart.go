@@ -560,6 +560,11 @@ func (b Brain) byPrice(t *agent.Turn, skus []concierge.SKU, s catalog.Sort) (sku
 		if len(group) == 0 {
 			return sku, false
 		}
+		if fit, said, _ := t.Shop.Catalog.Narrow(t.Conv.Memory.LastQuery, group); len(said) > 0 && len(fit) > 0 {
+			// "which is cheaper in king, …?" then "the cheaper one": of
+			// the variants the search said, not the single.
+			group = fit
+		}
 		best, tie := group[0], false
 		for _, v := range group[1:] {
 			p, q := t.Shop.Bot.Product(v), t.Shop.Bot.Product(best)
