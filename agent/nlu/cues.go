@@ -188,7 +188,7 @@ var cueTable = [numSignals][]string{
 		"全部删除", "全部删掉", "全删了", "都删了", "都删掉",
 	},
 	sigDontWant: {
-		"je ne veux plus", "ne veux plus", "je ne veux pas", "ne veux pas", "don t want", "dont want",
+		"je ne veux plus", "ne veux plus", "je ne veux pas", "ne veux pas", "n en veux pas", "n en veux plus", "don t want", "dont want",
 		"do not want", "no longer want", "don t need", "不要", "不想要", "不需要",
 	},
 	sigChange: {

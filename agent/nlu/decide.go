@@ -126,6 +126,10 @@ func (p *parse) decide(in *Intent) IntentName {
 		return Help
 	case has(sigSearch):
 		return Search
+	case has(sigDontWant) && p.pronounOfWant():
+		// "finalement je n'en veux pas" right after an add: that one out.
+		in.RefShown = true
+		return RemoveFromCart
 	case has(sigDontWant):
 		return ConsentNo
 	case has(sigWant) && in.Quantity > 0:
@@ -308,4 +312,15 @@ func (p *parse) productsNamed(skus []concierge.SKU) int {
 		seen[g] = true
 	}
 	return len(seen)
+}
+
+// pronounOfWant reports a refusal that points with a pronoun: "je n'en
+// veux pas", "je n'en veux plus" (the one just spoken of).
+func (p *parse) pronounOfWant() bool {
+	for i := 0; i+2 < len(p.toks); i++ {
+		if p.toks[i].norm == "n" && p.toks[i+1].norm == "en" && p.toks[i+2].norm == "veux" {
+			return true
+		}
+	}
+	return false
 }

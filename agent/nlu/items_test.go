@@ -159,6 +159,8 @@ func TestRelative(t *testing.T) {
 		{"make it three", nlu.ChangeQuantity, 0, 3},
 		// "of the two" says which, not how many.
 		{"je prends le moins cher des deux", nlu.AddToCart, 0, 0},
+		// A refusal with "en" points at the one just spoken of.
+		{"non finalement je n'en veux pas", nlu.RemoveFromCart, 0, 0},
 		{"rajoute-en une paire", nlu.AddToCart, 1, 1},
 		{"j'en veux deux", nlu.AddToCart, 0, 2},
 		{"ajoute-en deux", nlu.AddToCart, 2, 2},
