@@ -232,3 +232,20 @@ func TestNumberAmidWordsSaysTheValue(t *testing.T) {
 		}
 	}
 }
+
+// TestBedSizesAcrossLanguages: 单人 / 双人 say the sizes written "single" /
+// "double", and "vert sauge" the colour "sage".
+func TestBedSizesAcrossLanguages(t *testing.T) {
+	sheet := func(sku concierge.SKU, size, colour string) concierge.Product {
+		return concierge.Product{SKU: sku, Group: "SHEET", Name: map[concierge.Locale]string{"en": "Fitted sheet", "zh": "床笠", "fr": "Drap housse"}, Attrs: map[string]string{"size": size, "colour": colour}}
+	}
+	ix := catalog.New([]concierge.Product{sheet("S-G", "single", "grey"), sheet("D-G", "double", "grey"), sheet("D-S", "double", "sage")}, []concierge.Locale{"en", "zh", "fr"})
+	group := []concierge.SKU{"S-G", "D-G", "D-S"}
+	for text, want := range map[string][]concierge.SKU{
+		"床笠 灰色 双人 两条": {"D-G"}, "单人床笠": {"S-G"}, "drap housse vert sauge": {"D-S"}, "a double fitted sheet in grey": {"D-G"},
+	} {
+		if fit, _, _ := ix.Narrow(text, group); !slices.Equal(fit, want) {
+			t.Errorf("Narrow(%q) = %v, want %v", text, fit, want)
+		}
+	}
+}

@@ -39,7 +39,8 @@ var concepts = []concept{
 	{"leather", attribute}, {"suede", attribute}, {"wool", attribute}, {"silk", attribute}, {"castiron", attribute},
 	{"bamboo", attribute}, {"plastic", attribute}, {"lipstick", productKind},
 	{"sizexs", attribute}, {"sizes", attribute}, {"sizem", attribute}, {"sizel", attribute}, {"sizexl", attribute},
-	{"digital", attribute},
+	{"digital", attribute}, {"bedsingle", attribute}, {"beddouble", attribute}, {"bedking", attribute}, {"bedqueen", attribute},
+	{"sage", attribute},
 }
 
 // sense maps words and phrases of fr, en and zh to one or more concepts.
@@ -98,6 +99,12 @@ var senses = []sense{
 	{[]string{"red"}, []string{"red", "rouge", "rouges", "红色"}},
 	{[]string{"lipstick"}, []string{"rouge a levres", "rouges a levres", "lipstick", "口红", "唇膏"}},
 	{[]string{"blue"}, []string{"blue", "bleu", "bleue", "bleus", "bleues", "蓝色"}},
+	// Bed sizes, said in Chinese of a size written in English and back.
+	{[]string{"bedsingle"}, []string{"single", "单人", "单人床"}},
+	{[]string{"beddouble"}, []string{"double", "双人", "双人床"}},
+	{[]string{"bedking"}, []string{"king", "king size", "kingsize", "特大双人"}},
+	{[]string{"bedqueen"}, []string{"queen", "queen size", "queensize"}},
+	{[]string{"sage"}, []string{"sage", "sage green", "vert sauge", "sauge", "鼠尾草绿"}},
 	// Navy is a blue: "blue" fits a navy variant too (and then asks
 	// which), "navy" fits the navy one only.
 	{[]string{"navy", "blue"}, []string{"navy", "navy blue", "bleu marine", "marine", "藏青", "藏青色", "海军蓝"}},
