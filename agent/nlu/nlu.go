@@ -155,6 +155,10 @@ type Intent struct {
 	// itself ("celle-ci", "the second one"), not only by having no
 	// object.
 	pointed bool
+	// WantWord is set when the message says it wants or takes something
+	// ("要", "je veux", "I'll take", "add"), even while it narrows a
+	// search ("要便宜的"), and asks no question.
+	WantWord bool
 	// Swap is set on an AddToCart that replaces what is in the cart
 	// rather than adding to it: "finalement le grand", "the cardboard
 	// one instead", "换成黑色的".
@@ -381,6 +385,7 @@ func (l Limits) parseOne(text string, ix *catalog.Index, hint concierge.Locale, 
 	in.AddVerb = p.sigs[sigAdd]
 	in.Question = p.question
 	in.Wanted = (p.sigs[sigWant] || p.sigs[sigAdd] || p.polite()) && !p.question && !p.browsing(&in)
+	in.WantWord = (p.sigs[sigWant] || p.sigs[sigAdd]) && !p.question
 	p.readSwap(&in)
 	in.ThenCheckout = in.Name == AddToCart && p.sigs[sigCheckout]
 	browse := (in.Name == Search || in.Name == Details) && !p.question

@@ -244,6 +244,15 @@ func (b Brain) intent(ctx context.Context, t *agent.Turn, in nlu.Intent) error {
 	case nlu.Help:
 		t.Say(concierge.Message{Kind: concierge.MessageText, Text: t.T("help", nil), Buttons: b.helpButtons(t)})
 	case nlu.Search:
+		if m := t.Conv.Memory; in.WantWord && in.Sort != catalog.Relevance && in.Query == "" && in.Category == "" &&
+			in.PriceMax == 0 && in.PriceMin == 0 && len(m.Shown) >= 2 && len(m.Shown) <= 3 && m.LastQuery == "" && m.LastCategory == "" {
+			// "要便宜的" after two products were compared: the cheaper of
+			// them, not every product sorted by price.
+			if b.tiedByPrice(t, m.Shown, in.Sort) == nil {
+				sku, _ := b.byPrice(t, m.Shown, in.Sort)
+				return b.addChosen(ctx, t, sku, in.NotQuery, max(in.Quantity, 1), "")
+			}
+		}
 		return b.search(ctx, t, in)
 	case nlu.Details:
 		skus := b.refs(t, in)
