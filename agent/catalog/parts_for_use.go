@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/conciergehq/concierge"
@@ -71,7 +72,7 @@ func (ix *Index) SaysOtherName(text string, skus []concierge.SKU) bool {
 			continue
 		}
 		if slices.ContainsFunc(docs, func(d int) bool {
-			return ix.hasKey(ix.docs[d].strong, t.key) || ix.hasKey(ix.infos[d].structured, t.key)
+			return ix.hasKey(ix.docs[d].strong, t.key) || ix.hasKey(ix.infos[d].structured, t.key) || ix.attrNamed(d, t.key)
 		}) {
 			continue
 		}
@@ -126,4 +127,72 @@ func (ix *Index) FoundByCodeOnly(query string, sku concierge.SKU) bool {
 		}
 	}
 	return any
+}
+
+// attrNamed reports whether one of product doc's attributes is named by
+// the term key ("tog" of "tog: 10.5"): a word the product has, though
+// attribute names are not searched.
+func (ix *Index) attrNamed(doc int, key string) bool {
+	for k := range ix.products[doc].Attrs {
+		for _, t := range ix.lx.analyze(Fold(k)) {
+			if t.key == key {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// WritesDigits reports whether every number and code of text ("a3",
+// "10.5", "208", "5" of "5 L") is written by sku, or by one of its
+// variants, in a name or an attribute value: "two reams of A3" is no
+// A4 box, "10.5 tog" is the Cloud duvet whose variants come in 10.5.
+func (ix *Index) WritesDigits(text string, sku concierge.SKU) bool {
+	skus := ix.Variants(sku)
+	if len(skus) == 0 {
+		skus = []concierge.SKU{sku}
+	}
+	written := map[string]bool{}
+	add := func(s string) {
+		toks := tokenize(Fold(s))
+		for i, t := range toks {
+			if !hasDigit(t.text) {
+				continue
+			}
+			written[t.text] = true
+			if v, ok := NumberValue(t.text); ok {
+				written[strconv.FormatFloat(v, 'f', -1, 64)] = true
+			}
+			if i > 0 && toks[i-1].code {
+				written[toks[i-1].text+t.text] = true // "a3", "h7"
+			}
+		}
+	}
+	for _, s := range skus {
+		if p := ix.Product(s); p != nil {
+			for _, n := range p.Name {
+				add(n)
+			}
+			for _, v := range p.Attrs {
+				add(v)
+			}
+		}
+	}
+	toks := tokenize(Fold(text))
+	for i, t := range toks {
+		if !hasDigit(t.text) {
+			continue
+		}
+		if i > 0 && toks[i-1].code {
+			if !written[toks[i-1].text+t.text] {
+				return false
+			}
+			continue
+		}
+		v, ok := NumberValue(t.text)
+		if !written[t.text] && !(ok && written[strconv.FormatFloat(v, 'f', -1, 64)]) {
+			return false
+		}
+	}
+	return true
 }

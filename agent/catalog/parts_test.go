@@ -275,3 +275,35 @@ func TestFoundByCodeOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestWritesDigits: the numbers and codes said must be written by the
+// product or one of its variants: "two reams of A3" is no A4 box, "10.5
+// tog" the duvet whose variants come in 10.5, "5 L" the pot in 5L.
+func TestWritesDigits(t *testing.T) {
+	duvet := func(sku, tog string) concierge.Product {
+		return concierge.Product{SKU: concierge.SKU(sku), Group: "CLOUD", Name: map[concierge.Locale]string{"en": "Cloud duvet"}, Attrs: map[string]string{"tog": tog}}
+	}
+	ix := catalog.New([]concierge.Product{
+		{SKU: "A4-BOX", Name: map[concierge.Locale]string{"en": "A4 copy paper box of 5 reams"}},
+		{SKU: "A3", Name: map[concierge.Locale]string{"en": "A3 copy paper 500 sheets"}},
+		{SKU: "POT", Name: map[concierge.Locale]string{"zh": "美厨电饭煲陶瓷内胆 5L"}},
+		duvet("CL-45", "4.5"), duvet("CL-105", "10,5"),
+	}, []concierge.Locale{"en", "zh"})
+	tests := []struct {
+		text string
+		sku  concierge.SKU
+		want bool
+	}{
+		{"reams of A3", "A4-BOX", false}, // the query, without its count
+		{"reams of A3", "A3", true},
+		{"10.5 tog cloud duvet", "CL-45", true}, // a variant writes it
+		{"13.5 tog cloud duvet", "CL-45", false},
+		{"美厨内胆 5 L", "POT", true},
+		{"cloud duvet", "CL-45", true},
+	}
+	for _, tt := range tests {
+		if got := ix.WritesDigits(tt.text, tt.sku); got != tt.want {
+			t.Errorf("WritesDigits(%q, %s) = %v, want %v", tt.text, tt.sku, got, tt.want)
+		}
+	}
+}

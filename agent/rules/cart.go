@@ -369,6 +369,11 @@ func (b Brain) choose(t *agent.Turn, it nlu.Item, not string, skus []concierge.S
 	if s := ix.Closest(it.Query, skus); s != "" {
 		return pick{sku: s}
 	}
+	if s := explainsAll(ix, it.Query, skus); s != "" {
+		// "a 10.5 tog cloud duvet in double": of the goose duvet "…
+		// 10.5 tog" and the Cloud duvets, the one that has every word.
+		return pick{sku: s}
+	}
 	text := it.Text
 	if text == "" {
 		text = t.Event.Text
@@ -942,4 +947,26 @@ func (b Brain) addMore(ctx context.Context, t *agent.Turn, n int) error {
 		return nil
 	}
 	return b.add(ctx, t, target, n)
+}
+
+// explainsAll returns the one of skus (or the one group of them) whose
+// products have every word of query that some other of skus names, when
+// the others each lack one; "" otherwise.
+func explainsAll(ix *catalog.Index, query string, skus []concierge.SKU) concierge.SKU {
+	var found concierge.SKU
+	group := ""
+	for _, s := range skus {
+		if ix.SaysOtherName(query, []concierge.SKU{s}) || !ix.WritesDigits(query, s) {
+			continue
+		}
+		if g := ix.GroupOf(s); found != "" && (g == "" || g != group) {
+			return "" // two explain it
+		} else if found == "" {
+			found, group = s, g
+		}
+	}
+	if found == "" || len(skus) < 2 {
+		return ""
+	}
+	return found
 }
