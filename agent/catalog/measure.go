@@ -28,12 +28,14 @@ var measureUnits = map[string]struct {
 	"g": {"g", 1}, "kg": {"g", 1000}, "克": {"g", 1}, "千克": {"g", 1000}, "公斤": {"g", 1000},
 	"w": {"w", 1}, "瓦": {"w", 1}, "v": {"v", 1}, "mah": {"mah", 1}, "lm": {"lm", 1},
 	"gb": {"gb", 1}, "go": {"gb", 1}, "tb": {"gb", 1000},
+	// A noise reduction ("SNR 35 dB"), a loudness.
+	"db": {"db", 1}, "分贝": {"db", 1},
 	// A bow's draw weight, a dumbbell's in pounds; a length in inches.
 	"lb": {"lb", 1}, "lbs": {"lb", 1}, "磅": {"lb", 1},
 	"inch": {"mm", 25.4}, "inches": {"mm", 25.4}, "pouce": {"mm", 25.4}, "pouces": {"mm", 25.4}, "英寸": {"mm", 25.4},
 }
 
-var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|英寸|米|升|克|瓦|磅|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|lbs|lb|inches|inch|pouces|pouce|m|l|g|w|v)`)
+var measurePattern = regexp.MustCompile(`([0-9]+(?:[.,][0-9]+)?)\s*(毫米|厘米|毫升|千克|公斤|英寸|分贝|米|升|克|瓦|磅|mah|mm|cm|ml|cl|kg|gb|go|tb|lm|lbs|lb|inches|inch|pouces|pouce|db|m|l|g|w|v)`)
 
 // labelled returns the numbers folded text writes after a word, or
 // before "号", as measures whose unit is that word ("force 2.5" is a

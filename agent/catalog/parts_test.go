@@ -307,3 +307,18 @@ func TestWritesDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestDecibels: "the 35 db one" after two ear defenders were shown is the
+// one whose name says "SNR 35 dB".
+func TestDecibels(t *testing.T) {
+	ix := catalog.New([]concierge.Product{
+		{SKU: "EAR-30", Name: map[concierge.Locale]string{"en": "Ear defenders SNR 30 dB", "zh": "防噪音耳罩 SNR 30 dB"}},
+		{SKU: "EAR-35", Name: map[concierge.Locale]string{"en": "Ear defenders SNR 35 dB", "zh": "防噪音耳罩 SNR 35 dB"}},
+	}, []concierge.Locale{"en", "zh"})
+	both := []concierge.SKU{"EAR-30", "EAR-35"}
+	for text, want := range map[string]concierge.SKU{"the 35 db one": "EAR-35", "35分贝的": "EAR-35", "the 30dB one": "EAR-30"} {
+		if got := ix.MeasuredOne(text, both); got != want {
+			t.Errorf("MeasuredOne(%q) = %q, want %q", text, got, want)
+		}
+	}
+}
