@@ -135,22 +135,16 @@ func (ix *Index) measures(doc int, t *facetTable, kind string, sp span, keep [][
 	return false
 }
 
-// spanEnds returns sp's ends in their base unit, a little wider so that
-// a converted unit (0.3 kg, 300 g) is not lost to the last bit, or a
-// little narrower when the ends are left out.
+// spanEnds returns sp's ends in their base unit, widened (span.widen).
 func spanEnds(sp span) (lo, hi float64) {
-	lo, hi = -1e308, 1e308
-	tol := 1e-9
-	if sp.strict {
-		tol = -tol // "less than 200 ml" leaves 200 ml out
-	}
+	lo, hi = math.Inf(-1), math.Inf(1)
 	if sp.lo != nil {
-		lo = sp.lo.value - tol*max(1, math.Abs(sp.lo.value))
+		lo = sp.lo.value
 	}
 	if sp.hi != nil {
-		hi = sp.hi.value + tol*max(1, math.Abs(sp.hi.value))
+		hi = sp.hi.value
 	}
-	return lo, hi
+	return sp.widen(lo, hi)
 }
 
 // CheckMeasures reports a bound of ms that is no measure, as a

@@ -205,20 +205,27 @@ func (a *facetAttr) inRange(sp span) []bool {
 		}
 		*e.v = n.value
 	}
-	// Units are converted by a factor: 0.3 kg is 300 g give or take the
-	// last bit; a strict range leaves that bit out.
+	lo, hi = sp.widen(lo, hi)
+	for id, x := range a.nums {
+		ok[id] = x >= lo && x <= hi // NaN: no number of the kind
+	}
+	return ok
+}
+
+// widen moves the ends lo and hi, in the span's base unit, by the last
+// bit a unit's factor may lose (0.3 kg is 300 g give or take it):
+// outwards, or inwards when the span leaves its ends out ("less than
+// 200 ml"). An open end (±∞) stays open.
+func (sp span) widen(lo, hi float64) (float64, float64) {
 	tol := 1e-9
 	if sp.strict {
 		tol = -tol
 	}
-	if !math.IsInf(lo, 0) { // an open end stays open: ∞ less a bit is NaN
+	if !math.IsInf(lo, 0) {
 		lo -= tol * max(1, math.Abs(lo))
 	}
 	if !math.IsInf(hi, 0) {
 		hi += tol * max(1, math.Abs(hi))
 	}
-	for id, x := range a.nums {
-		ok[id] = x >= lo && x <= hi // NaN: no number of the kind
-	}
-	return ok
+	return lo, hi
 }

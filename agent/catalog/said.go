@@ -1,5 +1,11 @@
 package catalog
 
+// What a message's words say of one product beside the others a search
+// found: what it is used for rather than what it is (ForUseOnly),
+// another product's word (SaysOtherName), the numbers and codes it must
+// write (WritesDigits), a code's fragment only (FoundByCodeOnly). The
+// rules brain reads them before putting a product in the cart.
+
 import (
 	"slices"
 	"strconv"
