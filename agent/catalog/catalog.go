@@ -255,10 +255,31 @@ func (ix *Index) Categories() []string { return slices.Clone(ix.categories) }
 
 // Product returns the indexed product with the given SKU, or nil.
 func (ix *Index) Product(sku concierge.SKU) *concierge.Product {
-	if i, ok := ix.skus[compact(Fold(string(sku)))]; ok {
+	if i, ok := ix.docOf(sku); ok {
 		return &ix.products[i]
 	}
 	return nil
+}
+
+// docOf returns the index of sku's product. The key is compact(Fold(sku));
+// an ASCII SKU, as most are, is keyed on the stack without allocating:
+// a turn looks up hundreds of products on a large catalog.
+func (ix *Index) docOf(sku concierge.SKU) (int, bool) {
+	var buf [64]byte
+	k := buf[:0]
+	for i := 0; i < len(sku); i++ {
+		switch c := sku[i]; {
+		case c >= 0x80:
+			i, ok := ix.skus[compact(Fold(string(sku)))]
+			return i, ok
+		case 'A' <= c && c <= 'Z':
+			k = append(k, c+'a'-'A')
+		case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+			k = append(k, c)
+		}
+	}
+	i, ok := ix.skus[string(k)]
+	return i, ok
 }
 
 // localeOrder returns the locales of m: those of the bot first, in order,

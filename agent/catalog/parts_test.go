@@ -322,3 +322,22 @@ func TestDecibels(t *testing.T) {
 		}
 	}
 }
+
+// TestProductBySKU: a SKU is found however it is cased or punctuated, on
+// the fast ASCII path and on the folded one.
+func TestProductBySKU(t *testing.T) {
+	ix := catalog.New([]concierge.Product{{SKU: "LAMP-02", Name: map[concierge.Locale]string{"fr": "Lampe"}}, {SKU: "THÉ-VERT-01", Name: map[concierge.Locale]string{"fr": "Thé vert"}}},
+		[]concierge.Locale{"fr"})
+	for sku, want := range map[concierge.SKU]concierge.SKU{"LAMP-02": "LAMP-02", "lamp02": "LAMP-02", "Lamp 02": "LAMP-02",
+		"THÉ-VERT-01": "THÉ-VERT-01", "thé vert 01": "THÉ-VERT-01", "LAMP-03": ""} {
+		p := ix.Product(sku)
+		if got := concierge.SKU(""); p != nil {
+			got = p.SKU
+			if got != want {
+				t.Errorf("Product(%q) = %s, want %s", sku, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("Product(%q) = nil, want %s", sku, want)
+		}
+	}
+}

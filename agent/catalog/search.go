@@ -494,14 +494,32 @@ func (ix *Index) excluded(text string, asked []term) map[int]bool {
 	}
 	out := make(map[int]bool, len(count))
 	ruled := measures(Fold(text))
+	dropped := 0
 	for d, c := range count {
 		// "not the 5.5 m": the 4.5 m cover has a 5 and an m, but not
-		// that measure. "Not the one with the headrest": the chair
-		// "without headrest" only names it to say it has none.
-		out[d] = int(c) == n && (len(ruled) == 0 || ix.writesMeasure(d, ruled)) && !ix.namesWithout(d, neg)
+		// that measure.
+		out[d] = int(c) == n && (len(ruled) == 0 || ix.writesMeasure(d, ruled))
+		if out[d] {
+			dropped++
+		}
+	}
+	if dropped <= maxWithoutChecks {
+		// "Not the one with the headrest": the chair "without headrest"
+		// only names it to say it has none. Its names are read, so only
+		// when few products are ruled out (a product told from its
+		// sibling, not every black thing of a large catalog).
+		for d, x := range out {
+			if x && ix.namesWithout(d, neg) {
+				out[d] = false
+			}
+		}
 	}
 	return out
 }
+
+// maxWithoutChecks bounds how many ruled-out products excluded reads the
+// names of.
+const maxWithoutChecks = 64
 
 // withoutWords say that a product lacks what the next word names.
 var withoutWords = map[string]bool{"without": true, "sans": true, "no": true, "non": true, "无": true, "不带": true, "免": true}
@@ -510,6 +528,13 @@ var withoutWords = map[string]bool{"without": true, "sans": true, "no": true, "n
 // neg only after a word that says it lacks them ("Ergo office chair
 // without headrest", "Ergo人体工学椅 无头枕"), and write them somewhere.
 func (ix *Index) namesWithout(doc int, neg []term) bool {
+	may := false
+	for _, name := range ix.products[doc].Name {
+		may = may || mayWriteWithout(name)
+	}
+	if !may {
+		return false // spare the analysis: most names say no "without"
+	}
 	keys := map[string]bool{}
 	for _, t := range neg {
 		keys[t.key] = true
@@ -609,4 +634,18 @@ func (ix *Index) LookUp(query, exclude string, named []concierge.SKU, limit int)
 		l.Spelled = ix.spells(terms, l.Hits[0].SKU)
 	}
 	return l
+}
+
+// withoutNeedles are withoutWords as a name may write them, cased.
+var withoutNeedles = []string{"without", "Without", "WITHOUT", "sans", "Sans", "SANS", "no ", "No ", "non ", "Non ", "无", "不带", "免"}
+
+// mayWriteWithout reports whether name may write one of withoutWords,
+// without folding it.
+func mayWriteWithout(name string) bool {
+	for _, n := range withoutNeedles {
+		if strings.Contains(name, n) {
+			return true
+		}
+	}
+	return false
 }
